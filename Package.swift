@@ -1,0 +1,100 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Every target of ours builds in Swift 6 language mode (strict concurrency).
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "EquipWatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "equipwatch", targets: ["EquipWatchCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C library from Debian's libmosquitto-dev.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // Pure cores (no I/O beyond reading the text they are handed).
+        .target(
+            name: "DeviceCatalog",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(name: "Ingest", dependencies: ["DeviceCatalog"], swiftSettings: strict),
+        .target(name: "Rules", dependencies: ["DeviceCatalog", "Ingest"], swiftSettings: strict),
+        .target(
+            name: "Settings",
+            dependencies: ["DeviceCatalog", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // I/O edges.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "DeviceCatalog", "Ingest",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MQTT",
+            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Simulation",
+            dependencies: ["DeviceCatalog", "Ingest", "MQTT", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Bench",
+            dependencies: [
+                "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "EquipWatchCLI",
+            dependencies: [
+                "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CoreTests",
+            dependencies: ["DeviceCatalog", "Ingest", "Rules", "Settings"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+    ]
+)

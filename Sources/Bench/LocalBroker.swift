@@ -1,0 +1,136 @@
+import Foundation
+
+/// A real mosquitto on a free loopback port with a tuned configuration: persistence in its own
+/// folder (so a restart finds the queued messages of persistent sessions again), no queue limits
+/// (`max_queued_messages 0`: the default of 1000 silently drops for slow subscribers).
+/// Used by `equipwatch bench` and by the integration tests.
+public final class LocalBroker: @unchecked Sendable {
+    public let port: Int
+    public let directory: String
+    private var pid: pid_t?
+
+    public init(extraConfig: String = "") throws {
+        port = try freePort()
+        directory = NSTemporaryDirectory() + "ew-broker-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Started as root, mosquitto would switch to the `mosquitto` user and lose access to this folder.
+        let user = geteuid() == 0 ? "user root\n" : ""
+        let config = user + """
+            listener \(port) 127.0.0.1
+            allow_anonymous true
+            persistence true
+            persistence_location \(directory)/
+            autosave_interval 1
+            max_queued_messages 0
+            max_queued_bytes 0
+            max_inflight_messages 100
+            queue_qos0_messages false
+            log_dest file \(directory)/mosquitto.log
+            """ + "\n" + extraConfig
+        try config.write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    public static var executable: String {
+        for p in ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto"] where FileManager.default.isExecutableFile(atPath: p) { return p }
+        return "mosquitto"
+    }
+
+    public func start() throws {
+        pid = try spawn(Self.executable, ["-c", directory + "/mosquitto.conf"])
+        let end = Date().addingTimeInterval(10)
+        while !canConnect(port: port) {
+            guard Date() < end else { throw BrokerError("mosquitto did not listen on \(port) within 10 s (log: \(directory)/mosquitto.log)") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    /// SIGTERM: mosquitto writes its persistence file and exits.
+    public func stop() {
+        guard let pid else { return }
+        self.pid = nil
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        var status: Int32 = 0
+        while Date() < deadline {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || r == -1 { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+    }
+
+    public func restart() throws {
+        stop()
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard bound else { throw BrokerError("no free port") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+public func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    return withUnsafePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// Starts a program with an empty signal mask and default signal handlers. Test threads may block
+/// signals, and a child inherits the mask of the thread that spawns it: a broker started with
+/// Foundation's Process from a test ignored SIGTERM and could not be stopped gracefully.
+public func spawn(_ path: String, _ arguments: [String], stdout: String? = nil) throws -> pid_t {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    sigdelset(&defaults, SIGKILL)
+    sigdelset(&defaults, SIGSTOP)
+    posix_spawnattr_setsigdefault(&attr, &defaults)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if let stdout {
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, &attr, argv, environ)
+    guard rc == 0 else { throw BrokerError("cannot start \(path): \(String(cString: strerror(rc)))") }
+    return pid
+}
+
+public struct BrokerError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,4 @@
+#ifndef EQUIPWATCH_CMOSQUITTO_SHIM_H
+#define EQUIPWATCH_CMOSQUITTO_SHIM_H
+#include <mosquitto.h>
+#endif

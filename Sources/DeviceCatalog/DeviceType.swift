@@ -1,0 +1,143 @@
+/// The declared shape of one kind of special equipment, loaded from `Devices/types/{type}.yaml`.
+///
+/// Everything the pipeline checks a message against comes from here: which telemetry fields
+/// exist, their types and physical ranges, which event codes a controller may send, and which
+/// registry attributes a device of this type carries. Policies for later stages (maintenance,
+/// inspection, consequence) are carried along as data.
+public struct DeviceType: Sendable {
+    public let id: String
+    public let description: String
+    /// Declared telemetry fields, in file order (the order readings are stored in).
+    public let fields: [FieldSpec]
+    /// Event codes a controller may send, by code.
+    public let events: [String: EventSpec]
+    public let attributes: [String: AttributeSpec]
+    /// When true, undeclared telemetry fields are stored as-is instead of being dead-lettered.
+    public let allowsExtraFields: Bool
+    /// Names of monotonic usage counters among `fields` (runs, door cycles, running hours...).
+    public let counters: [String]
+    public let maintenance: MaintenancePolicy?
+    public let inspections: [InspectionPolicy]
+    public let consequence: [String: Double]
+
+    private let fieldIndex: [String: Int]
+
+    public init(
+        id: String, description: String, fields: [FieldSpec], events: [String: EventSpec],
+        attributes: [String: AttributeSpec], allowsExtraFields: Bool, counters: [String],
+        maintenance: MaintenancePolicy?, inspections: [InspectionPolicy], consequence: [String: Double]
+    ) {
+        self.id = id
+        self.description = description
+        self.fields = fields
+        self.events = events
+        self.attributes = attributes
+        self.allowsExtraFields = allowsExtraFields
+        self.counters = counters
+        self.maintenance = maintenance
+        self.inspections = inspections
+        self.consequence = consequence
+        var index: [String: Int] = [:]
+        for (i, f) in fields.enumerated() { index[f.name] = i }
+        fieldIndex = index
+    }
+
+    /// Position of a declared field in `fields`, so hot paths carry an index, not a name.
+    public func fieldPosition(_ name: String) -> Int? { fieldIndex[name] }
+}
+
+/// A telemetry field: its value type, unit, the physically possible range (outside it a reading
+/// is rejected as `out_of_range`), and optionally the normal operating band (outside it the
+/// reading is accepted and an event is raised).
+public struct FieldSpec: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case number, int, bool, string
+        case enumeration = "enum"
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let unit: String?
+    public let range: ClosedRange<Double>?
+    public let normal: ClosedRange<Double>?
+    /// Allowed values of an `enum` field.
+    public let values: [String]
+    public let description: String?
+
+    public init(name: String, kind: Kind, unit: String? = nil, range: ClosedRange<Double>? = nil,
+                normal: ClosedRange<Double>? = nil, values: [String] = [], description: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.unit = unit
+        self.range = range
+        self.normal = normal
+        self.values = values
+        self.description = description
+    }
+}
+
+/// A discrete controller event or fault code.
+public struct EventSpec: Sendable, Hashable {
+    public let code: String
+    public let severity: String
+    public let description: String?
+}
+
+/// A registry attribute of devices of a type (rated speed, design pressure, design life...).
+public struct AttributeSpec: Sendable, Hashable {
+    public let name: String
+    public let kind: FieldSpec.Kind
+    public let unit: String?
+    public let range: ClosedRange<Double>?
+    public let values: [String]
+    public let required: Bool
+}
+
+/// Fixed and on-demand maintenance regimes (SPEC §11); evaluated by the maintenance planner.
+public struct MaintenancePolicy: Sendable, Hashable, Decodable {
+    public struct Fixed: Sendable, Hashable, Decodable {
+        public let interval: String
+    }
+    public struct OnDemand: Sendable, Hashable, Decodable {
+        public let calendar_cap: String
+        /// Counter name → increment since the last maintenance that makes maintenance due.
+        public let usage: [String: Double]?
+        public let faults: Faults?
+        public let eligibility: Eligibility?
+    }
+    public struct Faults: Sendable, Hashable, Decodable {
+        public let codes: [String]
+        public let count: Int
+        public let window: String
+    }
+    public struct Eligibility: Sendable, Hashable, Decodable {
+        public let max_silence: String
+        public let window: String
+    }
+    public let fixed: Fixed
+    public let on_demand: OnDemand?
+    /// How long after a `maintenance_due` notice the work must be done before it is overdue.
+    public let deadline: String?
+}
+
+/// One statutory inspection kind (SPEC §12), e.g. a boiler's external, internal and hydrostatic
+/// inspections. Exactly which schedule fields apply depends on the regulation.
+public struct InspectionPolicy: Sendable, Hashable, Decodable {
+    public let kind: String
+    public let regulation: String?
+    public let every_years: Int?
+    public let first_within_years: Int?
+    /// Years of service in which the inspection falls (elevators: 1, 4, 7, 9, 11, 13, 15).
+    public let in_service_years: [Int]?
+    public let then_every_years: Int?
+    /// Interval in years by inspection safety grade (element 0 is grade 1); 0 means the device
+    /// must not be used.
+    public let by_grade: [Int]?
+    /// Interval sequence in years by the value of a registry attribute (e.g. gas category).
+    public let by_attribute: ByAttribute?
+
+    public struct ByAttribute: Sendable, Hashable, Decodable {
+        public let attribute: String
+        public let years: [String: [Int]]
+    }
+}

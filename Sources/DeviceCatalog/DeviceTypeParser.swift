@@ -1,0 +1,200 @@
+import Yams
+
+/// Turns the text of a `Devices/types/*.yaml` file into a checked `DeviceType`.
+///
+/// Checks go beyond the YAML shape: unknown keys (a misspelt `rnage` must not silently drop a
+/// range), ranges with min above max, normal bands outside the physical range, counters and
+/// maintenance triggers naming undeclared fields or events. All problems are reported, each
+/// with its line.
+public enum DeviceTypeParser {
+    public static func parse(text: String, file: String) throws(CatalogErrors) -> DeviceType {
+        let source: YAMLSource
+        let raw: RawType
+        do {
+            source = try YAMLSource(file: file, text: text)
+            raw = try source.decode(RawType.self)
+        } catch {
+            throw CatalogErrors([error])
+        }
+        var errors: [CatalogError] = []
+        errors += unknownKeys(source, at: [], allowed: RawType.keys)
+
+        var fields: [FieldSpec] = []
+        for name in orderedKeys(source, at: [.key("telemetry")]) {
+            guard let f = raw.telemetry[name] else { continue }
+            let path: [YAMLSource.PathElement] = [.key("telemetry"), .key(name)]
+            errors += unknownKeys(source, at: path, allowed: RawField.keys)
+            errors += checkName(name, source, path)
+            guard let kind = FieldSpec.Kind(rawValue: f.type) else {
+                errors.append(source.error(at: path + [.key("type")],
+                    "field '\(name)': unknown type '\(f.type)' (expected one of \(FieldSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                continue
+            }
+            let range = checkRange(f.range, "range", source, path, &errors)
+            let normal = checkRange(f.normal, "normal", source, path, &errors)
+            if let range, let normal, !(range.contains(normal.lowerBound) && range.contains(normal.upperBound)) {
+                errors.append(source.error(at: path + [.key("normal")], "field '\(name)': normal band \(normal) lies outside the physical range \(range)"))
+            }
+            if (kind == .number || kind == .int), range == nil {
+                errors.append(source.error(at: path, "field '\(name)': numeric fields need a physical 'range: [min, max]'"))
+            }
+            if kind == .enumeration, (f.values ?? []).isEmpty {
+                errors.append(source.error(at: path, "field '\(name)': enum fields need 'values'"))
+            }
+            fields.append(FieldSpec(name: name, kind: kind, unit: f.unit, range: range, normal: normal,
+                                    values: f.values ?? [], description: f.description))
+        }
+        if fields.isEmpty {
+            errors.append(source.error(at: [.key("telemetry")], "a device type needs at least one telemetry field"))
+        }
+
+        var events: [String: EventSpec] = [:]
+        for code in orderedKeys(source, at: [.key("events")]) {
+            guard let e = raw.events?[code] else { continue }
+            let path: [YAMLSource.PathElement] = [.key("events"), .key(code)]
+            errors += unknownKeys(source, at: path, allowed: ["severity", "description"])
+            errors += checkName(code, source, path)
+            if !severities.contains(e.severity) {
+                errors.append(source.error(at: path + [.key("severity")], "event '\(code)': severity must be one of \(severities.joined(separator: ", "))"))
+            }
+            events[code] = EventSpec(code: code, severity: e.severity, description: e.description)
+        }
+
+        var attributes: [String: AttributeSpec] = [:]
+        for name in orderedKeys(source, at: [.key("attributes")]) {
+            guard let a = raw.attributes?[name] else { continue }
+            let path: [YAMLSource.PathElement] = [.key("attributes"), .key(name)]
+            errors += unknownKeys(source, at: path, allowed: RawAttribute.keys)
+            guard let kind = FieldSpec.Kind(rawValue: a.type) else {
+                errors.append(source.error(at: path + [.key("type")], "attribute '\(name)': unknown type '\(a.type)'"))
+                continue
+            }
+            let range = checkRange(a.range, "range", source, path, &errors)
+            attributes[name] = AttributeSpec(name: name, kind: kind, unit: a.unit, range: range,
+                                             values: a.values ?? [], required: a.required ?? false)
+        }
+
+        let declared = Set(fields.map(\.name))
+        for (i, c) in (raw.counters ?? []).enumerated() where !declared.contains(c) {
+            errors.append(source.error(at: [.key("counters"), .index(i)], "counter '\(c)' is not a declared telemetry field"))
+        }
+        if let m = raw.maintenance {
+            errors += checkMaintenance(m, counters: Set(raw.counters ?? []), events: Set(events.keys), source)
+        }
+        for (i, p) in (raw.inspection ?? []).enumerated() {
+            let hasSchedule = p.every_years != nil || p.in_service_years != nil || p.by_grade != nil || p.by_attribute != nil
+            if !hasSchedule {
+                errors.append(source.error(at: [.key("inspection"), .index(i)],
+                    "inspection '\(p.kind)': needs one of every_years, in_service_years, by_grade, by_attribute"))
+            }
+            if let a = p.by_attribute, attributes[a.attribute] == nil {
+                errors.append(source.error(at: [.key("inspection"), .index(i), .key("by_attribute")],
+                    "inspection '\(p.kind)': attribute '\(a.attribute)' is not declared"))
+            }
+        }
+        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        return DeviceType(
+            id: raw.type, description: raw.description ?? raw.type, fields: fields, events: events,
+            attributes: attributes, allowsExtraFields: raw.allow_extra_fields ?? false,
+            counters: raw.counters ?? [], maintenance: raw.maintenance, inspections: raw.inspection ?? [],
+            consequence: raw.consequence ?? [:])
+    }
+
+    static let severities = ["info", "warning", "major", "critical"]
+
+    private static func checkMaintenance(_ m: MaintenancePolicy, counters: Set<String>, events: Set<String>,
+                                         _ source: YAMLSource) -> [CatalogError] {
+        var errors: [CatalogError] = []
+        let base: [YAMLSource.PathElement] = [.key("maintenance")]
+        func interval(_ text: String, _ path: [YAMLSource.PathElement]) {
+            if Interval(parsing: text) == nil {
+                errors.append(source.error(at: path, "'\(text)' is not a duration (e.g. 15d, 24h, 45s)"))
+            }
+        }
+        interval(m.fixed.interval, base + [.key("fixed"), .key("interval")])
+        if let d = m.deadline { interval(d, base + [.key("deadline")]) }
+        if let o = m.on_demand {
+            let p = base + [.key("on_demand")]
+            interval(o.calendar_cap, p + [.key("calendar_cap")])
+            for name in (o.usage ?? [:]).keys.sorted() where !counters.contains(name) {
+                errors.append(source.error(at: p + [.key("usage"), .key(name)], "usage trigger '\(name)' is not a declared counter"))
+            }
+            if let f = o.faults {
+                interval(f.window, p + [.key("faults"), .key("window")])
+                for (i, c) in f.codes.enumerated() where !events.contains(c) {
+                    errors.append(source.error(at: p + [.key("faults"), .key("codes"), .index(i)], "fault trigger '\(c)' is not a declared event code"))
+                }
+            }
+            if let e = o.eligibility {
+                interval(e.max_silence, p + [.key("eligibility"), .key("max_silence")])
+                interval(e.window, p + [.key("eligibility"), .key("window")])
+            }
+        }
+        return errors
+    }
+
+    private static func checkRange(_ values: [Double]?, _ key: String, _ source: YAMLSource,
+                                   _ path: [YAMLSource.PathElement], _ errors: inout [CatalogError]) -> ClosedRange<Double>? {
+        guard let values else { return nil }
+        guard values.count == 2, values[0] <= values[1] else {
+            errors.append(source.error(at: path + [.key(key)], "'\(key)' must be [min, max] with min ≤ max"))
+            return nil
+        }
+        return values[0]...values[1]
+    }
+
+    private static func checkName(_ name: String, _ source: YAMLSource, _ path: [YAMLSource.PathElement]) -> [CatalogError] {
+        let ok = !name.isEmpty && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+        return ok ? [] : [source.error(at: path, "'\(name)': names are lower_snake_case (a-z, 0-9, _)")]
+    }
+
+    public static func orderedKeys(_ source: YAMLSource, at path: [YAMLSource.PathElement]) -> [String] {
+        source.node(at: path)?.mapping?.compactMap { $0.key.string } ?? []
+    }
+
+    /// Keys in the mapping at `path` that are not in `allowed`, each as a located error.
+    public static func unknownKeys(_ source: YAMLSource, at path: [YAMLSource.PathElement], allowed: Set<String>) -> [CatalogError] {
+        orderedKeys(source, at: path).filter { !allowed.contains($0) }.map {
+            source.error(at: path + [.key($0)], "unknown key '\($0)' (expected one of \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
+private struct RawType: Decodable {
+    static let keys: Set<String> = ["type", "description", "allow_extra_fields", "telemetry", "events", "attributes",
+                                    "counters", "maintenance", "inspection", "consequence"]
+    let type: String
+    let description: String?
+    let allow_extra_fields: Bool?
+    let telemetry: [String: RawField]
+    let events: [String: RawEvent]?
+    let attributes: [String: RawAttribute]?
+    let counters: [String]?
+    let maintenance: MaintenancePolicy?
+    let inspection: [InspectionPolicy]?
+    let consequence: [String: Double]?
+}
+
+private struct RawField: Decodable {
+    static let keys: Set<String> = ["type", "unit", "range", "normal", "values", "description"]
+    let type: String
+    let unit: String?
+    let range: [Double]?
+    let normal: [Double]?
+    let values: [String]?
+    let description: String?
+}
+
+private struct RawEvent: Decodable {
+    let severity: String
+    let description: String?
+}
+
+private struct RawAttribute: Decodable {
+    static let keys: Set<String> = ["type", "unit", "range", "values", "required", "description"]
+    let type: String
+    let unit: String?
+    let range: [Double]?
+    let values: [String]?
+    let required: Bool?
+}

@@ -1,0 +1,96 @@
+/// Where a registry entry was declared, so later cross-file checks can still point at a line.
+public struct Origin: Sendable, Hashable, CustomStringConvertible {
+    public let file: String
+    public let line: Int?
+    public var description: String { line.map { "\(file):\($0)" } ?? file }
+
+    public init(file: String, line: Int?) {
+        self.file = file
+        self.line = line
+    }
+}
+
+public struct Firm: Sendable, Hashable {
+    public let id: String
+    public let name: String
+    /// The firm's licence grade (A, B, C...); firms graded C or lower lose on-demand eligibility.
+    public let grade: String?
+}
+
+public struct Site: Sendable, Hashable {
+    public let id: String
+    public let name: String
+    /// Location category (school, hospital, mall, station, residential, industrial, ...),
+    /// a consequence factor in risk grading.
+    public let category: String
+    public let city: String?
+    public let peopleExposed: Int?
+}
+
+public struct Gateway: Sendable, Hashable {
+    public let id: String
+    public let site: String
+}
+
+/// One registered piece of equipment, identified by its registration code (设备代码).
+public struct DeviceRecord: Sendable, Hashable {
+    public let id: String
+    public let type: String
+    public let gateway: String
+    public let site: String
+    public let owner: String
+    public let firm: String
+    public let commissioned: Day
+    /// Last inspection date by inspection kind (e.g. `periodic`, `external`, `internal`).
+    public let lastInspections: [String: Day]
+    /// Inspection safety grade (pressure vessels: 1–5), when the type uses one.
+    public let inspectionGrade: Int?
+    public let attributes: [String: Scalar]
+    public let origin: Origin
+
+    public init(id: String, type: String, gateway: String, site: String, owner: String, firm: String,
+                commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
+                attributes: [String: Scalar], origin: Origin) {
+        self.id = id
+        self.type = type
+        self.gateway = gateway
+        self.site = site
+        self.owner = owner
+        self.firm = firm
+        self.commissioned = commissioned
+        self.lastInspections = lastInspections
+        self.inspectionGrade = inspectionGrade
+        self.attributes = attributes
+        self.origin = origin
+    }
+}
+
+/// A registry: firms, sites, gateways and devices, from one or several fleet files.
+public struct Fleet: Sendable {
+    public var firms: [Firm] = []
+    public var sites: [Site] = []
+    public var gateways: [Gateway] = []
+    public var devices: [DeviceRecord] = []
+
+    public init() {}
+
+    public mutating func merge(_ other: Fleet) {
+        firms += other.firms
+        sites += other.sites
+        gateways += other.gateways
+        devices += other.devices
+    }
+}
+
+/// Identifiers that appear in MQTT topics: `[A-Za-z0-9._-]{1,64}` (SPEC §2).
+public enum Identifier {
+    public static func isValid<S: StringProtocol>(_ s: S) -> Bool {
+        let u = s.utf8
+        return !u.isEmpty && u.count <= 64 && u.allSatisfy(isValidByte)
+    }
+
+    @inline(__always)
+    public static func isValidByte(_ c: UInt8) -> Bool {
+        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45
+    }
+}

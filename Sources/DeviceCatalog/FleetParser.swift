@@ -1,0 +1,138 @@
+import Yams
+
+/// Parses fleet files (`Devices/fleet/*.yaml`, or a file given to `equipwatch devices import`)
+/// and checks them against the device types.
+///
+/// Parsing is per file; `check(_:types:)` then validates the merged registry across files
+/// (unique ids, references to gateways, sites and firms, attributes against the type).
+public enum FleetParser {
+    public static func parse(text: String, file: String) throws(CatalogErrors) -> Fleet {
+        let source: YAMLSource
+        let raw: RawFleet
+        do {
+            source = try YAMLSource(file: file, text: text)
+            raw = try source.decode(RawFleet.self)
+        } catch {
+            throw CatalogErrors([error])
+        }
+        var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "sites", "gateways", "devices"])
+        var fleet = Fleet()
+        func origin(_ path: [YAMLSource.PathElement]) -> Origin {
+            Origin(file: file, line: source.node(at: path)?.mark?.line)
+        }
+        fleet.firms = (raw.firms ?? []).map { Firm(id: $0.id, name: $0.name ?? $0.id, grade: $0.grade) }
+        fleet.sites = (raw.sites ?? []).map {
+            Site(id: $0.id, name: $0.name ?? $0.id, category: $0.category, city: $0.city, peopleExposed: $0.people_exposed)
+        }
+        fleet.gateways = (raw.gateways ?? []).map { Gateway(id: $0.id, site: $0.site) }
+        for (i, g) in fleet.gateways.enumerated() where !Identifier.isValid(g.id) {
+            errors.append(source.error(at: [.key("gateways"), .index(i), .key("id")], "gateway id '\(g.id)' must match [A-Za-z0-9._-]{1,64}"))
+        }
+        for (i, d) in (raw.devices ?? []).enumerated() {
+            let path: [YAMLSource.PathElement] = [.key("devices"), .index(i)]
+            errors += DeviceTypeParser.unknownKeys(source, at: path, allowed: RawDevice.keys)
+            guard let commissioned = Day(parsing: d.commissioned) else {
+                errors.append(source.error(at: path + [.key("commissioned")], "device '\(d.id)': commissioned '\(d.commissioned)' is not a date YYYY-MM-DD"))
+                continue
+            }
+            var inspections: [String: Day] = [:]
+            for (kind, text) in d.last_inspections ?? [:] {
+                guard let day = Day(parsing: text) else {
+                    errors.append(source.error(at: path + [.key("last_inspections"), .key(kind)], "device '\(d.id)': inspection date '\(text)' is not YYYY-MM-DD"))
+                    continue
+                }
+                inspections[kind] = day
+            }
+            fleet.devices.append(DeviceRecord(
+                id: d.id, type: d.type, gateway: d.gateway, site: d.site, owner: d.owner, firm: d.firm,
+                commissioned: commissioned, lastInspections: inspections, inspectionGrade: d.inspection_grade,
+                attributes: (d.attributes ?? [:]).mapValues(\.scalar), origin: origin(path)))
+        }
+        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        return fleet
+    }
+
+    /// Validates a merged registry against the device types; reports every problem found.
+    public static func check(_ fleet: Fleet, types: [String: DeviceType]) -> [CatalogError] {
+        var errors: [CatalogError] = []
+        func fail(_ o: Origin, _ reason: String) { errors.append(CatalogError(file: o.file, line: o.line, reason: reason)) }
+        let gateways = Dictionary(fleet.gateways.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let sites = Set(fleet.sites.map(\.id))
+        let firms = Set(fleet.firms.map(\.id))
+        var seen: [String: Origin] = [:]
+        for d in fleet.devices {
+            if let first = seen[d.id] { fail(d.origin, "device '\(d.id)' is registered twice (first at \(first))") }
+            seen[d.id] = d.origin
+            if !Identifier.isValid(d.id) { fail(d.origin, "device id '\(d.id)' must match [A-Za-z0-9._-]{1,64}") }
+            if gateways[d.gateway] == nil { fail(d.origin, "device '\(d.id)': unknown gateway '\(d.gateway)'") }
+            if !sites.contains(d.site) { fail(d.origin, "device '\(d.id)': unknown site '\(d.site)'") }
+            if !firms.contains(d.firm) { fail(d.origin, "device '\(d.id)': unknown maintenance firm '\(d.firm)'") }
+            guard let type = types[d.type] else {
+                fail(d.origin, "device '\(d.id)': unknown type '\(d.type)' (known: \(types.keys.sorted().joined(separator: ", ")))")
+                continue
+            }
+            for (name, spec) in type.attributes.sorted(by: { $0.key < $1.key }) {
+                guard let value = d.attributes[name] else {
+                    if spec.required { fail(d.origin, "device '\(d.id)': missing required attribute '\(name)'") }
+                    continue
+                }
+                if let problem = problem(value, spec) { fail(d.origin, "device '\(d.id)': attribute '\(name)' \(problem)") }
+            }
+            for name in d.attributes.keys.sorted() where type.attributes[name] == nil {
+                fail(d.origin, "device '\(d.id)': attribute '\(name)' is not declared for type '\(d.type)'")
+            }
+        }
+        return errors
+    }
+
+    private static func problem(_ value: Scalar, _ spec: AttributeSpec) -> String? {
+        switch (spec.kind, value) {
+        case (.number, .number(let v)), (.int, .number(let v)):
+            if spec.kind == .int, v.rounded() != v { return "must be a whole number" }
+            if let r = spec.range, !r.contains(v) { return "\(formatNumber(v)) lies outside \(formatNumber(r.lowerBound))…\(formatNumber(r.upperBound))" }
+            return nil
+        case (.bool, .bool): return nil
+        case (.string, .string): return nil
+        case (.enumeration, .string(let s)):
+            return spec.values.contains(s) ? nil : "'\(s)' is not one of \(spec.values.joined(separator: ", "))"
+        default: return "must be of type \(spec.kind.rawValue)"
+        }
+    }
+}
+
+private struct RawFleet: Decodable {
+    let firms: [RawFirm]?
+    let sites: [RawSite]?
+    let gateways: [RawGateway]?
+    let devices: [RawDevice]?
+}
+
+private struct RawFirm: Decodable { let id: String; let name: String?; let grade: String? }
+private struct RawSite: Decodable {
+    let id: String; let name: String?; let category: String; let city: String?; let people_exposed: Int?
+}
+private struct RawGateway: Decodable { let id: String; let site: String }
+private struct RawDevice: Decodable {
+    static let keys: Set<String> = ["id", "type", "gateway", "site", "owner", "firm", "commissioned",
+                                    "last_inspections", "inspection_grade", "attributes"]
+    let id: String
+    let type: String
+    let gateway: String
+    let site: String
+    let owner: String
+    let firm: String
+    let commissioned: String
+    let last_inspections: [String: String]?
+    let inspection_grade: Int?
+    let attributes: [String: RawScalar]?
+}
+
+private struct RawScalar: Decodable {
+    let scalar: Scalar
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { scalar = .bool(b) }
+        else if let d = try? c.decode(Double.self) { scalar = .number(d) }
+        else { scalar = .string(try c.decode(String.self)) }
+    }
+}

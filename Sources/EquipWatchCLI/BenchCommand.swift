@@ -1,0 +1,5 @@
+import ArgumentParser
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "todo")
+    func run() async throws {}
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import DeviceCatalog
+import Foundation
+import Settings
+
+/// Options every command understands (SPEC §6). Flags override the configuration file.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (default: ./equipwatch.yaml when present).", valueName: "FILE"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("MQTT broker address.", valueName: "HOST:PORT"))
+    var broker: String?
+
+    @Option(name: .long, help: ArgumentHelp("Data folder holding equipwatch.sqlite (default ./data).", valueName: "DIR"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("Device types and fleet folder (default ./Devices).", valueName: "DIR"))
+    var devices: String?
+
+    @Option(name: .long, help: ArgumentHelp("Rule packs folder (default ./Rules).", valueName: "DIR"))
+    var rules: String?
+
+    @Option(name: .long, help: ArgumentHelp("HTTP API address (default 127.0.0.1:8080).", valueName: "HOST:PORT"))
+    var http: String?
+
+    /// The effective settings: defaults, then the configuration file, then flags.
+    func settings() throws -> Settings {
+        var s = Settings()
+        if let config {
+            s = try SettingsFile.load(path: config)
+        } else if FileManager.default.fileExists(atPath: "equipwatch.yaml") {
+            s = try SettingsFile.load(path: "equipwatch.yaml")
+        }
+        if let broker {
+            guard let hp = HostPort(parsing: broker) else { throw ValidationError("--broker '\(broker)' is not HOST:PORT") }
+            s.broker.endpoint = hp
+        }
+        if let http {
+            guard let hp = HostPort(parsing: http) else { throw ValidationError("--http '\(http)' is not HOST:PORT") }
+            s.http = hp
+        }
+        if let data { s.dataDirectory = data }
+        if let devices { s.devicesDirectory = devices }
+        if let rules { s.rulesDirectory = rules }
+        return s
+    }
+}
+
+/// Reads `--from`/`--to` values: RFC 3339, a date (YYYY-MM-DD, midnight UTC) or epoch milliseconds.
+func parseTime(_ text: String?, flag: String) throws -> Int64? {
+    guard let text else { return nil }
+    if let ms = Int64(text) { return ms }
+    if let day = Day(parsing: text) { return Int64(day.daysSinceEpoch) * 86_400_000 }
+    if let ms = Ingest.Timestamp.parseRFC3339(text) { return ms }
+    throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
+}
+
+import Ingest

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Storage
+
+/// `--json` / `--csv` for the query commands; a table otherwise (SPEC §6).
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print a JSON array of objects (keys match the HTTP API).")
+    var json = false
+
+    @Flag(name: .long, help: "Print CSV with a header row.")
+    var csv = false
+
+    func validate() throws {
+        if json && csv { throw ValidationError("choose one of --json and --csv") }
+    }
+
+    func print(_ table: ResultTable) {
+        var out = ""
+        if json { out = Self.json(table) } else if csv { out = Self.csv(table) } else { out = Self.text(table) }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    static func json(_ t: ResultTable) -> String {
+        var s = "["
+        for (i, row) in t.rows.enumerated() {
+            s += i == 0 ? "\n  {" : ",\n  {"
+            for (j, cell) in row.enumerated() {
+                if j > 0 { s += ", " }
+                JSONWriter.quote(t.columns[j], into: &s)
+                s += ": "
+                switch cell {
+                case .null: s += "null"
+                case .int(let v): s += String(v)
+                case .double: s += cell.plain
+                case .bool(let b): s += b ? "true" : "false"
+                case .text(let v): JSONWriter.quote(v, into: &s)
+                case .json(let v): s += v
+                }
+            }
+            s += "}"
+        }
+        return s + (t.rows.isEmpty ? "]\n" : "\n]\n")
+    }
+
+    static func csv(_ t: ResultTable) -> String {
+        func field(_ v: String) -> String {
+            v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
+        }
+        var s = t.columns.map(field).joined(separator: ",") + "\n"
+        for row in t.rows { s += row.map { field($0.plain) }.joined(separator: ",") + "\n" }
+        return s
+    }
+
+    /// A plain table; long cells are cut so a row stays on one line (use --json for everything).
+    static func text(_ t: ResultTable, maxCell: Int = 60) -> String {
+        let cells = t.rows.map { $0.map { c -> String in
+            let p = c.plain.replacingOccurrences(of: "\n", with: " ")
+            return p.count > maxCell ? String(p.prefix(maxCell - 1)) + "…" : p
+        } }
+        var widths = t.columns.map(\.count)
+        for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        var s = line(t.columns) + "\n" + line(widths.map { String(repeating: "-", count: $0) }) + "\n"
+        for row in cells { s += line(row) + "\n" }
+        return s + "(\(t.rows.count) row\(t.rows.count == 1 ? "" : "s"))\n"
+    }
+}

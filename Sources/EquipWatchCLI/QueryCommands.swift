@@ -1,0 +1,66 @@
+import ArgumentParser
+import Storage
+
+struct ReadingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "readings",
+        abstract: "Stored readings of one device, newest first.",
+        discussion: "Example: equipwatch readings --device 31101201042019000001 --from 2026-11-24 --limit 20 --json")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
+    @Option(help: ArgumentHelp("Earliest reading time (RFC 3339, YYYY-MM-DD or epoch ms).", valueName: "TIME")) var from: String?
+    @Option(help: ArgumentHelp("Latest reading time.", valueName: "TIME")) var to: String?
+    @Option(help: "At most this many rows.") var limit = 100
+
+    func run() throws {
+        let store = try Store(path: try global.settings().databasePath, create: false)
+        output.print(try store.readings(device: device, from: try parseTime(from, flag: "--from"),
+                                        to: try parseTime(to, flag: "--to"), limit: limit))
+    }
+}
+
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Device events and events the pipeline derived (seq_gap, seq_reset, out_of_normal_band), newest first.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
+    @Option(help: ArgumentHelp("Only this event code.", valueName: "CODE")) var code: String?
+    @Option(help: ArgumentHelp("Earliest event time.", valueName: "TIME")) var from: String?
+    @Option(help: ArgumentHelp("Latest event time.", valueName: "TIME")) var to: String?
+    @Option(help: "At most this many rows.") var limit = 100
+
+    func run() throws {
+        let store = try Store(path: try global.settings().databasePath, create: false)
+        output.print(try store.events(device: device, code: code, from: try parseTime(from, flag: "--from"),
+                                      to: try parseTime(to, flag: "--to"), limit: limit))
+    }
+}
+
+struct DeadLettersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deadletters",
+        abstract: "Rejected messages with their reason, topic and payload, newest first.",
+        discussion: """
+            Reasons: bad_topic, too_large, malformed_json, schema, out_of_range, unknown_device, unknown_gateway, \
+            gateway_not_bound, stale, future. A rejected element of a gateway batch is stored alone, so it can be \
+            corrected and re-sent.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("Only this reason.", valueName: "REASON")) var reason: String?
+    @Option(help: ArgumentHelp("Received at or after.", valueName: "TIME")) var from: String?
+    @Option(help: ArgumentHelp("Received at or before.", valueName: "TIME")) var to: String?
+    @Option(help: "At most this many rows.") var limit = 100
+
+    func run() throws {
+        let store = try Store(path: try global.settings().databasePath, create: false)
+        output.print(try store.deadLetters(reason: reason, from: try parseTime(from, flag: "--from"),
+                                           to: try parseTime(to, flag: "--to"), limit: limit))
+    }
+}

@@ -1,0 +1,46 @@
+import DeviceCatalog
+
+/// One registered device as the ingest path needs it: its store key, its gateway and its type.
+public struct DirectoryEntry: Sendable {
+    /// The device's integer key in the store (stable across reloads).
+    public let num: Int64
+    public let id: String
+    public let gateway: String
+    public let typeIndex: Int
+    public let firm: String
+    public let site: String
+    public let attributes: [String: Scalar]
+}
+
+/// An immutable snapshot of the registry for validation; replaced whole on reload (SIGHUP),
+/// so a message is always checked against one consistent registry.
+public final class DeviceDirectory: Sendable {
+    public let types: [DeviceType]
+    public let entries: [DirectoryEntry]
+    public let gateways: Set<String>
+    private let byId: [String: Int]
+    private let typeIndex: [String: Int]
+
+    public init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String]) {
+        let sortedTypes = types.values.sorted { $0.id < $1.id }
+        self.types = sortedTypes
+        var ti: [String: Int] = [:]
+        for (i, t) in sortedTypes.enumerated() { ti[t.id] = i }
+        typeIndex = ti
+        var entries: [DirectoryEntry] = []
+        var byId: [String: Int] = [:]
+        for (num, r) in devices {
+            guard let t = ti[r.type] else { continue }
+            byId[r.id] = entries.count
+            entries.append(DirectoryEntry(num: num, id: r.id, gateway: r.gateway, typeIndex: t,
+                                          firm: r.firm, site: r.site, attributes: r.attributes))
+        }
+        self.entries = entries
+        self.byId = byId
+        self.gateways = Set(gateways)
+    }
+
+    public func entry(_ id: String) -> DirectoryEntry? { byId[id].map { entries[$0] } }
+    public func type(of entry: DirectoryEntry) -> DeviceType { types[entry.typeIndex] }
+    public func typeIndex(of id: String) -> Int? { typeIndex[id] }
+}

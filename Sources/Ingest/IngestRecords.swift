@@ -1,0 +1,111 @@
+import DeviceCatalog
+
+/// Why a message was not accepted (SPEC §2). The raw value is the machine-readable reason stored
+/// in the dead-letter table and used as the metrics label.
+public enum DeadLetterReason: String, Sendable, CaseIterable, Codable {
+    case badTopic = "bad_topic"
+    case tooLarge = "too_large"
+    case malformedJSON = "malformed_json"
+    case schema
+    case outOfRange = "out_of_range"
+    case unknownDevice = "unknown_device"
+    case unknownGateway = "unknown_gateway"
+    case gatewayNotBound = "gateway_not_bound"
+    /// Older than the accepted age, or a sequence number too far behind to tell from a duplicate.
+    case stale
+    /// Further in the future than the clock-skew tolerance.
+    case future
+}
+
+/// A rejected message (or one rejected element of a gateway batch), kept with its reason.
+public struct DeadLetter: Sendable {
+    public let receivedAt: Int64
+    public let reason: DeadLetterReason
+    public let detail: String
+    public let topic: String
+    public let gateway: String?
+    public let device: String?
+    /// The payload, truncated to the configured cap; `payloadSize` is the original size.
+    public let payload: [UInt8]
+    public let payloadSize: Int
+
+    public init(receivedAt: Int64, reason: DeadLetterReason, detail: String, topic: String, gateway: String?,
+                device: String?, payload: [UInt8], payloadSize: Int) {
+        self.receivedAt = receivedAt
+        self.reason = reason
+        self.detail = detail
+        self.topic = topic
+        self.gateway = gateway
+        self.device = device
+        self.payload = payload
+        self.payloadSize = payloadSize
+    }
+}
+
+/// A validated telemetry reading or device event, ready for the rules and the store.
+public struct AcceptedMessage: Sendable {
+    public enum Kind: Int, Sendable { case telemetry = 0, event = 1 }
+
+    public let deviceNum: Int64
+    public let typeIndex: Int
+    public let kind: Kind
+    /// When the reading was taken (epoch ms, event time).
+    public let ts: Int64
+    public let seq: UInt64?
+    public let receivedAt: Int64
+    /// Telemetry values by declared field position; `nil` where the message did not carry the field.
+    public let values: [Scalar?]
+    /// Event code, for events.
+    public let code: String?
+    /// Canonical JSON of the `data` object as stored.
+    public let data: String
+}
+
+/// A gateway's own online/offline report (`status` topic, usually its last will).
+public struct GatewayStatus: Sendable, Equatable {
+    public let gateway: String
+    public let online: Bool
+    public let at: Int64
+
+    public init(gateway: String, online: Bool, at: Int64) {
+        self.gateway = gateway
+        self.online = online
+        self.at = at
+    }
+}
+
+/// Everything validation produced from a slice of messages, in arrival order per kind.
+public struct IngestOutput: Sendable {
+    public var accepted: [AcceptedMessage] = []
+    public var deadLetters: [DeadLetter] = []
+    public var gatewayStatuses: [GatewayStatus] = []
+
+    public init() {}
+
+    public mutating func removeAll() {
+        accepted.removeAll(keepingCapacity: true)
+        deadLetters.removeAll(keepingCapacity: true)
+        gatewayStatuses.removeAll(keepingCapacity: true)
+    }
+
+    public var isEmpty: Bool { accepted.isEmpty && deadLetters.isEmpty && gatewayStatuses.isEmpty }
+}
+
+/// An event the pipeline itself derives (a sequence gap, a reading outside its normal band...),
+/// stored beside device events with source `pipeline`.
+public struct DerivedEvent: Sendable, Equatable {
+    public let deviceNum: Int64
+    public let ts: Int64
+    public let code: String
+    /// JSON object with the event's details.
+    public let data: String
+    public let receivedAt: Int64
+
+    public init(deviceNum: Int64, ts: Int64, code: String, data: String, receivedAt: Int64) {
+        self.deviceNum = deviceNum
+        self.ts = ts
+        self.code = code
+        self.data = data
+        self.receivedAt = receivedAt
+    }
+}

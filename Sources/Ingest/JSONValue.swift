@@ -1,0 +1,51 @@
+/// A parsed JSON value. Objects keep members in payload order and allow look-up by key.
+///
+/// Integers that fit `Int64` stay exact (`seq`, epoch-millisecond `ts`); every other number is a
+/// `Double`.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([JSONMember])
+
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        for m in members where m.key == key { return m.value }
+        return nil
+    }
+
+    public var number: Double? {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
+        }
+    }
+
+    /// A short name of the value's JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+public struct JSONMember: Sendable, Equatable {
+    public let key: String
+    public let value: JSONValue
+}
+
+/// Why a payload is not JSON, with the byte offset where reading stopped.
+public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let offset: Int
+    public let reason: String
+    public var description: String { "\(reason) at byte \(offset)" }
+}

@@ -1,0 +1,262 @@
+import DeviceCatalog
+
+/// Limits that bound what the validator accepts; all come from configuration.
+public struct IngestLimits: Sendable {
+    public var maxPayloadBytes: Int
+    /// A reading whose `ts` is further ahead of the pipeline's clock than this is `future`.
+    public var futureToleranceMs: Int64
+    /// A reading older than this (by the pipeline's clock) is `stale`.
+    public var maxAgeMs: Int64
+    /// Dead letters keep at most this many payload bytes.
+    public var deadLetterPayloadCap: Int
+
+    public init(maxPayloadBytes: Int = 65_536, futureToleranceMs: Int64 = 300_000,
+                maxAgeMs: Int64 = 7 * 86_400_000, deadLetterPayloadCap: Int = 65_536) {
+        self.maxPayloadBytes = maxPayloadBytes
+        self.futureToleranceMs = futureToleranceMs
+        self.maxAgeMs = maxAgeMs
+        self.deadLetterPayloadCap = deadLetterPayloadCap
+    }
+}
+
+/// Checks inbound messages against the topic contract and the device registry (SPEC §2).
+///
+/// Pure: the caller supplies the bytes, the clock reading and the registry snapshot; results are
+/// appended to an `IngestOutput`. A gateway batch (JSON array) is checked element by element:
+/// valid elements are accepted and each invalid one becomes its own dead letter, so one bad
+/// reading never costs the good ones beside it.
+public struct Validator: Sendable {
+    public let prefix: [UInt8]
+    public let limits: IngestLimits
+
+    public init(prefix: String, limits: IngestLimits) {
+        self.prefix = Array(prefix.utf8)
+        self.limits = limits
+    }
+
+    public func validate(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64,
+                         directory: DeviceDirectory, into out: inout IngestOutput) {
+        var rejection = Rejection(topic: topic, payload: payload, receivedAt: receivedAt, cap: limits.deadLetterPayloadCap)
+        guard payload.count <= limits.maxPayloadBytes else {
+            return out.deadLetters.append(rejection.make(.tooLarge, "payload of \(payload.count) bytes exceeds the limit of \(limits.maxPayloadBytes)"))
+        }
+        let t: Topic
+        switch Topic.parse(topic, prefix: prefix) {
+        case .success(let parsed): t = parsed
+        case .failure(let e): return out.deadLetters.append(rejection.make(.badTopic, e.reason))
+        }
+        rejection.gateway = t.gateway
+        if t.kind == .status {
+            return status(t, payload, receivedAt, directory, &rejection, &out)
+        }
+        rejection.device = t.device
+        guard let entry = directory.entry(t.device) else {
+            return out.deadLetters.append(rejection.make(.unknownDevice, "device '\(t.device)' is not registered"))
+        }
+        guard entry.gateway == t.gateway else {
+            return out.deadLetters.append(rejection.make(.gatewayNotBound, "device '\(t.device)' is bound to another gateway, not '\(t.gateway)'"))
+        }
+        let json: JSONValue
+        do { json = try JSONReader.parse(payload) } catch {
+            return out.deadLetters.append(rejection.make(.malformedJSON, error.description))
+        }
+        let type = directory.type(of: entry)
+        switch json {
+        case .object:
+            element(json, label: "", t.kind, entry, type, receivedAt, &rejection, &out)
+        case .array(let items) where !items.isEmpty:
+            for (i, item) in items.enumerated() {
+                element(item, label: "[\(i)] ", t.kind, entry, type, receivedAt, &rejection, &out)
+            }
+        case .array:
+            out.deadLetters.append(rejection.make(.schema, "empty batch"))
+        default:
+            out.deadLetters.append(rejection.make(.schema, "payload must be an object or an array of objects, not \(json.typeName)"))
+        }
+    }
+
+    private func element(_ v: JSONValue, label: String, _ kind: Topic.Kind, _ entry: DirectoryEntry, _ type: DeviceType,
+                         _ receivedAt: Int64, _ rejection: inout Rejection, _ out: inout IngestOutput) {
+        switch check(v, kind, entry, type, receivedAt) {
+        case .success(let m): out.accepted.append(m)
+        case .failure(let f): out.deadLetters.append(rejection.make(f.reason, label + f.detail, element: label.isEmpty ? nil : v))
+        }
+    }
+
+    private struct Failure: Error {
+        let reason: DeadLetterReason
+        let detail: String
+        init(_ reason: DeadLetterReason, _ detail: String) { self.reason = reason; self.detail = detail }
+    }
+
+    private func check(_ v: JSONValue, _ kind: Topic.Kind, _ entry: DirectoryEntry, _ type: DeviceType,
+                       _ receivedAt: Int64) -> Result<AcceptedMessage, Failure> {
+        guard case .object(let members) = v else { return .failure(Failure(.schema, "expected an object, found \(v.typeName)")) }
+        var ts: Int64?
+        var seq: UInt64?
+        var data: JSONValue?
+        var code: String?
+        var seen = Set<String>()
+        for m in members {
+            guard seen.insert(m.key).inserted else { return .failure(Failure(.schema, "duplicate key '\(m.key)'")) }
+            switch m.key {
+            case "ts":
+                switch m.value {
+                case .int(let ms) where ms >= 0: ts = ms
+                case .string(let s):
+                    guard let ms = Timestamp.parseRFC3339(s) else { return .failure(Failure(.schema, "ts '\(s.prefix(40))' is not an RFC 3339 date-time")) }
+                    ts = ms
+                default: return .failure(Failure(.schema, "ts must be an RFC 3339 string or non-negative epoch milliseconds"))
+                }
+            case "seq":
+                guard case .int(let s) = m.value, s >= 0 else { return .failure(Failure(.schema, "seq must be a non-negative integer")) }
+                seq = UInt64(s)
+            case "data":
+                guard case .object = m.value else { return .failure(Failure(.schema, "data must be an object")) }
+                data = m.value
+            case "code" where kind == .event:
+                guard case .string(let c) = m.value else { return .failure(Failure(.schema, "code must be a string")) }
+                code = c
+            default:
+                return .failure(Failure(.schema, "unknown field '\(m.key.prefix(64))'"))
+            }
+        }
+        guard let ts else { return .failure(Failure(.schema, "missing ts")) }
+        if ts > receivedAt + limits.futureToleranceMs {
+            return .failure(Failure(.future, "ts \(Timestamp.format(ts)) is \((ts - receivedAt) / 1000) s ahead of the pipeline clock (tolerance \(limits.futureToleranceMs / 1000) s)"))
+        }
+        if ts < receivedAt - limits.maxAgeMs {
+            return .failure(Failure(.stale, "ts \(Timestamp.format(ts)) is older than the accepted age of \(limits.maxAgeMs / 86_400_000) d"))
+        }
+        switch kind {
+        case .telemetry:
+            guard let data else { return .failure(Failure(.schema, "missing data")) }
+            return telemetry(data, type).map { values, text in
+                AcceptedMessage(deviceNum: entry.num, typeIndex: entry.typeIndex, kind: .telemetry, ts: ts, seq: seq,
+                                receivedAt: receivedAt, values: values, code: nil, data: text)
+            }
+        case .event:
+            guard let code else { return .failure(Failure(.schema, "missing code")) }
+            guard type.events[code] != nil else {
+                return .failure(Failure(.schema, "event code '\(code.prefix(64))' is not declared for type '\(type.id)'"))
+            }
+            var text = ""
+            JSONWriter.serialize(data ?? .object([]), into: &text)
+            return .success(AcceptedMessage(deviceNum: entry.num, typeIndex: entry.typeIndex, kind: .event, ts: ts, seq: seq,
+                                            receivedAt: receivedAt, values: [], code: code, data: text))
+        case .status:
+            return .failure(Failure(.badTopic, "status is not a device message"))
+        }
+    }
+
+    private func telemetry(_ data: JSONValue, _ type: DeviceType) -> Result<([Scalar?], String), Failure> {
+        guard case .object(let members) = data else { return .failure(Failure(.schema, "data must be an object")) }
+        var values = [Scalar?](repeating: nil, count: type.fields.count)
+        var writer = JSONWriter()
+        for m in members {
+            guard let pos = type.fieldPosition(m.key) else {
+                if type.allowsExtraFields {
+                    var raw = ""
+                    JSONWriter.serialize(m.value, into: &raw)
+                    writer.add(m.key, raw: raw)
+                    continue
+                }
+                return .failure(Failure(.schema, "field '\(m.key.prefix(64))' is not declared for type '\(type.id)'"))
+            }
+            guard values[pos] == nil else { return .failure(Failure(.schema, "duplicate field '\(m.key)'")) }
+            let spec = type.fields[pos]
+            let value: Scalar
+            switch (spec.kind, m.value) {
+            case (.number, .int(let i)): value = .number(Double(i))
+            case (.number, .double(let d)): value = .number(d)
+            case (.int, .int(let i)): value = .number(Double(i))
+            case (.bool, .bool(let b)): value = .bool(b)
+            case (.string, .string(let s)): value = .string(s)
+            case (.enumeration, .string(let s)):
+                guard spec.values.contains(s) else {
+                    return .failure(Failure(.outOfRange, "\(spec.name) '\(s.prefix(64))' is not one of \(spec.values.joined(separator: ", "))"))
+                }
+                value = .string(s)
+            default:
+                return .failure(Failure(.schema, "\(spec.name) must be \(spec.kind == .int ? "an integer" : spec.kind.rawValue), not \(m.value.typeName)"))
+            }
+            if case .number(let n) = value, let r = spec.range, !r.contains(n) {
+                return .failure(Failure(.outOfRange, "\(spec.name) = \(formatNumber(n)) outside the physical range \(formatNumber(r.lowerBound))…\(formatNumber(r.upperBound))\(spec.unit.map { " " + $0 } ?? "")"))
+            }
+            values[pos] = value
+            writer.add(spec.name, value)
+        }
+        return .success((values, writer.finish()))
+    }
+
+    private func status(_ t: Topic, _ payload: UnsafeRawBufferPointer, _ receivedAt: Int64, _ directory: DeviceDirectory,
+                        _ rejection: inout Rejection, _ out: inout IngestOutput) {
+        guard directory.gateways.contains(t.gateway) else {
+            return out.deadLetters.append(rejection.make(.unknownGateway, "gateway '\(t.gateway)' is not registered"))
+        }
+        // Last-will payloads are often bare words; JSON objects carry a time as well.
+        let bare = String(decoding: payload, as: UTF8.self).trimmingCharactersASCII()
+        if bare == "online" || bare == "offline" {
+            return out.gatewayStatuses.append(GatewayStatus(gateway: t.gateway, online: bare == "online", at: receivedAt))
+        }
+        let json: JSONValue
+        do { json = try JSONReader.parse(payload) } catch {
+            return out.deadLetters.append(rejection.make(.malformedJSON, error.description))
+        }
+        guard case .string(let state) = json["state"] ?? .null, state == "online" || state == "offline" else {
+            return out.deadLetters.append(rejection.make(.schema, "status needs state 'online' or 'offline'"))
+        }
+        var at = receivedAt
+        if let ts = json["ts"] {
+            switch ts {
+            case .int(let ms): at = ms
+            case .string(let s): at = Timestamp.parseRFC3339(s) ?? receivedAt
+            default: break
+            }
+        }
+        out.gatewayStatuses.append(GatewayStatus(gateway: t.gateway, online: state == "online", at: at))
+    }
+}
+
+/// Builds dead letters for one inbound message, copying topic and payload only when needed.
+private struct Rejection {
+    let topic: UnsafeRawBufferPointer
+    let payload: UnsafeRawBufferPointer
+    let receivedAt: Int64
+    let cap: Int
+    var gateway: String?
+    var device: String?
+
+    init(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64, cap: Int) {
+        self.topic = topic
+        self.payload = payload
+        self.receivedAt = receivedAt
+        self.cap = cap
+    }
+
+    /// For a batch element, the stored payload is that element alone, so it can be re-sent as is.
+    func make(_ reason: DeadLetterReason, _ detail: String, element: JSONValue? = nil) -> DeadLetter {
+        var bytes: [UInt8]
+        if let element {
+            var s = ""
+            JSONWriter.serialize(element, into: &s)
+            bytes = Array(s.utf8)
+        } else {
+            bytes = Array(payload)
+        }
+        let size = bytes.count
+        if bytes.count > cap { bytes.removeSubrange(cap...) }
+        return DeadLetter(receivedAt: receivedAt, reason: reason, detail: detail,
+                          topic: String(decoding: topic.prefix(1024), as: UTF8.self),
+                          gateway: gateway, device: device, payload: bytes, payloadSize: size)
+    }
+}
+
+extension String {
+    func trimmingCharactersASCII() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\n" || f == "\r" || f == "\t" || f == "\"" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\n" || l == "\r" || l == "\t" || l == "\"" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,150 @@
+import CMosquitto
+import Foundation
+import Logging
+
+/// Drives a subscribing connection on a dedicated thread: connects, subscribes on every
+/// (re)connect, reconnects with exponential backoff after a broker restart or network loss, and
+/// calls `idle` after every loop pass so the owner can flush time-bounded batches.
+///
+/// Message handlers run on this thread. A handler that blocks (because the pipeline's queue is
+/// full) stops the loop from reading the socket: that is the backpressure SPEC §8 asks for; the
+/// broker holds the rest.
+public final class SubscriberLoop: @unchecked Sendable {
+    public struct Config: Sendable {
+        public var options: MQTTOptions
+        public var subscriptions: [String]
+        public var qos: Int32
+        public var reconnectMin: Double = 0.1
+        public var reconnectMax: Double = 10
+        /// Longest wait in the socket poll; bounds how late `idle` runs.
+        public var pollMs: Int32 = 5
+        public init(options: MQTTOptions, subscriptions: [String], qos: Int32) {
+            self.options = options
+            self.subscriptions = subscriptions
+            self.qos = qos
+        }
+    }
+
+    private let config: Config
+    private let logger: Logger
+    private let stopFlag = Flag()
+    private let connectedFlag = Flag()
+    private let finished = DispatchSemaphore(value: 0)
+    private var connection: MQTTConnection!
+    private let idle: @Sendable () -> Void
+
+    /// Counts of what happened, for logs and tests.
+    public let connects = Counter()
+
+    public init(config: Config, logger: Logger, message: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void,
+                idle: @escaping @Sendable () -> Void = {}) throws(MQTTError) {
+        self.config = config
+        self.logger = logger
+        self.idle = idle
+        var handlers = MQTTHandlers()
+        handlers.message = message
+        let subscriptions = config.subscriptions
+        let qos = config.qos
+        let connectedFlag = connectedFlag
+        let connects = connects
+        handlers.connected = { [weak self] rc in
+            guard let self else { return }
+            guard rc == 0 else {
+                logger.error("broker refused the connection", metadata: ["code": "\(rc)", "reason": "\(String(cString: mosquitto_connack_string(rc)))"])
+                return
+            }
+            for s in subscriptions {
+                do { try self.connection.subscribe(s, qos: qos) } catch { logger.error("\(error)") }
+            }
+            connectedFlag.set(true)
+            connects.increment()
+            logger.info("connected to the broker", metadata: ["subscriptions": "\(subscriptions)", "qos": "\(qos)"])
+        }
+        handlers.disconnected = { rc in
+            connectedFlag.set(false)
+            if rc != 0 { logger.warning("lost the broker connection", metadata: ["code": "\(rc)"]) }
+        }
+        connection = try MQTTConnection(options: config.options, handlers: handlers)
+    }
+
+    public var isConnected: Bool { connectedFlag.value }
+
+    /// Starts the network thread; returns at once.
+    public func start() {
+        let t = Thread { [self] in run() }
+        t.name = "mqtt-subscriber"
+        t.start()
+    }
+
+    /// Asks the loop to stop reading; returns when the thread has left the loop. The connection
+    /// stays open so the caller can drain what it already received before `disconnect()`.
+    public func stop() {
+        stopFlag.set(true)
+        finished.wait()
+    }
+
+    public func disconnect() {
+        connection.disconnect()
+        // One more pass so the DISCONNECT packet is written before the socket closes.
+        _ = connection.loop(timeoutMs: 10)
+    }
+
+    private func run() {
+        defer { finished.signal() }
+        var delay = config.reconnectMin
+        var needsConnect = true
+        var firstAttempt = true
+        while !stopFlag.value {
+            if needsConnect {
+                do {
+                    if firstAttempt { try connection.connect() } else { try connection.reconnect() }
+                    needsConnect = false
+                    firstAttempt = false
+                    delay = config.reconnectMin
+                } catch {
+                    firstAttempt = false
+                    logger.warning("cannot reach the broker, retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
+                    sleep(seconds: delay)
+                    delay = min(delay * 2, config.reconnectMax)
+                    continue
+                }
+            }
+            let rc = connection.loop(timeoutMs: config.pollMs)
+            idle()
+            if rc != MQTTConnection.successCode {
+                connectedFlag.set(false)
+                logger.warning("broker connection lost, reconnecting", metadata: ["error": "\(MQTTError(rc, "loop"))", "retry_in_s": "\(delay)"])
+                sleep(seconds: delay)
+                delay = min(delay * 2, config.reconnectMax)
+                needsConnect = true
+            }
+        }
+    }
+
+    /// Sleeps in short steps so a stop request is honoured promptly, still calling `idle`.
+    private func sleep(seconds: Double) {
+        let end = Date().addingTimeInterval(seconds)
+        while !stopFlag.value, Date() < end {
+            Thread.sleep(forTimeInterval: 0.02)
+            idle()
+        }
+    }
+}
+
+/// A boolean shared between threads.
+public final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v = false
+    public init() {}
+    public var value: Bool { lock.withLock { v } }
+    public func set(_ value: Bool) { lock.withLock { v = value } }
+}
+
+/// A counter shared between threads.
+public final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v = 0
+    public init() {}
+    public var value: Int { lock.withLock { v } }
+    public func increment(by n: Int = 1) { lock.withLock { v += n } }
+}

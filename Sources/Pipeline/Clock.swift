@@ -1,0 +1,23 @@
+import Foundation
+
+/// Wall-clock and monotonic time readings the pipeline uses; injectable so tests can move time.
+public struct PipelineClock: Sendable {
+    /// Epoch milliseconds (wall clock): reception times, stale/future checks.
+    public var now: @Sendable () -> Int64
+
+    public init(now: @escaping @Sendable () -> Int64) { self.now = now }
+
+    public static let system = PipelineClock(now: wallMillis)
+}
+
+public func wallMillis() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
+public func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

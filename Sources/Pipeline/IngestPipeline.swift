@@ -1,0 +1,148 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Logging
+import MQTT
+import Rules
+import Settings
+import Storage
+
+/// The running ingest path: broker → validate → rules → SQLite (SPEC §1).
+///
+/// Two threads. The network thread (`SubscriberLoop`) copies each message into a batch and hands
+/// full or aged batches to a bounded queue. The worker thread validates, applies sequence checks
+/// and the rule hook, and commits in transactions bounded by size and by the commit interval.
+/// When the queue is full the network thread blocks, which stops reading the socket
+/// (backpressure, never dropping).
+public final class IngestPipeline: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var settings: Settings
+        /// Called on the worker thread after each commit with the messages it made durable.
+        public var onCommit: (@Sendable (_ committed: [AcceptedMessage], _ committedAtNanos: UInt64) -> Void)?
+        public init(settings: Settings) { self.settings = settings }
+    }
+
+    public let stats = IngestStats()
+    private let options: Options
+    private let store: Store
+    private let logger: Logger
+    private let clock: PipelineClock
+    private let queue: BoundedQueue<MessageBatch>
+    private var subscriber: SubscriberLoop!
+    private let network: NetworkSide
+    private let worker: Worker
+    private let workerDone = DispatchSemaphore(value: 0)
+    private let pendingDirectory = Pending<DeviceDirectory>()
+    private var started = false
+
+    public init(options: Options, store: Store, directory: DeviceDirectory, hook: any RuleHook,
+                logger: Logger, clock: PipelineClock = .system) throws {
+        self.options = options
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+        let s = options.settings
+        queue = BoundedQueue(capacity: s.ingest.queueBatches)
+        network = NetworkSide(queue: queue, batchSize: s.ingest.networkBatch,
+                              maxAgeNanos: UInt64(s.ingest.networkBatchAge.milliseconds) * 1_000_000, clock: clock)
+        let validator = Validator(prefix: s.broker.topicPrefix, limits: IngestLimits(
+            maxPayloadBytes: s.ingest.maxPayloadBytes, futureToleranceMs: s.ingest.futureTolerance.milliseconds,
+            maxAgeMs: s.ingest.maxAge.milliseconds, deadLetterPayloadCap: s.ingest.deadLetterPayloadCap))
+        worker = Worker(store: store, validator: validator, directory: directory, hook: hook,
+                        states: try store.loadDeviceStates(), settings: s, logger: logger, clock: clock,
+                        stats: stats, onCommit: options.onCommit)
+        var mqtt = MQTTOptions(host: s.broker.endpoint.host, port: s.broker.endpoint.port,
+                               clientId: s.broker.clientId, cleanSession: false)
+        mqtt.keepaliveSeconds = Int(s.broker.keepalive.seconds)
+        mqtt.username = s.broker.username
+        mqtt.password = s.broker.password
+        if let tls = s.broker.tls {
+            mqtt.tls = .init(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, insecure: tls.insecure)
+        }
+        var loop = SubscriberLoop.Config(options: mqtt, subscriptions: [s.broker.topicPrefix + "/+/+/+"], qos: Int32(s.broker.qos))
+        loop.reconnectMin = s.broker.reconnectMin.seconds
+        loop.reconnectMax = s.broker.reconnectMax.seconds
+        let network = network
+        subscriber = try SubscriberLoop(config: loop, logger: logger,
+                                        message: { topic, payload in network.receive(topic, payload) },
+                                        idle: { network.flushIfAged() })
+    }
+
+    /// Starts the worker and network threads; returns at once (connection happens in the background).
+    public func start() {
+        guard !started else { return }
+        started = true
+        let t = Thread { [worker, queue, pendingDirectory, workerDone] in
+            worker.run(queue: queue, pendingDirectory: pendingDirectory)
+            workerDone.signal()
+        }
+        t.name = "ingest-worker"
+        t.start()
+        subscriber.start()
+    }
+
+    public var isConnected: Bool { subscriber.isConnected }
+    public var connects: Int { subscriber.connects.value }
+
+    /// Swaps in a new registry snapshot; the worker takes it at its next batch.
+    public func reload(directory: DeviceDirectory) {
+        pendingDirectory.set(directory)
+    }
+
+    /// Stops reading, commits everything already received, then disconnects (SPEC §6, SIGTERM).
+    /// Messages the broker has not yet delivered stay queued there for the persistent session.
+    /// Returns false if the final commit could not be made.
+    @discardableResult
+    public func stop() -> Bool {
+        guard started else { return true }
+        started = false
+        subscriber.stop()
+        network.flush()
+        queue.close()
+        workerDone.wait()
+        subscriber.disconnect()
+        logger.info("ingest stopped", metadata: ["accepted": "\(stats.accepted)", "dead_letters": "\(stats.deadLetters)"])
+        return worker.lastCommitSucceeded
+    }
+}
+
+/// State touched only by the network thread: the batch being filled.
+final class NetworkSide: @unchecked Sendable {
+    private let queue: BoundedQueue<MessageBatch>
+    private let batchSize: Int
+    private let maxAgeNanos: UInt64
+    private let clock: PipelineClock
+    private var batch: MessageBatch
+
+    init(queue: BoundedQueue<MessageBatch>, batchSize: Int, maxAgeNanos: UInt64, clock: PipelineClock) {
+        self.queue = queue
+        self.batchSize = batchSize
+        self.maxAgeNanos = maxAgeNanos
+        self.clock = clock
+        batch = MessageBatch(expectedMessages: batchSize)
+    }
+
+    func receive(_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
+        batch.append(topic: topic, payload: payload, receivedAt: clock.now(), monotonicNow: monotonicNanos())
+        if batch.count >= batchSize { flush() }
+    }
+
+    func flushIfAged() {
+        guard !batch.isEmpty, monotonicNanos() - batch.firstArrival >= maxAgeNanos else { return }
+        flush()
+    }
+
+    func flush() {
+        guard !batch.isEmpty else { return }
+        queue.push(batch)
+        batch = MessageBatch(expectedMessages: batchSize)
+    }
+}
+
+/// A value handed from one thread to another, taken at most once.
+final class Pending<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T?
+    func set(_ v: T) { lock.withLock { value = v } }
+    func take() -> T? { lock.withLock { defer { value = nil }; return value } }
+}

@@ -1,0 +1,49 @@
+/// Messages received by the network thread, copied into one byte arena.
+///
+/// libmosquitto frees a message when its callback returns, so bytes must be copied; copying into
+/// one growing buffer costs one allocation per batch instead of two per message, and handing the
+/// worker a batch costs one queue operation per batch (a probe measured 75–90 % of a core at
+/// 50 k msg/s for one hand-over per message, about 40 % for batches).
+public struct MessageBatch: Sendable {
+    public struct Entry: Sendable {
+        let topicStart: Int32
+        let topicLength: Int32
+        let payloadStart: Int32
+        let payloadLength: Int32
+        public let receivedAt: Int64
+    }
+
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var entries: [Entry] = []
+    /// When the first message of the batch arrived (monotonic ns), for the age limit.
+    public private(set) var firstArrival: UInt64 = 0
+
+    public init(expectedMessages: Int) {
+        entries.reserveCapacity(expectedMessages)
+        bytes.reserveCapacity(expectedMessages * 200)
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public mutating func append(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64, monotonicNow: UInt64) {
+        if entries.isEmpty { firstArrival = monotonicNow }
+        let t = Int32(bytes.count)
+        bytes.append(contentsOf: topic)
+        let p = Int32(bytes.count)
+        bytes.append(contentsOf: payload)
+        entries.append(Entry(topicStart: t, topicLength: Int32(topic.count), payloadStart: p,
+                             payloadLength: Int32(payload.count), receivedAt: receivedAt))
+    }
+
+    /// Calls `body` with each message's topic and payload bytes, in arrival order.
+    public func forEach(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, Int64) -> Void) {
+        bytes.withUnsafeBytes { all in
+            for e in entries {
+                let topic = UnsafeRawBufferPointer(rebasing: all[Int(e.topicStart)..<Int(e.topicStart + e.topicLength)])
+                let payload = UnsafeRawBufferPointer(rebasing: all[Int(e.payloadStart)..<Int(e.payloadStart + e.payloadLength)])
+                body(topic, payload, e.receivedAt)
+            }
+        }
+    }
+}

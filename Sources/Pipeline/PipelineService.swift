@@ -1,0 +1,27 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the ingest pipeline under swift-service-lifecycle: started with the service group,
+/// drained on graceful shutdown (SIGTERM/SIGINT): stop reading, commit, disconnect.
+public struct PipelineService: Service {
+    public let pipeline: IngestPipeline
+
+    public init(pipeline: IngestPipeline) { self.pipeline = pipeline }
+
+    public func run() async throws {
+        pipeline.start()
+        try? await gracefulShutdown()
+        let pipeline = pipeline
+        let ok = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            // stop() blocks until the worker has drained; keep it off the cooperative pool.
+            Thread { c.resume(returning: pipeline.stop()) }.start()
+        }
+        if !ok { throw PipelineError.finalCommitFailed }
+    }
+}
+
+public enum PipelineError: Error, CustomStringConvertible {
+    case finalCommitFailed
+    public var description: String { "the final commit failed: some received messages are not stored" }
+}

@@ -1,0 +1,202 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Logging
+import Rules
+import Settings
+import Storage
+
+/// The ingest worker: validation, sequence checks, the rule hook and batched commits.
+/// Confined to its own thread; nothing here is touched concurrently.
+final class Worker: @unchecked Sendable {
+    private let store: Store
+    private let validator: Validator
+    private var directory: DeviceDirectory
+    private let hook: any RuleHook
+    /// Per-device state (sequence window, counters); constant size per device.
+    private var states: [Int64: DeviceStateUpdate]
+    private let commitIntervalNanos: UInt64
+    private let commitMaxRows: Int
+    private let logger: Logger
+    private let clock: PipelineClock
+    private let stats: IngestStats
+    private let onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?
+
+    private var output = IngestOutput()
+    private var batch = CommitBatch()
+    private var firstPending: UInt64?
+    private var pendingDuplicates = 0
+    private var pendingReasons: [DeadLetterReason: Int] = [:]
+    private(set) var lastCommitSucceeded = true
+
+    init(store: Store, validator: Validator, directory: DeviceDirectory, hook: any RuleHook,
+         states: [Int64: DeviceStateUpdate], settings: Settings, logger: Logger, clock: PipelineClock,
+         stats: IngestStats, onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?) {
+        self.store = store
+        self.validator = validator
+        self.directory = directory
+        self.hook = hook
+        self.states = states
+        commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
+        commitMaxRows = settings.store.commitMaxRows
+        self.logger = logger
+        self.clock = clock
+        self.stats = stats
+        self.onCommit = onCommit
+    }
+
+    func run(queue: BoundedQueue<MessageBatch>, pendingDirectory: Pending<DeviceDirectory>) {
+        var lastTick = monotonicNanos()
+        while true {
+            let now = monotonicNanos()
+            let due = min(firstPending.map { $0 + commitIntervalNanos } ?? .max, lastTick + commitIntervalNanos)
+            let wait = due > now ? Double(due - now) / 1e9 : 0
+            switch queue.pop(until: Date().addingTimeInterval(wait)) {
+            case .element(let messages):
+                if let d = pendingDirectory.take() {
+                    directory = d
+                    hook.reload(directory: d)
+                    logger.info("registry reloaded", metadata: ["devices": "\(d.entries.count)"])
+                }
+                process(messages)
+                if batch.rowCount >= commitMaxRows { commit(stopping: false) }
+            case .timedOut:
+                break
+            case .finished:
+                commit(stopping: true)
+                return
+            }
+            let after = monotonicNanos()
+            if after - lastTick >= commitIntervalNanos {
+                lastTick = after
+                hook.tick(now: clock.now(), directory: directory) { event in
+                    if firstPending == nil { firstPending = after }
+                    batch.derived.append(event)
+                }
+            }
+            if let first = firstPending, after - first >= commitIntervalNanos { commit(stopping: false) }
+        }
+    }
+
+    private func process(_ messages: MessageBatch) {
+        if firstPending == nil { firstPending = monotonicNanos() }
+        messages.forEach { topic, payload, receivedAt in
+            validator.validate(topic: topic, payload: payload, receivedAt: receivedAt, directory: directory, into: &output)
+        }
+        for m in output.accepted { accept(m) }
+        for d in output.deadLetters { deadLetter(d) }
+        for g in output.gatewayStatuses {
+            batch.gatewayStatuses.append((g, clock.now()))
+            logger.notice("gateway \(g.online ? "online" : "offline")", metadata: ["gateway": "\(g.gateway)"])
+        }
+        output.removeAll()
+    }
+
+    private func deadLetter(_ d: DeadLetter) {
+        batch.deadLetters.append(d)
+        pendingReasons[d.reason, default: 0] += 1
+    }
+
+    private func accept(_ m: AcceptedMessage) {
+        var state = states[m.deviceNum] ?? DeviceStateUpdate()
+        if let seq = m.seq {
+            var s = state.sequence
+            switch SequenceTracker.observe(seq, &s) {
+            case .duplicate:
+                state.duplicates += 1
+                pendingDuplicates += 1
+                states[m.deviceNum] = state
+                batch.deviceStates[m.deviceNum] = merged(state, m.deviceNum)
+                return
+            case .tooOld:
+                let highest = state.sequence?.highest ?? 0
+                let device = entry(m.deviceNum)
+                let prefix = String(decoding: validator.prefix, as: UTF8.self)
+                let topic = "\(prefix)/\(device?.gateway ?? "?")/\(device?.id ?? "?")/\(m.kind == .telemetry ? "telemetry" : "event")"
+                var w = JSONWriter()
+                w.add("ts", m.ts)
+                w.add("seq", Int64(bitPattern: seq))
+                if let code = m.code { w.add("code", .string(code)) }
+                w.add("data", raw: m.data)
+                let payload = Array(w.finish().utf8)
+                deadLetter(DeadLetter(
+                    receivedAt: m.receivedAt, reason: .stale,
+                    detail: "seq \(seq) is more than \(SequenceTracker.window) behind the newest seq \(highest): cannot tell a late reading from a duplicate",
+                    topic: topic, gateway: device?.gateway, device: device?.id, payload: payload, payloadSize: payload.count))
+                return
+            case .gap(let from, let to):
+                var w = JSONWriter()
+                w.add("missing_from", Int64(bitPattern: from))
+                w.add("missing_to", Int64(bitPattern: to))
+                w.add("missing", Int64(bitPattern: to - from + 1))
+                batch.derived.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: "seq_gap", data: w.finish(), receivedAt: m.receivedAt))
+            case .reset(let previous):
+                var w = JSONWriter()
+                w.add("previous_highest", Int64(bitPattern: previous))
+                w.add("seq", Int64(bitPattern: seq))
+                batch.derived.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: "seq_reset", data: w.finish(), receivedAt: m.receivedAt))
+            case .first, .next, .late:
+                break
+            }
+            state.sequence = s
+        }
+        state.messages += 1
+        state.lastTs = max(state.lastTs ?? m.ts, m.ts)
+        state.lastReceivedAt = m.receivedAt
+        states[m.deviceNum] = state
+        var update = merged(state, m.deviceNum)
+        if m.kind == .telemetry, m.ts >= (update.lastTs ?? m.ts) { update.lastData = m.data }
+        batch.deviceStates[m.deviceNum] = update
+        batch.messages.append(m)
+        if let entry = entry(m.deviceNum) {
+            hook.evaluate(m, device: entry, type: directory.types[m.typeIndex]) { batch.derived.append($0) }
+        }
+    }
+
+    /// Keeps the newest telemetry data already staged for this commit.
+    private func merged(_ state: DeviceStateUpdate, _ num: Int64) -> DeviceStateUpdate {
+        var u = state
+        u.lastData = batch.deviceStates[num]?.lastData
+        return u
+    }
+
+    private var entryCache: [Int64: Int] = [:]
+    private var entryCacheDirectory: ObjectIdentifier?
+
+    private func entry(_ num: Int64) -> DirectoryEntry? {
+        if entryCacheDirectory != ObjectIdentifier(directory) {
+            entryCache = Dictionary(directory.entries.enumerated().map { ($1.num, $0) }, uniquingKeysWith: { a, _ in a })
+            entryCacheDirectory = ObjectIdentifier(directory)
+        }
+        return entryCache[num].map { directory.entries[$0] }
+    }
+
+    /// Commits the staged batch, retrying a failing store (locked, disk full) with backoff:
+    /// meanwhile the queue fills and the network thread stops reading, so nothing is dropped.
+    private func commit(stopping: Bool) {
+        defer { firstPending = nil }
+        guard !batch.isEmpty else { return }
+        var delay = 0.05
+        let started = Date()
+        while true {
+            do {
+                try store.commit(batch)
+                break
+            } catch {
+                logger.error("commit failed, retrying", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"])
+                if stopping, Date().timeIntervalSince(started) > 30 {
+                    logger.critical("giving up on the final commit: \(batch.rowCount) rows are not stored")
+                    lastCommitSucceeded = false
+                    return
+                }
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 2)
+            }
+        }
+        stats.record(accepted: batch.messages.count, duplicates: pendingDuplicates, deadLetters: pendingReasons)
+        onCommit?(batch.messages, monotonicNanos())
+        pendingDuplicates = 0
+        pendingReasons.removeAll(keepingCapacity: true)
+        batch.removeAll()
+    }
+}

@@ -1,0 +1,43 @@
+import DeviceCatalog
+import Ingest
+
+/// The built-in check: a telemetry value leaving the normal band declared for its field in
+/// `Devices/types` (`normal: [lo, hi]`) raises `out_of_normal_band`; its return raises
+/// `back_in_normal_band`. Transitions only, so a value that stays outside yields one event, not
+/// one per reading.
+///
+/// State: one 64-bit mask per device (bit i: field i is outside its band). Fields beyond the
+/// 64th are not watched; no shipped type comes near that many.
+public final class NormalBandCheck: RuleHook {
+    private var outside: [Int64: UInt64] = [:]
+
+    public init() {}
+
+    public func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, emit: (DerivedEvent) -> Void) {
+        guard message.kind == .telemetry else { return }
+        var mask = outside[message.deviceNum] ?? 0
+        let before = mask
+        for (i, value) in message.values.enumerated() where i < 64 {
+            guard case .number(let v)? = value, let band = type.fields[i].normal else { continue }
+            let bit: UInt64 = 1 << UInt64(i)
+            let isOutside = !band.contains(v)
+            let wasOutside = mask & bit != 0
+            guard isOutside != wasOutside else { continue }
+            mask ^= bit
+            var w = JSONWriter()
+            w.add("field", .string(type.fields[i].name))
+            w.add("value", .number(v))
+            w.add("normal_min", .number(band.lowerBound))
+            w.add("normal_max", .number(band.upperBound))
+            emit(DerivedEvent(deviceNum: message.deviceNum, ts: message.ts,
+                              code: isOutside ? "out_of_normal_band" : "back_in_normal_band",
+                              data: w.finish(), receivedAt: message.receivedAt))
+        }
+        if mask != before { outside[message.deviceNum] = mask == 0 ? nil : mask }
+    }
+
+    public func reload(directory: DeviceDirectory) {
+        let live = Set(directory.entries.map(\.num))
+        outside = outside.filter { live.contains($0.key) }
+    }
+}

@@ -1,0 +1,84 @@
+import DeviceCatalog
+import Foundation
+
+/// Every setting of `equipwatch`, with the defaults of SPEC §6. Read from `equipwatch.yaml`
+/// (when present) and then overridden by command-line flags.
+public struct Settings: Sendable, Equatable {
+    public var broker = Broker()
+    public var dataDirectory = "./data"
+    public var devicesDirectory = "Devices"
+    public var rulesDirectory = "Rules"
+    public var http = HostPort(host: "127.0.0.1", port: 8080)
+    public var ingest = Ingest()
+    public var store = Store()
+
+    public init() {}
+
+    public struct Broker: Sendable, Equatable {
+        public var endpoint = HostPort(host: "127.0.0.1", port: 1883)
+        /// Fixed so that the broker keeps the session (and queues messages) while the pipeline is down.
+        public var clientId = "equipwatch-pipeline"
+        public var username: String?
+        public var password: String?
+        public var tls: TLS?
+        public var keepalive = Interval.seconds(30)
+        public var topicPrefix = "equipwatch/v1"
+        public var qos = 1
+        public var reconnectMin = Interval(milliseconds: 100)
+        public var reconnectMax = Interval.seconds(10)
+        public init() {}
+    }
+
+    public struct TLS: Sendable, Equatable {
+        public var caFile: String
+        public var certFile: String?
+        public var keyFile: String?
+        public var insecure = false
+    }
+
+    public struct Ingest: Sendable, Equatable {
+        public var maxPayloadBytes = 65_536
+        public var futureTolerance = Interval.seconds(300)
+        public var maxAge = Interval(milliseconds: 7 * 86_400_000)
+        public var deadLetterPayloadCap = 65_536
+        /// The network thread hands messages over in batches of at most this many...
+        public var networkBatch = 1000
+        /// ...or after this long, whichever comes first.
+        public var networkBatchAge = Interval(milliseconds: 5)
+        /// Batches waiting for the worker; when full, the network thread stops reading (backpressure).
+        public var queueBatches = 64
+        public init() {}
+    }
+
+    public struct Store: Sendable, Equatable {
+        /// Longest time an accepted message waits before it is committed: the most a `kill -9` can lose.
+        public var commitInterval = Interval(milliseconds: 20)
+        public var commitMaxRows = 5000
+        public init() {}
+    }
+
+    public var databasePath: String { dataDirectory + "/equipwatch.sqlite" }
+}
+
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` (or `[v6]:PORT`).
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

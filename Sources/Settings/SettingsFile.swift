@@ -1,0 +1,128 @@
+import DeviceCatalog
+import Foundation
+
+/// Reads `equipwatch.yaml`. Unknown keys and malformed values are errors with file and line:
+/// a misspelt setting silently falling back to its default is how outages start.
+public enum SettingsFile {
+    public static func load(path: String, base: Settings = Settings()) throws(CatalogErrors) -> Settings {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw CatalogErrors([CatalogError(file: path, reason: "cannot read the configuration file")])
+        }
+        return try parse(text: text, file: path, base: base)
+    }
+
+    public static func parse(text: String, file: String, base: Settings = Settings()) throws(CatalogErrors) -> Settings {
+        let source: YAMLSource
+        let raw: RawSettings
+        do {
+            source = try YAMLSource(file: file, text: text)
+            raw = try source.decode(RawSettings.self)
+        } catch {
+            throw CatalogErrors([error])
+        }
+        var errors: [CatalogError] = []
+        func unknown(_ path: [YAMLSource.PathElement], _ allowed: Set<String>) {
+            errors += DeviceTypeParser.unknownKeys(source, at: path, allowed: allowed)
+        }
+        func interval(_ text: String?, _ path: [YAMLSource.PathElement], _ apply: (Interval) -> Void) {
+            guard let text else { return }
+            if let i = Interval(parsing: text) { apply(i) } else {
+                errors.append(source.error(at: path, "'\(text)' is not a duration (e.g. 20ms, 30s, 5m, 7d)"))
+            }
+        }
+        func endpoint(_ text: String?, _ path: [YAMLSource.PathElement], _ apply: (HostPort) -> Void) {
+            guard let text else { return }
+            if let hp = HostPort(parsing: text) { apply(hp) } else {
+                errors.append(source.error(at: path, "'\(text)' is not HOST:PORT"))
+            }
+        }
+        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store"])
+        var s = base
+        if let d = raw.data_dir { s.dataDirectory = d }
+        if let d = raw.devices_dir { s.devicesDirectory = d }
+        if let d = raw.rules_dir { s.rulesDirectory = d }
+        endpoint(raw.http, [.key("http")]) { s.http = $0 }
+        if let b = raw.broker {
+            let p: [YAMLSource.PathElement] = [.key("broker")]
+            unknown(p, ["address", "client_id", "username", "password", "tls", "keepalive", "topic_prefix", "qos",
+                        "reconnect_min", "reconnect_max"])
+            endpoint(b.address, p + [.key("address")]) { s.broker.endpoint = $0 }
+            if let v = b.client_id { s.broker.clientId = v }
+            if let v = b.username { s.broker.username = v }
+            if let v = b.password { s.broker.password = v }
+            if let t = b.tls { s.broker.tls = Settings.TLS(caFile: t.ca_file, certFile: t.cert_file, keyFile: t.key_file, insecure: t.insecure ?? false) }
+            interval(b.keepalive, p + [.key("keepalive")]) { s.broker.keepalive = $0 }
+            if let v = b.topic_prefix { s.broker.topicPrefix = v }
+            if let q = b.qos {
+                if q == 0 || q == 1 { s.broker.qos = q } else { errors.append(source.error(at: p + [.key("qos")], "qos must be 0 or 1")) }
+            }
+            interval(b.reconnect_min, p + [.key("reconnect_min")]) { s.broker.reconnectMin = $0 }
+            interval(b.reconnect_max, p + [.key("reconnect_max")]) { s.broker.reconnectMax = $0 }
+        }
+        if let i = raw.ingest {
+            let p: [YAMLSource.PathElement] = [.key("ingest")]
+            unknown(p, ["max_payload_bytes", "future_tolerance", "max_age", "dead_letter_payload_cap", "network_batch",
+                        "network_batch_age", "queue_batches"])
+            if let v = i.max_payload_bytes { s.ingest.maxPayloadBytes = v }
+            interval(i.future_tolerance, p + [.key("future_tolerance")]) { s.ingest.futureTolerance = $0 }
+            interval(i.max_age, p + [.key("max_age")]) { s.ingest.maxAge = $0 }
+            if let v = i.dead_letter_payload_cap { s.ingest.deadLetterPayloadCap = v }
+            if let v = i.network_batch { s.ingest.networkBatch = max(1, v) }
+            interval(i.network_batch_age, p + [.key("network_batch_age")]) { s.ingest.networkBatchAge = $0 }
+            if let v = i.queue_batches { s.ingest.queueBatches = max(1, v) }
+        }
+        if let st = raw.store {
+            let p: [YAMLSource.PathElement] = [.key("store")]
+            unknown(p, ["commit_interval", "commit_max_rows"])
+            interval(st.commit_interval, p + [.key("commit_interval")]) { s.store.commitInterval = $0 }
+            if let v = st.commit_max_rows { s.store.commitMaxRows = max(1, v) }
+        }
+        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        return s
+    }
+}
+
+private struct RawSettings: Decodable {
+    let broker: RawBroker?
+    let data_dir: String?
+    let devices_dir: String?
+    let rules_dir: String?
+    let http: String?
+    let ingest: RawIngest?
+    let store: RawStore?
+}
+
+private struct RawBroker: Decodable {
+    let address: String?
+    let client_id: String?
+    let username: String?
+    let password: String?
+    let tls: RawTLS?
+    let keepalive: String?
+    let topic_prefix: String?
+    let qos: Int?
+    let reconnect_min: String?
+    let reconnect_max: String?
+}
+
+private struct RawTLS: Decodable {
+    let ca_file: String
+    let cert_file: String?
+    let key_file: String?
+    let insecure: Bool?
+}
+
+private struct RawIngest: Decodable {
+    let max_payload_bytes: Int?
+    let future_tolerance: String?
+    let max_age: String?
+    let dead_letter_payload_cap: Int?
+    let network_batch: Int?
+    let network_batch_age: String?
+    let queue_batches: Int?
+}
+
+private struct RawStore: Decodable {
+    let commit_interval: String?
+    let commit_max_rows: Int?
+}

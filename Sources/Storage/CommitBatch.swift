@@ -1,0 +1,47 @@
+import Ingest
+
+/// Everything one commit writes, in one transaction: accepted messages, derived events, dead
+/// letters, gateway status changes and the per-device state they moved.
+///
+/// Bounded by the pipeline (commit size and interval), so its memory is bounded too.
+public struct CommitBatch: Sendable {
+    public var messages: [AcceptedMessage] = []
+    public var derived: [DerivedEvent] = []
+    public var deadLetters: [DeadLetter] = []
+    public var gatewayStatuses: [(status: GatewayStatus, receivedAt: Int64)] = []
+    public var deviceStates: [Int64: DeviceStateUpdate] = [:]
+
+    public init() {}
+
+    public var rowCount: Int { messages.count + derived.count + deadLetters.count + gatewayStatuses.count }
+    public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty }
+
+    public mutating func removeAll() {
+        messages.removeAll(keepingCapacity: true)
+        derived.removeAll(keepingCapacity: true)
+        deadLetters.removeAll(keepingCapacity: true)
+        gatewayStatuses.removeAll(keepingCapacity: true)
+        deviceStates.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The per-device state after a commit (absolute values, so a commit is idempotent).
+public struct DeviceStateUpdate: Sendable, Equatable {
+    public var sequence: SequenceState?
+    public var lastTs: Int64?
+    public var lastReceivedAt: Int64?
+    /// The newest telemetry `data`, for "last readings" in device queries.
+    public var lastData: String?
+    public var messages: Int64
+    public var duplicates: Int64
+
+    public init(sequence: SequenceState? = nil, lastTs: Int64? = nil, lastReceivedAt: Int64? = nil,
+                lastData: String? = nil, messages: Int64 = 0, duplicates: Int64 = 0) {
+        self.sequence = sequence
+        self.lastTs = lastTs
+        self.lastReceivedAt = lastReceivedAt
+        self.lastData = lastData
+        self.messages = messages
+        self.duplicates = duplicates
+    }
+}

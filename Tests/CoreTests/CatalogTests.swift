@@ -1,0 +1,89 @@
+import DeviceCatalog
+import Foundation
+import Settings
+import Testing
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+@Suite struct CatalogTests {
+    @Test func theShippedDevicesFolderLoadsAndCoversEveryTypeAndTheFleetMinimums() throws {
+        let catalog = try Catalog.load(directory: repositoryRoot + "/Devices")
+        #expect(Set(catalog.types.keys) == ["elevator", "boiler", "pressure_vessel", "gas_cylinder", "forklift"])
+        let fleet = catalog.fleet
+        #expect(fleet.devices.count >= 300)
+        #expect(Set(fleet.devices.map(\.type)).count == 5)
+        #expect(fleet.gateways.count >= 8 && fleet.firms.count >= 4 && fleet.sites.count >= 12)
+        #expect(Set(fleet.sites.map(\.category)).count >= 5)
+        let elevator = try #require(catalog.types["elevator"])
+        for code in ["trapped", "overtravel_top", "overtravel_bottom", "overspeed", "door_open_while_moving",
+                     "stopped_outside_door_zone", "safety_circuit", "door_close_fault", "door_open_fault", "power_failure", "alarm_button"] {
+            #expect(elevator.events[code] != nil, "elevator event \(code)")
+        }
+        #expect(elevator.maintenance?.fixed.interval == "15d")
+    }
+
+    @Test func typeErrorsNameFileLineAndReason() {
+        let yaml = """
+            type: elevator
+            telemetry:
+              speed: {type: number, rnage: [0, 20]}
+              floor: {type: integer}
+              load: {type: number, range: [10, 0]}
+            counters: [runs]
+            """
+        do {
+            _ = try DeviceTypeParser.parse(text: yaml, file: "elevator.yaml")
+            Issue.record("expected errors")
+        } catch {
+            let text = error.errors.map(\.description)
+            #expect(text.contains { $0.hasPrefix("elevator.yaml:3:") && $0.contains("unknown key 'rnage'") })
+            #expect(text.contains { $0.hasPrefix("elevator.yaml:4:") && $0.contains("unknown type 'integer'") })
+            #expect(text.contains { $0.hasPrefix("elevator.yaml:5:") && $0.contains("min ≤ max") })
+            #expect(text.contains { $0.hasPrefix("elevator.yaml:6:") && $0.contains("counter 'runs'") })
+        }
+    }
+
+    @Test func yamlSyntaxErrorsAreLocated() {
+        do {
+            _ = try DeviceTypeParser.parse(text: "type: x\ntelemetry: {a: [1, 2}\n", file: "x.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.errors.first?.file == "x.yaml")
+            #expect(error.errors.first?.line == 2)
+        }
+    }
+
+    @Test func fleetChecksReferencesAttributesAndDuplicates() throws {
+        let types = try Catalog.loadTypes(directory: repositoryRoot + "/Devices/types")
+        let yaml = """
+            firms: [{id: f1}]
+            sites: [{id: s1, category: school}]
+            gateways: [{id: g1, site: s1}]
+            devices:
+              - {id: D1, type: elevator, gateway: g1, site: s1, owner: o, firm: f1, commissioned: 2020-01-01,
+                 attributes: {rated_speed_mps: 1.5, rated_load_kg: 1000, floors: 10, kind: traction}}
+              - {id: D1, type: elevator, gateway: g9, site: s1, owner: o, firm: f1, commissioned: 2020-01-01,
+                 attributes: {rated_speed_mps: 99, rated_load_kg: 1000, floors: 10, kind: rocket, colour: red}}
+            """
+        let fleet = try FleetParser.parse(text: yaml, file: "f.yaml")
+        let errors = FleetParser.check(fleet, types: types).map(\.description)
+        #expect(errors.contains { $0.hasPrefix("f.yaml:7:") && $0.contains("registered twice") })
+        #expect(errors.contains { $0.contains("unknown gateway 'g9'") })
+        #expect(errors.contains { $0.contains("rated_speed_mps' 99 lies outside") })
+        #expect(errors.contains { $0.contains("'rocket' is not one of") })
+        #expect(errors.contains { $0.contains("'colour' is not declared") })
+        #expect(errors.count == 5)
+    }
+
+    @Test func settingsFileOverridesDefaultsAndRejectsUnknownKeys() throws {
+        let s = try SettingsFile.parse(text: "broker: {address: 10.0.0.1:1884}\nstore: {commit_interval: 50ms}\n", file: "e.yaml")
+        #expect(s.broker.endpoint.port == 1884 && s.store.commitInterval.milliseconds == 50)
+        #expect(s.dataDirectory == "./data")
+        do {
+            _ = try SettingsFile.parse(text: "store:\n  comit_interval: 50ms\n", file: "e.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.errors.first?.description.hasPrefix("e.yaml:2:") == true)
+        }
+    }
+}

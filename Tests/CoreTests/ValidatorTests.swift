@@ -1,0 +1,112 @@
+import DeviceCatalog
+import Ingest
+import Rules
+import Testing
+
+/// A small registry: one elevator type, two devices on two gateways.
+enum Fixture {
+    static let typeYAML = """
+        type: elevator
+        telemetry:
+          speed_mps: {type: number, unit: m/s, range: [0, 20]}
+          floor: {type: int, range: [-5, 100]}
+          moving: {type: bool}
+          mode: {type: enum, values: [normal, inspection]}
+          load_pct: {type: number, range: [0, 250], normal: [0, 100]}
+        events:
+          trapped: {severity: critical}
+        attributes:
+          rated_speed_mps: {type: number, range: [0.1, 20], required: true}
+        """
+
+    static func directory() throws -> DeviceDirectory {
+        let type = try DeviceTypeParser.parse(text: typeYAML, file: "elevator.yaml")
+        func device(_ id: String, _ gw: String) -> DeviceRecord {
+            DeviceRecord(id: id, type: "elevator", gateway: gw, site: "s", owner: "o", firm: "f",
+                         commissioned: Day(year: 2020, month: 1, day: 1)!, lastInspections: [:], inspectionGrade: nil,
+                         attributes: ["rated_speed_mps": .number(1.5)], origin: Origin(file: "t", line: 1))
+        }
+        return DeviceDirectory(types: ["elevator": type], devices: [(1, device("E1", "gw-a")), (2, device("E2", "gw-b"))],
+                               gateways: ["gw-a", "gw-b"])
+    }
+}
+
+@Suite struct ValidatorTests {
+    let now: Int64 = 1_795_567_546_013
+    let validator = Validator(prefix: "equipwatch/v1", limits: IngestLimits(maxPayloadBytes: 512))
+
+    func run(_ topic: String, _ payload: String) throws -> IngestOutput {
+        var out = IngestOutput()
+        let dir = try Fixture.directory()
+        var t = topic
+        var p = payload
+        t.withUTF8 { tb in p.withUTF8 { pb in
+            validator.validate(topic: UnsafeRawBufferPointer(tb), payload: UnsafeRawBufferPointer(pb), receivedAt: now, directory: dir, into: &out)
+        } }
+        return out
+    }
+
+    func reason(_ topic: String, _ payload: String) throws -> DeadLetterReason? {
+        let out = try run(topic, payload)
+        #expect(out.accepted.isEmpty)
+        return out.deadLetters.first?.reason
+    }
+
+    @Test func acceptsDeclaredTelemetryAndEventsWithTypedValues() throws {
+        let out = try run("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"seq":7,"data":{"speed_mps":1.2,"floor":3,"moving":true,"mode":"normal"}}"#)
+        #expect(out.deadLetters.isEmpty)
+        let m = try #require(out.accepted.first)
+        #expect(m.deviceNum == 1 && m.seq == 7 && m.ts == now)
+        #expect(m.values[0] == .number(1.2) && m.values[1] == .number(3) && m.values[2] == .bool(true) && m.values[4] == nil)
+        #expect(m.data == #"{"speed_mps":1.2,"floor":3,"moving":true,"mode":"normal"}"#)
+        let e = try run("equipwatch/v1/gw-a/E1/event", #"{"ts":"2026-11-25T08:00:00+08:00","code":"trapped","data":{"floor":3}}"#)
+        #expect(e.accepted.first?.code == "trapped" && e.accepted.first?.data == #"{"floor":3}"#)
+    }
+
+    @Test func aBatchKeepsGoodElementsAndDeadLettersEachBadOneAlone() throws {
+        let out = try run("equipwatch/v1/gw-a/E1/telemetry",
+                          #"[{"ts":\#(now),"data":{"floor":1}},{"ts":\#(now),"data":{"floor":999}},{"ts":\#(now),"data":{"floor":2}}]"#)
+        #expect(out.accepted.count == 2)
+        #expect(out.deadLetters.count == 1)
+        #expect(out.deadLetters[0].reason == .outOfRange)
+        #expect(out.deadLetters[0].detail.hasPrefix("[1] floor = 999"))
+        #expect(String(decoding: out.deadLetters[0].payload, as: UTF8.self) == #"{"ts":\#(now),"data":{"floor":999}}"#)
+    }
+
+    @Test func everyRejectionCarriesItsReason() throws {
+        let ok = #"{"ts":\#(now),"data":{"floor":1}}"#
+        #expect(try reason("other/gw-a/E1/telemetry", ok) == .badTopic)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", String(repeating: " ", count: 600) + ok) == .tooLarge)
+        #expect(try reason("equipwatch/v1/gw-a/NOPE/telemetry", ok) == .unknownDevice)
+        #expect(try reason("equipwatch/v1/gw-b/E1/telemetry", ok) == .gatewayNotBound)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", "{\"ts\":") == .malformedJSON)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"data":{"altitude":1}}"#) == .schema)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"data":{"floor":1.5}}"#) == .schema)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"data":{"mode":"party"}}"#) == .outOfRange)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"data":{"floor":1}}"#) == .schema)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"seq":-1,"data":{}}"#) == .schema)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"data":{},"extra":1}"#) == .schema)
+        #expect(try reason("equipwatch/v1/gw-a/E1/event", #"{"ts":\#(now),"code":"party"}"#) == .schema)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now + 3_600_000),"data":{}}"#) == .future)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now - 30 * 86_400_000),"data":{}}"#) == .stale)
+        #expect(try reason("equipwatch/v1/gw-z/_/status", "offline") == .unknownGateway)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", "42") == .schema)
+    }
+
+    @Test func gatewayStatusAcceptsBareWordsAndJSON() throws {
+        #expect(try run("equipwatch/v1/gw-a/_/status", "offline").gatewayStatuses.first?.online == false)
+        #expect(try run("equipwatch/v1/gw-a/_/status", #"{"state":"online","ts":5}"#).gatewayStatuses.first == GatewayStatus(gateway: "gw-a", online: true, at: 5))
+    }
+
+    @Test func normalBandCheckReportsTransitionsOnly() throws {
+        let dir = try Fixture.directory()
+        let check = NormalBandCheck()
+        var codes: [String] = []
+        for load in [50.0, 120, 130, 90, 95] {
+            let out = try run("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"data":{"load_pct":\#(load)}}"#)
+            let m = try #require(out.accepted.first)
+            check.evaluate(m, device: dir.entries[0], type: dir.types[0]) { codes.append($0.code) }
+        }
+        #expect(codes == ["out_of_normal_band", "back_in_normal_band"])
+    }
+}

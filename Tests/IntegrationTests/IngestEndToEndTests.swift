@@ -1,0 +1,129 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import MQTT
+import Pipeline
+import Storage
+import Testing
+
+/// Messages through a real mosquitto into a real SQLite file.
+@Suite(.serialized) struct IngestEndToEndTests {
+    @Test func validTelemetryAndEventsOfSeveralTypesAreStoredExactlyOnce() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline()
+        defer { pipeline.stop() }
+        let publisher = try env.publisher()
+        defer { publisher.stop() }
+        let devices = ["elevator", "boiler", "pressure_vessel", "gas_cylinder", "forklift"].map { env.device($0) }
+        for d in devices {
+            for seq in 1...20 { try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: UInt64(seq)).utf8), qos: 1) }
+        }
+        let elevator = devices[0]
+        try publisher.publish(topic: env.topic(elevator, "event"), payload: Array(#"{"ts":\#(nowMs()),"seq":21,"code":"alarm_button"}"#.utf8), qos: 1)
+        // A gateway batch of 10 readings in one message.
+        let batch = "[" + (22...31).map { telemetry(elevator, seq: UInt64($0)) }.joined(separator: ",") + "]"
+        try publisher.publish(topic: env.topic(elevator), payload: Array(batch.utf8), qos: 1)
+        #expect(publisher.flush(timeout: 10))
+
+        try waitUntil(timeout: 10, "110 readings") { try env.count("SELECT COUNT(*) FROM readings") == 110 }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try env.count("SELECT COUNT(*) FROM readings") == 110)
+        #expect(try env.count("SELECT COUNT(DISTINCT device_num) FROM readings") == 5)
+        #expect(try env.count("SELECT COUNT(*) FROM readings r JOIN devices d ON d.num = r.device_num WHERE d.id = '\(elevator.id)'") == 30)
+        #expect(try env.strings("SELECT code FROM events WHERE source = 'device'") == ["alarm_button"])
+        #expect(try env.count("SELECT COUNT(*) FROM events WHERE source = 'pipeline'") == 0)
+        #expect(try env.count("SELECT COUNT(*) FROM dead_letters") == 0)
+        #expect(pipeline.stats.accepted == 111)
+    }
+
+    @Test func everyDeadLetterReasonIsStoredAndIngestCarriesOn() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline()
+        defer { pipeline.stop() }
+        let publisher = try env.publisher()
+        defer { publisher.stop() }
+        let d = env.device("elevator")
+        let other = env.catalog.fleet.gateways.first { $0.id != d.gateway }!.id
+        let now = nowMs()
+        let cases: [(DeadLetterReason, String, String)] = [
+            (.badTopic, "equipwatch/v1/\(d.gateway)/\(d.id)/readings", telemetry(d, seq: nil)),
+            (.tooLarge, env.topic(d), "{\"ts\":\(now),\"data\":{},\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}"),
+            (.malformedJSON, env.topic(d), "{\"ts\": 1,"),
+            (.schema, env.topic(d), #"{"ts":\#(now),"data":{"altitude_m":3}}"#),
+            (.outOfRange, env.topic(d), #"{"ts":\#(now),"data":{"speed_mps":45}}"#),
+            (.unknownDevice, "equipwatch/v1/\(d.gateway)/NO-SUCH-DEVICE/telemetry", telemetry(d, seq: nil)),
+            (.unknownGateway, "equipwatch/v1/gw-nowhere/_/status", "offline"),
+            (.gatewayNotBound, env.topic(d, gateway: other), telemetry(d, seq: nil)),
+            (.stale, env.topic(d), telemetry(d, seq: nil, ts: now - 40 * 86_400_000)),
+            (.future, env.topic(d), telemetry(d, seq: nil, ts: now + 86_400_000)),
+        ]
+        for (_, topic, payload) in cases { try publisher.publish(topic: topic, payload: Array(payload.utf8), qos: 1) }
+        try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: 1).utf8), qos: 1)
+        #expect(publisher.flush(timeout: 10))
+
+        try waitUntil(timeout: 10, "the valid message after the bad ones") { try env.count("SELECT COUNT(*) FROM readings") == 1 }
+        try waitUntil(timeout: 5, "all dead letters") { try env.count("SELECT COUNT(*) FROM dead_letters") == Int64(cases.count) }
+        #expect(Set(try env.strings("SELECT reason FROM dead_letters")) == Set(cases.map(\.0.rawValue)))
+        let tooLarge = try env.int64s("SELECT payload_size FROM dead_letters WHERE reason = 'too_large'")
+        #expect(tooLarge.first ?? 0 > 65_536)
+        #expect(try env.strings("SELECT topic FROM dead_letters WHERE reason = 'gateway_not_bound'") == [env.topic(d, gateway: other)])
+        #expect(pipeline.stats.deadLetters(.schema) == 1)
+    }
+
+    @Test func duplicateSeqIsDroppedAndAGapBecomesAnEvent() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline()
+        defer { pipeline.stop() }
+        let publisher = try env.publisher()
+        defer { publisher.stop() }
+        let d = env.device("boiler")
+        for seq: UInt64 in [1, 2, 2, 3, 7, 1, 5] {
+            try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: seq).utf8), qos: 1)
+        }
+        #expect(publisher.flush(timeout: 10))
+        try waitUntil(timeout: 10, "5 readings") { try env.count("SELECT COUNT(*) FROM readings") == 5 }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5])
+        #expect(try env.strings("SELECT data FROM events WHERE code = 'seq_gap'") == [#"{"missing_from":4,"missing_to":6,"missing":3}"#])
+        #expect(try env.count("SELECT duplicates FROM device_state") == 2)
+    }
+
+    @Test func aMessageForADeviceUnderAnotherGatewayIsRejected() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline()
+        defer { pipeline.stop() }
+        let publisher = try env.publisher()
+        defer { publisher.stop() }
+        let d = env.device("forklift")
+        let intruder = env.catalog.fleet.gateways.first { $0.id != d.gateway }!.id
+        try publisher.publish(topic: env.topic(d, gateway: intruder), payload: Array(telemetry(d, seq: 1).utf8), qos: 1)
+        try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: 2).utf8), qos: 1)
+        #expect(publisher.flush(timeout: 10))
+        try waitUntil(timeout: 10, "the bound gateway's reading") { try env.count("SELECT COUNT(*) FROM readings") == 1 }
+        #expect(try env.int64s("SELECT seq FROM readings") == [2])
+        #expect(try env.strings("SELECT gateway FROM dead_letters WHERE reason = 'gateway_not_bound'") == [intruder])
+    }
+
+    @Test func anOfflineGatewayMarksItsDevicesUnmonitored() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline()
+        defer { pipeline.stop() }
+        let publisher = try env.publisher()
+        defer { publisher.stop() }
+        let d = env.device("elevator")
+        try publisher.publish(topic: "equipwatch/v1/\(d.gateway)/_/status", payload: Array(#"{"state":"offline"}"#.utf8), qos: 1)
+        #expect(publisher.flush(timeout: 10))
+        try waitUntil(timeout: 10, "gateway offline") { try env.count("SELECT COUNT(*) FROM gateway_status") == 1 }
+        let table = try env.store.devices(DeviceFilter(gateway: d.gateway))
+        let monitored = table.columns.firstIndex(of: "monitored")!
+        #expect(!table.rows.isEmpty)
+        #expect(table.rows.allSatisfy { $0[monitored] == .bool(false) })
+        let elsewhere = try env.store.devices(DeviceFilter(type: "forklift"))
+        #expect(elsewhere.rows.allSatisfy { $0[monitored] == .bool(true) })
+    }
+}
