@@ -9,7 +9,11 @@ public final class LocalBroker: @unchecked Sendable {
     public let directory: String
     private var pid: pid_t?
 
-    public init(extraConfig: String = "") throws {
+    /// - Parameters:
+    ///   - persistence: keep queued messages across restarts (tests); off for benchmarks.
+    ///   - maxInflight: QoS 1 messages in flight to a client at once.
+    ///   - queueQoS0: queue QoS 0 messages for offline persistent sessions (the bench pre-loads them).
+    public init(persistence: Bool = true, maxInflight: Int = 100, queueQoS0: Bool = false) throws {
         port = try freePort()
         directory = NSTemporaryDirectory() + "ew-broker-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -18,15 +22,15 @@ public final class LocalBroker: @unchecked Sendable {
         let config = user + """
             listener \(port) 127.0.0.1
             allow_anonymous true
-            persistence true
+            persistence \(persistence)
             persistence_location \(directory)/
             autosave_interval 1
             max_queued_messages 0
             max_queued_bytes 0
-            max_inflight_messages 100
-            queue_qos0_messages false
+            max_inflight_messages \(maxInflight)
+            queue_qos0_messages \(queueQoS0)
             log_dest file \(directory)/mosquitto.log
-            """ + "\n" + extraConfig
+            """
         try config.write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
         try start()
     }
@@ -37,7 +41,7 @@ public final class LocalBroker: @unchecked Sendable {
     }
 
     public func start() throws {
-        pid = try spawn(Self.executable, ["-c", directory + "/mosquitto.conf"])
+        pid = try spawn(Self.executable, ["-c", directory + "/mosquitto.conf"], stdout: directory + "/mosquitto.out")
         let end = Date().addingTimeInterval(10)
         while !canConnect(port: port) {
             guard Date() < end else { throw BrokerError("mosquitto did not listen on \(port) within 10 s (log: \(directory)/mosquitto.log)") }

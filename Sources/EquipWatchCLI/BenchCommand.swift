@@ -1,5 +1,38 @@
 import ArgumentParser
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "todo")
-    func run() async throws {}
+import Bench
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure ingest throughput and latency against a bare subscriber (SPEC §9).",
+        discussion: """
+            Starts its own mosquitto on a free loopback port with a tuned configuration (max_queued_messages 0, \
+            queue_qos0_messages true, max_inflight_messages 1000), and in one run measures: store insert paths; \
+            a bare libmosquitto subscriber vs the pipeline draining the same pre-loaded messages at QoS 0 and \
+            QoS 1; gateway batches of 10; and publish-to-commit latency at a fixed offered rate. Read the ratios: \
+            absolute rates move with whatever else the machine is doing.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Messages for the QoS 1 phases.") var qos1Messages = 100_000
+    @Option(help: "Messages for the QoS 0 phases.") var qos0Messages = 200_000
+    @Option(help: "Messages (of 10 readings each) for the batch phases.") var batchMessages = 20_000
+    @Option(help: "Offered rate for the latency phase, msg/s.") var latencyRate = 10_000.0
+    @Option(help: "Duration of the latency phase, seconds.") var latencySeconds = 5.0
+    @Option(help: "Rows for the store insert comparison.") var storeRows = 200_000
+
+    func run() throws {
+        var o = Benchmark.Options()
+        o.devicesDirectory = try global.settings().devicesDirectory
+        o.qos1Messages = qos1Messages
+        o.qos0Messages = qos0Messages
+        o.batchMessages = batchMessages
+        o.latencyRate = latencyRate
+        o.latencySeconds = latencySeconds
+        o.storeRows = storeRows
+        try Benchmark(options: o) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }.run()
+    }
 }

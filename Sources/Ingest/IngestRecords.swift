@@ -59,6 +59,19 @@ public struct AcceptedMessage: Sendable {
     public let code: String?
     /// Canonical JSON of the `data` object as stored.
     public let data: String
+
+    public init(deviceNum: Int64, typeIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
+                values: [Scalar?], code: String?, data: String) {
+        self.deviceNum = deviceNum
+        self.typeIndex = typeIndex
+        self.kind = kind
+        self.ts = ts
+        self.seq = seq
+        self.receivedAt = receivedAt
+        self.values = values
+        self.code = code
+        self.data = data
+    }
 }
 
 /// A gateway's own online/offline report (`status` topic, usually its last will).

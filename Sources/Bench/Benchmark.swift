@@ -1,0 +1,290 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Logging
+import MQTT
+import Pipeline
+import Rules
+import Settings
+import Storage
+
+/// `equipwatch bench`: the figures of SPEC §9, measured in one run so that they can be read as
+/// ratios on a shared, noisy machine.
+///
+/// Method. Each throughput phase pre-loads N messages into the broker for an offline persistent
+/// session, then times how long the consumer takes to drain them, from its start to its last
+/// message (bare) or last commit (pipeline). The bare subscriber and the pipeline use the same
+/// libmosquitto loop code, the same broker configuration and the same messages; only what happens
+/// to a message differs (discarded vs. validated, rule-checked and committed to SQLite).
+public final class Benchmark {
+    public struct Options: Sendable {
+        public var devicesDirectory = "Devices"
+        public var qos1Messages = 100_000
+        public var qos0Messages = 200_000
+        public var batchMessages = 20_000
+        public var latencyRate = 10_000.0
+        public var latencySeconds = 5.0
+        public var storeRows = 200_000
+        public init() {}
+    }
+
+    public struct Throughput: Sendable {
+        public let label: String
+        public let messages: Int
+        public let readings: Int
+        public let seconds: Double
+        public var messagesPerSecond: Double { Double(messages) / seconds }
+        public var readingsPerSecond: Double { Double(readings) / seconds }
+    }
+
+    private let options: Options
+    private let catalog: Catalog
+    private let out: (String) -> Void
+    private var logger: Logger
+
+    public init(options: Options, output: @escaping (String) -> Void) throws {
+        self.options = options
+        catalog = try Catalog.load(directory: options.devicesDirectory)
+        out = output
+        logger = Logger(label: "bench")
+        logger.logLevel = .warning
+    }
+
+    public func run() throws {
+        out("EquipWatch bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, fleet of \(catalog.fleet.devices.count) devices, broker: mosquitto (tuned, own port)")
+        let store = try storeComparison()
+        out(String(format: "store inserts (%d rows, 10k per transaction): GRDB execute(arguments:) %.0f rows/s, C-API bind on GRDB cached statements %.0f rows/s (%.2fx)",
+                   options.storeRows, store.grdb, store.raw, store.raw / store.grdb))
+        for qos: Int32 in [0, 1] {
+            let n = qos == 0 ? options.qos0Messages : options.qos1Messages
+            let bare = try throughput(qos: qos, messages: n, batch: 1, pipeline: false)
+            let pipe = try throughput(qos: qos, messages: n, batch: 1, pipeline: true)
+            let target = qos == 0 ? 0.70 : 0.85
+            out(String(format: "QoS %d, %d msgs: bare subscriber %.0f msg/s, pipeline %.0f msg/s, ratio %.2f (target ≥ %.2f: %@)",
+                       qos, n, bare.messagesPerSecond, pipe.messagesPerSecond, pipe.messagesPerSecond / bare.messagesPerSecond,
+                       target, pipe.messagesPerSecond / bare.messagesPerSecond >= target ? "met" : "NOT met"))
+        }
+        let bareBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, pipeline: false)
+        let pipeBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, pipeline: true)
+        out(String(format: "QoS 1, gateway batches of 10, %d msgs: bare %.0f msg/s, pipeline %.0f msg/s = %.0f readings/s (ratio %.2f)",
+                   options.batchMessages, bareBatch.messagesPerSecond, pipeBatch.messagesPerSecond, pipeBatch.readingsPerSecond,
+                   pipeBatch.messagesPerSecond / bareBatch.messagesPerSecond))
+        let lat = try latency()
+        out(String(format: "latency publish → committed at %.0f msg/s offered (QoS 1, %.0f s, %d msgs): p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 < 50 ms: %@)",
+                   options.latencyRate, options.latencySeconds, lat.count, lat.p50, lat.p99, lat.max, lat.p99 < 50 ? "met" : "NOT met"))
+    }
+
+    // MARK: - Throughput
+
+    private func throughput(qos: Int32, messages: Int, batch: Int, pipeline usePipeline: Bool) throws -> Throughput {
+        let broker = try LocalBroker(persistence: false, maxInflight: 1000, queueQoS0: true)
+        defer { broker.stop() }
+        let devices = catalog.fleet.devices.sorted { $0.id < $1.id }
+        let clientId = "bench-\(usePipeline ? "pipeline" : "bare")"
+        let work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+
+        var settings = Settings()
+        settings.broker.endpoint = HostPort(host: "127.0.0.1", port: broker.port)
+        settings.broker.clientId = clientId
+        settings.broker.qos = Int(qos)
+        settings.dataDirectory = work
+        let store = try Store(path: settings.databasePath)
+        try store.importFleet(catalog.fleet, now: wallMillis())
+        let directory = try store.loadDirectory(types: catalog.types)
+
+        // 1. Create the persistent session, so the broker queues what follows.
+        let consumer = try makeConsumer(usePipeline, settings: settings, store: store, directory: directory, qos: qos)
+        try consumer.start()
+        try consumer.stop()
+
+        // 2. Pre-load.
+        let publisher = try Publisher(options: MQTTOptions(host: "127.0.0.1", port: broker.port, clientId: "bench-pub", cleanSession: true), window: 1000)
+        try publisher.start()
+        let ts = wallMillis()
+        var perDevice = [Int](repeating: 0, count: devices.count)
+        for i in 0..<messages {
+            let k = i % devices.count
+            let d = devices[k]
+            var parts: [String] = []
+            for _ in 0..<batch {
+                perDevice[k] += 1
+                parts.append(BenchPayloads.telemetry(d, seq: perDevice[k], ts: ts))
+            }
+            let payload = batch == 1 ? parts[0] : "[" + parts.joined(separator: ",") + "]"
+            try publisher.publish(topic: "equipwatch/v1/\(d.gateway)/\(d.id)/telemetry", payload: Array(payload.utf8), qos: qos)
+        }
+        if qos > 0 { _ = publisher.flush(timeout: 120) }
+        let loadDeadline = Date().addingTimeInterval(120)
+        while publisher.acknowledged < messages, Date() < loadDeadline { Thread.sleep(forTimeInterval: 0.01) }
+        publisher.stop()
+
+        // 3. Drain and time it.
+        let drain = try makeConsumer(usePipeline, settings: settings, store: store, directory: directory, qos: qos)
+        let expected = usePipeline ? messages * batch : messages
+        let started = Date()
+        try drain.start()
+        let deadline = Date().addingTimeInterval(300)
+        while drain.progress < expected, Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        let seconds = Date().timeIntervalSince(started)
+        let got = drain.progress
+        try drain.stop()
+        guard got >= expected else { throw BrokerError("\(clientId): only \(got) of \(expected) arrived within 300 s") }
+        return Throughput(label: clientId, messages: messages, readings: messages * batch, seconds: seconds)
+    }
+
+    private func makeConsumer(_ pipeline: Bool, settings: Settings, store: Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
+        if pipeline {
+            let p = try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
+                                       hook: RuleHooks([NormalBandCheck()]), logger: logger)
+            return PipelineConsumer(pipeline: p)
+        }
+        let counter = Counter()
+        let options = MQTTOptions(host: settings.broker.endpoint.host, port: settings.broker.endpoint.port,
+                                  clientId: settings.broker.clientId, cleanSession: false)
+        let loop = try SubscriberLoop(config: .init(options: options, subscriptions: ["equipwatch/v1/+/+/+"], qos: qos),
+                                      logger: logger, message: { _, _ in counter.increment() })
+        return BareConsumer(loop: loop, counter: counter)
+    }
+
+    // MARK: - Latency
+
+    private func latency() throws -> (count: Int, p50: Double, p99: Double, max: Double) {
+        let broker = try LocalBroker(persistence: false, maxInflight: 1000)
+        defer { broker.stop() }
+        let work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var settings = Settings()
+        settings.broker.endpoint = HostPort(host: "127.0.0.1", port: broker.port)
+        settings.broker.clientId = "bench-latency"
+        settings.dataDirectory = work
+        let store = try Store(path: settings.databasePath)
+        try store.importFleet(catalog.fleet, now: wallMillis())
+        let directory = try store.loadDirectory(types: catalog.types)
+        let devices = catalog.fleet.devices.sorted { $0.id < $1.id }
+        var slot: [Int64: Int] = [:]
+        for (i, d) in devices.enumerated() { if let e = directory.entry(d.id) { slot[e.num] = i } }
+        let total = Int(options.latencyRate * options.latencySeconds)
+        let sent = LatencyLedger(count: total)
+        let slots = slot
+        let deviceCount = devices.count
+        var o = IngestPipeline.Options(settings: settings)
+        o.onCommit = { committed, at in
+            for m in committed {
+                guard let k = slots[m.deviceNum], let seq = m.seq else { continue }
+                sent.committed(index: (Int(seq) - 1) * deviceCount + k, at: at)
+            }
+        }
+        let pipeline = try IngestPipeline(options: o, store: store, directory: directory, hook: RuleHooks([NormalBandCheck()]), logger: logger)
+        pipeline.start()
+        while !pipeline.isConnected { Thread.sleep(forTimeInterval: 0.01) }
+        Thread.sleep(forTimeInterval: 0.2)
+        let publisher = try Publisher(options: MQTTOptions(host: "127.0.0.1", port: broker.port, clientId: "bench-lat-pub", cleanSession: true), window: 1000)
+        try publisher.start()
+        let start = monotonicNanos()
+        let ts = wallMillis()
+        for i in 0..<total {
+            let due = start + UInt64(Double(i) / options.latencyRate * 1e9)
+            while monotonicNanos() < due { usleep(50) }
+            let k = i % deviceCount
+            let d = devices[k]
+            let payload = BenchPayloads.telemetry(d, seq: i / deviceCount + 1, ts: ts + Int64(i / 1000))
+            sent.published(index: i, at: monotonicNanos())
+            try publisher.publish(topic: "equipwatch/v1/\(d.gateway)/\(d.id)/telemetry", payload: Array(payload.utf8), qos: 1)
+        }
+        _ = publisher.flush(timeout: 30)
+        let deadline = Date().addingTimeInterval(30)
+        while sent.completed < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        publisher.stop()
+        pipeline.stop()
+        var ms = sent.latenciesMs().sorted()
+        if ms.isEmpty { ms = [.nan] }
+        func pct(_ p: Double) -> Double { ms[min(ms.count - 1, Int(Double(ms.count) * p))] }
+        return (ms.count, pct(0.5), pct(0.99), ms.last!)
+    }
+
+    // MARK: - Store
+
+    private func storeComparison() throws -> (grdb: Double, raw: Double) {
+        let work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let a = try Store(path: work + "/a.sqlite")
+        let b = try Store(path: work + "/b.sqlite")
+        let data = #"{"speed_mps":1.52,"load_pct":42,"floor":7,"moving":true,"door_locked":true,"run_count":123456}"#
+        let n = options.storeRows
+        let t0 = Date()
+        var i = 0
+        while i < n {
+            let end = min(n, i + 10_000)
+            try a.write { db in
+                let st = try db.cachedStatement(sql: "INSERT INTO readings(device_num, ts, seq, received_at, data) VALUES (?,?,?,?,?)")
+                for k in i..<end { try st.execute(arguments: [Int64(k % 300), Int64(k), Int64(k), Int64(k), data]) }
+            }
+            i = end
+        }
+        let grdb = Double(n) / Date().timeIntervalSince(t0)
+        let t1 = Date()
+        i = 0
+        while i < n {
+            let end = min(n, i + 10_000)
+            var batch = CommitBatch()
+            for k in i..<end {
+                batch.messages.append(AcceptedMessage(deviceNum: Int64(k % 300), typeIndex: 0, kind: .telemetry, ts: Int64(k),
+                                                      seq: UInt64(k), receivedAt: Int64(k), values: [], code: nil, data: data))
+            }
+            try b.commit(batch)
+            i = end
+        }
+        let raw = Double(n) / Date().timeIntervalSince(t1)
+        return (grdb, raw)
+    }
+}
+
+/// What the throughput phases drive: the bare subscriber or the pipeline.
+protocol Consumer {
+    func start() throws
+    func stop() throws
+    /// Messages received (bare) or readings committed (pipeline).
+    var progress: Int { get }
+}
+
+struct BareConsumer: Consumer {
+    let loop: SubscriberLoop
+    let counter: Counter
+    func start() throws {
+        loop.start()
+        while !loop.isConnected { Thread.sleep(forTimeInterval: 0.001) }
+    }
+    func stop() throws {
+        loop.stop()
+        loop.disconnect()
+    }
+    var progress: Int { counter.value }
+}
+
+struct PipelineConsumer: Consumer {
+    let pipeline: IngestPipeline
+    func start() throws {
+        pipeline.start()
+        while !pipeline.isConnected { Thread.sleep(forTimeInterval: 0.001) }
+    }
+    func stop() throws { pipeline.stop() }
+    var progress: Int { pipeline.stats.accepted }
+}
+
+/// Publish and commit times by message index.
+final class LatencyLedger: @unchecked Sendable {
+    private let lock = NSLock()
+    private var publishedAt: [UInt64]
+    private var latencies: [Double] = []
+    init(count: Int) { publishedAt = [UInt64](repeating: 0, count: count) }
+    func published(index: Int, at: UInt64) { lock.withLock { publishedAt[index] = at } }
+    func committed(index: Int, at: UInt64) {
+        lock.withLock {
+            guard index >= 0, index < publishedAt.count, publishedAt[index] > 0, at >= publishedAt[index] else { return }
+            latencies.append(Double(at - publishedAt[index]) / 1e6)
+        }
+    }
+    var completed: Int { lock.withLock { latencies.count } }
+    func latenciesMs() -> [Double] { lock.withLock { latencies } }
+}
