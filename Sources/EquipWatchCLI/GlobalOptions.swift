@@ -1,3 +1,4 @@
+import Ingest
 import ArgumentParser
 import DeviceCatalog
 import Foundation
@@ -54,5 +55,3 @@ func parseTime(_ text: String?, flag: String) throws -> Int64? {
     if let ms = Ingest.Timestamp.parseRFC3339(text) { return ms }
     throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
 }
-
-import Ingest

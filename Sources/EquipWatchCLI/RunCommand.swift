@@ -1,3 +1,4 @@
+import Ingest
 import ArgumentParser
 import DeviceCatalog
 import Foundation
@@ -96,5 +97,3 @@ enum Log {
         }
     }
 }
-
-import Ingest

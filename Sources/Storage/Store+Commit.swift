@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 import Ingest
@@ -116,5 +117,3 @@ extension Store {
 
 /// `SQLITE_TRANSIENT` is a C macro Swift cannot import.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-import Foundation
