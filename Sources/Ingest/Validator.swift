@@ -96,11 +96,18 @@ public struct Validator: Sendable {
         var seq: UInt64?
         var data: JSONValue?
         var code: String?
-        var seen = Set<String>()
+        // Only four keys are legal, so duplicates are caught by these flags without a per-message Set.
+        var seen: (ts: Bool, seq: Bool, data: Bool, code: Bool) = (false, false, false, false)
+        func duplicate(_ key: String) -> Result<AcceptedMessage, Failure> { .failure(Failure(.schema, "duplicate key '\(key)'")) }
         for m in members {
-            guard seen.insert(m.key).inserted else { return .failure(Failure(.schema, "duplicate key '\(m.key)'")) }
+            switch m.key {
+            case "ts" where seen.ts, "seq" where seen.seq, "data" where seen.data, "code" where seen.code:
+                return duplicate(m.key)
+            default: break
+            }
             switch m.key {
             case "ts":
+                seen.ts = true
                 switch m.value {
                 case .int(let ms) where ms >= 0: ts = ms
                 case .string(let s):
@@ -109,12 +116,15 @@ public struct Validator: Sendable {
                 default: return .failure(Failure(.schema, "ts must be an RFC 3339 string or non-negative epoch milliseconds"))
                 }
             case "seq":
+                seen.seq = true
                 guard case .int(let s) = m.value, s >= 0 else { return .failure(Failure(.schema, "seq must be a non-negative integer")) }
                 seq = UInt64(s)
             case "data":
+                seen.data = true
                 guard case .object = m.value else { return .failure(Failure(.schema, "data must be an object")) }
                 data = m.value
             case "code" where kind == .event:
+                seen.code = true
                 guard case .string(let c) = m.value else { return .failure(Failure(.schema, "code must be a string")) }
                 code = c
             default:

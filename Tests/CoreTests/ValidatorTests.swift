@@ -91,6 +91,7 @@ enum Fixture {
         #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now - 30 * 86_400_000),"data":{}}"#) == .stale)
         #expect(try reason("equipwatch/v1/gw-z/_/status", "offline") == .unknownGateway)
         #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", "42") == .schema)
+        #expect(try reason("equipwatch/v1/gw-a/E1/telemetry", #"{"ts":\#(now),"ts":\#(now),"data":{}}"#) == .schema)
     }
 
     @Test func gatewayStatusAcceptsBareWordsAndJSON() throws {
