@@ -77,21 +77,11 @@ public final class Benchmark {
     // MARK: - Throughput
 
     private func throughput(qos: Int32, messages: Int, batch: Int, pipeline usePipeline: Bool) throws -> Throughput {
-        let broker = try LocalBroker(persistence: false, maxInflight: 1000, queueQoS0: true)
-        defer { broker.stop() }
-        let devices = catalog.fleet.devices.sorted { $0.id < $1.id }
         let clientId = "bench-\(usePipeline ? "pipeline" : "bare")"
-        let work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: work) }
-
-        var settings = Settings()
-        settings.broker.endpoint = HostPort(host: "127.0.0.1", port: broker.port)
-        settings.broker.clientId = clientId
-        settings.broker.qos = Int(qos)
-        settings.dataDirectory = work
-        let store = try Store(path: settings.databasePath)
-        try store.importFleet(catalog.fleet, now: wallMillis())
-        let directory = try store.loadDirectory(types: catalog.types)
+        let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true)
+        defer { rig.close() }
+        let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
+        let devices = rig.devices
 
         // 1. Create the persistent session, so the broker queues what follows.
         let consumer = try makeConsumer(usePipeline, settings: settings, store: store, directory: directory, qos: qos)
@@ -150,18 +140,10 @@ public final class Benchmark {
     // MARK: - Latency
 
     private func latency() throws -> (count: Int, p50: Double, p99: Double, max: Double) {
-        let broker = try LocalBroker(persistence: false, maxInflight: 1000)
-        defer { broker.stop() }
-        let work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        var settings = Settings()
-        settings.broker.endpoint = HostPort(host: "127.0.0.1", port: broker.port)
-        settings.broker.clientId = "bench-latency"
-        settings.dataDirectory = work
-        let store = try Store(path: settings.databasePath)
-        try store.importFleet(catalog.fleet, now: wallMillis())
-        let directory = try store.loadDirectory(types: catalog.types)
-        let devices = catalog.fleet.devices.sorted { $0.id < $1.id }
+        let rig = try Rig(catalog: catalog, clientId: "bench-latency", qos: 1, queueQoS0: false)
+        defer { rig.close() }
+        let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
+        let devices = rig.devices
         var slot: [Int64: Int] = [:]
         for (i, d) in devices.enumerated() { if let e = directory.entry(d.id) { slot[e.num] = i } }
         let total = Int(options.latencyRate * options.latencySeconds)
@@ -229,7 +211,7 @@ public final class Benchmark {
             let end = min(n, i + 10_000)
             var batch = CommitBatch()
             for k in i..<end {
-                batch.messages.append(AcceptedMessage(deviceNum: Int64(k % 300), typeIndex: 0, kind: .telemetry, ts: Int64(k),
+                batch.messages.append(AcceptedMessage(deviceNum: Int64(k % 300), entryIndex: 0, kind: .telemetry, ts: Int64(k),
                                                       seq: UInt64(k), receivedAt: Int64(k), values: [], code: nil, data: data))
             }
             try b.commit(batch)
@@ -237,6 +219,37 @@ public final class Benchmark {
         }
         let raw = Double(n) / Date().timeIntervalSince(t1)
         return (grdb, raw)
+    }
+}
+
+/// One phase's own broker, settings and fresh store with the fleet imported.
+struct Rig {
+    let broker: LocalBroker
+    let work: String
+    let settings: Settings
+    let store: Store
+    let directory: DeviceDirectory
+    /// The fleet in a fixed order, so message i goes to device i mod count.
+    let devices: [DeviceRecord]
+
+    init(catalog: Catalog, clientId: String, qos: Int32, queueQoS0: Bool) throws {
+        broker = try LocalBroker(persistence: false, maxInflight: 1000, queueQoS0: queueQoS0)
+        work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
+        var s = Settings()
+        s.broker.endpoint = HostPort(host: "127.0.0.1", port: broker.port)
+        s.broker.clientId = clientId
+        s.broker.qos = Int(qos)
+        s.dataDirectory = work
+        settings = s
+        store = try Store(path: s.databasePath)
+        try store.importFleet(catalog.fleet, now: wallMillis())
+        directory = try store.loadDirectory(types: catalog.types)
+        devices = catalog.fleet.devices.sorted { $0.id < $1.id }
+    }
+
+    func close() {
+        broker.stop()
+        try? FileManager.default.removeItem(atPath: work)
     }
 }
 

@@ -2,6 +2,8 @@ import DeviceCatalog
 
 /// One registered device as the ingest path needs it: its store key, its gateway and its type.
 public struct DirectoryEntry: Sendable {
+    /// Position in `DeviceDirectory.entries` of the snapshot this entry belongs to.
+    public let index: Int
     /// The device's integer key in the store (stable across reloads).
     public let num: Int64
     public let id: String
@@ -32,7 +34,7 @@ public final class DeviceDirectory: Sendable {
         for (num, r) in devices {
             guard let t = ti[r.type] else { continue }
             byId[r.id] = entries.count
-            entries.append(DirectoryEntry(num: num, id: r.id, gateway: r.gateway, typeIndex: t,
+            entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: r.gateway, typeIndex: t,
                                           firm: r.firm, site: r.site, attributes: r.attributes))
         }
         self.entries = entries

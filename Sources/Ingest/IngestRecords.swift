@@ -47,7 +47,9 @@ public struct AcceptedMessage: Sendable {
     public enum Kind: Int, Sendable { case telemetry = 0, event = 1 }
 
     public let deviceNum: Int64
-    public let typeIndex: Int
+    /// The device's position in the `DeviceDirectory` it was validated against, so later stages
+    /// reach its entry and type without another look-up.
+    public let entryIndex: Int
     public let kind: Kind
     /// When the reading was taken (epoch ms, event time).
     public let ts: Int64
@@ -60,10 +62,10 @@ public struct AcceptedMessage: Sendable {
     /// Canonical JSON of the `data` object as stored.
     public let data: String
 
-    public init(deviceNum: Int64, typeIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
+    public init(deviceNum: Int64, entryIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
                 values: [Scalar?], code: String?, data: String) {
         self.deviceNum = deviceNum
-        self.typeIndex = typeIndex
+        self.entryIndex = entryIndex
         self.kind = kind
         self.ts = ts
         self.seq = seq

@@ -96,18 +96,12 @@ public struct Validator: Sendable {
         var seq: UInt64?
         var data: JSONValue?
         var code: String?
-        // Only four keys are legal, so duplicates are caught by these flags without a per-message Set.
-        var seen: (ts: Bool, seq: Bool, data: Bool, code: Bool) = (false, false, false, false)
-        func duplicate(_ key: String) -> Result<AcceptedMessage, Failure> { .failure(Failure(.schema, "duplicate key '\(key)'")) }
         for m in members {
             switch m.key {
-            case "ts" where seen.ts, "seq" where seen.seq, "data" where seen.data, "code" where seen.code:
-                return duplicate(m.key)
-            default: break
-            }
-            switch m.key {
+            // Each value is set only once it is valid, so a set value means the key came before.
+            case "ts" where ts != nil, "seq" where seq != nil, "data" where data != nil, "code" where code != nil:
+                return .failure(Failure(.schema, "duplicate key '\(m.key)'"))
             case "ts":
-                seen.ts = true
                 switch m.value {
                 case .int(let ms) where ms >= 0: ts = ms
                 case .string(let s):
@@ -116,15 +110,12 @@ public struct Validator: Sendable {
                 default: return .failure(Failure(.schema, "ts must be an RFC 3339 string or non-negative epoch milliseconds"))
                 }
             case "seq":
-                seen.seq = true
                 guard case .int(let s) = m.value, s >= 0 else { return .failure(Failure(.schema, "seq must be a non-negative integer")) }
                 seq = UInt64(s)
             case "data":
-                seen.data = true
                 guard case .object = m.value else { return .failure(Failure(.schema, "data must be an object")) }
                 data = m.value
             case "code" where kind == .event:
-                seen.code = true
                 guard case .string(let c) = m.value else { return .failure(Failure(.schema, "code must be a string")) }
                 code = c
             default:
@@ -142,7 +133,7 @@ public struct Validator: Sendable {
         case .telemetry:
             guard let data else { return .failure(Failure(.schema, "missing data")) }
             return telemetry(data, type).map { values, text in
-                AcceptedMessage(deviceNum: entry.num, typeIndex: entry.typeIndex, kind: .telemetry, ts: ts, seq: seq,
+                AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .telemetry, ts: ts, seq: seq,
                                 receivedAt: receivedAt, values: values, code: nil, data: text)
             }
         case .event:
@@ -152,7 +143,7 @@ public struct Validator: Sendable {
             }
             var text = ""
             JSONWriter.serialize(data ?? .object([]), into: &text)
-            return .success(AcceptedMessage(deviceNum: entry.num, typeIndex: entry.typeIndex, kind: .event, ts: ts, seq: seq,
+            return .success(AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .event, ts: ts, seq: seq,
                                             receivedAt: receivedAt, values: [], code: code, data: text))
         case .status:
             return .failure(Failure(.badTopic, "status is not a device message"))

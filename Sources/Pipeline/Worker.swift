@@ -110,9 +110,9 @@ final class Worker: @unchecked Sendable {
                 return
             case .tooOld:
                 let highest = state.sequence?.highest ?? 0
-                let device = entry(m.deviceNum)
+                let device = directory.entries[m.entryIndex]
                 let prefix = String(decoding: validator.prefix, as: UTF8.self)
-                let topic = "\(prefix)/\(device?.gateway ?? "?")/\(device?.id ?? "?")/\(m.kind == .telemetry ? "telemetry" : "event")"
+                let topic = "\(prefix)/\(device.gateway)/\(device.id)/\(m.kind == .telemetry ? "telemetry" : "event")"
                 var w = JSONWriter()
                 w.add("ts", m.ts)
                 w.add("seq", Int64(bitPattern: seq))
@@ -122,7 +122,7 @@ final class Worker: @unchecked Sendable {
                 deadLetter(DeadLetter(
                     receivedAt: m.receivedAt, reason: .stale,
                     detail: "seq \(seq) is more than \(SequenceTracker.window) behind the newest seq \(highest): cannot tell a late reading from a duplicate",
-                    topic: topic, gateway: device?.gateway, device: device?.id, payload: payload, payloadSize: payload.count))
+                    topic: topic, gateway: device.gateway, device: device.id, payload: payload, payloadSize: payload.count))
                 return
             case .gap(let from, let to):
                 var w = JSONWriter()
@@ -148,9 +148,8 @@ final class Worker: @unchecked Sendable {
         if m.kind == .telemetry, m.ts >= (update.lastTs ?? m.ts) { update.lastData = m.data }
         batch.deviceStates[m.deviceNum] = update
         batch.messages.append(m)
-        if let entry = entry(m.deviceNum) {
-            hook.evaluate(m, device: entry, type: directory.types[m.typeIndex]) { batch.derived.append($0) }
-        }
+        let entry = directory.entries[m.entryIndex]
+        hook.evaluate(m, device: entry, type: directory.type(of: entry)) { batch.derived.append($0) }
     }
 
     /// Keeps the newest telemetry data already staged for this commit.
@@ -158,17 +157,6 @@ final class Worker: @unchecked Sendable {
         var u = state
         u.lastData = batch.deviceStates[num]?.lastData
         return u
-    }
-
-    private var entryCache: [Int64: Int] = [:]
-    private var entryCacheDirectory: ObjectIdentifier?
-
-    private func entry(_ num: Int64) -> DirectoryEntry? {
-        if entryCacheDirectory != ObjectIdentifier(directory) {
-            entryCache = Dictionary(directory.entries.enumerated().map { ($1.num, $0) }, uniquingKeysWith: { a, _ in a })
-            entryCacheDirectory = ObjectIdentifier(directory)
-        }
-        return entryCache[num].map { directory.entries[$0] }
     }
 
     /// Commits the staged batch, retrying a failing store (locked, disk full) with backoff:

@@ -89,6 +89,16 @@ import Testing
         #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5])
         #expect(try env.strings("SELECT data FROM events WHERE code = 'seq_gap'") == [#"{"missing_from":4,"missing_to":6,"missing":3}"#])
         #expect(try env.count("SELECT duplicates FROM device_state") == 2)
+
+        // Far behind the window: neither a known duplicate nor a counter restart, so kept aside.
+        for seq: UInt64 in [300, 100] {
+            try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: seq).utf8), qos: 1)
+        }
+        #expect(publisher.flush(timeout: 10))
+        try waitUntil(timeout: 10, "the stale dead letter") { try env.count("SELECT COUNT(*) FROM dead_letters") == 1 }
+        #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5, 300])
+        #expect(try env.strings("SELECT reason FROM dead_letters") == ["stale"])
+        #expect(try env.strings("SELECT topic FROM dead_letters") == [env.topic(d)])
     }
 
     @Test func aMessageForADeviceUnderAnotherGatewayIsRejected() throws {
