@@ -4,7 +4,10 @@
 /// exist, their types and physical ranges, which event codes a controller may send, and which
 /// registry attributes a device of this type carries. Policies for later stages (maintenance,
 /// inspection, consequence) are carried along as data.
-public struct DeviceType: Sendable {
+///
+/// A class: every message is checked against its type, and copying a struct of this many
+/// reference-counted fields per message showed up in profiles of the ingest worker.
+public final class DeviceType: Sendable {
     public let id: String
     public let description: String
     /// Declared telemetry fields, in file order (the order readings are stored in).
@@ -48,8 +51,8 @@ public struct DeviceType: Sendable {
 
 /// A telemetry field: its value type, unit, the physically possible range (outside it a reading
 /// is rejected as `out_of_range`), and optionally the normal operating band (outside it the
-/// reading is accepted and an event is raised).
-public struct FieldSpec: Sendable, Hashable {
+/// reading is accepted and an event is raised). A class for the same reason as `DeviceType`.
+public final class FieldSpec: Sendable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case number, int, bool, string
         case enumeration = "enum"

@@ -59,7 +59,7 @@ public struct AcceptedMessage: Sendable {
     public let values: [Scalar?]
     /// Event code, for events.
     public let code: String?
-    /// Canonical JSON of the `data` object as stored.
+    /// The `data` object exactly as the gateway sent it (validated), as stored; `{}` when absent.
     public let data: String
 
     public init(deviceNum: Int64, entryIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,

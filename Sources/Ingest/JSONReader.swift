@@ -79,8 +79,9 @@ public struct JSONReader {
             guard current == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
             pos += 1
             skipWhitespace()
+            let start = pos
             let v = try value(depth: depth)
-            members.append(JSONMember(key: key, value: v))
+            members.append(JSONMember(key: key, value: v, valueStart: Int32(start), valueEnd: Int32(pos)))
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): pos += 1

@@ -41,6 +41,20 @@ public enum JSONValue: Sendable, Equatable {
 public struct JSONMember: Sendable, Equatable {
     public let key: String
     public let value: JSONValue
+    /// Byte offsets of the value in the parsed input, so a validated part can be kept exactly as
+    /// received without serialising it again.
+    public let valueStart: Int32
+    public let valueEnd: Int32
+
+    public init(key: String, value: JSONValue, valueStart: Int32 = 0, valueEnd: Int32 = 0) {
+        self.key = key
+        self.value = value
+        self.valueStart = valueStart
+        self.valueEnd = valueEnd
+    }
+
+    /// Members are equal by key and value; where they were read from does not matter.
+    public static func == (a: JSONMember, b: JSONMember) -> Bool { a.key == b.key && a.value == b.value }
 }
 
 /// Why a payload is not JSON, with the byte offset where reading stopped.

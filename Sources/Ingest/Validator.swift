@@ -63,10 +63,10 @@ public struct Validator: Sendable {
         let type = directory.type(of: entry)
         switch json {
         case .object:
-            element(json, label: "", t.kind, entry, type, receivedAt, &rejection, &out)
+            element(json, label: "", payload, t.kind, entry, type, receivedAt, &rejection, &out)
         case .array(let items) where !items.isEmpty:
             for (i, item) in items.enumerated() {
-                element(item, label: "[\(i)] ", t.kind, entry, type, receivedAt, &rejection, &out)
+                element(item, label: "[\(i)] ", payload, t.kind, entry, type, receivedAt, &rejection, &out)
             }
         case .array:
             out.deadLetters.append(rejection.make(.schema, "empty batch"))
@@ -75,9 +75,10 @@ public struct Validator: Sendable {
         }
     }
 
-    private func element(_ v: JSONValue, label: String, _ kind: Topic.Kind, _ entry: DirectoryEntry, _ type: DeviceType,
+    private func element(_ v: JSONValue, label: String, _ payload: UnsafeRawBufferPointer, _ kind: Topic.Kind,
+                         _ entry: DirectoryEntry, _ type: DeviceType,
                          _ receivedAt: Int64, _ rejection: inout Rejection, _ out: inout IngestOutput) {
-        switch check(v, kind, entry, type, receivedAt) {
+        switch check(v, payload, kind, entry, type, receivedAt) {
         case .success(let m): out.accepted.append(m)
         case .failure(let f): out.deadLetters.append(rejection.make(f.reason, label + f.detail, element: label.isEmpty ? nil : v))
         }
@@ -89,12 +90,15 @@ public struct Validator: Sendable {
         init(_ reason: DeadLetterReason, _ detail: String) { self.reason = reason; self.detail = detail }
     }
 
-    private func check(_ v: JSONValue, _ kind: Topic.Kind, _ entry: DirectoryEntry, _ type: DeviceType,
-                       _ receivedAt: Int64) -> Result<AcceptedMessage, Failure> {
+    /// Checks one object. `payload` is the parsed input: accepted `data` is stored as the bytes
+    /// received (validated, not re-serialised), which is also the faithful record for an audit.
+    private func check(_ v: JSONValue, _ payload: UnsafeRawBufferPointer, _ kind: Topic.Kind, _ entry: DirectoryEntry,
+                       _ type: DeviceType, _ receivedAt: Int64) -> Result<AcceptedMessage, Failure> {
         guard case .object(let members) = v else { return .failure(Failure(.schema, "expected an object, found \(v.typeName)")) }
         var ts: Int64?
         var seq: UInt64?
         var data: JSONValue?
+        var dataText = "{}"
         var code: String?
         for m in members {
             switch m.key {
@@ -115,6 +119,7 @@ public struct Validator: Sendable {
             case "data":
                 guard case .object = m.value else { return .failure(Failure(.schema, "data must be an object")) }
                 data = m.value
+                dataText = String(decoding: UnsafeRawBufferPointer(rebasing: payload[Int(m.valueStart)..<Int(m.valueEnd)]), as: UTF8.self)
             case "code" where kind == .event:
                 guard case .string(let c) = m.value else { return .failure(Failure(.schema, "code must be a string")) }
                 code = c
@@ -132,36 +137,28 @@ public struct Validator: Sendable {
         switch kind {
         case .telemetry:
             guard let data else { return .failure(Failure(.schema, "missing data")) }
-            return telemetry(data, type).map { values, text in
+            return telemetry(data, type).map { values in
                 AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .telemetry, ts: ts, seq: seq,
-                                receivedAt: receivedAt, values: values, code: nil, data: text)
+                                receivedAt: receivedAt, values: values, code: nil, data: dataText)
             }
         case .event:
             guard let code else { return .failure(Failure(.schema, "missing code")) }
             guard type.events[code] != nil else {
                 return .failure(Failure(.schema, "event code '\(code.prefix(64))' is not declared for type '\(type.id)'"))
             }
-            var text = ""
-            JSONWriter.serialize(data ?? .object([]), into: &text)
             return .success(AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .event, ts: ts, seq: seq,
-                                            receivedAt: receivedAt, values: [], code: code, data: text))
+                                            receivedAt: receivedAt, values: [], code: code, data: dataText))
         case .status:
             return .failure(Failure(.badTopic, "status is not a device message"))
         }
     }
 
-    private func telemetry(_ data: JSONValue, _ type: DeviceType) -> Result<([Scalar?], String), Failure> {
+    private func telemetry(_ data: JSONValue, _ type: DeviceType) -> Result<[Scalar?], Failure> {
         guard case .object(let members) = data else { return .failure(Failure(.schema, "data must be an object")) }
         var values = [Scalar?](repeating: nil, count: type.fields.count)
-        var writer = JSONWriter()
         for m in members {
             guard let pos = type.fieldPosition(m.key) else {
-                if type.allowsExtraFields {
-                    var raw = ""
-                    JSONWriter.serialize(m.value, into: &raw)
-                    writer.add(m.key, raw: raw)
-                    continue
-                }
+                if type.allowsExtraFields { continue }
                 return .failure(Failure(.schema, "field '\(m.key.prefix(64))' is not declared for type '\(type.id)'"))
             }
             guard values[pos] == nil else { return .failure(Failure(.schema, "duplicate field '\(m.key)'")) }
@@ -185,9 +182,8 @@ public struct Validator: Sendable {
                 return .failure(Failure(.outOfRange, "\(spec.name) = \(formatNumber(n)) outside the physical range \(formatNumber(r.lowerBound))…\(formatNumber(r.upperBound))\(spec.unit.map { " " + $0 } ?? "")"))
             }
             values[pos] = value
-            writer.add(spec.name, value)
         }
-        return .success((values, writer.finish()))
+        return .success(values)
     }
 
     private func status(_ t: Topic, _ payload: UnsafeRawBufferPointer, _ receivedAt: Int64, _ directory: DeviceDirectory,

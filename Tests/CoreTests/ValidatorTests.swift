@@ -63,6 +63,13 @@ enum Fixture {
         #expect(e.accepted.first?.code == "trapped" && e.accepted.first?.data == #"{"floor":3}"#)
     }
 
+    @Test func acceptedDataIsStoredExactlyAsReceivedEvenInsideABatch() throws {
+        let out = try run("equipwatch/v1/gw-a/E1/telemetry",
+                          #"[ {"ts":\#(now), "data": { "floor" : 3, "speed_mps":1.50 } } , {"data":{"moving":true},"ts":\#(now)} ]"#)
+        #expect(out.accepted.map(\.data) == [#"{ "floor" : 3, "speed_mps":1.50 }"#, #"{"moving":true}"#])
+        #expect(out.accepted.first?.values[0] == .number(1.5))
+    }
+
     @Test func aBatchKeepsGoodElementsAndDeadLettersEachBadOneAlone() throws {
         let out = try run("equipwatch/v1/gw-a/E1/telemetry",
                           #"[{"ts":\#(now),"data":{"floor":1}},{"ts":\#(now),"data":{"floor":999}},{"ts":\#(now),"data":{"floor":2}}]"#)
