@@ -1,7 +1,8 @@
 import DeviceCatalog
 
 /// One registered device as the ingest path needs it: its store key, its gateway and its type.
-public struct DirectoryEntry: Sendable {
+/// A class, so looking one up per message copies a reference, not its strings and attributes.
+public final class DirectoryEntry: Sendable {
     /// Position in `DeviceDirectory.entries` of the snapshot this entry belongs to.
     public let index: Int
     /// The device's integer key in the store (stable across reloads).
@@ -12,6 +13,18 @@ public struct DirectoryEntry: Sendable {
     public let firm: String
     public let site: String
     public let attributes: [String: Scalar]
+
+    init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String,
+         attributes: [String: Scalar]) {
+        self.index = index
+        self.num = num
+        self.id = id
+        self.gateway = gateway
+        self.typeIndex = typeIndex
+        self.firm = firm
+        self.site = site
+        self.attributes = attributes
+    }
 }
 
 /// An immutable snapshot of the registry for validation; replaced whole on reload (SIGHUP),

@@ -119,9 +119,8 @@ public struct JSONReader {
             let c = bytes[pos]
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<pos])
-                guard let s = String(validating: slice, as: UTF8.self) else { throw JSONError(offset: start, reason: "invalid UTF-8 in string") }
                 pos += 1
-                return s
+                return try Self.utf8String(slice, at: start)
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw fail("control character in string") }
@@ -129,6 +128,14 @@ public struct JSONReader {
         }
         guard pos < bytes.count else { throw fail("unterminated string") }
         return try escapedString(from: start)
+    }
+
+    /// Keys and values are nearly always ASCII, which needs no validation; the generic
+    /// `String(validating:as:)` showed up in profiles, so it only runs for non-ASCII text.
+    private static func utf8String(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(JSONError) -> String {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw JSONError(offset: offset, reason: "invalid UTF-8 in string") }
+        return s
     }
 
     private mutating func escapedString(from start: Int) throws(JSONError) -> String {
