@@ -69,6 +69,8 @@ public struct JSONReader {
         guard depth <= Self.maxDepth else { throw fail("nested deeper than \(Self.maxDepth) levels") }
         pos += 1
         var members: [JSONMember] = []
+        // Telemetry objects have a handful of members; one allocation instead of regrowing 1→2→4→8.
+        members.reserveCapacity(8)
         skipWhitespace()
         if current == UInt8(ascii: "}") { pos += 1; return .object(members) }
         while true {

@@ -21,32 +21,32 @@ public struct Topic: Sendable, Equatable {
         guard topic.count > prefix.count + 1, topic.starts(with: prefix), topic[prefix.count] == UInt8(ascii: "/") else {
             return .failure(TopicError("topic is not under '\(String(decoding: prefix, as: UTF8.self))/'"))
         }
-        var parts: [UnsafeRawBufferPointer] = []
-        var start = prefix.count + 1
-        for i in start..<topic.count where topic[i] == UInt8(ascii: "/") {
-            parts.append(UnsafeRawBufferPointer(rebasing: topic[start..<i]))
-            start = i + 1
+        // Exactly three levels after the prefix; found without building an array (per-message path).
+        let rest = prefix.count + 1
+        guard let s1 = topic[rest...].firstIndex(of: UInt8(ascii: "/")),
+              let s2 = topic[(s1 + 1)...].firstIndex(of: UInt8(ascii: "/")),
+              topic[(s2 + 1)...].firstIndex(of: UInt8(ascii: "/")) == nil else {
+            let levels = topic[rest...].reduce(1) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
+            return .failure(TopicError("expected {gateway}/{device}/{kind} after the prefix, found \(levels) level(s)"))
         }
-        parts.append(UnsafeRawBufferPointer(rebasing: topic[start..<topic.count]))
-        guard parts.count == 3 else {
-            return .failure(TopicError("expected {gateway}/{device}/{kind} after the prefix, found \(parts.count) level(s)"))
-        }
-        let kindText = String(decoding: parts[2], as: UTF8.self)
+        let gateway = UnsafeRawBufferPointer(rebasing: topic[rest..<s1])
+        let device = UnsafeRawBufferPointer(rebasing: topic[(s1 + 1)..<s2])
+        let kindText = String(decoding: UnsafeRawBufferPointer(rebasing: topic[(s2 + 1)...]), as: UTF8.self)
         guard let kind = Kind(rawValue: kindText) else {
             return .failure(TopicError("unknown kind '\(kindText.prefix(64))' (expected telemetry, event or status)"))
         }
-        guard parts[0].count <= 64, Identifier.isValid(parts[0]) else {
+        guard gateway.count <= 64, Identifier.isValid(gateway) else {
             return .failure(TopicError("gateway id must match [A-Za-z0-9._-]{1,64}"))
         }
         if kind == .status {
-            guard parts[1].count == 1, parts[1][0] == UInt8(ascii: "_") else {
+            guard device.count == 1, device[0] == UInt8(ascii: "_") else {
                 return .failure(TopicError("status topics use '_' as the device"))
             }
-        } else if !(parts[1].count <= 64 && Identifier.isValid(parts[1])) {
+        } else if !(device.count <= 64 && Identifier.isValid(device)) {
             return .failure(TopicError("device id must match [A-Za-z0-9._-]{1,64}"))
         }
-        return .success(Topic(gateway: String(decoding: parts[0], as: UTF8.self),
-                              device: String(decoding: parts[1], as: UTF8.self), kind: kind))
+        return .success(Topic(gateway: String(decoding: gateway, as: UTF8.self),
+                              device: String(decoding: device, as: UTF8.self), kind: kind))
     }
 
     public static func parse(_ topic: String, prefix: String) -> Result<Topic, TopicError> {
