@@ -26,6 +26,8 @@ final class Worker: @unchecked Sendable {
     private var batch = CommitBatch()
     private var firstPending: UInt64?
     private var pendingDuplicates = 0
+    /// Devices this commit touched, with the newest telemetry `data` staged for each (nil: none).
+    private var stagedData: [Int64: String?] = [:]
     private var pendingReasons: [DeadLetterReason: Int] = [:]
     private(set) var lastCommitSucceeded = true
 
@@ -98,71 +100,91 @@ final class Worker: @unchecked Sendable {
     }
 
     private func accept(_ m: AcceptedMessage) {
-        var state = states[m.deviceNum] ?? DeviceStateUpdate()
-        if let seq = m.seq {
-            var s = state.sequence
-            switch SequenceTracker.observe(seq, &s) {
-            case .duplicate:
-                state.duplicates += 1
-                pendingDuplicates += 1
-                states[m.deviceNum] = state
-                batch.deviceStates[m.deviceNum] = merged(state, m.deviceNum)
-                return
-            case .tooOld:
-                let highest = state.sequence?.highest ?? 0
-                let device = directory.entries[m.entryIndex]
-                let prefix = String(decoding: validator.prefix, as: UTF8.self)
-                let topic = "\(prefix)/\(device.gateway)/\(device.id)/\(m.kind == .telemetry ? "telemetry" : "event")"
-                var w = JSONWriter()
-                w.add("ts", m.ts)
-                w.add("seq", Int64(bitPattern: seq))
-                if let code = m.code { w.add("code", .string(code)) }
-                w.add("data", raw: m.data)
-                let payload = Array(w.finish().utf8)
-                deadLetter(DeadLetter(
-                    receivedAt: m.receivedAt, reason: .stale,
-                    detail: "seq \(seq) is more than \(SequenceTracker.window) behind the newest seq \(highest): cannot tell a late reading from a duplicate",
-                    topic: topic, gateway: device.gateway, device: device.id, payload: payload, payloadSize: payload.count))
-                return
-            case .gap(let from, let to):
-                var w = JSONWriter()
-                w.add("missing_from", Int64(bitPattern: from))
-                w.add("missing_to", Int64(bitPattern: to))
-                w.add("missing", Int64(bitPattern: to - from + 1))
-                batch.derived.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: "seq_gap", data: w.finish(), receivedAt: m.receivedAt))
-            case .reset(let previous):
-                var w = JSONWriter()
-                w.add("previous_highest", Int64(bitPattern: previous))
-                w.add("seq", Int64(bitPattern: seq))
-                batch.derived.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: "seq_reset", data: w.finish(), receivedAt: m.receivedAt))
-            case .first, .next, .late:
-                break
-            }
-            state.sequence = s
+        let num = m.deviceNum
+        // One in-place update of the device's state (a single hash look-up per message).
+        let (verdict, newest) = Self.update(&states[num, default: DeviceStateUpdate()], with: m)
+        switch verdict {
+        case .duplicate:
+            pendingDuplicates += 1
+            stage(num, data: nil)
+            return
+        case .tooOld:
+            deadLetterTooOld(m)
+            return
+        case .gap(let from, let to):
+            var w = JSONWriter()
+            w.add("missing_from", Int64(bitPattern: from))
+            w.add("missing_to", Int64(bitPattern: to))
+            w.add("missing", Int64(bitPattern: to - from + 1))
+            batch.derived.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_gap", data: w.finish(), receivedAt: m.receivedAt))
+        case .reset(let previous):
+            var w = JSONWriter()
+            w.add("previous_highest", Int64(bitPattern: previous))
+            w.add("seq", Int64(bitPattern: m.seq ?? 0))
+            batch.derived.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_reset", data: w.finish(), receivedAt: m.receivedAt))
+        case .first, .next, .late, nil:
+            break
         }
-        state.messages += 1
-        state.lastTs = max(state.lastTs ?? m.ts, m.ts)
-        state.lastReceivedAt = m.receivedAt
-        states[m.deviceNum] = state
-        var update = merged(state, m.deviceNum)
-        if m.kind == .telemetry, m.ts >= (update.lastTs ?? m.ts) { update.lastData = m.data }
-        batch.deviceStates[m.deviceNum] = update
+        stage(num, data: m.kind == .telemetry && newest ? m.data : nil)
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
         hook.evaluate(m, device: entry, type: directory.type(of: entry)) { batch.derived.append($0) }
     }
 
-    /// Keeps the newest telemetry data already staged for this commit.
-    private func merged(_ state: DeviceStateUpdate, _ num: Int64) -> DeviceStateUpdate {
-        var u = state
-        u.lastData = batch.deviceStates[num]?.lastData
-        return u
+    /// Applies `m` to a device's state: sequence window, then (unless dropped) the counters.
+    /// Returns the sequence verdict (nil without `seq`) and whether `m` is the newest reading.
+    private static func update(_ state: inout DeviceStateUpdate, with m: AcceptedMessage) -> (SequenceVerdict?, Bool) {
+        var verdict: SequenceVerdict?
+        if let seq = m.seq {
+            let v = SequenceTracker.observe(seq, &state.sequence)
+            verdict = v
+            if v == .duplicate { state.duplicates += 1; return (v, false) }
+            if v == .tooOld { return (v, false) }
+        }
+        state.messages += 1
+        let newest = m.ts >= (state.lastTs ?? m.ts)
+        if newest { state.lastTs = m.ts }
+        state.lastReceivedAt = m.receivedAt
+        return (verdict, newest)
+    }
+
+    /// Marks a device as touched by this commit, keeping the newest telemetry data staged for it.
+    private func stage(_ num: Int64, data: String?) {
+        if let data {
+            stagedData[num] = .some(data)
+        } else if stagedData.index(forKey: num) == nil {
+            stagedData[num] = .some(nil)
+        }
+    }
+
+    /// A seq too far behind to classify: kept as a `stale` dead letter, not stored as a reading.
+    private func deadLetterTooOld(_ m: AcceptedMessage) {
+        let highest = states[m.deviceNum]?.sequence?.highest ?? 0
+        let device = directory.entries[m.entryIndex]
+        let prefix = String(decoding: validator.prefix, as: UTF8.self)
+        let topic = "\(prefix)/\(device.gateway)/\(device.id)/\(m.kind == .telemetry ? "telemetry" : "event")"
+        var w = JSONWriter()
+        w.add("ts", m.ts)
+        w.add("seq", Int64(bitPattern: m.seq ?? 0))
+        if let code = m.code { w.add("code", .string(code)) }
+        w.add("data", raw: m.data)
+        let payload = Array(w.finish().utf8)
+        deadLetter(DeadLetter(
+            receivedAt: m.receivedAt, reason: .stale,
+            detail: "seq \(m.seq ?? 0) is more than \(SequenceTracker.window) behind the newest seq \(highest): cannot tell a late reading from a duplicate",
+            topic: topic, gateway: device.gateway, device: device.id, payload: payload, payloadSize: payload.count))
     }
 
     /// Commits the staged batch, retrying a failing store (locked, disk full) with backoff:
     /// meanwhile the queue fills and the network thread stops reading, so nothing is dropped.
     private func commit(stopping: Bool) {
         defer { firstPending = nil }
+        for (num, data) in stagedData {
+            guard var u = states[num] else { continue }
+            u.lastData = data
+            batch.deviceStates[num] = u
+        }
+        stagedData.removeAll(keepingCapacity: true)
         guard !batch.isEmpty else { return }
         var delay = 0.05
         let started = Date()
