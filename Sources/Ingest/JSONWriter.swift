@@ -1,7 +1,7 @@
 import DeviceCatalog
 
-/// Writes the flat JSON objects the store keeps (`data` of readings and events, details of
-/// pipeline events), canonical and compact.
+/// Writes the JSON the pipeline itself creates (details of derived events, a rejected batch
+/// element on its own, registry attributes), compact.
 public struct JSONWriter {
     public private(set) var text = "{"
     private var empty = true
