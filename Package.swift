@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "DeviceCatalog", "Ingest",
+                "DeviceCatalog", "Ingest", "Rules",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -63,6 +63,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Replay",
+            dependencies: ["DeviceCatalog", "Ingest", "Rules", "Storage"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Simulation",
             dependencies: ["DeviceCatalog", "Ingest", "MQTT", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -70,7 +75,7 @@ let package = Package(
         .target(
             name: "Bench",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation",
+                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -78,7 +83,8 @@ let package = Package(
         .executableTarget(
             name: "EquipWatchCLI",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
+                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
+                "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+                           "Replay", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

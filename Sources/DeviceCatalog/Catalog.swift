@@ -61,7 +61,7 @@ public struct Catalog: Sendable {
         return fleet
     }
 
-    static func yamlFiles(in directory: String, errors: inout [CatalogError]) -> [String] {
+    public static func yamlFiles(in directory: String, errors: inout [CatalogError]) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             errors.append(CatalogError(file: directory, reason: "cannot read the folder"))
             return []
@@ -69,7 +69,7 @@ public struct Catalog: Sendable {
         return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { directory + "/" + $0 }
     }
 
-    static func read(_ file: String) throws(CatalogErrors) -> String {
+    public static func read(_ file: String) throws(CatalogErrors) -> String {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw CatalogErrors([CatalogError(file: file, reason: "cannot read the file as UTF-8 text")])
         }

@@ -18,8 +18,12 @@ struct RunCommand: AsyncParsableCommand {
             (fixed client id, clean session off: the broker queues messages while the pipeline is down), and \
             commits accepted messages in batches.
 
+            Rules/ is compiled at start; alarm changes are stored and published on {prefix}/alarms/{type} (QoS 1) \
+            through an outbox, so a change reaches the broker even if it was down when the alarm fired.
+
             Signals: SIGTERM or SIGINT stops reading, commits everything received and exits 0. SIGHUP reloads \
-            Devices/; a file with errors is reported (file:line: reason) and the running registry stays in force.
+            Devices/ and Rules/; a file with errors is reported (file:line:column: reason) and the running registry \
+            and rules stay in force. Rules that still exist keep their alarms, timers and windows.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -40,8 +44,17 @@ struct RunCommand: AsyncParsableCommand {
             "types": "\(loaded.catalog.types.count)", "devices": "\(loaded.directory.entries.count)",
             "store": "\(settings.databasePath)", "broker": "\(settings.broker.endpoint)",
         ])
+        let rules: RuleSet
+        do {
+            rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.catalog.types, store: store)
+        } catch {
+            FileHandle.standardError.write(Data("cannot load \(settings.rulesDirectory):\n\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: wallMillis())
+        logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
         let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
-                                          hook: RuleHooks([NormalBandCheck()]), logger: logger)
+                                          hook: RuleHooks([NormalBandCheck(), engine]), logger: logger)
         let reloader = Reloader(settings: settings, store: store, pipeline: pipeline, logger: logger)
         reloader.install()
         let group = ServiceGroup(configuration: .init(
@@ -53,7 +66,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// SIGHUP: reload Devices/ and swap the registry; on error keep the running one.
+/// SIGHUP: reload Devices/ and Rules/ and swap them in; whatever fails to load is reported and
+/// the running version stays in force.
 final class Reloader: Sendable {
     let settings: Settings
     let store: Store
@@ -81,8 +95,15 @@ final class Reloader: Sendable {
             let loaded = try RegistrySync.load(devicesDirectory: settings.devicesDirectory, store: store, now: wallMillis())
             pipeline.reload(directory: loaded.directory)
             logger.notice("SIGHUP: registry reloaded", metadata: ["devices": "\(loaded.directory.entries.count)"])
+            do {
+                let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.catalog.types, store: store)
+                pipeline.reload(rules: rules)
+                logger.notice("SIGHUP: rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
+            } catch {
+                logger.error("SIGHUP: rules rejected, the running rules stay in force:\n\(error)")
+            }
         } catch {
-            logger.error("SIGHUP: reload rejected, the running registry stays in force:\n\(error)")
+            logger.error("SIGHUP: registry rejected, the running registry and rules stay in force:\n\(error)")
         }
     }
 }

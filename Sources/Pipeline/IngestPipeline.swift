@@ -33,6 +33,8 @@ public final class IngestPipeline: @unchecked Sendable {
     private let worker: Worker
     private let workerDone = DispatchSemaphore(value: 0)
     private let pendingDirectory = Pending<DeviceDirectory>()
+    private let pendingRules = Pending<RuleSet>()
+    private let outbox: OutboxPublisher
     private var started = false
 
     public init(options: Options, store: Store, directory: DeviceDirectory, hook: any RuleHook,
@@ -59,6 +61,12 @@ public final class IngestPipeline: @unchecked Sendable {
         if let tls = s.broker.tls {
             mqtt.tls = .init(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, insecure: tls.insecure)
         }
+        var outboxOptions = mqtt
+        outboxOptions.clientId = s.broker.clientId + "-outbox"
+        outboxOptions.cleanSession = true
+        outbox = OutboxPublisher(store: store, options: outboxOptions, logger: logger)
+        let outbox = outbox
+        worker.onOutbox = { outbox.wake() }
         var loop = SubscriberLoop.Config(options: mqtt, subscriptions: [s.broker.topicPrefix + "/+/+/+"], qos: Int32(s.broker.qos))
         loop.reconnectMin = s.broker.reconnectMin.seconds
         loop.reconnectMax = s.broker.reconnectMax.seconds
@@ -72,8 +80,9 @@ public final class IngestPipeline: @unchecked Sendable {
     public func start() {
         guard !started else { return }
         started = true
-        let t = Thread { [worker, queue, pendingDirectory, workerDone] in
-            worker.run(queue: queue, pendingDirectory: pendingDirectory)
+        outbox.start()
+        let t = Thread { [worker, queue, pendingDirectory, pendingRules, workerDone] in
+            worker.run(queue: queue, pendingDirectory: pendingDirectory, pendingRules: pendingRules)
             workerDone.signal()
         }
         t.name = "ingest-worker"
@@ -89,6 +98,15 @@ public final class IngestPipeline: @unchecked Sendable {
         pendingDirectory.set(directory)
     }
 
+    /// Swaps in new rule packs; the worker takes them within one commit interval, keeping the
+    /// state of rules that still exist.
+    public func reload(rules: RuleSet) {
+        pendingRules.set(rules)
+    }
+
+    /// Outbox messages published and acknowledged by the broker since start.
+    public var published: Int { outbox.published }
+
     /// Stops reading, commits everything already received, then disconnects (SPEC §6, SIGTERM).
     /// Messages the broker has not yet delivered stay queued there for the persistent session.
     /// Returns false if the final commit could not be made.
@@ -101,6 +119,7 @@ public final class IngestPipeline: @unchecked Sendable {
         queue.close()
         workerDone.wait()
         subscriber.disconnect()
+        outbox.stop(drainFor: 2)
         logger.info("ingest stopped", metadata: ["accepted": "\(stats.accepted)", "dead_letters": "\(stats.deadLetters)"])
         return worker.lastCommitSucceeded
     }

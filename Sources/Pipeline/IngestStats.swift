@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Metrics
+import Rules
 
 /// Running totals of the ingest path, readable from any thread (tests, bench, logs), and
 /// mirrored to swift-metrics so any metrics backend (Prometheus for `/metrics`) sees them.
@@ -11,6 +12,9 @@ public final class IngestStats: @unchecked Sendable {
     private var _duplicates = 0
     private var _commits = 0
     private var _byReason: [DeadLetterReason: Int] = [:]
+    private var _alarmsRaised = 0
+    private var _alarmChanges = 0
+    private let alarmCounter = Counter(label: "equipwatch_alarms_raised_total")
 
     private let acceptedCounter = Counter(label: "equipwatch_ingest_accepted_total")
     private let duplicateCounter = Counter(label: "equipwatch_ingest_duplicates_total")
@@ -26,6 +30,19 @@ public final class IngestStats: @unchecked Sendable {
     public var duplicates: Int { lock.withLock { _duplicates } }
     public var commits: Int { lock.withLock { _commits } }
     public func deadLetters(_ reason: DeadLetterReason) -> Int { lock.withLock { _byReason[reason] ?? 0 } }
+    public var alarmsRaised: Int { lock.withLock { _alarmsRaised } }
+    /// Committed alarm changes of any kind (pending, raised, repeated, resolved...).
+    public var alarmChanges: Int { lock.withLock { _alarmChanges } }
+
+    func recordAlarms(_ changes: [AlarmChange]) {
+        guard !changes.isEmpty else { return }
+        let raised = changes.filter { $0.transition == .raised }.count
+        lock.withLock {
+            _alarmsRaised += raised
+            _alarmChanges += changes.count
+        }
+        alarmCounter.increment(by: raised)
+    }
 
     /// Adds one commit's counts (called once per commit, not per message).
     func record(accepted: Int, duplicates: Int, deadLetters: [DeadLetterReason: Int]) {

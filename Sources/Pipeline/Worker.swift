@@ -21,6 +21,10 @@ final class Worker: @unchecked Sendable {
     private let clock: PipelineClock
     private let stats: IngestStats
     private let onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?
+    /// Called after a commit that wrote outbox messages, to wake the outbox publisher.
+    var onOutbox: (@Sendable () -> Void)?
+    private var topicPrefix: String { settingsPrefix }
+    private let settingsPrefix: String
 
     private var output = IngestOutput()
     private var batch = CommitBatch()
@@ -41,15 +45,21 @@ final class Worker: @unchecked Sendable {
         self.states = states
         commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
         commitMaxRows = settings.store.commitMaxRows
+        settingsPrefix = settings.broker.topicPrefix
         self.logger = logger
         self.clock = clock
         self.stats = stats
         self.onCommit = onCommit
     }
 
-    func run(queue: BoundedQueue<MessageBatch>, pendingDirectory: Pending<DeviceDirectory>) {
+    func run(queue: BoundedQueue<MessageBatch>, pendingDirectory: Pending<DeviceDirectory>, pendingRules: Pending<RuleSet>) {
         var lastTick = monotonicNanos()
         while true {
+            if let rules = pendingRules.take() {
+                if firstPending == nil { firstPending = monotonicNanos() }
+                hook.reload(rules: rules, now: clock.now(), into: &batch.derived)
+                logger.notice("rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
+            }
             let now = monotonicNanos()
             let due = min(firstPending.map { $0 + commitIntervalNanos } ?? .max, lastTick + commitIntervalNanos)
             let wait = due > now ? Double(due - now) / 1e9 : 0
@@ -71,10 +81,9 @@ final class Worker: @unchecked Sendable {
             let after = monotonicNanos()
             if after - lastTick >= commitIntervalNanos {
                 lastTick = after
-                hook.tick(now: clock.now(), directory: directory) { event in
-                    if firstPending == nil { firstPending = after }
-                    batch.derived.append(event)
-                }
+                let before = batch.derived.count
+                hook.tick(now: clock.now(), directory: directory, into: &batch.derived)
+                if batch.derived.count != before, firstPending == nil { firstPending = after }
             }
             if let first = firstPending, after - first >= commitIntervalNanos { commit(stopping: false) }
         }
@@ -116,19 +125,19 @@ final class Worker: @unchecked Sendable {
             w.add("missing_from", Int64(bitPattern: from))
             w.add("missing_to", Int64(bitPattern: to))
             w.add("missing", Int64(bitPattern: to - from + 1))
-            batch.derived.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_gap", data: w.finish(), receivedAt: m.receivedAt))
+            batch.derived.events.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_gap", data: w.finish(), receivedAt: m.receivedAt))
         case .reset(let previous):
             var w = JSONWriter()
             w.add("previous_highest", Int64(bitPattern: previous))
             w.add("seq", Int64(bitPattern: m.seq ?? 0))
-            batch.derived.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_reset", data: w.finish(), receivedAt: m.receivedAt))
+            batch.derived.events.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_reset", data: w.finish(), receivedAt: m.receivedAt))
         case .first, .next, .late, nil:
             break
         }
         stage(num, data: m.kind == .telemetry && newest ? m.data : nil)
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
-        hook.evaluate(m, device: entry, type: directory.type(of: entry)) { batch.derived.append($0) }
+        hook.evaluate(m, device: entry, type: directory.type(of: entry), into: &batch.derived)
     }
 
     /// Applies `m` to a device's state: sequence window, then (unless dropped) the counters.
@@ -185,6 +194,12 @@ final class Worker: @unchecked Sendable {
             batch.deviceStates[num] = u
         }
         stagedData.removeAll(keepingCapacity: true)
+        batch.ruleStates = hook.drainState()
+        for change in batch.derived.alarms where change.isPublished {
+            batch.outbox.append(OutboxMessage(
+                topic: AlarmFeed.topic(prefix: topicPrefix, type: change.alarm.type),
+                payload: AlarmFeed.payload(change.alarm, transition: change.transition.rawValue, at: AlarmFeed.time(of: change))))
+        }
         guard !batch.isEmpty else { return }
         var delay = 0.05
         let started = Date()
@@ -204,7 +219,9 @@ final class Worker: @unchecked Sendable {
             }
         }
         stats.record(accepted: batch.messages.count, duplicates: pendingDuplicates, deadLetters: pendingReasons)
+        stats.recordAlarms(batch.derived.alarms)
         onCommit?(batch.messages, monotonicNanos())
+        if !batch.outbox.isEmpty { onOutbox?() }
         pendingDuplicates = 0
         pendingReasons.removeAll(keepingCapacity: true)
         batch.removeAll()

@@ -11,6 +11,7 @@ public struct Settings: Sendable, Equatable {
     public var http = HostPort(host: "127.0.0.1", port: 8080)
     public var ingest = Ingest()
     public var store = Store()
+    public var rules = Rules()
 
     public init() {}
 
@@ -54,6 +55,15 @@ public struct Settings: Sendable, Equatable {
         /// Longest time an accepted message waits before it is committed: the most a `kill -9` can lose.
         public var commitInterval = Interval(milliseconds: 20)
         public var commitMaxRows = 5000
+        public init() {}
+    }
+
+    public struct Rules: Sendable, Equatable {
+        /// How far behind a device's newest reading a late one may be and still count in windows
+        /// (docs/rules.md says exactly what happens to a late reading).
+        public var lateTolerance = Interval.seconds(10)
+        /// How often timers (`for`, `clear_for`) and `silent()` are checked between messages.
+        public var tick = Interval.seconds(1)
         public init() {}
     }
 

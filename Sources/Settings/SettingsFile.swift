@@ -36,7 +36,7 @@ public enum SettingsFile {
                 errors.append(source.error(at: path, "'\(text)' is not HOST:PORT"))
             }
         }
-        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store"])
+        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store", "rules"])
         var s = base
         if let d = raw.data_dir { s.dataDirectory = d }
         if let d = raw.devices_dir { s.devicesDirectory = d }
@@ -77,6 +77,12 @@ public enum SettingsFile {
             interval(st.commit_interval, p + [.key("commit_interval")]) { s.store.commitInterval = $0 }
             if let v = st.commit_max_rows { s.store.commitMaxRows = max(1, v) }
         }
+        if let r = raw.rules {
+            let p: [YAMLSource.PathElement] = [.key("rules")]
+            unknown(p, ["late_tolerance", "tick"])
+            interval(r.late_tolerance, p + [.key("late_tolerance")]) { s.rules.lateTolerance = $0 }
+            interval(r.tick, p + [.key("tick")]) { s.rules.tick = $0 }
+        }
         guard errors.isEmpty else { throw CatalogErrors(errors) }
         return s
     }
@@ -90,6 +96,7 @@ private struct RawSettings: Decodable {
     let http: String?
     let ingest: RawIngest?
     let store: RawStore?
+    let rules: RawRules?
 }
 
 private struct RawBroker: Decodable {
@@ -125,4 +132,9 @@ private struct RawIngest: Decodable {
 private struct RawStore: Decodable {
     let commit_interval: String?
     let commit_max_rows: Int?
+}
+
+private struct RawRules: Decodable {
+    let late_tolerance: String?
+    let tick: String?
 }

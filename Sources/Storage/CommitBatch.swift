@@ -1,4 +1,5 @@
 import Ingest
+import Rules
 
 /// Everything one commit writes, in one transaction: accepted messages, derived events, dead
 /// letters, gateway status changes and the per-device state they moved.
@@ -6,15 +7,20 @@ import Ingest
 /// Bounded by the pipeline (commit size and interval), so its memory is bounded too.
 public struct CommitBatch: Sendable {
     public var messages: [AcceptedMessage] = []
-    public var derived: [DerivedEvent] = []
+    /// Derived events and alarm changes (rule engine, sequence checks).
+    public var derived = RuleOutput()
+    /// Rule state of devices whose state moved, persisted so a restart resumes it.
+    public var ruleStates: [(device: Int64, state: [UInt8])] = []
+    /// Outbound messages to publish once this commit is durable.
+    public var outbox: [OutboxMessage] = []
     public var deadLetters: [DeadLetter] = []
     public var gatewayStatuses: [(status: GatewayStatus, receivedAt: Int64)] = []
     public var deviceStates: [Int64: DeviceStateUpdate] = [:]
 
     public init() {}
 
-    public var rowCount: Int { messages.count + derived.count + deadLetters.count + gatewayStatuses.count }
-    public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty }
+    public var rowCount: Int { messages.count + derived.count + deadLetters.count + gatewayStatuses.count + outbox.count }
+    public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty && ruleStates.isEmpty }
 
     public mutating func removeAll() {
         messages.removeAll(keepingCapacity: true)
@@ -22,6 +28,8 @@ public struct CommitBatch: Sendable {
         deadLetters.removeAll(keepingCapacity: true)
         gatewayStatuses.removeAll(keepingCapacity: true)
         deviceStates.removeAll(keepingCapacity: true)
+        ruleStates.removeAll(keepingCapacity: true)
+        outbox.removeAll(keepingCapacity: true)
     }
 }
 
@@ -43,5 +51,16 @@ public struct DeviceStateUpdate: Sendable, Equatable {
         self.lastData = lastData
         self.messages = messages
         self.duplicates = duplicates
+    }
+}
+
+/// A message for the outbox: published (QoS 1) after the commit that wrote it, deleted once the
+/// broker has acknowledged it.
+public struct OutboxMessage: Sendable, Equatable {
+    public let topic: String
+    public let payload: String
+    public init(topic: String, payload: String) {
+        self.topic = topic
+        self.payload = payload
     }
 }

@@ -49,6 +49,43 @@ enum Schema {
                     at INTEGER NOT NULL, received_at INTEGER NOT NULL);
                 """)
         }
+        m.registerMigration("v2-rules-alarms-incidents") { db in
+            try db.execute(sql: """
+                CREATE TABLE alarms(
+                    id INTEGER PRIMARY KEY,    -- allocated by the rule engine
+                    device_num INTEGER NOT NULL, type TEXT NOT NULL,
+                    rule TEXT NOT NULL, family TEXT NOT NULL,
+                    pack TEXT NOT NULL,        -- content hash of the rule's pack file (rule_packs)
+                    severity TEXT NOT NULL, state TEXT NOT NULL,   -- pending | firing | resolved
+                    started_at INTEGER NOT NULL, fired_at INTEGER, resolved_at INTEGER,
+                    repeats INTEGER NOT NULL DEFAULT 0, last_at INTEGER NOT NULL,
+                    message TEXT NOT NULL, inputs TEXT NOT NULL, incident_id INTEGER,
+                    acked_by TEXT, acked_at INTEGER);
+                CREATE INDEX alarms_device ON alarms(device_num, started_at);
+                CREATE INDEX alarms_open ON alarms(state) WHERE state != 'resolved';
+                CREATE INDEX alarms_fired ON alarms(fired_at);
+                CREATE TABLE incidents(
+                    id INTEGER PRIMARY KEY, alarm_id INTEGER NOT NULL, device_num INTEGER NOT NULL,
+                    type TEXT NOT NULL, site TEXT NOT NULL, rule TEXT NOT NULL, pack TEXT NOT NULL,
+                    severity TEXT NOT NULL, status TEXT NOT NULL,   -- open | resolved
+                    opened_at INTEGER NOT NULL, resolved_at INTEGER, title TEXT NOT NULL, inputs TEXT NOT NULL);
+                CREATE INDEX incidents_opened ON incidents(opened_at);
+                CREATE TABLE incident_timeline(
+                    id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL, at INTEGER NOT NULL,
+                    kind TEXT NOT NULL, detail TEXT NOT NULL);
+                CREATE INDEX incident_timeline_incident ON incident_timeline(incident_id, at);
+                CREATE TABLE rule_state(
+                    device_num INTEGER PRIMARY KEY NOT NULL, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE TABLE rule_layouts(hash TEXT PRIMARY KEY NOT NULL, type TEXT NOT NULL, layout TEXT NOT NULL);
+                CREATE TABLE rule_packs(
+                    hash TEXT PRIMARY KEY NOT NULL, file TEXT NOT NULL, rules INTEGER NOT NULL,
+                    content TEXT NOT NULL, first_loaded_at INTEGER NOT NULL);
+                -- Outbound MQTT messages (alarm feed, notices), written in the transaction that
+                -- decided them and deleted once the broker acknowledged them: never lost.
+                CREATE TABLE outbox(
+                    id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL);
+                """)
+        }
         return m
     }
 }

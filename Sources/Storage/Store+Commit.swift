@@ -43,9 +43,9 @@ extension Store {
                 }
             }
         }
-        if !batch.derived.isEmpty {
+        if !batch.derived.events.isEmpty {
             let s = try db.cachedStatement(sql: "INSERT INTO events(device_num, ts, code, source, seq, received_at, data) VALUES (?,?,?,'pipeline',NULL,?,?)").sqliteStatement
-            for e in batch.derived {
+            for e in batch.derived.events {
                 sqlite3_bind_int64(s, 1, e.deviceNum)
                 sqlite3_bind_int64(s, 2, e.ts)
                 bind(s, 3, e.code)
@@ -65,6 +65,7 @@ extension Store {
             try db.execute(sql: "UPDATE gateways SET online = ?, status_at = ? WHERE id = ? AND (status_at IS NULL OR status_at <= ?)",
                            arguments: [g.online, g.at, g.gateway, g.at])
         }
+        try insertRuleResults(batch, db)
         if !batch.deviceStates.isEmpty {
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO device_state(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)

@@ -99,7 +99,7 @@ extension Store {
 
     enum ColumnKind { case text, int, bool, time, json, blobText }
 
-    private func table(_ sql: String, _ arguments: StatementArguments, columns: [String: ColumnKind], order: [String]) throws(StoreError) -> ResultTable {
+    func table(_ sql: String, _ arguments: StatementArguments, columns: [String: ColumnKind], order: [String]) throws(StoreError) -> ResultTable {
         do {
             return try pool.read { db in
                 var result = ResultTable(columns: order)

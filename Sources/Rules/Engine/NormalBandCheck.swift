@@ -13,7 +13,7 @@ public final class NormalBandCheck: RuleHook {
 
     public init() {}
 
-    public func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, emit: (DerivedEvent) -> Void) {
+    public func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
         guard message.kind == .telemetry else { return }
         var mask = outside[message.deviceNum] ?? 0
         let before = mask
@@ -29,7 +29,7 @@ public final class NormalBandCheck: RuleHook {
             w.add("value", .number(v))
             w.add("normal_min", .number(band.lowerBound))
             w.add("normal_max", .number(band.upperBound))
-            emit(DerivedEvent(deviceNum: message.deviceNum, ts: message.ts,
+            out.events.append(DerivedEvent(deviceNum: message.deviceNum, ts: message.ts,
                               code: isOutside ? "out_of_normal_band" : "back_in_normal_band",
                               data: w.finish(), receivedAt: message.receivedAt))
         }

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Ingest
+import Storage
+
+/// Filters shared by `alarms` and `incidents`.
+struct AlarmFilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
+    @Option(help: "Only this device type.") var type: String?
+    @Option(help: "Only this site.") var site: String?
+    @Option(help: "Only devices maintained by this firm.") var firm: String?
+    @Option(help: "Only this severity: info, warning, major, critical.") var severity: String?
+    @Option(help: "Only this rule id.") var rule: String?
+    @Option(help: ArgumentHelp("Started at or after (RFC 3339, YYYY-MM-DD or epoch ms).", valueName: "TIME")) var from: String?
+    @Option(help: ArgumentHelp("Started at or before.", valueName: "TIME")) var to: String?
+    @Option(help: "At most this many rows.") var limit = 100
+
+    func filter(state: String?) throws -> AlarmFilter {
+        var f = AlarmFilter()
+        f.device = device
+        f.type = type
+        f.site = site
+        f.firm = firm
+        f.severity = severity
+        f.rule = rule
+        f.state = state
+        f.from = try parseTime(from, flag: "--from")
+        f.to = try parseTime(to, flag: "--to")
+        f.limit = limit
+        return f
+    }
+}
+
+struct AlarmsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alarms",
+        abstract: "List alarms, or acknowledge one.",
+        subcommands: [List.self, Ack.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Alarms, newest first, with rule, pack version and the input values that triggered them.",
+            discussion: """
+                States: pending (the condition holds, `for` has not elapsed), firing, resolved; `--state open` \
+                means pending or firing. Acknowledgement (who, when) is independent of the state.
+
+                Example: equipwatch alarms --state open --type elevator --severity critical
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var filters: AlarmFilterOptions
+        @Option(help: "Only this state: pending, firing, resolved or open.") var state: String?
+
+        func run() throws {
+            if let state, !["pending", "firing", "resolved", "open"].contains(state) {
+                throw ValidationError("--state is pending, firing, resolved or open")
+            }
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            output.print(try store.alarms(try filters.filter(state: state)))
+        }
+    }
+
+    struct Ack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Acknowledge an alarm: records who and when, and tells the alarm feed.",
+            discussion: "Example: equipwatch alarms ack 42 --by duty-officer-wang")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The alarm's id.") var id: Int64
+        @Option(help: ArgumentHelp("Who acknowledges.", valueName: "NAME")) var by: String
+
+        func run() throws {
+            let settings = try global.settings()
+            let store = try Store(path: settings.databasePath, create: false)
+            switch try store.acknowledge(alarm: id, by: by, at: wallMillis(), topicPrefix: settings.broker.topicPrefix) {
+            case .acknowledged: print("alarm \(id) acknowledged by \(by)")
+            case .notFound: throw ValidationError("no alarm \(id)")
+            case .alreadyAcknowledged(let who, let at):
+                print("alarm \(id) was already acknowledged by \(who) at \(Ingest.Timestamp.format(at))")
+            }
+        }
+    }
+}

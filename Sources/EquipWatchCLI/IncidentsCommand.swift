@@ -1,0 +1,40 @@
+import ArgumentParser
+import Storage
+
+struct IncidentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incidents",
+        abstract: "List incidents, or show one with its timeline.",
+        subcommands: [List.self, Show.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Incidents (opened by rules with `incident: true`), newest first.",
+            discussion: "Example: equipwatch incidents --status open --from 2026-11-01 --csv")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var filters: AlarmFilterOptions
+        @Option(help: "Only this status: open or resolved.") var status: String?
+
+        func run() throws {
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            output.print(try store.incidents(try filters.filter(state: status)))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "An incident's timeline: opened, escalated, acknowledged, resolved, each with the alarm as it was.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The incident's id.") var id: Int64
+
+        func run() throws {
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            output.print(try store.incidentTimeline(id))
+        }
+    }
+}

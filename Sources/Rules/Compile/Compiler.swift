@@ -1,0 +1,277 @@
+import DeviceCatalog
+
+/// Type-checks a parsed expression against one device type and compiles it to closures.
+///
+/// Names resolve here, once: a field becomes an index into the device's value array, an enum
+/// literal becomes the index of that value, an event code becomes its index, `attr.NAME` becomes
+/// an index into the device's attribute array. A misspelt name, an enum value the type does not
+/// declare, or a comparison of a number with a string is an error at load time, never a rule that
+/// silently never fires.
+struct Compiler {
+    let type: DeviceType
+    /// Shared across all rules of one type, so identical windows share their slots.
+    let layout: SlotLayout
+    /// Inside `count(...)` a condition is evaluated per message; windows cannot nest there.
+    private var insideCount = false
+
+    init(type: DeviceType, layout: SlotLayout) {
+        self.type = type
+        self.layout = layout
+    }
+
+    static let functions = ["rate", "delta", "avg", "min", "max", "count", "changed", "silent", "abs"]
+
+    mutating func condition(_ e: Expr) throws(ExpressionError) -> BoolFn {
+        let c = try compile(e)
+        guard case .bool(let f) = c else {
+            throw ExpressionError(offset: e.offset, reason: "a condition must be true or false, but this is \(c.typeName)")
+        }
+        return f
+    }
+
+    mutating func compile(_ e: Expr) throws(ExpressionError) -> Compiled {
+        switch e {
+        case .number(let v, _): return .number { _ in v }
+        case .bool(let b, _): let t = Tri(b); return .bool { _ in t }
+        case .string(let s, _): return .literal(s)
+        case .duration(let ms, _): return .duration(ms)
+        case .name(let name, let at): return try resolve(name, at: at)
+        case .unary(let op, let inner, let at):
+            let c = try compile(inner)
+            if op == "not" {
+                guard case .bool(let f) = c else { throw ExpressionError(offset: at, reason: "'not' needs a condition, not \(c.typeName)") }
+                return .bool { f($0).negated }
+            }
+            guard case .number(let f) = c else { throw ExpressionError(offset: at, reason: "'-' needs a number, not \(c.typeName)") }
+            return .number { -f($0) }
+        case .binary(let op, let l, let r, let at):
+            return try binary(op, l, r, at: at)
+        case .call(let name, let args, let at):
+            return try call(name, args, at: at)
+        }
+    }
+
+    // MARK: Names
+
+    private func resolve(_ name: String, at: Int) throws(ExpressionError) -> Compiled {
+        if name == "event" {
+            let codes = type.events.keys.sorted()
+            return .enumeration({ $0.event }, values: codes, what: "the event code")
+        }
+        if name.hasPrefix("attr.") {
+            let a = String(name.dropFirst(5))
+            guard let spec = type.attributes[a] else {
+                throw ExpressionError(offset: at, reason: "attribute '\(a)' is not declared for \(type.id)" + Self.suggest(a, type.attributes.keys))
+            }
+            let i = layout.attributeIndex(spec)
+            switch spec.kind {
+            case .number, .int: return .number { $0.attrs[i] }
+            case .bool: return .bool { s in let v = s.attrs[i]; return v.isNaN ? .unknown : Tri(v != 0) }
+            case .enumeration: return .enumeration({ $0.attrs[i] }, values: spec.values, what: "attribute '\(a)'")
+            case .string: return .string { $0.attrStrings[i] }
+            }
+        }
+        guard let i = type.fieldPosition(name) else {
+            var known = type.fields.map(\.name)
+            known.append("event")
+            let hint = type.attributes[name] != nil ? "; '\(name)' is a registry attribute: write attr.\(name)" : Self.suggest(name, known)
+            throw ExpressionError(offset: at, reason: "field '\(name)' is not declared for \(type.id)" + hint)
+        }
+        let field = type.fields[i]
+        switch field.kind {
+        case .number, .int: return .number { $0.values[i] }
+        case .bool: return .bool { s in let v = s.values[i]; return v.isNaN ? .unknown : Tri(v != 0) }
+        case .enumeration: return .enumeration({ $0.values[i] }, values: field.values, what: "field '\(name)'")
+        case .string: return .string { $0.strings[i] }
+        }
+    }
+
+    // MARK: Operators
+
+    private mutating func binary(_ op: String, _ l: Expr, _ r: Expr, at: Int) throws(ExpressionError) -> Compiled {
+        let a = try compile(l), b = try compile(r)
+        switch op {
+        case "and", "or":
+            guard case .bool(let f) = a else { throw ExpressionError(offset: l.offset, reason: "'\(op)' needs conditions on both sides; this is \(a.typeName)") }
+            guard case .bool(let g) = b else { throw ExpressionError(offset: r.offset, reason: "'\(op)' needs conditions on both sides; this is \(b.typeName)") }
+            if op == "and" {
+                return .bool { s in
+                    let x = f(s)
+                    if x == .no { return .no }
+                    let y = g(s)
+                    if y == .no { return .no }
+                    return x == .yes && y == .yes ? .yes : .unknown
+                }
+            }
+            return .bool { s in
+                let x = f(s)
+                if x == .yes { return .yes }
+                let y = g(s)
+                if y == .yes { return .yes }
+                return x == .no && y == .no ? .no : .unknown
+            }
+        case "+", "-", "*", "/":
+            guard case .number(let f) = a, case .number(let g) = b else {
+                throw ExpressionError(offset: at, reason: "'\(op)' needs numbers on both sides, not \(a.typeName) and \(b.typeName)")
+            }
+            switch op {
+            case "+": return .number { f($0) + g($0) }
+            case "-": return .number { f($0) - g($0) }
+            case "*": return .number { f($0) * g($0) }
+            default: return .number { s in let d = g(s); return d == 0 ? .nan : f(s) / d }
+            }
+        default:
+            return try compare(op, a, b, left: l, right: r, at: at)
+        }
+    }
+
+    private func compare(_ op: String, _ a: Compiled, _ b: Compiled, left: Expr, right: Expr, at: Int) throws(ExpressionError) -> Compiled {
+        let equality = op == "==" || op == "!="
+        let negate = op == "!="
+        func tri(_ x: Tri) -> Tri { negate ? x.negated : x }
+        switch (a, b) {
+        case (.number(let f), .number(let g)):
+            let cmp: (Double, Double) -> Bool
+            switch op {
+            case "==": cmp = (==)
+            case "!=": cmp = (!=)
+            case "<": cmp = (<)
+            case "<=": cmp = (<=)
+            case ">": cmp = (>)
+            default: cmp = (>=)
+            }
+            return .bool { s in
+                let x = f(s), y = g(s)
+                return x.isNaN || y.isNaN ? .unknown : Tri(cmp(x, y))
+            }
+        default:
+            break
+        }
+        guard equality else {
+            throw ExpressionError(offset: at, reason: "\(a.typeName) and \(b.typeName) cannot be ordered with '\(op)'")
+        }
+        switch (a, b) {
+        case (.bool(let f), .bool(let g)):
+            return .bool { s in
+                let x = f(s), y = g(s)
+                return x == .unknown || y == .unknown ? .unknown : tri(Tri(x == y))
+            }
+        case (.enumeration(let f, let values, let what), .literal(let lit)), (.literal(let lit), .enumeration(let f, let values, let what)):
+            guard let index = values.firstIndex(of: lit) else {
+                let litOffset = if case .literal = a { left.offset } else { right.offset }
+                throw ExpressionError(offset: litOffset, reason: "\"\(lit)\" is not a value of \(what); it is one of: \(values.joined(separator: ", "))" + Self.suggest(lit, values))
+            }
+            let target = Double(index)
+            let isEvent = what == "the event code"
+            return .bool { s in
+                let v = f(s)
+                // No event on this message is a definite "not this code", not an unknown.
+                return v.isNaN ? (isEvent ? tri(.no) : .unknown) : tri(Tri(v == target))
+            }
+        case (.enumeration(let f, let va, _), .enumeration(let g, let vb, _)) where va == vb:
+            return .bool { s in
+                let x = f(s), y = g(s)
+                return x.isNaN || y.isNaN ? .unknown : tri(Tri(x == y))
+            }
+        case (.string(let f), .literal(let lit)), (.literal(let lit), .string(let f)):
+            return .bool { s in f(s).map { tri(Tri($0 == lit)) } ?? .unknown }
+        case (.string(let f), .string(let g)):
+            return .bool { s in
+                guard let x = f(s), let y = g(s) else { return .unknown }
+                return tri(Tri(x == y))
+            }
+        default:
+            throw ExpressionError(offset: at, reason: "\(a.typeName) and \(b.typeName) cannot be compared")
+        }
+    }
+
+    // MARK: Functions
+
+    private mutating func call(_ name: String, _ args: [Expr], at: Int) throws(ExpressionError) -> Compiled {
+        func arity(_ n: Int, _ usage: String) throws(ExpressionError) {
+            guard args.count == n else { throw ExpressionError(offset: at, reason: "\(name)() takes \(n) argument\(n == 1 ? "" : "s"): \(usage)") }
+        }
+        func duration(_ e: Expr) throws(ExpressionError) -> Int64 {
+            guard case .duration(let ms, _) = e, ms > 0 else {
+                throw ExpressionError(offset: e.offset, reason: "\(name)() needs a positive duration here, such as 60s, 10m or 24h")
+            }
+            return ms
+        }
+        func field(_ e: Expr, numeric: Bool) throws(ExpressionError) -> Int {
+            guard case .name(let f, let o) = e, f != "event", !f.hasPrefix("attr.") else {
+                throw ExpressionError(offset: e.offset, reason: "\(name)() takes a telemetry field name as its first argument")
+            }
+            guard let i = type.fieldPosition(f) else {
+                throw ExpressionError(offset: o, reason: "field '\(f)' is not declared for \(type.id)" + Self.suggest(f, type.fields.map(\.name)))
+            }
+            if numeric, type.fields[i].kind != .number, type.fields[i].kind != .int {
+                throw ExpressionError(offset: o, reason: "\(name)() needs a numeric field; '\(f)' is \(type.fields[i].kind.rawValue)")
+            }
+            return i
+        }
+        if insideCount, ["rate", "delta", "avg", "min", "max", "count", "changed", "silent"].contains(name) {
+            throw ExpressionError(offset: at, reason: "\(name)() cannot be used inside count(): count() counts messages on which its condition holds")
+        }
+        switch name {
+        case "rate", "delta", "avg", "min", "max":
+            try arity(2, "\(name)(field, window), e.g. \(name)(pressure_mpa, 60s)")
+            let f = try field(args[0], numeric: true)
+            let w = try duration(args[1])
+            let spec = layout.window(kind: WindowSpec.Kind(rawValue: name)!, field: f, condition: nil, widthMs: w,
+                                     key: "\(name)(\(type.fields[f].name), \(Interval(milliseconds: w)))")
+            return .number { s in spec.value(at: s.now, in: s.slots) }
+        case "count":
+            try arity(2, "count(condition, window), e.g. count(event == \"door_close_fault\", 24h)")
+            insideCount = true
+            defer { insideCount = false }
+            let cond = try condition(args[0])
+            let w = try duration(args[1])
+            let spec = layout.window(kind: .count, field: -1, condition: cond, widthMs: w,
+                                     key: "count(\(args[0].canonical), \(Interval(milliseconds: w)))")
+            return .number { s in spec.value(at: s.now, in: s.slots) }
+        case "changed":
+            try arity(1, "changed(field)")
+            let f = try field(args[0], numeric: false)
+            let o = layout.changed(field: f)
+            return .bool { s in s.onMessage && s.slots[o + 1] == 1 ? .yes : .no }
+        case "silent":
+            try arity(1, "silent(duration), e.g. silent(120s)")
+            let d = try duration(args[0])
+            layout.timeDependent = true
+            return .bool { s in
+                guard let last = s.lastTs else { return .unknown }
+                return Tri(!s.onMessage && s.now - last >= d)
+            }
+        case "abs":
+            try arity(1, "abs(number)")
+            guard case .number(let f) = try compile(args[0]) else {
+                throw ExpressionError(offset: args[0].offset, reason: "abs() needs a number")
+            }
+            return .number { abs(f($0)) }
+        default:
+            throw ExpressionError(offset: at, reason: "unknown function \(name)(); the functions are \(Self.functions.joined(separator: ", "))" + Self.suggest(name, Self.functions))
+        }
+    }
+
+    /// "; did you mean 'x'?" for a name within two edits of a known one.
+    static func suggest(_ name: String, _ known: some Sequence<String>) -> String {
+        let best = known.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
+        guard let (candidate, d) = best, d <= 2, d < name.count else { return "" }
+        return "; did you mean '\(candidate)'?"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
+}

@@ -1,0 +1,95 @@
+import Ingest
+
+/// An alarm as the store keeps it: one row per (device, rule family) occurrence, from the moment
+/// its condition first holds (`pending`) through `firing` to `resolved`.
+///
+/// The engine produces absolute snapshots, so applying a change twice leaves the same row.
+/// Acknowledgement is orthogonal and owned by the store (who, when); the engine never touches it.
+public struct Alarm: Sendable, Equatable {
+    public enum State: String, Sendable, Codable { case pending, firing, resolved }
+
+    public var id: Int64
+    public var deviceNum: Int64
+    public var device: String
+    public var type: String
+    public var site: String
+    public var firm: String
+    /// The rule whose condition raised the alarm, or the one that last escalated it.
+    public var rule: String
+    public var family: String
+    /// Content hash of the pack file the rule came from.
+    public var pack: String
+    public var severity: Severity
+    public var state: State
+    /// When the condition started to hold (event time, epoch ms).
+    public var startedAt: Int64
+    public var firedAt: Int64?
+    public var resolvedAt: Int64?
+    /// Further occurrences while the alarm was open.
+    public var repeats: Int
+    /// The last time the condition held.
+    public var lastAt: Int64
+    public var message: String
+    /// JSON object: the fields, attributes and windows the rule read, with their values.
+    public var inputs: String
+    public var incidentId: Int64?
+
+    public init(id: Int64, deviceNum: Int64, device: String, type: String, site: String, firm: String, rule: String,
+                family: String, pack: String, severity: Severity, state: State, startedAt: Int64, firedAt: Int64?,
+                resolvedAt: Int64?, repeats: Int, lastAt: Int64, message: String, inputs: String, incidentId: Int64?) {
+        self.id = id
+        self.deviceNum = deviceNum
+        self.device = device
+        self.type = type
+        self.site = site
+        self.firm = firm
+        self.rule = rule
+        self.family = family
+        self.pack = pack
+        self.severity = severity
+        self.state = state
+        self.startedAt = startedAt
+        self.firedAt = firedAt
+        self.resolvedAt = resolvedAt
+        self.repeats = repeats
+        self.lastAt = lastAt
+        self.message = message
+        self.inputs = inputs
+        self.incidentId = incidentId
+    }
+}
+
+/// A change of an alarm's state, in the order the engine decided it.
+public struct AlarmChange: Sendable, Equatable {
+    public enum Transition: String, Sendable {
+        /// The condition holds but `for` has not elapsed. Not published.
+        case pending
+        /// The condition stopped holding before `for` elapsed: it never was an alarm, and its
+        /// pending row is removed. Not published.
+        case cancelled
+        case raised, escalated
+        /// A further occurrence while open: the counter moves, no new alarm. Not published.
+        case repeated
+        case resolved
+    }
+
+    public let alarm: Alarm
+    public let transition: Transition
+    /// True when this change opened the alarm's incident (a rule with `incident: true` fired).
+    public let opensIncident: Bool
+    /// Whether supervisors' live screens get this change (SPEC §3).
+    public var isPublished: Bool { transition == .raised || transition == .escalated || transition == .resolved }
+}
+
+/// What rule evaluation produced for one commit: derived events and alarm changes, stored in the
+/// same transaction as the messages that caused them.
+public struct RuleOutput: Sendable {
+    public var events: [DerivedEvent] = []
+    public var alarms: [AlarmChange] = []
+    public init() {}
+    public var count: Int { events.count + alarms.count }
+    public mutating func removeAll(keepingCapacity: Bool = true) {
+        events.removeAll(keepingCapacity: true)
+        alarms.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,45 @@
+import Ingest
+
+/// The JSON published on `{prefix}/alarms/{type}` for each alarm state change (SPEC §3), and
+/// stored in the outbox until the broker has it. Consumers deduplicate on (`id`, `transition`).
+public enum AlarmFeed {
+    public static func topic(prefix: String, type: String) -> String { "\(prefix)/alarms/\(type)" }
+
+    /// `transition` is one of raised, escalated, acknowledged, resolved; `at` is when it happened.
+    public static func payload(_ a: Alarm, transition: String, at: Int64, ackedBy: String? = nil, ackedAt: Int64? = nil) -> String {
+        var w = JSONWriter()
+        w.add("id", a.id)
+        w.add("transition", .string(transition))
+        w.add("at", .string(Timestamp.format(at)))
+        w.add("device", .string(a.device))
+        w.add("type", .string(a.type))
+        w.add("site", .string(a.site))
+        w.add("firm", .string(a.firm))
+        w.add("rule", .string(a.rule))
+        w.add("family", .string(a.family))
+        w.add("pack", .string(a.pack))
+        w.add("severity", .string(a.severity.rawValue))
+        w.add("state", .string(a.state.rawValue))
+        w.add("started_at", .string(Timestamp.format(a.startedAt)))
+        if let f = a.firedAt { w.add("fired_at", .string(Timestamp.format(f))) }
+        if let r = a.resolvedAt { w.add("resolved_at", .string(Timestamp.format(r))) }
+        w.add("repeats", Int64(a.repeats))
+        w.add("message", .string(a.message))
+        w.add("inputs", raw: a.inputs)
+        if let i = a.incidentId { w.add("incident", i) }
+        if let by = ackedBy { w.add("acked_by", .string(by)) }
+        if let at = ackedAt { w.add("acked_at", .string(Timestamp.format(at))) }
+        return w.finish()
+    }
+
+    /// When a change happened, in event time.
+    public static func time(of change: AlarmChange) -> Int64 {
+        let a = change.alarm
+        switch change.transition {
+        case .pending, .cancelled: return a.startedAt
+        case .raised: return a.firedAt ?? a.lastAt
+        case .escalated, .repeated: return a.lastAt
+        case .resolved: return a.resolvedAt ?? a.lastAt
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import DeviceCatalog
+import Ingest
+
+/// Everything the rules remember about one device, in constant space: the last value of each
+/// field, the registry attributes rules read, window and `changed()` slots, each rule's phase and
+/// each family's open alarm.
+///
+/// A class so compiled closures read it without copying; confined to the worker thread.
+public final class DeviceRuleState {
+    let num: Int64
+    var device: DirectoryEntry
+    var program: TypeProgram
+    /// Last value of each field by position (bool as 0/1, enum as the value's index); NaN: never seen.
+    var values: [Double]
+    var strings: [String?]
+    var attrs: [Double]
+    var attrStrings: [String?]
+    var slots: [Double]
+    var phases: [RulePhase]
+    var alarms: [Alarm?]
+    /// Newest event time seen, and the wall-clock time it arrived: on the clock, the device's
+    /// current event time is estimated as `lastTs + (wall now − lastArrival)`.
+    var lastTs: Int64?
+    var lastArrival: Int64 = 0
+    /// Rules not idle; the clock skips devices with none and no time-dependent rules.
+    var active = 0
+
+    // The evaluation context, set before each evaluation.
+    var now: Int64 = 0
+    /// Index of the current message's event code among the type's sorted codes; NaN otherwise.
+    var event: Double = .nan
+    var onMessage = false
+
+    init(device: DirectoryEntry, program: TypeProgram) {
+        num = device.num
+        self.device = device
+        self.program = program
+        let n = program.type.fields.count
+        values = Array(repeating: .nan, count: n)
+        strings = Array(repeating: nil, count: n)
+        attrs = []
+        attrStrings = []
+        slots = Array(repeating: .nan, count: program.layout.count)
+        phases = Array(repeating: RulePhase(), count: program.rules.count)
+        alarms = Array(repeating: nil, count: program.families.count)
+        loadAttributes()
+    }
+
+    /// Fills the attribute arrays from the registry (at creation and after a registry reload).
+    func loadAttributes() {
+        let specs = program.layout.attributes
+        attrs = Array(repeating: .nan, count: specs.count)
+        attrStrings = Array(repeating: nil, count: specs.count)
+        for (i, spec) in specs.enumerated() {
+            guard let v = device.attributes[spec.name] else { continue }
+            switch (spec.kind, v) {
+            case (.number, .number(let d)), (.int, .number(let d)): attrs[i] = d
+            case (.bool, .bool(let b)): attrs[i] = b ? 1 : 0
+            case (.enumeration, .string(let s)): attrs[i] = spec.values.firstIndex(of: s).map(Double.init) ?? .nan
+            case (.string, .string(let s)): attrStrings[i] = s
+            default: break
+            }
+        }
+    }
+
+    /// Applies a message's values as the device's current values.
+    func apply(_ values: [Scalar?]) {
+        let fields = program.type.fields
+        for (i, v) in values.enumerated() {
+            guard let v else { continue }
+            switch v {
+            case .number(let d): self.values[i] = d
+            case .bool(let b): self.values[i] = b ? 1 : 0
+            case .string(let s):
+                if fields[i].kind == .enumeration {
+                    self.values[i] = fields[i].values.firstIndex(of: s).map(Double.init) ?? .nan
+                } else {
+                    strings[i] = s
+                }
+            }
+        }
+    }
+}
+
+/// Where one rule stands on one device.
+struct RulePhase: Equatable {
+    enum Phase: UInt8 { case idle, pending, firing }
+    var phase = Phase.idle
+    /// Pending: when the condition started to hold.
+    var since: Int64 = 0
+    /// Firing: when the clear condition started to hold; nil while it does not.
+    var clearSince: Int64?
+    /// Whether `when` held at the previous evaluation (a rising edge is a repeat).
+    var held = false
+}

@@ -1,0 +1,209 @@
+import DeviceCatalog
+import Ingest
+
+/// The rule engine (SPEC §5): evaluates the compiled rules of each device's type on every
+/// accepted message and on a clock, and turns their conditions into alarm changes.
+///
+/// Time is event time: a rule sees the device's readings in `ts` order and `for`/`clear_for`
+/// count in the device's own time. Between messages the device's time is estimated from the
+/// wall clock (`lastTs + (now − arrival of lastTs)`), so a condition that holds with no further
+/// message (a car stopped with a passenger inside, a device gone silent) still fires on time.
+///
+/// Late readings (older than the newest `ts` of the device): within `lateToleranceMs` they are
+/// added to windows at their own time and rules are re-evaluated at the device's current time,
+/// but they never overwrite the current values; beyond it they are stored but ignored by the
+/// rules and counted in `lateIgnored`. Duplicates never get here (the sequence check drops them).
+///
+/// Confined to the pipeline's worker thread (or a replay / rule-test driver).
+public final class RuleEngine: RuleHook {
+    public struct Options: Sendable {
+        public var lateToleranceMs: Int64 = 10_000
+        /// How often the clock re-evaluates timers and time-dependent rules.
+        public var tickMs: Int64 = 1000
+        /// Wall-clock start of this engine: silence is measured from no earlier than this, since
+        /// nothing could be heard while the pipeline was down.
+        public var startedAt: Int64 = 0
+        public init() {}
+    }
+
+    public private(set) var rules: RuleSet
+    let options: Options
+    var states: [Int64: DeviceRuleState] = [:]
+    private var dirty: Set<Int64> = []
+    private var lastTick = Int64.min
+    var nextAlarmId: Int64
+    var nextIncidentId: Int64
+    /// Readings older than the tolerance, ignored by the rules (still stored).
+    public private(set) var lateIgnored = 0
+    /// Layouts this process has known, by signature hash, to map state across a layout change.
+    private var layouts: [UInt64: [String: Range<Int>]] = [:]
+
+    public init(rules: RuleSet, options: Options = Options(), nextAlarmId: Int64 = 1, nextIncidentId: Int64 = 1) {
+        self.rules = rules
+        self.options = options
+        self.nextAlarmId = nextAlarmId
+        self.nextIncidentId = nextIncidentId
+        remember(rules)
+    }
+
+    // MARK: RuleHook
+
+    public func evaluate(_ m: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
+        guard let program = rules.programs[type.id], !program.rules.isEmpty else { return }
+        let s = state(for: device, program: program)
+        var late = false
+        if let last = s.lastTs, m.ts < last {
+            guard last - m.ts <= options.lateToleranceMs else { lateIgnored += 1; return }
+            late = true
+        }
+        if !late {
+            s.lastTs = m.ts
+            s.lastArrival = m.receivedAt
+            if m.kind == .telemetry { s.apply(m.values) }
+        }
+        s.now = s.lastTs ?? m.ts
+        s.event = m.kind == .event ? (m.code.flatMap { program.eventIndex[$0] }.map(Double.init) ?? .nan) : .nan
+        s.onMessage = true
+        defer { s.onMessage = false; s.event = .nan }
+        updateWindows(s, m, late: late)
+        _ = evaluateRules(s, onlyTimed: false, into: &out)
+        dirty.insert(s.num)
+    }
+
+    public func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput) {
+        guard lastTick == .min || now - lastTick >= options.tickMs else { return }
+        lastTick = now
+        for s in states.values where s.lastTs != nil && (s.active > 0 || !s.program.timeDependent.isEmpty) {
+            s.now = s.lastTs! + max(0, now - s.lastArrival)
+            if evaluateRules(s, onlyTimed: true, into: &out) { dirty.insert(s.num) }
+        }
+    }
+
+    public func reload(directory: DeviceDirectory) {
+        var kept: [Int64: DeviceRuleState] = [:]
+        for entry in directory.entries {
+            guard let s = states[entry.num] else { continue }
+            if s.program.type.id == directory.type(of: entry).id {
+                s.device = entry
+                s.loadAttributes()
+                kept[entry.num] = s
+            }
+        }
+        states = kept
+    }
+
+    public func drainState() -> [(device: Int64, state: [UInt8])] {
+        defer { dirty.removeAll(keepingCapacity: true) }
+        return dirty.compactMap { num in states[num].map { (num, StateCodec.encode($0)) } }
+    }
+
+    // MARK: Rules reload and restore
+
+    /// Replaces the rules, keeping state: a rule that still exists (by id) keeps its phase and
+    /// timers, a family keeps its open alarm, a window with the same key keeps its samples. An
+    /// open alarm whose family no longer exists is resolved (or, if only pending, cancelled).
+    public func reload(rules new: RuleSet, now: Int64, into out: inout RuleOutput) {
+        remember(new)
+        rules = new
+        for (num, s) in states {
+            guard let program = new.programs[s.program.type.id] else { states[num] = nil; continue }
+            let orphans = migrate(s, to: program, oldLayout: s.program.layout.keyedRanges)
+            for var a in orphans {
+                if a.state == .pending {
+                    out.alarms.append(AlarmChange(alarm: a, transition: .cancelled, opensIncident: false))
+                } else {
+                    a.state = .resolved
+                    a.resolvedAt = now
+                    a.message += " (resolved: its rule was removed)"
+                    out.alarms.append(AlarmChange(alarm: a, transition: .resolved, opensIncident: false))
+                }
+            }
+            dirty.insert(num)
+        }
+    }
+
+    /// Restores persisted state (at startup). `layouts` are layouts stored by earlier runs.
+    public func restore(_ saved: [(device: Int64, state: [UInt8])], directory: DeviceDirectory, layouts: [String: [String: [Int]]]) {
+        for (hash, ranges) in layouts {
+            guard let h = UInt64(hash, radix: 16) else { continue }
+            self.layouts[h] = ranges.compactMapValues { $0.count == 2 && $0[0] <= $0[1] ? $0[0]..<$0[1] : nil }
+        }
+        var byNum: [Int64: DirectoryEntry] = [:]
+        for e in directory.entries { byNum[e.num] = e }
+        for (num, bytes) in saved {
+            guard let entry = byNum[num],
+                  let program = rules.programs[directory.type(of: entry).id] else { continue }
+            let s = DeviceRuleState(device: entry, program: program)
+            guard StateCodec.decode(bytes, into: s, layouts: self.layouts) else { continue }
+            s.lastArrival = max(s.lastArrival, options.startedAt)
+            states[num] = s
+        }
+    }
+
+    /// Alarms open now (pending or firing), for rule tests and inspection.
+    public func openAlarms() -> [Alarm] {
+        states.values.flatMap { $0.alarms.compactMap { $0 } }.sorted { ($0.deviceNum, $0.rule) < ($1.deviceNum, $1.rule) }
+    }
+
+    // MARK: Internals
+
+    private func state(for device: DirectoryEntry, program: TypeProgram) -> DeviceRuleState {
+        if let s = states[device.num] {
+            if s.program !== program { _ = migrate(s, to: program, oldLayout: s.program.layout.keyedRanges) }
+            return s
+        }
+        let s = DeviceRuleState(device: device, program: program)
+        states[device.num] = s
+        return s
+    }
+
+    private func remember(_ set: RuleSet) {
+        for p in set.programs.values { layouts[p.signatureHash] = p.layout.keyedRanges }
+    }
+
+    private func updateWindows(_ s: DeviceRuleState, _ m: AcceptedMessage, late: Bool) {
+        let layout = s.program.layout
+        for w in layout.windows {
+            if let cond = w.condition {
+                if cond(s) == .yes { w.add(ts: m.ts, value: 1, to: &s.slots) }
+            } else if m.kind == .telemetry, w.field < m.values.count, case .number(let v)? = m.values[w.field] {
+                w.add(ts: m.ts, value: v, to: &s.slots)
+            }
+        }
+        for c in layout.changes {
+            let present = !late && m.kind == .telemetry && c.field < m.values.count && m.values[c.field] != nil
+            guard present else { s.slots[c.offset + 1] = 0; continue }
+            let new = s.values[c.field], prev = s.slots[c.offset]
+            s.slots[c.offset + 1] = !prev.isNaN && prev != new ? 1 : 0
+            s.slots[c.offset] = new
+        }
+    }
+
+    /// Moves a device's state to another program of its type; returns open alarms of families
+    /// the new program no longer has.
+    private func migrate(_ s: DeviceRuleState, to program: TypeProgram, oldLayout: [String: Range<Int>]) -> [Alarm] {
+        let oldProgram = s.program
+        var slots = Array(repeating: Double.nan, count: program.layout.count)
+        for (key, range) in program.layout.keyedRanges {
+            guard let from = oldLayout[key], from.count == range.count, from.upperBound <= s.slots.count else { continue }
+            slots[range] = s.slots[from]
+        }
+        var phases = Array(repeating: RulePhase(), count: program.rules.count)
+        for (j, r) in program.rules.enumerated() {
+            if let i = oldProgram.rules.firstIndex(where: { $0.id == r.id }) { phases[j] = s.phases[i] }
+        }
+        var alarms = [Alarm?](repeating: nil, count: program.families.count)
+        var orphans: [Alarm] = []
+        for (i, name) in oldProgram.families.enumerated() {
+            guard let a = s.alarms[i] else { continue }
+            if let j = program.families.firstIndex(of: name) { alarms[j] = a } else { orphans.append(a) }
+        }
+        s.program = program
+        s.slots = slots
+        s.phases = phases
+        s.alarms = alarms
+        s.active = phases.filter { $0.phase != .idle }.count
+        s.loadAttributes()
+        return orphans
+    }
+}

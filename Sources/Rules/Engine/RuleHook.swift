@@ -1,0 +1,58 @@
+import DeviceCatalog
+import Ingest
+
+/// The seam between validation and the store: every accepted message passes through the rule
+/// hook, in arrival order, on the pipeline's worker thread, before it is committed.
+///
+/// A hook keeps whatever per-device state it needs (bounded per device) and reports what it
+/// derives into `out`; the pipeline stores derived events in the same transaction as the
+/// message that caused them. The full rule engine (SPEC §5) plugs in here.
+public protocol RuleHook: AnyObject {
+    /// Evaluates one accepted message for `device`, whose type is `type`.
+    func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput)
+
+    /// Called at least every commit interval with the pipeline's clock, even with no traffic,
+    /// for conditions that depend on time alone (a device falling silent).
+    func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput)
+
+    /// The registry was reloaded; drop state of devices that no longer exist.
+    func reload(directory: DeviceDirectory)
+
+    /// State that moved since the last call, per device, to be stored with the commit so a
+    /// restart resumes where the rules stood.
+    func drainState() -> [(device: Int64, state: [UInt8])]
+
+    /// New rule packs were loaded (SIGHUP); keep the state of what still exists.
+    func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput)
+}
+
+extension RuleHook {
+    public func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput) {}
+    public func reload(directory: DeviceDirectory) {}
+    public func drainState() -> [(device: Int64, state: [UInt8])] { [] }
+    public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {}
+}
+
+/// Runs several hooks in order.
+public final class RuleHooks: RuleHook {
+    public private(set) var hooks: [any RuleHook]
+    public init(_ hooks: [any RuleHook]) { self.hooks = hooks }
+
+    public func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
+        for h in hooks { h.evaluate(message, device: device, type: type, into: &out) }
+    }
+
+    public func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput) {
+        for h in hooks { h.tick(now: now, directory: directory, into: &out) }
+    }
+
+    public func reload(directory: DeviceDirectory) {
+        for h in hooks { h.reload(directory: directory) }
+    }
+
+    public func drainState() -> [(device: Int64, state: [UInt8])] { hooks.flatMap { $0.drainState() } }
+
+    public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {
+        for h in hooks { h.reload(rules: rules, now: now, into: &out) }
+    }
+}

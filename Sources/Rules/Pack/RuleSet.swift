@@ -1,0 +1,137 @@
+import DeviceCatalog
+
+/// A compiled, immutable set of rule packs: one program per device type.
+///
+/// Built once per load (startup, SIGHUP, `rules check`, `replay`); after that it is only read,
+/// which is why sharing it across threads is safe although it holds closures.
+public final class RuleSet: @unchecked Sendable {
+    public let programs: [String: TypeProgram]
+    public let packs: [PackInfo]
+
+    init(programs: [String: TypeProgram], packs: [PackInfo]) {
+        self.programs = programs
+        self.packs = packs
+    }
+
+    /// Every rule id, for listings.
+    public var ruleIds: [String] { programs.values.flatMap { $0.rules.map(\.id) }.uniqued().sorted() }
+
+    /// The longest window any rule reads, so a replay can warm its windows up before its start.
+    public var longestWindowMs: Int64 { programs.values.flatMap { $0.layout.windows.map(\.widthMs) }.max() ?? 0 }
+
+    static func compile(specs: [RuleSpec], types: [String: DeviceType], packHashes: [String: String],
+                        packs: [PackInfo], errors: inout [CatalogError]) -> RuleSet {
+        var programs: [String: TypeProgram] = [:]
+        for (typeId, type) in types.sorted(by: { $0.key < $1.key }) {
+            let layout = SlotLayout()
+            var compiler = Compiler(type: type, layout: layout)
+            var rules: [CompiledRule] = []
+            var families: [String] = []
+            for spec in specs where spec.type == typeId || spec.type == "*" {
+                let suffix = spec.type == "*" ? " (the rule applies to every type; here: \(typeId))" : ""
+                layout.timeDependent = false
+                do {
+                    let whenExpr = try Parser.parse(spec.when.text)
+                    let when = try compiler.condition(whenExpr)
+                    var clear: BoolFn?
+                    if let c = spec.clearWhen {
+                        do { clear = try compiler.condition(try Parser.parse(c.text)) } catch {
+                            errors.append(c.error(error, in: "rule '\(spec.id)' clear_when" + suffix))
+                            continue
+                        }
+                    }
+                    let timeDependent = layout.timeDependent
+                    var inputs: [(String, Compiled)] = []
+                    for e in whenExpr.inputs where !inputs.contains(where: { $0.0 == e.canonical }) {
+                        inputs.append((e.canonical, try compiler.compile(e)))
+                    }
+                    let template: MessageTemplate
+                    do { template = try MessageTemplate(spec.message.text, compiler: &compiler) } catch {
+                        errors.append(spec.message.error(error, in: "rule '\(spec.id)' message" + suffix))
+                        continue
+                    }
+                    if !families.contains(spec.family) { families.append(spec.family) }
+                    rules.append(CompiledRule(spec: spec, when: when, clear: clear, inputs: inputs, message: template,
+                                              family: families.firstIndex(of: spec.family)!, timeDependent: timeDependent,
+                                              usesEvent: spec.when.text.contains("event"), packHash: packHashes[spec.file] ?? ""))
+                } catch {
+                    errors.append(spec.when.error(error, in: "rule '\(spec.id)' when" + suffix))
+                }
+            }
+            programs[typeId] = TypeProgram(type: type, rules: rules, layout: layout, families: families)
+        }
+        return RuleSet(programs: programs, packs: packs)
+    }
+}
+
+/// The rules of one device type, with the layout of their per-device state.
+public final class TypeProgram: @unchecked Sendable {
+    public let type: DeviceType
+    public let rules: [CompiledRule]
+    let layout: SlotLayout
+    let families: [String]
+    /// Rules whose value can change with time alone (windows, `silent`), re-evaluated on the clock.
+    let timeDependent: [Int]
+    let membersOfFamily: [[Int]]
+    /// Identifies the slot layout; stored with each device's state so a later layout can map it.
+    let signatureHash: UInt64
+    /// Event code → its index among the type's sorted codes (the value of `event`).
+    let eventIndex: [String: Int]
+
+    init(type: DeviceType, rules: [CompiledRule], layout: SlotLayout, families: [String]) {
+        self.type = type
+        self.rules = rules
+        self.layout = layout
+        self.families = families
+        timeDependent = rules.indices.filter { rules[$0].timeDependent }
+        var members = Array(repeating: [Int](), count: families.count)
+        for (i, r) in rules.enumerated() { members[r.family].append(i) }
+        membersOfFamily = members
+        signatureHash = fnv1a(layout.signature.utf8)
+        var codes: [String: Int] = [:]
+        for (i, c) in type.events.keys.sorted().enumerated() { codes[c] = i }
+        eventIndex = codes
+    }
+
+    /// Slot ranges by window key, so state written under this layout can be read under another.
+    public var layoutDescription: [String: [Int]] { layout.keyedRanges.mapValues { [$0.lowerBound, $0.upperBound] } }
+    public var layoutHash: String { hex(signatureHash) }
+}
+
+/// One compiled rule, for one device type.
+public final class CompiledRule: @unchecked Sendable {
+    public let spec: RuleSpec
+    let when: BoolFn
+    let clear: BoolFn?
+    /// What an alarm records as "the input values that triggered it": every field, attribute and
+    /// window the `when` expression reads, by its canonical text.
+    let inputs: [(String, Compiled)]
+    let message: MessageTemplate
+    let family: Int
+    let timeDependent: Bool
+    /// An event rule holds on the event message only; each matching event counts as a repeat.
+    let usesEvent: Bool
+    let packHash: String
+
+    public var id: String { spec.id }
+
+    init(spec: RuleSpec, when: @escaping BoolFn, clear: BoolFn?, inputs: [(String, Compiled)], message: MessageTemplate,
+         family: Int, timeDependent: Bool, usesEvent: Bool, packHash: String) {
+        self.spec = spec
+        self.when = when
+        self.clear = clear
+        self.inputs = inputs
+        self.message = message
+        self.family = family
+        self.timeDependent = timeDependent
+        self.usesEvent = usesEvent
+        self.packHash = packHash
+    }
+}
+
+extension Sequence where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+import Ingest
+import Rules
+
+extension Store {
+    /// Writes what the rules decided, in the commit's transaction: alarm rows (engine-owned
+    /// columns only, so an acknowledgement is never overwritten), incidents and their timelines,
+    /// persisted rule state and outbox messages.
+    static func insertRuleResults(_ batch: CommitBatch, _ db: Database) throws {
+        if !batch.derived.alarms.isEmpty {
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO alarms(id, device_num, type, rule, family, pack, severity, state, started_at, fired_at,
+                                   resolved_at, repeats, last_at, message, inputs, incident_id)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET
+                    rule = excluded.rule, pack = excluded.pack, severity = excluded.severity, state = excluded.state,
+                    fired_at = excluded.fired_at, resolved_at = excluded.resolved_at, repeats = excluded.repeats,
+                    last_at = excluded.last_at, message = excluded.message, inputs = excluded.inputs,
+                    incident_id = excluded.incident_id
+                """)
+            for change in batch.derived.alarms {
+                let a = change.alarm
+                if change.transition == .cancelled {
+                    try db.execute(sql: "DELETE FROM alarms WHERE id = ?", arguments: [a.id])
+                    continue
+                }
+                try upsert.execute(arguments: [
+                    a.id, a.deviceNum, a.type, a.rule, a.family, a.pack, a.severity.rawValue, a.state.rawValue, a.startedAt,
+                    a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.inputs, a.incidentId,
+                ])
+                guard let incident = a.incidentId else { continue }
+                let at = AlarmFeed.time(of: change)
+                if change.opensIncident {
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO incidents(id, alarm_id, device_num, type, site, rule, pack, severity, status,
+                                                        opened_at, title, inputs)
+                        VALUES (?,?,?,?,?,?,?,?,'open',?,?,?)
+                        """, arguments: [incident, a.id, a.deviceNum, a.type, a.site, a.rule, a.pack, a.severity.rawValue,
+                                         at, a.message, a.inputs])
+                }
+                switch change.transition {
+                case .raised, .escalated, .resolved:
+                    try db.execute(sql: "UPDATE incidents SET severity = ?, status = ?, resolved_at = ? WHERE id = ?",
+                                   arguments: [a.severity.rawValue, a.state == .resolved ? "resolved" : "open", a.resolvedAt, incident])
+                    try timeline(db, incident: incident, at: at, kind: change.opensIncident ? "opened" : change.transition.rawValue,
+                                 detail: AlarmFeed.payload(a, transition: change.transition.rawValue, at: at))
+                default:
+                    break
+                }
+            }
+        }
+        if !batch.ruleStates.isEmpty {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO rule_state(device_num, state, updated_at) VALUES (?,?,?)
+                ON CONFLICT(device_num) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                """)
+            for (num, state) in batch.ruleStates { try upsert.execute(arguments: [num, Data(state), now]) }
+        }
+        for m in batch.outbox {
+            try db.execute(sql: "INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)",
+                           arguments: [m.topic, m.payload, Int64(Date().timeIntervalSince1970 * 1000)])
+        }
+    }
+
+    static func timeline(_ db: Database, incident: Int64, at: Int64, kind: String, detail: String) throws {
+        try db.execute(sql: "INSERT INTO incident_timeline(incident_id, at, kind, detail) VALUES (?,?,?,?)",
+                       arguments: [incident, at, kind, detail])
+    }
+
+    /// Acknowledges an alarm (who, when), with a timeline entry on its incident and an
+    /// `acknowledged` message on the alarm feed. Acknowledging twice keeps the first.
+    public func acknowledge(alarm id: Int64, by who: String, at: Int64, topicPrefix: String) throws(StoreError) -> AckResult {
+        do {
+            return try pool.write { db in
+                guard let row = try Row.fetchOne(db, sql: """
+                    SELECT a.*, d.id AS device, d.site, d.firm FROM alarms a JOIN devices d ON d.num = a.device_num WHERE a.id = ?
+                    """, arguments: [id]) else { return .notFound }
+                if let by: String = row["acked_by"] { return .alreadyAcknowledged(by: by, at: row["acked_at"]) }
+                try db.execute(sql: "UPDATE alarms SET acked_by = ?, acked_at = ? WHERE id = ?", arguments: [who, at, id])
+                let alarm = Self.alarm(row)
+                let payload = AlarmFeed.payload(alarm, transition: "acknowledged", at: at, ackedBy: who, ackedAt: at)
+                if let incident = alarm.incidentId {
+                    try Self.timeline(db, incident: incident, at: at, kind: "acknowledged", detail: payload)
+                }
+                try db.execute(sql: "INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)",
+                               arguments: [AlarmFeed.topic(prefix: topicPrefix, type: alarm.type), payload, at])
+                return .acknowledged
+            }
+        } catch {
+            throw StoreError.failed(operation: "acknowledge alarm \(id)", reason: "\(error)")
+        }
+    }
+
+    public enum AckResult: Sendable, Equatable {
+        case acknowledged, notFound
+        case alreadyAcknowledged(by: String, at: Int64)
+    }
+
+    static func alarm(_ row: Row) -> Alarm {
+        Alarm(id: row["id"], deviceNum: row["device_num"], device: row["device"], type: row["type"], site: row["site"],
+              firm: row["firm"], rule: row["rule"], family: row["family"], pack: row["pack"],
+              severity: Severity(rawValue: row["severity"]) ?? .info, state: Alarm.State(rawValue: row["state"]) ?? .firing,
+              startedAt: row["started_at"], firedAt: row["fired_at"], resolvedAt: row["resolved_at"], repeats: row["repeats"],
+              lastAt: row["last_at"], message: row["message"], inputs: row["inputs"], incidentId: row["incident_id"])
+    }
+
+    // MARK: Engine start-up
+
+    /// What the rule engine needs to resume: persisted state, known layouts and the next ids.
+    public func ruleEngineResume() throws(StoreError) -> RuleResume {
+        do {
+            return try pool.read { db in
+                var states: [(device: Int64, state: [UInt8])] = []
+                let rows = try Row.fetchCursor(db, sql: "SELECT device_num, state FROM rule_state")
+                while let row = try rows.next() {
+                    let data: Data = row["state"]
+                    states.append((row["device_num"], [UInt8](data)))
+                }
+                var layouts: [String: [String: [Int]]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT hash, layout FROM rule_layouts") {
+                    let text: String = row["layout"]
+                    if let l = try? JSONDecoder().decode([String: [Int]].self, from: Data(text.utf8)) { layouts[row["hash"]] = l }
+                }
+                let alarm = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM alarms") ?? 0
+                let incident = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM incidents") ?? 0
+                return RuleResume(states: states, layouts: layouts, nextAlarmId: alarm + 1, nextIncidentId: incident + 1)
+            }
+        } catch {
+            throw StoreError.failed(operation: "load rule state", reason: "\(error)")
+        }
+    }
+
+    /// Records a loaded rule set: each pack's text by its hash (what alarms cite) and each
+    /// type's slot layout (so state written now can be mapped by a later layout).
+    public func record(_ rules: RuleSet) throws(StoreError) {
+        do {
+            try pool.write { db in
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                for p in rules.packs {
+                    try db.execute(sql: "INSERT OR IGNORE INTO rule_packs(hash, file, rules, content, first_loaded_at) VALUES (?,?,?,?,?)",
+                                   arguments: [p.hash, p.file, p.rules, p.content, now])
+                }
+                for (type, program) in rules.programs {
+                    let json = try JSONEncoder().encode(program.layoutDescription)
+                    try db.execute(sql: "INSERT OR IGNORE INTO rule_layouts(hash, type, layout) VALUES (?,?,?)",
+                                   arguments: [program.layoutHash, type, String(decoding: json, as: UTF8.self)])
+                }
+            }
+        } catch {
+            throw StoreError.failed(operation: "record rule packs", reason: "\(error)")
+        }
+    }
+
+    // MARK: Outbox
+
+    /// The oldest outbox messages with an id above `after`.
+    public func outbox(after: Int64, limit: Int) throws(StoreError) -> [(id: Int64, topic: String, payload: String)] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, topic, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+                                 arguments: [after, limit]).map { ($0["id"], $0["topic"], $0["payload"]) }
+            }
+        } catch {
+            throw StoreError.failed(operation: "read outbox", reason: "\(error)")
+        }
+    }
+
+    public func deleteOutbox(_ ids: [Int64]) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        do {
+            try pool.write { db in
+                let s = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
+                for id in ids { try s.execute(arguments: [id]) }
+            }
+        } catch {
+            throw StoreError.failed(operation: "delete from outbox", reason: "\(error)")
+        }
+    }
+}
+
+public struct RuleResume: Sendable {
+    public let states: [(device: Int64, state: [UInt8])]
+    public let layouts: [String: [String: [Int]]]
+    public let nextAlarmId: Int64
+    public let nextIncidentId: Int64
+}
