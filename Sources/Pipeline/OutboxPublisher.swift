@@ -23,6 +23,8 @@ final class OutboxPublisher: @unchecked Sendable {
     /// Broker message id → outbox id, for messages published and not yet acknowledged.
     private var inFlight: [Int32: Int64] = [:]
     private var acked: [Int64] = []
+    /// Acknowledgements that arrived before `publish` returned the message id.
+    private var early: Set<Int32> = []
     private var _published = 0
 
     init(store: Store, options: MQTTOptions, logger: Logger) {
@@ -81,7 +83,7 @@ final class OutboxPublisher: @unchecked Sendable {
             let connected = p.isConnected
             if connected, !wasConnected {
                 // (Re)connected: anything not acknowledged is published again from the start.
-                condition.withLock { inFlight.removeAll() }
+                condition.withLock { inFlight.removeAll(); early.removeAll() }
                 lastQueued = 0
             }
             wasConnected = connected
@@ -93,7 +95,9 @@ final class OutboxPublisher: @unchecked Sendable {
                     let room = 150 - condition.withLock { inFlight.count }
                     for row in room > 0 ? try store.outbox(after: lastQueued, limit: room) : [] {
                         let mid = try p.publish(topic: row.topic, payload: Array(row.payload.utf8), qos: 1)
-                        condition.withLock { inFlight[mid] = row.id }
+                        condition.withLock {
+                            if early.remove(mid) != nil { acked.append(row.id) } else { inFlight[mid] = row.id }
+                        }
                         lastQueued = row.id
                     }
                 } catch {
@@ -115,7 +119,7 @@ final class OutboxPublisher: @unchecked Sendable {
 
     private func acknowledged(_ mid: Int32) {
         condition.withLock {
-            if let id = inFlight.removeValue(forKey: mid) { acked.append(id) }
+            if let id = inFlight.removeValue(forKey: mid) { acked.append(id) } else { early.insert(mid) }
         }
     }
 

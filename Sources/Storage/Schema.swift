@@ -83,7 +83,7 @@ enum Schema {
                 -- Outbound MQTT messages (alarm feed, notices), written in the transaction that
                 -- decided them and deleted once the broker acknowledged them: never lost.
                 CREATE TABLE outbox(
-                    id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL);
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL);
                 """)
         }
         return m

@@ -33,6 +33,8 @@ final class TestEnvironment: @unchecked Sendable {
         settings.broker.reconnectMax = Interval(milliseconds: 500)
         settings.dataDirectory = directory
         settings.devicesDirectory = repositoryRoot + "/Devices"
+        settings.rulesDirectory = repositoryRoot + "/Rules"
+        settings.rules.tick = Interval(milliseconds: 100)
         catalog = try Catalog.load(directory: settings.devicesDirectory)
         store = try Store(path: settings.databasePath)
         try store.importFleet(catalog.fleet, now: wallMillis())
@@ -52,9 +54,21 @@ final class TestEnvironment: @unchecked Sendable {
                                   hook: RuleHooks([NormalBandCheck()]), logger: logger)
     }
 
+    /// A pipeline with the rule engine on the rules in `rulesDirectory` (default: the shipped
+    /// packs), resuming whatever rule state the store holds, as `equipwatch run` does.
+    func rulePipeline(rulesDirectory: String? = nil) throws -> IngestPipeline {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let directory = try store.loadDirectory(types: catalog.types)
+        let rules = try RulesSync.load(rulesDirectory: rulesDirectory ?? settings.rulesDirectory, types: catalog.types, store: store)
+        let engine = try RulesSync.engine(rules: rules, store: store, directory: directory, settings: settings, now: wallMillis())
+        return try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
+                                  hook: RuleHooks([NormalBandCheck(), engine]), logger: logger)
+    }
+
     /// Starts a pipeline and waits until its subscription is in place.
-    func startedPipeline() throws -> IngestPipeline {
-        let p = try pipeline()
+    func startedPipeline(_ make: (() throws -> IngestPipeline)? = nil) throws -> IngestPipeline {
+        let p = try make?() ?? pipeline()
         p.start()
         try waitUntil(timeout: 10, "pipeline connected") { p.isConnected }
         Thread.sleep(forTimeInterval: 0.1)  // SUBACK
@@ -134,3 +148,48 @@ final class AckLedger: @unchecked Sendable {
     var ackedSeqs: Set<Int64> { lock.withLock { acked } }
 }
 
+
+/// A subscriber that keeps every message it receives on `pattern`, for checking what the
+/// pipeline published (alarm feed, notices).
+final class FeedRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: [(topic: String, payload: String)] = []
+    private var connection: MQTTConnection!
+
+    init(port: Int, pattern: String) throws {
+        var handlers = MQTTHandlers()
+        let box = self
+        handlers.message = { t, p in
+            let topic = String(decoding: t, as: UTF8.self), payload = String(decoding: p, as: UTF8.self)
+            box.lock.withLock { box.received.append((topic, payload)) }
+        }
+        connection = try MQTTConnection(options: MQTTOptions(host: "127.0.0.1", port: port, clientId: "feed-\(UUID().uuidString.prefix(8))",
+                                                             cleanSession: true), handlers: handlers)
+        try connection.connect()
+        try connection.subscribe(pattern, qos: 1)
+        try connection.startBackgroundLoop()
+        Thread.sleep(forTimeInterval: 0.2)
+    }
+
+    var messages: [(topic: String, payload: String)] { lock.withLock { received } }
+
+    /// Decoded JSON objects of the messages received so far.
+    var objects: [(topic: String, json: [String: Any])] {
+        messages.compactMap { m in
+            (try? JSONSerialization.jsonObject(with: Data(m.payload.utf8)) as? [String: Any]).map { (m.topic, $0) }
+        }
+    }
+
+    func stop() {
+        connection.disconnect()
+        connection.stopBackgroundLoop()
+    }
+}
+
+/// Writes rule packs into a fresh folder, for tests that need rules of their own.
+func rulesFolder(_ files: [String: String]) throws -> String {
+    let dir = NSTemporaryDirectory() + "ew-rules-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+    return dir
+}

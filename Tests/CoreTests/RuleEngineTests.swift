@@ -1,0 +1,191 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+@testable import Rules
+import Testing
+
+@Suite("Rule language and engine")
+struct RuleEngineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let types: [String: DeviceType] = try! Catalog.loadTypes(directory: root + "/Devices/types")
+
+    func load(_ text: String) throws -> RuleSet {
+        let dir = NSTemporaryDirectory() + "ew-core-rules-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try text.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        return try RuleLoader.load(directory: dir, types: Self.types)
+    }
+
+    func errors(_ text: String) -> String {
+        do { _ = try load(text); return "" } catch { return "\(error)".replacingOccurrences(of: NSTemporaryDirectory(), with: "") }
+    }
+
+    func rule(_ when: String, extra: String = "") -> String {
+        "type: elevator\nrules:\n  - id: r\n    when: \(when)\n    severity: major\n    message: m\n\(extra)"
+    }
+
+    @Test("errors name the file, line and column of the offending token, with a reason")
+    func locatedErrors() {
+        #expect(errors(rule("sped_mps > 1")).hasSuffix("p.yaml:4:11: rule 'r' when: field 'sped_mps' is not declared for elevator; did you mean 'speed_mps'?"))
+        #expect(errors(rule("service_mode == \"nromal\"")).contains("p.yaml:4:27: rule 'r' when: \"nromal\" is not a value of field 'service_mode'"))
+        #expect(errors(rule("event == \"traped\"")).contains("is not a value of the event code"))
+        #expect(errors(rule("speed_mps > 1 and")).contains("p.yaml:4:28: rule 'r' when: expected a value"))
+        #expect(errors(rule("speed_mps == \"fast\"")).contains("a number and a string literal cannot be compared"))
+        #expect(errors(rule("speed_mps + moving > 1")).contains("'+' needs numbers on both sides"))
+        #expect(errors(rule("rated_speed_mps > 1")).contains("'rated_speed_mps' is a registry attribute: write attr.rated_speed_mps"))
+        #expect(errors(rule("attr.no_such > 1")).contains("attribute 'no_such' is not declared for elevator"))
+        #expect(errors(rule("count(avg(speed_mps, 1m) > 1, 1h) > 2")).contains("avg() cannot be used inside count()"))
+        #expect(errors(rule("avg(speed_mps) > 1")).contains("avg() takes 2 arguments"))
+        #expect(errors(rule("rate(speed_mps, 10) > 1")).contains("needs a positive duration"))
+        #expect(errors(rule("speed_mps > 1", extra: "    for: soon\n")).contains("p.yaml:7:10: 'for' must be a duration"))
+        #expect(errors(rule("speed_mps > 1", extra: "    sevrity: major\n")).contains("unknown key 'sevrity'"))
+        #expect(errors(rule("1 < speed_mps < 2")).contains("comparisons do not chain"))
+        #expect(errors("type: elevator\nrules:\n  - id: r\n    when: speed_mps > 1\n    severity: major\n    message: \"{sped_mps}\"\n")
+            .contains("rule 'r' message: field 'sped_mps' is not declared"))
+    }
+
+    @Test("every shipped pack loads, and every shipped rule test passes")
+    func shippedRulesAndTests() throws {
+        let rules = try RuleLoader.load(directory: Self.root + "/Rules", types: Self.types)
+        #expect(Set(rules.packs.map { ($0.file as NSString).lastPathComponent }) == ["elevator.yaml", "boiler.yaml", "pressure_vessel.yaml", "gas_cylinder.yaml", "forklift.yaml"])
+        let results = try RuleTestRunner.run(directory: Self.root + "/Rules/tests", rules: rules, types: Self.types)
+        for r in results where !r.passed { Issue.record("\(r.name): \(r.failures.joined(separator: "\n"))") }
+        // Every rule is expected to fire in some test, and some test of its type expects it not to.
+        var files: [RuleTestFile] = []
+        for f in try FileManager.default.contentsOfDirectory(atPath: Self.root + "/Rules/tests") where f.hasSuffix(".yaml") {
+            let path = Self.root + "/Rules/tests/" + f
+            files.append(try RuleTestFile.parse(text: try String(contentsOfFile: path, encoding: .utf8), file: path, types: Self.types))
+        }
+        for id in rules.ruleIds {
+            let type = String(id.prefix { $0 != "." })
+            let expectations = files.filter { $0.type.id == type }.flatMap { $0.cases.flatMap(\.expectations) }
+            #expect(expectations.contains { e in e.alarms.contains { $0.rule == id && $0.state == "firing" } }, "\(id) never fires in a test")
+            #expect(expectations.contains { e in !e.alarms.contains { $0.rule == id } }, "\(id) has no test where it must not fire")
+        }
+    }
+
+    // MARK: Engine behaviour on one device
+
+    struct Device {
+        let engine: RuleEngine
+        let directory: DeviceDirectory
+        var out = RuleOutput()
+        static let t0: Int64 = 1_767_225_600_000
+
+        init(_ rules: RuleSet, type: String = "elevator", attributes: [String: Scalar] = ["rated_speed_mps": .number(2)], late: Int64 = 10_000) {
+            let record = DeviceRecord(id: "d1", type: type, gateway: "g", site: "s", owner: "o", firm: "f",
+                                      commissioned: Day(year: 2020, month: 1, day: 1)!, lastInspections: [:], inspectionGrade: nil,
+                                      attributes: attributes, origin: Origin(file: "t", line: nil))
+            directory = DeviceDirectory(types: RuleEngineTests.types, devices: [(1, record)], gateways: ["g"])
+            var o = RuleEngine.Options()
+            o.tickMs = 0
+            o.lateToleranceMs = late
+            o.startedAt = Self.t0
+            engine = RuleEngine(rules: rules, options: o)
+        }
+
+        mutating func send(_ at: Int64, _ values: [String: Scalar] = [:], event: String? = nil) {
+            let type = directory.type(of: directory.entries[0])
+            var v = [Scalar?](repeating: nil, count: type.fields.count)
+            for (k, x) in values { v[type.fieldPosition(k)!] = x }
+            let m = AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: event == nil ? .telemetry : .event, ts: Self.t0 + at, seq: nil,
+                                    receivedAt: Self.t0 + at, values: event == nil ? v : [], code: event, data: "{}")
+            engine.evaluate(m, device: directory.entries[0], type: type, into: &out)
+        }
+
+        mutating func tick(_ at: Int64) { engine.tick(now: Self.t0 + at, directory: directory, into: &out) }
+        var open: [String] { engine.openAlarms().map { "\($0.rule):\($0.state.rawValue)" } }
+    }
+
+    @Test("window functions: avg, min, max, delta, rate and count over event time")
+    func windowFunctions() throws {
+        let rules = try load("""
+            type: elevator
+            rules:
+              - {id: avg, when: "avg(speed_mps, 1m) > 1.5", severity: info, message: m}
+              - {id: min, when: "min(speed_mps, 1m) < 0.8", severity: info, message: m}
+              - {id: max, when: "max(speed_mps, 1m) > 2.9", severity: info, message: m}
+              - {id: delta, when: "delta(run_count, 10m) >= 10", severity: info, message: m}
+              - {id: rate, when: "rate(run_count, 10m) > 1", severity: info, message: m}
+              - {id: changed, when: "changed(floor)", severity: info, message: m}
+            """)
+        var d = Device(rules)
+        d.send(0, ["speed_mps": .number(1), "run_count": .number(100), "floor": .number(1)])
+        #expect(d.open.isEmpty)
+        d.send(10_000, ["speed_mps": .number(3), "run_count": .number(105), "floor": .number(2)])
+        #expect(Set(d.open) == ["avg:firing", "max:firing", "changed:firing"])
+        d.send(20_000, ["speed_mps": .number(1.2), "run_count": .number(130), "floor": .number(2)])
+        // avg 1.73, max 3, delta 30 over 20 s (rate 1.5/s); the floor did not change.
+        #expect(Set(d.open) == ["avg:firing", "max:firing", "delta:firing", "rate:firing"])
+        d.send(200_000, ["speed_mps": .number(0.5), "run_count": .number(131)])
+        // The 1 min windows moved past the first samples (min is now 0.5); run_count's 10 min
+        // window still sees 100 → 131, though at 0.155 runs/s.
+        #expect(Set(d.open) == ["min:firing", "delta:firing"])
+    }
+
+    @Test("a late reading within the tolerance counts in windows but never overwrites the current value; beyond it is ignored")
+    func lateReadings() throws {
+        let rules = try load("""
+            type: elevator
+            rules:
+              - {id: now, when: speed_mps > 2, severity: info, message: m}
+              - {id: peak, when: "max(speed_mps, 1m) > 2", severity: info, message: m}
+            """)
+        var d = Device(rules, late: 5000)
+        d.send(10_000, ["speed_mps": .number(1)])
+        d.send(7_000, ["speed_mps": .number(2.5)])   // 3 s late: counts in the window only
+        #expect(d.open == ["peak:firing"])
+        d.send(1_000, ["speed_mps": .number(9)])     // 9 s late: ignored by the rules
+        #expect(d.engine.lateIgnored == 1)
+        #expect(d.open == ["peak:firing"])
+    }
+
+    @Test("a value hovering around the threshold gives one alarm, its repeats counted, resolved once after clear_for")
+    func noFlapping() throws {
+        let rules = try load(rule("speed_mps > 2", extra: "    clear_for: 10s\n"))
+        var d = Device(rules)
+        for (i, v) in [2.1, 1.9, 2.1, 1.9, 2.1, 1.9].enumerated() { d.send(Int64(i) * 1000, ["speed_mps": .number(v)]) }
+        d.tick(14_000)
+        #expect(d.open == ["r:firing"])
+        d.tick(15_000)
+        #expect(d.open.isEmpty)
+        let raised = d.out.alarms.filter { $0.transition == .raised }
+        #expect(raised.count == 1)
+        #expect(d.out.alarms.filter { $0.transition == .repeated }.count == 2)
+        #expect(d.out.alarms.last?.transition == .resolved)
+        #expect(d.out.alarms.last?.alarm.resolvedAt == Device.t0 + 15_000)
+    }
+
+    @Test("unknown values neither fire a rule nor clear it")
+    func unknownIsNotFalse() throws {
+        let rules = try load(rule("not moving"))
+        var d = Device(rules)
+        d.send(0, ["speed_mps": .number(1)])
+        #expect(d.open.isEmpty)
+        d.send(1000, ["moving": .bool(false)])
+        #expect(d.open == ["r:firing"])
+    }
+
+    @Test("the persisted state restores pending timers and firing alarms in a new engine")
+    func stateRoundTrip() throws {
+        let rules = try load("""
+            type: elevator
+            rules:
+              - {id: fast, when: speed_mps > 2, severity: warning, message: m}
+              - {id: slow, when: passenger_in_car, for: 30s, severity: major, message: m}
+              - {id: peak, when: "max(speed_mps, 10m) > 5", severity: info, message: m}
+            """)
+        var a = Device(rules)
+        a.send(0, ["speed_mps": .number(6), "passenger_in_car": .bool(true)])
+        let saved = a.engine.drainState()
+        var b = Device(rules)
+        b.engine.restore(saved, directory: b.directory, layouts: [:])
+        #expect(Set(b.open) == Set(a.open))
+        b.tick(30_000)
+        #expect(Set(b.open) == ["fast:firing", "slow:firing", "peak:firing"])
+        #expect(b.out.alarms.filter { $0.transition == .raised }.map(\.alarm.rule) == ["slow"])
+        b.send(31_000, ["speed_mps": .number(1)])
+        #expect(Set(b.open) == ["slow:firing", "peak:firing"])
+    }
+}

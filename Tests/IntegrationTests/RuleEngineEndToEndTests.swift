@@ -1,0 +1,205 @@
+import DeviceCatalog
+import Foundation
+import Logging
+import MQTT
+import Pipeline
+import Rules
+import Simulation
+import Storage
+import Testing
+
+@Suite("Rule engine end to end (real broker, real SQLite)", .serialized)
+struct RuleEngineEndToEndTests {
+    static let testRules = """
+        type: elevator
+        rules:
+          - id: test.fast
+            when: speed_mps > 5
+            severity: warning
+            message: "{device} fast: {speed_mps}"
+          - id: test.passenger
+            when: passenger_in_car
+            for: 3s
+            severity: major
+            incident: true
+            message: "{device} passenger"
+          - id: test.silent
+            when: silent(2s)
+            severity: major
+            message: "{device} silent"
+        """
+
+    @Test("injected simulator faults raise their alarms, on the feed and in the store, and a healthy fleet raises nothing else")
+    func simulatorFaultsRaiseExpectedAlarms() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let feed = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/alarms/#")
+        defer { feed.stop() }
+        let pipeline = try env.startedPipeline { try env.rulePipeline() }
+        defer { pipeline.stop() }
+        var options = Simulator.Options()
+        options.port = env.broker.port
+        options.rate = 400
+        options.duration = 8
+        options.faults = [(.trapped, 1), (.overspeed, 1), (.lowWater, 1), (.overPressure, 1)]
+        let simulator = Simulator(fleet: env.catalog.fleet, options: options, logger: Logger(label: "sim"))
+        try simulator.run(stop: Flag())
+        let onFeed = { Set(feed.objects.compactMap { $0.json["rule"] as? String }) }
+        do {
+            try waitUntil(timeout: 10, "feed carries the raised alarms") {
+                onFeed().isSuperset(of: ["elevator.trapped", "elevator.overspeed", "boiler.low_water", "pressure_vessel.above_design_pressure"])
+            }
+        } catch {
+            Issue.record("\(error); on the feed: \(onFeed().sorted()); outbox: \(try env.strings("SELECT id || ' ' || payload FROM outbox LIMIT 5")); published \(pipeline.published); alarms \(try env.count("SELECT COUNT(*) FROM alarms"))")
+        }
+        pipeline.stop()
+        let faulted = simulator.summary.faulted
+        let raised = try env.strings("SELECT d.id || ' ' || a.rule FROM alarms a JOIN devices d ON d.num = a.device_num WHERE a.fired_at IS NOT NULL")
+        let expected: [String: Set<String>] = [
+            "trapped": ["elevator.trapped"], "overspeed": ["elevator.overspeed"], "low_water": ["boiler.low_water"],
+            "over_pressure": ["pressure_vessel.above_design_pressure", "pressure_vessel.safety_valve_lift"],
+        ]
+        // Every faulted device raised its alarms...
+        for (fault, ids) in faulted {
+            for id in ids { for rule in expected[fault] ?? [] { #expect(raised.contains("\(id) \(rule)"), "\(fault) on \(id): no \(rule)") } }
+        }
+        // ...and nothing else fired anywhere: healthy devices are quiet.
+        let allowed = Set(faulted.flatMap { f, ids in ids.flatMap { id in (expected[f] ?? []).map { "\(id) \($0)" } } })
+        let unexpected = raised.filter { !allowed.contains($0) }
+        #expect(unexpected.isEmpty, "unexpected alarms: \(unexpected)")
+        // The trapped and over-pressure alarms opened incidents with a timeline.
+        #expect(try env.count("SELECT COUNT(*) FROM incidents") >= 3)
+        #expect(try env.count("SELECT COUNT(*) FROM incident_timeline WHERE kind = 'opened'") >= 3)
+        // Published feed messages carry the rule's pack version and the inputs.
+        let trapped = feed.objects.first { $0.json["rule"] as? String == "elevator.overspeed" }
+        #expect(trapped?.topic == "equipwatch/v1/alarms/elevator")
+        #expect((trapped?.json["pack"] as? String)?.count == 16)
+        #expect((trapped?.json["inputs"] as? [String: Any])?["attr.rated_speed_mps"] != nil)
+        // Everything published was deleted from the outbox.
+        try waitUntil(timeout: 5, "outbox drained") { try env.count("SELECT COUNT(*) FROM outbox") == 0 }
+    }
+
+    @Test("silent() fires on the clock with no traffic at all, and the next message resolves it")
+    func silentFiresWithoutTraffic() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let rules = try rulesFolder(["elevator.yaml": Self.testRules])
+        let pipeline = try env.startedPipeline { try env.rulePipeline(rulesDirectory: rules) }
+        defer { pipeline.stop() }
+        let d = env.device("elevator")
+        let pub = try env.publisher()
+        try pub.publish(topic: env.topic(d), payload: Array(#"{"ts":\#(nowMs()),"data":{"speed_mps":1}}"#.utf8), qos: 1)
+        try waitUntil(timeout: 10, "silent alarm firing") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.silent' AND state = 'firing'") == 1
+        }
+        let fired = try env.int64s("SELECT fired_at - started_at FROM alarms WHERE rule = 'test.silent'")
+        #expect(fired == [0])
+        try pub.publish(topic: env.topic(d), payload: Array(#"{"ts":\#(nowMs()),"data":{"speed_mps":1}}"#.utf8), qos: 1)
+        try waitUntil(timeout: 5, "silent alarm resolved") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.silent' AND state = 'resolved'") == 1
+        }
+    }
+
+    @Test("a restart neither loses a pending timer nor re-raises a firing alarm")
+    func restartKeepsRuleState() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let rules = try rulesFolder(["elevator.yaml": Self.testRules.replacingOccurrences(of: "silent(2s)", with: "silent(1h)")])
+        let d = env.device("elevator")
+        let pub = try env.publisher()
+        var first = try env.startedPipeline { try env.rulePipeline(rulesDirectory: rules) }
+        try pub.publish(topic: env.topic(d), payload: Array(#"{"ts":\#(nowMs()),"data":{"speed_mps":6,"passenger_in_car":true}}"#.utf8), qos: 1)
+        try waitUntil(timeout: 5, "fast alarm firing, passenger pending") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast' AND state = 'firing'") == 1
+                && env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.passenger' AND state = 'pending'") == 1
+        }
+        first.stop()
+        first = try env.startedPipeline { try env.rulePipeline(rulesDirectory: rules) }
+        defer { first.stop() }
+        // No message after the restart: the pending timer alone must fire, 3 s after it started.
+        try waitUntil(timeout: 8, "passenger alarm fired after the restart") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.passenger' AND state = 'firing'") == 1
+        }
+        #expect(try env.int64s("SELECT fired_at - started_at FROM alarms WHERE rule = 'test.passenger'") == [3000])
+        #expect(try env.count("SELECT COUNT(*) FROM incidents WHERE rule = 'test.passenger'") == 1)
+        // The same reading again is a repeat of the open alarm, not a second alarm.
+        // The same condition after the restart continues the open alarm: no second alarm.
+        try pub.publish(topic: env.topic(d), payload: Array(#"{"ts":\#(nowMs()),"data":{"speed_mps":6.5}}"#.utf8), qos: 1)
+        try waitUntil(timeout: 5, "reading stored") { try env.count("SELECT COUNT(*) FROM readings") == 2 }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast'") == 1)
+        #expect(try env.strings("SELECT state FROM alarms WHERE rule = 'test.fast'") == ["firing"])
+    }
+
+    @Test("hot reload keeps alarms of rules that still exist; a broken pack is rejected and the old rules keep running")
+    func hotReloadKeepsState() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let rules = try rulesFolder(["elevator.yaml": Self.testRules])
+        let pipeline = try env.startedPipeline { try env.rulePipeline(rulesDirectory: rules) }
+        defer { pipeline.stop() }
+        let d = env.device("elevator")
+        let pub = try env.publisher()
+        func send(_ data: String) throws {
+            try pub.publish(topic: env.topic(d), payload: Array("{\"ts\":\(nowMs()),\"data\":\(data)}".utf8), qos: 1)
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try send(#"{"speed_mps":6}"#)
+        try waitUntil(timeout: 5, "fast alarm firing") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast' AND state = 'firing'") == 1
+        }
+        let id = try env.int64s("SELECT id FROM alarms WHERE rule = 'test.fast'")
+
+        // A broken pack: rejected with file, line and column; nothing changes.
+        try "type: elevator\nrules:\n  - id: test.fast\n    when: sped_mps > 5\n    severity: warning\n    message: x\n"
+            .write(toFile: rules + "/elevator.yaml", atomically: true, encoding: .utf8)
+        #expect {
+            try RulesSync.load(rulesDirectory: rules, types: env.catalog.types, store: env.store)
+        } throws: { "\($0)".contains("elevator.yaml:4:11: rule 'test.fast' when: field 'sped_mps' is not declared") }
+
+        // A valid new version: test.fast kept (same alarm), a new rule added.
+        try (Self.testRules + """
+
+              - id: test.slow
+                when: speed_mps < 1
+                severity: info
+                message: slow
+            """).write(toFile: rules + "/elevator.yaml", atomically: true, encoding: .utf8)
+        pipeline.reload(rules: try RulesSync.load(rulesDirectory: rules, types: env.catalog.types, store: env.store))
+        Thread.sleep(forTimeInterval: 0.3)
+        try send(#"{"speed_mps":0.5}"#)
+        try waitUntil(timeout: 5, "new rule fires") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.slow' AND state = 'firing'") == 1
+        }
+        // test.fast cleared on the same reading: the same alarm row was resolved, not a new one.
+        try waitUntil(timeout: 5, "fast alarm resolved") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast' AND state = 'resolved'") == 1
+        }
+        #expect(try env.int64s("SELECT id FROM alarms WHERE rule = 'test.fast'") == id)
+        #expect(try env.count("SELECT COUNT(DISTINCT pack) FROM alarms") == 2)
+    }
+
+    @Test("an acknowledgement is stored with who and when and goes out on the feed")
+    func acknowledgementIsPublished() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let feed = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/alarms/#")
+        defer { feed.stop() }
+        let rules = try rulesFolder(["elevator.yaml": Self.testRules])
+        let pipeline = try env.startedPipeline { try env.rulePipeline(rulesDirectory: rules) }
+        defer { pipeline.stop() }
+        let pub = try env.publisher()
+        try pub.publish(topic: env.topic(env.device("elevator")), payload: Array(#"{"ts":\#(nowMs()),"data":{"speed_mps":6}}"#.utf8), qos: 1)
+        try waitUntil(timeout: 5, "alarm") { try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast'") == 1 }
+        let id = try env.int64s("SELECT id FROM alarms WHERE rule = 'test.fast'")[0]
+        #expect(try env.store.acknowledge(alarm: id, by: "officer-li", at: nowMs(), topicPrefix: "equipwatch/v1") == .acknowledged)
+        if case .alreadyAcknowledged(let by, _) = try env.store.acknowledge(alarm: id, by: "someone-else", at: nowMs(), topicPrefix: "equipwatch/v1") {
+            #expect(by == "officer-li")
+        } else {
+            Issue.record("a second acknowledgement must keep the first")
+        }
+        try waitUntil(timeout: 5, "acknowledged on the feed") {
+            feed.objects.contains { $0.json["transition"] as? String == "acknowledged" && $0.json["acked_by"] as? String == "officer-li" }
+        }
+    }
+}
