@@ -19,6 +19,8 @@ import Storage
 public final class Benchmark {
     public struct Options: Sendable {
         public var devicesDirectory = "Devices"
+        /// Every pack here is loaded into the pipeline under test (SPEC §9: "with the sample rule packs").
+        public var rulesDirectory = "Rules"
         public var qos1Messages = 100_000
         public var qos0Messages = 200_000
         public var batchMessages = 20_000
@@ -39,19 +41,24 @@ public final class Benchmark {
 
     private let options: Options
     private let catalog: Catalog
+    private let rules: RuleSet
     private let out: (String) -> Void
     private var logger: Logger
 
     public init(options: Options, output: @escaping (String) -> Void) throws {
         self.options = options
         catalog = try Catalog.load(directory: options.devicesDirectory)
+        rules = try RuleLoader.load(directory: options.rulesDirectory, types: catalog.types)
         out = output
         logger = Logger(label: "bench")
         logger.logLevel = .warning
     }
 
     public func run() throws {
-        out("EquipWatch bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, fleet of \(catalog.fleet.devices.count) devices, broker: mosquitto (tuned, own port)")
+        out("EquipWatch bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, fleet of \(catalog.fleet.devices.count) devices, \(rules.ruleIds.count) rules in \(rules.packs.count) packs, broker: mosquitto (tuned, own port)")
+        let cost = try ruleCost()
+        out(String(format: "rule evaluation (all packs, engine alone, %d messages): %.0f ns/message; validation alone: %.0f ns/message",
+                   cost.messages, cost.rulesNs, cost.validateNs))
         let store = try storeComparison()
         out(String(format: "store inserts (%d rows, 10k per transaction): GRDB execute(arguments:) %.0f rows/s, C-API bind on GRDB cached statements %.0f rows/s (%.2fx)",
                    options.storeRows, store.grdb, store.raw, store.raw / store.grdb))
@@ -126,7 +133,7 @@ public final class Benchmark {
     private func makeConsumer(_ pipeline: Bool, settings: Settings, store: Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
         if pipeline {
             let p = try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
-                                       hook: RuleHooks([NormalBandCheck()]), logger: logger)
+                                       hook: try hook(store, directory), logger: logger)
             return PipelineConsumer(pipeline: p)
         }
         let counter = Counter()
@@ -135,6 +142,45 @@ public final class Benchmark {
         let loop = try SubscriberLoop(config: .init(options: options, subscriptions: ["equipwatch/v1/+/+/+"], qos: qos),
                                       logger: logger, message: { _, _ in counter.increment() })
         return BareConsumer(loop: loop, counter: counter)
+    }
+
+    /// The hook `equipwatch run` uses: the normal-band check and the engine with every pack.
+    private func hook(_ store: Store, _ directory: DeviceDirectory) throws -> any RuleHook {
+        RuleHooks([NormalBandCheck(), RuleEngine(rules: rules)])
+    }
+
+    /// Rule engine cost per message, measured alone (no broker, no store), next to the cost of
+    /// validating the same messages, so the engine's share of the worker is visible.
+    private func ruleCost() throws -> (messages: Int, rulesNs: Double, validateNs: Double) {
+        let directory = DeviceDirectory(types: catalog.types, devices: catalog.fleet.devices.enumerated().map { (Int64($0.offset + 1), $0.element) },
+                                        gateways: catalog.fleet.gateways.map(\.id))
+        let validator = Validator(prefix: "equipwatch/v1", limits: IngestLimits())
+        let rounds = 600
+        let ts = wallMillis()
+        var messages: [AcceptedMessage] = []
+        var output = IngestOutput()
+        let started = monotonicNanos()
+        for r in 0..<rounds {
+            for d in catalog.fleet.devices {
+                let topic = Array("equipwatch/v1/\(d.gateway)/\(d.id)/telemetry".utf8)
+                let payload = Array(BenchPayloads.telemetry(d, seq: r + 1, ts: ts + Int64(r) * 1000).utf8)
+                topic.withUnsafeBytes { t in payload.withUnsafeBytes { p in
+                    validator.validate(topic: t, payload: p, receivedAt: ts + Int64(r) * 1000, directory: directory, into: &output)
+                } }
+            }
+        }
+        let validated = monotonicNanos() - started
+        messages = output.accepted
+        let engine = RuleEngine(rules: rules)
+        var out = RuleOutput()
+        let t0 = monotonicNanos()
+        for m in messages {
+            let e = directory.entries[m.entryIndex]
+            engine.evaluate(m, device: e, type: directory.type(of: e), into: &out)
+            if out.alarms.count > 10_000 { out.removeAll() }
+        }
+        let evaluated = monotonicNanos() - t0
+        return (messages.count, Double(evaluated) / Double(max(1, messages.count)), Double(validated) / Double(max(1, messages.count)))
     }
 
     // MARK: - Latency
@@ -157,7 +203,7 @@ public final class Benchmark {
                 sent.committed(index: (Int(seq) - 1) * deviceCount + k, at: at)
             }
         }
-        let pipeline = try IngestPipeline(options: o, store: store, directory: directory, hook: RuleHooks([NormalBandCheck()]), logger: logger)
+        let pipeline = try IngestPipeline(options: o, store: store, directory: directory, hook: try hook(store, directory), logger: logger)
         pipeline.start()
         while !pipeline.isConnected { Thread.sleep(forTimeInterval: 0.01) }
         Thread.sleep(forTimeInterval: 0.2)

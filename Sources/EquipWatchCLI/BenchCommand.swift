@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         var o = Benchmark.Options()
         o.devicesDirectory = try global.settings().devicesDirectory
+        o.rulesDirectory = try global.settings().rulesDirectory
         o.qos1Messages = qos1Messages
         o.qos0Messages = qos0Messages
         o.batchMessages = batchMessages

@@ -194,7 +194,7 @@ final class Worker: @unchecked Sendable {
             batch.deviceStates[num] = u
         }
         stagedData.removeAll(keepingCapacity: true)
-        batch.ruleStates = hook.drainState()
+        batch.ruleStates = hook.drainState(force: stopping)
         for change in batch.derived.alarms where change.isPublished {
             batch.outbox.append(OutboxMessage(
                 topic: AlarmFeed.topic(prefix: topicPrefix, type: change.alarm.type),

@@ -178,7 +178,7 @@ struct RuleEngineTests {
             """)
         var a = Device(rules)
         a.send(0, ["speed_mps": .number(6), "passenger_in_car": .bool(true)])
-        let saved = a.engine.drainState()
+        let saved = a.engine.drainState(force: true)
         var b = Device(rules)
         b.engine.restore(saved, directory: b.directory, layouts: [:])
         #expect(Set(b.open) == Set(a.open))

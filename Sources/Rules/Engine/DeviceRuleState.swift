@@ -24,6 +24,11 @@ public final class DeviceRuleState {
     var lastArrival: Int64 = 0
     /// Rules not idle; the clock skips devices with none and no time-dependent rules.
     var active = 0
+    /// Persistence bookkeeping: changed since last persisted; a phase or alarm changed (persist
+    /// with the next commit); when it was last persisted (the device's arrival clock).
+    var dirty = false
+    var important = false
+    var persistedAt = Int64.min
 
     // The evaluation context, set before each evaluation.
     var now: Int64 = 0

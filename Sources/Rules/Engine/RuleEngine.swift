@@ -23,13 +23,17 @@ public final class RuleEngine: RuleHook {
         /// Wall-clock start of this engine: silence is measured from no earlier than this, since
         /// nothing could be heard while the pipeline was down.
         public var startedAt: Int64 = 0
+        /// Values and windows of a device are persisted at most this often while only they
+        /// change (phases and alarms are persisted with the very next commit): a crash loses at
+        /// most this much window history, never an alarm transition.
+        public var persistEveryMs: Int64 = 5000
         public init() {}
     }
 
     public private(set) var rules: RuleSet
     let options: Options
     var states: [Int64: DeviceRuleState] = [:]
-    private var dirty: Set<Int64> = []
+    private var dirty: [DeviceRuleState] = []
     private var lastTick = Int64.min
     var nextAlarmId: Int64
     var nextIncidentId: Int64
@@ -66,8 +70,15 @@ public final class RuleEngine: RuleHook {
         s.onMessage = true
         defer { s.onMessage = false; s.event = .nan }
         updateWindows(s, m, late: late)
-        _ = evaluateRules(s, onlyTimed: false, into: &out)
-        dirty.insert(s.num)
+        markDirty(s, important: evaluateRules(s, onlyTimed: false, into: &out))
+    }
+
+    private func markDirty(_ s: DeviceRuleState, important: Bool) {
+        if important { s.important = true }
+        if !s.dirty {
+            s.dirty = true
+            dirty.append(s)
+        }
     }
 
     public func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput) {
@@ -75,7 +86,7 @@ public final class RuleEngine: RuleHook {
         lastTick = now
         for s in states.values where s.lastTs != nil && (s.active > 0 || !s.program.timeDependent.isEmpty) {
             s.now = s.lastTs! + max(0, now - s.lastArrival)
-            if evaluateRules(s, onlyTimed: true, into: &out) { dirty.insert(s.num) }
+            if evaluateRules(s, onlyTimed: true, into: &out) { markDirty(s, important: true) }
         }
     }
 
@@ -92,9 +103,21 @@ public final class RuleEngine: RuleHook {
         states = kept
     }
 
-    public func drainState() -> [(device: Int64, state: [UInt8])] {
-        defer { dirty.removeAll(keepingCapacity: true) }
-        return dirty.compactMap { num in states[num].map { (num, StateCodec.encode($0)) } }
+    public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] {
+        var out: [(device: Int64, state: [UInt8])] = []
+        var keep: [DeviceRuleState] = []
+        for s in dirty where states[s.num] === s {
+            if force || s.important || s.persistedAt == .min || s.lastArrival - s.persistedAt >= options.persistEveryMs {
+                out.append((s.num, StateCodec.encode(s)))
+                s.dirty = false
+                s.important = false
+                s.persistedAt = s.lastArrival
+            } else {
+                keep.append(s)
+            }
+        }
+        dirty = keep
+        return out
     }
 
     // MARK: Rules reload and restore
@@ -118,7 +141,7 @@ public final class RuleEngine: RuleHook {
                     out.alarms.append(AlarmChange(alarm: a, transition: .resolved, opensIncident: false))
                 }
             }
-            dirty.insert(num)
+            markDirty(s, important: true)
         }
     }
 

@@ -19,8 +19,8 @@ public protocol RuleHook: AnyObject {
     func reload(directory: DeviceDirectory)
 
     /// State that moved since the last call, per device, to be stored with the commit so a
-    /// restart resumes where the rules stood.
-    func drainState() -> [(device: Int64, state: [UInt8])]
+    /// restart resumes where the rules stood. `force`: everything that moved (at shutdown).
+    func drainState(force: Bool) -> [(device: Int64, state: [UInt8])]
 
     /// New rule packs were loaded (SIGHUP); keep the state of what still exists.
     func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput)
@@ -29,7 +29,7 @@ public protocol RuleHook: AnyObject {
 extension RuleHook {
     public func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput) {}
     public func reload(directory: DeviceDirectory) {}
-    public func drainState() -> [(device: Int64, state: [UInt8])] { [] }
+    public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] { [] }
     public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {}
 }
 
@@ -50,7 +50,7 @@ public final class RuleHooks: RuleHook {
         for h in hooks { h.reload(directory: directory) }
     }
 
-    public func drainState() -> [(device: Int64, state: [UInt8])] { hooks.flatMap { $0.drainState() } }
+    public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] { hooks.flatMap { $0.drainState(force: force) } }
 
     public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {
         for h in hooks { h.reload(rules: rules, now: now, into: &out) }
