@@ -23,8 +23,7 @@ final class Worker: @unchecked Sendable {
     private let onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?
     /// Called after a commit that wrote outbox messages, to wake the outbox publisher.
     var onOutbox: (@Sendable () -> Void)?
-    private var topicPrefix: String { settingsPrefix }
-    private let settingsPrefix: String
+    private let topicPrefix: String
 
     private var output = IngestOutput()
     private var batch = CommitBatch()
@@ -45,7 +44,7 @@ final class Worker: @unchecked Sendable {
         self.states = states
         commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
         commitMaxRows = settings.store.commitMaxRows
-        settingsPrefix = settings.broker.topicPrefix
+        topicPrefix = settings.broker.topicPrefix
         self.logger = logger
         self.clock = clock
         self.stats = stats

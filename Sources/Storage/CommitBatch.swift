@@ -24,7 +24,7 @@ public struct CommitBatch: Sendable {
 
     public mutating func removeAll() {
         messages.removeAll(keepingCapacity: true)
-        derived.removeAll(keepingCapacity: true)
+        derived.removeAll()
         deadLetters.removeAll(keepingCapacity: true)
         gatewayStatuses.removeAll(keepingCapacity: true)
         deviceStates.removeAll(keepingCapacity: true)

@@ -19,6 +19,9 @@ struct Compiler {
         self.layout = layout
     }
 
+    /// How `event` describes itself in errors; also what marks an enumeration as the event code.
+    static let eventWhat = "the event code"
+
     static let functions = ["rate", "delta", "avg", "min", "max", "count", "changed", "silent", "abs"]
 
     mutating func condition(_ e: Expr) throws(ExpressionError) -> BoolFn {
@@ -56,7 +59,7 @@ struct Compiler {
     private func resolve(_ name: String, at: Int) throws(ExpressionError) -> Compiled {
         if name == "event" {
             let codes = type.events.keys.sorted()
-            return .enumeration({ $0.event }, values: codes, what: "the event code")
+            return .enumeration({ $0.event }, values: codes, what: Self.eventWhat)
         }
         if name.hasPrefix("attr.") {
             let a = String(name.dropFirst(5))
@@ -162,7 +165,7 @@ struct Compiler {
                 throw ExpressionError(offset: litOffset, reason: "\"\(lit)\" is not a value of \(what); it is one of: \(values.joined(separator: ", "))" + Self.suggest(lit, values))
             }
             let target = Double(index)
-            let isEvent = what == "the event code"
+            let isEvent = what == Self.eventWhat
             return .bool { s in
                 let v = f(s)
                 // No event on this message is a definite "not this code", not an unknown.

@@ -88,7 +88,8 @@ public struct RuleOutput: Sendable {
     public var alarms: [AlarmChange] = []
     public init() {}
     public var count: Int { events.count + alarms.count }
-    public mutating func removeAll(keepingCapacity: Bool = true) {
+    /// Empties both lists, keeping their capacity for the next commit.
+    public mutating func removeAll() {
         events.removeAll(keepingCapacity: true)
         alarms.removeAll(keepingCapacity: true)
     }

@@ -53,8 +53,10 @@ public final class RuleEngine: RuleHook {
     // MARK: RuleHook
 
     public func evaluate(_ m: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
-        guard let program = rules.programs[type.id], !program.rules.isEmpty else { return }
-        let s = state(for: device, program: program)
+        // The device's state already knows its program: the type's program is looked up by name
+        // only for a device's first message and after a reload.
+        guard let s = state(for: device, type: type) else { return }
+        let program = s.program
         var late = false
         if let last = s.lastTs, m.ts < last {
             guard last - m.ts <= options.lateToleranceMs else { lateIgnored += 1; return }
@@ -170,8 +172,11 @@ public final class RuleEngine: RuleHook {
 
     // MARK: Internals
 
-    private func state(for device: DirectoryEntry, program: TypeProgram) -> DeviceRuleState {
+    private func state(for device: DirectoryEntry, type: DeviceType) -> DeviceRuleState? {
+        if let s = states[device.num], s.program.type === type { return s }
+        guard let program = rules.programs[type.id], !program.rules.isEmpty else { return nil }
         if let s = states[device.num] {
+            // Rules reloaded since the device's last message: carry its state over.
             if s.program !== program { _ = migrate(s, to: program, oldLayout: s.program.layout.keyedRanges) }
             return s
         }

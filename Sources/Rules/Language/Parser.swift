@@ -101,7 +101,7 @@ struct Parser {
         case .op("("):
             let e = try orExpr()
             guard accept(.op(")")) != nil else {
-                throw ExpressionError(offset: peek.offset, reason: "expected ')' to close the '(' at column offset \(t.offset + 1), found \(peek.describe)")
+                throw ExpressionError(offset: peek.offset, reason: "expected ')' to close a '(', found \(peek.describe)")
             }
             return e
         default:

@@ -53,7 +53,7 @@ public final class RuleSet: @unchecked Sendable {
                     if !families.contains(spec.family) { families.append(spec.family) }
                     rules.append(CompiledRule(spec: spec, when: when, clear: clear, inputs: inputs, message: template,
                                               family: families.firstIndex(of: spec.family)!, timeDependent: timeDependent,
-                                              usesEvent: spec.when.text.contains("event"), packHash: packHashes[spec.file] ?? ""))
+                                              usesEvent: whenExpr.inputs.contains { $0.canonical == "event" }, packHash: packHashes[spec.file] ?? ""))
                 } catch {
                     errors.append(spec.when.error(error, in: "rule '\(spec.id)' when" + suffix))
                 }
