@@ -33,6 +33,13 @@ let package = Package(
         ),
         .target(name: "Ingest", dependencies: ["DeviceCatalog"], swiftSettings: strict),
         .target(name: "Rules", dependencies: ["DeviceCatalog", "Ingest"], swiftSettings: strict),
+        .target(name: "Inspection", dependencies: ["DeviceCatalog"], swiftSettings: strict),
+        .target(name: "Maintenance", dependencies: ["DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: strict),
+        .target(
+            name: "Risk",
+            dependencies: ["DeviceCatalog", "Ingest", "Inspection", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .target(
             name: "Settings",
             dependencies: ["DeviceCatalog", .product(name: "Yams", package: "Yams")],
@@ -42,7 +49,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Rules",
+                "DeviceCatalog", "Ingest", "Rules", "Maintenance", "Risk",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -55,7 +62,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings",
+                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings", "Maintenance", "Risk", "Inspection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,7 +91,7 @@ let package = Package(
             name: "EquipWatchCLI",
             dependencies: [
                 "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
-                "Replay",
+                "Replay", "Maintenance", "Risk", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,13 +100,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["DeviceCatalog", "Ingest", "Rules", "Settings"],
+            dependencies: ["DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
-                           "Replay", .product(name: "GRDB", package: "GRDB.swift")],
+                           "Replay", "Maintenance", "Risk", "Inspection", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

@@ -29,6 +29,10 @@ Look at it from another terminal:
   $BIN readings --data data --device \$($BIN devices --data data --type boiler --limit 1 --csv | sed -n 2p | cut -d, -f1)
   $BIN events --data data          # seq gaps, band excursions, the trapped elevator
   $BIN deadletters --data data     # the garbage, each with its reason
+  $BIN alarms --data data --state open
+  $BIN devices --data data --grade red      # risk grades; devices show ID explains one
+  $BIN notices --data data --firm firm-haihe
+  $BIN maintenance done --data data --device ID --firm FIRM --items lubrication
 Ctrl-C to stop.
 MSG
 wait $SIM || true

@@ -46,4 +46,33 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         let d = day < 10 ? "0\(day)" : "\(day)"
         return "\(year)-\(m)-\(d)"
     }
+
+    /// The day of an instant (UTC), for comparing statutory dates with the pipeline's clock.
+    public init(epochMillis ms: Int64) {
+        let days = Int((ms >= 0 ? ms : ms - 86_399_999) / 86_400_000)
+        // Inverse of `daysSinceEpoch` (H. Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self.month = m
+        self.day = d
+    }
+
+    /// Midnight UTC at the start of this day, in epoch milliseconds.
+    public var epochMillis: Int64 { Int64(daysSinceEpoch) * 86_400_000 }
+
+    /// The same calendar day `years` later; 29 February becomes 28 February in common years.
+    public func adding(years: Int) -> Day {
+        let y = year + years
+        return Day(year: y, month: month, day: min(day, Day.daysIn(month: month, year: y))) ?? self
+    }
+
+    /// Whole days from `self` to `other` (negative when `other` is earlier).
+    public func days(to other: Day) -> Int { other.daysSinceEpoch - daysSinceEpoch }
 }

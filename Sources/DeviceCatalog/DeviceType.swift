@@ -113,9 +113,13 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
         public let count: Int
         public let window: String
     }
+    /// On-demand eligibility (SPEC §11): monitoring healthy (no silence beyond `max_silence`
+    /// within `window`), a valid inspection, and a firm whose licence grade is listed.
     public struct Eligibility: Sendable, Hashable, Decodable {
         public let max_silence: String
         public let window: String
+        /// Licence grades that keep a firm eligible (DOMAIN.md: not graded C or lower).
+        public let firm_grades: [String]?
     }
     public let fixed: Fixed
     public let on_demand: OnDemand?

@@ -112,7 +112,11 @@ public enum DeviceTypeParser {
             }
         }
         interval(m.fixed.interval, base + [.key("fixed"), .key("interval")])
-        if let d = m.deadline { interval(d, base + [.key("deadline")]) }
+        if let d = m.deadline {
+            interval(d, base + [.key("deadline")])
+        } else {
+            errors.append(source.error(at: base, "'deadline' is required: how long after a maintenance_due notice the work must be done"))
+        }
         if let o = m.on_demand {
             let p = base + [.key("on_demand")]
             interval(o.calendar_cap, p + [.key("calendar_cap")])

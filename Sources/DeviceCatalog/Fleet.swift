@@ -15,6 +15,12 @@ public struct Firm: Sendable, Hashable {
     public let name: String
     /// The firm's licence grade (A, B, C...); firms graded C or lower lose on-demand eligibility.
     public let grade: String?
+
+    public init(id: String, name: String, grade: String?) {
+        self.id = id
+        self.name = name
+        self.grade = grade
+    }
 }
 
 public struct Site: Sendable, Hashable {
@@ -25,6 +31,14 @@ public struct Site: Sendable, Hashable {
     public let category: String
     public let city: String?
     public let peopleExposed: Int?
+
+    public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?) {
+        self.id = id
+        self.name = name
+        self.category = category
+        self.city = city
+        self.peopleExposed = peopleExposed
+    }
 }
 
 public struct Gateway: Sendable, Hashable {
@@ -84,6 +98,10 @@ public struct Fleet: Sendable {
 
 /// Identifiers that appear in MQTT topics: `[A-Za-z0-9._-]{1,64}` (SPEC §2).
 public enum Identifier {
+    /// Topic levels under the prefix that carry the pipeline's own traffic (notices, the alarm
+    /// feed, completion reports), so no gateway may be named like them.
+    public static let reservedTopicLevels: Set<String> = ["alarms", "notices", "maintenance"]
+
     public static func isValid<S: StringProtocol>(_ s: S) -> Bool {
         let u = s.utf8
         return !u.isEmpty && u.count <= 64 && u.allSatisfy(isValidByte)

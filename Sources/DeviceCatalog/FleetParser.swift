@@ -25,8 +25,10 @@ public enum FleetParser {
             Site(id: $0.id, name: $0.name ?? $0.id, category: $0.category, city: $0.city, peopleExposed: $0.people_exposed)
         }
         fleet.gateways = (raw.gateways ?? []).map { Gateway(id: $0.id, site: $0.site) }
-        for (i, g) in fleet.gateways.enumerated() where !Identifier.isValid(g.id) {
-            errors.append(source.error(at: [.key("gateways"), .index(i), .key("id")], "gateway id '\(g.id)' must match [A-Za-z0-9._-]{1,64}"))
+        for (i, g) in fleet.gateways.enumerated() where !Identifier.isValid(g.id) || Identifier.reservedTopicLevels.contains(g.id) {
+            errors.append(source.error(at: [.key("gateways"), .index(i), .key("id")], Identifier.isValid(g.id)
+                ? "gateway id '\(g.id)' is reserved: equipwatch/v1/\(g.id)/ carries the pipeline's own messages"
+                : "gateway id '\(g.id)' must match [A-Za-z0-9._-]{1,64}"))
         }
         for (i, d) in (raw.devices ?? []).enumerated() {
             let path: [YAMLSource.PathElement] = [.key("devices"), .index(i)]

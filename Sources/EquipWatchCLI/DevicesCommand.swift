@@ -1,19 +1,21 @@
 import ArgumentParser
 import DeviceCatalog
 import Foundation
+import Inspection
 import Pipeline
 import Storage
 
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List registered devices, or import a registry file.",
-        subcommands: [List.self, Import.self],
+        abstract: "List registered devices, show one, or import a registry file.",
+        subcommands: [List.self, Show.self, Import.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Registered devices with site category, gateway state (monitored) and last contact.")
+            abstract: "Registered devices with site category, gateway state (monitored), last contact and risk grade.",
+            discussion: "Example: equipwatch devices --grade red --type elevator")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -21,11 +23,59 @@ struct DevicesCommand: ParsableCommand {
         @Option(help: "Only this site.") var site: String?
         @Option(help: "Only devices maintained by this firm.") var firm: String?
         @Option(help: "Only devices behind this gateway.") var gateway: String?
+        @Option(help: "Only this risk grade: red, orange, yellow or blue.") var grade: String?
         @Option(help: "At most this many rows.") var limit = 10_000
+
+        func validate() throws {
+            if let grade, !["red", "orange", "yellow", "blue"].contains(grade) {
+                throw ValidationError("--grade must be red, orange, yellow or blue, not '\(grade)'")
+            }
+        }
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
-            output.print(try store.devices(DeviceFilter(type: type, site: site, firm: firm, gateway: gateway), limit: limit))
+            output.print(try store.devices(DeviceFilter(type: type, site: site, firm: firm, gateway: gateway, grade: grade), limit: limit))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One device: registry data, risk grade with its factor breakdown, maintenance status, notices, inspections.",
+            discussion: """
+                The risk breakdown lists every factor of the model (Rules/risk.yaml) with its input and value: \
+                D = L × E × C, where L adds up the likelihood factors, E comes from the people exposed and C \
+                multiplies the consequence factors. The model version names the file's content hash.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var id: String
+
+        func run() throws {
+            let settings = try global.settings()
+            let store = try Store(path: settings.databasePath, create: false)
+            let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
+            let directory = try store.loadDirectory(types: types)
+            guard let entry = directory.entry(id) else { throw ValidationError("no registered device \(id)") }
+            let risk = try store.riskDetail(device: id)
+            let maintenance = try store.maintenanceStatus(device: id)
+            var filter = NoticeFilter()
+            filter.device = id
+            var inspections = ResultTable(columns: ["kind", "last", "due", "overdue", "basis"])
+            let today = Day(epochMillis: wallMillis())
+            for d in InspectionCalendar.dueDates(policies: directory.type(of: entry).inspections, commissioned: entry.commissioned,
+                                                 lastInspections: entry.lastInspections, grade: entry.inspectionGrade, attributes: entry.attributes) {
+                inspections.rows.append([.text(d.kind), d.last.map { .text($0.description) } ?? .null, .text(d.due.description),
+                                         .bool(d.isOverdue(on: today)), .text(d.basis)])
+            }
+            var one = DeviceFilter()
+            one.id = id
+            output.print(sections: [
+                ("device", try store.devices(one, limit: 1)),
+                ("risk", risk.grade), ("risk_factors", risk.factors), ("risk_history", try store.riskHistory(device: id, limit: 20)),
+                ("maintenance", maintenance.status), ("counters", maintenance.counters),
+                ("notices", try store.notices(filter)), ("inspections", inspections),
+            ])
         }
     }
 

@@ -13,7 +13,8 @@ struct EquipWatch: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, SimulateCommand.self, DevicesCommand.self, ReadingsCommand.self,
-            EventsCommand.self, DeadLettersCommand.self, AlarmsCommand.self, IncidentsCommand.self, RulesCommand.self,
+            EventsCommand.self, DeadLettersCommand.self, AlarmsCommand.self, IncidentsCommand.self, NoticesCommand.self,
+            MaintenanceCommand.self, RulesCommand.self,
             ReplayCommand.self, BenchCommand.self,
         ]
     )

@@ -21,6 +21,24 @@ struct OutputOptions: ParsableArguments {
         FileHandle.standardOutput.write(Data(out.utf8))
     }
 
+    /// Several titled tables: an object of arrays with --json, titled blocks otherwise.
+    func print(sections: [(title: String, table: ResultTable)]) {
+        var out = ""
+        if json {
+            out = "{\n" + sections.enumerated().map { i, s in
+                var key = ""
+                JSONWriter.quote(s.title, into: &key)
+                return key + ": " + Self.json(s.table).trimmingCharacters(in: .newlines)
+            }.joined(separator: ",\n") + "\n}\n"
+        } else {
+            for s in sections {
+                out += (csv ? "# " : "== ") + s.title + (csv ? "\n" : " ==\n")
+                out += (csv ? Self.csv(s.table) : Self.text(s.table)) + "\n"
+            }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
     static func json(_ t: ResultTable) -> String {
         var s = "["
         for (i, row) in t.rows.enumerated() {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeviceCatalog
 import Foundation
+import Pipeline
 import Rules
 
 struct RulesCommand: ParsableCommand {
@@ -11,7 +12,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load and type-check every pack in Rules/ against Devices/types.",
+            abstract: "Load and type-check every pack in Rules/ against Devices/types, and the risk model Rules/risk.yaml.",
             discussion: """
                 Every expression is parsed and checked against the device type's declared fields, event codes \
                 and attributes, so a misspelt name is an error here, not a rule that never fires. Errors print as \
@@ -29,6 +30,8 @@ struct RulesCommand: ParsableCommand {
                 let rules = try RuleLoader.load(directory: settings.rulesDirectory, types: types)
                 for p in rules.packs { print("ok  \(p.file)  \(p.rules) rule(s)  version \(p.hash)") }
                 print("\(rules.ruleIds.count) rule(s) in \(rules.packs.count) pack(s)")
+                let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
+                print("ok  risk.yaml  model \(risk.version)")
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(1)

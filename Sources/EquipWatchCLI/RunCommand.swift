@@ -4,6 +4,7 @@ import DeviceCatalog
 import Foundation
 import Logging
 import Pipeline
+import Risk
 import Rules
 import ServiceLifecycle
 import Settings
@@ -20,6 +21,11 @@ struct RunCommand: AsyncParsableCommand {
 
             Rules/ is compiled at start; alarm changes are stored and published on {prefix}/alarms/{type} (QoS 1) \
             through an outbox, so a change reaches the broker even if it was down when the alarm fired.
+
+            The maintenance planner follows usage counters, faults, calendars and on-demand eligibility and sends \
+            notices to each firm on {prefix}/notices/{firm} (QoS 1, through the same outbox). Firms report completed \
+            maintenance on {prefix}/maintenance/{firm}: {"device": ID, "items": [...], "at": TIME}. Risk grades \
+            (Rules/risk.yaml) are recomputed when an input changes and at least daily.
 
             Signals: SIGTERM or SIGINT stops reading, commits everything received and exits 0. SIGHUP reloads \
             Devices/ and Rules/; a file with errors is reported (file:line:column: reason) and the running registry \
@@ -51,10 +57,19 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cannot load \(settings.rulesDirectory):\n\(error)\n".utf8))
             throw ExitCode(2)
         }
-        let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: wallMillis())
-        logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
+        let risk: RiskModel
+        do {
+            risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
+        } catch {
+            FileHandle.standardError.write(Data("cannot load the risk model:\n\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let now = wallMillis()
+        let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: now)
+        let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now)
+        logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
         let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
-                                          hook: RuleHooks([NormalBandCheck(), engine]), logger: logger)
+                                          hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk, logger: logger)
         let reloader = Reloader(settings: settings, store: store, pipeline: pipeline, logger: logger)
         reloader.install()
         let group = ServiceGroup(configuration: .init(
@@ -101,6 +116,13 @@ final class Reloader: Sendable {
                 logger.notice("SIGHUP: rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
             } catch {
                 logger.error("SIGHUP: rules rejected, the running rules stay in force:\n\(error)")
+            }
+            do {
+                let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
+                pipeline.reload(risk: risk)
+                logger.notice("SIGHUP: risk model reloaded", metadata: ["model": "\(risk.version)"])
+            } catch {
+                logger.error("SIGHUP: risk model rejected, the running model stays in force:\n\(error)")
             }
         } catch {
             logger.error("SIGHUP: registry rejected, the running registry and rules stay in force:\n\(error)")

@@ -13,9 +13,13 @@ public final class DirectoryEntry: Sendable {
     public let firm: String
     public let site: String
     public let attributes: [String: Scalar]
+    /// Registry data the planners read (inspection dates, commissioning), not the ingest path.
+    public let commissioned: Day
+    public let lastInspections: [String: Day]
+    public let inspectionGrade: Int?
 
     init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String,
-         attributes: [String: Scalar]) {
+         attributes: [String: Scalar], commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?) {
         self.index = index
         self.num = num
         self.id = id
@@ -24,6 +28,9 @@ public final class DirectoryEntry: Sendable {
         self.firm = firm
         self.site = site
         self.attributes = attributes
+        self.commissioned = commissioned
+        self.lastInspections = lastInspections
+        self.inspectionGrade = inspectionGrade
     }
 }
 
@@ -33,10 +40,15 @@ public final class DeviceDirectory: Sendable {
     public let types: [DeviceType]
     public let entries: [DirectoryEntry]
     public let gateways: Set<String>
+    /// Firms and sites by id: licence grades (on-demand eligibility), location categories and
+    /// people exposed (risk consequence).
+    public let firms: [String: Firm]
+    public let sites: [String: Site]
     private let byId: [String: Int]
     private let typeIndex: [String: Int]
 
-    public init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String]) {
+    public init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String],
+                firms: [Firm] = [], sites: [Site] = []) {
         let sortedTypes = types.values.sorted { $0.id < $1.id }
         self.types = sortedTypes
         var ti: [String: Int] = [:]
@@ -48,11 +60,14 @@ public final class DeviceDirectory: Sendable {
             guard let t = ti[r.type] else { continue }
             byId[r.id] = entries.count
             entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: r.gateway, typeIndex: t,
-                                          firm: r.firm, site: r.site, attributes: r.attributes))
+                                          firm: r.firm, site: r.site, attributes: r.attributes, commissioned: r.commissioned,
+                                          lastInspections: r.lastInspections, inspectionGrade: r.inspectionGrade))
         }
         self.entries = entries
         self.byId = byId
         self.gateways = Set(gateways)
+        self.firms = Dictionary(firms.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
+        self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
     }
 
     public func entry(_ id: String) -> DirectoryEntry? { byId[id].map { entries[$0] } }

@@ -15,6 +15,8 @@ public enum DeadLetterReason: String, Sendable, CaseIterable, Codable {
     case stale
     /// Further in the future than the clock-skew tolerance.
     case future
+    /// A maintenance report from a firm for a device it does not maintain (or that is unknown).
+    case wrongFirm = "wrong_firm"
 }
 
 /// A rejected message (or one rejected element of a gateway batch), kept with its reason.

@@ -55,18 +55,10 @@ public enum Timestamp {
     public static func format(_ ms: Int64) -> String {
         let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let millis = Int(ms - seconds * 1000)
-        var days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secOfDay = Int(seconds - Int64(days) * 86_400)
-        // Civil-from-days (Howard Hinnant), the inverse of Day.daysSinceEpoch.
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let date = Day(epochMillis: ms)
+        let (y, m, d) = (date.year, date.month, date.day)
         func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         func p3(_ v: Int) -> String { v < 10 ? "00\(v)" : v < 100 ? "0\(v)" : "\(v)" }
         return "\(y)-\(p2(m))-\(p2(d))T\(p2(secOfDay / 3600)):\(p2(secOfDay / 60 % 60)):\(p2(secOfDay % 60)).\(p3(millis))Z"

@@ -3,6 +3,8 @@ import Foundation
 import Ingest
 import Logging
 import MQTT
+import Maintenance
+import Risk
 import Rules
 import Settings
 import Storage
@@ -35,9 +37,13 @@ public final class IngestPipeline: @unchecked Sendable {
     private let pendingDirectory = Pending<DeviceDirectory>()
     private let pendingRules = Pending<RuleSet>()
     private let outbox: OutboxPublisher
+    private let risk: RiskService?
     private var started = false
 
+    /// `planner` adds maintenance planning (notices, completions over MQTT) and `risk` risk
+    /// grading; without them the pipeline only ingests and runs the rule hook.
     public init(options: Options, store: Store, directory: DeviceDirectory, hook: any RuleHook,
+                planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil,
                 logger: Logger, clock: PipelineClock = .system) throws {
         self.options = options
         self.store = store
@@ -67,7 +73,17 @@ public final class IngestPipeline: @unchecked Sendable {
         outbox = OutboxPublisher(store: store, options: outboxOptions, logger: logger)
         let outbox = outbox
         worker.onOutbox = { outbox.wake() }
-        var loop = SubscriberLoop.Config(options: mqtt, subscriptions: [s.broker.topicPrefix + "/+/+/+"], qos: Int32(s.broker.qos))
+        var subscriptions = [s.broker.topicPrefix + "/+/+/+"]
+        if let planner {
+            worker.maintenance = MaintenanceStage(planner: planner, store: store, topicPrefix: s.broker.topicPrefix,
+                                                  tickMs: s.rules.maintenanceTick.milliseconds, logger: logger)
+            subscriptions.append(MaintenanceStage.completionTopic(prefix: s.broker.topicPrefix))
+        }
+        risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topicPrefix: s.broker.topicPrefix, clock: clock, logger: logger) }
+        if let risk {
+            worker.onRiskInputs = { devices in risk.wake(devices) }
+        }
+        var loop = SubscriberLoop.Config(options: mqtt, subscriptions: subscriptions, qos: Int32(s.broker.qos))
         loop.reconnectMin = s.broker.reconnectMin.seconds
         loop.reconnectMax = s.broker.reconnectMax.seconds
         let network = network
@@ -81,6 +97,7 @@ public final class IngestPipeline: @unchecked Sendable {
         guard !started else { return }
         started = true
         outbox.start()
+        risk?.start()
         let t = Thread { [worker, queue, pendingDirectory, pendingRules, workerDone] in
             worker.run(queue: queue, pendingDirectory: pendingDirectory, pendingRules: pendingRules)
             workerDone.signal()
@@ -96,6 +113,12 @@ public final class IngestPipeline: @unchecked Sendable {
     /// Swaps in a new registry snapshot; the worker takes it at its next batch.
     public func reload(directory: DeviceDirectory) {
         pendingDirectory.set(directory)
+        risk?.reload(directory: directory)
+    }
+
+    /// Swaps in a new risk model; every device is graded again with it.
+    public func reload(risk model: RiskModel) {
+        risk?.reload(model: model)
     }
 
     /// Swaps in new rule packs; the worker takes them within one commit interval, keeping the
@@ -119,6 +142,7 @@ public final class IngestPipeline: @unchecked Sendable {
         queue.close()
         workerDone.wait()
         subscriber.disconnect()
+        risk?.stop()
         outbox.stop(drainFor: 2)
         logger.info("ingest stopped", metadata: ["accepted": "\(stats.accepted)", "dead_letters": "\(stats.deadLetters)"])
         return worker.lastCommitSucceeded

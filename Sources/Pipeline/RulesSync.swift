@@ -1,5 +1,7 @@
 import DeviceCatalog
 import Ingest
+import Maintenance
+import Risk
 import Rules
 import Settings
 import Storage
@@ -25,5 +27,16 @@ public enum RulesSync {
         let engine = RuleEngine(rules: rules, options: options, nextAlarmId: resume.nextAlarmId, nextIncidentId: resume.nextIncidentId)
         engine.restore(resume.states, directory: directory, layouts: resume.layouts)
         return engine
+    }
+
+    /// The risk model, `risk.yaml` in the rules folder. Throws located errors.
+    public static func risk(rulesDirectory: String) throws -> RiskModel {
+        try RiskModel.load(path: rulesDirectory + "/risk.yaml")
+    }
+
+    /// A maintenance planner resuming the persisted cycles, regimes and counters.
+    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64) throws -> MaintenancePlanner {
+        MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(),
+                           options: MaintenancePlanner.Options(startedAt: now))
     }
 }

@@ -23,6 +23,10 @@ final class Worker: @unchecked Sendable {
     private let onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?
     /// Called after a commit that wrote outbox messages, to wake the outbox publisher.
     var onOutbox: (@Sendable () -> Void)?
+    /// The maintenance planner, when maintenance planning runs in this pipeline.
+    var maintenance: MaintenanceStage?
+    /// Called after a commit with the devices whose risk inputs it changed.
+    var onRiskInputs: (@Sendable ([Int64]) -> Void)?
     private let topicPrefix: String
 
     private var output = IngestOutput()
@@ -57,6 +61,7 @@ final class Worker: @unchecked Sendable {
             if let rules = pendingRules.take() {
                 if firstPending == nil { firstPending = monotonicNanos() }
                 hook.reload(rules: rules, now: clock.now(), into: &batch.derived)
+                maintenance?.planner.reload(rules: rules)
                 logger.notice("rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
             }
             let now = monotonicNanos()
@@ -67,6 +72,7 @@ final class Worker: @unchecked Sendable {
                 if let d = pendingDirectory.take() {
                     directory = d
                     hook.reload(directory: d)
+                    maintenance?.planner.reload(directory: d, now: clock.now())
                     logger.info("registry reloaded", metadata: ["devices": "\(d.entries.count)"])
                 }
                 process(messages)
@@ -80,9 +86,10 @@ final class Worker: @unchecked Sendable {
             let after = monotonicNanos()
             if after - lastTick >= commitIntervalNanos {
                 lastTick = after
-                let before = batch.derived.count
+                let before = batch.rowCount
                 hook.tick(now: clock.now(), directory: directory, into: &batch.derived)
-                if batch.derived.count != before, firstPending == nil { firstPending = after }
+                maintenance?.tick(now: clock.now(), into: &batch)
+                if batch.rowCount != before, firstPending == nil { firstPending = after }
             }
             if let first = firstPending, after - first >= commitIntervalNanos { commit(stopping: false) }
         }
@@ -91,6 +98,10 @@ final class Worker: @unchecked Sendable {
     private func process(_ messages: MessageBatch) {
         if firstPending == nil { firstPending = monotonicNanos() }
         messages.forEach { topic, payload, receivedAt in
+            if let m = maintenance, m.isCompletion(topic) {
+                if let refused = m.complete(topic: topic, payload: payload, receivedAt: receivedAt) { output.deadLetters.append(refused) }
+                return
+            }
             validator.validate(topic: topic, payload: payload, receivedAt: receivedAt, directory: directory, into: &output)
         }
         for m in output.accepted { accept(m) }
@@ -137,6 +148,7 @@ final class Worker: @unchecked Sendable {
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
         hook.evaluate(m, device: entry, type: directory.type(of: entry), into: &batch.derived)
+        maintenance?.planner.observe(m, into: &batch.planner)
     }
 
     /// Applies `m` to a device's state: sequence window, then (unless dropped) the counters.
@@ -194,6 +206,8 @@ final class Worker: @unchecked Sendable {
         }
         stagedData.removeAll(keepingCapacity: true)
         batch.ruleStates = hook.drainState(force: stopping)
+        maintenance?.prepare(&batch, now: clock.now(), stopping: stopping)
+        batch.topicPrefix = topicPrefix
         for change in batch.derived.alarms where change.isPublished {
             batch.outbox.append(OutboxMessage(
                 topic: AlarmFeed.topic(prefix: topicPrefix, type: change.alarm.type),
@@ -220,7 +234,14 @@ final class Worker: @unchecked Sendable {
         stats.record(accepted: batch.messages.count, duplicates: pendingDuplicates, deadLetters: pendingReasons)
         stats.recordAlarms(batch.derived.alarms)
         onCommit?(batch.messages, monotonicNanos())
-        if !batch.outbox.isEmpty { onOutbox?() }
+        if !batch.outbox.isEmpty || batch.planner.notices.count > 0 { onOutbox?() }
+        if let onRiskInputs {
+            var devices = batch.planner.riskInputsChanged
+            for c in batch.derived.alarms where c.transition == .raised || c.transition == .escalated || c.transition == .resolved {
+                devices.append(c.alarm.deviceNum)
+            }
+            if !devices.isEmpty { onRiskInputs(devices) }
+        }
         pendingDuplicates = 0
         pendingReasons.removeAll(keepingCapacity: true)
         batch.removeAll()

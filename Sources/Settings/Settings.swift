@@ -64,6 +64,9 @@ public struct Settings: Sendable, Equatable {
         public var lateTolerance = Interval.seconds(10)
         /// How often timers (`for`, `clear_for`) and `silent()` are checked between messages.
         public var tick = Interval.seconds(1)
+        /// How often the maintenance planner checks calendars, deadlines and eligibility, and
+        /// picks up completions recorded by other processes.
+        public var maintenanceTick = Interval.seconds(1)
         public init() {}
     }
 

@@ -79,9 +79,10 @@ public enum SettingsFile {
         }
         if let r = raw.rules {
             let p: [YAMLSource.PathElement] = [.key("rules")]
-            unknown(p, ["late_tolerance", "tick"])
+            unknown(p, ["late_tolerance", "tick", "maintenance_tick"])
             interval(r.late_tolerance, p + [.key("late_tolerance")]) { s.rules.lateTolerance = $0 }
             interval(r.tick, p + [.key("tick")]) { s.rules.tick = $0 }
+            interval(r.maintenance_tick, p + [.key("maintenance_tick")]) { s.rules.maintenanceTick = $0 }
         }
         guard errors.isEmpty else { throw CatalogErrors(errors) }
         return s
@@ -137,4 +138,5 @@ private struct RawStore: Decodable {
 private struct RawRules: Decodable {
     let late_tolerance: String?
     let tick: String?
+    let maintenance_tick: String?
 }

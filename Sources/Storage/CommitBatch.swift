@@ -1,4 +1,5 @@
 import Ingest
+import Maintenance
 import Rules
 
 /// Everything one commit writes, in one transaction: accepted messages, derived events, dead
@@ -13,14 +14,21 @@ public struct CommitBatch: Sendable {
     public var ruleStates: [(device: Int64, state: [UInt8])] = []
     /// Outbound messages to publish once this commit is durable.
     public var outbox: [OutboxMessage] = []
+    /// Maintenance notices, applied completions and planner state.
+    public var planner = PlannerOutput()
+    public var plannerStates: [(device: Int64, state: String)] = []
+    /// Topic prefix for notices written in this commit.
+    public var topicPrefix = "equipwatch/v1"
     public var deadLetters: [DeadLetter] = []
     public var gatewayStatuses: [(status: GatewayStatus, receivedAt: Int64)] = []
     public var deviceStates: [Int64: DeviceStateUpdate] = [:]
 
     public init() {}
 
-    public var rowCount: Int { messages.count + derived.count + deadLetters.count + gatewayStatuses.count + outbox.count }
-    public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty && ruleStates.isEmpty }
+    public var rowCount: Int {
+        messages.count + derived.count + deadLetters.count + gatewayStatuses.count + outbox.count + planner.notices.count + planner.applied.count
+    }
+    public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty && ruleStates.isEmpty && plannerStates.isEmpty }
 
     public mutating func removeAll() {
         messages.removeAll(keepingCapacity: true)
@@ -30,6 +38,8 @@ public struct CommitBatch: Sendable {
         deviceStates.removeAll(keepingCapacity: true)
         ruleStates.removeAll(keepingCapacity: true)
         outbox.removeAll(keepingCapacity: true)
+        planner.removeAll()
+        plannerStates.removeAll(keepingCapacity: true)
     }
 }
 

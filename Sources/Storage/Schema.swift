@@ -86,6 +86,45 @@ enum Schema {
                     id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL);
                 """)
         }
+        m.registerMigration("v3-maintenance-notices-risk") { db in
+            try db.execute(sql: """
+                -- Notices to maintenance firms (SPEC §3). `key` makes each decision once-only.
+                CREATE TABLE notices(
+                    id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, device_num INTEGER NOT NULL,
+                    firm TEXT NOT NULL, type TEXT NOT NULL,
+                    kind TEXT NOT NULL,        -- maintenance_due | maintenance_overdue | fault_followup | regime_changed | risk_red
+                    trigger TEXT NOT NULL, reason TEXT NOT NULL, due_by INTEGER, created_at INTEGER NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'open',   -- open | acked | closed
+                    acked_by TEXT, acked_at INTEGER, closed_at INTEGER, closed_by_record INTEGER,
+                    detail TEXT NOT NULL);
+                CREATE INDEX notices_firm ON notices(firm, status, id);
+                CREATE INDEX notices_device ON notices(device_num, status);
+                -- Completed maintenance as reported by the firm; kept (the law asks for 4 years).
+                CREATE TABLE maintenance_records(
+                    id INTEGER PRIMARY KEY, device_num INTEGER NOT NULL, firm TEXT NOT NULL,
+                    done_at INTEGER NOT NULL, items TEXT NOT NULL,
+                    source TEXT NOT NULL,      -- cli | mqtt | api
+                    reported_at INTEGER NOT NULL,
+                    applied_at INTEGER,        -- when the planner began the new cycle from it
+                    baseline TEXT);            -- counter values that became the new baseline
+                CREATE INDEX maintenance_records_device ON maintenance_records(device_num, done_at);
+                CREATE INDEX maintenance_records_unapplied ON maintenance_records(id) WHERE applied_at IS NULL;
+                CREATE TABLE maintenance_state(
+                    device_num INTEGER PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
+                -- Risk grades (SPEC §10): the current one per device, and every change.
+                CREATE TABLE device_risk(
+                    device_num INTEGER PRIMARY KEY NOT NULL, grade TEXT NOT NULL, score REAL NOT NULL,
+                    likelihood REAL NOT NULL, exposure REAL NOT NULL, consequence REAL NOT NULL,
+                    factors TEXT NOT NULL, model TEXT NOT NULL, computed_at INTEGER NOT NULL, since INTEGER NOT NULL);
+                CREATE INDEX device_risk_grade ON device_risk(grade);
+                CREATE TABLE risk_grades(
+                    id INTEGER PRIMARY KEY, device_num INTEGER NOT NULL, at INTEGER NOT NULL,
+                    grade TEXT NOT NULL, previous TEXT, score REAL NOT NULL,
+                    likelihood REAL NOT NULL, exposure REAL NOT NULL, consequence REAL NOT NULL,
+                    factors TEXT NOT NULL, model TEXT NOT NULL);
+                CREATE INDEX risk_grades_device ON risk_grades(device_num, at);
+                """)
+        }
         return m
     }
 }

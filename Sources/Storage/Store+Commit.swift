@@ -66,6 +66,7 @@ extension Store {
                            arguments: [g.online, g.at, g.gateway, g.at])
         }
         try insertRuleResults(batch, db)
+        try insertPlannerResults(batch, db)
         if !batch.deviceStates.isEmpty {
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO device_state(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)

@@ -8,11 +8,16 @@ public struct DeviceFilter: Sendable {
     public var site: String?
     public var firm: String?
     public var gateway: String?
-    public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil) {
+    /// Risk grade: red, orange, yellow or blue.
+    public var grade: String?
+    /// One device by registration code.
+    public var id: String?
+    public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil, grade: String? = nil) {
         self.type = type
         self.site = site
         self.firm = firm
         self.gateway = gateway
+        self.grade = grade
     }
 }
 
@@ -22,15 +27,17 @@ extension Store {
     public func devices(_ filter: DeviceFilter, limit: Int = 10_000) throws(StoreError) -> ResultTable {
         var clauses: [String] = []
         var args: [(any DatabaseValueConvertible)?] = []
-        for (column, value) in [("d.type", filter.type), ("d.site", filter.site), ("d.firm", filter.firm), ("d.gateway", filter.gateway)] {
+        for (column, value) in [("d.type", filter.type), ("d.site", filter.site), ("d.firm", filter.firm), ("d.gateway", filter.gateway), ("r.grade", filter.grade), ("d.id", filter.id)] {
             if let value { clauses.append("\(column) = ?"); args.append(value) }
         }
         args.append(limit)
         let sql = """
             SELECT d.id, d.type, d.gateway, d.site, s.category AS location, d.owner, d.firm, d.commissioned,
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
-                   st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages, d.attributes
+                   st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages,
+                   r.grade AS risk_grade, r.score AS risk_score, d.attributes
             FROM devices d
+            LEFT JOIN device_risk r ON r.device_num = d.num
             LEFT JOIN sites s ON s.id = d.site
             LEFT JOIN gateways g ON g.id = d.gateway
             LEFT JOIN device_state st ON st.device_num = d.num
@@ -39,8 +46,10 @@ extension Store {
             """
         return try table(sql, StatementArguments(args), columns: [
             "id": .text, "type": .text, "gateway": .text, "site": .text, "location": .text, "owner": .text, "firm": .text,
-            "commissioned": .text, "monitored": .bool, "last_seen": .time, "messages": .int, "attributes": .json,
-        ], order: ["id", "type", "gateway", "site", "location", "owner", "firm", "commissioned", "monitored", "last_seen", "messages", "attributes"])
+            "commissioned": .text, "monitored": .bool, "last_seen": .time, "messages": .int, "risk_grade": .text, "risk_score": .real,
+            "attributes": .json,
+        ], order: ["id", "type", "gateway", "site", "location", "owner", "firm", "commissioned", "monitored", "last_seen", "messages",
+                   "risk_grade", "risk_score", "attributes"])
     }
 
     /// Readings of one device by reading time, newest first.
@@ -97,7 +106,7 @@ extension Store {
         case readings, events, deadLetters = "dead_letters", devices, gatewayStatus = "gateway_status"
     }
 
-    enum ColumnKind { case text, int, bool, time, json, blobText }
+    enum ColumnKind { case text, int, real, bool, time, json, blobText }
 
     func table(_ sql: String, _ arguments: StatementArguments, columns: [String: ColumnKind], order: [String]) throws(StoreError) -> ResultTable {
         do {
@@ -111,6 +120,7 @@ extension Store {
                         switch columns[name] ?? .text {
                         case .text: return .text(String.fromDatabaseValue(v) ?? "")
                         case .int: return .int(Int64.fromDatabaseValue(v) ?? 0)
+                        case .real: return .double(Double.fromDatabaseValue(v) ?? 0)
                         case .bool: return .bool((Int64.fromDatabaseValue(v) ?? 0) != 0)
                         case .time: return .text(Timestamp.format(Int64.fromDatabaseValue(v) ?? 0))
                         case .json: return .json(String.fromDatabaseValue(v) ?? "null")

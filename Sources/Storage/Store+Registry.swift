@@ -71,7 +71,13 @@ extension Store {
                     devices.append((row["num"], record))
                 }
                 let gateways = try String.fetchAll(db, sql: "SELECT id FROM gateways")
-                return DeviceDirectory(types: types, devices: devices, gateways: gateways)
+                let firms = try Row.fetchAll(db, sql: "SELECT id, name, grade FROM firms").map {
+                    Firm(id: $0["id"], name: $0["name"], grade: $0["grade"])
+                }
+                let sites = try Row.fetchAll(db, sql: "SELECT id, name, category, city, people_exposed FROM sites").map {
+                    Site(id: $0["id"], name: $0["name"], category: $0["category"], city: $0["city"], peopleExposed: $0["people_exposed"])
+                }
+                return DeviceDirectory(types: types, devices: devices, gateways: gateways, firms: firms, sites: sites)
             }
         } catch {
             throw StoreError.failed(operation: "loading the device registry", reason: "\(error)")

@@ -23,7 +23,7 @@ final class TestEnvironment: @unchecked Sendable {
     let catalog: Catalog
     let store: Store
 
-    init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))") throws {
+    init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil) throws {
         broker = try TestBroker()
         directory = NSTemporaryDirectory() + "ew-test-\(UUID().uuidString)"
         settings = Settings()
@@ -32,7 +32,7 @@ final class TestEnvironment: @unchecked Sendable {
         settings.broker.reconnectMin = Interval(milliseconds: 50)
         settings.broker.reconnectMax = Interval(milliseconds: 500)
         settings.dataDirectory = directory
-        settings.devicesDirectory = repositoryRoot + "/Devices"
+        settings.devicesDirectory = devicesDirectory ?? repositoryRoot + "/Devices"
         settings.rulesDirectory = repositoryRoot + "/Rules"
         settings.rules.tick = Interval(milliseconds: 100)
         catalog = try Catalog.load(directory: settings.devicesDirectory)
@@ -64,6 +64,21 @@ final class TestEnvironment: @unchecked Sendable {
         let engine = try RulesSync.engine(rules: rules, store: store, directory: directory, settings: settings, now: wallMillis())
         return try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
                                   hook: RuleHooks([NormalBandCheck(), engine]), logger: logger)
+    }
+
+    /// The full pipeline of `equipwatch run`: rules, maintenance planner and risk grading, on
+    /// `clock` (tests move it to cross calendar limits in seconds).
+    func plannerPipeline(clock: PipelineClock = .system) throws -> IngestPipeline {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let directory = try store.loadDirectory(types: catalog.types)
+        let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: catalog.types, store: store)
+        let now = clock.now()
+        let engine = try RulesSync.engine(rules: rules, store: store, directory: directory, settings: settings, now: now)
+        let planner = try RulesSync.planner(rules: rules, store: store, directory: directory, now: now)
+        let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
+        return try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
+                                  hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk, logger: logger, clock: clock)
     }
 
     /// Starts a pipeline and waits until its subscription is in place.
@@ -156,7 +171,9 @@ final class FeedRecorder: @unchecked Sendable {
     private var received: [(topic: String, payload: String)] = []
     private var connection: MQTTConnection!
 
-    init(port: Int, pattern: String) throws {
+    /// `persistent`: a fixed client id with clean session off, so the broker keeps the
+    /// subscription and queues messages across a broker restart.
+    init(port: Int, pattern: String, persistent: Bool = false) throws {
         var handlers = MQTTHandlers()
         let box = self
         handlers.message = { t, p in
@@ -164,7 +181,7 @@ final class FeedRecorder: @unchecked Sendable {
             box.lock.withLock { box.received.append((topic, payload)) }
         }
         connection = try MQTTConnection(options: MQTTOptions(host: "127.0.0.1", port: port, clientId: "feed-\(UUID().uuidString.prefix(8))",
-                                                             cleanSession: true), handlers: handlers)
+                                                             cleanSession: !persistent), handlers: handlers)
         try connection.connect()
         try connection.subscribe(pattern, qos: 1)
         try connection.startBackgroundLoop()
@@ -192,4 +209,28 @@ func rulesFolder(_ files: [String: String]) throws -> String {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
     return dir
+}
+
+/// A copy of the shipped Devices/ folder with some text replaced (e.g. a lower usage threshold).
+func devicesFolder(replacing edits: [String: [(String, String)]]) throws -> String {
+    let dir = NSTemporaryDirectory() + "ew-devices-\(UUID().uuidString)"
+    try FileManager.default.copyItem(atPath: repositoryRoot + "/Devices", toPath: dir)
+    for (file, pairs) in edits {
+        let path = dir + "/" + file
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        for (from, to) in pairs {
+            guard text.contains(from) else { throw TestFailure("\(file) has no '\(from)'") }
+            text = text.replacingOccurrences(of: from, with: to)
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+    return dir
+}
+
+/// A clock a test can move forward while the pipeline runs.
+final class MovableClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var offset: Int64 = 0
+    func advance(by ms: Int64) { lock.withLock { offset += ms } }
+    var pipelineClock: PipelineClock { PipelineClock { [self] in wallMillis() + lock.withLock { offset } } }
 }

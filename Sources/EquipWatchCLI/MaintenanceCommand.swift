@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import Storage
+
+struct MaintenanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "maintenance",
+        abstract: "Report a completed maintenance, or list a device's maintenance records.",
+        subcommands: [Done.self, History.self])
+
+    struct Done: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a completed maintenance of a device by its firm.",
+            discussion: """
+                The firm must be the device's maintenance firm. The record is kept (the law asks for 4 years), the \\
+                device's open maintenance notices are closed, and a running pipeline begins a new cycle from it within \\
+                a second: usage counters count again from their current values and the calendar from --at.
+
+                Firms' own systems report the same over MQTT: publish {"device": ID, "items": [...], "at": TIME} \\
+                to equipwatch/v1/maintenance/{firm} (QoS 1).
+
+                Example: equipwatch maintenance done --device 3110120104200700001 --firm firm-haihe \\
+                --items lubrication --items door-adjustment --at 2026-11-25T09:30:00+08:00
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
+        @Option(help: "The maintenance firm that did the work.") var firm: String
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("Work items done (several values, or the option repeated).", valueName: "ITEM"))
+        var items: [String] = []
+        @Option(help: ArgumentHelp("When the work was finished (RFC 3339, YYYY-MM-DD or epoch ms); default now.", valueName: "TIME"))
+        var at: String?
+
+        func run() throws {
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            let now = wallMillis()
+            let doneAt = try parseTime(at, flag: "--at") ?? now
+            do {
+                let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: "cli", reportedAt: now))
+                print("maintenance record \(r.record) for \(device) by \(firm) at \(Timestamp.format(doneAt)); closed \(r.closedNotices) open notice(s)")
+            } catch {
+                FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A device's maintenance records, newest first, with the counter values each cycle began from.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
+        @Option(help: "At most this many rows.") var limit = 1000
+
+        func run() throws {
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            output.print(try store.maintenanceHistory(device: device, limit: limit))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import Storage
+
+struct NoticesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notices",
+        abstract: "Notices sent to maintenance firms, or acknowledge one.",
+        subcommands: [List.self, Ack.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Notices, newest first: maintenance_due, maintenance_overdue, fault_followup, regime_changed, risk_red.",
+            discussion: """
+                Each notice was published once on equipwatch/v1/notices/{firm} (QoS 1). Status: open (sent), acked (the \\
+                firm confirmed it), closed (a completed maintenance closed it).
+
+                Example: equipwatch notices --firm firm-haihe --status open
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "Only notices to this firm.") var firm: String?
+        @Option(help: "Only this status: open, acked or closed.") var status: String?
+        @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
+        @Option(help: "Only this kind.") var kind: String?
+        @Option(help: "At most this many rows.") var limit = 100
+
+        func validate() throws {
+            if let status, !["open", "acked", "closed"].contains(status) {
+                throw ValidationError("--status must be open, acked or closed, not '\(status)'")
+            }
+        }
+
+        func run() throws {
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            var f = NoticeFilter()
+            f.firm = firm
+            f.status = status
+            f.device = device
+            f.kind = kind
+            f.limit = limit
+            output.print(try store.notices(f))
+        }
+    }
+
+    struct Ack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Acknowledge a notice on behalf of its firm (who and when are recorded; the first acknowledgement stays).")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The notice's id.") var id: Int64
+        @Option(help: "Who acknowledges (a person or the firm's system).") var by: String
+        @Option(help: "The firm acknowledging: a notice of another firm is reported as not found.") var firm: String?
+
+        func run() throws {
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            switch try store.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) {
+            case .acknowledged: print("notice \(id) acknowledged by \(by)")
+            case .notFound: throw ValidationError("no notice \(id)\(firm.map { " for firm \($0)" } ?? "")")
+            case .alreadyAcknowledged(let who, let at): print("notice \(id) was already acknowledged by \(who) at \(Timestamp.format(at))")
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import DeviceCatalog
+
+/// When one statutory inspection of a device falls due, and why (SPEC §12, DOMAIN.md).
+public struct InspectionDue: Sendable, Hashable {
+    public let kind: String
+    /// The last recorded inspection of this kind, if any.
+    public let last: Day?
+    /// The day by which the next inspection must have taken place.
+    public let due: Day
+    /// The type's policy says the device must not be used at all (pressure vessel safety grade 5).
+    public let mustNotUse: Bool
+    /// How the due date was derived, in words, for explanations (risk breakdowns, notices).
+    public let basis: String
+
+    /// True when the device may no longer be used on this inspection's account on `today`.
+    public func isOverdue(on today: Day) -> Bool { mustNotUse || due < today }
+}
+
+/// Derives due dates from a type's inspection policies, a device's commissioning date, its last
+/// inspections and its safety grade. Pure: the inspection scheduler, on-demand eligibility
+/// ("valid inspection") and risk grading ("overdue inspection") all read it.
+public enum InspectionCalendar {
+    public static func dueDates(policies: [InspectionPolicy], commissioned: Day, lastInspections: [String: Day],
+                                grade: Int?, attributes: [String: Scalar]) -> [InspectionDue] {
+        policies.map { p in
+            due(p, commissioned: commissioned, lastInspections: lastInspections, grade: grade, attributes: attributes)
+        }
+    }
+
+    /// The inspections that are overdue (or forbid use) on `today`.
+    public static func overdue(_ dues: [InspectionDue], on today: Day) -> [InspectionDue] {
+        dues.filter { $0.isOverdue(on: today) }
+    }
+
+    static func due(_ p: InspectionPolicy, commissioned: Day, lastInspections: [String: Day], grade: Int?,
+                    attributes: [String: Scalar]) -> InspectionDue {
+        let last = lastInspections[p.kind]
+        func result(_ due: Day, _ basis: String, mustNotUse: Bool = false) -> InspectionDue {
+            InspectionDue(kind: p.kind, last: last, due: due, mustNotUse: mustNotUse, basis: basis)
+        }
+        // Elevators (TSG T7001-2023): in listed years of service, then every N years.
+        if let years = p.in_service_years, !years.isEmpty {
+            guard let last else {
+                return result(commissioned.adding(years: years[0]), "first inspection in service year \(years[0])")
+            }
+            // The service year the last inspection fell in (year 1 is the first year after commissioning).
+            var serviceYear = 1
+            while commissioned.adding(years: serviceYear) < last { serviceYear += 1 }
+            if let next = years.first(where: { $0 > serviceYear }) {
+                return result(commissioned.adding(years: next), "service year \(next) (last inspection \(last) in year \(serviceYear))")
+            }
+            let every = p.then_every_years ?? 1
+            return result(last.adding(years: every), "every \(every) year(s) after service year \(years.last!) (last \(last))")
+        }
+        // Pressure vessels (TSG 21-2016): first within N years, then by safety grade.
+        if let byGrade = p.by_grade {
+            guard let last else {
+                let first = p.first_within_years ?? 1
+                return result(commissioned.adding(years: first), "first inspection within \(first) year(s) of service")
+            }
+            guard let grade, (1...byGrade.count).contains(grade) else {
+                let every = p.first_within_years ?? byGrade.filter { $0 > 0 }.min() ?? 1
+                return result(last.adding(years: every), "no safety grade recorded: every \(every) year(s) (last \(last))")
+            }
+            let years = byGrade[grade - 1]
+            if years == 0 { return result(last, "safety grade \(grade): must not be used", mustNotUse: true) }
+            return result(last.adding(years: years), "safety grade \(grade): every \(years) year(s) (last \(last))")
+        }
+        // Gas cylinders: an interval sequence chosen by an attribute, the last interval repeating.
+        if let by = p.by_attribute {
+            let value = attributes[by.attribute]?.string ?? ""
+            let sequence = by.years[value] ?? []
+            guard let first = sequence.first else {
+                return result(commissioned, "no interval for \(by.attribute) = \(value)", mustNotUse: true)
+            }
+            guard let last else { return result(commissioned.adding(years: first), "first inspection \(first) year(s) after commissioning") }
+            // Which interval comes next: count the period boundaries that lie before the last inspection.
+            var boundary = commissioned
+            var index = 0
+            while index < 100 {
+                boundary = boundary.adding(years: sequence[min(index, sequence.count - 1)])
+                if boundary >= last { break }
+                index += 1
+            }
+            let next = sequence[min(index + 1, sequence.count - 1)]
+            return result(last.adding(years: next), "\(by.attribute) \(value): interval \(next) year(s) (last \(last))")
+        }
+        // A plain yearly-style interval; a kind never recorded counts from the latest inspection
+        // of any kind (an owner's self-test is replaced by the periodic inspection in its year).
+        let every = p.every_years ?? 1
+        if let last { return result(last.adding(years: every), "every \(every) year(s) (last \(last))") }
+        if let first = p.first_within_years {
+            return result(commissioned.adding(years: first), "first within \(first) year(s) of service")
+        }
+        if let (kind, latest) = lastInspections.max(by: { $0.value < $1.value }) {
+            return result(latest.adding(years: every), "every \(every) year(s); none recorded, counted from the \(kind) inspection of \(latest)")
+        }
+        return result(commissioned.adding(years: every), "every \(every) year(s) from commissioning (none recorded)")
+    }
+}

@@ -1,0 +1,274 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Inspection
+import Rules
+
+/// A completed maintenance as the store recorded it (CLI, MQTT or, later, the HTTP API).
+public struct MaintenanceRecord: Sendable, Equatable {
+    public let id: Int64
+    public let deviceNum: Int64
+    public let firm: String
+    public let doneAt: Int64
+    public init(id: Int64, deviceNum: Int64, firm: String, doneAt: Int64) {
+        self.id = id
+        self.deviceNum = deviceNum
+        self.firm = firm
+        self.doneAt = doneAt
+    }
+}
+
+/// What the planner decided in one step, stored in the commit that follows.
+public struct PlannerOutput: Sendable {
+    public var notices: [NoticeDraft] = []
+    public var events: [DerivedEvent] = []
+    /// Maintenance records applied, with the counter values that became the new baseline (JSON).
+    public var applied: [(record: Int64, counters: String)] = []
+    /// Devices whose risk inputs moved (maintenance overdue, monitoring gap, completion).
+    public var riskInputsChanged: [Int64] = []
+
+    public init() {}
+    public var isEmpty: Bool { notices.isEmpty && events.isEmpty && applied.isEmpty }
+    public mutating func removeAll() {
+        notices.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        applied.removeAll(keepingCapacity: true)
+        riskInputsChanged.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The maintenance planner (SPEC §11): follows each device's usage counters, faults, monitoring
+/// health and calendar, keeps it on the fixed or the on-demand regime, and decides notices.
+///
+/// Pure and single-threaded: time comes in as arguments (the pipeline's clock, or a test's), and
+/// decisions come out as `PlannerOutput`. Per device it keeps a small, constant `PlanState`.
+public final class MaintenancePlanner {
+    public struct Options: Sendable {
+        /// When this planner started: silence is counted from here at the earliest, so the
+        /// pipeline's own downtime never counts against a device's monitoring.
+        public var startedAt: Int64
+        /// Counter and last-seen changes are persisted at most this often per device; regime,
+        /// notices and completions go with the next commit.
+        public var persistEveryMs: Int64 = 5000
+        public init(startedAt: Int64) { self.startedAt = startedAt }
+    }
+
+    final class Slot {
+        let entry: DirectoryEntry
+        let plan: TypePlan
+        var state: PlanState
+        /// Epoch ms from which some statutory inspection is overdue (Int64.max: never).
+        var inspectionValidUntil: Int64 = .max
+        var inspectionProblem = ""
+        var firmGrade: String?
+        var dirty = false
+        var important = false
+        var persistedAt: Int64 = 0
+
+        init(entry: DirectoryEntry, plan: TypePlan, state: PlanState) {
+            self.entry = entry
+            self.plan = plan
+            self.state = state
+        }
+    }
+
+    let options: Options
+    var slots: [Slot?] = []
+    var byNum: [Int64: Int] = [:]
+    var followups: [String: RuleSpec.Followup] = [:]
+    private var dirtyList: [Int] = []
+
+    public init(directory: DeviceDirectory, rules: RuleSet?, restored: [Int64: PlanState], options: Options) {
+        self.options = options
+        if let rules { reload(rules: rules) }
+        install(directory, states: restored, now: options.startedAt)
+    }
+
+    /// A new registry: devices keep their state by store key; new devices start a cycle now.
+    public func reload(directory: DeviceDirectory, now: Int64) {
+        var states: [Int64: PlanState] = [:]
+        for case let s? in slots { states[s.entry.num] = s.state }
+        install(directory, states: states, now: now)
+    }
+
+    /// New rule packs: which rules carry a maintenance follow-up.
+    public func reload(rules: RuleSet) {
+        var f: [String: RuleSpec.Followup] = [:]
+        for program in rules.programs.values {
+            for rule in program.rules { if let m = rule.spec.maintenance { f[rule.spec.id] = m } }
+        }
+        followups = f
+    }
+
+    private func install(_ directory: DeviceDirectory, states: [Int64: PlanState], now: Int64) {
+        let plans = directory.types.map(TypePlan.init(type:))
+        slots = Array(repeating: nil, count: directory.entries.count)
+        byNum.removeAll(keepingCapacity: true)
+        dirtyList.removeAll()
+        for entry in directory.entries {
+            guard let plan = plans[entry.typeIndex] else { continue }
+            let restored = states[entry.num]
+            let slot = Slot(entry: entry, plan: plan, state: restored ?? PlanState(baselineAt: now, regime: .fixed))
+            let type = directory.type(of: entry)
+            let dues = InspectionCalendarBridge.dues(type: type, entry: entry)
+            if let first = dues.min(by: { $0.validUntil < $1.validUntil }) {
+                slot.inspectionValidUntil = first.validUntil
+                slot.inspectionProblem = first.problem
+            }
+            slot.firmGrade = directory.firms[entry.firm]?.grade
+            if restored == nil {
+                // The first regime is a starting point, not a change: no notice.
+                slot.state.regime = plan.hasOnDemand && eligibilityProblems(slot, now: now).isEmpty ? .onDemand : .fixed
+                markDirty(slot, entry.index, important: true)
+            }
+            slots[entry.index] = slot
+            byNum[entry.num] = entry.index
+        }
+    }
+
+    /// The state of a device, for queries and tests.
+    public func state(of deviceNum: Int64) -> PlanState? { byNum[deviceNum].flatMap { slots[$0]?.state } }
+
+    /// The highest maintenance record id applied to any device.
+    public var lastAppliedRecord: Int64 { slots.reduce(0) { max($0, $1?.state.record ?? 0) } }
+
+    // MARK: Messages
+
+    /// Follows one accepted message: monitoring health, usage counters, repeated faults.
+    public func observe(_ m: AcceptedMessage, into out: inout PlannerOutput) {
+        guard m.entryIndex < slots.count, let s = slots[m.entryIndex], s.entry.num == m.deviceNum else { return }
+        let now = m.receivedAt
+        if let e = s.plan.eligibility {
+            let since = max(s.state.lastSeen ?? options.startedAt, options.startedAt)
+            if now - since > e.maxSilenceMs {
+                s.state.lastGapEndedAt = now
+                var w = JSONWriter()
+                w.add("silent_ms", now - since)
+                w.add("since", .string(Timestamp.format(since)))
+                w.add("limit_ms", e.maxSilenceMs)
+                out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: "monitoring_gap", data: w.finish(), receivedAt: now))
+                out.riskInputsChanged.append(m.deviceNum)
+                s.important = true
+            }
+        }
+        if now > (s.state.lastSeen ?? .min) { s.state.lastSeen = now }
+        switch m.kind {
+        case .telemetry:
+            for c in s.plan.counters {
+                guard c.position < m.values.count, let v = m.values[c.position]?.number else { continue }
+                if s.state.counters[c.name] == nil {
+                    s.state.counters[c.name] = CounterState(first: v, ts: m.ts)
+                    continue
+                }
+                let step = s.state.counters[c.name]!.observe(v, ts: m.ts, wrapAt: c.wrapAt)
+                if step == .reset || step == .wrap {
+                    var w = JSONWriter()
+                    w.add("counter", .string(c.name))
+                    w.add("value", .number(v))
+                    out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: step == .reset ? "counter_reset" : "counter_wrap",
+                                                   data: w.finish(), receivedAt: now))
+                }
+            }
+            if s.state.due == nil, s.state.regime == .onDemand { checkUsage(s, now: now, into: &out) }
+        case .event:
+            if let f = s.plan.faults, let code = m.code, f.codes.contains(code) { recordFault(s, f, ts: m.ts, now: now, into: &out) }
+        }
+        markDirty(s, m.entryIndex, important: false)
+    }
+
+    /// Rules with a `maintenance` follow-up that fired (or escalated to such a rule) become
+    /// `fault_followup` notices, one per alarm and rule.
+    public func observe(alarms: [AlarmChange], now: Int64, into out: inout PlannerOutput) {
+        for c in alarms where c.transition == .raised || c.transition == .escalated {
+            guard let f = followups[c.alarm.rule], let i = byNum[c.alarm.deviceNum], let s = slots[i] else { continue }
+            let fired = c.alarm.firedAt ?? c.alarm.lastAt
+            var w = JSONWriter()
+            w.add("alarm", c.alarm.id)
+            w.add("rule", .string(c.alarm.rule))
+            w.add("severity", .string(c.alarm.severity.rawValue))
+            w.add("fired_at", .string(Timestamp.format(fired)))
+            let why = f.reason.map { "\($0): " } ?? ""
+            emit(s, .faultFollowup, key: "followup:\(c.alarm.id):\(c.alarm.rule)", trigger: c.alarm.rule,
+                 reason: why + c.alarm.message, dueBy: fired + f.deadlineMs, now: now, stale: false, detail: w.finish(), into: &out)
+        }
+    }
+
+    // MARK: Clock
+
+    /// Time-driven decisions for every device: regime (eligibility), calendar triggers, overdue.
+    public func tick(now: Int64, into out: inout PlannerOutput) {
+        for case let s? in slots {
+            checkRegime(s, now: now, into: &out)
+            checkCalendar(s, now: now, into: &out)
+        }
+    }
+
+    /// A completed maintenance: a new cycle begins (counters' baseline, calendar), open
+    /// decisions are dropped. Records arrive in id order; one seen before is ignored.
+    public func apply(_ r: MaintenanceRecord, into out: inout PlannerOutput) {
+        guard let i = byNum[r.deviceNum], let s = slots[i], r.id > s.state.record else {
+            out.applied.append((r.id, "{}"))
+            return
+        }
+        // Before the first record the baseline is only when the planner first saw the device,
+        // so a reported date replaces it; after that the later of the two stands.
+        s.state.baselineAt = s.state.record == 0 ? r.doneAt : max(s.state.baselineAt, r.doneAt)
+        s.state.record = r.id
+        var w = JSONWriter()
+        for name in s.state.counters.keys.sorted() {
+            s.state.counters[name]!.used = 0
+            w.add(name, .number(s.state.counters[name]!.last))
+        }
+        s.state.faults.removeAll()
+        s.state.due = nil
+        out.applied.append((r.id, w.finish()))
+        out.riskInputsChanged.append(r.deviceNum)
+        markDirty(s, i, important: true)
+    }
+
+    // MARK: Persistence
+
+    /// Device states that moved, as JSON, for the commit. Unforced, a state whose only changes
+    /// are counters and last-seen is written at most every `persistEveryMs`.
+    public func drainState(force: Bool, now: Int64) -> [(device: Int64, state: String)] {
+        var out: [(device: Int64, state: String)] = []
+        var keep: [Int] = []
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for i in dirtyList {
+            guard i < slots.count, let s = slots[i], s.dirty else { continue }
+            if !force, !s.important, now - s.persistedAt < options.persistEveryMs {
+                keep.append(i)
+                continue
+            }
+            guard let data = try? encoder.encode(s.state) else { continue }
+            out.append((s.entry.num, String(decoding: data, as: UTF8.self)))
+            s.dirty = false
+            s.important = false
+            s.persistedAt = now
+        }
+        dirtyList = keep
+        return out
+    }
+
+    func markDirty(_ s: Slot, _ index: Int, important: Bool) {
+        if important { s.important = true }
+        guard !s.dirty else { return }
+        s.dirty = true
+        dirtyList.append(index)
+    }
+}
+
+/// Inspection due dates turned into the planner's terms: from when a device's inspection is no
+/// longer valid, and why.
+enum InspectionCalendarBridge {
+    static func dues(type: DeviceType, entry: DirectoryEntry) -> [(validUntil: Int64, problem: String)] {
+        InspectionCalendar.dueDates(policies: type.inspections, commissioned: entry.commissioned,
+                                    lastInspections: entry.lastInspections, grade: entry.inspectionGrade,
+                                    attributes: entry.attributes).map { d in
+            // Valid through the due day itself.
+            let until = d.mustNotUse ? Int64.min : Day(epochMillis: d.due.epochMillis + 86_400_000).epochMillis
+            return (until, d.mustNotUse ? "\(d.kind) inspection: \(d.basis)" : "\(d.kind) inspection was due \(d.due) (\(d.basis))")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// The maintenance regime a device is on (SPEC §11).
+public enum Regime: String, Sendable, Codable {
+    case fixed
+    case onDemand = "on_demand"
+}
+
+/// One device's maintenance state: its current cycle (since the last completed maintenance),
+/// usage counters, recent faults, regime and monitoring health. Small and constant in size;
+/// persisted as JSON so a restart resumes the cycle.
+public struct PlanState: Codable, Sendable, Equatable {
+    /// Start of the current cycle: the last completed maintenance, or when the planner first
+    /// saw the device (no earlier maintenance is known).
+    public var baselineAt: Int64
+    /// Id of the last maintenance record applied (0: none yet).
+    public var record: Int64
+    public var counters: [String: CounterState]
+    /// Times of recent fault events, oldest first (at most the trigger's count).
+    public var faults: [Int64]
+    public var regime: Regime
+    public var regimeSince: Int64
+    /// How many times the regime changed: numbers `regime_changed` notices for deduplication.
+    public var regimeChanges: Int
+    /// Arrival time of the device's newest message.
+    public var lastSeen: Int64?
+    /// When the device last came back from a silence beyond the limit.
+    public var lastGapEndedAt: Int64?
+    /// The due maintenance of this cycle, once a trigger fired.
+    public var due: Due?
+
+    public init(baselineAt: Int64, regime: Regime) {
+        self.baselineAt = baselineAt
+        record = 0
+        counters = [:]
+        faults = []
+        self.regime = regime
+        regimeSince = baselineAt
+        regimeChanges = 0
+        due = nil
+    }
+
+    /// A fired trigger: what made maintenance due, and by when it must be done.
+    public struct Due: Codable, Sendable, Equatable {
+        public var trigger: String
+        public var reason: String
+        public var at: Int64
+        public var dueBy: Int64
+        public var overdue: Bool
+    }
+}
+
+/// A monotonic usage counter as the planner follows it: the last value reported and the usage
+/// accumulated since the cycle began.
+///
+/// Counters are cumulative on the device (runs, door cycles, hours), so usage is the sum of the
+/// increments between consecutive readings. A reading lower than the previous one is either a
+/// wrap-around (the previous value was in the top tenth of the declared range and the new one
+/// in the bottom tenth: the increment runs through the wrap) or a reset (a replaced controller:
+/// the counter restarted from zero, so the new value is the increment). Readings older than the
+/// newest one seen are ignored, so out-of-order delivery never looks like a reset.
+public struct CounterState: Codable, Sendable, Equatable {
+    public var last: Double
+    public var lastTs: Int64
+    public var used: Double
+    public var resets: Int
+
+    public enum Step: Equatable, Sendable { case first, increment, wrap, reset, ignored }
+
+    public init(first value: Double, ts: Int64) {
+        last = value
+        lastTs = ts
+        used = 0
+        resets = 0
+    }
+
+    /// The fraction of the range that counts as "near the top" or "near the bottom" for a wrap.
+    static let wrapBand = 0.1
+
+    public mutating func observe(_ value: Double, ts: Int64, wrapAt: Double?) -> Step {
+        guard ts >= lastTs else { return .ignored }
+        defer { last = value; lastTs = ts }
+        if value >= last {
+            used += value - last
+            return .increment
+        }
+        if let wrapAt, wrapAt > 0, last >= wrapAt * (1 - Self.wrapBand), value <= wrapAt * Self.wrapBand {
+            used += (wrapAt - last) + value
+            return .wrap
+        }
+        used += value
+        resets += 1
+        return .reset
+    }
+}

@@ -1,0 +1,111 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Logging
+import Maintenance
+import Rules
+import Storage
+
+/// The maintenance planner on the worker thread, and its two inputs that do not come from
+/// gateways: completed-maintenance reports on `{prefix}/maintenance/{firm}` and records written
+/// by other processes (`equipwatch maintenance done`, later the HTTP API).
+///
+/// Every completion goes through the same store operation, which checks the firm and closes
+/// notices; the planner learns of records by reading the ones it has not applied yet, so a
+/// record written by any process starts the device's new cycle the same way.
+final class MaintenanceStage {
+    let planner: MaintenancePlanner
+    private let store: Store
+    private let completionPrefix: [UInt8]
+    private let tickMs: Int64
+    private let logger: Logger
+    private var cursor: Int64 = 0
+    private var lastTick: Int64 = 0
+    /// A completion arrived over MQTT: apply it at the next tick, not a full tick later.
+    private var recordsWaiting = false
+
+    init(planner: MaintenancePlanner, store: Store, topicPrefix: String, tickMs: Int64, logger: Logger) {
+        self.planner = planner
+        self.store = store
+        completionPrefix = Array((topicPrefix + "/maintenance/").utf8)
+        self.tickMs = tickMs
+        self.logger = logger
+    }
+
+    static func completionTopic(prefix: String) -> String { prefix + "/maintenance/+" }
+
+    func isCompletion(_ topic: UnsafeRawBufferPointer) -> Bool {
+        topic.count > completionPrefix.count && topic.starts(with: completionPrefix)
+    }
+
+    /// Records a firm's completion report. The payload is `{"device": ID, "items": [...],
+    /// "at": RFC 3339 or epoch ms}` (`items` and `at` optional); the firm is the topic's last
+    /// level, which the broker's ACL binds to the firm's login. A refusal becomes a dead letter.
+    func complete(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) -> DeadLetter? {
+        let topicText = String(decoding: topic, as: UTF8.self)
+        let firm = String(topicText.dropFirst(completionPrefix.count))
+        func reject(_ reason: DeadLetterReason, _ detail: String, device: String? = nil) -> DeadLetter {
+            DeadLetter(receivedAt: receivedAt, reason: reason, detail: detail, topic: topicText, gateway: nil, device: device,
+                       payload: Array(payload.prefix(65_536)), payloadSize: payload.count)
+        }
+        guard Identifier.isValid(firm) else { return reject(.badTopic, "'\(firm)' is not a firm id") }
+        let json: JSONValue
+        do { json = try JSONReader.parse(payload) } catch { return reject(.malformedJSON, "\(error)") }
+        guard case .string(let device)? = json["device"] else { return reject(.schema, "a maintenance report needs \"device\": registration code") }
+        var items: [String] = []
+        switch json["items"] {
+        case nil: break
+        case .array(let values)?:
+            for v in values {
+                guard case .string(let s) = v else { return reject(.schema, "\"items\" must be an array of strings", device: device) }
+                items.append(s)
+            }
+        default: return reject(.schema, "\"items\" must be an array of strings", device: device)
+        }
+        var at = receivedAt
+        switch json["at"] {
+        case nil: break
+        case .int(let ms)?: at = ms
+        case .string(let s)?:
+            guard let ms = Timestamp.parseRFC3339(s) else { return reject(.schema, "\"at\" '\(s)' is not an RFC 3339 date-time", device: device) }
+            at = ms
+        default: return reject(.schema, "\"at\" must be RFC 3339 or epoch milliseconds", device: device)
+        }
+        do {
+            let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: at, source: "mqtt", reportedAt: receivedAt))
+            recordsWaiting = true
+            logger.info("maintenance reported", metadata: ["device": "\(device)", "firm": "\(firm)", "record": "\(r.record)", "closed": "\(r.closedNotices)"])
+            return nil
+        } catch {
+            switch error {
+            // Unknown and not-yours read the same, so a firm learns nothing about other devices.
+            case .unknownDevice, .notTheDevicesFirm:
+                return reject(.wrongFirm, "device \(device) is not maintained by firm \(firm)", device: device)
+            case .inTheFuture: return reject(.future, error.description, device: device)
+            case .store: return reject(.schema, error.description, device: device)
+            }
+        }
+    }
+
+    /// Applies new maintenance records, then runs the planner's clock (at most every `tickMs`).
+    func tick(now: Int64, into batch: inout CommitBatch) {
+        guard recordsWaiting || now - lastTick >= tickMs else { return }
+        lastTick = now
+        recordsWaiting = false
+        do {
+            for r in try store.unappliedMaintenance(after: cursor) {
+                planner.apply(r, into: &batch.planner)
+                cursor = max(cursor, r.id)
+            }
+        } catch {
+            logger.error("cannot read maintenance records; retrying at the next tick", metadata: ["error": "\(error)"])
+        }
+        planner.tick(now: now, into: &batch.planner)
+    }
+
+    /// Before a commit: follow-ups of the alarms in the batch, and the planner state that moved.
+    func prepare(_ batch: inout CommitBatch, now: Int64, stopping: Bool) {
+        planner.observe(alarms: batch.derived.alarms, now: now, into: &batch.planner)
+        batch.plannerStates = planner.drainState(force: stopping, now: now)
+    }
+}

@@ -1,0 +1,239 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Maintenance
+import Testing
+
+/// A planner on a clock the test moves: one elevator (firm graded A, inspections valid), fed
+/// telemetry and events at chosen times. Times are epoch ms from 2026-01-01T00:00Z.
+final class PlannerHarness {
+    static let types = RuleEngineTests.types
+    static let origin: Int64 = 1_767_225_600_000
+    static let minute: Int64 = 60_000
+    static let hour: Int64 = 3_600_000
+    static let day: Int64 = 86_400_000
+
+    let directory: DeviceDirectory
+    let planner: MaintenancePlanner
+    let type: DeviceType
+    var now = PlannerHarness.origin
+    var notices: [NoticeDraft] = []
+    var events: [DerivedEvent] = []
+    var counters: [String: Double] = ["run_count": 10_000, "door_cycles": 20_000, "running_hours": 500]
+
+    init(firmGrade: String = "A", devicesDirectory types: [String: DeviceType] = PlannerHarness.types) {
+        type = types["elevator"]!
+        let record = DeviceRecord(
+            id: "E1", type: "elevator", gateway: "g", site: "s", owner: "o", firm: "firm-a",
+            commissioned: Day(parsing: "2025-06-01")!, lastInspections: ["periodic": Day(parsing: "2025-12-01")!],
+            inspectionGrade: nil,
+            attributes: ["rated_speed_mps": .number(1.5), "rated_load_kg": .number(800), "floors": .number(10), "kind": .string("traction")],
+            origin: Origin(file: "test", line: nil))
+        directory = DeviceDirectory(types: types, devices: [(1, record)], gateways: ["g"],
+                                    firms: [Firm(id: "firm-a", name: "A", grade: firmGrade)],
+                                    sites: [Site(id: "s", name: "S", category: "school", city: nil, peopleExposed: 2400)])
+        planner = MaintenancePlanner(directory: directory, rules: nil, restored: [:], options: .init(startedAt: PlannerHarness.origin))
+    }
+
+    var state: PlanState { planner.state(of: 1)! }
+
+    /// One telemetry reading with the current counters at `now`, then a clock tick.
+    func reading(_ changes: [String: Double] = [:]) {
+        for (k, v) in changes { counters[k, default: 0] += v }
+        var values = [Scalar?](repeating: nil, count: type.fields.count)
+        for (k, v) in counters { values[type.fieldPosition(k)!] = .number(v) }
+        values[type.fieldPosition("moving")!] = .bool(false)
+        var out = PlannerOutput()
+        planner.observe(AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: .telemetry, ts: now, seq: nil, receivedAt: now,
+                                         values: values, code: nil, data: "{}"), into: &out)
+        planner.tick(now: now, into: &out)
+        collect(out)
+    }
+
+    func event(_ code: String) {
+        var out = PlannerOutput()
+        planner.observe(AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: .event, ts: now, seq: nil, receivedAt: now,
+                                         values: [], code: code, data: "{}"), into: &out)
+        collect(out)
+    }
+
+    func tick() {
+        var out = PlannerOutput()
+        planner.tick(now: now, into: &out)
+        collect(out)
+    }
+
+    /// Moves the clock to `end`, with a reading every `every` (nil: silence) and a tick each minute.
+    func run(until end: Int64, readingEvery every: Int64? = 30 * PlannerHarness.minute) {
+        var nextReading = now
+        while now < end {
+            now = min(end, now + PlannerHarness.minute)
+            if let every, now >= nextReading { reading(); nextReading = now + every } else { tick() }
+        }
+    }
+
+    func complete(record: Int64) {
+        var out = PlannerOutput()
+        planner.apply(MaintenanceRecord(id: record, deviceNum: 1, firm: "firm-a", doneAt: now), into: &out)
+        collect(out)
+    }
+
+    private func collect(_ out: PlannerOutput) {
+        notices += out.notices
+        events += out.events
+    }
+
+    func of(_ kind: NoticeKind) -> [NoticeDraft] { notices.filter { $0.kind == kind } }
+}
+
+@Suite("Maintenance planner (injectable clock)")
+struct MaintenancePlannerTests {
+    typealias H = PlannerHarness
+
+    @Test("an eligible elevator starts on the on-demand regime, without a notice")
+    func startsOnDemand() {
+        let h = H()
+        #expect(h.state.regime == .onDemand)
+        #expect(h.notices.isEmpty)
+    }
+
+    @Test("a firm graded C keeps its elevator on the fixed regime from the start")
+    func firmGradedCIsFixed() {
+        let h = H(firmGrade: "C")
+        #expect(h.state.regime == .fixed)
+        h.run(until: H.origin + 12 * H.day - H.minute)
+        #expect(h.of(.maintenanceDue).isEmpty)
+        h.run(until: H.origin + 12 * H.day)
+        // Fixed regime: every 15 days, notified one deadline (3 days) before.
+        let due = h.of(.maintenanceDue)
+        #expect(due.count == 1)
+        #expect(due.first?.createdAt == H.origin + 12 * H.day)
+        #expect(due.first?.dueBy == H.origin + 15 * H.day)
+        #expect(due.first?.trigger == "calendar")
+    }
+
+    @Test("the calendar cap fires once, one deadline before the cap; past the deadline one overdue notice follows")
+    func calendarCapAndOverdue() {
+        let h = H()
+        h.run(until: H.origin + 27 * H.day - H.minute)
+        #expect(h.of(.maintenanceDue).isEmpty)
+        h.run(until: H.origin + 29 * H.day)
+        let due = h.of(.maintenanceDue)
+        #expect(due.count == 1)
+        #expect(due.first?.createdAt == H.origin + 27 * H.day)
+        #expect(due.first?.dueBy == H.origin + 30 * H.day)
+        #expect(due.first?.reason.contains("calendar cap of 30d") == true)
+        #expect(h.of(.maintenanceOverdue).isEmpty)
+        h.run(until: H.origin + 40 * H.day)
+        let overdue = h.of(.maintenanceOverdue)
+        #expect(overdue.count == 1)
+        #expect(overdue.first?.createdAt == H.origin + 30 * H.day)
+        #expect(h.of(.maintenanceDue).count == 1)
+        #expect(h.of(.regimeChanged).isEmpty)
+    }
+
+    @Test("each usage counter fires one notice at the reading that crosses its threshold", arguments: [
+        ("run_count", 100.0, 6000.0), ("door_cycles", 250.0, 12_000.0), ("running_hours", 7.5, 300.0),
+    ])
+    func usageThresholds(counter: String, step: Double, threshold: Double) {
+        let h = H()
+        h.reading()
+        let steps = Int((threshold / step).rounded(.up))
+        for i in 1...(steps + 20) {
+            h.now += 10 * H.minute
+            h.reading([counter: step])
+            if i == steps - 1 { #expect(h.of(.maintenanceDue).isEmpty, "fired before \(counter) reached \(threshold)") }
+        }
+        let due = h.of(.maintenanceDue)
+        #expect(due.count == 1)
+        #expect(due.first?.trigger == counter)
+        #expect(due.first?.createdAt == H.origin + Int64(steps) * 10 * H.minute)
+        #expect(due.first?.dueBy == due.first!.createdAt + 3 * H.day)
+        #expect(due.first?.detail.contains("\"threshold\":\(formatNumber(threshold))") == true)
+    }
+
+    @Test("three door faults within 24 h fire one notice; three spread over more than 24 h do not")
+    func repeatedFaults() {
+        let spread = H()
+        for _ in 0..<3 {
+            spread.event("door_close_fault")
+            spread.run(until: spread.now + 13 * H.hour)
+        }
+        #expect(spread.of(.maintenanceDue).isEmpty)
+
+        let h = H()
+        h.event("door_close_fault")
+        h.run(until: h.now + 5 * H.hour)
+        h.event("door_open_fault")
+        h.run(until: h.now + 5 * H.hour)
+        #expect(h.of(.maintenanceDue).isEmpty)
+        h.event("door_close_fault")
+        h.event("door_close_fault")
+        let due = h.of(.maintenanceDue)
+        #expect(due.count == 1)
+        #expect(due.first?.trigger == "faults")
+        #expect(due.first?.createdAt == H.origin + 10 * H.hour)
+    }
+
+    @Test("a completion resets the counters' baseline and the calendar; the next cycle notifies again, under a new key")
+    func completionResets() {
+        let h = H()
+        h.reading()
+        for _ in 0..<61 { h.now += H.minute; h.reading(["run_count": 100]) }
+        #expect(h.of(.maintenanceDue).count == 1)
+        h.complete(record: 7)
+        #expect(h.state.due == nil)
+        #expect(h.state.counters["run_count"]?.used == 0)
+        #expect(h.state.baselineAt == h.now)
+        // 5,900 more runs: not due; the calendar now counts from the completion.
+        for _ in 0..<59 { h.now += H.minute; h.reading(["run_count": 100]) }
+        #expect(h.of(.maintenanceDue).count == 1)
+        h.now += H.minute
+        h.reading(["run_count": 100])
+        let due = h.of(.maintenanceDue)
+        #expect(due.count == 2)
+        #expect(Set(due.map(\.key)).count == 2)
+        #expect(due.last?.staleAfterRecord == 7)
+        // The same record applied twice changes nothing.
+        let before = h.state
+        h.complete(record: 7)
+        #expect(h.state == before)
+    }
+
+    @Test("silence beyond the limit lapses eligibility (one notice); it returns once the window passes without a gap (one notice)")
+    func eligibilityLapsesAndReturns() {
+        let h = H()
+        h.reading()
+        h.run(until: h.now + 2 * H.hour, readingEvery: nil)
+        let lapsed = h.of(.regimeChanged)
+        #expect(lapsed.count == 1)
+        #expect(lapsed.first?.createdAt == H.origin + H.hour + H.minute)
+        #expect(lapsed.first?.reason.contains("no data since") == true)
+        #expect(h.state.regime == .fixed)
+        // Data again: a monitoring gap is recorded, and the fixed regime stays for the 30-day window.
+        h.reading()
+        #expect(h.events.map(\.code) == ["monitoring_gap"])
+        let back = h.now
+        h.run(until: back + 30 * H.day - H.minute)
+        #expect(h.of(.regimeChanged).count == 1)
+        h.run(until: back + 31 * H.day)
+        let changes = h.of(.regimeChanged)
+        #expect(changes.count == 2)
+        #expect(changes.last?.createdAt == back + 30 * H.day)
+        #expect(h.state.regime == .onDemand)
+        #expect(Set(changes.map(\.key)).count == 2)
+    }
+
+    @Test("counters: increments, a wrap at the declared range, a reset, and out-of-order readings")
+    func counterSteps() {
+        var c = CounterState(first: 100, ts: 1)
+        #expect(c.observe(150, ts: 2, wrapAt: 1000) == .increment)
+        #expect(c.observe(140, ts: 1, wrapAt: 1000) == .ignored)
+        #expect(c.observe(980, ts: 3, wrapAt: 1000) == .increment)
+        #expect(c.observe(30, ts: 4, wrapAt: 1000) == .wrap)
+        #expect(c.used == 50 + 830 + 20 + 30)
+        #expect(c.observe(10, ts: 5, wrapAt: 1000) == .reset)
+        #expect(c.used == 930 + 10)
+        #expect(c.resets == 1)
+    }
+}

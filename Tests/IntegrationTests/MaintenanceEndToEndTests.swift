@@ -1,0 +1,171 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Inspection
+import Logging
+import MQTT
+import Pipeline
+import Simulation
+import Storage
+import Testing
+
+@Suite("Maintenance notices and risk end to end (real broker, real SQLite)", .serialized)
+struct MaintenanceEndToEndTests {
+    /// The shipped Devices/ with the elevators' run-count threshold at 3, so simulated traffic
+    /// crosses it within seconds.
+    static func lowThresholdDevices() throws -> String {
+        try devicesFolder(replacing: ["types/elevator.yaml": [("      run_count: 6000", "      run_count: 3")]])
+    }
+
+    /// An elevator that is on the on-demand regime today: eligible firm, no inspection overdue.
+    static func eligibleElevator(_ env: TestEnvironment) -> DeviceRecord {
+        let firms = Dictionary(uniqueKeysWithValues: env.catalog.fleet.firms.map { ($0.id, $0.grade ?? "") })
+        let today = Day(epochMillis: nowMs())
+        return env.catalog.fleet.devices.filter { d in
+            d.type == "elevator" && ["A", "B"].contains(firms[d.firm] ?? "")
+                && InspectionCalendar.overdue(InspectionCalendar.dueDates(
+                    policies: env.catalog.types["elevator"]!.inspections, commissioned: d.commissioned, lastInspections: d.lastInspections,
+                    grade: d.inspectionGrade, attributes: d.attributes), on: today).isEmpty
+        }.sorted { $0.id < $1.id }[0]
+    }
+
+    static func runCount(_ env: TestEnvironment, _ pub: Publisher, _ d: DeviceRecord, _ value: Int) throws {
+        try RuleEngineEndToEndTests.send(env, pub, d, #"{"moving":false,"run_count":\#(value)}"#)
+    }
+
+    @Test("simulated counters cross a threshold: the notice reaches its device's firm, once, and no other firm")
+    func simulatorCountersNotifyTheRightFirm() throws {
+        let env = try TestEnvironment(devicesDirectory: try Self.lowThresholdDevices())
+        defer { env.close() }
+        let all = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/notices/#")
+        let haihe = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/notices/firm-haihe")
+        defer { all.stop(); haihe.stop() }
+        let pipeline = try env.startedPipeline { try env.plannerPipeline() }
+        defer { pipeline.stop() }
+        var options = Simulator.Options()
+        options.port = env.broker.port
+        options.rate = 400
+        options.duration = 6
+        options.faults = [(.overspeed, 1)]
+        let simulator = Simulator(fleet: env.catalog.fleet, options: options, logger: Logger(label: "sim"))
+        try simulator.run(stop: Flag())
+        try waitUntil(timeout: 15, "usage notices published and the outbox drained") {
+            try env.count("SELECT COUNT(*) FROM notices WHERE trigger = 'run_count'") > 0
+                && env.count("SELECT COUNT(*) FROM outbox") == 0 && all.messages.count >= Int(try env.count("SELECT COUNT(*) FROM notices"))
+        }
+        pipeline.stop()
+        let firmOf = Dictionary(uniqueKeysWithValues: env.catalog.fleet.devices.map { ($0.id, $0.firm) })
+        // Every notice went to the topic of its device's firm, and only there.
+        for m in all.objects {
+            let device = m.json["device"] as? String ?? ""
+            #expect(m.topic == "equipwatch/v1/notices/\(firmOf[device] ?? "?")", "\(device) notice on \(m.topic)")
+            #expect(m.json["firm"] as? String == firmOf[device])
+        }
+        #expect(haihe.objects.allSatisfy { firmOf[$0.json["device"] as? String ?? ""] == "firm-haihe" })
+        #expect(haihe.messages.count == Int(try env.count("SELECT COUNT(*) FROM notices WHERE firm = 'firm-haihe'")))
+        // Each stored notice was published exactly once, with its id.
+        let stored = Set(try env.int64s("SELECT id FROM notices"))
+        let published = all.objects.compactMap { ($0.json["id"] as? NSNumber)?.int64Value }
+        #expect(Set(published) == stored)
+        #expect(published.count == stored.count)
+        // Usage notices carry the trigger, the figures and a deadline of 3 days; only on-demand elevators get them.
+        let usage = all.objects.filter { $0.json["trigger"] as? String == "run_count" }
+        #expect(!usage.isEmpty)
+        for u in usage {
+            #expect(u.json["kind"] as? String == "maintenance_due")
+            #expect((u.json["reason"] as? String)?.contains("threshold 3") == true)
+            let created = Ingest.Timestamp.parseRFC3339(u.json["created_at"] as? String ?? "") ?? 0
+            let due = Ingest.Timestamp.parseRFC3339(u.json["due_by"] as? String ?? "") ?? 0
+            #expect(due - created == 3 * 86_400_000)
+            #expect((u.json["detail"] as? [String: Any])?["regime"] as? String == "on_demand")
+        }
+        // The overspeed rule's follow-up reached the overspeeding elevator's firm.
+        for id in simulator.summary.faulted["overspeed"] ?? [] {
+            #expect(all.objects.contains { $0.json["kind"] as? String == "fault_followup" && $0.json["device"] as? String == id
+                        && $0.topic.hasSuffix("/\(firmOf[id] ?? "?")") })
+        }
+        // Every device has a grade with its breakdown and model version.
+        #expect(try env.count("SELECT COUNT(*) FROM device_risk") == Int64(env.catalog.fleet.devices.count))
+        #expect(try env.count("SELECT COUNT(*) FROM device_risk WHERE model LIKE 'lec-1+%' AND json_array_length(factors) >= 9") == Int64(env.catalog.fleet.devices.count))
+        #expect(try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'risk_red'") == (try env.count("SELECT COUNT(*) FROM device_risk WHERE grade = 'red'")))
+    }
+
+    @Test("a completion over MQTT closes the open notices and begins a new cycle; another firm's report is refused")
+    func completionOverMQTT() throws {
+        let env = try TestEnvironment(devicesDirectory: try Self.lowThresholdDevices())
+        defer { env.close() }
+        let d = Self.eligibleElevator(env)
+        let pipeline = try env.startedPipeline { try env.plannerPipeline() }
+        defer { pipeline.stop() }
+        let pub = try env.publisher()
+        defer { pub.stop() }
+        try Self.runCount(env, pub, d, 1000)
+        try Self.runCount(env, pub, d, 1004)
+        try waitUntil(timeout: 10, "maintenance_due stored") {
+            try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'maintenance_due' AND status = 'open'") == 1
+        }
+        // Another firm reports work on this device: refused, nothing closed.
+        try pub.publish(topic: "equipwatch/v1/maintenance/firm-jinnan", payload: Array(#"{"device":"\#(d.id)","items":["lubrication"]}"#.utf8), qos: 1)
+        try pub.publish(topic: "equipwatch/v1/maintenance/\(d.firm)", payload: Array(#"{"items":["lubrication"]}"#.utf8), qos: 1)
+        try waitUntil(timeout: 10, "refusals dead-lettered") {
+            try env.count("SELECT COUNT(*) FROM dead_letters WHERE reason IN ('wrong_firm', 'schema') AND topic LIKE '%/maintenance/%'") == 2
+        }
+        #expect(try env.strings("SELECT detail FROM dead_letters WHERE reason = 'wrong_firm'") == ["device \(d.id) is not maintained by firm firm-jinnan"])
+        #expect(try env.count("SELECT COUNT(*) FROM notices WHERE status = 'closed'") == 0)
+        // The device's own firm reports it: notices closed, the record kept and applied with its baseline.
+        try pub.publish(topic: "equipwatch/v1/maintenance/\(d.firm)",
+                        payload: Array(#"{"device":"\#(d.id)","items":["lubrication","door adjustment"]}"#.utf8), qos: 1)
+        try waitUntil(timeout: 10, "record applied") {
+            try env.count("SELECT COUNT(*) FROM maintenance_records WHERE applied_at IS NOT NULL") == 1
+        }
+        #expect(try env.strings("SELECT status FROM notices WHERE kind = 'maintenance_due'") == ["closed"])
+        #expect(try env.strings("SELECT items || ' ' || source || ' ' || baseline FROM maintenance_records")
+                == [#"["lubrication","door adjustment"] mqtt {"run_count":1004}"#])
+        // A new cycle: two more runs are below the threshold of 3, four are not.
+        try Self.runCount(env, pub, d, 1006)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'maintenance_due'") == 1)
+        try Self.runCount(env, pub, d, 1008)
+        try waitUntil(timeout: 10, "second cycle's notice") {
+            try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'maintenance_due' AND status = 'open'") == 1
+        }
+        #expect(try env.count("SELECT COUNT(DISTINCT key) FROM notices WHERE kind = 'maintenance_due'") == 2)
+        // The CLI's store operation checks the firm the same way.
+        #expect(throws: MaintenanceError.notTheDevicesFirm(device: d.id, firm: "firm-jinnan")) {
+            try env.store.recordMaintenance(Completion(device: d.id, firm: "firm-jinnan", items: [], doneAt: nowMs(), source: "cli", reportedAt: nowMs()))
+        }
+    }
+
+    @Test("notices decided while the broker is down are published once it returns, never duplicated")
+    func noticesSurviveABrokerOutage() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let d = Self.eligibleElevator(env)
+        let feed = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/notices/\(d.firm)", persistent: true)
+        defer { feed.stop() }
+        let clock = MovableClock()
+        let pipeline = try env.startedPipeline { try env.plannerPipeline(clock: clock.pipelineClock) }
+        defer { pipeline.stop() }
+        let pub = try env.publisher()
+        try Self.runCount(env, pub, d, 1000)
+        pub.stop()
+        try waitUntil(timeout: 10, "first reading stored") { try env.count("SELECT COUNT(*) FROM readings") == 1 }
+        let before = try env.count("SELECT COUNT(*) FROM notices WHERE firm = '\(d.firm)'")
+        env.broker.stop()
+        // 28 days later (the on-demand calendar cap of 30 days minus the 3-day deadline, and silence).
+        clock.advance(by: 28 * 86_400_000)
+        try waitUntil(timeout: 10, "calendar notice decided while the broker is down") {
+            try env.count("SELECT COUNT(*) FROM notices n JOIN devices d ON d.num = n.device_num WHERE d.id = '\(d.id)' AND n.kind = 'maintenance_due'") == 1
+        }
+        #expect(try env.count("SELECT COUNT(*) FROM outbox") > 0)
+        try env.broker.start()
+        try waitUntil(timeout: 20, "outbox drained after the broker returned") { try env.count("SELECT COUNT(*) FROM outbox") == 0 }
+        let expected = try env.count("SELECT COUNT(*) FROM notices WHERE firm = '\(d.firm)'") - before
+        try waitUntil(timeout: 10, "the firm's recorder got them") { Int64(feed.messages.count) >= expected }
+        let mine = feed.objects.filter { $0.json["device"] as? String == d.id }
+        #expect(mine.filter { $0.json["kind"] as? String == "maintenance_due" && $0.json["trigger"] as? String == "calendar" }.count == 1)
+        #expect(mine.filter { $0.json["kind"] as? String == "regime_changed" }.count == 1)
+        let ids = feed.objects.compactMap { ($0.json["id"] as? NSNumber)?.int64Value }
+        #expect(ids.count == Set(ids).count)
+    }
+}
