@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Bench",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation",
+                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

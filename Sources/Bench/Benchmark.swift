@@ -3,7 +3,9 @@ import Foundation
 import Ingest
 import Logging
 import MQTT
+import Maintenance
 import Pipeline
+import Risk
 import Rules
 import Settings
 import Storage
@@ -42,6 +44,7 @@ public final class Benchmark {
     private let options: Options
     private let catalog: Catalog
     private let rules: RuleSet
+    private let risk: RiskModel
     private let out: (String) -> Void
     private var logger: Logger
 
@@ -49,6 +52,7 @@ public final class Benchmark {
         self.options = options
         catalog = try Catalog.load(directory: options.devicesDirectory)
         rules = try RuleLoader.load(directory: options.rulesDirectory, types: catalog.types)
+        risk = try RiskModel.load(path: options.rulesDirectory + "/risk.yaml")
         out = output
         logger = Logger(label: "bench")
         logger.logLevel = .warning
@@ -57,8 +61,8 @@ public final class Benchmark {
     public func run() throws {
         out("EquipWatch bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, fleet of \(catalog.fleet.devices.count) devices, \(rules.ruleIds.count) rules in \(rules.packs.count) packs, broker: mosquitto (tuned, own port)")
         let cost = try ruleCost()
-        out(String(format: "rule evaluation (all packs, engine alone, %d messages): %.0f ns/message; validation alone: %.0f ns/message",
-                   cost.messages, cost.rulesNs, cost.validateNs))
+        out(String(format: "rule evaluation (all packs, engine alone, %d messages): %.0f ns/message; maintenance planner alone: %.0f ns/message; validation alone: %.0f ns/message",
+                   cost.messages, cost.rulesNs, cost.plannerNs, cost.validateNs))
         let store = try storeComparison()
         out(String(format: "store inserts (%d rows, 10k per transaction): GRDB execute(arguments:) %.0f rows/s, C-API bind on GRDB cached statements %.0f rows/s (%.2fx)",
                    options.storeRows, store.grdb, store.raw, store.raw / store.grdb))
@@ -133,7 +137,7 @@ public final class Benchmark {
     private func makeConsumer(_ pipeline: Bool, settings: Settings, store: Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
         if pipeline {
             let p = try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
-                                       hook: try hook(store, directory), logger: logger)
+                                       hook: try hook(store, directory), planner: planner(directory), risk: risk, logger: logger)
             return PipelineConsumer(pipeline: p)
         }
         let counter = Counter()
@@ -149,9 +153,14 @@ public final class Benchmark {
         RuleHooks([NormalBandCheck(), RuleEngine(rules: rules)])
     }
 
+    /// The maintenance planner `equipwatch run` adds (risk grading runs beside it on its thread).
+    private func planner(_ directory: DeviceDirectory) -> MaintenancePlanner {
+        MaintenancePlanner(directory: directory, rules: rules, restored: [:], options: .init(startedAt: wallMillis()))
+    }
+
     /// Rule engine cost per message, measured alone (no broker, no store), next to the cost of
     /// validating the same messages, so the engine's share of the worker is visible.
-    private func ruleCost() throws -> (messages: Int, rulesNs: Double, validateNs: Double) {
+    private func ruleCost() throws -> (messages: Int, rulesNs: Double, plannerNs: Double, validateNs: Double) {
         let directory = DeviceDirectory(types: catalog.types, devices: catalog.fleet.devices.enumerated().map { (Int64($0.offset + 1), $0.element) },
                                         gateways: catalog.fleet.gateways.map(\.id))
         let validator = Validator(prefix: "equipwatch/v1", limits: IngestLimits())
@@ -180,7 +189,16 @@ public final class Benchmark {
             if out.alarms.count > 10_000 { out.removeAll() }
         }
         let evaluated = monotonicNanos() - t0
-        return (messages.count, Double(evaluated) / Double(max(1, messages.count)), Double(validated) / Double(max(1, messages.count)))
+        let planner = planner(directory)
+        var planned = PlannerOutput()
+        let t1 = monotonicNanos()
+        for m in messages {
+            planner.observe(m, into: &planned)
+            if planned.notices.count > 10_000 { planned.removeAll() }
+        }
+        let observed = monotonicNanos() - t1
+        let n = Double(max(1, messages.count))
+        return (messages.count, Double(evaluated) / n, Double(observed) / n, Double(validated) / n)
     }
 
     // MARK: - Latency
@@ -203,7 +221,8 @@ public final class Benchmark {
                 sent.committed(index: (Int(seq) - 1) * deviceCount + k, at: at)
             }
         }
-        let pipeline = try IngestPipeline(options: o, store: store, directory: directory, hook: try hook(store, directory), logger: logger)
+        let pipeline = try IngestPipeline(options: o, store: store, directory: directory, hook: try hook(store, directory),
+                                          planner: planner(directory), risk: risk, logger: logger)
         pipeline.start()
         while !pipeline.isConnected { Thread.sleep(forTimeInterval: 0.01) }
         Thread.sleep(forTimeInterval: 0.2)
