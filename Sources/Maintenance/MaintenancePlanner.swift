@@ -87,8 +87,13 @@ public final class MaintenancePlanner {
     /// A new registry: devices keep their state by store key; new devices start a cycle now.
     public func reload(directory: DeviceDirectory, now: Int64) {
         var states: [Int64: PlanState] = [:]
-        for case let s? in slots { states[s.entry.num] = s.state }
+        var unsaved: [Int64] = []
+        for case let s? in slots {
+            states[s.entry.num] = s.state
+            if s.dirty { unsaved.append(s.entry.num) }
+        }
         install(directory, states: states, now: now)
+        for num in unsaved { if let i = byNum[num], let s = slots[i] { markDirty(s, i, important: true) } }
     }
 
     /// New rule packs: which rules carry a maintenance follow-up.

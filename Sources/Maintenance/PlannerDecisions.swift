@@ -23,11 +23,22 @@ extension MaintenancePlanner {
         return problems
     }
 
+    /// The same test as `eligibilityProblems` without building its text: the clock asks it of
+    /// every device on every tick.
+    func isEligible(_ s: Slot, now: Int64) -> Bool {
+        if now >= s.inspectionValidUntil { return false }
+        guard let e = s.plan.eligibility else { return true }
+        if let grades = e.firmGrades, !grades.contains(s.firmGrade ?? "") { return false }
+        if now - max(s.state.lastSeen ?? options.startedAt, options.startedAt) > e.maxSilenceMs { return false }
+        if let back = s.state.lastGapEndedAt, now - back < e.windowMs { return false }
+        return true
+    }
+
     func checkRegime(_ s: Slot, now: Int64, into out: inout PlannerOutput) {
         guard s.plan.hasOnDemand else { return }
-        let problems = eligibilityProblems(s, now: now)
-        let regime: Regime = problems.isEmpty ? .onDemand : .fixed
+        let regime: Regime = isEligible(s, now: now) ? .onDemand : .fixed
         guard regime != s.state.regime else { return }
+        let problems = eligibilityProblems(s, now: now)
         s.state.regime = regime
         s.state.regimeSince = now
         s.state.regimeChanges += 1
