@@ -14,14 +14,14 @@ struct MaintenanceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a completed maintenance of a device by its firm.",
             discussion: """
-                The firm must be the device's maintenance firm. The record is kept (the law asks for 4 years), the \\
-                device's open maintenance notices are closed, and a running pipeline begins a new cycle from it within \\
+                The firm must be the device's maintenance firm. The record is kept (the law asks for 4 years), the \
+                device's open maintenance notices are closed, and a running pipeline begins a new cycle from it within \
                 a second: usage counters count again from their current values and the calendar from --at.
 
-                Firms' own systems report the same over MQTT: publish {"device": ID, "items": [...], "at": TIME} \\
+                Firms' own systems report the same over MQTT: publish {"device": ID, "items": [...], "at": TIME} \
                 to equipwatch/v1/maintenance/{firm} (QoS 1).
 
-                Example: equipwatch maintenance done --device 3110120104200700001 --firm firm-haihe \\
+                Example: equipwatch maintenance done --device 3110120104200700001 --firm firm-haihe \
                 --items lubrication --items door-adjustment --at 2026-11-25T09:30:00+08:00
                 """)
 

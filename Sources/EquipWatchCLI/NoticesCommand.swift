@@ -15,7 +15,7 @@ struct NoticesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Notices, newest first: maintenance_due, maintenance_overdue, fault_followup, regime_changed, risk_red.",
             discussion: """
-                Each notice was published once on equipwatch/v1/notices/{firm} (QoS 1). Status: open (sent), acked (the \\
+                Each notice was published once on equipwatch/v1/notices/{firm} (QoS 1). Status: open (sent), acked (the \
                 firm confirmed it), closed (a completed maintenance closed it).
 
                 Example: equipwatch notices --firm firm-haihe --status open
