@@ -28,7 +28,6 @@ public struct PlannerOutput: Sendable {
     public var riskInputsChanged: [Int64] = []
 
     public init() {}
-    public var isEmpty: Bool { notices.isEmpty && events.isEmpty && applied.isEmpty }
     public mutating func removeAll() {
         notices.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
@@ -123,7 +122,7 @@ public final class MaintenancePlanner {
             slot.firmGrade = directory.firms[entry.firm]?.grade
             if restored == nil {
                 // The first regime is a starting point, not a change: no notice.
-                slot.state.regime = plan.hasOnDemand && eligibilityProblems(slot, now: now).isEmpty ? .onDemand : .fixed
+                slot.state.regime = plan.hasOnDemand && ineligibility(slot, now: now).isEmpty ? .onDemand : .fixed
                 markDirty(slot, entry.index, important: true)
             }
             slots[entry.index] = slot
@@ -134,9 +133,6 @@ public final class MaintenancePlanner {
     /// The state of a device, for queries and tests.
     public func state(of deviceNum: Int64) -> PlanState? { byNum[deviceNum].flatMap { slots[$0]?.state } }
 
-    /// The highest maintenance record id applied to any device.
-    public var lastAppliedRecord: Int64 { slots.reduce(0) { max($0, $1?.state.record ?? 0) } }
-
     // MARK: Messages
 
     /// Follows one accepted message: monitoring health, usage counters, repeated faults.
@@ -144,7 +140,7 @@ public final class MaintenancePlanner {
         guard m.entryIndex < slots.count, let s = slots[m.entryIndex], s.entry.num == m.deviceNum else { return }
         let now = m.receivedAt
         if let e = s.plan.eligibility {
-            let since = max(s.state.lastSeen ?? options.startedAt, options.startedAt)
+            let since = silentSince(s)
             if now - since > e.maxSilenceMs {
                 s.state.lastGapEndedAt = now
                 var w = JSONWriter()

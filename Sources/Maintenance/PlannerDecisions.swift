@@ -4,41 +4,51 @@ import Ingest
 /// The planner's decisions: which regime applies, when maintenance falls due, when it is
 /// overdue. Each decision is a notice with a key that makes it once-only.
 extension MaintenancePlanner {
-    /// Why a device may not be on the on-demand regime now (empty: it may), SPEC §11:
-    /// valid inspection, healthy monitoring within the window, eligible firm.
-    func eligibilityProblems(_ s: Slot, now: Int64) -> [String] {
-        var problems: [String] = []
-        if now >= s.inspectionValidUntil { problems.append(s.inspectionProblem) }
-        guard let e = s.plan.eligibility else { return problems }
-        if let grades = e.firmGrades, !grades.contains(s.firmGrade ?? "") {
-            problems.append("firm \(s.entry.firm) is graded \(s.firmGrade ?? "(none)"); on-demand needs \(grades.sorted().joined(separator: " or "))")
-        }
-        let since = max(s.state.lastSeen ?? options.startedAt, options.startedAt)
-        if now - since > e.maxSilenceMs {
-            problems.append("no data since \(Timestamp.format(since)) (limit \(Interval(milliseconds: e.maxSilenceMs)))")
-        }
-        if let back = s.state.lastGapEndedAt, now - back < e.windowMs {
-            problems.append("monitoring was interrupted until \(Timestamp.format(back)), within the last \(Interval(milliseconds: e.windowMs))")
-        }
-        return problems
+    /// Which on-demand conditions (SPEC §11) a device fails now. Cheap, because the clock asks
+    /// it of every device on every tick; the words come from `describe` only on a change.
+    struct Ineligibility: OptionSet {
+        let rawValue: UInt8
+        static let inspection = Ineligibility(rawValue: 1)
+        static let firm = Ineligibility(rawValue: 2)
+        static let silent = Ineligibility(rawValue: 4)
+        static let recentGap = Ineligibility(rawValue: 8)
     }
 
-    /// The same test as `eligibilityProblems` without building its text: the clock asks it of
-    /// every device on every tick.
-    func isEligible(_ s: Slot, now: Int64) -> Bool {
-        if now >= s.inspectionValidUntil { return false }
-        guard let e = s.plan.eligibility else { return true }
-        if let grades = e.firmGrades, !grades.contains(s.firmGrade ?? "") { return false }
-        if now - max(s.state.lastSeen ?? options.startedAt, options.startedAt) > e.maxSilenceMs { return false }
-        if let back = s.state.lastGapEndedAt, now - back < e.windowMs { return false }
-        return true
+    func ineligibility(_ s: Slot, now: Int64) -> Ineligibility {
+        var failed: Ineligibility = []
+        if now >= s.inspectionValidUntil { failed.insert(.inspection) }
+        guard let e = s.plan.eligibility else { return failed }
+        if let grades = e.firmGrades, !grades.contains(s.firmGrade ?? "") { failed.insert(.firm) }
+        if now - silentSince(s) > e.maxSilenceMs { failed.insert(.silent) }
+        if let back = s.state.lastGapEndedAt, now - back < e.windowMs { failed.insert(.recentGap) }
+        return failed
+    }
+
+    /// Silence is counted from the later of the last message and the planner's start.
+    func silentSince(_ s: Slot) -> Int64 { max(s.state.lastSeen ?? options.startedAt, options.startedAt) }
+
+    func describe(_ failed: Ineligibility, _ s: Slot) -> [String] {
+        var out: [String] = []
+        if failed.contains(.inspection) { out.append(s.inspectionProblem) }
+        guard let e = s.plan.eligibility else { return out }
+        if failed.contains(.firm) {
+            out.append("firm \(s.entry.firm) is graded \(s.firmGrade ?? "(none)"); on-demand needs \((e.firmGrades ?? []).sorted().joined(separator: " or "))")
+        }
+        if failed.contains(.silent) {
+            out.append("no data since \(Timestamp.format(silentSince(s))) (limit \(Interval(milliseconds: e.maxSilenceMs)))")
+        }
+        if failed.contains(.recentGap), let back = s.state.lastGapEndedAt {
+            out.append("monitoring was interrupted until \(Timestamp.format(back)), within the last \(Interval(milliseconds: e.windowMs))")
+        }
+        return out
     }
 
     func checkRegime(_ s: Slot, now: Int64, into out: inout PlannerOutput) {
         guard s.plan.hasOnDemand else { return }
-        let regime: Regime = isEligible(s, now: now) ? .onDemand : .fixed
+        let failed = ineligibility(s, now: now)
+        let regime: Regime = failed.isEmpty ? .onDemand : .fixed
         guard regime != s.state.regime else { return }
-        let problems = eligibilityProblems(s, now: now)
+        let problems = describe(failed, s)
         s.state.regime = regime
         s.state.regimeSince = now
         s.state.regimeChanges += 1

@@ -23,7 +23,7 @@ public final class RiskService: @unchecked Sendable {
     private var running = false
     private var model: RiskModel
     private var directory: DeviceDirectory
-    private var finished = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
     // Confined to the service's thread.
     private var current: [Int64: (grade: Grade, computedAt: Int64)] = [:]
 

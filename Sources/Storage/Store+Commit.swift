@@ -43,17 +43,8 @@ extension Store {
                 }
             }
         }
-        if !batch.derived.events.isEmpty {
-            let s = try db.cachedStatement(sql: "INSERT INTO events(device_num, ts, code, source, seq, received_at, data) VALUES (?,?,?,'pipeline',NULL,?,?)").sqliteStatement
-            for e in batch.derived.events {
-                sqlite3_bind_int64(s, 1, e.deviceNum)
-                sqlite3_bind_int64(s, 2, e.ts)
-                bind(s, 3, e.code)
-                sqlite3_bind_int64(s, 4, e.receivedAt)
-                bind(s, 5, e.data)
-                try step(s, db)
-            }
-        }
+        try insertDerived(batch.derived.events, db)
+        try insertDerived(batch.planner.events, db)
         for d in batch.deadLetters {
             try db.execute(
                 sql: "INSERT INTO dead_letters(received_at, reason, detail, topic, gateway, device, payload, payload_size) VALUES (?,?,?,?,?,?,?,?)",
@@ -83,6 +74,20 @@ extension Store {
                     u.lastTs, u.lastReceivedAt, u.lastData, u.messages, u.duplicates,
                 ])
             }
+        }
+    }
+
+    /// Events the pipeline derived (source `pipeline`): sequence checks, bands, rules, planner, risk.
+    static func insertDerived(_ events: [DerivedEvent], _ db: Database) throws {
+        guard !events.isEmpty else { return }
+        let s = try db.cachedStatement(sql: "INSERT INTO events(device_num, ts, code, source, seq, received_at, data) VALUES (?,?,?,'pipeline',NULL,?,?)").sqliteStatement
+        for e in events {
+            sqlite3_bind_int64(s, 1, e.deviceNum)
+            sqlite3_bind_int64(s, 2, e.ts)
+            bind(s, 3, e.code)
+            sqlite3_bind_int64(s, 4, e.receivedAt)
+            bind(s, 5, e.data)
+            try step(s, db)
         }
     }
 

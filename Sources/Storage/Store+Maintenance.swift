@@ -4,16 +4,13 @@ import Ingest
 import Maintenance
 
 extension Store {
-    /// Writes what the maintenance planner decided, in the commit's transaction. A notice is
+    /// Writes what the maintenance planner decided (its events go with the other derived events),
+    /// in the commit's transaction. A notice is
     /// inserted at most once per key, and not at all when a maintenance record newer than the
     /// planner knew of exists (the work was reported meanwhile); only an inserted notice gets
     /// its outbox message, so the firm hears of it exactly once.
     static func insertPlannerResults(_ batch: CommitBatch, _ db: Database) throws {
         let p = batch.planner
-        for e in p.events {
-            try db.execute(sql: "INSERT INTO events(device_num, ts, code, source, seq, received_at, data) VALUES (?,?,?,'pipeline',NULL,?,?)",
-                           arguments: [e.deviceNum, e.ts, e.code, e.receivedAt, e.data])
-        }
         for n in p.notices { _ = try insertNotice(n, prefix: batch.topicPrefix, db) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for (record, baseline) in p.applied {

@@ -101,9 +101,7 @@ extension Store {
                     w.add("score", .number(g.score))
                     w.add("model", .string(g.model))
                     w.add("history", historyId)
-                    let event = w.finish()
-                    try db.execute(sql: "INSERT INTO events(device_num, ts, code, source, seq, received_at, data) VALUES (?,?,'risk_grade_changed','pipeline',NULL,?,?)",
-                                   arguments: [u.deviceNum, u.at, u.at, event])
+                    try Self.insertDerived([DerivedEvent(deviceNum: u.deviceNum, ts: u.at, code: "risk_grade_changed", data: w.finish(), receivedAt: u.at)], db)
                     guard g.grade == .red, let notice = u.notice else { continue }
                     _ = try Self.insertNotice(notice, prefix: topicPrefix, db)
                     var feed = JSONWriter()

@@ -125,6 +125,12 @@ struct MaintenanceEndToEndTests {
         }
         #expect(try env.strings("SELECT detail FROM dead_letters WHERE reason = 'wrong_firm'") == ["device \(d.id) is not maintained by firm firm-jinnan"])
         #expect(try env.count("SELECT COUNT(*) FROM notices WHERE status = 'closed'") == 0)
+        // The firm acknowledges the notice; another firm cannot even see it.
+        let notice = try env.count("SELECT id FROM notices WHERE kind = 'maintenance_due'")
+        #expect(try env.store.acknowledge(notice: notice, firm: "firm-jinnan", by: "x", at: nowMs()) == .notFound)
+        #expect(try env.store.acknowledge(notice: notice, firm: d.firm, by: "dispatcher", at: 1000) == .acknowledged)
+        #expect(try env.store.acknowledge(notice: notice, firm: d.firm, by: "other", at: 2000) == .alreadyAcknowledged(by: "dispatcher", at: 1000))
+        #expect(try env.strings("SELECT status FROM notices WHERE id = \(notice)") == ["acked"])
         // The device's own firm reports it: notices closed, the record kept and applied with its baseline.
         try pub.publish(topic: "equipwatch/v1/maintenance/\(d.firm)",
                         payload: Array(#"{"device":"\#(d.id)","items":["lubrication","door adjustment"]}"#.utf8), qos: 1)
