@@ -25,31 +25,33 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // The vocabulary every layer speaks; depends on nothing.
+        .target(name: "Domain", swiftSettings: strict),
         // Pure cores (no I/O beyond reading the text they are handed).
         .target(
             name: "DeviceCatalog",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["Domain", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        .target(name: "Ingest", dependencies: ["DeviceCatalog"], swiftSettings: strict),
-        .target(name: "Rules", dependencies: ["DeviceCatalog", "Ingest"], swiftSettings: strict),
-        .target(name: "Inspection", dependencies: ["DeviceCatalog"], swiftSettings: strict),
-        .target(name: "Maintenance", dependencies: ["DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: strict),
+        .target(name: "Ingest", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
+        .target(name: "Rules", dependencies: ["Domain", "DeviceCatalog", "Ingest"], swiftSettings: strict),
+        .target(name: "Inspection", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
+        .target(name: "Maintenance", dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: strict),
         .target(
             name: "Risk",
-            dependencies: ["DeviceCatalog", "Ingest", "Inspection", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Inspection", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
             name: "Settings",
-            dependencies: ["DeviceCatalog", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Domain", "DeviceCatalog", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // I/O edges.
         .target(
             name: "Storage",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Rules", "Maintenance", "Risk",
+                "Domain",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -62,7 +64,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings", "Maintenance", "Risk", "Inspection",
+                "Domain", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings", "Maintenance", "Risk", "Inspection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,18 +73,18 @@ let package = Package(
         ),
         .target(
             name: "Replay",
-            dependencies: ["DeviceCatalog", "Ingest", "Rules", "Storage"],
+            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Storage"],
             swiftSettings: strict
         ),
         .target(
             name: "Simulation",
-            dependencies: ["DeviceCatalog", "Ingest", "MQTT", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Domain", "DeviceCatalog", "Ingest", "MQTT", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "Bench",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
+                "Domain", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -90,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "EquipWatchCLI",
             dependencies: [
-                "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
+                "Domain", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
                 "Replay", "Maintenance", "Risk", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,12 +102,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
+            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
+            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
                            "Replay", "Maintenance", "Risk", "Inspection", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// ~150-byte telemetry messages for the sample fleet, valid for each device's type.

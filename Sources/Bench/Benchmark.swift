@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -163,7 +164,7 @@ public final class Benchmark {
     private func ruleCost() throws -> (messages: Int, rulesNs: Double, plannerNs: Double, validateNs: Double) {
         let directory = DeviceDirectory(types: catalog.types, devices: catalog.fleet.devices.enumerated().map { (Int64($0.offset + 1), $0.element) },
                                         gateways: catalog.fleet.gateways.map(\.id))
-        let validator = Validator(prefix: "equipwatch/v1", limits: IngestLimits())
+        let validator = Validator(prefix: Topics.defaultPrefix, limits: IngestLimits())
         let rounds = 600
         let ts = wallMillis()
         var messages: [AcceptedMessage] = []

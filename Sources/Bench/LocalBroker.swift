@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// A real mosquitto on a free loopback port with a tuned configuration: persistence in its own

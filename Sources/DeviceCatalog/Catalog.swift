@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Device types and fleet as loaded from a `Devices/` folder.

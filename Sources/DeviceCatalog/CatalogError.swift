@@ -1,3 +1,5 @@
+import Domain
+
 /// A problem in a `Devices/` file, located precisely enough for a person to fix it.
 ///
 /// Rendered as `file:line:column: reason`, the format editors and CI logs link to.

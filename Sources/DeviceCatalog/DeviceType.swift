@@ -1,3 +1,5 @@
+import Domain
+
 /// The declared shape of one kind of special equipment, loaded from `Devices/types/{type}.yaml`.
 ///
 /// Everything the pipeline checks a message against comes from here: which telemetry fields

@@ -1,3 +1,4 @@
+import Domain
 import Yams
 
 /// Turns the text of a `Devices/types/*.yaml` file into a checked `DeviceType`.

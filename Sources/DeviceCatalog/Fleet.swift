@@ -1,3 +1,5 @@
+import Domain
+
 /// Where a registry entry was declared, so later cross-file checks can still point at a line.
 public struct Origin: Sendable, Hashable, CustomStringConvertible {
     public let file: String
@@ -93,22 +95,5 @@ public struct Fleet: Sendable {
         sites += other.sites
         gateways += other.gateways
         devices += other.devices
-    }
-}
-
-/// Identifiers that appear in MQTT topics: `[A-Za-z0-9._-]{1,64}` (SPEC §2).
-public enum Identifier {
-    /// Topic levels under the prefix that carry the pipeline's own traffic (notices, the alarm
-    /// feed, completion reports), so no gateway may be named like them.
-    public static let reservedTopicLevels: Set<String> = ["alarms", "notices", "maintenance"]
-
-    public static func isValid<S: StringProtocol>(_ s: S) -> Bool {
-        let u = s.utf8
-        return !u.isEmpty && u.count <= 64 && u.allSatisfy(isValidByte)
-    }
-
-    @inline(__always)
-    public static func isValidByte(_ c: UInt8) -> Bool {
-        (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45
     }
 }

@@ -1,3 +1,4 @@
+import Domain
 import Yams
 
 /// Parses fleet files (`Devices/fleet/*.yaml`, or a file given to `equipwatch devices import`)

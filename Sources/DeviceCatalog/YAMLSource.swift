@@ -1,3 +1,4 @@
+import Domain
 import Yams
 
 /// A YAML file held with its node tree, so that any problem found while decoding or checking

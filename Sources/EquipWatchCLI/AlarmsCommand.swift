@@ -1,7 +1,9 @@
+import Domain
 import ArgumentParser
 import Foundation
 import Pipeline
 import Ingest
+import Rules
 import Storage
 
 /// Filters shared by `alarms` and `incidents`.
@@ -75,11 +77,13 @@ struct AlarmsCommand: ParsableCommand {
         func run() throws {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath, create: false)
-            switch try store.acknowledge(alarm: id, by: by, at: wallMillis(), topicPrefix: settings.broker.topicPrefix) {
+            let topics = Topics(prefix: settings.broker.topicPrefix)
+            let at = wallMillis()
+            switch try store.acknowledge(alarm: id, by: by, at: at, topics: topics) {
             case .acknowledged: print("alarm \(id) acknowledged by \(by)")
             case .notFound: throw ValidationError("no alarm \(id)")
             case .alreadyAcknowledged(let who, let at):
-                print("alarm \(id) was already acknowledged by \(who) at \(Ingest.Timestamp.format(at))")
+                print("alarm \(id) was already acknowledged by \(who) at \(Domain.Timestamp.format(at))")
             }
         }
     }

@@ -1,3 +1,4 @@
+import Domain
 import Ingest
 import ArgumentParser
 import DeviceCatalog
@@ -52,6 +53,6 @@ func parseTime(_ text: String?, flag: String) throws -> Int64? {
     guard let text else { return nil }
     if let ms = Int64(text) { return ms }
     if let day = Day(parsing: text) { return Int64(day.daysSinceEpoch) * 86_400_000 }
-    if let ms = Ingest.Timestamp.parseRFC3339(text) { return ms }
+    if let ms = Domain.Timestamp.parseRFC3339(text) { return ms }
     throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
 }

@@ -1,3 +1,4 @@
+import Domain
 import Ingest
 import ArgumentParser
 import DeviceCatalog

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// One registered device as the ingest path needs it: its store key, its gateway and its type.

@@ -1,3 +1,5 @@
+import Domain
+
 /// A strict RFC 8259 reader over raw bytes, written for the ingest hot path.
 ///
 /// Foundation's `JSONSerialization` reads about 270 k small telemetry objects/s on the 2-core

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// Limits that bound what the validator accepts; all come from configuration.

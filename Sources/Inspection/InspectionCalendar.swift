@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// When one statutory inspection of a device falls due, and why (SPEC §12, DOMAIN.md).

@@ -1,22 +1,9 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest
 import Inspection
 import Rules
-
-/// A completed maintenance as the store recorded it (CLI, MQTT or, later, the HTTP API).
-public struct MaintenanceRecord: Sendable, Equatable {
-    public let id: Int64
-    public let deviceNum: Int64
-    public let firm: String
-    public let doneAt: Int64
-    public init(id: Int64, deviceNum: Int64, firm: String, doneAt: Int64) {
-        self.id = id
-        self.deviceNum = deviceNum
-        self.firm = firm
-        self.doneAt = doneAt
-    }
-}
 
 /// What the planner decided in one step, stored in the commit that follows.
 public struct PlannerOutput: Sendable {
@@ -147,7 +134,7 @@ public final class MaintenancePlanner {
                 w.add("silent_ms", now - since)
                 w.add("since", .string(Timestamp.format(since)))
                 w.add("limit_ms", e.maxSilenceMs)
-                out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: "monitoring_gap", data: w.finish(), receivedAt: now))
+                out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: .monitoringGap, data: w.finish(), receivedAt: now))
                 out.riskInputsChanged.append(m.deviceNum)
                 s.important = true
             }
@@ -166,7 +153,7 @@ public final class MaintenancePlanner {
                     var w = JSONWriter()
                     w.add("counter", .string(c.name))
                     w.add("value", .number(v))
-                    out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: step == .reset ? "counter_reset" : "counter_wrap",
+                    out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: step == .reset ? .counterReset : .counterWrap,
                                                    data: w.finish(), receivedAt: now))
                 }
             }

@@ -1,3 +1,5 @@
+import Domain
+
 /// The maintenance regime a device is on (SPEC §11).
 public enum Regime: String, Sendable, Codable {
     case fixed

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// A device type's maintenance policy (`Devices/types`, SPEC §11) in the planner's terms:

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// A blocking FIFO of bounded capacity between two threads.

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Wall-clock and monotonic time readings the pipeline uses; injectable so tests can move time.

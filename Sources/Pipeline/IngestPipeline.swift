@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -73,13 +74,14 @@ public final class IngestPipeline: @unchecked Sendable {
         outbox = OutboxPublisher(store: store, options: outboxOptions, logger: logger)
         let outbox = outbox
         worker.onOutbox = { outbox.wake() }
-        var subscriptions = [s.broker.topicPrefix + "/+/+/+"]
+        let topics = Topics(prefix: s.broker.topicPrefix)
+        var subscriptions = [topics.inbound]
         if let planner {
-            worker.maintenance = MaintenanceStage(planner: planner, store: store, topicPrefix: s.broker.topicPrefix,
+            worker.maintenance = MaintenanceStage(planner: planner, store: store, topics: topics,
                                                   tickMs: s.rules.maintenanceTick.milliseconds, logger: logger)
-            subscriptions.append(MaintenanceStage.completionTopic(prefix: s.broker.topicPrefix))
+            subscriptions.append(topics.maintenanceReports)
         }
-        risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topicPrefix: s.broker.topicPrefix, clock: clock, logger: logger) }
+        risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topics: topics, clock: clock, logger: logger) }
         if let risk {
             worker.onRiskInputs = { devices in risk.wake(devices) }
         }

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -24,23 +25,21 @@ final class MaintenanceStage {
     /// A completion arrived over MQTT: apply it at the next tick, not a full tick later.
     private var recordsWaiting = false
 
-    init(planner: MaintenancePlanner, store: Store, topicPrefix: String, tickMs: Int64, logger: Logger) {
+    init(planner: MaintenancePlanner, store: Store, topics: Topics, tickMs: Int64, logger: Logger) {
         self.planner = planner
         self.store = store
-        completionPrefix = Array((topicPrefix + "/maintenance/").utf8)
+        completionPrefix = Array(topics.maintenance(firm: "").utf8)
         self.tickMs = tickMs
         self.logger = logger
     }
-
-    static func completionTopic(prefix: String) -> String { prefix + "/maintenance/+" }
 
     func isCompletion(_ topic: UnsafeRawBufferPointer) -> Bool {
         topic.count > completionPrefix.count && topic.starts(with: completionPrefix)
     }
 
-    /// Records a firm's completion report. The payload is `{"device": ID, "items": [...],
-    /// "at": RFC 3339 or epoch ms}` (`items` and `at` optional); the firm is the topic's last
-    /// level, which the broker's ACL binds to the firm's login. A refusal becomes a dead letter.
+    /// Records a firm's completion report (`CompletionReport` says what it holds); the firm is
+    /// the topic's last level, which the broker's ACL binds to the firm's login. A refusal
+    /// becomes a dead letter.
     func complete(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) -> DeadLetter? {
         let topicText = String(decoding: topic, as: UTF8.self)
         let firm = String(topicText.dropFirst(completionPrefix.count))
@@ -48,31 +47,14 @@ final class MaintenanceStage {
             DeadLetter(receivedAt: receivedAt, reason: reason, detail: detail, topic: topicText, gateway: nil, device: device,
                        payload: Array(payload.prefix(65_536)), payloadSize: payload.count)
         }
-        guard Identifier.isValid(firm) else { return reject(.badTopic, "'\(firm)' is not a firm id") }
-        let json: JSONValue
-        do { json = try JSONReader.parse(payload) } catch { return reject(.malformedJSON, "\(error)") }
-        guard case .string(let device)? = json["device"] else { return reject(.schema, "a maintenance report needs \"device\": registration code") }
-        var items: [String] = []
-        switch json["items"] {
-        case nil: break
-        case .array(let values)?:
-            for v in values {
-                guard case .string(let s) = v else { return reject(.schema, "\"items\" must be an array of strings", device: device) }
-                items.append(s)
-            }
-        default: return reject(.schema, "\"items\" must be an array of strings", device: device)
+        let completion: Completion
+        switch CompletionReport.parse(payload, firm: firm, receivedAt: receivedAt) {
+        case .success(let c): completion = c
+        case .failure(let e): return reject(e.reason, e.detail, device: e.device)
         }
-        var at = receivedAt
-        switch json["at"] {
-        case nil: break
-        case .int(let ms)?: at = ms
-        case .string(let s)?:
-            guard let ms = Timestamp.parseRFC3339(s) else { return reject(.schema, "\"at\" '\(s)' is not an RFC 3339 date-time", device: device) }
-            at = ms
-        default: return reject(.schema, "\"at\" must be RFC 3339 or epoch milliseconds", device: device)
-        }
+        let device = completion.device
         do {
-            let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: at, source: "mqtt", reportedAt: receivedAt))
+            let r = try store.recordMaintenance(completion)
             recordsWaiting = true
             logger.info("maintenance reported", metadata: ["device": "\(device)", "firm": "\(firm)", "record": "\(r.record)", "closed": "\(r.closedNotices)"])
             return nil
@@ -88,24 +70,25 @@ final class MaintenanceStage {
     }
 
     /// Applies new maintenance records, then runs the planner's clock (at most every `tickMs`).
-    func tick(now: Int64, into batch: inout CommitBatch) {
+    func tick(now: Int64, into planned: inout PlannerOutput) {
         guard recordsWaiting || now - lastTick >= tickMs else { return }
         lastTick = now
         recordsWaiting = false
         do {
             for r in try store.unappliedMaintenance(after: cursor) {
-                planner.apply(r, into: &batch.planner)
+                planner.apply(r, into: &planned)
                 cursor = max(cursor, r.id)
             }
         } catch {
             logger.error("cannot read maintenance records; retrying at the next tick", metadata: ["error": "\(error)"])
         }
-        planner.tick(now: now, into: &batch.planner)
+        planner.tick(now: now, into: &planned)
     }
 
-    /// Before a commit: follow-ups of the alarms in the batch, and the planner state that moved.
-    func prepare(_ batch: inout CommitBatch, now: Int64, stopping: Bool) {
-        planner.observe(alarms: batch.derived.alarms, now: now, into: &batch.planner)
-        batch.plannerStates = planner.drainState(force: stopping, now: now)
+    /// Before a commit: follow-ups of the commit's alarm changes; returns the planner state
+    /// that moved, to be persisted with it.
+    func prepare(alarms: [AlarmChange], _ planned: inout PlannerOutput, now: Int64, stopping: Bool) -> [(device: Int64, state: String)] {
+        planner.observe(alarms: alarms, now: now, into: &planned)
+        return planner.drainState(force: stopping, now: now)
     }
 }

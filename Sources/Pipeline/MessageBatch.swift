@@ -1,3 +1,5 @@
+import Domain
+
 /// Messages received by the network thread, copied into one byte arena.
 ///
 /// libmosquitto frees a message when its callback returns, so bytes must be copied; copying into

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -13,7 +14,7 @@ import Storage
 /// model. Grading reads the store, so it never slows the ingest worker.
 public final class RiskService: @unchecked Sendable {
     private let store: Store
-    private let topicPrefix: String
+    private let topics: Topics
     private let clock: PipelineClock
     private let logger: Logger
     private let condition = NSCondition()
@@ -30,11 +31,11 @@ public final class RiskService: @unchecked Sendable {
     /// Devices graded per round at most, so a daily sweep of a large fleet is spread out.
     static let roundSize = 2000
 
-    public init(store: Store, model: RiskModel, directory: DeviceDirectory, topicPrefix: String, clock: PipelineClock, logger: Logger) {
+    public init(store: Store, model: RiskModel, directory: DeviceDirectory, topics: Topics, clock: PipelineClock, logger: Logger) {
         self.store = store
         self.model = model
         self.directory = directory
-        self.topicPrefix = topicPrefix
+        self.topics = topics
         self.clock = clock
         self.logger = logger
     }
@@ -102,29 +103,38 @@ public final class RiskService: @unchecked Sendable {
     /// Grades `nums` and stores the results in one transaction.
     func grade(_ nums: Set<Int64>, model: RiskModel, directory: DeviceDirectory, now: Int64) {
         guard !nums.isEmpty else { return }
-        var updates: [RiskUpdate] = []
+        var updates: [GradeWrite] = []
         let entries = Dictionary(directory.entries.map { ($0.num, $0) }, uniquingKeysWith: { a, _ in a })
+        let topics = topics
         for num in nums.sorted() {
             guard let entry = entries[num] else { continue }
             do {
                 let g = try RiskGrading.grade(entry, directory: directory, model: model, store: store, now: now)
                 let previous = current[num]?.grade
-                var notice: NoticeDraft?
-                if g.grade == .red, previous != .red {
-                    notice = RiskGrading.redNotice(entry, type: directory.type(of: entry).id, grade: g, previous: previous,
-                                                   deadlineMs: model.redNoticeDeadlineMs, now: now)
+                let type = directory.type(of: entry).id
+                let turnsRed = g.grade == .red && previous != .red
+                let notice = turnsRed ? RiskMessages.redNotice(entry, type: type, grade: g, previous: previous,
+                                                               deadlineMs: model.redNoticeDeadlineMs, now: now) : nil
+                let device = entry.id
+                let changeEvent: @Sendable (Int64) -> String = { RiskMessages.gradeChanged(g, previous: previous, historyId: $0) }
+                let feed: @Sendable (Int64) -> OutboxMessage = {
+                    RiskMessages.redFeed(g, previous: previous, device: device, type: type, at: now, historyId: $0, topics: topics)
                 }
-                updates.append(RiskUpdate(deviceNum: num, device: entry.id, type: directory.type(of: entry).id, grade: g,
-                                          previous: previous, at: now, notice: notice))
+                updates.append(GradeWrite(
+                    deviceNum: num, grade: g.grade, score: g.score, likelihood: g.likelihood, exposure: g.exposure,
+                    consequence: g.consequence, factors: g.factorsJSON, model: g.model, previous: previous, at: now,
+                    changeEvent: changeEvent, notice: notice, redFeed: turnsRed ? feed : nil))
             } catch {
                 logger.error("cannot grade device", metadata: ["device": "\(entry.id)", "error": "\(error)"])
             }
         }
         do {
-            try store.record(risk: updates, topicPrefix: topicPrefix)
+            try store.record(grades: updates, noticeMessage: { id, n in NoticeFeed.message(id: id, n, topics: topics) })
             for u in updates {
-                if u.changed, u.previous != nil { logger.notice("risk grade changed", metadata: ["device": "\(u.device)", "from": "\(u.previous!.rawValue)", "to": "\(u.grade.grade.rawValue)"]) }
-                current[u.deviceNum] = (u.grade.grade, now)
+                if u.changed, let previous = u.previous {
+                    logger.notice("risk grade changed", metadata: ["device_num": "\(u.deviceNum)", "from": "\(previous.rawValue)", "to": "\(u.grade.rawValue)"])
+                }
+                current[u.deviceNum] = (u.grade, now)
             }
         } catch {
             logger.error("cannot store risk grades; they are computed again at the next round", metadata: ["error": "\(error)"])
@@ -133,37 +143,16 @@ public final class RiskService: @unchecked Sendable {
     }
 }
 
-/// Gathers one device's risk inputs from the registry and the store, and words the notice of a
-/// device turning red. Shared by the service and `equipwatch devices show`.
+/// Gathers one device's risk inputs from the registry and the store and grades it. Shared by the
+/// service and `equipwatch devices show`.
 public enum RiskGrading {
     public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, store: Store, now: Int64) throws -> RiskGrade {
         let type = directory.type(of: entry)
-        let site = directory.sites[entry.site]
-        var inputs = RiskInputs(consequence: type.consequence, siteCategory: site?.category, peopleExposed: site?.peopleExposed,
-                                attributes: entry.attributes, commissioned: entry.commissioned, inspectionGrade: entry.inspectionGrade)
-        let today = Day(epochMillis: now)
-        inputs.overdueInspections = InspectionCalendar.dueDates(
-            policies: type.inspections, commissioned: entry.commissioned, lastInspections: entry.lastInspections,
-            grade: entry.inspectionGrade, attributes: entry.attributes
-        ).filter { $0.isOverdue(on: today) }.map { $0.mustNotUse ? "\($0.kind): \($0.basis)" : "\($0.kind) due \($0.due)" }
+        var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], now: now)
         let history = try store.riskHistory(deviceNum: entry.num, alarmsSince: now - model.alarmWindowMs, gapsSince: now - model.gapWindowMs)
-        inputs.alarms = history.alarms
+        inputs.alarms = history.alarms.map { RiskInputs.AlarmRecord(severity: $0.severity, firedAt: $0.firedAt, incident: $0.incident) }
         inputs.maintenanceOverdue = history.maintenanceOverdue
         inputs.monitoringGaps = history.gaps
         return model.grade(inputs, now: now)
-    }
-
-    static func redNotice(_ entry: DirectoryEntry, type: String, grade g: RiskGrade, previous: Grade?, deadlineMs: Int64, now: Int64) -> NoticeDraft {
-        let top = g.factors.filter { $0.part == "L" && $0.value > 0 && $0.name != "base" }
-            .sorted { $0.value > $1.value }.prefix(3).map { "\($0.name) (\($0.input))" }.joined(separator: "; ")
-        var w = JSONWriter()
-        w.add("grade", .string(g.grade.rawValue))
-        w.add("previous", .string(previous?.rawValue ?? ""))
-        w.add("score", .number(g.score))
-        w.add("model", .string(g.model))
-        return NoticeDraft(
-            key: "risk_red:\(entry.num):\(now)", deviceNum: entry.num, device: entry.id, type: type, firm: entry.firm, kind: .riskRed,
-            trigger: "risk_grade", reason: "risk grade red (D = \(formatNumber(g.score))): \(top.isEmpty ? "consequence and exposure" : top)",
-            dueBy: now + deadlineMs, createdAt: now, staleAfterRecord: nil, detail: w.finish())
     }
 }

@@ -1,5 +1,8 @@
+import Domain
 import DeviceCatalog
+import Foundation
 import Ingest
+import Logging
 import Maintenance
 import Risk
 import Rules
@@ -12,20 +15,37 @@ public enum RulesSync {
     /// alarms cite as their pack version). Throws located errors; the caller keeps its rules.
     public static func load(rulesDirectory: String, types: [String: DeviceType], store: Store) throws -> RuleSet {
         let rules = try RuleLoader.load(directory: rulesDirectory, types: types)
-        try store.record(rules)
+        let packs = rules.packs.map { RulePackRow(hash: $0.hash, file: $0.file, rules: $0.rules, content: $0.content) }
+        let layouts = try rules.programs.map { type, program in
+            RuleLayoutRow(hash: program.layoutHash, type: type,
+                          layout: String(decoding: try JSONEncoder().encode(program.layoutDescription), as: UTF8.self))
+        }
+        try store.record(packs: packs, layouts: layouts)
         return rules
     }
 
     /// An engine resuming the persisted rule state: pending timers, firing alarms and windows
     /// carry on across a restart.
-    public static func engine(rules: RuleSet, store: Store, directory: DeviceDirectory, settings: Settings, now: Int64) throws -> RuleEngine {
+    /// State that cannot be read (a layout or a device state from a build that wrote it
+    /// differently) is logged and dropped: those devices start afresh.
+    public static func engine(rules: RuleSet, store: Store, directory: DeviceDirectory, settings: Settings, now: Int64,
+                              logger: Logger = Logger(label: "equipwatch.rules")) throws -> RuleEngine {
         let resume = try store.ruleEngineResume()
+        var layouts: [String: [String: [Int]]] = [:]
+        for (hash, text) in resume.layouts {
+            do { layouts[hash] = try JSONDecoder().decode([String: [Int]].self, from: Data(text.utf8)) }
+            catch { logger.warning("unreadable stored rule layout; state written under it starts afresh", metadata: ["layout": "\(hash)", "error": "\(error)"]) }
+        }
         var options = RuleEngine.Options()
         options.lateToleranceMs = settings.rules.lateTolerance.milliseconds
         options.tickMs = settings.rules.tick.milliseconds
         options.startedAt = now
         let engine = RuleEngine(rules: rules, options: options, nextAlarmId: resume.nextAlarmId, nextIncidentId: resume.nextIncidentId)
-        engine.restore(resume.states, directory: directory, layouts: resume.layouts)
+        let dropped = engine.restore(resume.states, directory: directory, layouts: layouts)
+        if !dropped.isEmpty {
+            logger.warning("rule state of \(dropped.count) device(s) could not be read and starts afresh",
+                           metadata: ["devices": "\(dropped.prefix(20).map(String.init).joined(separator: ","))"])
+        }
         return engine
     }
 
@@ -35,8 +55,9 @@ public enum RulesSync {
     }
 
     /// A maintenance planner resuming the persisted cycles, regimes and counters.
-    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64) throws -> MaintenancePlanner {
-        MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(),
+    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64,
+                               logger: Logger = Logger(label: "equipwatch.maintenance")) throws -> MaintenancePlanner {
+        MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(logger: logger),
                            options: MaintenancePlanner.Options(startedAt: now))
     }
 }

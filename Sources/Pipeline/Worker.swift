@@ -1,7 +1,9 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest
 import Logging
+import Maintenance
 import Rules
 import Settings
 import Storage
@@ -27,10 +29,15 @@ final class Worker: @unchecked Sendable {
     var maintenance: MaintenanceStage?
     /// Called after a commit with the devices whose risk inputs it changed.
     var onRiskInputs: (@Sendable ([Int64]) -> Void)?
-    private let topicPrefix: String
+    private let topics: Topics
+    private let noticeMessage: NoticeMessage
 
     private var output = IngestOutput()
+    /// What the next commit writes: rows staged by validation, and what rules and planner decided.
     private var batch = CommitBatch()
+    private var derived = RuleOutput()
+    private var planned = PlannerOutput()
+    private var pendingRows: Int { batch.rowCount + derived.count + planned.notices.count + planned.events.count + planned.applied.count }
     private var firstPending: UInt64?
     private var pendingDuplicates = 0
     /// Devices this commit touched, with the newest telemetry `data` staged for each (nil: none).
@@ -48,7 +55,9 @@ final class Worker: @unchecked Sendable {
         self.states = states
         commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
         commitMaxRows = settings.store.commitMaxRows
-        topicPrefix = settings.broker.topicPrefix
+        let topics = Topics(prefix: settings.broker.topicPrefix)
+        self.topics = topics
+        noticeMessage = { id, notice in NoticeFeed.message(id: id, notice, topics: topics) }
         self.logger = logger
         self.clock = clock
         self.stats = stats
@@ -60,7 +69,7 @@ final class Worker: @unchecked Sendable {
         while true {
             if let rules = pendingRules.take() {
                 if firstPending == nil { firstPending = monotonicNanos() }
-                hook.reload(rules: rules, now: clock.now(), into: &batch.derived)
+                hook.reload(rules: rules, now: clock.now(), into: &derived)
                 maintenance?.planner.reload(rules: rules)
                 logger.notice("rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
             }
@@ -76,7 +85,7 @@ final class Worker: @unchecked Sendable {
                     logger.info("registry reloaded", metadata: ["devices": "\(d.entries.count)"])
                 }
                 process(messages)
-                if batch.rowCount >= commitMaxRows { commit(stopping: false) }
+                if pendingRows >= commitMaxRows { commit(stopping: false) }
             case .timedOut:
                 break
             case .finished:
@@ -86,10 +95,10 @@ final class Worker: @unchecked Sendable {
             let after = monotonicNanos()
             if after - lastTick >= commitIntervalNanos {
                 lastTick = after
-                let before = batch.rowCount
-                hook.tick(now: clock.now(), directory: directory, into: &batch.derived)
-                maintenance?.tick(now: clock.now(), into: &batch)
-                if batch.rowCount != before, firstPending == nil { firstPending = after }
+                let before = pendingRows
+                hook.tick(now: clock.now(), directory: directory, into: &derived)
+                maintenance?.tick(now: clock.now(), into: &planned)
+                if pendingRows != before, firstPending == nil { firstPending = after }
             }
             if let first = firstPending, after - first >= commitIntervalNanos { commit(stopping: false) }
         }
@@ -135,20 +144,20 @@ final class Worker: @unchecked Sendable {
             w.add("missing_from", Int64(bitPattern: from))
             w.add("missing_to", Int64(bitPattern: to))
             w.add("missing", Int64(bitPattern: to - from + 1))
-            batch.derived.events.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_gap", data: w.finish(), receivedAt: m.receivedAt))
+            derived.events.append(DerivedEvent(deviceNum: num, ts: m.ts, code: .seqGap, data: w.finish(), receivedAt: m.receivedAt))
         case .reset(let previous):
             var w = JSONWriter()
             w.add("previous_highest", Int64(bitPattern: previous))
             w.add("seq", Int64(bitPattern: m.seq ?? 0))
-            batch.derived.events.append(DerivedEvent(deviceNum: num, ts: m.ts, code: "seq_reset", data: w.finish(), receivedAt: m.receivedAt))
+            derived.events.append(DerivedEvent(deviceNum: num, ts: m.ts, code: .seqReset, data: w.finish(), receivedAt: m.receivedAt))
         case .first, .next, .late, nil:
             break
         }
         stage(num, data: m.kind == .telemetry && newest ? m.data : nil)
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
-        hook.evaluate(m, device: entry, type: directory.type(of: entry), into: &batch.derived)
-        maintenance?.planner.observe(m, into: &batch.planner)
+        hook.evaluate(m, device: entry, type: directory.type(of: entry), into: &derived)
+        maintenance?.planner.observe(m, into: &planned)
     }
 
     /// Applies `m` to a device's state: sequence window, then (unless dropped) the counters.
@@ -181,8 +190,7 @@ final class Worker: @unchecked Sendable {
     private func deadLetterTooOld(_ m: AcceptedMessage) {
         let highest = states[m.deviceNum]?.sequence?.highest ?? 0
         let device = directory.entries[m.entryIndex]
-        let prefix = String(decoding: validator.prefix, as: UTF8.self)
-        let topic = "\(prefix)/\(device.gateway)/\(device.id)/\(m.kind == .telemetry ? "telemetry" : "event")"
+        let topic = topics.device(gateway: device.gateway, device: device.id, kind: m.kind == .telemetry ? .telemetry : .event)
         var w = JSONWriter()
         w.add("ts", m.ts)
         w.add("seq", Int64(bitPattern: m.seq ?? 0))
@@ -206,13 +214,8 @@ final class Worker: @unchecked Sendable {
         }
         stagedData.removeAll(keepingCapacity: true)
         batch.ruleStates = hook.drainState(force: stopping)
-        maintenance?.prepare(&batch, now: clock.now(), stopping: stopping)
-        batch.topicPrefix = topicPrefix
-        for change in batch.derived.alarms where change.isPublished {
-            batch.outbox.append(OutboxMessage(
-                topic: AlarmFeed.topic(prefix: topicPrefix, type: change.alarm.type),
-                payload: AlarmFeed.payload(change.alarm, transition: change.transition.rawValue, at: AlarmFeed.time(of: change))))
-        }
+        if let maintenance { batch.plannerStates = maintenance.prepare(alarms: derived.alarms, &planned, now: clock.now(), stopping: stopping) }
+        stageDecisions()
         guard !batch.isEmpty else { return }
         var delay = 0.05
         let started = Date()
@@ -232,18 +235,44 @@ final class Worker: @unchecked Sendable {
             }
         }
         stats.record(accepted: batch.messages.count, duplicates: pendingDuplicates, deadLetters: pendingReasons)
-        stats.recordAlarms(batch.derived.alarms)
+        stats.recordAlarms(derived.alarms)
         onCommit?(batch.messages, monotonicNanos())
-        if !batch.outbox.isEmpty || batch.planner.notices.count > 0 { onOutbox?() }
+        if !batch.outbox.isEmpty || !batch.notices.isEmpty { onOutbox?() }
         if let onRiskInputs {
-            var devices = batch.planner.riskInputsChanged
-            for c in batch.derived.alarms where c.transition == .raised || c.transition == .escalated || c.transition == .resolved {
-                devices.append(c.alarm.deviceNum)
-            }
+            var devices = planned.riskInputsChanged
+            for c in derived.alarms where c.isPublished { devices.append(c.alarm.deviceNum) }
             if !devices.isEmpty { onRiskInputs(devices) }
         }
         pendingDuplicates = 0
         pendingReasons.removeAll(keepingCapacity: true)
         batch.removeAll()
+        derived.removeAll()
+        planned.removeAll()
+    }
+
+    /// Moves what rules and planner decided into the batch as rows: events, alarm changes with
+    /// their feed payloads (also their incident timeline entries), notices and completions.
+    /// Called once per commit; a retried commit keeps what was staged.
+    private func stageDecisions() {
+        guard batch.alarms.count < derived.alarms.count || !derived.events.isEmpty || !planned.events.isEmpty
+                || !planned.notices.isEmpty || !planned.applied.isEmpty else { return }
+        batch.events += derived.events
+        batch.events += planned.events
+        derived.events.removeAll(keepingCapacity: true)
+        planned.events.removeAll(keepingCapacity: true)
+        for change in derived.alarms[batch.alarms.count...] {
+            var payload: String?
+            if change.isPublished {
+                let message = AlarmFeed.message(change, topics: topics)
+                batch.outbox.append(message)
+                payload = message.payload
+            }
+            batch.alarms.append(AlarmWrite(change: change, payload: payload))
+        }
+        batch.notices += planned.notices
+        batch.applied += planned.applied
+        planned.notices.removeAll(keepingCapacity: true)
+        planned.applied.removeAll(keepingCapacity: true)
+        batch.noticeMessage = noticeMessage
     }
 }

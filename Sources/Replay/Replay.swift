@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Ingest
 import Rules
@@ -17,7 +18,7 @@ public struct Replay {
         public var to: Int64
         /// Clock step between messages: how precisely timers and `silent()` are followed.
         public var tickMs: Int64 = 5000
-        public var topicPrefix = "equipwatch/v1"
+        public var topicPrefix = Topics.defaultPrefix
         public init(from: Int64, to: Int64) {
             self.from = from
             self.to = to
@@ -78,14 +79,14 @@ public struct Replay {
             guard let entry = byNum[m.deviceNum] else { return }
             advance(to: m.ts)
             report.messages += 1
-            let kind = m.isEvent ? "event" : "telemetry"
+            let kind: Topic.Kind = m.isEvent ? .event : .telemetry
             var payload = "{\"ts\":\(m.ts)"
             if let code = m.code {
                 payload += ",\"code\":"
                 JSONWriter.quote(code, into: &payload)
             }
             payload += ",\"data\":\(m.data)}"
-            let topic = "\(options.topicPrefix)/\(entry.gateway)/\(entry.id)/\(kind)"
+            let topic = Topics(prefix: options.topicPrefix).device(gateway: entry.gateway, device: entry.id, kind: kind)
             Array(topic.utf8).withUnsafeBytes { t in
                 Array(payload.utf8).withUnsafeBytes { p in
                     validator.validate(topic: t, payload: p, receivedAt: m.ts, directory: directory, into: &output)

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 
@@ -23,7 +24,7 @@ public struct Settings: Sendable, Equatable {
         public var password: String?
         public var tls: TLS?
         public var keepalive = Interval.seconds(30)
-        public var topicPrefix = "equipwatch/v1"
+        public var topicPrefix = Topics.defaultPrefix
         public var qos = 1
         public var reconnectMin = Interval(milliseconds: 100)
         public var reconnectMax = Interval.seconds(10)

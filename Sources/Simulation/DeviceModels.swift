@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Ingest
 
@@ -69,7 +70,7 @@ public struct DeviceModel: Sendable {
     private func attr(_ name: String, _ fallback: Double) -> Double { record.attributes[name]?.number ?? fallback }
 
     /// The next message for this device: kind (`telemetry` or `event`) and JSON payload.
-    public mutating func next(nowMs: Int64, rng: inout SplitMix64) -> (kind: String, payload: String) {
+    public mutating func next(nowMs: Int64, rng: inout SplitMix64) -> (kind: Topic.Kind, payload: String) {
         let dt = Double(nowMs - (lastMs ?? nowMs)) / 1000
         lastMs = nowMs
         seq += 1
@@ -79,13 +80,13 @@ public struct DeviceModel: Sendable {
             w.add("ts", nowMs)
             w.add("seq", Int64(bitPattern: seq))
             w.add("code", .string(code))
-            return ("event", w.finish())
+            return (.event, w.finish())
         }
         var w = JSONWriter()
         w.add("ts", nowMs)
         w.add("seq", Int64(bitPattern: seq))
         w.add("data", raw: data(dt: dt, rng: &rng))
-        return ("telemetry", w.finish())
+        return (.telemetry, w.finish())
     }
 
     private func announcement(for fault: Fault) -> String? {

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Logging
@@ -10,7 +11,7 @@ public final class Simulator: @unchecked Sendable {
     public struct Options: Sendable {
         public var host = "127.0.0.1"
         public var port = 1883
-        public var topicPrefix = "equipwatch/v1"
+        public var topicPrefix = Topics.defaultPrefix
         /// Messages per second over the whole fleet.
         public var rate = 200.0
         /// Simulate only the first N devices (all when nil).
@@ -96,7 +97,7 @@ public final class Simulator: @unchecked Sendable {
     public func run(stop: Flag) throws {
         for gateway in Set(models.map(\.record.gateway)).sorted() {
             var o = MQTTOptions(host: options.host, port: options.port, clientId: "equipwatch-sim-\(gateway)", cleanSession: true)
-            let status = "\(options.topicPrefix)/\(gateway)/_/status"
+            let status = Topics(prefix: options.topicPrefix).status(gateway: gateway)
             o.will = .init(topic: status, payload: Array("offline".utf8), qos: 1, retain: false)
             let p = try Publisher(options: o, window: 500)
             try p.start()
@@ -121,7 +122,7 @@ public final class Simulator: @unchecked Sendable {
         }
         for p in publishers.values { _ = p.flush(timeout: 5) }
         for (gateway, p) in publishers where !silentGateways.contains(gateway) {
-            _ = try? p.publish(topic: "\(options.topicPrefix)/\(gateway)/_/status", payload: Array("offline".utf8), qos: 1)
+            _ = try? p.publish(topic: Topics(prefix: options.topicPrefix).status(gateway: gateway), payload: Array("offline".utf8), qos: 1)
             _ = p.flush(timeout: 2)
         }
         for p in publishers.values { p.stop() }
@@ -132,13 +133,13 @@ public final class Simulator: @unchecked Sendable {
         let id = models[i].record.id
         guard !silentGateways.contains(gateway), let publisher = publishers[gateway] else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var kind = "telemetry"
+        var kind = Topic.Kind.telemetry
         var payload: [UInt8]
         if options.batch > 1 {
             var parts: [String] = []
             for _ in 0..<options.batch {
                 let m = models[i].next(nowMs: now, rng: &rng)
-                if m.kind == "telemetry" { parts.append(m.payload) }
+                if m.kind == .telemetry { parts.append(m.payload) }
             }
             payload = Array(("[" + parts.joined(separator: ",") + "]").utf8)
         } else {
@@ -150,7 +151,7 @@ public final class Simulator: @unchecked Sendable {
             payload = Garbage.payload(Int(models[i].seq / 5), nowMs: now)
             summary.garbage += 1
         }
-        let topic = "\(options.topicPrefix)/\(gateway)/\(id)/\(kind)"
+        let topic = Topics(prefix: options.topicPrefix).device(gateway: gateway, device: id, kind: kind)
         if reorderDevices.contains(id) {
             // Hold every other message back and send it after its successor.
             if let h = held.removeValue(forKey: id) {

@@ -1,24 +1,27 @@
-import Ingest
-import Maintenance
-import Rules
+import Domain
 
-/// Everything one commit writes, in one transaction: accepted messages, derived events, dead
-/// letters, gateway status changes and the per-device state they moved.
+/// Everything one commit writes, in one transaction: accepted messages, derived events, alarm
+/// changes, notices, dead letters, gateway status changes and the per-device state they moved.
 ///
-/// Bounded by the pipeline (commit size and interval), so its memory is bounded too.
+/// Rows and bytes only: what to write was decided above (validation, rules, planner), and every
+/// outbound payload arrives already built. Bounded by the pipeline (commit size and interval), so
+/// its memory is bounded too.
 public struct CommitBatch: Sendable {
     public var messages: [AcceptedMessage] = []
-    /// Derived events and alarm changes (rule engine, sequence checks).
-    public var derived = RuleOutput()
+    /// Events the pipeline derived (sequence checks, bands, rules, planner).
+    public var events: [DerivedEvent] = []
+    /// Alarm changes in the order decided, each with its feed payload when it is published.
+    public var alarms: [AlarmWrite] = []
     /// Rule state of devices whose state moved, persisted so a restart resumes it.
     public var ruleStates: [(device: Int64, state: [UInt8])] = []
     /// Outbound messages to publish once this commit is durable.
     public var outbox: [OutboxMessage] = []
-    /// Maintenance notices, applied completions and planner state.
-    public var planner = PlannerOutput()
+    /// Notices decided; each inserted one gets the outbox message `noticeMessage` builds from its id.
+    public var notices: [NoticeDraft] = []
+    public var noticeMessage: NoticeMessage?
+    /// Maintenance records applied, with the counter values that became the new baseline (JSON).
+    public var applied: [(record: Int64, counters: String)] = []
     public var plannerStates: [(device: Int64, state: String)] = []
-    /// Topic prefix for notices written in this commit.
-    public var topicPrefix = "equipwatch/v1"
     public var deadLetters: [DeadLetter] = []
     public var gatewayStatuses: [(status: GatewayStatus, receivedAt: Int64)] = []
     public var deviceStates: [Int64: DeviceStateUpdate] = [:]
@@ -26,20 +29,36 @@ public struct CommitBatch: Sendable {
     public init() {}
 
     public var rowCount: Int {
-        messages.count + derived.count + deadLetters.count + gatewayStatuses.count + outbox.count + planner.notices.count + planner.applied.count
+        messages.count + events.count + alarms.count + deadLetters.count + gatewayStatuses.count + outbox.count + notices.count + applied.count
     }
     public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty && ruleStates.isEmpty && plannerStates.isEmpty }
 
     public mutating func removeAll() {
         messages.removeAll(keepingCapacity: true)
-        derived.removeAll()
+        events.removeAll(keepingCapacity: true)
+        alarms.removeAll(keepingCapacity: true)
         deadLetters.removeAll(keepingCapacity: true)
         gatewayStatuses.removeAll(keepingCapacity: true)
         deviceStates.removeAll(keepingCapacity: true)
         ruleStates.removeAll(keepingCapacity: true)
         outbox.removeAll(keepingCapacity: true)
-        planner.removeAll()
+        notices.removeAll(keepingCapacity: true)
+        applied.removeAll(keepingCapacity: true)
         plannerStates.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Builds the outbox message of a notice once the store has given it its id.
+public typealias NoticeMessage = @Sendable (_ id: Int64, _ notice: NoticeDraft) -> OutboxMessage
+
+/// An alarm change to write, with the feed payload that also becomes its incident timeline entry
+/// (nil for changes that are not published: pending, cancelled, repeated).
+public struct AlarmWrite: Sendable {
+    public let change: AlarmChange
+    public let payload: String?
+    public init(change: AlarmChange, payload: String?) {
+        self.change = change
+        self.payload = payload
     }
 }
 
@@ -64,13 +83,3 @@ public struct DeviceStateUpdate: Sendable, Equatable {
     }
 }
 
-/// A message for the outbox: published (QoS 1) after the commit that wrote it, deleted once the
-/// broker has acknowledged it.
-public struct OutboxMessage: Sendable, Equatable {
-    public let topic: String
-    public let payload: String
-    public init(topic: String, payload: String) {
-        self.topic = topic
-        self.payload = payload
-    }
-}

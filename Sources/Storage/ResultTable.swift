@@ -1,4 +1,4 @@
-import DeviceCatalog
+import Domain
 
 /// Rows of a query with named columns: what the CLI prints as a table, JSON or CSV, and what the
 /// HTTP API will serve, so both speak with the same keys.

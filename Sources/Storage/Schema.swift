@@ -1,3 +1,4 @@
+import Domain
 import GRDB
 
 /// The versioned schema. Each migration is append-only: a newer binary migrates an older store in

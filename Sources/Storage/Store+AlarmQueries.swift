@@ -1,5 +1,5 @@
+import Domain
 import GRDB
-import Ingest
 
 /// Filters of `equipwatch alarms` / `incidents` (and `GET /v1/alarms`, `/v1/incidents`).
 public struct AlarmFilter: Sendable {

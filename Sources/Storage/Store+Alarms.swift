@@ -1,14 +1,13 @@
+import Domain
 import Foundation
 import GRDB
-import Ingest
-import Rules
 
 extension Store {
     /// Writes what the rules decided, in the commit's transaction: alarm rows (engine-owned
     /// columns only, so an acknowledgement is never overwritten), incidents and their timelines,
     /// persisted rule state and outbox messages.
     static func insertRuleResults(_ batch: CommitBatch, _ db: Database) throws {
-        if !batch.derived.alarms.isEmpty {
+        if !batch.alarms.isEmpty {
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO alarms(id, device_num, type, rule, family, pack, severity, state, started_at, fired_at,
                                    resolved_at, repeats, last_at, message, inputs, incident_id)
@@ -19,7 +18,8 @@ extension Store {
                     last_at = excluded.last_at, message = excluded.message, inputs = excluded.inputs,
                     incident_id = excluded.incident_id
                 """)
-            for change in batch.derived.alarms {
+            for write in batch.alarms {
+                let change = write.change
                 let a = change.alarm
                 if change.transition == .cancelled {
                     try db.execute(sql: "DELETE FROM alarms WHERE id = ?", arguments: [a.id])
@@ -30,7 +30,7 @@ extension Store {
                     a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.inputs, a.incidentId,
                 ])
                 guard let incident = a.incidentId else { continue }
-                let at = AlarmFeed.time(of: change)
+                let at = change.at
                 if change.opensIncident {
                     try db.execute(sql: """
                         INSERT OR IGNORE INTO incidents(id, alarm_id, device_num, type, site, rule, pack, severity, status,
@@ -44,7 +44,7 @@ extension Store {
                     try db.execute(sql: "UPDATE incidents SET severity = ?, status = ?, resolved_at = ? WHERE id = ?",
                                    arguments: [a.severity.rawValue, a.state == .resolved ? "resolved" : "open", a.resolvedAt, incident])
                     try timeline(db, incident: incident, at: at, kind: change.opensIncident ? "opened" : change.transition.rawValue,
-                                 detail: AlarmFeed.payload(a, transition: change.transition.rawValue, at: at))
+                                 detail: write.payload ?? "{}")
                 default:
                     break
                 }
@@ -58,10 +58,13 @@ extension Store {
                 """)
             for (num, state) in batch.ruleStates { try upsert.execute(arguments: [num, Data(state), now]) }
         }
-        for m in batch.outbox {
-            try db.execute(sql: "INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)",
-                           arguments: [m.topic, m.payload, Int64(Date().timeIntervalSince1970 * 1000)])
-        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for m in batch.outbox { try insertOutbox(m, at: now, db) }
+    }
+
+    /// Queues one message for the outbox publisher (same transaction as the change behind it).
+    static func insertOutbox(_ m: OutboxMessage, at: Int64, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)", arguments: [m.topic, m.payload, at])
     }
 
     static func timeline(_ db: Database, incident: Int64, at: Int64, kind: String, detail: String) throws {
@@ -69,9 +72,11 @@ extension Store {
                        arguments: [incident, at, kind, detail])
     }
 
-    /// Acknowledges an alarm (who, when), with a timeline entry on its incident and an
-    /// `acknowledged` message on the alarm feed. Acknowledging twice keeps the first.
-    public func acknowledge(alarm id: Int64, by who: String, at: Int64, topicPrefix: String) throws(StoreError) -> AckResult {
+    /// Acknowledges an alarm (who, when), with a timeline entry on its incident and the
+    /// `acknowledged` message `feed` builds for the alarm feed, in one transaction.
+    /// Acknowledging twice keeps the first.
+    public func acknowledge(alarm id: Int64, by who: String, at: Int64,
+                            feed: (_ alarm: Alarm) -> OutboxMessage) throws(StoreError) -> AckResult {
         do {
             return try pool.write { db in
                 guard let row = try Row.fetchOne(db, sql: """
@@ -80,16 +85,15 @@ extension Store {
                 if let by: String = row["acked_by"] { return .alreadyAcknowledged(by: by, at: row["acked_at"]) }
                 try db.execute(sql: "UPDATE alarms SET acked_by = ?, acked_at = ? WHERE id = ?", arguments: [who, at, id])
                 let alarm = Self.alarm(row)
-                let payload = AlarmFeed.payload(alarm, transition: "acknowledged", at: at, ackedBy: who, ackedAt: at)
+                let message = feed(alarm)
                 if let incident = alarm.incidentId {
-                    try Self.timeline(db, incident: incident, at: at, kind: "acknowledged", detail: payload)
+                    try Self.timeline(db, incident: incident, at: at, kind: "acknowledged", detail: message.payload)
                 }
-                try db.execute(sql: "INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)",
-                               arguments: [AlarmFeed.topic(prefix: topicPrefix, type: alarm.type), payload, at])
+                try Self.insertOutbox(message, at: at, db)
                 return .acknowledged
             }
         } catch {
-            throw StoreError.failed(operation: "acknowledge alarm \(id)", reason: "\(error)")
+            throw StoreError(operation: "acknowledge alarm \(id)", error)
         }
     }
 
@@ -118,38 +122,34 @@ extension Store {
                     let data: Data = row["state"]
                     states.append((row["device_num"], [UInt8](data)))
                 }
-                var layouts: [String: [String: [Int]]] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT hash, layout FROM rule_layouts") {
-                    let text: String = row["layout"]
-                    if let l = try? JSONDecoder().decode([String: [Int]].self, from: Data(text.utf8)) { layouts[row["hash"]] = l }
-                }
+                var layouts: [String: String] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT hash, layout FROM rule_layouts") { layouts[row["hash"]] = row["layout"] }
                 let alarm = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM alarms") ?? 0
                 let incident = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM incidents") ?? 0
                 return RuleResume(states: states, layouts: layouts, nextAlarmId: alarm + 1, nextIncidentId: incident + 1)
             }
         } catch {
-            throw StoreError.failed(operation: "load rule state", reason: "\(error)")
+            throw StoreError(operation: "load rule state", error)
         }
     }
 
     /// Records a loaded rule set: each pack's text by its hash (what alarms cite) and each
     /// type's slot layout (so state written now can be mapped by a later layout).
-    public func record(_ rules: RuleSet) throws(StoreError) {
+    public func record(packs: [RulePackRow], layouts: [RuleLayoutRow]) throws(StoreError) {
         do {
             try pool.write { db in
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
-                for p in rules.packs {
+                for p in packs {
                     try db.execute(sql: "INSERT OR IGNORE INTO rule_packs(hash, file, rules, content, first_loaded_at) VALUES (?,?,?,?,?)",
                                    arguments: [p.hash, p.file, p.rules, p.content, now])
                 }
-                for (type, program) in rules.programs {
-                    let json = try JSONEncoder().encode(program.layoutDescription)
+                for l in layouts {
                     try db.execute(sql: "INSERT OR IGNORE INTO rule_layouts(hash, type, layout) VALUES (?,?,?)",
-                                   arguments: [program.layoutHash, type, String(decoding: json, as: UTF8.self)])
+                                   arguments: [l.hash, l.type, l.layout])
                 }
             }
         } catch {
-            throw StoreError.failed(operation: "record rule packs", reason: "\(error)")
+            throw StoreError(operation: "record rule packs", error)
         }
     }
 
@@ -163,7 +163,7 @@ extension Store {
                                  arguments: [after, limit]).map { ($0["id"], $0["topic"], $0["payload"]) }
             }
         } catch {
-            throw StoreError.failed(operation: "read outbox", reason: "\(error)")
+            throw StoreError(operation: "read outbox", error)
         }
     }
 
@@ -175,14 +175,41 @@ extension Store {
                 for id in ids { try s.execute(arguments: [id]) }
             }
         } catch {
-            throw StoreError.failed(operation: "delete from outbox", reason: "\(error)")
+            throw StoreError(operation: "delete from outbox", error)
         }
     }
 }
 
+/// A rule pack's text as loaded, kept by content hash.
+public struct RulePackRow: Sendable {
+    public let hash: String
+    public let file: String
+    public let rules: Int
+    public let content: String
+    public init(hash: String, file: String, rules: Int, content: String) {
+        self.hash = hash
+        self.file = file
+        self.rules = rules
+        self.content = content
+    }
+}
+
+/// A type's slot layout (JSON) by its hash.
+public struct RuleLayoutRow: Sendable {
+    public let hash: String
+    public let type: String
+    public let layout: String
+    public init(hash: String, type: String, layout: String) {
+        self.hash = hash
+        self.type = type
+        self.layout = layout
+    }
+}
+
+/// What the rule engine needs to resume; layouts are the stored JSON text by hash.
 public struct RuleResume: Sendable {
     public let states: [(device: Int64, state: [UInt8])]
-    public let layouts: [String: [String: [Int]]]
+    public let layouts: [String: String]
     public let nextAlarmId: Int64
     public let nextIncidentId: Int64
 }

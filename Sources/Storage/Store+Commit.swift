@@ -1,7 +1,7 @@
+import Domain
 import Foundation
 import GRDB
 import GRDBSQLite
-import Ingest
 
 extension Store {
     /// Writes a batch in one transaction.
@@ -13,7 +13,7 @@ extension Store {
         do {
             try pool.write { db in try Self.insert(batch, db) }
         } catch {
-            throw StoreError.failed(operation: "commit of \(batch.rowCount) rows", reason: "\(error)")
+            throw StoreError(operation: "commit of \(batch.rowCount) rows", error)
         }
     }
 
@@ -43,8 +43,7 @@ extension Store {
                 }
             }
         }
-        try insertDerived(batch.derived.events, db)
-        try insertDerived(batch.planner.events, db)
+        try insertDerived(batch.events, db)
         for d in batch.deadLetters {
             try db.execute(
                 sql: "INSERT INTO dead_letters(received_at, reason, detail, topic, gateway, device, payload, payload_size) VALUES (?,?,?,?,?,?,?,?)",
@@ -84,7 +83,7 @@ extension Store {
         for e in events {
             sqlite3_bind_int64(s, 1, e.deviceNum)
             sqlite3_bind_int64(s, 2, e.ts)
-            bind(s, 3, e.code)
+            bind(s, 3, e.code.rawValue)
             sqlite3_bind_int64(s, 4, e.receivedAt)
             bind(s, 5, e.data)
             try step(s, db)
@@ -117,7 +116,9 @@ extension Store {
         let rc = sqlite3_step(s)
         sqlite3_reset(s)
         guard rc == SQLITE_DONE else {
-            throw StoreError.failed(operation: "insert", reason: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            let connection = db.sqliteConnection
+            throw StoreError.sqlite(operation: "insert", code: rc & 0xff, extendedCode: sqlite3_extended_errcode(connection),
+                                    message: String(cString: sqlite3_errmsg(connection)))
         }
     }
 }

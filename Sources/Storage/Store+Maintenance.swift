@@ -1,7 +1,6 @@
+import Domain
 import Foundation
 import GRDB
-import Ingest
-import Maintenance
 
 extension Store {
     /// Writes what the maintenance planner decided (its events go with the other derived events),
@@ -10,10 +9,9 @@ extension Store {
     /// planner knew of exists (the work was reported meanwhile); only an inserted notice gets
     /// its outbox message, so the firm hears of it exactly once.
     static func insertPlannerResults(_ batch: CommitBatch, _ db: Database) throws {
-        let p = batch.planner
-        for n in p.notices { _ = try insertNotice(n, prefix: batch.topicPrefix, db) }
+        for n in batch.notices { _ = try insertNotice(n, message: batch.noticeMessage, db) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        for (record, baseline) in p.applied {
+        for (record, baseline) in batch.applied {
             try db.execute(sql: "UPDATE maintenance_records SET applied_at = ?, baseline = ? WHERE id = ? AND applied_at IS NULL",
                            arguments: [now, baseline, record])
         }
@@ -26,9 +24,9 @@ extension Store {
         }
     }
 
-    /// Inserts a notice and its outbox message; returns its id, or nil when it already existed
-    /// or was made stale by a newer maintenance record.
-    static func insertNotice(_ n: NoticeDraft, prefix: String, _ db: Database) throws -> Int64? {
+    /// Inserts a notice and the outbox message `message` builds for it; returns its id, or nil
+    /// when it already existed or was made stale by a newer maintenance record.
+    static func insertNotice(_ n: NoticeDraft, message: NoticeMessage?, _ db: Database) throws -> Int64? {
         try db.execute(sql: """
             INSERT INTO notices(key, device_num, firm, type, kind, trigger, reason, due_by, created_at, status, detail)
             SELECT ?,?,?,?,?,?,?,?,?,'open',?
@@ -38,43 +36,35 @@ extension Store {
                              n.detail, n.deviceNum, n.staleAfterRecord ?? Int64.max])
         guard db.changesCount == 1 else { return nil }
         let id = db.lastInsertedRowID
-        try db.execute(sql: "INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)",
-                       arguments: [NoticeFeed.topic(prefix: prefix, firm: n.firm), NoticeFeed.payload(id: id, n), n.createdAt])
+        if let message { try insertOutbox(message(id, n), at: n.createdAt, db) }
         return id
     }
 
     // MARK: Completions
 
-    /// Records a completed maintenance (SPEC §11): checks that `firm` maintains the device,
-    /// keeps the record, and closes the device's open maintenance notices, in one transaction.
-    /// The running planner picks the record up within a tick and begins a new cycle from it.
-    public func recordMaintenance(_ c: Completion) throws(MaintenanceError) -> CompletionResult {
-        do {
-            return try pool.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT num, firm FROM devices WHERE id = ?", arguments: [c.device]) else {
-                    throw MaintenanceError.unknownDevice(c.device)
-                }
-                let num: Int64 = row["num"]
-                let firm: String = row["firm"]
-                guard firm == c.firm else { throw MaintenanceError.notTheDevicesFirm(device: c.device, firm: c.firm) }
-                guard c.doneAt <= c.reportedAt + 60_000 else {
-                    throw MaintenanceError.inTheFuture(device: c.device, at: Timestamp.format(c.doneAt))
-                }
-                let items = try String(decoding: JSONEncoder().encode(c.items), as: UTF8.self)
-                try db.execute(sql: "INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at) VALUES (?,?,?,?,?,?)",
-                               arguments: [num, c.firm, c.doneAt, items, c.source, c.reportedAt])
-                let id = db.lastInsertedRowID
-                let kinds = NoticeKind.closedByMaintenance.map { "'\($0.rawValue)'" }.joined(separator: ",")
-                try db.execute(sql: """
-                    UPDATE notices SET status = 'closed', closed_at = ?, closed_by_record = ?
-                    WHERE device_num = ? AND status != 'closed' AND kind IN (\(kinds))
-                    """, arguments: [c.reportedAt, id, num])
-                return CompletionResult(record: id, deviceNum: num, closedNotices: db.changesCount)
-            }
-        } catch let error as MaintenanceError {
-            throw error
-        } catch {
-            throw .store("\(error)")
+    /// Records a completed maintenance in one transaction: `check` sees the device's firm (nil:
+    /// no such device) and refuses by throwing; otherwise the record is kept and the device's
+    /// open notices of the `closing` kinds are closed. The running planner picks the record up
+    /// within a tick and begins a new cycle from it.
+    public func insertMaintenance(_ c: Completion, closing kinds: [NoticeKind],
+                                  check: (_ deviceFirm: String?) throws -> Void) throws -> CompletionResult {
+        try pool.write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT num, firm FROM devices WHERE id = ?", arguments: [c.device])
+            try check(row?["firm"])
+            guard let row else { throw StoreError.failed(operation: "record maintenance", reason: "no device \(c.device)") }
+            let num: Int64 = row["num"]
+            let items = try String(decoding: JSONEncoder().encode(c.items), as: UTF8.self)
+            try db.execute(sql: "INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at) VALUES (?,?,?,?,?,?)",
+                           arguments: [num, c.firm, c.doneAt, items, c.source.rawValue, c.reportedAt])
+            let id = db.lastInsertedRowID
+            let placeholders = Array(repeating: "?", count: kinds.count).joined(separator: ",")
+            var arguments: StatementArguments = [c.reportedAt, id, num]
+            arguments += StatementArguments(kinds.map(\.rawValue))
+            try db.execute(sql: """
+                UPDATE notices SET status = 'closed', closed_at = ?, closed_by_record = ?
+                WHERE device_num = ? AND status != 'closed' AND kind IN (\(placeholders))
+                """, arguments: arguments)
+            return CompletionResult(record: id, deviceNum: num, closedNotices: db.changesCount)
         }
     }
 
@@ -89,24 +79,20 @@ extension Store {
                 }
             }
         } catch {
-            throw StoreError.failed(operation: "read maintenance records", reason: "\(error)")
+            throw StoreError(operation: "read maintenance records", error)
         }
     }
 
-    /// The planner's persisted per-device state.
-    public func loadPlanStates() throws(StoreError) -> [Int64: PlanState] {
+    /// The planner's persisted per-device state, as the JSON text it wrote.
+    public func planStateRows() throws(StoreError) -> [Int64: String] {
         do {
             return try pool.read { db in
-                var out: [Int64: PlanState] = [:]
-                let decoder = JSONDecoder()
-                for row in try Row.fetchAll(db, sql: "SELECT device_num, state FROM maintenance_state") {
-                    let text: String = row["state"]
-                    if let s = try? decoder.decode(PlanState.self, from: Data(text.utf8)) { out[row["device_num"]] = s }
-                }
+                var out: [Int64: String] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT device_num, state FROM maintenance_state") { out[row["device_num"]] = row["state"] }
                 return out
             }
         } catch {
-            throw StoreError.failed(operation: "load maintenance state", reason: "\(error)")
+            throw StoreError(operation: "load maintenance state", error)
         }
     }
 
@@ -124,30 +110,11 @@ extension Store {
                 return .acknowledged
             }
         } catch {
-            throw StoreError.failed(operation: "acknowledge notice \(id)", reason: "\(error)")
+            throw StoreError(operation: "acknowledge notice \(id)", error)
         }
     }
 }
 
-/// A completed maintenance as reported by a firm.
-public struct Completion: Sendable {
-    public let device: String
-    public let firm: String
-    public let items: [String]
-    public let doneAt: Int64
-    /// `cli`, `mqtt` or `api`.
-    public let source: String
-    public let reportedAt: Int64
-
-    public init(device: String, firm: String, items: [String], doneAt: Int64, source: String, reportedAt: Int64) {
-        self.device = device
-        self.firm = firm
-        self.items = items
-        self.doneAt = doneAt
-        self.source = source
-        self.reportedAt = reportedAt
-    }
-}
 
 public struct CompletionResult: Sendable, Equatable {
     public let record: Int64
@@ -155,30 +122,3 @@ public struct CompletionResult: Sendable, Equatable {
     public let closedNotices: Int
 }
 
-/// Why a completion was refused.
-public enum MaintenanceError: Error, Sendable, Equatable, CustomStringConvertible {
-    case unknownDevice(String)
-    /// Deliberately does not name the device's firm: a firm learns nothing about others' devices.
-    case notTheDevicesFirm(device: String, firm: String)
-    case inTheFuture(device: String, at: String)
-    case store(String)
-
-    public var description: String {
-        switch self {
-        case .unknownDevice(let d): "no registered device \(d)"
-        case .notTheDevicesFirm(let d, let f): "device \(d) is not maintained by firm \(f)"
-        case .inTheFuture(let d, let at): "maintenance of \(d) reported as done at \(at), which is in the future"
-        case .store(let reason): "the store refused the record: \(reason)"
-        }
-    }
-
-    /// Machine-readable code, for dead letters and API errors.
-    public var code: String {
-        switch self {
-        case .unknownDevice: "unknown_device"
-        case .notTheDevicesFirm: "wrong_firm"
-        case .inTheFuture: "future"
-        case .store: "store"
-        }
-    }
-}

@@ -1,7 +1,6 @@
+import Domain
 import Foundation
 import GRDB
-import Ingest
-import Maintenance
 
 /// Filters for notices (the CLI now, `GET /v1/notices` later).
 public struct NoticeFilter: Sendable {
@@ -76,29 +75,15 @@ extension Store {
             order: ["at", "previous", "grade", "score", "model"])
     }
 
-    /// The planner's view of the device: regime, cycle, due maintenance and usage counters.
-    public func maintenanceStatus(device: String) throws(StoreError) -> (status: ResultTable, counters: ResultTable) {
-        let text: String?
+    /// A device's persisted planner state (JSON), if the planner has seen it.
+    public func planStateText(device: String) throws(StoreError) -> String? {
         do {
-            text = try pool.read { db in
+            return try pool.read { db in
                 try String.fetchOne(db, sql: "SELECT s.state FROM maintenance_state s JOIN devices d ON d.num = s.device_num WHERE d.id = ?",
                                     arguments: [device])
             }
         } catch {
-            throw StoreError.failed(operation: "read maintenance state", reason: "\(error)")
+            throw StoreError(operation: "read maintenance state", error)
         }
-        var status = ResultTable(columns: ["regime", "regime_since", "cycle_began", "last_record", "due_trigger", "due_reason", "due_by", "overdue", "last_seen"])
-        var counters = ResultTable(columns: ["counter", "value", "used_since_maintenance", "resets"])
-        guard let text, let s = try? JSONDecoder().decode(PlanState.self, from: Data(text.utf8)) else { return (status, counters) }
-        func time(_ ms: Int64?) -> ResultTable.Cell { ms.map { .text(Timestamp.format($0)) } ?? .null }
-        status.rows.append([
-            .text(s.regime.rawValue), time(s.regimeSince), time(s.baselineAt), s.record == 0 ? .null : .int(s.record),
-            s.due.map { .text($0.trigger) } ?? .null, s.due.map { .text($0.reason) } ?? .null, time(s.due?.dueBy),
-            s.due.map { .bool($0.overdue) } ?? .null, time(s.lastSeen),
-        ])
-        for (name, c) in s.counters.sorted(by: { $0.key < $1.key }) {
-            counters.rows.append([.text(name), .double(c.last), .double(c.used), .int(Int64(c.resets))])
-        }
-        return (status, counters)
     }
 }

@@ -1,6 +1,6 @@
+import Domain
 import Foundation
 import GRDB
-import Ingest
 
 /// Filters shared by the query commands (and later the HTTP API).
 public struct DeviceFilter: Sendable {
@@ -99,7 +99,7 @@ extension Store {
     /// Row counts per table, for health checks, tests and the bench.
     public func count(_ table: CountedTable) throws(StoreError) -> Int {
         do { return try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.rawValue)") ?? 0 } }
-        catch { throw StoreError.failed(operation: "count", reason: "\(error)") }
+        catch { throw StoreError(operation: "count", error) }
     }
 
     public enum CountedTable: String, Sendable {
@@ -133,7 +133,7 @@ extension Store {
                 return result
             }
         } catch {
-            throw StoreError.failed(operation: "query", reason: "\(error)")
+            throw StoreError(operation: "query", error)
         }
     }
 }

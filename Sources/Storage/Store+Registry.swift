@@ -1,27 +1,105 @@
-import DeviceCatalog
+import Domain
 import Foundation
 import GRDB
-import Ingest
+
+/// A maintenance firm's row (GRDB record: the columns are the coding keys).
+public struct FirmRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "firms"
+    public var id: String
+    public var name: String
+    public var grade: String?
+    public init(id: String, name: String, grade: String?) {
+        self.id = id
+        self.name = name
+        self.grade = grade
+    }
+}
+
+/// A site's row.
+public struct SiteRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "sites"
+    public var id: String
+    public var name: String
+    public var category: String
+    public var city: String?
+    public var peopleExposed: Int?
+    enum CodingKeys: String, CodingKey { case id, name, category, city, peopleExposed = "people_exposed" }
+    public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?) {
+        self.id = id
+        self.name = name
+        self.category = category
+        self.city = city
+        self.peopleExposed = peopleExposed
+    }
+}
+
+/// A gateway's registry row (its online state is the pipeline's, not the registry's).
+public struct GatewayRow: Codable, Sendable, Equatable, FetchableRecord {
+    public var id: String
+    public var site: String
+    public init(id: String, site: String) {
+        self.id = id
+        self.site = site
+    }
+}
+
+/// A registered device's row. `lastInspections` and `attributes` are flat JSON objects.
+public struct DeviceRow: Codable, Sendable, Equatable, FetchableRecord {
+    /// The compact key readings and events use; assigned by the store at the first import.
+    public var num: Int64?
+    public var id: String
+    public var type: String
+    public var gateway: String
+    public var site: String
+    public var owner: String
+    public var firm: String
+    /// `YYYY-MM-DD`.
+    public var commissioned: String
+    public var inspectionGrade: Int?
+    public var lastInspections: String
+    public var attributes: String
+    /// Where the registry entry came from (`file:line`).
+    public var source: String?
+    enum CodingKeys: String, CodingKey {
+        case num, id, type, gateway, site, owner, firm, commissioned, inspectionGrade = "inspection_grade"
+        case lastInspections = "last_inspections", attributes, source
+    }
+    public init(num: Int64? = nil, id: String, type: String, gateway: String, site: String, owner: String, firm: String,
+                commissioned: String, inspectionGrade: Int?, lastInspections: String, attributes: String, source: String?) {
+        self.num = num
+        self.id = id
+        self.type = type
+        self.gateway = gateway
+        self.site = site
+        self.owner = owner
+        self.firm = firm
+        self.commissioned = commissioned
+        self.inspectionGrade = inspectionGrade
+        self.lastInspections = lastInspections
+        self.attributes = attributes
+        self.source = source
+    }
+}
+
+/// The whole registry as rows.
+public struct RegistryRows: Sendable {
+    public var firms: [FirmRow] = []
+    public var sites: [SiteRow] = []
+    public var gateways: [GatewayRow] = []
+    public var devices: [DeviceRow] = []
+    public init() {}
+}
 
 extension Store {
-    /// Upserts firms, sites, gateways and devices of `fleet` in one transaction and returns the
-    /// number of devices written. Devices are never deleted here: their history stays queryable.
+    /// Upserts firms, sites, gateways and devices in one transaction and returns the number of
+    /// devices written. Devices are never deleted here: their history stays queryable.
     @discardableResult
-    public func importFleet(_ fleet: Fleet, now: Int64) throws(StoreError) -> Int {
+    public func importRegistry(_ rows: RegistryRows, now: Int64) throws(StoreError) -> Int {
         do {
             return try pool.write { db in
-                for f in fleet.firms {
-                    try db.execute(sql: "INSERT INTO firms(id, name, grade) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, grade = excluded.grade",
-                                   arguments: [f.id, f.name, f.grade])
-                }
-                for s in fleet.sites {
-                    try db.execute(sql: """
-                        INSERT INTO sites(id, name, category, city, people_exposed) VALUES (?,?,?,?,?)
-                        ON CONFLICT(id) DO UPDATE SET name = excluded.name, category = excluded.category,
-                            city = excluded.city, people_exposed = excluded.people_exposed
-                        """, arguments: [s.id, s.name, s.category, s.city, s.peopleExposed])
-                }
-                for g in fleet.gateways {
+                for f in rows.firms { try f.upsert(db) }
+                for s in rows.sites { try s.upsert(db) }
+                for g in rows.gateways {
                     try db.execute(sql: "INSERT INTO gateways(id, site) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET site = excluded.site",
                                    arguments: [g.id, g.site])
                 }
@@ -34,53 +112,35 @@ extension Store {
                         inspection_grade = excluded.inspection_grade, last_inspections = excluded.last_inspections,
                         attributes = excluded.attributes, source = excluded.source, updated_at = excluded.updated_at
                     """)
-                for d in fleet.devices {
-                    var inspections = JSONWriter()
-                    for (kind, day) in d.lastInspections.sorted(by: { $0.key < $1.key }) { inspections.add(kind, .string(day.description)) }
-                    var attributes = JSONWriter()
-                    for (name, value) in d.attributes.sorted(by: { $0.key < $1.key }) { attributes.add(name, value) }
+                for d in rows.devices {
                     try upsert.execute(arguments: [
-                        d.id, d.type, d.gateway, d.site, d.owner, d.firm, d.commissioned.description, d.inspectionGrade,
-                        inspections.finish(), attributes.finish(), d.origin.description, now,
+                        d.id, d.type, d.gateway, d.site, d.owner, d.firm, d.commissioned, d.inspectionGrade,
+                        d.lastInspections, d.attributes, d.source, now,
                     ])
                 }
-                return fleet.devices.count
+                return rows.devices.count
             }
         } catch {
-            throw StoreError.failed(operation: "device import", reason: "\(error)")
+            throw StoreError(operation: "device import", error)
         }
     }
 
-    /// Builds the validation snapshot from the registered devices and the given types.
-    public func loadDirectory(types: [String: DeviceType]) throws(StoreError) -> DeviceDirectory {
+    /// The registered firms, sites, gateways and devices (devices in `num` order).
+    public func registryRows() throws(StoreError) -> RegistryRows {
         do {
             return try pool.read { db in
-                var devices: [(num: Int64, record: DeviceRecord)] = []
-                let rows = try Row.fetchCursor(db, sql: """
+                var rows = RegistryRows()
+                rows.firms = try FirmRow.fetchAll(db)
+                rows.sites = try SiteRow.fetchAll(db)
+                rows.gateways = try GatewayRow.fetchAll(db, sql: "SELECT id, site FROM gateways")
+                rows.devices = try DeviceRow.fetchAll(db, sql: """
                     SELECT num, id, type, gateway, site, owner, firm, commissioned, inspection_grade, last_inspections, attributes, source
                     FROM devices ORDER BY num
                     """)
-                while let row = try rows.next() {
-                    let attributes = Self.decodeScalars(row["attributes"])
-                    let inspections = Self.decodeScalars(row["last_inspections"]).compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
-                    let record = DeviceRecord(
-                        id: row["id"], type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
-                        firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
-                        lastInspections: inspections, inspectionGrade: row["inspection_grade"], attributes: attributes,
-                        origin: Origin(file: row["source"] ?? "store", line: nil))
-                    devices.append((row["num"], record))
-                }
-                let gateways = try String.fetchAll(db, sql: "SELECT id FROM gateways")
-                let firms = try Row.fetchAll(db, sql: "SELECT id, name, grade FROM firms").map {
-                    Firm(id: $0["id"], name: $0["name"], grade: $0["grade"])
-                }
-                let sites = try Row.fetchAll(db, sql: "SELECT id, name, category, city, people_exposed FROM sites").map {
-                    Site(id: $0["id"], name: $0["name"], category: $0["category"], city: $0["city"], peopleExposed: $0["people_exposed"])
-                }
-                return DeviceDirectory(types: types, devices: devices, gateways: gateways, firms: firms, sites: sites)
+                return rows
             }
         } catch {
-            throw StoreError.failed(operation: "loading the device registry", reason: "\(error)")
+            throw StoreError(operation: "loading the device registry", error)
         }
     }
 
@@ -103,21 +163,7 @@ extension Store {
                 return states
             }
         } catch {
-            throw StoreError.failed(operation: "loading device state", reason: "\(error)")
+            throw StoreError(operation: "loading device state", error)
         }
-    }
-
-    /// Decodes the flat JSON objects the store writes for attributes and inspection dates.
-    static func decodeScalars(_ text: String?) -> [String: Scalar] {
-        guard let text, case .object(let members)? = try? JSONReader.parse(Array(text.utf8)) else { return [:] }
-        var out: [String: Scalar] = [:]
-        for m in members {
-            switch m.value {
-            case .bool(let b): out[m.key] = .bool(b)
-            case .string(let s): out[m.key] = .string(s)
-            default: if let n = m.value.number { out[m.key] = .number(n) }
-            }
-        }
-        return out
     }
 }

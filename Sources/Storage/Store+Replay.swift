@@ -1,3 +1,4 @@
+import Domain
 import GRDB
 
 extension Store {
@@ -27,7 +28,7 @@ extension Store {
                 }
             }
         } catch {
-            throw StoreError.failed(operation: "read messages for replay", reason: "\(error)")
+            throw StoreError(operation: "read messages for replay", error)
         }
     }
 
@@ -56,7 +57,7 @@ extension Store {
                 }
             }
         } catch {
-            throw StoreError.failed(operation: "read recorded alarms", reason: "\(error)")
+            throw StoreError(operation: "read recorded alarms", error)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import GRDB
 
@@ -52,16 +53,45 @@ public final class Store: Sendable {
     public func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
 }
 
-/// Store failures, with the path and the reason.
+/// Store failures, with the path or the operation, and SQLite's own codes when SQLite refused.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case missing(path: String)
     case cannotOpen(path: String, reason: String)
+    /// SQLite refused: `code` is the primary result code (`SQLITE_BUSY` = 5, `SQLITE_CONSTRAINT`
+    /// = 19...), `extendedCode` the extended one, `message` SQLite's text.
+    case sqlite(operation: String, code: Int32, extendedCode: Int32, message: String)
     case failed(operation: String, reason: String)
+
+    /// Wraps whatever an operation threw, keeping SQLite's result codes.
+    public init(operation: String, _ error: any Error) {
+        switch error {
+        case let e as StoreError: self = e
+        case let e as DatabaseError:
+            self = .sqlite(operation: operation, code: e.resultCode.primaryResultCode.rawValue,
+                           extendedCode: e.extendedResultCode.rawValue, message: e.message ?? "\(e)")
+        default: self = .failed(operation: operation, reason: "\(error)")
+        }
+    }
+
+    /// SQLite's primary result code, when SQLite refused.
+    public var sqliteCode: Int32? {
+        if case .sqlite(_, let code, _, _) = self { return code }
+        return nil
+    }
+
+    /// Busy, locked, I/O error, disk full, cannot open: worth retrying, since the same write may
+    /// succeed once the condition passes. Anything else (a constraint, a malformed row) fails
+    /// again the same way.
+    public var isTransient: Bool {
+        guard let code = sqliteCode else { return false }
+        return [5, 6, 10, 13, 14, 15].contains(code)  // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
+    }
 
     public var description: String {
         switch self {
         case .missing(let path): "no store at \(path): start `equipwatch run` first, or point --data at the right folder"
         case .cannotOpen(let path, let reason): "cannot open the store at \(path): \(reason)"
+        case .sqlite(let operation, let code, let extended, let message): "\(operation) failed: \(message) (SQLite error \(code), extended \(extended))"
         case .failed(let operation, let reason): "\(operation) failed: \(reason)"
         }
     }

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -212,7 +213,7 @@ struct MaintenancePlannerTests {
         #expect(h.state.regime == .fixed)
         // Data again: a monitoring gap is recorded, and the fixed regime stays for the 30-day window.
         h.reading()
-        #expect(h.events.map(\.code) == ["monitoring_gap"])
+        #expect(h.events.map(\.code) == [.monitoringGap])
         let back = h.now
         h.run(until: back + 30 * H.day - H.minute)
         #expect(h.of(.regimeChanged).count == 1)

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Ingest
 import Rules
@@ -115,6 +116,6 @@ enum Fixture {
             let m = try #require(out.accepted.first)
             check.evaluate(m, device: dir.entries[0], type: dir.types[0], into: &derived)
         }
-        #expect(derived.events.map(\.code) == ["out_of_normal_band", "back_in_normal_band"])
+        #expect(derived.events.map(\.code) == [.outOfNormalBand, .backInNormalBand])
     }
 }

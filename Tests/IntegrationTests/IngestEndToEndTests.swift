@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Ingest

@@ -1,3 +1,5 @@
+import Domain
+import Maintenance
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -82,8 +84,8 @@ struct MaintenanceEndToEndTests {
         for u in usage {
             #expect(u.json["kind"] as? String == "maintenance_due")
             #expect((u.json["reason"] as? String)?.contains("threshold 3") == true)
-            let created = Ingest.Timestamp.parseRFC3339(u.json["created_at"] as? String ?? "") ?? 0
-            let due = Ingest.Timestamp.parseRFC3339(u.json["due_by"] as? String ?? "") ?? 0
+            let created = Domain.Timestamp.parseRFC3339(u.json["created_at"] as? String ?? "") ?? 0
+            let due = Domain.Timestamp.parseRFC3339(u.json["due_by"] as? String ?? "") ?? 0
             #expect(due - created == 3 * 86_400_000)
             #expect((u.json["detail"] as? [String: Any])?["regime"] as? String == "on_demand")
         }
@@ -151,7 +153,7 @@ struct MaintenanceEndToEndTests {
         #expect(try env.count("SELECT COUNT(DISTINCT key) FROM notices WHERE kind = 'maintenance_due'") == 2)
         // The CLI's store operation checks the firm the same way.
         #expect(throws: MaintenanceError.notTheDevicesFirm(device: d.id, firm: "firm-jinnan")) {
-            try env.store.recordMaintenance(Completion(device: d.id, firm: "firm-jinnan", items: [], doneAt: nowMs(), source: "cli", reportedAt: nowMs()))
+            try env.store.recordMaintenance(Completion(device: d.id, firm: "firm-jinnan", items: [], doneAt: nowMs(), source: .cli, reportedAt: nowMs()))
         }
     }
 

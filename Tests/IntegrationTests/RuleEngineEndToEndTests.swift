@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Foundation
 import Logging
@@ -200,8 +201,8 @@ struct RuleEngineEndToEndTests {
         try Self.send(env, pub, env.device("elevator"), #"{"speed_mps":6}"#)
         try waitUntil(timeout: 5, "alarm") { try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast'") == 1 }
         let id = try env.int64s("SELECT id FROM alarms WHERE rule = 'test.fast'")[0]
-        #expect(try env.store.acknowledge(alarm: id, by: "officer-li", at: nowMs(), topicPrefix: "equipwatch/v1") == .acknowledged)
-        if case .alreadyAcknowledged(let by, _) = try env.store.acknowledge(alarm: id, by: "someone-else", at: nowMs(), topicPrefix: "equipwatch/v1") {
+        #expect(try env.store.acknowledge(alarm: id, by: "officer-li", at: nowMs(), topics: Topics()) == .acknowledged)
+        if case .alreadyAcknowledged(let by, _) = try env.store.acknowledge(alarm: id, by: "someone-else", at: nowMs(), topics: Topics()) {
             #expect(by == "officer-li")
         } else {
             Issue.record("a second acknowledgement must keep the first")

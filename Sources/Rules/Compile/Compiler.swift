@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// Type-checks a parsed expression against one device type and compiles it to closures.

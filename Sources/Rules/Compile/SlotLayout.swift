@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// Where each piece of per-device rule state lives in a device's slot array, for one device type.

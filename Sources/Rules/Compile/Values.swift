@@ -1,3 +1,5 @@
+import Domain
+
 /// Three-valued truth: a condition over a value the device has not reported yet is `unknown`,
 /// not false, so `not (speed_mps > 2)` does not hold merely because no speed was ever seen.
 /// A rule fires only on `yes`; a clear condition clears only on `yes` (Kleene logic).
@@ -45,12 +47,4 @@ enum Compiled {
         case .duration: "a duration"
         }
     }
-}
-
-/// Alarm severities, in rising order; escalation within a family only ever moves up.
-public enum Severity: String, Sendable, Comparable, CaseIterable, Codable {
-    case info, warning, major, critical
-
-    var rank: Int { Self.allCases.firstIndex(of: self)! }
-    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }

@@ -1,3 +1,5 @@
+import Domain
+
 /// A time window over one device's readings, kept in constant space.
 ///
 /// A window of length W is held as `buckets` sub-windows of W/buckets plus the current one, in a

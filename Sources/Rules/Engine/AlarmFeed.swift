@@ -1,10 +1,9 @@
-import Ingest
+import Domain
+import Domain
 
 /// The JSON published on `{prefix}/alarms/{type}` for each alarm state change (SPEC §3), and
 /// stored in the outbox until the broker has it. Consumers deduplicate on (`id`, `transition`).
 public enum AlarmFeed {
-    public static func topic(prefix: String, type: String) -> String { "\(prefix)/alarms/\(type)" }
-
     /// `transition` is one of raised, escalated, acknowledged, resolved; `at` is when it happened.
     public static func payload(_ a: Alarm, transition: String, at: Int64, ackedBy: String? = nil, ackedAt: Int64? = nil) -> String {
         var w = JSONWriter()
@@ -32,14 +31,14 @@ public enum AlarmFeed {
         return w.finish()
     }
 
-    /// When a change happened, in event time.
-    public static func time(of change: AlarmChange) -> Int64 {
-        let a = change.alarm
-        switch change.transition {
-        case .pending, .cancelled: return a.startedAt
-        case .raised: return a.firedAt ?? a.lastAt
-        case .escalated, .repeated: return a.lastAt
-        case .resolved: return a.resolvedAt ?? a.lastAt
-        }
+    /// The feed message of a published change (raised, escalated, resolved), at the change's time.
+    public static func message(_ change: AlarmChange, topics: Topics) -> OutboxMessage {
+        OutboxMessage(topic: topics.alarms(type: change.alarm.type),
+                      payload: payload(change.alarm, transition: change.transition.rawValue, at: change.at))
+    }
+
+    /// The `acknowledged` message of an alarm acknowledged by `who` at `at`.
+    public static func acknowledged(_ a: Alarm, by who: String, at: Int64, topics: Topics) -> OutboxMessage {
+        OutboxMessage(topic: topics.alarms(type: a.type), payload: payload(a, transition: "acknowledged", at: at, ackedBy: who, ackedAt: at))
     }
 }

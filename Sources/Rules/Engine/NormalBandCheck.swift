@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Ingest
 
@@ -30,7 +31,7 @@ public final class NormalBandCheck: RuleHook {
             w.add("normal_min", .number(band.lowerBound))
             w.add("normal_max", .number(band.upperBound))
             out.events.append(DerivedEvent(deviceNum: message.deviceNum, ts: message.ts,
-                              code: isOutside ? "out_of_normal_band" : "back_in_normal_band",
+                              code: isOutside ? .outOfNormalBand : .backInNormalBand,
                               data: w.finish(), receivedAt: message.receivedAt))
         }
         if mask != before { outside[message.deviceNum] = mask == 0 ? nil : mask }

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 import Ingest
 
@@ -148,7 +149,12 @@ public final class RuleEngine: RuleHook {
     }
 
     /// Restores persisted state (at startup). `layouts` are layouts stored by earlier runs.
-    public func restore(_ saved: [(device: Int64, state: [UInt8])], directory: DeviceDirectory, layouts: [String: [String: [Int]]]) {
+    /// Returns the devices whose saved state could not be decoded (they start afresh); the
+    /// caller logs them, since a core has no log of its own.
+    @discardableResult
+    public func restore(_ saved: [(device: Int64, state: [UInt8])], directory: DeviceDirectory,
+                        layouts: [String: [String: [Int]]]) -> [Int64] {
+        var unreadable: [Int64] = []
         for (hash, ranges) in layouts {
             guard let h = UInt64(hash, radix: 16) else { continue }
             self.layouts[h] = ranges.compactMapValues { $0.count == 2 && $0[0] <= $0[1] ? $0[0]..<$0[1] : nil }
@@ -159,10 +165,11 @@ public final class RuleEngine: RuleHook {
             guard let entry = byNum[num],
                   let program = rules.programs[directory.type(of: entry).id] else { continue }
             let s = DeviceRuleState(device: entry, program: program)
-            guard StateCodec.decode(bytes, into: s, layouts: self.layouts) else { continue }
+            guard StateCodec.decode(bytes, into: s, layouts: self.layouts) else { unreadable.append(num); continue }
             s.lastArrival = max(s.lastArrival, options.startedAt)
             states[num] = s
         }
+        return unreadable
     }
 
     /// Alarms open now (pending or firing), for rule tests and inspection.

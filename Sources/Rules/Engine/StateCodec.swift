@@ -1,3 +1,5 @@
+import Domain
+
 /// The persisted form of a device's rule state: a compact little-endian byte string, written
 /// with each commit for every device whose state moved, and read back at startup.
 ///

@@ -1,3 +1,5 @@
+import Domain
+
 /// The syntax tree of a rule expression, as parsed; every node keeps the offset of its first
 /// character for error messages. Names are resolved and types checked later, by the compiler.
 indirect enum Expr: Equatable {

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// A token of the rule expression language, with the offset (in characters) where it starts, so

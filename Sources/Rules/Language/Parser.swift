@@ -1,3 +1,5 @@
+import Domain
+
 /// A precedence-climbing parser for rule expressions.
 ///
 /// Precedence, lowest first: `or`, `and`, `not`, comparisons (non-associative: `a < b < c` is an

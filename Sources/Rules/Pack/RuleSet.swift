@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// A compiled, immutable set of rule packs: one program per device type.

@@ -1,3 +1,4 @@
+import Domain
 import DeviceCatalog
 
 /// One rule as written in a `Rules/*.yaml` pack (SPEC §5), before compilation.

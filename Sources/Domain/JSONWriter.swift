@@ -1,5 +1,3 @@
-import DeviceCatalog
-
 /// Writes the JSON the pipeline itself creates (details of derived events, a rejected batch
 /// element on its own, registry attributes), compact.
 public struct JSONWriter {

@@ -1,5 +1,3 @@
-import DeviceCatalog
-
 /// The parts of an inbound topic `{prefix}/{gateway}/{device}/{kind}` (SPEC §2).
 public struct Topic: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
@@ -55,13 +53,41 @@ public struct Topic: Sendable, Equatable {
     }
 }
 
-extension Identifier {
-    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy(isValidByte)
-    }
-}
 
 public struct TopicError: Error, Sendable, Equatable {
     public let reason: String
     init(_ reason: String) { self.reason = reason }
+}
+
+/// Every topic EquipWatch reads or writes, rendered under one configurable prefix (SPEC §2, §3),
+/// so no other place assembles a topic by hand.
+public struct Topics: Sendable, Equatable {
+    /// The prefix of SPEC §2 unless `mqtt.topic_prefix` says otherwise.
+    public static let defaultPrefix = "equipwatch/v1"
+
+    public let prefix: String
+
+    public init(prefix: String = Topics.defaultPrefix) { self.prefix = prefix }
+
+    /// The pipeline's inbound subscription: gateway messages only (outbound topics have two
+    /// levels under the prefix, so the pipeline never receives its own messages).
+    public var inbound: String { "\(prefix)/+/+/+" }
+    /// Completion reports of every firm.
+    public var maintenanceReports: String { "\(prefix)/maintenance/+" }
+
+    public func device(gateway: String, device: String, kind: Topic.Kind) -> String {
+        "\(prefix)/\(gateway)/\(device)/\(kind.rawValue)"
+    }
+    /// A gateway's own online/offline status (`_` stands for the device).
+    public func status(gateway: String) -> String { "\(prefix)/\(gateway)/_/status" }
+    public func alarms(type: String) -> String { "\(prefix)/alarms/\(type)" }
+    public func notices(firm: String) -> String { "\(prefix)/notices/\(firm)" }
+    public func maintenance(firm: String) -> String { "\(prefix)/maintenance/\(firm)" }
+
+    /// The firm of a completion report's topic, or nil when `topic` is not one.
+    public func firm(ofMaintenanceTopic topic: String) -> String? {
+        let head = "\(prefix)/maintenance/"
+        guard topic.hasPrefix(head) else { return nil }
+        return String(topic.dropFirst(head.count))
+    }
 }

@@ -1,5 +1,3 @@
-import Ingest
-
 /// An alarm as the store keeps it: one row per (device, rule family) occurrence, from the moment
 /// its condition first holds (`pending`) through `firing` to `resolved`.
 ///
@@ -59,6 +57,9 @@ public struct Alarm: Sendable, Equatable {
     }
 }
 
+/// An alarm's place in its lifecycle (SPEC §5); acknowledgement is orthogonal.
+public typealias AlarmState = Alarm.State
+
 /// A change of an alarm's state, in the order the engine decided it.
 public struct AlarmChange: Sendable, Equatable {
     public enum Transition: String, Sendable {
@@ -77,20 +78,23 @@ public struct AlarmChange: Sendable, Equatable {
     public let transition: Transition
     /// True when this change opened the alarm's incident (a rule with `incident: true` fired).
     public let opensIncident: Bool
+    /// When the change happened, in event time.
+    public var at: Int64 {
+        switch transition {
+        case .pending, .cancelled: alarm.startedAt
+        case .raised: alarm.firedAt ?? alarm.lastAt
+        case .escalated, .repeated: alarm.lastAt
+        case .resolved: alarm.resolvedAt ?? alarm.lastAt
+        }
+    }
+
     /// Whether supervisors' live screens get this change (SPEC §3).
     public var isPublished: Bool { transition == .raised || transition == .escalated || transition == .resolved }
-}
 
-/// What rule evaluation produced for one commit: derived events and alarm changes, stored in the
-/// same transaction as the messages that caused them.
-public struct RuleOutput: Sendable {
-    public var events: [DerivedEvent] = []
-    public var alarms: [AlarmChange] = []
-    public init() {}
-    public var count: Int { events.count + alarms.count }
-    /// Empties both lists, keeping their capacity for the next commit.
-    public mutating func removeAll() {
-        events.removeAll(keepingCapacity: true)
-        alarms.removeAll(keepingCapacity: true)
+    public init(alarm: Alarm, transition: Transition, opensIncident: Bool) {
+        self.alarm = alarm
+        self.transition = transition
+        self.opensIncident = opensIncident
     }
 }
+

@@ -62,4 +62,8 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     public let offset: Int
     public let reason: String
     public var description: String { "\(reason) at byte \(offset)" }
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
 }

@@ -1,5 +1,3 @@
-import DeviceCatalog
-
 /// Reads the `ts` field: an RFC 3339 string or integer epoch milliseconds (SPEC §2).
 public enum Timestamp {
     /// Epoch milliseconds of an RFC 3339 date-time such as `2026-11-25T08:30:00.125+08:00`.

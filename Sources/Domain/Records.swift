@@ -1,0 +1,125 @@
+/// Why a message was not accepted (SPEC §2). The raw value is the machine-readable reason stored
+/// in the dead-letter table and used as the metrics label.
+public enum DeadLetterReason: String, Sendable, CaseIterable, Codable {
+    case badTopic = "bad_topic"
+    case tooLarge = "too_large"
+    case malformedJSON = "malformed_json"
+    case schema
+    case outOfRange = "out_of_range"
+    case unknownDevice = "unknown_device"
+    case unknownGateway = "unknown_gateway"
+    case gatewayNotBound = "gateway_not_bound"
+    /// Older than the accepted age, or a sequence number too far behind to tell from a duplicate.
+    case stale
+    /// Further in the future than the clock-skew tolerance.
+    case future
+    /// A maintenance report from a firm for a device it does not maintain (or that is unknown).
+    case wrongFirm = "wrong_firm"
+}
+
+/// A rejected message (or one rejected element of a gateway batch), kept with its reason.
+public struct DeadLetter: Sendable {
+    public let receivedAt: Int64
+    public let reason: DeadLetterReason
+    public let detail: String
+    public let topic: String
+    public let gateway: String?
+    public let device: String?
+    /// The payload, truncated to the configured cap; `payloadSize` is the original size.
+    public let payload: [UInt8]
+    public let payloadSize: Int
+
+    public init(receivedAt: Int64, reason: DeadLetterReason, detail: String, topic: String, gateway: String?,
+                device: String?, payload: [UInt8], payloadSize: Int) {
+        self.receivedAt = receivedAt
+        self.reason = reason
+        self.detail = detail
+        self.topic = topic
+        self.gateway = gateway
+        self.device = device
+        self.payload = payload
+        self.payloadSize = payloadSize
+    }
+}
+
+/// A validated telemetry reading or device event, ready for the rules and the store.
+public struct AcceptedMessage: Sendable {
+    public enum Kind: Int, Sendable { case telemetry = 0, event = 1 }
+
+    public let deviceNum: Int64
+    /// The device's position in the `DeviceDirectory` it was validated against, so later stages
+    /// reach its entry and type without another look-up.
+    public let entryIndex: Int
+    public let kind: Kind
+    /// When the reading was taken (epoch ms, event time).
+    public let ts: Int64
+    public let seq: UInt64?
+    public let receivedAt: Int64
+    /// Telemetry values by declared field position; `nil` where the message did not carry the field.
+    public let values: [Scalar?]
+    /// Event code, for events.
+    public let code: String?
+    /// The `data` object exactly as the gateway sent it (validated), as stored; `{}` when absent.
+    public let data: String
+
+    public init(deviceNum: Int64, entryIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
+                values: [Scalar?], code: String?, data: String) {
+        self.deviceNum = deviceNum
+        self.entryIndex = entryIndex
+        self.kind = kind
+        self.ts = ts
+        self.seq = seq
+        self.receivedAt = receivedAt
+        self.values = values
+        self.code = code
+        self.data = data
+    }
+}
+
+/// A gateway's own online/offline report (`status` topic, usually its last will).
+public struct GatewayStatus: Sendable, Equatable {
+    public let gateway: String
+    public let online: Bool
+    public let at: Int64
+
+    public init(gateway: String, online: Bool, at: Int64) {
+        self.gateway = gateway
+        self.online = online
+        self.at = at
+    }
+}
+
+/// An event the pipeline itself derives (a sequence gap, a reading outside its normal band...),
+/// stored beside device events with source `pipeline`.
+public struct DerivedEvent: Sendable, Equatable {
+    public let deviceNum: Int64
+    public let ts: Int64
+    public let code: DerivedEventCode
+    /// JSON object with the event's details.
+    public let data: String
+    public let receivedAt: Int64
+
+    public init(deviceNum: Int64, ts: Int64, code: DerivedEventCode, data: String, receivedAt: Int64) {
+        self.deviceNum = deviceNum
+        self.ts = ts
+        self.code = code
+        self.data = data
+        self.receivedAt = receivedAt
+    }
+}
+
+/// Codes of the events the pipeline derives (source `pipeline` in the store), beside the device
+/// event codes each type declares in `Devices/types/`.
+public enum DerivedEventCode: String, Sendable, CaseIterable, Codable {
+    /// Sequence numbers were skipped (lost messages, a `kill -9`).
+    case seqGap = "seq_gap"
+    /// The gateway's counter started again (a new epoch).
+    case seqReset = "seq_reset"
+    case outOfNormalBand = "out_of_normal_band"
+    case backInNormalBand = "back_in_normal_band"
+    /// A silence beyond the type's limit, once the device speaks again.
+    case monitoringGap = "monitoring_gap"
+    case counterReset = "counter_reset"
+    case counterWrap = "counter_wrap"
+    case riskGradeChanged = "risk_grade_changed"
+}

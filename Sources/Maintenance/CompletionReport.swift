@@ -1,0 +1,44 @@
+import Domain
+import Ingest
+
+/// A firm's completion report as it arrives on `{prefix}/maintenance/{firm}` (SPEC §3, §11):
+/// `{"device": ID, "items": [...], "at": RFC 3339 or epoch ms}`, with `items` and `at` optional
+/// (`at` defaults to the arrival). Parsing says exactly what is wrong, for the dead letter.
+public enum CompletionReport {
+    public struct Refusal: Error, Sendable, Equatable {
+        public let reason: DeadLetterReason
+        public let detail: String
+        /// The device the report names, when it got that far.
+        public let device: String?
+    }
+
+    public static func parse(_ payload: UnsafeRawBufferPointer, firm: String, receivedAt: Int64) -> Result<Completion, Refusal> {
+        func refuse(_ reason: DeadLetterReason, _ detail: String, device: String? = nil) -> Result<Completion, Refusal> {
+            .failure(Refusal(reason: reason, detail: detail, device: device))
+        }
+        guard Identifier.isValid(firm) else { return refuse(.badTopic, "'\(firm)' is not a firm id") }
+        let json: JSONValue
+        do { json = try JSONReader.parse(payload) } catch { return refuse(.malformedJSON, "\(error)") }
+        guard case .string(let device)? = json["device"] else { return refuse(.schema, "a maintenance report needs \"device\": registration code") }
+        var items: [String] = []
+        switch json["items"] {
+        case nil: break
+        case .array(let values)?:
+            for v in values {
+                guard case .string(let s) = v else { return refuse(.schema, "\"items\" must be an array of strings", device: device) }
+                items.append(s)
+            }
+        default: return refuse(.schema, "\"items\" must be an array of strings", device: device)
+        }
+        var at = receivedAt
+        switch json["at"] {
+        case nil: break
+        case .int(let ms)?: at = ms
+        case .string(let s)?:
+            guard let ms = Timestamp.parseRFC3339(s) else { return refuse(.schema, "\"at\" '\(s)' is not an RFC 3339 date-time", device: device) }
+            at = ms
+        default: return refuse(.schema, "\"at\" must be RFC 3339 or epoch milliseconds", device: device)
+        }
+        return .success(Completion(device: device, firm: firm, items: items, doneAt: at, source: .mqtt, reportedAt: receivedAt))
+    }
+}

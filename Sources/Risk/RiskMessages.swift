@@ -1,0 +1,66 @@
+import DeviceCatalog
+import Domain
+import Ingest
+import Inspection
+
+/// What a grade means beyond its number: the inputs gathered from the registry, the firm's
+/// notice when a device turns red, and the payloads of a grade change (the `risk_grade_changed`
+/// event and the `risk_red` message on the supervisors' feed). Pure: the edges store and send them.
+public enum RiskMessages {
+    /// The registry part of a device's inputs: type, site, attributes, and the statutory
+    /// inspections overdue on `now`'s day. The store adds the history (alarms, notices, gaps).
+    public static func inputs(_ entry: DirectoryEntry, type: DeviceType, site: Site?, now: Int64) -> RiskInputs {
+        var inputs = RiskInputs(consequence: type.consequence, siteCategory: site?.category, peopleExposed: site?.peopleExposed,
+                                attributes: entry.attributes, commissioned: entry.commissioned, inspectionGrade: entry.inspectionGrade)
+        let today = Day(epochMillis: now)
+        inputs.overdueInspections = InspectionCalendar.dueDates(
+            policies: type.inspections, commissioned: entry.commissioned, lastInspections: entry.lastInspections,
+            grade: entry.inspectionGrade, attributes: entry.attributes
+        ).filter { $0.isOverdue(on: today) }.map { $0.mustNotUse ? "\($0.kind): \($0.basis)" : "\($0.kind) due \($0.due)" }
+        return inputs
+    }
+
+    /// The firm's `risk_red` notice: the three largest likelihood factors, due within `deadlineMs`.
+    public static func redNotice(_ entry: DirectoryEntry, type: String, grade g: RiskGrade, previous: Grade?,
+                                 deadlineMs: Int64, now: Int64) -> NoticeDraft {
+        let top = g.factors.filter { $0.part == .likelihood && $0.value > 0 && $0.name != "base" }
+            .sorted { $0.value > $1.value }.prefix(3).map { "\($0.name) (\($0.input))" }.joined(separator: "; ")
+        var w = JSONWriter()
+        w.add("grade", .string(g.grade.rawValue))
+        w.add("previous", .string(previous?.rawValue ?? ""))
+        w.add("score", .number(g.score))
+        w.add("model", .string(g.model))
+        return NoticeDraft(
+            key: "risk_red:\(entry.num):\(now)", deviceNum: entry.num, device: entry.id, type: type, firm: entry.firm, kind: .riskRed,
+            trigger: "risk_grade", reason: "risk grade red (D = \(formatNumber(g.score))): \(top.isEmpty ? "consequence and exposure" : top)",
+            dueBy: now + deadlineMs, createdAt: now, staleAfterRecord: nil, detail: w.finish())
+    }
+
+    /// The data of the `risk_grade_changed` event, citing the history row `historyId`.
+    public static func gradeChanged(_ g: RiskGrade, previous: Grade?, historyId: Int64) -> String {
+        var w = JSONWriter()
+        w.add("grade", .string(g.grade.rawValue))
+        w.add("previous", previous.map { .string($0.rawValue) } ?? .string(""))
+        w.add("score", .number(g.score))
+        w.add("model", .string(g.model))
+        w.add("history", historyId)
+        return w.finish()
+    }
+
+    /// The `risk_red` message on `{prefix}/alarms/{type}` for supervisors' live screens.
+    public static func redFeed(_ g: RiskGrade, previous: Grade?, device: String, type: String, at: Int64, historyId: Int64,
+                               topics: Topics) -> OutboxMessage {
+        var feed = JSONWriter()
+        feed.add("transition", .string("risk_red"))
+        feed.add("risk_grade", historyId)
+        feed.add("at", .string(Timestamp.format(at)))
+        feed.add("device", .string(device))
+        feed.add("type", .string(type))
+        feed.add("grade", .string(g.grade.rawValue))
+        feed.add("previous", previous.map { .string($0.rawValue) } ?? .string(""))
+        feed.add("score", .number(g.score))
+        feed.add("model", .string(g.model))
+        feed.add("factors", raw: g.factorsJSON)
+        return OutboxMessage(topic: topics.alarms(type: type), payload: feed.finish())
+    }
+}
