@@ -27,27 +27,34 @@ let package = Package(
         ),
         // The vocabulary every layer speaks; depends on nothing.
         .target(name: "Domain", swiftSettings: strict),
-        // Pure cores (no I/O beyond reading the text they are handed).
+        // Source text: YAML with located `file:line:column` errors.
+        .target(name: "Source", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // Pure cores: they take text and values, never read files or sockets.
         .target(
             name: "DeviceCatalog",
-            dependencies: ["Domain", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Domain", "Source", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(name: "Ingest", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
-        .target(name: "Rules", dependencies: ["Domain", "DeviceCatalog", "Ingest"], swiftSettings: strict),
+        .target(name: "Rules", dependencies: ["Domain", "Source", "DeviceCatalog", "Ingest"], swiftSettings: strict),
         .target(name: "Inspection", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
         .target(name: "Maintenance", dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: strict),
         .target(
             name: "Risk",
-            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Inspection", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Domain", "Source", "DeviceCatalog", "Ingest", "Inspection", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
             name: "Settings",
-            dependencies: ["Domain", "DeviceCatalog", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Domain", "Source", "DeviceCatalog", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // I/O edges.
+        .target(
+            name: "SourceFiles",
+            dependencies: ["Source", "DeviceCatalog", "Rules", "Risk", "Settings"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -64,7 +71,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Domain", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings", "Maintenance", "Risk", "Inspection",
+                "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings", "Maintenance", "Risk", "Inspection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,7 +91,7 @@ let package = Package(
         .target(
             name: "Bench",
             dependencies: [
-                "Domain", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
+                "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -92,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "EquipWatchCLI",
             dependencies: [
-                "Domain", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
+                "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
                 "Replay", "Maintenance", "Risk", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,12 +109,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
+            dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
+            dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
                            "Replay", "Maintenance", "Risk", "Inspection", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),

@@ -1,5 +1,5 @@
 import Domain
-import Foundation
+import Source
 
 /// Device types and fleet as loaded from a `Devices/` folder.
 public struct Catalog: Sendable {
@@ -11,30 +11,33 @@ public struct Catalog: Sendable {
         self.fleet = fleet
     }
 
-    /// Loads `types/*.yaml` and `fleet/*.yaml` under `directory`. All errors of all files are
-    /// collected and thrown together, so one run of `equipwatch` shows everything to fix.
-    public static func load(directory: String) throws(CatalogErrors) -> Catalog {
-        let types = try loadTypes(directory: directory + "/types")
+    /// Parses the type files and the fleet files (the contents of `types/*.yaml` and
+    /// `fleet/*.yaml`). All errors of all files are collected and thrown together, so one run
+    /// of `equipwatch` shows everything to fix.
+    public static func parse(types typeFiles: [SourceText], fleet fleetFiles: [SourceText], typesFolder: String) throws(SourceErrors) -> Catalog {
+        var errors: [SourceError] = []
+        var types: [String: DeviceType] = [:]
+        do { types = try parseTypes(typeFiles, folder: typesFolder) } catch { errors += error.errors }
         var fleet = Fleet()
-        var errors: [CatalogError] = []
-        for file in yamlFiles(in: directory + "/fleet", errors: &errors) {
-            do { fleet.merge(try FleetParser.parse(text: try read(file), file: file)) }
+        for file in fleetFiles {
+            do { fleet.merge(try FleetParser.parse(text: file.text, file: file.file)) }
             catch { errors += error.errors }
         }
-        errors += FleetParser.check(fleet, types: types)
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        if errors.isEmpty { errors += FleetParser.check(fleet, types: types) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return Catalog(types: types, fleet: fleet)
     }
 
-    public static func loadTypes(directory: String) throws(CatalogErrors) -> [String: DeviceType] {
-        var errors: [CatalogError] = []
+    /// Parses type files; each type must live in a file named after it.
+    public static func parseTypes(_ files: [SourceText], folder: String) throws(SourceErrors) -> [String: DeviceType] {
+        var errors: [SourceError] = []
         var types: [String: DeviceType] = [:]
-        for file in yamlFiles(in: directory, errors: &errors) {
+        for file in files {
             do {
-                let t = try DeviceTypeParser.parse(text: try read(file), file: file)
-                let expected = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                let t = try DeviceTypeParser.parse(text: file.text, file: file.file)
+                let expected = file.name.split(separator: ".").first.map(String.init) ?? file.name
                 if t.id != expected {
-                    errors.append(CatalogError(file: file, line: 1, reason: "type '\(t.id)' must live in \(t.id).yaml"))
+                    errors.append(SourceError(file: file.file, line: 1, reason: "type '\(t.id)' must live in \(t.id).yaml"))
                 }
                 types[t.id] = t
             } catch {
@@ -42,38 +45,21 @@ public struct Catalog: Sendable {
             }
         }
         if types.isEmpty, errors.isEmpty {
-            errors.append(CatalogError(file: directory, reason: "no device types (*.yaml) found"))
+            errors.append(SourceError(file: folder, reason: "no device types (*.yaml) found"))
         }
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return types
     }
 
     /// Parses one registry file and checks it against `types` and the registry it joins
     /// (`existing` supplies gateways, sites and firms declared elsewhere).
-    public static func loadFleetFile(_ file: String, types: [String: DeviceType], existing: Fleet = Fleet()) throws(CatalogErrors) -> Fleet {
-        let fleet: Fleet
-        do { fleet = try FleetParser.parse(text: try read(file), file: file) }
-        catch { throw error }
+    public static func parseFleetFile(_ file: SourceText, types: [String: DeviceType], existing: Fleet = Fleet()) throws(SourceErrors) -> Fleet {
+        let fleet = try FleetParser.parse(text: file.text, file: file.file)
         var merged = existing
         merged.devices = []
         merged.merge(fleet)
         let errors = FleetParser.check(merged, types: types)
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return fleet
-    }
-
-    public static func yamlFiles(in directory: String, errors: inout [CatalogError]) -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            errors.append(CatalogError(file: directory, reason: "cannot read the folder"))
-            return []
-        }
-        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { directory + "/" + $0 }
-    }
-
-    public static func read(_ file: String) throws(CatalogErrors) -> String {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            throw CatalogErrors([CatalogError(file: file, reason: "cannot read the file as UTF-8 text")])
-        }
-        return text
     }
 }

@@ -1,4 +1,5 @@
 import Domain
+import Source
 import Yams
 
 /// Turns the text of a `Devices/types/*.yaml` file into a checked `DeviceType`.
@@ -8,16 +9,16 @@ import Yams
 /// maintenance triggers naming undeclared fields or events. All problems are reported, each
 /// with its line.
 public enum DeviceTypeParser {
-    public static func parse(text: String, file: String) throws(CatalogErrors) -> DeviceType {
+    public static func parse(text: String, file: String) throws(SourceErrors) -> DeviceType {
         let source: YAMLSource
         let raw: RawType
         do {
             source = try YAMLSource(file: file, text: text)
             raw = try source.decode(RawType.self)
         } catch {
-            throw CatalogErrors([error])
+            throw SourceErrors([error])
         }
-        var errors: [CatalogError] = []
+        var errors: [SourceError] = []
         errors += unknownKeys(source, at: [], allowed: RawType.keys)
 
         var fields: [FieldSpec] = []
@@ -93,7 +94,7 @@ public enum DeviceTypeParser {
                     "inspection '\(p.kind)': attribute '\(a.attribute)' is not declared"))
             }
         }
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return DeviceType(
             id: raw.type, description: raw.description ?? raw.type, fields: fields, events: events,
             attributes: attributes, allowsExtraFields: raw.allow_extra_fields ?? false,
@@ -104,8 +105,8 @@ public enum DeviceTypeParser {
     static let severities = ["info", "warning", "major", "critical"]
 
     private static func checkMaintenance(_ m: MaintenancePolicy, counters: Set<String>, events: Set<String>,
-                                         _ source: YAMLSource) -> [CatalogError] {
-        var errors: [CatalogError] = []
+                                         _ source: YAMLSource) -> [SourceError] {
+        var errors: [SourceError] = []
         let base: [YAMLSource.PathElement] = [.key("maintenance")]
         func interval(_ text: String, _ path: [YAMLSource.PathElement]) {
             if Interval(parsing: text) == nil {
@@ -139,7 +140,7 @@ public enum DeviceTypeParser {
     }
 
     private static func checkRange(_ values: [Double]?, _ key: String, _ source: YAMLSource,
-                                   _ path: [YAMLSource.PathElement], _ errors: inout [CatalogError]) -> ClosedRange<Double>? {
+                                   _ path: [YAMLSource.PathElement], _ errors: inout [SourceError]) -> ClosedRange<Double>? {
         guard let values else { return nil }
         guard values.count == 2, values[0] <= values[1] else {
             errors.append(source.error(at: path + [.key(key)], "'\(key)' must be [min, max] with min ≤ max"))
@@ -148,7 +149,7 @@ public enum DeviceTypeParser {
         return values[0]...values[1]
     }
 
-    private static func checkName(_ name: String, _ source: YAMLSource, _ path: [YAMLSource.PathElement]) -> [CatalogError] {
+    private static func checkName(_ name: String, _ source: YAMLSource, _ path: [YAMLSource.PathElement]) -> [SourceError] {
         let ok = !name.isEmpty && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
         return ok ? [] : [source.error(at: path, "'\(name)': names are lower_snake_case (a-z, 0-9, _)")]
     }
@@ -158,7 +159,7 @@ public enum DeviceTypeParser {
     }
 
     /// Keys in the mapping at `path` that are not in `allowed`, each as a located error.
-    public static func unknownKeys(_ source: YAMLSource, at path: [YAMLSource.PathElement], allowed: Set<String>) -> [CatalogError] {
+    public static func unknownKeys(_ source: YAMLSource, at path: [YAMLSource.PathElement], allowed: Set<String>) -> [SourceError] {
         orderedKeys(source, at: path).filter { !allowed.contains($0) }.map {
             source.error(at: path + [.key($0)], "unknown key '\($0)' (expected one of \(allowed.sorted().joined(separator: ", ")))")
         }

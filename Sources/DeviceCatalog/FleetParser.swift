@@ -1,4 +1,5 @@
 import Domain
+import Source
 import Yams
 
 /// Parses fleet files (`Devices/fleet/*.yaml`, or a file given to `equipwatch devices import`)
@@ -7,14 +8,14 @@ import Yams
 /// Parsing is per file; `check(_:types:)` then validates the merged registry across files
 /// (unique ids, references to gateways, sites and firms, attributes against the type).
 public enum FleetParser {
-    public static func parse(text: String, file: String) throws(CatalogErrors) -> Fleet {
+    public static func parse(text: String, file: String) throws(SourceErrors) -> Fleet {
         let source: YAMLSource
         let raw: RawFleet
         do {
             source = try YAMLSource(file: file, text: text)
             raw = try source.decode(RawFleet.self)
         } catch {
-            throw CatalogErrors([error])
+            throw SourceErrors([error])
         }
         var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "sites", "gateways", "devices"])
         var fleet = Fleet()
@@ -51,14 +52,14 @@ public enum FleetParser {
                 commissioned: commissioned, lastInspections: inspections, inspectionGrade: d.inspection_grade,
                 attributes: (d.attributes ?? [:]).mapValues(\.scalar), origin: origin(path)))
         }
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return fleet
     }
 
     /// Validates a merged registry against the device types; reports every problem found.
-    public static func check(_ fleet: Fleet, types: [String: DeviceType]) -> [CatalogError] {
-        var errors: [CatalogError] = []
-        func fail(_ o: Origin, _ reason: String) { errors.append(CatalogError(file: o.file, line: o.line, reason: reason)) }
+    public static func check(_ fleet: Fleet, types: [String: DeviceType]) -> [SourceError] {
+        var errors: [SourceError] = []
+        func fail(_ o: Origin, _ reason: String) { errors.append(SourceError(file: o.file, line: o.line, reason: reason)) }
         let gateways = Dictionary(fleet.gateways.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let sites = Set(fleet.sites.map(\.id))
         let firms = Set(fleet.firms.map(\.id))

@@ -1,4 +1,5 @@
 import Domain
+import SourceFiles
 import Ingest
 import ArgumentParser
 import DeviceCatalog

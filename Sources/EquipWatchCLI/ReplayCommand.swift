@@ -1,4 +1,5 @@
 import Domain
+import SourceFiles
 import ArgumentParser
 import DeviceCatalog
 import Foundation

@@ -1,4 +1,5 @@
 import Domain
+import Source
 import DeviceCatalog
 import Foundation
 
@@ -99,16 +100,16 @@ public struct RiskModel: Sendable {
     }
 
     /// Parses and checks the model; problems are reported at their line in `file`.
-    public static func parse(_ text: String, file: String) throws(CatalogErrors) -> RiskModel {
+    public static func parse(_ text: String, file: String) throws(SourceErrors) -> RiskModel {
         let source: YAMLSource
         let spec: Spec
         do {
             source = try YAMLSource(file: file, text: text)
             spec = try source.decode(Spec.self)
         } catch {
-            throw CatalogErrors([error])
+            throw SourceErrors([error])
         }
-        var errors: [CatalogError] = []
+        var errors: [SourceError] = []
         func duration(_ text: String, _ path: [YAMLSource.PathElement]) -> Int64 {
             guard let i = Interval(parsing: text), i.milliseconds > 0 else {
                 errors.append(source.error(at: path, "'\(text)' is not a positive duration (e.g. 24h, 30d)"))
@@ -135,17 +136,9 @@ public struct RiskModel: Sendable {
         for severity in ["info", "warning", "major", "critical"] where spec.likelihood.alarms.weights[severity] == nil {
             errors.append(source.error(at: [.key("likelihood"), .key("alarms"), .key("weights")], "no weight for severity '\(severity)'"))
         }
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return RiskModel(spec: spec, version: spec.version + "+" + String(hex(fnv1a(text.utf8)).prefix(8)), recomputeMs: recompute,
                          alarmWindowMs: window, halfLifeMs: halfLife, gapWindowMs: gaps, redNoticeDeadlineMs: redDeadline)
-    }
-
-    /// Reads `Rules/risk.yaml` (or another path).
-    public static func load(path: String) throws(CatalogErrors) -> RiskModel {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CatalogErrors([CatalogError(file: path, reason: "cannot read the risk model")])
-        }
-        return try parse(text, file: (path as NSString).lastPathComponent)
     }
 }
 

@@ -1,27 +1,21 @@
 import Domain
+import Source
 import DeviceCatalog
 import Foundation
 
 /// Reads `equipwatch.yaml`. Unknown keys and malformed values are errors with file and line:
 /// a misspelt setting silently falling back to its default is how outages start.
 public enum SettingsFile {
-    public static func load(path: String, base: Settings = Settings()) throws(CatalogErrors) -> Settings {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CatalogErrors([CatalogError(file: path, reason: "cannot read the configuration file")])
-        }
-        return try parse(text: text, file: path, base: base)
-    }
-
-    public static func parse(text: String, file: String, base: Settings = Settings()) throws(CatalogErrors) -> Settings {
+    public static func parse(text: String, file: String, base: Settings = Settings()) throws(SourceErrors) -> Settings {
         let source: YAMLSource
         let raw: RawSettings
         do {
             source = try YAMLSource(file: file, text: text)
             raw = try source.decode(RawSettings.self)
         } catch {
-            throw CatalogErrors([error])
+            throw SourceErrors([error])
         }
-        var errors: [CatalogError] = []
+        var errors: [SourceError] = []
         func unknown(_ path: [YAMLSource.PathElement], _ allowed: Set<String>) {
             errors += DeviceTypeParser.unknownKeys(source, at: path, allowed: allowed)
         }
@@ -85,7 +79,7 @@ public enum SettingsFile {
             interval(r.tick, p + [.key("tick")]) { s.rules.tick = $0 }
             interval(r.maintenance_tick, p + [.key("maintenance_tick")]) { s.rules.maintenanceTick = $0 }
         }
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return s
     }
 }

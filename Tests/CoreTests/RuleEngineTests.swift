@@ -1,4 +1,5 @@
 import Domain
+import SourceFiles
 import DeviceCatalog
 import Foundation
 import Ingest

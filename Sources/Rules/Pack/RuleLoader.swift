@@ -1,4 +1,5 @@
 import Domain
+import Source
 import DeviceCatalog
 import Foundation
 import Yams
@@ -15,16 +16,17 @@ public enum RuleLoader {
     static let ruleKeys: Set<String> = ["id", "type", "family", "description", "when", "for", "clear_when", "clear_for",
                                         "severity", "incident", "maintenance", "message"]
 
-    public static func load(directory: String, types: [String: DeviceType]) throws(CatalogErrors) -> RuleSet {
-        var errors: [CatalogError] = []
-        let files = Catalog.yamlFiles(in: directory, errors: &errors)
-            .filter { !reserved.contains(($0 as NSString).lastPathComponent) }
+    /// Compiles the packs (the `*.yaml` files of a `Rules/` folder; files with a reserved name,
+    /// such as `risk.yaml`, are skipped).
+    public static func compile(_ files: [SourceText], types: [String: DeviceType]) throws(SourceErrors) -> RuleSet {
+        var errors: [SourceError] = []
         var specs: [RuleSpec] = []
         var packs: [PackInfo] = []
         var hashes: [String: String] = [:]
-        for file in files {
+        for source in files where !reserved.contains(source.name) {
+            let file = source.file
+            let text = source.text
             do {
-                let text = try Catalog.read(file)
                 // Rules that read well are compiled even when others in the file did not, so one
                 // run reports every problem.
                 let parsed = try read(text: text, file: file, types: types)
@@ -40,37 +42,37 @@ public enum RuleLoader {
         var seen: [String: RuleSpec] = [:]
         for s in specs {
             if let first = seen[s.id] {
-                errors.append(CatalogError(file: s.file, line: s.line, reason: "rule id '\(s.id)' is already used at \(first.file):\(first.line)"))
+                errors.append(SourceError(file: s.file, line: s.line, reason: "rule id '\(s.id)' is already used at \(first.file):\(first.line)"))
             }
             seen[s.id] = s
         }
         let set = RuleSet.compile(specs: specs, types: types, packHashes: hashes, packs: packs, errors: &errors)
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return set
     }
 
     /// Parses one pack file into rule specs (expressions are compiled later, per type).
-    public static func parse(text: String, file: String, types: [String: DeviceType]) throws(CatalogErrors) -> [RuleSpec] {
+    public static func parse(text: String, file: String, types: [String: DeviceType]) throws(SourceErrors) -> [RuleSpec] {
         let r = try read(text: text, file: file, types: types)
-        guard r.errors.isEmpty else { throw CatalogErrors(r.errors) }
+        guard r.errors.isEmpty else { throw SourceErrors(r.errors) }
         return r.specs
     }
 
     /// The rules that read without errors, and the errors of the others. Throws when the file as
     /// a whole cannot be read.
-    static func read(text: String, file: String, types: [String: DeviceType]) throws(CatalogErrors) -> (specs: [RuleSpec], errors: [CatalogError]) {
+    static func read(text: String, file: String, types: [String: DeviceType]) throws(SourceErrors) -> (specs: [RuleSpec], errors: [SourceError]) {
         let source: YAMLSource
-        do { source = try YAMLSource(file: file, text: text) } catch { throw CatalogErrors([error]) }
+        do { source = try YAMLSource(file: file, text: text) } catch { throw SourceErrors([error]) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: fileKeys)
-        guard source.root.mapping != nil else { throw CatalogErrors([source.error(at: [], "a rule pack is a mapping with a 'rules' list")]) }
+        guard source.root.mapping != nil else { throw SourceErrors([source.error(at: [], "a rule pack is a mapping with a 'rules' list")]) }
         let defaultType = source.root.mapping?["type"]?.string
         if let t = defaultType, t != "*", types[t] == nil {
             errors.append(source.error(at: [.key("type")], "unknown device type '\(t)'" + Compiler.suggest(t, types.keys)))
         }
         guard let list = source.root.mapping?["rules"]?.sequence else {
             errors.append(source.error(at: [.key("rules")], "missing 'rules': a list of rules"))
-            throw CatalogErrors(errors)
+            throw SourceErrors(errors)
         }
         var specs: [RuleSpec] = []
         for i in 0..<list.count {
@@ -87,7 +89,7 @@ private struct RuleReader {
     let source: YAMLSource
     let path: [YAMLSource.PathElement]
     let lines: [Substring]
-    var errors: [CatalogError] = []
+    var errors: [SourceError] = []
 
     init(source: YAMLSource, path: [YAMLSource.PathElement], lines: [Substring]) {
         self.source = source

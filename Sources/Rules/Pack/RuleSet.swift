@@ -1,4 +1,5 @@
 import Domain
+import Source
 import DeviceCatalog
 
 /// A compiled, immutable set of rule packs: one program per device type.
@@ -21,7 +22,7 @@ public final class RuleSet: @unchecked Sendable {
     public var longestWindowMs: Int64 { programs.values.flatMap { $0.layout.windows.map(\.widthMs) }.max() ?? 0 }
 
     static func compile(specs: [RuleSpec], types: [String: DeviceType], packHashes: [String: String],
-                        packs: [PackInfo], errors: inout [CatalogError]) -> RuleSet {
+                        packs: [PackInfo], errors: inout [SourceError]) -> RuleSet {
         var programs: [String: TypeProgram] = [:]
         for (typeId, type) in types.sorted(by: { $0.key < $1.key }) {
             let layout = SlotLayout()

@@ -1,4 +1,5 @@
 import Domain
+import Source
 import DeviceCatalog
 
 /// One rule as written in a `Rules/*.yaml` pack (SPEC §5), before compilation.
@@ -54,9 +55,9 @@ public struct Located: Sendable {
         return (line + newlines, col + 1)
     }
 
-    func error(_ e: ExpressionError, in what: String) -> CatalogError {
+    func error(_ e: ExpressionError, in what: String) -> SourceError {
         let p = position(of: e.offset)
-        return CatalogError(file: file, line: p.line, column: p.column, reason: "\(what): \(e.reason)")
+        return SourceError(file: file, line: p.line, column: p.column, reason: "\(what): \(e.reason)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Domain
+import Source
 import DeviceCatalog
 import Foundation
 import Yams
@@ -31,13 +32,13 @@ public struct RuleTestFile: Sendable {
     static let expectKeys: Set<String> = ["at", "alarms"]
     static let alarmKeys: Set<String> = ["rule", "state", "severity", "repeats", "incident"]
 
-    public static func parse(text: String, file: String, types: [String: DeviceType]) throws(CatalogErrors) -> RuleTestFile {
+    public static func parse(text: String, file: String, types: [String: DeviceType]) throws(SourceErrors) -> RuleTestFile {
         let source: YAMLSource
-        do { source = try YAMLSource(file: file, text: text) } catch { throw CatalogErrors([error]) }
+        do { source = try YAMLSource(file: file, text: text) } catch { throw SourceErrors([error]) }
         var p = TestParser(source: source)
         p.unknown([], fileKeys)
         guard let typeId = source.root.mapping?["type"]?.string, let type = types[typeId] else {
-            throw CatalogErrors([source.error(at: [.key("type")], "a test file needs 'type', one of \(types.keys.sorted().joined(separator: ", "))")])
+            throw SourceErrors([source.error(at: [.key("type")], "a test file needs 'type', one of \(types.keys.sorted().joined(separator: ", "))")])
         }
         let defaults = p.attributes([.key("attributes")], type: type)
         var cases: [RuleTestCase] = []
@@ -46,7 +47,7 @@ public struct RuleTestFile: Sendable {
         for i in 0..<count {
             if let c = p.testCase([.key("tests"), .index(i)], type: type, defaults: defaults) { cases.append(c) }
         }
-        guard p.errors.isEmpty else { throw CatalogErrors(p.errors) }
+        guard p.errors.isEmpty else { throw SourceErrors(p.errors) }
         return RuleTestFile(file: file, type: type, cases: cases)
     }
 }
@@ -91,7 +92,7 @@ public struct RuleTestCase: Sendable {
 
 private struct TestParser {
     let source: YAMLSource
-    var errors: [CatalogError] = []
+    var errors: [SourceError] = []
 
     init(source: YAMLSource) { self.source = source }
 

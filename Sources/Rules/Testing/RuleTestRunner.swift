@@ -1,4 +1,5 @@
 import Domain
+import Source
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -20,15 +21,15 @@ public enum RuleTestRunner {
         public var passed: Bool { failures.isEmpty }
     }
 
-    /// Loads every `*.yaml` under `directory` and runs it. Throws the files' errors.
-    public static func run(directory: String, rules: RuleSet, types: [String: DeviceType]) throws(CatalogErrors) -> [Result] {
-        var errors: [CatalogError] = []
+    /// Parses every test file and runs it. Throws the files' errors.
+    public static func run(files sources: [SourceText], rules: RuleSet, types: [String: DeviceType]) throws(SourceErrors) -> [Result] {
+        var errors: [SourceError] = []
         var files: [RuleTestFile] = []
-        for path in Catalog.yamlFiles(in: directory, errors: &errors) {
-            do { files.append(try RuleTestFile.parse(text: try Catalog.read(path), file: path, types: types)) }
+        for source in sources {
+            do { files.append(try RuleTestFile.parse(text: source.text, file: source.file, types: types)) }
             catch { errors += error.errors }
         }
-        guard errors.isEmpty else { throw CatalogErrors(errors) }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
         return files.flatMap { f in f.cases.map { run($0, file: f, rules: rules) } }
     }
 

@@ -1,4 +1,3 @@
-import Domain
 import Yams
 
 /// A YAML file held with its node tree, so that any problem found while decoding or checking
@@ -8,30 +7,30 @@ public struct YAMLSource {
     public let root: Node
 
     /// Parses `text`; a syntax error is reported at the position the YAML parser gives.
-    public init(file: String, text: String) throws(CatalogError) {
+    public init(file: String, text: String) throws(SourceError) {
         self.file = file
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw CatalogError(file: file, line: 1, reason: "the file is empty")
+                throw SourceError(file: file, line: 1, reason: "the file is empty")
             }
             root = node
-        } catch let error as CatalogError {
+        } catch let error as SourceError {
             throw error
         } catch let error as YamlError {
             throw YAMLSource.locate(error, file: file)
         } catch {
-            throw CatalogError(file: file, reason: "cannot parse YAML: \(error)")
+            throw SourceError(file: file, reason: "cannot parse YAML: \(error)")
         }
     }
 
     /// Decodes the whole file as `T`, turning decoding errors into located catalog errors.
-    public func decode<T: Decodable>(_ type: T.Type) throws(CatalogError) -> T {
+    public func decode<T: Decodable>(_ type: T.Type) throws(SourceError) -> T {
         do {
             return try YAMLDecoder().decode(T.self, from: root)
         } catch let error as DecodingError {
             throw describe(error)
         } catch {
-            throw CatalogError(file: file, reason: "\(error)")
+            throw SourceError(file: file, reason: "\(error)")
         }
     }
 
@@ -50,11 +49,11 @@ public struct YAMLSource {
     }
 
     /// An error located at the deepest existing node along `path`.
-    public func error(at path: [PathElement], _ reason: String) -> CatalogError {
+    public func error(at path: [PathElement], _ reason: String) -> SourceError {
         var p = path
         while !p.isEmpty, node(at: p) == nil { p.removeLast() }
         let mark = node(at: p)?.mark
-        return CatalogError(file: file, line: mark?.line, column: mark?.column, reason: reason)
+        return SourceError(file: file, line: mark?.line, column: mark?.column, reason: reason)
     }
 
     public enum PathElement: Sendable, Hashable {
@@ -62,7 +61,7 @@ public struct YAMLSource {
         case index(Int)
     }
 
-    private func describe(_ error: DecodingError) -> CatalogError {
+    private func describe(_ error: DecodingError) -> SourceError {
         func path(_ keys: [any CodingKey]) -> [PathElement] {
             keys.map { k in k.intValue.map(PathElement.index) ?? .key(k.stringValue) }
         }
@@ -80,7 +79,7 @@ public struct YAMLSource {
         case .dataCorrupted(let ctx):
             return self.error(at: path(ctx.codingPath), "\(dotted(ctx.codingPath)): \(ctx.debugDescription)")
         @unknown default:
-            return CatalogError(file: file, reason: "\(error)")
+            return SourceError(file: file, reason: "\(error)")
         }
     }
 
@@ -93,14 +92,14 @@ public struct YAMLSource {
         }
     }
 
-    static func locate(_ error: YamlError, file: String) -> CatalogError {
+    static func locate(_ error: YamlError, file: String) -> SourceError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return CatalogError(file: file, line: mark.line, column: mark.column, reason: "YAML syntax: \(problem)")
+            return SourceError(file: file, line: mark.line, column: mark.column, reason: "YAML syntax: \(problem)")
         case .composer(_, let problem, let mark, _):
-            return CatalogError(file: file, line: mark.line, column: mark.column, reason: "YAML: \(problem)")
+            return SourceError(file: file, line: mark.line, column: mark.column, reason: "YAML: \(problem)")
         default:
-            return CatalogError(file: file, reason: "YAML: \(error)")
+            return SourceError(file: file, reason: "YAML: \(error)")
         }
     }
 }
