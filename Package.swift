@@ -6,7 +6,7 @@ let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "EquipWatch",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "equipwatch", targets: ["EquipWatchCLI"]),
     ],
@@ -89,8 +89,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "BrokerProcess",
+            swiftSettings: strict
+        ),
+        .target(
             name: "Bench",
             dependencies: [
+                "BrokerProcess",
                 "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -112,9 +117,18 @@ let package = Package(
             dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
             swiftSettings: strict
         ),
+        // Test helpers (a test environment on a real broker and store, feed recorders, fixtures):
+        // a target of their own, never linked into the shipped binary.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Domain", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Rules",
+                           "BrokerProcess", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Bench",
+            dependencies: ["TestSupport", "BrokerProcess", "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules",
                            "Replay", "Maintenance", "Risk", "Inspection", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),

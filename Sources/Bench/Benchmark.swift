@@ -11,6 +11,7 @@ import Risk
 import Rules
 import Settings
 import Storage
+import BrokerProcess
 
 /// `equipwatch bench`: the figures of SPEC §9, measured in one run so that they can be read as
 /// ratios on a shared, noisy machine.

@@ -53,15 +53,21 @@ public struct MQTTOptions: Sendable {
 }
 
 /// A libmosquitto error code with the library's own description.
+///
+/// For `MOSQ_ERR_ERRNO` the system error is read when the error is made, right after the failing
+/// call, not when it is printed (by then `errno` belongs to whatever ran since).
 public struct MQTTError: Error, Sendable, CustomStringConvertible {
     public let code: Int32
     public let operation: String
+    /// `errno` at the failure, for `MOSQ_ERR_ERRNO`.
+    public let systemError: Int32?
     public init(_ code: Int32, _ operation: String) {
         self.code = code
         self.operation = operation
+        systemError = code == MOSQ_ERR_ERRNO.rawValue ? errno : nil
     }
     public var description: String {
-        let text = code == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(code))
+        let text = systemError.map { String(cString: strerror($0)) } ?? String(cString: mosquitto_strerror(code))
         return "\(operation): \(text) (libmosquitto \(code))"
     }
 }
@@ -75,6 +81,8 @@ public struct MQTTHandlers: Sendable {
     public var disconnected: @Sendable (_ code: Int32) -> Void = { _ in }
     /// A QoS 1 publish was acknowledged by the broker (PUBACK), or a QoS 0 one was sent.
     public var published: @Sendable (_ mid: Int32) -> Void = { _ in }
+    /// The broker answered a subscription (SUBACK) with these granted QoS levels (128: refused).
+    public var subscribed: @Sendable (_ mid: Int32, _ granted: [Int32]) -> Void = { _, _ in }
     public init() {}
 }
 
@@ -116,6 +124,11 @@ public final class MQTTConnection: @unchecked Sendable {
             guard let obj else { return }
             Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().handlers.published(mid)
         }
+        mosquitto_subscribe_callback_set(h) { _, obj, mid, count, granted in
+            guard let obj else { return }
+            let levels = granted.map { Array(UnsafeBufferPointer(start: $0, count: Int(count))) } ?? []
+            Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().handlers.subscribed(mid, levels)
+        }
         try check(mosquitto_int_option(h, MOSQ_OPT_SEND_MAXIMUM, Int32(options.maxInflight)), "set send maximum")
         if let user = options.username {
             try check(mosquitto_username_pw_set(h, user, options.password), "set username")
@@ -148,8 +161,12 @@ public final class MQTTConnection: @unchecked Sendable {
         try check(mosquitto_reconnect(handle), "reconnect to \(options.host):\(options.port)")
     }
 
-    public func subscribe(_ pattern: String, qos: Int32) throws(MQTTError) {
-        try check(mosquitto_subscribe(handle, nil, pattern, qos), "subscribe to \(pattern)")
+    /// Sends SUBSCRIBE; returns its message id (matching the `subscribed` handler).
+    @discardableResult
+    public func subscribe(_ pattern: String, qos: Int32) throws(MQTTError) -> Int32 {
+        var mid: Int32 = 0
+        try check(mosquitto_subscribe(handle, &mid, pattern, qos), "subscribe to \(pattern)")
+        return mid
     }
 
     /// Queues a message; returns its message id (matching the `published` handler).

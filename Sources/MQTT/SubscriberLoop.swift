@@ -1,6 +1,7 @@
 import CMosquitto
 import Foundation
 import Logging
+import Synchronization
 
 /// Drives a subscribing connection on a dedicated thread: connects, subscribes on every
 /// (re)connect, reconnects with exponential backoff after a broker restart or network loss, and
@@ -29,6 +30,9 @@ public final class SubscriberLoop: @unchecked Sendable {
     private let logger: Logger
     private let stopFlag = Flag()
     private let connectedFlag = Flag()
+    private let subscribedFlag = Flag()
+    /// SUBSCRIBE message ids of the current connection not yet answered by a SUBACK.
+    private let awaitingSubacks = Mutex<Set<Int32>>([])
     private let finished = DispatchSemaphore(value: 0)
     private var connection: MQTTConnection!
     private let idle: @Sendable () -> Void
@@ -46,6 +50,7 @@ public final class SubscriberLoop: @unchecked Sendable {
         let subscriptions = config.subscriptions
         let qos = config.qos
         let connectedFlag = connectedFlag
+        let subscribedFlag = subscribedFlag
         let connects = connects
         handlers.connected = { [weak self] rc in
             guard let self else { return }
@@ -53,21 +58,39 @@ public final class SubscriberLoop: @unchecked Sendable {
                 logger.error("broker refused the connection", metadata: ["code": "\(rc)", "reason": "\(String(cString: mosquitto_connack_string(rc)))"])
                 return
             }
+            subscribedFlag.set(false)
+            var mids: Set<Int32> = []
             for s in subscriptions {
-                do { try self.connection.subscribe(s, qos: qos) } catch { logger.error("\(error)") }
+                do { mids.insert(try self.connection.subscribe(s, qos: qos)) } catch { logger.error("\(error)") }
             }
+            self.awaitingSubacks.withLock { $0 = mids }
             connectedFlag.set(true)
             connects.increment()
             logger.info("connected to the broker", metadata: ["subscriptions": "\(subscriptions)", "qos": "\(qos)"])
         }
+        handlers.subscribed = { [weak self] mid, granted in
+            guard let self else { return }
+            if granted.contains(where: { $0 > 2 }) {
+                logger.error("the broker refused a subscription (ACL?)", metadata: ["granted": "\(granted)"])
+            }
+            let done = self.awaitingSubacks.withLock { set -> Bool in
+                set.remove(mid)
+                return set.isEmpty
+            }
+            if done { subscribedFlag.set(true) }
+        }
         handlers.disconnected = { rc in
             connectedFlag.set(false)
+            subscribedFlag.set(false)
             if rc != 0 { logger.warning("lost the broker connection", metadata: ["code": "\(rc)"]) }
         }
         connection = try MQTTConnection(options: config.options, handlers: handlers)
     }
 
     public var isConnected: Bool { connectedFlag.value }
+    /// Connected, and the broker has answered every subscription of this connection (SUBACK):
+    /// from here on, messages published to the subscribed topics reach this client.
+    public var isSubscribed: Bool { subscribedFlag.value }
 
     /// Starts the network thread; returns at once.
     public func start() {
@@ -113,6 +136,7 @@ public final class SubscriberLoop: @unchecked Sendable {
             idle()
             if rc != MQTTConnection.successCode {
                 connectedFlag.set(false)
+                subscribedFlag.set(false)
                 logger.warning("broker connection lost, reconnecting", metadata: ["error": "\(MQTTError(rc, "loop"))", "retry_in_s": "\(delay)"])
                 sleep(seconds: delay)
                 delay = min(delay * 2, config.reconnectMax)
@@ -132,19 +156,17 @@ public final class SubscriberLoop: @unchecked Sendable {
 }
 
 /// A boolean shared between threads.
-public final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var v = false
+public final class Flag: Sendable {
+    private let v = Mutex(false)
     public init() {}
-    public var value: Bool { lock.withLock { v } }
-    public func set(_ value: Bool) { lock.withLock { v = value } }
+    public var value: Bool { v.withLock { $0 } }
+    public func set(_ value: Bool) { v.withLock { $0 = value } }
 }
 
 /// A counter shared between threads.
-public final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var v = 0
+public final class Counter: Sendable {
+    private let v = Mutex(0)
     public init() {}
-    public var value: Int { lock.withLock { v } }
-    public func increment(by n: Int = 1) { lock.withLock { v += n } }
+    public var value: Int { v.withLock { $0 } }
+    public func increment(by n: Int = 1) { v.withLock { $0 += n } }
 }

@@ -110,6 +110,8 @@ public final class IngestPipeline: @unchecked Sendable {
     }
 
     public var isConnected: Bool { subscriber.isConnected }
+    /// Subscribed and acknowledged by the broker: messages published from now on arrive.
+    public var isSubscribed: Bool { subscriber.isSubscribed }
     public var connects: Int { subscriber.connects.value }
 
     /// Swaps in a new registry snapshot; the worker takes it at its next batch.

@@ -1,4 +1,5 @@
 import Domain
+import TestSupport
 import DeviceCatalog
 import Foundation
 import Ingest

@@ -1,4 +1,5 @@
 import Domain
+import TestSupport
 import Maintenance
 import DeviceCatalog
 import Foundation

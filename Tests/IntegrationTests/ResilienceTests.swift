@@ -1,4 +1,5 @@
 import Domain
+import TestSupport
 import DeviceCatalog
 import Foundation
 import Ingest
@@ -6,7 +7,7 @@ import MQTT
 import Pipeline
 import Storage
 import Testing
-import Bench
+import BrokerProcess
 
 /// Nothing the broker accepted is lost: across broker restarts, pipeline downtime and SIGTERM.
 @Suite(.serialized) struct ResilienceTests {

@@ -2,6 +2,7 @@ import Domain
 import SourceFiles
 import DeviceCatalog
 import Foundation
+import Synchronization
 import Ingest
 import Logging
 import MQTT
@@ -10,22 +11,21 @@ import Rules
 import Settings
 import Storage
 import GRDB
-import Testing
-import Bench
+import BrokerProcess
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-typealias TestBroker = LocalBroker
+public typealias TestBroker = LocalBroker
 
 /// A store, settings and registry for one test, using the shipped Devices/ folder.
-final class TestEnvironment: @unchecked Sendable {
-    let broker: TestBroker
-    let directory: String
-    var settings: Settings
-    let catalog: Catalog
-    let store: Store
+public final class TestEnvironment: @unchecked Sendable {
+    public let broker: TestBroker
+    public let directory: String
+    public var settings: Settings
+    public let catalog: Catalog
+    public let store: Store
 
-    init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil) throws {
+    public init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil) throws {
         broker = try TestBroker()
         directory = NSTemporaryDirectory() + "ew-test-\(UUID().uuidString)"
         settings = Settings()
@@ -43,12 +43,12 @@ final class TestEnvironment: @unchecked Sendable {
     }
 
     /// Stops the broker and removes the test's files; call it (defer) at the end of each test.
-    func close() {
+    public func close() {
         broker.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func pipeline() throws -> IngestPipeline {
+    public func pipeline() throws -> IngestPipeline {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let directory = try store.loadDirectory(types: catalog.types)
@@ -58,7 +58,7 @@ final class TestEnvironment: @unchecked Sendable {
 
     /// A pipeline with the rule engine on the rules in `rulesDirectory` (default: the shipped
     /// packs), resuming whatever rule state the store holds, as `equipwatch run` does.
-    func rulePipeline(rulesDirectory: String? = nil) throws -> IngestPipeline {
+    public func rulePipeline(rulesDirectory: String? = nil) throws -> IngestPipeline {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let directory = try store.loadDirectory(types: catalog.types)
@@ -70,7 +70,7 @@ final class TestEnvironment: @unchecked Sendable {
 
     /// The full pipeline of `equipwatch run`: rules, maintenance planner and risk grading, on
     /// `clock` (tests move it to cross calendar limits in seconds).
-    func plannerPipeline(clock: PipelineClock = .system) throws -> IngestPipeline {
+    public func plannerPipeline(clock: PipelineClock = .system) throws -> IngestPipeline {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let directory = try store.loadDirectory(types: catalog.types)
@@ -84,15 +84,14 @@ final class TestEnvironment: @unchecked Sendable {
     }
 
     /// Starts a pipeline and waits until its subscription is in place.
-    func startedPipeline(_ make: (() throws -> IngestPipeline)? = nil) throws -> IngestPipeline {
+    public func startedPipeline(_ make: (() throws -> IngestPipeline)? = nil) throws -> IngestPipeline {
         let p = try make?() ?? pipeline()
         p.start()
-        try waitUntil(timeout: 10, "pipeline connected") { p.isConnected }
-        Thread.sleep(forTimeInterval: 0.1)  // SUBACK
+        try waitUntil(timeout: 10, "pipeline subscribed (SUBACK)") { p.isSubscribed }
         return p
     }
 
-    func publisher(_ id: String = "pub-\(UUID().uuidString.prefix(8))", window: Int = 200,
+    public func publisher(_ id: String = "pub-\(UUID().uuidString.prefix(8))", window: Int = 200,
                    onAck: (@Sendable (Int32) -> Void)? = nil) throws -> Publisher {
         let p = try Publisher(options: MQTTOptions(host: "127.0.0.1", port: broker.port, clientId: id, cleanSession: true),
                               window: window, onAck: onAck)
@@ -101,22 +100,22 @@ final class TestEnvironment: @unchecked Sendable {
     }
 
     /// A device of `type` from the sample fleet (the n-th by id).
-    func device(_ type: String, _ n: Int = 0) -> DeviceRecord {
+    public func device(_ type: String, _ n: Int = 0) -> DeviceRecord {
         catalog.fleet.devices.filter { $0.type == type }.sorted { $0.id < $1.id }[n]
     }
 
-    func topic(_ d: DeviceRecord, _ kind: String = "telemetry", gateway: String? = nil) -> String {
+    public func topic(_ d: DeviceRecord, _ kind: String = "telemetry", gateway: String? = nil) -> String {
         "equipwatch/v1/\(gateway ?? d.gateway)/\(d.id)/\(kind)"
     }
 
-    func int64s(_ query: String) throws -> [Int64] { try store.read { db in try Int64.fetchAll(db, sql: query) } }
-    func strings(_ query: String) throws -> [String] { try store.read { db in try String.fetchAll(db, sql: query) } }
-    func count(_ query: String) throws -> Int64 { try int64s(query).first ?? 0 }
+    public func int64s(_ query: String) throws -> [Int64] { try store.read { db in try Int64.fetchAll(db, sql: query) } }
+    public func strings(_ query: String) throws -> [String] { try store.read { db in try String.fetchAll(db, sql: query) } }
+    public func count(_ query: String) throws -> Int64 { try int64s(query).first ?? 0 }
 }
 
-func nowMs() -> Int64 { wallMillis() }
+public func nowMs() -> Int64 { wallMillis() }
 
-func waitUntil(timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
+public func waitUntil(timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
     let end = Date().addingTimeInterval(timeout)
     while Date() < end {
         if try condition() { return }
@@ -125,13 +124,13 @@ func waitUntil(timeout: Double, _ what: String, _ condition: () throws -> Bool) 
     throw TestFailure("timed out after \(timeout) s waiting for \(what)")
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }
 
 /// Telemetry JSON for the sample fleet's types that passes validation.
-func telemetry(_ d: DeviceRecord, seq: UInt64?, ts: Int64 = nowMs()) -> String {
+public func telemetry(_ d: DeviceRecord, seq: UInt64?, ts: Int64 = nowMs()) -> String {
     let data: String
     switch d.type {
     case "elevator": data = #"{"speed_mps":1.2,"moving":true,"floor":4,"load_pct":35}"#
@@ -144,69 +143,75 @@ func telemetry(_ d: DeviceRecord, seq: UInt64?, ts: Int64 = nowMs()) -> String {
 }
 
 /// Thread-safe set of sequence numbers a publisher saw acknowledged by the broker.
-final class AckLedger: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pendingByMid: [Int32: Int64] = [:]
-    private var early: Set<Int32> = []
-    private(set) var acked: Set<Int64> = []
+public final class AckLedger: Sendable {
+    private struct State {
+        var pendingByMid: [Int32: Int64] = [:]
+        var early: Set<Int32> = []
+        var acked: Set<Int64> = []
+    }
+    private let state = Mutex(State())
 
-    func published(mid: Int32, seq: Int64) {
-        lock.withLock {
-            if early.remove(mid) != nil { acked.insert(seq) } else { pendingByMid[mid] = seq }
+    public init() {}
+
+    public func published(mid: Int32, seq: Int64) {
+        state.withLock { s in
+            if s.early.remove(mid) != nil { s.acked.insert(seq) } else { s.pendingByMid[mid] = seq }
         }
     }
 
-    func ack(_ mid: Int32) {
-        lock.withLock {
-            if let s = pendingByMid.removeValue(forKey: mid) { acked.insert(s) } else { early.insert(mid) }
+    public func ack(_ mid: Int32) {
+        state.withLock { s in
+            if let seq = s.pendingByMid.removeValue(forKey: mid) { s.acked.insert(seq) } else { s.early.insert(mid) }
         }
     }
 
-    var ackedSeqs: Set<Int64> { lock.withLock { acked } }
+    public var ackedSeqs: Set<Int64> { state.withLock { $0.acked } }
 }
-
 
 /// A subscriber that keeps every message it receives on `pattern`, for checking what the
 /// pipeline published (alarm feed, notices).
-final class FeedRecorder: @unchecked Sendable {
+public final class FeedRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [(topic: String, payload: String)] = []
     private var connection: MQTTConnection!
+    private let subscribed = Flag()
 
     /// `persistent`: a fixed client id with clean session off, so the broker keeps the
     /// subscription and queues messages across a broker restart.
-    init(port: Int, pattern: String, persistent: Bool = false) throws {
+    public init(port: Int, pattern: String, persistent: Bool = false) throws {
         var handlers = MQTTHandlers()
         let box = self
         handlers.message = { t, p in
             let topic = String(decoding: t, as: UTF8.self), payload = String(decoding: p, as: UTF8.self)
             box.lock.withLock { box.received.append((topic, payload)) }
         }
+        let subscribed = subscribed
+        handlers.subscribed = { _, _ in subscribed.set(true) }
         connection = try MQTTConnection(options: MQTTOptions(host: "127.0.0.1", port: port, clientId: "feed-\(UUID().uuidString.prefix(8))",
                                                              cleanSession: !persistent), handlers: handlers)
         try connection.connect()
         try connection.subscribe(pattern, qos: 1)
         try connection.startBackgroundLoop()
-        Thread.sleep(forTimeInterval: 0.2)
+        try waitUntil(timeout: 10, "feed subscription acknowledged (SUBACK)") { subscribed.value }
     }
 
-    var messages: [(topic: String, payload: String)] { lock.withLock { received } }
+    public var messages: [(topic: String, payload: String)] { lock.withLock { received } }
 
     /// Decoded JSON objects of the messages received so far.
-    var objects: [(topic: String, json: [String: Any])] {
+    public var objects: [(topic: String, json: [String: Any])] {
         messages.compactMap { m in
             (try? JSONSerialization.jsonObject(with: Data(m.payload.utf8)) as? [String: Any]).map { (m.topic, $0) }
         }
     }
 
-    func stop() {
+    public func stop() {
         connection.disconnect()
         connection.stopBackgroundLoop()
     }
 }
 
 /// Writes rule packs into a fresh folder, for tests that need rules of their own.
-func rulesFolder(_ files: [String: String]) throws -> String {
+public func rulesFolder(_ files: [String: String]) throws -> String {
     let dir = NSTemporaryDirectory() + "ew-rules-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
@@ -214,7 +219,7 @@ func rulesFolder(_ files: [String: String]) throws -> String {
 }
 
 /// A copy of the shipped Devices/ folder with some text replaced (e.g. a lower usage threshold).
-func devicesFolder(replacing edits: [String: [(String, String)]]) throws -> String {
+public func devicesFolder(replacing edits: [String: [(String, String)]]) throws -> String {
     let dir = NSTemporaryDirectory() + "ew-devices-\(UUID().uuidString)"
     try FileManager.default.copyItem(atPath: repositoryRoot + "/Devices", toPath: dir)
     for (file, pairs) in edits {
@@ -230,9 +235,9 @@ func devicesFolder(replacing edits: [String: [(String, String)]]) throws -> Stri
 }
 
 /// A clock a test can move forward while the pipeline runs.
-final class MovableClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var offset: Int64 = 0
-    func advance(by ms: Int64) { lock.withLock { offset += ms } }
-    var pipelineClock: PipelineClock { PipelineClock { [self] in wallMillis() + lock.withLock { offset } } }
+public final class MovableClock: Sendable {
+    private let offset = Mutex<Int64>(0)
+    public init() {}
+    public func advance(by ms: Int64) { offset.withLock { $0 += ms } }
+    public var pipelineClock: PipelineClock { PipelineClock { [self] in wallMillis() + offset.withLock { $0 } } }
 }

@@ -1,14 +1,14 @@
-import Domain
 import Foundation
+import Synchronization
 
 /// A real mosquitto on a free loopback port with a tuned configuration: persistence in its own
 /// folder (so a restart finds the queued messages of persistent sessions again), no queue limits
 /// (`max_queued_messages 0`: the default of 1000 silently drops for slow subscribers).
 /// Used by `equipwatch bench` and by the integration tests.
-public final class LocalBroker: @unchecked Sendable {
+public final class LocalBroker: Sendable {
     public let port: Int
     public let directory: String
-    private var pid: pid_t?
+    private let pid = Mutex<pid_t?>(nil)
 
     /// - Parameters:
     ///   - persistence: keep queued messages across restarts (tests); off for benchmarks.
@@ -41,19 +41,34 @@ public final class LocalBroker: @unchecked Sendable {
         return "mosquitto"
     }
 
-    public func start() throws {
-        pid = try spawn(Self.executable, ["-c", directory + "/mosquitto.conf"], stdout: directory + "/mosquitto.out")
-        let end = Date().addingTimeInterval(10)
+    /// Starts mosquitto and returns once it accepts connections. A broker that exits (a taken
+    /// port, a bad config) is reported at once with its log; a slow start under load is given
+    /// up to `timeout` seconds.
+    public func start(timeout: Double = 30) throws {
+        let child = try spawn(Self.executable, ["-c", directory + "/mosquitto.conf"], stdout: directory + "/mosquitto.out")
+        pid.withLock { $0 = child }
+        let end = Date().addingTimeInterval(timeout)
         while !canConnect(port: port) {
-            guard Date() < end else { throw BrokerError("mosquitto did not listen on \(port) within 10 s (log: \(directory)/mosquitto.log)") }
+            var status: Int32 = 0
+            if waitpid(child, &status, WNOHANG) == child {
+                pid.withLock { $0 = nil }
+                throw BrokerError("mosquitto exited (status \(status)) before listening on \(port): \(logTail())")
+            }
+            guard Date() < end else { throw BrokerError("mosquitto did not listen on \(port) within \(Int(timeout)) s: \(logTail())") }
             Thread.sleep(forTimeInterval: 0.02)
         }
     }
 
+    /// The last lines mosquitto wrote, for error messages.
+    public func logTail(lines: Int = 5) -> String {
+        let texts = [directory + "/mosquitto.log", directory + "/mosquitto.out"].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+        let tail = texts.joined(separator: "\n").split(separator: "\n").suffix(lines).joined(separator: " | ")
+        return tail.isEmpty ? "(no log in \(directory))" : tail
+    }
+
     /// SIGTERM: mosquitto writes its persistence file and exits.
     public func stop() {
-        guard let pid else { return }
-        self.pid = nil
+        guard let pid = pid.withLock({ p -> pid_t? in defer { p = nil }; return p }) else { return }
         kill(pid, SIGTERM)
         let deadline = Date().addingTimeInterval(10)
         var status: Int32 = 0
@@ -73,7 +88,7 @@ public final class LocalBroker: @unchecked Sendable {
 
     deinit {
         stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        do { try FileManager.default.removeItem(atPath: directory) } catch { /* a temporary folder; the OS cleans it */ }
     }
 }
 
@@ -135,7 +150,7 @@ public func spawn(_ path: String, _ arguments: [String], stdout: String? = nil) 
     return pid
 }
 
-public struct BrokerError: Error, CustomStringConvertible {
+public struct BrokerError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    init(_ d: String) { description = d }
+    public init(_ d: String) { description = d }
 }
