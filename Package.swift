@@ -101,8 +101,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "EquipWatchCLI",
+        // The commands as a library, so their output can be tested in-process.
+        .target(
+            name: "Commands",
             dependencies: [
                 "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
                 "Replay", "Maintenance", "Risk", "Inspection",
@@ -110,6 +111,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        // The shipped binary: a thin `main` over the Commands library.
+        .executableTarget(
+            name: "EquipWatchCLI",
+            dependencies: ["Commands"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -128,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "BrokerProcess", "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules",
+            dependencies: ["TestSupport", "Commands", "BrokerProcess", "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules",
                            "Replay", "Maintenance", "Risk", "Inspection", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),

@@ -67,3 +67,40 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 }
+
+/// Encodes a parsed value as the same JSON (objects keep their member order), so stored JSON
+/// text can be nested in an answer instead of quoted.
+extension JSONValue: Encodable {
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case .bool(let b):
+            var c = encoder.singleValueContainer()
+            try c.encode(b)
+        case .int(let i):
+            var c = encoder.singleValueContainer()
+            try c.encode(i)
+        case .double(let d):
+            var c = encoder.singleValueContainer()
+            try c.encode(d)
+        case .string(let s):
+            var c = encoder.singleValueContainer()
+            try c.encode(s)
+        case .array(let items):
+            var c = encoder.unkeyedContainer()
+            for item in items { try c.encode(item) }
+        case .object(let members):
+            var c = encoder.container(keyedBy: Key.self)
+            for m in members { try c.encode(m.value, forKey: Key(stringValue: m.key)) }
+        }
+    }
+}

@@ -17,3 +17,18 @@ public enum Grade: String, Sendable, Codable, CaseIterable, Comparable {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
+
+/// Where a notice stands: sent, acknowledged by the firm, or closed by a completed maintenance.
+public enum NoticeStatus: String, Sendable, Codable, CaseIterable {
+    case open, acked, closed
+}
+
+/// Whether an incident still needs attention.
+public enum IncidentStatus: String, Sendable, Codable, CaseIterable {
+    case open, resolved
+}
+
+/// The alarm states a query can ask for: one lifecycle state, or `open` (pending or firing).
+public enum AlarmStateFilter: String, Sendable, Codable, CaseIterable {
+    case pending, firing, resolved, open
+}

@@ -31,23 +31,52 @@ extension Store {
         return out
     }
 
-    /// The planner's view of the device: regime, cycle, due maintenance and usage counters.
-    public func maintenanceStatus(device: String) throws(StoreError) -> (status: ResultTable, counters: ResultTable) {
-        var status = ResultTable(columns: ["regime", "regime_since", "cycle_began", "last_record", "due_trigger", "due_reason", "due_by", "overdue", "last_seen"])
-        var counters = ResultTable(columns: ["counter", "value", "used_since_maintenance", "resets"])
-        guard let text = try planStateText(device: device) else { return (status, counters) }
+    /// The planner's view of the device: regime, cycle and due maintenance (nil before the
+    /// planner first saw it), and its usage counters.
+    public func maintenanceStatus(device: String) throws(StoreError) -> (status: MaintenanceStatusItem?, counters: [CounterItem]) {
+        guard let text = try planStateText(device: device) else { return (nil, []) }
         let s: PlanState
         do { s = try JSONDecoder().decode(PlanState.self, from: Data(text.utf8)) }
         catch { throw StoreError.failed(operation: "read maintenance state of \(device)", reason: "unreadable: \(error)") }
-        func time(_ ms: Int64?) -> ResultTable.Cell { ms.map { .text(Timestamp.format($0)) } ?? .null }
-        status.rows.append([
-            .text(s.regime.rawValue), time(s.regimeSince), time(s.baselineAt), s.record == 0 ? .null : .int(s.record),
-            s.due.map { .text($0.trigger) } ?? .null, s.due.map { .text($0.reason) } ?? .null, time(s.due?.dueBy),
-            s.due.map { .bool($0.overdue) } ?? .null, time(s.lastSeen),
-        ])
-        for (name, c) in s.counters.sorted(by: { $0.key < $1.key }) {
-            counters.rows.append([.text(name), .double(c.last), .double(c.used), .int(Int64(c.resets))])
+        let status = MaintenanceStatusItem(
+            regime: s.regime.rawValue, regimeSince: Instant(millis: s.regimeSince), cycleBegan: Instant(millis: s.baselineAt),
+            lastRecord: s.record == 0 ? nil : s.record, dueTrigger: s.due?.trigger, dueReason: s.due?.reason,
+            dueBy: s.due.map { Instant(millis: $0.dueBy) }, overdue: s.due?.overdue, lastSeen: s.lastSeen.map { Instant(millis: $0) })
+        let counters = s.counters.sorted { $0.key < $1.key }.map {
+            CounterItem(counter: $0.key, value: $0.value.last, usedSinceMaintenance: $0.value.used, resets: Int64($0.value.resets))
         }
         return (status, counters)
     }
+}
+
+/// A device's maintenance regime and cycle, as the planner keeps them.
+public struct MaintenanceStatusItem: ResponseRow, Equatable {
+    public var regime: String
+    public var regimeSince: Instant?
+    public var cycleBegan: Instant?
+    public var lastRecord: Int64?
+    public var dueTrigger: String?
+    public var dueReason: String?
+    public var dueBy: Instant?
+    public var overdue: Bool?
+    public var lastSeen: Instant?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case regime, regimeSince = "regime_since", cycleBegan = "cycle_began", lastRecord = "last_record", dueTrigger = "due_trigger"
+        case dueReason = "due_reason", dueBy = "due_by", overdue, lastSeen = "last_seen"
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// One usage counter: its last value, the usage since the last maintenance, and resets seen.
+public struct CounterItem: ResponseRow, Equatable {
+    public var counter: String
+    public var value: Double
+    public var usedSinceMaintenance: Double
+    public var resets: Int64
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case counter, value, usedSinceMaintenance = "used_since_maintenance", resets
+    }
+    public typealias Columns = CodingKeys
 }

@@ -132,3 +132,34 @@ public struct Replay {
         return rows.sorted { ($0.firedAt ?? $0.recordedFiredAt ?? 0) < ($1.firedAt ?? $1.recordedFiredAt ?? 0) }
     }
 }
+
+/// One line of a replay report: what the rules would fire now against what was recorded.
+public struct ReplayItem: ResponseRow, Equatable {
+    public var change: String
+    public var device: String
+    public var family: String
+    public var rule: String?
+    public var severity: String?
+    public var firedAt: Instant?
+    public var recordedRule: String?
+    public var recordedSeverity: String?
+    public var recordedFiredAt: Instant?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case change, device, family, rule, severity, firedAt = "fired_at", recordedRule = "recorded_rule"
+        case recordedSeverity = "recorded_severity", recordedFiredAt = "recorded_fired_at"
+    }
+    public typealias Columns = CodingKeys
+
+    public init(_ r: Replay.Row) {
+        change = r.change.rawValue
+        device = r.device
+        family = r.family
+        rule = r.rule
+        severity = r.severity
+        firedAt = r.firedAt.map { Instant(millis: $0) }
+        recordedRule = r.recordedRule
+        recordedSeverity = r.recordedSeverity
+        recordedFiredAt = r.recordedFiredAt.map { Instant(millis: $0) }
+    }
+}

@@ -7,9 +7,11 @@ public struct AlarmFilter: Sendable {
     public var type: String?
     public var site: String?
     public var firm: String?
-    public var severity: String?
-    /// Alarms: pending, firing, resolved, or `open` (pending or firing). Incidents: open, resolved.
-    public var state: String?
+    public var severity: Severity?
+    /// Alarms: pending, firing, resolved, or `open` (pending or firing).
+    public var state: AlarmStateFilter?
+    /// Incidents: open or resolved.
+    public var status: IncidentStatus?
     public var rule: String?
     /// Started (alarms) or opened (incidents) at or after / at or before.
     public var from: Int64?
@@ -19,55 +21,54 @@ public struct AlarmFilter: Sendable {
 }
 
 extension Store {
-    public func alarms(_ f: AlarmFilter) throws(StoreError) -> ResultTable {
-        var clauses = ["a.started_at >= ?", "a.started_at <= ?"]
-        var args: [(any DatabaseValueConvertible)?] = [f.from ?? Int64.min, f.to ?? Int64.max]
-        for (column, value) in [("d.id", f.device), ("a.type", f.type), ("d.site", f.site), ("d.firm", f.firm),
-                                ("a.severity", f.severity), ("a.rule", f.rule)] {
-            if let value { clauses.append("\(column) = ?"); args.append(value) }
+    /// Alarms, newest first.
+    public func alarms(_ f: AlarmFilter) throws(StoreError) -> [AlarmItem] {
+        var c = Conditions([("a.started_at >= ?", f.from ?? Int64.min), ("a.started_at <= ?", f.to ?? Int64.max)])
+        c.equal("d.id", f.device)
+        c.equal("a.type", f.type)
+        c.equal("d.site", f.site)
+        c.equal("d.firm", f.firm)
+        c.equal("a.severity", f.severity)
+        c.equal("a.rule", f.rule)
+        switch f.state {
+        case .open?: c.add("a.state != 'resolved'")
+        case .pending?: c.add("a.state = ?", AlarmState.pending)
+        case .firing?: c.add("a.state = ?", AlarmState.firing)
+        case .resolved?: c.add("a.state = ?", AlarmState.resolved)
+        case nil: break
         }
-        if let s = f.state {
-            if s == "open" { clauses.append("a.state != 'resolved'") } else { clauses.append("a.state = ?"); args.append(s) }
-        }
-        args.append(f.limit)
-        let sql = """
+        return try rows(AlarmItem.self, """
             SELECT a.id, d.id AS device, a.type, d.site, a.rule, a.severity, a.state, a.started_at, a.fired_at,
                    a.resolved_at, a.repeats, a.acked_by, a.acked_at, a.incident_id AS incident, a.message, a.pack, a.inputs
             FROM alarms a JOIN devices d ON d.num = a.device_num
-            WHERE \(clauses.joined(separator: " AND ")) ORDER BY a.started_at DESC, a.id DESC LIMIT ?
-            """
-        return try table(sql, StatementArguments(args), columns: [
-            "id": .int, "device": .text, "type": .text, "site": .text, "rule": .text, "severity": .text, "state": .text,
-            "started_at": .time, "fired_at": .time, "resolved_at": .time, "repeats": .int, "acked_by": .text,
-            "acked_at": .time, "incident": .int, "message": .text, "pack": .text, "inputs": .json,
-        ], order: ["id", "device", "type", "site", "rule", "severity", "state", "started_at", "fired_at", "resolved_at",
-                   "repeats", "acked_by", "acked_at", "incident", "message", "pack", "inputs"])
+            \(c.sql) ORDER BY a.started_at DESC, a.id DESC LIMIT ?
+            """, c.arguments + [f.limit])
     }
 
-    public func incidents(_ f: AlarmFilter) throws(StoreError) -> ResultTable {
-        var clauses = ["i.opened_at >= ?", "i.opened_at <= ?"]
-        var args: [(any DatabaseValueConvertible)?] = [f.from ?? Int64.min, f.to ?? Int64.max]
-        for (column, value) in [("d.id", f.device), ("i.type", f.type), ("i.site", f.site), ("d.firm", f.firm),
-                                ("i.severity", f.severity), ("i.status", f.state), ("i.rule", f.rule)] {
-            if let value { clauses.append("\(column) = ?"); args.append(value) }
-        }
-        args.append(f.limit)
-        let sql = """
+    /// Incidents, newest first.
+    public func incidents(_ f: AlarmFilter) throws(StoreError) -> [IncidentItem] {
+        var c = Conditions([("i.opened_at >= ?", f.from ?? Int64.min), ("i.opened_at <= ?", f.to ?? Int64.max)])
+        c.equal("d.id", f.device)
+        c.equal("i.type", f.type)
+        c.equal("i.site", f.site)
+        c.equal("d.firm", f.firm)
+        c.equal("i.severity", f.severity)
+        c.equal("i.status", f.status)
+        c.equal("i.rule", f.rule)
+        return try rows(IncidentItem.self, """
             SELECT i.id, d.id AS device, i.type, i.site, i.rule, i.severity, i.status, i.opened_at, i.resolved_at,
                    i.alarm_id AS alarm, i.title, i.pack, i.inputs
             FROM incidents i JOIN devices d ON d.num = i.device_num
-            WHERE \(clauses.joined(separator: " AND ")) ORDER BY i.opened_at DESC, i.id DESC LIMIT ?
-            """
-        return try table(sql, StatementArguments(args), columns: [
-            "id": .int, "device": .text, "type": .text, "site": .text, "rule": .text, "severity": .text, "status": .text,
-            "opened_at": .time, "resolved_at": .time, "alarm": .int, "title": .text, "pack": .text, "inputs": .json,
-        ], order: ["id", "device", "type", "site", "rule", "severity", "status", "opened_at", "resolved_at", "alarm",
-                   "title", "pack", "inputs"])
+            \(c.sql) ORDER BY i.opened_at DESC, i.id DESC LIMIT ?
+            """, c.arguments + [f.limit])
     }
 
-    /// An incident's timeline, oldest first.
-    public func incidentTimeline(_ id: Int64) throws(StoreError) -> ResultTable {
-        try table("SELECT at, kind, detail FROM incident_timeline WHERE incident_id = ? ORDER BY at, id", [id],
-                  columns: ["at": .time, "kind": .text, "detail": .json], order: ["at", "kind", "detail"])
+    /// An incident's timeline, oldest first; nil when there is no such incident.
+    public func incidentTimeline(_ id: Int64) throws(StoreError) -> [TimelineItem]? {
+        let exists: Bool
+        do { exists = try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM incidents WHERE id = ?)", arguments: [id]) ?? false } }
+        catch { throw StoreError(operation: "query", error) }
+        guard exists else { return nil }
+        return try rows(TimelineItem.self, "SELECT at, kind, detail FROM incident_timeline WHERE incident_id = ? ORDER BY at, id", [id])
     }
 }

@@ -2,17 +2,16 @@ import Domain
 import Foundation
 import GRDB
 
-/// Filters shared by the query commands (and later the HTTP API).
+/// Filters of the device list (the CLI's `devices`, the API's `GET /v1/devices`).
 public struct DeviceFilter: Sendable {
     public var type: String?
     public var site: String?
     public var firm: String?
     public var gateway: String?
-    /// Risk grade: red, orange, yellow or blue.
-    public var grade: String?
+    public var grade: Grade?
     /// One device by registration code.
     public var id: String?
-    public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil, grade: String? = nil) {
+    public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil, grade: Grade? = nil) {
         self.type = type
         self.site = site
         self.firm = firm
@@ -21,17 +20,49 @@ public struct DeviceFilter: Sendable {
     }
 }
 
+/// A WHERE clause assembled from optional filters; values are always bound, never spliced.
+struct Conditions {
+    private(set) var clauses: [String] = []
+    private(set) var arguments = StatementArguments()
+
+    init(_ fixed: [(String, (any DatabaseValueConvertible)?)] = []) {
+        for (clause, value) in fixed { add(clause, value) }
+    }
+
+    /// Adds `column = ?` when `value` is present.
+    mutating func equal(_ column: String, _ value: (any DatabaseValueConvertible)?) {
+        guard let value else { return }
+        add("\(column) = ?", value)
+    }
+
+    mutating func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
+        clauses.append(clause)
+        arguments += [value]
+    }
+
+    mutating func add(_ clause: String) { clauses.append(clause) }
+
+    var sql: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
+}
+
 extension Store {
+    /// Fetches typed rows; `arguments` are bound after the conditions' own.
+    func rows<Row: QueryRow>(_ type: Row.Type, _ sql: String, _ arguments: StatementArguments) throws(StoreError) -> [Row] {
+        do { return try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) } }
+        catch { throw StoreError(operation: "query", error) }
+    }
+
     /// Registered devices with their site category, gateway state and last contact.
     /// `monitored` is false while the device's gateway last reported itself offline.
-    public func devices(_ filter: DeviceFilter, limit: Int = 10_000) throws(StoreError) -> ResultTable {
-        var clauses: [String] = []
-        var args: [(any DatabaseValueConvertible)?] = []
-        for (column, value) in [("d.type", filter.type), ("d.site", filter.site), ("d.firm", filter.firm), ("d.gateway", filter.gateway), ("r.grade", filter.grade), ("d.id", filter.id)] {
-            if let value { clauses.append("\(column) = ?"); args.append(value) }
-        }
-        args.append(limit)
-        let sql = """
+    public func devices(_ filter: DeviceFilter, limit: Int = 10_000) throws(StoreError) -> [DeviceItem] {
+        var c = Conditions()
+        c.equal("d.type", filter.type)
+        c.equal("d.site", filter.site)
+        c.equal("d.firm", filter.firm)
+        c.equal("d.gateway", filter.gateway)
+        c.equal("r.grade", filter.grade)
+        c.equal("d.id", filter.id)
+        return try rows(DeviceItem.self, """
             SELECT d.id, d.type, d.gateway, d.site, s.category AS location, d.owner, d.firm, d.commissioned,
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
                    st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages,
@@ -41,59 +72,39 @@ extension Store {
             LEFT JOIN sites s ON s.id = d.site
             LEFT JOIN gateways g ON g.id = d.gateway
             LEFT JOIN device_state st ON st.device_num = d.num
-            \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
+            \(c.sql)
             ORDER BY d.id LIMIT ?
-            """
-        return try table(sql, StatementArguments(args), columns: [
-            "id": .text, "type": .text, "gateway": .text, "site": .text, "location": .text, "owner": .text, "firm": .text,
-            "commissioned": .text, "monitored": .bool, "last_seen": .time, "messages": .int, "risk_grade": .text, "risk_score": .real,
-            "attributes": .json,
-        ], order: ["id", "type", "gateway", "site", "location", "owner", "firm", "commissioned", "monitored", "last_seen", "messages",
-                   "risk_grade", "risk_score", "attributes"])
+            """, c.arguments + [limit])
     }
 
     /// Readings of one device by reading time, newest first.
-    public func readings(device: String, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> ResultTable {
-        let sql = """
+    public func readings(device: String, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> [ReadingItem] {
+        try rows(ReadingItem.self, """
             SELECT r.ts, r.seq, r.received_at, r.data FROM readings r JOIN devices d ON d.num = r.device_num
             WHERE d.id = ? AND r.ts >= ? AND r.ts <= ? ORDER BY r.ts DESC, r.id DESC LIMIT ?
-            """
-        return try table(sql, [device, from ?? Int64.min, to ?? Int64.max, limit],
-                         columns: ["ts": .time, "seq": .int, "received_at": .time, "data": .json],
-                         order: ["ts", "seq", "received_at", "data"])
+            """, [device, from ?? Int64.min, to ?? Int64.max, limit])
     }
 
     /// Device and pipeline events (sequence gaps, band excursions...), newest first.
-    public func events(device: String?, code: String?, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> ResultTable {
-        var clauses = ["e.ts >= ?", "e.ts <= ?"]
-        var args: [(any DatabaseValueConvertible)?] = [from ?? Int64.min, to ?? Int64.max]
-        if let device { clauses.append("d.id = ?"); args.append(device) }
-        if let code { clauses.append("e.code = ?"); args.append(code) }
-        args.append(limit)
-        let sql = """
+    public func events(device: String?, code: String?, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> [EventItem] {
+        var c = Conditions([("e.ts >= ?", from ?? Int64.min), ("e.ts <= ?", to ?? Int64.max)])
+        c.equal("d.id", device)
+        c.equal("e.code", code)
+        return try rows(EventItem.self, """
             SELECT d.id AS device, e.ts, e.code, e.source, e.seq, e.received_at, e.data
             FROM events e JOIN devices d ON d.num = e.device_num
-            WHERE \(clauses.joined(separator: " AND ")) ORDER BY e.ts DESC, e.id DESC LIMIT ?
-            """
-        return try table(sql, StatementArguments(args), columns: [
-            "device": .text, "ts": .time, "code": .text, "source": .text, "seq": .int, "received_at": .time, "data": .json,
-        ], order: ["device", "ts", "code", "source", "seq", "received_at", "data"])
+            \(c.sql) ORDER BY e.ts DESC, e.id DESC LIMIT ?
+            """, c.arguments + [limit])
     }
 
     /// Rejected messages, newest first. Payloads are shown as text when they are UTF-8.
-    public func deadLetters(reason: String?, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> ResultTable {
-        var clauses = ["received_at >= ?", "received_at <= ?"]
-        var args: [(any DatabaseValueConvertible)?] = [from ?? Int64.min, to ?? Int64.max]
-        if let reason { clauses.append("reason = ?"); args.append(reason) }
-        args.append(limit)
-        let sql = """
+    public func deadLetters(reason: DeadLetterReason?, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> [DeadLetterItem] {
+        var c = Conditions([("received_at >= ?", from ?? Int64.min), ("received_at <= ?", to ?? Int64.max)])
+        c.equal("reason", reason)
+        return try rows(DeadLetterItem.self, """
             SELECT id, received_at, reason, detail, topic, gateway, device, payload_size, payload FROM dead_letters
-            WHERE \(clauses.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?
-            """
-        return try table(sql, StatementArguments(args), columns: [
-            "id": .int, "received_at": .time, "reason": .text, "detail": .text, "topic": .text, "gateway": .text,
-            "device": .text, "payload_size": .int, "payload": .blobText,
-        ], order: ["id", "received_at", "reason", "detail", "topic", "gateway", "device", "payload_size", "payload"])
+            \(c.sql) ORDER BY id DESC LIMIT ?
+            """, c.arguments + [limit])
     }
 
     /// Row counts per table, for health checks, tests and the bench.
@@ -104,36 +115,5 @@ extension Store {
 
     public enum CountedTable: String, Sendable {
         case readings, events, deadLetters = "dead_letters", devices, gatewayStatus = "gateway_status"
-    }
-
-    enum ColumnKind { case text, int, real, bool, time, json, blobText }
-
-    func table(_ sql: String, _ arguments: StatementArguments, columns: [String: ColumnKind], order: [String]) throws(StoreError) -> ResultTable {
-        do {
-            return try pool.read { db in
-                var result = ResultTable(columns: order)
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-                while let row = try rows.next() {
-                    result.rows.append(order.map { name in
-                        let v: DatabaseValue = row[name]
-                        if v.isNull { return .null }
-                        switch columns[name] ?? .text {
-                        case .text: return .text(String.fromDatabaseValue(v) ?? "")
-                        case .int: return .int(Int64.fromDatabaseValue(v) ?? 0)
-                        case .real: return .double(Double.fromDatabaseValue(v) ?? 0)
-                        case .bool: return .bool((Int64.fromDatabaseValue(v) ?? 0) != 0)
-                        case .time: return .text(Timestamp.format(Int64.fromDatabaseValue(v) ?? 0))
-                        case .json: return .json(String.fromDatabaseValue(v) ?? "null")
-                        case .blobText:
-                            let data = Data.fromDatabaseValue(v) ?? Data()
-                            return .text(String(data: data, encoding: .utf8) ?? "base64:" + data.base64EncodedString())
-                        }
-                    })
-                }
-                return result
-            }
-        } catch {
-            throw StoreError(operation: "query", error)
-        }
     }
 }

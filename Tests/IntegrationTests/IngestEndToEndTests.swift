@@ -131,11 +131,11 @@ import Testing
         try publisher.publish(topic: "equipwatch/v1/\(d.gateway)/_/status", payload: Array(#"{"state":"offline"}"#.utf8), qos: 1)
         #expect(publisher.flush(timeout: 10))
         try waitUntil(timeout: 10, "gateway offline") { try env.count("SELECT COUNT(*) FROM gateway_status") == 1 }
-        let table = try env.store.devices(DeviceFilter(gateway: d.gateway))
-        let monitored = table.columns.firstIndex(of: "monitored")!
-        #expect(!table.rows.isEmpty)
-        #expect(table.rows.allSatisfy { $0[monitored] == .bool(false) })
+        let behind = try env.store.devices(DeviceFilter(gateway: d.gateway))
+        #expect(!behind.isEmpty)
+        #expect(behind.allSatisfy { !$0.monitored })
         let elsewhere = try env.store.devices(DeviceFilter(type: "forklift"))
-        #expect(elsewhere.rows.allSatisfy { $0[monitored] == .bool(true) })
+        #expect(!elsewhere.isEmpty)
+        #expect(elsewhere.allSatisfy { $0.monitored })
     }
 }

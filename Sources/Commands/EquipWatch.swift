@@ -1,9 +1,10 @@
 import Domain
 import ArgumentParser
 
-@main
-struct EquipWatch: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct EquipWatch: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "equipwatch",
         abstract: "Special-equipment safety monitoring: MQTT telemetry in, validated, rule-checked, stored in SQLite.",
         discussion: """

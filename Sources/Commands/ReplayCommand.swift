@@ -50,17 +50,10 @@ struct ReplayCommand: ParsableCommand {
         options.tickMs = step.milliseconds
         options.topicPrefix = settings.broker.topicPrefix
         let report = try Replay.run(store: store, rules: rules, directory: directory, options: options)
-        var table = ResultTable(columns: ["change", "device", "family", "rule", "severity", "fired_at",
-                                          "recorded_rule", "recorded_severity", "recorded_fired_at"])
-        func text(_ s: String?) -> ResultTable.Cell { s.map(ResultTable.Cell.text) ?? .null }
-        func time(_ t: Int64?) -> ResultTable.Cell { t.map { .text(Timestamp.format($0)) } ?? .null }
-        for r in report.rows where all || r.change != .unchanged {
-            table.rows.append([.text(r.change.rawValue), .text(r.device), .text(r.family), text(r.rule), text(r.severity),
-                               time(r.firedAt), text(r.recordedRule), text(r.recordedSeverity), time(r.recordedFiredAt)])
-        }
+        let table = ResultTable(report.rows.filter { all || $0.change != .unchanged }.map(ReplayItem.init))
         output.print(table)
         if !output.json && !output.csv {
-            print("\(report.messages) message(s) replayed (\(report.rejected) rejected by today's registry): "
+            say("\(report.messages) message(s) replayed (\(report.rejected) rejected by today's registry): "
                   + "\(report.count(.unchanged)) unchanged, \(report.count(.changed)) changed, "
                   + "\(report.count(.added)) added, \(report.count(.removed)) removed")
         }

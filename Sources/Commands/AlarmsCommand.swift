@@ -12,13 +12,13 @@ struct AlarmFilterOptions: ParsableArguments {
     @Option(help: "Only this device type.") var type: String?
     @Option(help: "Only this site.") var site: String?
     @Option(help: "Only devices maintained by this firm.") var firm: String?
-    @Option(help: "Only this severity: info, warning, major, critical.") var severity: String?
+    @Option(help: "Only this severity.") var severity: Severity?
     @Option(help: "Only this rule id.") var rule: String?
     @Option(help: ArgumentHelp("Started at or after (RFC 3339, YYYY-MM-DD or epoch ms).", valueName: "TIME")) var from: String?
     @Option(help: ArgumentHelp("Started at or before.", valueName: "TIME")) var to: String?
     @Option(help: "At most this many rows.") var limit = 100
 
-    func filter(state: String?) throws -> AlarmFilter {
+    func filter() throws -> AlarmFilter {
         var f = AlarmFilter()
         f.device = device
         f.type = type
@@ -26,7 +26,6 @@ struct AlarmFilterOptions: ParsableArguments {
         f.firm = firm
         f.severity = severity
         f.rule = rule
-        f.state = state
         f.from = try parseTime(from, flag: "--from")
         f.to = try parseTime(to, flag: "--to")
         f.limit = limit
@@ -54,14 +53,13 @@ struct AlarmsCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var filters: AlarmFilterOptions
-        @Option(help: "Only this state: pending, firing, resolved or open.") var state: String?
+        @Option(help: "Only this state (open: pending or firing).") var state: AlarmStateFilter?
 
         func run() throws {
-            if let state, !["pending", "firing", "resolved", "open"].contains(state) {
-                throw ValidationError("--state is pending, firing, resolved or open")
-            }
             let store = try Store(path: try global.settings().databasePath, create: false)
-            output.print(try store.alarms(try filters.filter(state: state)))
+            var f = try filters.filter()
+            f.state = state
+            output.print(try store.alarms(f))
         }
     }
 
@@ -80,10 +78,10 @@ struct AlarmsCommand: ParsableCommand {
             let topics = Topics(prefix: settings.broker.topicPrefix)
             let at = wallMillis()
             switch try store.acknowledge(alarm: id, by: by, at: at, topics: topics) {
-            case .acknowledged: print("alarm \(id) acknowledged by \(by)")
+            case .acknowledged: say("alarm \(id) acknowledged by \(by)")
             case .notFound: throw ValidationError("no alarm \(id)")
             case .alreadyAcknowledged(let who, let at):
-                print("alarm \(id) was already acknowledged by \(who) at \(Domain.Timestamp.format(at))")
+                say("alarm \(id) was already acknowledged by \(who) at \(Domain.Timestamp.format(at))")
             }
         }
     }

@@ -17,11 +17,13 @@ struct IncidentsCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var filters: AlarmFilterOptions
-        @Option(help: "Only this status: open or resolved.") var status: String?
+        @Option(help: "Only this status.") var status: IncidentStatus?
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
-            output.print(try store.incidents(try filters.filter(state: status)))
+            var f = try filters.filter()
+            f.status = status
+            output.print(try store.incidents(f))
         }
     }
 
@@ -35,7 +37,8 @@ struct IncidentsCommand: ParsableCommand {
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
-            output.print(try store.incidentTimeline(id))
+            guard let timeline = try store.incidentTimeline(id) else { throw NotFound("no incident \(id)") }
+            output.print(timeline)
         }
     }
 }

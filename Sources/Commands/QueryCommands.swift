@@ -54,7 +54,7 @@ struct DeadLettersCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
-    @Option(help: ArgumentHelp("Only this reason.", valueName: "REASON")) var reason: String?
+    @Option(help: ArgumentHelp("Only this reason.", valueName: "REASON")) var reason: DeadLetterReason?
     @Option(help: ArgumentHelp("Received at or after.", valueName: "TIME")) var from: String?
     @Option(help: ArgumentHelp("Received at or before.", valueName: "TIME")) var to: String?
     @Option(help: "At most this many rows.") var limit = 100

@@ -30,10 +30,10 @@ struct RulesCommand: ParsableCommand {
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             do {
                 let rules = try RuleLoader.load(directory: settings.rulesDirectory, types: types)
-                for p in rules.packs { print("ok  \(p.file)  \(p.rules) rule(s)  version \(p.hash)") }
-                print("\(rules.ruleIds.count) rule(s) in \(rules.packs.count) pack(s)")
+                for p in rules.packs { say("ok  \(p.file)  \(p.rules) rule(s)  version \(p.hash)") }
+                say("\(rules.ruleIds.count) rule(s) in \(rules.packs.count) pack(s)")
                 let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
-                print("ok  risk.yaml  model \(risk.version)")
+                say("ok  risk.yaml  model \(risk.version)")
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(1)
@@ -70,11 +70,11 @@ struct RulesCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             for r in results where verbose || !r.passed {
-                print("\(r.passed ? "PASS" : "FAIL")  \(r.file):\(r.line)  \(r.name)")
-                for f in r.failures { print(f) }
+                say("\(r.passed ? "PASS" : "FAIL")  \(r.file):\(r.line)  \(r.name)")
+                for f in r.failures { say(f) }
             }
             let failed = results.filter { !$0.passed }.count
-            print("\(results.count - failed) passed, \(failed) failed")
+            say("\(results.count - failed) passed, \(failed) failed")
             if failed > 0 { throw ExitCode(1) }
         }
     }

@@ -25,16 +25,10 @@ struct NoticesCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Only notices to this firm.") var firm: String?
-        @Option(help: "Only this status: open, acked or closed.") var status: String?
+        @Option(help: "Only this status (open: sent; acked: confirmed by the firm; closed: by a completed maintenance).") var status: NoticeStatus?
         @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
-        @Option(help: "Only this kind.") var kind: String?
+        @Option(help: "Only this kind.") var kind: NoticeKind?
         @Option(help: "At most this many rows.") var limit = 100
-
-        func validate() throws {
-            if let status, !["open", "acked", "closed"].contains(status) {
-                throw ValidationError("--status must be open, acked or closed, not '\(status)'")
-            }
-        }
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
@@ -60,9 +54,9 @@ struct NoticesCommand: ParsableCommand {
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
             switch try store.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) {
-            case .acknowledged: print("notice \(id) acknowledged by \(by)")
-            case .notFound: throw ValidationError("no notice \(id)\(firm.map { " for firm \($0)" } ?? "")")
-            case .alreadyAcknowledged(let who, let at): print("notice \(id) was already acknowledged by \(who) at \(Timestamp.format(at))")
+            case .acknowledged: say("notice \(id) acknowledged by \(by)")
+            case .notFound: throw NotFound("no notice \(id)\(firm.map { " for firm \($0)" } ?? "")")
+            case .alreadyAcknowledged(let who, let at): say("notice \(id) was already acknowledged by \(who) at \(Timestamp.format(at))")
             }
         }
     }

@@ -40,7 +40,7 @@ struct MaintenanceCommand: ParsableCommand {
             let doneAt = try parseTime(at, flag: "--at") ?? now
             do {
                 let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now))
-                print("maintenance record \(r.record) for \(device) by \(firm) at \(Timestamp.format(doneAt)); closed \(r.closedNotices) open notice(s)")
+                say("maintenance record \(r.record) for \(device) by \(firm) at \(Timestamp.format(doneAt)); closed \(r.closedNotices) open notice(s)")
             } catch {
                 FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
                 throw ExitCode(1)

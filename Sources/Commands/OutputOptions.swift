@@ -16,10 +16,11 @@ struct OutputOptions: ParsableArguments {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
     }
 
+    /// Prints typed rows of one query.
+    func print<Row: ResponseRow>(_ rows: [Row]) { print(ResultTable(rows)) }
+
     func print(_ table: ResultTable) {
-        var out = ""
-        if json { out = Self.json(table) } else if csv { out = Self.csv(table) } else { out = Self.text(table) }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        Console.write(json ? Self.json(table) : csv ? Self.csv(table) : Self.text(table))
     }
 
     /// Several titled tables: an object of arrays with --json, titled blocks otherwise.
@@ -37,7 +38,7 @@ struct OutputOptions: ParsableArguments {
                 out += (csv ? Self.csv(s.table) : Self.text(s.table)) + "\n"
             }
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        Console.write(out)
     }
 
     static func json(_ t: ResultTable) -> String {

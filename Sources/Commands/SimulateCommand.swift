@@ -76,7 +76,7 @@ struct SimulateCommand: ParsableCommand {
         }
         let sim = Simulator(fleet: catalog.fleet, options: o, logger: Logger(label: "equipwatch.simulate"))
         try sim.run(stop: stop)
-        print(sim.summary)
+        say("\(sim.summary)")
     }
 }
 

@@ -25,14 +25,8 @@ struct DevicesCommand: ParsableCommand {
         @Option(help: "Only this site.") var site: String?
         @Option(help: "Only devices maintained by this firm.") var firm: String?
         @Option(help: "Only devices behind this gateway.") var gateway: String?
-        @Option(help: "Only this risk grade: red, orange, yellow or blue.") var grade: String?
+        @Option(help: "Only this risk grade.") var grade: Grade?
         @Option(help: "At most this many rows.") var limit = 10_000
-
-        func validate() throws {
-            if let grade, !["red", "orange", "yellow", "blue"].contains(grade) {
-                throw ValidationError("--grade must be red, orange, yellow or blue, not '\(grade)'")
-            }
-        }
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
@@ -58,25 +52,20 @@ struct DevicesCommand: ParsableCommand {
             let store = try Store(path: settings.databasePath, create: false)
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             let directory = try store.loadDirectory(types: types)
-            guard let entry = directory.entry(id) else { throw ValidationError("no registered device \(id)") }
+            guard let entry = directory.entry(id) else { throw NotFound("no registered device \(id)") }
             let risk = try store.riskDetail(device: id)
             let maintenance = try store.maintenanceStatus(device: id)
             var filter = NoticeFilter()
             filter.device = id
-            var inspections = ResultTable(columns: ["kind", "last", "due", "overdue", "basis"])
-            let today = Day(epochMillis: wallMillis())
-            for d in InspectionCalendar.dueDates(policies: directory.type(of: entry).inspections, commissioned: entry.commissioned,
-                                                 lastInspections: entry.lastInspections, grade: entry.inspectionGrade, attributes: entry.attributes) {
-                inspections.rows.append([.text(d.kind), d.last.map { .text($0.description) } ?? .null, .text(d.due.description),
-                                         .bool(d.isOverdue(on: today)), .text(d.basis)])
-            }
+            let inspections = InspectionItem.dueDates(entry, type: directory.type(of: entry), today: Day(epochMillis: wallMillis()))
             var one = DeviceFilter()
             one.id = id
             output.print(sections: [
-                ("device", try store.devices(one, limit: 1)),
-                ("risk", risk.grade), ("risk_factors", risk.factors), ("risk_history", try store.riskHistory(device: id, limit: 20)),
-                ("maintenance", maintenance.status), ("counters", maintenance.counters),
-                ("notices", try store.notices(filter)), ("inspections", inspections),
+                ("device", ResultTable(try store.devices(one, limit: 1))),
+                ("risk", ResultTable(risk.grade.map { [$0] } ?? [])), ("risk_factors", ResultTable(risk.factors)),
+                ("risk_history", ResultTable(try store.riskHistory(device: id, limit: 20))),
+                ("maintenance", ResultTable(maintenance.status.map { [$0] } ?? [])), ("counters", ResultTable(maintenance.counters)),
+                ("notices", ResultTable(try store.notices(filter))), ("inspections", ResultTable(inspections)),
             ])
         }
     }
@@ -100,7 +89,7 @@ struct DevicesCommand: ParsableCommand {
             let fleet = try Catalog.loadFleetFile(file, types: types, existing: known)
             let store = try Store(path: settings.databasePath)
             let n = try store.importFleet(fleet, now: wallMillis())
-            print("imported \(n) device(s), \(fleet.gateways.count) gateway(s), \(fleet.sites.count) site(s), \(fleet.firms.count) firm(s) into \(settings.databasePath)")
+            say("imported \(n) device(s), \(fleet.gateways.count) gateway(s), \(fleet.sites.count) site(s), \(fleet.firms.count) firm(s) into \(settings.databasePath)")
         }
     }
 }

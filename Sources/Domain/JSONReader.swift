@@ -1,4 +1,3 @@
-import Domain
 
 /// A strict RFC 8259 reader over raw bytes, written for the ingest hot path.
 ///

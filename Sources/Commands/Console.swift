@@ -1,0 +1,20 @@
+import Foundation
+
+/// Where commands write what a person reads. Standard output by default; a test binds its own
+/// sink for the duration of one command (`Console.$write.withValue`), so output can be checked
+/// without a subprocess.
+public enum Console {
+    @TaskLocal public static var write: @Sendable (String) -> Void = { text in
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// One line for a person.
+func say(_ line: String) { Console.write(line + "\n") }
+
+/// The one thing asked for does not exist (SPEC §6: exit non-zero). Printed without the usage
+/// text a `ValidationError` brings, since the command line itself was fine.
+struct NotFound: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

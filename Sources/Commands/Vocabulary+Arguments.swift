@@ -1,0 +1,12 @@
+import ArgumentParser
+import Domain
+
+// The closed vocabularies as option values: a wrong value is refused by the parser, which lists
+// the allowed ones in the error and in `--help`.
+extension Severity: ExpressibleByArgument {}
+extension Grade: ExpressibleByArgument {}
+extension AlarmStateFilter: ExpressibleByArgument {}
+extension IncidentStatus: ExpressibleByArgument {}
+extension NoticeStatus: ExpressibleByArgument {}
+extension NoticeKind: ExpressibleByArgument {}
+extension DeadLetterReason: ExpressibleByArgument {}

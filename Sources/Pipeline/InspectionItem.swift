@@ -1,0 +1,24 @@
+import DeviceCatalog
+import Domain
+import Ingest
+import Inspection
+import Storage
+
+/// A statutory inspection of a device: when it was last done, when it is due, and why.
+public struct InspectionItem: ResponseRow, Equatable {
+    public var kind: String
+    public var last: String?
+    public var due: String
+    public var overdue: Bool
+    public var basis: String
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case kind, last, due, overdue, basis }
+    public typealias Columns = CodingKeys
+
+    /// The device's due dates on `today`, from its type's policies and its registry entry.
+    public static func dueDates(_ entry: DirectoryEntry, type: DeviceType, today: Day) -> [InspectionItem] {
+        InspectionCalendar.dueDates(policies: type.inspections, commissioned: entry.commissioned,
+                                    lastInspections: entry.lastInspections, grade: entry.inspectionGrade, attributes: entry.attributes)
+            .map { InspectionItem(kind: $0.kind, last: $0.last?.description, due: $0.due.description, overdue: $0.isOverdue(on: today), basis: $0.basis) }
+    }
+}

@@ -1,0 +1,65 @@
+import Domain
+import GRDB
+
+/// An alarm with its rule, pack version and inputs (`equipwatch alarms`, `GET /v1/alarms`).
+public struct AlarmItem: QueryRow, Equatable {
+    public var id: Int64
+    public var device: String
+    public var type: String
+    public var site: String
+    public var rule: String
+    public var severity: Severity
+    public var state: AlarmState
+    public var startedAt: Instant
+    public var firedAt: Instant?
+    public var resolvedAt: Instant?
+    public var repeats: Int64
+    public var ackedBy: String?
+    public var ackedAt: Instant?
+    public var incident: Int64?
+    public var message: String
+    public var pack: String
+    public var inputs: RawJSON
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, device, type, site, rule, severity, state, startedAt = "started_at", firedAt = "fired_at"
+        case resolvedAt = "resolved_at", repeats, ackedBy = "acked_by", ackedAt = "acked_at", incident, message, pack
+        case inputs
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// An incident (`equipwatch incidents`, `GET /v1/incidents`).
+public struct IncidentItem: QueryRow, Equatable {
+    public var id: Int64
+    public var device: String
+    public var type: String
+    public var site: String
+    public var rule: String
+    public var severity: Severity
+    public var status: IncidentStatus
+    public var openedAt: Instant
+    public var resolvedAt: Instant?
+    public var alarm: Int64
+    public var title: String
+    public var pack: String
+    public var inputs: RawJSON
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, device, type, site, rule, severity, status, openedAt = "opened_at", resolvedAt = "resolved_at", alarm
+        case title, pack, inputs
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// One entry of an incident's timeline; `detail` is the alarm feed message of the change.
+public struct TimelineItem: QueryRow, Equatable {
+    public var at: Instant
+    public var kind: String
+    public var detail: RawJSON
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case at, kind, detail
+    }
+    public typealias Columns = CodingKeys
+}

@@ -1,0 +1,90 @@
+import Domain
+import GRDB
+
+/// A notice to a firm (`equipwatch notices`, `GET /v1/notices`).
+public struct NoticeItem: QueryRow, Equatable {
+    public var id: Int64
+    public var createdAt: Instant
+    public var kind: NoticeKind
+    public var device: String
+    public var type: String
+    public var firm: String
+    public var trigger: String
+    public var reason: String
+    public var dueBy: Instant?
+    public var status: NoticeStatus
+    public var ackedBy: String?
+    public var ackedAt: Instant?
+    public var closedAt: Instant?
+    public var closedByRecord: Int64?
+    public var detail: RawJSON
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, createdAt = "created_at", kind, device, type, firm, trigger, reason, dueBy = "due_by", status
+        case ackedBy = "acked_by", ackedAt = "acked_at", closedAt = "closed_at", closedByRecord = "closed_by_record"
+        case detail
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// A completed maintenance with the counter baseline it began (`equipwatch maintenance history`).
+public struct MaintenanceItem: QueryRow, Equatable {
+    public var id: Int64
+    public var doneAt: Instant
+    public var firm: String
+    public var items: RawJSON
+    public var source: CompletionSource
+    public var reportedAt: Instant
+    public var appliedAt: Instant?
+    public var baseline: RawJSON?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, doneAt = "done_at", firm, items, source, reportedAt = "reported_at", appliedAt = "applied_at"
+        case baseline
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// A device's current grade (D = L × E × C) and model version.
+public struct RiskGradeItem: QueryRow, Equatable {
+    public var grade: Grade
+    public var score: Double
+    public var likelihood: Double
+    public var exposure: Double
+    public var consequence: Double
+    public var model: String
+    public var computedAt: Instant
+    public var since: Instant
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case grade, score, likelihood, exposure, consequence, model, computedAt = "computed_at", since
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// One factor of a grade: its part (L, E or C), input and value.
+public struct RiskFactorItem: QueryRow, Equatable {
+    public var part: String
+    public var factor: String
+    public var input: String
+    public var value: Double
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case part, factor, input, value
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// A change of a device's grade.
+public struct RiskHistoryItem: QueryRow, Equatable {
+    public var at: Instant
+    public var previous: Grade?
+    public var grade: Grade
+    public var score: Double
+    public var model: String
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case at, previous, grade, score, model
+    }
+    public typealias Columns = CodingKeys
+}

@@ -1,0 +1,74 @@
+import Domain
+import GRDB
+
+/// A registered device with its site category, monitoring state, last contact and risk grade (`equipwatch devices`, `GET /v1/devices`).
+public struct DeviceItem: QueryRow, Equatable {
+    public var id: String
+    public var type: String
+    public var gateway: String
+    public var site: String
+    public var location: String?
+    public var owner: String
+    public var firm: String
+    public var commissioned: String
+    public var monitored: Bool
+    public var lastSeen: Instant?
+    public var messages: Int64
+    public var riskGrade: Grade?
+    public var riskScore: Double?
+    public var attributes: RawJSON
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, type, gateway, site, location, owner, firm, commissioned, monitored, lastSeen = "last_seen", messages
+        case riskGrade = "risk_grade", riskScore = "risk_score", attributes
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// One stored reading (`equipwatch readings`).
+public struct ReadingItem: QueryRow, Equatable {
+    public var ts: Instant
+    public var seq: Int64?
+    public var receivedAt: Instant
+    public var data: RawJSON
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case ts, seq, receivedAt = "received_at", data
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// A device event or one the pipeline derived (`equipwatch events`).
+public struct EventItem: QueryRow, Equatable {
+    public var device: String
+    public var ts: Instant
+    public var code: String
+    public var source: String
+    public var seq: Int64?
+    public var receivedAt: Instant
+    public var data: RawJSON
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case device, ts, code, source, seq, receivedAt = "received_at", data
+    }
+    public typealias Columns = CodingKeys
+}
+
+/// A rejected message with its reason (`equipwatch deadletters`).
+public struct DeadLetterItem: QueryRow, Equatable {
+    public var id: Int64
+    public var receivedAt: Instant
+    public var reason: String
+    public var detail: String
+    public var topic: String
+    public var gateway: String?
+    public var device: String?
+    public var payloadSize: Int64
+    public var payload: PayloadText
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, receivedAt = "received_at", reason, detail, topic, gateway, device, payloadSize = "payload_size"
+        case payload
+    }
+    public typealias Columns = CodingKeys
+}
