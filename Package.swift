@@ -120,6 +120,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "StorageTests",
+            dependencies: ["Domain", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CoreTests",
             dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
             swiftSettings: strict

@@ -7,8 +7,11 @@ import GRDB
 /// One process writes (the pipeline's worker, or an import command); any number read at the
 /// same time (the query commands), which WAL allows without blocking the writer.
 public final class Store: Sendable {
+    /// The file, or `:memory:`-like description of a store opened on a given writer.
     public let path: String
-    let pool: DatabasePool
+    /// A `DatabasePool` on the file in production; any GRDB writer (a `DatabaseQueue` on a
+    /// temporary file or in memory) in tests. Named `pool` for the common case.
+    let pool: any DatabaseWriter
 
     /// Opens (creating when `create` is true) the store and migrates it to the current schema.
     public init(path: String, create: Bool = true) throws(StoreError) {
@@ -21,6 +24,13 @@ public final class Store: Sendable {
             catch { throw StoreError.cannotOpen(path: path, reason: "cannot create its folder: \(error)") }
         }
         pool = try Self.openPool(path: path)
+    }
+
+    /// Opens a store on `writer` (tests: a temporary database) and migrates it.
+    public init(writer: any DatabaseWriter, description: String = "temporary database") throws(StoreError) {
+        path = description
+        do { try Schema.migrator.migrate(writer) } catch { throw StoreError.cannotOpen(path: description, reason: "\(error)") }
+        pool = writer
     }
 
     private static func openPool(path: String) throws(StoreError) -> DatabasePool {

@@ -1,0 +1,113 @@
+import Commands
+import DeviceCatalog
+import Domain
+import Foundation
+import Pipeline
+import Rules
+import SourceFiles
+import Storage
+import Synchronization
+import Testing
+import TestSupport
+
+/// The commands run in-process against a real store file, their output captured through
+/// `Console`: what a person or a script reads, checked as they would read it.
+@Suite("Command output (real SQLite store, in-process commands)")
+struct CommandOutputTests {
+    /// A store with the sample fleet, one firing alarm with an incident and two notices.
+    final class Fixture: Sendable {
+        let directory = NSTemporaryDirectory() + "ew-cli-\(UUID().uuidString)"
+        let catalog: Catalog
+        let store: Store
+
+        init() throws {
+            catalog = try Catalog.load(directory: repositoryRoot + "/Devices")
+            store = try Store(path: directory + "/equipwatch.sqlite")
+            try store.importFleet(catalog.fleet, now: 1)
+            let boiler = catalog.fleet.devices.filter { $0.type == "boiler" }.sorted { $0.id < $1.id }[0]
+            let num = try store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [boiler.id])! }
+            let t0: Int64 = 1_795_000_000_000
+            let alarm = Alarm(id: 1, deviceNum: num, device: boiler.id, type: "boiler", site: boiler.site, firm: boiler.firm,
+                              rule: "boiler.low_water", family: "boiler.low_water", pack: "0123456789abcdef", severity: .critical,
+                              state: .firing, startedAt: t0, firedAt: t0, resolvedAt: nil, repeats: 0, lastAt: t0,
+                              message: "low water, 12 mm", inputs: #"{"water_level_mm":12}"#, incidentId: 1)
+            var batch = CommitBatch()
+            batch.alarms = [AlarmWrite(change: AlarmChange(alarm: alarm, transition: .raised, opensIncident: true), payload: "{}")]
+            for (i, reason) in ["calendar: 27 d since the last maintenance", "usage, over threshold"].enumerated() {
+                batch.notices.append(NoticeDraft(key: "k\(i)", deviceNum: num, device: boiler.id, type: "boiler", firm: boiler.firm,
+                                                 kind: .maintenanceDue, trigger: "calendar", reason: reason, dueBy: t0 + 86_400_000,
+                                                 createdAt: t0 + Int64(i), staleAfterRecord: nil, detail: #"{"days":27}"#))
+            }
+            try store.commit(batch)
+        }
+
+        /// Runs `equipwatch ARGS --data DIR` and returns what it printed.
+        func run(_ arguments: [String]) throws -> String {
+            let captured = Mutex("")
+            try Console.$write.withValue({ text in captured.withLock { $0 += text } }) {
+                var command = try EquipWatch.parseAsRoot(arguments + ["--data", directory])
+                try command.run()
+            }
+            return captured.withLock { $0 }
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    @Test("devices prints a table with a header, one line per device and the row count")
+    func devicesTable() throws {
+        let f = try Fixture()
+        let out = try f.run(["devices", "--type", "boiler"])
+        let lines = out.split(separator: "\n").map(String.init)
+        let boilers = f.catalog.fleet.devices.filter { $0.type == "boiler" }
+        #expect(lines.first?.hasPrefix("id") == true)
+        #expect(lines.first?.contains("risk_grade") == true)
+        #expect(lines.count == boilers.count + 3)  // header, rule, rows, count
+        #expect(lines.last == "(\(boilers.count) rows)")
+        for d in boilers { #expect(out.contains(d.id)) }
+        #expect(!out.contains("elevator"))
+    }
+
+    @Test("alarms --json is an array of objects with the API's keys, times as RFC 3339 and inputs nested")
+    func alarmsJSON() throws {
+        let f = try Fixture()
+        let out = try f.run(["alarms", "--json", "--state", "open"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])
+        #expect(objects.count == 1)
+        let a = try #require(objects.first)
+        #expect(Set(a.keys) == Set(AlarmItem.columnNames))
+        #expect(a["state"] as? String == "firing")
+        #expect(a["severity"] as? String == "critical")
+        #expect((a["started_at"] as? String).flatMap(Timestamp.parseRFC3339) == 1_795_000_000_000)
+        #expect((a["inputs"] as? [String: Any])?["water_level_mm"] as? Int == 12)
+        #expect(a["acked_by"] is NSNull)
+        #expect(try f.run(["alarms", "--json", "--state", "resolved"]).trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+    }
+
+    @Test("notices --csv has the column header and quotes a reason that holds a comma")
+    func noticesCSV() throws {
+        let f = try Fixture()
+        let out = try f.run(["notices", "--csv", "--status", "open"])
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.first == NoticeItem.columnNames.joined(separator: ","))
+        #expect(lines.count == 3)
+        #expect(lines.contains { $0.contains(#""usage, over threshold""#) })
+        #expect(lines.contains { $0.contains("calendar: 27 d since the last maintenance") && !$0.contains(#""calendar"#) })
+    }
+
+    @Test("asking for something that does not exist fails with a clear error; a wrong value lists the allowed ones")
+    func notFoundAndBadValues() throws {
+        let f = try Fixture()
+        #expect(throws: (any Error).self) { try f.run(["incidents", "show", "99"]) }
+        do { _ = try f.run(["incidents", "show", "99"]) } catch { #expect("\(error)" == "no incident 99") }
+        do {
+            _ = try f.run(["devices", "--grade", "purple"])
+            Issue.record("--grade purple was accepted")
+        } catch {
+            let message = EquipWatch.message(for: error)
+            #expect(message.contains("purple"))
+            #expect(message.contains("'blue', 'yellow', 'orange' or 'red'"))
+        }
+        #expect(try f.run(["incidents", "show", "1"]).contains("opened"))
+    }
+}

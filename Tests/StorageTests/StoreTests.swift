@@ -1,0 +1,191 @@
+import Domain
+import Foundation
+import GRDB
+import Storage
+import Testing
+
+/// The store on a temporary SQLite file: no broker, no pipeline, only rows in and rows out.
+struct StoreFixture {
+    let store: Store
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "ew-store-\(UUID().uuidString).sqlite"
+        store = try Store(writer: try DatabaseQueue(path: path), description: path)
+        var rows = RegistryRows()
+        rows.firms = [FirmRow(id: "firm-a", name: "Firm A", grade: "A"), FirmRow(id: "firm-b", name: "Firm B", grade: "B")]
+        rows.sites = [SiteRow(id: "site-1", name: "School", category: "school", city: "Tianjin", peopleExposed: 800)]
+        rows.gateways = [GatewayRow(id: "gw-1", site: "site-1")]
+        rows.devices = [
+            DeviceRow(id: "E1", type: "elevator", gateway: "gw-1", site: "site-1", owner: "School", firm: "firm-a",
+                      commissioned: "2015-05-01", inspectionGrade: nil, lastInspections: #"{"periodic":"2026-01-10"}"#,
+                      attributes: #"{"rated_speed_mps":1.75}"#, source: "test:1"),
+            DeviceRow(id: "E2", type: "elevator", gateway: "gw-1", site: "site-1", owner: "School", firm: "firm-b",
+                      commissioned: "2018-05-01", inspectionGrade: 2, lastInspections: "{}", attributes: "{}", source: "test:2"),
+        ]
+        try store.importRegistry(rows, now: 1)
+    }
+
+    func num(_ id: String) throws -> Int64 {
+        try store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [id])! }
+    }
+
+    func close() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite("Storage on a temporary database (no broker)")
+struct StoreTests {
+    static let t0: Int64 = 1_795_000_000_000
+
+    @Test("the registry round-trips as rows, devices in num order")
+    func registryRoundTrip() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        let rows = try f.store.registryRows()
+        #expect(rows.devices.map(\.id) == ["E1", "E2"])
+        #expect(rows.devices[0].attributes == #"{"rated_speed_mps":1.75}"#)
+        #expect(rows.devices[1].inspectionGrade == 2)
+        #expect(rows.sites.first?.peopleExposed == 800)
+        #expect(Set(rows.firms.map(\.id)) == ["firm-a", "firm-b"])
+    }
+
+    @Test("one commit writes readings, events, dead letters and device state, read back as typed rows")
+    func commitAndQuery() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        let e1 = try f.num("E1")
+        var batch = CommitBatch()
+        batch.messages = [
+            AcceptedMessage(deviceNum: e1, entryIndex: 0, kind: .telemetry, ts: Self.t0, seq: UInt64.max, receivedAt: Self.t0 + 5,
+                            values: [], code: nil, data: #"{"speed_mps":1.2}"#),
+            AcceptedMessage(deviceNum: e1, entryIndex: 0, kind: .event, ts: Self.t0 + 1, seq: nil, receivedAt: Self.t0 + 6,
+                            values: [], code: "trapped", data: "{}"),
+        ]
+        batch.events = [DerivedEvent(deviceNum: e1, ts: Self.t0 + 2, code: .seqGap, data: #"{"missing":3}"#, receivedAt: Self.t0 + 7)]
+        batch.deadLetters = [DeadLetter(receivedAt: Self.t0 + 8, reason: .schema, detail: "field 'x' is not declared", topic: "t",
+                                        gateway: "gw-1", device: "E1", payload: Array("{\"x\":1}".utf8), payloadSize: 7)]
+        batch.deviceStates[e1] = DeviceStateUpdate(lastTs: Self.t0 + 1, lastReceivedAt: Self.t0 + 6, lastData: #"{"speed_mps":1.2}"#, messages: 2)
+        try f.store.commit(batch)
+
+        let readings = try f.store.readings(device: "E1", from: nil, to: nil, limit: 10)
+        #expect(readings.count == 1)
+        #expect(readings.first?.ts == Instant(millis: Self.t0))
+        #expect(readings.first?.seq == -1)  // UInt64.max, stored as its bit pattern
+        #expect(readings.first?.receivedAt == Instant(millis: Self.t0 + 5))
+        #expect(readings.first?.data == RawJSON(#"{"speed_mps":1.2}"#))
+        let events = try f.store.events(device: "E1", code: nil, from: nil, to: nil, limit: 10)
+        #expect(events.map(\.code) == ["seq_gap", "trapped"])
+        #expect(events.map(\.source) == ["pipeline", "device"])
+        let dead = try f.store.deadLetters(reason: .schema, from: nil, to: nil, limit: 10)
+        #expect(dead.map(\.payload.text) == [#"{"x":1}"#])
+        #expect(try f.store.deadLetters(reason: .stale, from: nil, to: nil, limit: 10).isEmpty)
+        let device = try #require(try f.store.devices(DeviceFilter(), limit: 10).first { $0.id == "E1" })
+        #expect(device.messages == 2)
+        #expect(device.lastSeen == Instant(millis: Self.t0 + 6))
+        #expect(device.location == "school")
+    }
+
+    @Test("a notice is stored once per key, its outbox message carries the id the store gave it, and a stale one is dropped")
+    func noticesOncePerKey() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        let e1 = try f.num("E1")
+        func draft(_ key: String, staleAfter: Int64? = nil) -> NoticeDraft {
+            NoticeDraft(key: key, deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: .maintenanceDue,
+                        trigger: "calendar", reason: "30 d since the last maintenance", dueBy: Self.t0 + 86_400_000,
+                        createdAt: Self.t0, staleAfterRecord: staleAfter, detail: "{}")
+        }
+        var batch = CommitBatch()
+        batch.notices = [draft("k1"), draft("k1")]
+        batch.noticeMessage = { id, n in OutboxMessage(topic: "notices/\(n.firm)", payload: "{\"id\":\(id)}") }
+        try f.store.commit(batch)
+        let notices = try f.store.notices(NoticeFilter())
+        #expect(notices.count == 1)
+        let outbox = try f.store.outbox(after: 0, limit: 10)
+        #expect(outbox.map(\.payload) == ["{\"id\":\(notices[0].id)}"])
+        #expect(outbox.map(\.topic) == ["notices/firm-a"])
+
+        // Work reported meanwhile: a decision made before record 0 is stale once a record exists.
+        _ = try f.store.insertMaintenance(Completion(device: "E1", firm: "firm-a", items: [], doneAt: Self.t0, source: .cli, reportedAt: Self.t0),
+                                          closing: [.maintenanceDue]) { _ in }
+        var later = CommitBatch()
+        later.notices = [draft("k2", staleAfter: 0)]
+        try f.store.commit(later)
+        #expect(try f.store.notices(NoticeFilter()).map(\.id) == [notices[0].id])
+    }
+
+    @Test("a completion closes the given kinds only, and a refusing check writes nothing")
+    func completionsCloseNotices() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        let e1 = try f.num("E1")
+        var batch = CommitBatch()
+        for (key, kind) in [("a", NoticeKind.maintenanceDue), ("b", .riskRed)] {
+            batch.notices.append(NoticeDraft(key: key, deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: kind,
+                                             trigger: "t", reason: "r", dueBy: nil, createdAt: Self.t0, staleAfterRecord: nil, detail: "{}"))
+        }
+        try f.store.commit(batch)
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try f.store.insertMaintenance(Completion(device: "E1", firm: "firm-b", items: [], doneAt: Self.t0, source: .api, reportedAt: Self.t0),
+                                          closing: [.maintenanceDue]) { firm in if firm != "firm-b" { throw Refused() } }
+        }
+        #expect(try f.store.maintenanceHistory(device: "E1").isEmpty)
+        let result = try f.store.insertMaintenance(
+            Completion(device: "E1", firm: "firm-a", items: ["brakes"], doneAt: Self.t0, source: .mqtt, reportedAt: Self.t0 + 1),
+            closing: [.maintenanceDue]) { firm in #expect(firm == "firm-a") }
+        #expect(result.closedNotices == 1)
+        let byKind = Dictionary(uniqueKeysWithValues: try f.store.notices(NoticeFilter()).map { ($0.kind, $0.status) })
+        #expect(byKind == [.maintenanceDue: .closed, .riskRed: .open])
+        let history = try f.store.maintenanceHistory(device: "E1")
+        #expect(history.map(\.source) == [.mqtt])
+        #expect(history.first?.items == RawJSON(#"["brakes"]"#))
+    }
+
+    @Test("an alarm that opens an incident writes the timeline entry it is handed; acknowledging queues the feed message")
+    func alarmsAndIncidents() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        let e1 = try f.num("E1")
+        let alarm = Alarm(id: 7, deviceNum: e1, device: "E1", type: "elevator", site: "site-1", firm: "firm-a", rule: "elevator.trapped",
+                          family: "elevator.trapped", pack: "abc", severity: .critical, state: .firing, startedAt: Self.t0, firedAt: Self.t0,
+                          resolvedAt: nil, repeats: 0, lastAt: Self.t0, message: "trapped", inputs: #"{"event":"trapped"}"#, incidentId: 3)
+        var batch = CommitBatch()
+        batch.alarms = [AlarmWrite(change: AlarmChange(alarm: alarm, transition: .raised, opensIncident: true), payload: #"{"transition":"raised"}"#)]
+        try f.store.commit(batch)
+        #expect(try f.store.alarms(AlarmFilter()).map(\.state) == [.firing])
+        var open = AlarmFilter()
+        open.state = .open
+        #expect(try f.store.alarms(open).count == 1)
+        open.state = .resolved
+        #expect(try f.store.alarms(open).isEmpty)
+        #expect(try f.store.incidents(AlarmFilter()).map(\.status) == [.open])
+        #expect(try f.store.incidentTimeline(3)?.map(\.detail) == [RawJSON(#"{"transition":"raised"}"#)])
+        #expect(try f.store.incidentTimeline(99) == nil)
+
+        let result = try f.store.acknowledge(alarm: 7, by: "officer-li", at: Self.t0 + 10) { a in
+            OutboxMessage(topic: "alarms/\(a.type)", payload: "ack \(a.id)")
+        }
+        #expect(result == .acknowledged)
+        #expect(try f.store.acknowledge(alarm: 7, by: "other", at: Self.t0 + 20) { _ in OutboxMessage(topic: "x", payload: "x") }
+                == .alreadyAcknowledged(by: "officer-li", at: Self.t0 + 10))
+        #expect(try f.store.outbox(after: 0, limit: 10).map(\.payload) == ["ack 7"])
+        #expect(try f.store.incidentTimeline(3)?.map(\.kind) == ["opened", "acknowledged"])
+    }
+
+    @Test("a write SQLite refuses keeps SQLite's result code and is not taken for a transient failure")
+    func errorsKeepTheirCodes() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        var batch = CommitBatch()
+        batch.deviceStates[424_242] = DeviceStateUpdate(messages: 1)  // no such device: a foreign key violation
+        do {
+            try f.store.commit(batch)
+            Issue.record("the commit should have been refused")
+        } catch {
+            #expect(error.sqliteCode == 19)  // SQLITE_CONSTRAINT
+            #expect(!error.isTransient)
+            #expect("\(error)".contains("FOREIGN KEY"))
+        }
+    }
+}
