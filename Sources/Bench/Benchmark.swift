@@ -2,6 +2,7 @@ import Domain
 import SourceFiles
 import DeviceCatalog
 import Foundation
+import Synchronization
 import Ingest
 import Logging
 import MQTT
@@ -257,7 +258,7 @@ public final class Benchmark {
 
     private func storeComparison() throws -> (grdb: Double, raw: Double) {
         let work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: work) }
+        defer { removeScratch(work) }
         let a = try Store(path: work + "/a.sqlite")
         let b = try Store(path: work + "/b.sqlite")
         let data = #"{"speed_mps":1.52,"load_pct":42,"floor":7,"moving":true,"door_locked":true,"run_count":123456}"#
@@ -317,7 +318,7 @@ struct Rig {
 
     func close() {
         broker.stop()
-        try? FileManager.default.removeItem(atPath: work)
+        removeScratch(work)
     }
 }
 
@@ -354,18 +355,27 @@ struct PipelineConsumer: Consumer {
 }
 
 /// Publish and commit times by message index.
-final class LatencyLedger: @unchecked Sendable {
-    private let lock = NSLock()
-    private var publishedAt: [UInt64]
-    private var latencies: [Double] = []
-    init(count: Int) { publishedAt = [UInt64](repeating: 0, count: count) }
-    func published(index: Int, at: UInt64) { lock.withLock { publishedAt[index] = at } }
+final class LatencyLedger: Sendable {
+    private struct Times {
+        var publishedAt: [UInt64]
+        var latencies: [Double] = []
+    }
+    private let times: Mutex<Times>
+    init(count: Int) { times = Mutex(Times(publishedAt: [UInt64](repeating: 0, count: count))) }
+    func published(index: Int, at: UInt64) { times.withLock { $0.publishedAt[index] = at } }
     func committed(index: Int, at: UInt64) {
-        lock.withLock {
-            guard index >= 0, index < publishedAt.count, publishedAt[index] > 0, at >= publishedAt[index] else { return }
-            latencies.append(Double(at - publishedAt[index]) / 1e6)
+        times.withLock { t in
+            guard index >= 0, index < t.publishedAt.count, t.publishedAt[index] > 0, at >= t.publishedAt[index] else { return }
+            t.latencies.append(Double(at - t.publishedAt[index]) / 1e6)
         }
     }
-    var completed: Int { lock.withLock { latencies.count } }
-    func latenciesMs() -> [Double] { lock.withLock { latencies } }
+    var completed: Int { times.withLock { $0.latencies.count } }
+    func latenciesMs() -> [Double] { times.withLock { $0.latencies } }
+}
+
+/// Removes a bench scratch folder; one left behind is only noise in the temporary folder, so a
+/// failure is reported and the figures still printed.
+func removeScratch(_ path: String) {
+    do { try FileManager.default.removeItem(atPath: path) }
+    catch { FileHandle.standardError.write(Data("bench: could not remove \(path): \(error)\n".utf8)) }
 }

@@ -85,7 +85,13 @@ struct DevicesCommand: ParsableCommand {
         func run() throws {
             let settings = try global.settings()
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
-            let known = (try? Catalog.load(directory: settings.devicesDirectory).fleet) ?? Fleet()
+            // Gateways, sites and firms the file may refer to; a folder with errors of its own still
+            // lets a self-contained file in, and says why it was not used.
+            let known: Fleet
+            do { known = try Catalog.load(directory: settings.devicesDirectory).fleet } catch {
+                FileHandle.standardError.write(Data("warning: \(settings.devicesDirectory) not used for references: \(error)\n".utf8))
+                known = Fleet()
+            }
             let fleet = try Catalog.loadFleetFile(file, types: types, existing: known)
             let store = try Store(path: settings.databasePath)
             let n = try store.importFleet(fleet, now: wallMillis())

@@ -71,64 +71,29 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
         let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
                                           hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk, logger: logger)
-        let reloader = Reloader(settings: settings, store: store, pipeline: pipeline, logger: logger)
-        reloader.install()
+        let hangup = HangupSignal { Reloader(settings: settings, store: store, logger: logger).reload(into: pipeline) }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: PipelineService(pipeline: pipeline))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+        hangup.cancel()
         logger.info("stopped cleanly")
     }
 }
 
-/// SIGHUP: reload Devices/ and Rules/ and swap them in; whatever fails to load is reported and
-/// the running version stays in force.
-final class Reloader: Sendable {
-    let settings: Settings
-    let store: Store
-    let pipeline: IngestPipeline
-    let logger: Logger
-    nonisolated(unsafe) private var source: (any DispatchSourceSignal)?
+/// Calls `action` on every SIGHUP (`systemctl reload`), on a background queue.
+final class HangupSignal {
+    private let source: any DispatchSourceSignal
 
-    init(settings: Settings, store: Store, pipeline: IngestPipeline, logger: Logger) {
-        self.settings = settings
-        self.store = store
-        self.pipeline = pipeline
-        self.logger = logger
-    }
-
-    func install() {
+    init(_ action: @escaping @Sendable () -> Void) {
         signal(SIGHUP, SIG_IGN)
-        let s = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        s.setEventHandler { [self] in reload() }
-        s.resume()
-        source = s
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler(handler: action)
+        source.resume()
     }
 
-    func reload() {
-        do {
-            let loaded = try RegistrySync.load(devicesDirectory: settings.devicesDirectory, store: store, now: wallMillis())
-            pipeline.reload(directory: loaded.directory)
-            logger.notice("SIGHUP: registry reloaded", metadata: ["devices": "\(loaded.directory.entries.count)"])
-            do {
-                let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.catalog.types, store: store)
-                pipeline.reload(rules: rules)
-                logger.notice("SIGHUP: rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
-            } catch {
-                logger.error("SIGHUP: rules rejected, the running rules stay in force:\n\(error)")
-            }
-            do {
-                let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
-                pipeline.reload(risk: risk)
-                logger.notice("SIGHUP: risk model reloaded", metadata: ["model": "\(risk.version)"])
-            } catch {
-                logger.error("SIGHUP: risk model rejected, the running model stays in force:\n\(error)")
-            }
-        } catch {
-            logger.error("SIGHUP: registry rejected, the running registry and rules stay in force:\n\(error)")
-        }
-    }
+    func cancel() { source.cancel() }
 }
 
 enum Log {

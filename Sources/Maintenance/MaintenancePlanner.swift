@@ -216,9 +216,14 @@ public final class MaintenancePlanner {
 
     // MARK: Persistence
 
+    /// Devices whose state the last `drainState` could not encode, with the reason: they stay
+    /// dirty and are tried again, and the caller logs them.
+    public private(set) var unencodable: [(device: Int64, reason: String)] = []
+
     /// Device states that moved, as JSON, for the commit. Unforced, a state whose only changes
     /// are counters and last-seen is written at most every `persistEveryMs`.
     public func drainState(force: Bool, now: Int64) -> [(device: Int64, state: String)] {
+        unencodable.removeAll()
         var out: [(device: Int64, state: String)] = []
         var keep: [Int] = []
         let encoder = JSONEncoder()
@@ -229,7 +234,13 @@ public final class MaintenancePlanner {
                 keep.append(i)
                 continue
             }
-            guard let data = try? encoder.encode(s.state) else { continue }
+            let data: Data
+            do { data = try encoder.encode(s.state) } catch {
+                // Kept dirty, so it is tried again; the stage logs the reason.
+                unencodable.append((s.entry.num, "\(error)"))
+                keep.append(i)
+                continue
+            }
             out.append((s.entry.num, String(decoding: data, as: UTF8.self)))
             s.dirty = false
             s.important = false

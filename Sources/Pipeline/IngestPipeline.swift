@@ -1,6 +1,7 @@
 import Domain
 import DeviceCatalog
 import Foundation
+import Synchronization
 import Ingest
 import Logging
 import MQTT
@@ -187,9 +188,8 @@ final class NetworkSide: @unchecked Sendable {
 }
 
 /// A value handed from one thread to another, taken at most once.
-final class Pending<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T?
-    func set(_ v: T) { lock.withLock { value = v } }
-    func take() -> T? { lock.withLock { defer { value = nil }; return value } }
+final class Pending<T: Sendable>: Sendable {
+    private let value = Mutex<T?>(nil)
+    func set(_ v: T) { value.withLock { $0 = v } }
+    func take() -> T? { value.withLock { v in defer { v = nil }; return v } }
 }

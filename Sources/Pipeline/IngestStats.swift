@@ -3,18 +3,21 @@ import Foundation
 import Ingest
 import Metrics
 import Rules
+import Synchronization
 
 /// Running totals of the ingest path, readable from any thread (tests, bench, logs), and
 /// mirrored to swift-metrics so any metrics backend (Prometheus for `/metrics`) sees them.
-public final class IngestStats: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _accepted = 0
-    private var _deadLetters = 0
-    private var _duplicates = 0
-    private var _commits = 0
-    private var _byReason: [DeadLetterReason: Int] = [:]
-    private var _alarmsRaised = 0
-    private var _alarmChanges = 0
+public final class IngestStats: Sendable {
+    private struct Totals {
+        var accepted = 0
+        var deadLetters = 0
+        var duplicates = 0
+        var commits = 0
+        var byReason: [DeadLetterReason: Int] = [:]
+        var alarmsRaised = 0
+        var alarmChanges = 0
+    }
+    private let totals = Mutex(Totals())
     private let alarmCounter = Counter(label: "equipwatch_alarms_raised_total")
 
     private let acceptedCounter = Counter(label: "equipwatch_ingest_accepted_total")
@@ -26,21 +29,21 @@ public final class IngestStats: @unchecked Sendable {
 
     public init() {}
 
-    public var accepted: Int { lock.withLock { _accepted } }
-    public var deadLetters: Int { lock.withLock { _deadLetters } }
-    public var duplicates: Int { lock.withLock { _duplicates } }
-    public var commits: Int { lock.withLock { _commits } }
-    public func deadLetters(_ reason: DeadLetterReason) -> Int { lock.withLock { _byReason[reason] ?? 0 } }
-    public var alarmsRaised: Int { lock.withLock { _alarmsRaised } }
+    public var accepted: Int { totals.withLock { $0.accepted } }
+    public var deadLetters: Int { totals.withLock { $0.deadLetters } }
+    public var duplicates: Int { totals.withLock { $0.duplicates } }
+    public var commits: Int { totals.withLock { $0.commits } }
+    public func deadLetters(_ reason: DeadLetterReason) -> Int { totals.withLock { $0.byReason[reason] ?? 0 } }
+    public var alarmsRaised: Int { totals.withLock { $0.alarmsRaised } }
     /// Committed alarm changes of any kind (pending, raised, repeated, resolved...).
-    public var alarmChanges: Int { lock.withLock { _alarmChanges } }
+    public var alarmChanges: Int { totals.withLock { $0.alarmChanges } }
 
     func recordAlarms(_ changes: [AlarmChange]) {
         guard !changes.isEmpty else { return }
         let raised = changes.filter { $0.transition == .raised }.count
-        lock.withLock {
-            _alarmsRaised += raised
-            _alarmChanges += changes.count
+        totals.withLock {
+            $0.alarmsRaised += raised
+            $0.alarmChanges += changes.count
         }
         alarmCounter.increment(by: raised)
     }
@@ -48,12 +51,12 @@ public final class IngestStats: @unchecked Sendable {
     /// Adds one commit's counts (called once per commit, not per message).
     func record(accepted: Int, duplicates: Int, deadLetters: [DeadLetterReason: Int]) {
         let total = deadLetters.values.reduce(0, +)
-        lock.withLock {
-            _accepted += accepted
-            _duplicates += duplicates
-            _deadLetters += total
-            _commits += 1
-            for (r, n) in deadLetters { _byReason[r, default: 0] += n }
+        totals.withLock {
+            $0.accepted += accepted
+            $0.duplicates += duplicates
+            $0.deadLetters += total
+            $0.commits += 1
+            for (r, n) in deadLetters { $0.byReason[r, default: 0] += n }
         }
         acceptedCounter.increment(by: accepted)
         duplicateCounter.increment(by: duplicates)

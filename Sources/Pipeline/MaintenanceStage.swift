@@ -89,6 +89,10 @@ final class MaintenanceStage {
     /// that moved, to be persisted with it.
     func prepare(alarms: [AlarmChange], _ planned: inout PlannerOutput, now: Int64, stopping: Bool) -> [(device: Int64, state: String)] {
         planner.observe(alarms: alarms, now: now, into: &planned)
-        return planner.drainState(force: stopping, now: now)
+        let states = planner.drainState(force: stopping, now: now)
+        for (device, reason) in planner.unencodable {
+            logger.error("cannot encode maintenance state; kept in memory and retried", metadata: ["device_num": "\(device)", "error": "\(reason)"])
+        }
+        return states
     }
 }

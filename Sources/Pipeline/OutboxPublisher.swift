@@ -56,12 +56,21 @@ final class OutboxPublisher: @unchecked Sendable {
     /// outbox for the next start.
     func stop(drainFor seconds: Double) {
         let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline, (try? store.outbox(after: 0, limit: 1).isEmpty) == false { Thread.sleep(forTimeInterval: 0.02) }
+        while Date() < deadline, !outboxEmpty() { Thread.sleep(forTimeInterval: 0.02) }
         condition.withLock {
             running = false
             condition.signal()
         }
         if thread != nil { done.wait() }
+    }
+
+    /// Whether everything queued has been published; a store that cannot be read ends the wait
+    /// (the rows stay for the next start).
+    private func outboxEmpty() -> Bool {
+        do { return try store.outbox(after: 0, limit: 1).isEmpty } catch {
+            logger.error("cannot read the outbox while stopping; what is left goes out at the next start", metadata: ["error": "\(error)"])
+            return true
+        }
     }
 
     private func loop() {

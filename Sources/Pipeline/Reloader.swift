@@ -1,0 +1,86 @@
+import DeviceCatalog
+import Foundation
+import Ingest
+import Logging
+import Risk
+import Rules
+import Settings
+import Storage
+
+/// What a reload swaps in: the running pipeline in `equipwatch run`.
+public protocol Reloadable: Sendable {
+    func reload(directory: DeviceDirectory)
+    func reload(rules: RuleSet)
+    func reload(risk: RiskModel)
+}
+
+extension IngestPipeline: Reloadable {}
+
+/// The SIGHUP policy (SPEC §6): reload `Devices/`, then `Rules/` against the new types, then
+/// `risk.yaml`. Whatever fails to load is reported with its located errors and the running
+/// version stays in force; rules are only tried against a registry that loaded.
+public struct Reloader: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case reloaded
+        /// The files were rejected; the reason lists every error (`file:line:column: reason`).
+        case rejected(String)
+        /// Not tried, because what it depends on was rejected.
+        case skipped
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var registry: Outcome
+        public var rules: Outcome
+        public var risk: Outcome
+        public init(registry: Outcome, rules: Outcome, risk: Outcome) {
+            self.registry = registry
+            self.rules = rules
+            self.risk = risk
+        }
+    }
+
+    public let settings: Settings
+    public let store: Store
+    public let logger: Logger
+
+    public init(settings: Settings, store: Store, logger: Logger) {
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+    }
+
+    @discardableResult
+    public func reload(into target: some Reloadable) -> Report {
+        var report = Report(registry: .skipped, rules: .skipped, risk: .skipped)
+        let loaded: (catalog: Catalog, directory: DeviceDirectory)
+        do {
+            loaded = try RegistrySync.load(devicesDirectory: settings.devicesDirectory, store: store, now: wallMillis())
+        } catch {
+            logger.error("reload: registry rejected, the running registry and rules stay in force:\n\(error)")
+            report.registry = .rejected("\(error)")
+            return report
+        }
+        target.reload(directory: loaded.directory)
+        report.registry = .reloaded
+        logger.notice("reload: registry reloaded", metadata: ["devices": "\(loaded.directory.entries.count)"])
+        do {
+            let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.catalog.types, store: store)
+            target.reload(rules: rules)
+            report.rules = .reloaded
+            logger.notice("reload: rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
+        } catch {
+            logger.error("reload: rules rejected, the running rules stay in force:\n\(error)")
+            report.rules = .rejected("\(error)")
+        }
+        do {
+            let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
+            target.reload(risk: risk)
+            report.risk = .reloaded
+            logger.notice("reload: risk model reloaded", metadata: ["model": "\(risk.version)"])
+        } catch {
+            logger.error("reload: risk model rejected, the running model stays in force:\n\(error)")
+            report.risk = .rejected("\(error)")
+        }
+        return report
+    }
+}
