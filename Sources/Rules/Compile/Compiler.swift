@@ -21,7 +21,6 @@ struct Compiler {
     }
 
     /// How `event` describes itself in errors; also what marks an enumeration as the event code.
-    static let eventWhat = "the event code"
 
     static let functions = ["rate", "delta", "avg", "min", "max", "count", "changed", "silent", "abs"]
 
@@ -42,7 +41,7 @@ struct Compiler {
         case .name(let name, let at): return try resolve(name, at: at)
         case .unary(let op, let inner, let at):
             let c = try compile(inner)
-            if op == "not" {
+            if op == .not {
                 guard case .bool(let f) = c else { throw ExpressionError(offset: at, reason: "'not' needs a condition, not \(c.typeName)") }
                 return .bool { f($0).negated }
             }
@@ -60,7 +59,7 @@ struct Compiler {
     private func resolve(_ name: String, at: Int) throws(ExpressionError) -> Compiled {
         if name == "event" {
             let codes = type.events.keys.sorted()
-            return .enumeration({ $0.event }, values: codes, what: Self.eventWhat)
+            return .enumeration({ $0.event }, values: codes, source: .event)
         }
         if name.hasPrefix("attr.") {
             let a = String(name.dropFirst(5))
@@ -71,7 +70,7 @@ struct Compiler {
             switch spec.kind {
             case .number, .int: return .number { $0.attrs[i] }
             case .bool: return .bool { s in let v = s.attrs[i]; return v.isNaN ? .unknown : Tri(v != 0) }
-            case .enumeration: return .enumeration({ $0.attrs[i] }, values: spec.values, what: "attribute '\(a)'")
+            case .enumeration: return .enumeration({ $0.attrs[i] }, values: spec.values, source: .attribute(a))
             case .string: return .string { $0.attrStrings[i] }
             }
         }
@@ -85,20 +84,20 @@ struct Compiler {
         switch field.kind {
         case .number, .int: return .number { $0.values[i] }
         case .bool: return .bool { s in let v = s.values[i]; return v.isNaN ? .unknown : Tri(v != 0) }
-        case .enumeration: return .enumeration({ $0.values[i] }, values: field.values, what: "field '\(name)'")
+        case .enumeration: return .enumeration({ $0.values[i] }, values: field.values, source: .field(name))
         case .string: return .string { $0.strings[i] }
         }
     }
 
     // MARK: Operators
 
-    private mutating func binary(_ op: String, _ l: Expr, _ r: Expr, at: Int) throws(ExpressionError) -> Compiled {
+    private mutating func binary(_ op: BinaryOp, _ l: Expr, _ r: Expr, at: Int) throws(ExpressionError) -> Compiled {
         let a = try compile(l), b = try compile(r)
         switch op {
-        case "and", "or":
-            guard case .bool(let f) = a else { throw ExpressionError(offset: l.offset, reason: "'\(op)' needs conditions on both sides; this is \(a.typeName)") }
-            guard case .bool(let g) = b else { throw ExpressionError(offset: r.offset, reason: "'\(op)' needs conditions on both sides; this is \(b.typeName)") }
-            if op == "and" {
+        case .and, .or:
+            guard case .bool(let f) = a else { throw ExpressionError(offset: l.offset, reason: "'\(op.rawValue)' needs conditions on both sides; this is \(a.typeName)") }
+            guard case .bool(let g) = b else { throw ExpressionError(offset: r.offset, reason: "'\(op.rawValue)' needs conditions on both sides; this is \(b.typeName)") }
+            if op == .and {
                 return .bool { s in
                     let x = f(s)
                     if x == .no { return .no }
@@ -114,35 +113,37 @@ struct Compiler {
                 if y == .yes { return .yes }
                 return x == .no && y == .no ? .no : .unknown
             }
-        case "+", "-", "*", "/":
+        case .add, .subtract, .multiply, .divide:
             guard case .number(let f) = a, case .number(let g) = b else {
-                throw ExpressionError(offset: at, reason: "'\(op)' needs numbers on both sides, not \(a.typeName) and \(b.typeName)")
+                throw ExpressionError(offset: at, reason: "'\(op.rawValue)' needs numbers on both sides, not \(a.typeName) and \(b.typeName)")
             }
             switch op {
-            case "+": return .number { f($0) + g($0) }
-            case "-": return .number { f($0) - g($0) }
-            case "*": return .number { f($0) * g($0) }
+            case .add: return .number { f($0) + g($0) }
+            case .subtract: return .number { f($0) - g($0) }
+            case .multiply: return .number { f($0) * g($0) }
             default: return .number { s in let d = g(s); return d == 0 ? .nan : f(s) / d }
             }
-        default:
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             return try compare(op, a, b, left: l, right: r, at: at)
         }
     }
 
-    private func compare(_ op: String, _ a: Compiled, _ b: Compiled, left: Expr, right: Expr, at: Int) throws(ExpressionError) -> Compiled {
-        let equality = op == "==" || op == "!="
-        let negate = op == "!="
+    private func compare(_ op: BinaryOp, _ a: Compiled, _ b: Compiled, left: Expr, right: Expr, at: Int) throws(ExpressionError) -> Compiled {
+        let equality = op == .equal || op == .notEqual
+        let negate = op == .notEqual
         func tri(_ x: Tri) -> Tri { negate ? x.negated : x }
         switch (a, b) {
         case (.number(let f), .number(let g)):
             let cmp: (Double, Double) -> Bool
             switch op {
-            case "==": cmp = (==)
-            case "!=": cmp = (!=)
-            case "<": cmp = (<)
-            case "<=": cmp = (<=)
-            case ">": cmp = (>)
-            default: cmp = (>=)
+            case .equal: cmp = (==)
+            case .notEqual: cmp = (!=)
+            case .less: cmp = (<)
+            case .lessOrEqual: cmp = (<=)
+            case .greater: cmp = (>)
+            case .greaterOrEqual: cmp = (>=)
+            case .and, .or, .add, .subtract, .multiply, .divide:
+                preconditionFailure("'\(op.rawValue)' is not a comparison")  // binary() routes only comparisons here
             }
             return .bool { s in
                 let x = f(s), y = g(s)
@@ -152,7 +153,7 @@ struct Compiler {
             break
         }
         guard equality else {
-            throw ExpressionError(offset: at, reason: "\(a.typeName) and \(b.typeName) cannot be ordered with '\(op)'")
+            throw ExpressionError(offset: at, reason: "\(a.typeName) and \(b.typeName) cannot be ordered with '\(op.rawValue)'")
         }
         switch (a, b) {
         case (.bool(let f), .bool(let g)):
@@ -160,13 +161,13 @@ struct Compiler {
                 let x = f(s), y = g(s)
                 return x == .unknown || y == .unknown ? .unknown : tri(Tri(x == y))
             }
-        case (.enumeration(let f, let values, let what), .literal(let lit)), (.literal(let lit), .enumeration(let f, let values, let what)):
+        case (.enumeration(let f, let values, let source), .literal(let lit)), (.literal(let lit), .enumeration(let f, let values, let source)):
             guard let index = values.firstIndex(of: lit) else {
                 let litOffset = if case .literal = a { left.offset } else { right.offset }
-                throw ExpressionError(offset: litOffset, reason: "\"\(lit)\" is not a value of \(what); it is one of: \(values.joined(separator: ", "))" + Self.suggest(lit, values))
+                throw ExpressionError(offset: litOffset, reason: "\"\(lit)\" is not a value of \(source.what); it is one of: \(values.joined(separator: ", "))" + Self.suggest(lit, values))
             }
             let target = Double(index)
-            let isEvent = what == Self.eventWhat
+            let isEvent = source == .event
             return .bool { s in
                 let v = f(s)
                 // No event on this message is a definite "not this code", not an unknown.

@@ -62,8 +62,8 @@ extension Expr {
         case .bool(let b, _): b ? "true" : "false"
         case .duration(let ms, _): Interval(milliseconds: ms).description
         case .name(let n, _): n
-        case .unary(let op, let e, _): op == "not" ? "not \(e.canonical)" : "-\(e.canonical)"
-        case .binary(let op, let l, let r, _): "\(l.grouped) \(op) \(r.grouped)"
+        case .unary(let op, let e, _): op == .not ? "not \(e.canonical)" : "-\(e.canonical)"
+        case .binary(let op, let l, let r, _): "\(l.grouped) \(op.rawValue) \(r.grouped)"
         case .call(let name, let args, _): "\(name)(\(args.map(\.canonical).joined(separator: ", ")))"
         }
     }

@@ -32,7 +32,7 @@ enum Compiled {
     case string(StrFn)
     /// An enumerated value held as its index among `values` (enum fields and attributes, and
     /// `event`, whose values are the type's event codes).
-    case enumeration(NumFn, values: [String], what: String)
+    case enumeration(NumFn, values: [String], source: EnumSource)
     /// A string literal; only meaningful compared with a string or an enumerated value.
     case literal(String)
     case duration(Int64)
@@ -42,9 +42,25 @@ enum Compiled {
         case .number: "a number"
         case .bool: "a condition (true/false)"
         case .string: "a string"
-        case .enumeration(_, _, let what): what
+        case .enumeration(_, _, let source): source.what
         case .literal: "a string literal"
         case .duration: "a duration"
+        }
+    }
+}
+
+/// Where an enumerated value comes from: the message's event code, a field or an attribute.
+enum EnumSource: Equatable {
+    case event
+    case field(String)
+    case attribute(String)
+
+    /// How error messages name it.
+    var what: String {
+        switch self {
+        case .event: "the event code"
+        case .field(let name): "field '\(name)'"
+        case .attribute(let name): "attribute '\(name)'"
         }
     }
 }

@@ -9,8 +9,8 @@ indirect enum Expr: Equatable {
     case duration(Int64, at: Int)
     /// A telemetry field, `event`, or `attr.NAME`.
     case name(String, at: Int)
-    case unary(op: String, Expr, at: Int)
-    case binary(op: String, Expr, Expr, at: Int)
+    case unary(op: UnaryOp, Expr, at: Int)
+    case binary(op: BinaryOp, Expr, Expr, at: Int)
     case call(name: String, args: [Expr], at: Int)
 
     var offset: Int {
@@ -19,4 +19,19 @@ indirect enum Expr: Equatable {
              .unary(_, _, let at), .binary(_, _, _, let at), .call(_, _, let at): at
         }
     }
+}
+
+/// Prefix operators; the raw value is how the rule text writes them.
+enum UnaryOp: String, Equatable {
+    case not
+    case negate = "-"
+}
+
+/// Infix operators; the raw value is how the rule text writes them.
+enum BinaryOp: String, Equatable, CaseIterable {
+    case and, or
+    case add = "+", subtract = "-", multiply = "*", divide = "/"
+    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+
+    static let comparisons: Set<BinaryOp> = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
 }

@@ -31,37 +31,35 @@ struct Parser {
 
     private mutating func orExpr() throws(ExpressionError) -> Expr {
         var left = try andExpr()
-        while let t = accept(.keyword("or")) { left = .binary(op: "or", left, try andExpr(), at: t.offset) }
+        while let t = accept(.keyword("or")) { left = .binary(op: .or, left, try andExpr(), at: t.offset) }
         return left
     }
 
     private mutating func andExpr() throws(ExpressionError) -> Expr {
         var left = try notExpr()
-        while let t = accept(.keyword("and")) { left = .binary(op: "and", left, try notExpr(), at: t.offset) }
+        while let t = accept(.keyword("and")) { left = .binary(op: .and, left, try notExpr(), at: t.offset) }
         return left
     }
 
     private mutating func notExpr() throws(ExpressionError) -> Expr {
-        if let t = accept(.keyword("not")) { return .unary(op: "not", try notExpr(), at: t.offset) }
+        if let t = accept(.keyword("not")) { return .unary(op: .not, try notExpr(), at: t.offset) }
         return try comparison()
     }
 
-    private static let comparisons: Set<String> = ["==", "!=", "<", "<=", ">", ">="]
-
     private mutating func comparison() throws(ExpressionError) -> Expr {
         let left = try additive()
-        guard case .op(let op) = peek.kind, Self.comparisons.contains(op) else { return left }
+        guard case .op(let text) = peek.kind, let op = BinaryOp(rawValue: text), BinaryOp.comparisons.contains(op) else { return left }
         let t = advance()
         let right = try additive()
-        if case .op(let next) = peek.kind, Self.comparisons.contains(next) {
-            throw ExpressionError(offset: peek.offset, reason: "comparisons do not chain; write 'a \(op) b and b \(next) c'")
+        if case .op(let next) = peek.kind, let nextOp = BinaryOp(rawValue: next), BinaryOp.comparisons.contains(nextOp) {
+            throw ExpressionError(offset: peek.offset, reason: "comparisons do not chain; write 'a \(text) b and b \(next) c'")
         }
         return .binary(op: op, left, right, at: t.offset)
     }
 
     private mutating func additive() throws(ExpressionError) -> Expr {
         var left = try multiplicative()
-        while case .op(let op) = peek.kind, op == "+" || op == "-" {
+        while case .op(let text) = peek.kind, let op = BinaryOp(rawValue: text), op == .add || op == .subtract {
             let t = advance()
             left = .binary(op: op, left, try multiplicative(), at: t.offset)
         }
@@ -70,7 +68,7 @@ struct Parser {
 
     private mutating func multiplicative() throws(ExpressionError) -> Expr {
         var left = try unary()
-        while case .op(let op) = peek.kind, op == "*" || op == "/" {
+        while case .op(let text) = peek.kind, let op = BinaryOp(rawValue: text), op == .multiply || op == .divide {
             let t = advance()
             left = .binary(op: op, left, try unary(), at: t.offset)
         }
@@ -78,7 +76,7 @@ struct Parser {
     }
 
     private mutating func unary() throws(ExpressionError) -> Expr {
-        if let t = accept(.op("-")) { return .unary(op: "-", try unary(), at: t.offset) }
+        if let t = accept(.op("-")) { return .unary(op: .negate, try unary(), at: t.offset) }
         return try primary()
     }
 
