@@ -102,7 +102,7 @@ public enum DeviceTypeParser {
             consequence: raw.consequence ?? [:])
     }
 
-    static let severities = ["info", "warning", "major", "critical"]
+    static let severities = Severity.allCases.map(\.rawValue)
 
     private static func checkMaintenance(_ m: MaintenancePolicy, counters: Set<String>, events: Set<String>,
                                          _ source: YAMLSource) -> [SourceError] {
@@ -150,8 +150,7 @@ public enum DeviceTypeParser {
     }
 
     private static func checkName(_ name: String, _ source: YAMLSource, _ path: [YAMLSource.PathElement]) -> [SourceError] {
-        let ok = !name.isEmpty && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
-        return ok ? [] : [source.error(at: path, "'\(name)': names are lower_snake_case (a-z, 0-9, _)")]
+        Identifier.isSnakeCaseName(name) ? [] : [source.error(at: path, "'\(name)': names are lower_snake_case (a-z, 0-9, _)")]
     }
 
     public static func orderedKeys(_ source: YAMLSource, at path: [YAMLSource.PathElement]) -> [String] {

@@ -14,6 +14,19 @@ public enum Identifier {
         (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45
     }
 
+    /// Rule ids: lower-case letters, digits, `_`, `.` and `-` (stable names alarms cite).
+    public static func isRuleId(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { isLowerOrDigit($0) || $0 == 95 || $0 == 46 || $0 == 45 }
+    }
+
+    /// Field, attribute, counter and event names in `Devices/`: lower_snake_case.
+    public static func isSnakeCaseName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { isLowerOrDigit($0) || $0 == 95 }
+    }
+
+    @inline(__always)
+    static func isLowerOrDigit(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+
     /// The same check on bytes (topic levels on the hot path).
     public static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         !bytes.isEmpty && bytes.count <= 64 && bytes.allSatisfy(isValidByte)

@@ -133,7 +133,7 @@ public struct RiskModel: Sendable {
                 errors.append(source.error(at: path.map { .key($0) }, "bands must be listed from the highest at_least down"))
             }
         }
-        for severity in ["info", "warning", "major", "critical"] where spec.likelihood.alarms.weights[severity] == nil {
+        for severity in Severity.allCases.map(\.rawValue) where spec.likelihood.alarms.weights[severity] == nil {
             errors.append(source.error(at: [.key("likelihood"), .key("alarms"), .key("weights")], "no weight for severity '\(severity)'"))
         }
         guard errors.isEmpty else { throw SourceErrors(errors) }

@@ -135,7 +135,7 @@ private struct RuleReader {
             fail(key, "unknown key '\(key)'" + Compiler.suggest(key, RuleLoader.ruleKeys) + " (rule keys: \(RuleLoader.ruleKeys.sorted().joined(separator: ", ")))")
         }
         let id = string("id", required: true)
-        if let id, id.isEmpty || !id.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 46 || $0 == 45 }) {
+        if let id, !Identifier.isRuleId(id) {
             fail("id", "rule id '\(id)' must be lower-case letters, digits, '_', '.' or '-'")
         }
         let type = string("type", required: false) ?? defaultType
