@@ -52,7 +52,7 @@ let package = Package(
         // I/O edges.
         .target(
             name: "SourceFiles",
-            dependencies: ["Source", "DeviceCatalog", "Rules", "Risk", "Settings"],
+            dependencies: ["Domain", "Source", "DeviceCatalog", "Rules", "Risk", "Settings"],
             swiftSettings: strict
         ),
         .target(

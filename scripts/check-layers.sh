@@ -17,7 +17,7 @@ allowed() {
     Settings) echo "Domain Source DeviceCatalog" ;;
     Storage) echo "Domain" ;;
     MQTT) echo "CMosquitto" ;;
-    SourceFiles) echo "Source DeviceCatalog Rules Risk Settings" ;;
+    SourceFiles) echo "Domain Source DeviceCatalog Rules Risk Settings" ;;
     Simulation) echo "Domain DeviceCatalog Ingest MQTT" ;;
     Pipeline) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT" ;;
     Replay) echo "Domain DeviceCatalog Ingest Rules Storage" ;;

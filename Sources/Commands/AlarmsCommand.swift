@@ -14,9 +14,7 @@ struct AlarmFilterOptions: ParsableArguments {
     @Option(help: "Only devices maintained by this firm.") var firm: String?
     @Option(help: "Only this severity.") var severity: Severity?
     @Option(help: "Only this rule id.") var rule: String?
-    @Option(help: ArgumentHelp("Started at or after (RFC 3339, YYYY-MM-DD or epoch ms).", valueName: "TIME")) var from: String?
-    @Option(help: ArgumentHelp("Started at or before.", valueName: "TIME")) var to: String?
-    @Option(help: "At most this many rows.") var limit = 100
+    @OptionGroup var range: TimeRange
 
     func filter() throws -> AlarmFilter {
         var f = AlarmFilter()
@@ -26,9 +24,9 @@ struct AlarmFilterOptions: ParsableArguments {
         f.firm = firm
         f.severity = severity
         f.rule = rule
-        f.from = try parseTime(from, flag: "--from")
-        f.to = try parseTime(to, flag: "--to")
-        f.limit = limit
+        f.from = try range.fromMillis()
+        f.to = try range.toMillis()
+        f.limit = range.limit
         return f
     }
 }

@@ -11,14 +11,11 @@ struct ReadingsCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
-    @Option(help: ArgumentHelp("Earliest reading time (RFC 3339, YYYY-MM-DD or epoch ms).", valueName: "TIME")) var from: String?
-    @Option(help: ArgumentHelp("Latest reading time.", valueName: "TIME")) var to: String?
-    @Option(help: "At most this many rows.") var limit = 100
+    @OptionGroup var range: TimeRange
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
-        output.print(try store.readings(device: device, from: try parseTime(from, flag: "--from"),
-                                        to: try parseTime(to, flag: "--to"), limit: limit))
+        output.print(try store.readings(device: device, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit))
     }
 }
 
@@ -31,14 +28,11 @@ struct EventsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
     @Option(help: ArgumentHelp("Only this event code.", valueName: "CODE")) var code: String?
-    @Option(help: ArgumentHelp("Earliest event time.", valueName: "TIME")) var from: String?
-    @Option(help: ArgumentHelp("Latest event time.", valueName: "TIME")) var to: String?
-    @Option(help: "At most this many rows.") var limit = 100
+    @OptionGroup var range: TimeRange
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
-        output.print(try store.events(device: device, code: code, from: try parseTime(from, flag: "--from"),
-                                      to: try parseTime(to, flag: "--to"), limit: limit))
+        output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit))
     }
 }
 
@@ -55,13 +49,20 @@ struct DeadLettersCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @Option(help: ArgumentHelp("Only this reason.", valueName: "REASON")) var reason: DeadLetterReason?
-    @Option(help: ArgumentHelp("Received at or after.", valueName: "TIME")) var from: String?
-    @Option(help: ArgumentHelp("Received at or before.", valueName: "TIME")) var to: String?
-    @Option(help: "At most this many rows.") var limit = 100
+    @OptionGroup var range: TimeRange
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
-        output.print(try store.deadLetters(reason: reason, from: try parseTime(from, flag: "--from"),
-                                           to: try parseTime(to, flag: "--to"), limit: limit))
+        output.print(try store.deadLetters(reason: reason, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit))
     }
+}
+
+/// `--from`, `--to` and `--limit`, shared by the listing commands.
+struct TimeRange: ParsableArguments {
+    @Option(help: ArgumentHelp("At or after this time (RFC 3339, YYYY-MM-DD or epoch ms).", valueName: "TIME")) var from: String?
+    @Option(help: ArgumentHelp("At or before this time.", valueName: "TIME")) var to: String?
+    @Option(help: "At most this many rows.") var limit = 100
+
+    func fromMillis() throws -> Int64? { try parseTime(from, flag: "--from") }
+    func toMillis() throws -> Int64? { try parseTime(to, flag: "--to") }
 }

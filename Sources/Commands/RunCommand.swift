@@ -71,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
         let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
                                           hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk, logger: logger)
-        let hangup = HangupSignal { Reloader(settings: settings, store: store, logger: logger).reload(into: pipeline) }
+        let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: PipelineService(pipeline: pipeline))],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -8,12 +8,6 @@ public struct Topic: Sendable, Equatable {
     public let device: String
     public let kind: Kind
 
-    public init(gateway: String, device: String, kind: Kind) {
-        self.gateway = gateway
-        self.device = device
-        self.kind = kind
-    }
-
     /// Parses `topic` under `prefix`; returns why not on failure (the `bad_topic` detail).
     public static func parse(_ topic: UnsafeRawBufferPointer, prefix: [UInt8]) -> Result<Topic, TopicError> {
         guard topic.count > prefix.count + 1, topic.starts(with: prefix), topic[prefix.count] == UInt8(ascii: "/") else {

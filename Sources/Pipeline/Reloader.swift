@@ -19,7 +19,7 @@ extension IngestPipeline: Reloadable {}
 /// The SIGHUP policy (SPEC §6): reload `Devices/`, then `Rules/` against the new types, then
 /// `risk.yaml`. Whatever fails to load is reported with its located errors and the running
 /// version stays in force; rules are only tried against a registry that loaded.
-public struct Reloader: Sendable {
+public enum Reloader {
     public enum Outcome: Sendable, Equatable {
         case reloaded
         /// The files were rejected; the reason lists every error (`file:line:column: reason`).
@@ -32,25 +32,11 @@ public struct Reloader: Sendable {
         public var registry: Outcome
         public var rules: Outcome
         public var risk: Outcome
-        public init(registry: Outcome, rules: Outcome, risk: Outcome) {
-            self.registry = registry
-            self.rules = rules
-            self.risk = risk
-        }
     }
 
-    public let settings: Settings
-    public let store: Store
-    public let logger: Logger
-
-    public init(settings: Settings, store: Store, logger: Logger) {
-        self.settings = settings
-        self.store = store
-        self.logger = logger
-    }
-
+    /// Reloads from the folders `settings` names, writing the registry into `store`.
     @discardableResult
-    public func reload(into target: some Reloadable) -> Report {
+    public static func reload(_ settings: Settings, store: Store, logger: Logger, into target: some Reloadable) -> Report {
         var report = Report(registry: .skipped, rules: .skipped, risk: .skipped)
         let loaded: (catalog: Catalog, directory: DeviceDirectory)
         do {

@@ -150,7 +150,7 @@ public enum RiskGrading {
         let type = directory.type(of: entry)
         var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], now: now)
         let history = try store.riskHistory(deviceNum: entry.num, alarmsSince: now - model.alarmWindowMs, gapsSince: now - model.gapWindowMs)
-        inputs.alarms = history.alarms.map { RiskInputs.AlarmRecord(severity: $0.severity, firedAt: $0.firedAt, incident: $0.incident) }
+        inputs.alarms = history.alarms
         inputs.maintenanceOverdue = history.maintenanceOverdue
         inputs.monitoringGaps = history.gaps
         return model.grade(inputs, now: now)

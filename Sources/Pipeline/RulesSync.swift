@@ -16,10 +16,9 @@ public enum RulesSync {
     /// alarms cite as their pack version). Throws located errors; the caller keeps its rules.
     public static func load(rulesDirectory: String, types: [String: DeviceType], store: Store) throws -> RuleSet {
         let rules = try RuleLoader.load(directory: rulesDirectory, types: types)
-        let packs = rules.packs.map { RulePackRow(hash: $0.hash, file: $0.file, rules: $0.rules, content: $0.content) }
+        let packs = rules.packs.map { (hash: $0.hash, file: $0.file, rules: $0.rules, content: $0.content) }
         let layouts = try rules.programs.map { type, program in
-            RuleLayoutRow(hash: program.layoutHash, type: type,
-                          layout: String(decoding: try JSONEncoder().encode(program.layoutDescription), as: UTF8.self))
+            (hash: program.layoutHash, type: type, layout: String(decoding: try JSONEncoder().encode(program.layoutDescription), as: UTF8.self))
         }
         try store.record(packs: packs, layouts: layouts)
         return rules

@@ -7,17 +7,6 @@ import Ingest
 /// Everything the model reads about one device at one moment, gathered by the caller from the
 /// registry and the store.
 public struct RiskInputs: Sendable {
-    public struct AlarmRecord: Sendable {
-        public let severity: String
-        public let firedAt: Int64
-        public let incident: Bool
-        public init(severity: String, firedAt: Int64, incident: Bool) {
-            self.severity = severity
-            self.firedAt = firedAt
-            self.incident = incident
-        }
-    }
-
     /// The type's `consequence` factors from `Devices/types` (base, people_factor, ...).
     public var consequence: [String: Double]
     public var siteCategory: String?
@@ -27,7 +16,7 @@ public struct RiskInputs: Sendable {
     public var inspectionGrade: Int?
     /// Overdue statutory inspections, described (kind and due date).
     public var overdueInspections: [String] = []
-    public var alarms: [AlarmRecord] = []
+    public var alarms: [AlarmHistoryEntry] = []
     /// Open `maintenance_overdue` notices.
     public var maintenanceOverdue = 0
     /// Monitoring gaps (silences beyond the type's limit) within the model's gap window.

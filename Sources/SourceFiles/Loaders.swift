@@ -1,4 +1,5 @@
 import DeviceCatalog
+import Domain
 import Risk
 import Rules
 import Settings

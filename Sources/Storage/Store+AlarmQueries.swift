@@ -20,16 +20,25 @@ public struct AlarmFilter: Sendable {
     public init() {}
 }
 
+extension AlarmFilter {
+    /// The filters alarms and incidents share, on `table` (its alias) and its time column;
+    /// `d` is the devices table joined to it.
+    func conditions(table t: String, time: String) -> Conditions {
+        var c = Conditions([("\(t).\(time) >= ?", from ?? Int64.min), ("\(t).\(time) <= ?", to ?? Int64.max)])
+        c.equal("d.id", device)
+        c.equal("\(t).type", type)
+        c.equal("d.site", site)
+        c.equal("d.firm", firm)
+        c.equal("\(t).severity", severity)
+        c.equal("\(t).rule", rule)
+        return c
+    }
+}
+
 extension Store {
     /// Alarms, newest first.
     public func alarms(_ f: AlarmFilter) throws(StoreError) -> [AlarmItem] {
-        var c = Conditions([("a.started_at >= ?", f.from ?? Int64.min), ("a.started_at <= ?", f.to ?? Int64.max)])
-        c.equal("d.id", f.device)
-        c.equal("a.type", f.type)
-        c.equal("d.site", f.site)
-        c.equal("d.firm", f.firm)
-        c.equal("a.severity", f.severity)
-        c.equal("a.rule", f.rule)
+        var c = f.conditions(table: "a", time: "started_at")
         switch f.state {
         case .open?: c.add("a.state != 'resolved'")
         case .pending?: c.add("a.state = ?", AlarmState.pending)
@@ -47,14 +56,8 @@ extension Store {
 
     /// Incidents, newest first.
     public func incidents(_ f: AlarmFilter) throws(StoreError) -> [IncidentItem] {
-        var c = Conditions([("i.opened_at >= ?", f.from ?? Int64.min), ("i.opened_at <= ?", f.to ?? Int64.max)])
-        c.equal("d.id", f.device)
-        c.equal("i.type", f.type)
-        c.equal("i.site", f.site)
-        c.equal("d.firm", f.firm)
-        c.equal("i.severity", f.severity)
+        var c = f.conditions(table: "i", time: "opened_at")
         c.equal("i.status", f.status)
-        c.equal("i.rule", f.rule)
         return try rows(IncidentItem.self, """
             SELECT i.id, d.id AS device, i.type, i.site, i.rule, i.severity, i.status, i.opened_at, i.resolved_at,
                    i.alarm_id AS alarm, i.title, i.pack, i.inputs

@@ -135,7 +135,9 @@ extension Store {
 
     /// Records a loaded rule set: each pack's text by its hash (what alarms cite) and each
     /// type's slot layout (so state written now can be mapped by a later layout).
-    public func record(packs: [RulePackRow], layouts: [RuleLayoutRow]) throws(StoreError) {
+    /// `packs` are kept by content hash, `layouts` (JSON) by layout hash.
+    public func record(packs: [(hash: String, file: String, rules: Int, content: String)],
+                       layouts: [(hash: String, type: String, layout: String)]) throws(StoreError) {
         do {
             try pool.write { db in
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -177,32 +179,6 @@ extension Store {
         } catch {
             throw StoreError(operation: "delete from outbox", error)
         }
-    }
-}
-
-/// A rule pack's text as loaded, kept by content hash.
-public struct RulePackRow: Sendable {
-    public let hash: String
-    public let file: String
-    public let rules: Int
-    public let content: String
-    public init(hash: String, file: String, rules: Int, content: String) {
-        self.hash = hash
-        self.file = file
-        self.rules = rules
-        self.content = content
-    }
-}
-
-/// A type's slot layout (JSON) by its hash.
-public struct RuleLayoutRow: Sendable {
-    public let hash: String
-    public let type: String
-    public let layout: String
-    public init(hash: String, type: String, layout: String) {
-        self.hash = hash
-        self.type = type
-        self.layout = layout
     }
 }
 

@@ -2,104 +2,33 @@ import Domain
 import Foundation
 import GRDB
 
-/// A maintenance firm's row (GRDB record: the columns are the coding keys).
-public struct FirmRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+// Firms and sites are GRDB records: their coding keys are the columns.
+extension Firm: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "firms"
-    public var id: String
-    public var name: String
-    public var grade: String?
-    public init(id: String, name: String, grade: String?) {
-        self.id = id
-        self.name = name
-        self.grade = grade
-    }
 }
 
-/// A site's row.
-public struct SiteRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+extension Site: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "sites"
-    public var id: String
-    public var name: String
-    public var category: String
-    public var city: String?
-    public var peopleExposed: Int?
-    enum CodingKeys: String, CodingKey { case id, name, category, city, peopleExposed = "people_exposed" }
-    public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?) {
-        self.id = id
-        self.name = name
-        self.category = category
-        self.city = city
-        self.peopleExposed = peopleExposed
-    }
 }
 
-/// A gateway's registry row (its online state is the pipeline's, not the registry's).
-public struct GatewayRow: Codable, Sendable, Equatable, FetchableRecord {
-    public var id: String
-    public var site: String
-    public init(id: String, site: String) {
-        self.id = id
-        self.site = site
-    }
-}
-
-/// A registered device's row. `lastInspections` and `attributes` are flat JSON objects.
-public struct DeviceRow: Codable, Sendable, Equatable, FetchableRecord {
-    /// The compact key readings and events use; assigned by the store at the first import.
-    public var num: Int64?
-    public var id: String
-    public var type: String
-    public var gateway: String
-    public var site: String
-    public var owner: String
-    public var firm: String
-    /// `YYYY-MM-DD`.
-    public var commissioned: String
-    public var inspectionGrade: Int?
-    public var lastInspections: String
-    public var attributes: String
-    /// Where the registry entry came from (`file:line`).
-    public var source: String?
-    enum CodingKeys: String, CodingKey {
-        case num, id, type, gateway, site, owner, firm, commissioned, inspectionGrade = "inspection_grade"
-        case lastInspections = "last_inspections", attributes, source
-    }
-    public init(num: Int64? = nil, id: String, type: String, gateway: String, site: String, owner: String, firm: String,
-                commissioned: String, inspectionGrade: Int?, lastInspections: String, attributes: String, source: String?) {
-        self.num = num
-        self.id = id
-        self.type = type
-        self.gateway = gateway
-        self.site = site
-        self.owner = owner
-        self.firm = firm
-        self.commissioned = commissioned
-        self.inspectionGrade = inspectionGrade
-        self.lastInspections = lastInspections
-        self.attributes = attributes
-        self.source = source
-    }
-}
-
-/// The whole registry as rows.
-public struct RegistryRows: Sendable {
-    public var firms: [FirmRow] = []
-    public var sites: [SiteRow] = []
-    public var gateways: [GatewayRow] = []
-    public var devices: [DeviceRow] = []
-    public init() {}
+/// The registry as stored: devices with their compact `num` key, in `num` order.
+public struct StoredRegistry: Sendable {
+    public var firms: [Firm] = []
+    public var sites: [Site] = []
+    public var gateways: [String] = []
+    public var devices: [(num: Int64, record: DeviceRecord)] = []
 }
 
 extension Store {
-    /// Upserts firms, sites, gateways and devices in one transaction and returns the number of
-    /// devices written. Devices are never deleted here: their history stays queryable.
+    /// Upserts the fleet's firms, sites, gateways and devices in one transaction and returns the
+    /// number of devices written. Devices are never deleted here: their history stays queryable.
     @discardableResult
-    public func importRegistry(_ rows: RegistryRows, now: Int64) throws(StoreError) -> Int {
+    public func importFleet(_ fleet: Fleet, now: Int64) throws(StoreError) -> Int {
         do {
             return try pool.write { db in
-                for f in rows.firms { try f.upsert(db) }
-                for s in rows.sites { try s.upsert(db) }
-                for g in rows.gateways {
+                for f in fleet.firms { try f.upsert(db) }
+                for s in fleet.sites { try s.upsert(db) }
+                for g in fleet.gateways {
                     try db.execute(sql: "INSERT INTO gateways(id, site) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET site = excluded.site",
                                    arguments: [g.id, g.site])
                 }
@@ -112,36 +41,69 @@ extension Store {
                         inspection_grade = excluded.inspection_grade, last_inspections = excluded.last_inspections,
                         attributes = excluded.attributes, source = excluded.source, updated_at = excluded.updated_at
                     """)
-                for d in rows.devices {
+                for d in fleet.devices {
+                    var inspections = JSONWriter()
+                    for (kind, day) in d.lastInspections.sorted(by: { $0.key < $1.key }) { inspections.add(kind, .string(day.description)) }
+                    var attributes = JSONWriter()
+                    for (name, value) in d.attributes.sorted(by: { $0.key < $1.key }) { attributes.add(name, value) }
                     try upsert.execute(arguments: [
-                        d.id, d.type, d.gateway, d.site, d.owner, d.firm, d.commissioned, d.inspectionGrade,
-                        d.lastInspections, d.attributes, d.source, now,
+                        d.id, d.type, d.gateway, d.site, d.owner, d.firm, d.commissioned.description, d.inspectionGrade,
+                        inspections.finish(), attributes.finish(), d.origin.description, now,
                     ])
                 }
-                return rows.devices.count
+                return fleet.devices.count
             }
         } catch {
             throw StoreError(operation: "device import", error)
         }
     }
 
-    /// The registered firms, sites, gateways and devices (devices in `num` order).
-    public func registryRows() throws(StoreError) -> RegistryRows {
+    /// The registered firms, sites, gateways and devices. A device row whose JSON no longer
+    /// parses (edited by hand) is an error naming the device, not a device without attributes.
+    public func registry() throws(StoreError) -> StoredRegistry {
         do {
             return try pool.read { db in
-                var rows = RegistryRows()
-                rows.firms = try FirmRow.fetchAll(db)
-                rows.sites = try SiteRow.fetchAll(db)
-                rows.gateways = try GatewayRow.fetchAll(db, sql: "SELECT id, site FROM gateways")
-                rows.devices = try DeviceRow.fetchAll(db, sql: """
+                var r = StoredRegistry()
+                r.firms = try Firm.fetchAll(db)
+                r.sites = try Site.fetchAll(db)
+                r.gateways = try String.fetchAll(db, sql: "SELECT id FROM gateways")
+                let rows = try Row.fetchCursor(db, sql: """
                     SELECT num, id, type, gateway, site, owner, firm, commissioned, inspection_grade, last_inspections, attributes, source
                     FROM devices ORDER BY num
                     """)
-                return rows
+                while let row = try rows.next() {
+                    let id: String = row["id"]
+                    let attributes = try Self.scalars(row["attributes"], device: id, column: "attributes")
+                    let inspections = try Self.scalars(row["last_inspections"], device: id, column: "last_inspections")
+                        .compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
+                    let record = DeviceRecord(
+                        id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
+                        firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
+                        lastInspections: inspections, inspectionGrade: row["inspection_grade"], attributes: attributes,
+                        origin: Origin(file: row["source"] ?? "store", line: nil))
+                    r.devices.append((row["num"], record))
+                }
+                return r
             }
         } catch {
             throw StoreError(operation: "loading the device registry", error)
         }
+    }
+
+    /// Decodes the flat JSON objects `importFleet` writes for attributes and inspection dates.
+    static func scalars(_ text: String, device: String, column: String) throws(StoreError) -> [String: Scalar] {
+        guard let value = try? JSONReader.parse(Array(text.utf8)), case .object(let members) = value else {
+            throw StoreError.failed(operation: "loading the device registry", reason: "device \(device): its \(column) column is not a JSON object")
+        }
+        var out: [String: Scalar] = [:]
+        for m in members {
+            switch m.value {
+            case .bool(let b): out[m.key] = .bool(b)
+            case .string(let s): out[m.key] = .string(s)
+            default: if let n = m.value.number { out[m.key] = .number(n) }
+            }
+        }
+        return out
     }
 
     /// The persisted per-device state, so sequence checking continues across restarts.

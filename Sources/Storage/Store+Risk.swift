@@ -46,24 +46,17 @@ public struct GradeWrite: Sendable {
     public var changed: Bool { previous != grade }
 }
 
-/// An alarm as grading reads it.
-public struct AlarmHistoryRow: Sendable {
-    public let severity: String
-    public let firedAt: Int64
-    public let incident: Bool
-}
-
 extension Store {
     /// The history a grade reads for one device: alarms that fired since `alarmsSince`, open
     /// overdue-maintenance notices, and monitoring gaps since `gapsSince`.
     public func riskHistory(deviceNum: Int64, alarmsSince: Int64, gapsSince: Int64) throws(StoreError)
-        -> (alarms: [AlarmHistoryRow], maintenanceOverdue: Int, gaps: Int) {
+        -> (alarms: [AlarmHistoryEntry], maintenanceOverdue: Int, gaps: Int) {
         do {
             return try pool.read { db in
                 let alarms = try Row.fetchAll(db, sql: """
                     SELECT severity, fired_at, incident_id FROM alarms WHERE device_num = ? AND fired_at >= ?
                     """, arguments: [deviceNum, alarmsSince]).map {
-                    AlarmHistoryRow(severity: $0["severity"], firedAt: $0["fired_at"], incident: ($0["incident_id"] as Int64?) != nil)
+                    AlarmHistoryEntry(severity: $0["severity"], firedAt: $0["fired_at"], incident: ($0["incident_id"] as Int64?) != nil)
                 }
                 let overdue = try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM notices WHERE device_num = ? AND kind = 'maintenance_overdue' AND status != 'closed'

@@ -44,8 +44,10 @@ struct ReloaderTests {
         let (settings, store, dir) = try Self.setting(devices: repositoryRoot + "/Devices", rules: repositoryRoot + "/Rules")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = Swapped()
-        let report = Reloader(settings: settings, store: store, logger: Logger(label: "test")).reload(into: target)
-        #expect(report == .init(registry: .reloaded, rules: .reloaded, risk: .reloaded))
+        let report = Reloader.reload(settings, store: store, logger: Logger(label: "test"), into: target)
+        #expect(report.registry == .reloaded)
+        #expect(report.rules == .reloaded)
+        #expect(report.risk == .reloaded)
         #expect(target.entries.count == 3)
         #expect(target.entries.first?.hasPrefix("registry ") == true)
         #expect(try store.count(.devices) > 0)
@@ -61,7 +63,7 @@ struct ReloaderTests {
         let (settings, store, dir) = try Self.setting(devices: repositoryRoot + "/Devices", rules: rules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = Swapped()
-        let report = Reloader(settings: settings, store: store, logger: Logger(label: "test")).reload(into: target)
+        let report = Reloader.reload(settings, store: store, logger: Logger(label: "test"), into: target)
         #expect(report.registry == .reloaded)
         #expect(report.risk == .reloaded)
         guard case .rejected(let reason) = report.rules else { Issue.record("rules were not rejected"); return }
@@ -78,7 +80,7 @@ struct ReloaderTests {
         let (settings, store, dir) = try Self.setting(devices: devices, rules: repositoryRoot + "/Rules")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = Swapped()
-        let report = Reloader(settings: settings, store: store, logger: Logger(label: "test")).reload(into: target)
+        let report = Reloader.reload(settings, store: store, logger: Logger(label: "test"), into: target)
         guard case .rejected(let reason) = report.registry else { Issue.record("registry was not rejected"); return }
         #expect(reason.contains("zz-broken.yaml"))
         #expect(report.rules == .skipped)

@@ -12,18 +12,20 @@ struct StoreFixture {
     init() throws {
         path = NSTemporaryDirectory() + "ew-store-\(UUID().uuidString).sqlite"
         store = try Store(writer: try DatabaseQueue(path: path), description: path)
-        var rows = RegistryRows()
-        rows.firms = [FirmRow(id: "firm-a", name: "Firm A", grade: "A"), FirmRow(id: "firm-b", name: "Firm B", grade: "B")]
-        rows.sites = [SiteRow(id: "site-1", name: "School", category: "school", city: "Tianjin", peopleExposed: 800)]
-        rows.gateways = [GatewayRow(id: "gw-1", site: "site-1")]
-        rows.devices = [
-            DeviceRow(id: "E1", type: "elevator", gateway: "gw-1", site: "site-1", owner: "School", firm: "firm-a",
-                      commissioned: "2015-05-01", inspectionGrade: nil, lastInspections: #"{"periodic":"2026-01-10"}"#,
-                      attributes: #"{"rated_speed_mps":1.75}"#, source: "test:1"),
-            DeviceRow(id: "E2", type: "elevator", gateway: "gw-1", site: "site-1", owner: "School", firm: "firm-b",
-                      commissioned: "2018-05-01", inspectionGrade: 2, lastInspections: "{}", attributes: "{}", source: "test:2"),
+        var fleet = Fleet()
+        fleet.firms = [Firm(id: "firm-a", name: "Firm A", grade: "A"), Firm(id: "firm-b", name: "Firm B", grade: "B")]
+        fleet.sites = [Site(id: "site-1", name: "School", category: "school", city: "Tianjin", peopleExposed: 800)]
+        fleet.gateways = [Gateway(id: "gw-1", site: "site-1")]
+        let day = { (text: String) in Day(parsing: text)! }
+        fleet.devices = [
+            DeviceRecord(id: "E1", type: "elevator", gateway: "gw-1", site: "site-1", owner: "School", firm: "firm-a",
+                         commissioned: day("2015-05-01"), lastInspections: ["periodic": day("2026-01-10")], inspectionGrade: nil,
+                         attributes: ["rated_speed_mps": .number(1.75)], origin: Origin(file: "test", line: 1)),
+            DeviceRecord(id: "E2", type: "elevator", gateway: "gw-1", site: "site-1", owner: "School", firm: "firm-b",
+                         commissioned: day("2018-05-01"), lastInspections: [:], inspectionGrade: 2, attributes: [:],
+                         origin: Origin(file: "test", line: 2)),
         ]
-        try store.importRegistry(rows, now: 1)
+        try store.importFleet(fleet, now: 1)
     }
 
     func num(_ id: String) throws -> Int64 {
@@ -37,16 +39,26 @@ struct StoreFixture {
 struct StoreTests {
     static let t0: Int64 = 1_795_000_000_000
 
-    @Test("the registry round-trips as rows, devices in num order")
+    @Test("the registry round-trips, devices in num order with attributes and inspection dates")
     func registryRoundTrip() throws {
         let f = try StoreFixture()
         defer { f.close() }
-        let rows = try f.store.registryRows()
-        #expect(rows.devices.map(\.id) == ["E1", "E2"])
-        #expect(rows.devices[0].attributes == #"{"rated_speed_mps":1.75}"#)
-        #expect(rows.devices[1].inspectionGrade == 2)
-        #expect(rows.sites.first?.peopleExposed == 800)
-        #expect(Set(rows.firms.map(\.id)) == ["firm-a", "firm-b"])
+        let r = try f.store.registry()
+        #expect(r.devices.map(\.record.id) == ["E1", "E2"])
+        #expect(r.devices[0].record.attributes == ["rated_speed_mps": .number(1.75)])
+        #expect(r.devices[0].record.lastInspections == ["periodic": Day(parsing: "2026-01-10")!])
+        #expect(r.devices[1].record.inspectionGrade == 2)
+        #expect(r.sites.first?.peopleExposed == 800)
+        #expect(Set(r.firms.map(\.id)) == ["firm-a", "firm-b"])
+        #expect(r.gateways == ["gw-1"])
+    }
+
+    @Test("a device row edited into broken JSON is an error naming the device, not a device without attributes")
+    func brokenRegistryRow() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        try f.store.write { db in try db.execute(sql: "UPDATE devices SET attributes = '{broken' WHERE id = 'E2'") }
+        #expect { try f.store.registry() } throws: { "\($0)".contains("device E2: its attributes column is not a JSON object") }
     }
 
     @Test("one commit writes readings, events, dead letters and device state, read back as typed rows")

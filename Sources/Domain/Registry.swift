@@ -1,5 +1,3 @@
-import Domain
-
 /// Where a registry entry was declared, so later cross-file checks can still point at a line.
 public struct Origin: Sendable, Hashable, CustomStringConvertible {
     public let file: String
@@ -12,7 +10,8 @@ public struct Origin: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct Firm: Sendable, Hashable {
+/// A maintenance firm (维保单位). Coding keys are the store's column names.
+public struct Firm: Sendable, Hashable, Codable {
     public let id: String
     public let name: String
     /// The firm's licence grade (A, B, C...); firms graded C or lower lose on-demand eligibility.
@@ -25,7 +24,8 @@ public struct Firm: Sendable, Hashable {
     }
 }
 
-public struct Site: Sendable, Hashable {
+/// A site where equipment is used.
+public struct Site: Sendable, Hashable, Codable {
     public let id: String
     public let name: String
     /// Location category (school, hospital, mall, station, residential, industrial, ...),
@@ -33,6 +33,8 @@ public struct Site: Sendable, Hashable {
     public let category: String
     public let city: String?
     public let peopleExposed: Int?
+
+    enum CodingKeys: String, CodingKey { case id, name, category, city, peopleExposed = "people_exposed" }
 
     public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?) {
         self.id = id
@@ -43,9 +45,14 @@ public struct Site: Sendable, Hashable {
     }
 }
 
-public struct Gateway: Sendable, Hashable {
+/// A gateway next to the equipment, at one site.
+public struct Gateway: Sendable, Hashable, Codable {
     public let id: String
     public let site: String
+    public init(id: String, site: String) {
+        self.id = id
+        self.site = site
+    }
 }
 
 /// One registered piece of equipment, identified by its registration code (设备代码).
