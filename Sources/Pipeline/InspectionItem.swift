@@ -13,7 +13,6 @@ public struct InspectionItem: ResponseRow, Equatable {
     public var basis: String
 
     public enum CodingKeys: String, CodingKey, CaseIterable { case kind, last, due, overdue, basis }
-    public typealias Columns = CodingKeys
 
     /// The device's due dates on `today`, from its type's policies and its registry entry.
     public static func dueDates(_ entry: DirectoryEntry, type: DeviceType, today: Day) -> [InspectionItem] {

@@ -65,7 +65,6 @@ public struct MaintenanceStatusItem: ResponseRow, Equatable {
         case regime, regimeSince = "regime_since", cycleBegan = "cycle_began", lastRecord = "last_record", dueTrigger = "due_trigger"
         case dueReason = "due_reason", dueBy = "due_by", overdue, lastSeen = "last_seen"
     }
-    public typealias Columns = CodingKeys
 }
 
 /// One usage counter: its last value, the usage since the last maintenance, and resets seen.
@@ -78,5 +77,4 @@ public struct CounterItem: ResponseRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case counter, value, usedSinceMaintenance = "used_since_maintenance", resets
     }
-    public typealias Columns = CodingKeys
 }

@@ -149,7 +149,6 @@ public struct ReplayItem: ResponseRow, Equatable {
         case change, device, family, rule, severity, firedAt = "fired_at", recordedRule = "recorded_rule"
         case recordedSeverity = "recorded_severity", recordedFiredAt = "recorded_fired_at"
     }
-    public typealias Columns = CodingKeys
 
     public init(_ r: Replay.Row) {
         change = r.change.rawValue

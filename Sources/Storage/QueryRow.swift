@@ -5,8 +5,8 @@ import GRDB
 /// One row of an answer: an `Encodable` value whose coding keys are its column names. The CLI
 /// prints these (table, `--json`, `--csv`) and the HTTP API serves them: one vocabulary.
 public protocol ResponseRow: Encodable, Sendable {
-    /// The columns in answer order (the row's coding keys).
-    associatedtype Columns: CodingKey & CaseIterable
+    /// The columns in answer order: the row's own coding keys.
+    associatedtype CodingKeys: CodingKey & CaseIterable
 }
 
 /// A response row read straight from the store: a `Codable` record whose coding keys are the
@@ -15,7 +15,7 @@ public protocol ResponseRow: Encodable, Sendable {
 public protocol QueryRow: ResponseRow, Decodable, FetchableRecord {}
 
 extension ResponseRow {
-    public static var columnNames: [String] { Columns.allCases.map(\.stringValue) }
+    public static var columnNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
     /// The row's values in column order; a nil is `.null`, so every key is always present.
     public var cells: [ResultTable.Cell] {

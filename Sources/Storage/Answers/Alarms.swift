@@ -26,7 +26,6 @@ public struct AlarmItem: QueryRow, Equatable {
         case resolvedAt = "resolved_at", repeats, ackedBy = "acked_by", ackedAt = "acked_at", incident, message, pack
         case inputs
     }
-    public typealias Columns = CodingKeys
 }
 
 /// An incident (`equipwatch incidents`, `GET /v1/incidents`).
@@ -49,7 +48,6 @@ public struct IncidentItem: QueryRow, Equatable {
         case id, device, type, site, rule, severity, status, openedAt = "opened_at", resolvedAt = "resolved_at", alarm
         case title, pack, inputs
     }
-    public typealias Columns = CodingKeys
 }
 
 /// One entry of an incident's timeline; `detail` is the alarm feed message of the change.
@@ -61,5 +59,4 @@ public struct TimelineItem: QueryRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case at, kind, detail
     }
-    public typealias Columns = CodingKeys
 }

@@ -24,7 +24,6 @@ public struct NoticeItem: QueryRow, Equatable {
         case ackedBy = "acked_by", ackedAt = "acked_at", closedAt = "closed_at", closedByRecord = "closed_by_record"
         case detail
     }
-    public typealias Columns = CodingKeys
 }
 
 /// A completed maintenance with the counter baseline it began (`equipwatch maintenance history`).
@@ -42,7 +41,6 @@ public struct MaintenanceItem: QueryRow, Equatable {
         case id, doneAt = "done_at", firm, items, source, reportedAt = "reported_at", appliedAt = "applied_at"
         case baseline
     }
-    public typealias Columns = CodingKeys
 }
 
 /// A device's current grade (D = L × E × C) and model version.
@@ -59,7 +57,6 @@ public struct RiskGradeItem: QueryRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case grade, score, likelihood, exposure, consequence, model, computedAt = "computed_at", since
     }
-    public typealias Columns = CodingKeys
 }
 
 /// One factor of a grade: its part (L, E or C), input and value.
@@ -72,7 +69,6 @@ public struct RiskFactorItem: QueryRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case part, factor, input, value
     }
-    public typealias Columns = CodingKeys
 }
 
 /// A change of a device's grade.
@@ -86,5 +82,4 @@ public struct RiskHistoryItem: QueryRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case at, previous, grade, score, model
     }
-    public typealias Columns = CodingKeys
 }

@@ -22,7 +22,6 @@ public struct DeviceItem: QueryRow, Equatable {
         case id, type, gateway, site, location, owner, firm, commissioned, monitored, lastSeen = "last_seen", messages
         case riskGrade = "risk_grade", riskScore = "risk_score", attributes
     }
-    public typealias Columns = CodingKeys
 }
 
 /// One stored reading (`equipwatch readings`).
@@ -35,7 +34,6 @@ public struct ReadingItem: QueryRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case ts, seq, receivedAt = "received_at", data
     }
-    public typealias Columns = CodingKeys
 }
 
 /// A device event or one the pipeline derived (`equipwatch events`).
@@ -51,7 +49,6 @@ public struct EventItem: QueryRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case device, ts, code, source, seq, receivedAt = "received_at", data
     }
-    public typealias Columns = CodingKeys
 }
 
 /// A rejected message with its reason (`equipwatch deadletters`).
@@ -70,5 +67,4 @@ public struct DeadLetterItem: QueryRow, Equatable {
         case id, receivedAt = "received_at", reason, detail, topic, gateway, device, payloadSize = "payload_size"
         case payload
     }
-    public typealias Columns = CodingKeys
 }
