@@ -10,20 +10,26 @@ public enum SequenceVerdict: Sendable, Equatable {
     case gap(missingFrom: UInt64, missingTo: UInt64)
     /// Behind the highest, within the window, not seen before: an out-of-order arrival, accepted.
     case late
-    /// Seen before: dropped.
-    case duplicate
-    /// Far behind and small: the gateway restarted its counter (a reset event).
+    /// Behind the highest while its `ts` is newer than anything accepted: the gateway counts
+    /// again (a restart, a new controller, an epoch-based counter). A new epoch begins here.
     case reset(previousHighest: UInt64)
-    /// Far behind but not a restart: cannot be told from a duplicate; kept as a `stale` dead letter.
-    case tooOld
+    /// Seen before in this epoch, or too far behind for the window to tell, with a `ts` that is
+    /// not new: a true duplicate only if the very same message (device, kind, ts, seq) is stored
+    /// already. The caller asks the store; a message that is not there is stored as late.
+    case needsStoreCheck
 }
 
-/// Classifies sequence numbers (SPEC §2: duplicates dropped, gaps are events).
+/// Classifies sequence numbers (SPEC §2). Duplicates are dropped only when the same message is
+/// stored; gaps are events; a counter that goes backwards while time moves forward is a new
+/// epoch. No verdict keeps a valid reading or event out of the store for sequence reasons alone.
 public enum SequenceTracker {
-    /// How far behind the highest an out-of-order message is still recognised.
+    /// How far behind the highest the in-memory window recognises an out-of-order message.
     public static let window: UInt64 = 64
 
-    public static func observe(_ seq: UInt64, _ state: inout SequenceState?) -> SequenceVerdict {
+    /// - Parameters:
+    ///   - ts: the message's reading time.
+    ///   - newestTs: the newest reading time accepted so far for the device (nil: none).
+    public static func observe(_ seq: UInt64, ts: Int64, newestTs: Int64?, _ state: inout SequenceState?) -> SequenceVerdict {
         guard var s = state else {
             state = SequenceState(highest: seq, seen: 1)
             return .first
@@ -31,24 +37,24 @@ public enum SequenceTracker {
         defer { state = s }
         if seq > s.highest {
             let distance = seq - s.highest
-            s.seen = distance >= 64 ? 1 : (s.seen << distance) | 1
+            s.seen = distance >= window ? 1 : (s.seen << distance) | 1
             let previous = s.highest
             s.highest = seq
             return distance == 1 ? .next : .gap(missingFrom: previous + 1, missingTo: seq - 1)
         }
-        let behind = s.highest - seq
-        if behind < window {
-            let bit: UInt64 = 1 << behind
-            if s.seen & bit != 0 { return .duplicate }
-            s.seen |= bit
-            return .late
-        }
-        // A restarted gateway counts again from 0 or 1; anything else this far back is ambiguous.
-        if seq < window, s.highest >= 2 * window {
+        // At or behind the highest, but newer than anything accepted: the counter went back.
+        if let newestTs, ts > newestTs {
             let previous = s.highest
             s = SequenceState(highest: seq, seen: 1)
             return .reset(previousHighest: previous)
         }
-        return .tooOld
+        let behind = s.highest - seq
+        if behind < window {
+            let bit: UInt64 = 1 << behind
+            if s.seen & bit != 0 { return .needsStoreCheck }
+            s.seen |= bit
+            return .late
+        }
+        return .needsStoreCheck
     }
 }

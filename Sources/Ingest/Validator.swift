@@ -115,8 +115,16 @@ public struct Validator: Sendable {
                 default: return .failure(Failure(.schema, "ts must be an RFC 3339 string or non-negative epoch milliseconds"))
                 }
             case "seq":
-                guard case .int(let s) = m.value, s >= 0 else { return .failure(Failure(.schema, "seq must be a non-negative integer")) }
-                seq = UInt64(s)
+                switch m.value {
+                case .int(let s) where s >= 0: seq = UInt64(s)
+                case .double:
+                    // Beyond Int64 the reader gives a double; seq is unsigned 64-bit (SPEC §2), so
+                    // read the digits exactly as they were sent.
+                    let digits = String(decoding: UnsafeRawBufferPointer(rebasing: payload[Int(m.valueStart)..<Int(m.valueEnd)]), as: UTF8.self)
+                    guard let s = UInt64(digits) else { return .failure(Failure(.schema, "seq must be an integer from 0 to 18446744073709551615")) }
+                    seq = s
+                default: return .failure(Failure(.schema, "seq must be an integer from 0 to 18446744073709551615"))
+                }
             case "data":
                 guard case .object = m.value else { return .failure(Failure(.schema, "data must be an object")) }
                 data = m.value

@@ -130,15 +130,18 @@ final class Worker: @unchecked Sendable {
     private func accept(_ m: AcceptedMessage) {
         let num = m.deviceNum
         // One in-place update of the device's state (a single hash look-up per message).
-        let (verdict, newest) = Self.update(&states[num, default: DeviceStateUpdate()], with: m)
+        var (verdict, newest) = Self.update(&states[num, default: DeviceStateUpdate()], with: m)
         switch verdict {
-        case .duplicate:
-            pendingDuplicates += 1
-            stage(num, data: nil)
-            return
-        case .tooOld:
-            deadLetterTooOld(m)
-            return
+        case .needsStoreCheck:
+            // Seen before in this epoch, or behind the window with an old `ts`: a duplicate only
+            // if this very message is stored (or staged); anything else is a late message, kept.
+            if isKnown(m) {
+                pendingDuplicates += 1
+                states[num]?.duplicates += 1
+                stage(num, data: nil)
+                return
+            }
+            newest = Self.count(&states[num, default: DeviceStateUpdate()], m)
         case .gap(let from, let to):
             var w = JSONWriter()
             w.add("missing_from", Int64(bitPattern: from))
@@ -160,21 +163,26 @@ final class Worker: @unchecked Sendable {
         maintenance?.planner.observe(m, into: &planned)
     }
 
-    /// Applies `m` to a device's state: sequence window, then (unless dropped) the counters.
-    /// Returns the sequence verdict (nil without `seq`) and whether `m` is the newest reading.
+    /// Applies `m` to a device's state: sequence window, then (unless it must be checked against
+    /// the store first) the counters. Returns the sequence verdict (nil without `seq`) and
+    /// whether `m` is the newest reading.
     private static func update(_ state: inout DeviceStateUpdate, with m: AcceptedMessage) -> (SequenceVerdict?, Bool) {
         var verdict: SequenceVerdict?
         if let seq = m.seq {
-            let v = SequenceTracker.observe(seq, &state.sequence)
+            let v = SequenceTracker.observe(seq, ts: m.ts, newestTs: state.lastTs, &state.sequence)
             verdict = v
-            if v == .duplicate { state.duplicates += 1; return (v, false) }
-            if v == .tooOld { return (v, false) }
+            if v == .needsStoreCheck { return (v, false) }
         }
+        return (verdict, count(&state, m))
+    }
+
+    /// Counts an accepted message; returns whether it is the device's newest reading.
+    private static func count(_ state: inout DeviceStateUpdate, _ m: AcceptedMessage) -> Bool {
         state.messages += 1
         let newest = m.ts >= (state.lastTs ?? m.ts)
         if newest { state.lastTs = m.ts }
         state.lastReceivedAt = m.receivedAt
-        return (verdict, newest)
+        return newest
     }
 
     /// Marks a device as touched by this commit, keeping the newest telemetry data staged for it.
@@ -186,21 +194,17 @@ final class Worker: @unchecked Sendable {
         }
     }
 
-    /// A seq too far behind to classify: kept as a `stale` dead letter, not stored as a reading.
-    private func deadLetterTooOld(_ m: AcceptedMessage) {
-        let highest = states[m.deviceNum]?.sequence?.highest ?? 0
-        let device = directory.entries[m.entryIndex]
-        let topic = topics.device(gateway: device.gateway, device: device.id, kind: m.kind == .telemetry ? .telemetry : .event)
-        var w = JSONWriter()
-        w.add("ts", m.ts)
-        w.add("seq", Int64(bitPattern: m.seq ?? 0))
-        if let code = m.code { w.add("code", .string(code)) }
-        w.add("data", raw: m.data)
-        let payload = Array(w.finish().utf8)
-        deadLetter(DeadLetter(
-            receivedAt: m.receivedAt, reason: .stale,
-            detail: "seq \(m.seq ?? 0) is more than \(SequenceTracker.window) behind the newest seq \(highest): cannot tell a late reading from a duplicate",
-            topic: topic, gateway: device.gateway, device: device.id, payload: payload, payloadSize: payload.count))
+    /// Whether this very message (device, kind, `ts`, `seq`) is already staged in this commit or
+    /// stored: a redelivery. Only asked for the rare messages the sequence window cannot place.
+    /// A store that cannot answer counts as "not stored": a duplicate row is better than a loss.
+    private func isKnown(_ m: AcceptedMessage) -> Bool {
+        for s in batch.messages.reversed() where s.deviceNum == m.deviceNum && s.ts == m.ts && s.seq == m.seq && s.kind == m.kind {
+            return true
+        }
+        do { return try store.contains(m) } catch {
+            logger.error("cannot check for a duplicate; keeping the message", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// Commits the staged batch, retrying a failing store (locked, disk full) with backoff:

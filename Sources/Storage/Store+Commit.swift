@@ -125,3 +125,26 @@ extension Store {
 
 /// `SQLITE_TRANSIENT` is a C macro Swift cannot import.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+extension Store {
+    /// Whether this very message (device, kind, `ts`, `seq`, and for events the code) is stored:
+    /// how a redelivery is told from a late message. Uses the `(device_num, ts)` indexes.
+    public func contains(_ m: AcceptedMessage) throws(StoreError) -> Bool {
+        let seq = m.seq.map { Int64(bitPattern: $0) }
+        do {
+            return try pool.read { db in
+                switch m.kind {
+                case .telemetry:
+                    try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM readings WHERE device_num = ? AND ts = ? AND seq IS ?)",
+                                      arguments: [m.deviceNum, m.ts, seq]) ?? false
+                case .event:
+                    try Bool.fetchOne(db, sql: """
+                        SELECT EXISTS(SELECT 1 FROM events WHERE device_num = ? AND ts = ? AND seq IS ? AND code = ? AND source = 'device')
+                        """, arguments: [m.deviceNum, m.ts, seq, m.code ?? ""]) ?? false
+                }
+            }
+        } catch {
+            throw StoreError(operation: "look up a message", error)
+        }
+    }
+}

@@ -74,7 +74,8 @@ import Testing
         #expect(pipeline.stats.deadLetters(.schema) == 1)
     }
 
-    @Test func duplicateSeqIsDroppedAndAGapBecomesAnEvent() throws {
+    @Test("a redelivered message is dropped, a gap is an event, a late one is kept, a restarted counter is a new epoch")
+    func sequenceCasesEndToEnd() throws {
         let env = try TestEnvironment()
         defer { env.close() }
         let pipeline = try env.startedPipeline()
@@ -82,25 +83,26 @@ import Testing
         let publisher = try env.publisher()
         defer { publisher.stop() }
         let d = env.device("boiler")
-        for seq: UInt64 in [1, 2, 2, 3, 7, 1, 5] {
-            try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: seq).utf8), qos: 1)
+        let t = nowMs() - 60_000
+        func send(_ pairs: [(UInt64, Int64)]) throws {
+            for (seq, ts) in pairs { try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: seq, ts: ts).utf8), qos: 1) }
+            #expect(publisher.flush(timeout: 10))
         }
-        #expect(publisher.flush(timeout: 10))
-        try waitUntil(timeout: 10, "5 readings") { try env.count("SELECT COUNT(*) FROM readings") == 5 }
-        Thread.sleep(forTimeInterval: 0.2)
+        // (2, t+2) and (1, t+1) come twice: the very same messages, redelivered.
+        try send([(1, t + 1), (2, t + 2), (2, t + 2), (3, t + 3), (7, t + 7), (1, t + 1), (5, t + 5)])
+        try waitUntil(timeout: 10, "duplicates counted") { try env.count("SELECT duplicates FROM device_state") == 2 }
         #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5])
         #expect(try env.strings("SELECT data FROM events WHERE code = 'seq_gap'") == [#"{"missing_from":4,"missing_to":6,"missing":3}"#])
-        #expect(try env.count("SELECT duplicates FROM device_state") == 2)
 
-        // Far behind the window: neither a known duplicate nor a counter restart, so kept aside.
-        for seq: UInt64 in [300, 100] {
-            try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: seq).utf8), qos: 1)
-        }
-        #expect(publisher.flush(timeout: 10))
-        try waitUntil(timeout: 10, "the stale dead letter") { try env.count("SELECT COUNT(*) FROM dead_letters") == 1 }
-        #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5, 300])
-        #expect(try env.strings("SELECT reason FROM dead_letters") == ["stale"])
-        #expect(try env.strings("SELECT topic FROM dead_letters") == [env.topic(d)])
+        // Far behind the window with an older ts: late, kept; the same message again: a duplicate.
+        try send([(300, t + 300), (100, t + 100), (100, t + 100)])
+        try waitUntil(timeout: 10, "the far-behind duplicate counted") { try env.count("SELECT duplicates FROM device_state") == 3 }
+        #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5, 300, 100])
+        // The counter starts again while time moves on: a new epoch, stored, with its event.
+        try send([(1, t + 1000), (2, t + 1001)])
+        try waitUntil(timeout: 10, "the new epoch stored") { try env.count("SELECT COUNT(*) FROM readings") == 9 }
+        #expect(try env.strings("SELECT data FROM events WHERE code = 'seq_reset'") == [#"{"previous_highest":300,"seq":1}"#])
+        #expect(try env.count("SELECT COUNT(*) FROM dead_letters") == 0)
     }
 
     @Test func aMessageForADeviceUnderAnotherGatewayIsRejected() throws {
