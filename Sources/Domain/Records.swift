@@ -15,6 +15,9 @@ public enum DeadLetterReason: String, Sendable, CaseIterable, Codable {
     case future
     /// A maintenance report from a firm for a device it does not maintain (or that is unknown).
     case wrongFirm = "wrong_firm"
+    /// Accepted, but the store refused to write it for a permanent reason (a constraint); the
+    /// detail has SQLite's error. Quarantined here so the rest of the commit is stored.
+    case storeRejected = "store_rejected"
 }
 
 /// A rejected message (or one rejected element of a gateway batch), kept with its reason.

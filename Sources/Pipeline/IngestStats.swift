@@ -16,6 +16,13 @@ public final class IngestStats: Sendable {
         var byReason: [DeadLetterReason: Int] = [:]
         var alarmsRaised = 0
         var alarmChanges = 0
+        var storeFailure: StoreFailure?
+    }
+
+    /// The store refusing commits for a transient reason: since when, and the last error.
+    public struct StoreFailure: Sendable, Equatable {
+        public let since: Int64
+        public let error: String
     }
     private let totals = Mutex(Totals())
     private let alarmCounter = Counter(label: "equipwatch_alarms_raised_total")
@@ -37,6 +44,15 @@ public final class IngestStats: Sendable {
     public var alarmsRaised: Int { totals.withLock { $0.alarmsRaised } }
     /// Committed alarm changes of any kind (pending, raised, repeated, resolved...).
     public var alarmChanges: Int { totals.withLock { $0.alarmChanges } }
+
+    /// Set while commits fail and are retried (health checks read it); nil when healthy.
+    public var storeFailure: StoreFailure? { totals.withLock { $0.storeFailure } }
+
+    func storeFailed(_ error: String, at now: Int64) {
+        totals.withLock { $0.storeFailure = StoreFailure(since: $0.storeFailure?.since ?? now, error: error) }
+    }
+
+    func storeRecovered() { totals.withLock { $0.storeFailure = nil } }
 
     func recordAlarms(_ changes: [AlarmChange]) {
         guard !changes.isEmpty else { return }

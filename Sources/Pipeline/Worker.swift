@@ -223,12 +223,21 @@ final class Worker: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         var delay = 0.05
         let started = Date()
+        var refusedMessages = 0
         while true {
             do {
-                try store.commit(batch)
+                let refused = try store.commitSalvaging(batch)
+                if !refused.isEmpty { refusedMessages = quarantine(refused) }
+                if stats.storeFailure != nil {
+                    stats.storeRecovered()
+                    logger.notice("the store accepts commits again")
+                }
                 break
             } catch {
-                logger.error("commit failed, retrying", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"])
+                // Transient (busy, locked, I/O, disk full): the same batch may succeed later.
+                // Meanwhile the queue fills and the network thread stops reading: nothing dropped.
+                if stats.storeFailure == nil { logger.error("commit failed, retrying with backoff", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"]) }
+                stats.storeFailed("\(error)", at: clock.now())
                 if stopping, Date().timeIntervalSince(started) > 30 {
                     logger.critical("giving up on the final commit: \(batch.rowCount) rows are not stored")
                     lastCommitSucceeded = false
@@ -238,7 +247,7 @@ final class Worker: @unchecked Sendable {
                 delay = min(delay * 2, 2)
             }
         }
-        stats.record(accepted: batch.messages.count, duplicates: pendingDuplicates, deadLetters: pendingReasons)
+        stats.record(accepted: batch.messages.count - refusedMessages, duplicates: pendingDuplicates, deadLetters: pendingReasons)
         stats.recordAlarms(derived.alarms)
         onCommit?(batch.messages, monotonicNanos())
         if !batch.outbox.isEmpty || !batch.notices.isEmpty { onOutbox?() }
@@ -252,6 +261,28 @@ final class Worker: @unchecked Sendable {
         batch.removeAll()
         derived.removeAll()
         planned.removeAll()
+    }
+
+    /// Rows the store refused for good become `store_rejected` dead letters with SQLite's error
+    /// (a refused reading or event keeps its data), written in their own commit.
+    /// Returns how many of them were gateway messages.
+    private func quarantine(_ refused: [(row: CommitBatch, error: StoreError)]) -> Int {
+        var letters = CommitBatch()
+        for (row, error) in refused {
+            let what = row.soleRowDescription
+            let device = what.device.flatMap { num in directory.entries.first { $0.num == num } }
+            let payload = Array(what.content.utf8.prefix(65_536))
+            letters.deadLetters.append(DeadLetter(
+                receivedAt: clock.now(), reason: .storeRejected, detail: "\(what.what): \(error)",
+                topic: device.map { topics.device(gateway: $0.gateway, device: $0.id, kind: row.messages.first?.kind == .event ? .event : .telemetry) } ?? "",
+                gateway: device?.gateway, device: device?.id, payload: payload, payloadSize: what.content.utf8.count))
+            logger.error("the store refused a row; kept as a store_rejected dead letter", metadata: ["row": "\(what.what)", "error": "\(error)"])
+        }
+        do { try store.commit(letters) } catch {
+            logger.critical("cannot even store the dead letters of refused rows", metadata: ["error": "\(error)", "rows": "\(refused.count)"])
+        }
+        pendingReasons[.storeRejected, default: 0] += refused.count
+        return refused.reduce(0) { $0 + $1.row.messages.count }
     }
 
     /// Moves what rules and planner decided into the batch as rows: events, alarm changes with

@@ -33,6 +33,58 @@ public struct CommitBatch: Sendable {
     }
     public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty && ruleStates.isEmpty && plannerStates.isEmpty }
 
+    /// Rows of every kind, counting each device, rule and planner state as one.
+    var unitCount: Int { rowCount + deviceStates.count + ruleStates.count + plannerStates.count }
+
+    /// The batch in two non-empty halves (rows taken in a fixed order across all lists), for
+    /// finding the row a store refuses; nil when it holds a single row.
+    public func halves() -> (CommitBatch, CommitBatch)? {
+        let total = unitCount
+        guard total > 1 else { return nil }
+        var a = CommitBatch(), b = CommitBatch()
+        a.noticeMessage = noticeMessage
+        b.noticeMessage = noticeMessage
+        var quota = total / 2
+        func take<T>(_ list: [T], _ first: inout [T], _ second: inout [T]) {
+            let k = min(quota, list.count)
+            first = Array(list[..<k])
+            second = Array(list[k...])
+            quota -= k
+        }
+        take(messages, &a.messages, &b.messages)
+        take(events, &a.events, &b.events)
+        take(alarms, &a.alarms, &b.alarms)
+        take(notices, &a.notices, &b.notices)
+        take(applied, &a.applied, &b.applied)
+        take(deadLetters, &a.deadLetters, &b.deadLetters)
+        take(gatewayStatuses, &a.gatewayStatuses, &b.gatewayStatuses)
+        take(outbox, &a.outbox, &b.outbox)
+        take(ruleStates, &a.ruleStates, &b.ruleStates)
+        take(plannerStates, &a.plannerStates, &b.plannerStates)
+        var first: [(Int64, DeviceStateUpdate)] = [], second: [(Int64, DeviceStateUpdate)] = []
+        take(deviceStates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, &first, &second)
+        a.deviceStates = Dictionary(uniqueKeysWithValues: first)
+        b.deviceStates = Dictionary(uniqueKeysWithValues: second)
+        return (a, b)
+    }
+
+    /// What the single row of a one-row batch is, for its `store_rejected` dead letter: the
+    /// topic-like place it belongs to, the device, and its content.
+    public var soleRowDescription: (what: String, device: Int64?, content: String) {
+        if let m = messages.first { return (m.kind == .telemetry ? "reading" : "event \(m.code ?? "")", m.deviceNum, m.data) }
+        if let e = events.first { return ("derived event \(e.code.rawValue)", e.deviceNum, e.data) }
+        if let a = alarms.first { return ("alarm \(a.change.alarm.id) \(a.change.transition.rawValue)", a.change.alarm.deviceNum, a.payload ?? a.change.alarm.message) }
+        if let n = notices.first { return ("notice \(n.key)", n.deviceNum, n.reason) }
+        if let o = outbox.first { return ("outbox \(o.topic)", nil, o.payload) }
+        if let d = deadLetters.first { return ("dead letter \(d.reason.rawValue)", nil, d.detail) }
+        if let g = gatewayStatuses.first { return ("gateway status \(g.status.gateway)", nil, g.status.online ? "online" : "offline") }
+        if let r = applied.first { return ("maintenance record \(r.record)", nil, r.counters) }
+        if let s = deviceStates.first { return ("device state", s.key, "messages \(s.value.messages)") }
+        if let s = ruleStates.first { return ("rule state", s.device, "\(s.state.count) bytes") }
+        if let s = plannerStates.first { return ("maintenance state", s.device, s.state) }
+        return ("nothing", nil, "")
+    }
+
     public mutating func removeAll() {
         messages.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)

@@ -148,3 +148,22 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Commits `batch`; when SQLite refuses it for a permanent reason (a constraint, a malformed
+    /// row), finds the refused rows by committing halves, commits everything else, and returns
+    /// the refused rows, each as a one-row batch with the error (SPEC §8: a permanent failure
+    /// quarantines the offending rows and never stops ingest). Transient failures (busy, locked,
+    /// I/O, disk full) are thrown: the caller retries the whole batch.
+    public func commitSalvaging(_ batch: CommitBatch) throws(StoreError) -> [(row: CommitBatch, error: StoreError)] {
+        do {
+            try commit(batch)
+            return []
+        } catch where error.isTransient {
+            throw error
+        } catch {
+            guard let (a, b) = batch.halves() else { return [(batch, error)] }
+            return try commitSalvaging(a) + commitSalvaging(b)
+        }
+    }
+}
