@@ -123,8 +123,20 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
         /// Licence grades that keep a firm eligible (DOMAIN.md: not graded C or lower).
         public let firm_grades: [String]?
     }
+    /// How a usage counter that goes down is read (SPEC §11: counters from telemetry totals).
+    public struct CounterReadings: Sendable, Hashable, Decodable {
+        /// A decrease of at most this much is rounding or jitter: no change, nothing counted.
+        public let tolerance: Double
+        /// A drop to this value or below is a restarted counter (a new controller counts from
+        /// zero): the new value counts as usage. Any other decrease re-bases the counter
+        /// without counting (a `counter_rebased` event), so a gateway or simulator restart that
+        /// reports an older total never looks like a lifetime of usage.
+        public let reset_below: Double
+    }
     public let fixed: Fixed
     public let on_demand: OnDemand?
+    /// Required when the type declares counters.
+    public let counter_readings: CounterReadings?
     /// How long after a `maintenance_due` notice the work must be done before it is overdue.
     public let deadline: String?
 }

@@ -114,6 +114,12 @@ public enum DeviceTypeParser {
             }
         }
         interval(m.fixed.interval, base + [.key("fixed"), .key("interval")])
+        if let r = m.counter_readings {
+            if !(r.tolerance >= 0) { errors.append(source.error(at: base + [.key("counter_readings"), .key("tolerance")], "tolerance must be 0 or more")) }
+            if !(r.reset_below >= 0) { errors.append(source.error(at: base + [.key("counter_readings"), .key("reset_below")], "reset_below must be 0 or more")) }
+        } else if !counters.isEmpty {
+            errors.append(source.error(at: base, "'counter_readings: {tolerance: N, reset_below: N}' is required: how a counter that goes down is read"))
+        }
         if let d = m.deadline {
             interval(d, base + [.key("deadline")])
         } else {

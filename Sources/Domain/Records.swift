@@ -124,5 +124,8 @@ public enum DerivedEventCode: String, Sendable, CaseIterable, Codable {
     case monitoringGap = "monitoring_gap"
     case counterReset = "counter_reset"
     case counterWrap = "counter_wrap"
+    /// A counter went down without restarting from zero (an older total reported again): it is
+    /// followed from the new value and nothing is counted.
+    case counterRebased = "counter_rebased"
     case riskGradeChanged = "risk_grade_changed"
 }

@@ -148,12 +148,12 @@ public final class MaintenancePlanner {
                     s.state.counters[c.name] = CounterState(first: v, ts: m.ts)
                     continue
                 }
-                let step = s.state.counters[c.name]!.observe(v, ts: m.ts, wrapAt: c.wrapAt)
-                if step == .reset || step == .wrap {
+                let step = s.state.counters[c.name]!.observe(v, ts: m.ts, wrapAt: c.wrapAt, tolerance: c.tolerance, resetBelow: c.resetBelow)
+                if step == .reset || step == .wrap || step == .rebased {
                     var w = JSONWriter()
                     w.add("counter", .string(c.name))
                     w.add("value", .number(v))
-                    out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: step == .reset ? .counterReset : .counterWrap,
+                    out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: step == .reset ? .counterReset : step == .wrap ? .counterWrap : .counterRebased,
                                                    data: w.finish(), receivedAt: now))
                 }
             }

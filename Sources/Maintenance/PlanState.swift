@@ -65,7 +65,14 @@ public struct CounterState: Codable, Sendable, Equatable {
     public var used: Double
     public var resets: Int
 
-    public enum Step: Equatable, Sendable { case first, increment, wrap, reset, ignored }
+    public enum Step: Equatable, Sendable {
+        case first, increment, wrap, reset, ignored
+        /// A decrease within the tolerance: rounding or jitter, nothing changes.
+        case jitter
+        /// A decrease that is neither jitter, a wrap nor a restart from zero: the counter is
+        /// followed from the new value on, and nothing is counted.
+        case rebased
+    }
 
     public init(first value: Double, ts: Int64) {
         last = value
@@ -77,19 +84,27 @@ public struct CounterState: Codable, Sendable, Equatable {
     /// The fraction of the range that counts as "near the top" or "near the bottom" for a wrap.
     static let wrapBand = 0.1
 
-    public mutating func observe(_ value: Double, ts: Int64, wrapAt: Double?) -> Step {
+    public mutating func observe(_ value: Double, ts: Int64, wrapAt: Double?, tolerance: Double = 0, resetBelow: Double = 0) -> Step {
         guard ts >= lastTs else { return .ignored }
-        defer { last = value; lastTs = ts }
         if value >= last {
             used += value - last
+            last = value
+            lastTs = ts
             return .increment
         }
+        lastTs = ts
+        // Keep the higher value: climbing back to it is not usage a second time.
+        if last - value <= tolerance { return .jitter }
+        defer { last = value }
         if let wrapAt, wrapAt > 0, last >= wrapAt * (1 - Self.wrapBand), value <= wrapAt * Self.wrapBand {
             used += (wrapAt - last) + value
             return .wrap
         }
-        used += value
-        resets += 1
-        return .reset
+        if value <= resetBelow {
+            used += value
+            resets += 1
+            return .reset
+        }
+        return .rebased
     }
 }

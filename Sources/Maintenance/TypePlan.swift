@@ -13,6 +13,10 @@ public struct TypePlan: Sendable {
         public let threshold: Double?
         /// Where the counter wraps to zero: the upper bound of its declared range.
         public let wrapAt: Double?
+        /// A decrease of at most this much is no change (`counter_readings.tolerance`).
+        public let tolerance: Double
+        /// A drop to this or below is a restart from zero (`counter_readings.reset_below`).
+        public let resetBelow: Double
     }
 
     /// Repeated faults: `count` events with one of `codes` within `windowMs` make maintenance due.
@@ -51,7 +55,8 @@ public struct TypePlan: Sendable {
         let usage = m.on_demand?.usage ?? [:]
         counters = type.counters.compactMap { name in
             guard let position = type.fieldPosition(name) else { return nil }
-            return Counter(name: name, position: position, threshold: usage[name], wrapAt: type.fields[position].range?.upperBound)
+            return Counter(name: name, position: position, threshold: usage[name], wrapAt: type.fields[position].range?.upperBound,
+                           tolerance: m.counter_readings?.tolerance ?? 0, resetBelow: m.counter_readings?.reset_below ?? 0)
         }
         faults = m.on_demand?.faults.flatMap { f in
             ms(f.window).map { Faults(codes: Set(f.codes), count: max(1, f.count), windowMs: $0) }

@@ -233,8 +233,27 @@ struct MaintenancePlannerTests {
         #expect(c.observe(980, ts: 3, wrapAt: 1000) == .increment)
         #expect(c.observe(30, ts: 4, wrapAt: 1000) == .wrap)
         #expect(c.used == 50 + 830 + 20 + 30)
-        #expect(c.observe(10, ts: 5, wrapAt: 1000) == .reset)
+        #expect(c.observe(10, ts: 5, wrapAt: 1000, tolerance: 1, resetBelow: 10) == .reset)
         #expect(c.used == 930 + 10)
+        #expect(c.resets == 1)
+    }
+
+    @Test("counters going down: rounding is no change, a drop to near zero is a restart, any other drop re-bases without counting")
+    func counterDecreases() {
+        // Either side of the tolerance (1) and of reset_below (5).
+        var c = CounterState(first: 19_597.02, ts: 1)
+        #expect(c.observe(19_597, ts: 2, wrapAt: 100_000, tolerance: 1, resetBelow: 5) == .jitter)
+        #expect(c.observe(19_596.02, ts: 3, wrapAt: 100_000, tolerance: 1, resetBelow: 5) == .jitter)  // exactly 1 below
+        #expect(c.used == 0)
+        #expect(c.observe(19_598.02, ts: 4, wrapAt: 100_000, tolerance: 1, resetBelow: 5) == .increment)
+        #expect(abs(c.used - 1) < 1e-9)  // from the higher value kept, not from the jitter
+        #expect(c.observe(19_597.01, ts: 5, wrapAt: 100_000, tolerance: 1, resetBelow: 5) == .rebased)  // 1.01 below
+        #expect(abs(c.used - 1) < 1e-9)
+        #expect(c.observe(19_600.01, ts: 6, wrapAt: 100_000, tolerance: 1, resetBelow: 5) == .increment)
+        #expect(abs(c.used - 4) < 1e-9)
+        #expect(c.observe(6, ts: 7, wrapAt: 100_000, tolerance: 1, resetBelow: 5) == .rebased)  // above reset_below
+        #expect(c.observe(5, ts: 8, wrapAt: 100_000, tolerance: 0, resetBelow: 5) == .reset)     // at reset_below
+        #expect(abs(c.used - 9) < 1e-9)
         #expect(c.resets == 1)
     }
 }

@@ -36,6 +36,39 @@ struct MaintenanceEndToEndTests {
         try RuleEngineEndToEndTests.send(env, pub, d, #"{"moving":false,"run_count":\#(value)}"#)
     }
 
+    @Test("restarting the simulator against a running pipeline sends no new maintenance_due notice")
+    func simulatorRestartSendsNoNotices() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline { try env.plannerPipeline() }
+        defer { pipeline.stop() }
+        var options = Simulator.Options()
+        options.port = env.broker.port
+        options.rate = 400
+        options.duration = 2
+        func simulate() throws {
+            let simulator = Simulator(fleet: env.catalog.fleet, options: options, logger: Logger(label: "sim"))
+            try simulator.run(stop: Flag())
+        }
+        try simulate()
+        try waitUntil(timeout: 10, "the first run stored") { try env.count("SELECT COUNT(*) FROM readings") > 500 }
+        let storedAfterFirst = try env.count("SELECT COUNT(*) FROM readings")
+        let dueAfterFirst = try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'maintenance_due'")
+        // The simulator starts again from its base totals: lower than the last values it sent.
+        try simulate()
+        try waitUntil(timeout: 10, "the second run stored") { try env.count("SELECT COUNT(*) FROM readings") > storedAfterFirst + 500 }
+        // Let the commit of the last readings land: the reading count stops moving.
+        var last = Int64(-1)
+        try waitUntil(timeout: 10, "ingest settled") {
+            let now = try env.count("SELECT COUNT(*) FROM readings")
+            let events = try env.count("SELECT COUNT(*) FROM events WHERE source = 'device'")
+            defer { last = now }
+            return now == last && now + events == Int64(pipeline.stats.accepted)
+        }
+        #expect(try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'maintenance_due'") == dueAfterFirst)
+        #expect(try env.count("SELECT COUNT(*) FROM events WHERE code = 'counter_reset'") == 0)
+    }
+
     @Test("simulated counters cross a threshold: the notice reaches its device's firm, once, and no other firm")
     func simulatorCountersNotifyTheRightFirm() throws {
         let env = try TestEnvironment(devicesDirectory: try Self.lowThresholdDevices())
