@@ -10,9 +10,13 @@ public struct IngestLimits: Sendable {
     public var maxAgeMs: Int64
     /// Dead letters keep at most this many payload bytes.
     public var deadLetterPayloadCap: Int
+    /// A gateway batch (JSON array) with more elements than this is refused whole (`too_large`):
+    /// it bounds the work, and the delay to other gateways, one message can cause.
+    public var maxBatchElements: Int
 
     public init(maxPayloadBytes: Int = 65_536, futureToleranceMs: Int64 = 300_000,
-                maxAgeMs: Int64 = 7 * 86_400_000, deadLetterPayloadCap: Int = 65_536) {
+                maxAgeMs: Int64 = 7 * 86_400_000, deadLetterPayloadCap: Int = 65_536, maxBatchElements: Int = 1000) {
+        self.maxBatchElements = maxBatchElements
         self.maxPayloadBytes = maxPayloadBytes
         self.futureToleranceMs = futureToleranceMs
         self.maxAgeMs = maxAgeMs
@@ -24,8 +28,9 @@ public struct IngestLimits: Sendable {
 ///
 /// Pure: the caller supplies the bytes, the clock reading and the registry snapshot; results are
 /// appended to an `IngestOutput`. A gateway batch (JSON array) is checked element by element:
-/// valid elements are accepted and each invalid one becomes its own dead letter, so one bad
-/// reading never costs the good ones beside it.
+/// valid elements are accepted, so one bad reading never costs the good ones beside it, and the
+/// bad ones together make one dead letter for the message (their count and first reasons), so a
+/// message never turns into more rows than it had.
 public struct Validator: Sendable {
     public let prefix: [UInt8]
     public let limits: IngestLimits
@@ -65,10 +70,21 @@ public struct Validator: Sendable {
         switch json {
         case .object:
             element(json, label: "", payload, t.kind, entry, type, receivedAt, &rejection, &out)
+        case .array(let items) where items.count > limits.maxBatchElements:
+            out.deadLetters.append(rejection.make(.tooLarge, "batch of \(items.count) elements exceeds the limit of \(limits.maxBatchElements)"))
         case .array(let items) where !items.isEmpty:
+            var failures: [(index: Int, failure: Failure)] = []
             for (i, item) in items.enumerated() {
-                element(item, label: "[\(i)] ", payload, t.kind, entry, type, receivedAt, &rejection, &out)
+                switch check(item, payload, t.kind, entry, type, receivedAt) {
+                case .success(let m): out.accepted.append(m)
+                case .failure(let f): failures.append((i, f))
+                }
             }
+            guard let first = failures.first else { break }
+            let shown = failures.prefix(Self.reasonsKept).map { "[\($0.index)] \($0.failure.detail)" }.joined(separator: "; ")
+            let more = failures.count > Self.reasonsKept ? "; ..." : ""
+            out.deadLetters.append(rejection.make(first.failure.reason,
+                "\(failures.count) of \(items.count) elements rejected, the others accepted: \(shown)\(more)"))
         case .array:
             out.deadLetters.append(rejection.make(.schema, "empty batch"))
         default:
@@ -76,12 +92,15 @@ public struct Validator: Sendable {
         }
     }
 
+    /// How many element reasons a batch's dead letter names.
+    static let reasonsKept = 5
+
     private func element(_ v: JSONValue, label: String, _ payload: UnsafeRawBufferPointer, _ kind: Topic.Kind,
                          _ entry: DirectoryEntry, _ type: DeviceType,
                          _ receivedAt: Int64, _ rejection: inout Rejection, _ out: inout IngestOutput) {
         switch check(v, payload, kind, entry, type, receivedAt) {
         case .success(let m): out.accepted.append(m)
-        case .failure(let f): out.deadLetters.append(rejection.make(f.reason, label + f.detail, element: label.isEmpty ? nil : v))
+        case .failure(let f): out.deadLetters.append(rejection.make(f.reason, label + f.detail))
         }
     }
 
@@ -240,16 +259,9 @@ private struct Rejection {
         self.cap = cap
     }
 
-    /// For a batch element, the stored payload is that element alone, so it can be re-sent as is.
-    func make(_ reason: DeadLetterReason, _ detail: String, element: JSONValue? = nil) -> DeadLetter {
-        var bytes: [UInt8]
-        if let element {
-            var s = ""
-            JSONWriter.serialize(element, into: &s)
-            bytes = Array(s.utf8)
-        } else {
-            bytes = Array(payload)
-        }
+    /// The stored payload is the message as received (up to the cap).
+    func make(_ reason: DeadLetterReason, _ detail: String) -> DeadLetter {
+        var bytes = Array(payload)
         let size = bytes.count
         if bytes.count > cap { bytes.removeSubrange(cap...) }
         return DeadLetter(receivedAt: receivedAt, reason: reason, detail: detail,

@@ -32,6 +32,7 @@ public final class IngestPipeline: @unchecked Sendable {
     private let logger: Logger
     private let clock: PipelineClock
     private let queue: BoundedQueue<MessageBatch>
+    private let gate: UncommittedGate
     private var subscriber: SubscriberLoop!
     private let network: NetworkSide
     private let worker: Worker
@@ -53,14 +54,17 @@ public final class IngestPipeline: @unchecked Sendable {
         self.clock = clock
         let s = options.settings
         queue = BoundedQueue(capacity: s.ingest.queueBatches)
-        network = NetworkSide(queue: queue, batchSize: s.ingest.networkBatch,
+        gate = UncommittedGate(limit: s.store.uncommittedLimit)
+        network = NetworkSide(queue: queue, gate: gate, batchSize: s.ingest.networkBatch,
                               maxAgeNanos: UInt64(s.ingest.networkBatchAge.milliseconds) * 1_000_000, clock: clock)
         let validator = Validator(prefix: s.broker.topicPrefix, limits: IngestLimits(
             maxPayloadBytes: s.ingest.maxPayloadBytes, futureToleranceMs: s.ingest.futureTolerance.milliseconds,
-            maxAgeMs: s.ingest.maxAge.milliseconds, deadLetterPayloadCap: s.ingest.deadLetterPayloadCap))
+            maxAgeMs: s.ingest.maxAge.milliseconds, deadLetterPayloadCap: s.ingest.deadLetterPayloadCap,
+            maxBatchElements: s.ingest.maxBatchElements))
         worker = Worker(store: store, validator: validator, directory: directory, hook: hook,
                         states: try store.loadDeviceStates(), settings: s, logger: logger, clock: clock,
                         stats: stats, onCommit: options.onCommit)
+        worker.gate = gate
         var mqtt = MQTTOptions(host: s.broker.endpoint.host, port: s.broker.endpoint.port,
                                clientId: s.broker.clientId, cleanSession: false)
         mqtt.keepaliveSeconds = Int(s.broker.keepalive.seconds)
@@ -142,6 +146,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public func stop() -> Bool {
         guard started else { return true }
         started = false
+        gate.close()
         subscriber.stop()
         network.flush()
         queue.close()
@@ -154,16 +159,22 @@ public final class IngestPipeline: @unchecked Sendable {
     }
 }
 
-/// State touched only by the network thread: the batch being filled.
+/// State touched only by the network thread: the batch being filled and its credits.
 final class NetworkSide: @unchecked Sendable {
     private let queue: BoundedQueue<MessageBatch>
+    private let gate: UncommittedGate
+    /// Credits taken from the gate and not yet used: taken in small chunks, not per message.
+    private var credits = 0
+    private let chunk: Int
     private let batchSize: Int
     private let maxAgeNanos: UInt64
     private let clock: PipelineClock
     private var batch: MessageBatch
 
-    init(queue: BoundedQueue<MessageBatch>, batchSize: Int, maxAgeNanos: UInt64, clock: PipelineClock) {
+    init(queue: BoundedQueue<MessageBatch>, gate: UncommittedGate, batchSize: Int, maxAgeNanos: UInt64, clock: PipelineClock) {
         self.queue = queue
+        self.gate = gate
+        chunk = max(1, min(100, gate.limit / 4))
         self.batchSize = batchSize
         self.maxAgeNanos = maxAgeNanos
         self.clock = clock
@@ -171,6 +182,16 @@ final class NetworkSide: @unchecked Sendable {
     }
 
     func receive(_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
+        if credits == 0 {
+            if !gate.tryAcquire(chunk) {
+                // At the limit: hand over what is held so the worker can commit it, then wait.
+                // Meanwhile this thread does not read the socket; the broker keeps the rest.
+                flush()
+                gate.acquire(chunk)
+            }
+            credits = chunk
+        }
+        credits -= 1
         batch.append(topic: topic, payload: payload, receivedAt: clock.now(), monotonicNow: monotonicNanos())
         if batch.count >= batchSize { flush() }
     }

@@ -27,6 +27,10 @@ final class Worker: @unchecked Sendable {
     var onOutbox: (@Sendable () -> Void)?
     /// The maintenance planner, when maintenance planning runs in this pipeline.
     var maintenance: MaintenanceStage?
+    /// Credits for received messages, given back once they are committed.
+    var gate: UncommittedGate?
+    /// Messages taken from the queue since the last commit.
+    private var received = 0
     /// Called after a commit with the devices whose risk inputs it changed.
     var onRiskInputs: (@Sendable ([Int64]) -> Void)?
     private let topics: Topics
@@ -106,6 +110,7 @@ final class Worker: @unchecked Sendable {
 
     private func process(_ messages: MessageBatch) {
         if firstPending == nil { firstPending = monotonicNanos() }
+        received += messages.count
         messages.forEach { topic, payload, receivedAt in
             if let m = maintenance, m.isCompletion(topic) {
                 if let refused = m.complete(topic: topic, payload: payload, receivedAt: receivedAt) { output.deadLetters.append(refused) }
@@ -210,7 +215,11 @@ final class Worker: @unchecked Sendable {
     /// Commits the staged batch, retrying a failing store (locked, disk full) with backoff:
     /// meanwhile the queue fills and the network thread stops reading, so nothing is dropped.
     private func commit(stopping: Bool) {
-        defer { firstPending = nil }
+        defer {
+            firstPending = nil
+            gate?.release(received)
+            received = 0
+        }
         for (num, data) in stagedData {
             guard var u = states[num] else { continue }
             u.lastData = data

@@ -43,6 +43,8 @@ public struct Settings: Sendable, Equatable {
         public var futureTolerance = Interval.seconds(300)
         public var maxAge = Interval(milliseconds: 7 * 86_400_000)
         public var deadLetterPayloadCap = 65_536
+        /// A gateway batch with more elements is refused whole (`too_large`).
+        public var maxBatchElements = 1000
         /// The network thread hands messages over in batches of at most this many...
         public var networkBatch = 1000
         /// ...or after this long, whichever comes first.
@@ -56,6 +58,12 @@ public struct Settings: Sendable, Equatable {
         /// Longest time an accepted message waits before it is committed: the most a `kill -9` can lose.
         public var commitInterval = Interval(milliseconds: 20)
         public var commitMaxRows = 5000
+        /// Messages received but not yet committed, at most: libmosquitto acknowledges QoS 1
+        /// before the pipeline stores a message, so this is what a `kill -9` can lose. When the
+        /// pipeline holds this many, the network thread stops reading until a commit lands.
+        /// Default: one commit's worth (`commit_max_rows`).
+        public var maxUncommitted: Int?
+        public var uncommittedLimit: Int { max(1, maxUncommitted ?? commitMaxRows) }
         public init() {}
     }
 

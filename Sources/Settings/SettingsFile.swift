@@ -56,21 +56,23 @@ public enum SettingsFile {
         }
         if let i = raw.ingest {
             let p: [YAMLSource.PathElement] = [.key("ingest")]
-            unknown(p, ["max_payload_bytes", "future_tolerance", "max_age", "dead_letter_payload_cap", "network_batch",
+            unknown(p, ["max_payload_bytes", "future_tolerance", "max_age", "dead_letter_payload_cap", "max_batch_elements", "network_batch",
                         "network_batch_age", "queue_batches"])
             if let v = i.max_payload_bytes { s.ingest.maxPayloadBytes = v }
             interval(i.future_tolerance, p + [.key("future_tolerance")]) { s.ingest.futureTolerance = $0 }
             interval(i.max_age, p + [.key("max_age")]) { s.ingest.maxAge = $0 }
             if let v = i.dead_letter_payload_cap { s.ingest.deadLetterPayloadCap = v }
+            if let v = i.max_batch_elements { s.ingest.maxBatchElements = max(1, v) }
             if let v = i.network_batch { s.ingest.networkBatch = max(1, v) }
             interval(i.network_batch_age, p + [.key("network_batch_age")]) { s.ingest.networkBatchAge = $0 }
             if let v = i.queue_batches { s.ingest.queueBatches = max(1, v) }
         }
         if let st = raw.store {
             let p: [YAMLSource.PathElement] = [.key("store")]
-            unknown(p, ["commit_interval", "commit_max_rows"])
+            unknown(p, ["commit_interval", "commit_max_rows", "max_uncommitted"])
             interval(st.commit_interval, p + [.key("commit_interval")]) { s.store.commitInterval = $0 }
             if let v = st.commit_max_rows { s.store.commitMaxRows = max(1, v) }
+            if let v = st.max_uncommitted { s.store.maxUncommitted = max(1, v) }
         }
         if let r = raw.rules {
             let p: [YAMLSource.PathElement] = [.key("rules")]
@@ -120,6 +122,7 @@ private struct RawIngest: Decodable {
     let future_tolerance: String?
     let max_age: String?
     let dead_letter_payload_cap: Int?
+    let max_batch_elements: Int?
     let network_batch: Int?
     let network_batch_age: String?
     let queue_batches: Int?
@@ -128,6 +131,7 @@ private struct RawIngest: Decodable {
 private struct RawStore: Decodable {
     let commit_interval: String?
     let commit_max_rows: Int?
+    let max_uncommitted: Int?
 }
 
 private struct RawRules: Decodable {

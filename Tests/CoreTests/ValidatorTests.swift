@@ -36,7 +36,8 @@ enum Fixture {
     let now: Int64 = 1_795_567_546_013
     let validator = Validator(prefix: "equipwatch/v1", limits: IngestLimits(maxPayloadBytes: 512))
 
-    func run(_ topic: String, _ payload: String) throws -> IngestOutput {
+    func run(_ topic: String, _ payload: String, validator: Validator? = nil) throws -> IngestOutput {
+        let validator = validator ?? self.validator
         var out = IngestOutput()
         let dir = try Fixture.directory()
         var t = topic
@@ -71,14 +72,32 @@ enum Fixture {
         #expect(out.accepted.first?.values[0] == .number(1.5))
     }
 
-    @Test func aBatchKeepsGoodElementsAndDeadLettersEachBadOneAlone() throws {
-        let out = try run("equipwatch/v1/gw-a/E1/telemetry",
-                          #"[{"ts":\#(now),"data":{"floor":1}},{"ts":\#(now),"data":{"floor":999}},{"ts":\#(now),"data":{"floor":2}}]"#)
+    @Test("a batch keeps its good elements; its bad ones make one dead letter with their count and first reasons")
+    func aBatchKeepsGoodElementsAndMakesOneDeadLetter() throws {
+        let payload = #"[{"ts":\#(now),"data":{"floor":1}},{"ts":\#(now),"data":{"floor":999}},{"ts":\#(now),"data":{"floor":2}}]"#
+        let out = try run("equipwatch/v1/gw-a/E1/telemetry", payload)
         #expect(out.accepted.count == 2)
         #expect(out.deadLetters.count == 1)
         #expect(out.deadLetters[0].reason == .outOfRange)
-        #expect(out.deadLetters[0].detail.hasPrefix("[1] floor = 999"))
-        #expect(String(decoding: out.deadLetters[0].payload, as: UTF8.self) == #"{"ts":\#(now),"data":{"floor":999}}"#)
+        #expect(out.deadLetters[0].detail == "1 of 3 elements rejected, the others accepted: [1] floor = 999 outside the physical range -5…100")
+        #expect(String(decoding: out.deadLetters[0].payload, as: UTF8.self) == payload)
+    }
+
+    @Test("21,844 empty objects in 64 KiB make one dead letter, not 21,844; a batch at the cap is checked element by element")
+    func batchAmplificationIsBounded() throws {
+        let flood = "[" + Array(repeating: "{}", count: 21_844).joined(separator: ",") + "]"
+        let full = Validator(prefix: "equipwatch/v1", limits: IngestLimits())  // 64 KiB, 1000 elements
+        #expect(flood.utf8.count <= 65_536)
+        let out = try run("equipwatch/v1/gw-a/E1/telemetry", flood, validator: full)
+        #expect(out.deadLetters.count == 1)
+        #expect(out.deadLetters[0].reason == .tooLarge)
+        #expect(out.deadLetters[0].detail == "batch of 21844 elements exceeds the limit of 1000")
+        let atCap = "[" + Array(repeating: "{}", count: 1000).joined(separator: ",") + "]"
+        let checked = try run("equipwatch/v1/gw-a/E1/telemetry", atCap, validator: full)
+        #expect(checked.deadLetters.count == 1)
+        #expect(checked.deadLetters[0].reason == .schema)
+        #expect(checked.deadLetters[0].detail.hasPrefix("1000 of 1000 elements rejected, the others accepted: [0] "))
+        #expect(checked.deadLetters[0].detail.hasSuffix("; ..."))
     }
 
     @Test func everyRejectionCarriesItsReason() throws {
