@@ -33,6 +33,8 @@ public final class Benchmark {
         public var latencyRate = 10_000.0
         public var latencySeconds = 5.0
         public var storeRows = 200_000
+        /// The pipeline's loss bound (`store.max_uncommitted`); nil: the default, one commit's worth.
+        public var maxUncommitted: Int?
         public init() {}
     }
 
@@ -93,7 +95,7 @@ public final class Benchmark {
 
     private func throughput(qos: Int32, messages: Int, batch: Int, pipeline usePipeline: Bool) throws -> Throughput {
         let clientId = "bench-\(usePipeline ? "pipeline" : "bare")"
-        let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true)
+        let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true, maxUncommitted: options.maxUncommitted)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
         let devices = rig.devices
@@ -208,7 +210,7 @@ public final class Benchmark {
     // MARK: - Latency
 
     private func latency() throws -> (count: Int, p50: Double, p99: Double, max: Double) {
-        let rig = try Rig(catalog: catalog, clientId: "bench-latency", qos: 1, queueQoS0: false)
+        let rig = try Rig(catalog: catalog, clientId: "bench-latency", qos: 1, queueQoS0: false, maxUncommitted: options.maxUncommitted)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
         let devices = rig.devices
@@ -301,7 +303,7 @@ struct Rig {
     /// The fleet in a fixed order, so message i goes to device i mod count.
     let devices: [DeviceRecord]
 
-    init(catalog: Catalog, clientId: String, qos: Int32, queueQoS0: Bool) throws {
+    init(catalog: Catalog, clientId: String, qos: Int32, queueQoS0: Bool, maxUncommitted: Int?) throws {
         broker = try LocalBroker(persistence: false, maxInflight: 1000, queueQoS0: queueQoS0)
         work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
         var s = Settings()
@@ -309,6 +311,7 @@ struct Rig {
         s.broker.clientId = clientId
         s.broker.qos = Int(qos)
         s.dataDirectory = work
+        s.store.maxUncommitted = maxUncommitted
         settings = s
         store = try Store(path: s.databasePath)
         try store.importFleet(catalog.fleet, now: wallMillis())

@@ -22,6 +22,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Offered rate for the latency phase, msg/s.") var latencyRate = 10_000.0
     @Option(help: "Duration of the latency phase, seconds.") var latencySeconds = 5.0
     @Option(help: "Rows for the store insert comparison.") var storeRows = 200_000
+    @Option(help: ArgumentHelp("The pipeline's loss bound (store.max_uncommitted) for this run; default one commit's worth. A large value shows what the bound costs.", valueName: "N"))
+    var maxUncommitted: Int?
 
     func run() throws {
         var o = Benchmark.Options()
@@ -33,6 +35,7 @@ struct BenchCommand: ParsableCommand {
         o.latencyRate = latencyRate
         o.latencySeconds = latencySeconds
         o.storeRows = storeRows
+        o.maxUncommitted = maxUncommitted
         try Benchmark(options: o) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }.run()

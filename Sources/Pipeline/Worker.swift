@@ -28,7 +28,10 @@ final class Worker: @unchecked Sendable {
     /// The maintenance planner, when maintenance planning runs in this pipeline.
     var maintenance: MaintenanceStage?
     /// Credits for received messages, given back once they are committed.
-    var gate: UncommittedGate?
+    var gate: UncommittedGate? {
+        didSet { commitEarlyAt = max(1, (gate?.limit ?? Int.max) / 2) }
+    }
+    private var commitEarlyAt = Int.max
     /// Messages taken from the queue since the last commit.
     private var received = 0
     /// Called after a commit with the devices whose risk inputs it changed.
@@ -89,7 +92,9 @@ final class Worker: @unchecked Sendable {
                     logger.info("registry reloaded", metadata: ["devices": "\(d.entries.count)"])
                 }
                 process(messages)
-                if pendingRows >= commitMaxRows { commit(stopping: false) }
+                // Commit at half the uncommitted limit too: the network thread fills the other half
+                // while this commit is written, instead of waiting for it.
+                if pendingRows >= commitMaxRows || received >= commitEarlyAt { commit(stopping: false) }
             case .timedOut:
                 break
             case .finished:
