@@ -41,6 +41,7 @@ public final class IngestPipeline: @unchecked Sendable {
     private let pendingRules = Pending<RuleSet>()
     private let outbox: OutboxPublisher
     private let risk: RiskService?
+    private let retention: RetentionService
     private var started = false
 
     /// `planner` adds maintenance planning (notices, completions over MQTT) and `risk` risk
@@ -86,6 +87,7 @@ public final class IngestPipeline: @unchecked Sendable {
                                                   tickMs: s.rules.maintenanceTick.milliseconds, logger: logger)
             subscriptions.append(topics.maintenanceReports)
         }
+        retention = RetentionService(store: store, settings: s.retention, clock: clock, logger: logger)
         risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topics: topics, clock: clock, logger: logger) }
         if let risk {
             worker.onRiskInputs = { devices in risk.wake(devices) }
@@ -105,6 +107,7 @@ public final class IngestPipeline: @unchecked Sendable {
         started = true
         outbox.start()
         risk?.start()
+        retention.start()
         let t = Thread { [worker, queue, pendingDirectory, pendingRules, workerDone] in
             worker.run(queue: queue, pendingDirectory: pendingDirectory, pendingRules: pendingRules)
             workerDone.signal()
@@ -153,6 +156,7 @@ public final class IngestPipeline: @unchecked Sendable {
         workerDone.wait()
         subscriber.disconnect()
         risk?.stop()
+        retention.stop()
         outbox.stop(drainFor: 2)
         logger.info("ingest stopped", metadata: ["accepted": "\(stats.accepted)", "dead_letters": "\(stats.deadLetters)"])
         return worker.lastCommitSucceeded

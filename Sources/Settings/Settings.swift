@@ -12,6 +12,7 @@ public struct Settings: Sendable, Equatable {
     public var http = HostPort(host: "127.0.0.1", port: 8080)
     public var ingest = Ingest()
     public var store = Store()
+    public var retention = Retention()
     public var rules = Rules()
 
     public init() {}
@@ -64,6 +65,20 @@ public struct Settings: Sendable, Equatable {
         /// Default: one commit's worth (`commit_max_rows`).
         public var maxUncommitted: Int?
         public var uncommittedLimit: Int { max(1, maxUncommitted ?? commitMaxRows) }
+        public init() {}
+    }
+
+    /// How long raw readings are kept (SPEC §14); everything else is kept.
+    public struct Retention: Sendable, Equatable {
+        /// Raw readings older than this become hourly aggregates.
+        public var raw = Interval(milliseconds: 30 * 86_400_000)
+        /// Readings this long before and after an incident opened are kept with it as evidence.
+        public var evidenceBefore = Interval(milliseconds: 600_000)
+        public var evidenceAfter = Interval(milliseconds: 600_000)
+        /// How often pruning runs.
+        public var interval = Interval(milliseconds: 3_600_000)
+        /// Readings per pruning transaction.
+        public var chunk = 1000
         public init() {}
     }
 

@@ -31,7 +31,7 @@ public enum SettingsFile {
                 errors.append(source.error(at: path, "'\(text)' is not HOST:PORT"))
             }
         }
-        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store", "rules"])
+        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store", "retention", "rules"])
         var s = base
         if let d = raw.data_dir { s.dataDirectory = d }
         if let d = raw.devices_dir { s.devicesDirectory = d }
@@ -74,6 +74,15 @@ public enum SettingsFile {
             if let v = st.commit_max_rows { s.store.commitMaxRows = max(1, v) }
             if let v = st.max_uncommitted { s.store.maxUncommitted = max(1, v) }
         }
+        if let r = raw.retention {
+            let p: [YAMLSource.PathElement] = [.key("retention")]
+            unknown(p, ["raw", "evidence_before", "evidence_after", "interval", "chunk"])
+            interval(r.raw, p + [.key("raw")]) { s.retention.raw = $0 }
+            interval(r.evidence_before, p + [.key("evidence_before")]) { s.retention.evidenceBefore = $0 }
+            interval(r.evidence_after, p + [.key("evidence_after")]) { s.retention.evidenceAfter = $0 }
+            interval(r.interval, p + [.key("interval")]) { s.retention.interval = $0 }
+            if let v = r.chunk { s.retention.chunk = max(1, v) }
+        }
         if let r = raw.rules {
             let p: [YAMLSource.PathElement] = [.key("rules")]
             unknown(p, ["late_tolerance", "tick", "maintenance_tick"])
@@ -94,7 +103,16 @@ private struct RawSettings: Decodable {
     let http: String?
     let ingest: RawIngest?
     let store: RawStore?
+    let retention: RawRetention?
     let rules: RawRules?
+}
+
+private struct RawRetention: Decodable {
+    let raw: String?
+    let evidence_before: String?
+    let evidence_after: String?
+    let interval: String?
+    let chunk: Int?
 }
 
 private struct RawBroker: Decodable {

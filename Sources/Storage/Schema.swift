@@ -126,6 +126,23 @@ enum Schema {
                 CREATE INDEX risk_grades_device ON risk_grades(device_num, at);
                 """)
         }
+        m.registerMigration("v4-retention") { db in
+            try db.execute(sql: """
+                -- Hourly aggregates of readings older than the raw retention (SPEC §14), per numeric
+                -- field: kept for years. `hour` is the epoch ms at the start of the hour (UTC).
+                CREATE TABLE reading_aggregates(
+                    device_num INTEGER NOT NULL, hour INTEGER NOT NULL, field TEXT NOT NULL,
+                    count INTEGER NOT NULL, min REAL NOT NULL, max REAL NOT NULL, sum REAL NOT NULL,
+                    last REAL NOT NULL, last_ts INTEGER NOT NULL,
+                    PRIMARY KEY (device_num, hour, field)) WITHOUT ROWID;
+                -- Raw readings around an incident, kept with it as evidence when the rest is pruned.
+                CREATE TABLE incident_evidence(
+                    incident_id INTEGER NOT NULL, reading_id INTEGER NOT NULL, device_num INTEGER NOT NULL,
+                    ts INTEGER NOT NULL, seq INTEGER, received_at INTEGER NOT NULL, data TEXT NOT NULL,
+                    PRIMARY KEY (incident_id, reading_id)) WITHOUT ROWID;
+                CREATE INDEX incidents_device ON incidents(device_num, opened_at);
+                """)
+        }
         return m
     }
 }

@@ -1,0 +1,85 @@
+import Domain
+import Foundation
+import Logging
+import Settings
+import Storage
+
+/// Keeps the store bounded (SPEC §14): on its own thread, every `retention.interval`, replaces
+/// raw readings older than `retention.raw` by hourly aggregates, keeping those around each
+/// incident as its evidence. Each step is one small transaction (`retention.chunk` readings), so
+/// the worker's commits wait at most one step for the write lock.
+public final class RetentionService: @unchecked Sendable {
+    private let store: Store
+    private let settings: Settings.Retention
+    private let clock: PipelineClock
+    private let logger: Logger
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var running = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init(store: Store, settings: Settings.Retention, clock: PipelineClock, logger: Logger) {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public var policy: RetentionPolicy {
+        RetentionPolicy(rawMs: settings.raw.milliseconds, evidenceBeforeMs: settings.evidenceBefore.milliseconds,
+                        evidenceAfterMs: settings.evidenceAfter.milliseconds, chunk: settings.chunk)
+    }
+
+    public func start() {
+        condition.withLock { running = true }
+        let t = Thread { [self] in loop() }
+        t.name = "retention"
+        t.start()
+    }
+
+    public func stop() {
+        let wasRunning = condition.withLock {
+            defer { running = false; condition.broadcast() }
+            return running
+        }
+        if wasRunning { finished.wait() }
+    }
+
+    private var isRunning: Bool { condition.withLock { running } }
+
+    private func loop() {
+        defer { finished.signal() }
+        while isRunning {
+            do {
+                let r = try Self.prune(store: store, policy: policy, now: clock.now(), stop: { !self.isRunning })
+                if r.pruned > 0 {
+                    logger.info("retention: raw readings replaced by hourly aggregates",
+                                metadata: ["pruned": "\(r.pruned)", "kept_as_evidence": "\(r.evidence)"])
+                }
+                if r.unreadable > 0 { logger.warning("retention: stored readings whose data is not JSON were pruned without aggregates", metadata: ["rows": "\(r.unreadable)"]) }
+            } catch {
+                logger.error("retention: pruning failed; it runs again at the next interval", metadata: ["error": "\(error)"])
+            }
+            condition.withLock {
+                let until = Date().addingTimeInterval(settings.interval.seconds)
+                while running, Date() < until { _ = condition.wait(until: until) }
+            }
+        }
+    }
+
+    /// Prunes every device's readings older than the policy allows, step by step; `stop` is
+    /// asked between steps. Also what `equipwatch store prune` runs.
+    public static func prune(store: Store, policy: RetentionPolicy, now: Int64, stop: () -> Bool = { false }) throws(StoreError) -> PruneResult {
+        let cutoff = now - policy.rawMs
+        var total = PruneResult()
+        for device in try store.devicesWithReadings(before: cutoff) {
+            while !stop() {
+                let step = try store.pruneReadings(device: device, before: cutoff, policy: policy)
+                total = total + step
+                if step.pruned < policy.chunk { break }
+            }
+            if stop() { break }
+        }
+        return total
+    }
+}

@@ -1,0 +1,180 @@
+import Domain
+import Foundation
+import GRDB
+
+/// How long raw readings stay, and which of them stay longer as an incident's evidence (SPEC §14).
+public struct RetentionPolicy: Sendable, Equatable {
+    /// Raw readings older than this are replaced by hourly aggregates.
+    public var rawMs: Int64
+    /// Readings this long before and after an incident opened are kept with it as evidence.
+    public var evidenceBeforeMs: Int64
+    public var evidenceAfterMs: Int64
+    /// Readings handled per transaction: small, so ingest's commits are never held up for long.
+    public var chunk: Int
+
+    public init(rawMs: Int64, evidenceBeforeMs: Int64, evidenceAfterMs: Int64, chunk: Int) {
+        self.rawMs = rawMs
+        self.evidenceBeforeMs = evidenceBeforeMs
+        self.evidenceAfterMs = evidenceAfterMs
+        self.chunk = chunk
+    }
+}
+
+/// What one pruning step did.
+public struct PruneResult: Sendable, Equatable {
+    /// Raw readings removed (each first counted into its hour's aggregates).
+    public var pruned = 0
+    /// Of those, copied to `incident_evidence` first (a reading can be evidence of two incidents).
+    public var evidence = 0
+    /// Of those, whose stored data no longer parsed as JSON, so they add to no aggregate. The
+    /// pipeline only stores validated JSON; a hand-edited row is the only way here. Logged.
+    public var unreadable = 0
+    public init() {}
+    public static func + (a: PruneResult, b: PruneResult) -> PruneResult {
+        var r = a
+        r.pruned += b.pruned
+        r.evidence += b.evidence
+        r.unreadable += b.unreadable
+        return r
+    }
+}
+
+extension Store {
+    /// Devices with raw readings taken before `cutoff`, the ones pruning has work for.
+    public func devicesWithReadings(before cutoff: Int64) throws(StoreError) -> [Int64] {
+        do {
+            return try pool.read { db in
+                try Int64.fetchAll(db, sql: """
+                    SELECT num FROM devices d WHERE EXISTS (SELECT 1 FROM readings r WHERE r.device_num = d.num AND r.ts < ?)
+                    ORDER BY num
+                    """, arguments: [cutoff])
+            }
+        } catch {
+            throw StoreError(operation: "find readings to prune", error)
+        }
+    }
+
+    /// One small transaction: the device's oldest raw readings before `cutoff` (at most
+    /// `policy.chunk`) are added to their hourly aggregates (count, min, max, sum, last per
+    /// numeric field), copied to `incident_evidence` when they lie in an incident's window, and
+    /// deleted. Aggregates merge, so the steps can run in any number of transactions.
+    public func pruneReadings(device num: Int64, before cutoff: Int64, policy: RetentionPolicy) throws(StoreError) -> PruneResult {
+        do {
+            return try pool.write { db in
+                var result = PruneResult()
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT id, ts, seq, received_at, data FROM readings WHERE device_num = ? AND ts < ? ORDER BY ts, id LIMIT ?
+                    """, arguments: [num, cutoff, policy.chunk])
+                guard let first = rows.first, let last = rows.last else { return result }
+                let firstTs: Int64 = first["ts"], lastTs: Int64 = last["ts"]
+                let incidents = try Row.fetchAll(db, sql: """
+                    SELECT id, opened_at FROM incidents WHERE device_num = ? AND opened_at BETWEEN ? AND ?
+                    """, arguments: [num, firstTs - policy.evidenceAfterMs, lastTs + policy.evidenceBeforeMs])
+                    .map { (id: $0["id"] as Int64, from: ($0["opened_at"] as Int64) - policy.evidenceBeforeMs,
+                            to: ($0["opened_at"] as Int64) + policy.evidenceAfterMs) }
+                var aggregates: [HourField: Aggregate] = [:]
+                let keep = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO incident_evidence(incident_id, reading_id, device_num, ts, seq, received_at, data)
+                    VALUES (?,?,?,?,?,?,?)
+                    """)
+                let delete = try db.cachedStatement(sql: "DELETE FROM readings WHERE id = ?")
+                for row in rows {
+                    let id: Int64 = row["id"], ts: Int64 = row["ts"], data: String = row["data"]
+                    let hour = ts - ((ts % 3_600_000) + 3_600_000) % 3_600_000
+                    if let value = try? JSONReader.parse(Array(data.utf8)), case .object(let members) = value {
+                        for m in members {
+                            guard let v = m.value.number else { continue }
+                            aggregates[HourField(hour: hour, field: m.key), default: Aggregate()].add(v, at: ts)
+                        }
+                    } else {
+                        result.unreadable += 1
+                    }
+                    for i in incidents where ts >= i.from && ts <= i.to {
+                        try keep.execute(arguments: [i.id, id, num, ts, row["seq"] as Int64?, row["received_at"] as Int64, data])
+                        result.evidence += 1
+                    }
+                    try delete.execute(arguments: [id])
+                    result.pruned += 1
+                }
+                let merge = try db.cachedStatement(sql: """
+                    INSERT INTO reading_aggregates(device_num, hour, field, count, min, max, sum, last, last_ts)
+                    VALUES (?,?,?,?,?,?,?,?,?)
+                    ON CONFLICT(device_num, hour, field) DO UPDATE SET
+                        count = count + excluded.count, min = MIN(min, excluded.min), max = MAX(max, excluded.max),
+                        sum = sum + excluded.sum,
+                        last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
+                        last_ts = MAX(last_ts, excluded.last_ts)
+                    """)
+                for (key, a) in aggregates {
+                    try merge.execute(arguments: [num, key.hour, key.field, a.count, a.min, a.max, a.sum, a.last, a.lastTs])
+                }
+                return result
+            }
+        } catch {
+            throw StoreError(operation: "prune readings of device \(num)", error)
+        }
+    }
+
+    /// Rows, bytes (where SQLite's `dbstat` is available) and the time span of every table.
+    public func tableStats() throws(StoreError) -> [TableStatItem] {
+        do {
+            return try pool.read { db in
+                var bytes: [String: Int64] = [:]
+                // `dbstat` is compiled into most SQLite builds, not all: sizes are then unknown.
+                if let rows = try? Row.fetchAll(db, sql: """
+                    SELECT m.tbl_name AS name, SUM(d.pgsize) AS size FROM dbstat d JOIN sqlite_master m ON m.name = d.name GROUP BY m.tbl_name
+                    """) {
+                    for r in rows { bytes[r["name"]] = r["size"] }
+                }
+                return try Self.timeColumns.map { table, column in
+                    let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(\(column)) AS oldest, MAX(\(column)) AS newest FROM \(table)")
+                    return TableStatItem(table: table, rows: row?["n"] ?? 0, bytes: bytes[table],
+                                         oldest: (row?["oldest"] as Int64?).map { Instant(millis: $0) },
+                                         newest: (row?["newest"] as Int64?).map { Instant(millis: $0) })
+                }
+            }
+        } catch {
+            throw StoreError(operation: "table statistics", error)
+        }
+    }
+
+    /// The tables `store stats` reports, with the column that says when each row happened.
+    static let timeColumns: [(String, String)] = [
+        ("readings", "ts"), ("reading_aggregates", "hour"), ("incident_evidence", "ts"), ("events", "ts"),
+        ("dead_letters", "received_at"), ("alarms", "started_at"), ("incidents", "opened_at"), ("incident_timeline", "at"),
+        ("notices", "created_at"), ("maintenance_records", "done_at"), ("risk_grades", "at"), ("gateway_status", "at"),
+        ("outbox", "created_at"),
+    ]
+}
+
+/// One table's size and age (`equipwatch store stats`).
+public struct TableStatItem: ResponseRow, Equatable {
+    public var table: String
+    public var rows: Int64
+    public var bytes: Int64?
+    public var oldest: Instant?
+    public var newest: Instant?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case table, rows, bytes, oldest, newest }
+}
+
+private struct HourField: Hashable {
+    let hour: Int64
+    let field: String
+}
+
+private struct Aggregate {
+    var count = 0
+    var min = Double.infinity
+    var max = -Double.infinity
+    var sum = 0.0
+    var last = 0.0
+    var lastTs = Int64.min
+
+    mutating func add(_ v: Double, at ts: Int64) {
+        count += 1
+        min = Swift.min(min, v)
+        max = Swift.max(max, v)
+        sum += v
+        if ts >= lastTs { last = v; lastTs = ts }
+    }
+}
