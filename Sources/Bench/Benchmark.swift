@@ -35,6 +35,9 @@ public final class Benchmark {
         public var storeRows = 200_000
         /// The pipeline's loss bound (`store.max_uncommitted`); nil: the default, one commit's worth.
         public var maxUncommitted: Int?
+        /// Readings 40 days old put in each phase's store first, so retention prunes them while
+        /// the phase runs (what pruning costs ingest).
+        public var backdatedReadings = 0
         public init() {}
     }
 
@@ -95,7 +98,8 @@ public final class Benchmark {
 
     private func throughput(qos: Int32, messages: Int, batch: Int, pipeline usePipeline: Bool) throws -> Throughput {
         let clientId = "bench-\(usePipeline ? "pipeline" : "bare")"
-        let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true, maxUncommitted: options.maxUncommitted)
+        let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true, maxUncommitted: options.maxUncommitted,
+                          backdated: usePipeline ? options.backdatedReadings : 0)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
         let devices = rig.devices
@@ -210,7 +214,8 @@ public final class Benchmark {
     // MARK: - Latency
 
     private func latency() throws -> (count: Int, p50: Double, p99: Double, max: Double) {
-        let rig = try Rig(catalog: catalog, clientId: "bench-latency", qos: 1, queueQoS0: false, maxUncommitted: options.maxUncommitted)
+        let rig = try Rig(catalog: catalog, clientId: "bench-latency", qos: 1, queueQoS0: false, maxUncommitted: options.maxUncommitted,
+                          backdated: options.backdatedReadings)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
         let devices = rig.devices
@@ -303,7 +308,7 @@ struct Rig {
     /// The fleet in a fixed order, so message i goes to device i mod count.
     let devices: [DeviceRecord]
 
-    init(catalog: Catalog, clientId: String, qos: Int32, queueQoS0: Bool, maxUncommitted: Int?) throws {
+    init(catalog: Catalog, clientId: String, qos: Int32, queueQoS0: Bool, maxUncommitted: Int?, backdated: Int = 0) throws {
         broker = try LocalBroker(persistence: false, maxInflight: 1000, queueQoS0: queueQoS0)
         work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
         var s = Settings()
@@ -317,6 +322,20 @@ struct Rig {
         try store.importFleet(catalog.fleet, now: wallMillis())
         directory = try store.loadDirectory(types: catalog.types)
         devices = catalog.fleet.devices.sorted { $0.id < $1.id }
+        // Old readings spread over the fleet, one a minute per device, 40 days back.
+        var batch = CommitBatch()
+        let start = wallMillis() - 40 * 86_400_000
+        let nums = directory.entries.map(\.num)
+        for i in 0..<backdated {
+            batch.messages.append(AcceptedMessage(deviceNum: nums[i % nums.count], entryIndex: 0, kind: .telemetry,
+                                                  ts: start + Int64(i / nums.count) * 60_000, seq: nil, receivedAt: start,
+                                                  values: [], code: nil, data: #"{"speed_mps":1.2,"load_pct":40}"#))
+            if batch.messages.count == 10_000 || i == backdated - 1 {
+                try store.commit(batch)
+                batch.removeAll()
+            }
+        }
+        if backdated > 0 { try store.checkpoint() }
     }
 
     func close() {

@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Rows for the store insert comparison.") var storeRows = 200_000
     @Option(help: ArgumentHelp("The pipeline's loss bound (store.max_uncommitted) for this run; default one commit's worth. A large value shows what the bound costs.", valueName: "N"))
     var maxUncommitted: Int?
+    @Option(help: ArgumentHelp("Readings 40 days old put in each pipeline phase's store first, so retention prunes them during the phase (what pruning costs ingest).", valueName: "N"))
+    var backdatedReadings = 0
 
     func run() throws {
         var o = Benchmark.Options()
@@ -36,6 +38,7 @@ struct BenchCommand: ParsableCommand {
         o.latencySeconds = latencySeconds
         o.storeRows = storeRows
         o.maxUncommitted = maxUncommitted
+        o.backdatedReadings = backdatedReadings
         try Benchmark(options: o) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }.run()

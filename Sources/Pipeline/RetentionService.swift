@@ -51,7 +51,15 @@ public final class RetentionService: @unchecked Sendable {
         defer { finished.signal() }
         while isRunning {
             do {
-                let r = try Self.prune(store: store, policy: policy, now: clock.now(), stop: { !self.isRunning })
+                let share = settings.busyShare
+                let r = try Self.prune(store: store, policy: policy, now: clock.now(), stop: { !self.isRunning }, pace: { busy in
+                    // Pause for the rest of the step's share, waking at once for a stop.
+                    let pause = busy * (1 / share - 1)
+                    self.condition.withLock {
+                        let until = Date().addingTimeInterval(pause)
+                        while self.running, Date() < until { _ = self.condition.wait(until: until) }
+                    }
+                })
                 if r.pruned > 0 {
                     logger.info("retention: raw readings replaced by hourly aggregates",
                                 metadata: ["pruned": "\(r.pruned)", "kept_as_evidence": "\(r.evidence)"])
@@ -68,13 +76,17 @@ public final class RetentionService: @unchecked Sendable {
     }
 
     /// Prunes every device's readings older than the policy allows, step by step; `stop` is
-    /// asked between steps. Also what `equipwatch store prune` runs.
-    public static func prune(store: Store, policy: RetentionPolicy, now: Int64, stop: () -> Bool = { false }) throws(StoreError) -> PruneResult {
+    /// asked between steps, and `pace` told how long each step kept the store busy (seconds).
+    /// Also what `equipwatch store prune` runs (unpaced).
+    public static func prune(store: Store, policy: RetentionPolicy, now: Int64, stop: () -> Bool = { false },
+                             pace: (Double) -> Void = { _ in }) throws(StoreError) -> PruneResult {
         let cutoff = now - policy.rawMs
         var total = PruneResult()
         for device in try store.devicesWithReadings(before: cutoff) {
             while !stop() {
+                let started = Date()
                 let step = try store.pruneReadings(device: device, before: cutoff, policy: policy)
+                pace(Date().timeIntervalSince(started))
                 total = total + step
                 if step.pruned < policy.chunk { break }
             }

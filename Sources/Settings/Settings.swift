@@ -79,6 +79,10 @@ public struct Settings: Sendable, Equatable {
         public var interval = Interval(milliseconds: 3_600_000)
         /// Readings per pruning transaction.
         public var chunk = 1000
+        /// The share of time pruning may keep the store (and a core) busy: after each step it
+        /// pauses so that ingest keeps the rest. 0.2 still prunes far faster than a city-scale
+        /// fleet writes (docs/design.md).
+        public var busyShare = 0.2
         public init() {}
     }
 

@@ -76,12 +76,17 @@ public enum SettingsFile {
         }
         if let r = raw.retention {
             let p: [YAMLSource.PathElement] = [.key("retention")]
-            unknown(p, ["raw", "evidence_before", "evidence_after", "interval", "chunk"])
+            unknown(p, ["raw", "evidence_before", "evidence_after", "interval", "chunk", "busy_share"])
             interval(r.raw, p + [.key("raw")]) { s.retention.raw = $0 }
             interval(r.evidence_before, p + [.key("evidence_before")]) { s.retention.evidenceBefore = $0 }
             interval(r.evidence_after, p + [.key("evidence_after")]) { s.retention.evidenceAfter = $0 }
             interval(r.interval, p + [.key("interval")]) { s.retention.interval = $0 }
             if let v = r.chunk { s.retention.chunk = max(1, v) }
+            if let v = r.busy_share {
+                if v > 0, v <= 1 { s.retention.busyShare = v } else {
+                    errors.append(source.error(at: p + [.key("busy_share")], "busy_share must be above 0 and at most 1, such as 0.2"))
+                }
+            }
         }
         if let r = raw.rules {
             let p: [YAMLSource.PathElement] = [.key("rules")]
@@ -113,6 +118,7 @@ private struct RawRetention: Decodable {
     let evidence_after: String?
     let interval: String?
     let chunk: Int?
+    let busy_share: Double?
 }
 
 private struct RawBroker: Decodable {

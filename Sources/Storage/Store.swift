@@ -56,6 +56,13 @@ public final class Store: Sendable {
         try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
     }
 
+    /// Writes the WAL back into the database file and truncates it (after a bulk load, so the
+    /// next writer does not pay for it).
+    public func checkpoint() throws(StoreError) {
+        do { try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) } }
+        catch { throw StoreError(operation: "checkpoint", error) }
+    }
+
     /// Runs a read-only query against a consistent snapshot.
     public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 
