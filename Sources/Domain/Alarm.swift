@@ -100,13 +100,4 @@ public struct AlarmChange: Sendable, Equatable {
 
 
 /// An alarm as risk grading weighs it: how severe, when it fired, whether it opened an incident.
-public struct AlarmHistoryEntry: Sendable, Equatable {
-    public let severity: String
-    public let firedAt: Int64
-    public let incident: Bool
-    public init(severity: String, firedAt: Int64, incident: Bool) {
-        self.severity = severity
-        self.firedAt = firedAt
-        self.incident = incident
-    }
-}
+public typealias AlarmHistoryEntry = (severity: String, firedAt: Int64, incident: Bool)

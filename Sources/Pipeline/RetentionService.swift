@@ -26,8 +26,12 @@ public final class RetentionService: @unchecked Sendable {
     }
 
     public var policy: RetentionPolicy {
-        RetentionPolicy(rawMs: settings.raw.milliseconds, evidenceBeforeMs: settings.evidenceBefore.milliseconds,
-                        evidenceAfterMs: settings.evidenceAfter.milliseconds, chunk: settings.chunk)
+        var p = RetentionPolicy()
+        p.rawMs = settings.raw.milliseconds
+        p.evidenceBeforeMs = settings.evidenceBefore.milliseconds
+        p.evidenceAfterMs = settings.evidenceAfter.milliseconds
+        p.chunk = settings.chunk
+        return p
     }
 
     public func start() {

@@ -3,21 +3,17 @@ import Foundation
 import GRDB
 
 /// How long raw readings stay, and which of them stay longer as an incident's evidence (SPEC §14).
+/// The defaults are those of SPEC §14; `equipwatch.yaml`'s `retention:` sets them.
 public struct RetentionPolicy: Sendable, Equatable {
     /// Raw readings older than this are replaced by hourly aggregates.
-    public var rawMs: Int64
+    public var rawMs: Int64 = 30 * 86_400_000
     /// Readings this long before and after an incident opened are kept with it as evidence.
-    public var evidenceBeforeMs: Int64
-    public var evidenceAfterMs: Int64
+    public var evidenceBeforeMs: Int64 = 600_000
+    public var evidenceAfterMs: Int64 = 600_000
     /// Readings handled per transaction: small, so ingest's commits are never held up for long.
-    public var chunk: Int
+    public var chunk = 1000
 
-    public init(rawMs: Int64, evidenceBeforeMs: Int64, evidenceAfterMs: Int64, chunk: Int) {
-        self.rawMs = rawMs
-        self.evidenceBeforeMs = evidenceBeforeMs
-        self.evidenceAfterMs = evidenceAfterMs
-        self.chunk = chunk
-    }
+    public init() {}
 }
 
 /// What one pruning step did.

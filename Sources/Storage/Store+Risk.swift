@@ -55,8 +55,9 @@ extension Store {
             return try pool.read { db in
                 let alarms = try Row.fetchAll(db, sql: """
                     SELECT severity, fired_at, incident_id FROM alarms WHERE device_num = ? AND fired_at >= ?
-                    """, arguments: [deviceNum, alarmsSince]).map {
-                    AlarmHistoryEntry(severity: $0["severity"], firedAt: $0["fired_at"], incident: ($0["incident_id"] as Int64?) != nil)
+                    """, arguments: [deviceNum, alarmsSince]).map { row -> AlarmHistoryEntry in
+                    let severity: String = row["severity"], firedAt: Int64 = row["fired_at"], incident: Int64? = row["incident_id"]
+                    return (severity: severity, firedAt: firedAt, incident: incident != nil)
                 }
                 let overdue = try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM notices WHERE device_num = ? AND kind = 'maintenance_overdue' AND status != 'closed'

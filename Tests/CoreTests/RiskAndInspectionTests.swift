@@ -23,7 +23,7 @@ struct RiskAndInspectionTests {
         // L = 0.5 base + 3 (critical alarm, fired now) + 2 (it opened an incident) = 5.5; age 10/20 years adds 0.
         var school = elevator(site: "school", people: 2400)
         var factory = elevator(site: "industrial", people: 600)
-        let trapped = AlarmHistoryEntry(severity: "critical", firedAt: Self.now, incident: true)
+        let trapped = (severity: "critical", firedAt: Self.now, incident: true)
         school.alarms = [trapped]
         factory.alarms = [trapped]
         let s = Self.model.grade(school, now: Self.now)
@@ -52,8 +52,8 @@ struct RiskAndInspectionTests {
     @Test("history decays with the half-life; overdue inspection and maintenance, safety grade and gaps add their weights")
     func likelihoodFactors() {
         var i = elevator(site: "residential", people: 5000)
-        i.alarms = [AlarmHistoryEntry(severity: "critical", firedAt: Self.now - 30 * 86_400_000, incident: false),
-                    AlarmHistoryEntry(severity: "major", firedAt: Self.now - 100 * 86_400_000, incident: false)]
+        i.alarms = [(severity: "critical", firedAt: Self.now - 30 * 86_400_000, incident: false),
+                    (severity: "major", firedAt: Self.now - 100 * 86_400_000, incident: false)]
         i.overdueInspections = ["periodic due 2026-06-01"]
         i.maintenanceOverdue = 1
         i.monitoringGaps = 9

@@ -36,7 +36,8 @@ struct RetentionTests {
         batch.alarms = [AlarmWrite(change: AlarmChange(alarm: alarm, transition: .raised, opensIncident: true), payload: "{}")]
         try f.store.commit(batch)
 
-        let policy = RetentionPolicy(rawMs: 30 * Self.day, evidenceBeforeMs: 600_000, evidenceAfterMs: 600_000, chunk: 50)
+        var policy = RetentionPolicy()  // 30 d raw, ±10 min evidence
+        policy.chunk = 50
         // Small steps, as the background service takes them.
         var total = PruneResult()
         var steps = 0
