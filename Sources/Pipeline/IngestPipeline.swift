@@ -185,19 +185,26 @@ final class NetworkSide: @unchecked Sendable {
         batch = MessageBatch(expectedMessages: batchSize)
     }
 
+    /// libmosquitto acknowledges a QoS 1 message before this callback runs, so the message in
+    /// hand counts at once, and the wait for credits happens after it, before the loop reads
+    /// (and acknowledges) another one: acknowledged and uncommitted never exceed the limit.
     func receive(_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
-        if credits == 0 {
-            if !gate.tryAcquire(chunk) {
-                // At the limit: hand over what is held so the worker can commit it, then wait.
-                // Meanwhile this thread does not read the socket; the broker keeps the rest.
-                flush()
-                gate.acquire(chunk)
-            }
-            credits = chunk
-        }
+        if credits == 0 { takeCredits() }
         credits -= 1
         batch.append(topic: topic, payload: payload, receivedAt: clock.now(), monotonicNow: monotonicNanos())
         if batch.count >= batchSize { flush() }
+        if credits == 0 { takeCredits() }
+    }
+
+    /// Takes the next chunk of credits. At the limit, hands over what is held so the worker can
+    /// commit it, then waits; meanwhile this thread does not read the socket and the broker
+    /// keeps the rest.
+    private func takeCredits() {
+        if !gate.tryAcquire(chunk) {
+            flush()
+            gate.acquire(chunk)
+        }
+        credits = chunk
     }
 
     func flushIfAged() {
