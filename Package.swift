@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C library from Debian's libmosquitto-dev.
@@ -101,10 +103,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP API (SPEC §7) on Hummingbird: thin handlers over the same queries and store
+        // operations as the CLI. Kept out of the core tests so those build fast.
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "Domain", "Storage", "Pipeline", "Settings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         // The commands as a library, so their output can be tested in-process.
         .target(
             name: "Commands",
             dependencies: [
+                "HTTPAPI",
                 "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
                 "Replay", "Maintenance", "Risk", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -122,6 +138,14 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: ["Domain", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: ["HTTPAPI", "TestSupport", "Domain", "Storage", "Pipeline", "DeviceCatalog",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

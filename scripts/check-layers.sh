@@ -22,7 +22,8 @@ allowed() {
     Pipeline) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT" ;;
     Replay) echo "Domain DeviceCatalog Ingest Rules Storage" ;;
     Bench) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Maintenance Risk Settings Storage MQTT Pipeline Simulation BrokerProcess" ;;
-    Commands) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT Pipeline Simulation Replay Bench" ;;
+    HTTPAPI) echo "Domain Storage Pipeline Settings DeviceCatalog Maintenance" ;;
+    Commands) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT Pipeline Simulation Replay Bench HTTPAPI" ;;
     EquipWatchCLI) echo "Commands" ;;
     *) echo "?" ;;
   esac

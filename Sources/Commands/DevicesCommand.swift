@@ -51,22 +51,10 @@ struct DevicesCommand: ParsableCommand {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath, create: false)
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
-            let directory = try store.loadDirectory(types: types)
-            guard let entry = directory.entry(id) else { throw NotFound("no registered device \(id)") }
-            let risk = try store.riskDetail(device: id)
-            let maintenance = try store.maintenanceStatus(device: id)
-            var filter = NoticeFilter()
-            filter.device = id
-            let inspections = InspectionItem.dueDates(entry, type: directory.type(of: entry), today: Day(epochMillis: wallMillis()))
-            var one = DeviceFilter()
-            one.id = id
-            output.print(sections: [
-                ("device", ResultTable(try store.devices(one, limit: 1))),
-                ("risk", ResultTable(risk.grade.map { [$0] } ?? [])), ("risk_factors", ResultTable(risk.factors)),
-                ("risk_history", ResultTable(try store.riskHistory(device: id, limit: 20))),
-                ("maintenance", ResultTable(maintenance.status.map { [$0] } ?? [])), ("counters", ResultTable(maintenance.counters)),
-                ("notices", ResultTable(try store.notices(filter))), ("inspections", ResultTable(inspections)),
-            ])
+            guard let sections = try DeviceReport.sections(store: store, types: types, device: id, now: wallMillis()) else {
+                throw NotFound("no registered device \(id)")
+            }
+            output.print(sections: sections)
         }
     }
 

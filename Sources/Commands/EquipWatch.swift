@@ -17,7 +17,7 @@ public struct EquipWatch: AsyncParsableCommand {
             RunCommand.self, SimulateCommand.self, DevicesCommand.self, ReadingsCommand.self,
             EventsCommand.self, DeadLettersCommand.self, AlarmsCommand.self, IncidentsCommand.self, NoticesCommand.self,
             MaintenanceCommand.self, RulesCommand.self,
-            StoreCommand.self, ReplayCommand.self, BenchCommand.self,
+            TokensCommand.self, StoreCommand.self, ReplayCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -2,6 +2,7 @@ import Domain
 import ArgumentParser
 import Foundation
 import Ingest
+import Pipeline
 import Storage
 
 /// `--json` / `--csv` for the query commands; a table otherwise (SPEC §6).
@@ -27,11 +28,7 @@ struct OutputOptions: ParsableArguments {
     func print(sections: [(title: String, table: ResultTable)]) {
         var out = ""
         if json {
-            out = "{\n" + sections.enumerated().map { i, s in
-                var key = ""
-                JSONWriter.quote(s.title, into: &key)
-                return key + ": " + Self.json(s.table).trimmingCharacters(in: .newlines)
-            }.joined(separator: ",\n") + "\n}\n"
+            out = DeviceReport.json(sections)
         } else {
             for s in sections {
                 out += (csv ? "# " : "== ") + s.title + (csv ? "\n" : " ==\n")
@@ -41,36 +38,9 @@ struct OutputOptions: ParsableArguments {
         Console.write(out)
     }
 
-    static func json(_ t: ResultTable) -> String {
-        var s = "["
-        for (i, row) in t.rows.enumerated() {
-            s += i == 0 ? "\n  {" : ",\n  {"
-            for (j, cell) in row.enumerated() {
-                if j > 0 { s += ", " }
-                JSONWriter.quote(t.columns[j], into: &s)
-                s += ": "
-                switch cell {
-                case .null: s += "null"
-                case .int(let v): s += String(v)
-                case .double: s += cell.plain
-                case .bool(let b): s += b ? "true" : "false"
-                case .text(let v): JSONWriter.quote(v, into: &s)
-                case .json(let v): s += v
-                }
-            }
-            s += "}"
-        }
-        return s + (t.rows.isEmpty ? "]\n" : "\n]\n")
-    }
+    static func json(_ t: ResultTable) -> String { t.json() }
 
-    static func csv(_ t: ResultTable) -> String {
-        func field(_ v: String) -> String {
-            v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
-        }
-        var s = t.columns.map(field).joined(separator: ",") + "\n"
-        for row in t.rows { s += row.map { field($0.plain) }.joined(separator: ",") + "\n" }
-        return s
-    }
+    static func csv(_ t: ResultTable) -> String { t.csv() }
 
     /// A plain table; long cells are cut so a row stays on one line (use --json for everything).
     static func text(_ t: ResultTable, maxCell: Int = 60) -> String {

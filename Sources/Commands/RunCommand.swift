@@ -1,4 +1,5 @@
 import Domain
+import HTTPAPI
 import Ingest
 import ArgumentParser
 import DeviceCatalog
@@ -37,6 +38,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         Log.bootstrap()
+        _ = APIMetrics.registry  // the metrics backend, before the pipeline makes its counters
         let logger = Logger(label: "equipwatch.run")
         let settings = try global.settings()
         let store = try Store(path: settings.databasePath)
@@ -72,8 +74,16 @@ struct RunCommand: AsyncParsableCommand {
         let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
                                           hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk, logger: logger)
         let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }
+        let types = loaded.catalog.types
+        let api = APIServer(
+            store: store, types: { types }, topics: Topics(prefix: settings.broker.topicPrefix),
+            health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
+                                       lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure) },
+            logger: Logger(label: "equipwatch.http"))
+        logger.info("HTTP API", metadata: ["address": "http://\(settings.http)"])
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: PipelineService(pipeline: pipeline))],
+            services: [.init(service: PipelineService(pipeline: pipeline)),
+                       .init(service: api.application(host: settings.http.host, port: settings.http.port))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -31,6 +31,8 @@ public final class SubscriberLoop: @unchecked Sendable {
     private let stopFlag = Flag()
     private let connectedFlag = Flag()
     private let subscribedFlag = Flag()
+    /// Wall-clock ms since the connection is down (from the start until the first connection).
+    private let downSince = Mutex<Int64?>(Int64(Date().timeIntervalSince1970 * 1000))
     /// SUBSCRIBE message ids of the current connection not yet answered by a SUBACK.
     private let awaitingSubacks = Mutex<Set<Int32>>([])
     private let finished = DispatchSemaphore(value: 0)
@@ -65,6 +67,7 @@ public final class SubscriberLoop: @unchecked Sendable {
             }
             self.awaitingSubacks.withLock { $0 = mids }
             connectedFlag.set(true)
+            self.downSince.withLock { $0 = nil }
             connects.increment()
             logger.info("connected to the broker", metadata: ["subscriptions": "\(subscriptions)", "qos": "\(qos)"])
         }
@@ -79,15 +82,24 @@ public final class SubscriberLoop: @unchecked Sendable {
             }
             if done { subscribedFlag.set(true) }
         }
-        handlers.disconnected = { rc in
+        handlers.disconnected = { [weak self] rc in
             connectedFlag.set(false)
             subscribedFlag.set(false)
+            self?.markDown()
             if rc != 0 { logger.warning("lost the broker connection", metadata: ["code": "\(rc)"]) }
         }
         connection = try MQTTConnection(options: config.options, handlers: handlers)
     }
 
     public var isConnected: Bool { connectedFlag.value }
+
+    /// Since when the broker is unreachable (epoch ms); nil while connected.
+    public var disconnectedSince: Int64? { downSince.withLock { $0 } }
+
+    private func markDown() {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        downSince.withLock { if $0 == nil { $0 = now } }
+    }
     /// Connected, and the broker has answered every subscription of this connection (SUBACK):
     /// from here on, messages published to the subscribed topics reach this client.
     public var isSubscribed: Bool { subscribedFlag.value }
@@ -137,6 +149,7 @@ public final class SubscriberLoop: @unchecked Sendable {
             if rc != MQTTConnection.successCode {
                 connectedFlag.set(false)
                 subscribedFlag.set(false)
+                markDown()
                 logger.warning("broker connection lost, reconnecting", metadata: ["error": "\(MQTTError(rc, "loop"))", "retry_in_s": "\(delay)"])
                 sleep(seconds: delay)
                 delay = min(delay * 2, config.reconnectMax)

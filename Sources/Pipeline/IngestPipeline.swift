@@ -118,6 +118,10 @@ public final class IngestPipeline: @unchecked Sendable {
     }
 
     public var isConnected: Bool { subscriber.isConnected }
+    /// Messages waiting for the worker, in network batches.
+    public var queueDepth: Int { queue.count }
+    /// Since when the broker connection is down (wall clock, epoch ms); nil while connected.
+    public var disconnectedSince: Int64? { subscriber.disconnectedSince }
     /// Subscribed and acknowledged by the broker: messages published from now on arrive.
     public var isSubscribed: Bool { subscriber.isSubscribed }
     public var connects: Int { subscriber.connects.value }

@@ -17,6 +17,7 @@ public final class IngestStats: Sendable {
         var alarmsRaised = 0
         var alarmChanges = 0
         var storeFailure: StoreFailure?
+        var lastCommitAt: Int64?
     }
 
     /// The store refusing commits for a transient reason: since when, and the last error.
@@ -47,6 +48,11 @@ public final class IngestStats: Sendable {
 
     /// Set while commits fail and are retried (health checks read it); nil when healthy.
     public var storeFailure: StoreFailure? { totals.withLock { $0.storeFailure } }
+
+    /// When the last commit landed (wall clock, epoch ms); nil before the first.
+    public var lastCommitAt: Int64? { totals.withLock { $0.lastCommitAt } }
+
+    func committed(at now: Int64) { totals.withLock { $0.lastCommitAt = now } }
 
     func storeFailed(_ error: String, at now: Int64) {
         totals.withLock { $0.storeFailure = StoreFailure(since: $0.storeFailure?.since ?? now, error: error) }

@@ -3,6 +3,7 @@ import DeviceCatalog
 import Foundation
 import Ingest
 import Logging
+import Metrics
 import Maintenance
 import Rules
 import Settings
@@ -39,6 +40,8 @@ final class Worker: @unchecked Sendable {
     private let topics: Topics
     private let noticeMessage: NoticeMessage
 
+    /// Commit durations (swift-metrics; a histogram in Prometheus).
+    private let commitTimer = Metrics.Timer(label: "equipwatch_store_commit_duration_seconds", preferredDisplayUnit: .seconds)
     private var output = IngestOutput()
     /// What the next commit writes: rows staged by validation, and what rules and planner decided.
     private var batch = CommitBatch()
@@ -237,6 +240,7 @@ final class Worker: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         var delay = 0.05
         let started = Date()
+        let commitStarted = monotonicNanos()
         var refusedMessages = 0
         while true {
             do {
@@ -261,6 +265,8 @@ final class Worker: @unchecked Sendable {
                 delay = min(delay * 2, 2)
             }
         }
+        stats.committed(at: clock.now())
+        commitTimer.recordNanoseconds(Int64(monotonicNanos() - commitStarted))
         stats.record(accepted: batch.messages.count - refusedMessages, duplicates: pendingDuplicates, deadLetters: pendingReasons)
         stats.recordAlarms(derived.alarms)
         onCommit?(batch.messages, monotonicNanos())

@@ -143,6 +143,18 @@ enum Schema {
                 CREATE INDEX incidents_device ON incidents(device_num, opened_at);
                 """)
         }
+        m.registerMigration("v5-api-tokens") { db in
+            try db.execute(sql: """
+                -- API tokens (SPEC §7): only the SHA-256 of each token is kept.
+                CREATE TABLE api_tokens(
+                    id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER);
+                -- Keyset pages of alarms and notices by firm.
+                CREATE INDEX alarms_started ON alarms(started_at, id);
+                CREATE INDEX devices_firm ON devices(firm);
+                CREATE INDEX devices_owner ON devices(owner);
+                """)
+        }
         return m
     }
 }

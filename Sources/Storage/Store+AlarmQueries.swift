@@ -13,10 +13,16 @@ public struct AlarmFilter: Sendable {
     /// Incidents: open or resolved.
     public var status: IncidentStatus?
     public var rule: String?
+    /// One alarm or incident by id.
+    public var id: Int64?
     /// Started (alarms) or opened (incidents) at or after / at or before.
     public var from: Int64?
     public var to: Int64?
     public var limit = 100
+    /// Only what this role may see.
+    public var scope: Role = .supervisor
+    /// The page after this one (alarms by start, incidents by opening, newest first).
+    public var after: PageCursor?
     public init() {}
 }
 
@@ -31,6 +37,9 @@ extension AlarmFilter {
         c.equal("d.firm", firm)
         c.equal("\(t).severity", severity)
         c.equal("\(t).rule", rule)
+        c.equal("\(t).id", id)
+        c.scope(scope)
+        c.before(after, sort: "\(t).\(time)", id: "\(t).id")
         return c
     }
 }
@@ -64,6 +73,27 @@ extension Store {
             FROM incidents i JOIN devices d ON d.num = i.device_num
             \(c.sql) ORDER BY i.opened_at DESC, i.id DESC LIMIT ?
             """, c.arguments + [f.limit])
+    }
+
+    /// Open (pending or firing) alarms by severity, for metrics.
+    public func openAlarmsBySeverity() throws(StoreError) -> [Severity: Int] {
+        do {
+            return try pool.read { db in
+                var out: [Severity: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT severity, COUNT(*) AS n FROM alarms WHERE state != 'resolved' GROUP BY severity") {
+                    if let s = Severity(rawValue: row["severity"]) { out[s] = row["n"] }
+                }
+                return out
+            }
+        } catch {
+            throw StoreError(operation: "count open alarms", error)
+        }
+    }
+
+    /// Messages waiting in the outbox for the broker, for metrics.
+    public func outboxBacklog() throws(StoreError) -> Int {
+        do { return try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 } }
+        catch { throw StoreError(operation: "count the outbox", error) }
     }
 
     /// An incident's timeline, oldest first; nil when there is no such incident.

@@ -9,6 +9,10 @@ public struct NoticeFilter: Sendable {
     public var device: String?
     public var kind: NoticeKind?
     public var limit = 100
+    /// Only what this role may see.
+    public var scope: Role = .supervisor
+    /// The page after this one (notices newest first, by id).
+    public var after: PageCursor?
     public init() {}
 }
 
@@ -20,6 +24,8 @@ extension Store {
         c.equal("n.status", f.status)
         c.equal("d.id", f.device)
         c.equal("n.kind", f.kind)
+        c.scope(f.scope)
+        if let after = f.after { c.add("n.id < ?", after.id) }
         return try rows(NoticeItem.self, """
             SELECT n.id, n.created_at, n.kind, d.id AS device, n.type, n.firm, n.trigger, n.reason, n.due_by, n.status,
                    n.acked_by, n.acked_at, n.closed_at, n.closed_by_record, n.detail
@@ -29,12 +35,16 @@ extension Store {
     }
 
     /// A device's maintenance records, newest first, with the counter baseline each began.
-    public func maintenanceHistory(device: String, limit: Int = 1000) throws(StoreError) -> [MaintenanceItem] {
-        try rows(MaintenanceItem.self, """
+    public func maintenanceHistory(device: String, limit: Int = 1000, scope: Role = .supervisor,
+                                   after: PageCursor? = nil) throws(StoreError) -> [MaintenanceItem] {
+        var c = Conditions([("d.id = ?", device)])
+        c.scope(scope)
+        c.before(after, sort: "r.done_at", id: "r.id")
+        return try rows(MaintenanceItem.self, """
             SELECT r.id, r.done_at, r.firm, r.items, r.source, r.reported_at, r.applied_at, r.baseline
             FROM maintenance_records r JOIN devices d ON d.num = r.device_num
-            WHERE d.id = ? ORDER BY r.done_at DESC, r.id DESC LIMIT ?
-            """, [device, limit])
+            \(c.sql) ORDER BY r.done_at DESC, r.id DESC LIMIT ?
+            """, c.arguments + [limit])
     }
 
     /// The device's current grade (nil before its first grading) and the factors behind it.

@@ -9,14 +9,57 @@ public struct DeviceFilter: Sendable {
     public var firm: String?
     public var gateway: String?
     public var grade: Grade?
+    public var owner: String?
     /// One device by registration code.
     public var id: String?
+    /// Only what this role may see.
+    public var scope: Role = .supervisor
+    /// The page after this device id (devices are listed by id).
+    public var after: String?
     public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil, grade: Grade? = nil) {
         self.type = type
         self.site = site
         self.firm = firm
         self.gateway = gateway
         self.grade = grade
+    }
+}
+
+/// Where the next page of a list starts (SPEC §7: keyset pages, stable while rows arrive): the
+/// sort value and id of the last row of the previous page, or the text key for devices. Clients
+/// see it only as an opaque string.
+public struct PageCursor: Sendable, Equatable {
+    public let sort: Int64
+    public let id: Int64
+    public let key: String?
+
+    public init(sort: Int64, id: Int64) {
+        self.sort = sort
+        self.id = id
+        key = nil
+    }
+
+    public init(key: String) {
+        sort = 0
+        id = 0
+        self.key = key
+    }
+
+    public var encoded: String {
+        let text = key.map { "k:" + $0 } ?? "\(sort):\(id)"
+        return Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// nil for anything this server did not hand out.
+    public init?(encoded: String) {
+        var b64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        guard encoded.count <= 400, let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8) else { return nil }
+        if text.hasPrefix("k:") { self.init(key: String(text.dropFirst(2))); return }
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let s = Int64(parts[0]), let i = Int64(parts[1]) else { return nil }
+        self.init(sort: s, id: i)
     }
 }
 
@@ -42,6 +85,23 @@ struct Conditions {
 
     mutating func add(_ clause: String) { clauses.append(clause) }
 
+    /// Restricts to the devices `role` may see (`d` is the devices table): in the query, so a
+    /// row outside the scope is never read, let alone returned.
+    mutating func scope(_ role: Role) {
+        switch role {
+        case .supervisor: break
+        case .firm(let id): add("d.firm = ?", id)
+        case .owner(let id): add("d.owner = ?", id)
+        }
+    }
+
+    /// Rows after `cursor` in a descending (sort, id) order.
+    mutating func before(_ cursor: PageCursor?, sort: String, id: String) {
+        guard let cursor else { return }
+        clauses.append("(\(sort), \(id)) < (?, ?)")
+        arguments += [cursor.sort, cursor.id]
+    }
+
     var sql: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
 }
 
@@ -62,6 +122,9 @@ extension Store {
         c.equal("d.gateway", filter.gateway)
         c.equal("r.grade", filter.grade)
         c.equal("d.id", filter.id)
+        c.equal("d.owner", filter.owner)
+        c.scope(filter.scope)
+        if let after = filter.after { c.add("d.id > ?", after) }
         return try rows(DeviceItem.self, """
             SELECT d.id, d.type, d.gateway, d.site, s.category AS location, d.owner, d.firm, d.commissioned,
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
@@ -77,30 +140,41 @@ extension Store {
             """, c.arguments + [limit])
     }
 
-    /// Readings of one device by reading time, newest first.
-    public func readings(device: String, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> [ReadingItem] {
-        try rows(ReadingItem.self, """
-            SELECT r.ts, r.seq, r.received_at, r.data FROM readings r JOIN devices d ON d.num = r.device_num
-            WHERE d.id = ? AND r.ts >= ? AND r.ts <= ? ORDER BY r.ts DESC, r.id DESC LIMIT ?
-            """, [device, from ?? Int64.min, to ?? Int64.max, limit])
+    /// Readings of one device by reading time, newest first; `after` continues a page.
+    public func readings(device: String, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
+                         after: PageCursor? = nil) throws(StoreError) -> [ReadingItem] {
+        var c = Conditions([("d.id = ?", device), ("r.ts >= ?", from ?? Int64.min), ("r.ts <= ?", to ?? Int64.max)])
+        c.scope(scope)
+        c.before(after, sort: "r.ts", id: "r.id")
+        return try rows(ReadingItem.self, """
+            SELECT r.id, r.ts, r.seq, r.received_at, r.data FROM readings r JOIN devices d ON d.num = r.device_num
+            \(c.sql) ORDER BY r.ts DESC, r.id DESC LIMIT ?
+            """, c.arguments + [limit])
     }
 
     /// Device and pipeline events (sequence gaps, band excursions...), newest first.
-    public func events(device: String?, code: String?, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> [EventItem] {
+    public func events(device: String?, code: String?, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
+                       after: PageCursor? = nil) throws(StoreError) -> [EventItem] {
         var c = Conditions([("e.ts >= ?", from ?? Int64.min), ("e.ts <= ?", to ?? Int64.max)])
         c.equal("d.id", device)
         c.equal("e.code", code)
+        c.scope(scope)
+        c.before(after, sort: "e.ts", id: "e.id")
         return try rows(EventItem.self, """
-            SELECT d.id AS device, e.ts, e.code, e.source, e.seq, e.received_at, e.data
+            SELECT e.id, d.id AS device, e.ts, e.code, e.source, e.seq, e.received_at, e.data
             FROM events e JOIN devices d ON d.num = e.device_num
             \(c.sql) ORDER BY e.ts DESC, e.id DESC LIMIT ?
             """, c.arguments + [limit])
     }
 
     /// Rejected messages, newest first. Payloads are shown as text when they are UTF-8.
-    public func deadLetters(reason: DeadLetterReason?, from: Int64?, to: Int64?, limit: Int) throws(StoreError) -> [DeadLetterItem] {
+    public func deadLetters(reason: DeadLetterReason?, from: Int64?, to: Int64?, limit: Int, gateway: String? = nil,
+                            device: String? = nil, after: PageCursor? = nil) throws(StoreError) -> [DeadLetterItem] {
         var c = Conditions([("received_at >= ?", from ?? Int64.min), ("received_at <= ?", to ?? Int64.max)])
         c.equal("reason", reason)
+        c.equal("gateway", gateway)
+        c.equal("device", device)
+        if let after { c.add("id < ?", after.id) }
         return try rows(DeadLetterItem.self, """
             SELECT id, received_at, reason, detail, topic, gateway, device, payload_size, payload FROM dead_letters
             \(c.sql) ORDER BY id DESC LIMIT ?

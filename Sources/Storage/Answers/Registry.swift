@@ -26,18 +26,20 @@ public struct DeviceItem: QueryRow, Equatable {
 
 /// One stored reading (`equipwatch readings`).
 public struct ReadingItem: QueryRow, Equatable {
+    public var id: Int64
     public var ts: Instant
     public var seq: Int64?
     public var receivedAt: Instant
     public var data: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case ts, seq, receivedAt = "received_at", data
+        case id, ts, seq, receivedAt = "received_at", data
     }
 }
 
 /// A device event or one the pipeline derived (`equipwatch events`).
 public struct EventItem: QueryRow, Equatable {
+    public var id: Int64
     public var device: String
     public var ts: Instant
     public var code: String
@@ -47,7 +49,7 @@ public struct EventItem: QueryRow, Equatable {
     public var data: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case device, ts, code, source, seq, receivedAt = "received_at", data
+        case id, device, ts, code, source, seq, receivedAt = "received_at", data
     }
 }
 

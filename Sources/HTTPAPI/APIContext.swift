@@ -1,0 +1,28 @@
+import Domain
+import Hummingbird
+import Storage
+
+/// The request context: Hummingbird's core storage plus who is calling, once the bearer token
+/// has been checked.
+public struct APIContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `BearerAuth` for every `/v1` route.
+    public var grant: TokenGrant?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// The caller's grant; routes under `/v1` always have one.
+    func caller() throws -> TokenGrant {
+        guard let grant else { throw APIError(.unauthorized, "unauthorized", "a bearer token is required") }
+        return grant
+    }
+
+    /// Refuses callers other than supervisors (403: the route exists, the role may not use it).
+    func requireSupervisor() throws -> TokenGrant {
+        let g = try caller()
+        guard g.role == .supervisor else { throw APIError.supervisorOnly }
+        return g
+    }
+}

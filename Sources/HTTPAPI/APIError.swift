@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+
+/// Every API error is `{"error": {"code", "message"}}` with its status (SPEC §7).
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func badParameter(_ name: String, _ why: String) -> APIError {
+        APIError(.badRequest, "bad_parameter", "\(name): \(why)")
+    }
+    public static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", what) }
+    public static let supervisorOnly = APIError(.forbidden, "forbidden", "this route is for supervisors only")
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The JSON body.
+    public var body: String {
+        let payload = ["error": ["code": code, "message": message]]
+        let data = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,107 @@
+import DeviceCatalog
+import Domain
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Pipeline
+import Prometheus
+import Settings
+import Storage
+
+/// The HTTP API of SPEC §7, served by `equipwatch run` next to the pipeline.
+public struct APIServer: Sendable {
+    public struct Health: Sendable {
+        public var brokerDownSince: Int64?
+        public var queueDepth: Int
+        public var lastCommitAt: Int64?
+        public var storeFailure: IngestStats.StoreFailure?
+        public init(brokerDownSince: Int64?, queueDepth: Int, lastCommitAt: Int64?, storeFailure: IngestStats.StoreFailure?) {
+            self.brokerDownSince = brokerDownSince
+            self.queueDepth = queueDepth
+            self.lastCommitAt = lastCommitAt
+            self.storeFailure = storeFailure
+        }
+    }
+
+    let store: Store
+    let types: @Sendable () -> [String: DeviceType]
+    let topics: Topics
+    let health: @Sendable () -> Health
+    /// How long the broker may be unreachable, or the store refuse commits, before `/healthz` says 503.
+    let unhealthyAfterMs: Int64
+    let logger: Logger
+
+    public init(store: Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
+                health: @escaping @Sendable () -> Health, unhealthyAfterMs: Int64 = 60_000, logger: Logger) {
+        self.store = store
+        self.types = types
+        self.topics = topics
+        self.health = health
+        self.unhealthyAfterMs = unhealthyAfterMs
+        self.logger = logger
+    }
+
+    public func router() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.get("healthz") { _, _ in self.healthz() }
+        router.get("metrics") { _, _ in self.metrics() }
+        let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger))
+        addRoutes(to: v1)
+        return router
+    }
+
+    /// The server as a service for a `ServiceGroup` (graceful shutdown with the pipeline).
+    public func application(host: String, port: Int) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "EquipWatch"), logger: logger)
+    }
+
+    func healthz() -> Response {
+        let h = health()
+        let now = wallMillis()
+        var problems: [String] = []
+        if let down = h.brokerDownSince, now - down > unhealthyAfterMs { problems.append("broker unreachable since \(Timestamp.format(down))") }
+        if let f = h.storeFailure, now - f.since > unhealthyAfterMs { problems.append("store refusing commits since \(Timestamp.format(f.since)): \(f.error)") }
+        var w = JSONWriter()
+        w.add("status", .string(problems.isEmpty ? "ok" : "unhealthy"))
+        w.add("broker_connected", .bool(h.brokerDownSince == nil))
+        w.add("queue_depth", Int64(h.queueDepth))
+        if let c = h.lastCommitAt { w.add("last_commit_age_ms", now - c) }
+        if !problems.isEmpty { w.add("problems", .string(problems.joined(separator: "; "))) }
+        return Listing.json(w.finish() + "\n", status: problems.isEmpty ? .ok : .serviceUnavailable)
+    }
+
+    func metrics() -> Response {
+        APIMetrics.refresh(store: store, queueDepth: health().queueDepth)
+        var buffer: [UInt8] = []
+        APIMetrics.registry.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+}
+
+/// The process's metrics: swift-metrics with swift-prometheus as its backend, bootstrapped once
+/// (before the pipeline creates its counters), read by `GET /metrics`.
+public enum APIMetrics {
+    public static let registry: PrometheusCollectorRegistry = {
+        let r = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: r))
+        return r
+    }()
+
+    /// Gauges read at scrape time: queue depth, open alarms by severity, outbox backlog.
+    static func refresh(store: Store, queueDepth: Int) {
+        Gauge(label: "equipwatch_ingest_queue_depth").record(queueDepth)
+        do {
+            let bySeverity = try store.openAlarmsBySeverity()
+            let outbox = try store.outboxBacklog()
+            for s in Severity.allCases {
+                Gauge(label: "equipwatch_alarms_open", dimensions: [("severity", s.rawValue)]).record(bySeverity[s] ?? 0)
+            }
+            Gauge(label: "equipwatch_outbox_backlog").record(outbox)
+        } catch {
+            // The scrape still returns the counters; the gauges keep their last values.
+        }
+    }
+}

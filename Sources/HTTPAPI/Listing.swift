@@ -1,0 +1,51 @@
+import Domain
+import Foundation
+import Hummingbird
+import Storage
+
+/// List answers (SPEC §7): `{"items": [...], "next_cursor": ...}` one page at a time, or with
+/// `format=csv` every matching row, streamed page by page (no cap). The same typed rows as the
+/// CLI, rendered by the same code, so the keys are the same.
+enum Listing {
+    static func respond<Row: ResponseRow>(_ params: Params, fetch: @escaping @Sendable (_ limit: Int, _ after: PageCursor?) throws -> [Row],
+                                          cursor: @escaping @Sendable (Row) -> PageCursor) throws -> Response {
+        let start = try params.cursor()
+        switch try params.format() {
+        case .json:
+            let limit = try params.limit()
+            var rows = try fetch(limit + 1, start)
+            var next = "null"
+            if rows.count > limit {
+                rows.removeLast(rows.count - limit)
+                if let last = rows.last { next = "\"\(cursor(last).encoded)\"" }
+            }
+            let body = "{\"items\": " + ResultTable(rows).json().trimmingCharacters(in: .newlines) + ", \"next_cursor\": " + next + "}\n"
+            return json(body)
+        case .csv:
+            let first = try fetch(1000, start)
+            let body = ResponseBody { writer in
+                var rows = first
+                var header = true
+                while true {
+                    try await writer.write(ByteBuffer(string: ResultTable(rows).csv(header: header)))
+                    header = false
+                    guard rows.count == 1000, let last = rows.last else { break }
+                    rows = try fetch(1000, cursor(last))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: body)
+        }
+    }
+
+    static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// One row as a JSON object (the list rendering without the array).
+    static func object<Row: ResponseRow>(_ row: Row) -> String {
+        let array = ResultTable([row]).json()
+        guard let open = array.firstIndex(of: "{"), let close = array.lastIndex(of: "}") else { return "{}" }
+        return String(array[open...close])
+    }
+}

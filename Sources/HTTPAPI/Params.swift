@@ -1,0 +1,61 @@
+import Domain
+import Foundation
+import Hummingbird
+import Storage
+
+/// Query parameters, read with 400 errors that name the parameter (SPEC §7).
+struct Params {
+    let values: [String: String]
+
+    init(_ request: Request) {
+        var v: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { v[String(key)] = String(value) }
+        values = v
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let s = values[name] else { return nil }
+        guard !s.isEmpty, s.utf8.count <= 256 else { throw APIError.badParameter(name, "must be 1 to 256 characters") }
+        return s
+    }
+
+    func choice<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type) throws -> E? where E.RawValue == String {
+        guard let s = values[name] else { return nil }
+        guard let v = E(rawValue: s) else {
+            throw APIError.badParameter(name, "'\(s.prefix(64))' is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return v
+    }
+
+    /// RFC 3339, a date (YYYY-MM-DD, midnight UTC) or epoch milliseconds.
+    func time(_ name: String) throws -> Int64? {
+        guard let s = values[name] else { return nil }
+        if let ms = Int64(s) { return ms }
+        if let day = Day(parsing: s) { return Int64(day.daysSinceEpoch) * 86_400_000 }
+        if let ms = Timestamp.parseRFC3339(s) { return ms }
+        throw APIError.badParameter(name, "'\(s.prefix(64))' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
+    }
+
+    /// `limit`: default 100, 1 to 1000.
+    func limit() throws -> Int {
+        guard let s = values["limit"] else { return 100 }
+        guard let n = Int(s), n >= 1, n <= 1000 else { throw APIError.badParameter("limit", "must be a whole number from 1 to 1000") }
+        return n
+    }
+
+    func cursor() throws -> PageCursor? {
+        guard let s = values["cursor"] else { return nil }
+        guard let c = PageCursor(encoded: s) else { throw APIError.badParameter("cursor", "not a cursor this server handed out") }
+        return c
+    }
+
+    enum Format: String, CaseIterable { case json, csv }
+
+    func format() throws -> Format { try choice("format", Format.self) ?? .json }
+
+    func flag(_ name: String) throws -> Bool {
+        guard let s = values[name] else { return false }
+        guard s == "true" || s == "false" else { throw APIError.badParameter(name, "must be true or false") }
+        return s == "true"
+    }
+}

@@ -1,0 +1,268 @@
+import DeviceCatalog
+import Domain
+import Foundation
+import Hummingbird
+import Maintenance
+import Pipeline
+import Storage
+
+extension APIServer {
+    /// `/v1` routes. Handlers parse and check parameters, call the same queries and store
+    /// operations as the CLI with the caller's scope, and render the same rows.
+    func addRoutes(to v1: RouterGroup<APIContext>) {
+        let store = self.store
+
+        v1.get("devices") { request, context in
+            let caller = try context.caller()
+            let p = Params(request)
+            var f = DeviceFilter(type: try p.string("type"), site: try p.string("site"), firm: try p.string("firm"),
+                                 gateway: try p.string("gateway"), grade: try p.choice("grade", Grade.self))
+            f.owner = try p.string("owner")
+            f.scope = caller.role
+            let filter = f
+            return try Listing.respond(p, fetch: { limit, after in
+                var page = filter
+                page.after = after?.key
+                return try store.devices(page, limit: limit)
+            }, cursor: { PageCursor(key: $0.id) })
+        }
+
+        v1.get("devices/{id}") { request, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id")
+            guard let sections = try DeviceReport.sections(store: store, types: self.types(), device: id, scope: caller.role, now: wallMillis()) else {
+                throw APIError.notFound("no device \(id)")
+            }
+            return Listing.json(DeviceReport.json(sections))
+        }
+
+        v1.get("devices/{id}/readings") { request, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id")
+            try self.requireDevice(id, caller)
+            let p = Params(request)
+            let (from, to) = (try p.time("from"), try p.time("to"))
+            return try Listing.respond(p, fetch: { limit, after in
+                try store.readings(device: id, from: from, to: to, limit: limit, scope: caller.role, after: after)
+            }, cursor: { PageCursor(sort: $0.ts.millis, id: $0.id) })
+        }
+
+        v1.get("devices/{id}/events") { request, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id")
+            try self.requireDevice(id, caller)
+            let p = Params(request)
+            let (from, to) = (try p.time("from"), try p.time("to"))
+            return try Listing.respond(p, fetch: { limit, after in
+                try store.events(device: id, code: nil, from: from, to: to, limit: limit, scope: caller.role, after: after)
+            }, cursor: { PageCursor(sort: $0.ts.millis, id: $0.id) })
+        }
+
+        v1.get("alarms") { request, context in
+            let caller = try context.caller()
+            let p = Params(request)
+            var f = try Self.alarmFilter(p, caller)
+            f.state = try p.choice("state", AlarmStateFilter.self)
+            f.rule = try p.string("rule")
+            let filter = f
+            return try Listing.respond(p, fetch: { limit, after in
+                var page = filter
+                page.limit = limit
+                page.after = after
+                return try store.alarms(page)
+            }, cursor: { PageCursor(sort: $0.startedAt.millis, id: $0.id) })
+        }
+
+        v1.get("alarms/{id}") { _, context in
+            let caller = try context.caller()
+            let alarm = try self.alarm(try context.parameters.require("id", as: Int64.self), caller)
+            return Listing.json(Listing.object(alarm) + "\n")
+        }
+
+        v1.post("alarms/{id}/ack") { request, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id", as: Int64.self)
+            _ = try self.alarm(id, caller)
+            let by = try await Self.by(request, context, default: caller.name)
+            _ = try store.acknowledge(alarm: id, by: by, at: wallMillis(), topics: self.topics)
+            return Listing.json(Listing.object(try self.alarm(id, caller)) + "\n")
+        }
+
+        v1.get("incidents") { request, context in
+            let caller = try context.caller()
+            let p = Params(request)
+            var f = try Self.alarmFilter(p, caller)
+            f.status = try p.choice("status", IncidentStatus.self)
+            let filter = f
+            return try Listing.respond(p, fetch: { limit, after in
+                var page = filter
+                page.limit = limit
+                page.after = after
+                return try store.incidents(page)
+            }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
+        }
+
+        v1.get("incidents/{id}") { _, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id", as: Int64.self)
+            var f = AlarmFilter()
+            f.id = id
+            f.scope = caller.role
+            guard let incident = try store.incidents(f).first, let timeline = try store.incidentTimeline(id) else {
+                throw APIError.notFound("no incident \(id)")
+            }
+            let body = "{\"incident\": " + Listing.object(incident) + ", \"timeline\": " + ResultTable(timeline).json().trimmingCharacters(in: .newlines) + "}\n"
+            return Listing.json(body)
+        }
+
+        v1.get("notices") { request, context in
+            let caller = try context.caller()
+            let p = Params(request)
+            var f = NoticeFilter()
+            f.firm = try p.string("firm")
+            f.status = try p.choice("status", NoticeStatus.self)
+            f.device = try p.string("device")
+            f.kind = try p.choice("kind", NoticeKind.self)
+            f.scope = caller.role
+            let filter = f
+            return try Listing.respond(p, fetch: { limit, after in
+                var page = filter
+                page.limit = limit
+                page.after = after
+                return try store.notices(page)
+            }, cursor: { PageCursor(sort: 0, id: $0.id) })
+        }
+
+        v1.post("notices/{id}/ack") { request, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id", as: Int64.self)
+            let firm: String?
+            switch caller.role {
+            case .supervisor: firm = nil
+            case .firm(let f): firm = f
+            case .owner: throw APIError(.forbidden, "forbidden", "notices are acknowledged by their firm or a supervisor")
+            }
+            let by = try await Self.by(request, context, default: caller.name)
+            if try store.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) == .notFound { throw APIError.notFound("no notice \(id)") }
+            var f = NoticeFilter()
+            f.scope = caller.role
+            f.after = PageCursor(sort: 0, id: id + 1)
+            f.limit = 1
+            guard let notice = try store.notices(f).first, notice.id == id else { throw APIError.notFound("no notice \(id)") }
+            return Listing.json(Listing.object(notice) + "\n")
+        }
+
+        v1.post("maintenance") { request, context in
+            let caller = try context.caller()
+            let report = try await Self.maintenanceReport(request, context, caller)
+            do throws(MaintenanceError) {
+                let r = try store.recordMaintenance(report)
+                return Listing.json("{\"record\": \(r.record), \"device\": \(Self.quoted(report.device)), \"firm\": \(Self.quoted(report.firm)), \"closed_notices\": \(r.closedNotices)}\n", status: .created)
+            } catch {
+                switch error {
+                case .unknownDevice, .notTheDevicesFirm: throw APIError.notFound("no device \(report.device) maintained by \(report.firm)")
+                case .inTheFuture: throw APIError.badParameter("at", error.description)
+                case .store: throw APIError(.serviceUnavailable, "store_unavailable", error.description)
+                }
+            }
+        }
+
+        v1.get("maintenance") { request, context in
+            let caller = try context.caller()
+            let p = Params(request)
+            guard let device = try p.string("device") else { throw APIError.badParameter("device", "required: the device's registration code") }
+            try self.requireDevice(device, caller)
+            return try Listing.respond(p, fetch: { limit, after in
+                try store.maintenanceHistory(device: device, limit: limit, scope: caller.role, after: after)
+            }, cursor: { PageCursor(sort: $0.doneAt.millis, id: $0.id) })
+        }
+
+        v1.get("deadletters") { request, context in
+            _ = try context.requireSupervisor()
+            let p = Params(request)
+            let reason = try p.choice("reason", DeadLetterReason.self)
+            let (gateway, device) = (try p.string("gateway"), try p.string("device"))
+            let (from, to) = (try p.time("from"), try p.time("to"))
+            return try Listing.respond(p, fetch: { limit, after in
+                try store.deadLetters(reason: reason, from: from, to: to, limit: limit, gateway: gateway, device: device, after: after)
+            }, cursor: { PageCursor(sort: 0, id: $0.id) })
+        }
+    }
+
+    // MARK: Helpers
+
+    /// 404 unless the device exists and `caller` may see it.
+    func requireDevice(_ id: String, _ caller: TokenGrant) throws {
+        var f = DeviceFilter()
+        f.id = id
+        f.scope = caller.role
+        guard try !store.devices(f, limit: 1).isEmpty else { throw APIError.notFound("no device \(id)") }
+    }
+
+    func alarm(_ id: Int64, _ caller: TokenGrant) throws -> AlarmItem {
+        var f = AlarmFilter()
+        f.id = id
+        f.scope = caller.role
+        guard let a = try store.alarms(f).first else { throw APIError.notFound("no alarm \(id)") }
+        return a
+    }
+
+    static func alarmFilter(_ p: Params, _ caller: TokenGrant) throws -> AlarmFilter {
+        var f = AlarmFilter()
+        f.device = try p.string("device")
+        f.type = try p.string("type")
+        f.site = try p.string("site")
+        f.firm = try p.string("firm")
+        f.severity = try p.choice("severity", Severity.self)
+        f.from = try p.time("from")
+        f.to = try p.time("to")
+        f.scope = caller.role
+        return f
+    }
+
+    /// `{"by": "..."}` from the body, if any; otherwise the token's name.
+    static func by(_ request: Request, _ context: APIContext, default name: String) async throws -> String {
+        struct Body: Decodable { let by: String? }
+        let buffer = try await request.body.collect(upTo: 16_384)
+        guard buffer.readableBytes > 0 else { return name }
+        let body: Body
+        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+        catch { throw APIError.badParameter("body", "expected {\"by\": \"name\"} or nothing") }
+        guard let by = body.by else { return name }
+        guard !by.isEmpty, by.utf8.count <= 128 else { throw APIError.badParameter("by", "must be 1 to 128 characters") }
+        return by
+    }
+
+    /// `{"device", "items", "at", "firm"}`: a firm reports for itself, a supervisor names the firm.
+    static func maintenanceReport(_ request: Request, _ context: APIContext, _ caller: TokenGrant) async throws -> Completion {
+        struct Body: Decodable { let device: String?; let items: [String]?; let at: String?; let firm: String? }
+        let buffer = try await request.body.collect(upTo: 65_536)
+        let body: Body
+        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+        catch { throw APIError.badParameter("body", "expected {\"device\": ID, \"items\": [...], \"at\": RFC 3339} (\(error))") }
+        guard let device = body.device, !device.isEmpty else { throw APIError.badParameter("device", "required: the device's registration code") }
+        let now = wallMillis()
+        var at = now
+        if let text = body.at {
+            guard let ms = Timestamp.parseRFC3339(text) else { throw APIError.badParameter("at", "'\(text.prefix(64))' is not RFC 3339") }
+            at = ms
+        }
+        let firm: String
+        switch caller.role {
+        case .firm(let f):
+            firm = f
+        case .supervisor:
+            guard let f = body.firm, !f.isEmpty else { throw APIError.badParameter("firm", "a supervisor names the firm that did the work") }
+            firm = f
+        case .owner:
+            throw APIError(.forbidden, "forbidden", "maintenance is reported by the firm or a supervisor")
+        }
+        return Completion(device: device, firm: firm, items: body.items ?? [], doneAt: at, source: .api, reportedAt: now)
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = ""
+        JSONWriter.quote(s, into: &out)
+        return out
+    }
+}

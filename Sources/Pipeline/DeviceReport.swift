@@ -1,0 +1,47 @@
+import DeviceCatalog
+import Domain
+import Ingest
+import Storage
+
+/// Everything about one device, in titled sections (`equipwatch devices show`, `GET
+/// /v1/devices/{id}`): registry data, last contact, risk grade with its factors and history,
+/// maintenance status and counters, notices, open alarms, inspections with due dates.
+public enum DeviceReport {
+    /// nil when the device is not registered or outside `scope` (the caller answers "not found"
+    /// either way, so a firm learns nothing about other firms' devices).
+    public static func sections(store: Store, types: [String: DeviceType], device id: String, scope: Role = .supervisor,
+                                now: Int64) throws -> [(title: String, table: ResultTable)]? {
+        var one = DeviceFilter()
+        one.id = id
+        one.scope = scope
+        let device = try store.devices(one, limit: 1)
+        guard !device.isEmpty else { return nil }
+        let directory = try store.loadDirectory(types: types)
+        let inspections = directory.entry(id).map { InspectionItem.dueDates($0, type: directory.type(of: $0), today: Day(epochMillis: now)) } ?? []
+        let risk = try store.riskDetail(device: id)
+        let maintenance = try store.maintenanceStatus(device: id)
+        var notices = NoticeFilter()
+        notices.device = id
+        var alarms = AlarmFilter()
+        alarms.device = id
+        alarms.state = .open
+        return [
+            ("device", ResultTable(device)),
+            ("risk", ResultTable(risk.grade.map { [$0] } ?? [])), ("risk_factors", ResultTable(risk.factors)),
+            ("risk_history", ResultTable(try store.riskHistory(device: id, limit: 20))),
+            ("maintenance", ResultTable(maintenance.status.map { [$0] } ?? [])), ("counters", ResultTable(maintenance.counters)),
+            ("notices", ResultTable(try store.notices(notices))), ("open_alarms", ResultTable(try store.alarms(alarms))),
+            ("last_readings", ResultTable(try store.readings(device: id, from: nil, to: nil, limit: 10))),
+            ("inspections", ResultTable(inspections)),
+        ]
+    }
+
+    /// The sections as one JSON object of arrays (what `--json` prints and the API serves).
+    public static func json(_ sections: [(title: String, table: ResultTable)]) -> String {
+        "{\n" + sections.map { s in
+            var key = ""
+            JSONWriter.quote(s.title, into: &key)
+            return key + ": " + s.table.json().trimmingCharacters(in: .newlines)
+        }.joined(separator: ",\n") + "\n}\n"
+    }
+}

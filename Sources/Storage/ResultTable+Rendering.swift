@@ -1,0 +1,40 @@
+import Domain
+
+extension ResultTable {
+    /// A JSON array of objects, one per row, every column present (null when empty), nested
+    /// JSON columns nested: what `--json` prints and the API serves.
+    public func json() -> String {
+        let t = self
+        var s = "["
+        for (i, row) in t.rows.enumerated() {
+            s += i == 0 ? "\n  {" : ",\n  {"
+            for (j, cell) in row.enumerated() {
+                if j > 0 { s += ", " }
+                JSONWriter.quote(t.columns[j], into: &s)
+                s += ": "
+                switch cell {
+                case .null: s += "null"
+                case .int(let v): s += String(v)
+                case .double: s += cell.plain
+                case .bool(let b): s += b ? "true" : "false"
+                case .text(let v): JSONWriter.quote(v, into: &s)
+                case .json(let v): s += v
+                }
+            }
+            s += "}"
+        }
+        return s + (t.rows.isEmpty ? "]\n" : "\n]\n")
+    }
+
+    /// CSV with a header row (unless `header` is false: a later page of a streamed answer);
+    /// fields quoted when they hold a comma, a quote or a line break.
+    public func csv(header: Bool = true) -> String {
+        let t = self
+        func field(_ v: String) -> String {
+            v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
+        }
+        var s = header ? t.columns.map(field).joined(separator: ",") + "\n" : ""
+        for row in t.rows { s += row.map { field($0.plain) }.joined(separator: ",") + "\n" }
+        return s
+    }
+}

@@ -1,0 +1,78 @@
+import Domain
+import Foundation
+import GRDB
+
+/// A token as `tokens list` shows it: never its secret, not even its hash.
+public struct TokenItem: QueryRow, Equatable {
+    public var id: Int64
+    public var name: String
+    public var role: String
+    public var createdAt: Instant
+    public var expiresAt: Instant?
+    public var revokedAt: Instant?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, name, role, createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
+    }
+}
+
+/// What a request's token resolves to.
+public struct TokenGrant: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let role: Role
+}
+
+/// Why a token was not accepted; the API answers 401 to all of them alike.
+public enum TokenRefusal: Error, Sendable, Equatable {
+    case unknown, revoked, expired, badRole
+}
+
+extension Store {
+    /// Stores a token by its SHA-256 (the secret itself is never written); returns its id.
+    public func createToken(name: String, role: Role, hash: String, expiresAt: Int64?, now: Int64) throws(StoreError) -> Int64 {
+        do {
+            return try pool.write { db in
+                try db.execute(sql: "INSERT INTO api_tokens(name, role, hash, created_at, expires_at) VALUES (?,?,?,?,?)",
+                               arguments: [name, role.description, hash, now, expiresAt])
+                return db.lastInsertedRowID
+            }
+        } catch {
+            throw StoreError(operation: "create a token", error)
+        }
+    }
+
+    public func tokens() throws(StoreError) -> [TokenItem] {
+        try rows(TokenItem.self, "SELECT id, name, role, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id", [])
+    }
+
+    /// Revokes a token; false when there is no such token. Revoking twice keeps the first time.
+    public func revokeToken(id: Int64, at now: Int64) throws(StoreError) -> Bool {
+        do {
+            return try pool.write { db in
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM api_tokens WHERE id = ?)", arguments: [id]) == true else { return false }
+                try db.execute(sql: "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [now, id])
+                return true
+            }
+        } catch {
+            throw StoreError(operation: "revoke token \(id)", error)
+        }
+    }
+
+    /// The grant of the token whose SHA-256 is `hash`, checked against revocation and expiry at
+    /// `now`. Read on every request, so a revocation takes effect at the next request.
+    public func grant(hash: String, now: Int64) throws(StoreError) -> Result<TokenGrant, TokenRefusal> {
+        let row: Row?
+        do {
+            row = try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT id, name, role, expires_at, revoked_at FROM api_tokens WHERE hash = ?", arguments: [hash])
+            }
+        } catch {
+            throw StoreError(operation: "check a token", error)
+        }
+        guard let row else { return .failure(.unknown) }
+        if (row["revoked_at"] as Int64?) != nil { return .failure(.revoked) }
+        if let expires: Int64 = row["expires_at"], expires <= now { return .failure(.expired) }
+        guard let role = Role(parsing: row["role"]) else { return .failure(.badRole) }
+        return .success(TokenGrant(id: row["id"], name: row["name"], role: role))
+    }
+}

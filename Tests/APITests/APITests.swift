@@ -1,0 +1,234 @@
+import DeviceCatalog
+import Domain
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Pipeline
+import Storage
+import Testing
+import TestSupport
+
+/// The API on a real server (a free loopback port), a real store and the sample fleet.
+final class APIFixture: Sendable {
+    let env: TestEnvironment
+    let server: APIServer
+    let tokens: [String: String]
+    let haihe: [DeviceRecord]
+    let jinnan: [DeviceRecord]
+    let t0: Int64 = 1_795_000_000_000
+
+    init() throws {
+        _ = APIMetrics.registry
+        env = try TestEnvironment()
+        let devices = env.catalog.fleet.devices.sorted { $0.id < $1.id }
+        haihe = devices.filter { $0.firm == "firm-haihe" }
+        jinnan = devices.filter { $0.firm == "firm-jinnan" }
+        let store = env.store
+        var made: [String: String] = [:]
+        func token(_ key: String, _ role: Role, expires: Int64? = nil) throws {
+            let secret = "ew_test_\(key)_\(UUID().uuidString)"
+            _ = try store.createToken(name: key, role: role, hash: SHA256.hex(secret.utf8), expiresAt: expires, now: wallMillis())
+            made[key] = secret
+        }
+        try token("supervisor", .supervisor)
+        try token("haihe", .firm("firm-haihe"))
+        try token("jinnan", .firm("firm-jinnan"))
+        try token("owner", .owner(devices[0].owner))
+        try token("expired", .supervisor, expires: wallMillis() - 1000)
+        try token("revoked", .supervisor)
+        _ = try store.revokeToken(id: try store.tokens().first { $0.name == "revoked" }!.id, at: wallMillis())
+        tokens = made
+        // One alarm (with an incident) and one notice for a device of each firm.
+        var batch = CommitBatch()
+        for (i, d) in [haihe[0], jinnan[0]].enumerated() {
+            let num = try store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [d.id])! }
+            let alarm = Alarm(id: Int64(i + 1), deviceNum: num, device: d.id, type: d.type, site: d.site, firm: d.firm, rule: "r.\(i)",
+                              family: "r.\(i)", pack: "p", severity: .critical, state: .firing, startedAt: t0 + Int64(i), firedAt: t0 + Int64(i),
+                              resolvedAt: nil, repeats: 0, lastAt: t0, message: "alarm \(i)", inputs: "{}", incidentId: Int64(i + 1))
+            batch.alarms.append(AlarmWrite(change: AlarmChange(alarm: alarm, transition: .raised, opensIncident: true), payload: "{}"))
+            batch.notices.append(NoticeDraft(key: "k\(i)", deviceNum: num, device: d.id, type: d.type, firm: d.firm, kind: .maintenanceDue,
+                                             trigger: "calendar", reason: "due", dueBy: t0, createdAt: t0, staleAfterRecord: nil, detail: "{}"))
+        }
+        try store.commit(batch)
+        let types = env.catalog.types
+        server = APIServer(store: store, types: { types }, topics: Topics(),
+                           health: { APIServer.Health(brokerDownSince: nil, queueDepth: 0, lastCommitAt: nil, storeFailure: nil) },
+                           logger: Logger(label: "api-test"))
+    }
+
+    deinit { env.close() }
+
+    func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
+        let app = server.application(host: "127.0.0.1", port: 0)
+        try await app.test(.live) { client in try await body(APIClient(client: client, tokens: tokens)) }
+    }
+}
+
+struct APIClient: Sendable {
+    let client: any TestClientProtocol
+    let tokens: [String: String]
+
+    struct Answer {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let text: String
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) }
+        var items: [[String: Any]] { ((json as? [String: Any])?["items"] as? [[String: Any]]) ?? [] }
+        var nextCursor: String? { (json as? [String: Any])?["next_cursor"] as? String }
+        var errorCode: String? { ((json as? [String: Any])?["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    func get(_ uri: String, as who: String? = "supervisor") async throws -> Answer {
+        try await send(uri, .get, as: who)
+    }
+
+    func send(_ uri: String, _ method: HTTPRequest.Method, as who: String? = "supervisor", body: String? = nil) async throws -> Answer {
+        var headers: HTTPFields = [:]
+        if let who { headers[.authorization] = "Bearer " + (tokens[who] ?? who) }
+        if body != nil { headers[.contentType] = "application/json" }
+        let r = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        return Answer(status: r.status, headers: r.headers, text: String(buffer: r.body))
+    }
+}
+
+@Suite("HTTP API: tokens, roles and scope (real server, real SQLite)")
+struct APIRoleTests {
+    @Test("401 with WWW-Authenticate for no, unknown, revoked and expired tokens; health and metrics need none")
+    func unauthorized() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            for who in [nil, "ew_not_a_token", "revoked", "expired"] as [String?] {
+                let r = try await api.get("/v1/devices", as: who)
+                #expect(r.status == .unauthorized, "\(who ?? "no token")")
+                #expect(r.headers[.wwwAuthenticate] == "Bearer")
+                #expect(r.errorCode == "unauthorized")
+            }
+            #expect(try await api.get("/healthz", as: nil).status == .ok)
+            let metrics = try await api.get("/metrics", as: nil)
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("equipwatch_http_auth_failures_total"))
+        }
+    }
+
+    @Test("a supervisor sees every device; a firm exactly its own; an owner its own")
+    func devicesByRole() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            let all = try await api.get("/v1/devices?limit=1000")
+            #expect(all.status == .ok)
+            #expect(all.items.count == f.env.catalog.fleet.devices.count)
+            let firm = try await api.get("/v1/devices?limit=1000", as: "haihe")
+            #expect(Set(firm.items.compactMap { $0["id"] as? String }) == Set(f.haihe.map(\.id)))
+            let owner = f.env.catalog.fleet.devices.sorted { $0.id < $1.id }[0].owner
+            let owned = try await api.get("/v1/devices?limit=1000", as: "owner")
+            #expect(!owned.items.isEmpty)
+            #expect(owned.items.allSatisfy { $0["owner"] as? String == owner })
+            // Another firm's device: 404, as if it did not exist.
+            #expect(try await api.get("/v1/devices/\(f.jinnan[0].id)", as: "haihe").status == .notFound)
+            #expect(try await api.get("/v1/devices/\(f.jinnan[0].id)/readings", as: "haihe").status == .notFound)
+            let own = try await api.get("/v1/devices/\(f.haihe[0].id)", as: "haihe")
+            #expect(own.status == .ok)
+            #expect(((own.json as? [String: Any])?["device"] as? [[String: Any]])?.first?["id"] as? String == f.haihe[0].id)
+        }
+    }
+
+    @Test("alarms, incidents and notices within scope; 404 for another firm's; acks idempotent; 403 on dead letters")
+    func alarmsNoticesAndAcks() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            let mine = try await api.get("/v1/alarms", as: "haihe")
+            #expect(mine.items.map { $0["device"] as? String } == [f.haihe[0].id])
+            let theirs = try await api.get("/v1/alarms", as: "jinnan")
+            let theirId = try #require(theirs.items.first?["id"] as? Int)
+            #expect(try await api.get("/v1/alarms/\(theirId)", as: "haihe").status == .notFound)
+            #expect(try await api.send("/v1/alarms/\(theirId)/ack", .post, as: "haihe").status == .notFound)
+            let myId = try #require(mine.items.first?["id"] as? Int)
+            let ack = try await api.send("/v1/alarms/\(myId)/ack", .post, as: "haihe", body: #"{"by":"dispatcher-zhang"}"#)
+            #expect(ack.status == .ok)
+            #expect((ack.json as? [String: Any])?["acked_by"] as? String == "dispatcher-zhang")
+            let again = try await api.send("/v1/alarms/\(myId)/ack", .post, as: "haihe", body: #"{"by":"someone-else"}"#)
+            #expect((again.json as? [String: Any])?["acked_by"] as? String == "dispatcher-zhang")
+            #expect(try f.env.count("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%acknowledged%'") == 1)
+
+            #expect(try await api.get("/v1/incidents", as: "haihe").items.count == 1)
+            #expect(try await api.get("/v1/incidents/\(theirId)", as: "haihe").status == .notFound)
+            let notices = try await api.get("/v1/notices", as: "haihe")
+            #expect(notices.items.map { $0["firm"] as? String } == ["firm-haihe"])
+            let otherNotice = try #require(try await api.get("/v1/notices", as: "jinnan").items.first?["id"] as? Int)
+            #expect(try await api.send("/v1/notices/\(otherNotice)/ack", .post, as: "haihe").status == .notFound)
+            let myNotice = try #require(notices.items.first?["id"] as? Int)
+            let acked = try await api.send("/v1/notices/\(myNotice)/ack", .post, as: "haihe")
+            #expect((acked.json as? [String: Any])?["status"] as? String == "acked")
+            #expect((acked.json as? [String: Any])?["acked_by"] as? String == "haihe")
+
+            let dead = try await api.get("/v1/deadletters", as: "haihe")
+            #expect(dead.status == .forbidden)
+            #expect(dead.errorCode == "forbidden")
+            #expect(try await api.get("/v1/deadletters").status == .ok)
+        }
+    }
+
+    @Test("a maintenance report through the API is recorded like the CLI's; another firm's device is 404")
+    func maintenanceReports() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            let other = try await api.send("/v1/maintenance", .post, as: "haihe", body: #"{"device":"\#(f.jinnan[0].id)","items":["x"]}"#)
+            #expect(other.status == .notFound)
+            let r = try await api.send("/v1/maintenance", .post, as: "haihe", body: #"{"device":"\#(f.haihe[0].id)","items":["lubrication"]}"#)
+            #expect(r.status == .created)
+            #expect((r.json as? [String: Any])?["closed_notices"] as? Int == 1)
+            let history = try f.env.store.maintenanceHistory(device: f.haihe[0].id)
+            #expect(history.map(\.source) == [.api])
+            let listed = try await api.get("/v1/maintenance?device=\(f.haihe[0].id)", as: "haihe")
+            #expect(listed.items.count == 1)
+            let missing = try await api.send("/v1/maintenance", .post, body: #"{"device":"\#(f.haihe[0].id)"}"#)
+            #expect(missing.status == .badRequest)
+            #expect(missing.text.contains("firm"))
+        }
+    }
+
+    @Test("bad parameters are 400s naming the parameter; a filter holding SQL finds nothing")
+    func badParameters() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            let limit = try await api.get("/v1/alarms?limit=0")
+            #expect(limit.status == .badRequest)
+            #expect(limit.errorCode == "bad_parameter")
+            #expect(limit.text.contains("limit"))
+            let grade = try await api.get("/v1/devices?grade=purple")
+            #expect(grade.status == .badRequest)
+            #expect(grade.text.contains("grade"))
+            #expect(try await api.get("/v1/alarms?cursor=nonsense").status == .badRequest)
+            #expect(try await api.get("/v1/alarms?from=yesterday").text.contains("from"))
+            let injected = "firm-haihe'%20OR%20'1'='1"
+            let sql = try await api.get("/v1/devices?firm=\(injected)&limit=1000")
+            #expect(sql.status == .ok)
+            #expect(sql.items.isEmpty)
+        }
+    }
+
+    @Test("paging by 7 walks the same devices as one page of 1000; CSV has the same rows")
+    func pagingAndCSV() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            let whole = try await api.get("/v1/devices?limit=1000").items.compactMap { $0["id"] as? String }
+            var walked: [String] = []
+            var uri = "/v1/devices?limit=7"
+            while true {
+                let page = try await api.get(uri)
+                #expect(page.items.count <= 7)
+                walked += page.items.compactMap { $0["id"] as? String }
+                guard let next = page.nextCursor else { break }
+                uri = "/v1/devices?limit=7&cursor=\(next)"
+            }
+            #expect(walked == whole)
+            let csv = try await api.get("/v1/devices?format=csv")
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = csv.text.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("id,type,gateway") == true)
+            #expect(lines.dropFirst().map { String($0.split(separator: ",")[0]) } == whole)
+        }
+    }
+}
