@@ -22,6 +22,7 @@ sleep 1
 "$BIN" simulate --broker 127.0.0.1:$PORT --rate 300 --fault trapped --fault garbage:2 --fault out_of_order \
   ${DEMO_SECONDS:+--duration $DEMO_SECONDS} &
 SIM=$!
+TOKEN=$("$BIN" tokens create --data data --role supervisor --name demo)
 cat <<MSG
 EquipWatch is running: broker 127.0.0.1:$PORT, store data/equipwatch.sqlite, pipeline log data/run.log.
 Look at it from another terminal:
@@ -33,6 +34,9 @@ Look at it from another terminal:
   $BIN devices --data data --grade red      # risk grades; devices show ID explains one
   $BIN notices --data data --firm firm-haihe
   $BIN maintenance done --data data --device ID --firm FIRM --items lubrication
+The HTTP API is on http://127.0.0.1:8080 with a supervisor token made for this demo:
+  curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080/v1/alarms?state=open"
+  (more tokens: $BIN tokens create --data data --role firm:firm-haihe; routes in docs/api.md)
 Ctrl-C to stop.
 MSG
 wait $SIM || true

@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
             maintenance on {prefix}/maintenance/{firm}: {"device": ID, "items": [...], "at": TIME}. Risk grades \
             (Rules/risk.yaml) are recomputed when an input changes and at least daily.
 
+            The HTTP API (docs/api.md) is served on --http (default 127.0.0.1:8080) under the same shutdown; \
+            create a token with `equipwatch tokens create --role supervisor`.
+
             Signals: SIGTERM or SIGINT stops reading, commits everything received and exits 0. SIGHUP reloads \
             Devices/ and Rules/; a file with errors is reported (file:line:column: reason) and the running registry \
             and rules stay in force. Rules that still exist keep their alarms, timers and windows.
