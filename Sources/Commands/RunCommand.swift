@@ -86,7 +86,8 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("HTTP API", metadata: ["address": "http://\(settings.http)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: PipelineService(pipeline: pipeline)),
-                       .init(service: api.application(host: settings.http.host, port: settings.http.port))],
+                       .init(service: api.application(host: settings.http.host, port: settings.http.port)),
+                       .init(service: StreamCloser(feed: api.feed))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -31,15 +31,19 @@ public struct APIServer: Sendable {
     /// How long the broker may be unreachable, or the store refuse commits, before `/healthz` says 503.
     let unhealthyAfterMs: Int64
     let logger: Logger
+    /// The live streams' shared reader of the store's changes.
+    public let feed: ChangeFeed
 
     public init(store: Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
-                health: @escaping @Sendable () -> Health, unhealthyAfterMs: Int64 = 60_000, logger: Logger) {
+                health: @escaping @Sendable () -> Health, unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000,
+                logger: Logger) {
         self.store = store
         self.types = types
         self.topics = topics
         self.health = health
         self.unhealthyAfterMs = unhealthyAfterMs
         self.logger = logger
+        feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, logger: logger)
     }
 
     public func router() -> Router<APIContext> {

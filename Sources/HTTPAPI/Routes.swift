@@ -1,6 +1,7 @@
 import DeviceCatalog
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Maintenance
 import Pipeline
@@ -177,6 +178,39 @@ extension APIServer {
             }, cursor: { PageCursor(sort: $0.doneAt.millis, id: $0.id) })
         }
 
+        v1.get("stream") { request, context in
+            let caller = try context.caller()
+            let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
+            let feed = self.feed
+            let subscription = try feed.subscribe()
+            let body = ResponseBody { writer in
+                defer { feed.unsubscribe(subscription.token) }
+                var sent = resume ?? subscription.head
+                try await writer.write(ByteBuffer(string: ": connected\n\n"))
+                // What a reconnecting client missed, from the store, up to where the live feed begins.
+                var from = sent
+                while from < subscription.head {
+                    let rows = try store.changes(after: from, scope: caller.role, limit: 1000).filter { $0.id <= subscription.head }
+                    for row in rows { try await writer.write(ByteBuffer(string: Self.event(row))) }
+                    guard let last = rows.last else { break }
+                    from = last.id
+                }
+                sent = max(sent, subscription.head)
+                for await item in subscription.items {
+                    switch item {
+                    case .change(let row):
+                        guard row.id > sent, row.visible(to: caller.role) else { continue }
+                        try await writer.write(ByteBuffer(string: Self.event(row)))
+                        sent = row.id
+                    case .keepalive:
+                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+                    }
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        }
+
         v1.get("deadletters") { request, context in
             _ = try context.requireSupervisor()
             let p = Params(request)
@@ -258,6 +292,11 @@ extension APIServer {
             throw APIError(.forbidden, "forbidden", "maintenance is reported by the firm or a supervisor")
         }
         return Completion(device: device, firm: firm, items: body.items ?? [], doneAt: at, source: .api, reportedAt: now)
+    }
+
+    /// One Server-Sent Event: `id`, `event` (alarm, notice, grade, device) and the JSON payload.
+    static func event(_ row: ChangeRow) -> String {
+        "id: \(row.id)\nevent: \(row.kind.rawValue)\ndata: \(row.payload)\n\n"
     }
 
     static func quoted(_ s: String) -> String {

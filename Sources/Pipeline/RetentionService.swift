@@ -85,6 +85,8 @@ public final class RetentionService: @unchecked Sendable {
     public static func prune(store: Store, policy: RetentionPolicy, now: Int64, stop: () -> Bool = { false },
                              pace: (Double) -> Void = { _ in }) throws(StoreError) -> PruneResult {
         let cutoff = now - policy.rawMs
+        // The stream resumes at most a week back (SPEC §7 asks for 24 h).
+        try store.pruneChanges(before: now - 7 * 86_400_000)
         var total = PruneResult()
         for device in try store.devicesWithReadings(before: cutoff) {
             while !stop() {

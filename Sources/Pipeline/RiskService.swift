@@ -116,7 +116,7 @@ public final class RiskService: @unchecked Sendable {
                 let notice = turnsRed ? RiskMessages.redNotice(entry, type: type, grade: g, previous: previous,
                                                                deadlineMs: model.redNoticeDeadlineMs, now: now) : nil
                 let device = entry.id
-                let changeEvent: @Sendable (Int64) -> String = { RiskMessages.gradeChanged(g, previous: previous, historyId: $0) }
+                let changeEvent: @Sendable (Int64) -> String = { RiskMessages.gradeChanged(g, previous: previous, historyId: $0, device: device) }
                 let feed: @Sendable (Int64) -> OutboxMessage = {
                     RiskMessages.redFeed(g, previous: previous, device: device, type: type, at: now, historyId: $0, topics: topics)
                 }

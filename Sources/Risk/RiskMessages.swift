@@ -37,8 +37,9 @@ public enum RiskMessages {
     }
 
     /// The data of the `risk_grade_changed` event, citing the history row `historyId`.
-    public static func gradeChanged(_ g: RiskGrade, previous: Grade?, historyId: Int64) -> String {
+    public static func gradeChanged(_ g: RiskGrade, previous: Grade?, historyId: Int64, device: String) -> String {
         var w = JSONWriter()
+        w.add("device", .string(device))
         w.add("grade", .string(g.grade.rawValue))
         w.add("previous", previous.map { .string($0.rawValue) } ?? .string(""))
         w.add("score", .number(g.score))

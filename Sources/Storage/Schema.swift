@@ -155,6 +155,17 @@ enum Schema {
                 CREATE INDEX devices_owner ON devices(owner);
                 """)
         }
+        m.registerMigration("v6-changes") { db in
+            try db.execute(sql: """
+                -- What the live stream (`/v1/stream`) sends: alarm changes, notices and grade changes,
+                -- written in the transaction of the change itself, with the device's firm and owner for
+                -- scope. Kept for a week (a client resumes with Last-Event-ID).
+                CREATE TABLE changes(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL,
+                    device_num INTEGER NOT NULL, firm TEXT NOT NULL, owner TEXT NOT NULL, payload TEXT NOT NULL);
+                CREATE INDEX changes_at ON changes(at);
+                """)
+        }
         return m
     }
 }

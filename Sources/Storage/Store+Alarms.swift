@@ -29,6 +29,7 @@ extension Store {
                     a.id, a.deviceNum, a.type, a.rule, a.family, a.pack, a.severity.rawValue, a.state.rawValue, a.startedAt,
                     a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.inputs, a.incidentId,
                 ])
+                if let payload = write.payload { try insertChange(.alarm, deviceNum: a.deviceNum, at: change.at, payload: payload, db) }
                 guard let incident = a.incidentId else { continue }
                 let at = change.at
                 if change.opensIncident {
@@ -90,6 +91,7 @@ extension Store {
                     try Self.timeline(db, incident: incident, at: at, kind: "acknowledged", detail: message.payload)
                 }
                 try Self.insertOutbox(message, at: at, db)
+                try Self.insertChange(.alarm, deviceNum: alarm.deviceNum, at: at, payload: message.payload, db)
                 return .acknowledged
             }
         } catch {

@@ -36,7 +36,11 @@ extension Store {
                              n.detail, n.deviceNum, n.staleAfterRecord ?? Int64.max])
         guard db.changesCount == 1 else { return nil }
         let id = db.lastInsertedRowID
-        if let message { try insertOutbox(message(id, n), at: n.createdAt, db) }
+        if let message {
+            let m = message(id, n)
+            try insertOutbox(m, at: n.createdAt, db)
+            try insertChange(.notice, deviceNum: n.deviceNum, at: n.createdAt, payload: m.payload, db)
+        }
         return id
     }
 

@@ -87,11 +87,11 @@ struct Conditions {
 
     /// Restricts to the devices `role` may see (`d` is the devices table): in the query, so a
     /// row outside the scope is never read, let alone returned.
-    mutating func scope(_ role: Role) {
+    mutating func scope(_ role: Role, table: String = "d") {
         switch role {
         case .supervisor: break
-        case .firm(let id): add("d.firm = ?", id)
-        case .owner(let id): add("d.owner = ?", id)
+        case .firm(let id): add("\(table).firm = ?", id)
+        case .owner(let id): add("\(table).owner = ?", id)
         }
     }
 

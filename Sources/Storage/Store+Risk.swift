@@ -114,8 +114,10 @@ extension Store {
                         """, arguments: [u.deviceNum, u.at, u.grade.rawValue, u.previous?.rawValue, u.score, u.likelihood, u.exposure,
                                          u.consequence, u.factors, u.model])
                     let historyId = db.lastInsertedRowID
+                    let event = u.changeEvent(historyId)
                     try Self.insertDerived([DerivedEvent(deviceNum: u.deviceNum, ts: u.at, code: .riskGradeChanged,
-                                                         data: u.changeEvent(historyId), receivedAt: u.at)], db)
+                                                         data: event, receivedAt: u.at)], db)
+                    try Self.insertChange(.grade, deviceNum: u.deviceNum, at: u.at, payload: event, db)
                     if let notice = u.notice { _ = try Self.insertNotice(notice, message: noticeMessage, db) }
                     if let feed = u.redFeed { try Self.insertOutbox(feed(historyId), at: u.at, db) }
                 }

@@ -55,14 +55,18 @@ final class APIFixture: Sendable {
         let types = env.catalog.types
         server = APIServer(store: store, types: { types }, topics: Topics(),
                            health: { APIServer.Health(brokerDownSince: nil, queueDepth: 0, lastCommitAt: nil, storeFailure: nil) },
-                           logger: Logger(label: "api-test"))
+                           keepaliveMs: 300, logger: Logger(label: "api-test"))
     }
 
     deinit { env.close() }
 
     func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         let app = server.application(host: "127.0.0.1", port: 0)
-        try await app.test(.live) { client in try await body(APIClient(client: client, tokens: tokens)) }
+        let feed = server.feed
+        try await app.test(.live) { client in
+            defer { feed.close() }  // ends open streams, so the server can stop at once
+            try await body(APIClient(client: client, tokens: tokens))
+        }
     }
 }
 
