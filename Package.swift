@@ -117,6 +117,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            // The OpenAPI document, compiled into the binary (no resource bundle to lose).
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: strict
         ),
         // The commands as a library, so their output can be tested in-process.

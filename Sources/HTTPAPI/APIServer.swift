@@ -51,6 +51,10 @@ public struct APIServer: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.get("healthz") { _, _ in self.healthz() }
         router.get("metrics") { _, _ in self.metrics() }
+        router.get("openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+        }
         let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger))
         addRoutes(to: v1)
         return router

@@ -10,9 +10,9 @@ enum Listing {
     static func respond<Row: ResponseRow>(_ params: Params, fetch: @escaping @Sendable (_ limit: Int, _ after: PageCursor?) throws -> [Row],
                                           cursor: @escaping @Sendable (Row) -> PageCursor) throws -> Response {
         let start = try params.cursor()
+        let limit = try params.limit()  // checked for CSV too, where every row is sent
         switch try params.format() {
         case .json:
-            let limit = try params.limit()
             var rows = try fetch(limit + 1, start)
             var next = "null"
             if rows.count > limit {

@@ -15,7 +15,7 @@ struct Params {
 
     func string(_ name: String) throws -> String? {
         guard let s = values[name] else { return nil }
-        guard !s.isEmpty, s.utf8.count <= 256 else { throw APIError.badParameter(name, "must be 1 to 256 characters") }
+        guard !s.isEmpty, s.unicodeScalars.count <= 256 else { throw APIError.badParameter(name, "must be 1 to 256 characters") }
         return s
     }
 
@@ -30,6 +30,7 @@ struct Params {
     /// RFC 3339, a date (YYYY-MM-DD, midnight UTC) or epoch milliseconds.
     func time(_ name: String) throws -> Int64? {
         guard let s = values[name] else { return nil }
+        guard s.unicodeScalars.count <= 64 else { throw APIError.badParameter(name, "must be at most 64 characters") }
         if let ms = Int64(s) { return ms }
         if let day = Day(parsing: s) { return Int64(day.daysSinceEpoch) * 86_400_000 }
         if let ms = Timestamp.parseRFC3339(s) { return ms }

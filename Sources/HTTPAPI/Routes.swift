@@ -76,13 +76,13 @@ extension APIServer {
 
         v1.get("alarms/{id}") { _, context in
             let caller = try context.caller()
-            let alarm = try self.alarm(try context.parameters.require("id", as: Int64.self), caller)
+            let alarm = try self.alarm(try Self.numericId(context), caller)
             return Listing.json(Listing.object(alarm) + "\n")
         }
 
         v1.post("alarms/{id}/ack") { request, context in
             let caller = try context.caller()
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try Self.numericId(context)
             _ = try self.alarm(id, caller)
             let by = try await Self.by(request, context, default: caller.name)
             _ = try store.acknowledge(alarm: id, by: by, at: wallMillis(), topics: self.topics)
@@ -105,7 +105,7 @@ extension APIServer {
 
         v1.get("incidents/{id}") { _, context in
             let caller = try context.caller()
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try Self.numericId(context)
             var f = AlarmFilter()
             f.id = id
             f.scope = caller.role
@@ -136,7 +136,7 @@ extension APIServer {
 
         v1.post("notices/{id}/ack") { request, context in
             let caller = try context.caller()
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try Self.numericId(context)
             let firm: String?
             switch caller.role {
             case .supervisor: firm = nil
@@ -256,14 +256,15 @@ extension APIServer {
 
     /// `{"by": "..."}` from the body, if any; otherwise the token's name.
     static func by(_ request: Request, _ context: APIContext, default name: String) async throws -> String {
-        struct Body: Decodable { let by: String? }
         let buffer = try await request.body.collect(upTo: 16_384)
         guard buffer.readableBytes > 0 else { return name }
-        let body: Body
-        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
-        catch { throw APIError.badParameter("body", "expected {\"by\": \"name\"} or nothing") }
-        guard let by = body.by else { return name }
-        guard !by.isEmpty, by.utf8.count <= 128 else { throw APIError.badParameter("by", "must be 1 to 128 characters") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
+            throw APIError.badParameter("body", "expected {\"by\": \"name\"} or nothing")
+        }
+        guard let value = object["by"] else { return name }
+        guard let by = value as? String, !by.isEmpty, by.unicodeScalars.count <= 128 else {
+            throw APIError.badParameter("by", "must be a string of 1 to 128 characters")
+        }
         return by
     }
 
@@ -292,6 +293,14 @@ extension APIServer {
             throw APIError(.forbidden, "forbidden", "maintenance is reported by the firm or a supervisor")
         }
         return Completion(device: device, firm: firm, items: body.items ?? [], doneAt: at, source: .api, reportedAt: now)
+    }
+
+    /// The `{id}` of an alarm, incident or notice route.
+    static func numericId(_ context: APIContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw APIError.badParameter("id", "must be a positive whole number")
+        }
+        return id
     }
 
     /// One Server-Sent Event: `id`, `event` (alarm, notice, grade, device) and the JSON payload.

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The API against its OpenAPI contract: starts `equipwatch run` (debug build) with a local broker
+# and the sample fleet, creates a supervisor token, and runs schemathesis (PyPI) against
+# /openapi.yaml for a bounded time: no 5xx, every response conforms to its schema, invalid
+# requests are refused, requests without a token get 401.
+#
+# Two checks are left out, on purpose: `positive_data_acceptance` (the API also refuses values
+# the schema cannot describe: cursors it did not hand out, a maintenance report from a
+# supervisor without the firm) and `unsupported_method` (Hummingbird answers 404, not 405, to a
+# method no route has). The live stream is endless and left out of fuzzing; the API tests cover it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/debug/equipwatch
+[ -x "$BIN" ] || swift build
+command -v schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis
+WORK=$(mktemp -d)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+MQ_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+printf "listener %s 127.0.0.1\nallow_anonymous true\n" "$MQ_PORT" > "$WORK/mosquitto.conf"
+[ "$(id -u)" -eq 0 ] && echo "user root" >> "$WORK/mosquitto.conf"
+"$MOSQ" -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
+BROKER=$!
+cleanup() { kill -TERM ${RUN:-} $BROKER 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+"$BIN" devices import Devices/fleet/tianjin.yaml --data "$WORK/data" > /dev/null
+TOKEN=$("$BIN" tokens create --data "$WORK/data" --role supervisor --name contract)
+"$BIN" run --data "$WORK/data" --broker "127.0.0.1:$MQ_PORT" --http "127.0.0.1:$HTTP_PORT" 2> "$WORK/run.log" &
+RUN=$!
+python3 - "$HTTP_PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(150):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        break
+    except Exception:
+        time.sleep(0.2)
+PY
+echo "contract: schemathesis against http://127.0.0.1:$HTTP_PORT/openapi.yaml"
+schemathesis run "http://127.0.0.1:$HTTP_PORT/openapi.yaml" -H "Authorization: Bearer $TOKEN" \
+  --max-examples 5 --max-time "${CONTRACT_SECONDS:-90}" --exclude-path /v1/stream \
+  --exclude-checks positive_data_acceptance,unsupported_method
