@@ -38,6 +38,18 @@ enum Listing {
         }
     }
 
+    /// A list of a paged filter's query: each page asks `query` with the page's limit and cursor.
+    static func respond<Filter: PagedFilter, Row: ResponseRow>(_ params: Params, filter: Filter,
+                                                               query: @escaping @Sendable (Filter) throws -> [Row],
+                                                               cursor: @escaping @Sendable (Row) -> PageCursor) throws -> Response {
+        try respond(params, fetch: { limit, after in
+            var page = filter
+            page.limit = limit
+            page.after = after
+            return try query(page)
+        }, cursor: cursor)
+    }
+
     static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }

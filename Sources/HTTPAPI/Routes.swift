@@ -38,22 +38,14 @@ extension APIServer {
         }
 
         v1.get("devices/{id}/readings") { request, context in
-            let caller = try context.caller()
-            let id = try context.parameters.require("id")
-            try self.requireDevice(id, caller)
-            let p = Params(request)
-            let (from, to) = (try p.time("from"), try p.time("to"))
+            let (caller, id, p, from, to) = try self.deviceRange(request, context)
             return try Listing.respond(p, fetch: { limit, after in
                 try store.readings(device: id, from: from, to: to, limit: limit, scope: caller.role, after: after)
             }, cursor: { PageCursor(sort: $0.ts.millis, id: $0.id) })
         }
 
         v1.get("devices/{id}/events") { request, context in
-            let caller = try context.caller()
-            let id = try context.parameters.require("id")
-            try self.requireDevice(id, caller)
-            let p = Params(request)
-            let (from, to) = (try p.time("from"), try p.time("to"))
+            let (caller, id, p, from, to) = try self.deviceRange(request, context)
             return try Listing.respond(p, fetch: { limit, after in
                 try store.events(device: id, code: nil, from: from, to: to, limit: limit, scope: caller.role, after: after)
             }, cursor: { PageCursor(sort: $0.ts.millis, id: $0.id) })
@@ -65,13 +57,7 @@ extension APIServer {
             var f = try Self.alarmFilter(p, caller)
             f.state = try p.choice("state", AlarmStateFilter.self)
             f.rule = try p.string("rule")
-            let filter = f
-            return try Listing.respond(p, fetch: { limit, after in
-                var page = filter
-                page.limit = limit
-                page.after = after
-                return try store.alarms(page)
-            }, cursor: { PageCursor(sort: $0.startedAt.millis, id: $0.id) })
+            return try Listing.respond(p, filter: f, query: { try store.alarms($0) }, cursor: { PageCursor(sort: $0.startedAt.millis, id: $0.id) })
         }
 
         v1.get("alarms/{id}") { _, context in
@@ -94,13 +80,7 @@ extension APIServer {
             let p = Params(request)
             var f = try Self.alarmFilter(p, caller)
             f.status = try p.choice("status", IncidentStatus.self)
-            let filter = f
-            return try Listing.respond(p, fetch: { limit, after in
-                var page = filter
-                page.limit = limit
-                page.after = after
-                return try store.incidents(page)
-            }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
+            return try Listing.respond(p, filter: f, query: { try store.incidents($0) }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
         }
 
         v1.get("incidents/{id}") { _, context in
@@ -125,13 +105,7 @@ extension APIServer {
             f.device = try p.string("device")
             f.kind = try p.choice("kind", NoticeKind.self)
             f.scope = caller.role
-            let filter = f
-            return try Listing.respond(p, fetch: { limit, after in
-                var page = filter
-                page.limit = limit
-                page.after = after
-                return try store.notices(page)
-            }, cursor: { PageCursor(sort: 0, id: $0.id) })
+            return try Listing.respond(p, filter: f, query: { try store.notices($0) }, cursor: { PageCursor(sort: 0, id: $0.id) })
         }
 
         v1.post("notices/{id}/ack") { request, context in
@@ -224,6 +198,15 @@ extension APIServer {
     }
 
     // MARK: Helpers
+
+    /// A device route's caller, device (404 unless in scope), parameters and `from`/`to`.
+    func deviceRange(_ request: Request, _ context: APIContext) throws -> (TokenGrant, String, Params, Int64?, Int64?) {
+        let caller = try context.caller()
+        let id = try context.parameters.require("id")
+        try requireDevice(id, caller)
+        let p = Params(request)
+        return (caller, id, p, try p.time("from"), try p.time("to"))
+    }
 
     /// 404 unless the device exists and `caller` may see it.
     func requireDevice(_ id: String, _ caller: TokenGrant) throws {

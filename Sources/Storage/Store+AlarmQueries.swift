@@ -2,7 +2,7 @@ import Domain
 import GRDB
 
 /// Filters of `equipwatch alarms` / `incidents` (and `GET /v1/alarms`, `/v1/incidents`).
-public struct AlarmFilter: Sendable {
+public struct AlarmFilter: PagedFilter {
     public var device: String?
     public var type: String?
     public var site: String?

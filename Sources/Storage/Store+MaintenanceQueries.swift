@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// Filters of notices (`equipwatch notices`, `GET /v1/notices`).
-public struct NoticeFilter: Sendable {
+public struct NoticeFilter: PagedFilter {
     public var firm: String?
     public var status: NoticeStatus?
     public var device: String?

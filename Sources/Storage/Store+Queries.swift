@@ -63,6 +63,12 @@ public struct PageCursor: Sendable, Equatable {
     }
 }
 
+/// A filter that pages: at most `limit` rows after `after`.
+public protocol PagedFilter: Sendable {
+    var limit: Int { get set }
+    var after: PageCursor? { get set }
+}
+
 /// A WHERE clause assembled from optional filters; values are always bound, never spliced.
 struct Conditions {
     private(set) var clauses: [String] = []
