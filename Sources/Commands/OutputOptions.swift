@@ -28,7 +28,7 @@ struct OutputOptions: ParsableArguments {
     func print(sections: [(title: String, table: ResultTable)]) {
         var out = ""
         if json {
-            out = DeviceReport.json(sections)
+            out = ResultTable.json(sections: sections)
         } else {
             for s in sections {
                 out += (csv ? "# " : "== ") + s.title + (csv ? "\n" : " ==\n")

@@ -78,10 +78,4 @@ public struct Topics: Sendable, Equatable {
     public func notices(firm: String) -> String { "\(prefix)/notices/\(firm)" }
     public func maintenance(firm: String) -> String { "\(prefix)/maintenance/\(firm)" }
 
-    /// The firm of a completion report's topic, or nil when `topic` is not one.
-    public func firm(ofMaintenanceTopic topic: String) -> String? {
-        let head = "\(prefix)/maintenance/"
-        guard topic.hasPrefix(head) else { return nil }
-        return String(topic.dropFirst(head.count))
-    }
 }

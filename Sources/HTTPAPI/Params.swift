@@ -54,9 +54,4 @@ struct Params {
 
     func format() throws -> Format { try choice("format", Format.self) ?? .json }
 
-    func flag(_ name: String) throws -> Bool {
-        guard let s = values[name] else { return false }
-        guard s == "true" || s == "false" else { throw APIError.badParameter(name, "must be true or false") }
-        return s == "true"
-    }
 }

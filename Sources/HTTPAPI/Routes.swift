@@ -34,7 +34,7 @@ extension APIServer {
             guard let sections = try DeviceReport.sections(store: store, types: self.types(), device: id, scope: caller.role, now: wallMillis()) else {
                 throw APIError.notFound("no device \(id)")
             }
-            return Listing.json(DeviceReport.json(sections))
+            return Listing.json(ResultTable.json(sections: sections))
         }
 
         v1.get("devices/{id}/readings") { request, context in

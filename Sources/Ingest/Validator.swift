@@ -69,22 +69,28 @@ public struct Validator: Sendable {
         let type = directory.type(of: entry)
         switch json {
         case .object:
-            element(json, label: "", payload, t.kind, entry, type, receivedAt, &rejection, &out)
+            switch check(json, payload, t.kind, entry, type, receivedAt) {
+            case .success(let m): out.accepted.append(m)
+            case .failure(let f): out.deadLetters.append(rejection.make(f.reason, f.detail))
+            }
         case .array(let items) where items.count > limits.maxBatchElements:
             out.deadLetters.append(rejection.make(.tooLarge, "batch of \(items.count) elements exceeds the limit of \(limits.maxBatchElements)"))
         case .array(let items) where !items.isEmpty:
-            var failures: [(index: Int, failure: Failure)] = []
+            // The count of bad elements, and the first few with their reasons.
+            var rejected = 0
+            var first: [(index: Int, failure: Failure)] = []
             for (i, item) in items.enumerated() {
                 switch check(item, payload, t.kind, entry, type, receivedAt) {
                 case .success(let m): out.accepted.append(m)
-                case .failure(let f): failures.append((i, f))
+                case .failure(let f):
+                    rejected += 1
+                    if first.count < Self.reasonsKept { first.append((i, f)) }
                 }
             }
-            guard let first = failures.first else { break }
-            let shown = failures.prefix(Self.reasonsKept).map { "[\($0.index)] \($0.failure.detail)" }.joined(separator: "; ")
-            let more = failures.count > Self.reasonsKept ? "; ..." : ""
-            out.deadLetters.append(rejection.make(first.failure.reason,
-                "\(failures.count) of \(items.count) elements rejected, the others accepted: \(shown)\(more)"))
+            guard let reason = first.first?.failure.reason else { break }
+            let shown = first.map { "[\($0.index)] \($0.failure.detail)" }.joined(separator: "; ")
+            out.deadLetters.append(rejection.make(reason, "\(rejected) of \(items.count) elements rejected, the others accepted: \(shown)"
+                                                  + (rejected > first.count ? "; ..." : "")))
         case .array:
             out.deadLetters.append(rejection.make(.schema, "empty batch"))
         default:
@@ -94,15 +100,6 @@ public struct Validator: Sendable {
 
     /// How many element reasons a batch's dead letter names.
     static let reasonsKept = 5
-
-    private func element(_ v: JSONValue, label: String, _ payload: UnsafeRawBufferPointer, _ kind: Topic.Kind,
-                         _ entry: DirectoryEntry, _ type: DeviceType,
-                         _ receivedAt: Int64, _ rejection: inout Rejection, _ out: inout IngestOutput) {
-        switch check(v, payload, kind, entry, type, receivedAt) {
-        case .success(let m): out.accepted.append(m)
-        case .failure(let f): out.deadLetters.append(rejection.make(f.reason, label + f.detail))
-        }
-    }
 
     private struct Failure: Error {
         let reason: DeadLetterReason

@@ -35,13 +35,4 @@ public enum DeviceReport {
             ("inspections", ResultTable(inspections)),
         ]
     }
-
-    /// The sections as one JSON object of arrays (what `--json` prints and the API serves).
-    public static func json(_ sections: [(title: String, table: ResultTable)]) -> String {
-        "{\n" + sections.map { s in
-            var key = ""
-            JSONWriter.quote(s.title, into: &key)
-            return key + ": " + s.table.json().trimmingCharacters(in: .newlines)
-        }.joined(separator: ",\n") + "\n}\n"
-    }
 }

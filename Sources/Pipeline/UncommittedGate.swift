@@ -54,6 +54,4 @@ final class UncommittedGate: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Credits taken and not yet given back.
-    var inFlight: Int { condition.lock(); defer { condition.unlock() }; return held }
 }

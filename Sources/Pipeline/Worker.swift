@@ -242,9 +242,17 @@ final class Worker: @unchecked Sendable {
         let started = Date()
         let commitStarted = monotonicNanos()
         var refusedMessages = 0
+        // Transient failures (busy, locked, I/O, disk full): the same rows may succeed later.
+        // Meanwhile the queue fills and the network thread stops reading: nothing dropped.
+        func waitAfter(_ error: StoreError) {
+            if stats.storeFailure == nil { logger.error("commit failed, retrying with backoff", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"]) }
+            stats.storeFailed("\(error)", at: clock.now())
+            Thread.sleep(forTimeInterval: delay)
+            delay = min(delay * 2, 2)
+        }
         while true {
             do {
-                let refused = try store.commitSalvaging(batch)
+                let refused = try store.commitSalvaging(batch, whileTransient: waitAfter)
                 if !refused.isEmpty { refusedMessages = quarantine(refused) }
                 if stats.storeFailure != nil {
                     stats.storeRecovered()
@@ -252,17 +260,12 @@ final class Worker: @unchecked Sendable {
                 }
                 break
             } catch {
-                // Transient (busy, locked, I/O, disk full): the same batch may succeed later.
-                // Meanwhile the queue fills and the network thread stops reading: nothing dropped.
-                if stats.storeFailure == nil { logger.error("commit failed, retrying with backoff", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"]) }
-                stats.storeFailed("\(error)", at: clock.now())
                 if stopping, Date().timeIntervalSince(started) > 30 {
                     logger.critical("giving up on the final commit: \(batch.rowCount) rows are not stored")
                     lastCommitSucceeded = false
                     return
                 }
-                Thread.sleep(forTimeInterval: delay)
-                delay = min(delay * 2, 2)
+                waitAfter(error)
             }
         }
         stats.committed(at: clock.now())
@@ -307,15 +310,13 @@ final class Worker: @unchecked Sendable {
 
     /// Moves what rules and planner decided into the batch as rows: events, alarm changes with
     /// their feed payloads (also their incident timeline entries), notices and completions.
-    /// Called once per commit; a retried commit keeps what was staged.
+    /// Once per commit; `derived.alarms` stays for the statistics taken after it.
     private func stageDecisions() {
-        guard batch.alarms.count < derived.alarms.count || !derived.events.isEmpty || !planned.events.isEmpty
-                || !planned.notices.isEmpty || !planned.applied.isEmpty else { return }
         batch.events += derived.events
         batch.events += planned.events
         derived.events.removeAll(keepingCapacity: true)
         planned.events.removeAll(keepingCapacity: true)
-        for change in derived.alarms[batch.alarms.count...] {
+        for change in derived.alarms {
             var payload: String?
             if change.isPublished {
                 let message = AlarmFeed.message(change, topics: topics)

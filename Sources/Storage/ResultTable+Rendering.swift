@@ -1,6 +1,16 @@
 import Domain
+import Foundation
 
 extension ResultTable {
+    /// Titled tables as one JSON object of arrays (`devices show --json`, `GET /v1/devices/{id}`).
+    public static func json(sections: [(title: String, table: ResultTable)]) -> String {
+        "{\n" + sections.map { s in
+            var key = ""
+            JSONWriter.quote(s.title, into: &key)
+            return key + ": " + s.table.json().trimmingCharacters(in: .newlines)
+        }.joined(separator: ",\n") + "\n}\n"
+    }
+
     /// A JSON array of objects, one per row, every column present (null when empty), nested
     /// JSON columns nested: what `--json` prints and the API serves.
     public func json() -> String {

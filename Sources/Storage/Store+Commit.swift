@@ -155,7 +155,11 @@ extension Store {
     /// the refused rows, each as a one-row batch with the error (SPEC §8: a permanent failure
     /// quarantines the offending rows and never stops ingest). Transient failures (busy, locked,
     /// I/O, disk full) are thrown: the caller retries the whole batch.
-    public func commitSalvaging(_ batch: CommitBatch) throws(StoreError) -> [(row: CommitBatch, error: StoreError)] {
+    ///
+    /// Once part of the batch is committed, a transient failure of another part cannot be thrown
+    /// (the caller would retry the whole batch and write that part twice): `whileTransient` is
+    /// called with the error (the caller logs and waits) and the same part is tried again.
+    public func commitSalvaging(_ batch: CommitBatch, whileTransient: (StoreError) -> Void) throws(StoreError) -> [(row: CommitBatch, error: StoreError)] {
         do {
             try commit(batch)
             return []
@@ -163,7 +167,22 @@ extension Store {
             throw error
         } catch {
             guard let (a, b) = batch.halves() else { return [(batch, error)] }
-            return try commitSalvaging(a) + commitSalvaging(b)
+            return salvage(a, whileTransient) + salvage(b, whileTransient)
+        }
+    }
+
+    /// One part of a refused batch, committed or split until its refused rows are alone.
+    private func salvage(_ part: CommitBatch, _ whileTransient: (StoreError) -> Void) -> [(row: CommitBatch, error: StoreError)] {
+        while true {
+            do {
+                try commit(part)
+                return []
+            } catch where error.isTransient {
+                whileTransient(error)
+            } catch {
+                guard let (a, b) = part.halves() else { return [(part, error)] }
+                return salvage(a, whileTransient) + salvage(b, whileTransient)
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import GRDB
 import Storage
+import Synchronization
 import Testing
 
 /// The store on a temporary SQLite file: no broker, no pipeline, only rows in and rows out.
@@ -199,5 +200,44 @@ struct StoreTests {
             #expect(!error.isTransient)
             #expect("\(error)".contains("FOREIGN KEY"))
         }
+    }
+}
+
+@Suite("Salvaging a refused commit (temporary database)")
+struct SalvageTests {
+    @Test("a permanent refusal is split down to the refused row; a transient one in the middle is retried on that part only")
+    func transientDuringSalvageCommitsEachRowOnce() throws {
+        let path = NSTemporaryDirectory() + "ew-salvage-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let queue = try DatabaseQueue(path: path)
+        let busyOnce = Mutex(true)
+        // `test_check_row(data)` refuses "poison" for good, and "busy" once with SQLITE_BUSY.
+        try queue.inDatabase { db in
+            db.add(function: DatabaseFunction("test_check_row", argumentCount: 1, pure: false) { values in
+                let data = String.fromDatabaseValue(values[0]) ?? ""
+                if data.contains("poison") { throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "poisoned") }
+                if data.contains("busy"), busyOnce.withLock({ b in defer { b = false }; return b }) {
+                    throw DatabaseError(resultCode: .SQLITE_BUSY, message: "busy for a moment")
+                }
+                return 1
+            })
+        }
+        let store = try Store(writer: queue, description: path)
+        try store.write { db in
+            try db.execute(sql: "CREATE TRIGGER test_check BEFORE INSERT ON readings BEGIN SELECT test_check_row(NEW.data); END")
+        }
+        var batch = CommitBatch()
+        for (i, data) in [#"{"a":1}"#, #"{"b":"poison"}"#, #"{"c":"busy"}"#, #"{"d":2}"#].enumerated() {
+            batch.messages.append(AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: .telemetry, ts: Int64(i), seq: UInt64(i),
+                                                  receivedAt: 0, values: [], code: nil, data: data))
+        }
+        var waits: [Int32] = []
+        let refused = try store.commitSalvaging(batch) { error in waits.append(error.sqliteCode ?? -1) }
+        #expect(refused.count == 1)
+        #expect(refused.first?.row.messages.first?.data.contains("poison") == true)
+        #expect(refused.first?.error.sqliteCode == 19)
+        #expect(waits == [5])  // SQLITE_BUSY, retried on its own part
+        let stored = try store.read { db in try String.fetchAll(db, sql: "SELECT data FROM readings ORDER BY ts") }
+        #expect(stored == [#"{"a":1}"#, #"{"c":"busy"}"#, #"{"d":2}"#])  // each once
     }
 }
