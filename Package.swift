@@ -100,7 +100,9 @@ let package = Package(
             dependencies: [
                 "BrokerProcess",
                 "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
+                "HTTPAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -147,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "APITests",
-            dependencies: ["HTTPAPI", "TestSupport", "Domain", "Storage", "Pipeline", "DeviceCatalog",
+            dependencies: ["HTTPAPI", "TestSupport", "Domain", "Storage", "Pipeline", "DeviceCatalog", "Commands", "Simulation", "MQTT",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],

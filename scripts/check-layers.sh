@@ -21,7 +21,7 @@ allowed() {
     Simulation) echo "Domain DeviceCatalog Ingest MQTT" ;;
     Pipeline) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT" ;;
     Replay) echo "Domain DeviceCatalog Ingest Rules Storage" ;;
-    Bench) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Maintenance Risk Settings Storage MQTT Pipeline Simulation BrokerProcess" ;;
+    Bench) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Maintenance Risk Settings Storage MQTT Pipeline Simulation BrokerProcess HTTPAPI" ;;
     HTTPAPI) echo "Domain Storage Pipeline Settings DeviceCatalog Maintenance" ;;
     Commands) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT Pipeline Simulation Replay Bench HTTPAPI" ;;
     EquipWatchCLI) echo "Commands" ;;

@@ -2,7 +2,8 @@
 # The API against its OpenAPI contract: starts `equipwatch run` (debug build) with a local broker
 # and the sample fleet, creates a supervisor token, and runs schemathesis (PyPI) against
 # /openapi.yaml for a bounded time: no 5xx, every response conforms to its schema, invalid
-# requests are refused, requests without a token get 401.
+# requests are refused, requests without a token get 401. Then `promtool check metrics`
+# (Debian's `prometheus` package) on /metrics, after the fuzzer has filled its HTTP counters.
 #
 # Two checks are left out, on purpose: `positive_data_acceptance` (the API also refuses values
 # the schema cannot describe: cursors it did not hand out, a maintenance report from a
@@ -13,6 +14,12 @@ cd "$(dirname "$0")/.."
 BIN=.build/debug/equipwatch
 [ -x "$BIN" ] || swift build
 command -v schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "contract: installing prometheus (for promtool)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 WORK=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 MQ_PORT=$(free_port)
@@ -41,3 +48,8 @@ echo "contract: schemathesis against http://127.0.0.1:$HTTP_PORT/openapi.yaml"
 schemathesis run "http://127.0.0.1:$HTTP_PORT/openapi.yaml" -H "Authorization: Bearer $TOKEN" \
   --max-examples 5 --max-time "${CONTRACT_SECONDS:-90}" --exclude-path /v1/stream \
   --exclude-checks positive_data_acceptance,unsupported_method
+echo "contract: promtool check metrics on http://127.0.0.1:$HTTP_PORT/metrics"
+python3 -c "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())" \
+  "http://127.0.0.1:$HTTP_PORT/metrics" > "$WORK/metrics.txt"
+promtool check metrics < "$WORK/metrics.txt"
+echo "contract: $(grep -c '^# TYPE' "$WORK/metrics.txt") metric families pass promtool"

@@ -6,7 +6,15 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure ingest throughput and latency against a bare subscriber (SPEC §9).",
+        abstract: "Benchmarks: ingest against a bare subscriber (default), or the API under load (`bench api`).",
+        subcommands: [IngestBench.self, APIBench.self],
+        defaultSubcommand: IngestBench.self)
+}
+
+struct IngestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Measure ingest throughput and latency against a bare subscriber.",
         discussion: """
             Starts its own mosquitto on a free loopback port with a tuned configuration (max_queued_messages 0, \
             queue_qos0_messages true, max_inflight_messages 1000), and in one run measures: store insert paths; \
@@ -40,6 +48,43 @@ struct BenchCommand: ParsableCommand {
         o.maxUncommitted = maxUncommitted
         o.backdatedReadings = backdatedReadings
         try Benchmark(options: o) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }.run()
+    }
+}
+
+struct APIBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Measure API latency under load beside a running pipeline, and what the load costs ingest.",
+        discussion: """
+            Seeds a scratch store (readings over the last 30 days, resolved alarms), runs the pipeline of \
+            `equipwatch run` and the API server in this process with its own mosquitto, offers telemetry at a fixed \
+            rate throughout, and drives each measured route with wrk (Debian package `wrk`): GET /v1/alarms?limit=100, \
+            GET /v1/devices/{id} and a 30-day readings page. Prints each route's request rate and latency percentiles \
+            and, per phase, the ingest rate committed and its publish → commit latency, with and without API load.
+
+            Example: equipwatch bench api --readings 1000000 --alarms 100000 --ingest-rate 5000 --seconds 10
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Readings seeded over the last 30 days.") var readings = 1_000_000
+    @Option(help: "Resolved alarms seeded.") var alarms = 100_000
+    @Option(help: "Telemetry offered throughout, msg/s.") var ingestRate = 5_000.0
+    @Option(help: "Length of each phase, seconds.") var seconds = 10.0
+    @Option(help: "wrk connections.") var connections = 8
+
+    func run() async throws {
+        var o = APIBenchmark.Options()
+        let settings = try global.settings()
+        o.devicesDirectory = settings.devicesDirectory
+        o.rulesDirectory = settings.rulesDirectory
+        o.readings = readings
+        o.alarms = alarms
+        o.ingestRate = ingestRate
+        o.seconds = seconds
+        o.connections = connections
+        try await APIBenchmark(options: o) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }.run()
     }

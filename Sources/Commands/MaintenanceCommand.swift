@@ -35,11 +35,13 @@ struct MaintenanceCommand: ParsableCommand {
         var at: String?
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let settings = try global.settings()
+            let store = try Store(path: settings.databasePath, create: false)
             let now = wallMillis()
             let doneAt = try parseTime(at, flag: "--at") ?? now
             do {
-                let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now))
+                let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now),
+                                                     topics: Topics(prefix: settings.broker.topicPrefix))
                 say("maintenance record \(r.record) for \(device) by \(firm) at \(Timestamp.format(doneAt)); closed \(r.closedNotices) open notice(s)")
             } catch {
                 FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
@@ -58,7 +60,8 @@ struct MaintenanceCommand: ParsableCommand {
         @Option(help: "At most this many rows.") var limit = 1000
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let settings = try global.settings()
+            let store = try Store(path: settings.databasePath, create: false)
             output.print(try store.maintenanceHistory(device: device, limit: limit))
         }
     }

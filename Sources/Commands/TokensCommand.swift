@@ -36,6 +36,7 @@ struct TokensCommand: ParsableCommand {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath)
             guard let role = Role(parsing: role) else { return }
+            try TokensCommand.checkRegistered(role, in: store)
             let expiresAt = try parseTime(expires, flag: "--expires")
             let now = wallMillis()
             if let expiresAt, expiresAt <= now { throw ValidationError("--expires is in the past") }
@@ -52,6 +53,24 @@ struct TokensCommand: ParsableCommand {
                 say(w.finish())
             } else {
                 say(secret)
+            }
+        }
+    }
+
+    /// A firm or owner token must name one the registry knows: a typo would otherwise make a
+    /// token that silently sees nothing.
+    static func checkRegistered(_ role: Role, in store: Store) throws {
+        let registry = try store.registry()
+        switch role {
+        case .supervisor: return
+        case .firm(let id):
+            let known = registry.firms.map(\.id)
+            if !known.contains(id) { throw ValidationError("no firm '\(id)' in the registry (firms: \(known.sorted().joined(separator: ", ")))") }
+        case .owner(let id):
+            let known = registry.owners.map(\.id)
+            if !known.contains(id) {
+                throw ValidationError("no owner '\(id)' in the registry (owners: \(known.sorted().joined(separator: ", ")); "
+                                      + "`equipwatch devices import` a fleet that declares it)")
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import Source
 import Yams
@@ -17,12 +18,17 @@ public enum FleetParser {
         } catch {
             throw SourceErrors([error])
         }
-        var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "sites", "gateways", "devices"])
+        var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "owners", "sites", "gateways", "devices"])
         var fleet = Fleet()
         func origin(_ path: [YAMLSource.PathElement]) -> Origin {
             Origin(file: file, line: source.node(at: path)?.mark?.line)
         }
         fleet.firms = (raw.firms ?? []).map { Firm(id: $0.id, name: $0.name ?? $0.id, grade: $0.grade) }
+        fleet.owners = (raw.owners ?? []).map { Owner(id: $0.id, name: $0.name ?? $0.id) }
+        for (i, o) in fleet.owners.enumerated() where !Identifier.isValid(o.id) {
+            errors.append(source.error(at: [.key("owners"), .index(i), .key("id")],
+                                       "owner id '\(o.id)' must match [A-Za-z0-9._-]{1,64} (it is a topic level of owner-notices/{owner})"))
+        }
         fleet.sites = (raw.sites ?? []).map {
             Site(id: $0.id, name: $0.name ?? $0.id, category: $0.category, city: $0.city, peopleExposed: $0.people_exposed)
         }
@@ -63,6 +69,8 @@ public enum FleetParser {
         let gateways = Dictionary(fleet.gateways.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let sites = Set(fleet.sites.map(\.id))
         let firms = Set(fleet.firms.map(\.id))
+        let owners = Set(fleet.owners.map(\.id))
+        var undeclaredOwners: [String: (first: Origin, count: Int)] = [:]
         var seen: [String: Origin] = [:]
         for d in fleet.devices {
             if let first = seen[d.id] { fail(d.origin, "device '\(d.id)' is registered twice (first at \(first))") }
@@ -71,6 +79,10 @@ public enum FleetParser {
             if gateways[d.gateway] == nil { fail(d.origin, "device '\(d.id)': unknown gateway '\(d.gateway)'") }
             if !sites.contains(d.site) { fail(d.origin, "device '\(d.id)': unknown site '\(d.site)'") }
             if !firms.contains(d.firm) { fail(d.origin, "device '\(d.id)': unknown maintenance firm '\(d.firm)'") }
+            if !owners.contains(d.owner) {
+                let known = undeclaredOwners[d.owner]
+                undeclaredOwners[d.owner] = (known?.first ?? d.origin, (known?.count ?? 0) + 1)
+            }
             guard let type = types[d.type] else {
                 fail(d.origin, "device '\(d.id)': unknown type '\(d.type)' (known: \(types.keys.sorted().joined(separator: ", ")))")
                 continue
@@ -86,7 +98,41 @@ public enum FleetParser {
                 fail(d.origin, "device '\(d.id)': attribute '\(name)' is not declared for type '\(d.type)'")
             }
         }
+        for (owner, use) in undeclaredOwners.sorted(by: { $0.value.first.description < $1.value.first.description }) {
+            fail(use.first, undeclaredOwner(owner, devices: use.count, declared: owners))
+        }
         return errors
+    }
+
+    /// What to change when a device names an owner that no `owners:` entry declares. Fleet files
+    /// written before owners had ids carry the owner's name there; the message gives the entry to
+    /// add and the id to write instead.
+    static func undeclaredOwner(_ owner: String, devices: Int, declared: Set<String>) -> String {
+        let used = devices == 1 ? "1 device" : "\(devices) devices"
+        if Identifier.isValid(owner) {
+            let known = declared.isEmpty ? "no owners are declared" : "declared: \(declared.sorted().joined(separator: ", "))"
+            return "owner '\(owner)' (\(used), first here) is not declared under owners: (\(known)); "
+                + "add `owners: [{id: \(owner), name: \"...\"}]` to a fleet file"
+        }
+        let id = suggestedOwnerId(owner)
+        return "owner '\(owner)' (\(used), first here) is a name, not an owner id: owners (使用单位) have ids since they are "
+            + "scopes and topic levels. Declare it under owners: as `- {id: \(id), name: \"\(owner)\"}` "
+            + "and write `owner: \(id)` on its devices"
+    }
+
+    /// A valid id derived from an owner's name: lower-case ASCII letters and digits joined by
+    /// hyphens; names without ASCII letters get a short hash.
+    static func suggestedOwnerId(_ name: String) -> String {
+        var words: [String] = []
+        var word = ""
+        for c in name.lowercased().unicodeScalars {
+            if c.isASCII, CharacterSet.alphanumerics.contains(c) { word.unicodeScalars.append(c) }
+            else if !word.isEmpty { words.append(word); word = "" }
+        }
+        if !word.isEmpty { words.append(word) }
+        let slug = words.joined(separator: "-")
+        if slug.isEmpty { return "owner-" + String(SHA256.hex(name.utf8).prefix(8)) }
+        return String(("owner-" + slug).prefix(64))
     }
 
     private static func problem(_ value: Scalar, _ spec: AttributeSpec) -> String? {
@@ -106,12 +152,14 @@ public enum FleetParser {
 
 private struct RawFleet: Decodable {
     let firms: [RawFirm]?
+    let owners: [RawOwner]?
     let sites: [RawSite]?
     let gateways: [RawGateway]?
     let devices: [RawDevice]?
 }
 
 private struct RawFirm: Decodable { let id: String; let name: String?; let grade: String? }
+private struct RawOwner: Decodable { let id: String; let name: String? }
 private struct RawSite: Decodable {
     let id: String; let name: String?; let category: String; let city: String?; let people_exposed: Int?
 }

@@ -24,6 +24,19 @@ public struct Firm: Sendable, Hashable, Codable {
     }
 }
 
+/// An owner, the user of equipment (使用单位): responsible for its safe use and for applying for
+/// its inspections. Its id is an MQTT topic level (`equipwatch/v1/owner-notices/{owner}`) and the
+/// scope of an `owner:{id}` token.
+public struct Owner: Sendable, Hashable, Codable {
+    public let id: String
+    public let name: String
+
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
 /// A site where equipment is used.
 public struct Site: Sendable, Hashable, Codable {
     public let id: String
@@ -61,6 +74,7 @@ public struct DeviceRecord: Sendable, Hashable {
     public let type: String
     public let gateway: String
     public let site: String
+    /// The owner's id (see `Owner`).
     public let owner: String
     public let firm: String
     public let commissioned: Day
@@ -88,9 +102,10 @@ public struct DeviceRecord: Sendable, Hashable {
     }
 }
 
-/// A registry: firms, sites, gateways and devices, from one or several fleet files.
+/// A registry: firms, owners, sites, gateways and devices, from one or several fleet files.
 public struct Fleet: Sendable {
     public var firms: [Firm] = []
+    public var owners: [Owner] = []
     public var sites: [Site] = []
     public var gateways: [Gateway] = []
     public var devices: [DeviceRecord] = []
@@ -99,6 +114,7 @@ public struct Fleet: Sendable {
 
     public mutating func merge(_ other: Fleet) {
         firms += other.firms
+        owners += other.owners
         sites += other.sites
         gateways += other.gateways
         devices += other.devices

@@ -77,5 +77,9 @@ public struct Topics: Sendable, Equatable {
     public func alarms(type: String) -> String { "\(prefix)/alarms/\(type)" }
     public func notices(firm: String) -> String { "\(prefix)/notices/\(firm)" }
     public func maintenance(firm: String) -> String { "\(prefix)/maintenance/\(firm)" }
+    /// Answers to completed-maintenance reports (accepted with the record id, or refused).
+    public func maintenanceResults(firm: String) -> String { "\(prefix)/maintenance-results/\(firm)" }
+    /// Notices to an owner (使用单位): inspections due and overdue.
+    public func ownerNotices(owner: String) -> String { "\(prefix)/owner-notices/\(owner)" }
 
 }

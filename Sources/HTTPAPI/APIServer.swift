@@ -61,8 +61,11 @@ public struct APIServer: Sendable {
     }
 
     /// The server as a service for a `ServiceGroup` (graceful shutdown with the pipeline).
-    public func application(host: String, port: Int) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "EquipWatch"), logger: logger)
+    /// The server as a service; `onListening` gets the bound port (port 0 picks a free one).
+    public func application(host: String, port: Int,
+                            onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "EquipWatch"),
+                    onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     func healthz() -> Response {
@@ -94,7 +97,7 @@ public struct APIServer: Sendable {
 public enum APIMetrics {
     public static let registry: PrometheusCollectorRegistry = {
         let r = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: r))
+        MetricsSystem.bootstrap(MetricsBackend(registry: r))
         return r
     }()
 

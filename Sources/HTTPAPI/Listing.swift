@@ -19,7 +19,7 @@ enum Listing {
                 rows.removeLast(rows.count - limit)
                 if let last = rows.last { next = "\"\(cursor(last).encoded)\"" }
             }
-            let body = "{\"items\": " + ResultTable(rows).json().trimmingCharacters(in: .newlines) + ", \"next_cursor\": " + next + "}\n"
+            let body = "{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": " + next + "}\n"
             return json(body)
         case .csv:
             let first = try fetch(1000, start)

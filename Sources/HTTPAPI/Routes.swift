@@ -92,7 +92,7 @@ extension APIServer {
             guard let incident = try store.incidents(f).first, let timeline = try store.incidentTimeline(id) else {
                 throw APIError.notFound("no incident \(id)")
             }
-            let body = "{\"incident\": " + Listing.object(incident) + ", \"timeline\": " + ResultTable(timeline).json().trimmingCharacters(in: .newlines) + "}\n"
+            let body = "{\"incident\": " + Listing.object(incident) + ", \"timeline\": " + ResultTable(timeline).jsonArray() + "}\n"
             return Listing.json(body)
         }
 
@@ -131,7 +131,7 @@ extension APIServer {
             let caller = try context.caller()
             let report = try await Self.maintenanceReport(request, context, caller)
             do throws(MaintenanceError) {
-                let r = try store.recordMaintenance(report)
+                let r = try store.recordMaintenance(report, topics: self.topics)
                 return Listing.json("{\"record\": \(r.record), \"device\": \(Self.quoted(report.device)), \"firm\": \(Self.quoted(report.firm)), \"closed_notices\": \(r.closedNotices)}\n", status: .created)
             } catch {
                 switch error {

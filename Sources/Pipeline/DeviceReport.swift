@@ -16,8 +16,9 @@ public enum DeviceReport {
         one.scope = scope
         let device = try store.devices(one, limit: 1)
         guard !device.isEmpty else { return nil }
-        let directory = try store.loadDirectory(types: types)
-        let inspections = directory.entry(id).map { InspectionItem.dueDates($0, type: directory.type(of: $0), today: Day(epochMillis: now)) } ?? []
+        let inspections = try store.registeredDevice(id).flatMap { d in
+            types[d.record.type].map { InspectionItem.dueDates(d.record, type: $0, today: Day(epochMillis: now)) }
+        } ?? []
         let risk = try store.riskDetail(device: id)
         let maintenance = try store.maintenanceStatus(device: id)
         var notices = NoticeFilter()

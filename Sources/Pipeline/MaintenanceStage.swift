@@ -18,6 +18,7 @@ final class MaintenanceStage {
     let planner: MaintenancePlanner
     private let store: Store
     private let completionPrefix: [UInt8]
+    private let topics: Topics
     private let tickMs: Int64
     private let logger: Logger
     private var cursor: Int64 = 0
@@ -29,6 +30,7 @@ final class MaintenanceStage {
         self.planner = planner
         self.store = store
         completionPrefix = Array(topics.maintenance(firm: "").utf8)
+        self.topics = topics
         self.tickMs = tickMs
         self.logger = logger
     }
@@ -39,13 +41,15 @@ final class MaintenanceStage {
 
     /// Records a firm's completion report (`CompletionReport` says what it holds); the firm is
     /// the topic's last level, which the broker's ACL binds to the firm's login. A refusal
-    /// becomes a dead letter.
-    func complete(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) -> DeadLetter? {
+    /// becomes a dead letter, and its answer on `maintenance-results/{firm}` tells the firm why.
+    func complete(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64)
+        -> (deadLetter: DeadLetter, answer: OutboxMessage?)? {
         let topicText = String(decoding: topic, as: UTF8.self)
         let firm = String(topicText.dropFirst(completionPrefix.count))
-        func reject(_ reason: DeadLetterReason, _ detail: String, device: String? = nil) -> DeadLetter {
-            DeadLetter(receivedAt: receivedAt, reason: reason, detail: detail, topic: topicText, gateway: nil, device: device,
-                       payload: Array(payload.prefix(65_536)), payloadSize: payload.count)
+        func reject(_ reason: DeadLetterReason, _ detail: String, device: String? = nil) -> (deadLetter: DeadLetter, answer: OutboxMessage?) {
+            (DeadLetter(receivedAt: receivedAt, reason: reason, detail: detail, topic: topicText, gateway: nil, device: device,
+                        payload: Array(payload.prefix(65_536)), payloadSize: payload.count),
+             CompletionAnswer.refused(firm: firm, device: device, reason: reason, detail: detail, receivedAt: receivedAt, topics: topics))
         }
         let completion: Completion
         switch CompletionReport.parse(payload, firm: firm, receivedAt: receivedAt) {
@@ -54,7 +58,7 @@ final class MaintenanceStage {
         }
         let device = completion.device
         do {
-            let r = try store.recordMaintenance(completion)
+            let r = try store.recordMaintenance(completion, topics: topics)
             recordsWaiting = true
             logger.info("maintenance reported", metadata: ["device": "\(device)", "firm": "\(firm)", "record": "\(r.record)", "closed": "\(r.closedNotices)"])
             return nil

@@ -8,10 +8,14 @@ import Storage
 /// planner's state decoded. Storage keeps rows; these decide what the rows mean.
 extension Store {
     /// Records a completed maintenance (SPEC §11) after `policy`'s checks, in one transaction,
-    /// closing the device's open maintenance notices. Every path (CLI, MQTT, API) comes here.
-    public func recordMaintenance(_ c: Completion, policy: CompletionPolicy = CompletionPolicy()) throws(MaintenanceError) -> CompletionResult {
+    /// closing the device's open maintenance notices, and queues the accepted answer on
+    /// `maintenance-results/{firm}`. Every path (CLI, MQTT, API) comes here.
+    public func recordMaintenance(_ c: Completion, topics: Topics,
+                                  policy: CompletionPolicy = CompletionPolicy()) throws(MaintenanceError) -> CompletionResult {
         do {
-            return try insertMaintenance(c, closing: policy.closes) { firm in try policy.check(c, deviceFirm: firm) }
+            return try insertMaintenance(c, closing: policy.closes,
+                                         check: { firm in try policy.check(c, deviceFirm: firm) },
+                                         answer: { CompletionAnswer.accepted(c, record: $0.record, closedNotices: $0.closedNotices, topics: topics) })
         } catch let error as MaintenanceError {
             throw error
         } catch {

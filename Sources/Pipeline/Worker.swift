@@ -42,6 +42,12 @@ final class Worker: @unchecked Sendable {
 
     /// Commit durations (swift-metrics; a histogram in Prometheus).
     private let commitTimer = Metrics.Timer(label: "equipwatch_store_commit_duration_seconds", preferredDisplayUnit: .seconds)
+    /// Time spent in rule evaluation and the messages evaluated, added once per batch: their
+    /// rates' ratio is the mean evaluation time per message.
+    private let ruleSeconds = FloatingPointCounter(label: "equipwatch_rules_evaluation_seconds_total")
+    private let ruleEvaluations = Counter(label: "equipwatch_rules_evaluations_total")
+    private var batchRuleNanos: UInt64 = 0
+    private var batchRuleEvaluations = 0
     private var output = IngestOutput()
     /// What the next commit writes: rows staged by validation, and what rules and planner decided.
     private var batch = CommitBatch()
@@ -121,12 +127,21 @@ final class Worker: @unchecked Sendable {
         received += messages.count
         messages.forEach { topic, payload, receivedAt in
             if let m = maintenance, m.isCompletion(topic) {
-                if let refused = m.complete(topic: topic, payload: payload, receivedAt: receivedAt) { output.deadLetters.append(refused) }
+                if let refused = m.complete(topic: topic, payload: payload, receivedAt: receivedAt) {
+                    output.deadLetters.append(refused.deadLetter)
+                    if let answer = refused.answer { batch.outbox.append(answer) }
+                }
                 return
             }
             validator.validate(topic: topic, payload: payload, receivedAt: receivedAt, directory: directory, into: &output)
         }
         for m in output.accepted { accept(m) }
+        if batchRuleEvaluations > 0 {
+            ruleSeconds.increment(by: Double(batchRuleNanos) / 1e9)
+            ruleEvaluations.increment(by: batchRuleEvaluations)
+            batchRuleNanos = 0
+            batchRuleEvaluations = 0
+        }
         for d in output.deadLetters { deadLetter(d) }
         for g in output.gatewayStatuses {
             batch.gatewayStatuses.append((g, clock.now()))
@@ -172,7 +187,10 @@ final class Worker: @unchecked Sendable {
         stage(num, data: m.kind == .telemetry && newest ? m.data : nil)
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
+        let evaluationStarted = monotonicNanos()
         hook.evaluate(m, device: entry, type: directory.type(of: entry), into: &derived)
+        batchRuleNanos &+= monotonicNanos() &- evaluationStarted
+        batchRuleEvaluations += 1
         maintenance?.planner.observe(m, into: &planned)
     }
 

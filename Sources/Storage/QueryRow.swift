@@ -15,22 +15,26 @@ public protocol ResponseRow: Encodable, Sendable {
 public protocol QueryRow: ResponseRow, Decodable, FetchableRecord {}
 
 extension ResponseRow {
-    public static var columnNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+    public static var columnNames: [String] { CodingKeys.allCases.map { $0.stringValue } }
 
     /// The row's values in column order; a nil is `.null`, so every key is always present.
-    public var cells: [ResultTable.Cell] {
+    public var cells: [ResultTable.Cell] { cells(columns: Self.columnNames) }
+
+    /// The cells for `columns` (the row type's own, computed once per table by the caller).
+    func cells(columns: [String]) -> [ResultTable.Cell] {
         let encoder = CellEncoder()
         // Encoding into cells only fails for nested containers, which no query row has.
         do { try encode(to: encoder) } catch { preconditionFailure("query row \(Self.self) is not flat: \(error)") }
         let values = encoder.box.values
-        return Self.columnNames.map { values[$0] ?? .null }
+        return columns.map { values[$0] ?? .null }
     }
 }
 
 extension ResultTable {
     /// A table of typed rows, with the row type's columns even when there are no rows.
     public init<Row: ResponseRow>(_ rows: [Row]) {
-        self.init(columns: Row.columnNames, rows: rows.map(\.cells))
+        let columns = Row.columnNames
+        self.init(columns: columns, rows: rows.map { $0.cells(columns: columns) })
     }
 }
 

@@ -7,13 +7,16 @@ extension ResultTable {
         "{\n" + sections.map { s in
             var key = ""
             JSONWriter.quote(s.title, into: &key)
-            return key + ": " + s.table.json().trimmingCharacters(in: .newlines)
+            return key + ": " + s.table.jsonArray()
         }.joined(separator: ",\n") + "\n}\n"
     }
 
     /// A JSON array of objects, one per row, every column present (null when empty), nested
     /// JSON columns nested: what `--json` prints and the API serves.
-    public func json() -> String {
+    public func json() -> String { jsonArray() + "\n" }
+
+    /// `json()` without the final line break, to embed in a larger document.
+    public func jsonArray() -> String {
         let t = self
         var s = "["
         for (i, row) in t.rows.enumerated() {
@@ -33,7 +36,7 @@ extension ResultTable {
             }
             s += "}"
         }
-        return s + (t.rows.isEmpty ? "]\n" : "\n]\n")
+        return s + (t.rows.isEmpty ? "]" : "\n]")
     }
 
     /// CSV with a header row (unless `header` is false: a later page of a streamed answer);

@@ -166,6 +166,13 @@ enum Schema {
                 CREATE INDEX changes_at ON changes(at);
                 """)
         }
+        m.registerMigration("v7-owners") { db in
+            try db.execute(sql: """
+                -- Owners (使用单位) with ids and names; devices.owner holds the id. Stores written
+                -- before owners had ids hold names there until the fleet is imported again.
+                CREATE TABLE owners(id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+                """)
+        }
         return m
     }
 }

@@ -50,8 +50,10 @@ extension Store {
     /// no such device) and refuses by throwing; otherwise the record is kept and the device's
     /// open notices of the `closing` kinds are closed. The running planner picks the record up
     /// within a tick and begins a new cycle from it.
+    /// `answer` builds the outbox message that tells the firm (written in the same transaction).
     public func insertMaintenance(_ c: Completion, closing kinds: [NoticeKind],
-                                  check: (_ deviceFirm: String?) throws -> Void) throws -> CompletionResult {
+                                  check: (_ deviceFirm: String?) throws -> Void,
+                                  answer: (CompletionResult) -> OutboxMessage?) throws -> CompletionResult {
         try pool.write { db in
             let row = try Row.fetchOne(db, sql: "SELECT num, firm FROM devices WHERE id = ?", arguments: [c.device])
             try check(row?["firm"])
@@ -68,7 +70,9 @@ extension Store {
                 UPDATE notices SET status = 'closed', closed_at = ?, closed_by_record = ?
                 WHERE device_num = ? AND status != 'closed' AND kind IN (\(placeholders))
                 """, arguments: arguments)
-            return CompletionResult(record: id, deviceNum: num, closedNotices: db.changesCount)
+            let result = CompletionResult(record: id, deviceNum: num, closedNotices: db.changesCount)
+            if let message = answer(result) { try Self.insertOutbox(message, at: c.reportedAt, db) }
+            return result
         }
     }
 

@@ -132,13 +132,14 @@ extension Store {
         c.scope(filter.scope)
         if let after = filter.after { c.add("d.id > ?", after) }
         return try rows(DeviceItem.self, """
-            SELECT d.id, d.type, d.gateway, d.site, s.category AS location, d.owner, d.firm, d.commissioned,
+            SELECT d.id, d.type, d.gateway, d.site, s.category AS location, d.owner, o.name AS owner_name, d.firm, d.commissioned,
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
                    st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages,
                    r.grade AS risk_grade, r.score AS risk_score, d.attributes
             FROM devices d
             LEFT JOIN device_risk r ON r.device_num = d.num
             LEFT JOIN sites s ON s.id = d.site
+            LEFT JOIN owners o ON o.id = d.owner
             LEFT JOIN gateways g ON g.id = d.gateway
             LEFT JOIN device_state st ON st.device_num = d.num
             \(c.sql)

@@ -7,6 +7,10 @@ extension Firm: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "firms"
 }
 
+extension Owner: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "owners"
+}
+
 extension Site: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "sites"
 }
@@ -14,19 +18,21 @@ extension Site: FetchableRecord, PersistableRecord {
 /// The registry as stored: devices with their compact `num` key, in `num` order.
 public struct StoredRegistry: Sendable {
     public var firms: [Firm] = []
+    public var owners: [Owner] = []
     public var sites: [Site] = []
     public var gateways: [String] = []
     public var devices: [(num: Int64, record: DeviceRecord)] = []
 }
 
 extension Store {
-    /// Upserts the fleet's firms, sites, gateways and devices in one transaction and returns the
+    /// Upserts the fleet's firms, owners, sites, gateways and devices in one transaction and returns the
     /// number of devices written. Devices are never deleted here: their history stays queryable.
     @discardableResult
     public func importFleet(_ fleet: Fleet, now: Int64) throws(StoreError) -> Int {
         do {
             return try pool.write { db in
                 for f in fleet.firms { try f.upsert(db) }
+                for o in fleet.owners { try o.upsert(db) }
                 for s in fleet.sites { try s.upsert(db) }
                 for g in fleet.gateways {
                     try db.execute(sql: "INSERT INTO gateways(id, site) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET site = excluded.site",
@@ -58,36 +64,53 @@ extension Store {
         }
     }
 
-    /// The registered firms, sites, gateways and devices. A device row whose JSON no longer
+    /// The registered firms, owners, sites, gateways and devices. A device row whose JSON no longer
     /// parses (edited by hand) is an error naming the device, not a device without attributes.
     public func registry() throws(StoreError) -> StoredRegistry {
         do {
             return try pool.read { db in
                 var r = StoredRegistry()
                 r.firms = try Firm.fetchAll(db)
+                r.owners = try Owner.fetchAll(db)
                 r.sites = try Site.fetchAll(db)
                 r.gateways = try String.fetchAll(db, sql: "SELECT id FROM gateways")
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT num, id, type, gateway, site, owner, firm, commissioned, inspection_grade, last_inspections, attributes, source
-                    FROM devices ORDER BY num
-                    """)
-                while let row = try rows.next() {
-                    let id: String = row["id"]
-                    let attributes = try Self.scalars(row["attributes"], device: id, column: "attributes")
-                    let inspections = try Self.scalars(row["last_inspections"], device: id, column: "last_inspections")
-                        .compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
-                    let record = DeviceRecord(
-                        id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
-                        firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
-                        lastInspections: inspections, inspectionGrade: row["inspection_grade"], attributes: attributes,
-                        origin: Origin(file: row["source"] ?? "store", line: nil))
-                    r.devices.append((row["num"], record))
-                }
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.deviceColumns) FROM devices ORDER BY num")
+                while let row = try rows.next() { r.devices.append((row["num"], try Self.deviceRecord(row))) }
                 return r
             }
         } catch {
             throw StoreError(operation: "loading the device registry", error)
         }
+    }
+
+    /// One registered device with its `num`, or nil; reads one row, not the registry.
+    public func registeredDevice(_ id: String) throws(StoreError) -> (num: Int64, record: DeviceRecord)? {
+        do {
+            return try pool.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.deviceColumns) FROM devices WHERE id = ?", arguments: [id]) else {
+                    return nil
+                }
+                return (row["num"], try Self.deviceRecord(row))
+            }
+        } catch {
+            throw StoreError(operation: "loading device \(id)", error)
+        }
+    }
+
+    static let deviceColumns = "num, id, type, gateway, site, owner, firm, commissioned, inspection_grade, last_inspections, attributes, source"
+
+    /// A device row as a record. A row whose JSON no longer parses (edited by hand) is an error
+    /// naming the device, not a device without attributes.
+    static func deviceRecord(_ row: Row) throws -> DeviceRecord {
+        let id: String = row["id"]
+        let attributes = try scalars(row["attributes"], device: id, column: "attributes")
+        let inspections = try scalars(row["last_inspections"], device: id, column: "last_inspections")
+            .compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
+        return DeviceRecord(
+            id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
+            firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
+            lastInspections: inspections, inspectionGrade: row["inspection_grade"], attributes: attributes,
+            origin: Origin(file: row["source"] ?? "store", line: nil))
     }
 
     /// Decodes the flat JSON objects `importFleet` writes for attributes and inspection dates.

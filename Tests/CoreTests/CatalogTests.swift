@@ -59,6 +59,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let types = try Catalog.loadTypes(directory: repositoryRoot + "/Devices/types")
         let yaml = """
             firms: [{id: f1}]
+            owners: [{id: o, name: Owner}]
             sites: [{id: s1, category: school}]
             gateways: [{id: g1, site: s1}]
             devices:
@@ -69,12 +70,38 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             """
         let fleet = try FleetParser.parse(text: yaml, file: "f.yaml")
         let errors = FleetParser.check(fleet, types: types).map(\.description)
-        #expect(errors.contains { $0.hasPrefix("f.yaml:7:") && $0.contains("registered twice") })
+        #expect(errors.contains { $0.hasPrefix("f.yaml:8:") && $0.contains("registered twice") })
         #expect(errors.contains { $0.contains("unknown gateway 'g9'") })
         #expect(errors.contains { $0.contains("rated_speed_mps' 99 lies outside") })
         #expect(errors.contains { $0.contains("'rocket' is not one of") })
         #expect(errors.contains { $0.contains("'colour' is not declared") })
         #expect(errors.count == 5)
+    }
+
+    @Test("a fleet written before owners had ids is rejected once per owner, with the entry to add")
+    func legacyOwnerNames() throws {
+        let types = try Catalog.loadTypes(directory: repositoryRoot + "/Devices/types")
+        let device = "attributes: {rated_speed_mps: 1.5, rated_load_kg: 1000, floors: 10, kind: traction}}"
+        let yaml = """
+            firms: [{id: f1}]
+            sites: [{id: s1, category: school}]
+            gateways: [{id: g1, site: s1}]
+            devices:
+              - {id: D1, type: elevator, gateway: g1, site: s1, owner: "Nankai District Education Bureau", firm: f1, commissioned: 2020-01-01, \(device)
+              - {id: D2, type: elevator, gateway: g1, site: s1, owner: "Nankai District Education Bureau", firm: f1, commissioned: 2020-01-01, \(device)
+              - {id: D3, type: elevator, gateway: g1, site: s1, owner: "南开区教育局", firm: f1, commissioned: 2020-01-01, \(device)
+              - {id: D4, type: elevator, gateway: g1, site: s1, owner: owner-typo, firm: f1, commissioned: 2020-01-01, \(device)
+            """
+        let errors = FleetParser.check(try FleetParser.parse(text: yaml, file: "old.yaml"), types: types).map(\.description)
+        #expect(errors.count == 3)
+        #expect(errors.contains {
+            $0.hasPrefix("old.yaml:5:") && $0.contains("owner 'Nankai District Education Bureau' (2 devices, first here) is a name, not an owner id")
+                && $0.contains(#"- {id: owner-nankai-district-education-bureau, name: "Nankai District Education Bureau"}"#)
+                && $0.contains("write `owner: owner-nankai-district-education-bureau`")
+        })
+        let hashed = "owner-" + SHA256.hex("南开区教育局".utf8).prefix(8)
+        #expect(errors.contains { $0.hasPrefix("old.yaml:7:") && $0.contains("{id: \(hashed), name: \"南开区教育局\"}") })
+        #expect(errors.contains { $0.hasPrefix("old.yaml:8:") && $0.contains("'owner-typo' (1 device, first here) is not declared under owners: (no owners are declared)") })
     }
 
     @Test func settingsFileOverridesDefaultsAndRejectsUnknownKeys() throws {

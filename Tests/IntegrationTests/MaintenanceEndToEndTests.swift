@@ -146,6 +146,8 @@ struct MaintenanceEndToEndTests {
         let d = Self.eligibleElevator(env)
         let pipeline = try env.startedPipeline { try env.plannerPipeline() }
         defer { pipeline.stop() }
+        let results = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/maintenance-results/+")
+        defer { results.stop() }
         let pub = try env.publisher()
         defer { pub.stop() }
         try Self.runCount(env, pub, d, 1000)
@@ -161,6 +163,14 @@ struct MaintenanceEndToEndTests {
         }
         #expect(try env.strings("SELECT detail FROM dead_letters WHERE reason = 'wrong_firm'") == ["device \(d.id) is not maintained by firm firm-jinnan"])
         #expect(try env.count("SELECT COUNT(*) FROM notices WHERE status = 'closed'") == 0)
+        // Each firm hears why on its own result topic; the dead letters are for supervisors.
+        try waitUntil(timeout: 10, "refusals answered") { results.messages.count == 2 }
+        let refusals = Dictionary(uniqueKeysWithValues: results.objects.map { ($0.topic, $0.json) })
+        let wrong = try #require(refusals["equipwatch/v1/maintenance-results/firm-jinnan"])
+        #expect(wrong["result"] as? String == "refused" && wrong["reason"] as? String == "wrong_firm")
+        #expect(wrong["detail"] as? String == "device \(d.id) is not maintained by firm firm-jinnan")
+        let incomplete = try #require(refusals["equipwatch/v1/maintenance-results/\(d.firm)"])
+        #expect(incomplete["reason"] as? String == "schema" && incomplete["device"] is NSNull)
         // The firm acknowledges the notice; another firm cannot even see it.
         let notice = try env.count("SELECT id FROM notices WHERE kind = 'maintenance_due'")
         #expect(try env.store.acknowledge(notice: notice, firm: "firm-jinnan", by: "x", at: nowMs()) == .notFound)
@@ -176,6 +186,12 @@ struct MaintenanceEndToEndTests {
         #expect(try env.strings("SELECT status FROM notices WHERE kind = 'maintenance_due'") == ["closed"])
         #expect(try env.strings("SELECT items || ' ' || source || ' ' || baseline FROM maintenance_records")
                 == [#"["lubrication","door adjustment"] mqtt {"run_count":1004}"#])
+        try waitUntil(timeout: 10, "acceptance answered") { results.messages.count == 3 }
+        let accepted = try #require(results.objects.last)
+        #expect(accepted.topic == "equipwatch/v1/maintenance-results/\(d.firm)")
+        #expect(accepted.json["result"] as? String == "accepted" && accepted.json["device"] as? String == d.id)
+        #expect(accepted.json["record"] as? Int == Int(try env.count("SELECT id FROM maintenance_records")))
+        #expect(accepted.json["closed_notices"] as? Int == 1 && accepted.json["source"] as? String == "mqtt")
         // A new cycle: two more runs are below the threshold of 3, four are not.
         let stored = try env.count("SELECT COUNT(*) FROM readings")
         try Self.runCount(env, pub, d, 1006)
@@ -189,7 +205,7 @@ struct MaintenanceEndToEndTests {
         #expect(try env.count("SELECT COUNT(DISTINCT key) FROM notices WHERE kind = 'maintenance_due'") == 2)
         // The CLI's store operation checks the firm the same way.
         #expect(throws: MaintenanceError.notTheDevicesFirm(device: d.id, firm: "firm-jinnan")) {
-            try env.store.recordMaintenance(Completion(device: d.id, firm: "firm-jinnan", items: [], doneAt: nowMs(), source: .cli, reportedAt: nowMs()))
+            try env.store.recordMaintenance(Completion(device: d.id, firm: "firm-jinnan", items: [], doneAt: nowMs(), source: .cli, reportedAt: nowMs()), topics: Topics())
         }
     }
 

@@ -120,7 +120,7 @@ struct StoreTests {
 
         // Work reported meanwhile: a decision made before record 0 is stale once a record exists.
         _ = try f.store.insertMaintenance(Completion(device: "E1", firm: "firm-a", items: [], doneAt: Self.t0, source: .cli, reportedAt: Self.t0),
-                                          closing: [.maintenanceDue]) { _ in }
+                                          closing: [.maintenanceDue], check: { _ in }, answer: { _ in nil })
         var later = CommitBatch()
         later.notices = [draft("k2", staleAfter: 0)]
         try f.store.commit(later)
@@ -141,13 +141,19 @@ struct StoreTests {
         struct Refused: Error {}
         #expect(throws: Refused.self) {
             try f.store.insertMaintenance(Completion(device: "E1", firm: "firm-b", items: [], doneAt: Self.t0, source: .api, reportedAt: Self.t0),
-                                          closing: [.maintenanceDue]) { firm in if firm != "firm-b" { throw Refused() } }
+                                          closing: [.maintenanceDue], check: { firm in if firm != "firm-b" { throw Refused() } },
+                                          answer: { _ in OutboxMessage(topic: "never", payload: "{}") })
         }
         #expect(try f.store.maintenanceHistory(device: "E1").isEmpty)
         let result = try f.store.insertMaintenance(
             Completion(device: "E1", firm: "firm-a", items: ["brakes"], doneAt: Self.t0, source: .mqtt, reportedAt: Self.t0 + 1),
-            closing: [.maintenanceDue]) { firm in #expect(firm == "firm-a") }
+            closing: [.maintenanceDue], check: { firm in #expect(firm == "firm-a") },
+            answer: { OutboxMessage(topic: "maintenance-results/firm-a", payload: "{\"record\":\($0.record)}") })
         #expect(result.closedNotices == 1)
+        // The answer is written with the record, and only for the record kept.
+        #expect(try f.store.read { db in try String.fetchAll(db, sql: "SELECT payload FROM outbox WHERE topic LIKE 'maintenance-results/%'") }
+                == ["{\"record\":\(result.record)}"])
+        #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE topic = 'never'") } == 0)
         let byKind = Dictionary(uniqueKeysWithValues: try f.store.notices(NoticeFilter()).map { ($0.kind, $0.status) })
         #expect(byKind == [.maintenanceDue: .closed, .riskRed: .open])
         let history = try f.store.maintenanceHistory(device: "E1")
@@ -212,7 +218,7 @@ struct SalvageTests {
         let queue = try DatabaseQueue(path: path)
         let busyOnce = Mutex(true)
         // `test_check_row(data)` refuses "poison" for good, and "busy" once with SQLITE_BUSY.
-        try queue.inDatabase { db in
+        queue.inDatabase { db in
             db.add(function: DatabaseFunction("test_check_row", argumentCount: 1, pure: false) { values in
                 let data = String.fromDatabaseValue(values[0]) ?? ""
                 if data.contains("poison") { throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "poisoned") }

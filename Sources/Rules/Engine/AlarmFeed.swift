@@ -1,5 +1,4 @@
 import Domain
-import Domain
 
 /// The JSON published on `{prefix}/alarms/{type}` for each alarm state change (SPEC §3), and
 /// stored in the outbox until the broker has it. Consumers deduplicate on (`id`, `transition`).

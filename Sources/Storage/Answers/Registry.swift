@@ -9,6 +9,7 @@ public struct DeviceItem: QueryRow, Equatable {
     public var site: String
     public var location: String?
     public var owner: String
+    public var ownerName: String?
     public var firm: String
     public var commissioned: String
     public var monitored: Bool
@@ -19,7 +20,7 @@ public struct DeviceItem: QueryRow, Equatable {
     public var attributes: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, type, gateway, site, location, owner, firm, commissioned, monitored, lastSeen = "last_seen", messages
+        case id, type, gateway, site, location, owner, ownerName = "owner_name", firm, commissioned, monitored, lastSeen = "last_seen", messages
         case riskGrade = "risk_grade", riskScore = "risk_score", attributes
     }
 }
