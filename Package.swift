@@ -40,7 +40,7 @@ let package = Package(
         ),
         .target(name: "Ingest", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
         .target(name: "Rules", dependencies: ["Domain", "Source", "DeviceCatalog", "Ingest"], swiftSettings: strict),
-        .target(name: "Inspection", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
+        .target(name: "Inspection", dependencies: ["Domain", "Source", "DeviceCatalog"], swiftSettings: strict),
         .target(name: "Maintenance", dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: strict),
         .target(
             name: "Risk",
@@ -55,7 +55,7 @@ let package = Package(
         // I/O edges.
         .target(
             name: "SourceFiles",
-            dependencies: ["Domain", "Source", "DeviceCatalog", "Rules", "Risk", "Settings"],
+            dependencies: ["Domain", "Source", "DeviceCatalog", "Rules", "Risk", "Settings", "Inspection"],
             swiftSettings: strict
         ),
         .target(
@@ -100,7 +100,7 @@ let package = Package(
             dependencies: [
                 "BrokerProcess",
                 "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
-                "HTTPAPI",
+                "HTTPAPI", "Inspection",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -111,6 +111,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
+                "Inspection",
                 "Domain", "Storage", "Pipeline", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

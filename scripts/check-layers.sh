@@ -10,19 +10,20 @@ allowed() {
   case "$1" in
     Domain|Source|BrokerProcess|CMosquitto) echo "" ;;
     DeviceCatalog) echo "Domain Source" ;;
-    Ingest|Inspection) echo "Domain DeviceCatalog" ;;
+    Ingest) echo "Domain DeviceCatalog" ;;
+    Inspection) echo "Domain Source DeviceCatalog" ;;
     Rules) echo "Domain Source DeviceCatalog Ingest" ;;
     Maintenance) echo "Domain DeviceCatalog Ingest Rules Inspection" ;;
     Risk) echo "Domain Source DeviceCatalog Ingest Inspection" ;;
     Settings) echo "Domain Source DeviceCatalog" ;;
     Storage) echo "Domain" ;;
     MQTT) echo "CMosquitto" ;;
-    SourceFiles) echo "Domain Source DeviceCatalog Rules Risk Settings" ;;
+    SourceFiles) echo "Domain Source DeviceCatalog Rules Risk Settings Inspection" ;;
     Simulation) echo "Domain DeviceCatalog Ingest MQTT" ;;
     Pipeline) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT" ;;
     Replay) echo "Domain DeviceCatalog Ingest Rules Storage" ;;
-    Bench) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Maintenance Risk Settings Storage MQTT Pipeline Simulation BrokerProcess HTTPAPI" ;;
-    HTTPAPI) echo "Domain Storage Pipeline Settings DeviceCatalog Maintenance" ;;
+    Bench) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Maintenance Risk Settings Storage MQTT Pipeline Simulation BrokerProcess HTTPAPI Inspection" ;;
+    HTTPAPI) echo "Domain Storage Pipeline Settings DeviceCatalog Maintenance Inspection" ;;
     Commands) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT Pipeline Simulation Replay Bench HTTPAPI" ;;
     EquipWatchCLI) echo "Commands" ;;
     *) echo "?" ;;

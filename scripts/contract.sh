@@ -53,3 +53,34 @@ python3 -c "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(
   "http://127.0.0.1:$HTTP_PORT/metrics" > "$WORK/metrics.txt"
 promtool check metrics < "$WORK/metrics.txt"
 echo "contract: $(grep -c '^# TYPE' "$WORK/metrics.txt") metric families pass promtool"
+echo "contract: the inspection plan's iCalendar read by a real parser (Python icalendar)"
+python3 -c "import icalendar" 2>/dev/null || python3 -m pip install -q icalendar
+python3 - "$HTTP_PORT" "$TOKEN" <<'PY'
+import json, sys, urllib.request
+import icalendar
+port, token = sys.argv[1], sys.argv[2]
+def get(path):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"})
+    return urllib.request.urlopen(req, timeout=30).read()
+query = "/v1/inspections/schedule?from=2026-12-01&to=2027-03-31&inspectors=2&per_day=3"
+plan = json.loads(get(query))
+raw = get(query + "&format=ics")
+assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b""), "lines must end in CRLF"
+assert all(len(line) <= 75 for line in raw.split(b"\r\n")), "lines must be folded at 75 octets"
+cal = icalendar.Calendar.from_ical(raw)
+events = [c for c in cal.walk() if c.name == "VEVENT"]
+assert len(events) == len(plan["visits"]) > 0, (len(events), len(plan["visits"]))
+uids = [str(e["UID"]) for e in events]
+assert uids == [v["uid"] for v in plan["visits"]] and len(set(uids)) == len(uids)
+for e, v in zip(events, plan["visits"]):
+    for prop in ("DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LOCATION", "DESCRIPTION"):
+        assert prop in e, f"{prop} missing"
+    assert e.decoded("DTSTART").isoformat() == v["date"]
+    assert str(e["LOCATION"]) == v["site_name"]
+    for item in v["items"]:
+        assert item["device"] in str(e["DESCRIPTION"]) and item["due"] in str(e["DESCRIPTION"])
+again = icalendar.Calendar.from_ical(get(query + "&format=ics"))
+assert [str(e["UID"]) for e in again.walk("VEVENT")] == uids, "UIDs must be stable across runs"
+print(f"contract: {len(events)} visits, {sum(len(v['items']) for v in plan['visits'])} inspections, "
+      f"{plan['summary']['unassigned']} unassigned; the iCalendar parses and matches the JSON")
+PY

@@ -2,12 +2,14 @@ import Domain
 import ArgumentParser
 import Bench
 import Foundation
+import Inspection
+import SourceFiles
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: ingest against a bare subscriber (default), or the API under load (`bench api`).",
-        subcommands: [IngestBench.self, APIBench.self],
+        abstract: "Benchmarks: ingest against a bare subscriber (default), the API under load (`bench api`), the inspection planner (`bench plan`).",
+        subcommands: [IngestBench.self, APIBench.self, PlanBench.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -85,6 +87,30 @@ struct APIBench: AsyncParsableCommand {
         o.seconds = seconds
         o.connections = connections
         try await APIBenchmark(options: o) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }.run()
+    }
+}
+
+struct PlanBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Time the inspection planner on a synthetic fleet (one year, 100 k devices, 50 inspectors by default).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Devices in the synthetic fleet.") var devices = 100_000
+    @Option(help: "Inspectors.") var inspectors = 50
+    @Option(help: "Visits one inspector makes in a working day.") var perDay = 4
+    @Option(help: "Days planned.") var days = 365
+
+    func run() throws {
+        var o = PlanBenchmark.Options()
+        o.devices = devices
+        o.inspectors = inspectors
+        o.visitsPerDay = perDay
+        o.days = days
+        let calendar = try WorkCalendar.load(directory: try global.settings().devicesDirectory + "/calendar")
+        PlanBenchmark(options: o, calendar: calendar) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }.run()
     }

@@ -4,6 +4,7 @@ import Ingest
 import ArgumentParser
 import DeviceCatalog
 import Foundation
+import Inspection
 import Logging
 import Pipeline
 import Risk
@@ -78,10 +79,20 @@ struct RunCommand: AsyncParsableCommand {
                                           hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk, logger: logger)
         let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }
         let types = loaded.catalog.types
+        let calendar: WorkCalendar
+        let planPolicy: PlanPolicy
+        do {
+            calendar = try WorkCalendar.load(directory: settings.devicesDirectory + "/calendar")
+            planPolicy = try PlanPolicy.load(path: settings.devicesDirectory + "/inspection_plan.yaml")
+        } catch {
+            FileHandle.standardError.write(Data("cannot load the inspection calendar or plan policy:\n\(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let api = APIServer(
             store: store, types: { types }, topics: Topics(prefix: settings.broker.topicPrefix),
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
                                        lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure) },
+            planning: { (calendar, planPolicy) },
             logger: Logger(label: "equipwatch.http"))
         logger.info("HTTP API", metadata: ["address": "http://\(settings.http)"])
         let group = ServiceGroup(configuration: .init(

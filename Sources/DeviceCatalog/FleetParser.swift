@@ -10,14 +10,7 @@ import Yams
 /// (unique ids, references to gateways, sites and firms, attributes against the type).
 public enum FleetParser {
     public static func parse(text: String, file: String) throws(SourceErrors) -> Fleet {
-        let source: YAMLSource
-        let raw: RawFleet
-        do {
-            source = try YAMLSource(file: file, text: text)
-            raw = try source.decode(RawFleet.self)
-        } catch {
-            throw SourceErrors([error])
-        }
+        let (source, raw) = try YAMLSource.decode(RawFleet.self, text: text, file: file)
         var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "owners", "sites", "gateways", "devices"])
         var fleet = Fleet()
         func origin(_ path: [YAMLSource.PathElement]) -> Origin {

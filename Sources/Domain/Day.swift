@@ -75,4 +75,13 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Whole days from `self` to `other` (negative when `other` is earlier).
     public func days(to other: Day) -> Int { other.daysSinceEpoch - daysSinceEpoch }
+
+    /// The day `days` later (earlier when negative).
+    public func adding(days: Int) -> Day { Day(epochMillis: Int64(daysSinceEpoch + days) * 86_400_000) }
+
+    /// ISO weekday: 1 Monday … 7 Sunday (1970-01-01 was a Thursday).
+    public var weekday: Int { ((daysSinceEpoch % 7 + 7) % 7 + 3) % 7 + 1 }
+
+    /// `YYYYMMDD`, the iCalendar DATE form.
+    public var compact: String { String(description.filter { $0 != "-" }) }
 }

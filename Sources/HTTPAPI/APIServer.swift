@@ -2,6 +2,7 @@ import DeviceCatalog
 import Domain
 import Foundation
 import Hummingbird
+import Inspection
 import Logging
 import Metrics
 import Pipeline
@@ -28,6 +29,8 @@ public struct APIServer: Sendable {
     let types: @Sendable () -> [String: DeviceType]
     let topics: Topics
     let health: @Sendable () -> Health
+    /// The working-day calendar and plan policy of `Devices/` (inspection planning).
+    let planning: @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy)
     /// How long the broker may be unreachable, or the store refuse commits, before `/healthz` says 503.
     let unhealthyAfterMs: Int64
     let logger: Logger
@@ -35,12 +38,14 @@ public struct APIServer: Sendable {
     public let feed: ChangeFeed
 
     public init(store: Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
-                health: @escaping @Sendable () -> Health, unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000,
-                logger: Logger) {
+                health: @escaping @Sendable () -> Health,
+                planning: @escaping @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy) = { (WorkCalendar(), PlanPolicy()) },
+                unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, logger: Logger) {
         self.store = store
         self.types = types
         self.topics = topics
         self.health = health
+        self.planning = planning
         self.unhealthyAfterMs = unhealthyAfterMs
         self.logger = logger
         feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, logger: logger)
@@ -57,6 +62,7 @@ public struct APIServer: Sendable {
         }
         let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger))
         addRoutes(to: v1)
+        addInspectionRoutes(to: v1)
         return router
     }
 

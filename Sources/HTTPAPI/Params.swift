@@ -37,6 +37,22 @@ struct Params {
         throw APIError.badParameter(name, "'\(s.prefix(64))' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
     }
 
+    /// A whole number in `range`, or `fallback` when absent.
+    func int(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
+        guard let s = values[name] else { return fallback }
+        guard let n = Int(s), range.contains(n) else {
+            throw APIError.badParameter(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
+
+    /// A calendar day, `YYYY-MM-DD`.
+    func day(_ name: String) throws -> Day? {
+        guard let s = values[name] else { return nil }
+        guard let d = Day(parsing: s) else { throw APIError.badParameter(name, "'\(s.prefix(64))' is not a date YYYY-MM-DD") }
+        return d
+    }
+
     /// `limit`: default 100, 1 to 1000.
     func limit() throws -> Int {
         guard let s = values["limit"] else { return 100 }

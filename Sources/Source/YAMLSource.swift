@@ -34,6 +34,17 @@ public struct YAMLSource {
         }
     }
 
+    /// Parses `text` and decodes it as `T` in one step, for parsers that then check the value
+    /// against the source (errors located at lines).
+    public static func decode<T: Decodable>(_ type: T.Type, text: String, file: String) throws(SourceErrors) -> (source: YAMLSource, value: T) {
+        do {
+            let source = try YAMLSource(file: file, text: text)
+            return (source, try source.decode(T.self))
+        } catch {
+            throw SourceErrors([error])
+        }
+    }
+
     /// The node at a path of mapping keys and sequence indices, if it exists.
     public func node(at path: [PathElement]) -> Node? {
         var current: Node? = root

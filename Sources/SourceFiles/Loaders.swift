@@ -1,4 +1,6 @@
 import DeviceCatalog
+import Foundation
+import Inspection
 import Domain
 import Risk
 import Rules
@@ -58,5 +60,31 @@ extension SettingsFile {
     public static func load(path: String, base: Settings = Settings()) throws(SourceErrors) -> Settings {
         let source = try SourceFolder.read(path)
         return try parse(text: source.text, file: source.file, base: base)
+    }
+}
+
+extension WorkCalendar {
+    /// Reads every year file of `Devices/calendar/`; a missing folder is an empty calendar
+    /// (weekdays only), which the plan's caveats then name.
+    public static func load(directory: String) throws(SourceErrors) -> WorkCalendar {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else { return WorkCalendar() }
+        var calendar = WorkCalendar()
+        var errors: [SourceError] = []
+        for file in try SourceFolder.yamlFiles(in: directory) {
+            do { calendar.merge(try parse(text: file.text, file: file.file)) } catch { errors += error.errors }
+        }
+        guard errors.isEmpty else { throw SourceErrors(errors) }
+        return calendar
+    }
+}
+
+extension PlanPolicy {
+    /// Reads `Devices/inspection_plan.yaml`; without the file, the defaults (30 days ahead; red
+    /// within 30 days, orange within 60).
+    public static func load(path: String) throws(SourceErrors) -> PlanPolicy {
+        guard FileManager.default.fileExists(atPath: path) else { return PlanPolicy() }
+        let source = try SourceFolder.read(path)
+        return try parse(text: source.text, file: source.file)
     }
 }

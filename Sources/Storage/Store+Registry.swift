@@ -97,7 +97,11 @@ extension Store {
         }
     }
 
-    static let deviceColumns = "num, id, type, gateway, site, owner, firm, commissioned, inspection_grade, last_inspections, attributes, source"
+    static let deviceColumnNames = ["num", "id", "type", "gateway", "site", "owner", "firm", "commissioned", "inspection_grade",
+                                    "last_inspections", "attributes", "source"]
+    static let deviceColumns = deviceColumnNames.joined(separator: ", ")
+    /// The columns `deviceRecord` reads, qualified by a table alias.
+    static func deviceColumns(of table: String) -> String { deviceColumnNames.map { "\(table).\($0)" }.joined(separator: ", ") }
 
     /// A device row as a record. A row whose JSON no longer parses (edited by hand) is an error
     /// naming the device, not a device without attributes.

@@ -235,4 +235,31 @@ struct APIRoleTests {
             #expect(lines.dropFirst().map { String($0.split(separator: ",")[0]) } == whole)
         }
     }
+
+    @Test("inspections due and the plan within scope; bad plan parameters are 400s naming the parameter")
+    func inspectionsAndSchedule() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            let all = try await api.get("/v1/inspections/due?within=365")
+            #expect(all.status == .ok)
+            let mine = try await api.get("/v1/inspections/due?within=365", as: "haihe")
+            #expect(!mine.items.isEmpty && mine.items.count < all.items.count)
+            #expect(mine.items.allSatisfy { $0["firm"] as? String == "firm-haihe" })
+            let ids = Set(f.haihe.map(\.id))
+            let plan = try await api.get("/v1/inspections/schedule?from=2026-12-01&to=2027-03-31&inspectors=1&per_day=2", as: "haihe")
+            #expect(plan.status == .ok)
+            let visits = try #require((plan.json as? [String: Any])?["visits"] as? [[String: Any]])
+            let planned = visits.flatMap { ($0["items"] as? [[String: Any]]) ?? [] }.compactMap { $0["device"] as? String }
+            #expect(!planned.isEmpty && planned.allSatisfy(ids.contains))
+            let ics = try await api.get("/v1/inspections/schedule?from=2026-12-01&to=2026-12-31&format=ics", as: "haihe")
+            #expect(ics.headers[.contentType]?.hasPrefix("text/calendar") == true)
+            #expect(ics.text.hasPrefix("BEGIN:VCALENDAR\r\n"))
+            for (query, name) in [("inspectors=-1", "inspectors"), ("per_day=x", "per_day"), ("from=2026-13-01", "from"),
+                                  ("from=2027-01-01&to=2026-01-01", "to"), ("format=pdf", "format")] {
+                let bad = try await api.get("/v1/inspections/schedule?" + query)
+                #expect(bad.status == .badRequest, "\(query)")
+                #expect(bad.text.contains(name), "\(query): \(bad.text)")
+            }
+        }
+    }
 }

@@ -1,0 +1,250 @@
+import Domain
+
+/// One statutory inspection to plan: a device's next inspection of one kind.
+public struct PlanItem: Sendable, Hashable {
+    public let device: String
+    public let type: String
+    public let kind: String
+    public let due: Day
+    public let grade: Grade?
+    public let site: String
+
+    public init(device: String, type: String, kind: String, due: Day, grade: Grade?, site: String) {
+        self.device = device
+        self.type = type
+        self.kind = kind
+        self.due = due
+        self.grade = grade
+        self.site = site
+    }
+}
+
+/// What to plan: the inspections, the period, the capacity and the calendar.
+public struct PlanRequest: Sendable {
+    public var items: [PlanItem]
+    public var siteNames: [String: String]
+    public var from: Day
+    public var to: Day
+    public var inspectors: Int
+    /// Visits one inspector makes in a working day.
+    public var visitsPerDay: Int
+    public var calendar: WorkCalendar
+    public var policy: PlanPolicy
+
+    public init(items: [PlanItem], siteNames: [String: String] = [:], from: Day, to: Day, inspectors: Int, visitsPerDay: Int,
+                calendar: WorkCalendar, policy: PlanPolicy) {
+        self.items = items
+        self.siteNames = siteNames
+        self.from = from
+        self.to = to
+        self.inspectors = inspectors
+        self.visitsPerDay = visitsPerDay
+        self.calendar = calendar
+        self.policy = policy
+    }
+}
+
+/// A plan: visits (one inspector, one site, one day, the site's inspections planned that day),
+/// what could not be placed with its reason, and a summary.
+public struct InspectionPlan: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public let device: String
+        public let type: String
+        public let kind: String
+        public let due: Day
+        public let grade: Grade?
+        /// Planned after its due date (it was overdue at the plan's start, or capacity ran out).
+        public let overdue: Bool
+        /// Brought forward by its risk grade.
+        public let forwarded: Bool
+    }
+
+    public struct Visit: Sendable, Equatable {
+        public let date: Day
+        /// 1-based inspector number.
+        public let inspector: Int
+        public let site: String
+        public let siteName: String
+        public var items: [Entry]
+        /// Stable across runs for the same visit (date and site): the iCalendar UID.
+        public var uid: String { String(SHA256.hex("\(date)|\(site)".utf8).prefix(32)) + "@equipwatch" }
+    }
+
+    public struct Unassigned: Sendable, Equatable {
+        public let device: String
+        public let type: String
+        public let kind: String
+        public let due: Day
+        public let grade: Grade?
+        public let reason: String
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var from: Day
+        public var to: Day
+        public var workingDays = 0
+        /// Visits the capacity allows over the period.
+        public var capacity = 0
+        public var visits = 0
+        public var inspections = 0
+        public var scheduled = 0
+        public var onTime = 0
+        public var late = 0
+        public var overdueAtStart = 0
+        public var forwarded = 0
+        public var unassigned = 0
+        public var caveats: [String] = []
+    }
+
+    public var visits: [Visit]
+    public var unassigned: [Unassigned]
+    public var summary: Summary
+}
+
+/// Turns due inspections into visits (SPEC §12). Pure and deterministic: the same request gives
+/// the same plan.
+///
+/// Each inspection has a window: from `plan_ahead_days` before its due date (or the plan's start,
+/// if later) to its due date; an inspection overdue at the start must be done at once; a red or
+/// orange device's window ends `forward_within_days` after the start when that is earlier than
+/// its due date. Inspections are taken overdue first (oldest first), then by risk grade, then by
+/// due date, and each is placed, in this order of preference:
+/// 1. in an existing visit to its site within its window (grouping costs no capacity);
+/// 2. in a new visit on the first working day of its window with capacity left;
+/// 3. only when its window has no capacity left: on the first working day after it with capacity
+///    (or an existing visit to its site before that day), marked overdue;
+/// 4. otherwise it is unassigned, with the reason.
+/// Inspections whose window ends after the period belong to a later plan and are left out.
+public enum InspectionPlanner {
+    public static func plan(_ r: PlanRequest) -> InspectionPlan {
+        var summary = InspectionPlan.Summary(from: r.from, to: r.to)
+        summary.caveats = r.calendar.caveats(from: r.from, to: max(r.from, r.to))
+        // The period's working days, and the capacity of each.
+        var days: [Day] = []
+        var d = r.from
+        while d <= r.to {
+            if r.calendar.isWorkingDay(d) { days.append(d) }
+            d = d.adding(days: 1)
+        }
+        let perDay = max(0, r.inspectors) * max(0, r.visitsPerDay)
+        summary.workingDays = days.count
+        summary.capacity = days.count * perDay
+        var used = [Int](repeating: 0, count: days.count)
+        // next[i]: the first day index >= i that may have capacity left (path-compressed).
+        var next = Array(0...days.count)
+        func firstFree(_ i: Int) -> Int {
+            var root = i
+            while root < days.count, used[root] >= perDay || next[root] != root {
+                if used[root] >= perDay { next[root] = root + 1 }
+                root = next[root]
+            }
+            var j = i
+            while j < root { let n = next[j]; next[j] = root; j = n }
+            return root
+        }
+        func dayIndex(atOrAfter day: Day) -> Int {
+            var lo = 0, hi = days.count
+            while lo < hi { let mid = (lo + hi) / 2; if days[mid] < day { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+        func dayIndex(atOrBefore day: Day) -> Int { dayIndex(atOrAfter: day.adding(days: 1)) - 1 }
+
+        struct Candidate {
+            let item: PlanItem
+            let earliest: Day
+            let deadline: Day
+            let overdueAtStart: Bool
+            let forwarded: Bool
+        }
+        var candidates: [Candidate] = []
+        for item in r.items {
+            let overdue = item.due < r.from
+            var deadline = overdue ? r.from : item.due
+            var earliest = max(r.from, item.due.adding(days: -r.policy.planAheadDays))
+            var forwarded = false
+            if !overdue, let grade = item.grade, let within = r.policy.forwardWithinDays[grade] {
+                let limit = r.from.adding(days: within)
+                if limit < deadline { deadline = limit; forwarded = true }
+                earliest = r.from
+            }
+            guard deadline <= r.to else { continue }
+            candidates.append(Candidate(item: item, earliest: min(earliest, deadline), deadline: deadline,
+                                        overdueAtStart: overdue, forwarded: forwarded))
+        }
+        func rank(_ g: Grade?) -> Int { g.map { Grade.allCases.count - Grade.allCases.firstIndex(of: $0)! } ?? Grade.allCases.count + 1 }
+        candidates.sort { a, b in
+            if a.overdueAtStart != b.overdueAtStart { return a.overdueAtStart }
+            if a.overdueAtStart, a.item.due != b.item.due { return a.item.due < b.item.due }
+            let ra = rank(a.item.grade), rb = rank(b.item.grade)
+            if ra != rb { return ra < rb }
+            if a.deadline != b.deadline { return a.deadline < b.deadline }
+            return (a.item.device, a.item.kind) < (b.item.device, b.item.kind)
+        }
+        summary.inspections = candidates.count
+
+        struct Draft { let day: Int; let slot: Int; let site: String; var items: [InspectionPlan.Entry] }
+        var drafts: [Draft] = []
+        var bySite: [String: [(day: Int, draft: Int)]] = [:]  // sorted by day
+        var unassigned: [InspectionPlan.Unassigned] = []
+
+        func existing(_ site: String, from lo: Int, to hi: Int) -> Int? {
+            guard lo <= hi, let list = bySite[site] else { return nil }
+            return list.first { $0.day >= lo && $0.day <= hi }?.draft
+        }
+        func open(_ site: String, day: Int) -> Int {
+            drafts.append(Draft(day: day, slot: used[day], site: site, items: []))
+            used[day] += 1
+            var list = bySite[site, default: []]
+            let at = list.firstIndex { $0.day > day } ?? list.count
+            list.insert((day, drafts.count - 1), at: at)
+            bySite[site] = list
+            return drafts.count - 1
+        }
+
+        for c in candidates {
+            let lo = dayIndex(atOrAfter: c.earliest)
+            let hi = dayIndex(atOrBefore: c.deadline)
+            var target: (draft: Int, late: Bool)?
+            if let v = existing(c.item.site, from: lo, to: hi) {
+                target = (v, false)
+            } else if perDay > 0, lo <= hi, case let f = firstFree(lo), f <= hi {
+                target = (open(c.item.site, day: f), false)
+            } else if perDay > 0 {
+                let after = max(lo, hi + 1)
+                let f = firstFree(after)
+                if let v = existing(c.item.site, from: after, to: min(f, days.count - 1)) {
+                    target = (v, true)
+                } else if f < days.count {
+                    target = (open(c.item.site, day: f), true)
+                }
+            }
+            guard let target else {
+                let reason: String
+                if days.isEmpty { reason = "no working day between \(r.from) and \(r.to)" }
+                else if perDay == 0 { reason = "no capacity: \(r.inspectors) inspector(s) × \(r.visitsPerDay) visit(s) a day" }
+                else { reason = "no capacity left from \(max(c.earliest, r.from)) to \(r.to): all \(summary.capacity) visits of \(days.count) working days are used" }
+                unassigned.append(.init(device: c.item.device, type: c.item.type, kind: c.item.kind, due: c.item.due, grade: c.item.grade, reason: reason))
+                continue
+            }
+            let day = days[drafts[target.draft].day]
+            let late = c.overdueAtStart || day > c.item.due
+            drafts[target.draft].items.append(.init(device: c.item.device, type: c.item.type, kind: c.item.kind, due: c.item.due,
+                                                    grade: c.item.grade, overdue: late, forwarded: c.forwarded))
+            summary.scheduled += 1
+            if late { summary.late += 1 } else { summary.onTime += 1 }
+            if c.overdueAtStart { summary.overdueAtStart += 1 }
+            if c.forwarded { summary.forwarded += 1 }
+        }
+        summary.unassigned = unassigned.count
+        summary.overdueAtStart += unassigned.filter { $0.due < r.from }.count
+        let visits = drafts
+            .sorted { ($0.day, $0.slot) < ($1.day, $1.slot) }
+            .map { draft in
+                InspectionPlan.Visit(date: days[draft.day], inspector: draft.slot / max(1, r.visitsPerDay) + 1, site: draft.site,
+                                     siteName: r.siteNames[draft.site] ?? draft.site,
+                                     items: draft.items.sorted { ($0.device, $0.kind) < ($1.device, $1.kind) })
+            }
+        summary.visits = visits.count
+        return InspectionPlan(visits: visits, unassigned: unassigned, summary: summary)
+    }
+}

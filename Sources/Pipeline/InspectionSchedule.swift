@@ -1,0 +1,70 @@
+import DeviceCatalog
+import Domain
+import Inspection
+import Storage
+
+/// A device's inspection that is due (or overdue) by a given day (`GET /v1/inspections/due`,
+/// `equipwatch inspections due`).
+public struct InspectionDueItem: ResponseRow, Equatable {
+    public var device: String
+    public var type: String
+    public var site: String
+    public var siteName: String?
+    public var firm: String
+    public var owner: String
+    public var kind: String
+    public var last: String?
+    public var due: String
+    public var overdue: Bool
+    public var daysLeft: Int
+    public var riskGrade: Grade?
+    public var basis: String
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case device, type, site, siteName = "site_name", firm, owner, kind, last, due, overdue, daysLeft = "days_left"
+        case riskGrade = "risk_grade", basis
+    }
+}
+
+/// Due inspections from the store's registry and risk grades, and the plan request built from
+/// them: the edge between the store and the pure planner.
+public enum InspectionSchedule {
+    /// Every inspection of every device in `scope` with its due date, by device and kind.
+    static func dues(_ inputs: [InspectionInput], types: [String: DeviceType]) -> [(input: InspectionInput, due: InspectionDue)] {
+        inputs.flatMap { input -> [(input: InspectionInput, due: InspectionDue)] in
+            guard let type = types[input.record.type] else { return [] }
+            let r = input.record
+            return InspectionCalendar.dueDates(policies: type.inspections, commissioned: r.commissioned, lastInspections: r.lastInspections,
+                                               grade: r.inspectionGrade, attributes: r.attributes).map { (input, $0) }
+        }
+    }
+
+    /// Inspections due on or before `until` (overdue ones included), soonest first.
+    public static func due(store: Store, types: [String: DeviceType], today: Day, until: Day,
+                           scope: Role = .supervisor) throws -> [InspectionDueItem] {
+        try dues(store.inspectionInputs(scope: scope), types: types)
+            .filter { $0.due.due <= until || $0.due.isOverdue(on: today) }
+            .map { input, d in
+                InspectionDueItem(device: input.record.id, type: input.record.type, site: input.record.site, siteName: input.siteName,
+                                  firm: input.record.firm, owner: input.record.owner, kind: d.kind, last: d.last?.description,
+                                  due: d.due.description, overdue: d.isOverdue(on: today), daysLeft: today.days(to: d.due),
+                                  riskGrade: input.grade, basis: d.basis)
+            }
+            .sorted { ($0.due, $0.device, $0.kind) < ($1.due, $1.device, $1.kind) }
+    }
+
+    /// The planner's request for the devices in `scope`. A device that must not be used (safety
+    /// grade 5) is planned as overdue.
+    public static func request(store: Store, types: [String: DeviceType], calendar: WorkCalendar, policy: PlanPolicy,
+                               from: Day, to: Day, inspectors: Int, visitsPerDay: Int, scope: Role = .supervisor) throws -> PlanRequest {
+        let dues = dues(try store.inspectionInputs(scope: scope), types: types)
+        var sites: [String: String] = [:]
+        let items = dues.map { input, d in
+            if let name = input.siteName { sites[input.record.site] = name }
+            return PlanItem(device: input.record.id, type: input.record.type, kind: d.kind,
+                            due: d.mustNotUse ? min(d.due, from.adding(days: -1)) : d.due, grade: input.grade, site: input.record.site)
+        }
+        return PlanRequest(items: items, siteNames: sites, from: from, to: to, inspectors: inspectors, visitsPerDay: visitsPerDay,
+                           calendar: calendar, policy: policy)
+    }
+}
