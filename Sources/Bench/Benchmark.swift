@@ -222,7 +222,7 @@ public final class Benchmark {
         var slot: [Int64: Int] = [:]
         for (i, d) in devices.enumerated() { if let e = directory.entry(d.id) { slot[e.num] = i } }
         let total = Int(options.latencyRate * options.latencySeconds)
-        let sent = LatencyLedger(count: total)
+        let sent = CommitLedger(count: total)
         let slots = slot
         let deviceCount = devices.count
         var o = IngestPipeline.Options(settings: settings)
@@ -252,13 +252,11 @@ public final class Benchmark {
         }
         _ = publisher.flush(timeout: 30)
         let deadline = Date().addingTimeInterval(30)
-        while sent.completed < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        while sent.committedCount < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         publisher.stop()
         pipeline.stop()
-        var ms = sent.latenciesMs().sorted()
-        if ms.isEmpty { ms = [.nan] }
-        func pct(_ p: Double) -> Double { ms[min(ms.count - 1, Int(Double(ms.count) * p))] }
-        return (ms.count, pct(0.5), pct(0.99), ms.last!)
+        let f = sent.figures(publishedFrom: 1, to: .max)
+        return (f.measured, f.p50, f.p99, f.max)
     }
 
     // MARK: - Store
@@ -328,25 +326,6 @@ struct PipelineConsumer: Consumer {
     }
     func stop() throws { pipeline.stop() }
     var progress: Int { pipeline.stats.accepted }
-}
-
-/// Publish and commit times by message index.
-final class LatencyLedger: Sendable {
-    private struct Times {
-        var publishedAt: [UInt64]
-        var latencies: [Double] = []
-    }
-    private let times: Mutex<Times>
-    init(count: Int) { times = Mutex(Times(publishedAt: [UInt64](repeating: 0, count: count))) }
-    func published(index: Int, at: UInt64) { times.withLock { $0.publishedAt[index] = at } }
-    func committed(index: Int, at: UInt64) {
-        times.withLock { t in
-            guard index >= 0, index < t.publishedAt.count, t.publishedAt[index] > 0, at >= t.publishedAt[index] else { return }
-            t.latencies.append(Double(at - t.publishedAt[index]) / 1e6)
-        }
-    }
-    var completed: Int { times.withLock { $0.latencies.count } }
-    func latenciesMs() -> [Double] { times.withLock { $0.latencies } }
 }
 
 /// Removes a bench scratch folder; one left behind is only noise in the temporary folder, so a

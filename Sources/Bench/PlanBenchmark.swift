@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Inspection
+import Simulation
 
 /// `equipwatch bench plan`: the inspection planner on a synthetic fleet (SPEC §12 performance:
 /// one year, 100 k devices, 50 inspectors, under 5 s).
@@ -30,14 +31,8 @@ public struct PlanBenchmark: Sendable {
 
     public func run() {
         let from = Day(year: 2026, month: 12, day: 1)!
-        var state: UInt64 = 20261126
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: 20261126)
+        func next() -> UInt64 { rng.next() }
         var items: [PlanItem] = []
         let sites = max(1, options.devices / 10)
         for i in 0..<options.devices {

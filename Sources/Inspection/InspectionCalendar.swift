@@ -28,6 +28,12 @@ public enum InspectionCalendar {
         }
     }
 
+    /// A registered device's due dates under its type's policies.
+    public static func dueDates(of device: DeviceRecord, type: DeviceType) -> [InspectionDue] {
+        dueDates(policies: type.inspections, commissioned: device.commissioned, lastInspections: device.lastInspections,
+                 grade: device.inspectionGrade, attributes: device.attributes)
+    }
+
     /// The inspections that are overdue (or forbid use) on `today`.
     public static func overdue(_ dues: [InspectionDue], on today: Day) -> [InspectionDue] {
         dues.filter { $0.isOverdue(on: today) }

@@ -16,8 +16,7 @@ public struct InspectionItem: ResponseRow, Equatable {
 
     /// The device's due dates on `today`, from its type's policies and its registry entry.
     public static func dueDates(_ device: DeviceRecord, type: DeviceType, today: Day) -> [InspectionItem] {
-        InspectionCalendar.dueDates(policies: type.inspections, commissioned: device.commissioned,
-                                    lastInspections: device.lastInspections, grade: device.inspectionGrade, attributes: device.attributes)
+        InspectionCalendar.dueDates(of: device, type: type)
             .map { InspectionItem(kind: $0.kind, last: $0.last?.description, due: $0.due.description, overdue: $0.isOverdue(on: today), basis: $0.basis) }
     }
 }

@@ -33,9 +33,7 @@ public enum InspectionSchedule {
     static func dues(_ inputs: [InspectionInput], types: [String: DeviceType]) -> [(input: InspectionInput, due: InspectionDue)] {
         inputs.flatMap { input -> [(input: InspectionInput, due: InspectionDue)] in
             guard let type = types[input.record.type] else { return [] }
-            let r = input.record
-            return InspectionCalendar.dueDates(policies: type.inspections, commissioned: r.commissioned, lastInspections: r.lastInspections,
-                                               grade: r.inspectionGrade, attributes: r.attributes).map { (input, $0) }
+            return InspectionCalendar.dueDates(of: input.record, type: type).map { (input, $0) }
         }
     }
 
