@@ -64,18 +64,26 @@ struct AlarmsCommand: ParsableCommand {
     struct Ack: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Acknowledge an alarm: records who and when, and tells the alarm feed.",
-            discussion: "Example: equipwatch alarms ack 42 --by duty-officer-wang")
+            discussion: """
+                --on-site says the firm is with the trapped passengers: it stops the alarm's rescue clock (the \
+                response time counts to it), even when the alarm was acknowledged before.
+
+                Examples:
+                  equipwatch alarms ack 42 --by duty-officer-wang
+                  equipwatch alarms ack 57 --by technician-li --on-site
+                """)
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The alarm's id.") var id: Int64
         @Option(help: ArgumentHelp("Who acknowledges.", valueName: "NAME")) var by: String
+        @Flag(help: "The firm has reached the trapped passengers (stops the rescue clock).") var onSite = false
 
         func run() throws {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath, create: false)
             let topics = Topics(prefix: settings.broker.topicPrefix)
             let at = wallMillis()
-            switch try store.acknowledge(alarm: id, by: by, at: at, topics: topics) {
+            switch try store.acknowledge(alarm: id, by: by, at: at, onSite: onSite, topics: topics) {
             case .acknowledged: say("alarm \(id) acknowledged by \(by)")
             case .notFound: throw ValidationError("no alarm \(id)")
             case .alreadyAcknowledged(let who, let at):

@@ -16,7 +16,7 @@ public struct EquipWatch: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, SimulateCommand.self, DevicesCommand.self, ReadingsCommand.self,
             EventsCommand.self, DeadLettersCommand.self, AlarmsCommand.self, IncidentsCommand.self, NoticesCommand.self,
-            MaintenanceCommand.self, InspectionsCommand.self, ScheduleCommand.self, RulesCommand.self,
+            MaintenanceCommand.self, InspectionsCommand.self, ScheduleCommand.self, StatsCommand.self, RulesCommand.self,
             TokensCommand.self, StoreCommand.self, ReplayCommand.self, BenchCommand.self,
         ]
     )

@@ -2,6 +2,7 @@ import ArgumentParser
 import DeviceCatalog
 import Domain
 import Foundation
+import Inspection
 import Pipeline
 import SourceFiles
 import Storage
@@ -9,8 +10,8 @@ import Storage
 struct InspectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspections",
-        abstract: "Statutory inspections: what is due and overdue (`schedule` plans them).",
-        subcommands: [Due.self],
+        abstract: "Statutory inspections: what is due and overdue, results recorded, a device's history (`schedule` plans them).",
+        subcommands: [Due.self, Record.self, History.self],
         defaultSubcommand: Due.self)
 
     struct Due: ParsableCommand {
@@ -34,6 +35,70 @@ struct InspectionsCommand: ParsableCommand {
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             let today = Day(epochMillis: wallMillis())
             output.print(try InspectionSchedule.due(store: store, types: types, today: today, until: today.adding(days: within)))
+        }
+    }
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record an inspection result: it moves the due dates and may make the device must-not-use.",
+            discussion: """
+                A failed inspection, or a pressure vessel's safety grade 5, means the device must not be used until a \
+                passing inspection of that kind is recorded (Special Equipment Safety Law art. 40). A passed inspection \
+                of a kind that grades safety (pressure vessel periodic) needs --grade: it sets the next interval. A \
+                running pipeline notices the record within one check (Devices/inspection_plan.yaml check_every) and \
+                sends the notices.
+
+                Examples:
+                  equipwatch inspections record --device 3100120104201700209 --kind periodic --date 2026-11-20 --result pass --grade 2
+                  equipwatch inspections record --device 1100120104201400007 --kind external --date 2026-11-25 --result fail \
+                    --organisation "Tianjin Special Equipment Inspection Institute" --report TJ-2026-0815
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
+        @Option(help: ArgumentHelp("Inspection kind of the device's type (elevator: periodic, self_test; boiler: external, internal, hydrostatic; ...).", valueName: "KIND")) var kind: String
+        @Option(help: ArgumentHelp("Day of the inspection (YYYY-MM-DD).", valueName: "DAY")) var date: Day
+        @Option(help: "Outcome.") var result: InspectionResult
+        @Option(help: ArgumentHelp("Safety grade 1–5 (pressure vessel periodic inspections).", valueName: "N")) var grade: Int?
+        @Option(help: ArgumentHelp("The inspector.", valueName: "NAME")) var inspector: String?
+        @Option(help: ArgumentHelp("The inspection organisation (检验机构).", valueName: "NAME")) var organisation: String?
+        @Option(help: ArgumentHelp("The report's number.", valueName: "NUMBER")) var report: String?
+        @Option(help: ArgumentHelp("Who records it (default: the OS user).", valueName: "NAME")) var by: String?
+
+        func run() throws {
+            let settings = try global.settings()
+            let store = try Store(path: settings.databasePath, create: false)
+            let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
+            guard let d = try store.registeredDevice(device) else { throw NotFound("no registered device \(device)") }
+            guard let type = types[d.record.type] else { throw Refused("device \(device) has type \(d.record.type), which Devices/types does not declare") }
+            let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
+            let record = InspectionRecord(device: device, kind: kind, date: date, result: result, grade: grade, inspector: inspector,
+                                          organisation: organisation, reportNumber: report, source: .cli, recordedBy: who)
+            let now = wallMillis()
+            do { try InspectionRecording.check(record, device: d.record, type: type, today: Day(epochMillis: now)) }
+            catch { throw Refused("--\(error.field == "report_no" ? "report" : error.field): \(error.message)") }
+            let dueBefore = InspectionCalendar.dueDates(of: d.record, type: type).first { $0.kind == kind }?.due
+            let id = try store.recordInspection(record, deviceNum: d.num, dueBefore: dueBefore, at: now)
+            guard let after = try store.registeredDevice(device) else { return }
+            let reason = Compliance.mustNotUse(after.record, type: type, today: Day(epochMillis: now))
+            say("inspection \(id) recorded: \(device) \(kind) \(date) \(result.rawValue)\(grade.map { " grade \($0)" } ?? "")")
+            say(reason.map { "the device must not be used: \($0.text)" } ?? "the device may be used")
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A device's recorded inspections, newest first (registry dates show as source 'registry').",
+            discussion: "Example: equipwatch inspections history --device 3100120104201700209")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
+
+        func run() throws {
+            let store = try Store(path: try global.settings().databasePath, create: false)
+            guard try store.registeredDevice(device) != nil else { throw NotFound("no registered device \(device)") }
+            output.print(try store.inspectionHistory(device: device))
         }
     }
 }

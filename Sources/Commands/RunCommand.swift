@@ -75,10 +75,6 @@ struct RunCommand: AsyncParsableCommand {
         let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: now)
         let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now)
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
-        let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
-                                          hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk, logger: logger)
-        let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }
-        let types = loaded.catalog.types
         let calendar: WorkCalendar
         let planPolicy: PlanPolicy
         do {
@@ -88,6 +84,11 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cannot load the inspection calendar or plan policy:\n\(error)\n".utf8))
             throw ExitCode(2)
         }
+        let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
+                                          hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk,
+                                          inspections: planPolicy, logger: logger)
+        let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }
+        let types = loaded.catalog.types
         let api = APIServer(
             store: store, types: { types }, topics: Topics(prefix: settings.broker.topicPrefix),
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,

@@ -10,3 +10,9 @@ extension IncidentStatus: ExpressibleByArgument {}
 extension NoticeStatus: ExpressibleByArgument {}
 extension NoticeKind: ExpressibleByArgument {}
 extension DeadLetterReason: ExpressibleByArgument {}
+extension InspectionResult: ExpressibleByArgument {}
+
+/// A calendar day on the command line: exactly YYYY-MM-DD.
+extension Day: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}

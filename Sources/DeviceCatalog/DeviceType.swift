@@ -24,13 +24,16 @@ public final class DeviceType: Sendable {
     public let maintenance: MaintenancePolicy?
     public let inspections: [InspectionPolicy]
     public let consequence: [String: Double]
+    /// The trapped-passenger rescue deadline (elevators), when the type has one.
+    public let rescue: RescuePolicy?
 
     private let fieldIndex: [String: Int]
 
     public init(
         id: String, description: String, fields: [FieldSpec], events: [String: EventSpec],
         attributes: [String: AttributeSpec], allowsExtraFields: Bool, counters: [String],
-        maintenance: MaintenancePolicy?, inspections: [InspectionPolicy], consequence: [String: Double]
+        maintenance: MaintenancePolicy?, inspections: [InspectionPolicy], consequence: [String: Double],
+        rescue: RescuePolicy? = nil
     ) {
         self.id = id
         self.description = description
@@ -42,6 +45,7 @@ public final class DeviceType: Sendable {
         self.maintenance = maintenance
         self.inspections = inspections
         self.consequence = consequence
+        self.rescue = rescue
         var index: [String: Int] = [:]
         for (i, f) in fields.enumerated() { index[f.name] = i }
         fieldIndex = index
@@ -49,6 +53,25 @@ public final class DeviceType: Sendable {
 
     /// Position of a declared field in `fields`, so hot paths carry an index, not a name.
     public func fieldPosition(_ name: String) -> Int? { fieldIndex[name] }
+}
+
+/// How soon a firm must reach trapped passengers (DOMAIN.md: 30 min in large cities, 1 h
+/// elsewhere): the type's default, overridden by city, and by a site's own `rescue_within`.
+public struct RescuePolicy: Sendable, Hashable {
+    public let withinMs: Int64
+    public let cityMs: [String: Int64]
+
+    public init(withinMs: Int64, cityMs: [String: Int64]) {
+        self.withinMs = withinMs
+        self.cityMs = cityMs
+    }
+
+    /// The deadline at `site`: its own, else its city's, else the type's.
+    public func withinMs(at site: Site?) -> Int64 {
+        if let text = site?.rescueWithin, let i = Interval(parsing: text), i.milliseconds > 0 { return i.milliseconds }
+        if let city = site?.city, let ms = cityMs[city] { return ms }
+        return withinMs
+    }
 }
 
 /// A telemetry field: its value type, unit, the physically possible range (outside it a reading
@@ -156,6 +179,10 @@ public struct InspectionPolicy: Sendable, Hashable, Decodable {
     public let by_grade: [Int]?
     /// Interval sequence in years by the value of a registry attribute (e.g. gas category).
     public let by_attribute: ByAttribute?
+    /// Kinds whose inspection also counts as this one (an elevator's periodic inspection is that
+    /// year's self-test): the interval runs from the latest of them, and while one of them falls
+    /// due no later than this kind would, this kind is not separately due.
+    public let covered_by: [String]?
 
     public struct ByAttribute: Sendable, Hashable, Decodable {
         public let attribute: String

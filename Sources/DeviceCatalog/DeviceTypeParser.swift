@@ -93,13 +93,32 @@ public enum DeviceTypeParser {
                 errors.append(source.error(at: [.key("inspection"), .index(i), .key("by_attribute")],
                     "inspection '\(p.kind)': attribute '\(a.attribute)' is not declared"))
             }
+            let kinds = Set((raw.inspection ?? []).map(\.kind))
+            for k in p.covered_by ?? [] where !kinds.contains(k) || k == p.kind {
+                errors.append(source.error(at: [.key("inspection"), .index(i), .key("covered_by")],
+                    "inspection '\(p.kind)': covered_by '\(k)' is not another inspection kind of this type"))
+            }
+        }
+        var rescue: RescuePolicy?
+        if let r = raw.rescue {
+            func duration(_ text: String, _ path: [YAMLSource.PathElement]) -> Int64 {
+                guard let i = Interval(parsing: text), i.milliseconds > 0 else {
+                    errors.append(source.error(at: path, "rescue deadline must be a duration such as 30m or 1h, not '\(text)'"))
+                    return 0
+                }
+                return i.milliseconds
+            }
+            let within = duration(r.within, [.key("rescue"), .key("within")])
+            var cities: [String: Int64] = [:]
+            for (city, text) in r.cities ?? [:] { cities[city] = duration(text, [.key("rescue"), .key("cities"), .key(city)]) }
+            rescue = RescuePolicy(withinMs: within, cityMs: cities)
         }
         guard errors.isEmpty else { throw SourceErrors(errors) }
         return DeviceType(
             id: raw.type, description: raw.description ?? raw.type, fields: fields, events: events,
             attributes: attributes, allowsExtraFields: raw.allow_extra_fields ?? false,
             counters: raw.counters ?? [], maintenance: raw.maintenance, inspections: raw.inspection ?? [],
-            consequence: raw.consequence ?? [:])
+            consequence: raw.consequence ?? [:], rescue: rescue)
     }
 
     static let severities = Severity.allCases.map(\.rawValue)
@@ -173,7 +192,7 @@ public enum DeviceTypeParser {
 
 private struct RawType: Decodable {
     static let keys: Set<String> = ["type", "description", "allow_extra_fields", "telemetry", "events", "attributes",
-                                    "counters", "maintenance", "inspection", "consequence"]
+                                    "counters", "maintenance", "inspection", "consequence", "rescue"]
     let type: String
     let description: String?
     let allow_extra_fields: Bool?
@@ -184,6 +203,12 @@ private struct RawType: Decodable {
     let maintenance: MaintenancePolicy?
     let inspection: [InspectionPolicy]?
     let consequence: [String: Double]?
+    let rescue: RawRescue?
+}
+
+private struct RawRescue: Decodable {
+    let within: String
+    let cities: [String: String]?
 }
 
 private struct RawField: Decodable {

@@ -23,7 +23,14 @@ public enum FleetParser {
                                        "owner id '\(o.id)' must match [A-Za-z0-9._-]{1,64} (it is a topic level of owner-notices/{owner})"))
         }
         fleet.sites = (raw.sites ?? []).map {
-            Site(id: $0.id, name: $0.name ?? $0.id, category: $0.category, city: $0.city, peopleExposed: $0.people_exposed)
+            Site(id: $0.id, name: $0.name ?? $0.id, category: $0.category, city: $0.city, peopleExposed: $0.people_exposed,
+                 rescueWithin: $0.rescue_within)
+        }
+        for (i, s) in (raw.sites ?? []).enumerated() {
+            if let text = s.rescue_within, (Interval(parsing: text)?.milliseconds ?? 0) <= 0 {
+                errors.append(source.error(at: [.key("sites"), .index(i), .key("rescue_within")],
+                                           "site '\(s.id)': rescue_within must be a duration such as 30m or 1h, not '\(text)'"))
+            }
         }
         fleet.gateways = (raw.gateways ?? []).map { Gateway(id: $0.id, site: $0.site) }
         for (i, g) in fleet.gateways.enumerated() where !Identifier.isValid(g.id) || Identifier.reservedTopicLevels.contains(g.id) {
@@ -155,6 +162,7 @@ private struct RawFirm: Decodable { let id: String; let name: String?; let grade
 private struct RawOwner: Decodable { let id: String; let name: String? }
 private struct RawSite: Decodable {
     let id: String; let name: String?; let category: String; let city: String?; let people_exposed: Int?
+    let rescue_within: String?
 }
 private struct RawGateway: Decodable { let id: String; let site: String }
 private struct RawDevice: Decodable {

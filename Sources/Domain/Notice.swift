@@ -5,6 +5,10 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case maintenanceOverdue = "maintenance_overdue"
     case faultFollowup = "fault_followup"
     case inspectionDue = "inspection_due"
+    /// The device must not be used (SPEC §12): an inspection overdue, failed, or safety grade 5.
+    case inspectionOverdue = "inspection_overdue"
+    /// Passengers trapped: reach them before the deadline (SPEC §12, rescue clock).
+    case rescue
     case regimeChanged = "regime_changed"
     case riskRed = "risk_red"
 
@@ -34,9 +38,12 @@ public struct NoticeDraft: Sendable, Equatable {
     public let staleAfterRecord: Int64?
     /// JSON object with the figures behind the notice (counters, regime, thresholds).
     public let detail: String
+    /// A `rescue` notice starts this rescue clock, stored with it.
+    public let rescue: RescueStart?
 
     public init(key: String, deviceNum: Int64, device: String, type: String, firm: String, kind: NoticeKind,
-                trigger: String, reason: String, dueBy: Int64?, createdAt: Int64, staleAfterRecord: Int64?, detail: String) {
+                trigger: String, reason: String, dueBy: Int64?, createdAt: Int64, staleAfterRecord: Int64?, detail: String,
+                rescue: RescueStart? = nil) {
         self.key = key
         self.deviceNum = deviceNum
         self.device = device
@@ -49,6 +56,22 @@ public struct NoticeDraft: Sendable, Equatable {
         self.createdAt = createdAt
         self.staleAfterRecord = staleAfterRecord
         self.detail = detail
+        self.rescue = rescue
+    }
+}
+
+/// The rescue clock of a trapped-passenger alarm (SPEC §12): from its firing, the firm has
+/// `withinMs` to be on site (an on-site acknowledgement) or to resolve it.
+public struct RescueStart: Sendable, Equatable {
+    public let alarmId: Int64
+    public let firedAt: Int64
+    public let withinMs: Int64
+    public var deadlineAt: Int64 { firedAt + withinMs }
+
+    public init(alarmId: Int64, firedAt: Int64, withinMs: Int64) {
+        self.alarmId = alarmId
+        self.firedAt = firedAt
+        self.withinMs = withinMs
     }
 }
 

@@ -46,15 +46,19 @@ public struct Site: Sendable, Hashable, Codable {
     public let category: String
     public let city: String?
     public let peopleExposed: Int?
+    /// The trapped-passenger rescue deadline at this site (`30m`, `1h`), when it differs from the
+    /// type's and the city's.
+    public let rescueWithin: String?
 
-    enum CodingKeys: String, CodingKey { case id, name, category, city, peopleExposed = "people_exposed" }
+    enum CodingKeys: String, CodingKey { case id, name, category, city, peopleExposed = "people_exposed", rescueWithin = "rescue_within" }
 
-    public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?) {
+    public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?, rescueWithin: String? = nil) {
         self.id = id
         self.name = name
         self.category = category
         self.city = city
         self.peopleExposed = peopleExposed
+        self.rescueWithin = rescueWithin
     }
 }
 
@@ -82,12 +86,16 @@ public struct DeviceRecord: Sendable, Hashable {
     public let lastInspections: [String: Day]
     /// Inspection safety grade (pressure vessels: 1–5), when the type uses one.
     public let inspectionGrade: Int?
+    /// Inspection kinds whose latest recorded result is a failure, with its date: the device must
+    /// not be used until a passing inspection of that kind is recorded. Empty in fleet files; the
+    /// store fills it from the inspection records.
+    public let failedInspections: [String: Day]
     public let attributes: [String: Scalar]
     public let origin: Origin
 
     public init(id: String, type: String, gateway: String, site: String, owner: String, firm: String,
                 commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
-                attributes: [String: Scalar], origin: Origin) {
+                failedInspections: [String: Day] = [:], attributes: [String: Scalar], origin: Origin) {
         self.id = id
         self.type = type
         self.gateway = gateway
@@ -97,6 +105,7 @@ public struct DeviceRecord: Sendable, Hashable {
         self.commissioned = commissioned
         self.lastInspections = lastInspections
         self.inspectionGrade = inspectionGrade
+        self.failedInspections = failedInspections
         self.attributes = attributes
         self.origin = origin
     }

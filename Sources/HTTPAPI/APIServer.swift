@@ -63,6 +63,8 @@ public struct APIServer: Sendable {
         let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger))
         addRoutes(to: v1)
         addInspectionRoutes(to: v1)
+        addInspectionRecordRoutes(to: v1)
+        addStatsRoutes(to: v1)
         return router
     }
 

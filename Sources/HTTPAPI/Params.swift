@@ -66,6 +66,16 @@ struct Params {
         return c
     }
 
+    /// `true` or `false`.
+    func bool(_ name: String) throws -> Bool? {
+        guard let s = values[name] else { return nil }
+        switch s {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.badParameter(name, "'\(s.prefix(64))' is not true or false")
+        }
+    }
+
     enum Format: String, CaseIterable { case json, csv }
 
     func format() throws -> Format { try choice("format", Format.self) ?? .json }

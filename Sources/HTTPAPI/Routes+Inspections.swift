@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import Hummingbird
 import Inspection
 import Pipeline
@@ -54,5 +55,127 @@ extension APIServer {
                                 body: .init(byteBuffer: ByteBuffer(string: plan.ics(stamp: wallMillis(), inspector: inspector))))
             }
         }
+    }
+}
+
+extension APIServer {
+    /// `POST /v1/inspections` (supervisors: inspection results come from the inspection body)
+    /// and `GET /v1/devices/{id}/inspections` (within scope).
+    func addInspectionRecordRoutes(to v1: RouterGroup<APIContext>) {
+        let store = self.store
+
+        v1.post("inspections") { request, context in
+            let caller = try context.requireSupervisor()
+            let body = try await Self.inspectionBody(request)
+            guard let d = try store.registeredDevice(body.device) else { throw APIError.notFound("no device \(body.device)") }
+            guard let type = self.types()[d.record.type] else {
+                throw APIError.badParameter("device", "device \(body.device) has type \(d.record.type), which Devices/types does not declare")
+            }
+            let record = InspectionRecord(device: body.device, kind: body.kind, date: body.date, result: body.result, grade: body.grade,
+                                          inspector: body.inspector, organisation: body.organisation, reportNumber: body.reportNumber,
+                                          source: .api, recordedBy: body.by ?? caller.name)
+            let now = wallMillis()
+            do { try InspectionRecording.check(record, device: d.record, type: type, today: Day(epochMillis: now)) }
+            catch let e as InspectionRecordError { throw APIError.badParameter(e.field, e.message) }
+            let dueBefore = InspectionCalendar.dueDates(of: d.record, type: type).first { $0.kind == body.kind }?.due
+            let id = try store.recordInspection(record, deviceNum: d.num, dueBefore: dueBefore, at: now)
+            let after = try store.registeredDevice(body.device)
+            let reason = after.flatMap { Compliance.mustNotUse($0.record, type: type, today: Day(epochMillis: now)) }
+            var w = JSONWriter()
+            w.add("id", id)
+            w.add("device", .string(body.device))
+            w.add("kind", .string(body.kind))
+            w.add("date", .string(body.date.description))
+            w.add("result", .string(body.result.rawValue))
+            if let g = body.grade { w.add("grade", Int64(g)) }
+            w.add("must_not_use", .bool(reason != nil))
+            if let reason { w.add("must_not_use_reason", .string(reason.text)) }
+            return Response(status: .created, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: w.finish() + "\n")))
+        }
+
+        v1.get("devices/{id}/inspections") { _, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id")
+            var one = DeviceFilter()
+            one.id = id
+            one.scope = caller.role
+            guard try !store.devices(one, limit: 1).isEmpty else { throw APIError.notFound("no device \(id)") }
+            let rows = try store.inspectionHistory(device: id, scope: caller.role)
+            return Listing.json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
+        }
+    }
+
+    struct InspectionBody {
+        let device: String
+        let kind: String
+        let date: Day
+        let result: InspectionResult
+        let grade: Int?
+        let inspector: String?
+        let organisation: String?
+        let reportNumber: String?
+        let by: String?
+    }
+
+    /// `{"device", "kind", "date", "result", "grade", "inspector", "organisation", "report_no", "by"}`.
+    static func inspectionBody(_ request: Request) async throws -> InspectionBody {
+        struct Body: Decodable {
+            let device: String?, kind: String?, date: String?, result: String?, grade: Int?
+            let inspector: String?, organisation: String?, report_no: String?, by: String?
+        }
+        let buffer = try await request.body.collect(upTo: 65_536)
+        let b: Body
+        do { b = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+        catch {
+            throw APIError.badParameter("body", "expected {\"device\": ID, \"kind\": KIND, \"date\": \"YYYY-MM-DD\", \"result\": \"pass\"|\"fail\", \"grade\": 1-5, ...}")
+        }
+        guard let device = b.device, !device.isEmpty, device.unicodeScalars.count <= 64 else {
+            throw APIError.badParameter("device", "required: the device's registration code")
+        }
+        guard let kind = b.kind, !kind.isEmpty, kind.unicodeScalars.count <= 64 else {
+            throw APIError.badParameter("kind", "required: an inspection kind of the device's type")
+        }
+        guard let text = b.date, let date = Day(parsing: text) else { throw APIError.badParameter("date", "required: a date YYYY-MM-DD") }
+        guard let r = b.result, let result = InspectionResult(rawValue: r) else { throw APIError.badParameter("result", "required: pass or fail") }
+        return InspectionBody(device: device, kind: kind, date: date, result: result, grade: b.grade, inspector: b.inspector,
+                              organisation: b.organisation, reportNumber: b.report_no, by: b.by)
+    }
+}
+
+extension APIServer {
+    /// `GET /v1/stats?from&to&by=type,month,...` or `?year=2026`: the statistics within scope.
+    func addStatsRoutes(to v1: RouterGroup<APIContext>) {
+        let store = self.store
+        v1.get("stats") { request, context in
+            let caller = try context.caller()
+            let p = Params(request)
+            let now = wallMillis()
+            let (from, to, dimensions) = try Self.statsPeriod(p, now: now)
+            let sections = try StatsReport.sections(store: store, from: from, to: to, dimensions: dimensions, scope: caller.role, now: now)
+            return Listing.json(ResultTable.json(sections: sections))
+        }
+    }
+
+    static func statsPeriod(_ p: Params, now: Int64) throws -> (Int64, Int64, [StatsDimension]) {
+        var dimensions: [StatsDimension]?
+        if let by = try p.string("by") {
+            dimensions = try by.split(separator: ",", omittingEmptySubsequences: false).map { name in
+                guard let d = StatsDimension(rawValue: String(name)) else {
+                    throw APIError.badParameter("by", "'\(name.prefix(32))' is not one of \(StatsDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return d
+            }
+        }
+        if p.values["year"] != nil {
+            guard p.values["from"] == nil, p.values["to"] == nil else { throw APIError.badParameter("year", "give year or from/to, not both") }
+            let year = try p.int("year", in: 2000...2999, default: 2026)
+            return (Day(year: year, month: 1, day: 1)!.epochMillis, Day(year: year + 1, month: 1, day: 1)!.epochMillis,
+                    dimensions ?? StatsReport.yearly)
+        }
+        let to = try p.time("to") ?? now
+        let from = try p.time("from") ?? to - 365 * 86_400_000
+        guard from < to else { throw APIError.badParameter("to", "must be after from") }
+        return (from, to, dimensions ?? [.type, .severity])
     }
 }

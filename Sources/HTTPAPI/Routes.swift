@@ -19,6 +19,7 @@ extension APIServer {
             var f = DeviceFilter(type: try p.string("type"), site: try p.string("site"), firm: try p.string("firm"),
                                  gateway: try p.string("gateway"), grade: try p.choice("grade", Grade.self))
             f.owner = try p.string("owner")
+            f.mustNotUse = try p.bool("must_not_use")
             f.scope = caller.role
             let filter = f
             return try Listing.respond(p, fetch: { limit, after in
@@ -70,8 +71,8 @@ extension APIServer {
             let caller = try context.caller()
             let id = try Self.numericId(context)
             _ = try self.alarm(id, caller)
-            let by = try await Self.by(request, context, default: caller.name)
-            _ = try store.acknowledge(alarm: id, by: by, at: wallMillis(), topics: self.topics)
+            let (by, onSite) = try await Self.ackBody(request, context, default: caller.name)
+            _ = try store.acknowledge(alarm: id, by: by, at: wallMillis(), onSite: onSite, topics: self.topics)
             return Listing.json(Listing.object(try self.alarm(id, caller)) + "\n")
         }
 
@@ -238,17 +239,37 @@ extension APIServer {
     }
 
     /// `{"by": "..."}` from the body, if any; otherwise the token's name.
+    /// `{"by": NAME}` (optional; an empty body is fine): who acknowledges a notice.
     static func by(_ request: Request, _ context: APIContext, default name: String) async throws -> String {
-        let buffer = try await request.body.collect(upTo: 16_384)
-        guard buffer.readableBytes > 0 else { return name }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
-            throw APIError.badParameter("body", "expected {\"by\": \"name\"} or nothing")
+        let body = try await ackBody(request, context, default: name, onSiteAllowed: false)
+        return body.by
+    }
+
+    /// `{"by": NAME, "on_site": BOOL}`, both optional (an empty body is fine); null is refused.
+    static func ackBody(_ request: Request, _ context: APIContext, default name: String,
+                        onSiteAllowed: Bool = true) async throws -> (by: String, onSite: Bool) {
+        struct Body: Decodable {
+            var by: String?
+            var onSite: Bool?
+            enum CodingKeys: String, CodingKey { case by, onSite = "on_site" }
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                if c.contains(.by) { by = try c.decode(String.self, forKey: .by) }
+                if c.contains(.onSite) { onSite = try c.decode(Bool.self, forKey: .onSite) }
+            }
         }
-        guard let value = object["by"] else { return name }
-        guard let by = value as? String, !by.isEmpty, by.unicodeScalars.count <= 128 else {
+        let buffer = try await request.body.collect(upTo: 16_384)
+        guard buffer.readableBytes > 0 else { return (name, false) }
+        let expected = onSiteAllowed ? "{\"by\": \"name\", \"on_site\": true} or nothing" : "{\"by\": \"name\"} or nothing"
+        let body: Body
+        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+        catch { throw APIError.badParameter("body", "expected \(expected) (by a string, on_site true or false)") }
+        if !onSiteAllowed, body.onSite != nil { throw APIError.badParameter("on_site", "only an alarm acknowledgement says on site") }
+        guard let by = body.by else { return (name, body.onSite ?? false) }
+        guard !by.isEmpty, by.unicodeScalars.count <= 128 else {
             throw APIError.badParameter("by", "must be a string of 1 to 128 characters")
         }
-        return by
+        return (by, body.onSite ?? false)
     }
 
     /// `{"device", "items", "at", "firm"}`: a firm reports for itself, a supervisor names the firm.

@@ -18,9 +18,12 @@ public final class DirectoryEntry: Sendable {
     public let commissioned: Day
     public let lastInspections: [String: Day]
     public let inspectionGrade: Int?
+    /// Inspection kinds whose latest result is a failure (must not be used until a pass).
+    public let failedInspections: [String: Day]
 
     init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String,
-         attributes: [String: Scalar], commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?) {
+         attributes: [String: Scalar], commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
+         failedInspections: [String: Day]) {
         self.index = index
         self.num = num
         self.id = id
@@ -32,6 +35,7 @@ public final class DirectoryEntry: Sendable {
         self.commissioned = commissioned
         self.lastInspections = lastInspections
         self.inspectionGrade = inspectionGrade
+        self.failedInspections = failedInspections
     }
 }
 
@@ -62,7 +66,8 @@ public final class DeviceDirectory: Sendable {
             byId[r.id] = entries.count
             entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: r.gateway, typeIndex: t,
                                           firm: r.firm, site: r.site, attributes: r.attributes, commissioned: r.commissioned,
-                                          lastInspections: r.lastInspections, inspectionGrade: r.inspectionGrade))
+                                          lastInspections: r.lastInspections, inspectionGrade: r.inspectionGrade,
+                                          failedInspections: r.failedInspections))
         }
         self.entries = entries
         self.byId = byId

@@ -12,9 +12,21 @@ public struct InspectionDue: Sendable, Hashable {
     public let mustNotUse: Bool
     /// How the due date was derived, in words, for explanations (risk breakdowns, notices).
     public let basis: String
+    /// Another kind's inspection falls due first and counts as this one (`covered_by`): this
+    /// kind is not separately due, planned, reminded of or overdue.
+    public let coveredBy: String?
+
+    public init(kind: String, last: Day?, due: Day, mustNotUse: Bool, basis: String, coveredBy: String? = nil) {
+        self.kind = kind
+        self.last = last
+        self.due = due
+        self.mustNotUse = mustNotUse
+        self.basis = basis
+        self.coveredBy = coveredBy
+    }
 
     /// True when the device may no longer be used on this inspection's account on `today`.
-    public func isOverdue(on today: Day) -> Bool { mustNotUse || due < today }
+    public func isOverdue(on today: Day) -> Bool { coveredBy == nil && (mustNotUse || due < today) }
 }
 
 /// Derives due dates from a type's inspection policies, a device's commissioning date, its last
@@ -24,17 +36,38 @@ public enum InspectionCalendar {
     public static func dueDates(policies: [InspectionPolicy], commissioned: Day, lastInspections: [String: Day],
                                 grade: Int?, attributes: [String: Scalar]) -> [InspectionDue] {
         policies.map { p in
-            due(p, commissioned: commissioned, lastInspections: lastInspections, grade: grade, attributes: attributes)
+            let own = due(p, commissioned: commissioned, lastInspections: lastInspections, grade: grade, attributes: attributes)
+            guard let covering = p.covered_by, !covering.isEmpty else { return own }
+            // The interval runs from the latest inspection of this kind or of any kind covering it.
+            let latest = ([p.kind] + covering).compactMap { k in lastInspections[k].map { (k, $0) } }.max { $0.1 < $1.1 }
+            var merged = lastInspections
+            if let latest { merged[p.kind] = latest.1 }
+            var mine = due(p, commissioned: commissioned, lastInspections: merged, grade: grade, attributes: attributes)
+            if let latest, latest.0 != p.kind {
+                mine = InspectionDue(kind: p.kind, last: lastInspections[p.kind], due: mine.due, mustNotUse: mine.mustNotUse,
+                                     basis: mine.basis + " (counted from the \(latest.0) inspection)")
+            }
+            // A covering kind that falls due no later than this one is this year's check.
+            for k in covering {
+                guard let cp = policies.first(where: { $0.kind == k }) else { continue }
+                let theirs = due(cp, commissioned: commissioned, lastInspections: lastInspections, grade: grade, attributes: attributes)
+                if theirs.due <= mine.due {
+                    return InspectionDue(kind: p.kind, last: lastInspections[p.kind], due: theirs.due, mustNotUse: false,
+                                         basis: "covered by the \(k) inspection due \(theirs.due)", coveredBy: k)
+                }
+            }
+            return mine
         }
     }
 
-    /// A registered device's due dates under its type's policies.
+    /// A registered device's due dates under its type's policies (its recorded inspections
+    /// included: the store merges them into the record).
     public static func dueDates(of device: DeviceRecord, type: DeviceType) -> [InspectionDue] {
         dueDates(policies: type.inspections, commissioned: device.commissioned, lastInspections: device.lastInspections,
                  grade: device.inspectionGrade, attributes: device.attributes)
     }
 
-    /// The inspections that are overdue (or forbid use) on `today`.
+    /// The inspections that are overdue (or forbid use) on `today`; covered kinds never are.
     public static func overdue(_ dues: [InspectionDue], on today: Day) -> [InspectionDue] {
         dues.filter { $0.isOverdue(on: today) }
     }
@@ -92,14 +125,14 @@ public enum InspectionCalendar {
             let next = sequence[min(index + 1, sequence.count - 1)]
             return result(last.adding(years: next), "\(by.attribute) \(value): interval \(next) year(s) (last \(last))")
         }
-        // A plain yearly-style interval; a kind never recorded counts from the latest inspection
-        // of any kind (an owner's self-test is replaced by the periodic inspection in its year).
+        // A plain yearly-style interval; a kind the registry never recorded counts from the
+        // latest inspection of any kind (a safety valve is checked when the vessel is inspected).
         let every = p.every_years ?? 1
         if let last { return result(last.adding(years: every), "every \(every) year(s) (last \(last))") }
         if let first = p.first_within_years {
             return result(commissioned.adding(years: first), "first within \(first) year(s) of service")
         }
-        if let (kind, latest) = lastInspections.max(by: { $0.value < $1.value }) {
+        if let (kind, latest) = lastInspections.max(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
             return result(latest.adding(years: every), "every \(every) year(s); none recorded, counted from the \(kind) inspection of \(latest)")
         }
         return result(commissioned.adding(years: every), "every \(every) year(s) from commissioning (none recorded)")

@@ -74,17 +74,39 @@ public struct PlanPolicy: Sendable, Equatable {
     public var planAheadDays = 30
     /// Risk grade → the inspection is planned within this many days of the plan's start.
     public var forwardWithinDays: [Grade: Int] = [.red: 30, .orange: 60]
+    /// An `inspection_due` notice goes to the firm and the owner this many days before an
+    /// inspection's due date (owners must apply at least a month ahead).
+    public var reminderLeadDays = 30
+    /// How often the running pipeline checks due dates and must-not-use status (recorded
+    /// inspections are noticed at the next check).
+    public var checkEveryMs: Int64 = 60_000
 
     public init() {}
 
     public static func parse(text: String, file: String) throws(SourceErrors) -> PlanPolicy {
-        struct Raw: Decodable { let plan_ahead_days: Int?; let forward_within_days: [String: Int]? }
+        struct Raw: Decodable {
+            let plan_ahead_days: Int?
+            let forward_within_days: [String: Int]?
+            let reminder_lead_days: Int?
+            let check_every: String?
+        }
         let (source, raw) = try YAMLSource.decode(Raw.self, text: text, file: file)
         var errors: [SourceError] = []
         var p = PlanPolicy()
         if let days = raw.plan_ahead_days {
             if days < 0 { errors.append(source.error(at: [.key("plan_ahead_days")], "plan_ahead_days must be 0 or more, not \(days)")) }
             p.planAheadDays = days
+        }
+        if let days = raw.reminder_lead_days {
+            if days < 0 { errors.append(source.error(at: [.key("reminder_lead_days")], "reminder_lead_days must be 0 or more, not \(days)")) }
+            p.reminderLeadDays = days
+        }
+        if let text = raw.check_every {
+            if let i = Interval(parsing: text), i.milliseconds >= 1000 {
+                p.checkEveryMs = i.milliseconds
+            } else {
+                errors.append(source.error(at: [.key("check_every")], "check_every must be a duration of at least 1s, such as 1m, not '\(text)'"))
+            }
         }
         if let forward = raw.forward_within_days {
             p.forwardWithinDays = [:]

@@ -47,6 +47,8 @@ public final class MaintenancePlanner {
         var inspectionValidUntil: Int64 = .max
         var inspectionProblem = ""
         var firmGrade: String?
+        /// The rescue deadline at the device's site (types with a `rescue` policy).
+        var rescueWithinMs: Int64?
         var dirty = false
         var important = false
         var persistedAt: Int64 = 0
@@ -62,6 +64,8 @@ public final class MaintenancePlanner {
     var slots: [Slot?] = []
     var byNum: [Int64: Int] = [:]
     var followups: [String: RuleSpec.Followup] = [:]
+    /// Rules whose firing starts the rescue clock.
+    var rescueRules: Set<String> = []
     private var dirtyList: [Int] = []
 
     public init(directory: DeviceDirectory, rules: RuleSet?, restored: [Int64: PlanState], options: Options) {
@@ -85,10 +89,15 @@ public final class MaintenancePlanner {
     /// New rule packs: which rules carry a maintenance follow-up.
     public func reload(rules: RuleSet) {
         var f: [String: RuleSpec.Followup] = [:]
+        var rescue: Set<String> = []
         for program in rules.programs.values {
-            for rule in program.rules { if let m = rule.spec.maintenance { f[rule.spec.id] = m } }
+            for rule in program.rules {
+                if let m = rule.spec.maintenance { f[rule.spec.id] = m }
+                if rule.spec.rescue { rescue.insert(rule.spec.id) }
+            }
         }
         followups = f
+        rescueRules = rescue
     }
 
     private func install(_ directory: DeviceDirectory, states: [Int64: PlanState], now: Int64) {
@@ -107,6 +116,7 @@ public final class MaintenancePlanner {
                 slot.inspectionProblem = first.problem
             }
             slot.firmGrade = directory.firms[entry.firm]?.grade
+            slot.rescueWithinMs = type.rescue?.withinMs(at: directory.sites[entry.site])
             if restored == nil {
                 // The first regime is a starting point, not a change: no notice.
                 slot.state.regime = plan.hasOnDemand && ineligibility(slot, now: now).isEmpty ? .onDemand : .fixed
@@ -168,6 +178,9 @@ public final class MaintenancePlanner {
     /// `fault_followup` notices, one per alarm and rule.
     public func observe(alarms: [AlarmChange], now: Int64, into out: inout PlannerOutput) {
         for c in alarms where c.transition == .raised || c.transition == .escalated {
+            if rescueRules.contains(c.alarm.rule), let i = byNum[c.alarm.deviceNum], let s = slots[i], let within = s.rescueWithinMs {
+                out.notices.append(RescueNotice.draft(c.alarm, slot: s, withinMs: within, now: now))
+            }
             guard let f = followups[c.alarm.rule], let i = byNum[c.alarm.deviceNum], let s = slots[i] else { continue }
             let fired = c.alarm.firedAt ?? c.alarm.lastAt
             var w = JSONWriter()
@@ -264,10 +277,10 @@ enum InspectionCalendarBridge {
     static func dues(type: DeviceType, entry: DirectoryEntry) -> [(validUntil: Int64, problem: String)] {
         InspectionCalendar.dueDates(policies: type.inspections, commissioned: entry.commissioned,
                                     lastInspections: entry.lastInspections, grade: entry.inspectionGrade,
-                                    attributes: entry.attributes).map { d in
+                                    attributes: entry.attributes).filter { $0.coveredBy == nil }.map { d in
             // Valid through the due day itself.
             let until = d.mustNotUse ? Int64.min : Day(epochMillis: d.due.epochMillis + 86_400_000).epochMillis
             return (until, d.mustNotUse ? "\(d.kind) inspection: \(d.basis)" : "\(d.kind) inspection was due \(d.due) (\(d.basis))")
-        }
+        } + entry.failedInspections.map { (Int64.min, "\($0.key) inspection failed on \($0.value): must not be used") }
     }
 }

@@ -8,13 +8,20 @@ public enum NoticeFeed {
         OutboxMessage(topic: topics.notices(firm: n.firm), payload: payload(id: id, n))
     }
 
-    public static func payload(id: Int64, _ n: NoticeDraft) -> String {
+    /// The owner's copy of a notice on `{prefix}/owner-notices/{owner}` (inspection reminders
+    /// and must-not-use notices: the owner applies for inspections and stops the equipment).
+    public static func ownerMessage(id: Int64, _ n: NoticeDraft, owner: String, topics: Topics) -> OutboxMessage {
+        OutboxMessage(topic: topics.ownerNotices(owner: owner), payload: payload(id: id, n, owner: owner))
+    }
+
+    public static func payload(id: Int64, _ n: NoticeDraft, owner: String? = nil) -> String {
         var w = JSONWriter()
         w.add("id", id)
         w.add("kind", .string(n.kind.rawValue))
         w.add("device", .string(n.device))
         w.add("type", .string(n.type))
         w.add("firm", .string(n.firm))
+        if let owner { w.add("owner", .string(owner)) }
         w.add("trigger", .string(n.trigger))
         w.add("reason", .string(n.reason))
         if let d = n.dueBy { w.add("due_by", .string(Timestamp.format(d))) }

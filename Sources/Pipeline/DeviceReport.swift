@@ -34,6 +34,7 @@ public enum DeviceReport {
             ("notices", ResultTable(try store.notices(notices))), ("open_alarms", ResultTable(try store.alarms(alarms))),
             ("last_readings", ResultTable(try store.readings(device: id, from: nil, to: nil, limit: 10))),
             ("inspections", ResultTable(inspections)),
+            ("inspection_history", ResultTable(try store.inspectionHistory(device: id, scope: scope))),
         ]
     }
 }

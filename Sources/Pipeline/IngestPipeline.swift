@@ -3,6 +3,7 @@ import DeviceCatalog
 import Foundation
 import Synchronization
 import Ingest
+import Inspection
 import Logging
 import MQTT
 import Maintenance
@@ -42,12 +43,14 @@ public final class IngestPipeline: @unchecked Sendable {
     private let outbox: OutboxPublisher
     private let risk: RiskService?
     private let retention: RetentionService
+    private let compliance: ComplianceService?
     private var started = false
 
-    /// `planner` adds maintenance planning (notices, completions over MQTT) and `risk` risk
-    /// grading; without them the pipeline only ingests and runs the rule hook.
+    /// `planner` adds maintenance planning (notices, completions over MQTT), `risk` risk
+    /// grading and `inspections` the inspection regime (must-not-use, reminders, rescue
+    /// deadlines); without them the pipeline only ingests and runs the rule hook.
     public init(options: Options, store: Store, directory: DeviceDirectory, hook: any RuleHook,
-                planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil,
+                planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil, inspections: PlanPolicy? = nil,
                 logger: Logger, clock: PipelineClock = .system) throws {
         self.options = options
         self.store = store
@@ -92,6 +95,20 @@ public final class IngestPipeline: @unchecked Sendable {
         if let risk {
             worker.onRiskInputs = { devices in risk.wake(devices) }
         }
+        if let inspections {
+            var hooks = ComplianceService.Hooks()
+            let (pendingDirectory, risk) = (pendingDirectory, risk)
+            hooks.registryChanged = { d in
+                pendingDirectory.set(d)
+                risk?.reload(directory: d)
+            }
+            hooks.statusChanged = { devices in risk?.wake(devices) }
+            compliance = ComplianceService(
+                store: store, types: Dictionary(directory.types.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
+                policy: inspections, topics: topics, clock: clock, logger: logger, hooks: hooks)
+        } else {
+            compliance = nil
+        }
         var loop = SubscriberLoop.Config(options: mqtt, subscriptions: subscriptions, qos: Int32(s.broker.qos))
         loop.reconnectMin = s.broker.reconnectMin.seconds
         loop.reconnectMax = s.broker.reconnectMax.seconds
@@ -108,6 +125,7 @@ public final class IngestPipeline: @unchecked Sendable {
         outbox.start()
         risk?.start()
         retention.start()
+        compliance?.start()
         let t = Thread { [worker, queue, pendingDirectory, pendingRules, workerDone] in
             worker.run(queue: queue, pendingDirectory: pendingDirectory, pendingRules: pendingRules)
             workerDone.signal()
@@ -130,6 +148,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public func reload(directory: DeviceDirectory) {
         pendingDirectory.set(directory)
         risk?.reload(directory: directory)
+        compliance?.reload(types: directory.types)
     }
 
     /// Swaps in a new risk model; every device is graded again with it.
@@ -161,6 +180,7 @@ public final class IngestPipeline: @unchecked Sendable {
         subscriber.disconnect()
         risk?.stop()
         retention.stop()
+        compliance?.stop()
         outbox.stop(drainFor: 2)
         logger.info("ingest stopped", metadata: ["accepted": "\(stats.accepted)", "dead_letters": "\(stats.deadLetters)"])
         return worker.lastCommitSucceeded

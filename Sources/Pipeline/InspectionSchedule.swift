@@ -33,7 +33,13 @@ public enum InspectionSchedule {
     static func dues(_ inputs: [InspectionInput], types: [String: DeviceType]) -> [(input: InspectionInput, due: InspectionDue)] {
         inputs.flatMap { input -> [(input: InspectionInput, due: InspectionDue)] in
             guard let type = types[input.record.type] else { return [] }
-            return InspectionCalendar.dueDates(of: input.record, type: type).map { (input, $0) }
+            // A kind covered by another's inspection is not separately due; a failed kind is due
+            // again at once (the device must not be used until it passes).
+            return InspectionCalendar.dueDates(of: input.record, type: type).filter { $0.coveredBy == nil }.map { d in
+                guard let failed = input.record.failedInspections[d.kind] else { return (input, d) }
+                return (input, InspectionDue(kind: d.kind, last: d.last, due: failed, mustNotUse: true,
+                                             basis: "failed on \(failed): must not be used until it passes"))
+            }
         }
     }
 

@@ -13,10 +13,11 @@ public enum RiskMessages {
         var inputs = RiskInputs(consequence: type.consequence, siteCategory: site?.category, peopleExposed: site?.peopleExposed,
                                 attributes: entry.attributes, commissioned: entry.commissioned, inspectionGrade: entry.inspectionGrade)
         let today = Day(epochMillis: now)
-        inputs.overdueInspections = InspectionCalendar.dueDates(
+        let dues = InspectionCalendar.dueDates(
             policies: type.inspections, commissioned: entry.commissioned, lastInspections: entry.lastInspections,
-            grade: entry.inspectionGrade, attributes: entry.attributes
-        ).filter { $0.isOverdue(on: today) }.map { $0.mustNotUse ? "\($0.kind): \($0.basis)" : "\($0.kind) due \($0.due)" }
+            grade: entry.inspectionGrade, attributes: entry.attributes)
+        inputs.overdueInspections = entry.failedInspections.sorted { $0.key < $1.key }.map { "\($0.key) failed on \($0.value)" }
+            + dues.filter { $0.isOverdue(on: today) }.map { $0.mustNotUse ? "\($0.kind): \($0.basis)" : "\($0.kind) due \($0.due)" }
         return inputs
     }
 

@@ -173,6 +173,37 @@ enum Schema {
                 CREATE TABLE owners(id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
                 """)
         }
+        m.registerMigration("v8-inspections-compliance-rescues") { db in
+            try db.execute(sql: """
+                -- Statutory inspection results (SPEC §12). The registry's last_inspections are
+                -- seeded as passing records (source 'registry'); due dates come from these rows.
+                CREATE TABLE inspections(
+                    id INTEGER PRIMARY KEY, device_num INTEGER NOT NULL, kind TEXT NOT NULL,
+                    date TEXT NOT NULL,        -- YYYY-MM-DD
+                    result TEXT NOT NULL,      -- pass | fail
+                    grade INTEGER, inspector TEXT, organisation TEXT, report_no TEXT,
+                    source TEXT NOT NULL,      -- registry | cli | api
+                    recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL,
+                    due_before TEXT);           -- the kind's due date when recorded: on time if date <= it
+                CREATE INDEX inspections_device ON inspections(device_num, kind, date);
+                INSERT INTO inspections(device_num, kind, date, result, source, recorded_by, recorded_at)
+                    SELECT d.num, j.key, j.value, 'pass', 'registry', 'registry', d.updated_at
+                    FROM devices d, json_each(d.last_inspections) j;
+                -- Devices that must not be used now, with the reason (one row while it lasts).
+                CREATE TABLE device_compliance(
+                    device_num INTEGER PRIMARY KEY NOT NULL, reason_key TEXT NOT NULL, reason TEXT NOT NULL,
+                    kind TEXT NOT NULL, since TEXT, updated_at INTEGER NOT NULL);
+                -- The rescue clock of each trapped-passenger alarm: deadline, on-site acknowledgement,
+                -- resolution and escalation, for the response statistics.
+                CREATE TABLE rescues(
+                    alarm_id INTEGER PRIMARY KEY NOT NULL, device_num INTEGER NOT NULL, firm TEXT NOT NULL,
+                    fired_at INTEGER NOT NULL, deadline_at INTEGER NOT NULL, within_ms INTEGER NOT NULL,
+                    notice_id INTEGER, on_site_at INTEGER, on_site_by TEXT, resolved_at INTEGER, escalated_at INTEGER);
+                CREATE INDEX rescues_open ON rescues(deadline_at) WHERE resolved_at IS NULL AND on_site_at IS NULL AND escalated_at IS NULL;
+                CREATE INDEX rescues_fired ON rescues(fired_at);
+                ALTER TABLE sites ADD COLUMN rescue_within TEXT;
+                """)
+        }
         return m
     }
 }

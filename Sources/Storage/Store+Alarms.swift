@@ -30,6 +30,10 @@ extension Store {
                     a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.inputs, a.incidentId,
                 ])
                 if let payload = write.payload { try insertChange(.alarm, deviceNum: a.deviceNum, at: change.at, payload: payload, db) }
+                if change.transition == .resolved, let resolvedAt = a.resolvedAt {
+                    try db.execute(sql: "UPDATE rescues SET resolved_at = ? WHERE alarm_id = ? AND resolved_at IS NULL",
+                                   arguments: [resolvedAt, a.id])
+                }
                 guard let incident = a.incidentId else { continue }
                 let at = change.at
                 if change.opensIncident {
@@ -75,14 +79,25 @@ extension Store {
 
     /// Acknowledges an alarm (who, when), with a timeline entry on its incident and the
     /// `acknowledged` message `feed` builds for the alarm feed, in one transaction.
-    /// Acknowledging twice keeps the first.
-    public func acknowledge(alarm id: Int64, by who: String, at: Int64,
+    /// Acknowledging twice keeps the first. `onSite` says the firm is with the trapped
+    /// passengers: it stops the alarm's rescue clock (kept once, even after a plain acknowledgement).
+    public func acknowledge(alarm id: Int64, by who: String, at: Int64, onSite: Bool = false,
                             feed: (_ alarm: Alarm) -> OutboxMessage) throws(StoreError) -> AckResult {
         do {
             return try pool.write { db in
                 guard let row = try Row.fetchOne(db, sql: """
                     SELECT a.*, d.id AS device, d.site, d.firm FROM alarms a JOIN devices d ON d.num = a.device_num WHERE a.id = ?
                     """, arguments: [id]) else { return .notFound }
+                if onSite {
+                    try db.execute(sql: "UPDATE rescues SET on_site_at = ?, on_site_by = ? WHERE alarm_id = ? AND on_site_at IS NULL",
+                                   arguments: [at, who, id])
+                    if db.changesCount == 1, let incident: Int64 = row["incident_id"] {
+                        var w = JSONWriter()
+                        w.add("on_site_by", .string(who))
+                        w.add("at", .string(Timestamp.format(at)))
+                        try Self.timeline(db, incident: incident, at: at, kind: "on_site", detail: w.finish())
+                    }
+                }
                 if let by: String = row["acked_by"] { return .alreadyAcknowledged(by: by, at: row["acked_at"]) }
                 try db.execute(sql: "UPDATE alarms SET acked_by = ?, acked_at = ? WHERE id = ?", arguments: [who, at, id])
                 let alarm = Self.alarm(row)

@@ -37,3 +37,68 @@ extension Store {
         }
     }
 }
+
+/// One recorded inspection (`equipwatch inspections history`, `GET /v1/devices/{id}/inspections`).
+public struct InspectionRecordItem: QueryRow, Equatable {
+    public var id: Int64
+    public var device: String
+    public var kind: String
+    public var date: String
+    public var result: InspectionResult
+    public var grade: Int?
+    public var inspector: String?
+    public var organisation: String?
+    public var reportNo: String?
+    public var source: InspectionSource
+    public var recordedBy: String
+    public var recordedAt: Instant
+    /// The kind's due date when it was recorded (nil for registry seeds).
+    public var dueBefore: String?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, device, kind, date, result, grade, inspector, organisation, reportNo = "report_no", source
+        case recordedBy = "recorded_by", recordedAt = "recorded_at", dueBefore = "due_before"
+    }
+}
+
+extension InspectionResult: DatabaseValueConvertible {}
+extension InspectionSource: DatabaseValueConvertible {}
+
+extension Store {
+    /// Keeps an inspection result of the registered device `deviceNum`; returns its id. The
+    /// caller has checked the kind and grade against the device's type.
+    /// `dueBefore` is the kind's due date before this record (on time: on or before it).
+    public func recordInspection(_ r: InspectionRecord, deviceNum: Int64, dueBefore: Day?, at: Int64) throws(StoreError) -> Int64 {
+        do {
+            return try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO inspections(device_num, kind, date, result, grade, inspector, organisation, report_no,
+                                            source, recorded_by, recorded_at, due_before) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                    """, arguments: [deviceNum, r.kind, r.date.description, r.result, r.grade, r.inspector, r.organisation,
+                                     r.reportNumber, r.source, r.recordedBy, at, dueBefore?.description])
+                return db.lastInsertedRowID
+            }
+        } catch {
+            throw StoreError(operation: "record inspection", error)
+        }
+    }
+
+    /// The inspections of one device within `scope`, newest first.
+    public func inspectionHistory(device: String, scope: Role = .supervisor) throws(StoreError) -> [InspectionRecordItem] {
+        var c = Conditions([("d.id = ?", device)])
+        c.scope(scope)
+        return try rows(InspectionRecordItem.self, """
+            SELECT i.id, d.id AS device, i.kind, i.date, i.result, i.grade, i.inspector, i.organisation, i.report_no,
+                   i.source, i.recorded_by, i.recorded_at, i.due_before
+            FROM inspections i JOIN devices d ON d.num = i.device_num
+            \(c.sql) ORDER BY i.date DESC, i.id DESC
+            """, c.arguments)
+    }
+
+    /// The newest inspection record's id (0: none): a running pipeline compares it to learn of
+    /// records written by other processes.
+    public func inspectionRevision() throws(StoreError) -> Int64 {
+        do { return try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM inspections") ?? 0 } }
+        catch { throw StoreError(operation: "read inspections", error) }
+    }
+}

@@ -36,6 +36,13 @@ extension Store {
                              n.detail, n.deviceNum, n.staleAfterRecord ?? Int64.max])
         guard db.changesCount == 1 else { return nil }
         let id = db.lastInsertedRowID
+        if let r = n.rescue {
+            // An alarm resolved in the same commit is already resolved here.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO rescues(alarm_id, device_num, firm, fired_at, deadline_at, within_ms, notice_id, resolved_at)
+                VALUES (?,?,?,?,?,?,?, (SELECT resolved_at FROM alarms WHERE id = ? AND state = 'resolved'))
+                """, arguments: [r.alarmId, n.deviceNum, n.firm, r.firedAt, r.deadlineAt, r.withinMs, id, r.alarmId])
+        }
         if let message {
             let m = message(id, n)
             try insertOutbox(m, at: n.createdAt, db)

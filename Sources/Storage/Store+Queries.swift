@@ -10,6 +10,8 @@ public struct DeviceFilter: Sendable {
     public var gateway: String?
     public var grade: Grade?
     public var owner: String?
+    /// Only devices that must (true) or may (false) be used.
+    public var mustNotUse: Bool?
     /// One device by registration code.
     public var id: String?
     /// Only what this role may see.
@@ -129,15 +131,18 @@ extension Store {
         c.equal("r.grade", filter.grade)
         c.equal("d.id", filter.id)
         c.equal("d.owner", filter.owner)
+        if let m = filter.mustNotUse { c.add(m ? "mn.device_num IS NOT NULL" : "mn.device_num IS NULL") }
         c.scope(filter.scope)
         if let after = filter.after { c.add("d.id > ?", after) }
         return try rows(DeviceItem.self, """
             SELECT d.id, d.type, d.gateway, d.site, s.category AS location, d.owner, o.name AS owner_name, d.firm, d.commissioned,
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
                    st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages,
-                   r.grade AS risk_grade, r.score AS risk_score, d.attributes
+                   r.grade AS risk_grade, r.score AS risk_score,
+                   mn.device_num IS NOT NULL AS must_not_use, mn.reason AS must_not_use_reason, d.attributes
             FROM devices d
             LEFT JOIN device_risk r ON r.device_num = d.num
+            LEFT JOIN device_compliance mn ON mn.device_num = d.num
             LEFT JOIN sites s ON s.id = d.site
             LEFT JOIN owners o ON o.id = d.owner
             LEFT JOIN gateways g ON g.id = d.gateway

@@ -47,6 +47,13 @@ extension Store {
                         inspection_grade = excluded.inspection_grade, last_inspections = excluded.last_inspections,
                         attributes = excluded.attributes, source = excluded.source, updated_at = excluded.updated_at
                     """)
+                // The registry's last inspections are passing records, once each (a record of the
+                // same device, kind and date already kept, from any source, is not repeated).
+                let seed = try db.cachedStatement(sql: """
+                    INSERT INTO inspections(device_num, kind, date, result, source, recorded_by, recorded_at)
+                    SELECT d.num, ?, ?, 'pass', 'registry', 'registry', ? FROM devices d WHERE d.id = ?
+                      AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.device_num = d.num AND i.kind = ? AND i.date = ?)
+                    """)
                 for d in fleet.devices {
                     var inspections = JSONWriter()
                     for (kind, day) in d.lastInspections.sorted(by: { $0.key < $1.key }) { inspections.add(kind, .string(day.description)) }
@@ -56,6 +63,9 @@ extension Store {
                         d.id, d.type, d.gateway, d.site, d.owner, d.firm, d.commissioned.description, d.inspectionGrade,
                         inspections.finish(), attributes.finish(), d.origin.description, now,
                     ])
+                    for (kind, day) in d.lastInspections {
+                        try seed.execute(arguments: [kind, day.description, now, d.id, kind, day.description])
+                    }
                 }
                 return fleet.devices.count
             }
@@ -74,7 +84,7 @@ extension Store {
                 r.owners = try Owner.fetchAll(db)
                 r.sites = try Site.fetchAll(db)
                 r.gateways = try String.fetchAll(db, sql: "SELECT id FROM gateways")
-                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.deviceColumns) FROM devices ORDER BY num")
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.deviceColumns) FROM devices d ORDER BY d.num")
                 while let row = try rows.next() { r.devices.append((row["num"], try Self.deviceRecord(row))) }
                 return r
             }
@@ -87,7 +97,7 @@ extension Store {
     public func registeredDevice(_ id: String) throws(StoreError) -> (num: Int64, record: DeviceRecord)? {
         do {
             return try pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.deviceColumns) FROM devices WHERE id = ?", arguments: [id]) else {
+                guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.deviceColumns) FROM devices d WHERE d.id = ?", arguments: [id]) else {
                     return nil
                 }
                 return (row["num"], try Self.deviceRecord(row))
@@ -99,21 +109,42 @@ extension Store {
 
     static let deviceColumnNames = ["num", "id", "type", "gateway", "site", "owner", "firm", "commissioned", "inspection_grade",
                                     "last_inspections", "attributes", "source"]
-    static let deviceColumns = deviceColumnNames.joined(separator: ", ")
-    /// The columns `deviceRecord` reads, qualified by a table alias.
-    static func deviceColumns(of table: String) -> String { deviceColumnNames.map { "\(table).\($0)" }.joined(separator: ", ") }
+    static let deviceColumns = deviceColumns(of: "d")
+    /// The columns `deviceRecord` reads, qualified by the devices table's alias: the registry's
+    /// own, and what the inspection records make of it (latest pass per kind, kinds whose
+    /// latest result is a failure, the latest recorded safety grade).
+    static func deviceColumns(of t: String) -> String {
+        deviceColumnNames.map { "\(t).\($0)" }.joined(separator: ", ") + """
+            , (SELECT json_group_object(i.kind, i.date) FROM inspections i
+               WHERE i.device_num = \(t).num AND i.result = 'pass' AND NOT EXISTS (
+                 SELECT 1 FROM inspections j WHERE j.device_num = i.device_num AND j.kind = i.kind AND j.result = 'pass'
+                   AND (j.date > i.date OR (j.date = i.date AND j.id > i.id)))) AS passed_inspections
+            , (SELECT json_group_object(i.kind, i.date) FROM inspections i
+               WHERE i.device_num = \(t).num AND i.result = 'fail' AND NOT EXISTS (
+                 SELECT 1 FROM inspections j WHERE j.device_num = i.device_num AND j.kind = i.kind
+                   AND (j.date > i.date OR (j.date = i.date AND j.id > i.id)))) AS failed_inspections
+            , (SELECT i.grade FROM inspections i WHERE i.device_num = \(t).num AND i.grade IS NOT NULL
+               ORDER BY i.date DESC, i.id DESC LIMIT 1) AS recorded_grade
+            """
+    }
 
-    /// A device row as a record. A row whose JSON no longer parses (edited by hand) is an error
-    /// naming the device, not a device without attributes.
+    /// A device row as a record, with its inspection records merged in. A row whose JSON no
+    /// longer parses (edited by hand) is an error naming the device, not a device without attributes.
     static func deviceRecord(_ row: Row) throws -> DeviceRecord {
         let id: String = row["id"]
         let attributes = try scalars(row["attributes"], device: id, column: "attributes")
-        let inspections = try scalars(row["last_inspections"], device: id, column: "last_inspections")
-            .compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
+        func days(_ column: String) throws -> [String: Day] {
+            guard let text: String = row[column] else { return [:] }
+            return try scalars(text, device: id, column: column).compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
+        }
+        var inspections = try days("last_inspections")
+        for (kind, day) in try days("passed_inspections") where inspections[kind].map({ $0 < day }) ?? true { inspections[kind] = day }
+        let recordedGrade: Int? = row["recorded_grade"]
         return DeviceRecord(
             id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
             firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
-            lastInspections: inspections, inspectionGrade: row["inspection_grade"], attributes: attributes,
+            lastInspections: inspections, inspectionGrade: recordedGrade ?? row["inspection_grade"],
+            failedInspections: try days("failed_inspections"), attributes: attributes,
             origin: Origin(file: row["source"] ?? "store", line: nil))
     }
 

@@ -14,7 +14,7 @@ public enum RuleLoader {
     static let reserved: Set<String> = ["risk.yaml"]
     static let fileKeys: Set<String> = ["type", "description", "rules"]
     static let ruleKeys: Set<String> = ["id", "type", "family", "description", "when", "for", "clear_when", "clear_for",
-                                        "severity", "incident", "maintenance", "message"]
+                                        "severity", "incident", "maintenance", "rescue", "message"]
 
     /// Compiles the packs (the `*.yaml` files of a `Rules/` folder; files with a reserved name,
     /// such as `risk.yaml`, are skipped).
@@ -155,6 +155,10 @@ private struct RuleReader {
         if let n = node("incident") {
             if let b = n.bool { incident = b } else { fail("incident", "'incident' must be true or false") }
         }
+        var rescue = false
+        if let n = node("rescue") {
+            if let b = n.bool { rescue = b } else { fail("rescue", "'rescue' must be true or false") }
+        }
         var followup: RuleSpec.Followup?
         if let n = node("maintenance") {
             if n.mapping == nil { fail("maintenance", "'maintenance' is a mapping: {deadline: 3d, reason: ...}") }
@@ -172,7 +176,7 @@ private struct RuleReader {
         guard let id, let type, let when, let severity, let message, errors.isEmpty else { return nil }
         return RuleSpec(id: id, type: type, family: family ?? id, description: string("description", required: false),
                         when: when, forMs: forMs, clearWhen: clearWhen, clearForMs: clearFor, severity: severity,
-                        incident: incident, maintenance: followup, message: message,
+                        incident: incident, maintenance: followup, rescue: rescue, message: message,
                         file: source.file, line: source.node(at: path)?.mark?.line ?? 0)
     }
 }

@@ -19,6 +19,9 @@ public struct RuleSpec: Sendable {
     public let incident: Bool
     /// A follow-up maintenance notice raised when the alarm fires (consumed by the planner).
     public let maintenance: Followup?
+    /// Passengers are trapped (SPEC §12): firing starts the rescue clock (a `rescue` notice to
+    /// the firm with the deadline of the device's type and site; escalation when it passes).
+    public let rescue: Bool
     public let message: Located
     public let file: String
     public let line: Int

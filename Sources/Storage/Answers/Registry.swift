@@ -17,11 +17,15 @@ public struct DeviceItem: QueryRow, Equatable {
     public var messages: Int64
     public var riskGrade: Grade?
     public var riskScore: Double?
+    /// Must not be used (an inspection overdue or failed, or safety grade 5), and why.
+    public var mustNotUse: Bool
+    public var mustNotUseReason: String?
     public var attributes: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, type, gateway, site, location, owner, ownerName = "owner_name", firm, commissioned, monitored, lastSeen = "last_seen", messages
-        case riskGrade = "risk_grade", riskScore = "risk_score", attributes
+        case riskGrade = "risk_grade", riskScore = "risk_score", mustNotUse = "must_not_use", mustNotUseReason = "must_not_use_reason"
+        case attributes
     }
 }
 

@@ -1,0 +1,191 @@
+import DeviceCatalog
+import Domain
+import Foundation
+import Ingest
+import Inspection
+import Logging
+import Maintenance
+import Storage
+import Synchronization
+
+/// Gives the inspection regime its teeth in a running pipeline (SPEC §12), on its own thread:
+/// every `check_every` (Devices/inspection_plan.yaml) it
+/// - notices inspection records written by any process (`inspections record`, the API) and
+///   hands the pipeline a registry snapshot with them, so on-demand eligibility and risk read them;
+/// - keeps each device's must-not-use status (overdue, failed, safety grade 5): a change is
+///   stored with an `inspection_overdue` notice to the firm and the owner and a `device` event
+///   on the supervisors' stream, and wakes risk grading;
+/// - sends `inspection_due` reminders `reminder_lead_days` ahead, once per (device, kind, due
+///   date): the notice's key makes that hold across restarts.
+/// Rescue deadlines are watched by `RescueWatch` on the same thread.
+public final class ComplianceService: Sendable {
+    public struct Hooks: Sendable {
+        /// Inspection records changed: a fresh registry snapshot for the pipeline.
+        public var registryChanged: @Sendable (DeviceDirectory) -> Void = { _ in }
+        /// These devices' must-not-use status changed (a risk input).
+        public var statusChanged: @Sendable ([Int64]) -> Void = { _ in }
+        public init() {}
+    }
+
+    /// What one check did, for logs and tests.
+    public struct Round: Sendable, Equatable {
+        public var mustNotUse = 0
+        public var set: [String] = []
+        public var cleared: [String] = []
+        public var reminders: [String] = []
+        public var escalated: [Int64] = []
+    }
+
+    private struct State {
+        var types: [String: DeviceType]
+        var policy: PlanPolicy
+        var revision: Int64?
+        /// Reminder keys already stored (the store's key makes them once-only anyway).
+        var reminded: Set<String> = []
+        var lastCheck: Int64?
+    }
+
+    private let store: Store
+    private let topics: Topics
+    private let clock: PipelineClock
+    private let logger: Logger
+    private let hooks: Hooks
+    private let rescues: RescueWatch
+    private let state: Mutex<State>
+    private let thread: PeriodicThread
+
+    /// Rescue deadlines are checked this often; the inspection checks every `policy.checkEveryMs`.
+    static let rescueCheckMs: Int64 = 5000
+
+    public init(store: Store, types: [String: DeviceType], policy: PlanPolicy, topics: Topics, clock: PipelineClock,
+                logger: Logger, hooks: Hooks = Hooks()) {
+        self.store = store
+        self.topics = topics
+        self.clock = clock
+        self.logger = logger
+        self.hooks = hooks
+        rescues = RescueWatch(store: store, topics: topics)
+        state = Mutex(State(types: types, policy: policy))
+        thread = PeriodicThread(name: "compliance", everyMs: min(policy.checkEveryMs, Self.rescueCheckMs))
+    }
+
+    public func start() {
+        thread.start { [self] in
+            do { _ = try check(now: clock.now()) } catch {
+                logger.error("compliance check failed; retried at the next round", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    public func stop() { thread.stop() }
+
+    /// New types (a registry reload): checked again at once.
+    public func reload(types: [DeviceType]) {
+        state.withLock { $0.types = Dictionary(types.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }); $0.lastCheck = nil }
+        thread.wake()
+    }
+
+    /// One round at `now`: rescue deadlines always, inspections when `check_every` has passed
+    /// (or `force`). Tests call it with their own clock.
+    @discardableResult
+    public func check(now: Int64, force: Bool = false) throws -> Round {
+        var round = Round()
+        round.escalated = try rescues.escalate(now: now)
+        for id in round.escalated { logger.warning("rescue deadline missed: escalated", metadata: ["alarm": "\(id)"]) }
+        let (types, policy, due) = state.withLock { s in
+            (s.types, s.policy, force || s.lastCheck.map { now - $0 >= s.policy.checkEveryMs } ?? true)
+        }
+        guard due else { return round }
+        try checkInspections(now: now, types: types, policy: policy, into: &round)
+        state.withLock { $0.lastCheck = now }
+        return round
+    }
+
+    private func checkInspections(now: Int64, types: [String: DeviceType], policy: PlanPolicy, into round: inout Round) throws {
+        let revision = try store.inspectionRevision()
+        if let last = state.withLock({ $0.revision }), last != revision {
+            hooks.registryChanged(try store.loadDirectory(types: types))
+        }
+        let today = Day(epochMillis: now)
+        let registry = try store.registry()
+        let current = try store.mustNotUseKeys()
+        let reminded = state.withLock { $0.reminded }
+        var changes: [ComplianceChange] = []
+        var reminders: [NoticeDraft] = []
+        var owners: [Int64: String] = [:]
+        for (num, d) in registry.devices {
+            guard let type = types[d.type] else { continue }
+            owners[num] = d.owner
+            let dues = InspectionCalendar.dueDates(of: d, type: type)
+            let reason = Compliance.mustNotUse(dues: dues, failed: d.failedInspections, grade: d.inspectionGrade, today: today)
+            if reason != nil { round.mustNotUse += 1 }
+            if reason?.key != current[num] {
+                changes.append(ComplianceMessages.change(num: num, device: d, reason: reason, at: now))
+                if reason != nil { round.set.append(d.id) } else { round.cleared.append(d.id) }
+            }
+            for r in Compliance.reminders(dues: dues, today: today, leadDays: policy.reminderLeadDays)
+            where !reminded.contains(r.key(device: d.id)) {
+                reminders.append(ComplianceMessages.reminder(r, num: num, device: d, leadDays: policy.reminderLeadDays, at: now))
+            }
+        }
+        let topics = topics
+        let ownerOf = owners
+        let inserted = try store.record(
+            compliance: changes, reminders: reminders,
+            noticeMessage: { id, n in NoticeFeed.message(id: id, n, topics: topics) },
+            ownerMessage: { id, n in ownerOf[n.deviceNum].map { NoticeFeed.ownerMessage(id: id, n, owner: $0, topics: topics) } })
+        round.reminders = inserted.filter { $0.hasPrefix("inspection_due:") }
+        state.withLock { s in
+            s.revision = revision
+            s.reminded.formUnion(reminders.map(\.key))
+        }
+        if !changes.isEmpty {
+            hooks.statusChanged(changes.map(\.deviceNum))
+            logger.notice("must-not-use status changed", metadata: ["set": "\(round.set.count)", "cleared": "\(round.cleared.count)",
+                                                                    "must_not_use": "\(round.mustNotUse)"])
+        }
+        if !round.reminders.isEmpty { logger.info("inspection reminders sent", metadata: ["count": "\(round.reminders.count)"]) }
+    }
+}
+
+/// The notices and stream payloads of compliance changes. Pure.
+enum ComplianceMessages {
+    static func change(num: Int64, device d: DeviceRecord, reason: MustNotUseReason?, at now: Int64) -> ComplianceChange {
+        var w = JSONWriter()
+        w.add("device", .string(d.id))
+        w.add("type", .string(d.type))
+        w.add("must_not_use", .bool(reason != nil))
+        if let reason {
+            w.add("must_not_use_reason", .string(reason.text))
+            w.add("kind", .string(reason.kind))
+            if let since = reason.since { w.add("since", .string(since.description)) }
+        }
+        w.add("at", .string(Timestamp.format(now)))
+        guard let reason else { return ComplianceChange(deviceNum: num, status: nil, at: now, notice: nil, event: w.finish()) }
+        var detail = JSONWriter()
+        detail.add("kind", .string(reason.kind))
+        detail.add("owner", .string(d.owner))
+        if let since = reason.since { detail.add("since", .string(since.description)) }
+        let notice = NoticeDraft(
+            key: "inspection_overdue:\(d.id):\(reason.key)", deviceNum: num, device: d.id, type: d.type, firm: d.firm,
+            kind: .inspectionOverdue, trigger: "inspection:\(reason.kind)",
+            reason: "must not be used: \(reason.text) (Special Equipment Safety Law art. 40)",
+            dueBy: nil, createdAt: now, staleAfterRecord: nil, detail: detail.finish())
+        return ComplianceChange(
+            deviceNum: num, status: .init(key: reason.key, reason: reason.text, kind: reason.kind, since: reason.since?.description),
+            at: now, notice: notice, event: w.finish())
+    }
+
+    static func reminder(_ r: DueReminder, num: Int64, device d: DeviceRecord, leadDays: Int, at now: Int64) -> NoticeDraft {
+        var detail = JSONWriter()
+        detail.add("kind", .string(r.kind))
+        detail.add("due", .string(r.due.description))
+        detail.add("owner", .string(d.owner))
+        detail.add("lead_days", Int64(leadDays))
+        return NoticeDraft(
+            key: r.key(device: d.id), deviceNum: num, device: d.id, type: d.type, firm: d.firm, kind: .inspectionDue,
+            trigger: "inspection:\(r.kind)",
+            reason: "\(r.kind) inspection due \(r.due): the owner applies to the inspection body now (\(r.basis))",
+            dueBy: r.due.adding(days: 1).epochMillis, createdAt: now, staleAfterRecord: nil, detail: detail.finish())
+    }
+}

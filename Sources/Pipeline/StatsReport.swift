@@ -1,0 +1,80 @@
+import Domain
+import Storage
+
+/// Trapped-passenger response of one firm (SPEC §12): from the alarm firing to its resolution,
+/// and to the on-site acknowledgement; within the deadline when either came in time.
+public struct RescueResponseItem: ResponseRow, Equatable {
+    public var firm: String
+    public var firmName: String?
+    public var trapped: Int
+    public var resolved: Int
+    public var medianResponseMin: Double?
+    public var p90ResponseMin: Double?
+    public var medianOnSiteMin: Double?
+    public var withinDeadline: Int
+    /// withinDeadline ÷ the rescues whose outcome is known (reached, resolved or past the deadline).
+    public var shareWithin: Double?
+    public var missed: Int
+    /// Still running: not reached, not resolved, deadline not yet passed.
+    public var running: Int
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case firm, firmName = "firm_name", trapped, resolved, medianResponseMin = "median_response_min",
+             p90ResponseMin = "p90_response_min", medianOnSiteMin = "median_on_site_min",
+             withinDeadline = "within_deadline", shareWithin = "share_within", missed, running
+    }
+
+    /// Per firm, from raw rescue clocks, at `now`. Quantiles are nearest-rank on minutes.
+    public static func summarize(_ rows: [RescueRow], now: Int64) -> [RescueResponseItem] {
+        Dictionary(grouping: rows, by: \.firm).sorted { $0.key < $1.key }.map { firm, rs in
+            var item = RescueResponseItem(firm: firm, firmName: rs.first?.firmName, trapped: rs.count, resolved: 0, withinDeadline: 0,
+                                          missed: 0, running: 0)
+            var responses: [Double] = [], onSite: [Double] = []
+            for r in rs {
+                if let res = r.resolvedAt { item.resolved += 1; responses.append(Double(res - r.firedAt) / 60_000) }
+                if let o = r.onSiteAt { onSite.append(Double(o - r.firedAt) / 60_000) }
+                let reached = [r.onSiteAt, r.resolvedAt].compactMap { $0 }.min()
+                if let reached, reached - r.firedAt <= r.withinMs { item.withinDeadline += 1 }
+                else if reached != nil || now > r.firedAt + r.withinMs { item.missed += 1 }
+                else { item.running += 1 }
+            }
+            item.medianResponseMin = quantile(responses, 0.5)
+            item.p90ResponseMin = quantile(responses, 0.9)
+            item.medianOnSiteMin = quantile(onSite, 0.5)
+            let decided = item.withinDeadline + item.missed
+            item.shareWithin = decided == 0 ? nil : (Double(item.withinDeadline) / Double(decided) * 1000).rounded() / 1000
+            return item
+        }
+    }
+
+    /// Nearest-rank quantile, rounded to 0.1; nil for no values.
+    static func quantile(_ values: [Double], _ q: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let rank = max(1, Int((q * Double(sorted.count)).rounded(.up)))
+        return (sorted[min(rank, sorted.count) - 1] * 10).rounded() / 10
+    }
+}
+
+/// The statistics for supervisors and the yearly accident report (`equipwatch stats`, `GET
+/// /v1/stats`), in titled sections, within the caller's scope.
+public enum StatsReport {
+    /// [from, to) in epoch ms; `dimensions` are the alarm/incident breakdowns to include.
+    public static func sections(store: Store, from: Int64, to: Int64, dimensions: [StatsDimension], scope: Role,
+                                now: Int64) throws -> [(title: String, table: ResultTable)] {
+        var out: [(title: String, table: ResultTable)] = []
+        out.append(("period", ResultTable(columns: ["from", "to"], rows: [[.text(Timestamp.format(from)), .text(Timestamp.format(to))]])))
+        for d in dimensions {
+            out.append(("alarms_by_\(d.rawValue)", ResultTable(try store.alarmCounts(by: d, from: from, to: to, scope: scope))))
+        }
+        out.append(("rescue_response", ResultTable(RescueResponseItem.summarize(try store.rescues(from: from, to: to, scope: scope), now: now))))
+        out.append(("maintenance_on_time", ResultTable(try store.maintenanceTimeliness(from: from, to: to, now: now, scope: scope))))
+        let lastDay = Day(epochMillis: to - 1)
+        out.append(("inspections", ResultTable([try store.inspectionStats(from: Day(epochMillis: from), to: lastDay, scope: scope)])))
+        out.append(("risk_grades", ResultTable(try store.gradeCounts(scope: scope))))
+        return out
+    }
+
+    /// The yearly accident report's tables: by month, type, severity and firm.
+    public static let yearly: [StatsDimension] = [.month, .type, .severity, .firm]
+}

@@ -1,0 +1,93 @@
+import Domain
+import GRDB
+
+/// A device's must-not-use status moved: set (with its reason) or cleared. Written with its
+/// notice, the owner's copy and the stream's `device` change in one transaction.
+public struct ComplianceChange: Sendable {
+    public struct Status: Sendable, Equatable {
+        public let key: String
+        public let reason: String
+        public let kind: String
+        public let since: String?
+        public init(key: String, reason: String, kind: String, since: String?) {
+            self.key = key
+            self.reason = reason
+            self.kind = kind
+            self.since = since
+        }
+    }
+
+    public let deviceNum: Int64
+    /// nil: the device may be used again.
+    public let status: Status?
+    public let at: Int64
+    /// The `inspection_overdue` notice for a new status.
+    public let notice: NoticeDraft?
+    /// The `device` event of the live stream (JSON).
+    public let event: String
+
+    public init(deviceNum: Int64, status: Status?, at: Int64, notice: NoticeDraft?, event: String) {
+        self.deviceNum = deviceNum
+        self.status = status
+        self.at = at
+        self.notice = notice
+        self.event = event
+    }
+}
+
+extension Store {
+    /// The reason key of every device that must not be used, by device.
+    public func mustNotUseKeys() throws(StoreError) -> [Int64: String] {
+        do {
+            return try pool.read { db in
+                var out: [Int64: String] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT device_num, reason_key FROM device_compliance") {
+                    out[row["device_num"]] = row["reason_key"]
+                }
+                return out
+            }
+        } catch {
+            throw StoreError(operation: "read must-not-use status", error)
+        }
+    }
+
+    /// Stores status changes and reminder notices in one transaction. `noticeMessage` builds the
+    /// firm's message of a new notice and `ownerMessage` the owner's copy (nil: none); a
+    /// notice whose key exists is not sent again. Returns the keys of the notices inserted.
+    @discardableResult
+    public func record(compliance changes: [ComplianceChange], reminders: [NoticeDraft],
+                       noticeMessage: @escaping NoticeMessage,
+                       ownerMessage: @escaping @Sendable (Int64, NoticeDraft) -> OutboxMessage?) throws(StoreError) -> [String] {
+        guard !changes.isEmpty || !reminders.isEmpty else { return [] }
+        do {
+            return try pool.write { db in
+                var inserted: [String] = []
+                func send(_ n: NoticeDraft) throws {
+                    guard let id = try Self.insertNotice(n, message: noticeMessage, db) else { return }
+                    inserted.append(n.key)
+                    if let m = ownerMessage(id, n) { try Self.insertOutbox(m, at: n.createdAt, db) }
+                }
+                for c in changes {
+                    if let s = c.status {
+                        try db.execute(sql: """
+                            INSERT INTO device_compliance(device_num, reason_key, reason, kind, since, updated_at) VALUES (?,?,?,?,?,?)
+                            ON CONFLICT(device_num) DO UPDATE SET reason_key = excluded.reason_key, reason = excluded.reason,
+                                kind = excluded.kind, since = excluded.since, updated_at = excluded.updated_at
+                            """, arguments: [c.deviceNum, s.key, s.reason, s.kind, s.since, c.at])
+                    } else {
+                        try db.execute(sql: "DELETE FROM device_compliance WHERE device_num = ?", arguments: [c.deviceNum])
+                        try db.execute(sql: """
+                            UPDATE notices SET status = 'closed', closed_at = ? WHERE device_num = ? AND kind = ? AND status != 'closed'
+                            """, arguments: [c.at, c.deviceNum, NoticeKind.inspectionOverdue.rawValue])
+                    }
+                    try Self.insertChange(.device, deviceNum: c.deviceNum, at: c.at, payload: c.event, db)
+                    if let n = c.notice { try send(n) }
+                }
+                for n in reminders { try send(n) }
+                return inserted
+            }
+        } catch {
+            throw StoreError(operation: "record inspection compliance", error)
+        }
+    }
+}

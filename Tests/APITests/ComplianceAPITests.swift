@@ -1,0 +1,68 @@
+import Domain
+import Foundation
+import Logging
+import Pipeline
+import Storage
+import Testing
+import TestSupport
+
+@Suite("HTTP API: inspection results, must-not-use and statistics (real server, real SQLite)")
+struct ComplianceAPITests {
+    @Test("a supervisor records results; a firm may not; bad input names its field; must_not_use filters within scope; stats stay in scope")
+    func inspectionsAndStats() async throws {
+        let f = try APIFixture()
+        let d = f.haihe.first { $0.type == "elevator" }!
+        let yesterday = Day(epochMillis: wallMillis()).adding(days: -1)
+        try await f.run { api in
+            let body = #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"fail","organisation":"TSEI","report_no":"R-7"}"#
+            let refused = try await api.send("/v1/inspections", .post, as: "haihe", body: body)
+            #expect(refused.status == .forbidden)
+            let made = try await api.send("/v1/inspections", .post, body: body)
+            #expect(made.status == .created)
+            let answer = try #require(made.json as? [String: Any])
+            #expect(answer["must_not_use"] as? Bool == true)
+            #expect(answer["must_not_use_reason"] as? String == "periodic inspection failed on \(yesterday)")
+
+            for (json, field) in [
+                (#"{"device":"\#(d.id)","kind":"hydrostatic","date":"\#(yesterday)","result":"pass"}"#, "kind"),
+                (#"{"device":"\#(d.id)","kind":"periodic","date":"2999-01-01","result":"pass"}"#, "date"),
+                (#"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"pass","grade":2}"#, "grade"),
+                (#"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"maybe"}"#, "result"),
+            ] {
+                let r = try await api.send("/v1/inspections", .post, body: json)
+                #expect(r.status == .badRequest)
+                #expect(r.text.contains("\"message\":\"\(field): "), "\(json) -> \(r.text)")
+            }
+            #expect(try await api.send("/v1/inspections", .post, body: #"{"device":"nope","kind":"periodic","date":"2026-01-01","result":"pass"}"#).status == .notFound)
+
+            // The history within scope: the firm sees it, another firm gets 404.
+            let history = try await api.get("/v1/devices/\(d.id)/inspections", as: "haihe")
+            #expect(history.items.first?["result"] as? String == "fail" && history.items.first?["report_no"] as? String == "R-7")
+            #expect(try await api.get("/v1/devices/\(d.id)/inspections", as: "jinnan").status == .notFound)
+
+            // The compliance check stores the status; the filter reads it in scope.
+            var logger = Logger(label: "test")
+            logger.logLevel = .warning
+            try ComplianceService(store: f.env.store, types: f.env.catalog.types, policy: .init(), topics: Topics(),
+                                  clock: .system, logger: logger).check(now: wallMillis(), force: true)
+            let mine = try await api.get("/v1/devices?must_not_use=true&limit=1000", as: "haihe")
+            #expect(mine.items.contains { $0["id"] as? String == d.id && $0["must_not_use"] as? Bool == true })
+            #expect(mine.items.allSatisfy { $0["firm"] as? String == "firm-haihe" && $0["must_not_use"] as? Bool == true })
+            let others = try await api.get("/v1/devices?must_not_use=false&limit=1000", as: "haihe")
+            #expect(!others.items.contains { $0["id"] as? String == d.id })
+            #expect(try await api.get("/v1/devices?must_not_use=yes").errorCode == "bad_parameter")
+
+            // Statistics: a firm counts its own devices only.
+            let all = try #require(try await api.get("/v1/stats?year=2026").json as? [String: Any])
+            let own = try #require(try await api.get("/v1/stats?year=2026", as: "haihe").json as? [String: Any])
+            func mustNotUse(_ s: [String: Any]) -> Int? { ((s["inspections"] as? [[String: Any]])?.first?["must_not_use"] as? Int) }
+            #expect(mustNotUse(own)! >= 1 && mustNotUse(own)! < mustNotUse(all)!)
+            #expect((own["inspections"] as? [[String: Any]])?.first?["failed"] as? Int == 1)
+            let grades = (own["risk_grades"] as? [[String: Any]]) ?? []
+            #expect(grades.reduce(0) { $0 + ($1["devices"] as? Int ?? 0) } == f.haihe.count)
+            #expect(own["alarms_by_month"] != nil && own["alarms_by_firm"] != nil)
+            #expect(try await api.get("/v1/stats?by=type,colour").errorCode == "bad_parameter")
+            #expect(try await api.get("/v1/stats?year=2026&from=2026-01-01").errorCode == "bad_parameter")
+        }
+    }
+}

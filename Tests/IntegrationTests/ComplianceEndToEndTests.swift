@@ -1,0 +1,237 @@
+import DeviceCatalog
+import Domain
+import Foundation
+import GRDB
+import Inspection
+import Logging
+import Pipeline
+import Storage
+import Testing
+import TestSupport
+
+@Suite("compliance end to end: must-not-use with its notices, reminders once, the rescue clock", .serialized)
+struct ComplianceEndToEndTests {
+    static func service(_ env: TestEnvironment, policy: PlanPolicy = PlanPolicy()) -> ComplianceService {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return ComplianceService(store: env.store, types: env.catalog.types, policy: policy, topics: Topics(),
+                                 clock: .system, logger: logger)
+    }
+
+    static func notices(_ env: TestEnvironment, _ kind: NoticeKind, device: String? = nil) throws -> [NoticeItem] {
+        var f = NoticeFilter()
+        f.kind = kind
+        f.device = device
+        f.limit = 10_000
+        return try env.store.notices(f)
+    }
+
+    @Test("must-not-use is set with one notice to the firm and the owner and a device event, kept across checks and restarts, cleared by a pass")
+    func mustNotUseLifecycle() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let now = wallMillis()
+        let today = Day(epochMillis: now)
+        // What the sample fleet must show today, from the pure rule.
+        let expected = Set(try env.store.registry().devices.compactMap { num, d in
+            Compliance.mustNotUse(d, type: env.catalog.types[d.type]!, today: today) == nil ? nil : d.id
+        })
+        let round = try Self.service(env).check(now: now, force: true)
+        #expect(Set(round.set) == expected)
+        #expect(round.mustNotUse == expected.count)
+        var filter = DeviceFilter()
+        filter.mustNotUse = true
+        #expect(Set(try env.store.devices(filter).map(\.id)) == expected)
+        #expect(try env.store.devices(filter).allSatisfy { $0.mustNotUse && $0.mustNotUseReason != nil })
+        #expect(try Self.notices(env, .inspectionOverdue).count == expected.count)
+        #expect(try env.count("SELECT COUNT(*) FROM outbox WHERE topic LIKE 'equipwatch/v1/owner-notices/%' AND payload LIKE '%inspection_overdue%'")
+                == Int64(expected.count))
+        #expect(try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'device'") == Int64(expected.count))
+
+        // Again, and after a restart: nothing new.
+        #expect(try Self.service(env).check(now: now + 1000, force: true).set.isEmpty)
+        #expect(try Self.notices(env, .inspectionOverdue).count == expected.count)
+
+        // A healthy elevator fails its periodic inspection: must not be used, one notice; a pass clears it.
+        let healthy = try #require(env.catalog.fleet.devices.first { $0.type == "elevator" && !expected.contains($0.id) })
+        let num = try #require(try env.store.registeredDevice(healthy.id)?.num)
+        func record(_ result: InspectionResult, _ date: Day) throws {
+            _ = try env.store.recordInspection(
+                InspectionRecord(device: healthy.id, kind: "periodic", date: date, result: result, grade: nil, inspector: "Wang",
+                                 organisation: "TSEI", reportNumber: "R-1", source: .cli, recordedBy: "test"),
+                deviceNum: num, dueBefore: nil, at: now)
+        }
+        try record(.fail, today.adding(days: -1))
+        let service = Self.service(env)
+        let r1 = try service.check(now: now + 2000, force: true)
+        #expect(r1.set == [healthy.id])
+        let n = try Self.notices(env, .inspectionOverdue, device: healthy.id)
+        #expect(n.count == 1)
+        #expect(n.first?.reason.contains("periodic inspection failed on \(today.adding(days: -1))") == true)
+        #expect(n.first?.firm == healthy.firm)
+        #expect(try env.count("SELECT COUNT(*) FROM outbox WHERE topic = 'equipwatch/v1/owner-notices/\(healthy.owner)' AND payload LIKE '%\"device\":\"\(healthy.id)\"%'") >= 1)
+        #expect(try env.store.devices(DeviceFilter()).first { $0.id == healthy.id }?.mustNotUseReason == "periodic inspection failed on \(today.adding(days: -1))")
+        try record(.pass, today)
+        let r2 = try service.check(now: now + 3000, force: true)
+        #expect(r2.cleared == [healthy.id])
+        #expect(try Self.notices(env, .inspectionOverdue, device: healthy.id).map(\.status) == [.closed])
+        let last = try env.store.read { db in try String.fetchOne(db, sql: "SELECT payload FROM changes WHERE kind = 'device' ORDER BY id DESC LIMIT 1") }
+        #expect(last?.contains("\"must_not_use\":false") == true && last?.contains(healthy.id) == true)
+    }
+
+    @Test("inspection_due reminders go out once per device, kind and due date, across restarts, to the firm and the owner")
+    func remindersOnce() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let now = wallMillis()
+        let today = Day(epochMillis: now)
+        var expected: Set<String> = []
+        for (_, d) in try env.store.registry().devices {
+            let dues = InspectionCalendar.dueDates(of: d, type: env.catalog.types[d.type]!)
+            for r in Compliance.reminders(dues: dues, today: today, leadDays: 30) { expected.insert(r.key(device: d.id)) }
+        }
+        #expect(!expected.isEmpty, "the sample fleet has inspections due within 30 days")
+        let first = try Self.service(env).check(now: now, force: true)
+        #expect(Set(first.reminders) == expected)
+        #expect(try Self.service(env).check(now: now + 60_000, force: true).reminders.isEmpty)   // a restart
+        let stored = try Self.notices(env, .inspectionDue)
+        #expect(stored.count == expected.count)
+        #expect(try env.count("SELECT COUNT(*) FROM outbox WHERE topic LIKE 'equipwatch/v1/owner-notices/%' AND payload LIKE '%inspection_due%'")
+                == Int64(expected.count))
+        #expect(try env.count("SELECT COUNT(*) FROM outbox WHERE topic LIKE 'equipwatch/v1/notices/%' AND payload LIKE '%inspection_due%'")
+                == Int64(expected.count))
+    }
+
+    @Test("recorded results move due dates for every type: a pass restarts the interval, a pressure vessel's grade sets it, a failure or grade 5 stops use")
+    func recordsMoveDueDates() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let now = wallMillis()
+        let today = Day(epochMillis: now)
+        func record(_ d: DeviceRecord, _ kind: String, _ result: InspectionResult, grade: Int? = nil) throws -> DeviceRecord {
+            let num = try #require(try env.store.registeredDevice(d.id)?.num)
+            _ = try env.store.recordInspection(
+                InspectionRecord(device: d.id, kind: kind, date: today, result: result, grade: grade, inspector: nil, organisation: nil,
+                                 reportNumber: nil, source: .api, recordedBy: "test"), deviceNum: num, dueBefore: nil, at: now)
+            return try #require(try env.store.registeredDevice(d.id)?.record)
+        }
+        func due(_ d: DeviceRecord, _ kind: String) -> Day? {
+            InspectionCalendar.dueDates(of: d, type: env.catalog.types[d.type]!).first { $0.kind == kind }?.due
+        }
+        // A plain interval restarts from the pass.
+        #expect(due(try record(env.device("boiler"), "external", .pass), "external") == today.adding(years: 1))
+        #expect(due(try record(env.device("boiler"), "hydrostatic", .pass), "hydrostatic") == today.adding(years: 6))
+        #expect(due(try record(env.device("forklift"), "periodic", .pass), "periodic") == today.adding(years: 1))
+        let cylinder = env.device("gas_cylinder")
+        let afterFill = try record(cylinder, "periodic", .pass)
+        #expect(due(afterFill, "periodic")! > today)
+        // An elevator's periodic pass: the self-test counts from it.
+        let elevator = try record(env.device("elevator", 3), "periodic", .pass)
+        #expect(elevator.lastInspections["periodic"] == today)
+        // Pressure vessel: the grade sets the interval, the latest grade counts.
+        let vessel = env.device("pressure_vessel")
+        #expect(due(try record(vessel, "periodic", .pass, grade: 2), "periodic") == today.adding(years: 6))
+        let regraded = try record(vessel, "periodic", .pass, grade: 4)
+        #expect(regraded.inspectionGrade == 4)
+        #expect(due(regraded, "periodic") == today.adding(years: 3))
+        let failed = try record(vessel, "periodic", .fail)
+        #expect(failed.failedInspections["periodic"] == today)
+        #expect(Compliance.mustNotUse(failed, type: env.catalog.types["pressure_vessel"]!, today: today) == .failed(kind: "periodic", on: today))
+        let grade5 = try record(vessel, "periodic", .pass, grade: 5)
+        #expect(grade5.failedInspections.isEmpty)
+        #expect(Compliance.mustNotUse(grade5, type: env.catalog.types["pressure_vessel"]!, today: today) == .grade(kind: "periodic", grade: 5))
+        let restored = try record(vessel, "periodic", .pass, grade: 1)
+        // Grade 1 (every 6 years): the periodic inspection no longer stops use (another kind may still be overdue).
+        #expect(Compliance.mustNotUse(restored, type: env.catalog.types["pressure_vessel"]!, today: today)?.kind != "periodic")
+        #expect(due(restored, "periodic") == today.adding(years: 6))
+        // The registry's dates stay as seeded records; re-importing the fleet does not repeat them.
+        let seeded = try env.count("SELECT COUNT(*) FROM inspections WHERE source = 'registry'")
+        try env.store.importFleet(env.catalog.fleet, now: now)
+        #expect(try env.count("SELECT COUNT(*) FROM inspections WHERE source = 'registry'") == seeded)
+        #expect(seeded == Int64(env.catalog.fleet.devices.reduce(0) { $0 + $1.lastInspections.count }))
+    }
+
+    @Test("a trapped alarm sends a rescue notice to its firm only; unanswered it escalates at the deadline, reached on site it does not")
+    func rescueClock() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let notices = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/notices/+")
+        defer { notices.stop() }
+        let pipeline = try env.startedPipeline { try env.plannerPipeline() }
+        defer { _ = pipeline.stop() }
+        let a = env.device("elevator", 1)
+        let b = try #require(env.catalog.fleet.devices.first { $0.type == "elevator" && $0.firm != a.firm && $0.id != a.id })
+        let pub = try env.publisher()
+        defer { pub.stop() }
+        for d in [a, b] {
+            try pub.publish(topic: env.topic(d, "event"), payload: Array(#"{"ts":\#(nowMs()),"code":"trapped"}"#.utf8), qos: 1)
+        }
+        try waitUntil(timeout: 10, "both rescue notices on the firms' topics") {
+            notices.objects.filter { $0.json["kind"] as? String == "rescue" }.count >= 2
+        }
+        let rescues = notices.objects.filter { $0.json["kind"] as? String == "rescue" }
+        for d in [a, b] {
+            let mine = rescues.filter { $0.json["device"] as? String == d.id }
+            #expect(mine.count == 1)
+            #expect(mine.allSatisfy { $0.topic == "equipwatch/v1/notices/\(d.firm)" })
+            #expect((mine.first?.json["reason"] as? String)?.contains("within 30 min") == true)
+        }
+        let clocks = try env.store.read { db in
+            try Row.fetchAll(db, sql: "SELECT alarm_id, deadline_at - fired_at AS within, deadline_at, device_num FROM rescues ORDER BY alarm_id")
+        }
+        #expect(clocks.count == 2)
+        #expect(clocks.allSatisfy { ($0["within"] as Int64) == 30 * 60_000 })
+        let numB = try #require(try env.store.registeredDevice(b.id)?.num)
+        let clockB = try #require(clocks.first { ($0["device_num"] as Int64) == numB })
+        let alarmB: Int64 = clockB["alarm_id"]
+        _ = try env.store.acknowledge(alarm: alarmB, by: "technician-li", at: wallMillis(), onSite: true, topics: Topics())
+        let deadline = clocks.map { $0["deadline_at"] as Int64 }.max()!
+
+        let service = Self.service(env)
+        #expect(try service.check(now: deadline - 1000).escalated.isEmpty)
+        let escalated = try service.check(now: deadline + 1000).escalated
+        let alarmA: Int64 = try #require(clocks.first { ($0["alarm_id"] as Int64) != alarmB }?["alarm_id"])
+        #expect(escalated == [alarmA])
+        #expect(try service.check(now: deadline + 5000).escalated.isEmpty)   // once
+        #expect(try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'alarm' AND payload LIKE '%rescue_deadline_missed%'") == 1)
+        #expect(try env.count("SELECT COUNT(*) FROM incident_timeline WHERE kind = 'rescue_deadline_missed'") == 1)
+        #expect(try env.count("SELECT COUNT(*) FROM incident_timeline WHERE kind = 'on_site'") == 1)
+
+        let figures = RescueResponseItem.summarize(try env.store.rescues(from: 0, to: .max, scope: .supervisor), now: deadline + 1000)
+        #expect(figures.first { $0.firm == a.firm }?.missed == 1)
+        #expect(figures.first { $0.firm == b.firm }?.withinDeadline == 1)
+        // A firm's scope sees only its own rescues.
+        #expect(try env.store.rescues(from: 0, to: .max, scope: .firm(a.firm)).allSatisfy { $0.firm == a.firm })
+    }
+
+    @Test("rescue figures per firm from a hand-built history: median, p90, within the deadline, missed, running")
+    func rescueFigures() {
+        let m: Int64 = 60_000
+        let t: Int64 = 1_780_000_000_000
+        func r(_ firm: String, fired: Int64, within: Int64 = 30, onSite: Int64? = nil, resolved: Int64? = nil) -> RescueRow {
+            RescueRow(firm: firm, firmName: nil, firedAt: t + fired * m, withinMs: within * m, onSiteAt: onSite.map { t + $0 * m },
+                      resolvedAt: resolved.map { t + $0 * m }, escalatedAt: nil)
+        }
+        let rows = [
+            r("a", fired: 0, resolved: 20),               // 20 min: within
+            r("a", fired: 100, onSite: 125, resolved: 160), // on site at 25 min: within, resolved after 60
+            r("a", fired: 200, resolved: 245),             // 45 min: missed
+            r("a", fired: 300, within: 60, resolved: 350), // 50 min against 1 h: within
+            r("b", fired: 1000),                           // open, deadline at 1030
+        ]
+        let now = t + 1010 * m
+        let s = RescueResponseItem.summarize(rows, now: now)
+        #expect(s.map(\.firm) == ["a", "b"])
+        let a = s[0]
+        #expect(a.trapped == 4 && a.resolved == 4)
+        #expect(a.medianResponseMin == 45)          // sorted 20, 45, 50, 60: nearest rank 2
+        #expect(a.p90ResponseMin == 60)
+        #expect(a.medianOnSiteMin == 25)
+        #expect(a.withinDeadline == 3 && a.missed == 1 && a.running == 0)
+        #expect(a.shareWithin == 0.75)
+        #expect(s[1].running == 1 && s[1].missed == 0 && s[1].shareWithin == nil)
+        let later = RescueResponseItem.summarize(rows, now: t + 1031 * m)
+        #expect(later[1].missed == 1 && later[1].running == 0)
+    }
+
+}
