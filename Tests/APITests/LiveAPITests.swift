@@ -145,23 +145,23 @@ struct LiveAPITests {
         let others = f.env.catalog.fleet.firms.map(\.id).filter { $0 != trapped.firm }
         try await f.run { api in
             let port = try #require(api.client.port)
-            func open(_ key: String) throws -> SSEReader {
+            func open(_ key: String) async throws -> SSEReader {
                 let r = try SSEReader(port: port, path: "/v1/stream", token: try #require(f.tokens[key]))
-                while let l = r.line(), l != ": connected" {}
+                _ = await r.connected()
                 return r
             }
-            let own = try open(trapped.firm)
+            let own = try await open(trapped.firm)
             var foreign: [String: SSEReader] = [:]
-            for firm in others { foreign[firm] = try open(firm) }
+            for firm in others { foreign[firm] = try await open(firm) }
             var crowd: [SSEReader] = []
-            for _ in 0..<200 { crowd.append(try open("supervisor")) }
+            for _ in 0..<200 { crowd.append(try await open("supervisor")) }
 
             try simulator.run(stop: Flag())
             func isTrappedAlarm(_ e: (id: Int64, kind: String, data: String)) -> Bool {
                 e.kind == "alarm" && e.data.contains("\"device\":\"\(trapped.id)\"") && e.data.contains("elevator.trapped")
             }
             var ownEvent: (id: Int64, kind: String, data: String)?
-            while let e = own.event() { if isTrappedAlarm(e) { ownEvent = e; break } }
+            while let e = await own.nextEvent() { if isTrappedAlarm(e) { ownEvent = e; break } }
             let raised = try #require(ownEvent, "the firm's stream never carried the trapped alarm")
             #expect(raised.data.contains("\"transition\":\"raised\""))
 
@@ -172,7 +172,7 @@ struct LiveAPITests {
                 try f.markNotice(device, key: "marker-\(firm)")
                 let reader = try #require(foreign[firm])
                 var sawMarker = false
-                while let e = reader.event() {
+                while let e = await reader.nextEvent() {
                     #expect(!e.data.contains(trapped.id), "\(firm) saw \(trapped.firm)'s device: \(e.data)")
                     if e.kind == "notice" && e.data.contains("marker marker-\(firm)") { sawMarker = true; break }
                 }
@@ -181,7 +181,7 @@ struct LiveAPITests {
             // Two hundred supervisors' streams all carry it, with the same id.
             var delivered = 0
             for reader in crowd {
-                while let e = reader.event() { if isTrappedAlarm(e) { #expect(e.id == raised.id); delivered += 1; break } }
+                while let e = await reader.nextEvent() { if isTrappedAlarm(e) { #expect(e.id == raised.id); delivered += 1; break } }
             }
             #expect(delivered == 200)
         }

@@ -22,7 +22,7 @@ final class SSEReader: @unchecked Sendable {
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard ok else { throw TestFailure("cannot connect to \(port)") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nAccept: text/event-stream\r\n"
         if let lastEventId { request += "Last-Event-ID: \(lastEventId)\r\n" }
@@ -46,6 +46,23 @@ final class SSEReader: @unchecked Sendable {
             guard n > 0 else { return nil }
             buffer += chunk[..<n]
         }
+    }
+
+    /// `line()` and `event()` block on the socket: from an async test, read through these, which
+    /// block a thread of their own instead of one of the cooperative pool's (two on a 2-core
+    /// machine), which the server under test needs to send what is being waited for.
+    func nextLine() async -> String? { await Self.offPool { self.line() } }
+    func nextEvent() async -> (id: Int64, kind: String, data: String)? { await Self.offPool { self.event() } }
+    /// Reads up to the stream's `: connected` comment; false if the stream ended first.
+    func connected() async -> Bool {
+        await Self.offPool {
+            while let l = self.line() { if l == ": connected" { return true } }
+            return false
+        }
+    }
+
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in Thread { c.resume(returning: body()) }.start() }
     }
 
     /// The next event (id, kind, data), skipping headers, comments and chunk-size lines.
@@ -80,20 +97,20 @@ struct StreamTests {
             let port = try #require(api.client.port)
             let token = try #require(f.tokens["haihe"])
             let reader = try SSEReader(port: port, path: "/v1/stream", token: token)
-            #expect(reader.line()?.hasPrefix("HTTP/1.1 200") == true)
-            while let l = reader.line(), l != ": connected" {}
+            #expect(await reader.nextLine()?.hasPrefix("HTTP/1.1 200") == true)
+            #expect(await reader.connected())
             try Self.raise(f, device: f.jinnan[0], id: 101)
             try Self.raise(f, device: f.haihe[0], id: 102)
             try Self.raise(f, device: f.haihe[1], id: 103)
-            let first = try #require(reader.event())
-            let second = try #require(reader.event())
+            let first = try #require(await reader.nextEvent())
+            let second = try #require(await reader.nextEvent())
             #expect(first.kind == "alarm")
             #expect(first.data.contains(f.haihe[0].id))
             #expect(second.data.contains(f.haihe[1].id))
             #expect(second.id > first.id)
             // Reconnect after the first: the second comes again from the store, the other firm's never.
             let again = try SSEReader(port: port, path: "/v1/stream", token: token, lastEventId: first.id)
-            let missed = try #require(again.event())
+            let missed = try #require(await again.nextEvent())
             #expect(missed.id == second.id)
             #expect(!missed.data.contains(f.jinnan[0].id))
         }
