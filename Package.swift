@@ -106,12 +106,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The web console's files (HTML, CSS, JavaScript modules), compiled into the binary: no
+        // CDN, no npm, nothing to lose next to the executable.
+        .target(
+            name: "WebConsole",
+            resources: [
+                .embedInCode("Web/index.html"), .embedInCode("Web/style.css"), .embedInCode("Web/app.js"),
+                .embedInCode("Web/api.js"), .embedInCode("Web/i18n.js"), .embedInCode("Web/pages.js"),
+                .embedInCode("Web/device.js"), .embedInCode("Web/charts.js"), .embedInCode("Web/dom.js"),
+            ],
+            swiftSettings: strict
+        ),
         // The HTTP API (SPEC §7) on Hummingbird: thin handlers over the same queries and store
         // operations as the CLI. Kept out of the core tests so those build fast.
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Inspection",
+                "Inspection", "WebConsole",
                 "Domain", "Storage", "Pipeline", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

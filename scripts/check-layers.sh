@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # module: the modules of ours it may import (anything else of ours is a layering error).
 allowed() {
   case "$1" in
-    Domain|Source|BrokerProcess|CMosquitto) echo "" ;;
+    Domain|Source|BrokerProcess|CMosquitto|WebConsole) echo "" ;;
     DeviceCatalog) echo "Domain Source" ;;
     Ingest) echo "Domain DeviceCatalog" ;;
     Inspection) echo "Domain Source DeviceCatalog" ;;
@@ -23,7 +23,7 @@ allowed() {
     Pipeline) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT" ;;
     Replay) echo "Domain DeviceCatalog Ingest Rules Storage" ;;
     Bench) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Maintenance Risk Settings Storage MQTT Pipeline Simulation BrokerProcess HTTPAPI Inspection" ;;
-    HTTPAPI) echo "Domain Storage Pipeline Settings DeviceCatalog Maintenance Inspection" ;;
+    HTTPAPI) echo "Domain Storage Pipeline Settings DeviceCatalog Maintenance Inspection WebConsole" ;;
     Commands) echo "Domain Source SourceFiles DeviceCatalog Ingest Rules Inspection Maintenance Risk Settings Storage MQTT Pipeline Simulation Replay Bench HTTPAPI" ;;
     EquipWatchCLI) echo "Commands" ;;
     *) echo "?" ;;

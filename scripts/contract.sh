@@ -21,14 +21,10 @@ if ! command -v promtool >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 WORK=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-MQ_PORT=$(free_port)
+. scripts/local-broker.sh
+start_broker "$WORK"
+BROKER=$BROKER_PID
 HTTP_PORT=$(free_port)
-MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-printf "listener %s 127.0.0.1\nallow_anonymous true\n" "$MQ_PORT" > "$WORK/mosquitto.conf"
-[ "$(id -u)" -eq 0 ] && echo "user root" >> "$WORK/mosquitto.conf"
-"$MOSQ" -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
-BROKER=$!
 cleanup() { kill -TERM ${RUN:-} $BROKER 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 "$BIN" devices import Devices/fleet/tianjin.yaml --data "$WORK/data" > /dev/null

@@ -25,6 +25,9 @@ SIM=$!
 TOKEN=$("$BIN" tokens create --data data --role supervisor --name demo)
 cat <<MSG
 EquipWatch is running: broker 127.0.0.1:$PORT, store data/equipwatch.sqlite, pipeline log data/run.log.
+Web console: open http://127.0.0.1:8080/ and sign in with this supervisor token (made for this demo):
+  $TOKEN
+  A firm's or an owner's console: $BIN tokens create --data data --role firm:firm-haihe (or owner:owner-nankai-edu)
 Look at it from another terminal:
   $BIN devices --data data --type elevator --limit 10
   $BIN readings --data data --device \$($BIN devices --data data --type boiler --limit 1 --csv | sed -n 2p | cut -d, -f1)
@@ -34,7 +37,7 @@ Look at it from another terminal:
   $BIN devices --data data --grade red      # risk grades; devices show ID explains one
   $BIN notices --data data --firm firm-haihe
   $BIN maintenance done --data data --device ID --firm FIRM --items lubrication
-The HTTP API is on http://127.0.0.1:8080 with a supervisor token made for this demo:
+The HTTP API is on the same port, with the same token:
   curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080/v1/alarms?state=open"
   (more tokens: $BIN tokens create --data data --role firm:firm-haihe; routes in docs/api.md)
 Ctrl-C to stop.

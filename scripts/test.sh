@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 ./scripts/check-layers.sh
 swift build --build-tests
 ./scripts/contract.sh
+# The web console in headless Chromium: its own step, bounded (BROWSER_TIMEOUT, default 300 s).
+./scripts/browser.sh
 # The HTTP API tests run in a process of their own: a server under test shares Swift's cooperative
 # thread pool (one thread per core) with the tests in its process, and the integration tests hold
 # those threads while they wait on brokers and pipelines, which stalls the server's streams.

@@ -30,8 +30,9 @@ struct RunCommand: AsyncParsableCommand {
             maintenance on {prefix}/maintenance/{firm}: {"device": ID, "items": [...], "at": TIME}. Risk grades \
             (Rules/risk.yaml) are recomputed when an input changes and at least daily.
 
-            The HTTP API (docs/api.md) is served on --http (default 127.0.0.1:8080) under the same shutdown; \
-            create a token with `equipwatch tokens create --role supervisor`.
+            The HTTP API (docs/api.md) and the web console (docs/console.md, at /) are served on --http (default \
+            127.0.0.1:8080) under the same shutdown; create a token with `equipwatch tokens create --role supervisor` \
+            and sign in with it. The console shows times in $TZ when it names a zone, else Asia/Shanghai.
 
             Signals: SIGTERM or SIGINT stops reading, commits everything received and exits 0. SIGHUP reloads \
             Devices/ and Rules/; a file with errors is reported (file:line:column: reason) and the running registry \
@@ -94,8 +95,9 @@ struct RunCommand: AsyncParsableCommand {
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
                                        lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure) },
             planning: { (calendar, planPolicy) },
+            timeZone: ProcessInfo.processInfo.environment["TZ"].flatMap { TimeZone(identifier: $0)?.identifier } ?? "Asia/Shanghai",
             logger: Logger(label: "equipwatch.http"))
-        logger.info("HTTP API", metadata: ["address": "http://\(settings.http)"])
+        logger.info("HTTP API and web console", metadata: ["address": "http://\(settings.http)/"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: PipelineService(pipeline: pipeline)),
                        .init(service: api.application(host: settings.http.host, port: settings.http.port)),

@@ -36,17 +36,20 @@ public struct APIServer: Sendable {
     let logger: Logger
     /// The live streams' shared reader of the store's changes.
     public let feed: ChangeFeed
+    /// The zone the web console shows times in (IANA name).
+    let timeZone: String
 
     public init(store: Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
                 health: @escaping @Sendable () -> Health,
                 planning: @escaping @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy) = { (WorkCalendar(), PlanPolicy()) },
-                unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, logger: Logger) {
+                unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, timeZone: String = "Asia/Shanghai", logger: Logger) {
         self.store = store
         self.types = types
         self.topics = topics
         self.health = health
         self.planning = planning
         self.unhealthyAfterMs = unhealthyAfterMs
+        self.timeZone = timeZone
         self.logger = logger
         feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, logger: logger)
     }
@@ -65,6 +68,8 @@ public struct APIServer: Sendable {
         addInspectionRoutes(to: v1)
         addInspectionRecordRoutes(to: v1)
         addStatsRoutes(to: v1)
+        addIdentityRoute(to: v1)
+        addConsoleRoutes(to: router)
         return router
     }
 

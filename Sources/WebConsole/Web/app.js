@@ -1,0 +1,105 @@
+// The console's shell: sign-in state, navigation by role, path routes, language switch.
+import { api, session, APIError } from "./api.js";
+import { t, setLang, lang, zoneLabel } from "./i18n.js";
+import { h } from "./dom.js";
+import * as pages from "./pages.js";
+import { devicePage } from "./device.js";
+
+const routes = [
+  [/^\/$/, pages.overview], [/^\/alarms$/, pages.alarms], [/^\/incidents$/, pages.incidents],
+  [/^\/incidents\/(\d+)$/, pages.incident], [/^\/devices$/, pages.devices], [/^\/devices\/([^/]+)$/, devicePage],
+  [/^\/notices$/, pages.notices], [/^\/schedule$/, pages.schedule], [/^\/stats$/, pages.stats],
+];
+
+const menus = {
+  supervisor: ["/", "/alarms", "/incidents", "/devices", "/notices", "/schedule", "/stats"],
+  firm: ["/", "/notices", "/devices", "/alarms", "/incidents", "/schedule"],
+  owner: ["/", "/devices", "/notices", "/alarms", "/schedule"],
+};
+const names = { "/": "overview", "/alarms": "alarms", "/incidents": "incidents", "/devices": "devices", "/notices": "notices",
+                "/schedule": "schedule", "/stats": "stats" };
+
+let stopPage = null;
+
+export function navigate(path, replace = false) {
+  if (replace) history.replaceState(null, "", path); else history.pushState(null, "", path);
+  render();
+}
+
+function chrome() {
+  document.title = t("app");
+  const nav = document.getElementById("nav");
+  const role = session.me?.role;
+  const current = "/" + (location.pathname.split("/")[1] || "");
+  nav.replaceChildren(...(role ? menus[role] : []).map((p) =>
+    h("a", { href: p, "data-link": "", "aria-current": p === current ? "page" : null }, t(names[p]))));
+  const who = session.me ? `${session.me.name} · ${session.me.firm ?? session.me.owner ?? t("supervisor")}` : "";
+  document.getElementById("who").textContent = who;
+  const out = document.getElementById("signout");
+  out.hidden = !session.token;
+  out.textContent = t("signout");
+  document.getElementById("lang").textContent = t("language");
+  document.getElementById("footer").textContent = `${t("zone")}: ${zoneLabel()}`;
+}
+
+async function render() {
+  stopPage?.();
+  stopPage = null;
+  const main = document.getElementById("main");
+  const path = location.pathname;
+  if (!session.token) {
+    if (path !== "/signin") return navigate("/signin", true);
+    chrome();
+    pages.signin(main, async (token) => {
+      session.token = token;
+      try {
+        session.me = await api("/v1/me");
+      } catch (e) {
+        session.token = null;
+        throw e;
+      }
+      navigate("/", true);
+    });
+    return;
+  }
+  if (!session.me) {
+    try { session.me = await api("/v1/me"); } catch { session.token = null; return navigate("/signin", true); }
+  }
+  if (path === "/signin") return navigate("/", true);
+  chrome();
+  for (const [re, page] of routes) {
+    const m = path.match(re);
+    if (!m) continue;
+    main.replaceChildren(h("p", { class: "muted" }, t("loading")));
+    try {
+      stopPage = (await page(main, ...m.slice(1).map(decodeURIComponent))) ?? null;
+    } catch (e) {
+      main.replaceChildren(pages.errorView(e));
+    }
+    return;
+  }
+  main.replaceChildren(h("h1", {}, t("page_not_found")));
+}
+
+document.addEventListener("click", (e) => {
+  const a = e.target.closest?.("a[data-link]");
+  if (!a || e.ctrlKey || e.metaKey || e.shiftKey || a.target) return;
+  e.preventDefault();
+  navigate(a.getAttribute("href"));
+  document.getElementById("main").focus();
+});
+window.addEventListener("popstate", render);
+window.addEventListener("ew-unauthorized", () => { session.token = null; session.me = null; navigate("/signin", true); });
+document.getElementById("signout").addEventListener("click", () => {
+  session.token = null;
+  session.me = null;
+  navigate("/signin", true);
+});
+document.getElementById("lang").addEventListener("click", () => {
+  setLang(lang === "zh" ? "en" : "zh");
+  render();
+});
+setLang(lang);
+render();
+
+export { APIError };

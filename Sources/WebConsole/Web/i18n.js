@@ -1,0 +1,90 @@
+// Labels in Chinese (default) and English, from dictionaries; times in the server's display zone.
+
+const dictionaries = {
+  zh: {
+    app: "EquipWatch 特种设备安全监测", overview: "总览", alarms: "告警", incidents: "事件", devices: "设备", notices: "通知",
+    schedule: "检验计划", stats: "统计", signin: "登录", signout: "退出", language: "English", token: "API 令牌",
+    signin_help: "用 equipwatch tokens create 生成的令牌登录；令牌只保存在本标签页。", signin_button: "登录",
+    bad_token: "令牌无效、已过期或已吊销。", loading: "加载中…", not_found: "未找到", error: "出错了",
+    devices_by_grade: "按风险等级的设备", devices_by_type: "按类型的设备", open_alarms: "未关闭告警（按严重程度）",
+    must_not_use: "禁止使用的设备", inspections: "法定检验", due_30: "30 天内到期", overdue: "已逾期",
+    live: "实时告警变化", live_waiting: "等待新的变化…", connected: "已连接", reconnecting: "重新连接中…",
+    id: "编号", device: "设备", type: "类型", site: "场所", firm: "维保单位", owner: "使用单位", severity: "严重程度", state: "状态",
+    rule: "规则", message: "信息", started: "开始", fired: "触发", resolved: "解除", acked: "确认", ack: "确认", ack_on_site: "到达现场",
+    acked_by: "确认人", status: "状态", opened: "开启", title: "标题", timeline: "时间线", at: "时间", kind: "种类", detail: "详情",
+    all: "全部", filter: "筛选", csv: "下载 CSV", ics: "下载 ICS", grade: "风险等级", score: "风险值", count: "数量",
+    registry: "登记信息", commissioned: "投用日期", gateway: "网关", monitored: "监测中", last_seen: "最后通信", yes: "是", no: "否",
+    risk: "风险评价", risk_formula: "D = L × E × C", factor: "因素", part: "部分", input: "输入", value: "数值", model: "模型版本",
+    maintenance: "维保状态", counters: "计数器", readings: "最新读数", chart: "曲线", field: "字段", period: "时间段",
+    hour: "1 小时", day: "24 小时", week: "7 天", no_data: "没有数据", due: "到期", last: "上次", basis: "依据", result: "结果",
+    history: "检验记录", reason: "原因", due_by: "期限", created: "创建", report_done: "上报完成的维保", items: "项目（逗号分隔）",
+    submit: "提交", reported: "已记录", from: "从", to: "到", inspectors: "检验员", per_day: "每人每日", plan: "生成计划",
+    date: "日期", inspector: "检验员", visits: "检验行程", unassigned: "未排入", year: "年份", month: "月份",
+    rescue: "困人救援响应", within_deadline: "时限内", share_within: "时限内比例", missed: "超时", median_min: "中位数（分钟）",
+    p90_min: "P90（分钟）", maintenance_on_time: "维保按期完成", on_time: "按期", late: "逾期", open_overdue: "逾期未完成",
+    grades: "风险等级分布", alarms_by_month: "按月告警", alarms_by_type: "按类型告警", recorded: "记录", passed: "合格",
+    failed: "不合格", zone: "时区", none: "无", running: "进行中", trapped: "困人", critical: "严重",
+    must_not_use_short: "禁用", supervisor: "监管", page_not_found: "页面不存在", next: "下一页",
+  },
+  en: {
+    app: "EquipWatch special-equipment monitoring", overview: "Overview", alarms: "Alarms", incidents: "Incidents", devices: "Devices",
+    notices: "Notices", schedule: "Inspection plan", stats: "Statistics", signin: "Sign in", signout: "Sign out", language: "中文",
+    token: "API token", signin_help: "Sign in with a token from equipwatch tokens create; it is kept in this tab only.",
+    signin_button: "Sign in", bad_token: "The token is unknown, expired or revoked.", loading: "Loading…", not_found: "Not found",
+    error: "Something went wrong", devices_by_grade: "Devices by risk grade", devices_by_type: "Devices by type",
+    open_alarms: "Open alarms by severity", must_not_use: "Devices that must not be used", inspections: "Statutory inspections",
+    due_30: "due within 30 days", overdue: "overdue", live: "Live alarm changes", live_waiting: "Waiting for changes…",
+    connected: "connected", reconnecting: "reconnecting…", id: "Id", device: "Device", type: "Type", site: "Site", firm: "Firm",
+    owner: "Owner", severity: "Severity", state: "State", rule: "Rule", message: "Message", started: "Started", fired: "Fired",
+    resolved: "Resolved", acked: "Acknowledged", ack: "Acknowledge", ack_on_site: "On site", acked_by: "By", status: "Status",
+    opened: "Opened", title: "Title", timeline: "Timeline", at: "At", kind: "Kind", detail: "Detail", all: "All", filter: "Filter",
+    csv: "Download CSV", ics: "Download ICS", grade: "Risk grade", score: "Score", count: "Count", registry: "Registry",
+    commissioned: "Commissioned", gateway: "Gateway", monitored: "Monitored", last_seen: "Last contact", yes: "yes", no: "no",
+    risk: "Risk", risk_formula: "D = L × E × C", factor: "Factor", part: "Part", input: "Input", value: "Value", model: "Model",
+    maintenance: "Maintenance", counters: "Counters", readings: "Latest readings", chart: "Chart", field: "Field", period: "Period",
+    hour: "1 hour", day: "24 hours", week: "7 days", no_data: "No data", due: "Due", last: "Last", basis: "Basis", result: "Result",
+    history: "Inspection history", reason: "Reason", due_by: "Due by", created: "Created", report_done: "Report completed maintenance",
+    items: "Items (comma-separated)", submit: "Submit", reported: "Recorded", from: "From", to: "To", inspectors: "Inspectors",
+    per_day: "Visits per inspector-day", plan: "Plan", date: "Date", inspector: "Inspector", visits: "Visits", unassigned: "Unassigned",
+    year: "Year", month: "Month", rescue: "Trapped-passenger rescue response", within_deadline: "Within deadline",
+    share_within: "Share within", missed: "Missed", median_min: "Median (min)", p90_min: "P90 (min)",
+    maintenance_on_time: "Maintenance on time", on_time: "On time", late: "Late", open_overdue: "Open, overdue",
+    grades: "Grade distribution", alarms_by_month: "Alarms by month", alarms_by_type: "Alarms by type", recorded: "Recorded",
+    passed: "Passed", failed: "Failed", zone: "Time zone", none: "none", running: "Running", trapped: "Trapped", critical: "Critical",
+    must_not_use_short: "Must not be used", supervisor: "Supervisor", page_not_found: "No such page", next: "Next page",
+  },
+};
+
+const gradeNames = { zh: { red: "重大", orange: "较大", yellow: "一般", blue: "低" }, en: { red: "red (major)", orange: "orange (significant)", yellow: "yellow (general)", blue: "blue (low)" } };
+const severityNames = { zh: { critical: "严重", major: "重要", warning: "警告", info: "提示" }, en: { critical: "critical", major: "major", warning: "warning", info: "info" } };
+
+export let lang = localStorage.getItem("ew.lang") === "en" ? "en" : "zh";
+export const zone = document.querySelector('meta[name="equipwatch-zone"]')?.content || "Asia/Shanghai";
+
+export function setLang(l) {
+  lang = l;
+  localStorage.setItem("ew.lang", l);
+  document.documentElement.lang = l === "zh" ? "zh-CN" : "en";
+}
+
+export function t(key) { return dictionaries[lang][key] ?? dictionaries.en[key] ?? key; }
+export function gradeName(g) { return gradeNames[lang][g] ?? g ?? t("none"); }
+export function severityName(s) { return severityNames[lang][s] ?? s; }
+
+const formatters = {};
+/** An RFC 3339 time (or epoch ms) in the display zone: "2026-11-26 09:00:00". */
+export function time(value) {
+  if (value === null || value === undefined || value === "") return "";
+  const d = new Date(value);
+  if (isNaN(d)) return String(value);
+  const f = formatters[zone] ??= new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  return f.format(d);
+}
+
+/** The zone's name and its current offset, for the page footer: "Asia/Shanghai (UTC+08:00)". */
+export function zoneLabel() {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" }).formatToParts(new Date());
+  const offset = parts.find((p) => p.type === "timeZoneName")?.value?.replace("GMT", "UTC") || "";
+  return `${zone} (${offset === "UTC" ? "UTC+00:00" : offset})`;
+}

@@ -1,0 +1,323 @@
+// The console's pages. Each renders into `main` from /v1 answers and may return a function that
+// stops what it started (the live stream).
+import { api, all, download, stream, session, APIError } from "./api.js";
+import { t, time, gradeName } from "./i18n.js";
+import { h, link, table, gradeBadge, severityBadge, stopBadge, section } from "./dom.js";
+import { bars } from "./charts.js";
+
+const GRADES = ["red", "orange", "yellow", "blue"];
+const GRADE_COLORS = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", blue: "#1565c0" };
+const SEVERITIES = ["critical", "major", "warning", "info"];
+const SEV_COLORS = { critical: "#c62828", major: "#ef6c00", warning: "#f9a825", info: "#1565c0" };
+const TYPES = ["elevator", "boiler", "pressure_vessel", "gas_cylinder", "forklift"];
+
+export function errorView(e) {
+  if (e instanceof APIError && e.status === 404) return h("div", {}, h("h1", {}, t("not_found")), h("p", { class: "muted" }, e.message));
+  return h("div", {}, h("h1", {}, t("error")), h("p", { class: "error" }, e.message || String(e)));
+}
+
+export function signin(main, submit) {
+  const input = h("input", { id: "token", name: "token", type: "password", autocomplete: "off", required: true });
+  const message = h("p", { class: "error", role: "alert" });
+  const form = h("form", { class: "card signin" },
+    h("h1", {}, t("signin")), h("p", { class: "muted" }, t("signin_help")),
+    h("label", { for: "token" }, t("token"), input), h("p", {}, h("button", { class: "primary", type: "submit" }, t("signin_button"))), message);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    message.textContent = "";
+    try { await submit(input.value.trim()); } catch { message.textContent = t("bad_token"); }
+  });
+  main.replaceChildren(form);
+  input.focus();
+}
+
+/** Query text from a form's named fields (empty ones left out). */
+function query(form) {
+  const p = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) if (v !== "") p.set(k, v);
+  return p;
+}
+
+function select(name, label, values, render = (v) => v, selected = "") {
+  return h("label", {}, label, h("select", { name },
+    h("option", { value: "" }, t("all")), values.map((v) => h("option", { value: v, selected: v === selected }, render(v)))));
+}
+
+// MARK: overview
+
+export async function overview(main) {
+  const me = session.me;
+  const [devices, alarms, due] = await Promise.all([
+    all("/v1/devices"), all("/v1/alarms?state=open"), api("/v1/inspections/due?within=30"),
+  ]);
+  const byGrade = GRADES.map((g) => ({ label: gradeName(g), value: devices.filter((d) => d.risk_grade === g).length, color: GRADE_COLORS[g] }));
+  const byType = TYPES.map((ty) => ({ label: ty, value: devices.filter((d) => d.type === ty).length })).filter((r) => r.value);
+  const bySeverity = SEVERITIES.map((s) => ({ label: s, value: alarms.filter((a) => a.severity === s).length, color: SEV_COLORS[s] }));
+  const stopped = devices.filter((d) => d.must_not_use);
+  const overdue = due.items.filter((i) => i.overdue);
+  const live = h("ul", { class: "live", "aria-live": "polite", id: "live" }, h("li", { class: "muted" }, t("live_waiting")));
+  const state = h("span", { class: "muted" });
+  main.replaceChildren(
+    h("h1", {}, t("overview")),
+    h("div", { class: "grid" },
+      section(t("devices_by_grade"), h("p", { class: "big" }, String(devices.length)), bars(byGrade, { title: t("devices_by_grade") })),
+      section(t("devices_by_type"), bars(byType, { title: t("devices_by_type") })),
+      section(t("open_alarms"), h("p", { class: "big" }, String(alarms.length)), bars(bySeverity, { title: t("open_alarms") }),
+        h("p", {}, link("/alarms", t("alarms")))),
+      section(t("inspections"),
+        h("p", {}, h("span", { class: "big", id: "due-count" }, String(due.items.length - overdue.length)), " ", t("due_30")),
+        h("p", {}, h("span", { class: "big", id: "overdue-count" }, String(overdue.length)), " ", t("overdue")),
+        me.role !== "firm" ? h("p", {}, link("/schedule", t("schedule"))) : null),
+    ),
+    h("div", { class: "grid" },
+      section(`${t("must_not_use")} (${stopped.length})`, table([
+        { key: "id", label: t("device"), render: (d) => link(`/devices/${encodeURIComponent(d.id)}`, d.id) },
+        { key: "type" }, { key: "site" },
+        { key: "must_not_use_reason", label: t("reason"), wrap: true },
+      ], stopped.slice(0, 50))),
+      section(t("live"), h("p", {}, state), live),
+    ),
+  );
+  let first = true;
+  return stream((e) => {
+    if (e.kind !== "alarm") return;
+    if (first) { live.replaceChildren(); first = false; }
+    const a = e.data;
+    live.prepend(h("li", {}, h("span", { class: "muted" }, time(a.at)), " ", severityBadge(a.severity ?? "info"), " ",
+      a.transition ?? "", " ", link(`/devices/${encodeURIComponent(a.device)}`, a.device ?? ""), " ", a.message ?? a.rule ?? ""));
+    while (live.children.length > 50) live.lastChild.remove();
+  }, (s) => { state.textContent = t(s); });
+}
+
+// MARK: alarms and incidents
+
+const alarmColumns = (onAck) => [
+  { key: "id" },
+  { key: "severity", render: (a) => severityBadge(a.severity) },
+  { key: "state" },
+  { key: "device", render: (a) => link(`/devices/${encodeURIComponent(a.device)}`, a.device) },
+  { key: "type" }, { key: "site" }, { key: "rule" },
+  { key: "message", wrap: true },
+  { key: "fired_at", label: t("fired") },
+  { key: "acked_by", label: t("acked"), render: (a) => a.acked_by
+      ? `${a.acked_by} ${time(a.acked_at)}`
+      : (onAck ? h("span", { class: "row" },
+          h("button", { class: "small", type: "button", "data-ack": a.id, onclick: () => onAck(a, false) }, t("ack")),
+          a.rule?.includes("trapped") ? h("button", { class: "small", type: "button", onclick: () => onAck(a, true) }, t("ack_on_site")) : null) : "") },
+];
+
+export async function alarms(main) {
+  const params = new URLSearchParams(location.search);
+  if (!params.has("state")) params.set("state", "open");
+  const form = h("form", { class: "filters" },
+    select("state", t("state"), ["open", "pending", "firing", "resolved"], (v) => v, params.get("state")),
+    select("severity", t("severity"), SEVERITIES, (v) => v, params.get("severity") ?? ""),
+    select("type", t("type"), TYPES, (v) => v, params.get("type") ?? ""),
+    h("label", {}, t("device"), h("input", { name: "device", value: params.get("device") ?? "", size: 20 })),
+    h("button", { class: "primary", type: "submit" }, t("filter")),
+    h("button", { type: "button", onclick: () => download(`/v1/alarms?${query(form)}&format=csv`, "alarms.csv") }, t("csv")));
+  const list = h("div", { id: "alarm-list" });
+  const canAck = session.me.role !== "owner";
+  async function load() {
+    const rows = await all(`/v1/alarms?${query(form)}`, 2000);
+    list.replaceChildren(h("p", { class: "muted" }, `${rows.length}`), table(alarmColumns(canAck ? ack : null), rows));
+  }
+  async function ack(a, onSite) {
+    await api(`/v1/alarms/${a.id}/ack`, { method: "POST", body: onSite ? { on_site: true } : {} });
+    await load();
+  }
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    history.replaceState(null, "", `/alarms?${query(form)}`);
+    load();
+  });
+  main.replaceChildren(h("h1", {}, t("alarms")), form, list);
+  await load();
+  let pending = null;
+  return stream((e) => {
+    if (e.kind !== "alarm" || pending) return;
+    pending = setTimeout(() => { pending = null; load(); }, 300);
+  });
+}
+
+export async function incidents(main) {
+  const params = new URLSearchParams(location.search);
+  const form = h("form", { class: "filters" },
+    select("status", t("status"), ["open", "resolved"], (v) => v, params.get("status") ?? ""),
+    select("severity", t("severity"), SEVERITIES, (v) => v, params.get("severity") ?? ""),
+    select("type", t("type"), TYPES, (v) => v, params.get("type") ?? ""),
+    h("button", { class: "primary", type: "submit" }, t("filter")),
+    h("button", { type: "button", onclick: () => download(`/v1/incidents?${query(form)}&format=csv`, "incidents.csv") }, t("csv")));
+  const list = h("div");
+  async function load() {
+    const rows = await all(`/v1/incidents?${query(form)}`, 2000);
+    list.replaceChildren(table([
+      { key: "id", render: (i) => link(`/incidents/${i.id}`, String(i.id)) },
+      { key: "severity", render: (i) => severityBadge(i.severity) }, { key: "status" },
+      { key: "device", render: (i) => link(`/devices/${encodeURIComponent(i.device)}`, i.device) },
+      { key: "type" }, { key: "site" }, { key: "title", wrap: true }, { key: "opened_at", label: t("opened") },
+      { key: "resolved_at", label: t("resolved") },
+    ], rows));
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); history.replaceState(null, "", `/incidents?${query(form)}`); load(); });
+  main.replaceChildren(h("h1", {}, t("incidents")), form, list);
+  await load();
+}
+
+export async function incident(main, id) {
+  const i = await api(`/v1/incidents/${id}`);
+  const incidentRow = i.incident ?? i;
+  const timeline = i.timeline ?? [];
+  main.replaceChildren(
+    h("h1", {}, `${t("incidents")} ${id}`),
+    section(incidentRow.title ?? "", h("p", {}, severityBadge(incidentRow.severity), " ", incidentRow.status ?? "", " · ",
+      link(`/devices/${encodeURIComponent(incidentRow.device)}`, incidentRow.device ?? ""), " · ", time(incidentRow.opened_at))),
+    section(t("timeline"), table([{ key: "at" }, { key: "kind" }, { key: "detail", wrap: true }], timeline)));
+}
+
+// MARK: devices
+
+export async function devices(main) {
+  const params = new URLSearchParams(location.search);
+  const form = h("form", { class: "filters" },
+    select("type", t("type"), TYPES, (v) => v, params.get("type") ?? ""),
+    select("grade", t("grade"), GRADES, gradeName, params.get("grade") ?? ""),
+    select("must_not_use", t("must_not_use_short"), ["true", "false"], (v) => (v === "true" ? t("yes") : t("no")), params.get("must_not_use") ?? ""),
+    h("button", { class: "primary", type: "submit" }, t("filter")),
+    h("button", { type: "button", onclick: () => download(`/v1/devices?${query(form)}&format=csv`, "devices.csv") }, t("csv")));
+  const list = h("div");
+  async function load() {
+    const rows = await all(`/v1/devices?${query(form)}`);
+    list.replaceChildren(h("p", { class: "muted" }, String(rows.length)), table([
+      { key: "id", label: t("device"), render: (d) => link(`/devices/${encodeURIComponent(d.id)}`, d.id) },
+      { key: "type" }, { key: "site" }, { key: "owner_name", label: t("owner") }, { key: "firm" },
+      { key: "risk_grade", label: t("grade"), render: (d) => gradeBadge(d.risk_grade) },
+      { key: "must_not_use", label: t("must_not_use_short"), render: (d) => d.must_not_use ? stopBadge(d.must_not_use_reason) : "" },
+      { key: "last_seen" },
+    ], rows));
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); history.replaceState(null, "", `/devices?${query(form)}`); load(); });
+  main.replaceChildren(h("h1", {}, t("devices")), form, list);
+  await load();
+}
+
+// MARK: notices
+
+export async function notices(main) {
+  const form = h("form", { class: "filters" },
+    select("status", t("status"), ["open", "acked", "closed"], (v) => v, "open"),
+    select("kind", t("kind"), ["maintenance_due", "maintenance_overdue", "fault_followup", "inspection_due", "inspection_overdue",
+                               "rescue", "regime_changed", "risk_red"]),
+    h("button", { class: "primary", type: "submit" }, t("filter")));
+  const list = h("div");
+  const canAck = session.me.role !== "owner";
+  async function load() {
+    const rows = await all(`/v1/notices?${query(form)}`, 2000);
+    list.replaceChildren(table([
+      { key: "id" }, { key: "created_at", label: t("created") }, { key: "kind" },
+      { key: "device", render: (n) => link(`/devices/${encodeURIComponent(n.device)}`, n.device) },
+      { key: "firm" }, { key: "reason", wrap: true }, { key: "due_by" }, { key: "status" },
+      { key: "acked_by", label: t("acked"), render: (n) => n.acked_by ? n.acked_by
+          : (canAck && n.status === "open" ? h("button", { class: "small", type: "button",
+              onclick: async () => { await api(`/v1/notices/${n.id}/ack`, { method: "POST", body: {} }); load(); } }, t("ack")) : "") },
+    ], rows));
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  const parts = [h("h1", {}, t("notices")), form, list];
+  if (session.me.role === "firm") parts.push(maintenanceForm());
+  main.replaceChildren(...parts);
+  await load();
+}
+
+function maintenanceForm() {
+  const result = h("p", { role: "status" });
+  const form = h("form", { class: "card filters" },
+    h("h2", {}, t("report_done")),
+    h("label", {}, t("device"), h("input", { name: "device", required: true, size: 22 })),
+    h("label", {}, t("items"), h("input", { name: "items", size: 40, placeholder: "brake check, door lock check" })),
+    h("button", { class: "primary", type: "submit" }, t("submit")), result);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const items = String(data.get("items") || "").split(",").map((s) => s.trim()).filter(Boolean);
+    try {
+      const r = await api("/v1/maintenance", { method: "POST", body: { device: String(data.get("device")).trim(), items } });
+      result.className = "";
+      result.textContent = `${t("reported")}: #${r.record ?? r.id ?? ""}`;
+    } catch (err) {
+      result.className = "error";
+      result.textContent = err.message;
+    }
+  });
+  return form;
+}
+
+// MARK: inspection plan
+
+export async function schedule(main) {
+  const today = new Date().toISOString().slice(0, 10);
+  const later = new Date(Date.now() + 90 * 86400000).toISOString().slice(0, 10);
+  const form = h("form", { class: "filters" },
+    h("label", {}, t("from"), h("input", { type: "date", name: "from", value: today })),
+    h("label", {}, t("to"), h("input", { type: "date", name: "to", value: later })),
+    h("label", {}, t("inspectors"), h("input", { type: "number", name: "inspectors", value: 2, min: 0, max: 1000 })),
+    h("label", {}, t("per_day"), h("input", { type: "number", name: "per_day", value: 4, min: 0, max: 100 })),
+    h("button", { class: "primary", type: "submit" }, t("plan")),
+    h("button", { type: "button", onclick: () => download(`/v1/inspections/schedule?${query(form)}&format=ics`, "inspections.ics") }, t("ics")),
+    h("button", { type: "button", onclick: () => download(`/v1/inspections/schedule?${query(form)}&format=csv`, "inspections.csv") }, t("csv")));
+  const out = h("div");
+  async function load() {
+    const plan = await api(`/v1/inspections/schedule?${query(form)}`);
+    const rows = plan.visits.flatMap((v) => v.items.map((i, n) => ({ ...i, date: n ? "" : v.date, inspector: n ? "" : v.inspector,
+      site: n ? "" : (v.site_name ?? v.site) })));
+    const s = plan.summary;
+    out.replaceChildren(
+      h("p", {}, `${t("visits")}: ${s.visits} · ${t("inspections")}: ${s.inspections} · ${t("on_time")}: ${s.on_time} · ${t("overdue")}: ${s.overdue_at_start} · ${t("unassigned")}: ${s.unassigned}`),
+      ...(s.caveats ?? []).map((c) => h("p", { class: "muted" }, c)),
+      table([{ key: "date" }, { key: "inspector" }, { key: "site" },
+        { key: "device", render: (i) => link(`/devices/${encodeURIComponent(i.device)}`, i.device) },
+        { key: "kind" }, { key: "due" }, { key: "grade", render: (i) => i.grade ? gradeBadge(i.grade) : "" },
+        { key: "overdue", render: (i) => (i.overdue ? t("overdue") : "") }], rows),
+      plan.unassigned.length ? section(t("unassigned"), table([{ key: "device" }, { key: "kind" }, { key: "due" }, { key: "reason", wrap: true }], plan.unassigned)) : "");
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  main.replaceChildren(h("h1", {}, t("schedule")), form, out);
+  await load();
+}
+
+// MARK: statistics
+
+export async function stats(main) {
+  const year = new Date().getFullYear();
+  const form = h("form", { class: "filters" },
+    h("label", {}, t("year"), h("input", { type: "number", name: "year", value: year, min: 2000, max: 2999 })),
+    h("button", { class: "primary", type: "submit" }, t("filter")));
+  const out = h("div");
+  async function load() {
+    const s = await api(`/v1/stats?${query(form)}`);
+    const months = s.alarms_by_month ?? [];
+    const types = s.alarms_by_type ?? [];
+    const ins = (s.inspections ?? [])[0] ?? {};
+    out.replaceChildren(h("div", { class: "grid" },
+      section(t("alarms_by_month"), bars(months.map((r) => ({ label: r.key, value: r.alarms }))),
+        table([{ key: "key", label: t("month") }, { key: "alarms", label: t("alarms") }, { key: "critical", label: t("critical") },
+               { key: "incidents", label: t("incidents") }], months)),
+      section(t("alarms_by_type"), bars(types.map((r) => ({ label: r.key, value: r.incidents })), { title: t("incidents") }),
+        table([{ key: "key", label: t("type") }, { key: "alarms", label: t("alarms") }, { key: "incidents", label: t("incidents") }], types)),
+      section(t("grades"), bars((s.risk_grades ?? []).map((r) => ({ label: gradeName(r.grade), value: r.devices, color: GRADE_COLORS[r.grade] })))),
+      section(t("inspections"), h("dl", { class: "kv" }, ["recorded", "passed", "failed", "on_time", "late", "must_not_use", "overdue_now"]
+        .map((k) => [h("dt", {}, t(k === "overdue_now" ? "overdue" : k)), h("dd", {}, String(ins[k] ?? 0))]))),
+    ),
+    section(t("rescue"), table([{ key: "firm_name", label: t("firm"), render: (r) => r.firm_name ?? r.firm }, { key: "trapped", label: t("trapped") },
+      { key: "median_response_min", label: t("median_min") }, { key: "p90_response_min", label: t("p90_min") },
+      { key: "within_deadline", label: t("within_deadline") },
+      { key: "share_within", label: t("share_within"), render: (r) => r.share_within === null ? "" : `${Math.round(r.share_within * 100)} %` },
+      { key: "missed", label: t("missed") }, { key: "running", label: t("running") }], s.rescue_response ?? [])),
+    section(t("maintenance_on_time"), table([{ key: "firm_name", label: t("firm"), render: (r) => r.firm_name ?? r.firm },
+      { key: "notices", label: t("notices") }, { key: "on_time", label: t("on_time") }, { key: "late", label: t("late") },
+      { key: "open_overdue", label: t("open_overdue") }], s.maintenance_on_time ?? [])));
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  main.replaceChildren(h("h1", {}, t("stats")), form, out);
+  await load();
+}

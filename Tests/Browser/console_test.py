@@ -1,0 +1,177 @@
+"""The web console in headless Chromium against a running `equipwatch run` (scripts/browser.sh).
+
+Checks: sign in as supervisor and as a firm; a trapped alarm injected by the simulator appears on
+the open alarms page without a reload; acknowledging it there reaches the store; the device page
+shows the risk breakdown; the firm sees its own devices only and another firm's device page says
+"not found"; the overview does not scroll sideways at 390 px; the browser log has no severe
+entries. Screenshots of the overview and a device page go to $SCREENSHOTS.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ["BASE"]
+BIN = os.environ["BIN"]
+DATA = os.environ["ARGS_DATA"]
+BROKER = os.environ["BROKER"]
+SUP = os.environ["SUP_TOKEN"]
+FIRM = os.environ["FIRM_TOKEN"]
+FIRM_ID = os.environ["FIRM_ID"]
+SHOTS = os.environ.get("SCREENSHOTS", "docs/screenshots")
+failures = []
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name + (f": {detail}" if detail and not condition else ""), flush=True)
+    if not condition:
+        failures.append(name)
+
+
+def api(path, token):
+    req = urllib.request.Request(BASE + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=zh-CN"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def wait(d, condition, seconds=15):
+    return WebDriverWait(d, seconds, poll_frequency=0.2).until(lambda _: condition())
+
+
+def text(d, css):
+    try:
+        return d.find_element(By.CSS_SELECTOR, css).text
+    except Exception:
+        return ""
+
+
+def sign_in(d, token):
+    d.get(BASE + "/signin")
+    wait(d, lambda: d.find_elements(By.ID, "token"))
+    d.find_element(By.ID, "token").send_keys(token)
+    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#nav a"))
+
+
+def severe(d, allow=()):
+    return [e for e in d.get_log("browser") if e["level"] == "SEVERE" and not any(a in e["message"] for a in allow)]
+
+
+def supervisor():
+    d = browser()
+    try:
+        sign_in(d, SUP)
+        wait(d, lambda: d.find_elements(By.ID, "overdue-count"), 30)
+        check("the supervisor's overview opens in Chinese", text(d, "h1") == "总览", text(d, "h1"))
+        check("the overview shows times with the zone", "Asia/Shanghai" in text(d, "#footer"), text(d, "#footer"))
+        time.sleep(0.5)
+        d.save_screenshot(os.path.join(SHOTS, "overview.png"))
+
+        d.find_element(By.CSS_SELECTOR, '#nav a[href="/alarms"]').click()
+        wait(d, lambda: d.find_elements(By.ID, "alarm-list") and "…" not in text(d, "main"))
+        d.execute_script("window.__notReloaded = true")
+        started = time.time()
+        sim = subprocess.Popen([BIN, "simulate", "--fault", "trapped", "--duration", "8", "--rate", "300",
+                                "--data", DATA, "--broker", BROKER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait(d, lambda: "elevator.trapped" in text(d, "#alarm-list"), 30)
+            seen = time.time() - started
+        finally:
+            sim.wait(timeout=30)
+        check("the simulator's trapped alarm appears on the open alarms page", seen < 20, f"{seen:.1f} s")
+        check("... without a reload", d.execute_script("return window.__notReloaded === true"))
+        print(f"     trapped alarm on the page {seen:.1f} s after the simulator started", flush=True)
+
+        row = d.find_element(By.XPATH, "//div[@id='alarm-list']//tr[td[contains(., 'elevator.trapped')]]")
+        alarm_id = row.find_element(By.XPATH, "./td[1]").text
+        device = row.find_element(By.XPATH, "./td[4]").text
+        row.find_element(By.CSS_SELECTOR, "button[data-ack]").click()
+        wait(d, lambda: "console-supervisor" in text(d, "#alarm-list"))
+        out = subprocess.run([BIN, "alarms", "--state", "open", "--json", "--data", DATA], capture_output=True, text=True, check=True).stdout
+        stored = {str(a["id"]): a for a in json.loads(out)}
+        check("acknowledging on the page is in the store", stored.get(alarm_id, {}).get("acked_by") == "console-supervisor",
+              json.dumps(stored.get(alarm_id)))
+
+        d.get(BASE + "/devices/" + device)
+        wait(d, lambda: "D = " in text(d, "main"), 20)
+        factors = d.find_elements(By.XPATH, "//section[h2[contains(., '风险评价')]]//tbody/tr")
+        check("the device page shows the risk breakdown", len(factors) >= 3 and "×" in text(d, "main"), f"{len(factors)} factor rows")
+        check("the device page renders every value as text", "[object" not in text(d, "main"))
+        registry = text(d, "dl.kv")
+        check("the device page shows its registry data", device and "site-" in registry, registry[:200])
+        time.sleep(0.5)
+        d.save_screenshot(os.path.join(SHOTS, "device.png"))
+
+        d.find_element(By.ID, "lang").click()
+        wait(d, lambda: "Device" in text(d, "h1"))
+        check("English on the switch", text(d, "h1").startswith("Device"), text(d, "h1"))
+        d.find_element(By.ID, "lang").click()
+
+        for path, title in (("/incidents", "事件"), ("/notices", "通知"), ("/schedule", "检验计划"), ("/stats", "统计")):
+            d.get(BASE + path)
+            wait(d, lambda: text(d, "h1") == title and "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main table, main .card"), 30)
+            check(f"{path} renders", "[object" not in text(d, "main") and text(d, "h1") == title, text(d, "h1"))
+        d.get(BASE + "/schedule")
+        wait(d, lambda: "检验行程" in text(d, "main"), 30)
+        check("the plan page shows the plan's summary", "检验行程" in text(d, "main"))
+
+        d.set_window_size(390, 844)
+        d.get(BASE + "/")
+        wait(d, lambda: d.find_elements(By.ID, "overdue-count"), 30)
+        width = d.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        check("no sideways scrolling at 390 px", width[0] <= width[1], str(width))
+        problems = severe(d)
+        check("no severe entries in the supervisor's browser log", not problems, json.dumps(problems)[:500])
+    finally:
+        d.quit()
+
+
+def firm():
+    d = browser()
+    try:
+        sign_in(d, FIRM)
+        d.get(BASE + "/devices")
+        wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "main tbody tr"), 30)
+        firms = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
+        rows = len(d.find_elements(By.CSS_SELECTOR, "main tbody tr"))
+        expected = len(api("/v1/devices?limit=1000", FIRM)["items"])
+        check("the firm's device list holds its own devices only", firms == {FIRM_ID} and rows == expected, f"{firms}, {rows} of {expected}")
+        other = api("/v1/devices?firm=firm-jinnan&limit=1", SUP)["items"][0]["id"]
+        d.get(BASE + "/devices/" + other)
+        wait(d, lambda: text(d, "h1") in ("未找到", "Not found"), 20)
+        check("another firm's device page says not found", text(d, "h1") == "未找到", text(d, "h1"))
+        d.get(BASE + "/notices")
+        wait(d, lambda: "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main form"), 20)
+        notice_firms = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
+        check("the firm's notices are its own", notice_firms <= {FIRM_ID}, str(notice_firms))
+        problems = severe(d, allow=("status of 404",))
+        check("no severe entries in the firm's browser log (beyond the expected 404)", not problems, json.dumps(problems)[:500])
+    finally:
+        d.quit()
+
+
+os.makedirs(SHOTS, exist_ok=True)
+# The pipeline's first compliance check (a few seconds after start) fills the must-not-use list.
+deadline = time.time() + 30
+while time.time() < deadline and not api("/v1/devices?must_not_use=true&limit=1", SUP)["items"]:
+    time.sleep(0.5)
+supervisor()
+firm()
+print(f"browser: {len(failures)} failure(s)" if failures else "browser: every check passed", flush=True)
+sys.exit(1 if failures else 0)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The web console in a real browser: starts `equipwatch run` (debug build) with a local broker
+# and the sample fleet, makes tokens, and drives Debian's headless Chromium through Selenium
+# (Tests/Browser/console_test.py): sign-in, live alarms, acknowledgement, the device page, a
+# firm's scope, a phone's width, the browser log. Screenshots go to docs/screenshots/.
+# Bounded: the whole step stops after BROWSER_TIMEOUT seconds (default 300).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/debug/equipwatch
+[ -x "$BIN" ] || swift build
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# A CJK font too, or the Chinese labels render as boxes in the screenshots.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; then
+  echo "browser: installing chromium, chromium-driver and a CJK font"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-wqy-microhei fontconfig >/dev/null
+fi
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium
+WORK=$(mktemp -d)
+. scripts/local-broker.sh
+start_broker "$WORK"
+MOSQ_PID=$BROKER_PID
+HTTP_PORT=$(free_port)
+RUN_PID=""
+cleanup() {
+  [ -n "$RUN_PID" ] && kill -INT "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null || true
+  kill "$MOSQ_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+ARGS=(--data "$WORK/data" --broker "127.0.0.1:$MQ_PORT" --http "127.0.0.1:$HTTP_PORT")
+"$BIN" devices import Devices/fleet/tianjin.yaml "${ARGS[@]}" >/dev/null
+token() { "$BIN" tokens create "$@" --json "${ARGS[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+export SUP_TOKEN=$(token --role supervisor --name console-supervisor)
+export FIRM_ID=firm-haihe
+export FIRM_TOKEN=$(token --role firm:firm-haihe --name haihe-dispatcher)
+TZ=Asia/Shanghai "$BIN" run "${ARGS[@]}" > "$WORK/run.log" 2>&1 &
+RUN_PID=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+export BASE="http://127.0.0.1:$HTTP_PORT" BIN ARGS_DATA="$WORK/data" BROKER="127.0.0.1:$MQ_PORT"
+export SCREENSHOTS="docs/screenshots"
+mkdir -p "$SCREENSHOTS"
+status=0
+timeout "${BROWSER_TIMEOUT:-300}" python3 Tests/Browser/console_test.py || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "browser: failed ($status); the pipeline's log:"
+  tail -40 "$WORK/run.log"
+fi
+exit "$status"
