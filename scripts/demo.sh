@@ -4,28 +4,57 @@
 # Ctrl-C stops everything cleanly. DEMO_SECONDS=N stops after N seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PORT=${EQUIPWATCH_BROKER_PORT:-1883}
+HTTP_PORT=${EQUIPWATCH_HTTP_PORT:-8080}
+# Refuse before touching anything when the ports or the data folder are taken (a second demo).
+taken() { python3 -c 'import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null && return 1 || return 0; }
+for p in "$PORT" "$HTTP_PORT"; do
+  if taken "$p"; then
+    echo "demo: port $p on 127.0.0.1 is already in use (another demo, broker or server?)." >&2
+    echo "      Stop it, or run this one elsewhere: EQUIPWATCH_BROKER_PORT=1884 EQUIPWATCH_HTTP_PORT=8081 ./scripts/demo.sh" >&2
+    echo "      (a second demo also needs its own clone or data folder)" >&2
+    exit 1
+  fi
+done
+if [ -f data/equipwatch.lock ] && ! flock -n data/equipwatch.lock true 2>/dev/null; then
+  echo "demo: data/ is in use by another equipwatch run (pid $(cat data/equipwatch.lock 2>/dev/null)); stop it first." >&2
+  exit 1
+fi
 ./scripts/setup.sh
 swift build -c release
 BIN=.build/release/equipwatch
-PORT=${EQUIPWATCH_BROKER_PORT:-1883}
 mkdir -p data/broker
 sed -e "s|@PORT@|$PORT|" -e "s|@DIR@|$PWD/data/broker|" deploy/mosquitto.local.conf > data/broker/mosquitto.conf
 [ "$(id -u)" -eq 0 ] && echo "user root" >> data/broker/mosquitto.conf
 MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 "$MOSQ" -c data/broker/mosquitto.conf > data/broker/mosquitto.out 2>&1 &
 BROKER=$!
+SIM=""; PIPE=""
 trap 'kill -TERM $SIM $PIPE 2>/dev/null; wait $SIM $PIPE 2>/dev/null; kill -TERM $BROKER; wait $BROKER 2>/dev/null' EXIT
-sleep 0.5
-"$BIN" run --broker 127.0.0.1:$PORT --data data 2> data/run.log &
+for _ in $(seq 1 50); do taken "$PORT" && break; sleep 0.1; done
+if ! taken "$PORT"; then
+  echo "demo: mosquitto did not start on port $PORT; its log:" >&2
+  tail -20 data/broker/mosquitto.out data/broker/mosquitto.log 2>/dev/null >&2 || true
+  exit 1
+fi
+"$BIN" run --broker 127.0.0.1:$PORT --http 127.0.0.1:$HTTP_PORT --data data 2> data/run.log &
 PIPE=$!
-sleep 1
+for _ in $(seq 1 100); do
+  python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$HTTP_PORT/healthz" 2>/dev/null && break
+  if ! kill -0 $PIPE 2>/dev/null; then
+    echo "demo: equipwatch run stopped at start; data/run.log says:" >&2
+    tail -5 data/run.log >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 "$BIN" simulate --broker 127.0.0.1:$PORT --rate 300 --fault trapped --fault garbage:2 --fault out_of_order \
   ${DEMO_SECONDS:+--duration $DEMO_SECONDS} &
 SIM=$!
 TOKEN=$("$BIN" tokens create --data data --role supervisor --name demo)
 cat <<MSG
 EquipWatch is running: broker 127.0.0.1:$PORT, store data/equipwatch.sqlite, pipeline log data/run.log.
-Web console: open http://127.0.0.1:8080/ and sign in with this supervisor token (made for this demo):
+Web console: open http://127.0.0.1:$HTTP_PORT/ and sign in with this supervisor token (made for this demo):
   $TOKEN
   A firm's or an owner's console: $BIN tokens create --data data --role firm:firm-haihe (or owner:owner-nankai-edu)
 Look at it from another terminal:
@@ -38,7 +67,7 @@ Look at it from another terminal:
   $BIN notices --data data --firm firm-haihe
   $BIN maintenance done --data data --device ID --firm FIRM --items lubrication
 The HTTP API is on the same port, with the same token:
-  curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080/v1/alarms?state=open"
+  curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP_PORT/v1/alarms?state=open"
   (more tokens: $BIN tokens create --data data --role firm:firm-haihe; routes in docs/api.md)
 Ctrl-C to stop.
 MSG

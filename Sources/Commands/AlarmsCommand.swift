@@ -26,7 +26,7 @@ struct AlarmFilterOptions: ParsableArguments {
         f.rule = rule
         f.from = try range.fromMillis()
         f.to = try range.toMillis()
-        f.limit = range.limit
+        f.limit = range.limit.fetch
         return f
     }
 }
@@ -57,7 +57,7 @@ struct AlarmsCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false)
             var f = try filters.filter()
             f.state = state
-            output.print(try store.alarms(f))
+            output.print(try store.alarms(f), limit: filters.range.limit)
         }
     }
 

@@ -21,7 +21,7 @@ struct NotFound: Error, CustomStringConvertible {
 
 /// The command line was well formed but what it asks for is refused (an inspection kind the type
 /// does not have, a date in the future): the reason, without the usage text.
-struct Refused: Error, CustomStringConvertible {
-    let description: String
+public struct Refused: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -27,13 +27,13 @@ struct DevicesCommand: ParsableCommand {
         @Option(help: "Only devices behind this gateway.") var gateway: String?
         @Option(help: "Only this risk grade.") var grade: Grade?
         @Flag(help: "Only devices that must not be used (an inspection overdue or failed, or safety grade 5).") var mustNotUse = false
-        @Option(help: "At most this many rows.") var limit = 10_000
+        @Option(help: "At most this many rows (0: all).") var limit = RowLimit(10_000)
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
             var filter = DeviceFilter(type: type, site: site, firm: firm, gateway: gateway, grade: grade)
             if mustNotUse { filter.mustNotUse = true }
-            output.print(try store.devices(filter, limit: limit))
+            output.print(try store.devices(filter, limit: limit.fetch), limit: limit)
         }
     }
 

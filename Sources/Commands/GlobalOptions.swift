@@ -45,6 +45,10 @@ struct GlobalOptions: ParsableArguments {
         if let data { s.dataDirectory = data }
         if let devices { s.devicesDirectory = devices }
         if let rules { s.rulesDirectory = rules }
+        // No client id configured: one of the data folder's own (see InstanceGuard.clientId).
+        if s.broker.clientId == Settings.Broker().clientId {
+            s.broker.clientId = InstanceGuard.clientId(dataDirectory: s.dataDirectory)
+        }
         return s
     }
 }

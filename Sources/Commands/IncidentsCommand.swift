@@ -23,7 +23,7 @@ struct IncidentsCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false)
             var f = try filters.filter()
             f.status = status
-            output.print(try store.incidents(f))
+            output.print(try store.incidents(f), limit: filters.range.limit)
         }
     }
 

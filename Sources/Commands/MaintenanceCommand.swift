@@ -57,12 +57,12 @@ struct MaintenanceCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
-        @Option(help: "At most this many rows.") var limit = 1000
+        @Option(help: "At most this many rows (0: all).") var limit = RowLimit(1000)
 
         func run() throws {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath, create: false)
-            output.print(try store.maintenanceHistory(device: device, limit: limit))
+            output.print(try store.maintenanceHistory(device: device, limit: limit.fetch), limit: limit)
         }
     }
 }

@@ -28,7 +28,7 @@ struct NoticesCommand: ParsableCommand {
         @Option(help: "Only this status (open: sent; acked: confirmed by the firm; closed: by a completed maintenance).") var status: NoticeStatus?
         @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
         @Option(help: "Only this kind.") var kind: NoticeKind?
-        @Option(help: "At most this many rows.") var limit = 100
+        @Option(help: "At most this many rows (0: all).") var limit = RowLimit(100)
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
@@ -37,8 +37,8 @@ struct NoticesCommand: ParsableCommand {
             f.status = status
             f.device = device
             f.kind = kind
-            f.limit = limit
-            output.print(try store.notices(f))
+            f.limit = limit.fetch
+            output.print(try store.notices(f), limit: limit)
         }
     }
 

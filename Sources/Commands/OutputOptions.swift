@@ -20,6 +20,21 @@ struct OutputOptions: ParsableArguments {
     /// Prints typed rows of one query.
     func print<Row: ResponseRow>(_ rows: [Row]) { print(ResultTable(rows)) }
 
+    /// Prints the rows of a query made with `RowLimit.fetch`: at most `limit.rows`, and says when
+    /// more matched (in the table's footer; on standard error beside --json and --csv), so a
+    /// list is never cut silently.
+    func print<Row: ResponseRow>(_ rows: [Row], limit: RowLimit) {
+        let more = limit.rows > 0 && rows.count > limit.rows
+        let table = ResultTable(more ? Array(rows.prefix(limit.rows)) : rows)
+        if !more { return print(table) }
+        if json || csv {
+            Console.write(json ? Self.json(table) : Self.csv(table))
+            FileHandle.standardError.write(Data("note: \(limit.rows) rows printed and more match; --limit N shows more, --limit 0 all\n".utf8))
+        } else {
+            Console.write(Self.text(table, more: true))
+        }
+    }
+
     func print(_ table: ResultTable) {
         Console.write(json ? Self.json(table) : csv ? Self.csv(table) : Self.text(table))
     }
@@ -43,7 +58,7 @@ struct OutputOptions: ParsableArguments {
     static func csv(_ t: ResultTable) -> String { t.csv() }
 
     /// A plain table; long cells are cut so a row stays on one line (use --json for everything).
-    static func text(_ t: ResultTable, maxCell: Int = 60) -> String {
+    static func text(_ t: ResultTable, maxCell: Int = 60, more: Bool = false) -> String {
         let cells = t.rows.map { $0.map { c -> String in
             let p = c.plain.replacingOccurrences(of: "\n", with: " ")
             return p.count > maxCell ? String(p.prefix(maxCell - 1)) + "…" : p
@@ -56,6 +71,25 @@ struct OutputOptions: ParsableArguments {
         }
         var s = line(t.columns) + "\n" + line(widths.map { String(repeating: "-", count: $0) }) + "\n"
         for row in cells { s += line(row) + "\n" }
-        return s + "(\(t.rows.count) row\(t.rows.count == 1 ? "" : "s"))\n"
+        let count = "\(t.rows.count) row\(t.rows.count == 1 ? "" : "s")"
+        return s + (more ? "(\(count) shown; more match: --limit N shows more, --limit 0 all)\n" : "(\(count))\n")
     }
+}
+
+/// `--limit N`: at most N rows, 0 for all. Queries fetch one row more than asked, so the output
+/// can say that more matched without counting them all.
+struct RowLimit: ExpressibleByArgument, Sendable {
+    let rows: Int
+
+    init(_ rows: Int) { self.rows = rows }
+
+    init?(argument: String) {
+        guard let n = Int(argument), n >= 0 else { return nil }
+        rows = n
+    }
+
+    /// What to ask the store for.
+    var fetch: Int { rows == 0 ? Int.max : rows + 1 }
+
+    var defaultValueDescription: String { "\(rows)" }
 }

@@ -15,7 +15,7 @@ struct ReadingsCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
-        output.print(try store.readings(device: device, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit))
+        output.print(try store.readings(device: device, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
     }
 }
 
@@ -32,7 +32,7 @@ struct EventsCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
-        output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit))
+        output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
     }
 }
 
@@ -53,7 +53,7 @@ struct DeadLettersCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
-        output.print(try store.deadLetters(reason: reason, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit))
+        output.print(try store.deadLetters(reason: reason, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
     }
 }
 
@@ -61,7 +61,7 @@ struct DeadLettersCommand: ParsableCommand {
 struct TimeRange: ParsableArguments {
     @Option(help: ArgumentHelp("At or after this time (RFC 3339, YYYY-MM-DD or epoch ms).", valueName: "TIME")) var from: String?
     @Option(help: ArgumentHelp("At or before this time.", valueName: "TIME")) var to: String?
-    @Option(help: "At most this many rows.") var limit = 100
+    @Option(help: "At most this many rows (0: all).") var limit = RowLimit(100)
 
     func fromMillis() throws -> Int64? { try parseTime(from, flag: "--from") }
     func toMillis() throws -> Int64? { try parseTime(to, flag: "--to") }

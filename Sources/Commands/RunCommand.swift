@@ -46,6 +46,11 @@ struct RunCommand: AsyncParsableCommand {
         _ = APIMetrics.registry  // the metrics backend, before the pipeline makes its counters
         let logger = Logger(label: "equipwatch.run")
         let settings = try global.settings()
+        let lock = try InstanceGuard.Lock(dataDirectory: settings.dataDirectory)
+        try InstanceGuard.requireFree(http: settings.http)
+        if !InstanceGuard.reachable(settings.broker.endpoint) {
+            logger.warning("the broker is not reachable yet; the pipeline keeps trying", metadata: ["broker": "\(settings.broker.endpoint)"])
+        }
         let store = try Store(path: settings.databasePath)
         let loaded: (catalog: Catalog, directory: Ingest.DeviceDirectory)
         do {
@@ -106,6 +111,7 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger))
         try await group.run()
         hangup.cancel()
+        withExtendedLifetime(lock) {}
         logger.info("stopped cleanly")
     }
 }
@@ -125,12 +131,15 @@ final class HangupSignal {
 }
 
 enum Log {
-    static func bootstrap() {
+    /// Once per process (swift-log allows one bootstrap; in-process tests run several commands).
+    private static let once: Void = {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h
         }
-    }
+    }()
+
+    static func bootstrap() { once }
 }

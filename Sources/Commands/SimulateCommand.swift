@@ -57,6 +57,8 @@ struct SimulateCommand: ParsableCommand {
         o.qos = qos
         o.seed = seed
         o.batch = max(1, batch)
+        // Gateways of the demo in another folder are other clients: nobody evicts anybody.
+        o.clientPrefix = InstanceGuard.clientId(dataDirectory: settings.dataDirectory, prefix: "equipwatch-sim")
         for f in faults {
             let parts = f.split(separator: ":", maxSplits: 1)
             guard let fault = Fault(rawValue: String(parts[0])) else {

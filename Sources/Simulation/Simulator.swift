@@ -24,6 +24,8 @@ public final class Simulator: @unchecked Sendable {
         public var seed: UInt64 = 1
         /// Readings per message (a gateway batch when above 1).
         public var batch = 1
+        /// Gateways connect as `{clientPrefix}-{gateway}`; give each simulating instance its own.
+        public var clientPrefix = "equipwatch-sim"
         public init() {}
     }
 
@@ -96,7 +98,7 @@ public final class Simulator: @unchecked Sendable {
     /// Publishes until `stop` is set or the duration passes. Blocking.
     public func run(stop: Flag) throws {
         for gateway in Set(models.map(\.record.gateway)).sorted() {
-            var o = MQTTOptions(host: options.host, port: options.port, clientId: "equipwatch-sim-\(gateway)", cleanSession: true)
+            var o = MQTTOptions(host: options.host, port: options.port, clientId: "\(options.clientPrefix)-\(gateway)", cleanSession: true)
             let status = Topics(prefix: options.topicPrefix).status(gateway: gateway)
             o.will = .init(topic: status, payload: Array("offline".utf8), qos: 1, retain: false)
             let p = try Publisher(options: o, window: 500)

@@ -1,0 +1,69 @@
+import Commands
+import Domain
+import Foundation
+import ArgumentParser
+import Settings
+import Storage
+import Synchronization
+import Testing
+import TestSupport
+
+/// The first hour with EquipWatch (issue 14): lists say when they are cut, two instances do not
+/// trip over each other.
+@Suite("First hour: honest row counts, one run per data folder, instance client ids")
+struct FirstHourTests {
+    @Test("a list cut at --limit says more match; --limit 0 prints everything; JSON stays clean")
+    func limitFooter() throws {
+        let f = try CommandOutputTests.Fixture()
+        let firm = f.catalog.fleet.devices.first { $0.type == "boiler" }!.firm
+        // Before: "(1 row)" for a list of two with --limit 1, and nothing said about the other.
+        let cut = try f.run(["notices", "--firm", firm, "--limit", "1"])
+        #expect(cut.hasSuffix("(1 row shown; more match: --limit N shows more, --limit 0 all)\n"), "\(cut)")
+        let all = try f.run(["notices", "--firm", firm, "--limit", "0"])
+        #expect(all.hasSuffix("(2 rows)\n"), "\(all)")
+        let exact = try f.run(["notices", "--firm", firm, "--limit", "2"])
+        #expect(exact.hasSuffix("(2 rows)\n"), "\(exact)")
+        let json = try f.run(["notices", "--firm", firm, "--limit", "1", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        #expect(rows.count == 1)
+        let devices = try f.run(["devices", "--type", "boiler", "--limit", "3"])
+        #expect(devices.contains("(3 rows shown; more match"))
+    }
+
+    /// Runs `equipwatch ARGS` in-process, async commands included; returns the error it stopped with.
+    static func failure(_ arguments: [String]) async -> String? {
+        do {
+            var command = try EquipWatch.parseAsRoot(arguments)
+            if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("a second run on the same data folder is refused with the holder's pid; an HTTP address in use is refused")
+    func oneRunPerDataFolder() async throws {
+        let directory = NSTemporaryDirectory() + "ew-lock-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var held: InstanceGuard.Lock? = try InstanceGuard.Lock(dataDirectory: directory)
+        let refused = await Self.failure(["run", "--data", directory, "--broker", "127.0.0.1:9", "--http", "127.0.0.1:18089"])
+        #expect(refused?.contains("another equipwatch run is using the data folder \(directory) (pid \(getpid()))") == true, "\(refused ?? "started")")
+        held = nil
+        #expect(held == nil)
+        // Free again; now the HTTP address is the problem: a broker listens there.
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let port = broker.port
+        let busy = await Self.failure(["run", "--data", directory, "--broker", "127.0.0.1:9", "--http", "127.0.0.1:\(port)"])
+        #expect(busy?.contains("the HTTP address 127.0.0.1:\(port) is in use") == true, "\(busy ?? "started")")
+    }
+
+    @Test("MQTT client ids: one per data folder, the same across restarts")
+    func clientIds() {
+        let a = InstanceGuard.clientId(dataDirectory: "/srv/a/data")
+        #expect(a == InstanceGuard.clientId(dataDirectory: "/srv/a/./data"))
+        #expect(a != InstanceGuard.clientId(dataDirectory: "/srv/b/data"))
+        #expect(a.hasPrefix("equipwatch-") && a.count == "equipwatch-".count + 8)
+        #expect(InstanceGuard.clientId(dataDirectory: "/srv/a/data", prefix: "equipwatch-sim").hasPrefix("equipwatch-sim-"))
+    }
+}
