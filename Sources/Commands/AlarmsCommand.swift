@@ -16,6 +16,11 @@ struct AlarmFilterOptions: ParsableArguments {
     @Option(help: "Only this rule id.") var rule: String?
     @OptionGroup var range: TimeRange
 
+    /// The named device, type, site and firm exist (else "not found", exit 1).
+    func checkNames(_ store: Store) throws {
+        try KnownNames(store: store).check(firm: firm, site: site, type: type, device: device)
+    }
+
     func filter() throws -> AlarmFilter {
         var f = AlarmFilter()
         f.device = device
@@ -57,6 +62,7 @@ struct AlarmsCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false)
             var f = try filters.filter()
             f.state = state
+            try filters.checkNames(store)
             output.print(try store.alarms(f), limit: filters.range.limit)
         }
     }

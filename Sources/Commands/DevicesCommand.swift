@@ -33,6 +33,7 @@ struct DevicesCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false)
             var filter = DeviceFilter(type: type, site: site, firm: firm, gateway: gateway, grade: grade)
             if mustNotUse { filter.mustNotUse = true }
+            try KnownNames(store: store).check(firm: firm, site: site, gateway: gateway, type: type)
             output.print(try store.devices(filter, limit: limit.fetch), limit: limit)
         }
     }

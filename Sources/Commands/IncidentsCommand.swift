@@ -23,6 +23,7 @@ struct IncidentsCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false)
             var f = try filters.filter()
             f.status = status
+            try filters.checkNames(store)
             output.print(try store.incidents(f), limit: filters.range.limit)
         }
     }

@@ -62,6 +62,7 @@ struct MaintenanceCommand: ParsableCommand {
         func run() throws {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath, create: false)
+            try KnownNames(store: store).check(device: device)
             output.print(try store.maintenanceHistory(device: device, limit: limit.fetch), limit: limit)
         }
     }

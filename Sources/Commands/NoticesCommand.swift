@@ -38,6 +38,7 @@ struct NoticesCommand: ParsableCommand {
             f.device = device
             f.kind = kind
             f.limit = limit.fetch
+            try KnownNames(store: store).check(firm: firm, device: device)
             output.print(try store.notices(f), limit: limit)
         }
     }

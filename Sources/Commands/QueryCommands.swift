@@ -15,6 +15,7 @@ struct ReadingsCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
+        try KnownNames(store: store).check(device: device)
         output.print(try store.readings(device: device, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
     }
 }
@@ -32,6 +33,7 @@ struct EventsCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
+        try KnownNames(store: store).check(device: device)
         output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
     }
 }

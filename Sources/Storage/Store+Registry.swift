@@ -187,3 +187,23 @@ extension Store {
         }
     }
 }
+
+/// The registry's id lists a filter can name, for "no such firm" answers.
+public enum RegistryList: String, Sendable, CaseIterable {
+    case firms, sites, owners, gateways, types
+}
+
+extension Store {
+    /// Every id of `list`, sorted (device types: those registered devices have).
+    public func ids(of list: RegistryList) throws(StoreError) -> [String] {
+        let sql = switch list {
+        case .firms: "SELECT id FROM firms ORDER BY id"
+        case .sites: "SELECT id FROM sites ORDER BY id"
+        case .owners: "SELECT id FROM owners ORDER BY id"
+        case .gateways: "SELECT id FROM gateways ORDER BY id"
+        case .types: "SELECT DISTINCT type FROM devices ORDER BY type"
+        }
+        do { return try pool.read { db in try String.fetchAll(db, sql: sql) } }
+        catch { throw StoreError(operation: "read \(list.rawValue)", error) }
+    }
+}

@@ -30,6 +30,31 @@ struct FirstHourTests {
         #expect(devices.contains("(3 rows shown; more match"))
     }
 
+    @Test("a filter naming an unknown firm, site, type or device is not found (exit 1), with the valid ids when they are few")
+    func unknownNamesAreNotFound() throws {
+        let f = try CommandOutputTests.Fixture()
+        // Before: each printed an empty table and exited 0.
+        for (arguments, message) in [
+            (["notices", "--firm", "firm-bogus"], "no firm 'firm-bogus' in the registry (firm-binhai, firm-haihe, firm-heping, firm-jinnan)"),
+            (["alarms", "--type", "lift"], "no type 'lift' in the registry (boiler, elevator, forklift, gas_cylinder, pressure_vessel)"),
+            (["devices", "--site", "nope"], "no site 'nope' in the registry (site-"),
+            (["readings", "--device", "999999"], "no registered device 999999"),
+            (["events", "--device", "999999"], "no registered device 999999"),
+            (["incidents", "--device", "999999"], "no registered device 999999"),
+            (["maintenance", "history", "--device", "999999"], "no registered device 999999"),
+        ] {
+            do {
+                _ = try f.run(arguments)
+                Issue.record("\(arguments) printed a table")
+            } catch {
+                #expect("\(error)".hasPrefix(message), "\(arguments): \(error)")
+                #expect(EquipWatch.exitCode(for: error) == .failure, "\(arguments)")
+            }
+        }
+        // A known firm with nothing to show is still an (empty) answer.
+        #expect(try f.run(["alarms", "--firm", "firm-heping", "--state", "resolved"]).hasSuffix("(0 rows)\n"))
+    }
+
     /// Runs `equipwatch ARGS` in-process, async commands included; returns the error it stopped with.
     static func failure(_ arguments: [String]) async -> String? {
         do {
