@@ -93,7 +93,7 @@ struct AlarmsCommand: ParsableCommand {
             case .acknowledged: say("alarm \(id) acknowledged by \(by)")
             case .notFound: throw ValidationError("no alarm \(id)")
             case .alreadyAcknowledged(let who, let at):
-                say("alarm \(id) was already acknowledged by \(who) at \(Domain.Timestamp.format(at))")
+                say("alarm \(id) was already acknowledged by \(who) at \(Console.zone.table(at))")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Where commands write what a person reads. Standard output by default; a test binds its own
 /// sink for the duration of one command (`Console.$write.withValue`), so output can be checked
@@ -7,6 +8,10 @@ public enum Console {
     @TaskLocal public static var write: @Sendable (String) -> Void = { text in
         FileHandle.standardOutput.write(Data(text.utf8))
     }
+
+    /// The zone tables and CSV show times in, and local dates (`--from 2026-11-26`) are read in:
+    /// `--tz`, else `TZ`, else Asia/Shanghai (`EquipWatch.execute` binds it per command).
+    @TaskLocal public static var zone: DisplayZone = DisplayZone.resolve(nil) ?? .shanghai
 }
 
 /// One line for a person.

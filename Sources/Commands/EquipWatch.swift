@@ -1,5 +1,7 @@
 import Domain
 import ArgumentParser
+import Foundation
+import Storage
 
 public struct EquipWatch: AsyncParsableCommand {
     public init() {}
@@ -20,4 +22,24 @@ public struct EquipWatch: AsyncParsableCommand {
             TokensCommand.self, StoreCommand.self, ReplayCommand.self, BenchCommand.self,
         ]
     )
+
+    /// The executable's entry: parse, bind the display zone, run, exit with the error's code.
+    public static func main() async {
+        do {
+            try await execute(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Runs `equipwatch ARGUMENTS` in this process with the display zone the command's `--tz`
+    /// (else `TZ`, else Asia/Shanghai) names; what it prints goes to `Console.write`.
+    public static func execute(_ arguments: [String]) async throws {
+        var command = try parseAsRoot(arguments)
+        let option = Mirror(reflecting: command).children.lazy.compactMap { ($0.value as? OptionGroup<GlobalOptions>)?.wrappedValue.tz }.first
+        let zone = DisplayZone.resolve(option) ?? .shanghai
+        try await Console.$zone.withValue(zone) {
+            if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }
+        }
+    }
 }

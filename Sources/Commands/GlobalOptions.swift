@@ -5,6 +5,7 @@ import ArgumentParser
 import DeviceCatalog
 import Foundation
 import Settings
+import Storage
 
 /// Options every command understands (SPEC §6). Flags override the configuration file.
 struct GlobalOptions: ParsableArguments {
@@ -25,6 +26,15 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("HTTP API address (default 127.0.0.1:8080).", valueName: "HOST:PORT"))
     var http: String?
+
+    @Option(name: .long, help: ArgumentHelp("Time zone for tables, CSV and local dates (default: $TZ, else Asia/Shanghai).", valueName: "ZONE"))
+    var tz: String?
+
+    func validate() throws {
+        if let tz, DisplayZone(named: tz) == nil {
+            throw ValidationError("--tz '\(tz)' is not a time zone name (Asia/Shanghai, Asia/Urumqi, UTC, Europe/Berlin...)")
+        }
+    }
 
     /// The effective settings: defaults, then the configuration file, then flags.
     func settings() throws -> Settings {
@@ -53,11 +63,12 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Reads `--from`/`--to` values: RFC 3339, a date (YYYY-MM-DD, midnight UTC) or epoch milliseconds.
+/// Reads `--from`/`--to` values: RFC 3339 in any offset, a date (YYYY-MM-DD: midnight in the
+/// display zone) or epoch milliseconds.
 func parseTime(_ text: String?, flag: String) throws -> Int64? {
     guard let text else { return nil }
     if let ms = Int64(text) { return ms }
-    if let day = Day(parsing: text) { return Int64(day.daysSinceEpoch) * 86_400_000 }
+    if let day = Day(parsing: text) { return Console.zone.midnight(day) }
     if let ms = Domain.Timestamp.parseRFC3339(text) { return ms }
     throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
 }

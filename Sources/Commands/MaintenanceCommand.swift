@@ -42,7 +42,7 @@ struct MaintenanceCommand: ParsableCommand {
             do {
                 let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now),
                                                      topics: Topics(prefix: settings.broker.topicPrefix))
-                say("maintenance record \(r.record) for \(device) by \(firm) at \(Timestamp.format(doneAt)); closed \(r.closedNotices) open notice(s)")
+                say("maintenance record \(r.record) for \(device) by \(firm) at \(Console.zone.table(doneAt)); closed \(r.closedNotices) open notice(s)")
             } catch {
                 FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
                 throw ExitCode(1)

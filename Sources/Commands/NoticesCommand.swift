@@ -57,7 +57,7 @@ struct NoticesCommand: ParsableCommand {
             switch try store.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) {
             case .acknowledged: say("notice \(id) acknowledged by \(by)")
             case .notFound: throw NotFound("no notice \(id)\(firm.map { " for firm \($0)" } ?? "")")
-            case .alreadyAcknowledged(let who, let at): say("notice \(id) was already acknowledged by \(who) at \(Timestamp.format(at))")
+            case .alreadyAcknowledged(let who, let at): say("notice \(id) was already acknowledged by \(who) at \(Console.zone.table(at))")
             }
         }
     }

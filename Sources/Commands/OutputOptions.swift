@@ -29,7 +29,7 @@ struct OutputOptions: ParsableArguments {
         if !more { return print(table) }
         if json || csv {
             Console.write(json ? Self.json(table) : Self.csv(table))
-            FileHandle.standardError.write(Data("note: \(limit.rows) rows printed and more match; --limit N shows more, --limit 0 all\n".utf8))
+            FileHandle.standardError.write(Data("note: \(limit.rows) row\(limit.rows == 1 ? "" : "s") printed and more match; --limit N shows more, --limit 0 all\n".utf8))
         } else {
             Console.write(Self.text(table, more: true))
         }
@@ -55,12 +55,13 @@ struct OutputOptions: ParsableArguments {
 
     static func json(_ t: ResultTable) -> String { t.json() }
 
-    static func csv(_ t: ResultTable) -> String { t.csv() }
+    static func csv(_ t: ResultTable) -> String { t.csv(zone: Console.zone) }
 
     /// A plain table; long cells are cut so a row stays on one line (use --json for everything).
     static func text(_ t: ResultTable, maxCell: Int = 60, more: Bool = false) -> String {
+        let zone = Console.zone
         let cells = t.rows.map { $0.map { c -> String in
-            let p = c.plain.replacingOccurrences(of: "\n", with: " ")
+            let p = c.table(in: zone).replacingOccurrences(of: "\n", with: " ")
             return p.count > maxCell ? String(p.prefix(maxCell - 1)) + "…" : p
         } }
         var widths = t.columns.map(\.count)

@@ -32,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
 
             The HTTP API (docs/api.md) and the web console (docs/console.md, at /) are served on --http (default \
             127.0.0.1:8080) under the same shutdown; create a token with `equipwatch tokens create --role supervisor` \
-            and sign in with it. The console shows times in $TZ when it names a zone, else Asia/Shanghai.
+            and sign in with it. The console shows times in the display zone (--tz, else $TZ, else Asia/Shanghai).
 
             Signals: SIGTERM or SIGINT stops reading, commits everything received and exits 0. SIGHUP reloads \
             Devices/ and Rules/; a file with errors is reported (file:line:column: reason) and the running registry \
@@ -100,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
                                        lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure) },
             planning: { (calendar, planPolicy) },
-            timeZone: ProcessInfo.processInfo.environment["TZ"].flatMap { TimeZone(identifier: $0)?.identifier } ?? "Asia/Shanghai",
+            timeZone: Console.zone.name,
             logger: Logger(label: "equipwatch.http"))
         logger.info("HTTP API and web console", metadata: ["address": "http://\(settings.http)/"])
         let group = ServiceGroup(configuration: .init(

@@ -63,7 +63,7 @@ public enum StatsReport {
     public static func sections(store: Store, from: Int64, to: Int64, dimensions: [StatsDimension], scope: Role,
                                 now: Int64) throws -> [(title: String, table: ResultTable)] {
         var out: [(title: String, table: ResultTable)] = []
-        out.append(("period", ResultTable(columns: ["from", "to"], rows: [[.text(Timestamp.format(from)), .text(Timestamp.format(to))]])))
+        out.append(("period", ResultTable(columns: ["from", "to"], rows: [[.time(from), .time(to)]])))
         for d in dimensions {
             out.append(("alarms_by_\(d.rawValue)", ResultTable(try store.alarmCounts(by: d, from: from, to: to, scope: scope))))
         }

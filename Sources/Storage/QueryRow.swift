@@ -72,6 +72,7 @@ final class CellEncoder: Encoder {
         mutating func encode(_ value: UInt64, forKey key: Key) throws { box.values[key.stringValue] = .int(Int64(bitPattern: value)) }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             if let json = value as? RawJSON { box.values[key.stringValue] = .json(json.text); return }
+            if let instant = value as? Instant { box.values[key.stringValue] = .time(instant.millis); return }
             let single = SingleCell()
             try value.encode(to: single)
             box.values[key.stringValue] = single.cell

@@ -32,6 +32,7 @@ extension ResultTable {
                 case .bool(let b): s += b ? "true" : "false"
                 case .text(let v): JSONWriter.quote(v, into: &s)
                 case .json(let v): s += v
+                case .time(let ms): JSONWriter.quote(Timestamp.format(ms), into: &s)
                 }
             }
             s += "}"
@@ -40,14 +41,15 @@ extension ResultTable {
     }
 
     /// CSV with a header row (unless `header` is false: a later page of a streamed answer);
-    /// fields quoted when they hold a comma, a quote or a line break.
-    public func csv(header: Bool = true) -> String {
+    /// fields quoted when they hold a comma, a quote or a line break. Times in RFC 3339 UTC,
+    /// or with `zone`'s offset when one is given.
+    public func csv(header: Bool = true, zone: DisplayZone? = nil) -> String {
         let t = self
         func field(_ v: String) -> String {
             v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
         }
         var s = header ? t.columns.map(field).joined(separator: ",") + "\n" : ""
-        for row in t.rows { s += row.map { field($0.plain) }.joined(separator: ",") + "\n" }
+        for row in t.rows { s += row.map { field(zone.map($0.csv(in:)) ?? $0.plain) }.joined(separator: ",") + "\n" }
         return s
     }
 }

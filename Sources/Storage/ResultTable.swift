@@ -20,7 +20,10 @@ public struct ResultTable: Sendable {
         case text(String)
         case bool(Bool)
         case json(String)
+        /// A moment (epoch ms): RFC 3339 UTC in JSON, local with its offset in tables and CSV.
+        case time(Int64)
 
+        /// The value as text; times in RFC 3339 UTC.
         public var plain: String {
             switch self {
             case .null: ""
@@ -28,7 +31,20 @@ public struct ResultTable: Sendable {
             case .double(let d): formatNumber(d)
             case .text(let s), .json(let s): s
             case .bool(let b): b ? "true" : "false"
+            case .time(let ms): Timestamp.format(ms)
             }
+        }
+
+        /// For a person's table: times in `zone` with their offset.
+        public func table(in zone: DisplayZone) -> String {
+            if case .time(let ms) = self { return zone.table(ms) }
+            return plain
+        }
+
+        /// For CSV: times as RFC 3339 with `zone`'s offset.
+        public func csv(in zone: DisplayZone) -> String {
+            if case .time(let ms) = self { return zone.rfc3339(ms) }
+            return plain
         }
     }
 }

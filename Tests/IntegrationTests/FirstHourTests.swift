@@ -55,6 +55,39 @@ struct FirstHourTests {
         #expect(try f.run(["alarms", "--firm", "firm-heping", "--state", "resolved"]).hasSuffix("(0 rows)\n"))
     }
 
+    @Test("times: tables and CSV in Beijing time with the offset (or --tz, or TZ), JSON in RFC 3339 UTC, local dates read in the zone")
+    func displayZone() async throws {
+        let f = try CommandOutputTests.Fixture()
+        // The fixture's notices were created at 1_795_000_000_000 ms = 2026-11-18T11:06:40Z.
+        func run(_ arguments: [String]) async throws -> String {
+            let captured = Mutex("")
+            try await Console.$write.withValue({ text in captured.withLock { $0 += text } }) {
+                try await EquipWatch.execute(arguments + ["--data", f.directory])
+            }
+            return captured.withLock { $0 }
+        }
+        // Before: 2026-11-18T11:06:40.000Z in every table.
+        let table = try await run(["notices"])
+        #expect(table.contains("2026-11-18 19:06:40+08:00"), "\(table)")
+        #expect(!table.contains("11:06:40.000Z"))
+        #expect(try await run(["notices", "--tz", "UTC"]).contains("2026-11-18 11:06:40+00:00"))
+        #expect(try await run(["notices", "--tz", "Europe/Berlin"]).contains("2026-11-18 12:06:40+01:00"))
+        #expect(try await run(["notices", "--csv"]).contains("2026-11-18T19:06:40.000+08:00"))
+        #expect(try await run(["notices", "--json"]).contains("\"created_at\": \"2026-11-18T11:06:40.000Z\""))
+        // A local date is midnight in the zone; an RFC 3339 time in any offset is that instant.
+        let day = Day(year: 2026, month: 11, day: 26)!
+        #expect(DisplayZone.shanghai.midnight(day) == Timestamp.parseRFC3339("2026-11-25T16:00:00Z"))
+        #expect(DisplayZone.utc.midnight(day) == Timestamp.parseRFC3339("2026-11-26T00:00:00Z"))
+        #expect(Timestamp.parseRFC3339("2026-11-26T09:00:00+08:00") == Timestamp.parseRFC3339("2026-11-26T01:00:00Z"))
+        #expect(DisplayZone.shanghai.table(Timestamp.parseRFC3339("2026-11-26T09:00:00+08:00")!) == "2026-11-26 09:00:00+08:00")
+        // The alarm fired at 19:06:40 Beijing time: a --from in +08:00 just before finds it, just after does not.
+        #expect(try await run(["alarms", "--from", "2026-11-18T19:06:00+08:00"]).hasSuffix("(1 row)\n"))
+        #expect(try await run(["alarms", "--from", "2026-11-18T19:07:00+08:00"]).hasSuffix("(0 rows)\n"))
+        #expect(DisplayZone.resolve(nil, environment: ["TZ": "Asia/Urumqi"])?.name == "Asia/Urumqi")
+        #expect(DisplayZone.resolve(nil, environment: [:])?.name == "Asia/Shanghai")
+        #expect(DisplayZone.resolve("Nowhere/Land") == nil)
+    }
+
     /// Runs `equipwatch ARGS` in-process, async commands included; returns the error it stopped with.
     static func failure(_ arguments: [String]) async -> String? {
         do {
