@@ -19,7 +19,12 @@ struct NoticesCommand: ParsableCommand {
                 Each notice was published once on equipwatch/v1/notices/{firm} (QoS 1). Status: open (sent), acked (the \
                 firm confirmed it), closed (a completed maintenance closed it).
 
-                Example: equipwatch notices --firm firm-haihe --status open
+                A dispatcher's queue: --due-within 3d lists the notices not yet closed that fall due within three \
+                days (and those already overdue), soonest first; --overdue only those past their due time.
+
+                Examples:
+                  equipwatch notices --firm firm-haihe --status open
+                  equipwatch notices --firm firm-haihe --due-within 3d
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -28,7 +33,16 @@ struct NoticesCommand: ParsableCommand {
         @Option(help: "Only this status (open: sent; acked: confirmed by the firm; closed: by a completed maintenance).") var status: NoticeStatus?
         @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
         @Option(help: "Only this kind.") var kind: NoticeKind?
+        @Option(help: ArgumentHelp("Not closed and due within this time (3d, 12h), soonest first.", valueName: "DURATION")) var dueWithin: String?
+        @Flag(help: "Not closed and past their due time, soonest first.") var overdue = false
         @Option(help: "At most this many rows (0: all).") var limit = RowLimit(100)
+
+        func validate() throws {
+            if let d = dueWithin, (Interval(parsing: d)?.milliseconds ?? -1) < 0 {
+                throw ValidationError("--due-within '\(d)' is not a duration such as 3d or 12h")
+            }
+            if dueWithin != nil && overdue { throw ValidationError("choose one of --due-within and --overdue") }
+        }
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
@@ -38,6 +52,9 @@ struct NoticesCommand: ParsableCommand {
             f.device = device
             f.kind = kind
             f.limit = limit.fetch
+            let now = wallMillis()
+            if overdue { f.dueBefore = now }
+            if let d = dueWithin, let i = Interval(parsing: d) { f.dueBefore = now + i.milliseconds }
             try KnownNames(store: store).check(firm: firm, device: device)
             output.print(try store.notices(f), limit: limit)
         }

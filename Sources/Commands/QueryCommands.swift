@@ -23,18 +23,26 @@ struct ReadingsCommand: ParsableCommand {
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "Device events and events the pipeline derived (seq_gap, seq_reset, out_of_normal_band), newest first.")
+        abstract: "Device events and events the pipeline derived (seq_gap, seq_reset, out_of_normal_band...).",
+        discussion: """
+            The controllers' own events (trapped, door faults...) come first, newest first, then the derived ones; \
+            --source device or --source pipeline shows one kind only, --code one code.
+
+            Example: equipwatch events --source device --code trapped
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
     @Option(help: ArgumentHelp("Only this event code.", valueName: "CODE")) var code: String?
+    @Option(help: "Only events sent by devices, or only those the pipeline derived.") var source: Store.EventSource?
     @OptionGroup var range: TimeRange
 
     func run() throws {
         let store = try Store(path: try global.settings().databasePath, create: false)
         try KnownNames(store: store).check(device: device)
-        output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
+        output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(),
+                                      limit: range.limit.fetch, source: source, deviceFirst: true), limit: range.limit)
     }
 }
 

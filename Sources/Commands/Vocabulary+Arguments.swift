@@ -1,5 +1,6 @@
 import ArgumentParser
 import Domain
+import Storage
 
 // The closed vocabularies as option values: a wrong value is refused by the parser, which lists
 // the allowed ones in the error and in `--help`.
@@ -16,3 +17,4 @@ extension InspectionResult: ExpressibleByArgument {}
 extension Day: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }
+extension Store.EventSource: ExpressibleByArgument {}

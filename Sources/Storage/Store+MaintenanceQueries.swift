@@ -8,6 +8,9 @@ public struct NoticeFilter: PagedFilter {
     public var status: NoticeStatus?
     public var device: String?
     public var kind: NoticeKind?
+    /// A dispatcher's queue: notices not closed whose `due_by` is before this instant, soonest
+    /// due first (instead of newest first).
+    public var dueBefore: Int64?
     public var limit = 100
     /// Only what this role may see.
     public var scope: Role = .supervisor
@@ -25,12 +28,16 @@ extension Store {
         c.equal("d.id", f.device)
         c.equal("n.kind", f.kind)
         c.scope(f.scope)
+        if let due = f.dueBefore {
+            c.add("n.due_by < ?", due)
+            c.add("n.status != 'closed'")
+        }
         if let after = f.after { c.add("n.id < ?", after.id) }
         return try rows(NoticeItem.self, """
             SELECT n.id, n.created_at, n.kind, d.id AS device, n.type, n.firm, n.trigger, n.reason, n.due_by, n.status,
                    n.acked_by, n.acked_at, n.closed_at, n.closed_by_record, n.detail
             FROM notices n JOIN devices d ON d.num = n.device_num
-            \(c.sql) ORDER BY n.id DESC LIMIT ?
+            \(c.sql) ORDER BY \(f.dueBefore == nil ? "n.id DESC" : "n.due_by, n.id") LIMIT ?
             """, c.arguments + [f.limit])
     }
 

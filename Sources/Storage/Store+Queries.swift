@@ -164,18 +164,25 @@ extension Store {
             """, c.arguments + [limit])
     }
 
-    /// Device and pipeline events (sequence gaps, band excursions...), newest first.
+    /// Where an event came from: sent by the controller, or derived by the pipeline.
+    public enum EventSource: String, Sendable, CaseIterable {
+        case device, pipeline
+    }
+
+    /// Device and pipeline events (sequence gaps, band excursions...), newest first; with
+    /// `deviceFirst` the controllers' own events come before the derived ones (not pageable).
     public func events(device: String?, code: String?, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
-                       after: PageCursor? = nil) throws(StoreError) -> [EventItem] {
+                       after: PageCursor? = nil, source: EventSource? = nil, deviceFirst: Bool = false) throws(StoreError) -> [EventItem] {
         var c = Conditions([("e.ts >= ?", from ?? Int64.min), ("e.ts <= ?", to ?? Int64.max)])
         c.equal("d.id", device)
         c.equal("e.code", code)
+        c.equal("e.source", source?.rawValue)
         c.scope(scope)
         c.before(after, sort: "e.ts", id: "e.id")
         return try rows(EventItem.self, """
             SELECT e.id, d.id AS device, e.ts, e.code, e.source, e.seq, e.received_at, e.data
             FROM events e JOIN devices d ON d.num = e.device_num
-            \(c.sql) ORDER BY e.ts DESC, e.id DESC LIMIT ?
+            \(c.sql) ORDER BY \(deviceFirst ? "e.source = 'device' DESC, " : "")e.ts DESC, e.id DESC LIMIT ?
             """, c.arguments + [limit])
     }
 

@@ -1,5 +1,6 @@
 import Commands
 import Domain
+import Pipeline
 import Foundation
 import ArgumentParser
 import Settings
@@ -86,6 +87,38 @@ struct FirstHourTests {
         #expect(DisplayZone.resolve(nil, environment: ["TZ": "Asia/Urumqi"])?.name == "Asia/Urumqi")
         #expect(DisplayZone.resolve(nil, environment: [:])?.name == "Asia/Shanghai")
         #expect(DisplayZone.resolve("Nowhere/Land") == nil)
+    }
+
+    @Test("a dispatcher's queue: --due-within and --overdue list open notices soonest due first; events put the devices' own first")
+    func dispatcherQueueAndEvents() throws {
+        let f = try CommandOutputTests.Fixture()
+        let boiler = f.catalog.fleet.devices.filter { $0.type == "boiler" }.sorted { $0.id < $1.id }[0]
+        let num = try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [boiler.id])! }
+        let now = wallMillis()
+        var batch = CommitBatch()
+        for (key, dueIn) in [("soon", 2 * 86_400_000), ("later", 5 * 86_400_000)] as [(String, Int64)] {
+            batch.notices.append(NoticeDraft(key: key, deviceNum: num, device: boiler.id, type: "boiler", firm: boiler.firm,
+                                             kind: .faultFollowup, trigger: "rule", reason: "reason \(key)", dueBy: now + dueIn,
+                                             createdAt: now, staleAfterRecord: nil, detail: "{}"))
+        }
+        let t = now - 3_600_000
+        batch.messages = [AcceptedMessage(deviceNum: num, entryIndex: 0, kind: .event, ts: t, seq: nil, receivedAt: t,
+                                          values: [], code: "flame_failure", data: "{}")]
+        batch.events = (1...3).map { DerivedEvent(deviceNum: num, ts: t + Int64($0) * 1000, code: .seqGap, data: "{}", receivedAt: t) }
+        try f.store.commit(batch)
+
+        // The fixture's two notices were due on 2026-11-19 (overdue); "soon" is due in 2 days, "later" in 5.
+        let queue = try f.run(["notices", "--firm", boiler.firm, "--due-within", "3d", "--json"])
+        let reasons = try #require(try JSONSerialization.jsonObject(with: Data(queue.utf8)) as? [[String: Any]]).map { $0["reason"] as? String ?? "" }
+        #expect(reasons == ["calendar: 27 d since the last maintenance", "usage, over threshold", "reason soon"], "\(reasons)")
+        let overdue = try f.run(["notices", "--firm", boiler.firm, "--overdue", "--json"])
+        #expect(try #require(try JSONSerialization.jsonObject(with: Data(overdue.utf8)) as? [[String: Any]]).count == 2)
+
+        let events = try f.run(["events", "--device", boiler.id, "--json"])
+        let codes = try #require(try JSONSerialization.jsonObject(with: Data(events.utf8)) as? [[String: Any]]).map { $0["code"] as? String ?? "" }
+        #expect(codes == ["flame_failure", "seq_gap", "seq_gap", "seq_gap"], "\(codes)")
+        let derived = try f.run(["events", "--device", boiler.id, "--source", "pipeline", "--json"])
+        #expect(try #require(try JSONSerialization.jsonObject(with: Data(derived.utf8)) as? [[String: Any]]).count == 3)
     }
 
     /// Runs `equipwatch ARGS` in-process, async commands included; returns the error it stopped with.
