@@ -13,5 +13,11 @@ swift build --build-tests
 # The HTTP API tests run in a process of their own: a server under test shares Swift's cooperative
 # thread pool (one thread per core) with the tests in its process, and the integration tests hold
 # those threads while they wait on brokers and pipelines, which stalls the server's streams.
-swift test --skip-build --skip '^APITests\.'
-swift test --skip-build --filter '^APITests\.'
+# TEST_ROUNDS=2 (CI sets it) runs the suite twice in a row, to catch flaky tests; each round's
+# time is printed.
+for round in $(seq 1 "${TEST_ROUNDS:-1}"); do
+  started=$(date +%s)
+  swift test --skip-build --skip '^APITests\.'
+  swift test --skip-build --filter '^APITests\.'
+  echo "test: round $round passed in $(( $(date +%s) - started )) s"
+done

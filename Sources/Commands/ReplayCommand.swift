@@ -55,7 +55,8 @@ struct ReplayCommand: ParsableCommand {
         if !output.json && !output.csv {
             say("\(report.messages) message(s) replayed (\(report.rejected) rejected by today's registry): "
                   + "\(report.count(.unchanged)) unchanged, \(report.count(.changed)) changed, "
-                  + "\(report.count(.added)) added, \(report.count(.removed)) removed")
+                  + "\(report.count(.added)) added, \(report.count(.removed)) removed"
+                  + (report.clockEnd.map { $0 < to ? "; the data ends at \(Console.zone.table($0)), the rules' clock stopped there" : "" } ?? "; no stored data in the period"))
         }
     }
 }

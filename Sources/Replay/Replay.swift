@@ -43,6 +43,9 @@ public struct Replay {
         public var rows: [Row] = []
         public var messages = 0
         public var rejected = 0
+        /// The rules' clock stopped here: the end of the period, or the last stored message
+        /// read when the data ends earlier (silence after it is not evidence of anything).
+        public var clockEnd: Int64?
         public func count(_ c: Row.Change) -> Int { rows.filter { $0.change == c }.count }
     }
 
@@ -75,8 +78,10 @@ public struct Replay {
             }
             collect()
         }
+        var lastTs: Int64?
         try store.forEachMessage(from: options.from - warmup, to: options.to) { m in
             guard let entry = byNum[m.deviceNum] else { return }
+            lastTs = max(lastTs ?? m.ts, m.ts)
             advance(to: m.ts)
             report.messages += 1
             let kind: Topic.Kind = m.isEvent ? .event : .telemetry
@@ -100,7 +105,13 @@ public struct Replay {
             output.removeAll()
             collect()
         }
-        advance(to: options.to)
+        // Never past the data: ticking on after the last stored message would raise "silent"
+        // alarms for every device at times nothing was recorded (or that have not come yet).
+        if let lastTs {
+            let end = min(options.to, lastTs)
+            advance(to: end)
+            report.clockEnd = end
+        }
         let replayed = raised.filter { ($0.firedAt ?? 0) >= options.from && ($0.firedAt ?? 0) <= options.to }
         let recorded = try store.recordedAlarms(from: options.from, to: options.to)
         report.rows = compare(replayed, recorded, tolerance: 2 * options.tickMs + 1000)

@@ -56,5 +56,14 @@ struct ReplayTests {
         let strict = try RuleLoader.compile([SourceText(file: "elevator.yaml", text: stricter)], types: env.catalog.types)
         let changes = try replay(strict).filter { $0.family == "elevator.overspeed" }.map(\.change)
         #expect(changes.contains(.changed) || changes.contains(.added))
+
+        // A window ending an hour after the data: the clock stops at the last reading, so no
+        // "silent" alarm is invented for the hour nothing was stored (before: one per device).
+        var late = Replay.Options(from: start, to: start + 3_600_000)
+        late.tickMs = 1000
+        let report = try Replay.run(store: env.store, rules: shipped, directory: directory, options: late)
+        #expect(report.clockEnd == start + 23 * 5000)
+        #expect(!report.rows.contains { $0.change == .added && $0.family.hasSuffix(".silent") }, "\(report.rows)")
+        #expect(report.rows.allSatisfy { ($0.firedAt ?? start) <= start + 23 * 5000 })
     }
 }
