@@ -69,18 +69,13 @@ struct InspectionsCommand: ParsableCommand {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath, create: false)
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
-            guard let d = try store.registeredDevice(device) else { throw NotFound("no registered device \(device)") }
-            guard let type = types[d.record.type] else { throw Refused("device \(device) has type \(d.record.type), which Devices/types does not declare") }
             let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
             let record = InspectionRecord(device: device, kind: kind, date: date, result: result, grade: grade, inspector: inspector,
                                           organisation: organisation, reportNumber: report, source: .cli, recordedBy: who)
-            let now = wallMillis()
-            do { try InspectionRecording.check(record, device: d.record, type: type, today: Day(epochMillis: now)) }
-            catch { throw Refused("--\(error.field == "report_no" ? "report" : error.field): \(error.message)") }
-            let dueBefore = InspectionCalendar.dueDates(of: d.record, type: type).first { $0.kind == kind }?.due
-            let id = try store.recordInspection(record, deviceNum: d.num, dueBefore: dueBefore, at: now)
-            guard let after = try store.registeredDevice(device) else { return }
-            let reason = Compliance.mustNotUse(after.record, type: type, today: Day(epochMillis: now))
+            let recorded: (id: Int64, mustNotUse: MustNotUseReason?)?
+            do { recorded = try store.record(inspection: record, types: types, now: wallMillis()) }
+            catch let e as InspectionRecordError { throw Refused("--\(e.field == "report_no" ? "report" : e.field): \(e.message)") }
+            guard let (id, reason) = recorded else { throw NotFound("no registered device \(device)") }
             say("inspection \(id) recorded: \(device) \(kind) \(date) \(result.rawValue)\(grade.map { " grade \($0)" } ?? "")")
             say(reason.map { "the device must not be used: \($0.text)" } ?? "the device may be used")
         }

@@ -46,14 +46,10 @@ public enum InstanceGuard {
     /// Fails with a clear message when something already listens on `address` (another
     /// EquipWatch, or any server), before the pipeline starts.
     public static func requireFree(http address: HostPort) throws {
+        guard var addr = ipv4(address) else { return }   // a name or IPv6: the server reports it
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(clamping: address.port).bigEndian)
-        let host = address.host == "localhost" ? "127.0.0.1" : address.host
-        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { return }   // a name or IPv6: the server reports it
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &addr) { p in
@@ -66,16 +62,21 @@ public enum InstanceGuard {
 
     /// Whether the broker accepts TCP connections now (the pipeline keeps retrying either way).
     static func reachable(_ address: HostPort) -> Bool {
+        guard var addr = ipv4(address) else { return true }   // a name: let the client resolve it
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        return withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// The IPv4 socket address of `address` (`localhost` as 127.0.0.1), or nil for anything else.
+    private static func ipv4(_ address: HostPort) -> sockaddr_in? {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(clamping: address.port).bigEndian)
         let host = address.host == "localhost" ? "127.0.0.1" : address.host
-        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { return true }   // a name: let the client resolve it
-        return withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        return inet_pton(AF_INET, host, &addr.sin_addr) == 1 ? addr : nil
     }
 }

@@ -42,10 +42,9 @@ struct StatsCommand: ParsableCommand {
         let store = try Store(path: try global.settings().databasePath, create: false)
         let now = wallMillis()
         let start: Int64, end: Int64
-        var dimensions = by.isEmpty ? [StatsDimension.type, .severity] : by
+        var dimensions = by.isEmpty ? StatsReport.defaultDimensions : by
         if let year {
-            start = Day(year: year, month: 1, day: 1)!.epochMillis
-            end = Day(year: year + 1, month: 1, day: 1)!.epochMillis
+            (start, end) = StatsReport.year(year)
             if by.isEmpty { dimensions = StatsReport.yearly }
         } else {
             end = to?.epochMillis ?? now

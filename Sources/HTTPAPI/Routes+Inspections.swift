@@ -67,20 +67,13 @@ extension APIServer {
         v1.post("inspections") { request, context in
             let caller = try context.requireSupervisor()
             let body = try await Self.inspectionBody(request)
-            guard let d = try store.registeredDevice(body.device) else { throw APIError.notFound("no device \(body.device)") }
-            guard let type = self.types()[d.record.type] else {
-                throw APIError.badParameter("device", "device \(body.device) has type \(d.record.type), which Devices/types does not declare")
-            }
             let record = InspectionRecord(device: body.device, kind: body.kind, date: body.date, result: body.result, grade: body.grade,
                                           inspector: body.inspector, organisation: body.organisation, reportNumber: body.reportNumber,
                                           source: .api, recordedBy: body.by ?? caller.name)
-            let now = wallMillis()
-            do { try InspectionRecording.check(record, device: d.record, type: type, today: Day(epochMillis: now)) }
+            let recorded: (id: Int64, mustNotUse: MustNotUseReason?)?
+            do { recorded = try store.record(inspection: record, types: self.types(), now: wallMillis()) }
             catch let e as InspectionRecordError { throw APIError.badParameter(e.field, e.message) }
-            let dueBefore = InspectionCalendar.dueDates(of: d.record, type: type).first { $0.kind == body.kind }?.due
-            let id = try store.recordInspection(record, deviceNum: d.num, dueBefore: dueBefore, at: now)
-            let after = try store.registeredDevice(body.device)
-            let reason = after.flatMap { Compliance.mustNotUse($0.record, type: type, today: Day(epochMillis: now)) }
+            guard let (id, reason) = recorded else { throw APIError.notFound("no device \(body.device)") }
             var w = JSONWriter()
             w.add("id", id)
             w.add("device", .string(body.device))
@@ -169,13 +162,12 @@ extension APIServer {
         }
         if p.values["year"] != nil {
             guard p.values["from"] == nil, p.values["to"] == nil else { throw APIError.badParameter("year", "give year or from/to, not both") }
-            let year = try p.int("year", in: 2000...2999, default: 2026)
-            return (Day(year: year, month: 1, day: 1)!.epochMillis, Day(year: year + 1, month: 1, day: 1)!.epochMillis,
-                    dimensions ?? StatsReport.yearly)
+            let (from, to) = StatsReport.year(try p.int("year", in: 2000...2999, default: 2026))
+            return (from, to, dimensions ?? StatsReport.yearly)
         }
         let to = try p.time("to") ?? now
         let from = try p.time("from") ?? to - 365 * 86_400_000
         guard from < to else { throw APIError.badParameter("to", "must be after from") }
-        return (from, to, dimensions ?? [.type, .severity])
+        return (from, to, dimensions ?? StatsReport.defaultDimensions)
     }
 }

@@ -6,6 +6,11 @@ public struct InspectionRecordError: Error, Sendable, Equatable, CustomStringCon
     public let field: String
     public let message: String
     public var description: String { "\(field): \(message)" }
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
 }
 
 /// Checks an inspection result against the device's type before it is kept (SPEC §12). Pure.

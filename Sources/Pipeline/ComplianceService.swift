@@ -39,8 +39,10 @@ public final class ComplianceService: Sendable {
     private struct State {
         var types: [String: DeviceType]
         var policy: PlanPolicy
+        /// The newest inspection record the pipeline's registry snapshot includes.
         var revision: Int64?
-        /// Reminder keys already stored (the store's key makes them once-only anyway).
+        /// Reminder keys in the lead window already stored (the store's key makes them once-only
+        /// anyway); only the window's, so the set stays the size of one window.
         var reminded: Set<String> = []
         var lastCheck: Int64?
     }
@@ -65,7 +67,9 @@ public final class ComplianceService: Sendable {
         self.logger = logger
         self.hooks = hooks
         rescues = RescueWatch(store: store, topics: topics)
-        state = Mutex(State(types: types, policy: policy))
+        // The registry the pipeline starts with was read just before: records written after this
+        // point are new to it.
+        state = Mutex(State(types: types, policy: policy, revision: try? store.inspectionRevision()))
         thread = PeriodicThread(name: "compliance", everyMs: min(policy.checkEveryMs, Self.rescueCheckMs))
     }
 
@@ -112,6 +116,7 @@ public final class ComplianceService: Sendable {
         let reminded = state.withLock { $0.reminded }
         var changes: [ComplianceChange] = []
         var reminders: [NoticeDraft] = []
+        var window: Set<String> = []
         var owners: [Int64: String] = [:]
         for (num, d) in registry.devices {
             guard let type = types[d.type] else { continue }
@@ -123,8 +128,10 @@ public final class ComplianceService: Sendable {
                 changes.append(ComplianceMessages.change(num: num, device: d, reason: reason, at: now))
                 if reason != nil { round.set.append(d.id) } else { round.cleared.append(d.id) }
             }
-            for r in Compliance.reminders(dues: dues, today: today, leadDays: policy.reminderLeadDays)
-            where !reminded.contains(r.key(device: d.id)) {
+            for r in Compliance.reminders(dues: dues, today: today, leadDays: policy.reminderLeadDays) {
+                let key = r.key(device: d.id)
+                window.insert(key)
+                guard !reminded.contains(key) else { continue }
                 reminders.append(ComplianceMessages.reminder(r, num: num, device: d, leadDays: policy.reminderLeadDays, at: now))
             }
         }
@@ -137,7 +144,7 @@ public final class ComplianceService: Sendable {
         round.reminders = inserted.filter { $0.hasPrefix("inspection_due:") }
         state.withLock { s in
             s.revision = revision
-            s.reminded.formUnion(reminders.map(\.key))
+            s.reminded = window
         }
         if !changes.isEmpty {
             hooks.statusChanged(changes.map(\.deviceNum))

@@ -77,4 +77,11 @@ public enum StatsReport {
 
     /// The yearly accident report's tables: by month, type, severity and firm.
     public static let yearly: [StatsDimension] = [.month, .type, .severity, .firm]
+    /// Without a choice: by type and severity.
+    public static let defaultDimensions: [StatsDimension] = [.type, .severity]
+
+    /// A calendar year as [from, to) in epoch ms (UTC days, as the rest of the statistics).
+    public static func year(_ y: Int) -> (from: Int64, to: Int64) {
+        (Day(year: y, month: 1, day: 1)!.epochMillis, Day(year: y + 1, month: 1, day: 1)!.epochMillis)
+    }
 }

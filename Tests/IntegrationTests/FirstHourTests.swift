@@ -136,11 +136,12 @@ struct FirstHourTests {
     func oneRunPerDataFolder() async throws {
         let directory = NSTemporaryDirectory() + "ew-lock-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var held: InstanceGuard.Lock? = try InstanceGuard.Lock(dataDirectory: directory)
-        let refused = await Self.failure(["run", "--data", directory, "--broker", "127.0.0.1:9", "--http", "127.0.0.1:18089"])
-        #expect(refused?.contains("another equipwatch run is using the data folder \(directory) (pid \(getpid()))") == true, "\(refused ?? "started")")
-        held = nil
-        #expect(held == nil)
+        do {
+            let held = try InstanceGuard.Lock(dataDirectory: directory)
+            let refused = await Self.failure(["run", "--data", directory, "--broker", "127.0.0.1:9", "--http", "127.0.0.1:18089"])
+            #expect(refused?.contains("another equipwatch run is using the data folder \(directory) (pid \(getpid()))") == true, "\(refused ?? "started")")
+            withExtendedLifetime(held) {}
+        }
         // Free again; now the HTTP address is the problem: a broker listens there.
         let broker = try TestBroker()
         defer { broker.stop() }
