@@ -67,8 +67,11 @@ struct GlobalOptions: ParsableArguments {
 /// display zone) or epoch milliseconds.
 func parseTime(_ text: String?, flag: String) throws -> Int64? {
     guard let text else { return nil }
-    if let ms = Int64(text) { return ms }
-    if let day = Day(parsing: text) { return Console.zone.midnight(day) }
-    if let ms = Domain.Timestamp.parseRFC3339(text) { return ms }
-    throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
+    let ms: Int64
+    if let n = Int64(text) { ms = n }
+    else if let day = Day(parsing: text) { ms = Console.zone.midnight(day) }
+    else if let n = Domain.Timestamp.parseRFC3339(text) { ms = n }
+    else { throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds") }
+    guard Day.instants.contains(ms) else { throw ValidationError("\(flag) must be between 1900-01-01 and 2999-12-31") }
+    return ms
 }

@@ -34,7 +34,9 @@ struct StatsCommand: ParsableCommand {
 
     func validate() throws {
         if year != nil, from != nil || to != nil { throw ValidationError("give --year or --from/--to, not both") }
-        if let year, !(2000...2999).contains(year) { throw ValidationError("--year must be from 2000 to 2999") }
+        if let year, StatsReport.year(year) == nil {
+            throw ValidationError("--year must be from \(StatsReport.years.lowerBound) to \(StatsReport.years.upperBound)")
+        }
         if let from, let to, to <= from { throw ValidationError("--to (\(to)) must be after --from (\(from))") }
     }
 
@@ -44,7 +46,8 @@ struct StatsCommand: ParsableCommand {
         let start: Int64, end: Int64
         var dimensions = by.isEmpty ? StatsReport.defaultDimensions : by
         if let year {
-            (start, end) = StatsReport.year(year)
+            guard let bounds = StatsReport.year(year) else { throw ValidationError("--year \(year) is out of range") }
+            (start, end) = bounds
             if by.isEmpty { dimensions = StatsReport.yearly }
         } else {
             end = to?.epochMillis ?? now

@@ -64,6 +64,11 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.day = d
     }
 
+    /// The instants (epoch ms) within the days a `Day` can hold, 1900-01-01 to 2999-12-31 UTC.
+    /// Times read from people are kept to these, so that arithmetic on them (a year back, a zone
+    /// offset) cannot overflow.
+    public static let instants: ClosedRange<Int64> = -2_208_988_800_000 ... 32_503_680_000_000 - 1
+
     /// Midnight UTC at the start of this day, in epoch milliseconds.
     public var epochMillis: Int64 { Int64(daysSinceEpoch) * 86_400_000 }
 

@@ -31,10 +31,14 @@ struct Params {
     func time(_ name: String) throws -> Int64? {
         guard let s = values[name] else { return nil }
         guard s.unicodeScalars.count <= 64 else { throw APIError.badParameter(name, "must be at most 64 characters") }
-        if let ms = Int64(s) { return ms }
-        if let day = Day(parsing: s) { return Int64(day.daysSinceEpoch) * 86_400_000 }
-        if let ms = Timestamp.parseRFC3339(s) { return ms }
-        throw APIError.badParameter(name, "'\(s.prefix(64))' is not RFC 3339, YYYY-MM-DD or epoch milliseconds")
+        let ms: Int64
+        if let n = Int64(s) { ms = n }
+        else if let day = Day(parsing: s) { ms = day.epochMillis }
+        else if let n = Timestamp.parseRFC3339(s) { ms = n }
+        else { throw APIError.badParameter(name, "'\(s.prefix(64))' is not RFC 3339, YYYY-MM-DD or epoch milliseconds") }
+        // Arithmetic on a time (a year back, a zone offset) must not overflow: keep to calendar days.
+        guard Day.instants.contains(ms) else { throw APIError.badParameter(name, "must be between 1900-01-01 and 2999-12-31") }
+        return ms
     }
 
     /// A whole number in `range`, or `fallback` when absent.

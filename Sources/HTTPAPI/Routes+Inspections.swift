@@ -162,7 +162,8 @@ extension APIServer {
         }
         if p.values["year"] != nil {
             guard p.values["from"] == nil, p.values["to"] == nil else { throw APIError.badParameter("year", "give year or from/to, not both") }
-            let (from, to) = StatsReport.year(try p.int("year", in: 2000...2999, default: 2026))
+            let year = try p.int("year", in: StatsReport.years, default: 2026)
+            guard let (from, to) = StatsReport.year(year) else { throw APIError.badParameter("year", "out of range") }
             return (from, to, dimensions ?? StatsReport.yearly)
         }
         let to = try p.time("to") ?? now

@@ -80,8 +80,14 @@ public enum StatsReport {
     /// Without a choice: by type and severity.
     public static let defaultDimensions: [StatsDimension] = [.type, .severity]
 
-    /// A calendar year as [from, to) in epoch ms (UTC days, as the rest of the statistics).
-    public static func year(_ y: Int) -> (from: Int64, to: Int64) {
-        (Day(year: y, month: 1, day: 1)!.epochMillis, Day(year: y + 1, month: 1, day: 1)!.epochMillis)
+    /// The calendar years a report may ask for (the year after must still be a `Day`).
+    public static let years: ClosedRange<Int> = 2000...2998
+
+    /// A calendar year as [from, to) in epoch ms (UTC days, as the rest of the statistics);
+    /// nil outside `years`.
+    public static func year(_ y: Int) -> (from: Int64, to: Int64)? {
+        guard years.contains(y), let first = Day(year: y, month: 1, day: 1),
+              let next = Day(year: y + 1, month: 1, day: 1) else { return nil }
+        return (first.epochMillis, next.epochMillis)
     }
 }

@@ -63,6 +63,12 @@ struct ComplianceAPITests {
             #expect(own["alarms_by_month"] != nil && own["alarms_by_firm"] != nil)
             #expect(try await api.get("/v1/stats?by=type,colour").errorCode == "bad_parameter")
             #expect(try await api.get("/v1/stats?year=2026&from=2026-01-01").errorCode == "bad_parameter")
+            // Edges found by the contract fuzzer: the last representable year, times at Int64's ends.
+            for query in ["year=2999", "year=1999", "to=-9223372036854775808", "from=9223372036854775807"] {
+                let r = try await api.get("/v1/stats?\(query)")
+                #expect(r.errorCode == "bad_parameter", "\(query)")
+            }
+            #expect(try await api.get("/v1/stats?year=2998").status == .ok)
         }
     }
 }

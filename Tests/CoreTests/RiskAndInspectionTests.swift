@@ -89,6 +89,14 @@ struct RiskAndInspectionTests {
         }
     }
 
+    @Test("the instants people may name are exactly the days a Day holds")
+    func instantBounds() {
+        #expect(Day.instants.lowerBound == Day(year: 1900, month: 1, day: 1)?.epochMillis)
+        #expect(Day.instants.upperBound + 1 == Day(year: 2999, month: 12, day: 31).map { $0.epochMillis + 86_400_000 })
+        #expect(Day(epochMillis: Day.instants.upperBound).description == "2999-12-31")
+        #expect(Day(year: 3000, month: 1, day: 1) == nil)
+    }
+
     @Test("inspection due dates follow each regulation's schedule")
     func inspectionSchedules() {
         let types = RuleEngineTests.types
