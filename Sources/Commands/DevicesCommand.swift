@@ -58,7 +58,7 @@ struct DevicesCommand: ParsableCommand {
             guard let sections = try DeviceReport.sections(store: store, types: types, device: id, now: wallMillis()) else {
                 throw NotFound("no registered device \(id)")
             }
-            output.print(sections: sections)
+            output.print(sections: sections, detail: true, records: DeviceReport.records)
         }
     }
 

@@ -39,7 +39,7 @@ struct IncidentsCommand: ParsableCommand {
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
             guard let timeline = try store.incidentTimeline(id) else { throw NotFound("no incident \(id)") }
-            output.print(timeline)
+            output.print(ResultTable(timeline), detail: true)
         }
     }
 }

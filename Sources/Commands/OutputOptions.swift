@@ -13,6 +13,10 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print CSV with a header row.")
     var csv = false
 
+    @Flag(name: .long, help: ArgumentHelp("Print every column on one line, nothing cut.",
+                                          discussion: "By default a table fits 120 characters: key columns on the row's line, prose and names on indented lines beneath."))
+    var wide = false
+
     func validate() throws {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
     }
@@ -31,23 +35,26 @@ struct OutputOptions: ParsableArguments {
             Console.write(json ? Self.json(table) : Self.csv(table))
             FileHandle.standardError.write(Data("note: \(limit.rows) row\(limit.rows == 1 ? "" : "s") printed and more match; --limit N shows more, --limit 0 all\n".utf8))
         } else {
-            Console.write(Self.text(table, more: true))
+            Console.write(TerminalTable.render(table, wide: wide, more: true))
         }
     }
 
-    func print(_ table: ResultTable) {
-        Console.write(json ? Self.json(table) : csv ? Self.csv(table) : Self.text(table))
+    /// One table; `detail` for a single thing's view (long text wrapped, not cut).
+    func print(_ table: ResultTable, detail: Bool = false) {
+        Console.write(json ? Self.json(table) : csv ? Self.csv(table) : TerminalTable.render(table, wide: wide, detail: detail))
     }
 
-    /// Several titled tables: an object of arrays with --json, titled blocks otherwise.
-    func print(sections: [(title: String, table: ResultTable)]) {
+    /// Several titled tables: an object of arrays with --json, titled blocks otherwise;
+    /// `detail` for a single thing's view (long text wrapped), whose `records` (sections that
+    /// describe one thing, not a list) read as `key  value` lines.
+    func print(sections: [(title: String, table: ResultTable)], detail: Bool = false, records: Set<String> = []) {
         var out = ""
         if json {
             out = ResultTable.json(sections: sections)
         } else {
             for s in sections {
                 out += (csv ? "# " : "== ") + s.title + (csv ? "\n" : " ==\n")
-                out += (csv ? Self.csv(s.table) : Self.text(s.table)) + "\n"
+                out += (csv ? Self.csv(s.table) : TerminalTable.render(s.table, wide: wide, detail: detail, record: records.contains(s.title))) + "\n"
             }
         }
         Console.write(out)
@@ -56,25 +63,6 @@ struct OutputOptions: ParsableArguments {
     static func json(_ t: ResultTable) -> String { t.json() }
 
     static func csv(_ t: ResultTable) -> String { t.csv(zone: Console.zone) }
-
-    /// A plain table; long cells are cut so a row stays on one line (use --json for everything).
-    static func text(_ t: ResultTable, maxCell: Int = 60, more: Bool = false) -> String {
-        let zone = Console.zone
-        let cells = t.rows.map { $0.map { c -> String in
-            let p = c.table(in: zone).replacingOccurrences(of: "\n", with: " ")
-            return p.count > maxCell ? String(p.prefix(maxCell - 1)) + "…" : p
-        } }
-        var widths = t.columns.map(\.count)
-        for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
-        func line(_ values: [String]) -> String {
-            values.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        var s = line(t.columns) + "\n" + line(widths.map { String(repeating: "-", count: $0) }) + "\n"
-        for row in cells { s += line(row) + "\n" }
-        let count = "\(t.rows.count) row\(t.rows.count == 1 ? "" : "s")"
-        return s + (more ? "(\(count) shown; more match: --limit N shows more, --limit 0 all)\n" : "(\(count))\n")
-    }
 }
 
 /// `--limit N`: at most N rows, 0 for all. Queries fetch one row more than asked, so the output

@@ -73,14 +73,14 @@ struct ScheduleCommand: ParsableCommand {
                                     .text(e.kind), .text(e.due.description), e.grade.map { .text($0.rawValue) } ?? .null, .bool(e.overdue)])
             }
         }
-        var out = OutputOptions.text(visits)
+        var out = TerminalTable.render(visits)
         if !plan.unassigned.isEmpty {
             var rest = ResultTable(columns: ["device", "type", "kind", "due", "risk", "reason"])
             for u in plan.unassigned {
                 rest.rows.append([.text(u.device), .text(u.type), .text(u.kind), .text(u.due.description),
                                   u.grade.map { .text($0.rawValue) } ?? .null, .text(u.reason)])
             }
-            out += "\nunassigned:\n" + OutputOptions.text(rest, maxCell: 120)
+            out += "\nunassigned:\n" + TerminalTable.render(rest, detail: true)
         }
         let s = plan.summary
         out += "\n\(s.from) to \(s.to): \(s.workingDays) working days, capacity \(s.capacity) visits; \(s.visits) visits planned for "

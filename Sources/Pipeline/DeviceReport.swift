@@ -7,6 +7,9 @@ import Storage
 /// /v1/devices/{id}`): registry data, last contact, risk grade with its factors and history,
 /// maintenance status and counters, notices, open alarms, inspections with due dates.
 public enum DeviceReport {
+    /// The sections that describe the one device (at most one row), not a list of things.
+    public static let records: Set<String> = ["device", "risk", "maintenance"]
+
     /// nil when the device is not registered or outside `scope` (the caller answers "not found"
     /// either way, so a firm learns nothing about other firms' devices).
     public static func sections(store: Store, types: [String: DeviceType], device id: String, scope: Role = .supervisor,

@@ -56,9 +56,9 @@ extension Store {
         case nil: break
         }
         return try rows(AlarmItem.self, """
-            SELECT a.id, d.id AS device, a.type, d.site, a.rule, a.severity, a.state, a.started_at, a.fired_at,
+            SELECT a.id, d.id AS device, a.type, d.site, s.name AS site_name, a.rule, a.severity, a.state, a.started_at, a.fired_at,
                    a.resolved_at, a.repeats, a.acked_by, a.acked_at, a.incident_id AS incident, a.message, a.pack, a.inputs
-            FROM alarms a JOIN devices d ON d.num = a.device_num
+            FROM alarms a JOIN devices d ON d.num = a.device_num LEFT JOIN sites s ON s.id = d.site
             \(c.sql) ORDER BY a.started_at DESC, a.id DESC LIMIT ?
             """, c.arguments + [f.limit])
     }
@@ -68,9 +68,9 @@ extension Store {
         var c = f.conditions(table: "i", time: "opened_at")
         c.equal("i.status", f.status)
         return try rows(IncidentItem.self, """
-            SELECT i.id, d.id AS device, i.type, i.site, i.rule, i.severity, i.status, i.opened_at, i.resolved_at,
+            SELECT i.id, d.id AS device, i.type, i.site, s.name AS site_name, i.rule, i.severity, i.status, i.opened_at, i.resolved_at,
                    i.alarm_id AS alarm, i.title, i.pack, i.inputs
-            FROM incidents i JOIN devices d ON d.num = i.device_num
+            FROM incidents i JOIN devices d ON d.num = i.device_num LEFT JOIN sites s ON s.id = i.site
             \(c.sql) ORDER BY i.opened_at DESC, i.id DESC LIMIT ?
             """, c.arguments + [f.limit])
     }

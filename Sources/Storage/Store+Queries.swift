@@ -135,7 +135,8 @@ extension Store {
         c.scope(filter.scope)
         if let after = filter.after { c.add("d.id > ?", after) }
         return try rows(DeviceItem.self, """
-            SELECT d.id, d.type, d.gateway, d.site, s.category AS location, d.owner, o.name AS owner_name, d.firm, d.commissioned,
+            SELECT d.id, d.type, d.gateway, d.site, s.name AS site_name, s.category AS location, d.owner, o.name AS owner_name,
+                   d.firm, f.name AS firm_name, d.commissioned,
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
                    st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages,
                    r.grade AS risk_grade, r.score AS risk_score,
@@ -145,6 +146,7 @@ extension Store {
             LEFT JOIN device_compliance mn ON mn.device_num = d.num
             LEFT JOIN sites s ON s.id = d.site
             LEFT JOIN owners o ON o.id = d.owner
+            LEFT JOIN firms f ON f.id = d.firm
             LEFT JOIN gateways g ON g.id = d.gateway
             LEFT JOIN device_state st ON st.device_num = d.num
             \(c.sql)

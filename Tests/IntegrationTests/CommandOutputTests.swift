@@ -54,7 +54,7 @@ struct CommandOutputTests {
         deinit { try? FileManager.default.removeItem(atPath: directory) }
     }
 
-    @Test("devices prints a table with a header, one line per device and the row count")
+    @Test("devices fits 120 characters with names beside ids beneath each row; --wide has every column on one line")
     func devicesTable() throws {
         let f = try Fixture()
         let out = try f.run(["devices", "--type", "boiler"])
@@ -62,10 +62,21 @@ struct CommandOutputTests {
         let boilers = f.catalog.fleet.devices.filter { $0.type == "boiler" }
         #expect(lines.first?.hasPrefix("id") == true)
         #expect(lines.first?.contains("risk_grade") == true)
-        #expect(lines.count == boilers.count + 3)  // header, rule, rows, count
         #expect(lines.last == "(\(boilers.count) rows)")
-        for d in boilers { #expect(out.contains(d.id)) }
+        for line in lines { #expect(line.count <= 120, "\(line.count): \(line)") }
+        let sites = Dictionary(uniqueKeysWithValues: f.catalog.fleet.sites.map { ($0.id, $0.name) })
+        for d in boilers {
+            let row = try #require(lines.firstIndex { $0.hasPrefix(d.id + " ") }, "\(d.id)")
+            // The prose beneath: the site's name with its id (wrapped lines joined back).
+            let beneath = lines[(row + 1)...].prefix { $0.hasPrefix("    ") }.map { $0.dropFirst(4) }.joined(separator: " ")
+            #expect(beneath.contains("\(sites[d.site] ?? "?") (\(d.site))"), "\(beneath)")
+        }
         #expect(!out.contains("elevator"))
+
+        let wide = try f.run(["devices", "--type", "boiler", "--wide"]).split(separator: "\n").map(String.init)
+        #expect(wide.count == boilers.count + 3)  // header, rule, rows, count
+        for column in DeviceItem.columnNames { #expect(wide.first?.contains(column) == true, "\(column)") }
+        #expect(wide.dropFirst(2).first.map { $0.count > 120 } == true)
     }
 
     @Test("alarms --json is an array of objects with the API's keys, times as RFC 3339 and inputs nested")
@@ -82,6 +93,24 @@ struct CommandOutputTests {
         #expect((a["inputs"] as? [String: Any])?["water_level_mm"] as? Int == 12)
         #expect(a["acked_by"] is NSNull)
         #expect(try f.run(["alarms", "--json", "--state", "resolved"]).trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+    }
+
+    @Test("notices: a reason longer than a line is wrapped beneath its row, every word kept, no line past 120 characters")
+    func noticesWrapped() throws {
+        let f = try Fixture()
+        let longReason = (1...30).map { "word\($0)" }.joined(separator: " ") + " end-of-the-reason"
+        let boiler = try #require(f.catalog.fleet.devices.first { $0.type == "boiler" })
+        let num = try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [boiler.id]) }
+        var batch = CommitBatch()
+        batch.notices = [NoticeDraft(key: "long", deviceNum: try #require(num), device: boiler.id, type: "boiler", firm: boiler.firm,
+                                     kind: .maintenanceDue, trigger: "calendar", reason: longReason, dueBy: nil, createdAt: 2,
+                                     staleAfterRecord: nil, detail: "{}")]
+        try f.store.commit(batch)
+        let lines = try f.run(["notices", "--status", "open"]).split(separator: "\n").map(String.init)
+        for line in lines { #expect(line.count <= 120, "\(line.count): \(line)") }
+        let prose = lines.filter { $0.hasPrefix("    ") }.map { $0.dropFirst(4) }.joined(separator: " ")
+        #expect(prose.contains(longReason))
+        #expect(lines.last == "(3 rows)")
     }
 
     @Test("notices --csv has the column header and quotes a reason that holds a comma")

@@ -7,6 +7,8 @@ public struct AlarmItem: QueryRow, Equatable {
     public var device: String
     public var type: String
     public var site: String
+    /// The site's name beside its id, for the person reading the list.
+    public var siteName: String?
     public var rule: String
     public var severity: Severity
     public var state: AlarmState
@@ -22,7 +24,7 @@ public struct AlarmItem: QueryRow, Equatable {
     public var inputs: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, device, type, site, rule, severity, state, startedAt = "started_at", firedAt = "fired_at"
+        case id, device, type, site, siteName = "site_name", rule, severity, state, startedAt = "started_at", firedAt = "fired_at"
         case resolvedAt = "resolved_at", repeats, ackedBy = "acked_by", ackedAt = "acked_at", incident, message, pack
         case inputs
     }
@@ -34,6 +36,7 @@ public struct IncidentItem: QueryRow, Equatable {
     public var device: String
     public var type: String
     public var site: String
+    public var siteName: String?
     public var rule: String
     public var severity: Severity
     public var status: IncidentStatus
@@ -45,7 +48,7 @@ public struct IncidentItem: QueryRow, Equatable {
     public var inputs: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, device, type, site, rule, severity, status, openedAt = "opened_at", resolvedAt = "resolved_at", alarm
+        case id, device, type, site, siteName = "site_name", rule, severity, status, openedAt = "opened_at", resolvedAt = "resolved_at", alarm
         case title, pack, inputs
     }
 }

@@ -9,6 +9,8 @@ public struct NoticeItem: QueryRow, Equatable {
     public var device: String
     public var type: String
     public var firm: String
+    /// The firm's name beside its id.
+    public var firmName: String?
     public var trigger: String
     public var reason: String
     public var dueBy: Instant?
@@ -20,7 +22,7 @@ public struct NoticeItem: QueryRow, Equatable {
     public var detail: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, createdAt = "created_at", kind, device, type, firm, trigger, reason, dueBy = "due_by", status
+        case id, createdAt = "created_at", kind, device, type, firm, firmName = "firm_name", trigger, reason, dueBy = "due_by", status
         case ackedBy = "acked_by", ackedAt = "acked_at", closedAt = "closed_at", closedByRecord = "closed_by_record"
         case detail
     }

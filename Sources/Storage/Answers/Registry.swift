@@ -7,10 +7,13 @@ public struct DeviceItem: QueryRow, Equatable {
     public var type: String
     public var gateway: String
     public var site: String
+    /// Names beside ids, for the person reading the list.
+    public var siteName: String?
     public var location: String?
     public var owner: String
     public var ownerName: String?
     public var firm: String
+    public var firmName: String?
     public var commissioned: String
     public var monitored: Bool
     public var lastSeen: Instant?
@@ -23,7 +26,7 @@ public struct DeviceItem: QueryRow, Equatable {
     public var attributes: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, type, gateway, site, location, owner, ownerName = "owner_name", firm, commissioned, monitored, lastSeen = "last_seen", messages
+        case id, type, gateway, site, siteName = "site_name", location, owner, ownerName = "owner_name", firm, firmName = "firm_name", commissioned, monitored, lastSeen = "last_seen", messages
         case riskGrade = "risk_grade", riskScore = "risk_score", mustNotUse = "must_not_use", mustNotUseReason = "must_not_use_reason"
         case attributes
     }

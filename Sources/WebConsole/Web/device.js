@@ -2,7 +2,7 @@
 // period, latest readings, maintenance, notices, inspections with due dates and history.
 import { api } from "./api.js";
 import { t, time } from "./i18n.js";
-import { h, table, kv, section, gradeBadge, severityBadge, stopBadge } from "./dom.js";
+import { h, table, kv, section, gradeBadge, severityBadge, stopBadge, named } from "./dom.js";
 import { line } from "./charts.js";
 
 const PERIODS = { hour: 3600e3, day: 86400e3, week: 7 * 86400e3 };
@@ -31,7 +31,7 @@ export async function devicePage(main, id) {
     h("h1", {}, `${t("device")} ${d.id}`),
     d.must_not_use ? h("p", { role: "alert" }, stopBadge(d.must_not_use_reason), " ", d.must_not_use_reason) : "",
     h("div", { class: "grid" },
-      section(t("registry"), kv({ ...d, owner: d.owner_name ?? d.owner },
+      section(t("registry"), kv({ ...d, site: named(d.site_name, d.site), owner: named(d.owner_name, d.owner), firm: named(d.firm_name, d.firm) },
         ["type", "site", "owner", "firm", "gateway", "commissioned", "monitored", "last_seen"]),
         h("p", {}, gradeBadge(d.risk_grade))),
       section(t("risk"),

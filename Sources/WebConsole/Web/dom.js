@@ -36,9 +36,16 @@ export function cell(v, key = "") {
   return String(v);
 }
 
+/** A name with its id beside it (site, firm, owner); the id alone when the name is unknown. */
+export function named(name, id) {
+  if (!name) return id ?? "";
+  return h("span", {}, name, " ", h("small", { class: "muted" }, id));
+}
+
 /** Definition list of an object's keys (registry data). */
 export function kv(obj, keys) {
-  return h("dl", { class: "kv" }, keys.filter((k) => obj[k] !== undefined).map((k) => [h("dt", {}, t(k)), h("dd", {}, cell(obj[k], k))]));
+  return h("dl", { class: "kv" }, keys.filter((k) => obj[k] !== undefined).map((k) => [h("dt", {}, t(k)),
+    h("dd", {}, obj[k] instanceof Node ? obj[k] : cell(obj[k], k))]));
 }
 
 export function section(title, ...children) { return h("section", { class: "card" }, h("h2", {}, title), ...children); }

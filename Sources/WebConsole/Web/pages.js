@@ -2,7 +2,7 @@
 // stops what it started (the live stream).
 import { api, all, download, stream, session, APIError } from "./api.js";
 import { t, time, gradeName } from "./i18n.js";
-import { h, link, table, gradeBadge, severityBadge, stopBadge, section } from "./dom.js";
+import { h, link, table, gradeBadge, severityBadge, stopBadge, section, named } from "./dom.js";
 import { bars } from "./charts.js";
 
 const GRADES = ["red", "orange", "yellow", "blue"];
@@ -72,7 +72,7 @@ export async function overview(main) {
     h("div", { class: "grid" },
       section(`${t("must_not_use")} (${stopped.length})`, table([
         { key: "id", label: t("device"), render: (d) => link(`/devices/${encodeURIComponent(d.id)}`, d.id) },
-        { key: "type" }, { key: "site" },
+        { key: "type" }, { key: "site", render: (r) => named(r.site_name, r.site) },
         { key: "must_not_use_reason", label: t("reason"), wrap: true },
       ], stopped.slice(0, 50))),
       section(t("live"), h("p", {}, state), live),
@@ -96,7 +96,7 @@ const alarmColumns = (onAck) => [
   { key: "severity", render: (a) => severityBadge(a.severity) },
   { key: "state" },
   { key: "device", render: (a) => link(`/devices/${encodeURIComponent(a.device)}`, a.device) },
-  { key: "type" }, { key: "site" }, { key: "rule" },
+  { key: "type" }, { key: "site", render: (r) => named(r.site_name, r.site) }, { key: "rule" },
   { key: "message", wrap: true },
   { key: "fired_at", label: t("fired") },
   { key: "acked_by", label: t("acked"), render: (a) => a.acked_by
@@ -155,7 +155,7 @@ export async function incidents(main) {
       { key: "id", render: (i) => link(`/incidents/${i.id}`, String(i.id)) },
       { key: "severity", render: (i) => severityBadge(i.severity) }, { key: "status" },
       { key: "device", render: (i) => link(`/devices/${encodeURIComponent(i.device)}`, i.device) },
-      { key: "type" }, { key: "site" }, { key: "title", wrap: true }, { key: "opened_at", label: t("opened") },
+      { key: "type" }, { key: "site", render: (r) => named(r.site_name, r.site) }, { key: "title", wrap: true }, { key: "opened_at", label: t("opened") },
       { key: "resolved_at", label: t("resolved") },
     ], rows));
   }
@@ -190,7 +190,7 @@ export async function devices(main) {
     const rows = await all(`/v1/devices?${query(form)}`);
     list.replaceChildren(h("p", { class: "muted" }, String(rows.length)), table([
       { key: "id", label: t("device"), render: (d) => link(`/devices/${encodeURIComponent(d.id)}`, d.id) },
-      { key: "type" }, { key: "site" }, { key: "owner_name", label: t("owner") }, { key: "firm" },
+      { key: "type" }, { key: "site", render: (r) => named(r.site_name, r.site) }, { key: "owner_name", label: t("owner") }, { key: "firm", render: (r) => named(r.firm_name, r.firm) },
       { key: "risk_grade", label: t("grade"), render: (d) => gradeBadge(d.risk_grade) },
       { key: "must_not_use", label: t("must_not_use_short"), render: (d) => d.must_not_use ? stopBadge(d.must_not_use_reason) : "" },
       { key: "last_seen" },
@@ -216,7 +216,7 @@ export async function notices(main) {
     list.replaceChildren(table([
       { key: "id" }, { key: "created_at", label: t("created") }, { key: "kind" },
       { key: "device", render: (n) => link(`/devices/${encodeURIComponent(n.device)}`, n.device) },
-      { key: "firm" }, { key: "reason", wrap: true }, { key: "due_by" }, { key: "status" },
+      { key: "firm", render: (r) => named(r.firm_name, r.firm) }, { key: "reason", wrap: true }, { key: "due_by" }, { key: "status" },
       { key: "acked_by", label: t("acked"), render: (n) => n.acked_by ? n.acked_by
           : (canAck && n.status === "open" ? h("button", { class: "small", type: "button",
               onclick: async () => { await api(`/v1/notices/${n.id}/ack`, { method: "POST", body: {} }); load(); } }, t("ack")) : "") },

@@ -1,0 +1,177 @@
+import Domain
+import Foundation
+import Storage
+
+/// How a result table reads in a terminal. `--json` and `--csv` always carry every column; this
+/// is only the view for a person:
+///
+/// - **Default**: at most `width` (120) characters a line. A list the layouts below know shows
+///   its key columns on the row's line and its prose (a notice's reason, an alarm's message,
+///   names beside ids) on indented lines beneath, wrapped, never cut. Any other table cuts its
+///   widest cells with "…" until it fits.
+/// - **Wide** (`--wide`): every column on one line, nothing cut.
+/// - **Detail** (`devices show`, `incidents show`): long text wraps in its column instead of
+///   being cut, and a one-row section of a report (`record`) reads as `key  value` lines.
+enum TerminalTable {
+    static let width = 120
+
+    /// A list's terminal view: `columns` on the row's line; `beneath` joined with " · " on the
+    /// lines under it. A `*_name` column beneath is printed as "name (id)".
+    struct Layout {
+        let columns: [String]
+        let beneath: [String]
+    }
+
+    /// The layouts, by the row type's exact column list (so a change to a row's columns falls
+    /// back to the generic fit instead of hiding a new column).
+    static let layouts: [[String]: Layout] = [
+        AlarmItem.columnNames: Layout(columns: ["id", "device", "rule", "severity", "state", "fired_at", "acked_by", "incident"],
+                                      beneath: ["site_name", "message"]),
+        IncidentItem.columnNames: Layout(columns: ["id", "device", "rule", "severity", "status", "opened_at", "alarm"],
+                                         beneath: ["site_name", "title"]),
+        NoticeItem.columnNames: Layout(columns: ["id", "kind", "device", "status", "due_by", "created_at"],
+                                       beneath: ["firm_name", "reason"]),
+        DeviceItem.columnNames: Layout(columns: ["id", "type", "risk_grade", "must_not_use", "last_seen", "messages"],
+                                       beneath: ["site_name", "owner_name", "firm_name", "must_not_use_reason"]),
+        EventItem.columnNames: Layout(columns: ["id", "device", "ts", "code", "source", "seq"], beneath: ["data"]),
+        ReadingItem.columnNames: Layout(columns: ["id", "ts", "seq", "received_at"], beneath: ["data"]),
+        DeadLetterItem.columnNames: Layout(columns: ["id", "received_at", "reason", "device", "gateway", "payload_size"],
+                                           beneath: ["detail", "topic", "payload"]),
+        MaintenanceItem.columnNames: Layout(columns: ["id", "done_at", "firm", "source", "reported_at", "applied_at"],
+                                            beneath: ["items", "baseline"]),
+    ]
+
+    /// The table as text: `more` says the query had more rows than shown.
+    static func render(_ t: ResultTable, wide: Bool = false, detail: Bool = false, record: Bool = false, more: Bool = false,
+                       zone: DisplayZone = Console.zone) -> String {
+        let body: String
+        if wide {
+            body = grid(t, columns: Array(t.columns.indices), cut: false, zone: zone)
+        } else if record, t.rows.count == 1 {
+            body = vertical(t, zone: zone)
+        } else if let layout = layouts[t.columns] {
+            body = grid(t, columns: layout.columns.compactMap(t.columns.firstIndex(of:)), cut: true, zone: zone,
+                        beneath: layout.beneath.compactMap(t.columns.firstIndex(of:)))
+        } else {
+            body = grid(t, columns: Array(t.columns.indices), cut: !detail, wrap: detail, zone: zone)
+        }
+        let count = "\(t.rows.count) row\(t.rows.count == 1 ? "" : "s")"
+        return body + (more ? "(\(count) shown; more match: --limit N shows more, --limit 0 all)\n" : "(\(count))\n")
+    }
+
+    /// Rows as aligned columns. With `cut`, the widest cells are shortened (with "…") until a
+    /// line fits `width`; with `wrap`, they continue on the next lines in their column instead.
+    static func grid(_ t: ResultTable, columns: [Int], cut: Bool, wrap: Bool = false, zone: DisplayZone,
+                     beneath: [Int] = []) -> String {
+        let headers = columns.map { t.columns[$0] }
+        let cells = t.rows.map { row in columns.map { oneLine(row[$0].table(in: zone)) } }
+        var widths = headers.map(\.count)
+        for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        if cut || wrap { widths = fitted(widths, headers: headers) }
+        func pad(_ s: String, _ i: Int) -> String { s.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { pad($1, $0) }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        var out = line(headers) + "\n" + line(widths.map { String(repeating: "-", count: $0) }) + "\n"
+        for (r, row) in cells.enumerated() {
+            if wrap {
+                let parts = row.enumerated().map { wrapped($1, widths[$0]) }
+                for k in 0..<(parts.map(\.count).max() ?? 1) { out += line(parts.map { k < $0.count ? $0[k] : "" }) + "\n" }
+            } else {
+                out += line(row.enumerated().map { $1.count > widths[$0] ? String($1.prefix(widths[$0] - 1)) + "…" : $1 }) + "\n"
+            }
+            let note = prose(t, row: r, columns: beneath, zone: zone)
+            if !note.isEmpty { for l in wrapped(note, width - 4) { out += "    " + l + "\n" } }
+        }
+        return out
+    }
+
+    /// `key  value` lines for a one-row section; long values wrap under themselves.
+    static func vertical(_ t: ResultTable, zone: DisplayZone) -> String {
+        let keyWidth = t.columns.map(\.count).max() ?? 0
+        var out = ""
+        for (i, key) in t.columns.enumerated() {
+            let lines = wrapped(oneLine(t.rows[0][i].table(in: zone)), max(20, width - keyWidth - 2))
+            for (k, l) in lines.enumerated() {
+                out += (k == 0 ? key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) : String(repeating: " ", count: keyWidth))
+                    + "  " + l
+                out = out.trimmingTrailingSpaces() + "\n"
+            }
+        }
+        return out
+    }
+
+    /// The prose beneath a row: the named columns' non-empty values joined by " · ", a `*_name`
+    /// with its id as "name (id)".
+    static func prose(_ t: ResultTable, row: Int, columns: [Int], zone: DisplayZone) -> String {
+        columns.compactMap { i -> String? in
+            let cell = t.rows[row][i]
+            var value = oneLine(cell.table(in: zone))
+            if case .json = cell { value = spaced(json: value) }
+            let name = t.columns[i]
+            guard name.hasSuffix("_name") else { return value.isEmpty ? nil : value }
+            let idColumn = String(name.dropLast(5))
+            let id = t.columns.firstIndex(of: idColumn).map { t.rows[row][$0].plain } ?? ""
+            if value.isEmpty { return id.isEmpty ? nil : id }
+            return id.isEmpty ? value : "\(value) (\(id))"
+        }.joined(separator: " · ")
+    }
+
+    /// Column widths that fit `width`: the widest column gives up characters first, none below
+    /// its header or 8 characters.
+    static func fitted(_ natural: [Int], headers: [String]) -> [Int] {
+        var widths = natural
+        let floor = headers.map { max($0.count, 8) }
+        while widths.reduce(0, +) + 2 * (widths.count - 1) > width {
+            guard let i = widths.indices.filter({ widths[$0] > floor[$0] }).max(by: { widths[$0] < widths[$1] }) else { break }
+            widths[i] -= 1
+        }
+        return widths
+    }
+
+    /// `text` in lines of at most `width` characters, broken at spaces where there is one.
+    static func wrapped(_ text: String, _ width: Int) -> [String] {
+        guard text.count > width, width > 0 else { return [text] }
+        var lines: [String] = []
+        var rest = Substring(text)
+        while rest.count > width {
+            let head = rest.prefix(width + 1)
+            let cut = head.lastIndex(of: " ").flatMap { $0 > head.startIndex ? $0 : nil } ?? rest.index(rest.startIndex, offsetBy: width)
+            lines.append(String(rest[..<cut]).trimmingTrailingSpaces())
+            rest = rest[cut...].drop(while: { $0 == " " })
+        }
+        if !rest.isEmpty { lines.append(String(rest)) }
+        return lines
+    }
+
+    /// Compact JSON with a space after each `,` and `:` outside strings, so it wraps between
+    /// values rather than inside them.
+    static func spaced(json: String) -> String {
+        var out = ""
+        out.reserveCapacity(json.count + json.count / 8)
+        var inString = false, escaped = false
+        for ch in json {
+            out.append(ch)
+            if inString {
+                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
+            } else if ch == "\"" {
+                inString = true
+            } else if ch == "," || ch == ":" {
+                out.append(" ")
+            }
+        }
+        return out
+    }
+
+    static func oneLine(_ s: String) -> String {
+        s.contains(where: \.isNewline) ? s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ") : s
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
