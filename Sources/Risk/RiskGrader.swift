@@ -16,6 +16,10 @@ public struct RiskInputs: Sendable {
     public var inspectionGrade: Int?
     /// Overdue statutory inspections, described (kind and due date).
     public var overdueInspections: [String] = []
+    /// Days since the earliest overdue inspection fell due (0 when none is overdue).
+    public var inspectionOverdueDays = 0
+    /// Inspections whose latest result is a failure, described (kind and date).
+    public var failedInspections: [String] = []
     public var alarms: [AlarmHistoryEntry] = []
     /// Open `maintenance_overdue` notices.
     public var maintenanceOverdue = 0
@@ -48,6 +52,8 @@ public struct RiskFactor: Sendable, Codable, Equatable {
 /// values, which model version).
 public struct RiskGrade: Sendable, Equatable {
     public let grade: Grade
+    /// The LEC band D fell in (`extreme`, `high`, `significant`, `moderate`, `acceptable`).
+    public let band: String
     public let score: Double
     public let likelihood: Double
     public let exposure: Double
@@ -64,15 +70,40 @@ public struct RiskGrade: Sendable, Equatable {
 }
 
 extension RiskModel {
-    /// Grades one device at `now`.
+    /// Grades one device at `now`: each input picks a row of its table, on the LEC scales.
     public func grade(_ i: RiskInputs, now: Int64) -> RiskGrade {
         var factors: [RiskFactor] = []
         func add(_ part: RiskFactor.Part, _ name: String, _ input: String, _ value: Double) -> Double {
             factors.append(RiskFactor(part: part, name: name, input: input, value: (value * 1000).rounded() / 1000))
             return value
         }
+        let likelihood = self.likelihood(i, now: now, add: add)
+
+        let e = spec.exposure
+        let peopleFactor = i.consequence["people_factor"] ?? 1
+        let exposure: Double
+        if let people = i.peopleExposed {
+            let near = Double(people) * peopleFactor
+            let row = e.people.row(for: near)
+            let share = peopleFactor == 1 ? "" : " × \(formatNumber(peopleFactor)) (the type's share) = \(formatNumber(near.rounded()))"
+            exposure = add(.exposure, "people_exposed", "\(people) people at the site\(share): row \(row?.label ?? "none") of exposure.people",
+                           row?.value ?? spec.scales.E.last ?? 1)
+        } else {
+            exposure = add(.exposure, "people_exposed", "not recorded: exposure.unknown", e.unknown)
+        }
+
+        let consequence = self.consequence(i, add: add)
+        let score = likelihood * exposure * consequence
+        let band = spec.bands.first { score >= $0.at_least } ?? spec.bands[spec.bands.count - 1]
+        return RiskGrade(grade: band.grade, band: band.band, score: (score * 100).rounded() / 100, likelihood: likelihood,
+                         exposure: exposure, consequence: consequence, factors: factors, model: version)
+    }
+
+    /// L: the highest finding, raised one step up the scale for each further finding of at least
+    /// `compound_from`.
+    private func likelihood(_ i: RiskInputs, now: Int64, add: (RiskFactor.Part, String, String, Double) -> Double) -> Double {
         let l = spec.likelihood
-        var likelihood = add(.likelihood, "base", "model base likelihood", l.base)
+        var findings = [add(.likelihood, "base", "likelihood.base: nothing against the device", l.base)]
 
         var points = 0.0
         var bySeverity: [String: Int] = [:]
@@ -83,54 +114,77 @@ extension RiskModel {
             if a.incident { points += l.alarms.incident * decay; incidents += 1 }
             bySeverity[a.severity, default: 0] += 1
         }
-        let counted = bySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        likelihood += add(.likelihood, "alarm_history", counted.isEmpty ? "no alarms in \(Interval(milliseconds: alarmWindowMs))"
-                          : "\(counted); \(incidents) incident(s) in \(Interval(milliseconds: alarmWindowMs)), half-life \(Interval(milliseconds: halfLifeMs))", points)
+        let window = Interval(milliseconds: alarmWindowMs)
+        if bySeverity.isEmpty {
+            findings.append(add(.likelihood, "alarm_history", "no alarms in \(window)", 0))
+        } else {
+            let counted = bySeverity.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            let row = l.alarms.points.row(for: points)
+            findings.append(add(.likelihood, "alarm_history",
+                                "\(counted); \(incidents) incident(s) in \(window), half-life \(Interval(milliseconds: halfLifeMs)): "
+                                    + "\(String(format: "%.2f", points)) points, row \(row?.label ?? "none") of likelihood.alarms.points", row?.value ?? 0))
+        }
 
         if let life = i.attributes["design_life_years"]?.number, life > 0 {
             let years = Double(i.commissioned.days(to: Day(epochMillis: now))) / 365.25
             let fraction = years / life
-            likelihood += add(.likelihood, "age", String(format: "%.1f of %g years of design life (%.2f)", years, life, fraction), l.age.value(for: fraction) ?? 0)
+            let row = l.age.row(for: fraction)
+            findings.append(add(.likelihood, "age", String(format: "%.1f of %g years of design life (%.2f)", years, life, fraction)
+                                    + ": " + (row.map { "row \($0.label) of likelihood.age" } ?? "within its design life"), row?.value ?? 0))
         } else {
-            likelihood += add(.likelihood, "age", "no design life recorded", 0)
+            findings.append(add(.likelihood, "age", "no design life recorded", 0))
         }
-        likelihood += add(.likelihood, "inspection_overdue", i.overdueInspections.isEmpty ? "none" : i.overdueInspections.joined(separator: "; "),
-                          i.overdueInspections.isEmpty ? 0 : l.inspection_overdue)
-        likelihood += add(.likelihood, "maintenance_overdue", i.maintenanceOverdue == 0 ? "none" : "\(i.maintenanceOverdue) open overdue notice(s)",
-                          i.maintenanceOverdue == 0 ? 0 : l.maintenance_overdue)
-        let gradeAdd = i.inspectionGrade.flatMap { $0 >= 1 && $0 <= l.inspection_grade.count ? l.inspection_grade[$0 - 1] : nil } ?? 0
-        likelihood += add(.likelihood, "inspection_grade", i.inspectionGrade.map { "safety grade \($0)" } ?? "not graded", gradeAdd)
-        likelihood += add(.likelihood, "monitoring_gaps", "\(i.monitoringGaps) gap(s) in \(Interval(milliseconds: gapWindowMs))",
-                          min(l.monitoring_gaps.max, l.monitoring_gaps.per_gap * Double(i.monitoringGaps)))
-        likelihood = min(l.max, likelihood)
+        if i.overdueInspections.isEmpty {
+            findings.append(add(.likelihood, "inspection_overdue", "none", 0))
+        } else {
+            let row = l.inspection_overdue.row(for: Double(i.inspectionOverdueDays))
+            findings.append(add(.likelihood, "inspection_overdue", i.overdueInspections.joined(separator: "; ")
+                                    + ": \(i.inspectionOverdueDays) d overdue, row \(row?.label ?? "none") of likelihood.inspection_overdue", row?.value ?? 0))
+        }
+        findings.append(add(.likelihood, "inspection_failed", i.failedInspections.isEmpty ? "none" : i.failedInspections.joined(separator: "; "),
+                            i.failedInspections.isEmpty ? 0 : l.inspection_failed))
+        findings.append(add(.likelihood, "maintenance_overdue", i.maintenanceOverdue == 0 ? "none" : "\(i.maintenanceOverdue) open overdue notice(s)",
+                            i.maintenanceOverdue == 0 ? 0 : l.maintenance_overdue))
+        let gradeL = i.inspectionGrade.flatMap { $0 >= 1 && $0 <= l.inspection_grade.count ? l.inspection_grade[$0 - 1] : nil } ?? 0
+        findings.append(add(.likelihood, "inspection_grade",
+                            i.inspectionGrade.map { "safety grade \($0): likelihood.inspection_grade[\($0)]" } ?? "not graded", gradeL))
+        let gapRow = l.monitoring_gaps.gaps.row(for: Double(i.monitoringGaps))
+        findings.append(add(.likelihood, "monitoring_gaps", "\(i.monitoringGaps) gap(s) in \(Interval(milliseconds: gapWindowMs))"
+                                + (gapRow.map { ": row \($0.label) of likelihood.monitoring_gaps.gaps" } ?? ""), gapRow?.value ?? 0))
 
-        let e = spec.exposure
-        let peopleFactor = i.consequence["people_factor"] ?? 1
-        let people = i.peopleExposed.map { e.people.value(for: Double($0)) ?? e.min } ?? e.unknown
-        _ = add(.exposure, "people_exposed", i.peopleExposed.map { "\($0) people at the site" } ?? "unknown", people)
-        if peopleFactor != 1 { _ = add(.exposure, "people_factor", "type's share of the site's people", peopleFactor) }
-        let exposure = max(e.min, people * peopleFactor)
+        let scale = spec.scales.L
+        let highest = findings.max() ?? l.base
+        let counted = findings.dropFirst().filter { $0 >= l.compound_from }.count
+        guard counted > 1, let at = scale.firstIndex(where: { $0 <= highest }) else { return highest }
+        let raised = scale[max(0, at - (counted - 1))]
+        return add(.likelihood, "compound", "\(counted) findings of at least \(formatNumber(l.compound_from)): "
+                       + "\(formatNumber(highest)) raised \(counted - 1) step(s) up the L scale", raised)
+    }
 
+    /// C: the type's base on the C scale, raised a step for each aggravating input.
+    private func consequence(_ i: RiskInputs, add: (RiskFactor.Part, String, String, Double) -> Double) -> Double {
+        let scale = spec.scales.C
         let c = spec.consequence
-        var consequence = add(.consequence, "type_base", "device type", i.consequence["base"] ?? 1)
+        let base = i.consequence["base"] ?? scale[scale.count - 1]
+        // A base off the scale counts as the next value up (the breakdown says so).
+        var at = scale.lastIndex { $0 >= base } ?? 0
+        _ = add(.consequence, "type_base", scale[at] == base ? "the type's consequence.base" : "the type's base \(formatNumber(base)), taken as \(formatNumber(scale[at]))", scale[at])
+        func step(_ name: String, _ input: String, _ steps: Int) {
+            at = max(0, at - steps)
+            _ = add(.consequence, name, "\(input): \(steps) step(s) up the C scale", scale[at])
+        }
         let category = i.siteCategory ?? "unknown"
-        consequence *= add(.consequence, "location", category, c.location[category] ?? c.location_default)
+        step("location", category, c.location_steps[category] ?? 0)
         if let factor = i.consequence["medium_factor"], factor > 0 {
             let medium = c.medium.attributes.lazy.compactMap { i.attributes[$0]?.string }.first
-            let w = medium.flatMap { c.medium.weights[$0] } ?? 1
-            consequence *= add(.consequence, "medium", medium ?? "not recorded", 1 + (w - 1) * factor)
+            step("medium", medium ?? "not recorded", medium.flatMap { c.medium.steps[$0] } ?? 0)
         }
         if let factor = i.consequence["pressure_volume_factor"], factor > 0,
            let p = i.attributes[c.pressure_volume.pressure]?.number, let v = i.attributes[c.pressure_volume.volume]?.number {
-            let w = c.pressure_volume.bands.value(for: p * v) ?? 1
-            consequence *= add(.consequence, "pressure_volume", "\(formatNumber(p)) MPa × \(formatNumber(v)) m³ = \(formatNumber(p * v))", 1 + (w - 1) * factor)
+            let row = c.pressure_volume.steps.row(for: p * v)
+            step("pressure_volume", "\(formatNumber(p)) MPa × \(formatNumber(v)) m³ = \(formatNumber(p * v)), row \(row?.label ?? "none")",
+                 Int(row?.value ?? 0))
         }
-        consequence = min(c.max, consequence)
-
-        let score = likelihood * exposure * consequence
-        let g = spec.grades
-        let grade: Grade = score >= g.red ? .red : score >= g.orange ? .orange : score >= g.yellow ? .yellow : .blue
-        return RiskGrade(grade: grade, score: (score * 100).rounded() / 100, likelihood: likelihood, exposure: exposure,
-                         consequence: consequence, factors: factors, model: version)
+        return scale[at]
     }
 }

@@ -16,15 +16,17 @@ public enum RiskMessages {
         let dues = InspectionCalendar.dueDates(
             policies: type.inspections, commissioned: entry.commissioned, lastInspections: entry.lastInspections,
             grade: entry.inspectionGrade, attributes: entry.attributes)
-        inputs.overdueInspections = entry.failedInspections.sorted { $0.key < $1.key }.map { "\($0.key) failed on \($0.value)" }
-            + dues.filter { $0.isOverdue(on: today) }.map { $0.mustNotUse ? "\($0.kind): \($0.basis)" : "\($0.kind) due \($0.due)" }
+        inputs.failedInspections = entry.failedInspections.sorted { $0.key < $1.key }.map { "\($0.key) failed on \($0.value)" }
+        let overdue = dues.filter { $0.isOverdue(on: today) && !$0.mustNotUse }
+        inputs.overdueInspections = overdue.map { "\($0.kind) due \($0.due)" }
+        inputs.inspectionOverdueDays = overdue.map { $0.due.days(to: today) }.max() ?? 0
         return inputs
     }
 
     /// The firm's `risk_red` notice: the three largest likelihood factors, due within `deadlineMs`.
     public static func redNotice(_ entry: DirectoryEntry, type: String, grade g: RiskGrade, previous: Grade?,
                                  deadlineMs: Int64, now: Int64) -> NoticeDraft {
-        let top = g.factors.filter { $0.part == .likelihood && $0.value > 0 && $0.name != "base" }
+        let top = g.factors.filter { $0.part == .likelihood && $0.value > 0 && $0.name != "base" && $0.name != "compound" }
             .sorted { $0.value > $1.value }.prefix(3).map { "\($0.name) (\($0.input))" }.joined(separator: "; ")
         var w = JSONWriter()
         w.add("grade", .string(g.grade.rawValue))

@@ -3,23 +3,26 @@ import Source
 import DeviceCatalog
 import Foundation
 
-/// The risk grading model of `Rules/risk.yaml` (SPEC §10): LEC, D = L × E × C (DOMAIN.md).
+/// The risk grading model of `Rules/risk.yaml`: LEC, D = L × E × C, each factor a value of its
+/// textbook scale (L ∈ {10, 6, 3, 1, 0.5, 0.2, 0.1}, E ∈ {10, 6, 3, 2, 1, 0.5}, C ∈ {100, 40, 15,
+/// 7, 3, 1}) chosen by a row of a table, so a grade's breakdown says which row of which table
+/// applied.
 ///
-/// - L, likelihood: a base plus additions for alarm and incident history (weighted by severity,
-///   halved every `half_life`), age against design life, overdue inspection, overdue
-///   maintenance, inspection safety grade and monitoring gaps; capped at `max`.
-/// - E, exposure: from the people exposed at the device's site, scaled by the type's
-///   `people_factor` (a boiler room exposes fewer people than the building it heats).
-/// - C, consequence: the type's `consequence.base`, times the location category's weight, the
-///   medium's hazard weight and the pressure × volume weight (each scaled by the type's
-///   factor for it); capped at `max`.
-/// - The grade is the first of red, orange, yellow whose threshold D reaches; otherwise blue.
+/// - L, likelihood: the highest of the findings (alarm and incident history as decayed points,
+///   age against design life, overdue inspection, overdue maintenance, inspection safety grade,
+///   monitoring gaps), each a row of its table; each further finding of at least
+///   `compound_from` raises L one step up the scale.
+/// - E, exposure: the people exposed at the device's site × the type's `people_factor` (a boiler
+///   room exposes fewer people than the building it heats), then a row of `exposure.people`.
+/// - C, consequence: the type's `consequence.base` (a value of the C scale) raised by steps: the
+///   law's priority places, the medium's hazard, pressure × volume; at most the scale's top.
+/// - The grade is the colour of the first LEC band D reaches (`bands`: five bands, four colours).
 ///
 /// Every number is data in the file; the file's content hash is part of the model version each
 /// grade records.
 public struct RiskModel: Sendable {
     public let spec: Spec
-    /// `version` from the file plus the content hash, e.g. `lec-1+3f9a0c12`.
+    /// `version` from the file plus the content hash, e.g. `lec-2+3f9a0c12`.
     public let version: String
     public let recomputeMs: Int64
     public let alarmWindowMs: Int64
@@ -31,18 +34,28 @@ public struct RiskModel: Sendable {
         public let version: String
         public let recompute: String
         public let red_notice_deadline: String
-        public let grades: Grades
+        public let scales: Scales
+        public let bands: [GradeBand]
         public let likelihood: Likelihood
         public let exposure: Exposure
         public let consequence: Consequence
     }
 
-    public struct Grades: Decodable, Sendable {
-        public let red: Double
-        public let orange: Double
-        public let yellow: Double
+    /// The textbook values of each factor, highest first.
+    public struct Scales: Decodable, Sendable {
+        public let L: [Double]
+        public let E: [Double]
+        public let C: [Double]
     }
 
+    /// One of LEC's bands of D and the colour it maps to.
+    public struct GradeBand: Decodable, Sendable {
+        public let band: String
+        public let at_least: Double
+        public let grade: Grade
+    }
+
+    /// A row of a table: inputs at or above `at_least` take `value`.
     public struct Band: Decodable, Sendable {
         public let at_least: Double
         public let value: Double
@@ -50,12 +63,15 @@ public struct RiskModel: Sendable {
 
     public struct Likelihood: Decodable, Sendable {
         public let base: Double
-        public let max: Double
+        public let compound_from: Double
         public let alarms: Alarms
         public let age: [Band]
-        public let inspection_overdue: Double
+        /// Days overdue → L.
+        public let inspection_overdue: [Band]
+        /// The latest result of an inspection is a failure.
+        public let inspection_failed: Double
         public let maintenance_overdue: Double
-        /// Added for inspection safety grades 1, 2, ... (element 0 is grade 1).
+        /// The L of inspection safety grades 1, 2, ... (element 0 is grade 1).
         public let inspection_grade: [Double]
         public let monitoring_gaps: Gaps
 
@@ -64,38 +80,35 @@ public struct RiskModel: Sendable {
             public let half_life: String
             public let weights: [String: Double]
             public let incident: Double
+            public let points: [Band]
         }
 
         public struct Gaps: Decodable, Sendable {
             public let window: String
-            public let per_gap: Double
-            public let max: Double
+            public let gaps: [Band]
         }
     }
 
     public struct Exposure: Decodable, Sendable {
         public let people: [Band]
         public let unknown: Double
-        public let min: Double
     }
 
     public struct Consequence: Decodable, Sendable {
-        public let max: Double
-        public let location: [String: Double]
-        public let location_default: Double
+        public let location_steps: [String: Int]
         public let medium: Medium
         public let pressure_volume: PressureVolume
 
         public struct Medium: Decodable, Sendable {
             /// Attributes naming the medium's hazard, first present wins.
             public let attributes: [String]
-            public let weights: [String: Double]
+            public let steps: [String: Int]
         }
 
         public struct PressureVolume: Decodable, Sendable {
             public let pressure: String
             public let volume: String
-            public let bands: [Band]
+            public let steps: [Band]
         }
     }
 
@@ -122,16 +135,42 @@ public struct RiskModel: Sendable {
         let window = duration(spec.likelihood.alarms.window, [.key("likelihood"), .key("alarms"), .key("window")])
         let halfLife = duration(spec.likelihood.alarms.half_life, [.key("likelihood"), .key("alarms"), .key("half_life")])
         let gaps = duration(spec.likelihood.monitoring_gaps.window, [.key("likelihood"), .key("monitoring_gaps"), .key("window")])
-        let g = spec.grades
-        if !(g.red > g.orange && g.orange > g.yellow && g.yellow > 0) {
-            errors.append(source.error(at: [.key("grades")], "thresholds must fall: red > orange > yellow > 0"))
+        let scales: [(String, [Double])] = [("L", spec.scales.L), ("E", spec.scales.E), ("C", spec.scales.C)]
+        for (name, scale) in scales where scale.isEmpty || scale != scale.sorted(by: >) || Set(scale).count != scale.count {
+            errors.append(source.error(at: [.key("scales"), .key(name)], "the \(name) scale must list distinct values from the highest down"))
         }
-        for (path, bands) in [(["exposure", "people"], spec.exposure.people), (["likelihood", "age"], spec.likelihood.age),
-                              (["consequence", "pressure_volume", "bands"], spec.consequence.pressure_volume.bands)] {
-            let thresholds = bands.map(\.at_least)
-            if thresholds.isEmpty || thresholds != thresholds.sorted(by: >) {
-                errors.append(source.error(at: path.map { .key($0) }, "bands must be listed from the highest at_least down"))
+        let thresholds = spec.bands.map(\.at_least)
+        if thresholds.isEmpty || thresholds != thresholds.sorted(by: >) || thresholds.last != 0 {
+            errors.append(source.error(at: [.key("bands")], "bands must be listed from the highest at_least down to 0"))
+        }
+        if spec.bands.map(\.grade) != spec.bands.map(\.grade).sorted(by: >) {
+            errors.append(source.error(at: [.key("bands")], "a higher band cannot have a lower grade"))
+        }
+        /// Every L or E value must be on its scale: the breakdown names scale values only.
+        func onScale(_ value: Double, _ scale: [Double], _ name: String, _ path: [YAMLSource.PathElement]) {
+            if !scale.contains(value) {
+                errors.append(source.error(at: path, "\(formatNumber(value)) is not on the \(name) scale (\(scale.map(formatNumber).joined(separator: ", ")))"))
             }
+        }
+        let l = spec.likelihood, L = spec.scales.L
+        onScale(l.base, L, "L", [.key("likelihood"), .key("base")])
+        onScale(l.inspection_failed, L, "L", [.key("likelihood"), .key("inspection_failed")])
+        onScale(l.maintenance_overdue, L, "L", [.key("likelihood"), .key("maintenance_overdue")])
+        for (i, v) in l.inspection_grade.enumerated() { onScale(v, L, "L", [.key("likelihood"), .key("inspection_grade"), .index(i)]) }
+        onScale(spec.exposure.unknown, spec.scales.E, "E", [.key("exposure"), .key("unknown")])
+        let tables: [([String], [Band], [Double]?, String)] = [
+            (["likelihood", "alarms", "points"], l.alarms.points, L, "L"), (["likelihood", "age"], l.age, L, "L"),
+            (["likelihood", "inspection_overdue"], l.inspection_overdue, L, "L"),
+            (["likelihood", "monitoring_gaps", "gaps"], l.monitoring_gaps.gaps, L, "L"),
+            (["exposure", "people"], spec.exposure.people, spec.scales.E, "E"),
+            (["consequence", "pressure_volume", "steps"], spec.consequence.pressure_volume.steps, nil, "")]
+        for (path, bands, scale, name) in tables {
+            let keys = path.map { YAMLSource.PathElement.key($0) }
+            let at = bands.map(\.at_least)
+            if at.isEmpty || at != at.sorted(by: >) {
+                errors.append(source.error(at: keys, "rows must be listed from the highest at_least down"))
+            }
+            if let scale { for (i, b) in bands.enumerated() { onScale(b.value, scale, name, keys + [.index(i), .key("value")]) } }
         }
         for severity in Severity.allCases.map(\.rawValue) where spec.likelihood.alarms.weights[severity] == nil {
             errors.append(source.error(at: [.key("likelihood"), .key("alarms"), .key("weights")], "no weight for severity '\(severity)'"))
@@ -143,6 +182,11 @@ public struct RiskModel: Sendable {
 }
 
 extension [RiskModel.Band] {
-    /// The value of the first band whose threshold `x` reaches (bands are listed high to low).
-    func value(for x: Double) -> Double? { first { x >= $0.at_least }?.value }
+    /// The first row whose threshold `x` reaches (rows are listed high to low).
+    func row(for x: Double) -> RiskModel.Band? { first { x >= $0.at_least } }
+}
+
+extension RiskModel.Band {
+    /// How the breakdown names the row: `≥ 4`.
+    var label: String { "≥ \(formatNumber(at_least))" }
 }

@@ -54,6 +54,12 @@ def wait(d, condition, seconds=15):
     return WebDriverWait(d, seconds, poll_frequency=0.2).until(lambda _: condition())
 
 
+def cell_id(td):
+    """The id in a cell that shows a name beside its id (the id is the <small>), else the text."""
+    small = td.find_elements(By.TAG_NAME, "small")
+    return small[0].text if small else td.text
+
+
 def text(d, css):
     try:
         return d.find_element(By.CSS_SELECTOR, css).text
@@ -148,17 +154,20 @@ def firm():
         sign_in(d, FIRM)
         d.get(BASE + "/devices")
         wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "main tbody tr"), 30)
-        firms = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
+        firms = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
         rows = len(d.find_elements(By.CSS_SELECTOR, "main tbody tr"))
         expected = len(api("/v1/devices?limit=1000", FIRM)["items"])
         check("the firm's device list holds its own devices only", firms == {FIRM_ID} and rows == expected, f"{firms}, {rows} of {expected}")
+        firm_name = api("/v1/devices?limit=1", FIRM)["items"][0]["firm_name"]
+        cells = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
+        check("names beside ids: the firm's name with its id", cells == {f"{firm_name} {FIRM_ID}"}, str(cells))
         other = api("/v1/devices?firm=firm-jinnan&limit=1", SUP)["items"][0]["id"]
         d.get(BASE + "/devices/" + other)
         wait(d, lambda: text(d, "h1") in ("未找到", "Not found"), 20)
         check("another firm's device page says not found", text(d, "h1") == "未找到", text(d, "h1"))
         d.get(BASE + "/notices")
         wait(d, lambda: "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main form"), 20)
-        notice_firms = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
+        notice_firms = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
         check("the firm's notices are its own", notice_firms <= {FIRM_ID}, str(notice_firms))
         problems = severe(d, allow=("status of 404",))
         check("no severe entries in the firm's browser log (beyond the expected 404)", not problems, json.dumps(problems)[:500])

@@ -18,9 +18,9 @@ struct RiskAndInspectionTests {
 
     func value(_ g: RiskGrade, _ name: String) -> Double? { g.factors.first { $0.name == name }?.value }
 
-    @Test("a trapped-passenger incident: the school elevator is red, the identical factory one orange (hand-computed)")
+    @Test("a trapped-passenger incident: the school elevator is red, the identical factory one orange (hand-computed on the LEC scales)")
     func schoolVersusFactory() {
-        // L = 0.5 base + 3 (critical alarm, fired now) + 2 (it opened an incident) = 5.5; age 10/20 years adds 0.
+        // 3 (critical, fired now) + 2 (it opened an incident) = 5 points: row ≥ 4 of alarms.points, L = 6.
         var school = elevator(site: "school", people: 2400)
         var factory = elevator(site: "industrial", people: 600)
         let trapped = (severity: "critical", firedAt: Self.now, incident: true)
@@ -28,64 +28,121 @@ struct RiskAndInspectionTests {
         factory.alarms = [trapped]
         let s = Self.model.grade(school, now: Self.now)
         let f = Self.model.grade(factory, now: Self.now)
-        #expect(s.likelihood == 5.5)
-        #expect(f.likelihood == 5.5)
-        // School: E = 6 (1,000–9,999 people), C = 15 × 1.5 = 22.5, D = 742.5.
+        #expect(s.likelihood == 6)
+        #expect(f.likelihood == 6)
+        // School: E = 6 (row ≥ 1000), C = 15 raised one step (a priority place) = 40, D = 1440, extreme.
         #expect(s.exposure == 6)
-        #expect(s.consequence == 22.5)
-        #expect(s.score == 742.5)
-        #expect(s.grade == .red)
-        // Factory: E = 3 (100–999 people), C = 15 × 1.0, D = 247.5.
+        #expect(s.consequence == 40)
+        #expect(s.score == 1440)
+        #expect(s.grade == .red && s.band == "extreme")
+        // Factory: E = 3 (row ≥ 100), C = 15, D = 270, high.
         #expect(f.exposure == 3)
         #expect(f.consequence == 15)
-        #expect(f.score == 247.5)
-        #expect(f.grade == .orange)
-        #expect(value(s, "alarm_history") == 5)
-        #expect(value(s, "location") == 1.5)
-        #expect(value(f, "location") == 1.0)
-        #expect(s.model.hasPrefix("lec-1+"))
-        // Without the incident both are low: 0.5 × 6 × 22.5 = 67.5 (blue) and 0.5 × 3 × 15 = 22.5 (blue).
-        #expect(Self.model.grade(elevator(site: "school", people: 2400), now: Self.now).score == 67.5)
-        #expect(Self.model.grade(elevator(site: "industrial", people: 600), now: Self.now).grade == .blue)
+        #expect(f.score == 270)
+        #expect(f.grade == .orange && f.band == "high")
+        #expect(value(s, "alarm_history") == 6)
+        #expect(s.factors.first { $0.name == "alarm_history" }?.input.contains("row ≥ 4 of likelihood.alarms.points") == true)
+        #expect(value(s, "location") == 40)
+        #expect(value(f, "location") == 15)
+        #expect(s.model.hasPrefix("lec-2+"))
+        // Without the incident: 0.2 × 6 × 40 = 48, moderate → yellow; 0.2 × 3 × 15 = 9, acceptable → blue.
+        let quietSchool = Self.model.grade(elevator(site: "school", people: 2400), now: Self.now)
+        #expect(quietSchool.score == 48 && quietSchool.band == "moderate" && quietSchool.grade == .yellow)
+        let quietFactory = Self.model.grade(elevator(site: "industrial", people: 600), now: Self.now)
+        #expect(quietFactory.score == 9 && quietFactory.band == "acceptable" && quietFactory.grade == .blue)
+        // Every L, E and C in a breakdown is a value of its textbook scale.
+        for g in [s, f, quietSchool, quietFactory] {
+            #expect(Self.model.spec.scales.L.contains(g.likelihood))
+            #expect(Self.model.spec.scales.E.contains(g.exposure))
+            #expect(Self.model.spec.scales.C.contains(g.consequence))
+        }
     }
 
-    @Test("history decays with the half-life; overdue inspection and maintenance, safety grade and gaps add their weights")
+    @Test("findings pick rows; several findings of at least 1 compound one step each; a vessel's grade and C steps")
     func likelihoodFactors() {
         var i = elevator(site: "residential", people: 5000)
         i.alarms = [(severity: "critical", firedAt: Self.now - 30 * 86_400_000, incident: false),
                     (severity: "major", firedAt: Self.now - 100 * 86_400_000, incident: false)]
         i.overdueInspections = ["periodic due 2026-06-01"]
+        i.inspectionOverdueDays = 177
         i.maintenanceOverdue = 1
         i.monitoringGaps = 9
         let g = Self.model.grade(i, now: Self.now)
-        #expect(value(g, "alarm_history") == 1.5)  // 3 halved after 30 days; the 100-day-old one is outside 90 days
-        #expect(value(g, "inspection_overdue") == 6)
-        #expect(value(g, "maintenance_overdue") == 3)
-        #expect(value(g, "monitoring_gaps") == 2)  // 9 × 0.5, capped at 2
-        #expect(g.likelihood == 10)                // 0.5 + 1.5 + 6 + 3 + 2 = 13, capped at 10
-        // A pressure vessel: grade 4 adds 3; C = 40 × hospital 1.5 × inert 1.0 × (2.5 MPa × 30 m³ = 75 → 1.2) = 72.
+        #expect(value(g, "alarm_history") == 1)       // 3 halved after 30 days = 1.5 points: row ≥ 0.5; the 100-day-old one is outside 90 days
+        #expect(value(g, "inspection_overdue") == 3)  // 177 days: row ≥ 90
+        #expect(value(g, "maintenance_overdue") == 1)
+        #expect(value(g, "monitoring_gaps") == 1)     // 9 gaps: row ≥ 3
+        #expect(value(g, "compound") == 10)           // 4 findings ≥ 1: 3 raised 3 steps (6, 10, 10)
+        #expect(g.likelihood == 10)
+        #expect(g.score == 10 * 6 * 15)
+        // A pressure vessel at a hospital: E from 8000 × 0.1 = 800 (row ≥ 100) = 3; C = 40 + 1 step
+        // (hospital) = 100; grade 4 (monitored use) is L = 1: D = 300, orange.
         var v = RiskInputs(consequence: RuleEngineTests.types["pressure_vessel"]!.consequence, siteCategory: "hospital", peopleExposed: 8000,
                            attributes: ["design_pressure_mpa": .number(2.5), "volume_m3": .number(30), "medium_hazard": .string("inert")],
                            commissioned: Day(parsing: "2021-03-03")!, inspectionGrade: 4)
         let pv = Self.model.grade(v, now: Self.now)
-        #expect(abs(pv.consequence - 72) < 1e-9)
-        #expect(pv.likelihood == 3.5)
-        #expect(abs(pv.score - 3.5 * 6 * 72) < 0.01)
+        #expect(pv.exposure == 3)
+        #expect(pv.consequence == 100)
+        #expect(pv.likelihood == 1)
+        #expect(pv.score == 300 && pv.grade == .orange)
+        // Industrial, inert, small: C stays 40; toxic raises it a step to 100; grade 5 is L = 10.
+        v.siteCategory = "industrial"
+        #expect(Self.model.grade(v, now: Self.now).consequence == 40)
         v.attributes["medium_hazard"] = .string("toxic")
-        #expect(Self.model.grade(v, now: Self.now).consequence == 100)  // 40 × 1.5 × 2 × 1.2 = 144, capped
+        #expect(Self.model.grade(v, now: Self.now).consequence == 100)
+        v.inspectionGrade = 5
+        #expect(Self.model.grade(v, now: Self.now).likelihood == 10)
+    }
+
+    @Test("an inspection 89 days overdue is L 1, 90 days L 3; a failed one is L 6; two findings of at least 1 compound")
+    func overdueRows() {
+        var i = elevator(site: "residential", people: 5000)
+        i.overdueInspections = ["periodic due 2026-08-27"]
+        i.inspectionOverdueDays = 89
+        #expect(Self.model.grade(i, now: Self.now).likelihood == 1)
+        i.inspectionOverdueDays = 90
+        #expect(Self.model.grade(i, now: Self.now).likelihood == 3)
+        i.maintenanceOverdue = 1
+        #expect(Self.model.grade(i, now: Self.now).likelihood == 6)  // 3, one step up for the second finding
+        var failed = elevator(site: "residential", people: 5000)
+        failed.failedInspections = ["periodic failed on 2026-11-20"]
+        #expect(Self.model.grade(failed, now: Self.now).likelihood == 6)
+    }
+
+    @Test("age past design life alone never makes a device red: every type, every location, the worst medium, the largest site")
+    func ageAloneIsNeverRed() throws {
+        let catalog = try Catalog.load(directory: RuleEngineTests.root + "/Devices")
+        let people = catalog.fleet.sites.compactMap(\.peopleExposed).max() ?? 0
+        #expect(people >= 10_000)
+        let c = Self.model.spec.consequence
+        let worstMedium = c.medium.steps.max { $0.value < $1.value }?.key ?? ""
+        for (name, type) in catalog.types {
+            for category in Array(c.location_steps.keys) + ["residential", "industrial"] {
+                let old = RiskInputs(consequence: type.consequence, siteCategory: category, peopleExposed: people,
+                                     attributes: ["design_life_years": .number(10), "medium_hazard": .string(worstMedium),
+                                                  "design_pressure_mpa": .number(30), "volume_m3": .number(100)],
+                                     commissioned: Day(parsing: "1990-01-01")!, inspectionGrade: nil)
+                let g = Self.model.grade(old, now: Self.now)
+                #expect(value(g, "age") == 0.5)
+                #expect(g.grade != .red, "\(name) at a \(category): D = \(g.score)")
+            }
+        }
     }
 
     @Test("a broken risk model is rejected with file, line and reason")
     func brokenModel() throws {
         let text = try String(contentsOfFile: RuleEngineTests.root + "/Rules/risk.yaml", encoding: .utf8)
-        let broken = text.replacingOccurrences(of: "  orange: 160", with: "  orange: 400").replacingOccurrences(of: "half_life: 30d", with: "half_life: soon")
+        let broken = text.replacingOccurrences(of: "{band: high, at_least: 160, grade: orange}", with: "{band: high, at_least: 400, grade: orange}")
+            .replacingOccurrences(of: "half_life: 30d", with: "half_life: soon")
+            .replacingOccurrences(of: "inspection_failed: 6", with: "inspection_failed: 5")
         do {
             _ = try RiskModel.parse(broken, file: "risk.yaml")
             Issue.record("accepted a broken model")
         } catch {
             let lines = error.errors.map(\.description)
             #expect(lines.contains { $0.hasPrefix("risk.yaml:") && $0.contains("'soon' is not a positive duration") })
-            #expect(lines.contains { $0.contains("red > orange > yellow") })
+            #expect(lines.contains { $0.contains("bands must be listed from the highest at_least down") })
+            #expect(lines.contains { $0.contains("5 is not on the L scale") })
         }
     }
 
