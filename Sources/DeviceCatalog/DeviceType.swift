@@ -26,6 +26,9 @@ public final class DeviceType: Sendable {
     public let consequence: [String: Double]
     /// The trapped-passenger rescue deadline (elevators), when the type has one.
     public let rescue: RescuePolicy?
+    /// Registry attributes expected to follow from others (a boiler's safety valve set pressures
+    /// from its working pressure): checked at import, a warning when they differ.
+    public let attributeChecks: [AttributeCheck]
 
     private let fieldIndex: [String: Int]
 
@@ -33,7 +36,7 @@ public final class DeviceType: Sendable {
         id: String, description: String, fields: [FieldSpec], events: [String: EventSpec],
         attributes: [String: AttributeSpec], allowsExtraFields: Bool, counters: [String],
         maintenance: MaintenancePolicy?, inspections: [InspectionPolicy], consequence: [String: Double],
-        rescue: RescuePolicy? = nil
+        rescue: RescuePolicy? = nil, attributeChecks: [AttributeCheck] = []
     ) {
         self.id = id
         self.description = description
@@ -46,6 +49,7 @@ public final class DeviceType: Sendable {
         self.inspections = inspections
         self.consequence = consequence
         self.rescue = rescue
+        self.attributeChecks = attributeChecks
         var index: [String: Int] = [:]
         for (i, f) in fields.enumerated() { index[f.name] = i }
         fieldIndex = index

@@ -99,6 +99,14 @@ public enum DeviceTypeParser {
                     "inspection '\(p.kind)': covered_by '\(k)' is not another inspection kind of this type"))
             }
         }
+        for (i, c) in (raw.attribute_checks ?? []).enumerated() {
+            for name in [c.attribute, c.of] where attributes[name] == nil {
+                errors.append(source.error(at: [.key("attribute_checks"), .index(i)], "attribute check: '\(name)' is not a declared attribute"))
+            }
+            if let r = c.when_between, r.count != 2 || r[0] > r[1] {
+                errors.append(source.error(at: [.key("attribute_checks"), .index(i), .key("when_between")], "when_between is [low, high]"))
+            }
+        }
         var rescue: RescuePolicy?
         if let r = raw.rescue {
             func duration(_ text: String, _ path: [YAMLSource.PathElement]) -> Int64 {
@@ -118,7 +126,7 @@ public enum DeviceTypeParser {
             id: raw.type, description: raw.description ?? raw.type, fields: fields, events: events,
             attributes: attributes, allowsExtraFields: raw.allow_extra_fields ?? false,
             counters: raw.counters ?? [], maintenance: raw.maintenance, inspections: raw.inspection ?? [],
-            consequence: raw.consequence ?? [:], rescue: rescue)
+            consequence: raw.consequence ?? [:], rescue: rescue, attributeChecks: raw.attribute_checks ?? [])
     }
 
     static let severities = Severity.allCases.map(\.rawValue)
@@ -192,7 +200,7 @@ public enum DeviceTypeParser {
 
 private struct RawType: Decodable {
     static let keys: Set<String> = ["type", "description", "allow_extra_fields", "telemetry", "events", "attributes",
-                                    "counters", "maintenance", "inspection", "consequence", "rescue"]
+                                    "counters", "maintenance", "inspection", "consequence", "rescue", "attribute_checks"]
     let type: String
     let description: String?
     let allow_extra_fields: Bool?
@@ -204,6 +212,7 @@ private struct RawType: Decodable {
     let inspection: [InspectionPolicy]?
     let consequence: [String: Double]?
     let rescue: RawRescue?
+    let attribute_checks: [AttributeCheck]?
 }
 
 private struct RawRescue: Decodable {

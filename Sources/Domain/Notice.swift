@@ -40,10 +40,13 @@ public struct NoticeDraft: Sendable, Equatable {
     public let detail: String
     /// A `rescue` notice starts this rescue clock, stored with it.
     public let rescue: RescueStart?
+    /// A major hazard's follow-up notice records the hazard with it: the device must not be used
+    /// until a maintenance record clears it.
+    public let hazard: HazardStart?
 
     public init(key: String, deviceNum: Int64, device: String, type: String, firm: String, kind: NoticeKind,
                 trigger: String, reason: String, dueBy: Int64?, createdAt: Int64, staleAfterRecord: Int64?, detail: String,
-                rescue: RescueStart? = nil) {
+                rescue: RescueStart? = nil, hazard: HazardStart? = nil) {
         self.key = key
         self.deviceNum = deviceNum
         self.device = device
@@ -57,6 +60,21 @@ public struct NoticeDraft: Sendable, Equatable {
         self.staleAfterRecord = staleAfterRecord
         self.detail = detail
         self.rescue = rescue
+        self.hazard = hazard
+    }
+}
+
+/// A major hazard (GB 45067-2024: door anti-pinch not working, door lock circuit bridged...)
+/// raised by the alarm of a rule marked `hazard: true`.
+public struct HazardStart: Sendable, Equatable {
+    public let rule: String
+    public let alarmId: Int64
+    public let raisedAt: Int64
+
+    public init(rule: String, alarmId: Int64, raisedAt: Int64) {
+        self.rule = rule
+        self.alarmId = alarmId
+        self.raisedAt = raisedAt
     }
 }
 

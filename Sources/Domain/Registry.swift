@@ -90,12 +90,16 @@ public struct DeviceRecord: Sendable, Hashable {
     /// not be used until a passing inspection of that kind is recorded. Empty in fleet files; the
     /// store fills it from the inspection records.
     public let failedInspections: [String: Day]
+    /// Major hazards (GB 45067-2024) raised by a `hazard` rule and not yet cleared by a
+    /// maintenance record, by rule, with the day raised: the device must not be used meanwhile.
+    /// Empty in fleet files; the store fills it.
+    public let openHazards: [String: Day]
     public let attributes: [String: Scalar]
     public let origin: Origin
 
     public init(id: String, type: String, gateway: String, site: String, owner: String, firm: String,
                 commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
-                failedInspections: [String: Day] = [:], attributes: [String: Scalar], origin: Origin) {
+                failedInspections: [String: Day] = [:], openHazards: [String: Day] = [:], attributes: [String: Scalar], origin: Origin) {
         self.id = id
         self.type = type
         self.gateway = gateway
@@ -106,6 +110,7 @@ public struct DeviceRecord: Sendable, Hashable {
         self.lastInspections = lastInspections
         self.inspectionGrade = inspectionGrade
         self.failedInspections = failedInspections
+        self.openHazards = openHazards
         self.attributes = attributes
         self.origin = origin
     }

@@ -20,10 +20,12 @@ public final class DirectoryEntry: Sendable {
     public let inspectionGrade: Int?
     /// Inspection kinds whose latest result is a failure (must not be used until a pass).
     public let failedInspections: [String: Day]
+    /// Major hazards not yet cleared by maintenance (must not be used meanwhile).
+    public let openHazards: [String: Day]
 
     init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String,
          attributes: [String: Scalar], commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
-         failedInspections: [String: Day]) {
+         failedInspections: [String: Day], openHazards: [String: Day]) {
         self.index = index
         self.num = num
         self.id = id
@@ -36,6 +38,7 @@ public final class DirectoryEntry: Sendable {
         self.lastInspections = lastInspections
         self.inspectionGrade = inspectionGrade
         self.failedInspections = failedInspections
+        self.openHazards = openHazards
     }
 }
 
@@ -67,7 +70,7 @@ public final class DeviceDirectory: Sendable {
             entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: r.gateway, typeIndex: t,
                                           firm: r.firm, site: r.site, attributes: r.attributes, commissioned: r.commissioned,
                                           lastInspections: r.lastInspections, inspectionGrade: r.inspectionGrade,
-                                          failedInspections: r.failedInspections))
+                                          failedInspections: r.failedInspections, openHazards: r.openHazards))
         }
         self.entries = entries
         self.byId = byId

@@ -3,6 +3,8 @@ import DeviceCatalog
 
 /// Why a device must not be used (Special Equipment Safety Law art. 40; SPEC §12).
 public enum MustNotUseReason: Sendable, Hashable {
+    /// A major hazard (GB 45067-2024) raised by rule `rule` on `on`; cleared by a maintenance record.
+    case hazard(rule: String, on: Day)
     /// The latest inspection of `kind` failed, on `on`; cleared by a passing one of that kind.
     case failed(kind: String, on: Day)
     /// The inspection safety grade forbids use (pressure vessels: grade 5).
@@ -13,13 +15,14 @@ public enum MustNotUseReason: Sendable, Hashable {
     public var kind: String {
         switch self {
         case .failed(let k, _), .grade(let k, _), .overdue(let k, _): k
+        case .hazard(let rule, _): rule
         }
     }
 
     /// The day from which the device may not be used.
     public var since: Day? {
         switch self {
-        case .failed(_, let on): on
+        case .failed(_, let on), .hazard(_, let on): on
         case .grade: nil
         case .overdue(_, let due): due.adding(days: 1)
         }
@@ -29,15 +32,23 @@ public enum MustNotUseReason: Sendable, Hashable {
     public var key: String {
         switch self {
         case .failed(let k, let on): "failed:\(k):\(on)"
+        case .hazard(let rule, let on): "hazard:\(rule):\(on)"
         case .grade(let k, let g): "grade:\(k):\(g)"
         case .overdue(let k, let due): "overdue:\(k):\(due)"
         }
+    }
+
+    /// What a notice names as its trigger: `hazard:{rule}` or `inspection:{kind}`.
+    public var trigger: String {
+        if case .hazard(let rule, _) = self { return "hazard:\(rule)" }
+        return "inspection:\(kind)"
     }
 
     /// For people: "periodic inspection overdue since 2026-05-02", "periodic inspection failed on ...".
     public var text: String {
         switch self {
         case .failed(let k, let on): "\(k) inspection failed on \(on)"
+        case .hazard(let rule, let on): "major hazard \(rule) since \(on) (GB 45067-2024), until a maintenance record clears it"
         case .grade(let k, let g): "\(k) inspection: safety grade \(g), must not be used"
         case .overdue(let k, let due): "\(k) inspection overdue since \(due.adding(days: 1))"
         }
@@ -57,9 +68,11 @@ public struct DueReminder: Sendable, Hashable {
 /// inspections the owner must now apply for. Pure; the pipeline's compliance service, risk
 /// grading, on-demand eligibility and `devices show` all read it.
 public enum Compliance {
-    /// The first reason the device must not be used on `today`, or nil: a failure first, then a
-    /// safety grade that forbids use, then the inspection that has been overdue longest.
-    public static func mustNotUse(dues: [InspectionDue], failed: [String: Day], grade: Int?, today: Day) -> MustNotUseReason? {
+    /// The first reason the device must not be used on `today`, or nil: a major hazard first, then
+    /// a failure, then a safety grade that forbids use, then the inspection overdue longest.
+    public static func mustNotUse(dues: [InspectionDue], failed: [String: Day], grade: Int?, today: Day,
+                                  hazards: [String: Day] = [:]) -> MustNotUseReason? {
+        if let (rule, day) = hazards.min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) { return .hazard(rule: rule, on: day) }
         if let (kind, day) = failed.min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) { return .failed(kind: kind, on: day) }
         if let d = dues.first(where: { $0.mustNotUse && $0.coveredBy == nil }) { return .grade(kind: d.kind, grade: grade ?? 0) }
         if let d = dues.filter({ $0.isOverdue(on: today) }).min(by: { ($0.due, $0.kind) < ($1.due, $1.kind) }) {
@@ -71,7 +84,7 @@ public enum Compliance {
     /// A registered device's reason on `today` under its type's policies, or nil.
     public static func mustNotUse(_ device: DeviceRecord, type: DeviceType, today: Day) -> MustNotUseReason? {
         mustNotUse(dues: InspectionCalendar.dueDates(of: device, type: type), failed: device.failedInspections,
-                   grade: device.inspectionGrade, today: today)
+                   grade: device.inspectionGrade, today: today, hazards: device.openHazards)
     }
 
     /// Inspections due from `today` to `today + leadDays` (not yet overdue, not covered by another).

@@ -66,6 +66,8 @@ public final class MaintenancePlanner {
     var followups: [String: RuleSpec.Followup] = [:]
     /// Rules whose firing starts the rescue clock.
     var rescueRules: Set<String> = []
+    /// Rules whose firing raises a major hazard (must not be used until maintenance clears it).
+    var hazardRules: Set<String> = []
     private var dirtyList: [Int] = []
 
     public init(directory: DeviceDirectory, rules: RuleSet?, restored: [Int64: PlanState], options: Options) {
@@ -90,14 +92,17 @@ public final class MaintenancePlanner {
     public func reload(rules: RuleSet) {
         var f: [String: RuleSpec.Followup] = [:]
         var rescue: Set<String> = []
+        var hazard: Set<String> = []
         for program in rules.programs.values {
             for rule in program.rules {
                 if let m = rule.spec.maintenance { f[rule.spec.id] = m }
                 if rule.spec.rescue { rescue.insert(rule.spec.id) }
+                if rule.spec.hazard { hazard.insert(rule.spec.id) }
             }
         }
         followups = f
         rescueRules = rescue
+        hazardRules = hazard
     }
 
     private func install(_ directory: DeviceDirectory, states: [Int64: PlanState], now: Int64) {
@@ -189,8 +194,11 @@ public final class MaintenancePlanner {
             w.add("severity", .string(c.alarm.severity.rawValue))
             w.add("fired_at", .string(Timestamp.format(fired)))
             let why = f.reason.map { "\($0): " } ?? ""
+            let hazard = hazardRules.contains(c.alarm.rule) ? HazardStart(rule: c.alarm.rule, alarmId: c.alarm.id, raisedAt: fired) : nil
+            if hazard != nil { w.add("hazard", .bool(true)) }
             emit(s, .faultFollowup, key: "followup:\(c.alarm.id):\(c.alarm.rule)", trigger: c.alarm.rule,
-                 reason: why + c.alarm.message, dueBy: fired + f.deadlineMs, now: now, stale: false, detail: w.finish(), into: &out)
+                 reason: (hazard == nil ? "" : "major hazard, must not be used until maintenance clears it: ") + why + c.alarm.message,
+                 dueBy: fired + f.deadlineMs, now: now, stale: false, detail: w.finish(), hazard: hazard, into: &out)
         }
     }
 
@@ -282,5 +290,6 @@ enum InspectionCalendarBridge {
             let until = d.mustNotUse ? Int64.min : Day(epochMillis: d.due.epochMillis + 86_400_000).epochMillis
             return (until, d.mustNotUse ? "\(d.kind) inspection: \(d.basis)" : "\(d.kind) inspection was due \(d.due) (\(d.basis))")
         } + entry.failedInspections.map { (Int64.min, "\($0.key) inspection failed on \($0.value): must not be used") }
+          + entry.openHazards.map { (Int64.min, "major hazard \($0.key) since \($0.value): must not be used") }
     }
 }

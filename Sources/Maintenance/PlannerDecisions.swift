@@ -125,11 +125,11 @@ extension MaintenancePlanner {
     }
 
     func emit(_ s: Slot, _ kind: NoticeKind, key: String, trigger: String, reason: String, dueBy: Int64?, now: Int64,
-              stale: Bool, detail: String, into out: inout PlannerOutput) {
+              stale: Bool, detail: String, hazard: HazardStart? = nil, into out: inout PlannerOutput) {
         out.notices.append(NoticeDraft(
             key: key, deviceNum: s.entry.num, device: s.entry.id, type: s.plan.type, firm: s.entry.firm, kind: kind,
             trigger: trigger, reason: reason, dueBy: dueBy, createdAt: now, staleAfterRecord: stale ? s.state.record : nil,
-            detail: detail))
+            detail: detail, hazard: hazard))
     }
 
     /// The figures behind a maintenance notice: regime, cycle start, usage against thresholds.

@@ -10,8 +10,9 @@ import Synchronization
 
 /// Gives the inspection regime its teeth in a running pipeline (SPEC §12), on its own thread:
 /// every `check_every` (Devices/inspection_plan.yaml) it
-/// - notices inspection records written by any process (`inspections record`, the API) and
-///   hands the pipeline a registry snapshot with them, so on-demand eligibility and risk read them;
+/// - notices inspection records written by any process (`inspections record`, the API) and major
+///   hazards raised or cleared, and hands the pipeline a registry snapshot with them, so on-demand
+///   eligibility and risk read them;
 /// - keeps each device's must-not-use status (overdue, failed, safety grade 5): a change is
 ///   stored with an `inspection_overdue` notice to the firm and the owner and a `device` event
 ///   on the supervisors' stream, and wakes risk grading;
@@ -39,8 +40,8 @@ public final class ComplianceService: Sendable {
     private struct State {
         var types: [String: DeviceType]
         var policy: PlanPolicy
-        /// The newest inspection record the pipeline's registry snapshot includes.
-        var revision: Int64?
+        /// The inspection records and hazards the pipeline's registry snapshot includes.
+        var revision: String?
         /// Reminder keys in the lead window already stored (the store's key makes them once-only
         /// anyway); only the window's, so the set stays the size of one window.
         var reminded: Set<String> = []
@@ -69,7 +70,7 @@ public final class ComplianceService: Sendable {
         rescues = RescueWatch(store: store, topics: topics)
         // The registry the pipeline starts with was read just before: records written after this
         // point are new to it.
-        state = Mutex(State(types: types, policy: policy, revision: try? store.inspectionRevision()))
+        state = Mutex(State(types: types, policy: policy, revision: try? store.complianceRevision()))
         thread = PeriodicThread(name: "compliance", everyMs: min(policy.checkEveryMs, Self.rescueCheckMs))
     }
 
@@ -106,7 +107,7 @@ public final class ComplianceService: Sendable {
     }
 
     private func checkInspections(now: Int64, types: [String: DeviceType], policy: PlanPolicy, into round: inout Round) throws {
-        let revision = try store.inspectionRevision()
+        let revision = try store.complianceRevision()
         if let last = state.withLock({ $0.revision }), last != revision {
             hooks.registryChanged(try store.loadDirectory(types: types))
         }
@@ -122,7 +123,8 @@ public final class ComplianceService: Sendable {
             guard let type = types[d.type] else { continue }
             owners[num] = d.owner
             let dues = InspectionCalendar.dueDates(of: d, type: type)
-            let reason = Compliance.mustNotUse(dues: dues, failed: d.failedInspections, grade: d.inspectionGrade, today: today)
+            let reason = Compliance.mustNotUse(dues: dues, failed: d.failedInspections, grade: d.inspectionGrade, today: today,
+                                               hazards: d.openHazards)
             if reason != nil { round.mustNotUse += 1 }
             if reason?.key != current[num] {
                 changes.append(ComplianceMessages.change(num: num, device: d, reason: reason, at: now))
@@ -175,7 +177,7 @@ enum ComplianceMessages {
         if let since = reason.since { detail.add("since", .string(since.description)) }
         let notice = NoticeDraft(
             key: "inspection_overdue:\(d.id):\(reason.key)", deviceNum: num, device: d.id, type: d.type, firm: d.firm,
-            kind: .inspectionOverdue, trigger: "inspection:\(reason.kind)",
+            kind: .inspectionOverdue, trigger: reason.trigger,
             reason: "must not be used: \(reason.text) (Special Equipment Safety Law art. 40)",
             dueBy: nil, createdAt: now, staleAfterRecord: nil, detail: detail.finish())
         return ComplianceChange(

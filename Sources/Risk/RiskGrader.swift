@@ -20,6 +20,8 @@ public struct RiskInputs: Sendable {
     public var inspectionOverdueDays = 0
     /// Inspections whose latest result is a failure, described (kind and date).
     public var failedInspections: [String] = []
+    /// Major hazards not cleared by maintenance, described (rule and day).
+    public var hazards: [String] = []
     public var alarms: [AlarmHistoryEntry] = []
     /// Open `maintenance_overdue` notices.
     public var maintenanceOverdue = 0
@@ -143,6 +145,8 @@ extension RiskModel {
         }
         findings.append(add(.likelihood, "inspection_failed", i.failedInspections.isEmpty ? "none" : i.failedInspections.joined(separator: "; "),
                             i.failedInspections.isEmpty ? 0 : l.inspection_failed))
+        findings.append(add(.likelihood, "major_hazard", i.hazards.isEmpty ? "none" : i.hazards.joined(separator: "; "),
+                            i.hazards.isEmpty ? 0 : l.major_hazard))
         findings.append(add(.likelihood, "maintenance_overdue", i.maintenanceOverdue == 0 ? "none" : "\(i.maintenanceOverdue) open overdue notice(s)",
                             i.maintenanceOverdue == 0 ? 0 : l.maintenance_overdue))
         let gradeL = i.inspectionGrade.flatMap { $0 >= 1 && $0 <= l.inspection_grade.count ? l.inspection_grade[$0 - 1] : nil } ?? 0

@@ -17,6 +17,7 @@ public enum RiskMessages {
             policies: type.inspections, commissioned: entry.commissioned, lastInspections: entry.lastInspections,
             grade: entry.inspectionGrade, attributes: entry.attributes)
         inputs.failedInspections = entry.failedInspections.sorted { $0.key < $1.key }.map { "\($0.key) failed on \($0.value)" }
+        inputs.hazards = entry.openHazards.sorted { $0.key < $1.key }.map { "\($0.key) since \($0.value)" }
         let overdue = dues.filter { $0.isOverdue(on: today) && !$0.mustNotUse }
         inputs.overdueInspections = overdue.map { "\($0.kind) due \($0.due)" }
         inputs.inspectionOverdueDays = overdue.map { $0.due.days(to: today) }.max() ?? 0

@@ -70,6 +70,8 @@ public struct RiskModel: Sendable {
         public let inspection_overdue: [Band]
         /// The latest result of an inspection is a failure.
         public let inspection_failed: Double
+        /// A major hazard (GB 45067-2024) not cleared by maintenance.
+        public let major_hazard: Double
         public let maintenance_overdue: Double
         /// The L of inspection safety grades 1, 2, ... (element 0 is grade 1).
         public let inspection_grade: [Double]
@@ -155,6 +157,7 @@ public struct RiskModel: Sendable {
         let l = spec.likelihood, L = spec.scales.L
         onScale(l.base, L, "L", [.key("likelihood"), .key("base")])
         onScale(l.inspection_failed, L, "L", [.key("likelihood"), .key("inspection_failed")])
+        onScale(l.major_hazard, L, "L", [.key("likelihood"), .key("major_hazard")])
         onScale(l.maintenance_overdue, L, "L", [.key("likelihood"), .key("maintenance_overdue")])
         for (i, v) in l.inspection_grade.enumerated() { onScale(v, L, "L", [.key("likelihood"), .key("inspection_grade"), .index(i)]) }
         onScale(spec.exposure.unknown, spec.scales.E, "E", [.key("exposure"), .key("unknown")])

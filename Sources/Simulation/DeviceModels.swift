@@ -55,6 +55,11 @@ public struct DeviceModel: Sendable {
     private var level = 0.0
     private var lastMs: Int64?
     private var faultAnnounced = false
+    /// When the elevator's remote alarm last tested itself (EN 81-28 asks for every 3 days; a
+    /// healthy controller here tests daily, after its first reading).
+    private var selfTestAt: Int64?
+    private var sent = 0
+    static let selfTestEveryMs: Int64 = 86_400_000
 
     public init(record: DeviceRecord, seqStart: UInt64, rng: inout SplitMix64) {
         self.record = record
@@ -80,6 +85,15 @@ public struct DeviceModel: Sendable {
             w.add("ts", nowMs)
             w.add("seq", Int64(bitPattern: seq))
             w.add("code", .string(code))
+            return (.event, w.finish())
+        }
+        sent += 1
+        if record.type == "elevator", sent >= 2, selfTestAt.map({ nowMs - $0 >= Self.selfTestEveryMs }) ?? true {
+            selfTestAt = nowMs
+            var w = JSONWriter()
+            w.add("ts", nowMs)
+            w.add("seq", Int64(bitPattern: seq))
+            w.add("code", .string("remote_alarm_self_test"))
             return (.event, w.finish())
         }
         var w = JSONWriter()

@@ -204,6 +204,17 @@ enum Schema {
                 ALTER TABLE sites ADD COLUMN rescue_within TEXT;
                 """)
         }
+        m.registerMigration("v9-hazards") { db in
+            try db.execute(sql: """
+                -- Major hazards (GB 45067-2024) raised by rules marked `hazard: true`: the device
+                -- must not be used until a maintenance record done after it clears the row.
+                CREATE TABLE device_hazards(
+                    id INTEGER PRIMARY KEY, device_num INTEGER NOT NULL, rule TEXT NOT NULL,
+                    alarm_id INTEGER NOT NULL UNIQUE, raised_at INTEGER NOT NULL,
+                    cleared_at INTEGER, cleared_by_record INTEGER);
+                CREATE INDEX device_hazards_open ON device_hazards(device_num) WHERE cleared_by_record IS NULL;
+                """)
+        }
         return m
     }
 }

@@ -95,10 +95,19 @@ extension Store {
             """, c.arguments)
     }
 
-    /// The newest inspection record's id (0: none): a running pipeline compares it to learn of
-    /// records written by other processes.
-    public func inspectionRevision() throws(StoreError) -> Int64 {
-        do { return try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM inspections") ?? 0 } }
-        catch { throw StoreError(operation: "read inspections", error) }
+    /// The newest inspection record, the newest hazard and the count of cleared ones: a running
+    /// pipeline compares this text to learn of records and hazards written since its snapshot.
+    public func complianceRevision() throws(StoreError) -> String {
+        do {
+            return try pool.read { db in
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT (SELECT COALESCE(MAX(id), 0) FROM inspections) AS i, (SELECT COALESCE(MAX(id), 0) FROM device_hazards) AS h,
+                           (SELECT COUNT(*) FROM device_hazards WHERE cleared_by_record IS NOT NULL) AS c
+                    """)
+                return "\(row?["i"] ?? 0)/\(row?["h"] ?? 0)/\(row?["c"] ?? 0)"
+            }
+        } catch {
+            throw StoreError(operation: "read inspections", error)
+        }
     }
 }

@@ -43,6 +43,10 @@ extension Store {
                 VALUES (?,?,?,?,?,?,?, (SELECT resolved_at FROM alarms WHERE id = ? AND state = 'resolved'))
                 """, arguments: [r.alarmId, n.deviceNum, n.firm, r.firedAt, r.deadlineAt, r.withinMs, id, r.alarmId])
         }
+        if let h = n.hazard {
+            try db.execute(sql: "INSERT OR IGNORE INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?,?,?,?)",
+                           arguments: [n.deviceNum, h.rule, h.alarmId, h.raisedAt])
+        }
         if let message {
             let m = message(id, n)
             try insertOutbox(m, at: n.createdAt, db)
@@ -77,7 +81,13 @@ extension Store {
                 UPDATE notices SET status = 'closed', closed_at = ?, closed_by_record = ?
                 WHERE device_num = ? AND status != 'closed' AND kind IN (\(placeholders))
                 """, arguments: arguments)
-            let result = CompletionResult(record: id, deviceNum: num, closedNotices: db.changesCount)
+            let closed = db.changesCount
+            // The work done clears the major hazards raised before it (GB 45067-2024).
+            try db.execute(sql: """
+                UPDATE device_hazards SET cleared_at = ?, cleared_by_record = ?
+                WHERE device_num = ? AND cleared_by_record IS NULL AND raised_at <= ?
+                """, arguments: [c.reportedAt, id, num, c.doneAt])
+            let result = CompletionResult(record: id, deviceNum: num, closedNotices: closed)
             if let message = answer(result) { try Self.insertOutbox(message, at: c.reportedAt, db) }
             return result
         }

@@ -125,6 +125,9 @@ extension Store {
                    AND (j.date > i.date OR (j.date = i.date AND j.id > i.id)))) AS failed_inspections
             , (SELECT i.grade FROM inspections i WHERE i.device_num = \(t).num AND i.grade IS NOT NULL
                ORDER BY i.date DESC, i.id DESC LIMIT 1) AS recorded_grade
+            , (SELECT json_group_object(rule, day) FROM (
+                 SELECT h.rule, date(MIN(h.raised_at) / 1000, 'unixepoch') AS day FROM device_hazards h
+                 WHERE h.device_num = \(t).num AND h.cleared_by_record IS NULL GROUP BY h.rule)) AS open_hazards
             """
     }
 
@@ -144,7 +147,7 @@ extension Store {
             id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
             firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
             lastInspections: inspections, inspectionGrade: recordedGrade ?? row["inspection_grade"],
-            failedInspections: try days("failed_inspections"), attributes: attributes,
+            failedInspections: try days("failed_inspections"), openHazards: try days("open_hazards"), attributes: attributes,
             origin: Origin(file: row["source"] ?? "store", line: nil))
     }
 

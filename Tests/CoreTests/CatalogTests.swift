@@ -24,6 +24,25 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(elevator.maintenance?.fixed.interval == "15d")
     }
 
+    @Test("a boiler's safety valves are checked against 1.04 / 1.06 × working pressure at import: a warning on either side of the tolerance")
+    func safetyValveSetPressures() throws {
+        let catalog = try Catalog.load(directory: repositoryRoot + "/Devices")
+        #expect(catalog.fleet.attributeWarnings(types: catalog.types).isEmpty)
+        let checks = try #require(catalog.types["boiler"]?.attributeChecks)
+        func warnings(working: Double, low: Double, high: Double) -> [String] {
+            let a: [String: Scalar] = ["working_pressure_mpa": .number(working), "safety_valve_low_set_mpa": .number(low),
+                                       "safety_valve_high_set_mpa": .number(high)]
+            return checks.compactMap { $0.warning(a) }
+        }
+        #expect(warnings(working: 1.25, low: 1.3, high: 1.325).isEmpty)        // 1.04 and 1.06 × 1.25
+        #expect(warnings(working: 1.25, low: 1.32, high: 1.345).isEmpty)       // within 0.02 MPa
+        let off = warnings(working: 1.25, low: 1.33, high: 1.325)              // 0.03 above 1.3
+        #expect(off.count == 1)
+        #expect(off.first?.hasPrefix("safety_valve_low_set_mpa 1.33 differs from 1.04 × working_pressure_mpa 1.25 = 1.3 (TSG 11-2020") == true)
+        #expect(warnings(working: 0.7, low: 2, high: 2).isEmpty)               // below 0.8 MPa: the rule does not apply
+        #expect(warnings(working: 6.0, low: 9, high: 9).isEmpty)               // above 5.9 MPa
+    }
+
     @Test func typeErrorsNameFileLineAndReason() {
         let yaml = """
             type: elevator

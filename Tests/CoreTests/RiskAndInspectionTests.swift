@@ -177,7 +177,14 @@ struct RiskAndInspectionTests {
         #expect(dues("gas_cylinder", "2014-01-01", ["periodic": "2022-01-01"], lpg)["periodic"] == "2026-01-01")
         #expect(dues("gas_cylinder", "2014-01-01", ["periodic": "2026-01-01"], lpg)["periodic"] == "2029-01-01")
         // Boilers: external yearly, internal every 2, hydrostatic every 6 years.
-        #expect(dues("boiler", "2014-05-05", ["external": "2026-05-23", "internal": "2025-01-19", "hydrostatic": "2021-11-26"])
+        let steam: [String: Scalar] = ["kind": .string("steam")]
+        #expect(dues("boiler", "2014-05-05", ["external": "2026-05-23", "internal": "2025-01-19", "hydrostatic": "2021-11-26"], steam)
                 == ["external": "2027-05-23", "internal": "2027-01-19", "hydrostatic": "2027-11-26"])
+        // Power station boilers: the first internal inspection 1 year after commissioning, then every 3.
+        let power: [String: Scalar] = ["kind": .string("power_station")]
+        #expect(dues("boiler", "2026-03-01", [:], power)["internal"] == "2027-03-01")
+        #expect(dues("boiler", "2026-03-01", [:], steam)["internal"] == "2028-03-01")
+        #expect(dues("boiler", "2020-03-01", ["internal": "2021-03-01"], power)["internal"] == "2024-03-01")
+        #expect(dues("boiler", "2020-03-01", ["internal": "2024-02-20"], power)["internal"] == "2027-02-20")
     }
 }

@@ -204,6 +204,47 @@ struct ComplianceEndToEndTests {
         #expect(try env.store.rescues(from: 0, to: .max, scope: .firm(a.firm)).allSatisfy { $0.firm == a.firm })
     }
 
+    @Test("a bridged door lock (GB 45067-2024) makes the elevator must-not-use until a maintenance record done after it clears the hazard")
+    func majorHazard() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline { try env.plannerPipeline() }
+        defer { _ = pipeline.stop() }
+        let service = Self.service(env)
+        let today = Day(epochMillis: wallMillis())
+        // An elevator the inspection regime lets run, so only the hazard can stop it.
+        let d = try #require(env.catalog.fleet.devices.first { d in
+            d.type == "elevator" && Compliance.mustNotUse(d, type: env.catalog.types["elevator"]!, today: today) == nil
+        })
+        _ = try service.check(now: wallMillis(), force: true)
+        let pub = try env.publisher()
+        defer { pub.stop() }
+        let raisedAt = nowMs()
+        try pub.publish(topic: env.topic(d, "event"), payload: Array(#"{"ts":\#(raisedAt),"code":"door_lock_bridged"}"#.utf8), qos: 1)
+        try waitUntil(timeout: 10, "the hazard stored with its follow-up notice") {
+            try env.count("SELECT COUNT(*) FROM device_hazards WHERE cleared_by_record IS NULL") == 1
+        }
+        let followup = try #require(try Self.notices(env, .faultFollowup, device: d.id).first)
+        #expect(followup.reason.hasPrefix("major hazard, must not be used until maintenance clears it"))
+        #expect(followup.firm == d.firm)
+        let set = try service.check(now: wallMillis(), force: true)
+        #expect(set.set == [d.id])
+        let stopped = try #require(try env.store.devices(DeviceFilter()).first { $0.id == d.id })
+        #expect(stopped.mustNotUse)
+        #expect(stopped.mustNotUseReason?.hasPrefix("major hazard elevator.door_lock_bridged since") == true)
+        #expect(try Self.notices(env, .inspectionOverdue, device: d.id).first?.trigger == "hazard:elevator.door_lock_bridged")
+
+        // Work reported as done before the hazard does not clear it; work done after it does.
+        _ = try env.store.recordMaintenance(Completion(device: d.id, firm: d.firm, items: ["door lock check"], doneAt: raisedAt - 60_000,
+                                                       source: .cli, reportedAt: wallMillis()), topics: Topics())
+        #expect(try service.check(now: wallMillis(), force: true).cleared.isEmpty)
+        _ = try env.store.recordMaintenance(Completion(device: d.id, firm: d.firm, items: ["door lock circuit restored"], doneAt: wallMillis(),
+                                                       source: .cli, reportedAt: wallMillis()), topics: Topics())
+        #expect(try service.check(now: wallMillis(), force: true).cleared == [d.id])
+        #expect(try env.store.devices(DeviceFilter()).first { $0.id == d.id }?.mustNotUse == false)
+        #expect(try Self.notices(env, .inspectionOverdue, device: d.id).map(\.status) == [.closed])
+    }
+
     @Test("rescue figures per firm from a hand-built history: median, p90, within the deadline, missed, running")
     func rescueFigures() {
         let m: Int64 = 60_000

@@ -22,7 +22,7 @@ struct Compiler {
 
     /// How `event` describes itself in errors; also what marks an enumeration as the event code.
 
-    static let functions = ["rate", "delta", "avg", "min", "max", "count", "changed", "silent", "abs"]
+    static let functions = ["rate", "delta", "avg", "min", "max", "count", "changed", "silent", "absent", "abs"]
 
     mutating func condition(_ e: Expr) throws(ExpressionError) -> BoolFn {
         let c = try compile(e)
@@ -214,7 +214,7 @@ struct Compiler {
             }
             return i
         }
-        if insideCount, ["rate", "delta", "avg", "min", "max", "count", "changed", "silent"].contains(name) {
+        if insideCount, ["rate", "delta", "avg", "min", "max", "count", "changed", "silent", "absent"].contains(name) {
             throw ExpressionError(offset: at, reason: "\(name)() cannot be used inside count(): count() counts messages on which its condition holds")
         }
         switch name {
@@ -246,6 +246,24 @@ struct Compiler {
             return .bool { s in
                 guard let last = s.lastTs else { return .unknown }
                 return Tri(!s.onMessage && s.now - last >= d)
+            }
+        case "absent":
+            // No event `code` from the device for `d`: `absent("remote_alarm_self_test", 72h)`.
+            // Before the first such event it counts from the device's first message the rules
+            // saw, so a device new to monitoring gets the whole period; evaluated on the clock.
+            try arity(2, "absent(\"event_code\", duration), e.g. absent(\"remote_alarm_self_test\", 72h)")
+            guard case .string(let code, let o) = args[0] else {
+                throw ExpressionError(offset: args[0].offset, reason: "absent() takes an event code in quotes first, e.g. absent(\"remote_alarm_self_test\", 72h)")
+            }
+            let codes = type.events.keys.sorted()
+            guard let index = codes.firstIndex(of: code) else {
+                throw ExpressionError(offset: o, reason: "event code '\(code)' is not declared for \(type.id)" + Self.suggest(code, codes))
+            }
+            let d = try duration(args[1])
+            let slot = layout.since(code: index, name: code)
+            return .bool { s in
+                let last = s.slots[slot]
+                return last.isNaN ? .unknown : Tri(Double(s.now) - last >= Double(d))
             }
         case "abs":
             try arity(1, "abs(number)")

@@ -10,6 +10,9 @@ final class SlotLayout {
     private(set) var windows: [WindowSpec] = []
     /// `changed(f)`: two slots per field (previous value, changed-on-this-message flag).
     private(set) var changes: [(field: Int, offset: Int)] = []
+    /// `absent(code, d)`: one slot per event code, the event time of its last occurrence (or of the
+    /// device's first message, before any).
+    private(set) var sinceEvents: [(code: Int, name: String, offset: Int)] = []
     private(set) var count = 0
     /// Registry attributes referenced by the rules, in slot order of the device's attribute array.
     private(set) var attributes: [AttributeSpec] = []
@@ -35,6 +38,15 @@ final class SlotLayout {
         return o
     }
 
+    func since(code: Int, name: String) -> Int {
+        timeDependent = true
+        if let e = sinceEvents.first(where: { $0.code == code }) { return e.offset }
+        let o = count
+        count += 1
+        sinceEvents.append((code, name, o))
+        return o
+    }
+
     func attributeIndex(_ spec: AttributeSpec) -> Int {
         if let i = attributes.firstIndex(where: { $0.name == spec.name }) { return i }
         attributes.append(spec)
@@ -46,6 +58,7 @@ final class SlotLayout {
         var r: [String: Range<Int>] = [:]
         for w in windows { r[w.key] = w.offset..<(w.offset + WindowSpec.slotCount) }
         for c in changes { r["changed#\(c.field)"] = c.offset..<(c.offset + 2) }
+        for e in sinceEvents { r["since#\(e.name)"] = e.offset..<(e.offset + 1) }
         return r
     }
 
@@ -79,7 +92,7 @@ extension Expr {
         switch self {
         case .name: [self]
         case .call(let name, let args, _):
-            name == "abs" ? args.flatMap(\.inputs) : name == "silent" ? [] : [self]
+            name == "abs" ? args.flatMap(\.inputs) : name == "silent" || name == "absent" ? [] : [self]
         case .unary(_, let e, _): e.inputs
         case .binary(_, let l, let r, _): l.inputs + r.inputs
         default: []

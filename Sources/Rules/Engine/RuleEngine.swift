@@ -205,6 +205,14 @@ public final class RuleEngine: RuleHook {
                 w.add(ts: m.ts, value: v, to: &s.slots)
             }
         }
+        for e in layout.sinceEvents {
+            let last = s.slots[e.offset]
+            if m.kind == .event, s.event == Double(e.code) {
+                s.slots[e.offset] = last.isNaN ? Double(m.ts) : max(last, Double(m.ts))
+            } else if last.isNaN {
+                s.slots[e.offset] = Double(m.ts)  // counting starts with the device's first message
+            }
+        }
         for c in layout.changes {
             let present = !late && m.kind == .telemetry && c.field < m.values.count && m.values[c.field] != nil
             guard present else { s.slots[c.offset + 1] = 0; continue }

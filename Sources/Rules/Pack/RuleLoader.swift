@@ -14,7 +14,7 @@ public enum RuleLoader {
     static let reserved: Set<String> = ["risk.yaml"]
     static let fileKeys: Set<String> = ["type", "description", "rules"]
     static let ruleKeys: Set<String> = ["id", "type", "family", "description", "when", "for", "clear_when", "clear_for",
-                                        "severity", "incident", "maintenance", "rescue", "message"]
+                                        "severity", "incident", "maintenance", "rescue", "hazard", "message"]
 
     /// Compiles the packs (the `*.yaml` files of a `Rules/` folder; files with a reserved name,
     /// such as `risk.yaml`, are skipped).
@@ -159,6 +159,10 @@ private struct RuleReader {
         if let n = node("rescue") {
             if let b = n.bool { rescue = b } else { fail("rescue", "'rescue' must be true or false") }
         }
+        var hazard = false
+        if let n = node("hazard") {
+            if let b = n.bool { hazard = b } else { fail("hazard", "'hazard' must be true or false") }
+        }
         var followup: RuleSpec.Followup?
         if let n = node("maintenance") {
             if n.mapping == nil { fail("maintenance", "'maintenance' is a mapping: {deadline: 3d, reason: ...}") }
@@ -172,11 +176,14 @@ private struct RuleReader {
                 errors.append(source.error(at: path + [.key("maintenance"), .key("deadline")], "maintenance needs 'deadline', a duration such as 3d"))
             }
         }
+        if hazard, node("maintenance") == nil {
+            fail("hazard", "a hazard rule needs a 'maintenance' follow-up: only a maintenance record clears the hazard")
+        }
         let message = located("message", required: true)
         guard let id, let type, let when, let severity, let message, errors.isEmpty else { return nil }
         return RuleSpec(id: id, type: type, family: family ?? id, description: string("description", required: false),
                         when: when, forMs: forMs, clearWhen: clearWhen, clearForMs: clearFor, severity: severity,
-                        incident: incident, maintenance: followup, rescue: rescue, message: message,
+                        incident: incident, maintenance: followup, rescue: rescue, hazard: hazard, message: message,
                         file: source.file, line: source.node(at: path)?.mark?.line ?? 0)
     }
 }

@@ -22,6 +22,9 @@ public struct RuleSpec: Sendable {
     /// Passengers are trapped (SPEC §12): firing starts the rescue clock (a `rescue` notice to
     /// the firm with the deadline of the device's type and site; escalation when it passes).
     public let rescue: Bool
+    /// A major hazard (GB 45067-2024): firing makes the device must-not-use until a maintenance
+    /// record done after it (the rule's `maintenance` follow-up asks for one) clears it.
+    public let hazard: Bool
     public let message: Located
     public let file: String
     public let line: Int

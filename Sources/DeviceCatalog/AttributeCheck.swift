@@ -1,0 +1,37 @@
+import Domain
+
+/// An attribute that should follow from another: `attribute ≈ times × of`, while `of` lies in
+/// `when_between` (a steam boiler's safety valves are set at 1.04 and 1.06 × its working
+/// pressure, TSG 11-2020). Checked when a registry is imported; a difference is a warning, not a
+/// rejection (the inspection body may have set the valve otherwise), naming the rule's source.
+public struct AttributeCheck: Sendable, Decodable, Hashable {
+    public let attribute: String
+    public let times: Double
+    public let of: String
+    /// Applies only while `of` lies in this range (inclusive), when given.
+    public let when_between: [Double]?
+    /// Allowed absolute difference, in the attribute's unit.
+    public let tolerance: Double
+    /// Where the expectation comes from, for the warning.
+    public let reason: String
+
+    /// The warning for `attributes`, or nil when it holds, does not apply, or a value is missing.
+    public func warning(_ attributes: [String: Scalar]) -> String? {
+        guard let value = attributes[attribute]?.number, let base = attributes[of]?.number else { return nil }
+        if let range = when_between, range.count == 2, !(range[0]...range[1]).contains(base) { return nil }
+        let expected = times * base
+        guard abs(value - expected) > tolerance + 1e-9 else { return nil }  // decimal inputs in binary floating point
+        return "\(attribute) \(formatNumber(value)) differs from \(formatNumber(times)) × \(of) \(formatNumber(base)) = "
+            + "\(formatNumber((expected * 1000).rounded() / 1000)) (\(reason))"
+    }
+}
+
+extension Fleet {
+    /// Warnings for devices whose attributes differ from their type's `attribute_checks`, as
+    /// "device ID: ..." lines in device order.
+    public func attributeWarnings(types: [String: DeviceType]) -> [String] {
+        devices.flatMap { d in
+            (types[d.type]?.attributeChecks ?? []).compactMap { $0.warning(d.attributes) }.map { "device \(d.id): \($0)" }
+        }
+    }
+}
