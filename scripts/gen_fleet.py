@@ -29,6 +29,8 @@ sites = [
     ("site-teda-chemical", "TEDA Fine Chemicals Plant", "industrial", 600, {"boiler": 4, "pressure_vessel": 16, "forklift": 12}),
     ("site-dongli-logistics", "Dongli Logistics Park", "industrial", 900, {"forklift": 24, "pressure_vessel": 2}),
     ("site-jinghai-cng", "Jinghai CNG & LPG Filling Station", "filling_station", 150, {"gas_cylinder": 40}),
+    ("site-teda-gases", "TEDA Industrial Gases Filling Station", "filling_station", 80, {}),
+    ("site-beichen-lpg", "Beichen LPG Filling Station", "filling_station", 60, {}),
     ("site-beichen-heating", "Beichen District Heating Plant", "industrial", 120, {"boiler": 6, "pressure_vessel": 6}),
 ]
 type_code = {"elevator": "3110", "boiler": "1100", "pressure_vessel": "2100", "gas_cylinder": "2300", "forklift": "5100"}
@@ -94,6 +96,17 @@ for s in sites:
     gateways[s[0]] = [f"gw-{s[0][5:]}-{k + 1}" for k in range(n)]
     for g in gateways[s[0]]:
         out.append(f"  - {{id: {g}, site: {s[0]}}}")
+out.append("")
+out.append("# Licensed filling stations (充装单位): any of their gateways may report fills of any registered")
+out.append("# cylinder of a gas the licence covers (docs/registry.md).")
+out.append("stations:")
+out.append('  - {id: station-jinghai, name: "Jinghai CNG & LPG Filling Station", site: site-jinghai-cng, licence: "TS4212001-2027",')
+out.append("     gases: [CNG, LPG], gateways: [gw-jinghai-cng-1, gw-jinghai-cng-2], firm: firm-binhai}")
+out.append('  - {id: station-teda-gases, name: "TEDA Industrial Gases Filling Station", site: site-teda-gases, licence: "TS4212007-2026",')
+out.append("     gases: [oxygen, nitrogen, argon], gateways: [gw-teda-gases-1], firm: firm-binhai}")
+out.append('  - {id: station-beichen-lpg, name: "Beichen LPG Filling Station", site: site-beichen-lpg, licence: "TS4212015-2028",')
+out.append("     gases: [LPG], gateways: [gw-beichen-lpg-1], firm: firm-binhai}")
+out.append("")
 out.append("devices:")
 serial = 0
 for s in sites:
@@ -108,6 +121,7 @@ for s in sites:
             attrs = {}
             insp = {}
             grade = None
+            dev_site = site_id
             if t == "elevator":
                 kind = "escalator" if category in ("mall", "station") and i % 3 == 0 else "traction"
                 speed = random.choice([1.0, 1.5, 1.75, 2.0, 2.5]) if kind == "traction" else 0.5
@@ -135,6 +149,8 @@ for s in sites:
                 cat, gas, nominal, constr, life = random.choice([
                     ("cng_vehicle", "CNG", 20, "seamless_steel", 15), ("lpg_vehicle", "LPG", 2.2, "welded_steel", 15),
                     ("lpg_household", "LPG", 2.1, "welded_steel", 8), ("industrial", "oxygen", 15, "seamless_steel", 30)])
+                if gas == "oxygen":  # filled at the industrial gases station, not at the CNG & LPG one
+                    gw, dev_site = "gw-teda-gases-1", "site-teda-gases"
                 attrs = {"gas": gas, "gas_category": cat, "nominal_pressure_mpa": nominal, "construction": constr,
                          "design_life_years": life, "manufactured": day(comm - timedelta(days=60))}
                 insp = {"periodic": last_inspection(comm, 3 * 365 if cat != "cng_vehicle" else 2 * 365, overdue)}
@@ -148,7 +164,7 @@ for s in sites:
                 return repr(v)
             a = ", ".join(f"{k}: {fmt(v)}" for k, v in attrs.items())
             li = ", ".join(f"{k}: {day(v)}" for k, v in insp.items())
-            line = (f"  - {{id: \"{code}\", type: {t}, gateway: {gw}, site: {site_id}, owner: {owner_of_site[site_id]}, "
+            line = (f"  - {{id: \"{code}\", type: {t}, gateway: {gw}, site: {dev_site}, owner: {owner_of_site[site_id]}, "
                     f"firm: {firm_for(t, i)}, commissioned: {day(comm)}, last_inspections: {{{li}}}, ")
             if grade is not None:
                 line += f"inspection_grade: {grade}, "

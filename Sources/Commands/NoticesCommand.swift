@@ -14,7 +14,7 @@ struct NoticesCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Notices, newest first: maintenance_due, maintenance_overdue, fault_followup, regime_changed, risk_red.",
+            abstract: "Notices to firms, newest first: maintenance, fault follow-ups, inspections, rescue, risk, refused fills.",
             discussion: """
                 Each notice was published once on equipwatch/v1/notices/{firm} (QoS 1). Status: open (sent), acked (the \
                 firm confirmed it), closed (a completed maintenance closed it).

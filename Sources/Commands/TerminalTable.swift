@@ -37,6 +37,8 @@ enum TerminalTable {
         ReadingItem.columnNames: Layout(columns: ["id", "ts", "seq", "received_at"], beneath: ["data"]),
         DeadLetterItem.columnNames: Layout(columns: ["id", "received_at", "reason", "device", "gateway", "payload_size"],
                                            beneath: ["detail", "topic", "payload"]),
+        FillItem.columnNames: Layout(columns: ["ts", "station", "result", "operator", "gas", "net_kg", "fill_pressure_mpa"],
+                                     beneath: ["station_name", "detail"]),
         MaintenanceItem.columnNames: Layout(columns: ["id", "done_at", "firm", "source", "reported_at", "applied_at"],
                                             beneath: ["items", "baseline"]),
     ]

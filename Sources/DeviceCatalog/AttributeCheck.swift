@@ -35,3 +35,30 @@ extension Fleet {
         }
     }
 }
+
+/// A design service life table (gas cylinders: by construction and medium, TSG 23-2021 and the
+/// older tables; the figures are data to confirm against the regulation in force). The first
+/// row whose `when` attributes all match gives the years; `extension_years` may be added once
+/// where the registry records an extension (`extended: true`).
+public struct ServiceLife: Sendable, Decodable, Hashable {
+    public struct Row: Sendable, Decodable, Hashable {
+        /// Attribute values that must all match (an empty map matches every device).
+        public let when: [String: String]
+        public let years: Int
+        public let extension_years: Int?
+        /// Needs confirming against the regulation in force (shown in docs/domain.md).
+        public let confirm: Bool?
+    }
+
+    /// The attribute that records the date the life counts from (e.g. `manufactured`), else
+    /// commissioning.
+    public let counts_from: String?
+    /// The boolean attribute recording that the one extension was granted.
+    public let extended_by: String?
+    public let rows: [Row]
+
+    /// The applicable row for `attributes`, or nil.
+    public func row(for attributes: [String: Scalar]) -> Row? {
+        rows.first { r in r.when.allSatisfy { attributes[$0.key]?.string == $0.value } }
+    }
+}

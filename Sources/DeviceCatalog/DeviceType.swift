@@ -29,6 +29,11 @@ public final class DeviceType: Sendable {
     /// Registry attributes expected to follow from others (a boiler's safety valve set pressures
     /// from its working pressure): checked at import, a warning when they differ.
     public let attributeChecks: [AttributeCheck]
+    /// Traced through fills (gas cylinders): a device is not bound to one gateway; any gateway of
+    /// a filling station may report its fills, and the pipeline checks each fill.
+    public let tracedByFills: Bool
+    /// The design service life by construction and medium, where the registry gives none.
+    public let serviceLife: ServiceLife?
 
     private let fieldIndex: [String: Int]
 
@@ -36,7 +41,8 @@ public final class DeviceType: Sendable {
         id: String, description: String, fields: [FieldSpec], events: [String: EventSpec],
         attributes: [String: AttributeSpec], allowsExtraFields: Bool, counters: [String],
         maintenance: MaintenancePolicy?, inspections: [InspectionPolicy], consequence: [String: Double],
-        rescue: RescuePolicy? = nil, attributeChecks: [AttributeCheck] = []
+        rescue: RescuePolicy? = nil, attributeChecks: [AttributeCheck] = [], tracedByFills: Bool = false,
+        serviceLife: ServiceLife? = nil
     ) {
         self.id = id
         self.description = description
@@ -50,6 +56,8 @@ public final class DeviceType: Sendable {
         self.consequence = consequence
         self.rescue = rescue
         self.attributeChecks = attributeChecks
+        self.tracedByFills = tracedByFills
+        self.serviceLife = serviceLife
         var index: [String: Int] = [:]
         for (i, f) in fields.enumerated() { index[f.name] = i }
         fieldIndex = index
@@ -95,9 +103,12 @@ public final class FieldSpec: Sendable {
     /// Allowed values of an `enum` field.
     public let values: [String]
     public let description: String?
+    /// Computed by the pipeline from the registry (a fill's station and its check), never sent
+    /// by a gateway: a message carrying it is a `schema` dead letter.
+    public let derived: Bool
 
     public init(name: String, kind: Kind, unit: String? = nil, range: ClosedRange<Double>? = nil,
-                normal: ClosedRange<Double>? = nil, values: [String] = [], description: String? = nil) {
+                normal: ClosedRange<Double>? = nil, values: [String] = [], description: String? = nil, derived: Bool = false) {
         self.name = name
         self.kind = kind
         self.unit = unit
@@ -105,6 +116,7 @@ public final class FieldSpec: Sendable {
         self.normal = normal
         self.values = values
         self.description = description
+        self.derived = derived
     }
 }
 

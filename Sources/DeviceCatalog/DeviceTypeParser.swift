@@ -44,7 +44,7 @@ public enum DeviceTypeParser {
                 errors.append(source.error(at: path, "field '\(name)': enum fields need 'values'"))
             }
             fields.append(FieldSpec(name: name, kind: kind, unit: f.unit, range: range, normal: normal,
-                                    values: f.values ?? [], description: f.description))
+                                    values: f.values ?? [], description: f.description, derived: f.derived ?? false))
         }
         if fields.isEmpty {
             errors.append(source.error(at: [.key("telemetry")], "a device type needs at least one telemetry field"))
@@ -126,7 +126,8 @@ public enum DeviceTypeParser {
             id: raw.type, description: raw.description ?? raw.type, fields: fields, events: events,
             attributes: attributes, allowsExtraFields: raw.allow_extra_fields ?? false,
             counters: raw.counters ?? [], maintenance: raw.maintenance, inspections: raw.inspection ?? [],
-            consequence: raw.consequence ?? [:], rescue: rescue, attributeChecks: raw.attribute_checks ?? [])
+            consequence: raw.consequence ?? [:], rescue: rescue, attributeChecks: raw.attribute_checks ?? [],
+            tracedByFills: raw.traced_by_fills ?? false, serviceLife: raw.service_life)
     }
 
     static let severities = Severity.allCases.map(\.rawValue)
@@ -200,7 +201,8 @@ public enum DeviceTypeParser {
 
 private struct RawType: Decodable {
     static let keys: Set<String> = ["type", "description", "allow_extra_fields", "telemetry", "events", "attributes",
-                                    "counters", "maintenance", "inspection", "consequence", "rescue", "attribute_checks"]
+                                    "counters", "maintenance", "inspection", "consequence", "rescue", "attribute_checks",
+                                    "traced_by_fills", "service_life"]
     let type: String
     let description: String?
     let allow_extra_fields: Bool?
@@ -213,6 +215,8 @@ private struct RawType: Decodable {
     let consequence: [String: Double]?
     let rescue: RawRescue?
     let attribute_checks: [AttributeCheck]?
+    let traced_by_fills: Bool?
+    let service_life: ServiceLife?
 }
 
 private struct RawRescue: Decodable {
@@ -221,13 +225,14 @@ private struct RawRescue: Decodable {
 }
 
 private struct RawField: Decodable {
-    static let keys: Set<String> = ["type", "unit", "range", "normal", "values", "description"]
+    static let keys: Set<String> = ["type", "unit", "range", "normal", "values", "description", "derived"]
     let type: String
     let unit: String?
     let range: [Double]?
     let normal: [Double]?
     let values: [String]?
     let description: String?
+    let derived: Bool?
 }
 
 private struct RawEvent: Decodable {

@@ -11,7 +11,7 @@ import Yams
 public enum FleetParser {
     public static func parse(text: String, file: String) throws(SourceErrors) -> Fleet {
         let (source, raw) = try YAMLSource.decode(RawFleet.self, text: text, file: file)
-        var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "owners", "sites", "gateways", "devices"])
+        var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "owners", "sites", "gateways", "devices", "stations"])
         var fleet = Fleet()
         func origin(_ path: [YAMLSource.PathElement]) -> Origin {
             Origin(file: file, line: source.node(at: path)?.mark?.line)
@@ -37,6 +37,16 @@ public enum FleetParser {
             errors.append(source.error(at: [.key("gateways"), .index(i), .key("id")], Identifier.isValid(g.id)
                 ? "gateway id '\(g.id)' is reserved: equipwatch/v1/\(g.id)/ carries the pipeline's own messages"
                 : "gateway id '\(g.id)' must match [A-Za-z0-9._-]{1,64}"))
+        }
+        fleet.stations = (raw.stations ?? []).map {
+            FillingStation(id: $0.id, name: $0.name ?? $0.id, site: $0.site, licence: $0.licence, gases: $0.gases,
+                           gateways: $0.gateways, firm: $0.firm)
+        }
+        for (i, s) in (raw.stations ?? []).enumerated() {
+            errors += DeviceTypeParser.unknownKeys(source, at: [.key("stations"), .index(i)], allowed: RawStation.keys)
+            if s.gases.isEmpty || s.gateways.isEmpty {
+                errors.append(source.error(at: [.key("stations"), .index(i)], "station '\(s.id)': needs the gases its licence covers and at least one gateway"))
+            }
         }
         for (i, d) in (raw.devices ?? []).enumerated() {
             let path: [YAMLSource.PathElement] = [.key("devices"), .index(i)]
@@ -98,6 +108,17 @@ public enum FleetParser {
                 fail(d.origin, "device '\(d.id)': attribute '\(name)' is not declared for type '\(d.type)'")
             }
         }
+        var stationOf: [String: String] = [:]
+        for s in fleet.stations {
+            let o = Origin(file: "fleet", line: nil)
+            if !sites.contains(s.site) { fail(o, "station '\(s.id)': unknown site '\(s.site)'") }
+            if !firms.contains(s.firm) { fail(o, "station '\(s.id)': unknown firm '\(s.firm)'") }
+            for g in s.gateways {
+                if gateways[g] == nil { fail(o, "station '\(s.id)': unknown gateway '\(g)'") }
+                if let other = stationOf[g], other != s.id { fail(o, "gateway '\(g)' belongs to stations '\(other)' and '\(s.id)'") }
+                stationOf[g] = s.id
+            }
+        }
         for (owner, use) in undeclaredOwners.sorted(by: { $0.value.first.description < $1.value.first.description }) {
             fail(use.first, undeclaredOwner(owner, devices: use.count, declared: owners))
         }
@@ -156,6 +177,12 @@ private struct RawFleet: Decodable {
     let sites: [RawSite]?
     let gateways: [RawGateway]?
     let devices: [RawDevice]?
+    let stations: [RawStation]?
+}
+
+private struct RawStation: Decodable {
+    static let keys: Set<String> = ["id", "name", "site", "licence", "gases", "gateways", "firm"]
+    let id: String; let name: String?; let site: String; let licence: String; let gases: [String]; let gateways: [String]; let firm: String
 }
 
 private struct RawFirm: Decodable { let id: String; let name: String?; let grade: String? }

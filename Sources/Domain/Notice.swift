@@ -11,6 +11,8 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case rescue
     case regimeChanged = "regime_changed"
     case riskRed = "risk_red"
+    /// A cylinder was filled that must not have been: to the filling station's firm.
+    case fillRefused = "fill_refused"
 
     /// Kinds a completed maintenance closes.
     public static let closedByMaintenance: [NoticeKind] = [.maintenanceDue, .maintenanceOverdue, .faultFollowup, .regimeChanged]

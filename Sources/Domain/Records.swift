@@ -64,9 +64,12 @@ public struct AcceptedMessage: Sendable {
     public let code: String?
     /// The `data` object exactly as the gateway sent it (validated), as stored; `{}` when absent.
     public let data: String
+    /// For a device traced through fills: the index of the filling station (in the directory the
+    /// message was validated against) whose gateway reported it.
+    public let stationIndex: Int?
 
     public init(deviceNum: Int64, entryIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
-                values: [Scalar?], code: String?, data: String) {
+                values: [Scalar?], code: String?, data: String, stationIndex: Int? = nil) {
         self.deviceNum = deviceNum
         self.entryIndex = entryIndex
         self.kind = kind
@@ -76,6 +79,13 @@ public struct AcceptedMessage: Sendable {
         self.values = values
         self.code = code
         self.data = data
+        self.stationIndex = stationIndex
+    }
+
+    /// The same message with other values (derived fields filled in by the pipeline).
+    public func with(values: [Scalar?]) -> AcceptedMessage {
+        AcceptedMessage(deviceNum: deviceNum, entryIndex: entryIndex, kind: kind, ts: ts, seq: seq, receivedAt: receivedAt,
+                        values: values, code: code, data: data, stationIndex: stationIndex)
     }
 }
 
@@ -128,4 +138,7 @@ public enum DerivedEventCode: String, Sendable, CaseIterable, Codable {
     /// followed from the new value and nothing is counted.
     case counterRebased = "counter_rebased"
     case riskGradeChanged = "risk_grade_changed"
+    /// A gas cylinder's fill as the pipeline checked it: station, licence, result and problems
+    /// (traceability; `equipwatch cylinders history`).
+    case fill
 }

@@ -117,12 +117,39 @@ public struct DeviceRecord: Sendable, Hashable {
 }
 
 /// A registry: firms, owners, sites, gateways and devices, from one or several fleet files.
+/// A licensed gas cylinder filling station (充装单位): any of its gateways may report fills of any
+/// registered cylinder of a gas its licence covers (traceability, 追溯). Coding keys are the
+/// store's column names.
+public struct FillingStation: Sendable, Hashable, Codable {
+    public let id: String
+    public let name: String
+    public let site: String
+    /// The filling licence number (充装许可证).
+    public let licence: String
+    /// Gases the licence covers, as cylinders name them in their `gas` attribute (LPG, CNG, O2...).
+    public let gases: [String]
+    public let gateways: [String]
+    /// The firm told of a refused fill at this station.
+    public let firm: String
+
+    public init(id: String, name: String, site: String, licence: String, gases: [String], gateways: [String], firm: String) {
+        self.id = id
+        self.name = name
+        self.site = site
+        self.licence = licence
+        self.gases = gases
+        self.gateways = gateways
+        self.firm = firm
+    }
+}
+
 public struct Fleet: Sendable {
     public var firms: [Firm] = []
     public var owners: [Owner] = []
     public var sites: [Site] = []
     public var gateways: [Gateway] = []
     public var devices: [DeviceRecord] = []
+    public var stations: [FillingStation] = []
 
     public init() {}
 
@@ -132,5 +159,6 @@ public struct Fleet: Sendable {
         sites += other.sites
         gateways += other.gateways
         devices += other.devices
+        stations += other.stations
     }
 }

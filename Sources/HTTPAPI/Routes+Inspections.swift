@@ -97,6 +97,15 @@ extension APIServer {
             let rows = try store.inspectionHistory(device: id, scope: caller.role)
             return Listing.json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
         }
+
+        // A gas cylinder's fills, newest first (traceability): station, filler, masses, the fill check.
+        v1.get("cylinders/{id}/fills") { request, context in
+            let caller = try context.caller()
+            let id = try context.parameters.require("id")
+            let limit = try Params(request).limit()
+            guard let rows = try store.fills(device: id, limit: limit, scope: caller.role) else { throw APIError.notFound("no device \(id)") }
+            return Listing.json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
+        }
     }
 
     struct InspectionBody {

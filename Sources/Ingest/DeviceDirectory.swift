@@ -52,11 +52,14 @@ public final class DeviceDirectory: Sendable {
     /// people exposed (risk consequence).
     public let firms: [String: Firm]
     public let sites: [String: Site]
+    /// Licensed filling stations, and which station each of their gateways belongs to.
+    public let stations: [FillingStation]
+    private let stationByGateway: [String: Int]
     private let byId: [String: Int]
     private let typeIndex: [String: Int]
 
     public init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String],
-                firms: [Firm] = [], sites: [Site] = []) {
+                firms: [Firm] = [], sites: [Site] = [], stations: [FillingStation] = []) {
         let sortedTypes = types.values.sorted { $0.id < $1.id }
         self.types = sortedTypes
         var ti: [String: Int] = [:]
@@ -77,7 +80,14 @@ public final class DeviceDirectory: Sendable {
         self.gateways = Set(gateways)
         self.firms = Dictionary(firms.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
         self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
+        self.stations = stations
+        var byGateway: [String: Int] = [:]
+        for (i, s) in stations.enumerated() { for g in s.gateways { byGateway[g] = i } }
+        stationByGateway = byGateway
     }
+
+    /// The index in `stations` of the station `gateway` belongs to.
+    public func stationIndex(gateway: String) -> Int? { stationByGateway[gateway] }
 
     public func entry(_ id: String) -> DirectoryEntry? { byId[id].map { entries[$0] } }
     public func type(of entry: DirectoryEntry) -> DeviceType { types[entry.typeIndex] }

@@ -59,17 +59,23 @@ public struct Validator: Sendable {
         guard let entry = directory.entry(t.device) else {
             return out.deadLetters.append(rejection.make(.unknownDevice, "device '\(t.device)' is not registered"))
         }
-        guard entry.gateway == t.gateway else {
-            return out.deadLetters.append(rejection.make(.gatewayNotBound, "device '\(t.device)' is bound to another gateway, not '\(t.gateway)'"))
+        let type = directory.type(of: entry)
+        // A cylinder is filled wherever a licensed station holds it: any station's gateway may
+        // speak for it (the fill check judges the licence). Everything else speaks only through
+        // the gateway it is bound to.
+        let station = type.tracedByFills ? directory.stationIndex(gateway: t.gateway) : nil
+        guard entry.gateway == t.gateway || station != nil else {
+            return out.deadLetters.append(rejection.make(.gatewayNotBound, type.tracedByFills
+                ? "gateway '\(t.gateway)' belongs to no filling station, and device '\(t.device)' is registered at another gateway"
+                : "device '\(t.device)' is bound to another gateway, not '\(t.gateway)'"))
         }
         let json: JSONValue
         do { json = try JSONReader.parse(payload) } catch {
             return out.deadLetters.append(rejection.make(.malformedJSON, error.description))
         }
-        let type = directory.type(of: entry)
         switch json {
         case .object:
-            switch check(json, payload, t.kind, entry, type, receivedAt) {
+            switch check(json, payload, t.kind, entry, type, receivedAt, station) {
             case .success(let m): out.accepted.append(m)
             case .failure(let f): out.deadLetters.append(rejection.make(f.reason, f.detail))
             }
@@ -80,7 +86,7 @@ public struct Validator: Sendable {
             var rejected = 0
             var first: [(index: Int, failure: Failure)] = []
             for (i, item) in items.enumerated() {
-                switch check(item, payload, t.kind, entry, type, receivedAt) {
+                switch check(item, payload, t.kind, entry, type, receivedAt, station) {
                 case .success(let m): out.accepted.append(m)
                 case .failure(let f):
                     rejected += 1
@@ -110,7 +116,7 @@ public struct Validator: Sendable {
     /// Checks one object. `payload` is the parsed input: accepted `data` is stored as the bytes
     /// received (validated, not re-serialised), which is also the faithful record for an audit.
     private func check(_ v: JSONValue, _ payload: UnsafeRawBufferPointer, _ kind: Topic.Kind, _ entry: DirectoryEntry,
-                       _ type: DeviceType, _ receivedAt: Int64) -> Result<AcceptedMessage, Failure> {
+                       _ type: DeviceType, _ receivedAt: Int64, _ station: Int?) -> Result<AcceptedMessage, Failure> {
         guard case .object(let members) = v else { return .failure(Failure(.schema, "expected an object, found \(v.typeName)")) }
         var ts: Int64?
         var seq: UInt64?
@@ -164,7 +170,7 @@ public struct Validator: Sendable {
             guard let data else { return .failure(Failure(.schema, "missing data")) }
             return telemetry(data, type).map { values in
                 AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .telemetry, ts: ts, seq: seq,
-                                receivedAt: receivedAt, values: values, code: nil, data: dataText)
+                                receivedAt: receivedAt, values: values, code: nil, data: dataText, stationIndex: station)
             }
         case .event:
             guard let code else { return .failure(Failure(.schema, "missing code")) }
@@ -172,7 +178,7 @@ public struct Validator: Sendable {
                 return .failure(Failure(.schema, "event code '\(code.prefix(64))' is not declared for type '\(type.id)'"))
             }
             return .success(AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .event, ts: ts, seq: seq,
-                                            receivedAt: receivedAt, values: [], code: code, data: dataText))
+                                            receivedAt: receivedAt, values: [], code: code, data: dataText, stationIndex: station))
         case .status:
             return .failure(Failure(.badTopic, "status is not a device message"))
         }
@@ -188,6 +194,9 @@ public struct Validator: Sendable {
             }
             guard values[pos] == nil else { return .failure(Failure(.schema, "duplicate field '\(m.key)'")) }
             let spec = type.fields[pos]
+            if spec.derived {
+                return .failure(Failure(.schema, "field '\(spec.name)' is filled in by the pipeline from the registry; a gateway does not send it"))
+            }
             let value: Scalar
             switch (spec.kind, m.value) {
             case (.number, .int(let i)): value = .number(Double(i))

@@ -193,6 +193,12 @@ final class Worker: @unchecked Sendable {
         stage(num, data: m.kind == .telemetry && newest ? m.data : nil)
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
+        var m = m
+        if let fill = FillStage.check(m, entry: entry, type: directory.type(of: entry), directory: directory) {
+            m = fill.message
+            derived.events.append(fill.event)
+            if let notice = fill.notice { planned.notices.append(notice) }
+        }
         if batchRuleEvaluations % Self.ruleTimingEvery == 0 {
             let started = monotonicNanos()
             hook.evaluate(m, device: entry, type: directory.type(of: entry), into: &derived)

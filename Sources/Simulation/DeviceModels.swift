@@ -166,10 +166,19 @@ public struct DeviceModel: Sendable {
         case "gas_cylinder":
             let nominal = attr("nominal_pressure_mpa", 20)
             fills += 1
-            d.add("fill_pressure_mpa", .number(round3(nominal * Double.random(in: 0.93...0.99, using: &rng))))
-            d.add("fill_mass_kg", .number(round2(Double.random(in: 10...60, using: &rng))))
-            d.add("station", .string("jinghai-1"))
+            // A fill record as a station's scale reports it (docs/contract.md); the station is the
+            // pipeline's to name, from the reporting gateway.
+            let tare = round2(Double.random(in: 12...60, using: &rng))
+            let net = round2(Double.random(in: 5...40, using: &rng))
             d.add("operator", .string("op-\(Int.random(in: 1...9, using: &rng))"))
+            d.add("gun", .string("gun-\(Int.random(in: 1...4, using: &rng))"))
+            if let gas = record.attributes["gas"]?.string { d.add("gas", .string(gas)) }
+            d.add("pre_fill_check", .string("pass"))
+            d.add("started_at", .string(Timestamp.format((lastMs ?? 0) - 180_000)))
+            d.add("tare_kg", .number(tare))
+            d.add("gross_kg", .number(round2(tare + net)))
+            d.add("net_kg", .number(net))
+            d.add("fill_pressure_mpa", .number(round3(nominal * Double.random(in: 0.93...0.99, using: &rng))))
             d.add("lel_pct", .number(round2(Double.random(in: 0...4, using: &rng))))
             d.add("fill_count", .number(fills))
         default:

@@ -215,6 +215,15 @@ enum Schema {
                 CREATE INDEX device_hazards_open ON device_hazards(device_num) WHERE cleared_by_record IS NULL;
                 """)
         }
+        m.registerMigration("v10-stations") { db in
+            try db.execute(sql: """
+                -- Licensed gas cylinder filling stations: any of their gateways may report fills of a
+                -- registered cylinder (traceability). gases and gateways are JSON arrays.
+                CREATE TABLE stations(
+                    id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, site TEXT NOT NULL, licence TEXT NOT NULL,
+                    gases TEXT NOT NULL, gateways TEXT NOT NULL, firm TEXT NOT NULL);
+                """)
+        }
         return m
     }
 }

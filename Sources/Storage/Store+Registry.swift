@@ -11,6 +11,10 @@ extension Owner: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "owners"
 }
 
+extension FillingStation: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "stations"
+}
+
 extension Site: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "sites"
 }
@@ -22,6 +26,7 @@ public struct StoredRegistry: Sendable {
     public var sites: [Site] = []
     public var gateways: [String] = []
     public var devices: [(num: Int64, record: DeviceRecord)] = []
+    public var stations: [FillingStation] = []
 }
 
 extension Store {
@@ -33,6 +38,7 @@ extension Store {
             return try pool.write { db in
                 for f in fleet.firms { try f.upsert(db) }
                 for o in fleet.owners { try o.upsert(db) }
+                for s in fleet.stations { try s.upsert(db) }
                 for s in fleet.sites { try s.upsert(db) }
                 for g in fleet.gateways {
                     try db.execute(sql: "INSERT INTO gateways(id, site) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET site = excluded.site",
@@ -84,6 +90,7 @@ extension Store {
                 r.owners = try Owner.fetchAll(db)
                 r.sites = try Site.fetchAll(db)
                 r.gateways = try String.fetchAll(db, sql: "SELECT id FROM gateways")
+                r.stations = try FillingStation.order(Column("id")).fetchAll(db)
                 let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.deviceColumns) FROM devices d ORDER BY d.num")
                 while let row = try rows.next() { r.devices.append((row["num"], try Self.deviceRecord(row))) }
                 return r

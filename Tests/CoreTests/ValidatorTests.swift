@@ -138,3 +138,49 @@ enum Fixture {
         #expect(derived.events.map(\.code) == [.outOfNormalBand, .backInNormalBand])
     }
 }
+
+/// Cylinders are traced through fills: any licensed station's gateway may speak for them.
+@Suite struct TracedFillValidatorTests {
+    let now: Int64 = 1_795_567_546_013
+
+    func run(_ topic: String, _ payload: String) throws -> IngestOutput {
+        let type = RuleEngineTests.types["gas_cylinder"]!
+        let cylinder = DeviceRecord(id: "C1", type: "gas_cylinder", gateway: "gw-home", site: "s", owner: "o", firm: "f",
+                                    commissioned: Day(year: 2022, month: 1, day: 1)!, lastInspections: [:], inspectionGrade: nil,
+                                    attributes: ["gas": .string("LPG")], origin: Origin(file: "t", line: 1))
+        let stations = [FillingStation(id: "st-home", name: "Home", site: "s", licence: "TS-1", gases: ["LPG"], gateways: ["gw-home"], firm: "f"),
+                        FillingStation(id: "st-other", name: "Other", site: "s2", licence: "TS-2", gases: ["LPG"], gateways: ["gw-other"], firm: "f")]
+        let dir = DeviceDirectory(types: ["gas_cylinder": type], devices: [(1, cylinder)], gateways: ["gw-home", "gw-other", "gw-plain"],
+                                  stations: stations)
+        var out = IngestOutput()
+        var t = topic
+        var p = payload
+        t.withUTF8 { tb in p.withUTF8 { pb in
+            Validator(prefix: "equipwatch/v1", limits: IngestLimits()).validate(topic: UnsafeRawBufferPointer(tb), payload: UnsafeRawBufferPointer(pb),
+                                                        receivedAt: now, directory: dir, into: &out)
+        } }
+        return out
+    }
+
+    @Test("a fill at another licensed station is accepted with that station; a gateway of no station is gateway_not_bound")
+    func anyStation() throws {
+        let fill = #"{"ts":\#(now),"data":{"gas":"LPG","net_kg":14.2,"fill_pressure_mpa":2.0,"operator":"op-1"}}"#
+        let home = try run("equipwatch/v1/gw-home/C1/telemetry", fill)
+        #expect(home.accepted.first?.stationIndex == 0)
+        let other = try run("equipwatch/v1/gw-other/C1/telemetry", fill)
+        #expect(other.deadLetters.isEmpty)
+        #expect(other.accepted.first?.stationIndex == 1)
+        let plain = try run("equipwatch/v1/gw-plain/C1/telemetry", fill)
+        #expect(plain.accepted.isEmpty)
+        #expect(plain.deadLetters.first?.reason == .gatewayNotBound)
+        #expect(plain.deadLetters.first?.detail.contains("belongs to no filling station") == true)
+    }
+
+    @Test("a gateway may not send the fields the pipeline derives (station, fill_check, fill_problem)")
+    func derivedFieldsAreNotSent() throws {
+        let out = try run("equipwatch/v1/gw-home/C1/telemetry", #"{"ts":\#(now),"data":{"net_kg":14.2,"fill_check":"ok"}}"#)
+        #expect(out.accepted.isEmpty)
+        #expect(out.deadLetters.first?.reason == .schema)
+        #expect(out.deadLetters.first?.detail.contains("filled in by the pipeline") == true)
+    }
+}

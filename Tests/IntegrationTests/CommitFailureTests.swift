@@ -28,7 +28,7 @@ struct CommitFailureTests {
         let t = nowMs() - 60_000
         for i in 0..<10 {
             let station = i == 4 ? "poison" : "s1"
-            let payload = #"{"ts":\#(t + Int64(i)),"seq":\#(i + 1),"data":{"fill_pressure_mpa":1.9,"fill_mass_kg":14.5,"station":"\#(station)"}}"#
+            let payload = #"{"ts":\#(t + Int64(i)),"seq":\#(i + 1),"data":{"fill_pressure_mpa":1.9,"net_kg":14.5,"operator":"\#(station)"}}"#
             try pub.publish(topic: env.topic(cylinder), payload: Array(payload.utf8), qos: 1)
         }
         try pub.publish(topic: env.topic(elevator, "event"), payload: Array(#"{"ts":\#(t),"seq":1,"code":"trapped"}"#.utf8), qos: 1)
@@ -43,7 +43,7 @@ struct CommitFailureTests {
         #expect(letter.payload.text.contains("poison"))
         #expect(letter.device == cylinder.id)
         // Ingest goes on.
-        let later = #"{"ts":\#(t + 100),"seq":11,"data":{"fill_pressure_mpa":1.9,"fill_mass_kg":14.5,"station":"s1"}}"#
+        let later = #"{"ts":\#(t + 100),"seq":11,"data":{"fill_pressure_mpa":1.9,"net_kg":14.5,"operator":"s1"}}"#
         try pub.publish(topic: env.topic(cylinder), payload: Array(later.utf8), qos: 1)
         #expect(pub.flush(timeout: 10))
         try waitUntil(timeout: 10, "the next reading stored") { try env.count("SELECT COUNT(*) FROM readings") == 10 }

@@ -34,7 +34,8 @@ import Testing
         #expect(try env.count("SELECT COUNT(DISTINCT device_num) FROM readings") == 5)
         #expect(try env.count("SELECT COUNT(*) FROM readings r JOIN devices d ON d.num = r.device_num WHERE d.id = '\(elevator.id)'") == 30)
         #expect(try env.strings("SELECT code FROM events WHERE source = 'device'") == ["alarm_button"])
-        #expect(try env.count("SELECT COUNT(*) FROM events WHERE source = 'pipeline'") == 0)
+        #expect(try env.count("SELECT COUNT(*) FROM events WHERE source = 'pipeline' AND code != 'fill'") == 0)
+        #expect(try env.count("SELECT COUNT(*) FROM events WHERE code = 'fill'") == 20)  // each cylinder fill, checked
         #expect(try env.count("SELECT COUNT(*) FROM dead_letters") == 0)
         #expect(pipeline.stats.accepted == 111)
     }

@@ -2,6 +2,7 @@ import Domain
 import TestSupport
 import DeviceCatalog
 import Foundation
+import Inspection
 import Logging
 import MQTT
 import Pipeline
@@ -72,8 +73,18 @@ struct RuleEngineEndToEndTests {
         for (fault, ids) in faulted {
             for id in ids { for rule in expected[fault] ?? [] { #expect(raised.contains("\(id) \(rule)"), "\(fault) on \(id): no \(rule)") } }
         }
-        // ...and nothing else fired anywhere: healthy devices are quiet.
-        let allowed = Set(faulted.flatMap { f, ids in ids.flatMap { id in (expected[f] ?? []).map { "\(id) \($0)" } } })
+        // ...and nothing else fired anywhere: healthy devices are quiet. The sample fleet's own
+        // cylinders that must not be filled (past their service life, overdue, by the pure fill
+        // check) are refused at every fill: that is the fleet's truth, not noise.
+        let today = Day(epochMillis: wallMillis())
+        let stations = env.catalog.fleet.stations
+        let refusedByRegistry = env.catalog.fleet.devices.filter { $0.type == "gas_cylinder" }.filter { d in
+            guard let station = stations.first(where: { $0.gateways.contains(d.gateway) }) else { return false }
+            let c = FillCheck.Cylinder(commissioned: d.commissioned, lastInspections: d.lastInspections, grade: d.inspectionGrade,
+                                       failedInspections: [:], attributes: d.attributes)
+            return !FillCheck.findings(c, type: env.catalog.types["gas_cylinder"]!, station: station, fill: [:], today: today).isEmpty
+        }.map { "\($0.id) gas_cylinder.fill_refused" }
+        let allowed = Set(faulted.flatMap { f, ids in ids.flatMap { id in (expected[f] ?? []).map { "\(id) \($0)" } } } + refusedByRegistry)
         let unexpected = raised.filter { !allowed.contains($0) }
         #expect(unexpected.isEmpty, "unexpected alarms: \(unexpected)")
         // The trapped and over-pressure alarms opened incidents with a timeline.

@@ -136,7 +136,7 @@ public func telemetry(_ d: DeviceRecord, seq: UInt64?, ts: Int64 = nowMs()) -> S
     case "elevator": data = #"{"speed_mps":1.2,"moving":true,"floor":4,"load_pct":35}"#
     case "boiler": data = #"{"steam_pressure_mpa":0.9,"water_level_mm":5,"flame_on":true}"#
     case "pressure_vessel": data = #"{"pressure_mpa":0.5,"temperature_c":30}"#
-    case "gas_cylinder": data = #"{"fill_pressure_mpa":1.9,"fill_mass_kg":14.5,"station":"s1"}"#
+    case "gas_cylinder": data = #"{"fill_pressure_mpa":1.9,"net_kg":14.5,"operator":"s1"}"#
     default: data = #"{"hours_run":120.5,"speed_kmh":8,"load_kg":900}"#
     }
     return "{\"ts\":\(ts)," + (seq.map { "\"seq\":\($0)," } ?? "") + "\"data\":" + data + "}"

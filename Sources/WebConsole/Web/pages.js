@@ -207,7 +207,7 @@ export async function notices(main) {
   const form = h("form", { class: "filters" },
     select("status", t("status"), ["open", "acked", "closed"], (v) => v, "open"),
     select("kind", t("kind"), ["maintenance_due", "maintenance_overdue", "fault_followup", "inspection_due", "inspection_overdue",
-                               "rescue", "regime_changed", "risk_red"]),
+                               "rescue", "regime_changed", "risk_red", "fill_refused"]),
     h("button", { class: "primary", type: "submit" }, t("filter")));
   const list = h("div");
   const canAck = session.me.role !== "owner";

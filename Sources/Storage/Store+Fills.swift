@@ -1,0 +1,57 @@
+import Domain
+import GRDB
+
+/// One fill of a gas cylinder as the pipeline checked it (`equipwatch cylinders history`, `GET
+/// /v1/cylinders/{id}/fills`): where, by whom, what went in, and whether it should have happened.
+public struct FillItem: QueryRow, Equatable {
+    /// When the fill ended (the record's `ts`).
+    public var ts: Instant
+    public var station: String
+    public var stationName: String?
+    public var licence: String?
+    /// `ok` or `refused`.
+    public var result: String
+    /// The fill check's problems (`inspection_overdue`, `past_service_life`, ...), a JSON array.
+    public var problems: RawJSON
+    public var detail: String?
+    public var operatorName: String?
+    public var gun: String?
+    public var gas: String?
+    public var preFillCheck: String?
+    public var startedAt: String?
+    public var tareKg: Double?
+    public var grossKg: Double?
+    public var netKg: Double?
+    public var fillPressureMpa: Double?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case ts, station, stationName = "station_name", licence, result, problems, detail, operatorName = "operator", gun, gas
+        case preFillCheck = "pre_fill_check", startedAt = "started_at", tareKg = "tare_kg", grossKg = "gross_kg", netKg = "net_kg"
+        case fillPressureMpa = "fill_pressure_mpa"
+    }
+}
+
+extension Store {
+    /// A cylinder's fills, newest first, from the `fill` events the pipeline keeps (the fill
+    /// record as received is in `fill`); nil when the device is not registered or outside `scope`.
+    public func fills(device: String, limit: Int, scope: Role = .supervisor, after: PageCursor? = nil) throws(StoreError) -> [FillItem]? {
+        var one = DeviceFilter()
+        one.id = device
+        one.scope = scope
+        guard !(try devices(one, limit: 1)).isEmpty else { return nil }
+        var c = Conditions([("e.code = ?", "fill"), ("d.id = ?", device)])
+        c.before(after, sort: "e.ts", id: "e.id")
+        return try rows(FillItem.self, """
+            SELECT e.ts, json_extract(e.data, '$.station') AS station, json_extract(e.data, '$.station_name') AS station_name,
+                   json_extract(e.data, '$.licence') AS licence, json_extract(e.data, '$.result') AS result,
+                   json_extract(e.data, '$.problems') AS problems, json_extract(e.data, '$.detail') AS detail,
+                   json_extract(e.data, '$.fill.operator') AS operator, json_extract(e.data, '$.fill.gun') AS gun,
+                   json_extract(e.data, '$.fill.gas') AS gas, json_extract(e.data, '$.fill.pre_fill_check') AS pre_fill_check,
+                   json_extract(e.data, '$.fill.started_at') AS started_at, json_extract(e.data, '$.fill.tare_kg') AS tare_kg,
+                   json_extract(e.data, '$.fill.gross_kg') AS gross_kg, json_extract(e.data, '$.fill.net_kg') AS net_kg,
+                   json_extract(e.data, '$.fill.fill_pressure_mpa') AS fill_pressure_mpa
+            FROM events e JOIN devices d ON d.num = e.device_num
+            \(c.sql) ORDER BY e.ts DESC, e.id DESC LIMIT ?
+            """, c.arguments + [limit])
+    }
+}
