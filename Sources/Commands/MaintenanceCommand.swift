@@ -19,7 +19,7 @@ struct MaintenanceCommand: ParsableCommand {
                 device's open maintenance notices are closed, and a running pipeline begins a new cycle from it within \
                 a second: usage counters count again from their current values and the calendar from --at.
 
-                Firms' own systems report the same over MQTT: publish {"device": ID, "items": [...], "at": TIME} \
+                Firms' own systems report the same over MQTT: publish {"device": ID, "items": [...], "tiers": [...], "at": TIME} \
                 to equipwatch/v1/maintenance/{firm} (QoS 1).
 
                 Example: equipwatch maintenance done --device 3110120104200700001 --firm firm-haihe \
@@ -31,6 +31,9 @@ struct MaintenanceCommand: ParsableCommand {
         @Option(help: "The maintenance firm that did the work.") var firm: String
         @Option(parsing: .upToNextOption, help: ArgumentHelp("Work items done (several values, or the option repeated).", valueName: "ITEM"))
         var items: [String] = []
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("Item tiers covered beyond the routine ones (TSG T5002-2017): quarterly, half_yearly, yearly.",
+                                                             valueName: "TIER"))
+        var tiers: [MaintenanceTier] = []
         @Option(help: ArgumentHelp("When the work was finished (RFC 3339, YYYY-MM-DD or epoch ms); default now.", valueName: "TIME"))
         var at: String?
 
@@ -40,7 +43,7 @@ struct MaintenanceCommand: ParsableCommand {
             let now = wallMillis()
             let doneAt = try parseTime(at, flag: "--at") ?? now
             do {
-                let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now),
+                let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now, tiers: tiers),
                                                      topics: Topics(prefix: settings.broker.topicPrefix))
                 say("maintenance record \(r.record) for \(device) by \(firm) at \(Console.zone.table(doneAt)); closed \(r.closedNotices) open notice(s)")
             } catch {

@@ -79,7 +79,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let now = wallMillis()
         let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: now)
-        let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now)
+        let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now,
+                                            localOffsetMs: Int64(Console.zone.offsetSeconds(at: now)) * 1000)
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
         let calendar: WorkCalendar
         let planPolicy: PlanPolicy

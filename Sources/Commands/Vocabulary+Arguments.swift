@@ -6,6 +6,7 @@ import Storage
 // the allowed ones in the error and in `--help`.
 extension Severity: ExpressibleByArgument {}
 extension Grade: ExpressibleByArgument {}
+extension MaintenanceTier: ExpressibleByArgument {}
 extension AlarmStateFilter: ExpressibleByArgument {}
 extension IncidentStatus: ExpressibleByArgument {}
 extension NoticeStatus: ExpressibleByArgument {}

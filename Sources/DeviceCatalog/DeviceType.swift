@@ -143,7 +143,10 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
         public let interval: String
     }
     public struct OnDemand: Sendable, Hashable, Decodable {
-        public let calendar_cap: String
+        /// A rolling limit since the last maintenance (`30d`), or
+        public let calendar_cap: String?
+        /// a calendar period that must hold one maintenance (the Shenzhen rule: `month`).
+        public let calendar_period: CalendarPeriod?
         /// Counter name → increment since the last maintenance that makes maintenance due.
         public let usage: [String: Double]?
         public let faults: Faults?
@@ -172,8 +175,18 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
         /// reports an older total never looks like a lifetime of usage.
         public let reset_below: Double
     }
+    /// Item lists beyond the routine ones (TSG T5002-2017: quarterly, half-yearly, yearly), each
+    /// with its own cycle in both regimes: an interval in the fixed regime, a calendar period
+    /// in the on-demand one. A completion says which tiers it covered.
+    public struct Tier: Sendable, Hashable, Decodable {
+        public let fixed: String
+        public let on_demand: CalendarPeriod
+    }
     public let fixed: Fixed
     public let on_demand: OnDemand?
+    /// By tier name (`quarterly`, `half_yearly`, `yearly`); the routine items (`half_monthly`
+    /// for elevators) are the main cycle, covered by every completion.
+    public let tiers: [String: Tier]?
     /// Required when the type declares counters.
     public let counter_readings: CounterReadings?
     /// How long after a `maintenance_due` notice the work must be done before it is overdue.

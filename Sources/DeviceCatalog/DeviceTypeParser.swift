@@ -80,6 +80,15 @@ public enum DeviceTypeParser {
         for (i, c) in (raw.counters ?? []).enumerated() where !declared.contains(c) {
             errors.append(source.error(at: [.key("counters"), .index(i)], "counter '\(c)' is not a declared telemetry field"))
         }
+        for (name, tier) in (raw.maintenance?.tiers ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if MaintenanceTier(rawValue: name) == nil || name == MaintenanceTier.halfMonthly.rawValue {
+                errors.append(source.error(at: [.key("maintenance"), .key("tiers"), .key(name)],
+                                           "tier '\(name)' is not one of quarterly, half_yearly, yearly (the routine items are the main cycle)"))
+            }
+            if Interval(parsing: tier.fixed) == nil {
+                errors.append(source.error(at: [.key("maintenance"), .key("tiers"), .key(name), .key("fixed")], "'\(tier.fixed)' is not a duration (e.g. 90d)"))
+            }
+        }
         if let m = raw.maintenance {
             errors += checkMaintenance(m, counters: Set(raw.counters ?? []), events: Set(events.keys), source)
         }
@@ -155,7 +164,10 @@ public enum DeviceTypeParser {
         }
         if let o = m.on_demand {
             let p = base + [.key("on_demand")]
-            interval(o.calendar_cap, p + [.key("calendar_cap")])
+            if let cap = o.calendar_cap { interval(cap, p + [.key("calendar_cap")]) }
+            if (o.calendar_cap == nil) == (o.calendar_period == nil) {
+                errors.append(source.error(at: p, "on_demand needs one of calendar_cap (a duration such as 90d) or calendar_period (month, quarter, half_year, year)"))
+            }
             for name in (o.usage ?? [:]).keys.sorted() where !counters.contains(name) {
                 errors.append(source.error(at: p + [.key("usage"), .key(name)], "usage trigger '\(name)' is not a declared counter"))
             }

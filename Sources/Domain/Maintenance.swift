@@ -4,18 +4,31 @@ public enum CompletionSource: String, Sendable, Codable {
 }
 
 /// A completed maintenance as reported by a firm.
+/// The item lists of maintenance (TSG T5002-2017). `halfMonthly` is the routine visit every
+/// completion covers; the others have cycles of their own (`tiers` in `Devices/types/`).
+public enum MaintenanceTier: String, Sendable, Codable, CaseIterable {
+    case halfMonthly = "half_monthly"
+    case quarterly
+    case halfYearly = "half_yearly"
+    case yearly
+}
+
 public struct Completion: Sendable {
     public let device: String
     public let firm: String
     public let items: [String]
+    /// The item tiers the work covered beyond the routine ones.
+    public let tiers: [MaintenanceTier]
     public let doneAt: Int64
     public let source: CompletionSource
     public let reportedAt: Int64
 
-    public init(device: String, firm: String, items: [String], doneAt: Int64, source: CompletionSource, reportedAt: Int64) {
+    public init(device: String, firm: String, items: [String], doneAt: Int64, source: CompletionSource, reportedAt: Int64,
+                tiers: [MaintenanceTier] = []) {
         self.device = device
         self.firm = firm
         self.items = items
+        self.tiers = tiers
         self.doneAt = doneAt
         self.source = source
         self.reportedAt = reportedAt
@@ -29,10 +42,13 @@ public struct MaintenanceRecord: Sendable, Equatable {
     public let deviceNum: Int64
     public let firm: String
     public let doneAt: Int64
-    public init(id: Int64, deviceNum: Int64, firm: String, doneAt: Int64) {
+    /// Item tiers beyond the routine ones the work covered (`quarterly`, `half_yearly`, `yearly`).
+    public let tiers: [String]
+    public init(id: Int64, deviceNum: Int64, firm: String, doneAt: Int64, tiers: [String] = []) {
         self.id = id
         self.deviceNum = deviceNum
         self.firm = firm
         self.doneAt = doneAt
+        self.tiers = tiers
     }
 }

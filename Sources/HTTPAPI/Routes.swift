@@ -274,7 +274,7 @@ extension APIServer {
 
     /// `{"device", "items", "at", "firm"}`: a firm reports for itself, a supervisor names the firm.
     static func maintenanceReport(_ request: Request, _ context: APIContext, _ caller: TokenGrant) async throws -> Completion {
-        struct Body: Decodable { let device: String?; let items: [String]?; let at: String?; let firm: String? }
+        struct Body: Decodable { let device: String?; let items: [String]?; let tiers: [String]?; let at: String?; let firm: String? }
         let buffer = try await request.body.collect(upTo: 65_536)
         let body: Body
         do { body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
@@ -296,7 +296,14 @@ extension APIServer {
         case .owner:
             throw APIError(.forbidden, "forbidden", "maintenance is reported by the firm or a supervisor")
         }
-        return Completion(device: device, firm: firm, items: body.items ?? [], doneAt: at, source: .api, reportedAt: now)
+        var tiers: [MaintenanceTier] = []
+        for name in body.tiers ?? [] {
+            guard let t = MaintenanceTier(rawValue: name) else {
+                throw APIError.badParameter("tiers", "'\(name.prefix(64))' is not one of \(MaintenanceTier.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            tiers.append(t)
+        }
+        return Completion(device: device, firm: firm, items: body.items ?? [], doneAt: at, source: .api, reportedAt: now, tiers: tiers)
     }
 
     /// The `{id}` of an alarm, incident or notice route.

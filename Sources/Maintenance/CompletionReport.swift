@@ -2,7 +2,8 @@ import Domain
 import Ingest
 
 /// A firm's completion report as it arrives on `{prefix}/maintenance/{firm}` (SPEC §3, §11):
-/// `{"device": ID, "items": [...], "at": RFC 3339 or epoch ms}`, with `items` and `at` optional
+/// `{"device": ID, "items": [...], "tiers": [...], "at": RFC 3339 or epoch ms}`, with `items`,
+/// `tiers` (`quarterly`, `half_yearly`, `yearly`: the item lists covered) and `at` optional
 /// (`at` defaults to the arrival). Parsing says exactly what is wrong, for the dead letter.
 public enum CompletionReport {
     public struct Refusal: Error, Sendable, Equatable {
@@ -30,6 +31,18 @@ public enum CompletionReport {
             }
         default: return refuse(.schema, "\"items\" must be an array of strings", device: device)
         }
+        var tiers: [MaintenanceTier] = []
+        switch json["tiers"] {
+        case nil: break
+        case .array(let values)?:
+            for v in values {
+                guard case .string(let s) = v, let t = MaintenanceTier(rawValue: s) else {
+                    return refuse(.schema, "\"tiers\" holds \(MaintenanceTier.allCases.map(\.rawValue).joined(separator: ", ")) only", device: device)
+                }
+                tiers.append(t)
+            }
+        default: return refuse(.schema, "\"tiers\" must be an array of strings", device: device)
+        }
         var at = receivedAt
         switch json["at"] {
         case nil: break
@@ -39,6 +52,6 @@ public enum CompletionReport {
             at = ms
         default: return refuse(.schema, "\"at\" must be RFC 3339 or epoch milliseconds", device: device)
         }
-        return .success(Completion(device: device, firm: firm, items: items, doneAt: at, source: .mqtt, reportedAt: receivedAt))
+        return .success(Completion(device: device, firm: firm, items: items, doneAt: at, source: .mqtt, reportedAt: receivedAt, tiers: tiers))
     }
 }

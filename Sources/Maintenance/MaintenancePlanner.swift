@@ -36,6 +36,9 @@ public final class MaintenancePlanner {
         /// Counter and last-seen changes are persisted at most this often per device; regime,
         /// notices and completions go with the next commit.
         public var persistEveryMs: Int64 = 5000
+        /// Local time's offset from UTC, for calendar periods (a month ends at local midnight):
+        /// Asia/Shanghai by default; `equipwatch run` passes its display zone's.
+        public var localOffsetMs: Int64 = 8 * 3_600_000
         public init(startedAt: Int64) { self.startedAt = startedAt }
     }
 
@@ -209,6 +212,7 @@ public final class MaintenancePlanner {
         for case let s? in slots {
             checkRegime(s, now: now, into: &out)
             checkCalendar(s, now: now, into: &out)
+            if !s.plan.tiers.isEmpty { checkTiers(s, now: now, into: &out) }
         }
     }
 
@@ -230,6 +234,10 @@ public final class MaintenancePlanner {
         }
         s.state.faults.removeAll()
         s.state.due = nil
+        for tier in r.tiers where s.plan.tiers.contains(where: { $0.name == tier }) {
+            let done = max(s.state.tiers?[tier]?.doneAt ?? .min, r.doneAt)
+            s.state.tiers = (s.state.tiers ?? [:]).merging([tier: TierState(doneAt: done)]) { _, new in new }
+        }
         out.applied.append((r.id, w.finish()))
         out.riskInputsChanged.append(r.deviceNum)
         markDirty(s, i, important: true)

@@ -28,6 +28,9 @@ public struct PlanState: Codable, Sendable, Equatable {
     public var lastGapEndedAt: Int64?
     /// The due maintenance of this cycle, once a trigger fired.
     public var due: Due?
+    /// Item tiers with their own cycles (quarterly, half-yearly, yearly), by name; absent in
+    /// states written before tiers (each then starts from the cycle's baseline).
+    public var tiers: [String: TierState]?
 
     public init(baselineAt: Int64, regime: Regime) {
         self.baselineAt = baselineAt
@@ -48,6 +51,17 @@ public struct PlanState: Codable, Sendable, Equatable {
         public var dueBy: Int64
         public var overdue: Bool
     }
+}
+
+/// One item tier's cycle: when its items were last done, and which of its due date's notices
+/// went out (`due` names the date they were for).
+public struct TierState: Codable, Sendable, Equatable {
+    public var doneAt: Int64
+    public var due: Int64?
+    public var notified = false
+    public var overdue = false
+
+    public init(doneAt: Int64) { self.doneAt = doneAt }
 }
 
 /// A monotonic usage counter as the planner follows it: the last value reported and the usage

@@ -55,7 +55,7 @@ extension MaintenancePlanner {
         s.state.regimeChanges += 1
         let reason = regime == .fixed
             ? "on-demand eligibility lapsed, fixed regime (every \(Interval(milliseconds: s.plan.fixedIntervalMs))) applies: " + problems.joined(separator: "; ")
-            : "eligible for on-demand maintenance again (calendar cap \(Interval(milliseconds: s.plan.calendarCapMs ?? 0)) plus usage triggers)"
+            : "eligible for on-demand maintenance again (" + onDemandCalendar(s.plan) + " plus usage triggers)"
         var w = JSONWriter()
         w.add("regime", .string(regime.rawValue))
         w.add("previous", .string(regime == .fixed ? Regime.onDemand.rawValue : Regime.fixed.rawValue))
@@ -68,6 +68,9 @@ extension MaintenancePlanner {
     /// never sooner than one deadline after a switch of regime (a device moved to the fixed
     /// regime late in a long on-demand cycle gets the deadline, not an instant overdue).
     func calendarDueBy(_ s: Slot) -> Int64 {
+        if s.state.regime == .onDemand, let period = s.plan.calendarPeriod {
+            return max(period.nextDue(after: s.state.baselineAt, offsetMs: options.localOffsetMs), s.state.regimeSince + s.plan.deadlineMs)
+        }
         let interval = s.state.regime == .onDemand ? (s.plan.calendarCapMs ?? s.plan.fixedIntervalMs) : s.plan.fixedIntervalMs
         return max(s.state.baselineAt + interval, s.state.regimeSince + s.plan.deadlineMs)
     }
@@ -88,9 +91,50 @@ extension MaintenancePlanner {
         let dueBy = calendarDueBy(s)
         guard now >= dueBy - s.plan.deadlineMs else { return }
         let reason = s.state.regime == .onDemand
-            ? "on-demand regime: calendar cap of \(Interval(milliseconds: s.plan.calendarCapMs ?? 0)) since \(Timestamp.format(s.state.baselineAt))"
+            ? "on-demand regime: " + onDemandCalendar(s.plan) + " since \(Timestamp.format(s.state.baselineAt))"
             : "fixed regime: maintenance every \(Interval(milliseconds: s.plan.fixedIntervalMs)); cycle began \(Timestamp.format(s.state.baselineAt))"
         fire(s, trigger: "calendar", reason: reason, dueBy: dueBy, now: now, into: &out)
+    }
+
+    /// The on-demand regime's calendar limit, in words.
+    func onDemandCalendar(_ plan: TypePlan) -> String {
+        if let period = plan.calendarPeriod { return "once in every calendar \(period.rawValue.replacingOccurrences(of: "_", with: " "))" }
+        return "calendar cap of \(Interval(milliseconds: plan.calendarCapMs ?? 0))"
+    }
+
+    /// Item tiers (TSG T5002-2017): each must be done within its interval (fixed regime) or
+    /// within every calendar period (on-demand). A `maintenance_due` notice goes out one
+    /// deadline before its date, a `maintenance_overdue` one at the date, each once per due
+    /// date; the trigger `tier:{name}` lets a completion close only the tiers it covered.
+    func checkTiers(_ s: Slot, now: Int64, into out: inout PlannerOutput) {
+        for tier in s.plan.tiers {
+            var t = s.state.tiers?[tier.name] ?? TierState(doneAt: s.state.baselineAt)
+            let due = s.state.regime == .onDemand ? tier.period.nextDue(after: t.doneAt, offsetMs: options.localOffsetMs) : t.doneAt + tier.fixedMs
+            if t.due != due { t.due = due; t.notified = false; t.overdue = false }
+            let rule = s.state.regime == .onDemand
+                ? "on-demand: once in every calendar \(tier.period.rawValue.replacingOccurrences(of: "_", with: " "))"
+                : "fixed regime: every \(Interval(milliseconds: tier.fixedMs))"
+            var w = JSONWriter()
+            w.add("tier", .string(tier.name))
+            w.add("last_done", .string(Timestamp.format(t.doneAt)))
+            w.add("regime", .string(s.state.regime.rawValue))
+            if !t.notified, now >= due - s.plan.deadlineMs {
+                t.notified = true
+                emit(s, .maintenanceDue, key: "tier:\(s.entry.num):\(tier.name):\(due)", trigger: "tier:\(tier.name)",
+                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)): \(rule); last done \(Timestamp.format(t.doneAt))",
+                     dueBy: due, now: now, stale: false, detail: w.finish(), into: &out)
+            }
+            if !t.overdue, now >= due {
+                t.overdue = true
+                emit(s, .maintenanceOverdue, key: "tier_overdue:\(s.entry.num):\(tier.name):\(due)", trigger: "tier:\(tier.name)",
+                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)) not reported done (\(rule))",
+                     dueBy: due, now: now, stale: false, detail: w.finish(), into: &out)
+            }
+            if s.state.tiers?[tier.name] != t {
+                s.state.tiers = (s.state.tiers ?? [:]).merging([tier.name: t]) { _, new in new }
+                markDirty(s, s.entry.index, important: true)
+            }
+        }
     }
 
     /// Usage triggers of the on-demand regime: any counter whose use since the cycle began

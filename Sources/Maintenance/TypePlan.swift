@@ -39,6 +39,10 @@ public struct TypePlan: Sendable {
     public let deadlineMs: Int64
     /// The on-demand regime's calendar cap; nil when the type has only the fixed regime.
     public let calendarCapMs: Int64?
+    /// The on-demand regime's calendar period instead of a rolling cap (the Shenzhen rule).
+    public let calendarPeriod: CalendarPeriod?
+    /// Item tiers with their own cycles, by name, sorted.
+    public let tiers: [(name: String, fixedMs: Int64, period: CalendarPeriod)]
     public let counters: [Counter]
     public let faults: Faults?
     public let eligibility: Eligibility?
@@ -52,6 +56,8 @@ public struct TypePlan: Sendable {
         fixedIntervalMs = ms(m.fixed.interval) ?? 15 * 86_400_000
         deadlineMs = ms(m.deadline) ?? 0
         calendarCapMs = m.on_demand.flatMap { ms($0.calendar_cap) }
+        calendarPeriod = m.on_demand?.calendar_period
+        tiers = (m.tiers ?? [:]).sorted { $0.key < $1.key }.compactMap { name, t in ms(t.fixed).map { (name, $0, t.on_demand) } }
         let usage = m.on_demand?.usage ?? [:]
         counters = type.counters.compactMap { name in
             guard let position = type.fieldPosition(name) else { return nil }
@@ -67,5 +73,5 @@ public struct TypePlan: Sendable {
         }
     }
 
-    public var hasOnDemand: Bool { calendarCapMs != nil }
+    public var hasOnDemand: Bool { calendarCapMs != nil || calendarPeriod != nil }
 }

@@ -55,9 +55,11 @@ public enum RulesSync {
     }
 
     /// A maintenance planner resuming the persisted cycles, regimes and counters.
-    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64,
+    /// `localOffsetMs`: local time's offset from UTC, where calendar periods begin and end.
+    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64, localOffsetMs: Int64? = nil,
                                logger: Logger = Logger(label: "equipwatch.maintenance")) throws -> MaintenancePlanner {
-        MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(logger: logger),
-                           options: MaintenancePlanner.Options(startedAt: now))
+        var options = MaintenancePlanner.Options(startedAt: now)
+        if let localOffsetMs { options.localOffsetMs = localOffsetMs }
+        return MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(logger: logger), options: options)
     }
 }

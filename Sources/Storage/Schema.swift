@@ -224,6 +224,10 @@ enum Schema {
                     gases TEXT NOT NULL, gateways TEXT NOT NULL, firm TEXT NOT NULL);
                 """)
         }
+        m.registerMigration("v11-maintenance-tiers") { db in
+            // The item tiers (TSG T5002-2017) a completed maintenance covered, a JSON array.
+            try db.execute(sql: "ALTER TABLE maintenance_records ADD COLUMN tiers TEXT NOT NULL DEFAULT '[]'")
+        }
         return m
     }
 }

@@ -71,15 +71,19 @@ extension Store {
             guard let row else { throw StoreError.failed(operation: "record maintenance", reason: "no device \(c.device)") }
             let num: Int64 = row["num"]
             let items = try String(decoding: JSONEncoder().encode(c.items), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at) VALUES (?,?,?,?,?,?)",
-                           arguments: [num, c.firm, c.doneAt, items, c.source.rawValue, c.reportedAt])
+            let tiers = try String(decoding: JSONEncoder().encode(c.tiers.map(\.rawValue)), as: UTF8.self)
+            try db.execute(sql: "INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at, tiers) VALUES (?,?,?,?,?,?,?)",
+                           arguments: [num, c.firm, c.doneAt, items, c.source.rawValue, c.reportedAt, tiers])
             let id = db.lastInsertedRowID
             let placeholders = Array(repeating: "?", count: kinds.count).joined(separator: ",")
             var arguments: StatementArguments = [c.reportedAt, id, num]
             arguments += StatementArguments(kinds.map(\.rawValue))
+            arguments += [tiers]
+            // A tier's notices (trigger `tier:{name}`) close only when the work covered that tier.
             try db.execute(sql: """
                 UPDATE notices SET status = 'closed', closed_at = ?, closed_by_record = ?
                 WHERE device_num = ? AND status != 'closed' AND kind IN (\(placeholders))
+                  AND (trigger NOT LIKE 'tier:%' OR substr(trigger, 6) IN (SELECT value FROM json_each(?)))
                 """, arguments: arguments)
             let closed = db.changesCount
             // The work done clears the major hazards raised before it (GB 45067-2024).
@@ -98,9 +102,10 @@ extension Store {
         do {
             return try pool.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT id, device_num, firm, done_at FROM maintenance_records WHERE applied_at IS NULL AND id > ? ORDER BY id LIMIT ?
-                    """, arguments: [id, limit]).map {
-                    MaintenanceRecord(id: $0["id"], deviceNum: $0["device_num"], firm: $0["firm"], doneAt: $0["done_at"])
+                    SELECT id, device_num, firm, done_at, tiers FROM maintenance_records WHERE applied_at IS NULL AND id > ? ORDER BY id LIMIT ?
+                    """, arguments: [id, limit]).map { row in
+                    let tiers = (row["tiers"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+                    return MaintenanceRecord(id: row["id"], deviceNum: row["device_num"], firm: row["firm"], doneAt: row["done_at"], tiers: tiers)
                 }
             }
         } catch {

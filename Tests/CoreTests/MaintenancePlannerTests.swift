@@ -73,9 +73,9 @@ final class PlannerHarness {
         }
     }
 
-    func complete(record: Int64) {
+    func complete(record: Int64, tiers: [String] = [], at: Int64? = nil) {
         var out = PlannerOutput()
-        planner.apply(MaintenanceRecord(id: record, deviceNum: 1, firm: "firm-a", doneAt: now), into: &out)
+        planner.apply(MaintenanceRecord(id: record, deviceNum: 1, firm: "firm-a", doneAt: at ?? now, tiers: tiers), into: &out)
         collect(out)
     }
 
@@ -113,24 +113,74 @@ struct MaintenancePlannerTests {
         #expect(due.first?.trigger == "calendar")
     }
 
-    @Test("the calendar cap fires once, one deadline before the cap; past the deadline one overdue notice follows")
-    func calendarCapAndOverdue() {
+    @Test("on demand, the routine items fall due by the end of the next calendar month (Shenzhen rule), not 30 rolling days; overdue once after")
+    func calendarMonthAndOverdue() {
         let h = H()
-        h.run(until: H.origin + 27 * H.day - H.minute)
-        #expect(h.of(.maintenanceDue).isEmpty)
-        h.run(until: H.origin + 29 * H.day)
+        // Seen first on 2026-01-01 08:00 Beijing: January is covered, February must hold a visit,
+        // so it is due by 2026-03-01 00:00+08:00 = 2026-02-28T16:00Z, the notice one deadline (3 d) before.
+        let dueBy = H.origin + 58 * H.day + 16 * H.hour
+        h.run(until: dueBy - 3 * H.day - H.minute)
+        #expect(h.of(.maintenanceDue).isEmpty)                     // 30 rolling days (Jan 31) passed long ago
+        h.run(until: dueBy - H.day)
         let due = h.of(.maintenanceDue)
         #expect(due.count == 1)
-        #expect(due.first?.createdAt == H.origin + 27 * H.day)
-        #expect(due.first?.dueBy == H.origin + 30 * H.day)
-        #expect(due.first?.reason.contains("calendar cap of 30d") == true)
+        #expect(due.first?.createdAt == dueBy - 3 * H.day)
+        #expect(due.first?.dueBy == dueBy)
+        #expect(due.first?.reason.contains("once in every calendar month") == true)
         #expect(h.of(.maintenanceOverdue).isEmpty)
-        h.run(until: H.origin + 40 * H.day)
+        h.run(until: dueBy + H.day)
         let overdue = h.of(.maintenanceOverdue)
         #expect(overdue.count == 1)
-        #expect(overdue.first?.createdAt == H.origin + 30 * H.day)
+        #expect(overdue.first?.createdAt == dueBy)
         #expect(h.of(.maintenanceDue).count == 1)
         #expect(h.of(.regimeChanged).isEmpty)
+    }
+
+    @Test("calendar periods in Beijing time: a visit on the last evening of a month or quarter and one just after midnight fall in different periods")
+    func calendarPeriods() {
+        let offset: Int64 = 8 * H.hour
+        func at(_ text: String) -> Int64 { Timestamp.parseRFC3339(text)! }
+        #expect(CalendarPeriod.month.nextDue(after: at("2026-11-30T23:30:00+08:00"), offsetMs: offset) == at("2027-01-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.month.nextDue(after: at("2026-12-01T00:30:00+08:00"), offsetMs: offset) == at("2027-02-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.quarter.nextDue(after: at("2026-03-31T23:00:00+08:00"), offsetMs: offset) == at("2026-07-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.quarter.nextDue(after: at("2026-04-01T00:30:00+08:00"), offsetMs: offset) == at("2026-10-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.halfYear.nextDue(after: at("2026-06-30T12:00:00+08:00"), offsetMs: offset) == at("2027-01-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.year.nextDue(after: at("2026-12-31T23:59:00+08:00"), offsetMs: offset) == at("2028-01-01T00:00:00+08:00"))
+        // The same instant is still March in UTC: the period is the local one.
+        #expect(CalendarPeriod.quarter.end(containing: at("2026-04-01T00:30:00+08:00"), offsetMs: 0) == at("2026-04-01T00:00:00Z"))
+    }
+
+    @Test("item tiers have their own cycles: in the fixed regime quarterly items fall due 90 d after they were done, and only a completion covering them resets that")
+    func tiersFixedRegime() {
+        let h = H(firmGrade: "C")
+        #expect(h.state.regime == .fixed)
+        func quarterly() -> [NoticeDraft] { h.notices.filter { $0.trigger == "tier:quarterly" } }
+        h.now = H.origin + 87 * H.day - H.minute
+        h.tick()
+        #expect(quarterly().isEmpty)
+        h.now = H.origin + 87 * H.day
+        h.tick()
+        #expect(quarterly().map(\.kind) == [.maintenanceDue])
+        #expect(quarterly().first?.dueBy == H.origin + 90 * H.day)
+        #expect(quarterly().first?.reason.hasPrefix("quarterly items (TSG T5002-2017) due by") == true)
+        // A routine visit does not cover the quarterly items: overdue at 90 d, once.
+        h.complete(record: 1)
+        h.now = H.origin + 90 * H.day
+        h.tick()
+        h.tick()
+        #expect(quarterly().map(\.kind) == [.maintenanceDue, .maintenanceOverdue])
+        // Done with the quarterly items on day 91: next due on day 181, nothing more before.
+        h.now = H.origin + 91 * H.day
+        h.complete(record: 2, tiers: ["quarterly"])
+        h.now = H.origin + 178 * H.day - H.minute
+        h.tick()
+        #expect(quarterly().count == 2)
+        h.now = H.origin + 178 * H.day
+        h.tick()
+        #expect(quarterly().count == 3)
+        #expect(quarterly().last?.dueBy == H.origin + 181 * H.day)
+        // The yearly items were never done: due a year after the cycle began.
+        #expect(h.notices.filter { $0.trigger == "tier:yearly" }.isEmpty)
     }
 
     @Test("each usage counter fires one notice at the reading that crosses its threshold", arguments: [

@@ -161,6 +161,32 @@ struct StoreTests {
         #expect(history.first?.items == RawJSON(#"["brakes"]"#))
     }
 
+    @Test("a tier's notices close only when the completion covered that tier; routine ones close with any completion")
+    func tierNoticesCloseByCoverage() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        let e1 = try f.num("E1")
+        var batch = CommitBatch()
+        for (key, trigger) in [("routine", "calendar"), ("q", "tier:quarterly"), ("y", "tier:yearly")] {
+            batch.notices.append(NoticeDraft(key: key, deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: .maintenanceDue,
+                                             trigger: trigger, reason: "r", dueBy: nil, createdAt: Self.t0, staleAfterRecord: nil, detail: "{}"))
+        }
+        try f.store.commit(batch)
+        func status() throws -> [String: NoticeStatus] {
+            Dictionary(uniqueKeysWithValues: try f.store.notices(NoticeFilter()).map { ($0.trigger, $0.status) })
+        }
+        func complete(_ tiers: [MaintenanceTier]) throws {
+            _ = try f.store.insertMaintenance(Completion(device: "E1", firm: "firm-a", items: [], doneAt: Self.t0, source: .cli,
+                                                         reportedAt: Self.t0, tiers: tiers),
+                                              closing: [.maintenanceDue], check: { _ in }, answer: { _ in nil })
+        }
+        try complete([])
+        #expect(try status() == ["calendar": .closed, "tier:quarterly": .open, "tier:yearly": .open])
+        try complete([.quarterly])
+        #expect(try status() == ["calendar": .closed, "tier:quarterly": .closed, "tier:yearly": .open])
+        #expect(try f.store.unappliedMaintenance(after: 0).map(\.tiers) == [[], ["quarterly"]])
+    }
+
     @Test("an alarm that opens an incident writes the timeline entry it is handed; acknowledging queues the feed message")
     func alarmsAndIncidents() throws {
         let f = try StoreFixture()

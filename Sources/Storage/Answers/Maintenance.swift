@@ -34,13 +34,15 @@ public struct MaintenanceItem: QueryRow, Equatable {
     public var doneAt: Instant
     public var firm: String
     public var items: RawJSON
+    /// Item tiers covered beyond the routine ones (TSG T5002-2017), a JSON array.
+    public var tiers: RawJSON
     public var source: CompletionSource
     public var reportedAt: Instant
     public var appliedAt: Instant?
     public var baseline: RawJSON?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, doneAt = "done_at", firm, items, source, reportedAt = "reported_at", appliedAt = "applied_at"
+        case id, doneAt = "done_at", firm, items, tiers, source, reportedAt = "reported_at", appliedAt = "applied_at"
         case baseline
     }
 }

@@ -1,0 +1,33 @@
+/// A calendar period of the maintenance regulations (TSG T5002-2017 item tiers; the Shenzhen
+/// on-demand rule: half-monthly items within a calendar month, the others within their calendar
+/// quarter, half-year and year) — calendar periods in local time, not rolling durations.
+public enum CalendarPeriod: String, Sendable, Codable, CaseIterable {
+    case month, quarter
+    case halfYear = "half_year"
+    case year
+
+    var months: Int {
+        switch self {
+        case .month: 1
+        case .quarter: 3
+        case .halfYear: 6
+        case .year: 12
+        }
+    }
+
+    /// The end (exclusive, epoch ms) of the period containing `ms`, in local time `offsetMs`
+    /// ahead of UTC (Asia/Shanghai: 8 h).
+    public func end(containing ms: Int64, offsetMs: Int64) -> Int64 {
+        let local = Day(epochMillis: ms + offsetMs)
+        let first = (local.month - 1) / months * months + 1
+        let next = first + months
+        let start = next > 12 ? Day(year: local.year + 1, month: next - 12, day: 1) : Day(year: local.year, month: next, day: 1)
+        return (start?.epochMillis ?? Int64.max / 2) - offsetMs
+    }
+
+    /// When work done at `ms` must next be done: by the end of the following period (each
+    /// period must hold one completion).
+    public func nextDue(after ms: Int64, offsetMs: Int64) -> Int64 {
+        end(containing: end(containing: ms, offsetMs: offsetMs), offsetMs: offsetMs)
+    }
+}
