@@ -43,6 +43,7 @@ public enum FleetParser {
                            gateways: $0.gateways, firm: $0.firm)
         }
         for (i, s) in (raw.stations ?? []).enumerated() {
+            fleet.stationOrigins[s.id] = origin([.key("stations"), .index(i)])
             errors += DeviceTypeParser.unknownKeys(source, at: [.key("stations"), .index(i)], allowed: RawStation.keys)
             if s.gases.isEmpty || s.gateways.isEmpty {
                 errors.append(source.error(at: [.key("stations"), .index(i)], "station '\(s.id)': needs the gases its licence covers and at least one gateway"))
@@ -110,7 +111,7 @@ public enum FleetParser {
         }
         var stationOf: [String: String] = [:]
         for s in fleet.stations {
-            let o = Origin(file: "fleet", line: nil)
+            let o = fleet.stationOrigins[s.id] ?? Origin(file: "fleet", line: nil)
             if !sites.contains(s.site) { fail(o, "station '\(s.id)': unknown site '\(s.site)'") }
             if !firms.contains(s.firm) { fail(o, "station '\(s.id)': unknown firm '\(s.firm)'") }
             for g in s.gateways {

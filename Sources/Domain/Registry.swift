@@ -150,6 +150,8 @@ public struct Fleet: Sendable {
     public var gateways: [Gateway] = []
     public var devices: [DeviceRecord] = []
     public var stations: [FillingStation] = []
+    /// Where each station was declared, by id, for the cross-file checks' messages.
+    public var stationOrigins: [String: Origin] = [:]
 
     public init() {}
 
@@ -160,5 +162,6 @@ public struct Fleet: Sendable {
         gateways += other.gateways
         devices += other.devices
         stations += other.stations
+        stationOrigins.merge(other.stationOrigins) { a, _ in a }
     }
 }

@@ -74,6 +74,25 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         }
     }
 
+    @Test("a filling station's site, firm and gateways must exist, and a gateway belongs to one station; errors at the station's line")
+    func stationsAreChecked() throws {
+        let yaml = """
+            firms: [{id: f1, name: F}]
+            sites: [{id: s1, name: S, category: filling_station}]
+            gateways: [{id: g1, site: s1}, {id: g2, site: s1}]
+            stations:
+              - {id: st1, name: A, site: s1, licence: L1, gases: [LPG], gateways: [g1], firm: f1}
+              - {id: st2, name: B, site: s9, licence: L2, gases: [LPG], gateways: [g1, g7], firm: f9}
+            """
+        let fleet = try FleetParser.parse(text: yaml, file: "st.yaml")
+        let errors = FleetParser.check(fleet, types: [:]).map(\.description)
+        #expect(errors.contains("st.yaml:6: station 'st2': unknown site 's9'"))
+        #expect(errors.contains("st.yaml:6: station 'st2': unknown firm 'f9'"))
+        #expect(errors.contains("st.yaml:6: station 'st2': unknown gateway 'g7'"))
+        #expect(errors.contains("st.yaml:6: gateway 'g1' belongs to stations 'st1' and 'st2'"))
+        #expect(!errors.contains { $0.contains("'st1'") && !$0.contains("st2") })
+    }
+
     @Test func fleetChecksReferencesAttributesAndDuplicates() throws {
         let types = try Catalog.loadTypes(directory: repositoryRoot + "/Devices/types")
         let yaml = """

@@ -22,11 +22,12 @@ final class PlannerHarness {
     var events: [DerivedEvent] = []
     var counters: [String: Double] = ["run_count": 10_000, "door_cycles": 20_000, "running_hours": 500]
 
-    init(firmGrade: String = "A", devicesDirectory types: [String: DeviceType] = PlannerHarness.types) {
+    init(firmGrade: String = "A", devicesDirectory types: [String: DeviceType] = PlannerHarness.types,
+         commissioned: String = "2025-06-01", lastPeriodic: String = "2025-12-01") {
         type = types["elevator"]!
         let record = DeviceRecord(
             id: "E1", type: "elevator", gateway: "g", site: "s", owner: "o", firm: "firm-a",
-            commissioned: Day(parsing: "2025-06-01")!, lastInspections: ["periodic": Day(parsing: "2025-12-01")!],
+            commissioned: Day(parsing: commissioned)!, lastInspections: ["periodic": Day(parsing: lastPeriodic)!],
             inspectionGrade: nil,
             attributes: ["rated_speed_mps": .number(1.5), "rated_load_kg": .number(800), "floors": .number(10), "kind": .string("traction")],
             origin: Origin(file: "test", line: nil))
@@ -96,6 +97,15 @@ struct MaintenancePlannerTests {
         let h = H()
         #expect(h.state.regime == .onDemand)
         #expect(h.notices.isEmpty)
+    }
+
+    @Test("on-demand needs a valid inspection: an elevator whose periodic inspection is overdue is on the fixed regime")
+    func overdueInspectionIsFixed() {
+        // In service since 2015: inspected 2022 (year 7), so year 9's inspection was due 2024-01-01.
+        let overdue = H(commissioned: "2015-01-01", lastPeriodic: "2022-01-01")
+        #expect(overdue.state.regime == .fixed)
+        // Inspected last month: valid, on demand.
+        #expect(H(commissioned: "2015-01-01", lastPeriodic: "2025-12-01").state.regime == .onDemand)
     }
 
     @Test("a firm graded C keeps its elevator on the fixed regime from the start")

@@ -176,6 +176,20 @@ struct RiskAndInspectionTests {
         let lpg: [String: Scalar] = ["gas_category": .string("lpg_household")]
         #expect(dues("gas_cylinder", "2014-01-01", ["periodic": "2022-01-01"], lpg)["periodic"] == "2026-01-01")
         #expect(dues("gas_cylinder", "2014-01-01", ["periodic": "2026-01-01"], lpg)["periodic"] == "2029-01-01")
+        // Other cylinders: corrosive every 2 years, industrial 3, inert 5; vehicle CNG 3, 3, then every 2.
+        func cylinder(_ category: String, _ commissioned: String, _ last: String?) -> String? {
+            dues("gas_cylinder", commissioned, last.map { ["periodic": $0] } ?? [:], ["gas_category": .string(category)])["periodic"]
+        }
+        #expect(cylinder("corrosive", "2020-01-01", "2024-03-01") == "2026-03-01")
+        #expect(cylinder("industrial", "2020-01-01", "2024-03-01") == "2027-03-01")
+        #expect(cylinder("inert", "2020-01-01", "2024-03-01") == "2029-03-01")
+        #expect(cylinder("cng_vehicle", "2020-01-01", nil) == "2023-01-01")
+        #expect(cylinder("cng_vehicle", "2020-01-01", "2023-01-01") == "2026-01-01")
+        #expect(cylinder("cng_vehicle", "2020-01-01", "2026-01-01") == "2028-01-01")
+        // Forklifts yearly (TSG 81-2022); a vessel's annual check and safety valves yearly (TSG 21-2016).
+        #expect(dues("forklift", "2020-01-01", ["periodic": "2026-02-03"])["periodic"] == "2027-02-03")
+        let vessel = dues("pressure_vessel", "2020-01-01", ["annual_check": "2026-02-03", "safety_valve": "2026-04-05", "periodic": "2025-01-01"], grade: 2)
+        #expect(vessel["annual_check"] == "2027-02-03" && vessel["safety_valve"] == "2027-04-05")
         // Boilers: external yearly, internal every 2, hydrostatic every 6 years.
         let steam: [String: Scalar] = ["kind": .string("steam")]
         #expect(dues("boiler", "2014-05-05", ["external": "2026-05-23", "internal": "2025-01-19", "hydrostatic": "2021-11-26"], steam)

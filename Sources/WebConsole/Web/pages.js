@@ -235,13 +235,17 @@ function maintenanceForm() {
     h("h2", {}, t("report_done")),
     h("label", {}, t("device"), h("input", { name: "device", required: true, size: 22 })),
     h("label", {}, t("items"), h("input", { name: "items", size: 40, placeholder: "brake check, door lock check" })),
+    h("fieldset", {}, h("legend", {}, t("tiers")),
+      ...["quarterly", "half_yearly", "yearly"].map((tier) =>
+        h("label", {}, h("input", { type: "checkbox", name: "tiers", value: tier }), " ", t(tier)))),
     h("button", { class: "primary", type: "submit" }, t("submit")), result);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new FormData(form);
     const items = String(data.get("items") || "").split(",").map((s) => s.trim()).filter(Boolean);
+    const tiers = data.getAll("tiers").map(String);
     try {
-      const r = await api("/v1/maintenance", { method: "POST", body: { device: String(data.get("device")).trim(), items } });
+      const r = await api("/v1/maintenance", { method: "POST", body: { device: String(data.get("device")).trim(), items, tiers } });
       result.className = "";
       result.textContent = `${t("reported")}: #${r.record ?? r.id ?? ""}`;
     } catch (err) {
