@@ -111,24 +111,30 @@ extension MaintenancePlanner {
             var t = s.state.tiers?[tier.name] ?? TierState(doneAt: s.state.baselineAt)
             let due = s.state.regime == .onDemand ? tier.period.nextDue(after: t.doneAt, offsetMs: options.localOffsetMs) : t.doneAt + tier.fixedMs
             if t.due != due { t.due = due; t.notified = false; t.overdue = false }
-            let rule = s.state.regime == .onDemand
-                ? "on-demand: once in every calendar \(tier.period.rawValue.replacingOccurrences(of: "_", with: " "))"
-                : "fixed regime: every \(Interval(milliseconds: tier.fixedMs))"
-            var w = JSONWriter()
-            w.add("tier", .string(tier.name))
-            w.add("last_done", .string(Timestamp.format(t.doneAt)))
-            w.add("regime", .string(s.state.regime.rawValue))
+            // Words and figures are built only for a notice: this runs on every tick.
+            func rule() -> String {
+                s.state.regime == .onDemand
+                    ? "on-demand: once in every calendar \(tier.period.rawValue.replacingOccurrences(of: "_", with: " "))"
+                    : "fixed regime: every \(Interval(milliseconds: tier.fixedMs))"
+            }
+            func detail() -> String {
+                var w = JSONWriter()
+                w.add("tier", .string(tier.name))
+                w.add("last_done", .string(Timestamp.format(t.doneAt)))
+                w.add("regime", .string(s.state.regime.rawValue))
+                return w.finish()
+            }
             if !t.notified, now >= due - s.plan.deadlineMs {
                 t.notified = true
                 emit(s, .maintenanceDue, key: "tier:\(s.entry.num):\(tier.name):\(due)", trigger: "tier:\(tier.name)",
-                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)): \(rule); last done \(Timestamp.format(t.doneAt))",
-                     dueBy: due, now: now, stale: false, detail: w.finish(), into: &out)
+                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)): \(rule()); last done \(Timestamp.format(t.doneAt))",
+                     dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if !t.overdue, now >= due {
                 t.overdue = true
                 emit(s, .maintenanceOverdue, key: "tier_overdue:\(s.entry.num):\(tier.name):\(due)", trigger: "tier:\(tier.name)",
-                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)) not reported done (\(rule))",
-                     dueBy: due, now: now, stale: false, detail: w.finish(), into: &out)
+                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)) not reported done (\(rule()))",
+                     dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if s.state.tiers?[tier.name] != t {
                 s.state.tiers = (s.state.tiers ?? [:]).merging([tier.name: t]) { _, new in new }
