@@ -76,6 +76,18 @@ public enum FillCheck {
             out.append(FillFinding(problem: .wrongGasForStation,
                                    detail: "station \(station.id) (licence \(station.licence)) may fill \(station.gases.joined(separator: ", ")), not \(gas)"))
         }
+        return out + fillFindings(a, fill: fill)
+    }
+
+    /// The fill record's fields `fillFindings` reads.
+    public static let fillFields = ["gas", "fill_pressure_mpa", "net_kg", "pre_fill_check"]
+
+    /// The checks on the fill record's own values (gas, pressure, mass, pre-fill check), which
+    /// change with every fill; the rest of `findings` depends on the registry and the day only.
+    public static func fillFindings(_ a: [String: Scalar], fill: [String: Scalar]) -> [FillFinding] {
+        guard !fill.isEmpty else { return [] }
+        var out: [FillFinding] = []
+        let gas = a["gas"]?.string
         if let filled = fill["gas"]?.string, let gas, filled != gas {
             out.append(FillFinding(problem: .wrongGasForCylinder, detail: "filled with \(filled), registered for \(gas)"))
         }

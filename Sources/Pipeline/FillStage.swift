@@ -7,51 +7,95 @@ import Inspection
 /// through fills is checked against the registry before the rules see it. The check's result is
 /// filled into the record's derived fields (`station`, `fill_check`, `fill_problem`) for the
 /// rules (`gas_cylinder.fill_refused`), kept as a `fill` event (the cylinder's fill history),
-/// and a refused fill sends a `fill_refused` notice to the station's firm.
-enum FillStage {
+/// and a refused fill sends a `fill_refused` notice to the station's firm — once per cylinder,
+/// station and day (every refused fill is in the history and keeps the incident open; a station
+/// that refills the same cylinder all day is one notice, not a flood).
+///
+/// What the registry says about a cylinder at a station (inspection, service life, scrapped,
+/// licence) changes by the day, not by the fill: it is checked once per cylinder, station and
+/// day and kept; the fill's own values are checked every time.
+final class FillStage {
     struct Result {
         let message: AcceptedMessage
         let event: DerivedEvent
         let notice: NoticeDraft?
     }
 
-    static func check(_ m: AcceptedMessage, entry: DirectoryEntry, type: DeviceType, directory: DeviceDirectory) -> Result? {
+    private struct Cached {
+        let day: Day
+        let station: Int
+        let findings: [FillFinding]
+        /// The station's firm was told today (the notice's key makes it once-only anyway; this
+        /// saves building the notice again for every refused fill).
+        var notified = false
+    }
+
+    /// By directory entry index; dropped with the directory it was computed against.
+    private var cache: [Int: Cached] = [:]
+    private weak var directory: DeviceDirectory?
+    /// Positions of the fields the fill checks read and the derived ones, by type index.
+    private var positions: [Int: (read: [(String, Int)], station: Int?, check: Int?, problem: Int?)] = [:]
+
+    func check(_ m: AcceptedMessage, entry: DirectoryEntry, type: DeviceType, directory: DeviceDirectory) -> Result? {
         guard type.tracedByFills, m.kind == .telemetry, let index = m.stationIndex, index < directory.stations.count else { return nil }
+        if self.directory !== directory {
+            cache.removeAll()
+            positions.removeAll()
+            self.directory = directory
+        }
         let station = directory.stations[index]
+        let p = positions[entry.typeIndex] ?? {
+            let p = (read: FillCheck.fillFields.compactMap { name in type.fieldPosition(name).map { (name, $0) } },
+                     station: type.fieldPosition("station"), check: type.fieldPosition("fill_check"), problem: type.fieldPosition("fill_problem"))
+            positions[entry.typeIndex] = p
+            return p
+        }()
         var fill: [String: Scalar] = [:]
-        for (i, v) in m.values.enumerated() { if let v { fill[type.fields[i].name] = v } }
-        let cylinder = FillCheck.Cylinder(commissioned: entry.commissioned, lastInspections: entry.lastInspections,
-                                          grade: entry.inspectionGrade, failedInspections: entry.failedInspections,
-                                          attributes: entry.attributes)
-        let findings = FillCheck.findings(cylinder, type: type, station: station, fill: fill, today: Day(epochMillis: m.ts))
+        for (name, i) in p.read where i < m.values.count { if let v = m.values[i] { fill[name] = v } }
+        let today = Day(epochMillis: m.ts)
+        var cached: Cached
+        if let c = cache[entry.index], c.day == today, c.station == index {
+            cached = c
+        } else {
+            let cylinder = FillCheck.Cylinder(commissioned: entry.commissioned, lastInspections: entry.lastInspections,
+                                              grade: entry.inspectionGrade, failedInspections: entry.failedInspections,
+                                              attributes: entry.attributes)
+            cached = Cached(day: today, station: index, findings: FillCheck.findings(cylinder, type: type, station: station, fill: [:], today: today))
+        }
+        let own = FillCheck.fillFindings(entry.attributes, fill: fill)
+        let findings = own.isEmpty ? cached.findings : cached.findings + own
         let refused = !findings.isEmpty
-        let problem = findings.map { "\($0.problem.rawValue): \($0.detail)" }.joined(separator: "; ")
+        let problem = refused ? findings.map { "\($0.problem.rawValue): \($0.detail)" }.joined(separator: "; ") : ""
+        let problems = refused ? "[" + findings.map { "\"\($0.problem.rawValue)\"" }.joined(separator: ",") + "]" : "[]"
         var values = m.values
-        func set(_ name: String, _ value: Scalar) { if let i = type.fieldPosition(name) { values[i] = value } }
-        set("station", .string(station.id))
-        set("fill_check", .string(refused ? "refused" : "ok"))
-        set("fill_problem", .string(problem))
+        if let i = p.station { values[i] = .string(station.id) }
+        if let i = p.check { values[i] = .string(refused ? "refused" : "ok") }
+        if let i = p.problem { values[i] = .string(problem) }
 
         var w = JSONWriter()
         w.add("station", .string(station.id))
         w.add("station_name", .string(station.name))
         w.add("licence", .string(station.licence))
         w.add("result", .string(refused ? "refused" : "ok"))
-        w.add("problems", raw: "[" + findings.map { "\"\($0.problem.rawValue)\"" }.joined(separator: ",") + "]")
+        w.add("problems", raw: problems)
         if refused { w.add("detail", .string(problem)) }
         w.add("fill", raw: m.data)
         let event = DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: .fill, data: w.finish(), receivedAt: m.receivedAt)
-        guard refused else { return Result(message: m.with(values: values), event: event, notice: nil) }
-        var detail = JSONWriter()
-        detail.add("station", .string(station.id))
-        detail.add("licence", .string(station.licence))
-        detail.add("problems", raw: "[" + findings.map { "\"\($0.problem.rawValue)\"" }.joined(separator: ",") + "]")
-        detail.add("filled_at", .string(Timestamp.format(m.ts)))
-        let notice = NoticeDraft(
-            key: "fill_refused:\(entry.id):\(m.ts)", deviceNum: m.deviceNum, device: entry.id, type: type.id, firm: station.firm,
-            kind: .fillRefused, trigger: "fill:\(station.id)",
-            reason: "cylinder \(entry.id) filled at \(station.name) although it must not be: \(problem)",
-            dueBy: nil, createdAt: m.receivedAt, staleAfterRecord: nil, detail: detail.finish())
+        var notice: NoticeDraft?
+        if refused, !cached.notified {
+            cached.notified = true
+            var detail = JSONWriter()
+            detail.add("station", .string(station.id))
+            detail.add("licence", .string(station.licence))
+            detail.add("problems", raw: problems)
+            detail.add("filled_at", .string(Timestamp.format(m.ts)))
+            notice = NoticeDraft(
+                key: "fill_refused:\(entry.id):\(station.id):\(today)", deviceNum: m.deviceNum, device: entry.id, type: type.id,
+                firm: station.firm, kind: .fillRefused, trigger: "fill:\(station.id)",
+                reason: "cylinder \(entry.id) filled at \(station.name) although it must not be: \(problem)",
+                dueBy: nil, createdAt: m.receivedAt, staleAfterRecord: nil, detail: detail.finish())
+        }
+        cache[entry.index] = cached
         return Result(message: m.with(values: values), event: event, notice: notice)
     }
 }

@@ -56,6 +56,8 @@ final class Worker: @unchecked Sendable {
     private var batch = CommitBatch()
     private var derived = RuleOutput()
     private var planned = PlannerOutput()
+    /// Cylinder fill checks, with the registry's part kept per cylinder and day.
+    private let fills = FillStage()
     private var pendingRows: Int { batch.rowCount + derived.count + planned.notices.count + planned.events.count + planned.applied.count }
     private var firstPending: UInt64?
     private var pendingDuplicates = 0
@@ -194,7 +196,7 @@ final class Worker: @unchecked Sendable {
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
         var m = m
-        if let fill = FillStage.check(m, entry: entry, type: directory.type(of: entry), directory: directory) {
+        if let fill = fills.check(m, entry: entry, type: directory.type(of: entry), directory: directory) {
             m = fill.message
             derived.events.append(fill.event)
             if let notice = fill.notice { planned.notices.append(notice) }
