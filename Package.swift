@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Per-stage cost benchmarks (Benchmarks/StageCost): wall time and allocations per message.
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -147,6 +149,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
+        ),
+        // `swift package benchmark`: the worker's stages measured one by one, wall time and
+        // allocations per message (docs/design.md). Not part of the shipped binary.
+        .executableTarget(
+            name: "StageCost",
+            dependencies: [
+                "Domain", "DeviceCatalog", "SourceFiles", "Ingest", "Rules", "Maintenance", "Storage", "Simulation",
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/StageCost",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         // The shipped binary: a thin `main` over the Commands library.
         .executableTarget(
