@@ -27,8 +27,8 @@ struct CylindersCommand: ParsableCommand {
 
         func run() throws {
             let store = try Store(path: try global.settings().databasePath, create: false)
-            guard let fills = try store.fills(device: id, limit: limit.fetch) else { throw NotFound("no registered device \(id)") }
-            output.print(fills, limit: limit)
+            guard try store.registeredDevice(id) != nil else { throw NotFound("no registered device \(id)") }
+            output.print(try store.fills(device: id, limit: limit.fetch), limit: limit)
         }
     }
 }

@@ -43,8 +43,8 @@ public struct MaintenanceRecord: Sendable, Equatable {
     public let firm: String
     public let doneAt: Int64
     /// Item tiers beyond the routine ones the work covered (`quarterly`, `half_yearly`, `yearly`).
-    public let tiers: [String]
-    public init(id: Int64, deviceNum: Int64, firm: String, doneAt: Int64, tiers: [String] = []) {
+    public let tiers: [MaintenanceTier]
+    public init(id: Int64, deviceNum: Int64, firm: String, doneAt: Int64, tiers: [MaintenanceTier] = []) {
         self.id = id
         self.deviceNum = deviceNum
         self.firm = firm

@@ -7,6 +7,11 @@ import Storage
 /// `format=csv` every matching row, streamed page by page (no cap). The same typed rows as the
 /// CLI, rendered by the same code, so the keys are the same.
 enum Listing {
+    /// Every row in one page (`next_cursor` null): short answers that are not paged.
+    static func page<Row: ResponseRow>(_ rows: [Row]) -> Response {
+        json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
+    }
+
     static func respond<Row: ResponseRow>(_ params: Params, fetch: @escaping @Sendable (_ limit: Int, _ after: PageCursor?) throws -> [Row],
                                           cursor: @escaping @Sendable (Row) -> PageCursor) throws -> Response {
         let start = try params.cursor()

@@ -24,7 +24,7 @@ extension APIServer {
             let today = Day(epochMillis: wallMillis())
             let rows = try InspectionSchedule.due(store: store, types: self.types(), today: today, until: today.adding(days: within), scope: caller.role)
             switch format {
-            case .json: return Listing.json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
+            case .json: return Listing.page(rows)
             case .csv:
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: ResultTable(rows).csv())))
@@ -90,12 +90,9 @@ extension APIServer {
         v1.get("devices/{id}/inspections") { _, context in
             let caller = try context.caller()
             let id = try context.parameters.require("id")
-            var one = DeviceFilter()
-            one.id = id
-            one.scope = caller.role
-            guard try !store.devices(one, limit: 1).isEmpty else { throw APIError.notFound("no device \(id)") }
+            try self.requireDevice(id, caller)
             let rows = try store.inspectionHistory(device: id, scope: caller.role)
-            return Listing.json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
+            return Listing.page(rows)
         }
 
         // A gas cylinder's fills, newest first (traceability): station, filler, masses, the fill check.
@@ -103,8 +100,8 @@ extension APIServer {
             let caller = try context.caller()
             let id = try context.parameters.require("id")
             let limit = try Params(request).limit()
-            guard let rows = try store.fills(device: id, limit: limit, scope: caller.role) else { throw APIError.notFound("no device \(id)") }
-            return Listing.json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
+            try self.requireDevice(id, caller)
+            return Listing.page(try store.fills(device: id, limit: limit, scope: caller.role))
         }
     }
 

@@ -235,8 +235,8 @@ public final class MaintenancePlanner {
         s.state.faults.removeAll()
         s.state.due = nil
         for tier in r.tiers where s.plan.tiers.contains(where: { $0.name == tier }) {
-            let done = max(s.state.tiers?[tier]?.doneAt ?? .min, r.doneAt)
-            s.state.tiers = (s.state.tiers ?? [:]).merging([tier: TierState(doneAt: done)]) { _, new in new }
+            let done = max(s.state.tiers?[tier.rawValue]?.doneAt ?? .min, r.doneAt)
+            s.state.tiers = (s.state.tiers ?? [:]).merging([tier.rawValue: TierState(doneAt: done)]) { _, new in new }
         }
         out.applied.append((r.id, w.finish()))
         out.riskInputsChanged.append(r.deviceNum)

@@ -108,7 +108,8 @@ extension MaintenancePlanner {
     /// date; the trigger `tier:{name}` lets a completion close only the tiers it covered.
     func checkTiers(_ s: Slot, now: Int64, into out: inout PlannerOutput) {
         for tier in s.plan.tiers {
-            var t = s.state.tiers?[tier.name] ?? TierState(doneAt: s.state.baselineAt)
+            let name = tier.name.rawValue
+            var t = s.state.tiers?[name] ?? TierState(doneAt: s.state.baselineAt)
             let due = s.state.regime == .onDemand ? tier.period.nextDue(after: t.doneAt, offsetMs: options.localOffsetMs) : t.doneAt + tier.fixedMs
             if t.due != due { t.due = due; t.notified = false; t.overdue = false }
             // Words and figures are built only for a notice: this runs on every tick.
@@ -119,25 +120,25 @@ extension MaintenancePlanner {
             }
             func detail() -> String {
                 var w = JSONWriter()
-                w.add("tier", .string(tier.name))
+                w.add("tier", .string(name))
                 w.add("last_done", .string(Timestamp.format(t.doneAt)))
                 w.add("regime", .string(s.state.regime.rawValue))
                 return w.finish()
             }
             if !t.notified, now >= due - s.plan.deadlineMs {
                 t.notified = true
-                emit(s, .maintenanceDue, key: "tier:\(s.entry.num):\(tier.name):\(due)", trigger: "tier:\(tier.name)",
-                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)): \(rule()); last done \(Timestamp.format(t.doneAt))",
+                emit(s, .maintenanceDue, key: "tier:\(s.entry.num):\(name):\(due)", trigger: "tier:\(name)",
+                     reason: "\(name) items (TSG T5002-2017) due by \(Timestamp.format(due)): \(rule()); last done \(Timestamp.format(t.doneAt))",
                      dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if !t.overdue, now >= due {
                 t.overdue = true
-                emit(s, .maintenanceOverdue, key: "tier_overdue:\(s.entry.num):\(tier.name):\(due)", trigger: "tier:\(tier.name)",
-                     reason: "\(tier.name) items (TSG T5002-2017) due by \(Timestamp.format(due)) not reported done (\(rule()))",
+                emit(s, .maintenanceOverdue, key: "tier_overdue:\(s.entry.num):\(name):\(due)", trigger: "tier:\(name)",
+                     reason: "\(name) items (TSG T5002-2017) due by \(Timestamp.format(due)) not reported done (\(rule()))",
                      dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
-            if s.state.tiers?[tier.name] != t {
-                s.state.tiers = (s.state.tiers ?? [:]).merging([tier.name: t]) { _, new in new }
+            if s.state.tiers?[name] != t {
+                s.state.tiers = (s.state.tiers ?? [:]).merging([name: t]) { _, new in new }
                 markDirty(s, s.entry.index, important: true)
             }
         }

@@ -42,7 +42,7 @@ public struct TypePlan: Sendable {
     /// The on-demand regime's calendar period instead of a rolling cap (the Shenzhen rule).
     public let calendarPeriod: CalendarPeriod?
     /// Item tiers with their own cycles, by name, sorted.
-    public let tiers: [(name: String, fixedMs: Int64, period: CalendarPeriod)]
+    public let tiers: [(name: MaintenanceTier, fixedMs: Int64, period: CalendarPeriod)]
     public let counters: [Counter]
     public let faults: Faults?
     public let eligibility: Eligibility?
@@ -57,7 +57,11 @@ public struct TypePlan: Sendable {
         deadlineMs = ms(m.deadline) ?? 0
         calendarCapMs = m.on_demand.flatMap { ms($0.calendar_cap) }
         calendarPeriod = m.on_demand?.calendar_period
-        tiers = (m.tiers ?? [:]).sorted { $0.key < $1.key }.compactMap { name, t in ms(t.fixed).map { (name, $0, t.on_demand) } }
+        // Tier names were checked against `MaintenanceTier` when the type was loaded.
+        tiers = (m.tiers ?? [:]).sorted { $0.key < $1.key }.compactMap { name, t in
+            guard let tier = MaintenanceTier(rawValue: name), let fixed = ms(t.fixed) else { return nil }
+            return (tier, fixed, t.on_demand)
+        }
         let usage = m.on_demand?.usage ?? [:]
         counters = type.counters.compactMap { name in
             guard let position = type.fieldPosition(name) else { return nil }

@@ -104,7 +104,7 @@ extension Store {
                 try Row.fetchAll(db, sql: """
                     SELECT id, device_num, firm, done_at, tiers FROM maintenance_records WHERE applied_at IS NULL AND id > ? ORDER BY id LIMIT ?
                     """, arguments: [id, limit]).map { row in
-                    let tiers = (row["tiers"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+                    let tiers = (row["tiers"] as String?).flatMap { try? JSONDecoder().decode([MaintenanceTier].self, from: Data($0.utf8)) } ?? []
                     return MaintenanceRecord(id: row["id"], deviceNum: row["device_num"], firm: row["firm"], doneAt: row["done_at"], tiers: tiers)
                 }
             }

@@ -39,6 +39,11 @@ struct ComplianceAPITests {
             let history = try await api.get("/v1/devices/\(d.id)/inspections", as: "haihe")
             #expect(history.items.first?["result"] as? String == "fail" && history.items.first?["report_no"] as? String == "R-7")
             #expect(try await api.get("/v1/devices/\(d.id)/inspections", as: "jinnan").status == .notFound)
+            // A cylinder's fills: within scope (its firm, a supervisor), 404 for another firm.
+            let cylinder = try #require(f.env.catalog.fleet.devices.first { $0.type == "gas_cylinder" })
+            #expect(try await api.get("/v1/cylinders/\(cylinder.id)/fills").status == .ok)
+            #expect(try await api.get("/v1/cylinders/\(cylinder.id)/fills", as: "haihe").status == .notFound)
+            #expect(try await api.get("/v1/cylinders/no-such-cylinder/fills").status == .notFound)
 
             // The compliance check stores the status; the filter reads it in scope.
             var logger = Logger(label: "test")

@@ -74,7 +74,7 @@ final class PlannerHarness {
         }
     }
 
-    func complete(record: Int64, tiers: [String] = [], at: Int64? = nil) {
+    func complete(record: Int64, tiers: [MaintenanceTier] = [], at: Int64? = nil) {
         var out = PlannerOutput()
         planner.apply(MaintenanceRecord(id: record, deviceNum: 1, firm: "firm-a", doneAt: at ?? now, tiers: tiers), into: &out)
         collect(out)
@@ -181,7 +181,7 @@ struct MaintenancePlannerTests {
         #expect(quarterly().map(\.kind) == [.maintenanceDue, .maintenanceOverdue])
         // Done with the quarterly items on day 91: next due on day 181, nothing more before.
         h.now = H.origin + 91 * H.day
-        h.complete(record: 2, tiers: ["quarterly"])
+        h.complete(record: 2, tiers: [.quarterly])
         h.now = H.origin + 178 * H.day - H.minute
         h.tick()
         #expect(quarterly().count == 2)
