@@ -183,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk"],
+            dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk", "Simulation"],
             swiftSettings: strict
         ),
         // Test helpers (a test environment on a real broker and store, feed recorders, fixtures):

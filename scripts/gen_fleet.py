@@ -2,8 +2,14 @@
 """Generates Devices/fleet/tianjin.yaml, the sample fleet (deterministic: fixed seed).
 
 Run again after changing it: python3 scripts/gen_fleet.py > Devices/fleet/tianjin.yaml
+
+--devices N scales every site's equipment to about N devices in all (one gateway per 100
+devices of a site), for measuring EquipWatch at scale (docs/design.md: 100 k devices):
+python3 scripts/gen_fleet.py --devices 100000 > /tmp/big/Devices/fleet/tianjin.yaml
 """
+import math
 import random
+import sys
 from datetime import date, timedelta
 
 random.seed(20261125)
@@ -88,11 +94,16 @@ for o in owners:
 out.append("sites:")
 for s in sites:
     out.append(f"  - {{id: {s[0]}, name: \"{s[1]}\", category: {s[2]}, city: Tianjin, people_exposed: {s[3]}}}")
+scale = 1.0
+if "--devices" in sys.argv:
+    wanted = int(sys.argv[sys.argv.index("--devices") + 1])
+    scale = wanted / sum(sum(s[4].values()) for s in sites)
+    sites = [(a, b, c, d, {t: max(1, round(n * scale)) for t, n in types.items()}) for a, b, c, d, types in sites]
 out.append("gateways:")
 gateways = {}
 for s in sites:
     total = sum(s[4].values())
-    n = 2 if total > 20 else 1
+    n = max(2 if total > 20 else 1, math.ceil(total / 100) if scale != 1.0 else 1)
     gateways[s[0]] = [f"gw-{s[0][5:]}-{k + 1}" for k in range(n)]
     for g in gateways[s[0]]:
         out.append(f"  - {{id: {g}, site: {s[0]}}}")

@@ -8,6 +8,7 @@ import Rules
 import Simulation
 import SourceFiles
 import Storage
+import Synchronization
 
 /// The worker's stages one by one, per message, over the sample fleet's mix of the five device
 /// types (`Devices/`, every pack of `Rules/`, messages as the simulator makes them): wall time
@@ -29,7 +30,7 @@ let benchmarks: @Sendable () -> Void = {
         for i in benchmark.scaledIterations {
             let input = f.inputs[i % f.inputs.count]
             input.topic.withUnsafeBytes { t in
-                if case .success(let topic) = Topic.parse(t, prefix: prefix) { blackHole(f.directory.entry(topic.device)?.gateway == topic.gateway) }
+                if let levels = Topic.DeviceLevels(t, prefix: prefix) { blackHole(f.directory.entry(id: levels.device).map { levels.gateway.equals($0.gateway) }) }
             }
         }
     }
@@ -65,6 +66,9 @@ let benchmarks: @Sendable () -> Void = {
         let f = Fixture.shared
         let hook = RuleHooks([NormalBandCheck(), RuleEngine(rules: f.rules)])
         var out = RuleOutput()
+        // Steady state: every device's rule state exists (made on its first message).
+        for m in f.accepted { hook.evaluate(m, device: f.directory.entries[m.entryIndex], type: f.directory.type(of: f.directory.entries[m.entryIndex]), into: &out) }
+        out.removeAll()
         benchmark.startMeasurement()
         for i in benchmark.scaledIterations {
             let m = f.accepted[i % f.accepted.count]
@@ -78,6 +82,8 @@ let benchmarks: @Sendable () -> Void = {
         let f = Fixture.shared
         let planner = MaintenancePlanner(directory: f.directory, rules: f.rules, restored: [:], options: .init(startedAt: f.start))
         var out = PlannerOutput()
+        for m in f.accepted { planner.observe(m, into: &out) }
+        out.removeAll()
         benchmark.startMeasurement()
         for i in benchmark.scaledIterations {
             planner.observe(f.accepted[i % f.accepted.count], into: &out)
@@ -87,26 +93,64 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("6 commit (batches of 1000)") { benchmark in
         let f = Fixture.shared
-        let directory = NSTemporaryDirectory() + "ew-stagecost-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // One store for every sample, so samples measure steady-state commits into a growing
+        // table, not a fresh file's first commit (its statements prepared, its WAL created).
+        let store = CommitTarget.shared.store
+        var batch = CommitBatch()
+        batch.messages.reserveCapacity(1000)
+        let passes = CommitTarget.shared.passes.withLock { $0 }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let store = try Store(path: directory + "/equipwatch.sqlite")
-            try store.importFleet(f.catalog.fleet, now: f.start)
-            var batch = CommitBatch()
-            batch.messages.reserveCapacity(1000)
             benchmark.startMeasurement()
             for i in benchmark.scaledIterations {
-                batch.messages.append(f.accepted[i % f.accepted.count])
+                // Time moves on with every pass over the stream, as a real device's does.
+                let m = f.accepted[i % f.accepted.count]
+                let shift = Int64(i / f.accepted.count + passes) * 20_000
+                batch.messages.append(AcceptedMessage(deviceNum: m.deviceNum, entryIndex: m.entryIndex, kind: m.kind, ts: m.ts + shift,
+                                                      seq: m.seq.map { $0 + UInt64(shift / 1000) }, receivedAt: m.receivedAt + shift,
+                                                      values: m.values, code: m.code, data: m.data, stationIndex: m.stationIndex))
                 if batch.messages.count == 1000 {
                     try store.commit(batch)
                     batch.messages.removeAll(keepingCapacity: true)
                 }
             }
             if !batch.messages.isEmpty { try store.commit(batch) }
+            CommitTarget.shared.passes.withLock { $0 += benchmark.scaledIterations.count / f.accepted.count + 1 }
         } catch {
             fatalError("commit stage: \(error)")
         }
+    }
+}
+
+/// The commit stage's store: a temporary file with the sample fleet imported, removed at exit.
+final class CommitTarget: Sendable {
+    let store: Store
+    /// Passes over the stream so far (one sample's iterations at a time; samples run in turn).
+    let passes = Mutex(0)
+    static let directory = NSTemporaryDirectory() + "ew-stagecost-\(getpid())"
+
+    static let shared = CommitTarget()
+
+    private init() {
+        let directory = Self.directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            store = try Store(path: directory + "/equipwatch.sqlite")
+            try store.importFleet(Fixture.shared.catalog.fleet, now: Fixture.shared.start)
+            // As in the pipeline: WAL checkpoints on their own connection and thread, every
+            // 500 ms (`store.checkpoint_interval`), never inside the worker's commit.
+            if let checkpointer = try Checkpointer(store: store) {
+                let t = Thread {
+                    while true {
+                        Thread.sleep(forTimeInterval: 0.5)
+                        _ = try? checkpointer.checkpoint()
+                    }
+                }
+                t.start()
+            }
+        } catch {
+            fatalError("commit stage: \(error)")
+        }
+        atexit { try? FileManager.default.removeItem(atPath: CommitTarget.directory) }
     }
 }
 

@@ -14,4 +14,18 @@ enum BenchPayloads {
         }
         return "{\"ts\":\(ts),\"seq\":\(seq),\"data\":\(data)}"
     }
+
+    /// The `seq` of a payload `telemetry` made (`{"ts":…,"seq":N,…`), read from its bytes.
+    static func seq(in payload: UnsafeRawBufferPointer) -> Int? {
+        let key = Array(#""seq":"#.utf8)
+        guard payload.count > key.count else { return nil }
+        for start in 0..<(payload.count - key.count) where payload[start] == key[0] {
+            guard (0..<key.count).allSatisfy({ payload[start + $0] == key[$0] }) else { continue }
+            var i = start + key.count
+            var v = 0
+            while i < payload.count, payload[i] >= 48, payload[i] <= 57 { v = v * 10 + Int(payload[i] - 48); i += 1 }
+            return i > start + key.count ? v : nil
+        }
+        return nil
+    }
 }

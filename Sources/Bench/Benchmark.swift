@@ -32,6 +32,9 @@ public final class Benchmark {
         public var batchMessages = 20_000
         public var latencyRate = 10_000.0
         public var latencySeconds = 5.0
+        /// Offered rates of the live phase, msg/s, tried in order until one is not kept up.
+        public var liveSteps: [Double] = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 120_000]
+        public var liveStepSeconds = 2.0
         public var storeRows = 200_000
         /// The pipeline's loss bound (`store.max_uncommitted`); nil: the default, one commit's worth.
         public var maxUncommitted: Int?
@@ -46,6 +49,10 @@ public final class Benchmark {
         public let messages: Int
         public let readings: Int
         public let seconds: Double
+        /// Pipeline phases: the worker thread's CPU time over the drain's wall time, and the
+        /// process's CPU (every thread; the broker is another process) in cores.
+        public var workerBusy: Double?
+        public var processCores: Double?
         public var messagesPerSecond: Double { Double(messages) / seconds }
         public var readingsPerSecond: Double { Double(readings) / seconds }
     }
@@ -80,15 +87,22 @@ public final class Benchmark {
             let bare = try throughput(qos: qos, messages: n, batch: 1, pipeline: false)
             let pipe = try throughput(qos: qos, messages: n, batch: 1, pipeline: true)
             let target = qos == 0 ? 0.70 : 0.85
-            out(String(format: "QoS %d, %d msgs: bare subscriber %.0f msg/s, pipeline %.0f msg/s, ratio %.2f (target ≥ %.2f: %@)",
+            out(String(format: "QoS %d, %d msgs: bare subscriber %.0f msg/s, pipeline %.0f msg/s, ratio %.2f (target ≥ %.2f: %@)%@",
                        qos, n, bare.messagesPerSecond, pipe.messagesPerSecond, pipe.messagesPerSecond / bare.messagesPerSecond,
-                       target, pipe.messagesPerSecond / bare.messagesPerSecond >= target ? "met" : "NOT met"))
+                       target, pipe.messagesPerSecond / bare.messagesPerSecond >= target ? "met" : "NOT met", pipe.busyText))
         }
         let bareBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, pipeline: false)
         let pipeBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, pipeline: true)
-        out(String(format: "QoS 1, gateway batches of 10, %d msgs: bare %.0f msg/s, pipeline %.0f msg/s = %.0f readings/s (ratio %.2f)",
+        out(String(format: "QoS 1, gateway batches of 10, %d msgs: bare %.0f msg/s, pipeline %.0f msg/s = %.0f readings/s (ratio %.2f)%@",
                    options.batchMessages, bareBatch.messagesPerSecond, pipeBatch.messagesPerSecond, pipeBatch.readingsPerSecond,
-                   pipeBatch.messagesPerSecond / bareBatch.messagesPerSecond))
+                   pipeBatch.messagesPerSecond / bareBatch.messagesPerSecond, pipeBatch.busyText))
+        if !options.liveSteps.isEmpty {
+            let steps = try liveSteps()
+            out(String(format: "live QoS 1, rate stepped up (%.0f s a step) until a consumer falls behind or p99 > 50 ms: bare keeps up with %.0f msg/s, pipeline with %.0f msg/s, ratio %.2f (target ≥ 0.85: %@)",
+                       options.liveStepSeconds, steps.bare, steps.pipeline, steps.bare > 0 ? steps.pipeline / steps.bare : 0,
+                       steps.bare > 0 && steps.pipeline / steps.bare >= 0.85 ? "met" : "NOT met"))
+            for line in steps.lines { out(line) }
+        }
         let lat = try latency()
         out(String(format: "latency publish → committed at %.0f msg/s offered (QoS 1, %.0f s, %d msgs): p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 < 50 ms: %@)",
                    options.latencyRate, options.latencySeconds, lat.count, lat.p50, lat.p99, lat.max, lat.p99 < 50 ? "met" : "NOT met"))
@@ -133,15 +147,23 @@ public final class Benchmark {
         // 3. Drain and time it.
         let drain = try makeConsumer(usePipeline, settings: settings, store: store, directory: directory, qos: qos)
         let expected = usePipeline ? messages * batch : messages
+        let cpuBefore = processCPUSeconds()
         let started = Date()
         try drain.start()
         let deadline = Date().addingTimeInterval(300)
         while drain.progress < expected, Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
         let seconds = Date().timeIntervalSince(started)
+        let cpu = processCPUSeconds() - cpuBefore
         let got = drain.progress
+        let worker = (drain as? PipelineConsumer)?.pipeline.stats.workerCPUSeconds
         try drain.stop()
         guard got >= expected else { throw BrokerError("\(clientId): only \(got) of \(expected) arrived within 300 s") }
-        return Throughput(label: clientId, messages: messages, readings: messages * batch, seconds: seconds)
+        var result = Throughput(label: clientId, messages: messages, readings: messages * batch, seconds: seconds)
+        if usePipeline {
+            result.workerBusy = worker.map { $0 / seconds }
+            result.processCores = cpu / seconds
+        }
+        return result
     }
 
     private func makeConsumer(_ pipeline: Bool, settings: Settings, store: Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
@@ -214,35 +236,69 @@ public final class Benchmark {
     // MARK: - Latency
 
     private func latency() throws -> (count: Int, p50: Double, p99: Double, max: Double) {
-        let rig = try Rig(catalog: catalog, clientId: "bench-latency", qos: 1, queueQoS0: false, maxUncommitted: options.maxUncommitted,
-                          backdated: options.backdatedReadings)
+        let run = try live(rate: options.latencyRate, seconds: options.latencySeconds, pipeline: true)
+        return (run.figures.measured, run.figures.p50, run.figures.p99, run.figures.max)
+    }
+
+    /// One live run: a publisher offers `rate` QoS 1 messages/s for `seconds` while the consumer
+    /// (the pipeline, to commit; or the bare subscriber, to receipt) takes them. It kept up when
+    /// every message arrived within a second of the last being published and the p99 latency
+    /// stayed under 50 ms; `publisherLagged` when the publisher itself could not offer the rate.
+    struct LiveRun {
+        var figures: CommitLedger.Figures
+        var keptUp: Bool
+        var publisherLagged: Bool
+    }
+
+    private func live(rate: Double, seconds: Double, pipeline usePipeline: Bool) throws -> LiveRun {
+        let rig = try Rig(catalog: catalog, clientId: usePipeline ? "bench-live-pipeline" : "bench-live-bare", qos: 1, queueQoS0: false,
+                          maxUncommitted: options.maxUncommitted, backdated: usePipeline ? options.backdatedReadings : 0)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
         let devices = rig.devices
+        let deviceCount = devices.count
+        let total = Int(rate * seconds)
+        let sent = CommitLedger(count: total)
+        // Message index = (seq − 1) × devices + the device's position in `devices`.
         var slot: [Int64: Int] = [:]
         for (i, d) in devices.enumerated() { if let e = directory.entry(d.id) { slot[e.num] = i } }
-        let total = Int(options.latencyRate * options.latencySeconds)
-        let sent = CommitLedger(count: total)
         let slots = slot
-        let deviceCount = devices.count
-        var o = IngestPipeline.Options(settings: settings)
-        o.onCommit = { committed, at in
-            for m in committed {
-                guard let k = slots[m.deviceNum], let seq = m.seq else { continue }
-                sent.committed(index: (Int(seq) - 1) * deviceCount + k, at: at)
+        let positions = ByteKeyTable(devices.enumerated().map { (key: $0.element.id, value: $0.offset) })
+        let consumer: Consumer
+        if usePipeline {
+            var o = IngestPipeline.Options(settings: settings)
+            o.onCommit = { committed, at in
+                for m in committed {
+                    guard let k = slots[m.deviceNum], let seq = m.seq else { continue }
+                    sent.committed(index: (Int(seq) - 1) * deviceCount + k, at: at)
+                }
             }
+            consumer = PipelineConsumer(pipeline: try IngestPipeline(options: o, store: store, directory: directory, hook: try hook(store, directory),
+                                                                      planner: planner(directory), risk: risk, logger: logger))
+        } else {
+            let counter = Counter()
+            let prefix = Array(Topics.defaultPrefix.utf8)
+            let options = MQTTOptions(host: settings.broker.endpoint.host, port: settings.broker.endpoint.port,
+                                      clientId: settings.broker.clientId, cleanSession: true)
+            let loop = try SubscriberLoop(config: .init(options: options, subscriptions: ["equipwatch/v1/+/+/+"], qos: 1), logger: logger) { topic, payload in
+                let at = monotonicNanos()
+                counter.increment()
+                guard let levels = Topic.DeviceLevels(topic, prefix: prefix), let k = positions.value(for: levels.device),
+                      let seq = BenchPayloads.seq(in: payload) else { return }
+                sent.committed(index: (seq - 1) * deviceCount + k, at: at)
+            }
+            consumer = BareConsumer(loop: loop, counter: counter)
         }
-        let pipeline = try IngestPipeline(options: o, store: store, directory: directory, hook: try hook(store, directory),
-                                          planner: planner(directory), risk: risk, logger: logger)
-        pipeline.start()
-        while !pipeline.isConnected { Thread.sleep(forTimeInterval: 0.01) }
+        try consumer.start()
+        defer { try? consumer.stop() }
         Thread.sleep(forTimeInterval: 0.2)
-        let publisher = try Publisher(options: MQTTOptions(host: "127.0.0.1", port: broker.port, clientId: "bench-lat-pub", cleanSession: true), window: 1000)
+        let publisher = try Publisher(options: MQTTOptions(host: "127.0.0.1", port: broker.port, clientId: "bench-live-pub", cleanSession: true), window: 1000)
         try publisher.start()
+        defer { publisher.stop() }
         let start = monotonicNanos()
         let ts = wallMillis()
         for i in 0..<total {
-            let due = start + UInt64(Double(i) / options.latencyRate * 1e9)
+            let due = start + UInt64(Double(i) / rate * 1e9)
             while monotonicNanos() < due { usleep(50) }
             let k = i % deviceCount
             let d = devices[k]
@@ -250,13 +306,32 @@ public final class Benchmark {
             sent.published(index: i, at: monotonicNanos())
             try publisher.publish(topic: "equipwatch/v1/\(d.gateway)/\(d.id)/telemetry", payload: Array(payload.utf8), qos: 1)
         }
+        let publishedBy = monotonicNanos()
+        let lagged = Double(publishedBy - start) / 1e9 > seconds * 1.1
         _ = publisher.flush(timeout: 30)
-        let deadline = Date().addingTimeInterval(30)
-        while sent.committedCount < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        publisher.stop()
-        pipeline.stop()
+        let deadline = Date().addingTimeInterval(usePipeline && total == Int(options.latencyRate * options.latencySeconds) ? 30 : 1)
+        while sent.committedCount < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         let f = sent.figures(publishedFrom: 1, to: .max)
-        return (f.measured, f.p50, f.p99, f.max)
+        return LiveRun(figures: f, keptUp: f.measured == total && f.p99 < 50, publisherLagged: lagged)
+    }
+
+    /// The live phase: offered rates stepped up (`liveSteps`, `liveStepSeconds` each) for the
+    /// bare subscriber and for the pipeline; each one's highest rate kept up, and their ratio.
+    private func liveSteps() throws -> (bare: Double, pipeline: Double, lines: [String]) {
+        var lines: [String] = []
+        var best: [Bool: Double] = [:]
+        for usePipeline in [false, true] {
+            var steps: [String] = []
+            for rate in options.liveSteps {
+                let run = try live(rate: rate, seconds: options.liveStepSeconds, pipeline: usePipeline)
+                steps.append(String(format: "%.0fk %@ (p50 %.1f, p99 %.0f ms)", rate / 1000, run.publisherLagged ? "publisher lagged" : run.keptUp ? "ok" : "behind", run.figures.p50.isNaN ? 0 : run.figures.p50,
+                                    run.figures.p99.isNaN ? 0 : run.figures.p99))
+                guard run.keptUp, !run.publisherLagged else { break }
+                best[usePipeline] = rate
+            }
+            lines.append("  \(usePipeline ? "pipeline" : "bare    "): " + steps.joined(separator: ", "))
+        }
+        return (best[false] ?? 0, best[true] ?? 0, lines)
     }
 
     // MARK: - Store
@@ -326,6 +401,21 @@ struct PipelineConsumer: Consumer {
     }
     func stop() throws { pipeline.stop() }
     var progress: Int { pipeline.stats.accepted }
+}
+
+extension Benchmark.Throughput {
+    /// `; worker busy 93%, process 1.4 cores` for a pipeline phase.
+    var busyText: String {
+        guard let workerBusy, let processCores else { return "" }
+        return String(format: "; worker busy %.0f%%, equipwatch %.2f cores", workerBusy * 100, processCores)
+    }
+}
+
+/// CPU time of this process so far (user and system, every thread).
+func processCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 /// Removes a bench scratch folder; one left behind is only noise in the temporary folder, so a

@@ -21,8 +21,10 @@ struct IngestBench: ParsableCommand {
             Starts its own mosquitto on a free loopback port with a tuned configuration (max_queued_messages 0, \
             queue_qos0_messages true, max_inflight_messages 1000), and in one run measures: store insert paths; \
             a bare libmosquitto subscriber vs the pipeline draining the same pre-loaded messages at QoS 0 and \
-            QoS 1; gateway batches of 10; and publish-to-commit latency at a fixed offered rate. Read the ratios: \
-            absolute rates move with whatever else the machine is doing.
+            QoS 1; gateway batches of 10; a live phase where a publisher offers QoS 1 at rates stepped up \
+            (--live-steps) until the bare subscriber, then the pipeline, falls behind or its p99 passes 50 ms; \
+            and publish-to-commit latency at a fixed offered rate. Read the ratios: absolute rates move with \
+            whatever else the machine is doing.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -31,6 +33,9 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Messages (of 10 readings each) for the batch phases.") var batchMessages = 20_000
     @Option(help: "Offered rate for the latency phase, msg/s.") var latencyRate = 10_000.0
     @Option(help: "Duration of the latency phase, seconds.") var latencySeconds = 5.0
+    @Option(help: ArgumentHelp("Offered rates of the live phase, msg/s, comma-separated, tried in order; empty skips the phase.", valueName: "RATES"))
+    var liveSteps = "10000,20000,30000,40000,50000,60000,80000,100000,120000"
+    @Option(help: "Seconds each live step offers its rate.") var liveStepSeconds = 2.0
     @Option(help: "Rows for the store insert comparison.") var storeRows = 200_000
     @Option(help: ArgumentHelp("The pipeline's loss bound (store.max_uncommitted) for this run; default one commit's worth. A large value shows what the bound costs.", valueName: "N"))
     var maxUncommitted: Int?
@@ -46,6 +51,13 @@ struct IngestBench: ParsableCommand {
         o.batchMessages = batchMessages
         o.latencyRate = latencyRate
         o.latencySeconds = latencySeconds
+        o.liveSteps = try liveSteps.split(separator: ",").map { part in
+            guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0 else {
+                throw ValidationError("--live-steps: '\(part)' is not a positive rate in msg/s")
+            }
+            return v
+        }
+        o.liveStepSeconds = liveStepSeconds
         o.storeRows = storeRows
         o.maxUncommitted = maxUncommitted
         o.backdatedReadings = backdatedReadings

@@ -52,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("the broker is not reachable yet; the pipeline keeps trying", metadata: ["broker": "\(settings.broker.endpoint)"])
         }
         let store = try Store(path: settings.databasePath)
-        let loaded: (catalog: Catalog, directory: Ingest.DeviceDirectory)
+        let loaded: (types: [String: DeviceType], directory: Ingest.DeviceDirectory)
         do {
             loaded = try RegistrySync.load(devicesDirectory: settings.devicesDirectory, store: store, now: wallMillis())
         } catch {
@@ -60,12 +60,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         logger.info("registry loaded", metadata: [
-            "types": "\(loaded.catalog.types.count)", "devices": "\(loaded.directory.entries.count)",
+            "types": "\(loaded.types.count)", "devices": "\(loaded.directory.entries.count)",
             "store": "\(settings.databasePath)", "broker": "\(settings.broker.endpoint)",
         ])
         let rules: RuleSet
         do {
-            rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.catalog.types, store: store)
+            rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.types, store: store)
         } catch {
             FileHandle.standardError.write(Data("cannot load \(settings.rulesDirectory):\n\(error)\n".utf8))
             throw ExitCode(2)
@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
                                           hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk,
                                           inspections: planPolicy, logger: logger)
         let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }
-        let types = loaded.catalog.types
+        let types = loaded.types
         let api = APIServer(
             store: store, types: { types }, topics: Topics(prefix: settings.broker.topicPrefix),
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,

@@ -36,6 +36,12 @@ public final class DeviceType: Sendable {
     public let serviceLife: ServiceLife?
 
     private let fieldIndex: [String: Int]
+    /// Field positions and event codes by raw bytes, for the ingest worker's byte-level reader.
+    public let fieldKeys: ByteKeyTable
+    public let eventKeys: ByteKeyTable
+    /// Declared event codes; `eventKeys` gives positions in it (the message keeps this very
+    /// string, so a valid event allocates no code).
+    public let eventCodes: [String]
 
     public init(
         id: String, description: String, fields: [FieldSpec], events: [String: EventSpec],
@@ -61,6 +67,9 @@ public final class DeviceType: Sendable {
         var index: [String: Int] = [:]
         for (i, f) in fields.enumerated() { index[f.name] = i }
         fieldIndex = index
+        fieldKeys = ByteKeyTable(fields.map(\.name))
+        eventCodes = events.keys.sorted()
+        eventKeys = ByteKeyTable(eventCodes)
     }
 
     /// Position of a declared field in `fields`, so hot paths carry an index, not a name.

@@ -3,7 +3,12 @@ public enum Timestamp {
     /// Epoch milliseconds of an RFC 3339 date-time such as `2026-11-25T08:30:00.125+08:00`.
     /// Fractions beyond milliseconds are truncated; a lowercase `t`/`z` is accepted as RFC 3339 allows.
     public static func parseRFC3339(_ s: String) -> Int64? {
-        var u = Array(s.utf8)
+        var t = s
+        return t.withUTF8 { parseRFC3339(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same over raw bytes (the ingest worker reads `ts` without building a `String`).
+    public static func parseRFC3339(_ u: UnsafeRawBufferPointer) -> Int64? {
         guard u.count >= 20 else { return nil }
         func digits(_ at: Int, _ n: Int) -> Int? {
             guard at + n <= u.count else { return nil }
@@ -44,7 +49,6 @@ public enum Timestamp {
         default: return nil
         }
         guard i == u.count else { return nil }
-        u.removeAll()
         let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
     }

@@ -81,5 +81,29 @@ public struct Topics: Sendable, Equatable {
     public func maintenanceResults(firm: String) -> String { "\(prefix)/maintenance-results/\(firm)" }
     /// Notices to an owner (使用单位): inspections due and overdue.
     public func ownerNotices(owner: String) -> String { "\(prefix)/owner-notices/\(owner)" }
+}
 
+extension Topic {
+    /// A device topic `{prefix}/{gateway}/{device}/{telemetry|event}` as byte ranges of the
+    /// topic, for the ingest worker's fast path: nil for anything else (status topics, malformed
+    /// topics), which `Topic.parse` then explains. The levels are not checked as identifiers:
+    /// the caller matches them against the registry, whose ids are.
+    public struct DeviceLevels {
+        public let gateway: UnsafeRawBufferPointer
+        public let device: UnsafeRawBufferPointer
+        public let kind: Topic.Kind
+
+        public init?(_ topic: UnsafeRawBufferPointer, prefix: [UInt8]) {
+            let p = prefix.count
+            guard topic.count > p + 1, topic[p] == UInt8(ascii: "/"),
+                  prefix.withUnsafeBytes({ topic.prefix(p).elementsEqual($0) }) else { return nil }
+            let slash = UInt8(ascii: "/")
+            guard let s1 = topic[(p + 1)...].firstIndex(of: slash), let s2 = topic[(s1 + 1)...].firstIndex(of: slash),
+                  s1 > p + 1, s2 > s1 + 1 else { return nil }
+            let level = UnsafeRawBufferPointer(rebasing: topic[(s2 + 1)...])
+            if level.equals("telemetry") { self.kind = .telemetry } else if level.equals("event") { self.kind = .event } else { return nil }
+            gateway = UnsafeRawBufferPointer(rebasing: topic[(p + 1)..<s1])
+            device = UnsafeRawBufferPointer(rebasing: topic[(s1 + 1)..<s2])
+        }
+    }
 }

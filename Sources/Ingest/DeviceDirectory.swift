@@ -57,6 +57,9 @@ public final class DeviceDirectory: Sendable {
     private let stationByGateway: [String: Int]
     private let byId: [String: Int]
     private let typeIndex: [String: Int]
+    /// The same look-ups by raw bytes, for the ingest worker (no `String` per message).
+    private let idKeys: ByteKeyTable
+    private let stationGatewayKeys: ByteKeyTable
 
     public init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String],
                 firms: [Firm] = [], sites: [Site] = [], stations: [FillingStation] = []) {
@@ -77,6 +80,7 @@ public final class DeviceDirectory: Sendable {
         }
         self.entries = entries
         self.byId = byId
+        idKeys = ByteKeyTable(byId.map { (key: $0.key, value: $0.value) })
         self.gateways = Set(gateways)
         self.firms = Dictionary(firms.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
         self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
@@ -84,12 +88,17 @@ public final class DeviceDirectory: Sendable {
         var byGateway: [String: Int] = [:]
         for (i, s) in stations.enumerated() { for g in s.gateways { byGateway[g] = i } }
         stationByGateway = byGateway
+        stationGatewayKeys = ByteKeyTable(byGateway.map { (key: $0.key, value: $0.value) })
     }
 
     /// The index in `stations` of the station `gateway` belongs to.
     public func stationIndex(gateway: String) -> Int? { stationByGateway[gateway] }
 
     public func entry(_ id: String) -> DirectoryEntry? { byId[id].map { entries[$0] } }
+    /// The entry whose id is exactly these bytes (a topic level), without building a `String`.
+    public func entry(id bytes: UnsafeRawBufferPointer) -> DirectoryEntry? { idKeys.value(for: bytes).map { entries[$0] } }
+    /// The index in `stations` of the station whose gateway is exactly these bytes.
+    public func stationIndex(gateway bytes: UnsafeRawBufferPointer) -> Int? { stationGatewayKeys.value(for: bytes) }
     public func type(of entry: DirectoryEntry) -> DeviceType { types[entry.typeIndex] }
     public func typeIndex(of id: String) -> Int? { typeIndex[id] }
 }

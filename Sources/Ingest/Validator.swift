@@ -42,6 +42,14 @@ public struct Validator: Sendable {
 
     public func validate(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64,
                          directory: DeviceDirectory, into out: inout IngestOutput) {
+        if acceptFast(topic: topic, payload: payload, receivedAt: receivedAt, directory: directory, into: &out) { return }
+        validateGenerally(topic: topic, payload: payload, receivedAt: receivedAt, directory: directory, into: &out)
+    }
+
+    /// The general path: every message the fast path is not sure of, and every rejection with
+    /// its reason.
+    func validateGenerally(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64,
+                           directory: DeviceDirectory, into out: inout IngestOutput) {
         var rejection = Rejection(topic: topic, payload: payload, receivedAt: receivedAt, cap: limits.deadLetterPayloadCap)
         guard payload.count <= limits.maxPayloadBytes else {
             return out.deadLetters.append(rejection.make(.tooLarge, "payload of \(payload.count) bytes exceeds the limit of \(limits.maxPayloadBytes)"))

@@ -43,6 +43,7 @@ public final class IngestPipeline: @unchecked Sendable {
     private let outbox: OutboxPublisher
     private let risk: RiskService?
     private let retention: RetentionService
+    private let checkpoints: CheckpointService
     private let compliance: ComplianceService?
     private var started = false
 
@@ -91,6 +92,7 @@ public final class IngestPipeline: @unchecked Sendable {
             subscriptions.append(topics.maintenanceReports)
         }
         retention = RetentionService(store: store, settings: s.retention, clock: clock, logger: logger)
+        checkpoints = CheckpointService(store: store, everyMs: s.store.checkpointInterval.milliseconds, logger: logger)
         risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topics: topics, clock: clock, logger: logger) }
         if let risk {
             worker.onRiskInputs = { devices in risk.wake(devices) }
@@ -122,6 +124,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public func start() {
         guard !started else { return }
         started = true
+        checkpoints.start()
         outbox.start()
         risk?.start()
         retention.start()
@@ -182,6 +185,7 @@ public final class IngestPipeline: @unchecked Sendable {
         retention.stop()
         compliance?.stop()
         outbox.stop(drainFor: 2)
+        checkpoints.stop()
         logger.info("ingest stopped", metadata: ["accepted": "\(stats.accepted)", "dead_letters": "\(stats.deadLetters)"])
         return worker.lastCommitSucceeded
     }

@@ -18,6 +18,7 @@ public final class IngestStats: Sendable {
         var alarmChanges = 0
         var storeFailure: StoreFailure?
         var lastCommitAt: Int64?
+        var workerCPUNanos: UInt64 = 0
     }
 
     /// The store refusing commits for a transient reason: since when, and the last error.
@@ -53,6 +54,12 @@ public final class IngestStats: Sendable {
     public var lastCommitAt: Int64? { totals.withLock { $0.lastCommitAt } }
 
     func committed(at now: Int64) { totals.withLock { $0.lastCommitAt = now } }
+
+    /// CPU time the ingest worker thread has used so far (read at each commit): against wall
+    /// time, how busy the worker is — whether it or something else limits ingest (`bench`).
+    public var workerCPUSeconds: Double { totals.withLock { Double($0.workerCPUNanos) / 1e9 } }
+
+    func workerUsed(cpuNanos: UInt64) { totals.withLock { $0.workerCPUNanos = cpuNanos } }
 
     func storeFailed(_ error: String, at now: Int64) {
         totals.withLock { $0.storeFailure = StoreFailure(since: $0.storeFailure?.since ?? now, error: error) }

@@ -38,7 +38,7 @@ public enum Reloader {
     @discardableResult
     public static func reload(_ settings: Settings, store: Store, logger: Logger, into target: some Reloadable) -> Report {
         var report = Report(registry: .skipped, rules: .skipped, risk: .skipped)
-        let loaded: (catalog: Catalog, directory: DeviceDirectory)
+        let loaded: (types: [String: DeviceType], directory: DeviceDirectory)
         do {
             loaded = try RegistrySync.load(devicesDirectory: settings.devicesDirectory, store: store, now: wallMillis())
         } catch {
@@ -50,7 +50,7 @@ public enum Reloader {
         report.registry = .reloaded
         logger.notice("reload: registry reloaded", metadata: ["devices": "\(loaded.directory.entries.count)"])
         do {
-            let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.catalog.types, store: store)
+            let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.types, store: store)
             target.reload(rules: rules)
             report.rules = .reloaded
             logger.notice("reload: rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])

@@ -27,6 +27,10 @@ public final class RiskService: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     // Confined to the service's thread.
     private var current: [Int64: (grade: Grade, computedAt: Int64)] = [:]
+    /// The directory's entries by device number, built once per directory (not per round).
+    private var entriesByNum: (directory: ObjectIdentifier, entries: [Int64: DirectoryEntry])?
+    /// Whether the first full pass (every device graded once) has finished.
+    private var settled = false
 
     /// Devices graded per round at most, so a daily sweep of a large fleet is spread out.
     static let roundSize = 2000
@@ -97,6 +101,11 @@ public final class RiskService: @unchecked Sendable {
                 nums.insert(e.num)
             }
             grade(nums, model: model, directory: directory, now: now)
+            if !settled, backlog.isEmpty, nums.count < Self.roundSize {
+                // Every device has a grade: the start-up pass's transient memory goes back.
+                settled = true
+                releaseFreedMemory()
+            }
         }
     }
 
@@ -104,7 +113,10 @@ public final class RiskService: @unchecked Sendable {
     func grade(_ nums: Set<Int64>, model: RiskModel, directory: DeviceDirectory, now: Int64) {
         guard !nums.isEmpty else { return }
         var updates: [GradeWrite] = []
-        let entries = Dictionary(directory.entries.map { ($0.num, $0) }, uniquingKeysWith: { a, _ in a })
+        if entriesByNum?.directory != ObjectIdentifier(directory) {
+            entriesByNum = (ObjectIdentifier(directory), Dictionary(directory.entries.map { ($0.num, $0) }, uniquingKeysWith: { a, _ in a }))
+        }
+        let entries = entriesByNum?.entries ?? [:]
         let topics = topics
         for num in nums.sorted() {
             guard let entry = entries[num] else { continue }
@@ -130,11 +142,18 @@ public final class RiskService: @unchecked Sendable {
         }
         do {
             try store.record(grades: updates, noticeMessage: { id, n in NoticeFeed.message(id: id, n, topics: topics) })
+            // One line per round, not one per device (a restart of a large fleet re-grades
+            // thousands); each change is an event in the store, with its device.
+            var moves: [String: Int] = [:]
             for u in updates {
-                if u.changed, let previous = u.previous {
-                    logger.notice("risk grade changed", metadata: ["device_num": "\(u.deviceNum)", "from": "\(previous.rawValue)", "to": "\(u.grade.rawValue)"])
-                }
+                if u.changed, let previous = u.previous { moves["\(previous.rawValue)→\(u.grade.rawValue)", default: 0] += 1 }
                 current[u.deviceNum] = (u.grade, now)
+            }
+            if !moves.isEmpty {
+                logger.notice("risk grades changed", metadata: [
+                    "devices": "\(moves.values.reduce(0, +))",
+                    "changes": "\(moves.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))",
+                ])
             }
         } catch {
             logger.error("cannot store risk grades; they are computed again at the next round", metadata: ["error": "\(error)"])

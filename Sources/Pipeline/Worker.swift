@@ -16,8 +16,9 @@ final class Worker: @unchecked Sendable {
     private let validator: Validator
     private var directory: DeviceDirectory
     private let hook: any RuleHook
-    /// Per-device state (sequence window, counters); constant size per device.
-    private var states: [Int64: DeviceStateUpdate]
+    /// Per-device state (sequence window, counters) by the device's position in `directory`:
+    /// an array, so a message costs an index, not a hash look-up; constant size per device.
+    private var states: [DeviceStateUpdate]
     private let commitIntervalNanos: UInt64
     private let commitMaxRows: Int
     private let logger: Logger
@@ -61,8 +62,11 @@ final class Worker: @unchecked Sendable {
     private var pendingRows: Int { batch.rowCount + derived.count + planned.notices.count + planned.events.count + planned.applied.count }
     private var firstPending: UInt64?
     private var pendingDuplicates = 0
-    /// Devices this commit touched, with the newest telemetry `data` staged for each (nil: none).
-    private var stagedData: [Int64: String?] = [:]
+    /// Devices this commit touched (positions in `directory`), and the newest telemetry `data`
+    /// staged for each (nil: none), by position.
+    private var touched: [Int] = []
+    private var isTouched: [Bool]
+    private var stagedData: [String?]
     private var pendingReasons: [DeadLetterReason: Int] = [:]
     private(set) var lastCommitSucceeded = true
 
@@ -73,7 +77,9 @@ final class Worker: @unchecked Sendable {
         self.validator = validator
         self.directory = directory
         self.hook = hook
-        self.states = states
+        self.states = Self.byPosition(states, in: directory)
+        isTouched = Array(repeating: false, count: directory.entries.count)
+        stagedData = Array(repeating: nil, count: directory.entries.count)
         commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
         commitMaxRows = settings.store.commitMaxRows
         let topics = Topics(prefix: settings.broker.topicPrefix)
@@ -100,6 +106,13 @@ final class Worker: @unchecked Sendable {
             switch queue.pop(until: Date().addingTimeInterval(wait)) {
             case .element(let messages):
                 if let d = pendingDirectory.take() {
+                    // Positions change with the registry: carry each device's state by number.
+                    commit(stopping: false)
+                    var byNum: [Int64: DeviceStateUpdate] = [:]
+                    for e in directory.entries { byNum[e.num] = states[e.index] }
+                    states = Self.byPosition(byNum, in: d)
+                    isTouched = Array(repeating: false, count: d.entries.count)
+                    stagedData = Array(repeating: nil, count: d.entries.count)
                     directory = d
                     hook.reload(directory: d)
                     maintenance?.planner.reload(directory: d, now: clock.now())
@@ -165,19 +178,20 @@ final class Worker: @unchecked Sendable {
 
     private func accept(_ m: AcceptedMessage) {
         let num = m.deviceNum
-        // One in-place update of the device's state (a single hash look-up per message).
-        var (verdict, newest) = Self.update(&states[num, default: DeviceStateUpdate()], with: m)
+        let at = m.entryIndex
+        // One in-place update of the device's state, by position.
+        var (verdict, newest) = Self.update(&states[at], with: m)
         switch verdict {
         case .needsStoreCheck:
             // Seen before in this epoch, or behind the window with an old `ts`: a duplicate only
             // if this very message is stored (or staged); anything else is a late message, kept.
             if isKnown(m) {
                 pendingDuplicates += 1
-                states[num]?.duplicates += 1
-                stage(num, data: nil)
+                states[at].duplicates += 1
+                stage(at, data: nil)
                 return
             }
-            newest = Self.count(&states[num, default: DeviceStateUpdate()], m)
+            newest = Self.count(&states[at], m)
         case .gap(let from, let to):
             var w = JSONWriter()
             w.add("missing_from", Int64(bitPattern: from))
@@ -192,7 +206,7 @@ final class Worker: @unchecked Sendable {
         case .first, .next, .late, nil:
             break
         }
-        stage(num, data: m.kind == .telemetry && newest ? m.data : nil)
+        stage(at, data: m.kind == .telemetry && newest ? m.data : nil)
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
         var m = m
@@ -236,12 +250,17 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Marks a device as touched by this commit, keeping the newest telemetry data staged for it.
-    private func stage(_ num: Int64, data: String?) {
-        if let data {
-            stagedData[num] = .some(data)
-        } else if stagedData.index(forKey: num) == nil {
-            stagedData[num] = .some(nil)
+    private func stage(_ at: Int, data: String?) {
+        if !isTouched[at] {
+            isTouched[at] = true
+            touched.append(at)
         }
+        if let data { stagedData[at] = data }
+    }
+
+    /// Device states arranged by position in `directory` (new devices start empty).
+    private static func byPosition(_ states: [Int64: DeviceStateUpdate], in directory: DeviceDirectory) -> [DeviceStateUpdate] {
+        directory.entries.map { states[$0.num] ?? DeviceStateUpdate() }
     }
 
     /// Whether this very message (device, kind, `ts`, `seq`) is already staged in this commit or
@@ -265,12 +284,15 @@ final class Worker: @unchecked Sendable {
             gate?.release(received)
             received = 0
         }
-        for (num, data) in stagedData {
-            guard var u = states[num] else { continue }
+        for at in touched {
+            var u = states[at]
+            let data = stagedData[at]
+            isTouched[at] = false
+            stagedData[at] = nil
             u.lastData = data
-            batch.deviceStates[num] = u
+            batch.deviceStates[directory.entries[at].num] = u
         }
-        stagedData.removeAll(keepingCapacity: true)
+        touched.removeAll(keepingCapacity: true)
         batch.ruleStates = hook.drainState(force: stopping)
         if let maintenance { batch.plannerStates = maintenance.prepare(alarms: derived.alarms, &planned, now: clock.now(), stopping: stopping) }
         stageDecisions()
@@ -306,6 +328,7 @@ final class Worker: @unchecked Sendable {
             }
         }
         stats.committed(at: clock.now())
+        stats.workerUsed(cpuNanos: threadCPUNanos())
         commitTimer.recordNanoseconds(Int64(monotonicNanos() - commitStarted))
         stats.record(accepted: batch.messages.count - refusedMessages, duplicates: pendingDuplicates, deadLetters: pendingReasons)
         stats.recordAlarms(derived.alarms)
@@ -368,4 +391,11 @@ final class Worker: @unchecked Sendable {
         planned.applied.removeAll(keepingCapacity: true)
         batch.noticeMessage = noticeMessage
     }
+}
+
+/// CPU time the calling thread has used (user and system).
+func threadCPUNanos() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }

@@ -65,6 +65,9 @@ public struct Settings: Sendable, Equatable {
         /// Default: one commit's worth (`commit_max_rows`).
         public var maxUncommitted: Int?
         public var uncommittedLimit: Int { max(1, maxUncommitted ?? commitMaxRows) }
+        /// How often the pipeline checkpoints the WAL from its own thread (the worker never
+        /// does): at most this much committed data waits in the WAL for an `fsync` (power loss).
+        public var checkpointInterval = Interval(milliseconds: 500)
         public init() {}
     }
 

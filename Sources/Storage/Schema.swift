@@ -228,6 +228,11 @@ enum Schema {
             // The item tiers (TSG T5002-2017) a completed maintenance covered, a JSON array.
             try db.execute(sql: "ALTER TABLE maintenance_records ADD COLUMN tiers TEXT NOT NULL DEFAULT '[]'")
         }
+        m.registerMigration("v12-registry-source") { db in
+            // The content hash of the registry files `run` last imported (and when), so a restart
+            // with unchanged files loads the registry from here without parsing them again.
+            try db.execute(sql: "CREATE TABLE registry_source(id INTEGER PRIMARY KEY CHECK (id = 1), hash TEXT NOT NULL, imported_at INTEGER NOT NULL)")
+        }
         return m
     }
 }

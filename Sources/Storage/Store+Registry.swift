@@ -30,12 +30,27 @@ public struct StoredRegistry: Sendable {
 }
 
 extension Store {
+    /// The content hash of the registry files `run` last imported; nil when none is recorded.
+    public func registrySourceHash() throws(StoreError) -> String? {
+        do { return try pool.read { db in try String.fetchOne(db, sql: "SELECT hash FROM registry_source WHERE id = 1") } }
+        catch { throw StoreError(operation: "read the registry source hash", error) }
+    }
+}
+
+extension Store {
     /// Upserts the fleet's firms, owners, sites, gateways and devices in one transaction and returns the
     /// number of devices written. Devices are never deleted here: their history stays queryable.
     @discardableResult
-    public func importFleet(_ fleet: Fleet, now: Int64) throws(StoreError) -> Int {
+    public func importFleet(_ fleet: Fleet, now: Int64, sourceHash: String? = nil) throws(StoreError) -> Int {
         do {
             return try pool.write { db in
+                // The hash of the files imported, or none when imported from elsewhere (a file
+                // given to `devices import`): the next `run` then parses its folder again.
+                if let sourceHash {
+                    try db.execute(sql: "INSERT OR REPLACE INTO registry_source(id, hash, imported_at) VALUES (1, ?, ?)", arguments: [sourceHash, now])
+                } else {
+                    try db.execute(sql: "DELETE FROM registry_source")
+                }
                 for f in fleet.firms { try f.upsert(db) }
                 for o in fleet.owners { try o.upsert(db) }
                 for s in fleet.stations { try s.upsert(db) }

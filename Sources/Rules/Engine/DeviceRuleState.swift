@@ -18,7 +18,7 @@ public final class DeviceRuleState {
     var attrStrings: [String?]
     var slots: [Double]
     var phases: [RulePhase]
-    var alarms: [Alarm?]
+    var alarms = FamilyAlarms()
     /// Newest event time seen, and the wall-clock time it arrived: on the clock, the device's
     /// current event time is estimated as `lastTs + (wall now − lastArrival)`.
     var lastTs: Int64?
@@ -48,7 +48,6 @@ public final class DeviceRuleState {
         attrStrings = []
         slots = Array(repeating: .nan, count: program.layout.count)
         phases = Array(repeating: RulePhase(), count: program.rules.count)
-        alarms = Array(repeating: nil, count: program.families.count)
         loadAttributes()
     }
 
@@ -86,6 +85,30 @@ public final class DeviceRuleState {
             }
         }
     }
+}
+
+/// A device's open alarms by family, kept sparsely: nearly every device has none, and a slot
+/// per family (an `[Alarm?]`, some 200 bytes a slot) cost kilobytes per device at 100 k devices.
+struct FamilyAlarms {
+    private var open: [(family: Int, alarm: Alarm)] = []
+
+    subscript(family: Int) -> Alarm? {
+        get {
+            for e in open where e.family == family { return e.alarm }
+            return nil
+        }
+        set {
+            if let i = open.firstIndex(where: { $0.family == family }) {
+                if let newValue { open[i].alarm = newValue } else { open.remove(at: i) }
+            } else if let newValue {
+                open.append((family, newValue))
+                open.sort { $0.family < $1.family }
+            }
+        }
+    }
+
+    /// The open alarms in family order.
+    var all: [Alarm] { open.map(\.alarm) }
 }
 
 /// Where one rule stands on one device.

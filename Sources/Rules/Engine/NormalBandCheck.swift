@@ -10,13 +10,16 @@ import Ingest
 /// State: one 64-bit mask per device (bit i: field i is outside its band). Fields beyond the
 /// 64th are not watched; no shipped type comes near that many.
 public final class NormalBandCheck: RuleHook {
-    private var outside: [Int64: UInt64] = [:]
+    /// By the device's position in its directory, with its number (a reload moves positions).
+    private var outside: [(num: Int64, mask: UInt64)] = []
 
     public init() {}
 
     public func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
         guard message.kind == .telemetry else { return }
-        var mask = outside[message.deviceNum] ?? 0
+        let at = message.entryIndex
+        if at >= outside.count { outside += Array(repeating: (0, 0), count: at + 1 - outside.count) }
+        var mask = outside[at].num == message.deviceNum ? outside[at].mask : 0
         let before = mask
         for (i, value) in message.values.enumerated() where i < 64 {
             guard case .number(let v)? = value, let band = type.fields[i].normal else { continue }
@@ -34,11 +37,12 @@ public final class NormalBandCheck: RuleHook {
                               code: isOutside ? .outOfNormalBand : .backInNormalBand,
                               data: w.finish(), receivedAt: message.receivedAt))
         }
-        if mask != before { outside[message.deviceNum] = mask == 0 ? nil : mask }
+        if mask != before || outside[at].num != message.deviceNum { outside[at] = (message.deviceNum, mask) }
     }
 
     public func reload(directory: DeviceDirectory) {
-        let live = Set(directory.entries.map(\.num))
-        outside = outside.filter { live.contains($0.key) }
+        var masks: [Int64: UInt64] = [:]
+        for o in outside where o.mask != 0 { masks[o.num] = o.mask }
+        outside = directory.entries.map { ($0.num, masks[$0.num] ?? 0) }
     }
 }

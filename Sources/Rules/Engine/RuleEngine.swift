@@ -34,6 +34,10 @@ public final class RuleEngine: RuleHook {
     public private(set) var rules: RuleSet
     let options: Options
     var states: [Int64: DeviceRuleState] = [:]
+    /// The same states by the device's position in the directory its messages were validated
+    /// against: the per-message look-up is an index, not a hash (checked by number, so a stale
+    /// position after a registry reload falls back to `states`).
+    private var byPosition: [DeviceRuleState?] = []
     private var dirty: [DeviceRuleState] = []
     private var lastTick = Int64.min
     var nextAlarmId: Int64
@@ -104,6 +108,7 @@ public final class RuleEngine: RuleHook {
             }
         }
         states = kept
+        byPosition = []
     }
 
     public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] {
@@ -131,6 +136,7 @@ public final class RuleEngine: RuleHook {
     public func reload(rules new: RuleSet, now: Int64, into out: inout RuleOutput) {
         remember(new)
         rules = new
+        byPosition = []
         for (num, s) in states {
             guard let program = new.programs[s.program.type.id] else { states[num] = nil; continue }
             let orphans = migrate(s, to: program, oldLayout: s.program.layout.keyedRanges)
@@ -155,6 +161,7 @@ public final class RuleEngine: RuleHook {
     public func restore(_ saved: [(device: Int64, state: [UInt8])], directory: DeviceDirectory,
                         layouts: [String: [String: [Int]]]) -> [Int64] {
         var unreadable: [Int64] = []
+        byPosition = []
         for (hash, ranges) in layouts {
             guard let h = UInt64(hash, radix: 16) else { continue }
             self.layouts[h] = ranges.compactMapValues { $0.count == 2 && $0[0] <= $0[1] ? $0[0]..<$0[1] : nil }
@@ -174,12 +181,20 @@ public final class RuleEngine: RuleHook {
 
     /// Alarms open now (pending or firing), for rule tests and inspection.
     public func openAlarms() -> [Alarm] {
-        states.values.flatMap { $0.alarms.compactMap { $0 } }.sorted { ($0.deviceNum, $0.rule) < ($1.deviceNum, $1.rule) }
+        states.values.flatMap { $0.alarms.all }.sorted { ($0.deviceNum, $0.rule) < ($1.deviceNum, $1.rule) }
     }
 
     // MARK: Internals
 
     private func state(for device: DirectoryEntry, type: DeviceType) -> DeviceRuleState? {
+        if device.index < byPosition.count, let s = byPosition[device.index], s.num == device.num, s.program.type === type { return s }
+        guard let s = stateByNumber(for: device, type: type) else { return nil }
+        if device.index >= byPosition.count { byPosition += Array(repeating: nil, count: device.index + 1 - byPosition.count) }
+        byPosition[device.index] = s
+        return s
+    }
+
+    private func stateByNumber(for device: DirectoryEntry, type: DeviceType) -> DeviceRuleState? {
         if let s = states[device.num], s.program.type === type { return s }
         guard let program = rules.programs[type.id], !program.rules.isEmpty else { return nil }
         if let s = states[device.num] {
@@ -235,7 +250,7 @@ public final class RuleEngine: RuleHook {
         for (j, r) in program.rules.enumerated() {
             if let i = oldProgram.rules.firstIndex(where: { $0.id == r.id }) { phases[j] = s.phases[i] }
         }
-        var alarms = [Alarm?](repeating: nil, count: program.families.count)
+        var alarms = FamilyAlarms()
         var orphans: [Alarm] = []
         for (i, name) in oldProgram.families.enumerated() {
             guard let a = s.alarms[i] else { continue }

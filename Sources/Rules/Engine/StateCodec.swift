@@ -31,7 +31,7 @@ enum StateCodec {
             w.i64(p.clearSince ?? .min)
             w.u8(p.held ? 1 : 0)
         }
-        let alarms = s.alarms.compactMap { $0 }
+        let alarms = s.alarms.all
         w.u32(UInt32(alarms.count))
         for a in alarms {
             w.i64(a.id)
