@@ -120,8 +120,11 @@ final class Worker: @unchecked Sendable {
                 }
                 process(messages)
                 // Commit at half the uncommitted limit too: the network thread fills the other half
-                // while this commit is written, instead of waiting for it.
-                if pendingRows >= commitMaxRows || received >= commitEarlyAt { commit(stopping: false) }
+                // while this commit is written, instead of waiting for it. And commit as soon as
+                // nothing else is waiting (group commit): below saturation a message is stored
+                // within one hand-over of arriving instead of waiting out the commit interval;
+                // under load the queue is never empty and commits grow as before.
+                if pendingRows >= commitMaxRows || received >= commitEarlyAt || queue.count == 0 { commit(stopping: false) }
             case .timedOut:
                 break
             case .finished:
