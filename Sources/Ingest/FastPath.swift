@@ -26,7 +26,7 @@ extension Validator {
         r.skipWhitespace()
         switch r.peek {
         case UInt8(ascii: "{"):
-            guard let m = r.message(context) else { return false }
+            guard let m = r.message(context, depth: 1) else { return false }
             r.skipWhitespace()
             guard r.atEnd else { return false }
             out.accepted.append(m)
@@ -37,7 +37,7 @@ extension Validator {
             var n = 0
             while true {
                 r.skipWhitespace()
-                guard n < limits.maxBatchElements, r.peek == UInt8(ascii: "{"), let m = r.message(context) else { break }
+                guard n < limits.maxBatchElements, r.peek == UInt8(ascii: "{"), let m = r.message(context, depth: 2) else { break }
                 out.accepted.append(m)
                 n += 1
                 r.skipWhitespace()
@@ -150,10 +150,12 @@ private struct FastReader {
 
     static let powersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { a, _ in a * 10 } }
 
-    /// Skips a value of an event's `data` (any strict JSON with plain strings), at most
-    /// `JSONReader.maxDepth` deep.
-    mutating func skipValue(depth: Int) -> Bool {
-        guard depth <= JSONReader.maxDepth, let c = peek else { return false }
+    /// Skips a value of an event's `data` (any strict JSON with plain strings) whose container
+    /// is `parent` levels deep; objects and arrays nest at most `JSONReader.maxDepth` levels,
+    /// counted as `JSONReader` counts them.
+    mutating func skipValue(parent: Int) -> Bool {
+        guard let c = peek else { return false }
+        if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { guard parent + 1 <= JSONReader.maxDepth else { return false } }
         switch c {
         case UInt8(ascii: "\""): return plainString() != nil
         case UInt8(ascii: "t"): return literal("true")
@@ -169,7 +171,7 @@ private struct FastReader {
                 skipWhitespace()
                 guard take(UInt8(ascii: ":")) else { return false }
                 skipWhitespace()
-                guard skipValue(depth: depth + 1) else { return false }
+                guard skipValue(parent: parent + 1) else { return false }
                 skipWhitespace()
                 if take(UInt8(ascii: ",")) { continue }
                 return take(UInt8(ascii: "}"))
@@ -180,7 +182,7 @@ private struct FastReader {
             if take(UInt8(ascii: "]")) { return true }
             while true {
                 skipWhitespace()
-                guard skipValue(depth: depth + 1) else { return false }
+                guard skipValue(parent: parent + 1) else { return false }
                 skipWhitespace()
                 if take(UInt8(ascii: ",")) { continue }
                 return take(UInt8(ascii: "]"))
@@ -198,8 +200,10 @@ private struct FastReader {
         return true
     }
 
-    /// One message object: `ts`, `seq`, `data` (and `code` for events), each once.
-    mutating func message(_ c: Context) -> AcceptedMessage? {
+    /// One message object: `ts`, `seq`, `data` (and `code` for events), each once. `depth` is
+    /// the object's nesting level as `JSONReader` counts it (1 alone, 2 in a batch), so the
+    /// fast path never accepts what the general path would refuse as nested too deep.
+    mutating func message(_ c: Context, depth: Int) -> AcceptedMessage? {
         guard take(UInt8(ascii: "{")) else { return nil }
         var ts: Int64?
         var seq: UInt64?
@@ -233,7 +237,7 @@ private struct FastReader {
                         guard let v = telemetry(c.type) else { return nil }
                         values = v
                     } else {
-                        guard skipValue(depth: 2) else { return nil }
+                        guard skipValue(parent: depth) else { return nil }
                     }
                     dataRange = start..<pos
                 } else if key.equals("code"), c.kind == .event {
@@ -283,7 +287,7 @@ private struct FastReader {
                 values[i] = v
             } else {
                 // An undeclared field where the type allows them: a plain value, kept in `data`.
-                guard type.allowsExtraFields, peek != UInt8(ascii: "{"), peek != UInt8(ascii: "["), skipValue(depth: 2) else { return nil }
+                guard type.allowsExtraFields, peek != UInt8(ascii: "{"), peek != UInt8(ascii: "["), skipValue(parent: 2) else { return nil }
             }
             skipWhitespace()
             if take(UInt8(ascii: ",")) { continue }

@@ -66,6 +66,18 @@ import Testing
             Case(topic: c.topic + "/more", payload: p),
             Case(topic: c.topic + "x", payload: p),
         ]
+        // Nesting at and beyond the reader's limit (32 levels), alone and in a batch, where the
+        // batch adds a level.
+        for levels in [29, 30, 31, 32] {
+            let deep = String(repeating: "{\"a\":", count: levels) + "1" + String(repeating: "}", count: levels)
+            let q = p.contains("\"data\":{}")
+                ? p.replacingOccurrences(of: "\"data\":{}", with: "\"data\":{\"deep\":\(deep)}")
+                : p.contains("\"data\":")
+                ? p.replacingOccurrences(of: "\"data\":{", with: "\"data\":{\"deep\":\(deep),")
+                : String(p.dropLast()) + ",\"data\":{\"deep\":\(deep)}}"
+            out.append(Case(topic: c.topic, payload: q))
+            out.append(Case(topic: c.topic, payload: "[" + q + "]"))
+        }
         // Numbers in every form: exponents, fractions, long digits, leading zeros, huge values.
         for replacement in ["1e2", "1.5E-1", "0.1", "-0.0", "007", "12345678901234567890", "3.14159265358979323", "99999", "-1", "1.", ".5"] {
             if let r = p.range(of: #":[0-9]+(\.[0-9]+)?[,}]"#, options: .regularExpression), !p[r].hasPrefix(":\(now)") {
