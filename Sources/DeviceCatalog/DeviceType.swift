@@ -35,8 +35,8 @@ public final class DeviceType: Sendable {
     /// The design service life by construction and medium, where the registry gives none.
     public let serviceLife: ServiceLife?
 
-    private let fieldIndex: [String: Int]
-    /// Field positions and event codes by raw bytes, for the ingest worker's byte-level reader.
+    /// Field positions and event codes, looked up by `String` or by raw bytes (the ingest
+    /// worker's byte-level reader).
     public let fieldKeys: ByteKeyTable
     public let eventKeys: ByteKeyTable
     /// Declared event codes; `eventKeys` gives positions in it (the message keeps this very
@@ -64,16 +64,13 @@ public final class DeviceType: Sendable {
         self.attributeChecks = attributeChecks
         self.tracedByFills = tracedByFills
         self.serviceLife = serviceLife
-        var index: [String: Int] = [:]
-        for (i, f) in fields.enumerated() { index[f.name] = i }
-        fieldIndex = index
         fieldKeys = ByteKeyTable(fields.map(\.name))
         eventCodes = events.keys.sorted()
         eventKeys = ByteKeyTable(eventCodes)
     }
 
     /// Position of a declared field in `fields`, so hot paths carry an index, not a name.
-    public func fieldPosition(_ name: String) -> Int? { fieldIndex[name] }
+    public func fieldPosition(_ name: String) -> Int? { fieldKeys.value(for: name) }
 }
 
 /// How soon a firm must reach trapped passengers (DOMAIN.md: 30 min in large cities, 1 h

@@ -54,10 +54,9 @@ public final class DeviceDirectory: Sendable {
     public let sites: [String: Site]
     /// Licensed filling stations, and which station each of their gateways belongs to.
     public let stations: [FillingStation]
-    private let stationByGateway: [String: Int]
-    private let byId: [String: Int]
     private let typeIndex: [String: Int]
-    /// The same look-ups by raw bytes, for the ingest worker (no `String` per message).
+    /// Device ids and station gateways, looked up by `String` or by raw bytes (the ingest
+    /// worker: no `String` per message).
     private let idKeys: ByteKeyTable
     private let stationGatewayKeys: ByteKeyTable
 
@@ -69,32 +68,30 @@ public final class DeviceDirectory: Sendable {
         for (i, t) in sortedTypes.enumerated() { ti[t.id] = i }
         typeIndex = ti
         var entries: [DirectoryEntry] = []
-        var byId: [String: Int] = [:]
+        var ids: [(key: String, value: Int)] = []
         for (num, r) in devices {
             guard let t = ti[r.type] else { continue }
-            byId[r.id] = entries.count
+            ids.append((r.id, entries.count))
             entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: r.gateway, typeIndex: t,
                                           firm: r.firm, site: r.site, attributes: r.attributes, commissioned: r.commissioned,
                                           lastInspections: r.lastInspections, inspectionGrade: r.inspectionGrade,
                                           failedInspections: r.failedInspections, openHazards: r.openHazards))
         }
         self.entries = entries
-        self.byId = byId
-        idKeys = ByteKeyTable(byId.map { (key: $0.key, value: $0.value) })
+        idKeys = ByteKeyTable(ids)
         self.gateways = Set(gateways)
         self.firms = Dictionary(firms.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
         self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
         self.stations = stations
         var byGateway: [String: Int] = [:]
         for (i, s) in stations.enumerated() { for g in s.gateways { byGateway[g] = i } }
-        stationByGateway = byGateway
         stationGatewayKeys = ByteKeyTable(byGateway.map { (key: $0.key, value: $0.value) })
     }
 
     /// The index in `stations` of the station `gateway` belongs to.
-    public func stationIndex(gateway: String) -> Int? { stationByGateway[gateway] }
+    public func stationIndex(gateway: String) -> Int? { stationGatewayKeys.value(for: gateway) }
 
-    public func entry(_ id: String) -> DirectoryEntry? { byId[id].map { entries[$0] } }
+    public func entry(_ id: String) -> DirectoryEntry? { idKeys.value(for: id).map { entries[$0] } }
     /// The entry whose id is exactly these bytes (a topic level), without building a `String`.
     public func entry(id bytes: UnsafeRawBufferPointer) -> DirectoryEntry? { idKeys.value(for: bytes).map { entries[$0] } }
     /// The index in `stations` of the station whose gateway is exactly these bytes.

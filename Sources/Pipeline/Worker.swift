@@ -230,28 +230,6 @@ final class Worker: @unchecked Sendable {
         maintenance?.planner.observe(m, into: &planned)
     }
 
-    /// Applies `m` to a device's state: sequence window, then (unless it must be checked against
-    /// the store first) the counters. Returns the sequence verdict (nil without `seq`) and
-    /// whether `m` is the newest reading.
-    private static func update(_ state: inout DeviceStateUpdate, with m: AcceptedMessage) -> (SequenceVerdict?, Bool) {
-        var verdict: SequenceVerdict?
-        if let seq = m.seq {
-            let v = SequenceTracker.observe(seq, ts: m.ts, newestTs: state.lastTs, &state.sequence)
-            verdict = v
-            if v == .needsStoreCheck { return (v, false) }
-        }
-        return (verdict, count(&state, m))
-    }
-
-    /// Counts an accepted message; returns whether it is the device's newest reading.
-    private static func count(_ state: inout DeviceStateUpdate, _ m: AcceptedMessage) -> Bool {
-        state.messages += 1
-        let newest = m.ts >= (state.lastTs ?? m.ts)
-        if newest { state.lastTs = m.ts }
-        state.lastReceivedAt = m.receivedAt
-        return newest
-    }
-
     /// Marks a device as touched by this commit, keeping the newest telemetry data staged for it.
     private func stage(_ at: Int, data: String?) {
         if !isTouched[at] {
@@ -259,11 +237,6 @@ final class Worker: @unchecked Sendable {
             touched.append(at)
         }
         if let data { stagedData[at] = data }
-    }
-
-    /// Device states arranged by position in `directory` (new devices start empty).
-    private static func byPosition(_ states: [Int64: DeviceStateUpdate], in directory: DeviceDirectory) -> [DeviceStateUpdate] {
-        directory.entries.map { states[$0.num] ?? DeviceStateUpdate() }
     }
 
     /// Whether this very message (device, kind, `ts`, `seq`) is already staged in this commit or
@@ -396,9 +369,3 @@ final class Worker: @unchecked Sendable {
     }
 }
 
-/// CPU time the calling thread has used (user and system).
-func threadCPUNanos() -> UInt64 {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-}

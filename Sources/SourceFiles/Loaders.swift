@@ -51,15 +51,15 @@ public struct RegistrySources: Sendable {
         self.directory = directory
         self.types = types
         self.fleet = fleet
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h = FNV1a()
         for file in types + fleet {
             for part in [(file.file as NSString).lastPathComponent, file.text] {
                 var text = part
-                text.withUTF8 { for b in $0 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } }
-                h = (h ^ 0xff) &* 0x100_0000_01b3  // a separator no UTF-8 text contains
+                text.withUTF8 { h.add($0) }
+                h.add(CollectionOfOne(0xff))  // a separator no UTF-8 text contains
             }
         }
-        hash = hex(h)
+        hash = hex(h.value)
     }
 
     /// Types and fleet, parsed and checked.

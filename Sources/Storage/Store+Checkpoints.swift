@@ -27,7 +27,7 @@ public final class Checkpointer: Sendable {
             var config = Configuration()
             config.busyMode = .timeout(1)
             queue = try DatabaseQueue(path: store.path, configuration: config)
-            try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0"); try db.execute(sql: "PRAGMA cache_size = -32768") }
+            try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         } catch {
             throw StoreError(operation: "open the checkpoint connection", error)
         }

@@ -95,16 +95,7 @@ extension Store {
     @inline(__always)
     static func bind(_ s: OpaquePointer, _ i: Int32, _ text: String) {
         var t = text
-        t.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { buf in
-                // A NULL pointer would bind SQL NULL, so the empty string gets a static "".
-                if let base = buf.baseAddress, buf.count > 0 {
-                    _ = sqlite3_bind_text(s, i, base, Int32(buf.count), sqliteTransient)
-                } else {
-                    _ = sqlite3_bind_text(s, i, "", 0, sqliteTransient)
-                }
-            }
-        }
+        t.withUTF8 { bindUTF8(s, i, $0, sqliteTransient) }
     }
 
     /// Binds `text` without copying it (`SQLITE_STATIC`) for the duration of `body`, which steps
@@ -115,14 +106,20 @@ extension Store {
         var t = text
         try t.withUTF8 { utf8 in
             defer { sqlite3_bind_null(s, i) }
-            utf8.withMemoryRebound(to: CChar.self) { buf in
-                if let base = buf.baseAddress, buf.count > 0 {
-                    _ = sqlite3_bind_text(s, i, base, Int32(buf.count), nil)
-                } else {
-                    _ = sqlite3_bind_text(s, i, "", 0, nil)
-                }
-            }
+            bindUTF8(s, i, utf8, nil)
             try body()
+        }
+    }
+
+    /// A NULL pointer would bind SQL NULL, so the empty string gets a static "".
+    @inline(__always)
+    private static func bindUTF8(_ s: OpaquePointer, _ i: Int32, _ utf8: UnsafeBufferPointer<UInt8>, _ destructor: sqlite3_destructor_type?) {
+        utf8.withMemoryRebound(to: CChar.self) { buf in
+            if let base = buf.baseAddress, buf.count > 0 {
+                _ = sqlite3_bind_text(s, i, base, Int32(buf.count), destructor)
+            } else {
+                _ = sqlite3_bind_text(s, i, "", 0, nil)
+            }
         }
     }
 

@@ -87,8 +87,8 @@ public final class DeviceRuleState {
     }
 }
 
-/// A device's open alarms by family, kept sparsely: nearly every device has none, and a slot
-/// per family (an `[Alarm?]`, some 200 bytes a slot) cost kilobytes per device at 100 k devices.
+/// A device's open alarms by family, kept sparsely: nearly every device has none, and an
+/// `[Alarm?]` kept a slot the size of a whole alarm for every family of the type.
 struct FamilyAlarms {
     private var open: [(family: Int, alarm: Alarm)] = []
 

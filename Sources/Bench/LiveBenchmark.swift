@@ -1,0 +1,119 @@
+import Domain
+import SourceFiles
+import DeviceCatalog
+import Foundation
+import Synchronization
+import Ingest
+import Logging
+import MQTT
+import Maintenance
+import Pipeline
+import Risk
+import Rules
+import Settings
+import Storage
+import BrokerProcess
+
+/// The live phases of `equipwatch bench`: publish → commit latency at a fixed offered rate, and
+/// offered rates stepped up until the bare subscriber, then the pipeline, falls behind.
+extension Benchmark {
+    func latency() throws -> (count: Int, p50: Double, p99: Double, max: Double) {
+        let run = try live(rate: options.latencyRate, seconds: options.latencySeconds, pipeline: true, drainWait: 30)
+        return (run.figures.measured, run.figures.p50, run.figures.p99, run.figures.max)
+    }
+
+    /// One live run: a publisher offers `rate` QoS 1 messages/s for `seconds` while the consumer
+    /// (the pipeline, to commit; or the bare subscriber, to receipt) takes them. It kept up when
+    /// every message arrived within `drainWait` seconds of the last being published and the p99
+    /// latency stayed under 50 ms; `publisherLagged` when the publisher itself could not offer
+    /// the rate.
+    struct LiveRun {
+        var figures: CommitLedger.Figures
+        var keptUp: Bool
+        var publisherLagged: Bool
+    }
+
+    private func live(rate: Double, seconds: Double, pipeline usePipeline: Bool, drainWait: Double) throws -> LiveRun {
+        let rig = try Rig(catalog: catalog, clientId: usePipeline ? "bench-live-pipeline" : "bench-live-bare", qos: 1, queueQoS0: false,
+                          maxUncommitted: options.maxUncommitted, backdated: usePipeline ? options.backdatedReadings : 0)
+        defer { rig.close() }
+        let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
+        let devices = rig.devices
+        let deviceCount = devices.count
+        let total = Int(rate * seconds)
+        let sent = CommitLedger(count: total)
+        // Message index = (seq − 1) × devices + the device's position in `devices`.
+        var slot: [Int64: Int] = [:]
+        for (i, d) in devices.enumerated() { if let e = directory.entry(d.id) { slot[e.num] = i } }
+        let slots = slot
+        let positions = ByteKeyTable(devices.enumerated().map { (key: $0.element.id, value: $0.offset) })
+        let consumer: Consumer
+        if usePipeline {
+            var o = IngestPipeline.Options(settings: settings)
+            o.onCommit = { committed, at in
+                for m in committed {
+                    guard let k = slots[m.deviceNum], let seq = m.seq else { continue }
+                    sent.committed(index: (Int(seq) - 1) * deviceCount + k, at: at)
+                }
+            }
+            consumer = PipelineConsumer(pipeline: try IngestPipeline(options: o, store: store, directory: directory, hook: try hook(store, directory),
+                                                                      planner: planner(directory), risk: risk, logger: logger))
+        } else {
+            let counter = Counter()
+            let prefix = Array(Topics.defaultPrefix.utf8)
+            let options = MQTTOptions(host: settings.broker.endpoint.host, port: settings.broker.endpoint.port,
+                                      clientId: settings.broker.clientId, cleanSession: true)
+            let loop = try SubscriberLoop(config: .init(options: options, subscriptions: ["equipwatch/v1/+/+/+"], qos: 1), logger: logger) { topic, payload in
+                let at = monotonicNanos()
+                counter.increment()
+                guard let levels = Topic.DeviceLevels(topic, prefix: prefix), let k = positions.value(for: levels.device),
+                      let seq = BenchPayloads.seq(in: payload) else { return }
+                sent.committed(index: (seq - 1) * deviceCount + k, at: at)
+            }
+            consumer = BareConsumer(loop: loop, counter: counter)
+        }
+        try consumer.start()
+        defer { try? consumer.stop() }
+        Thread.sleep(forTimeInterval: 0.2)
+        let publisher = try Publisher(options: MQTTOptions(host: "127.0.0.1", port: broker.port, clientId: "bench-live-pub", cleanSession: true), window: 1000)
+        try publisher.start()
+        defer { publisher.stop() }
+        let start = monotonicNanos()
+        let ts = wallMillis()
+        for i in 0..<total {
+            let due = start + UInt64(Double(i) / rate * 1e9)
+            while monotonicNanos() < due { usleep(50) }
+            let k = i % deviceCount
+            let d = devices[k]
+            let payload = BenchPayloads.telemetry(d, seq: i / deviceCount + 1, ts: ts + Int64(i / 1000))
+            sent.published(index: i, at: monotonicNanos())
+            try publisher.publish(topic: "equipwatch/v1/\(d.gateway)/\(d.id)/telemetry", payload: Array(payload.utf8), qos: 1)
+        }
+        let publishedBy = monotonicNanos()
+        let lagged = Double(publishedBy - start) / 1e9 > seconds * 1.1
+        _ = publisher.flush(timeout: 30)
+        let deadline = Date().addingTimeInterval(drainWait)
+        while sent.committedCount < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        let f = sent.figures(publishedFrom: 1, to: .max)
+        return LiveRun(figures: f, keptUp: f.measured == total && f.p99 < 50, publisherLagged: lagged)
+    }
+
+    /// The live phase: offered rates stepped up (`liveSteps`, `liveStepSeconds` each) for the
+    /// bare subscriber and for the pipeline; each one's highest rate kept up, and their ratio.
+    func liveSteps() throws -> (bare: Double, pipeline: Double, lines: [String]) {
+        var lines: [String] = []
+        var best: [Bool: Double] = [:]
+        for usePipeline in [false, true] {
+            var steps: [String] = []
+            for rate in options.liveSteps {
+                let run = try live(rate: rate, seconds: options.liveStepSeconds, pipeline: usePipeline, drainWait: 1)
+                steps.append(String(format: "%.0fk %@ (p50 %.1f, p99 %.0f ms)", rate / 1000, run.publisherLagged ? "publisher lagged" : run.keptUp ? "ok" : "behind", run.figures.p50.isNaN ? 0 : run.figures.p50,
+                                    run.figures.p99.isNaN ? 0 : run.figures.p99))
+                guard run.keptUp, !run.publisherLagged else { break }
+                best[usePipeline] = rate
+            }
+            lines.append("  \(usePipeline ? "pipeline" : "bare    "): " + steps.joined(separator: ", "))
+        }
+        return (best[false] ?? 0, best[true] ?? 0, lines)
+    }
+}
