@@ -59,7 +59,7 @@ struct AlarmsCommand: ParsableCommand {
         @Option(help: "Only this state (open: pending or firing).") var state: AlarmStateFilter?
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             var f = try filters.filter()
             f.state = state
             try filters.checkNames(store)
@@ -86,7 +86,7 @@ struct AlarmsCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false)
+            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
             let topics = Topics(prefix: settings.broker.topicPrefix)
             let at = wallMillis()
             switch try store.acknowledge(alarm: id, by: by, at: at, onSite: onSite, topics: topics) {

@@ -30,7 +30,7 @@ struct DevicesCommand: ParsableCommand {
         @Option(help: "At most this many rows (0: all).") var limit = RowLimit(10_000)
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             var filter = DeviceFilter(type: type, site: site, firm: firm, gateway: gateway, grade: grade)
             if mustNotUse { filter.mustNotUse = true }
             try KnownNames(store: store).check(firm: firm, site: site, gateway: gateway, type: type)
@@ -53,7 +53,7 @@ struct DevicesCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false)
+            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             guard let sections = try DeviceReport.sections(store: store, types: types, device: id, now: wallMillis()) else {
                 throw NotFound("no registered device \(id)")
@@ -86,7 +86,7 @@ struct DevicesCommand: ParsableCommand {
             }
             let fleet = try Catalog.loadFleetFile(file, types: types, existing: known)
             for w in fleet.attributeWarnings(types: types) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-            let store = try Store(path: settings.databasePath)
+            let store = try Store(path: settings.databasePath, localDays: Console.zone.localDays)
             let n = try store.importFleet(fleet, now: wallMillis())
             say("imported \(n) device(s), \(fleet.gateways.count) gateway(s), \(fleet.sites.count) site(s), \(fleet.firms.count) firm(s) into \(settings.databasePath)")
         }

@@ -20,7 +20,7 @@ struct IncidentsCommand: ParsableCommand {
         @Option(help: "Only this status.") var status: IncidentStatus?
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             var f = try filters.filter()
             f.status = status
             try filters.checkNames(store)
@@ -37,7 +37,7 @@ struct IncidentsCommand: ParsableCommand {
         @Argument(help: "The incident's id.") var id: Int64
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             guard let timeline = try store.incidentTimeline(id) else { throw NotFound("no incident \(id)") }
             output.print(ResultTable(timeline), detail: true)
         }

@@ -39,7 +39,7 @@ struct MaintenanceCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false)
+            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
             let now = wallMillis()
             let doneAt = try parseTime(at, flag: "--at") ?? now
             do {
@@ -64,7 +64,7 @@ struct MaintenanceCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false)
+            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
             try KnownNames(store: store).check(device: device)
             output.print(try store.maintenanceHistory(device: device, limit: limit.fetch), limit: limit)
         }

@@ -44,7 +44,7 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
-        let store = try Store(path: settings.databasePath, create: false)
+        let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
         let directory = try store.loadDirectory(types: types)
         var options = Replay.Options(from: from, to: to)
         options.tickMs = step.milliseconds

@@ -51,7 +51,7 @@ struct RunCommand: AsyncParsableCommand {
         if !InstanceGuard.reachable(settings.broker.endpoint) {
             logger.warning("the broker is not reachable yet; the pipeline keeps trying", metadata: ["broker": "\(settings.broker.endpoint)"])
         }
-        let store = try Store(path: settings.databasePath)
+        let store = try Store(path: settings.databasePath, localDays: Console.zone.localDays)
         let loaded: (types: [String: DeviceType], directory: Ingest.DeviceDirectory)
         do {
             loaded = try RegistrySync.load(devicesDirectory: settings.devicesDirectory, store: store, now: wallMillis())
@@ -79,8 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let now = wallMillis()
         let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: now)
-        let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now,
-                                            localOffsetMs: Int64(Console.zone.offsetSeconds(at: now)) * 1000)
+        let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now)
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
         let calendar: WorkCalendar
         let planPolicy: PlanPolicy

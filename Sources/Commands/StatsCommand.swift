@@ -34,19 +34,19 @@ struct StatsCommand: ParsableCommand {
 
     func validate() throws {
         if year != nil, from != nil || to != nil { throw ValidationError("give --year or --from/--to, not both") }
-        if let year, StatsReport.year(year) == nil {
+        if let year, StatsReport.year(year, in: .utc) == nil {
             throw ValidationError("--year must be from \(StatsReport.years.lowerBound) to \(StatsReport.years.upperBound)")
         }
         if let from, let to, to <= from { throw ValidationError("--to (\(to)) must be after --from (\(from))") }
     }
 
     func run() throws {
-        let store = try Store(path: try global.settings().databasePath, create: false)
+        let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
         let now = wallMillis()
         let start: Int64, end: Int64
         var dimensions = by.isEmpty ? StatsReport.defaultDimensions : by
         if let year {
-            guard let bounds = StatsReport.year(year) else { throw ValidationError("--year \(year) is out of range") }
+            guard let bounds = StatsReport.year(year, in: store.localDays) else { throw ValidationError("--year \(year) is out of range") }
             (start, end) = bounds
             if by.isEmpty { dimensions = StatsReport.yearly }
         } else {

@@ -25,7 +25,7 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             output.print(try store.tableStats())
         }
     }
@@ -38,7 +38,7 @@ struct StoreCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false)
+            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
             let service = RetentionService(store: store, settings: settings.retention, clock: .system, logger: .init(label: "prune"))
             let r = try RetentionService.prune(store: store, policy: service.policy, now: wallMillis())
             say("\(r.pruned) raw reading(s) older than \(settings.retention.raw) replaced by hourly aggregates, \(r.evidence) kept as incident evidence")

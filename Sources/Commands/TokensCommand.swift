@@ -34,7 +34,7 @@ struct TokensCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath)
+            let store = try Store(path: settings.databasePath, localDays: Console.zone.localDays)
             guard let role = Role(parsing: role) else { return }
             try TokensCommand.checkRegistered(role, in: store)
             let expiresAt = try parseTime(expires, flag: "--expires")
@@ -82,7 +82,7 @@ struct TokensCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             output.print(try store.tokens())
         }
     }
@@ -94,7 +94,7 @@ struct TokensCommand: ParsableCommand {
         @Argument(help: "The token's id (see `tokens list`).") var id: Int64
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false)
+            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             guard try store.revokeToken(id: id, at: wallMillis()) else { throw NotFound("no token \(id)") }
             say("token \(id) revoked")
         }

@@ -15,19 +15,19 @@ public enum CalendarPeriod: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The end (exclusive, epoch ms) of the period containing `ms`, in local time `offsetMs`
-    /// ahead of UTC (Asia/Shanghai: 8 h).
-    public func end(containing ms: Int64, offsetMs: Int64) -> Int64 {
-        let local = Day(epochMillis: ms + offsetMs)
+    /// The end (exclusive, epoch ms) of the period containing `ms`, in the local `days`
+    /// (Asia/Shanghai: 8 h ahead of UTC).
+    public func end(containing ms: Int64, in days: LocalDays) -> Int64 {
+        let local = days.day(ms)
         let first = (local.month - 1) / months * months + 1
         let next = first + months
         let start = next > 12 ? Day(year: local.year + 1, month: next - 12, day: 1) : Day(year: local.year, month: next, day: 1)
-        return (start?.epochMillis ?? Int64.max / 2) - offsetMs
+        return start.map(days.start) ?? Int64.max / 2
     }
 
     /// When work done at `ms` must next be done: by the end of the following period (each
     /// period must hold one completion).
-    public func nextDue(after ms: Int64, offsetMs: Int64) -> Int64 {
-        end(containing: end(containing: ms, offsetMs: offsetMs), offsetMs: offsetMs)
+    public func nextDue(after ms: Int64, in days: LocalDays) -> Int64 {
+        end(containing: end(containing: ms, in: days), in: days)
     }
 }

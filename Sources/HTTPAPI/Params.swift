@@ -27,13 +27,13 @@ struct Params {
         return v
     }
 
-    /// RFC 3339, a date (YYYY-MM-DD, midnight UTC) or epoch milliseconds.
-    func time(_ name: String) throws -> Int64? {
+    /// RFC 3339, a date (YYYY-MM-DD: local midnight in `days`, as the CLI reads it) or epoch milliseconds.
+    func time(_ name: String, in days: LocalDays) throws -> Int64? {
         guard let s = values[name] else { return nil }
         guard s.unicodeScalars.count <= 64 else { throw APIError.badParameter(name, "must be at most 64 characters") }
         let ms: Int64
         if let n = Int64(s) { ms = n }
-        else if let day = Day(parsing: s) { ms = day.epochMillis }
+        else if let day = Day(parsing: s) { ms = days.start(day) }
         else if let n = Timestamp.parseRFC3339(s) { ms = n }
         else { throw APIError.badParameter(name, "'\(s.prefix(64))' is not RFC 3339, YYYY-MM-DD or epoch milliseconds") }
         // Arithmetic on a time (a year back, a zone offset) must not overflow: keep to calendar days.

@@ -21,7 +21,7 @@ extension APIServer {
             let p = Params(request)
             let within = try p.int("within", in: 0...3650, default: 30)
             let format = try p.format()
-            let today = Day(epochMillis: wallMillis())
+            let today = store.localDays.day(wallMillis())
             let rows = try InspectionSchedule.due(store: store, types: self.types(), today: today, until: today.adding(days: within), scope: caller.role)
             switch format {
             case .json: return Listing.page(rows)
@@ -34,7 +34,7 @@ extension APIServer {
         v1.get("inspections/schedule") { request, context in
             let caller = try context.caller()
             let p = Params(request)
-            let from = try p.day("from") ?? Day(epochMillis: wallMillis())
+            let from = try p.day("from") ?? store.localDays.day(wallMillis())
             let to = try p.day("to") ?? from.adding(days: 90)
             guard from <= to else { throw APIError.badParameter("to", "\(to) is before from (\(from))") }
             guard from.days(to: to) <= 731 else { throw APIError.badParameter("to", "plan at most two years at a time") }
@@ -150,13 +150,13 @@ extension APIServer {
             let caller = try context.caller()
             let p = Params(request)
             let now = wallMillis()
-            let (from, to, dimensions) = try Self.statsPeriod(p, now: now)
+            let (from, to, dimensions) = try Self.statsPeriod(p, now: now, days: store.localDays)
             let sections = try StatsReport.sections(store: store, from: from, to: to, dimensions: dimensions, scope: caller.role, now: now)
             return Listing.json(ResultTable.json(sections: sections))
         }
     }
 
-    static func statsPeriod(_ p: Params, now: Int64) throws -> (Int64, Int64, [StatsDimension]) {
+    static func statsPeriod(_ p: Params, now: Int64, days: LocalDays) throws -> (Int64, Int64, [StatsDimension]) {
         var dimensions: [StatsDimension]?
         if let by = try p.string("by") {
             dimensions = try by.split(separator: ",", omittingEmptySubsequences: false).map { name in
@@ -169,11 +169,11 @@ extension APIServer {
         if p.values["year"] != nil {
             guard p.values["from"] == nil, p.values["to"] == nil else { throw APIError.badParameter("year", "give year or from/to, not both") }
             let year = try p.int("year", in: StatsReport.years, default: 2026)
-            guard let (from, to) = StatsReport.year(year) else { throw APIError.badParameter("year", "out of range") }
+            guard let (from, to) = StatsReport.year(year, in: days) else { throw APIError.badParameter("year", "out of range") }
             return (from, to, dimensions ?? StatsReport.yearly)
         }
-        let to = try p.time("to") ?? now
-        let from = try p.time("from") ?? to - 365 * 86_400_000
+        let to = try p.time("to", in: days) ?? now
+        let from = try p.time("from", in: days) ?? to - 365 * 86_400_000
         guard from < to else { throw APIError.badParameter("to", "must be after from") }
         return (from, to, dimensions ?? StatsReport.defaultDimensions)
     }

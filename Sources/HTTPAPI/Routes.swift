@@ -55,7 +55,7 @@ extension APIServer {
         v1.get("alarms") { request, context in
             let caller = try context.caller()
             let p = Params(request)
-            var f = try Self.alarmFilter(p, caller)
+            var f = try Self.alarmFilter(p, caller, days: store.localDays)
             f.state = try p.choice("state", AlarmStateFilter.self)
             f.rule = try p.string("rule")
             return try Listing.respond(p, filter: f, query: { try store.alarms($0) }, cursor: { PageCursor(sort: $0.startedAt.millis, id: $0.id) })
@@ -79,7 +79,7 @@ extension APIServer {
         v1.get("incidents") { request, context in
             let caller = try context.caller()
             let p = Params(request)
-            var f = try Self.alarmFilter(p, caller)
+            var f = try Self.alarmFilter(p, caller, days: store.localDays)
             f.status = try p.choice("status", IncidentStatus.self)
             return try Listing.respond(p, filter: f, query: { try store.incidents($0) }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
         }
@@ -191,7 +191,7 @@ extension APIServer {
             let p = Params(request)
             let reason = try p.choice("reason", DeadLetterReason.self)
             let (gateway, device) = (try p.string("gateway"), try p.string("device"))
-            let (from, to) = (try p.time("from"), try p.time("to"))
+            let (from, to) = (try p.time("from", in: store.localDays), try p.time("to", in: store.localDays))
             return try Listing.respond(p, fetch: { limit, after in
                 try store.deadLetters(reason: reason, from: from, to: to, limit: limit, gateway: gateway, device: device, after: after)
             }, cursor: { PageCursor(sort: 0, id: $0.id) })
@@ -206,7 +206,7 @@ extension APIServer {
         let id = try context.parameters.require("id")
         try requireDevice(id, caller)
         let p = Params(request)
-        return (caller, id, p, try p.time("from"), try p.time("to"))
+        return (caller, id, p, try p.time("from", in: store.localDays), try p.time("to", in: store.localDays))
     }
 
     /// 404 unless the device exists and `caller` may see it.
@@ -225,15 +225,15 @@ extension APIServer {
         return a
     }
 
-    static func alarmFilter(_ p: Params, _ caller: TokenGrant) throws -> AlarmFilter {
+    static func alarmFilter(_ p: Params, _ caller: TokenGrant, days: LocalDays) throws -> AlarmFilter {
         var f = AlarmFilter()
         f.device = try p.string("device")
         f.type = try p.string("type")
         f.site = try p.string("site")
         f.firm = try p.string("firm")
         f.severity = try p.choice("severity", Severity.self)
-        f.from = try p.time("from")
-        f.to = try p.time("to")
+        f.from = try p.time("from", in: days)
+        f.to = try p.time("to", in: days)
         f.scope = caller.role
         return f
     }

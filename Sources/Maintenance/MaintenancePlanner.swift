@@ -36,9 +36,10 @@ public final class MaintenancePlanner {
         /// Counter and last-seen changes are persisted at most this often per device; regime,
         /// notices and completions go with the next commit.
         public var persistEveryMs: Int64 = 5000
-        /// Local time's offset from UTC, for calendar periods (a month ends at local midnight):
-        /// Asia/Shanghai by default; `equipwatch run` passes its display zone's.
-        public var localOffsetMs: Int64 = 8 * 3_600_000
+        /// The local days calendar periods and statutory dates are counted in (a month ends at
+        /// local midnight, an inspection is valid through its due date's local end): Asia/Shanghai
+        /// by default; the pipeline passes its store's (the display zone's).
+        public var localDays: LocalDays = .china
         public init(startedAt: Int64) { self.startedAt = startedAt }
     }
 
@@ -118,7 +119,7 @@ public final class MaintenancePlanner {
             let restored = states[entry.num]
             let slot = Slot(entry: entry, plan: plan, state: restored ?? PlanState(baselineAt: now, regime: .fixed))
             let type = directory.type(of: entry)
-            let dues = InspectionCalendarBridge.dues(type: type, entry: entry)
+            let dues = InspectionCalendarBridge.dues(type: type, entry: entry, days: options.localDays)
             if let first = dues.min(by: { $0.validUntil < $1.validUntil }) {
                 slot.inspectionValidUntil = first.validUntil
                 slot.inspectionProblem = first.problem
@@ -187,7 +188,7 @@ public final class MaintenancePlanner {
     public func observe(alarms: [AlarmChange], now: Int64, into out: inout PlannerOutput) {
         for c in alarms where c.transition == .raised || c.transition == .escalated {
             if rescueRules.contains(c.alarm.rule), let i = byNum[c.alarm.deviceNum], let s = slots[i], let within = s.rescueWithinMs {
-                out.notices.append(RescueNotice.draft(c.alarm, slot: s, withinMs: within, now: now))
+                out.notices.append(RescueNotice.draft(c.alarm, slot: s, withinMs: within, now: now, days: options.localDays))
             }
             guard let f = followups[c.alarm.rule], let i = byNum[c.alarm.deviceNum], let s = slots[i] else { continue }
             let fired = c.alarm.firedAt ?? c.alarm.lastAt
@@ -290,12 +291,12 @@ public final class MaintenancePlanner {
 /// Inspection due dates turned into the planner's terms: from when a device's inspection is no
 /// longer valid, and why.
 enum InspectionCalendarBridge {
-    static func dues(type: DeviceType, entry: DirectoryEntry) -> [(validUntil: Int64, problem: String)] {
+    static func dues(type: DeviceType, entry: DirectoryEntry, days: LocalDays) -> [(validUntil: Int64, problem: String)] {
         InspectionCalendar.dueDates(policies: type.inspections, commissioned: entry.commissioned,
                                     lastInspections: entry.lastInspections, grade: entry.inspectionGrade,
                                     attributes: entry.attributes).filter { $0.coveredBy == nil }.map { d in
-            // Valid through the due day itself.
-            let until = d.mustNotUse ? Int64.min : Day(epochMillis: d.due.epochMillis + 86_400_000).epochMillis
+            // Valid through the due day itself, to its local midnight.
+            let until = d.mustNotUse ? Int64.min : days.end(d.due)
             return (until, d.mustNotUse ? "\(d.kind) inspection: \(d.basis)" : "\(d.kind) inspection was due \(d.due) (\(d.basis))")
         } + entry.failedInspections.map { (Int64.min, "\($0.key) inspection failed on \($0.value): must not be used") }
           + entry.openHazards.map { (Int64.min, "major hazard \($0.key) since \($0.value): must not be used") }

@@ -36,10 +36,10 @@ extension MaintenancePlanner {
             out.append("firm \(s.entry.firm) is graded \(s.firmGrade ?? "(none)"); on-demand needs \((e.firmGrades ?? []).sorted().joined(separator: " or "))")
         }
         if failed.contains(.silent) {
-            out.append("no data since \(Timestamp.format(silentSince(s))) (limit \(Interval(milliseconds: e.maxSilenceMs)))")
+            out.append("no data since \(options.localDays.format(silentSince(s))) (limit \(Interval(milliseconds: e.maxSilenceMs)))")
         }
         if failed.contains(.recentGap), let back = s.state.lastGapEndedAt {
-            out.append("monitoring was interrupted until \(Timestamp.format(back)), within the last \(Interval(milliseconds: e.windowMs))")
+            out.append("monitoring was interrupted until \(options.localDays.format(back)), within the last \(Interval(milliseconds: e.windowMs))")
         }
         return out
     }
@@ -69,7 +69,7 @@ extension MaintenancePlanner {
     /// regime late in a long on-demand cycle gets the deadline, not an instant overdue).
     func calendarDueBy(_ s: Slot) -> Int64 {
         if s.state.regime == .onDemand, let period = s.plan.calendarPeriod {
-            return max(period.nextDue(after: s.state.baselineAt, offsetMs: options.localOffsetMs), s.state.regimeSince + s.plan.deadlineMs)
+            return max(period.nextDue(after: s.state.baselineAt, in: options.localDays), s.state.regimeSince + s.plan.deadlineMs)
         }
         let interval = s.state.regime == .onDemand ? (s.plan.calendarCapMs ?? s.plan.fixedIntervalMs) : s.plan.fixedIntervalMs
         return max(s.state.baselineAt + interval, s.state.regimeSince + s.plan.deadlineMs)
@@ -82,7 +82,7 @@ extension MaintenancePlanner {
             guard !due.overdue, now >= due.dueBy else { return }
             s.state.due!.overdue = true
             emit(s, .maintenanceOverdue, key: "overdue:\(s.entry.num):\(s.state.record)", trigger: due.trigger,
-                 reason: "maintenance due by \(Timestamp.format(due.dueBy)) not reported done (\(due.reason))",
+                 reason: "maintenance due by \(options.localDays.format(due.dueBy)) not reported done (\(due.reason))",
                  dueBy: due.dueBy, now: now, stale: true, detail: detail(s), into: &out)
             out.riskInputsChanged.append(s.entry.num)
             markDirty(s, s.entry.index, important: true)
@@ -91,8 +91,8 @@ extension MaintenancePlanner {
         let dueBy = calendarDueBy(s)
         guard now >= dueBy - s.plan.deadlineMs else { return }
         let reason = s.state.regime == .onDemand
-            ? "on-demand regime: " + onDemandCalendar(s.plan) + " since \(Timestamp.format(s.state.baselineAt))"
-            : "fixed regime: maintenance every \(Interval(milliseconds: s.plan.fixedIntervalMs)); cycle began \(Timestamp.format(s.state.baselineAt))"
+            ? "on-demand regime: " + onDemandCalendar(s.plan) + " since \(options.localDays.format(s.state.baselineAt))"
+            : "fixed regime: maintenance every \(Interval(milliseconds: s.plan.fixedIntervalMs)); cycle began \(options.localDays.format(s.state.baselineAt))"
         fire(s, trigger: "calendar", reason: reason, dueBy: dueBy, now: now, into: &out)
     }
 
@@ -110,7 +110,7 @@ extension MaintenancePlanner {
         for tier in s.plan.tiers {
             let name = tier.name.rawValue
             var t = s.state.tiers?[name] ?? TierState(doneAt: s.state.baselineAt)
-            let due = s.state.regime == .onDemand ? tier.period.nextDue(after: t.doneAt, offsetMs: options.localOffsetMs) : t.doneAt + tier.fixedMs
+            let due = s.state.regime == .onDemand ? tier.period.nextDue(after: t.doneAt, in: options.localDays) : t.doneAt + tier.fixedMs
             if t.due != due { t.due = due; t.notified = false; t.overdue = false }
             // Words and figures are built only for a notice: this runs on every tick.
             func rule() -> String {
@@ -128,13 +128,13 @@ extension MaintenancePlanner {
             if !t.notified, now >= due - s.plan.deadlineMs {
                 t.notified = true
                 emit(s, .maintenanceDue, key: "tier:\(s.entry.num):\(name):\(due)", trigger: "tier:\(name)",
-                     reason: "\(name) items (TSG T5002-2017) due by \(Timestamp.format(due)): \(rule()); last done \(Timestamp.format(t.doneAt))",
+                     reason: "\(name) items (TSG T5002-2017) due by \(options.localDays.format(due)): \(rule()); last done \(options.localDays.format(t.doneAt))",
                      dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if !t.overdue, now >= due {
                 t.overdue = true
                 emit(s, .maintenanceOverdue, key: "tier_overdue:\(s.entry.num):\(name):\(due)", trigger: "tier:\(name)",
-                     reason: "\(name) items (TSG T5002-2017) due by \(Timestamp.format(due)) not reported done (\(rule()))",
+                     reason: "\(name) items (TSG T5002-2017) due by \(options.localDays.format(due)) not reported done (\(rule()))",
                      dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if s.state.tiers?[name] != t {
@@ -149,7 +149,7 @@ extension MaintenancePlanner {
     func checkUsage(_ s: Slot, now: Int64, into out: inout PlannerOutput) {
         for c in s.plan.counters {
             guard let threshold = c.threshold, let used = s.state.counters[c.name]?.used, used >= threshold else { continue }
-            fire(s, trigger: c.name, reason: "\(c.name): \(formatNumber(used)) since \(Timestamp.format(s.state.baselineAt)) (threshold \(formatNumber(threshold)))",
+            fire(s, trigger: c.name, reason: "\(c.name): \(formatNumber(used)) since \(options.localDays.format(s.state.baselineAt)) (threshold \(formatNumber(threshold)))",
                  dueBy: min(now + s.plan.deadlineMs, calendarDueBy(s)), now: now, into: &out)
             return
         }

@@ -3,7 +3,7 @@ import Domain
 /// The firm's `rescue` notice when passengers are trapped (SPEC §12): sent at once, due at the
 /// rescue deadline, carrying the clock the store keeps for escalation and response statistics.
 enum RescueNotice {
-    static func draft(_ alarm: Alarm, slot s: MaintenancePlanner.Slot, withinMs: Int64, now: Int64) -> NoticeDraft {
+    static func draft(_ alarm: Alarm, slot s: MaintenancePlanner.Slot, withinMs: Int64, now: Int64, days: LocalDays) -> NoticeDraft {
         let fired = alarm.firedAt ?? alarm.lastAt
         let clock = RescueStart(alarmId: alarm.id, firedAt: fired, withinMs: withinMs)
         var w = JSONWriter()
@@ -17,7 +17,7 @@ enum RescueNotice {
         return NoticeDraft(
             key: "rescue:\(alarm.id)", deviceNum: s.entry.num, device: s.entry.id, type: s.plan.type, firm: s.entry.firm,
             kind: .rescue, trigger: alarm.rule,
-            reason: "passengers trapped: reach them within \(minutes) min, by \(Timestamp.format(clock.deadlineAt)) (\(alarm.message))",
+            reason: "passengers trapped: reach them within \(minutes) min, by \(days.format(clock.deadlineAt)) (\(alarm.message))",
             dueBy: clock.deadlineAt, createdAt: now, staleAfterRecord: nil, detail: w.finish(), rescue: clock)
     }
 }

@@ -111,7 +111,8 @@ public final class ComplianceService: Sendable {
         if let last = state.withLock({ $0.revision }), last != revision {
             hooks.registryChanged(try store.loadDirectory(types: types))
         }
-        let today = Day(epochMillis: now)
+        let days = store.localDays
+        let today = days.day(now)
         let registry = try store.registry()
         let current = try store.mustNotUseKeys()
         let reminded = state.withLock { $0.reminded }
@@ -134,7 +135,7 @@ public final class ComplianceService: Sendable {
                 let key = r.key(device: d.id)
                 window.insert(key)
                 guard !reminded.contains(key) else { continue }
-                reminders.append(ComplianceMessages.reminder(r, num: num, device: d, leadDays: policy.reminderLeadDays, at: now))
+                reminders.append(ComplianceMessages.reminder(r, num: num, device: d, leadDays: policy.reminderLeadDays, at: now, days: days))
             }
         }
         let topics = topics
@@ -185,7 +186,8 @@ enum ComplianceMessages {
             at: now, notice: notice, event: w.finish())
     }
 
-    static func reminder(_ r: DueReminder, num: Int64, device d: DeviceRecord, leadDays: Int, at now: Int64) -> NoticeDraft {
+    /// Due by the end of the due date, local time.
+    static func reminder(_ r: DueReminder, num: Int64, device d: DeviceRecord, leadDays: Int, at now: Int64, days: LocalDays) -> NoticeDraft {
         var detail = JSONWriter()
         detail.add("kind", .string(r.kind))
         detail.add("due", .string(r.due.description))
@@ -195,6 +197,6 @@ enum ComplianceMessages {
             key: r.key(device: d.id), deviceNum: num, device: d.id, type: d.type, firm: d.firm, kind: .inspectionDue,
             trigger: "inspection:\(r.kind)",
             reason: "\(r.kind) inspection due \(r.due): the owner applies to the inspection body now (\(r.basis))",
-            dueBy: r.due.adding(days: 1).epochMillis, createdAt: now, staleAfterRecord: nil, detail: detail.finish())
+            dueBy: days.end(r.due), createdAt: now, staleAfterRecord: nil, detail: detail.finish())
     }
 }

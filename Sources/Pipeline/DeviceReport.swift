@@ -20,7 +20,7 @@ public enum DeviceReport {
         let device = try store.devices(one, limit: 1)
         guard !device.isEmpty else { return nil }
         let inspections = try store.registeredDevice(id).flatMap { d in
-            types[d.record.type].map { InspectionItem.dueDates(d.record, type: $0, today: Day(epochMillis: now)) }
+            types[d.record.type].map { InspectionItem.dueDates(d.record, type: $0, today: store.localDays.day(now)) }
         } ?? []
         let risk = try store.riskDetail(device: id)
         let maintenance = try store.maintenanceStatus(device: id)

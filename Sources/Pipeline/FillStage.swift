@@ -15,6 +15,11 @@ import Inspection
 /// licence) changes by the day, not by the fill: it is checked once per cylinder, station and
 /// day and kept; the fill's own values are checked every time.
 final class FillStage {
+    /// The days a fill is checked by (the station's local day).
+    private let days: LocalDays
+
+    init(days: LocalDays) { self.days = days }
+
     struct Result {
         let message: AcceptedMessage
         let event: DerivedEvent
@@ -52,7 +57,7 @@ final class FillStage {
         }()
         var fill: [String: Scalar] = [:]
         for (name, i) in p.read where i < m.values.count { if let v = m.values[i] { fill[name] = v } }
-        let today = Day(epochMillis: m.ts)
+        let today = days.day(m.ts)
         var cached: Cached
         if let c = cache[entry.index], c.day == today, c.station == index {
             cached = c

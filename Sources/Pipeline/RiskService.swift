@@ -167,7 +167,7 @@ public final class RiskService: @unchecked Sendable {
 public enum RiskGrading {
     public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, store: Store, now: Int64) throws -> RiskGrade {
         let type = directory.type(of: entry)
-        var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], now: now)
+        var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], today: store.localDays.day(now))
         let history = try store.riskHistory(deviceNum: entry.num, alarmsSince: now - model.alarmWindowMs, gapsSince: now - model.gapWindowMs)
         inputs.alarms = history.alarms
         inputs.maintenanceOverdue = history.maintenanceOverdue

@@ -55,11 +55,11 @@ public enum RulesSync {
     }
 
     /// A maintenance planner resuming the persisted cycles, regimes and counters.
-    /// `localOffsetMs`: local time's offset from UTC, where calendar periods begin and end.
-    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64, localOffsetMs: Int64? = nil,
+    /// Calendar periods and statutory dates are counted in the store's local days.
+    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64,
                                logger: Logger = Logger(label: "equipwatch.maintenance")) throws -> MaintenancePlanner {
         var options = MaintenancePlanner.Options(startedAt: now)
-        if let localOffsetMs { options.localOffsetMs = localOffsetMs }
+        options.localDays = store.localDays
         return MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(logger: logger), options: options)
     }
 }

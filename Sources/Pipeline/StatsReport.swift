@@ -69,8 +69,8 @@ public enum StatsReport {
         }
         out.append(("rescue_response", ResultTable(RescueResponseItem.summarize(try store.rescues(from: from, to: to, scope: scope), now: now))))
         out.append(("maintenance_on_time", ResultTable(try store.maintenanceTimeliness(from: from, to: to, now: now, scope: scope))))
-        let lastDay = Day(epochMillis: to - 1)
-        out.append(("inspections", ResultTable([try store.inspectionStats(from: Day(epochMillis: from), to: lastDay, scope: scope)])))
+        let days = store.localDays
+        out.append(("inspections", ResultTable([try store.inspectionStats(from: days.day(from), to: days.day(to - 1), scope: scope)])))
         out.append(("risk_grades", ResultTable(try store.gradeCounts(scope: scope))))
         return out
     }
@@ -83,11 +83,11 @@ public enum StatsReport {
     /// The calendar years a report may ask for (the year after must still be a `Day`).
     public static let years: ClosedRange<Int> = 2000...2998
 
-    /// A calendar year as [from, to) in epoch ms (UTC days, as the rest of the statistics);
-    /// nil outside `years`.
-    public static func year(_ y: Int) -> (from: Int64, to: Int64)? {
+    /// A calendar year as [from, to) in epoch ms, from local midnight on 1 January (`days`: the
+    /// local days, as the months of the statistics); nil outside `years`.
+    public static func year(_ y: Int, in days: LocalDays) -> (from: Int64, to: Int64)? {
         guard years.contains(y), let first = Day(year: y, month: 1, day: 1),
               let next = Day(year: y + 1, month: 1, day: 1) else { return nil }
-        return (first.epochMillis, next.epochMillis)
+        return (days.start(first), days.start(next))
     }
 }

@@ -14,7 +14,7 @@ extension Store {
         guard let type = types[d.record.type] else {
             throw InspectionRecordError(field: "device", message: "device \(r.device) has type \(d.record.type), which Devices/types does not declare")
         }
-        let today = Day(epochMillis: now)
+        let today = localDays.day(now)
         try InspectionRecording.check(r, device: d.record, type: type, today: today)
         let dueBefore = InspectionCalendar.dueDates(of: d.record, type: type).first { $0.kind == r.kind }?.due
         let id = try recordInspection(r, deviceNum: d.num, dueBefore: dueBefore, at: now)

@@ -58,7 +58,7 @@ final class Worker: @unchecked Sendable {
     private var derived = RuleOutput()
     private var planned = PlannerOutput()
     /// Cylinder fill checks, with the registry's part kept per cylinder and day.
-    private let fills = FillStage()
+    private let fills: FillStage
     private var pendingRows: Int { batch.rowCount + derived.count + planned.notices.count + planned.events.count + planned.applied.count }
     private var firstPending: UInt64?
     private var pendingDuplicates = 0
@@ -74,6 +74,7 @@ final class Worker: @unchecked Sendable {
          states: [Int64: DeviceStateUpdate], settings: Settings, logger: Logger, clock: PipelineClock,
          stats: IngestStats, onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?) {
         self.store = store
+        fills = FillStage(days: store.localDays)
         self.validator = validator
         self.directory = directory
         self.hook = hook

@@ -8,11 +8,10 @@ import Inspection
 /// event and the `risk_red` message on the supervisors' feed). Pure: the edges store and send them.
 public enum RiskMessages {
     /// The registry part of a device's inputs: type, site, attributes, and the statutory
-    /// inspections overdue on `now`'s day. The store adds the history (alarms, notices, gaps).
-    public static func inputs(_ entry: DirectoryEntry, type: DeviceType, site: Site?, now: Int64) -> RiskInputs {
+    /// inspections overdue on `today` (the local day). The store adds the history (alarms, notices, gaps).
+    public static func inputs(_ entry: DirectoryEntry, type: DeviceType, site: Site?, today: Day) -> RiskInputs {
         var inputs = RiskInputs(consequence: type.consequence, siteCategory: site?.category, peopleExposed: site?.peopleExposed,
                                 attributes: entry.attributes, commissioned: entry.commissioned, inspectionGrade: entry.inspectionGrade)
-        let today = Day(epochMillis: now)
         let dues = InspectionCalendar.dueDates(
             policies: type.inspections, commissioned: entry.commissioned, lastInspections: entry.lastInspections,
             grade: entry.inspectionGrade, attributes: entry.attributes)

@@ -34,6 +34,12 @@ public struct DisplayZone: Sendable, Equatable {
 
     public static func == (a: DisplayZone, b: DisplayZone) -> Bool { a.name == b.name }
 
+    /// The days people in this zone count, at its offset now (a zone with daylight saving counts
+    /// by today's offset; China has none).
+    public var localDays: LocalDays {
+        LocalDays(offsetMs: Int64(offsetSeconds(at: Int64(Date().timeIntervalSince1970 * 1000))) * 1000)
+    }
+
     /// Seconds east of UTC at the instant `ms`.
     public func offsetSeconds(at ms: Int64) -> Int {
         zone?.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000)) ?? fixedOffset

@@ -14,6 +14,7 @@ extension Store {
     public func inspectionInputs(scope: Role = .supervisor) throws(StoreError) -> [InspectionInput] {
         var c = Conditions()
         c.scope(scope)
+        let days = localDays
         do {
             return try pool.read { db in
                 let rows = try Row.fetchCursor(db, sql: """
@@ -27,7 +28,7 @@ extension Store {
                 var out: [InspectionInput] = []
                 while let row = try rows.next() {
                     let grade: String? = row["risk_grade"]
-                    out.append(InspectionInput(record: try Self.deviceRecord(row), grade: grade.flatMap(Grade.init(rawValue:)),
+                    out.append(InspectionInput(record: try Self.deviceRecord(row, days: days), grade: grade.flatMap(Grade.init(rawValue:)),
                                                siteName: row["site_name"]))
                 }
                 return out

@@ -98,6 +98,7 @@ extension Store {
     /// The registered firms, owners, sites, gateways and devices. A device row whose JSON no longer
     /// parses (edited by hand) is an error naming the device, not a device without attributes.
     public func registry() throws(StoreError) -> StoredRegistry {
+        let days = localDays
         do {
             return try pool.read { db in
                 var r = StoredRegistry()
@@ -107,7 +108,7 @@ extension Store {
                 r.gateways = try String.fetchAll(db, sql: "SELECT id FROM gateways")
                 r.stations = try FillingStation.order(Column("id")).fetchAll(db)
                 let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.deviceColumns) FROM devices d ORDER BY d.num")
-                while let row = try rows.next() { r.devices.append((row["num"], try Self.deviceRecord(row))) }
+                while let row = try rows.next() { r.devices.append((row["num"], try Self.deviceRecord(row, days: days))) }
                 return r
             }
         } catch {
@@ -117,12 +118,13 @@ extension Store {
 
     /// One registered device with its `num`, or nil; reads one row, not the registry.
     public func registeredDevice(_ id: String) throws(StoreError) -> (num: Int64, record: DeviceRecord)? {
+        let days = localDays
         do {
             return try pool.read { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.deviceColumns) FROM devices d WHERE d.id = ?", arguments: [id]) else {
                     return nil
                 }
-                return (row["num"], try Self.deviceRecord(row))
+                return (row["num"], try Self.deviceRecord(row, days: days))
             }
         } catch {
             throw StoreError(operation: "loading device \(id)", error)
@@ -147,20 +149,25 @@ extension Store {
                    AND (j.date > i.date OR (j.date = i.date AND j.id > i.id)))) AS failed_inspections
             , (SELECT i.grade FROM inspections i WHERE i.device_num = \(t).num AND i.grade IS NOT NULL
                ORDER BY i.date DESC, i.id DESC LIMIT 1) AS recorded_grade
-            , (SELECT json_group_object(rule, day) FROM (
-                 SELECT h.rule, date(MIN(h.raised_at) / 1000, 'unixepoch') AS day FROM device_hazards h
+            , (SELECT json_group_object(rule, raised_at) FROM (
+                 SELECT h.rule, MIN(h.raised_at) AS raised_at FROM device_hazards h
                  WHERE h.device_num = \(t).num AND h.cleared_by_record IS NULL GROUP BY h.rule)) AS open_hazards
             """
     }
 
     /// A device row as a record, with its inspection records merged in. A row whose JSON no
     /// longer parses (edited by hand) is an error naming the device, not a device without attributes.
-    static func deviceRecord(_ row: Row) throws -> DeviceRecord {
+    /// A major hazard's day is the local day (`days`) it was first raised on.
+    static func deviceRecord(_ row: Row, days local: LocalDays) throws -> DeviceRecord {
         let id: String = row["id"]
         let attributes = try scalars(row["attributes"], device: id, column: "attributes")
         func days(_ column: String) throws -> [String: Day] {
             guard let text: String = row[column] else { return [:] }
             return try scalars(text, device: id, column: column).compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
+        }
+        func hazards() throws -> [String: Day] {
+            guard let text: String = row["open_hazards"] else { return [:] }
+            return try scalars(text, device: id, column: "open_hazards").compactMapValues { $0.number.map { local.day(Int64($0)) } }
         }
         var inspections = try days("last_inspections")
         for (kind, day) in try days("passed_inspections") where inspections[kind].map({ $0 < day }) ?? true { inspections[kind] = day }
@@ -169,7 +176,7 @@ extension Store {
             id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
             firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
             lastInspections: inspections, inspectionGrade: recordedGrade ?? row["inspection_grade"],
-            failedInspections: try days("failed_inspections"), openHazards: try days("open_hazards"), attributes: attributes,
+            failedInspections: try days("failed_inspections"), openHazards: try hazards(), attributes: attributes,
             origin: Origin(file: row["source"] ?? "store", line: nil))
     }
 

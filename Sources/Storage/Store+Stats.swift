@@ -6,17 +6,21 @@ public enum StatsDimension: String, Sendable, CaseIterable, Codable {
     case type, severity, month, site, firm, rule
 
     /// The SQL expression over alarms `a` and devices `d` (a fixed text per case, never input).
-    /// Months are UTC calendar months of the firing time.
+    /// Months are local calendar months of the firing time: `.month` takes one argument, the
+    /// local offset in milliseconds (`arguments(_:)`).
     func expression(time: String) -> String {
         switch self {
         case .type: "d.type"
         case .severity: "a.severity"
-        case .month: "strftime('%Y-%m', \(time) / 1000, 'unixepoch')"
+        case .month: "strftime('%Y-%m', (\(time) + ?) / 1000, 'unixepoch')"
         case .site: "d.site"
         case .firm: "d.firm"
         case .rule: "a.rule"
         }
     }
+
+    /// The arguments of `expression` in local `days`.
+    func arguments(_ days: LocalDays) -> StatementArguments { self == .month ? [days.offsetMs] : [] }
 }
 
 /// Alarms and incidents for one value of a dimension.
@@ -98,7 +102,7 @@ extension Store {
                    SUM(i.id IS NOT NULL AND i.opened_at >= ? AND i.opened_at < ?) AS incidents
             FROM alarms a JOIN devices d ON d.num = a.device_num LEFT JOIN incidents i ON i.alarm_id = a.id
             \(c.sql) GROUP BY key ORDER BY alarms DESC, key
-            """, [from, to] + c.arguments)
+            """, dimension.arguments(localDays) + [from, to] + c.arguments)
     }
 
     /// Rescue clocks started in [from, to), within `scope`.

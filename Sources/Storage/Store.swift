@@ -12,10 +12,14 @@ public final class Store: Sendable {
     /// A `DatabasePool` on the file in production; any GRDB writer (a `DatabaseQueue` on a
     /// temporary file or in memory) in tests. Named `pool` for the common case.
     let pool: any DatabaseWriter
+    /// The days people count (the display zone's): a major hazard's day is read in it, and the
+    /// cores above ask it which day an instant falls on. Asia/Shanghai unless told otherwise.
+    public let localDays: LocalDays
 
     /// Opens (creating when `create` is true) the store and migrates it to the current schema.
-    public init(path: String, create: Bool = true) throws(StoreError) {
+    public init(path: String, create: Bool = true, localDays: LocalDays = .china) throws(StoreError) {
         self.path = path
+        self.localDays = localDays
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) {
             guard create else { throw StoreError.missing(path: path) }
@@ -27,8 +31,9 @@ public final class Store: Sendable {
     }
 
     /// Opens a store on `writer` (tests: a temporary database) and migrates it.
-    public init(writer: any DatabaseWriter, description: String = "temporary database") throws(StoreError) {
+    public init(writer: any DatabaseWriter, description: String = "temporary database", localDays: LocalDays = .china) throws(StoreError) {
         path = description
+        self.localDays = localDays
         do { try Schema.migrator.migrate(writer) } catch { throw StoreError.cannotOpen(path: description, reason: "\(error)") }
         pool = writer
     }

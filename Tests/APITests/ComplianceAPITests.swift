@@ -12,7 +12,7 @@ struct ComplianceAPITests {
     func inspectionsAndStats() async throws {
         let f = try APIFixture()
         let d = f.haihe.first { $0.type == "elevator" }!
-        let yesterday = Day(epochMillis: wallMillis()).adding(days: -1)
+        let yesterday = LocalDays.china.day(wallMillis()).adding(days: -1)
         try await f.run { api in
             let body = #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"fail","organisation":"TSEI","report_no":"R-7"}"#
             let refused = try await api.send("/v1/inspections", .post, as: "haihe", body: body)

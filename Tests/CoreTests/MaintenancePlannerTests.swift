@@ -148,16 +148,16 @@ struct MaintenancePlannerTests {
 
     @Test("calendar periods in Beijing time: a visit on the last evening of a month or quarter and one just after midnight fall in different periods")
     func calendarPeriods() {
-        let offset: Int64 = 8 * H.hour
+        let days = LocalDays(offsetMs: 8 * H.hour)
         func at(_ text: String) -> Int64 { Timestamp.parseRFC3339(text)! }
-        #expect(CalendarPeriod.month.nextDue(after: at("2026-11-30T23:30:00+08:00"), offsetMs: offset) == at("2027-01-01T00:00:00+08:00"))
-        #expect(CalendarPeriod.month.nextDue(after: at("2026-12-01T00:30:00+08:00"), offsetMs: offset) == at("2027-02-01T00:00:00+08:00"))
-        #expect(CalendarPeriod.quarter.nextDue(after: at("2026-03-31T23:00:00+08:00"), offsetMs: offset) == at("2026-07-01T00:00:00+08:00"))
-        #expect(CalendarPeriod.quarter.nextDue(after: at("2026-04-01T00:30:00+08:00"), offsetMs: offset) == at("2026-10-01T00:00:00+08:00"))
-        #expect(CalendarPeriod.halfYear.nextDue(after: at("2026-06-30T12:00:00+08:00"), offsetMs: offset) == at("2027-01-01T00:00:00+08:00"))
-        #expect(CalendarPeriod.year.nextDue(after: at("2026-12-31T23:59:00+08:00"), offsetMs: offset) == at("2028-01-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.month.nextDue(after: at("2026-11-30T23:30:00+08:00"), in: days) == at("2027-01-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.month.nextDue(after: at("2026-12-01T00:30:00+08:00"), in: days) == at("2027-02-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.quarter.nextDue(after: at("2026-03-31T23:00:00+08:00"), in: days) == at("2026-07-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.quarter.nextDue(after: at("2026-04-01T00:30:00+08:00"), in: days) == at("2026-10-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.halfYear.nextDue(after: at("2026-06-30T12:00:00+08:00"), in: days) == at("2027-01-01T00:00:00+08:00"))
+        #expect(CalendarPeriod.year.nextDue(after: at("2026-12-31T23:59:00+08:00"), in: days) == at("2028-01-01T00:00:00+08:00"))
         // The same instant is still March in UTC: the period is the local one.
-        #expect(CalendarPeriod.quarter.end(containing: at("2026-04-01T00:30:00+08:00"), offsetMs: 0) == at("2026-04-01T00:00:00Z"))
+        #expect(CalendarPeriod.quarter.end(containing: at("2026-04-01T00:30:00+08:00"), in: .utc) == at("2026-04-01T00:00:00Z"))
     }
 
     @Test("item tiers have their own cycles: in the fixed regime quarterly items fall due 90 d after they were done, and only a completion covering them resets that")

@@ -31,7 +31,7 @@ struct ComplianceEndToEndTests {
         let env = try TestEnvironment()
         defer { env.close() }
         let now = wallMillis()
-        let today = Day(epochMillis: now)
+        let today = LocalDays.china.day(now)
         // What the sample fleet must show today, from the pure rule.
         let expected = Set(try env.store.registry().devices.compactMap { num, d in
             Compliance.mustNotUse(d, type: env.catalog.types[d.type]!, today: today) == nil ? nil : d.id
@@ -79,12 +79,38 @@ struct ComplianceEndToEndTests {
         #expect(last?.contains("\"must_not_use\":false") == true && last?.contains(healthy.id) == true)
     }
 
+    @Test("an inspection due on D is overdue from 00:00 on D + 1 in Beijing (16:00 UTC on D), and its reminder is due by then")
+    func overdueAtLocalMidnight() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let bj = env.store.localDays
+        #expect(bj == .china)
+        let now = wallMillis()
+        let today = bj.day(now)
+        // A device that may be used today, and its next statutory due date D.
+        let (id, due) = try #require(try env.store.registry().devices.lazy.compactMap { _, d -> (String, Day)? in
+            let type = env.catalog.types[d.type]!
+            guard Compliance.mustNotUse(d, type: type, today: today) == nil, d.failedInspections.isEmpty, d.openHazards.isEmpty else { return nil }
+            let next = InspectionCalendar.dueDates(of: d, type: type).filter { $0.coveredBy == nil && !$0.mustNotUse }.map(\.due).min()
+            return next.map { (d.id, $0) }
+        }.first)
+        let midnight = bj.start(due.adding(days: 1))
+        let service = Self.service(env)
+        let before = try service.check(now: midnight - 60_000, force: true)      // 23:59 on D, Beijing
+        #expect(!before.set.contains(id))
+        let reminder = try #require(try Self.notices(env, .inspectionDue, device: id).first { $0.reason.contains("due \(due)") })
+        #expect(reminder.dueBy?.millis == midnight)
+        let after = try service.check(now: midnight + 30 * 60_000, force: true)   // 00:30 on D + 1, Beijing: still D in UTC
+        #expect(after.set.contains(id))
+        #expect(try env.store.devices(DeviceFilter()).first { $0.id == id }?.mustNotUseReason?.hasSuffix("overdue since \(due.adding(days: 1))") == true)
+    }
+
     @Test("inspection_due reminders go out once per device, kind and due date, across restarts, to the firm and the owner")
     func remindersOnce() throws {
         let env = try TestEnvironment()
         defer { env.close() }
         let now = wallMillis()
-        let today = Day(epochMillis: now)
+        let today = LocalDays.china.day(now)
         var expected: Set<String> = []
         for (_, d) in try env.store.registry().devices {
             let dues = InspectionCalendar.dueDates(of: d, type: env.catalog.types[d.type]!)
@@ -107,7 +133,7 @@ struct ComplianceEndToEndTests {
         let env = try TestEnvironment()
         defer { env.close() }
         let now = wallMillis()
-        let today = Day(epochMillis: now)
+        let today = LocalDays.china.day(now)
         func record(_ d: DeviceRecord, _ kind: String, _ result: InspectionResult, grade: Int? = nil) throws -> DeviceRecord {
             let num = try #require(try env.store.registeredDevice(d.id)?.num)
             _ = try env.store.recordInspection(
@@ -211,7 +237,7 @@ struct ComplianceEndToEndTests {
         let pipeline = try env.startedPipeline { try env.plannerPipeline() }
         defer { _ = pipeline.stop() }
         let service = Self.service(env)
-        let today = Day(epochMillis: wallMillis())
+        let today = LocalDays.china.day(wallMillis())
         // An elevator the inspection regime lets run, so only the hazard can stop it.
         let d = try #require(env.catalog.fleet.devices.first { d in
             d.type == "elevator" && Compliance.mustNotUse(d, type: env.catalog.types["elevator"]!, today: today) == nil

@@ -23,7 +23,7 @@ struct MaintenanceEndToEndTests {
     /// An elevator that is on the on-demand regime today: eligible firm, no inspection overdue.
     static func eligibleElevator(_ env: TestEnvironment) -> DeviceRecord {
         let firms = Dictionary(uniqueKeysWithValues: env.catalog.fleet.firms.map { ($0.id, $0.grade ?? "") })
-        let today = Day(epochMillis: nowMs())
+        let today = LocalDays.china.day(nowMs())
         return env.catalog.fleet.devices.filter { d in
             d.type == "elevator" && ["A", "B"].contains(firms[d.firm] ?? "")
                 && InspectionCalendar.overdue(InspectionCalendar.dueDates(

@@ -76,7 +76,7 @@ struct RuleEngineEndToEndTests {
         // ...and nothing else fired anywhere: healthy devices are quiet. The sample fleet's own
         // cylinders that must not be filled (past their service life, overdue, by the pure fill
         // check) are refused at every fill: that is the fleet's truth, not noise.
-        let today = Day(epochMillis: wallMillis())
+        let today = LocalDays.china.day(wallMillis())
         let stations = env.catalog.fleet.stations
         let refusedByRegistry = env.catalog.fleet.devices.filter { $0.type == "gas_cylinder" }.filter { d in
             guard let station = stations.first(where: { $0.gateways.contains(d.gateway) }) else { return false }

@@ -25,7 +25,7 @@ struct TraceabilityTests {
         let type = env.catalog.types["gas_cylinder"]!
         let stations = env.catalog.fleet.stations
         let other = try #require(stations.first { $0.id == "station-beichen-lpg" })
-        let today = Day(epochMillis: wallMillis())
+        let today = LocalDays.china.day(wallMillis())
         func findings(_ d: DeviceRecord, at s: FillingStation) -> [FillFinding] {
             FillCheck.findings(FillCheck.Cylinder(commissioned: d.commissioned, lastInspections: d.lastInspections, grade: d.inspectionGrade,
                                                   failedInspections: [:], attributes: d.attributes),
