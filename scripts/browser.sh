@@ -2,7 +2,7 @@
 # The web console in a real browser: starts `equipwatch run` (debug build) with a local broker
 # and the sample fleet, makes tokens, and drives Debian's headless Chromium through Selenium
 # (Tests/Browser/console_test.py): sign-in, live alarms, acknowledgement, the device page, a
-# firm's scope, a phone's width, the browser log. Screenshots go to docs/screenshots/.
+# firm's and an owner's scope, the keyboard, a phone's width, the browser log. Screenshots go to docs/screenshots/.
 # Bounded: the whole step stops after BROWSER_TIMEOUT seconds (default 300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,8 @@ token() { "$BIN" tokens create "$@" --json "${ARGS[@]}" | python3 -c 'import jso
 export SUP_TOKEN=$(token --role supervisor --name console-supervisor)
 export FIRM_ID=firm-haihe
 export FIRM_TOKEN=$(token --role firm:firm-haihe --name haihe-dispatcher)
+export OWNER_ID=owner-tianjin-hospital
+export OWNER_TOKEN=$(token --role owner:owner-tianjin-hospital --name hospital-facilities)
 TZ=Asia/Shanghai "$BIN" run "${ARGS[@]}" > "$WORK/run.log" 2>&1 &
 RUN_PID=$!
 for _ in $(seq 1 100); do

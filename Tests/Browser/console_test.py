@@ -1,9 +1,10 @@
 """The web console in headless Chromium against a running `equipwatch run` (scripts/browser.sh).
 
-Checks: sign in as supervisor and as a firm; a trapped alarm injected by the simulator appears on
+Checks: sign in as supervisor, as a firm and (by keyboard alone) as an owner; a trapped alarm injected by the simulator appears on
 the open alarms page without a reload; acknowledging it there reaches the store; the device page
 shows the risk breakdown; the firm sees its own devices only and another firm's device page says
-"not found"; the overview does not scroll sideways at 390 px; the browser log has no severe
+"not found"; the owner sees its own devices, their inspections and notices, and no supervisor
+pages; the overview does not scroll sideways at 390 px; the browser log has no severe
 entries. Screenshots of the overview and a device page go to $SCREENSHOTS.
 """
 import json
@@ -16,6 +17,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["BASE"]
@@ -25,6 +27,8 @@ BROKER = os.environ["BROKER"]
 SUP = os.environ["SUP_TOKEN"]
 FIRM = os.environ["FIRM_TOKEN"]
 FIRM_ID = os.environ["FIRM_ID"]
+OWNER = os.environ["OWNER_TOKEN"]
+OWNER_ID = os.environ["OWNER_ID"]
 SHOTS = os.environ.get("SCREENSHOTS", "docs/screenshots")
 failures = []
 
@@ -75,6 +79,12 @@ def sign_in(d, token):
     wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#nav a"))
 
 
+def settled(d):
+    """Web fonts loaded and two frames painted: what a screenshot should wait for."""
+    d.execute_async_script("const done = arguments[arguments.length - 1];"
+                           "document.fonts.ready.then(() => requestAnimationFrame(() => requestAnimationFrame(() => done())));")
+
+
 def severe(d, allow=()):
     return [e for e in d.get_log("browser") if e["level"] == "SEVERE" and not any(a in e["message"] for a in allow)]
 
@@ -86,7 +96,7 @@ def supervisor():
         wait(d, lambda: d.find_elements(By.ID, "overdue-count"), 30)
         check("the supervisor's overview opens in Chinese", text(d, "h1") == "总览", text(d, "h1"))
         check("the overview shows times with the zone", "Asia/Shanghai" in text(d, "#footer"), text(d, "#footer"))
-        time.sleep(0.5)
+        settled(d)
         d.save_screenshot(os.path.join(SHOTS, "overview.png"))
 
         d.find_element(By.CSS_SELECTOR, '#nav a[href="/alarms"]').click()
@@ -121,7 +131,7 @@ def supervisor():
         check("the device page renders every value as text", "[object" not in text(d, "main"))
         registry = text(d, "dl.kv")
         check("the device page shows its registry data", device and "site-" in registry, registry[:200])
-        time.sleep(0.5)
+        settled(d)
         d.save_screenshot(os.path.join(SHOTS, "device.png"))
 
         d.find_element(By.ID, "lang").click()
@@ -175,6 +185,54 @@ def firm():
         d.quit()
 
 
+def owner():
+    d = browser()
+    try:
+        # Keyboard only: type the token, Enter signs in, Tab reaches the navigation.
+        d.get(BASE + "/signin")
+        wait(d, lambda: d.find_elements(By.ID, "token"))
+        check("the sign-in field has the focus", d.switch_to.active_element.get_attribute("id") == "token")
+        d.switch_to.active_element.send_keys(OWNER + Keys.ENTER)
+        wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#nav a"), 20)
+        nav = [a.get_attribute("href").replace(BASE, "") for a in d.find_elements(By.CSS_SELECTOR, "#nav a")]
+        check("the owner's console has no supervisor pages", "/stats" not in nav and "/incidents" not in nav, str(nav))
+        reached = []
+        for _ in range(3):
+            d.switch_to.active_element.send_keys(Keys.TAB)
+            reached.append(d.switch_to.active_element.tag_name)
+        check("Tab moves through the page's links", "a" in reached, str(reached))
+
+        d.get(BASE + "/devices")
+        wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "main tbody tr"), 30)
+        own = api("/v1/devices?limit=1000", OWNER)["items"]
+        owners = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[4]")}
+        rows = len(d.find_elements(By.CSS_SELECTOR, "main tbody tr"))
+        check("the owner's device list holds its own devices only",
+              rows == len(own) and owners == {own[0]["owner_name"]} and {x["owner"] for x in own} == {OWNER_ID}, f"{owners}, {rows} of {len(own)}")
+        types = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[2]")}
+        check("device types in Chinese", types <= {"电梯", "锅炉", "压力容器", "气瓶", "叉车"} and types, str(types))
+        stopped = [x for x in own if x["must_not_use"]]
+        d.get(BASE + "/devices/" + (stopped[0] if stopped else own[0])["id"])
+        wait(d, lambda: "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main section"), 20)
+        check("the owner's device page lists its inspections with due dates", "到期" in text(d, "main"), text(d, "main")[:300])
+        if stopped:
+            check("a must-not-use device says so", "禁用" in text(d, "main"))
+        other = api("/v1/devices?limit=1000", SUP)["items"]
+        foreign = next(x["id"] for x in other if x["owner"] != OWNER_ID)
+        d.get(BASE + "/devices/" + foreign)
+        wait(d, lambda: text(d, "h1") in ("未找到", "Not found"), 20)
+        check("another owner's device page says not found", text(d, "h1") == "未找到", text(d, "h1"))
+        d.get(BASE + "/notices")
+        wait(d, lambda: "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main form"), 20)
+        ids = {x["id"] for x in own}
+        listed = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[4]")}
+        check("the owner's notices are about its own devices", listed <= ids, str(listed - ids))
+        problems = severe(d, allow=("status of 404",))
+        check("no severe entries in the owner's browser log (beyond the expected 404)", not problems, json.dumps(problems)[:500])
+    finally:
+        d.quit()
+
+
 os.makedirs(SHOTS, exist_ok=True)
 # The pipeline's first compliance check (a few seconds after start) fills the must-not-use list.
 deadline = time.time() + 30
@@ -182,5 +240,6 @@ while time.time() < deadline and not api("/v1/devices?must_not_use=true&limit=1"
     time.sleep(0.5)
 supervisor()
 firm()
+owner()
 print(f"browser: {len(failures)} failure(s)" if failures else "browser: every check passed", flush=True)
 sys.exit(1 if failures else 0)

@@ -1,5 +1,5 @@
 // Small DOM helpers: elements from data (text is always text, never HTML), tables, badges.
-import { t, time, gradeName, severityName } from "./i18n.js";
+import { t, time, gradeName, severityName, term, vocabularies } from "./i18n.js";
 
 /** h("a", {href: "/x", "data-link": ""}, "text", child...) */
 export function h(tag, attrs = {}, ...children) {
@@ -27,9 +27,11 @@ export function table(columns, rows, { empty = t("no_data") } = {}) {
       c.render ? c.render(r) : cell(r[c.key], c.key))))))));
 }
 
-/** One value as text: times in the display zone, booleans as yes/no, objects as JSON. */
+/** One value as text: times in the display zone, booleans as yes/no, objects as JSON, closed
+ * vocabularies (type, state, kind...) in the reader's language. */
 export function cell(v, key = "") {
   if (v === null || v === undefined) return "";
+  if (typeof v === "string" && vocabularies.has(key)) return term(key, v);
   if (typeof v === "boolean") return v ? t("yes") : t("no");
   if (typeof v === "object") return JSON.stringify(v);
   if (typeof v === "string" && /(_at|^ts|^at|_seen|^due_by)$/.test(key) && /^\d{4}-\d{2}-\d{2}T/.test(v)) return time(v);

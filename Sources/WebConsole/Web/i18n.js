@@ -60,6 +60,41 @@ const dictionaries = {
 const gradeNames = { zh: { red: "重大", orange: "较大", yellow: "一般", blue: "低" }, en: { red: "red (major)", orange: "orange (significant)", yellow: "yellow (general)", blue: "blue (low)" } };
 const severityNames = { zh: { critical: "严重", major: "重要", warning: "警告", info: "提示" }, en: { critical: "critical", major: "major", warning: "warning", info: "info" } };
 
+// Closed vocabularies the API answers with (device types, states, notice and inspection kinds,
+// risk factors): shown in the reader's language; a value not listed is shown as sent.
+const terms = {
+  zh: {
+    type: { elevator: "电梯", boiler: "锅炉", pressure_vessel: "压力容器", gas_cylinder: "气瓶", forklift: "叉车" },
+    state: { pending: "待触发", firing: "告警中", resolved: "已解除", open: "未关闭" },
+    status: { open: "未关闭", acked: "已确认", closed: "已关闭", resolved: "已解决" },
+    kind: {
+      maintenance_due: "维保到期", maintenance_overdue: "维保逾期", fault_followup: "故障跟进", inspection_due: "检验到期提醒",
+      inspection_overdue: "禁止使用（检验）", rescue: "困人救援", regime_changed: "维保方式变更", risk_red: "重大风险", fill_refused: "违规充装",
+      periodic: "定期检验", self_test: "自行检测", external: "外部检验", internal: "内部检验", hydrostatic: "耐压试验",
+      annual_check: "年度检查", safety_valve: "安全阀校验",
+      opened: "开启", raised: "触发", acknowledged: "确认", resolved: "解除", rescue_deadline_missed: "救援超时", closed: "关闭",
+    },
+    result: { pass: "合格", fail: "不合格" },
+    factor: {
+      base: "基础值", alarm_history: "告警历史", age: "使用年限", inspection_overdue: "检验逾期", inspection_failed: "检验不合格",
+      major_hazard: "重大隐患", maintenance_overdue: "维保逾期", inspection_grade: "安全状况等级", monitoring_gaps: "监测中断",
+      compound: "多项叠加", people_exposed: "暴露人数", type_base: "设备类型基础值", location: "场所类别", medium: "介质",
+      pressure_volume: "压力 × 容积",
+    },
+  },
+  en: {
+    type: { elevator: "Elevator", boiler: "Boiler", pressure_vessel: "Pressure vessel", gas_cylinder: "Gas cylinder", forklift: "Forklift" },
+    state: {}, status: {}, kind: {}, result: {}, factor: {},
+  },
+};
+
+/** A value of a closed vocabulary (`type`, `state`, `status`, `kind`, `result`, `factor`) in the reader's language. */
+export function term(vocabulary, value) {
+  if (value === null || value === undefined) return "";
+  return terms[lang][vocabulary]?.[value] ?? String(value);
+}
+export const vocabularies = new Set(Object.keys(terms.zh));
+
 export let lang = localStorage.getItem("ew.lang") === "en" ? "en" : "zh";
 export const zone = document.querySelector('meta[name="equipwatch-zone"]')?.content || "Asia/Shanghai";
 

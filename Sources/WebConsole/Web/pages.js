@@ -1,7 +1,7 @@
 // The console's pages. Each renders into `main` from /v1 answers and may return a function that
 // stops what it started (the live stream).
 import { api, all, download, stream, session, APIError } from "./api.js";
-import { t, time, gradeName } from "./i18n.js";
+import { t, time, gradeName, severityName, term } from "./i18n.js";
 import { h, link, table, gradeBadge, severityBadge, stopBadge, section, named } from "./dom.js";
 import { bars } from "./charts.js";
 
@@ -51,8 +51,8 @@ export async function overview(main) {
     all("/v1/devices"), all("/v1/alarms?state=open"), api("/v1/inspections/due?within=30"),
   ]);
   const byGrade = GRADES.map((g) => ({ label: gradeName(g), value: devices.filter((d) => d.risk_grade === g).length, color: GRADE_COLORS[g] }));
-  const byType = TYPES.map((ty) => ({ label: ty, value: devices.filter((d) => d.type === ty).length })).filter((r) => r.value);
-  const bySeverity = SEVERITIES.map((s) => ({ label: s, value: alarms.filter((a) => a.severity === s).length, color: SEV_COLORS[s] }));
+  const byType = TYPES.map((ty) => ({ label: term("type", ty), value: devices.filter((d) => d.type === ty).length })).filter((r) => r.value);
+  const bySeverity = SEVERITIES.map((s) => ({ label: severityName(s), value: alarms.filter((a) => a.severity === s).length, color: SEV_COLORS[s] }));
   const stopped = devices.filter((d) => d.must_not_use);
   const overdue = due.items.filter((i) => i.overdue);
   const live = h("ul", { class: "live", "aria-live": "polite", id: "live" }, h("li", { class: "muted" }, t("live_waiting")));
@@ -110,9 +110,9 @@ export async function alarms(main) {
   const params = new URLSearchParams(location.search);
   if (!params.has("state")) params.set("state", "open");
   const form = h("form", { class: "filters" },
-    select("state", t("state"), ["open", "pending", "firing", "resolved"], (v) => v, params.get("state")),
-    select("severity", t("severity"), SEVERITIES, (v) => v, params.get("severity") ?? ""),
-    select("type", t("type"), TYPES, (v) => v, params.get("type") ?? ""),
+    select("state", t("state"), ["open", "pending", "firing", "resolved"], (v) => term("state", v), params.get("state")),
+    select("severity", t("severity"), SEVERITIES, severityName, params.get("severity") ?? ""),
+    select("type", t("type"), TYPES, (v) => term("type", v), params.get("type") ?? ""),
     h("label", {}, t("device"), h("input", { name: "device", value: params.get("device") ?? "", size: 20 })),
     h("button", { class: "primary", type: "submit" }, t("filter")),
     h("button", { type: "button", onclick: () => download(`/v1/alarms?${query(form)}&format=csv`, "alarms.csv") }, t("csv")));
@@ -143,9 +143,9 @@ export async function alarms(main) {
 export async function incidents(main) {
   const params = new URLSearchParams(location.search);
   const form = h("form", { class: "filters" },
-    select("status", t("status"), ["open", "resolved"], (v) => v, params.get("status") ?? ""),
-    select("severity", t("severity"), SEVERITIES, (v) => v, params.get("severity") ?? ""),
-    select("type", t("type"), TYPES, (v) => v, params.get("type") ?? ""),
+    select("status", t("status"), ["open", "resolved"], (v) => term("status", v), params.get("status") ?? ""),
+    select("severity", t("severity"), SEVERITIES, severityName, params.get("severity") ?? ""),
+    select("type", t("type"), TYPES, (v) => term("type", v), params.get("type") ?? ""),
     h("button", { class: "primary", type: "submit" }, t("filter")),
     h("button", { type: "button", onclick: () => download(`/v1/incidents?${query(form)}&format=csv`, "incidents.csv") }, t("csv")));
   const list = h("div");
@@ -170,7 +170,7 @@ export async function incident(main, id) {
   const timeline = i.timeline ?? [];
   main.replaceChildren(
     h("h1", {}, `${t("incidents")} ${id}`),
-    section(incidentRow.title ?? "", h("p", {}, severityBadge(incidentRow.severity), " ", incidentRow.status ?? "", " · ",
+    section(incidentRow.title ?? "", h("p", {}, severityBadge(incidentRow.severity), " ", term("status", incidentRow.status), " · ",
       link(`/devices/${encodeURIComponent(incidentRow.device)}`, incidentRow.device ?? ""), " · ", time(incidentRow.opened_at))),
     section(t("timeline"), table([{ key: "at" }, { key: "kind" }, { key: "detail", wrap: true }], timeline)));
 }
@@ -180,7 +180,7 @@ export async function incident(main, id) {
 export async function devices(main) {
   const params = new URLSearchParams(location.search);
   const form = h("form", { class: "filters" },
-    select("type", t("type"), TYPES, (v) => v, params.get("type") ?? ""),
+    select("type", t("type"), TYPES, (v) => term("type", v), params.get("type") ?? ""),
     select("grade", t("grade"), GRADES, gradeName, params.get("grade") ?? ""),
     select("must_not_use", t("must_not_use_short"), ["true", "false"], (v) => (v === "true" ? t("yes") : t("no")), params.get("must_not_use") ?? ""),
     h("button", { class: "primary", type: "submit" }, t("filter")),
@@ -205,9 +205,9 @@ export async function devices(main) {
 
 export async function notices(main) {
   const form = h("form", { class: "filters" },
-    select("status", t("status"), ["open", "acked", "closed"], (v) => v, "open"),
+    select("status", t("status"), ["open", "acked", "closed"], (v) => term("status", v), "open"),
     select("kind", t("kind"), ["maintenance_due", "maintenance_overdue", "fault_followup", "inspection_due", "inspection_overdue",
-                               "rescue", "regime_changed", "risk_red", "fill_refused"]),
+                               "rescue", "regime_changed", "risk_red", "fill_refused"], (v) => term("kind", v)),
     h("button", { class: "primary", type: "submit" }, t("filter")));
   const list = h("div");
   const canAck = session.me.role !== "owner";
@@ -306,8 +306,8 @@ export async function stats(main) {
       section(t("alarms_by_month"), bars(months.map((r) => ({ label: r.key, value: r.alarms }))),
         table([{ key: "key", label: t("month") }, { key: "alarms", label: t("alarms") }, { key: "critical", label: t("critical") },
                { key: "incidents", label: t("incidents") }], months)),
-      section(t("alarms_by_type"), bars(types.map((r) => ({ label: r.key, value: r.incidents })), { title: t("incidents") }),
-        table([{ key: "key", label: t("type") }, { key: "alarms", label: t("alarms") }, { key: "incidents", label: t("incidents") }], types)),
+      section(t("alarms_by_type"), bars(types.map((r) => ({ label: term("type", r.key), value: r.incidents })), { title: t("incidents") }),
+        table([{ key: "key", label: t("type"), render: (r) => term("type", r.key) }, { key: "alarms", label: t("alarms") }, { key: "incidents", label: t("incidents") }], types)),
       section(t("grades"), bars((s.risk_grades ?? []).map((r) => ({ label: gradeName(r.grade), value: r.devices, color: GRADE_COLORS[r.grade] })))),
       section(t("inspections"), h("dl", { class: "kv" }, ["recorded", "passed", "failed", "on_time", "late", "must_not_use", "overdue_now"]
         .map((k) => [h("dt", {}, t(k === "overdue_now" ? "overdue" : k)), h("dd", {}, String(ins[k] ?? 0))]))),
