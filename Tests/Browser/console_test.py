@@ -2,8 +2,8 @@
 
 Checks: sign in as supervisor, as a firm and (by keyboard alone) as an owner; a trapped alarm injected by the simulator appears on
 the open alarms page without a reload; acknowledging it there reaches the store; the device page
-shows the risk breakdown; the firm sees its own devices only and another firm's device page says
-"not found"; the owner sees its own devices, their inspections and notices, and no supervisor
+shows the risk breakdown; the firm sees its own devices only, another firm's device page says
+"not found", and a maintenance it reports on the notices page is in the store; the owner sees its own devices, their inspections and notices, and no supervisor
 pages; the overview does not scroll sideways at 390 px; the browser log has no severe
 entries. Screenshots of the overview and a device page go to $SCREENSHOTS.
 """
@@ -179,6 +179,21 @@ def firm():
         wait(d, lambda: "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main form"), 20)
         notice_firms = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
         check("the firm's notices are its own", notice_firms <= {FIRM_ID}, str(notice_firms))
+
+        # Report a completed maintenance from the notices page; it is in the store with its items.
+        mine = api("/v1/devices?limit=1", FIRM)["items"][0]["id"]
+        form = d.find_element(By.XPATH, "//main//form[.//input[@name='items']]")
+        form.find_element(By.NAME, "device").send_keys(mine)
+        form.find_element(By.NAME, "items").send_keys("brake check, door lock check")
+        form.find_element(By.CSS_SELECTOR, "input[value=quarterly]").click()
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(d, lambda: "#" in form.find_element(By.CSS_SELECTOR, "[role=status]").text, 20)
+        out = subprocess.run([BIN, "maintenance", "history", "--device", mine, "--json", "--data", DATA],
+                             capture_output=True, text=True, check=True).stdout
+        records = json.loads(out)
+        check("a maintenance reported on the page is in the store with its items and tiers",
+              any(r.get("source") == "api" and "door lock check" in json.dumps(r.get("items")) and "quarterly" in json.dumps(r.get("tiers"))
+                  for r in records), out[:400])
         problems = severe(d, allow=("status of 404",))
         check("no severe entries in the firm's browser log (beyond the expected 404)", not problems, json.dumps(problems)[:500])
     finally:
