@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Pipeline
 import Storage
 
 /// How a result table reads in a terminal. `--json` and `--csv` always carry every column; this
@@ -16,10 +17,12 @@ enum TerminalTable {
     static let width = 120
 
     /// A list's terminal view: `columns` on the row's line; `beneath` joined with " · " on the
-    /// lines under it. A `*_name` column beneath is printed as "name (id)".
+    /// lines under it, then `figures` as "name value". A `*_name` column beneath is printed as
+    /// "name (id)".
     struct Layout {
         let columns: [String]
         let beneath: [String]
+        var figures: [String] = []
     }
 
     /// The layouts, by the row type's exact column list (so a change to a row's columns falls
@@ -39,6 +42,11 @@ enum TerminalTable {
                                            beneath: ["detail", "topic", "payload"]),
         FillItem.columnNames: Layout(columns: ["ts", "station", "result", "operator", "gas", "net_kg", "fill_pressure_mpa"],
                                      beneath: ["station_name", "detail"]),
+        RescueResponseItem.columnNames: Layout(columns: ["firm", "trapped", "resolved", "within_deadline", "share_within", "missed", "running"],
+                                               beneath: ["firm_name"],
+                                               figures: ["median_response_min", "p90_response_min", "median_on_site_min"]),
+        MaintenanceTimelinessItem.columnNames: Layout(columns: MaintenanceTimelinessItem.columnNames.filter { $0 != "firm_name" },
+                                                      beneath: ["firm_name"]),
         MaintenanceItem.columnNames: Layout(columns: ["id", "done_at", "firm", "source", "reported_at", "applied_at"],
                                             beneath: ["items", "baseline"]),
     ]
@@ -53,7 +61,8 @@ enum TerminalTable {
             body = vertical(t, zone: zone)
         } else if let layout = layouts[t.columns] {
             body = grid(t, columns: layout.columns.compactMap(t.columns.firstIndex(of:)), cut: true, zone: zone,
-                        beneath: layout.beneath.compactMap(t.columns.firstIndex(of:)))
+                        beneath: layout.beneath.compactMap(t.columns.firstIndex(of:)),
+                        figures: layout.figures.compactMap(t.columns.firstIndex(of:)))
         } else {
             body = grid(t, columns: Array(t.columns.indices), cut: !detail, wrap: detail, zone: zone)
         }
@@ -64,7 +73,7 @@ enum TerminalTable {
     /// Rows as aligned columns. With `cut`, the widest cells are shortened (with "…") until a
     /// line fits `width`; with `wrap`, they continue on the next lines in their column instead.
     static func grid(_ t: ResultTable, columns: [Int], cut: Bool, wrap: Bool = false, zone: DisplayZone,
-                     beneath: [Int] = []) -> String {
+                     beneath: [Int] = [], figures: [Int] = []) -> String {
         let headers = columns.map { t.columns[$0] }
         let cells = t.rows.map { row in columns.map { oneLine(row[$0].table(in: zone)) } }
         var widths = headers.map(\.count)
@@ -82,7 +91,7 @@ enum TerminalTable {
             } else {
                 out += line(row.enumerated().map { $1.count > widths[$0] ? String($1.prefix(widths[$0] - 1)) + "…" : $1 }) + "\n"
             }
-            let note = prose(t, row: r, columns: beneath, zone: zone)
+            let note = prose(t, row: r, columns: beneath, figures: figures, zone: zone)
             if !note.isEmpty { for l in wrapped(note, width - 4) { out += "    " + l + "\n" } }
         }
         return out
@@ -104,9 +113,13 @@ enum TerminalTable {
     }
 
     /// The prose beneath a row: the named columns' non-empty values joined by " · ", a `*_name`
-    /// with its id as "name (id)".
-    static func prose(_ t: ResultTable, row: Int, columns: [Int], zone: DisplayZone) -> String {
-        columns.compactMap { i -> String? in
+    /// with its id as "name (id)", then each of `figures` with a value as "name value".
+    static func prose(_ t: ResultTable, row: Int, columns: [Int], figures: [Int] = [], zone: DisplayZone) -> String {
+        let labelled = figures.compactMap { i -> String? in
+            let value = oneLine(t.rows[row][i].table(in: zone))
+            return value.isEmpty ? nil : "\(t.columns[i]) \(value)"
+        }
+        return (columns.compactMap { i -> String? in
             let cell = t.rows[row][i]
             var value = oneLine(cell.table(in: zone))
             if case .json = cell { value = spaced(json: value) }
@@ -116,7 +129,7 @@ enum TerminalTable {
             let id = t.columns.firstIndex(of: idColumn).map { t.rows[row][$0].plain } ?? ""
             if value.isEmpty { return id.isEmpty ? nil : id }
             return id.isEmpty ? value : "\(value) (\(id))"
-        }.joined(separator: " · ")
+        } + labelled).joined(separator: " · ")
     }
 
     /// Column widths that fit `width`: the widest column gives up characters first, none below

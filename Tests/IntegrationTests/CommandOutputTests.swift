@@ -113,6 +113,27 @@ struct CommandOutputTests {
         #expect(lines.last == "(3 rows)")
     }
 
+    @Test("stats: rescue response per firm fits 120 characters, the firm's name and the response minutes beneath its row")
+    func statsRescueTable() throws {
+        let f = try Fixture()
+        let elevator = try #require(f.catalog.fleet.devices.first { $0.type == "elevator" })
+        let num = try #require(try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [elevator.id]) })
+        let t0: Int64 = 1_795_000_000_000
+        var batch = CommitBatch()
+        batch.notices = [NoticeDraft(key: "rescue:9", deviceNum: num, device: elevator.id, type: "elevator", firm: elevator.firm, kind: .rescue,
+                                     trigger: "elevator.trapped", reason: "passengers trapped", dueBy: t0 + 1_800_000, createdAt: t0,
+                                     staleAfterRecord: nil, detail: "{}", rescue: RescueStart(alarmId: 9, firedAt: t0, withinMs: 1_800_000))]
+        try f.store.commit(batch)
+        try f.store.write { db in try db.execute(sql: "UPDATE rescues SET resolved_at = ? WHERE alarm_id = 9", arguments: [t0 + 20 * 60_000]) }
+        let out = try f.run(["stats", "--from", "2026-11-01", "--to", "2026-12-01"])   // t0 is 2026-11-19 06:13 Beijing
+        let lines = out.split(separator: "\n").map(String.init)
+        for line in lines { #expect(line.count <= 120, "\(line.count): \(line)") }
+        let section = try #require(out.components(separatedBy: "== rescue_response ==").last?.components(separatedBy: "==").first)
+        #expect(section.contains("\n\(elevator.firm)  1        1         1"), "\(section)")
+        #expect(section.contains("median_response_min 20 · p90_response_min 20"), "\(section)")
+        #expect(!section.contains("…"))
+    }
+
     @Test("notices --csv has the column header and quotes a reason that holds a comma")
     func noticesCSV() throws {
         let f = try Fixture()
