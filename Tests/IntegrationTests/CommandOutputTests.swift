@@ -125,7 +125,7 @@ struct CommandOutputTests {
                                      staleAfterRecord: nil, detail: "{}", rescue: RescueStart(alarmId: 9, firedAt: t0, withinMs: 1_800_000))]
         try f.store.commit(batch)
         try f.store.write { db in try db.execute(sql: "UPDATE rescues SET resolved_at = ? WHERE alarm_id = 9", arguments: [t0 + 20 * 60_000]) }
-        let out = try f.run(["stats", "--from", "2026-11-01", "--to", "2026-12-01"])   // t0 is 2026-11-19 06:13 Beijing
+        let out = try f.run(["stats", "--from", "2026-11-01", "--to", "2026-12-01"])   // t0 is 2026-11-18 19:06 Beijing
         let lines = out.split(separator: "\n").map(String.init)
         for line in lines { #expect(line.count <= 120, "\(line.count): \(line)") }
         let section = try #require(out.components(separatedBy: "== rescue_response ==").last?.components(separatedBy: "==").first)
