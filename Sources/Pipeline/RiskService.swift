@@ -32,10 +32,14 @@ public final class RiskService: @unchecked Sendable {
     /// Whether the first full pass (every device graded once) has finished.
     private var settled = false
 
-    /// Devices graded per round at most, so a daily sweep of a large fleet is spread out.
-    static let roundSize = 2000
+    /// Devices graded per round at most, so a daily sweep of a large fleet is spread out and a
+    /// whole fleet speaking at once is graded in bounded rounds.
+    public static let defaultRoundSize = 2000
+    let roundSize: Int
 
-    public init(store: Store, model: RiskModel, directory: DeviceDirectory, topics: Topics, clock: PipelineClock, logger: Logger) {
+    public init(store: Store, model: RiskModel, directory: DeviceDirectory, topics: Topics, clock: PipelineClock, logger: Logger,
+                roundSize: Int = RiskService.defaultRoundSize) {
+        self.roundSize = max(1, roundSize)
         self.store = store
         self.model = model
         self.directory = directory
@@ -84,24 +88,31 @@ public final class RiskService: @unchecked Sendable {
     private func loop() {
         do { current = try store.currentRisk() } catch { logger.error("cannot read current grades", metadata: ["error": "\(error)"]) }
         var backlog: [Int64] = []
+        // Devices whose inputs changed and that no round has taken yet.
+        var waiting = Set<Int64>()
         while true {
             let (woken, all, model, directory, stop) = condition.withLock {
-                if pending.isEmpty, !everything, backlog.isEmpty, running { _ = condition.wait(until: Date().addingTimeInterval(1)) }
+                if pending.isEmpty, !everything, backlog.isEmpty, waiting.isEmpty, running { _ = condition.wait(until: Date().addingTimeInterval(1)) }
                 defer { pending.removeAll(); everything = false }
                 return (pending, everything, self.model, self.directory, !running)
             }
             if stop { return }
             let now = clock.now()
             if all { backlog = directory.entries.map(\.num) }
-            var nums = woken
-            // The backlog (a reload) first, then any device never graded or graded too long ago.
-            while nums.count < Self.roundSize, let n = backlog.popLast() { nums.insert(n) }
-            for e in directory.entries where nums.count < Self.roundSize {
+            waiting.formUnion(woken)
+            // At most `roundSize` a round, so one round's transaction, its transient memory and
+            // the wait of a shutdown stay bounded when a whole fleet speaks at once (100 k
+            // devices woke together in one round before). Changed inputs first, then the
+            // backlog (a reload), then any device never graded or graded too long ago.
+            var nums = Set<Int64>(minimumCapacity: roundSize)
+            while nums.count < roundSize, let n = waiting.popFirst() { nums.insert(n) }
+            while nums.count < roundSize, let n = backlog.popLast() { nums.insert(n) }
+            for e in directory.entries where nums.count < roundSize {
                 if let c = current[e.num], now - c.computedAt < model.recomputeMs { continue }
                 nums.insert(e.num)
             }
             grade(nums, model: model, directory: directory, now: now)
-            if !settled, backlog.isEmpty, nums.count < Self.roundSize {
+            if !settled, backlog.isEmpty, waiting.isEmpty, nums.count < roundSize {
                 // Every device has a grade: the start-up pass's transient memory goes back.
                 settled = true
                 releaseFreedMemory()
