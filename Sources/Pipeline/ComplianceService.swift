@@ -113,31 +113,37 @@ public final class ComplianceService: Sendable {
         }
         let days = store.localDays
         let today = days.day(now)
-        let registry = try store.registry()
         let current = try store.mustNotUseKeys()
         let reminded = state.withLock { $0.reminded }
         var changes: [ComplianceChange] = []
         var reminders: [NoticeDraft] = []
         var window: Set<String> = []
+        // Owners of the devices that get a notice (its copy goes to the owner's topic).
         var owners: [Int64: String] = [:]
-        for (num, d) in registry.devices {
-            guard let type = types[d.type] else { continue }
-            owners[num] = d.owner
+        var mustNotUse = 0, set: [String] = [], cleared: [String] = []
+        // One device at a time: the whole registry as records is hundreds of MB at 100 k devices.
+        try store.forEachRegisteredDevice { num, d in
+            guard let type = types[d.type] else { return }
             let dues = InspectionCalendar.dueDates(of: d, type: type)
             let reason = Compliance.mustNotUse(dues: dues, failed: d.failedInspections, grade: d.inspectionGrade, today: today,
                                                hazards: d.openHazards)
-            if reason != nil { round.mustNotUse += 1 }
+            if reason != nil { mustNotUse += 1 }
             if reason?.key != current[num] {
                 changes.append(ComplianceMessages.change(num: num, device: d, reason: reason, at: now))
-                if reason != nil { round.set.append(d.id) } else { round.cleared.append(d.id) }
+                owners[num] = d.owner
+                if reason != nil { set.append(d.id) } else { cleared.append(d.id) }
             }
             for r in Compliance.reminders(dues: dues, today: today, leadDays: policy.reminderLeadDays) {
                 let key = r.key(device: d.id)
                 window.insert(key)
                 guard !reminded.contains(key) else { continue }
                 reminders.append(ComplianceMessages.reminder(r, num: num, device: d, leadDays: policy.reminderLeadDays, at: now, days: days))
+                owners[num] = d.owner
             }
         }
+        round.mustNotUse += mustNotUse
+        round.set += set
+        round.cleared += cleared
         let topics = topics
         let ownerOf = owners
         let inserted = try store.record(
