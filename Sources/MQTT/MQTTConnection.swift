@@ -66,6 +66,8 @@ public struct MQTTError: Error, Sendable, CustomStringConvertible {
         self.operation = operation
         systemError = code == MOSQ_ERR_ERRNO.rawValue ? errno : nil
     }
+    /// MOSQ_ERR_ERRNO: the system error is in `errno`.
+    static var errnoCode: Int32 { MOSQ_ERR_ERRNO.rawValue }
     public var description: String {
         let text = systemError.map { String(cString: strerror($0)) } ?? String(cString: mosquitto_strerror(code))
         return "\(operation): \(text) (libmosquitto \(code))"
@@ -87,11 +89,18 @@ public struct MQTTHandlers: Sendable {
 }
 
 /// One libmosquitto client. The network loop must be driven from one thread (`SubscriberLoop`)
-/// or by libmosquitto's own thread (`startBackgroundLoop`); `publish` is safe from any thread.
+/// or by a thread of its own (`startBackgroundLoop`); `publish` is safe from any thread.
 public final class MQTTConnection: @unchecked Sendable {
     public let options: MQTTOptions
     private let handle: OpaquePointer
     private let handlers: MQTTHandlers
+    /// poll(2) entries: the socket and the wake-up pipe; allocated once, used by the loop's thread.
+    private let pollSet = UnsafeMutablePointer<pollfd>.allocate(capacity: 2)
+    private var wakeRead: Int32 = -1
+    private var wakeWrite: Int32 = -1
+    private var background: DispatchSemaphore?
+    private let backgroundStop = Flag()
+    private let backgroundDisconnecting = Flag()
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
 
@@ -144,7 +153,9 @@ public final class MQTTConnection: @unchecked Sendable {
     }
 
     deinit {
+        stopBackgroundLoop()
         mosquitto_destroy(handle)
+        pollSet.deallocate()
     }
 
     private func check(_ rc: Int32, _ operation: String) throws(MQTTError) {
@@ -174,6 +185,7 @@ public final class MQTTConnection: @unchecked Sendable {
     public func publish(topic: String, payload: UnsafeRawBufferPointer, qos: Int32, retain: Bool = false) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
         try check(mosquitto_publish(handle, &mid, topic, Int32(payload.count), payload.baseAddress, qos, retain), "publish to \(topic)")
+        wakeLoop()
         return mid
     }
 
@@ -186,23 +198,101 @@ public final class MQTTConnection: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Runs one iteration of the network loop (read, write, keepalive), waiting at most `timeoutMs`.
+    /// Runs one iteration of the network loop (read, write, keepalive), waiting at most
+    /// `timeoutMs`. Driven with poll(2): libmosquitto's own `mosquitto_loop` uses select(2) and
+    /// refuses (MOSQ_ERR_INVAL) a socket numbered 1024 or above, so a process with many open files
+    /// — hundreds of HTTP clients on the API, a simulator's thousand gateways — could no longer
+    /// read after a reconnect, and libmosquitto's own thread stopped for good.
     public func loop(timeoutMs: Int32) -> Int32 {
-        mosquitto_loop(handle, timeoutMs, 1)
+        let sock = mosquitto_socket(handle)
+        guard sock >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
+        pollSet[0] = pollfd(fd: sock, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0)
+        pollSet[1] = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+        let ready = poll(pollSet, wakeRead >= 0 ? 2 : 1, timeoutMs)
+        if ready < 0 { return errno == EINTR ? MOSQ_ERR_SUCCESS.rawValue : MQTTError.errnoCode }
+        let events = pollSet[0].revents
+        var write = events & Int16(POLLOUT) != 0
+        if wakeRead >= 0, pollSet[1].revents & Int16(POLLIN) != 0 {
+            // Another thread queued a packet (publish, disconnect): write it now.
+            var drain = [UInt8](repeating: 0, count: 64)
+            while read(wakeRead, &drain, drain.count) > 0 {}
+            write = true
+        }
+        if events & Int16(POLLIN | POLLHUP | POLLERR | POLLNVAL) != 0 {
+            let rc = mosquitto_loop_read(handle, 1)
+            if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return rc }
+        }
+        if write {
+            let rc = mosquitto_loop_write(handle, 1)
+            if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return rc }
+        }
+        return mosquitto_loop_misc(handle)
     }
 
     public func disconnect() {
+        backgroundDisconnecting.set(true)
         mosquitto_disconnect(handle)
+        wakeLoop()
     }
 
-    /// Lets libmosquitto drive the loop on its own thread (publishers), reconnecting by itself.
+    /// Drives the network loop on a thread of its own (publishers), reconnecting after 1–5 s.
+    /// Publishing threads queue packets and wake the loop through a pipe; the loop writes them.
+    /// (libmosquitto's `mosquitto_loop_start` uses select(2), see `loop(timeoutMs:)`.)
     public func startBackgroundLoop() throws(MQTTError) {
-        mosquitto_reconnect_delay_set(handle, 1, 5, true)
-        try check(mosquitto_loop_start(handle), "start network thread")
+        guard background == nil else { return }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw MQTTError(MQTTError.errnoCode, "create the wake-up pipe") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        (wakeRead, wakeWrite) = (fds[0], fds[1])
+        // Packets queued by other threads are written by the loop, never by the publishing thread.
+        try check(mosquitto_threaded_set(handle, true), "set threaded")
+        backgroundStop.set(false)
+        backgroundDisconnecting.set(false)
+        let done = DispatchSemaphore(value: 0)
+        background = done
+        let t = Thread { [self] in
+            runBackground()
+            done.signal()
+        }
+        t.name = "mqtt-\(options.clientId.prefix(20))"
+        t.start()
     }
 
+    /// Stops the background loop after it has written what is queued (a DISCONNECT included).
     public func stopBackgroundLoop() {
-        mosquitto_loop_stop(handle, false)
+        guard let done = background else { return }
+        backgroundStop.set(true)
+        wakeLoop()
+        done.wait()
+        background = nil
+        close(wakeRead)
+        close(wakeWrite)
+        (wakeRead, wakeWrite) = (-1, -1)
+    }
+
+    private func runBackground() {
+        var delay = 1.0
+        while !backgroundStop.value {
+            let rc = loop(timeoutMs: 1000)
+            if rc == MOSQ_ERR_SUCCESS.rawValue { delay = 1; continue }
+            if backgroundDisconnecting.value { break }
+            let until = Date().addingTimeInterval(delay)
+            while !backgroundStop.value, Date() < until { Thread.sleep(forTimeInterval: 0.05) }
+            if backgroundStop.value { break }
+            delay = min(delay * 2, 5)
+            _ = mosquitto_reconnect(handle)
+        }
+        // Flush what is queued (a DISCONNECT after `disconnect()`), without waiting for the network.
+        if mosquitto_socket(handle) >= 0, mosquitto_want_write(handle) { _ = mosquitto_loop_write(handle, 1) }
+    }
+
+    private func wakeLoop() {
+        guard wakeWrite >= 0 else { return }
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)   // a full pipe already wakes the loop
     }
 
     public static var successCode: Int32 { MOSQ_ERR_SUCCESS.rawValue }

@@ -142,3 +142,45 @@ import Testing
         #expect(elsewhere.allSatisfy { $0.monitored })
     }
 }
+
+/// A process with more than 1024 open files (hundreds of HTTP clients, a simulator's gateways):
+/// libmosquitto's select()-based loop refuses a socket numbered 1024 or above, so ingest and the
+/// outbox must not depend on it.
+@Suite(.serialized) struct ManyOpenFilesTests {
+    /// Raises this process's soft limit on open files towards 4096 (within the hard limit);
+    /// true when at least 1300 files may be open.
+    static func roomForManyFiles() -> Bool {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < 4096 {
+            limit.rlim_cur = min(4096, limit.rlim_max)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return limit.rlim_cur >= 1300
+    }
+
+    @Test("with sockets numbered above 1024, the pipeline still ingests and a publisher's background loop still delivers",
+          .enabled(if: roomForManyFiles(), "the hard limit on open files is below 1300"))
+    func socketsAboveFDSetSize() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        // Fill the low descriptors so every socket opened from here on is numbered above 1024.
+        var fillers: [Int32] = []
+        defer { for fd in fillers { close(fd) } }
+        while fillers.last.map({ $0 < 1100 }) ?? true {
+            let fd = open("/dev/null", O_RDONLY)
+            try #require(fd >= 0)
+            fillers.append(fd)
+        }
+        let pipeline = try env.startedPipeline()
+        defer { pipeline.stop() }
+        let publisher = try env.publisher()
+        defer { publisher.stop() }
+        let d = env.device("boiler")
+        for seq in 1...50 { try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: UInt64(seq)).utf8), qos: 1) }
+        #expect(publisher.flush(timeout: 10), "the publisher's acknowledgements came back through its own loop")
+        try waitUntil(timeout: 10, "50 readings") { try env.count("SELECT COUNT(*) FROM readings") == 50 }
+        #expect(pipeline.stats.accepted == 50)
+    }
+}
