@@ -69,7 +69,10 @@ public final class IngestStats: Sendable {
 
     func recordAlarms(_ changes: [AlarmChange]) {
         guard !changes.isEmpty else { return }
-        let raised = changes.filter { $0.transition == .raised }.count
+        // Counted, not filtered: a fleet-wide burst (100 k devices silent at once) is one commit of
+        // 100 k changes, and a filtered copy of them was the largest allocation of that moment.
+        var raised = 0
+        for c in changes where c.transition == .raised { raised += 1 }
         totals.withLock {
             $0.alarmsRaised += raised
             $0.alarmChanges += changes.count
