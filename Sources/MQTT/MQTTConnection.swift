@@ -96,6 +96,8 @@ public final class MQTTConnection: @unchecked Sendable {
     private let handlers: MQTTHandlers
     /// poll(2) entries: the socket and the wake-up pipe; allocated once, used by the loop's thread.
     private let pollSet = UnsafeMutablePointer<pollfd>.allocate(capacity: 2)
+    /// Packets read after one poll(2) at most, so keepalive and writes still get their turn.
+    static let readBurst = 64
     private var wakeRead: Int32 = -1
     private var wakeWrite: Int32 = -1
     private var background: DispatchSemaphore?
@@ -214,13 +216,20 @@ public final class MQTTConnection: @unchecked Sendable {
         var write = events & Int16(POLLOUT) != 0
         if wakeRead >= 0, pollSet[1].revents & Int16(POLLIN) != 0 {
             // Another thread queued a packet (publish, disconnect): write it now.
-            var drain = [UInt8](repeating: 0, count: 64)
-            while read(wakeRead, &drain, drain.count) > 0 {}
+            var drain: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            while withUnsafeMutableBytes(of: &drain, { read(wakeRead, $0.baseAddress, $0.count) }) > 0 {}
             write = true
         }
         if events & Int16(POLLIN | POLLHUP | POLLERR | POLLNVAL) != 0 {
-            let rc = mosquitto_loop_read(handle, 1)
-            if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return rc }
+            // libmosquitto reads one packet a call (more only for QoS > 0 backlogs): read on until
+            // the socket has nothing more (EAGAIN), up to `readBurst` packets, instead of one
+            // poll(2) per packet.
+            for _ in 0..<Self.readBurst {
+                errno = 0
+                let rc = mosquitto_loop_read(handle, 1)
+                if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return rc }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+            }
         }
         if write {
             let rc = mosquitto_loop_write(handle, 1)
