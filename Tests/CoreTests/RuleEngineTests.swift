@@ -190,4 +190,31 @@ struct RuleEngineTests {
         b.send(31_000, ["speed_mps": .number(1)])
         #expect(Set(b.open) == ["slow:firing", "peak:firing"])
     }
+
+    @Test("text fields take no slots until one is seen, and their values survive the persisted state")
+    func textFieldsAreKeptLazily() throws {
+        let rules = try RuleLoader.load(directory: Self.root + "/Rules", types: Self.types)
+        let program = try #require(rules.programs["gas_cylinder"])
+        let type = program.type
+        let text = try #require(type.fields.firstIndex { $0.kind == .string })
+        let record = DeviceRecord(id: "c1", type: "gas_cylinder", gateway: "g", site: "s", owner: "o", firm: "f",
+                                  commissioned: Day(year: 2020, month: 1, day: 1)!, lastInspections: [:], inspectionGrade: nil,
+                                  attributes: [:], origin: Origin(file: "t", line: nil))
+        let directory = DeviceDirectory(types: Self.types, devices: [(1, record)], gateways: ["g"])
+        let s = DeviceRuleState(device: directory.entries[0], program: program)
+        #expect(s.strings.isEmpty)
+        var values = [Scalar?](repeating: nil, count: type.fields.count)
+        values[text] = .string("Wang Fang")
+        s.apply(values)
+        #expect(s.strings.count == type.fields.count && s.strings[text] == "Wang Fang")
+        let restored = DeviceRuleState(device: directory.entries[0], program: program)
+        _ = StateCodec.decode(StateCodec.encode(s), into: restored, layouts: [:])
+        #expect(restored.strings[safe: text] == "Wang Fang")
+        let elevator = DeviceRuleState(device: Device(rules).directory.entries[0], program: try #require(rules.programs["elevator"]))
+        #expect(elevator.strings.isEmpty && elevator.attrStrings.isEmpty)
+    }
+}
+
+private extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -71,7 +71,7 @@ struct Compiler {
             case .number, .int: return .number { $0.attrs[i] }
             case .bool: return .bool { s in let v = s.attrs[i]; return v.isNaN ? .unknown : Tri(v != 0) }
             case .enumeration: return .enumeration({ $0.attrs[i] }, values: spec.values, source: .attribute(a))
-            case .string: return .string { $0.attrStrings[i] }
+            case .string: return .string { i < $0.attrStrings.count ? $0.attrStrings[i] : nil }
             }
         }
         guard let i = type.fieldPosition(name) else {
@@ -85,7 +85,7 @@ struct Compiler {
         case .number, .int: return .number { $0.values[i] }
         case .bool: return .bool { s in let v = s.values[i]; return v.isNaN ? .unknown : Tri(v != 0) }
         case .enumeration: return .enumeration({ $0.values[i] }, values: field.values, source: .field(name))
-        case .string: return .string { $0.strings[i] }
+        case .string: return .string { i < $0.strings.count ? $0.strings[i] : nil }
         }
     }
 

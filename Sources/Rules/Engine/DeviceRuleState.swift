@@ -13,8 +13,11 @@ public final class DeviceRuleState {
     var program: TypeProgram
     /// Last value of each field by position (bool as 0/1, enum as the value's index); NaN: never seen.
     var values: [Double]
+    /// Text fields' last values by position; empty (no allocation) until the device's type has
+    /// one to keep: most types have none, and 100 k devices each kept a slot per field.
     var strings: [String?]
     var attrs: [Double]
+    /// Text attributes by position; empty when the rules read none.
     var attrStrings: [String?]
     var slots: [Double]
     var phases: [RulePhase]
@@ -43,7 +46,7 @@ public final class DeviceRuleState {
         self.program = program
         let n = program.type.fields.count
         values = Array(repeating: .nan, count: n)
-        strings = Array(repeating: nil, count: n)
+        strings = []
         attrs = []
         attrStrings = []
         slots = Array(repeating: .nan, count: program.layout.count)
@@ -55,7 +58,7 @@ public final class DeviceRuleState {
     func loadAttributes() {
         let specs = program.layout.attributes
         attrs = Array(repeating: .nan, count: specs.count)
-        attrStrings = Array(repeating: nil, count: specs.count)
+        attrStrings = specs.contains { $0.kind == .string } ? Array(repeating: nil, count: specs.count) : []
         for (i, spec) in specs.enumerated() {
             guard let v = device.attributes[spec.name] else { continue }
             switch (spec.kind, v) {
@@ -80,6 +83,7 @@ public final class DeviceRuleState {
                 if fields[i].kind == .enumeration {
                     self.values[i] = fields[i].values.firstIndex(of: s).map(Double.init) ?? .nan
                 } else {
+                    if strings.count <= i { strings += Array(repeating: nil, count: fields.count - strings.count) }
                     strings[i] = s
                 }
             }
@@ -111,14 +115,15 @@ struct FamilyAlarms {
     var all: [Alarm] { open.map(\.alarm) }
 }
 
-/// Where one rule stands on one device.
+/// Where one rule stands on one device. The 8-byte fields come first so that the 1-byte ones
+/// fill the optional's tail: 24 bytes a rule instead of 32, and every device keeps one per rule.
 struct RulePhase: Equatable {
     enum Phase: UInt8 { case idle, pending, firing }
-    var phase = Phase.idle
     /// Pending: when the condition started to hold.
     var since: Int64 = 0
     /// Firing: when the clear condition started to hold; nil while it does not.
     var clearSince: Int64?
+    var phase = Phase.idle
     /// Whether `when` held at the previous evaluation (a rising edge is a repeat).
     var held = false
 }

@@ -60,7 +60,7 @@ enum StateCodec {
         for _ in 0..<nPhases {
             guard let id = r.str(), let raw = r.u8(), let phase = RulePhase.Phase(rawValue: raw), let since = r.i64(),
                   let clearSince = r.i64(), let held = r.u8() else { return false }
-            phases.append((id, RulePhase(phase: phase, since: since, clearSince: clearSince == .min ? nil : clearSince, held: held == 1)))
+            phases.append((id, RulePhase(since: since, clearSince: clearSince == .min ? nil : clearSince, phase: phase, held: held == 1)))
         }
         guard let nAlarms = r.u32() else { return false }
         var alarms: [Alarm] = []
@@ -77,6 +77,7 @@ enum StateCodec {
         }
         // Values are by field position of the type; a type whose fields changed starts afresh.
         if values.count == s.values.count { s.values = values }
+        if !strings.isEmpty, s.strings.count < s.values.count { s.strings = Array(repeating: nil, count: s.values.count) }
         for (i, v) in strings where i < s.strings.count { s.strings[i] = v }
         let program = s.program
         if layoutHash == program.signatureHash, slots.count == s.slots.count {
