@@ -158,6 +158,8 @@ public final class MQTTConnection: @unchecked Sendable {
         stopBackgroundLoop()
         mosquitto_destroy(handle)
         pollSet.deallocate()
+        if wakeRead >= 0 { close(wakeRead) }
+        if wakeWrite >= 0 { close(wakeWrite) }
     }
 
     private func check(_ rc: Int32, _ operation: String) throws(MQTTError) {
@@ -249,13 +251,17 @@ public final class MQTTConnection: @unchecked Sendable {
     /// (libmosquitto's `mosquitto_loop_start` uses select(2), see `loop(timeoutMs:)`.)
     public func startBackgroundLoop() throws(MQTTError) {
         guard background == nil else { return }
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw MQTTError(MQTTError.errnoCode, "create the wake-up pipe") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        if wakeWrite < 0 {
+            // Made once and kept until the connection is gone: a publisher racing a stop never
+            // writes to a descriptor number that has meanwhile been reused.
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { throw MQTTError(MQTTError.errnoCode, "create the wake-up pipe") }
+            for fd in fds {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+            (wakeRead, wakeWrite) = (fds[0], fds[1])
         }
-        (wakeRead, wakeWrite) = (fds[0], fds[1])
         // Packets queued by other threads are written by the loop, never by the publishing thread.
         try check(mosquitto_threaded_set(handle, true), "set threaded")
         backgroundStop.set(false)
@@ -277,9 +283,6 @@ public final class MQTTConnection: @unchecked Sendable {
         wakeLoop()
         done.wait()
         background = nil
-        close(wakeRead)
-        close(wakeWrite)
-        (wakeRead, wakeWrite) = (-1, -1)
     }
 
     private func runBackground() {
