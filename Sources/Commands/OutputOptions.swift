@@ -14,7 +14,7 @@ struct OutputOptions: ParsableArguments {
     var csv = false
 
     @Flag(name: .long, help: ArgumentHelp("Print every column on one line, nothing cut.",
-                                          discussion: "By default a table fits 120 characters: key columns on the row's line, prose and names on indented lines beneath."))
+                                          discussion: "By default a table fits 120 terminal columns (a Chinese character takes two): key columns on the row's line, prose and names on indented lines beneath."))
     var wide = false
 
     func validate() throws {

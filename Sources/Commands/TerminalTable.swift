@@ -6,8 +6,8 @@ import Storage
 /// How a result table reads in a terminal. `--json` and `--csv` always carry every column; this
 /// is only the view for a person:
 ///
-/// - **Default**: at most `width` (120) characters a line. A list the layouts below know shows
-///   its key columns on the row's line and its prose (a notice's reason, an alarm's message,
+/// - **Default**: at most `width` (120) terminal columns a line (a CJK character takes two). A
+///   list the layouts below know shows its key columns on the row's line and its prose (a notice's reason, an alarm's message,
 ///   names beside ids) on indented lines beneath, wrapped, never cut. Any other table cuts its
 ///   widest cells with "…" until it fits.
 /// - **Wide** (`--wide`): every column on one line, nothing cut.
@@ -77,9 +77,9 @@ enum TerminalTable {
         let headers = columns.map { t.columns[$0] }
         let cells = t.rows.map { row in columns.map { oneLine(row[$0].table(in: zone)) } }
         var widths = headers.map(\.count)
-        for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.columns) } }
         if cut || wrap { widths = fitted(widths, headers: headers) }
-        func pad(_ s: String, _ i: Int) -> String { s.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+        func pad(_ s: String, _ i: Int) -> String { s + String(repeating: " ", count: max(0, widths[i] - s.columns)) }
         func line(_ values: [String]) -> String {
             values.enumerated().map { pad($1, $0) }.joined(separator: "  ").trimmingTrailingSpaces()
         }
@@ -89,7 +89,7 @@ enum TerminalTable {
                 let parts = row.enumerated().map { wrapped($1, widths[$0]) }
                 for k in 0..<(parts.map(\.count).max() ?? 1) { out += line(parts.map { k < $0.count ? $0[k] : "" }) + "\n" }
             } else {
-                out += line(row.enumerated().map { $1.count > widths[$0] ? String($1.prefix(widths[$0] - 1)) + "…" : $1 }) + "\n"
+                out += line(row.enumerated().map { $1.columns > widths[$0] ? $1.prefix(columns: widths[$0] - 1) + "…" : $1 }) + "\n"
             }
             let note = prose(t, row: r, columns: beneath, figures: figures, zone: zone)
             if !note.isEmpty { for l in wrapped(note, width - 4) { out += "    " + l + "\n" } }
@@ -144,14 +144,19 @@ enum TerminalTable {
         return widths
     }
 
-    /// `text` in lines of at most `width` characters, broken at spaces where there is one.
+    /// `text` in lines of at most `width` terminal columns, broken at spaces where there is one
+    /// (Chinese text, which has none, anywhere).
     static func wrapped(_ text: String, _ width: Int) -> [String] {
-        guard text.count > width, width > 0 else { return [text] }
+        guard text.columns > width, width > 0 else { return [text] }
         var lines: [String] = []
         var rest = Substring(text)
-        while rest.count > width {
-            let head = rest.prefix(width + 1)
-            let cut = head.lastIndex(of: " ").flatMap { $0 > head.startIndex ? $0 : nil } ?? rest.index(rest.startIndex, offsetBy: width)
+        while rest.columns > width {
+            // The longest head that fits, and one character more to see whether a space ends it.
+            var end = rest.startIndex, used = 0
+            while end < rest.endIndex, used + rest[end].columns <= width { used += rest[end].columns; end = rest.index(after: end) }
+            let head = rest[..<(end < rest.endIndex ? rest.index(after: end) : end)]
+            let space = head.lastIndex(of: " ").flatMap { $0 > head.startIndex ? $0 : nil }
+            let cut = space ?? (end > rest.startIndex ? end : rest.index(after: rest.startIndex))
             lines.append(String(rest[..<cut]).trimmingTrailingSpaces())
             rest = rest[cut...].drop(while: { $0 == " " })
         }
@@ -180,6 +185,37 @@ enum TerminalTable {
 
     static func oneLine(_ s: String) -> String {
         s.contains(where: \.isNewline) ? s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ") : s
+    }
+}
+
+extension Character {
+    /// Terminal columns: 2 for East Asian wide and fullwidth characters (汉字, ，), else 1.
+    var columns: Int {
+        guard let v = unicodeScalars.first?.value else { return 0 }
+        switch v {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+             0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
+    }
+}
+
+extension StringProtocol {
+    /// Terminal columns the text takes (see `Character.columns`).
+    var columns: Int { reduce(0) { $0 + $1.columns } }
+
+    /// The longest prefix that takes at most `width` columns.
+    func prefix(columns width: Int) -> String {
+        var used = 0, out = ""
+        for c in self {
+            guard used + c.columns <= width else { break }
+            used += c.columns
+            out.append(c)
+        }
+        return out
     }
 }
 

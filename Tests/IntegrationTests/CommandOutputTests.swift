@@ -134,6 +134,28 @@ struct CommandOutputTests {
         #expect(!section.contains("…"))
     }
 
+    @Test("Chinese text is measured in terminal columns: a reason without spaces wraps within 120 columns, every character kept")
+    func chineseTextFitsColumns() throws {
+        let f = try Fixture()
+        let reason = String(repeating: "维保单位未在规定期限内完成半月维保项目，", count: 12) + "请尽快处理"
+        let boiler = try #require(f.catalog.fleet.devices.first { $0.type == "boiler" })
+        let num = try #require(try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [boiler.id]) })
+        var batch = CommitBatch()
+        batch.notices = [NoticeDraft(key: "zh", deviceNum: num, device: boiler.id, type: "boiler", firm: boiler.firm,
+                                     kind: .maintenanceOverdue, trigger: "calendar", reason: reason, dueBy: nil, createdAt: 3,
+                                     staleAfterRecord: nil, detail: "{}")]
+        try f.store.commit(batch)
+        // A terminal shows a CJK ideograph or fullwidth comma two columns wide.
+        func columns(_ line: Substring) -> Int {
+            line.unicodeScalars.reduce(0) { $0 + ((0x4E00...0x9FFF).contains($1.value) || (0xFF00...0xFF60).contains($1.value) ? 2 : 1) }
+        }
+        let lines = try f.run(["notices", "--kind", "maintenance_overdue"]).split(separator: "\n")
+        for line in lines { #expect(columns(line) <= 120, "\(columns(line)) columns: \(line)") }
+        let prose = lines.filter { $0.hasPrefix("    ") }.map { $0.dropFirst(4) }.joined()
+        #expect(prose.contains(reason))
+        #expect(lines.filter { $0.hasPrefix("    ") }.count >= 5)
+    }
+
     @Test("notices --csv has the column header and quotes a reason that holds a comma")
     func noticesCSV() throws {
         let f = try Fixture()
