@@ -369,4 +369,3 @@ final class Worker: @unchecked Sendable {
         batch.noticeMessage = noticeMessage
     }
 }
-
