@@ -258,11 +258,13 @@ private struct FastReader {
         case .telemetry:
             guard let values else { return nil }
             return AcceptedMessage(deviceNum: c.entry.num, entryIndex: c.entry.index, kind: .telemetry, ts: ts, seq: seq,
-                                   receivedAt: c.receivedAt, values: values, code: nil, data: data, stationIndex: c.station)
+                                   receivedAt: c.receivedAt, values: values, code: nil, data: data, stationIndex: c.station,
+                                   inBatch: depth == 2)
         case .event:
             guard let code else { return nil }
             return AcceptedMessage(deviceNum: c.entry.num, entryIndex: c.entry.index, kind: .event, ts: ts, seq: seq,
-                                   receivedAt: c.receivedAt, values: [], code: code, data: data, stationIndex: c.station)
+                                   receivedAt: c.receivedAt, values: [], code: code, data: data, stationIndex: c.station,
+                                   inBatch: depth == 2)
         case .status:
             return nil
         }

@@ -233,6 +233,23 @@ enum Schema {
             // with unchanged files loads the registry from here without parsing them again.
             try db.execute(sql: "CREATE TABLE registry_source(id INTEGER PRIMARY KEY CHECK (id = 1), hash TEXT NOT NULL, imported_at INTEGER NOT NULL)")
         }
+        m.registerMigration("v13-batch-readings") { db in
+            try db.execute(sql: """
+                -- One row per gateway batch (ReadingRows): ts is the earliest reading, ts_last the
+                -- latest, elements their count, data a JSON array of {ts, seq, data}. NULL for a
+                -- reading sent alone.
+                ALTER TABLE readings ADD COLUMN ts_last INTEGER;
+                ALTER TABLE readings ADD COLUMN elements INTEGER;
+                -- Every reading on a row of its own, for SQL by hand (a batch reading's data is
+                -- SQLite's minified copy; the API and replay give the bytes as sent).
+                CREATE VIEW readings_flat AS
+                    SELECT id, device_num, ts, seq, received_at, data FROM readings WHERE elements IS NULL
+                    UNION ALL
+                    SELECT r.id - r.elements + 1 + j.key, r.device_num, json_extract(j.value, '$.ts'),
+                           json_extract(j.value, '$.seq'), r.received_at, json_extract(j.value, '$.data')
+                    FROM readings r, json_each(r.data) j WHERE r.elements IS NOT NULL;
+                """)
+        }
         return m
     }
 }

@@ -155,15 +155,50 @@ extension Store {
     }
 
     /// Readings of one device by reading time, newest first; `after` continues a page.
+    ///
+    /// Rows are read newest first and unpacked (`ReadingRows`); a batch row holds readings up to
+    /// `ReadingRows.maxSpanMs` after its `ts`, so reading stops once no older row can hold a
+    /// reading newer than the page's oldest.
     public func readings(device: String, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
                          after: PageCursor? = nil) throws(StoreError) -> [ReadingItem] {
-        var c = Conditions([("d.id = ?", device), ("r.ts >= ?", from ?? Int64.min), ("r.ts <= ?", to ?? Int64.max)])
+        let lo = from ?? Int64.min, hi = to ?? Int64.max
+        let span = ReadingRows.maxSpanMs
+        var c = Conditions([("d.id = ?", device), ("r.ts >= ?", lo > Int64.min + span ? lo - span : Int64.min), ("r.ts <= ?", hi)])
         c.scope(scope)
-        c.before(after, sort: "r.ts", id: "r.id")
-        return try rows(ReadingItem.self, """
-            SELECT r.id, r.ts, r.seq, r.received_at, r.data FROM readings r JOIN devices d ON d.num = r.device_num
-            \(c.sql) ORDER BY r.ts DESC, r.id DESC LIMIT ?
-            """, c.arguments + [limit])
+        if let after { c.add("r.ts <= ?", after.sort) }
+        guard limit > 0 else { return [] }
+        do {
+            return try pool.read { db in
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT r.id, r.ts, r.seq, r.received_at, r.data, r.elements FROM readings r JOIN devices d ON d.num = r.device_num
+                    \(c.sql) ORDER BY r.ts DESC, r.id DESC
+                    """, arguments: c.arguments)
+                // The page so far, newest first, at most `limit`.
+                var page: [ReadingItem] = []
+                func newer(_ a: (ts: Int64, id: Int64), than b: (ts: Int64, id: Int64)) -> Bool { a.ts != b.ts ? a.ts > b.ts : a.id > b.id }
+                while let row = try rows.next() {
+                    let ts: Int64 = row["ts"]
+                    if page.count == limit, let oldest = page.last, ts + span < oldest.ts.millis { break }
+                    let receivedAt = Instant(millis: row["received_at"])
+                    guard let readings = ReadingRows.readings(id: row["id"], ts: ts, seq: row["seq"], elements: row["elements"], data: row["data"]) else { continue }
+                    for r in readings where r.ts >= lo && r.ts <= hi {
+                        if let after, !newer((after.sort, after.id), than: (r.ts, r.id)) { continue }
+                        // Insert in order: binary search for the first item older than r.
+                        var a = 0, b = page.count
+                        while a < b {
+                            let mid = (a + b) / 2
+                            if newer((page[mid].ts.millis, page[mid].id), than: (r.ts, r.id)) { a = mid + 1 } else { b = mid }
+                        }
+                        guard a < limit else { continue }
+                        page.insert(ReadingItem(id: r.id, ts: Instant(millis: r.ts), seq: r.seq, receivedAt: receivedAt, data: RawJSON(r.data)), at: a)
+                        if page.count > limit { page.removeLast() }
+                    }
+                }
+                return page
+            }
+        } catch {
+            throw StoreError(operation: "query readings", error)
+        }
     }
 
     /// Where an event came from: sent by the controller, or derived by the pipeline.
@@ -204,7 +239,9 @@ extension Store {
 
     /// Row counts per table, for health checks, tests and the bench.
     public func count(_ table: CountedTable) throws(StoreError) -> Int {
-        do { return try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.rawValue)") ?? 0 } }
+        // A batch row holds `elements` readings (ReadingRows).
+        let sql = table == .readings ? "SELECT COUNT(*) + COALESCE(SUM(elements - 1), 0) FROM readings" : "SELECT COUNT(*) FROM \(table.rawValue)"
+        do { return try pool.read { db in try Int.fetchOne(db, sql: sql) ?? 0 } }
         catch { throw StoreError(operation: "count", error) }
     }
 

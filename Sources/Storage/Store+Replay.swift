@@ -11,21 +11,43 @@ extension Store {
         public let data: String
     }
 
-    /// Calls `body` with every stored reading and device event with `from <= ts <= to`, in `ts`
-    /// order, reading with a cursor so a month of data never sits in memory at once.
+    /// Calls `body` with every stored reading and device event with `from <= ts <= to`, in
+    /// `(ts, kind, id)` order (readings before events at the same time), reading with a cursor so
+    /// a month of data never sits in memory at once.
+    ///
+    /// Rows come in the order of their earliest reading; a gateway batch's row holds later
+    /// readings too (`ReadingRows`), so readings wait in a small heap until no row still to come
+    /// can hold an earlier one.
     public func forEachMessage(from: Int64, to: Int64, _ body: (StoredMessage) throws -> Void) throws(StoreError) {
+        let rowsFrom = from > Int64.min + ReadingRows.maxSpanMs ? from - ReadingRows.maxSpanMs : Int64.min
         do {
             try pool.read { db in
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT device_num, ts, 0 AS is_event, NULL AS code, data, id FROM readings WHERE ts >= ? AND ts <= ?
+                    SELECT device_num, ts, 0 AS is_event, NULL AS code, data, id, seq, elements FROM readings WHERE ts >= ? AND ts <= ?
                     UNION ALL
-                    SELECT device_num, ts, 1, code, data, id FROM events WHERE source = 'device' AND ts >= ? AND ts <= ?
+                    SELECT device_num, ts, 1, code, data, id, seq, NULL FROM events WHERE source = 'device' AND ts >= ? AND ts <= ?
                     ORDER BY ts, is_event, id
-                    """, arguments: [from, to, from, to])
+                    """, arguments: [rowsFrom, to, from, to])
+                var waiting = MessageHeap()
                 while let row = try rows.next() {
-                    try body(StoredMessage(deviceNum: row["device_num"], ts: row["ts"], isEvent: row["is_event"] == 1,
-                                           code: row["code"], data: row["data"]))
+                    let ts: Int64 = row["ts"], isEvent = row["is_event"] == 1, id: Int64 = row["id"]
+                    let elements: Int64? = row["elements"]
+                    // Nothing from this row on sorts before (ts, kind, its first id).
+                    let first = Pending.Key(ts: ts, isEvent: isEvent, id: id - (elements ?? 1) + 1)
+                    while let next = waiting.min, next.key < first { try body(waiting.removeMin().message) }
+                    let deviceNum: Int64 = row["device_num"]
+                    if isEvent {
+                        waiting.insert(Pending(key: first, message: StoredMessage(deviceNum: deviceNum, ts: ts, isEvent: true, code: row["code"], data: row["data"])))
+                        continue
+                    }
+                    // A row that no longer unpacks (hand-edited) is skipped, as a replay skips what it cannot read.
+                    guard let readings = ReadingRows.readings(id: id, ts: ts, seq: row["seq"], elements: elements, data: row["data"]) else { continue }
+                    for r in readings where r.ts >= from && r.ts <= to {
+                        waiting.insert(Pending(key: .init(ts: r.ts, isEvent: false, id: r.id),
+                                               message: StoredMessage(deviceNum: deviceNum, ts: r.ts, isEvent: false, code: nil, data: r.data)))
+                    }
                 }
+                while waiting.min != nil { try body(waiting.removeMin().message) }
             }
         } catch {
             throw StoreError(operation: "read messages for replay", error)
@@ -59,5 +81,57 @@ extension Store {
         } catch {
             throw StoreError(operation: "read recorded alarms", error)
         }
+    }
+}
+
+/// A message read for a replay, waiting for its turn.
+private struct Pending {
+    struct Key: Comparable {
+        let ts: Int64
+        let isEvent: Bool
+        let id: Int64
+        static func < (a: Key, b: Key) -> Bool {
+            if a.ts != b.ts { return a.ts < b.ts }
+            if a.isEvent != b.isEvent { return !a.isEvent }
+            return a.id < b.id
+        }
+    }
+    let key: Key
+    let message: Store.StoredMessage
+}
+
+/// A binary min-heap of pending messages by key.
+private struct MessageHeap {
+    private var items: [Pending] = []
+
+    var min: Pending? { items.first }
+
+    mutating func insert(_ p: Pending) {
+        items.append(p)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].key < items[parent].key else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func removeMin() -> Pending {
+        let top = items[0]
+        let last = items.removeLast()
+        guard !items.isEmpty else { return top }
+        items[0] = last
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count, items[l].key < items[m].key { m = l }
+            if r < items.count, items[r].key < items[m].key { m = r }
+            guard m != i else { break }
+            items.swapAt(i, m)
+            i = m
+        }
+        return top
     }
 }

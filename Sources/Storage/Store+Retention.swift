@@ -41,9 +41,10 @@ extension Store {
         do {
             return try pool.read { db in
                 try Int64.fetchAll(db, sql: """
-                    SELECT num FROM devices d WHERE EXISTS (SELECT 1 FROM readings r WHERE r.device_num = d.num AND r.ts < ?)
+                    SELECT num FROM devices d
+                    WHERE EXISTS (SELECT 1 FROM readings r WHERE r.device_num = d.num AND r.ts < ? AND COALESCE(r.ts_last, r.ts) < ?)
                     ORDER BY num
-                    """, arguments: [cutoff])
+                    """, arguments: [cutoff, cutoff])
             }
         } catch {
             throw StoreError(operation: "find readings to prune", error)
@@ -58,11 +59,15 @@ extension Store {
         do {
             return try pool.write { db in
                 var result = PruneResult()
+                // A gateway batch's row goes once all its readings are past the cutoff (ReadingRows:
+                // at most `maxSpanMs` after the first).
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT id, ts, seq, received_at, data FROM readings WHERE device_num = ? AND ts < ? ORDER BY ts, id LIMIT ?
-                    """, arguments: [num, cutoff, policy.chunk])
-                guard let first = rows.first, let last = rows.last else { return result }
-                let firstTs: Int64 = first["ts"], lastTs: Int64 = last["ts"]
+                    SELECT id, ts, seq, received_at, data, elements FROM readings
+                    WHERE device_num = ? AND ts < ? AND COALESCE(ts_last, ts) < ? ORDER BY ts, id LIMIT ?
+                    """, arguments: [num, cutoff, cutoff, policy.chunk])
+                guard let first = rows.first else { return result }
+                // Every reading of these rows lies in firstTs..<cutoff.
+                let firstTs: Int64 = first["ts"], lastTs = cutoff
                 let incidents = try Row.fetchAll(db, sql: """
                     SELECT id, opened_at FROM incidents WHERE device_num = ? AND opened_at BETWEEN ? AND ?
                     """, arguments: [num, firstTs - policy.evidenceAfterMs, lastTs + policy.evidenceBeforeMs])
@@ -75,22 +80,28 @@ extension Store {
                     """)
                 let delete = try db.cachedStatement(sql: "DELETE FROM readings WHERE id = ?")
                 for row in rows {
-                    let id: Int64 = row["id"], ts: Int64 = row["ts"], data: String = row["data"]
-                    let hour = ts - ((ts % 3_600_000) + 3_600_000) % 3_600_000
-                    if let value = try? JSONReader.parse(Array(data.utf8)), case .object(let members) = value {
-                        for m in members {
-                            guard let v = m.value.number else { continue }
-                            aggregates[HourField(hour: hour, field: m.key), default: Aggregate()].add(v, at: ts)
-                        }
-                    } else {
-                        result.unreadable += 1
-                    }
-                    for i in incidents where ts >= i.from && ts <= i.to {
-                        try keep.execute(arguments: [i.id, id, num, ts, row["seq"] as Int64?, row["received_at"] as Int64, data])
-                        result.evidence += 1
-                    }
+                    let id: Int64 = row["id"], receivedAt: Int64 = row["received_at"], elements: Int64? = row["elements"]
+                    defer { result.pruned += Int(elements ?? 1) }
                     try delete.execute(arguments: [id])
-                    result.pruned += 1
+                    guard let readings = ReadingRows.readings(id: id, ts: row["ts"], seq: row["seq"], elements: elements, data: row["data"]) else {
+                        result.unreadable += Int(elements ?? 1)
+                        continue
+                    }
+                    for r in readings {
+                        let hour = r.ts - ((r.ts % 3_600_000) + 3_600_000) % 3_600_000
+                        if let value = try? JSONReader.parse(Array(r.data.utf8)), case .object(let members) = value {
+                            for m in members {
+                                guard let v = m.value.number else { continue }
+                                aggregates[HourField(hour: hour, field: m.key), default: Aggregate()].add(v, at: r.ts)
+                            }
+                        } else {
+                            result.unreadable += 1
+                        }
+                        for i in incidents where r.ts >= i.from && r.ts <= i.to {
+                            try keep.execute(arguments: [i.id, r.id, num, r.ts, r.seq, receivedAt, r.data])
+                            result.evidence += 1
+                        }
+                    }
                 }
                 let merge = try db.cachedStatement(sql: """
                     INSERT INTO reading_aggregates(device_num, hour, field, count, min, max, sum, last, last_ts)
@@ -123,7 +134,10 @@ extension Store {
                     for r in rows { bytes[r["name"]] = r["size"] }
                 }
                 return try Self.timeColumns.map { table, column in
-                    let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(\(column)) AS oldest, MAX(\(column)) AS newest FROM \(table)")
+                    // Readings are counted one by one, not by row (a batch row holds several: ReadingRows).
+                    let row = try Row.fetchOne(db, sql: table == "readings"
+                        ? "SELECT COUNT(*) + COALESCE(SUM(elements - 1), 0) AS n, MIN(ts) AS oldest, MAX(COALESCE(ts_last, ts)) AS newest FROM readings"
+                        : "SELECT COUNT(*) AS n, MIN(\(column)) AS oldest, MAX(\(column)) AS newest FROM \(table)")
                     return TableStatItem(table: table, rows: row?["n"] ?? 0, bytes: bytes[table],
                                          oldest: (row?["oldest"] as Int64?).map { Instant(millis: $0) },
                                          newest: (row?["newest"] as Int64?).map { Instant(millis: $0) })

@@ -28,11 +28,19 @@ import Testing
         try publisher.publish(topic: env.topic(elevator), payload: Array(batch.utf8), qos: 1)
         #expect(publisher.flush(timeout: 10))
 
-        try waitUntil(timeout: 10, "110 readings") { try env.count("SELECT COUNT(*) FROM readings") == 110 }
+        try waitUntil(timeout: 10, "110 readings") { try env.count("SELECT COUNT(*) FROM readings_flat") == 110 }
         Thread.sleep(forTimeInterval: 0.3)
-        #expect(try env.count("SELECT COUNT(*) FROM readings") == 110)
+        #expect(try env.count("SELECT COUNT(*) FROM readings_flat") == 110)
+        // The batch is one row of 10 readings; each reading keeps an id of its own.
+        #expect(try env.count("SELECT COUNT(*) FROM readings") == 101)
+        #expect(try env.count("SELECT elements FROM readings WHERE elements IS NOT NULL") == 10)
+        #expect(try env.count("SELECT COUNT(DISTINCT id) FROM readings_flat") == 110)
         #expect(try env.count("SELECT COUNT(DISTINCT device_num) FROM readings") == 5)
-        #expect(try env.count("SELECT COUNT(*) FROM readings r JOIN devices d ON d.num = r.device_num WHERE d.id = '\(elevator.id)'") == 30)
+        #expect(try env.count("SELECT COUNT(*) FROM readings_flat r JOIN devices d ON d.num = r.device_num WHERE d.id = '\(elevator.id)'") == 30)
+        let elevatorReadings = try env.store.readings(device: elevator.id, from: nil, to: nil, limit: 100)
+        #expect(elevatorReadings.count == 30)
+        #expect(Set(elevatorReadings.compactMap(\.seq)) == Set((1...20).map(Int64.init) + (22...31).map(Int64.init)))
+        #expect(Set(elevatorReadings.map(\.id)).count == 30)
         #expect(try env.strings("SELECT code FROM events WHERE source = 'device'") == ["alarm_button"])
         #expect(try env.count("SELECT COUNT(*) FROM events WHERE source = 'pipeline' AND code != 'fill'") == 0)
         #expect(try env.count("SELECT COUNT(*) FROM events WHERE code = 'fill'") == 20)  // each cylinder fill, checked
