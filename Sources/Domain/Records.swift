@@ -67,12 +67,9 @@ public struct AcceptedMessage: Sendable {
     /// For a device traced through fills: the index of the filling station (in the directory the
     /// message was validated against) whose gateway reported it.
     public let stationIndex: Int?
-    /// Whether the message was an element of a gateway batch (a JSON array payload). The store
-    /// keeps a batch's accepted telemetry as one row (see `Store.insertReadings`).
-    public let inBatch: Bool
 
     public init(deviceNum: Int64, entryIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
-                values: [Scalar?], code: String?, data: String, stationIndex: Int? = nil, inBatch: Bool = false) {
+                values: [Scalar?], code: String?, data: String, stationIndex: Int? = nil) {
         self.deviceNum = deviceNum
         self.entryIndex = entryIndex
         self.kind = kind
@@ -83,13 +80,12 @@ public struct AcceptedMessage: Sendable {
         self.code = code
         self.data = data
         self.stationIndex = stationIndex
-        self.inBatch = inBatch
     }
 
     /// The same message with other values (derived fields filled in by the pipeline).
     public func with(values: [Scalar?]) -> AcceptedMessage {
         AcceptedMessage(deviceNum: deviceNum, entryIndex: entryIndex, kind: kind, ts: ts, seq: seq, receivedAt: receivedAt,
-                        values: values, code: code, data: data, stationIndex: stationIndex, inBatch: inBatch)
+                        values: values, code: code, data: data, stationIndex: stationIndex)
     }
 }
 

@@ -258,13 +258,11 @@ private struct FastReader {
         case .telemetry:
             guard let values else { return nil }
             return AcceptedMessage(deviceNum: c.entry.num, entryIndex: c.entry.index, kind: .telemetry, ts: ts, seq: seq,
-                                   receivedAt: c.receivedAt, values: values, code: nil, data: data, stationIndex: c.station,
-                                   inBatch: depth == 2)
+                                   receivedAt: c.receivedAt, values: values, code: nil, data: data, stationIndex: c.station)
         case .event:
             guard let code else { return nil }
             return AcceptedMessage(deviceNum: c.entry.num, entryIndex: c.entry.index, kind: .event, ts: ts, seq: seq,
-                                   receivedAt: c.receivedAt, values: [], code: code, data: data, stationIndex: c.station,
-                                   inBatch: depth == 2)
+                                   receivedAt: c.receivedAt, values: [], code: code, data: data, stationIndex: c.station)
         case .status:
             return nil
         }

@@ -94,7 +94,7 @@ public struct Validator: Sendable {
             var rejected = 0
             var first: [(index: Int, failure: Failure)] = []
             for (i, item) in items.enumerated() {
-                switch check(item, payload, t.kind, entry, type, receivedAt, station, inBatch: true) {
+                switch check(item, payload, t.kind, entry, type, receivedAt, station) {
                 case .success(let m): out.accepted.append(m)
                 case .failure(let f):
                     rejected += 1
@@ -124,7 +124,7 @@ public struct Validator: Sendable {
     /// Checks one object. `payload` is the parsed input: accepted `data` is stored as the bytes
     /// received (validated, not re-serialised), which is also the faithful record for an audit.
     private func check(_ v: JSONValue, _ payload: UnsafeRawBufferPointer, _ kind: Topic.Kind, _ entry: DirectoryEntry,
-                       _ type: DeviceType, _ receivedAt: Int64, _ station: Int?, inBatch: Bool = false) -> Result<AcceptedMessage, Failure> {
+                       _ type: DeviceType, _ receivedAt: Int64, _ station: Int?) -> Result<AcceptedMessage, Failure> {
         guard case .object(let members) = v else { return .failure(Failure(.schema, "expected an object, found \(v.typeName)")) }
         var ts: Int64?
         var seq: UInt64?
@@ -178,7 +178,7 @@ public struct Validator: Sendable {
             guard let data else { return .failure(Failure(.schema, "missing data")) }
             return telemetry(data, type).map { values in
                 AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .telemetry, ts: ts, seq: seq,
-                                receivedAt: receivedAt, values: values, code: nil, data: dataText, stationIndex: station, inBatch: inBatch)
+                                receivedAt: receivedAt, values: values, code: nil, data: dataText, stationIndex: station)
             }
         case .event:
             guard let code else { return .failure(Failure(.schema, "missing code")) }
@@ -186,7 +186,7 @@ public struct Validator: Sendable {
                 return .failure(Failure(.schema, "event code '\(code.prefix(64))' is not declared for type '\(type.id)'"))
             }
             return .success(AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .event, ts: ts, seq: seq,
-                                            receivedAt: receivedAt, values: [], code: code, data: dataText, stationIndex: station, inBatch: inBatch))
+                                            receivedAt: receivedAt, values: [], code: code, data: dataText, stationIndex: station))
         case .status:
             return .failure(Failure(.badTopic, "status is not a device message"))
         }

@@ -2,34 +2,40 @@ import Domain
 
 /// How readings are laid out in the `readings` table.
 ///
-/// A reading sent alone is one row: `ts`, `seq` and `data` (the `data` object as the gateway sent
-/// it); `ts_last` and `elements` are NULL. The accepted telemetry of one gateway batch is one row
-/// too, because a row's cost is mostly its index entry, not its bytes (docs/design.md, "Readings
-/// stored for their cost"): `ts` is the earliest reading's time, `ts_last` the latest, `elements`
-/// their count, `seq` NULL, and `data` a JSON array of the readings in the order sent,
-/// `[{"ts":…,"seq":…,"data":{…}},…]`, each `data` object byte for byte as received.
+/// A row's cost is mostly its index entry, not its bytes (docs/design.md, "Readings stored for
+/// their cost"), so the readings of one device that one commit writes share a row: a gateway
+/// batch always, and under load (a backlog after an outage, a fast device) the messages that
+/// arrived together. A row holding one reading is as before: `ts`, `seq`, `received_at`, `data`
+/// (the `data` object as the gateway sent it); `ts_last` and `elements` are NULL. A row holding
+/// several: `ts` the earliest reading's time, `ts_last` the latest, `elements` their count, `seq`
+/// NULL, `received_at` the first reading's arrival, and `data` a JSON array of the readings in
+/// arrival order, `[{"ts":…,"seq":…,"data":{…}},…]`, each `data` object byte for byte as
+/// received, with `"received_at":…` on a reading that arrived later than the first.
 ///
-/// Every reading keeps an id of its own: a batch row of n readings holds the ids
-/// `id - n + 1 … id` (the writer assigns them, see `Store.insertReadings`), so paging by
-/// `(ts, id)`, replay order and incident evidence treat a batch's readings as they treat single
-/// ones. A batch row spans at most `maxSpanMs` (a longer batch is split), which bounds how far a
-/// time-range query looks before and after its range for rows that might hold a reading in it.
+/// Every reading keeps an id of its own: a row of n readings holds the ids `id - n + 1 … id`
+/// (the writer assigns them, see `Store.insertReadings`), so paging by `(ts, id)`, replay order
+/// and incident evidence treat grouped readings as they treat single ones. A row spans at most
+/// `maxSpanMs` and holds at most `maxElements`, which bounds how far a time-range query looks
+/// before its range for rows that might hold a reading in it, and how much one row weighs.
 public enum ReadingRows {
-    /// The longest time between the earliest and latest reading of one batch row.
+    /// The longest time between the earliest and latest reading of one row.
     public static let maxSpanMs: Int64 = 60_000
+    /// The most readings in one row.
+    public static let maxElements = 64
 
     /// One stored reading.
     public struct Reading: Sendable, Equatable {
         public var id: Int64
         public var ts: Int64
         public var seq: Int64?
+        public var receivedAt: Int64
         public var data: String
     }
 
     /// The readings of one row. `elements` nil: a single reading, `data` is its object.
-    /// nil when a batch row's text does not have the shape the writer gives it (a hand-edited row).
-    public static func readings(id: Int64, ts: Int64, seq: Int64?, elements: Int64?, data: String) -> [Reading]? {
-        guard let elements else { return [Reading(id: id, ts: ts, seq: seq, data: data)] }
+    /// nil when a grouped row's text does not have the shape the writer gives it (a hand-edited row).
+    public static func readings(id: Int64, ts: Int64, seq: Int64?, receivedAt: Int64, elements: Int64?, data: String) -> [Reading]? {
+        guard let elements else { return [Reading(id: id, ts: ts, seq: seq, receivedAt: receivedAt, data: data)] }
         let bytes = Array(data.utf8)
         guard case .array(let items)? = try? JSONReader.parse(bytes), items.count == elements else { return nil }
         var out: [Reading] = []
@@ -37,12 +43,13 @@ public enum ReadingRows {
         let first = id - elements + 1
         for (k, item) in items.enumerated() {
             guard case .object(let members) = item else { return nil }
-            var reading = Reading(id: first + Int64(k), ts: 0, seq: nil, data: "")
+            var reading = Reading(id: first + Int64(k), ts: 0, seq: nil, receivedAt: receivedAt, data: "")
             var hasTs = false, hasData = false
             for m in members {
                 switch (m.key, m.value) {
                 case ("ts", .int(let t)): reading.ts = t; hasTs = true
                 case ("seq", .int(let s)): reading.seq = s
+                case ("received_at", .int(let r)): reading.receivedAt = r
                 case ("data", .object):
                     reading.data = String(decoding: bytes[Int(m.valueStart)..<Int(m.valueEnd)], as: UTF8.self)
                     hasData = true
@@ -55,17 +62,58 @@ public enum ReadingRows {
         return out
     }
 
-    /// Appends the `data` text of a batch row holding `messages` (telemetry of one device).
-    static func encode(_ messages: ArraySlice<AcceptedMessage>, into text: inout [UInt8]) {
+    /// One row to write: positions in the commit's messages, in arrival order, and the row's
+    /// earliest and latest reading time.
+    struct Row {
+        var positions: ArraySlice<Int>
+        var first: Int64
+        var last: Int64
+    }
+
+    /// The rows for the telemetry in `messages`: by device, in arrival order within a device,
+    /// cut where a row would span more than `maxSpanMs` or hold more than `maxElements`.
+    /// `order` is scratch space (the telemetry positions, sorted by device).
+    static func rows(_ messages: [AcceptedMessage], order: inout [Int], _ body: (Row) throws -> Void) rethrows {
+        order.removeAll(keepingCapacity: true)
+        for (i, m) in messages.enumerated() where m.kind == .telemetry { order.append(i) }
+        order.sort { a, b in
+            let x = messages[a].deviceNum, y = messages[b].deviceNum
+            return x != y ? x < y : a < b
+        }
+        var start = 0
+        while start < order.count {
+            let device = messages[order[start]].deviceNum
+            var lo = messages[order[start]].ts, hi = lo
+            var end = start + 1
+            while end < order.count, end - start < maxElements {
+                let m = messages[order[end]]
+                guard m.deviceNum == device, max(hi, m.ts) - min(lo, m.ts) <= maxSpanMs else { break }
+                lo = min(lo, m.ts)
+                hi = max(hi, m.ts)
+                end += 1
+            }
+            try body(Row(positions: order[start..<end], first: lo, last: hi))
+            start = end
+        }
+    }
+
+    /// The `data` text of a row holding the readings at `positions` (telemetry of one device).
+    static func encode(_ messages: [AcceptedMessage], _ positions: ArraySlice<Int>, into text: inout [UInt8]) {
         text.removeAll(keepingCapacity: true)
         text.append(UInt8(ascii: "["))
-        for (k, m) in messages.enumerated() {
+        let receivedAt = messages[positions.first!].receivedAt
+        for (k, p) in positions.enumerated() {
+            let m = messages[p]
             if k > 0 { text.append(UInt8(ascii: ",")) }
             text.append(contentsOf: #"{"ts":"#.utf8)
             appendDecimal(m.ts, to: &text)
             if let seq = m.seq {
                 text.append(contentsOf: #","seq":"#.utf8)
                 appendDecimal(Int64(bitPattern: seq), to: &text)
+            }
+            if m.receivedAt != receivedAt {
+                text.append(contentsOf: #","received_at":"#.utf8)
+                appendDecimal(m.receivedAt, to: &text)
             }
             text.append(contentsOf: #","data":"#.utf8)
             var data = m.data
@@ -78,35 +126,18 @@ public enum ReadingRows {
     private static func appendDecimal(_ value: Int64, to text: inout [UInt8]) {
         if value < 0 { text.append(UInt8(ascii: "-")) }
         var v = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
         withUnsafeMutableBytes(of: &digits) { d in
+            var n = 0
             repeat {
                 d[n] = UInt8(ascii: "0") + UInt8(v % 10)
                 v /= 10
                 n += 1
             } while v > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { text.append(d[i]) }
+            while n > 0 {
+                n -= 1
+                text.append(d[n])
+            }
         }
-    }
-
-    /// How many of `messages`, from `start`, go into one row: the run of telemetry elements of
-    /// one gateway batch (same device, same arrival) within `maxSpanMs`; 1 for anything else.
-    static func run(in messages: [AcceptedMessage], from start: Int) -> (count: Int, first: Int64, last: Int64) {
-        let m = messages[start]
-        var lo = m.ts, hi = m.ts
-        var end = start + 1
-        guard m.inBatch else { return (1, lo, hi) }
-        while end < messages.count {
-            let n = messages[end]
-            guard n.inBatch, n.kind == .telemetry, n.deviceNum == m.deviceNum, n.receivedAt == m.receivedAt,
-                  max(hi, n.ts) - min(lo, n.ts) <= maxSpanMs else { break }
-            lo = min(lo, n.ts)
-            hi = max(hi, n.ts)
-            end += 1
-        }
-        return (end - start, lo, hi)
     }
 }

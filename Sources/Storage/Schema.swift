@@ -235,18 +235,19 @@ enum Schema {
         }
         m.registerMigration("v13-batch-readings") { db in
             try db.execute(sql: """
-                -- One row per gateway batch (ReadingRows): ts is the earliest reading, ts_last the
-                -- latest, elements their count, data a JSON array of {ts, seq, data}. NULL for a
-                -- reading sent alone.
+                -- One row for the readings of a device that one commit writes (ReadingRows): ts is
+                -- the earliest reading, ts_last the latest, elements their count, data a JSON array
+                -- of {ts, seq, [received_at,] data}. NULL for a row of one reading.
                 ALTER TABLE readings ADD COLUMN ts_last INTEGER;
                 ALTER TABLE readings ADD COLUMN elements INTEGER;
-                -- Every reading on a row of its own, for SQL by hand (a batch reading's data is
+                -- Every reading on a row of its own, for SQL by hand (a grouped reading's data is
                 -- SQLite's minified copy; the API and replay give the bytes as sent).
                 CREATE VIEW readings_flat AS
                     SELECT id, device_num, ts, seq, received_at, data FROM readings WHERE elements IS NULL
                     UNION ALL
                     SELECT r.id - r.elements + 1 + j.key, r.device_num, json_extract(j.value, '$.ts'),
-                           json_extract(j.value, '$.seq'), r.received_at, json_extract(j.value, '$.data')
+                           json_extract(j.value, '$.seq'), COALESCE(json_extract(j.value, '$.received_at'), r.received_at),
+                           json_extract(j.value, '$.data')
                     FROM readings r, json_each(r.data) j WHERE r.elements IS NOT NULL;
                 """)
         }

@@ -64,28 +64,26 @@ extension Store {
         }
     }
 
-    /// Inserts the telemetry of `messages`: one row per reading sent alone, one per gateway batch
-    /// (`ReadingRows`), one statement step per row. A batch row costs about one index entry for
-    /// all its readings, which is what lets batches multiply readings/s. A multi-row `VALUES`
-    /// statement (32 rows per step) halves SQLite's own mallocs per row, but was measured
-    /// slower (164–178 k against 244–287 k rows/s, `equipwatch bench`), so rows go one by one.
+    /// Inserts the telemetry of `messages`, one row per device (`ReadingRows`): a row's cost is
+    /// mostly its index entry, so the readings of a device that arrived together (a gateway
+    /// batch; a backlog) cost about one. Rows go one statement step each: a multi-row `VALUES`
+    /// statement (32 rows per step) halves SQLite's own mallocs per row, but was measured slower
+    /// (164–178 k against 244–287 k rows/s, `equipwatch bench`).
     ///
-    /// Ids are assigned here, from the table's highest: a batch row of n readings takes the next
-    /// n ids and is stored under the last, so every reading has an id of its own.
+    /// Ids are assigned here, from the table's highest: a row of n readings takes the next n ids
+    /// and is stored under the last, so every reading has an id of its own.
     static func insertReadings(_ messages: [AcceptedMessage], _ db: Database) throws {
         guard messages.contains(where: { $0.kind == .telemetry }) else { return }
         var next = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM readings") ?? 0) + 1
         let single = try db.cachedStatement(sql: "INSERT INTO readings(id, device_num, ts, seq, received_at, data) VALUES (?,?,?,?,?,?)").sqliteStatement
+        let grouped = try db.cachedStatement(sql: """
+            INSERT INTO readings(id, device_num, ts, seq, received_at, data, ts_last, elements) VALUES (?,?,?,NULL,?,?,?,?)
+            """).sqliteStatement
+        var order: [Int] = []
         var text: [UInt8] = []
-        var i = 0
-        while i < messages.count {
-            let m = messages[i]
-            guard m.kind == .telemetry else {
-                i += 1
-                continue
-            }
-            let run = ReadingRows.run(in: messages, from: i)
-            if run.count == 1 {
+        try ReadingRows.rows(messages, order: &order) { row in
+            let m = messages[row.positions.first!]
+            if row.positions.count == 1 {
                 sqlite3_bind_int64(single, 1, next)
                 sqlite3_bind_int64(single, 2, m.deviceNum)
                 sqlite3_bind_int64(single, 3, m.ts)
@@ -93,26 +91,22 @@ extension Store {
                 sqlite3_bind_int64(single, 5, m.receivedAt)
                 try withText(single, 6, m.data) { try step(single, db) }
                 next += 1
-            } else {
-                let batch = try db.cachedStatement(sql: """
-                    INSERT INTO readings(id, device_num, ts, seq, received_at, data, ts_last, elements) VALUES (?,?,?,NULL,?,?,?,?)
-                    """).sqliteStatement
-                ReadingRows.encode(messages[i..<(i + run.count)], into: &text)
-                let n = Int64(run.count)
-                sqlite3_bind_int64(batch, 1, next + n - 1)
-                sqlite3_bind_int64(batch, 2, m.deviceNum)
-                sqlite3_bind_int64(batch, 3, run.first)
-                sqlite3_bind_int64(batch, 4, m.receivedAt)
-                sqlite3_bind_int64(batch, 6, run.last)
-                sqlite3_bind_int64(batch, 7, n)
-                try text.withUnsafeBufferPointer { utf8 in
-                    defer { sqlite3_bind_null(batch, 5) }
-                    bindUTF8(batch, 5, utf8, nil)
-                    try step(batch, db)
-                }
-                next += n
+                return
             }
-            i += run.count
+            ReadingRows.encode(messages, row.positions, into: &text)
+            let n = Int64(row.positions.count)
+            sqlite3_bind_int64(grouped, 1, next + n - 1)
+            sqlite3_bind_int64(grouped, 2, m.deviceNum)
+            sqlite3_bind_int64(grouped, 3, row.first)
+            sqlite3_bind_int64(grouped, 4, m.receivedAt)
+            sqlite3_bind_int64(grouped, 6, row.last)
+            sqlite3_bind_int64(grouped, 7, n)
+            try text.withUnsafeBufferPointer { utf8 in
+                defer { sqlite3_bind_null(grouped, 5) }
+                bindUTF8(grouped, 5, utf8, nil)
+                try step(grouped, db)
+            }
+            next += n
         }
     }
 
@@ -192,13 +186,13 @@ extension Store {
                 case .telemetry:
                     if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM readings WHERE device_num = ? AND ts = ? AND seq IS ? AND elements IS NULL)",
                                          arguments: [m.deviceNum, m.ts, seq]) ?? false { return true }
-                    // Gateway batches' rows that may hold it (ReadingRows).
+                    // Rows of several readings that may hold it (ReadingRows).
                     let rows = try Row.fetchAll(db, sql: """
                         SELECT id, ts, data, elements FROM readings
                         WHERE device_num = ? AND ts BETWEEN ? AND ? AND elements IS NOT NULL AND ts_last >= ?
                         """, arguments: [m.deviceNum, m.ts - ReadingRows.maxSpanMs, m.ts, m.ts])
                     return rows.contains { row in
-                        ReadingRows.readings(id: row["id"], ts: row["ts"], seq: nil, elements: row["elements"], data: row["data"])?
+                        ReadingRows.readings(id: row["id"], ts: row["ts"], seq: nil, receivedAt: 0, elements: row["elements"], data: row["data"])?
                             .contains { $0.ts == m.ts && $0.seq == seq } ?? false
                     }
                 case .event:

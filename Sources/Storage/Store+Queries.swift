@@ -156,7 +156,7 @@ extension Store {
 
     /// Readings of one device by reading time, newest first; `after` continues a page.
     ///
-    /// Rows are read newest first and unpacked (`ReadingRows`); a batch row holds readings up to
+    /// Rows are read newest first and unpacked (`ReadingRows`); a row holds readings up to
     /// `ReadingRows.maxSpanMs` after its `ts`, so reading stops once no older row can hold a
     /// reading newer than the page's oldest.
     public func readings(device: String, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
@@ -179,8 +179,8 @@ extension Store {
                 while let row = try rows.next() {
                     let ts: Int64 = row["ts"]
                     if page.count == limit, let oldest = page.last, ts + span < oldest.ts.millis { break }
-                    let receivedAt = Instant(millis: row["received_at"])
-                    guard let readings = ReadingRows.readings(id: row["id"], ts: ts, seq: row["seq"], elements: row["elements"], data: row["data"]) else { continue }
+                    guard let readings = ReadingRows.readings(id: row["id"], ts: ts, seq: row["seq"], receivedAt: row["received_at"],
+                                                              elements: row["elements"], data: row["data"]) else { continue }
                     for r in readings where r.ts >= lo && r.ts <= hi {
                         if let after, !newer((after.sort, after.id), than: (r.ts, r.id)) { continue }
                         // Insert in order: binary search for the first item older than r.
@@ -190,7 +190,7 @@ extension Store {
                             if newer((page[mid].ts.millis, page[mid].id), than: (r.ts, r.id)) { a = mid + 1 } else { b = mid }
                         }
                         guard a < limit else { continue }
-                        page.insert(ReadingItem(id: r.id, ts: Instant(millis: r.ts), seq: r.seq, receivedAt: receivedAt, data: RawJSON(r.data)), at: a)
+                        page.insert(ReadingItem(id: r.id, ts: Instant(millis: r.ts), seq: r.seq, receivedAt: Instant(millis: r.receivedAt), data: RawJSON(r.data)), at: a)
                         if page.count > limit { page.removeLast() }
                     }
                 }
@@ -239,7 +239,7 @@ extension Store {
 
     /// Row counts per table, for health checks, tests and the bench.
     public func count(_ table: CountedTable) throws(StoreError) -> Int {
-        // A batch row holds `elements` readings (ReadingRows).
+        // A row may hold several readings (`elements`, ReadingRows).
         let sql = table == .readings ? "SELECT COUNT(*) + COALESCE(SUM(elements - 1), 0) FROM readings" : "SELECT COUNT(*) FROM \(table.rawValue)"
         do { return try pool.read { db in try Int.fetchOne(db, sql: sql) ?? 0 } }
         catch { throw StoreError(operation: "count", error) }

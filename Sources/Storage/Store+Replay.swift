@@ -15,8 +15,8 @@ extension Store {
     /// `(ts, kind, id)` order (readings before events at the same time), reading with a cursor so
     /// a month of data never sits in memory at once.
     ///
-    /// Rows come in the order of their earliest reading; a gateway batch's row holds later
-    /// readings too (`ReadingRows`), so readings wait in a small heap until no row still to come
+    /// Rows come in the order of their earliest reading; a row of several readings holds later
+    /// ones too (`ReadingRows`), so readings wait in a small heap until no row still to come
     /// can hold an earlier one.
     public func forEachMessage(from: Int64, to: Int64, _ body: (StoredMessage) throws -> Void) throws(StoreError) {
         let rowsFrom = from > Int64.min + ReadingRows.maxSpanMs ? from - ReadingRows.maxSpanMs : Int64.min
@@ -41,7 +41,7 @@ extension Store {
                         continue
                     }
                     // A row that no longer unpacks (hand-edited) is skipped, as a replay skips what it cannot read.
-                    guard let readings = ReadingRows.readings(id: id, ts: ts, seq: row["seq"], elements: elements, data: row["data"]) else { continue }
+                    guard let readings = ReadingRows.readings(id: id, ts: ts, seq: row["seq"], receivedAt: 0, elements: elements, data: row["data"]) else { continue }
                     for r in readings where r.ts >= from && r.ts <= to {
                         waiting.insert(Pending(key: .init(ts: r.ts, isEvent: false, id: r.id),
                                                message: StoredMessage(deviceNum: deviceNum, ts: r.ts, isEvent: false, code: nil, data: r.data)))

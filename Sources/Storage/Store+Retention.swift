@@ -59,7 +59,7 @@ extension Store {
         do {
             return try pool.write { db in
                 var result = PruneResult()
-                // A gateway batch's row goes once all its readings are past the cutoff (ReadingRows:
+                // A row of several readings goes once all of them are past the cutoff (ReadingRows:
                 // at most `maxSpanMs` after the first).
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT id, ts, seq, received_at, data, elements FROM readings
@@ -80,10 +80,11 @@ extension Store {
                     """)
                 let delete = try db.cachedStatement(sql: "DELETE FROM readings WHERE id = ?")
                 for row in rows {
-                    let id: Int64 = row["id"], receivedAt: Int64 = row["received_at"], elements: Int64? = row["elements"]
+                    let id: Int64 = row["id"], elements: Int64? = row["elements"]
                     defer { result.pruned += Int(elements ?? 1) }
                     try delete.execute(arguments: [id])
-                    guard let readings = ReadingRows.readings(id: id, ts: row["ts"], seq: row["seq"], elements: elements, data: row["data"]) else {
+                    guard let readings = ReadingRows.readings(id: id, ts: row["ts"], seq: row["seq"], receivedAt: row["received_at"],
+                                                              elements: elements, data: row["data"]) else {
                         result.unreadable += Int(elements ?? 1)
                         continue
                     }
@@ -98,7 +99,7 @@ extension Store {
                             result.unreadable += 1
                         }
                         for i in incidents where r.ts >= i.from && r.ts <= i.to {
-                            try keep.execute(arguments: [i.id, r.id, num, r.ts, r.seq, receivedAt, r.data])
+                            try keep.execute(arguments: [i.id, r.id, num, r.ts, r.seq, r.receivedAt, r.data])
                             result.evidence += 1
                         }
                     }
@@ -134,7 +135,7 @@ extension Store {
                     for r in rows { bytes[r["name"]] = r["size"] }
                 }
                 return try Self.timeColumns.map { table, column in
-                    // Readings are counted one by one, not by row (a batch row holds several: ReadingRows).
+                    // Readings are counted one by one, not by row (a row may hold several: ReadingRows).
                     let row = try Row.fetchOne(db, sql: table == "readings"
                         ? "SELECT COUNT(*) + COALESCE(SUM(elements - 1), 0) AS n, MIN(ts) AS oldest, MAX(COALESCE(ts_last, ts)) AS newest FROM readings"
                         : "SELECT COUNT(*) AS n, MIN(\(column)) AS oldest, MAX(\(column)) AS newest FROM \(table)")

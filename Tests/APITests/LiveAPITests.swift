@@ -98,7 +98,7 @@ struct LiveAPITests {
                 try pub.publish(topic: f.env.topic(d), payload: Array(telemetry(d, seq: seq).utf8), qos: 1)
             }
         }
-        @Sendable func stored() throws -> Int64 { try f.env.count("SELECT COUNT(*) FROM readings WHERE device_num = \(try f.num(d.id))") }
+        @Sendable func stored() throws -> Int64 { try f.env.count("SELECT COUNT(*) FROM readings_flat WHERE device_num = \(try f.num(d.id))") }
         try publish(60)
         try waitUntil(timeout: 10, "60 readings stored") { try stored() >= 60 }
         try await f.run { api in

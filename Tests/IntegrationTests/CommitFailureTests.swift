@@ -36,7 +36,7 @@ struct CommitFailureTests {
         try waitUntil(timeout: 10, "the refused row quarantined") {
             try env.count("SELECT COUNT(*) FROM dead_letters WHERE reason = 'store_rejected'") == 1
         }
-        try waitUntil(timeout: 10, "the other readings stored") { try env.count("SELECT COUNT(*) FROM readings") == 9 }
+        try waitUntil(timeout: 10, "the other readings stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 9 }
         #expect(try env.count("SELECT COUNT(*) FROM events WHERE code = 'trapped'") == 1)
         let letter = try #require(try env.store.deadLetters(reason: .storeRejected, from: nil, to: nil, limit: 5).first)
         #expect(letter.detail.contains("injected failure"))
@@ -46,7 +46,7 @@ struct CommitFailureTests {
         let later = #"{"ts":\#(t + 100),"seq":11,"data":{"fill_pressure_mpa":1.9,"net_kg":14.5,"operator":"s1"}}"#
         try pub.publish(topic: env.topic(cylinder), payload: Array(later.utf8), qos: 1)
         #expect(pub.flush(timeout: 10))
-        try waitUntil(timeout: 10, "the next reading stored") { try env.count("SELECT COUNT(*) FROM readings") == 10 }
+        try waitUntil(timeout: 10, "the next reading stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 10 }
         #expect(pipeline.stats.storeFailure == nil)
         #expect(pipeline.stats.deadLetters(.storeRejected) == 1)
     }

@@ -31,11 +31,11 @@ import Testing
         try waitUntil(timeout: 10, "110 readings") { try env.count("SELECT COUNT(*) FROM readings_flat") == 110 }
         Thread.sleep(forTimeInterval: 0.3)
         #expect(try env.count("SELECT COUNT(*) FROM readings_flat") == 110)
-        // The batch is one row of 10 readings; each reading keeps an id of its own.
-        #expect(try env.count("SELECT COUNT(*) FROM readings") == 101)
-        #expect(try env.count("SELECT elements FROM readings WHERE elements IS NOT NULL") == 10)
+        // The batch arrived in one message, so one commit writes it: one row (with whatever else
+        // of the elevator's that commit held); each reading keeps an id of its own.
+        #expect(try env.count("SELECT MAX(elements) FROM readings") >= 10)
         #expect(try env.count("SELECT COUNT(DISTINCT id) FROM readings_flat") == 110)
-        #expect(try env.count("SELECT COUNT(DISTINCT device_num) FROM readings") == 5)
+        #expect(try env.count("SELECT COUNT(DISTINCT device_num) FROM readings_flat") == 5)
         #expect(try env.count("SELECT COUNT(*) FROM readings_flat r JOIN devices d ON d.num = r.device_num WHERE d.id = '\(elevator.id)'") == 30)
         let elevatorReadings = try env.store.readings(device: elevator.id, from: nil, to: nil, limit: 100)
         #expect(elevatorReadings.count == 30)
@@ -74,7 +74,7 @@ import Testing
         try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: 1).utf8), qos: 1)
         #expect(publisher.flush(timeout: 10))
 
-        try waitUntil(timeout: 10, "the valid message after the bad ones") { try env.count("SELECT COUNT(*) FROM readings") == 1 }
+        try waitUntil(timeout: 10, "the valid message after the bad ones") { try env.count("SELECT COUNT(*) FROM readings_flat") == 1 }
         try waitUntil(timeout: 5, "all dead letters") { try env.count("SELECT COUNT(*) FROM dead_letters") == Int64(cases.count) }
         #expect(Set(try env.strings("SELECT reason FROM dead_letters")) == Set(cases.map(\.0.rawValue)))
         let tooLarge = try env.int64s("SELECT payload_size FROM dead_letters WHERE reason = 'too_large'")
@@ -100,16 +100,16 @@ import Testing
         // (2, t+2) and (1, t+1) come twice: the very same messages, redelivered.
         try send([(1, t + 1), (2, t + 2), (2, t + 2), (3, t + 3), (7, t + 7), (1, t + 1), (5, t + 5)])
         try waitUntil(timeout: 10, "duplicates counted") { try env.count("SELECT duplicates FROM device_state") == 2 }
-        #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5])
+        #expect(try env.int64s("SELECT seq FROM readings_flat ORDER BY id") == [1, 2, 3, 7, 5])
         #expect(try env.strings("SELECT data FROM events WHERE code = 'seq_gap'") == [#"{"missing_from":4,"missing_to":6,"missing":3}"#])
 
         // Far behind the window with an older ts: late, kept; the same message again: a duplicate.
         try send([(300, t + 300), (100, t + 100), (100, t + 100)])
         try waitUntil(timeout: 10, "the far-behind duplicate counted") { try env.count("SELECT duplicates FROM device_state") == 3 }
-        #expect(try env.int64s("SELECT seq FROM readings ORDER BY id") == [1, 2, 3, 7, 5, 300, 100])
+        #expect(try env.int64s("SELECT seq FROM readings_flat ORDER BY id") == [1, 2, 3, 7, 5, 300, 100])
         // The counter starts again while time moves on: a new epoch, stored, with its event.
         try send([(1, t + 1000), (2, t + 1001)])
-        try waitUntil(timeout: 10, "the new epoch stored") { try env.count("SELECT COUNT(*) FROM readings") == 9 }
+        try waitUntil(timeout: 10, "the new epoch stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 9 }
         #expect(try env.strings("SELECT data FROM events WHERE code = 'seq_reset'") == [#"{"previous_highest":300,"seq":1}"#])
         #expect(try env.count("SELECT COUNT(*) FROM dead_letters") == 0)
     }
@@ -126,8 +126,8 @@ import Testing
         try publisher.publish(topic: env.topic(d, gateway: intruder), payload: Array(telemetry(d, seq: 1).utf8), qos: 1)
         try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: 2).utf8), qos: 1)
         #expect(publisher.flush(timeout: 10))
-        try waitUntil(timeout: 10, "the bound gateway's reading") { try env.count("SELECT COUNT(*) FROM readings") == 1 }
-        #expect(try env.int64s("SELECT seq FROM readings") == [2])
+        try waitUntil(timeout: 10, "the bound gateway's reading") { try env.count("SELECT COUNT(*) FROM readings_flat") == 1 }
+        #expect(try env.int64s("SELECT seq FROM readings_flat") == [2])
         #expect(try env.strings("SELECT gateway FROM dead_letters WHERE reason = 'gateway_not_bound'") == [intruder])
     }
 
@@ -188,7 +188,7 @@ import Testing
         let d = env.device("boiler")
         for seq in 1...50 { try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: UInt64(seq)).utf8), qos: 1) }
         #expect(publisher.flush(timeout: 10), "the publisher's acknowledgements came back through its own loop")
-        try waitUntil(timeout: 10, "50 readings") { try env.count("SELECT COUNT(*) FROM readings") == 50 }
+        try waitUntil(timeout: 10, "50 readings") { try env.count("SELECT COUNT(*) FROM readings_flat") == 50 }
         #expect(pipeline.stats.accepted == 50)
     }
 }

@@ -51,16 +51,16 @@ struct MaintenanceEndToEndTests {
             try simulator.run(stop: Flag())
         }
         try simulate()
-        try waitUntil(timeout: 10, "the first run stored") { try env.count("SELECT COUNT(*) FROM readings") > 500 }
-        let storedAfterFirst = try env.count("SELECT COUNT(*) FROM readings")
+        try waitUntil(timeout: 10, "the first run stored") { try env.count("SELECT COUNT(*) FROM readings_flat") > 500 }
+        let storedAfterFirst = try env.count("SELECT COUNT(*) FROM readings_flat")
         let dueAfterFirst = try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'maintenance_due'")
         // The simulator starts again from its base totals: lower than the last values it sent.
         try simulate()
-        try waitUntil(timeout: 10, "the second run stored") { try env.count("SELECT COUNT(*) FROM readings") > storedAfterFirst + 500 }
+        try waitUntil(timeout: 10, "the second run stored") { try env.count("SELECT COUNT(*) FROM readings_flat") > storedAfterFirst + 500 }
         // Let the commit of the last readings land: the reading count stops moving.
         var last = Int64(-1)
         try waitUntil(timeout: 10, "ingest settled") {
-            let now = try env.count("SELECT COUNT(*) FROM readings")
+            let now = try env.count("SELECT COUNT(*) FROM readings_flat")
             let events = try env.count("SELECT COUNT(*) FROM events WHERE source = 'device'")
             defer { last = now }
             return now == last && now + events == Int64(pipeline.stats.accepted)
@@ -193,10 +193,10 @@ struct MaintenanceEndToEndTests {
         #expect(accepted.json["record"] as? Int == Int(try env.count("SELECT id FROM maintenance_records")))
         #expect(accepted.json["closed_notices"] as? Int == 1 && accepted.json["source"] as? String == "mqtt")
         // A new cycle: two more runs are below the threshold of 3, four are not.
-        let stored = try env.count("SELECT COUNT(*) FROM readings")
+        let stored = try env.count("SELECT COUNT(*) FROM readings_flat")
         try Self.runCount(env, pub, d, 1006)
         // The planner decides in the commit that stores the reading: once it is stored, so is any notice.
-        try waitUntil(timeout: 10, "reading 1006 stored") { try env.count("SELECT COUNT(*) FROM readings") > stored }
+        try waitUntil(timeout: 10, "reading 1006 stored") { try env.count("SELECT COUNT(*) FROM readings_flat") > stored }
         #expect(try env.count("SELECT COUNT(*) FROM notices WHERE kind = 'maintenance_due'") == 1)
         try Self.runCount(env, pub, d, 1008)
         try waitUntil(timeout: 10, "second cycle's notice") {
@@ -222,7 +222,7 @@ struct MaintenanceEndToEndTests {
         let pub = try env.publisher()
         try Self.runCount(env, pub, d, 1000)
         pub.stop()
-        try waitUntil(timeout: 10, "first reading stored") { try env.count("SELECT COUNT(*) FROM readings") == 1 }
+        try waitUntil(timeout: 10, "first reading stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 1 }
         let before = try env.count("SELECT COUNT(*) FROM notices WHERE firm = '\(d.firm)'")
         env.broker.stop()
         // 28 days later (the on-demand calendar cap of 30 days minus the 3-day deadline, and silence).

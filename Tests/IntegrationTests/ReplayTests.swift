@@ -30,7 +30,7 @@ struct ReplayTests {
         try waitUntil(timeout: 10, "overspeed recorded") {
             try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'elevator.overspeed'") == 1
         }
-        try waitUntil(timeout: 10, "all readings stored") { try env.count("SELECT COUNT(*) FROM readings") == 24 }
+        try waitUntil(timeout: 10, "all readings stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 24 }
         pipeline.stop()
 
         let directory = try env.store.loadDirectory(types: env.catalog.types)

@@ -61,7 +61,7 @@ import BrokerProcess
         let acked = load.ledger.ackedSeqs
         #expect(acked.count > 1000)
         try waitUntil(timeout: 30, "every acknowledged message stored") {
-            Set(try env.int64s("SELECT seq FROM readings")).isSuperset(of: acked)
+            Set(try env.int64s("SELECT seq FROM readings_flat")).isSuperset(of: acked)
         }
         #expect(pipeline.connects >= 2)
     }
@@ -76,10 +76,10 @@ import BrokerProcess
         for seq in 1...500 { try publisher.publish(topic: env.topic(d), payload: Array(telemetry(d, seq: UInt64(seq)).utf8), qos: 1) }
         #expect(publisher.flush(timeout: 10))
         publisher.stop()
-        #expect(try env.count("SELECT COUNT(*) FROM readings") == 0)
+        #expect(try env.count("SELECT COUNT(*) FROM readings_flat") == 0)
         let pipeline = try env.startedPipeline()
         defer { pipeline.stop() }
-        try waitUntil(timeout: 20, "500 queued messages") { try env.count("SELECT COUNT(*) FROM readings") == 500 }
+        try waitUntil(timeout: 20, "500 queued messages") { try env.count("SELECT COUNT(*) FROM readings_flat") == 500 }
         #expect(try env.count("SELECT COUNT(*) FROM events WHERE code = 'seq_gap'") == 0)
     }
 
@@ -110,7 +110,7 @@ import BrokerProcess
         load.stopFlag.set(true)
         load.finish(timeout: 20)
         let acked = load.ledger.ackedSeqs
-        let stored = Set(try env.int64s("SELECT seq FROM readings"))
+        let stored = Set(try env.int64s("SELECT seq FROM readings_flat"))
         #expect(!stored.isEmpty)
         // What the broker still holds for the pipeline's session was not acknowledged by it.
         let remaining = try drainSession(env)
@@ -141,11 +141,11 @@ import BrokerProcess
         let pid = try spawn(try equipwatchBinary(), ["run", "--broker", "127.0.0.1:\(env.broker.port)", "--data", env.directory,
                                                      "--devices", env.settings.devicesDirectory, "--config", config],
                             stdout: env.directory + "/run.log")
-        try waitUntil(timeout: 60, "the backlog draining") { try env.count("SELECT COUNT(*) FROM readings") >= 2000 }
+        try waitUntil(timeout: 60, "the backlog draining") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 2000 }
         kill(pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        let beforeRestart = try env.count("SELECT COUNT(*) FROM readings")
+        let beforeRestart = try env.count("SELECT COUNT(*) FROM readings_flat")
         #expect(beforeRestart < Int64(total), "the backlog had drained before the kill; the test proves nothing")
         // Restart; a marker published now arrives after everything still queued for the session.
         let pipeline = try env.startedPipeline()
@@ -154,9 +154,9 @@ import BrokerProcess
         #expect(pub.flush(timeout: 10))
         pub.stop()
         try waitUntil(timeout: 60, "the marker after the backlog") {
-            try env.count("SELECT COUNT(*) FROM readings WHERE seq = \(total + 1)") == 1
+            try env.count("SELECT COUNT(*) FROM readings_flat WHERE seq = \(total + 1)") == 1
         }
-        let stored = try env.count("SELECT COUNT(DISTINCT seq) FROM readings WHERE seq <= \(total)")
+        let stored = try env.count("SELECT COUNT(DISTINCT seq) FROM readings_flat WHERE seq <= \(total)")
         let lost = Int64(total) - stored
         #expect(lost <= Int64(bound), "lost \(lost) acknowledged messages, more than max_uncommitted \(bound)")
         // Every loss shows up as a sequence gap once the device speaks again.

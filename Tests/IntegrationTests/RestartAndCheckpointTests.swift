@@ -73,7 +73,7 @@ struct RestartAndCheckpointTests {
         #expect(outcome.walFrames > 2000, "the writer did not checkpoint by itself: \(outcome.walFrames) frames")
         // ...until the checkpointer copies them all (no reader holds an older snapshot).
         #expect(outcome.checkpointed == outcome.walFrames)
-        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM readings") } == 40_000)
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM readings_flat") } == 40_000)
         checkpointer.close()
     }
 }

@@ -146,7 +146,7 @@ struct RuleEngineEndToEndTests {
         // The same reading again is a repeat of the open alarm, not a second alarm.
         // The same condition after the restart continues the open alarm: no second alarm.
         try Self.send(env, pub, d, #"{"speed_mps":6.5}"#)
-        try waitUntil(timeout: 5, "reading stored") { try env.count("SELECT COUNT(*) FROM readings") == 2 }
+        try waitUntil(timeout: 5, "reading stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 2 }
         Thread.sleep(forTimeInterval: 0.2)
         #expect(try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast'") == 1)
         #expect(try env.strings("SELECT state FROM alarms WHERE rule = 'test.fast'") == ["firing"])

@@ -27,7 +27,7 @@ struct SequenceEndToEndTests {
             let pub = try env.publisher()
             for i in 0..<5 { try Self.publish(env, pub, d, seq: 999_996 + UInt64(i), ts: t + Int64(i)) }
             #expect(pub.flush(timeout: 10))
-            try waitUntil(timeout: 10, "the old epoch stored") { try env.count("SELECT COUNT(*) FROM readings") == 5 }
+            try waitUntil(timeout: 10, "the old epoch stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 5 }
             pipeline.stop()
             pub.stop()
         }
@@ -61,14 +61,14 @@ struct SequenceEndToEndTests {
             try Self.publish(env, pub, d, seq: s, ts: t + Int64(s) * 1000)
         }
         #expect(pub.flush(timeout: 20))
-        try waitUntil(timeout: 20, "710 readings") { try env.count("SELECT COUNT(*) FROM readings") == 710 }
+        try waitUntil(timeout: 20, "710 readings") { try env.count("SELECT COUNT(*) FROM readings_flat") == 710 }
         #expect(try env.count("SELECT COUNT(*) FROM dead_letters") == 0)
-        #expect(try env.count("SELECT COUNT(DISTINCT seq) FROM readings") == 710)
+        #expect(try env.count("SELECT COUNT(DISTINCT seq) FROM readings_flat") == 710)
         // Redelivered after the flush (a broker that lost its acknowledgements): duplicates, not dead letters.
         for s in UInt64(401)...420 { try Self.publish(env, pub, d, seq: s, ts: t + Int64(s) * 1000) }
         #expect(pub.flush(timeout: 10))
         try waitUntil(timeout: 10, "20 duplicates") { try env.count("SELECT duplicates FROM device_state") == 20 }
-        #expect(try env.count("SELECT COUNT(*) FROM readings") == 710)
+        #expect(try env.count("SELECT COUNT(*) FROM readings_flat") == 710)
         #expect(try env.count("SELECT COUNT(*) FROM dead_letters") == 0)
     }
 
@@ -88,9 +88,9 @@ struct SequenceEndToEndTests {
         try Self.publish(env, pub, b, seq: 1_001, ts: t + 2)
         try Self.publish(env, pub, b, seq: 1_002, ts: t + 3)
         #expect(pub.flush(timeout: 10))
-        try waitUntil(timeout: 10, "5 readings") { try env.count("SELECT COUNT(*) FROM readings") == 5 }
+        try waitUntil(timeout: 10, "5 readings") { try env.count("SELECT COUNT(*) FROM readings_flat") == 5 }
         #expect(try env.count("SELECT COUNT(*) FROM dead_letters") == 0)
-        #expect(try env.int64s("SELECT seq FROM readings ORDER BY id").first == -1)  // UInt64.max, kept as its bit pattern
+        #expect(try env.int64s("SELECT seq FROM readings_flat ORDER BY id").first == -1)  // UInt64.max, kept as its bit pattern
         #expect(try env.count("SELECT COUNT(*) FROM events WHERE code = 'seq_reset'") == 1)
     }
 }
@@ -112,7 +112,7 @@ struct FairnessTests {
         for _ in 0..<10 { try pub.publish(topic: env.topic(flooder), payload: flood, qos: 1) }
         let sent = Date()
         try pub.publish(topic: env.topic(other), payload: Array(telemetry(other, seq: 1).utf8), qos: 1)
-        try waitUntil(timeout: 10, "the other gateway's reading") { try env.count("SELECT COUNT(*) FROM readings") == 1 }
+        try waitUntil(timeout: 10, "the other gateway's reading") { try env.count("SELECT COUNT(*) FROM readings_flat") == 1 }
         let delay = Date().timeIntervalSince(sent)
         // docs/ingest.md's bound: validating 1000 elements plus a commit interval per message ahead,
         // with a wide margin for a shared machine (it was 3.7 s before the cap).

@@ -269,7 +269,7 @@ struct SalvageTests {
         #expect(refused.first?.row.messages.first?.data.contains("poison") == true)
         #expect(refused.first?.error.sqliteCode == 19)
         #expect(waits == [5])  // SQLITE_BUSY, retried on its own part
-        let stored = try store.read { db in try String.fetchAll(db, sql: "SELECT data FROM readings ORDER BY ts") }
+        let stored = try store.read { db in try String.fetchAll(db, sql: "SELECT data FROM readings_flat ORDER BY ts") }
         #expect(stored == [#"{"a":1}"#, #"{"c":"busy"}"#, #"{"d":2}"#])  // each once
     }
 }
