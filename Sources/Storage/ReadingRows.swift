@@ -6,17 +6,22 @@ import Domain
 /// their cost"), so the readings of one device that one commit writes share a row: a gateway
 /// batch always, and under load (a backlog after an outage, a fast device) the messages that
 /// arrived together. A row holding one reading is as before: `ts`, `seq`, `received_at`, `data`
-/// (the `data` object as the gateway sent it); `ts_last` and `elements` are NULL. A row holding
-/// several: `ts` the earliest reading's time, `ts_last` the latest, `elements` their count, `seq`
+/// (the `data` object as the gateway sent it); `ts_first` and `elements` are NULL. A row holding
+/// several: `ts` the latest reading's time, `ts_first` the earliest, `elements` their count, `seq`
 /// NULL, `received_at` the first reading's arrival, and `data` a JSON array of the readings in
 /// arrival order, `[{"ts":…,"seq":…,"data":{…}},…]`, each `data` object byte for byte as
 /// received, with `"received_at":…` on a reading that arrived later than the first.
 ///
 /// Every reading keeps an id of its own: a row of n readings holds the ids `id - n + 1 … id`
 /// (the writer assigns them, see `Store.insertReadings`), so paging by `(ts, id)`, replay order
-/// and incident evidence treat grouped readings as they treat single ones. A row spans at most
-/// `maxSpanMs` and holds at most `maxElements`, which bounds how far a time-range query looks
-/// before its range for rows that might hold a reading in it, and how much one row weighs.
+/// and incident evidence treat grouped readings as they treat single ones.
+///
+/// The index is `(device_num, ts)` with `ts` the latest reading, so the newest-first pages the
+/// API serves stop exactly where a single-reading table would, and retention finds the rows all
+/// older than a cutoff by the index alone. A row spans at most `maxSpanMs` and holds at most
+/// `maxElements`: what bounds how far past its range a time-range query looks for rows that
+/// might hold a reading in it, how long a replay holds readings back to put them in order, and
+/// how much one row weighs.
 public enum ReadingRows {
     /// The longest time between the earliest and latest reading of one row.
     public static let maxSpanMs: Int64 = 60_000

@@ -236,9 +236,9 @@ enum Schema {
         m.registerMigration("v13-batch-readings") { db in
             try db.execute(sql: """
                 -- One row for the readings of a device that one commit writes (ReadingRows): ts is
-                -- the earliest reading, ts_last the latest, elements their count, data a JSON array
+                -- the latest reading, ts_first the earliest, elements their count, data a JSON array
                 -- of {ts, seq, [received_at,] data}. NULL for a row of one reading.
-                ALTER TABLE readings ADD COLUMN ts_last INTEGER;
+                ALTER TABLE readings ADD COLUMN ts_first INTEGER;
                 ALTER TABLE readings ADD COLUMN elements INTEGER;
                 -- Every reading on a row of its own, for SQL by hand (a grouped reading's data is
                 -- SQLite's minified copy; the API and replay give the bytes as sent).

@@ -77,7 +77,7 @@ extension Store {
         var next = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM readings") ?? 0) + 1
         let single = try db.cachedStatement(sql: "INSERT INTO readings(id, device_num, ts, seq, received_at, data) VALUES (?,?,?,?,?,?)").sqliteStatement
         let grouped = try db.cachedStatement(sql: """
-            INSERT INTO readings(id, device_num, ts, seq, received_at, data, ts_last, elements) VALUES (?,?,?,NULL,?,?,?,?)
+            INSERT INTO readings(id, device_num, ts, seq, received_at, data, ts_first, elements) VALUES (?,?,?,NULL,?,?,?,?)
             """).sqliteStatement
         var order: [Int] = []
         var text: [UInt8] = []
@@ -97,9 +97,9 @@ extension Store {
             let n = Int64(row.positions.count)
             sqlite3_bind_int64(grouped, 1, next + n - 1)
             sqlite3_bind_int64(grouped, 2, m.deviceNum)
-            sqlite3_bind_int64(grouped, 3, row.first)
+            sqlite3_bind_int64(grouped, 3, row.last)
             sqlite3_bind_int64(grouped, 4, m.receivedAt)
-            sqlite3_bind_int64(grouped, 6, row.last)
+            sqlite3_bind_int64(grouped, 6, row.first)
             sqlite3_bind_int64(grouped, 7, n)
             try text.withUnsafeBufferPointer { utf8 in
                 defer { sqlite3_bind_null(grouped, 5) }
@@ -189,8 +189,8 @@ extension Store {
                     // Rows of several readings that may hold it (ReadingRows).
                     let rows = try Row.fetchAll(db, sql: """
                         SELECT id, ts, data, elements FROM readings
-                        WHERE device_num = ? AND ts BETWEEN ? AND ? AND elements IS NOT NULL AND ts_last >= ?
-                        """, arguments: [m.deviceNum, m.ts - ReadingRows.maxSpanMs, m.ts, m.ts])
+                        WHERE device_num = ? AND ts BETWEEN ? AND ? AND elements IS NOT NULL AND ts_first <= ?
+                        """, arguments: [m.deviceNum, m.ts, m.ts + ReadingRows.maxSpanMs, m.ts])
                     return rows.contains { row in
                         ReadingRows.readings(id: row["id"], ts: row["ts"], seq: nil, receivedAt: 0, elements: row["elements"], data: row["data"])?
                             .contains { $0.ts == m.ts && $0.seq == seq } ?? false

@@ -156,16 +156,21 @@ extension Store {
 
     /// Readings of one device by reading time, newest first; `after` continues a page.
     ///
-    /// Rows are read newest first and unpacked (`ReadingRows`); a row holds readings up to
-    /// `ReadingRows.maxSpanMs` after its `ts`, so reading stops once no older row can hold a
-    /// reading newer than the page's oldest.
+    /// Rows are read newest first by their latest reading and unpacked (`ReadingRows`), so
+    /// reading stops at the first row older than the page's oldest reading, as it would with a
+    /// row per reading.
     public func readings(device: String, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
                          after: PageCursor? = nil) throws(StoreError) -> [ReadingItem] {
         let lo = from ?? Int64.min, hi = to ?? Int64.max
         let span = ReadingRows.maxSpanMs
-        var c = Conditions([("d.id = ?", device), ("r.ts >= ?", lo > Int64.min + span ? lo - span : Int64.min), ("r.ts <= ?", hi)])
+        // A row's readings lie in [ts_first, ts], at most `span` apart.
+        var c = Conditions([("d.id = ?", device), ("r.ts >= ?", lo), ("r.ts <= ?", hi < Int64.max - span ? hi + span : Int64.max),
+                            ("COALESCE(r.ts_first, r.ts) <= ?", hi)])
         c.scope(scope)
-        if let after { c.add("r.ts <= ?", after.sort) }
+        if let after {
+            c.add("r.ts <= ?", after.sort < Int64.max - span ? after.sort + span : Int64.max)
+            c.add("COALESCE(r.ts_first, r.ts) <= ?", after.sort)
+        }
         guard limit > 0 else { return [] }
         do {
             return try pool.read { db in
@@ -178,7 +183,7 @@ extension Store {
                 func newer(_ a: (ts: Int64, id: Int64), than b: (ts: Int64, id: Int64)) -> Bool { a.ts != b.ts ? a.ts > b.ts : a.id > b.id }
                 while let row = try rows.next() {
                     let ts: Int64 = row["ts"]
-                    if page.count == limit, let oldest = page.last, ts + span < oldest.ts.millis { break }
+                    if page.count == limit, let oldest = page.last, ts < oldest.ts.millis { break }
                     guard let readings = ReadingRows.readings(id: row["id"], ts: ts, seq: row["seq"], receivedAt: row["received_at"],
                                                               elements: row["elements"], data: row["data"]) else { continue }
                     for r in readings where r.ts >= lo && r.ts <= hi {

@@ -15,11 +15,12 @@ extension Store {
     /// `(ts, kind, id)` order (readings before events at the same time), reading with a cursor so
     /// a month of data never sits in memory at once.
     ///
-    /// Rows come in the order of their earliest reading; a row of several readings holds later
-    /// ones too (`ReadingRows`), so readings wait in a small heap until no row still to come
-    /// can hold an earlier one.
+    /// Rows come in the order of their latest reading; a row of several readings holds readings
+    /// up to `ReadingRows.maxSpanMs` earlier, so what is read waits in a heap until no row still
+    /// to come can hold anything earlier: at most that span of messages is held back.
     public func forEachMessage(from: Int64, to: Int64, _ body: (StoredMessage) throws -> Void) throws(StoreError) {
-        let rowsFrom = from > Int64.min + ReadingRows.maxSpanMs ? from - ReadingRows.maxSpanMs : Int64.min
+        let span = ReadingRows.maxSpanMs
+        let rowsTo = to < Int64.max - span ? to + span : Int64.max
         do {
             try pool.read { db in
                 let rows = try Row.fetchCursor(db, sql: """
@@ -27,17 +28,17 @@ extension Store {
                     UNION ALL
                     SELECT device_num, ts, 1, code, data, id, seq, NULL FROM events WHERE source = 'device' AND ts >= ? AND ts <= ?
                     ORDER BY ts, is_event, id
-                    """, arguments: [rowsFrom, to, from, to])
+                    """, arguments: [from, rowsTo, from, to])
                 var waiting = MessageHeap()
                 while let row = try rows.next() {
                     let ts: Int64 = row["ts"], isEvent = row["is_event"] == 1, id: Int64 = row["id"]
                     let elements: Int64? = row["elements"]
-                    // Nothing from this row on sorts before (ts, kind, its first id).
-                    let first = Pending.Key(ts: ts, isEvent: isEvent, id: id - (elements ?? 1) + 1)
-                    while let next = waiting.min, next.key < first { try body(waiting.removeMin().message) }
+                    // Nothing from this row on holds a message earlier than ts - span.
+                    while let next = waiting.min, next.key.ts < ts - span { try body(waiting.removeMin().message) }
                     let deviceNum: Int64 = row["device_num"]
                     if isEvent {
-                        waiting.insert(Pending(key: first, message: StoredMessage(deviceNum: deviceNum, ts: ts, isEvent: true, code: row["code"], data: row["data"])))
+                        waiting.insert(Pending(key: .init(ts: ts, isEvent: true, id: id),
+                                               message: StoredMessage(deviceNum: deviceNum, ts: ts, isEvent: true, code: row["code"], data: row["data"])))
                         continue
                     }
                     // A row that no longer unpacks (hand-edited) is skipped, as a replay skips what it cannot read.

@@ -42,9 +42,9 @@ extension Store {
             return try pool.read { db in
                 try Int64.fetchAll(db, sql: """
                     SELECT num FROM devices d
-                    WHERE EXISTS (SELECT 1 FROM readings r WHERE r.device_num = d.num AND r.ts < ? AND COALESCE(r.ts_last, r.ts) < ?)
+                    WHERE EXISTS (SELECT 1 FROM readings r WHERE r.device_num = d.num AND r.ts < ?)
                     ORDER BY num
-                    """, arguments: [cutoff, cutoff])
+                    """, arguments: [cutoff])
             }
         } catch {
             throw StoreError(operation: "find readings to prune", error)
@@ -59,15 +59,15 @@ extension Store {
         do {
             return try pool.write { db in
                 var result = PruneResult()
-                // A row of several readings goes once all of them are past the cutoff (ReadingRows:
-                // at most `maxSpanMs` after the first).
+                // A row of several readings goes once all of them are past the cutoff: its `ts` is
+                // its latest (ReadingRows).
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT id, ts, seq, received_at, data, elements FROM readings
-                    WHERE device_num = ? AND ts < ? AND COALESCE(ts_last, ts) < ? ORDER BY ts, id LIMIT ?
-                    """, arguments: [num, cutoff, cutoff, policy.chunk])
-                guard let first = rows.first else { return result }
-                // Every reading of these rows lies in firstTs..<cutoff.
-                let firstTs: Int64 = first["ts"], lastTs = cutoff
+                    WHERE device_num = ? AND ts < ? ORDER BY ts, id LIMIT ?
+                    """, arguments: [num, cutoff, policy.chunk])
+                guard let first = rows.first, let last = rows.last else { return result }
+                // Every reading of these rows lies in [first's ts - maxSpanMs, last's ts].
+                let firstTs: Int64 = first["ts"] - ReadingRows.maxSpanMs, lastTs: Int64 = last["ts"]
                 let incidents = try Row.fetchAll(db, sql: """
                     SELECT id, opened_at FROM incidents WHERE device_num = ? AND opened_at BETWEEN ? AND ?
                     """, arguments: [num, firstTs - policy.evidenceAfterMs, lastTs + policy.evidenceBeforeMs])
@@ -137,7 +137,7 @@ extension Store {
                 return try Self.timeColumns.map { table, column in
                     // Readings are counted one by one, not by row (a row may hold several: ReadingRows).
                     let row = try Row.fetchOne(db, sql: table == "readings"
-                        ? "SELECT COUNT(*) + COALESCE(SUM(elements - 1), 0) AS n, MIN(ts) AS oldest, MAX(COALESCE(ts_last, ts)) AS newest FROM readings"
+                        ? "SELECT COUNT(*) + COALESCE(SUM(elements - 1), 0) AS n, MIN(COALESCE(ts_first, ts)) AS oldest, MAX(ts) AS newest FROM readings"
                         : "SELECT COUNT(*) AS n, MIN(\(column)) AS oldest, MAX(\(column)) AS newest FROM \(table)")
                     return TableStatItem(table: table, rows: row?["n"] ?? 0, bytes: bytes[table],
                                          oldest: (row?["oldest"] as Int64?).map { Instant(millis: $0) },

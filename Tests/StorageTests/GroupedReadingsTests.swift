@@ -46,12 +46,12 @@ struct GroupedReadingsTests {
         let (f, sent) = try Self.fixture()
         defer { f.close() }
         let rows = try f.store.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, device_num, ts, ts_last, elements FROM readings ORDER BY id")
+            try Row.fetchAll(db, sql: "SELECT id, device_num, ts, ts_first, elements FROM readings ORDER BY id")
         }
         // E1 in arrival order: t0 ... 10 s (8 readings within 60 s), [70 s, 130 s], 190 s alone; then E2's two.
         #expect(rows.map { $0["elements"] as Int64? } == [8, 2, nil, 2])
         #expect(rows.map { $0["id"] as Int64 } == [8, 10, 11, 13])  // a row is stored under its last reading's id
-        #expect(rows[0]["ts"] as Int64 == Self.t0 && rows[0]["ts_last"] as Int64 == Self.t0 + 10_000)
+        #expect(rows[0]["ts_first"] as Int64 == Self.t0 && rows[0]["ts"] as Int64 == Self.t0 + 10_000)  // ts: the latest
         #expect(try f.store.count(.readings) == sent.count)
         #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM readings_flat") } == sent.count)
         #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM readings_flat") } == sent.count)
