@@ -45,21 +45,36 @@ extension Store {
         }
         try insertRuleResults(batch, db)
         try insertPlannerResults(batch, db)
-        if !batch.deviceStates.isEmpty {
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO device_state(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)
-                VALUES (?,?,?,?,?,?,?,?)
-                ON CONFLICT(device_num) DO UPDATE SET
-                    seq_highest = excluded.seq_highest, seq_seen = excluded.seq_seen,
-                    last_ts = excluded.last_ts, last_received_at = excluded.last_received_at,
-                    last_data = COALESCE(excluded.last_data, last_data),
-                    messages = excluded.messages, duplicates = excluded.duplicates
-                """)
-            for (num, u) in batch.deviceStates {
-                try upsert.execute(arguments: [
-                    num, u.sequence.map { Int64(bitPattern: $0.highest) }, u.sequence.map { Int64(bitPattern: $0.seen) },
-                    u.lastTs, u.lastReceivedAt, u.lastData, u.messages, u.duplicates,
-                ])
+        try upsertDeviceStates(batch.deviceStates, db)
+    }
+
+    /// Every device a commit touched has its state written (sequence window, counters, newest
+    /// data): once per device per commit, a fixed cost of every commit, so bound with the C API
+    /// like the readings.
+    static func upsertDeviceStates(_ states: [Int64: DeviceStateUpdate], _ db: Database) throws {
+        guard !states.isEmpty else { return }
+        let s = try db.cachedStatement(sql: """
+            INSERT INTO device_state(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)
+            VALUES (?,?,?,?,?,?,?,?)
+            ON CONFLICT(device_num) DO UPDATE SET
+                seq_highest = excluded.seq_highest, seq_seen = excluded.seq_seen,
+                last_ts = excluded.last_ts, last_received_at = excluded.last_received_at,
+                last_data = COALESCE(excluded.last_data, last_data),
+                messages = excluded.messages, duplicates = excluded.duplicates
+            """).sqliteStatement
+        for (num, u) in states {
+            sqlite3_bind_int64(s, 1, num)
+            bind(s, 2, u.sequence.map { Int64(bitPattern: $0.highest) })
+            bind(s, 3, u.sequence.map { Int64(bitPattern: $0.seen) })
+            bind(s, 4, u.lastTs)
+            bind(s, 5, u.lastReceivedAt)
+            sqlite3_bind_int64(s, 7, u.messages)
+            sqlite3_bind_int64(s, 8, u.duplicates)
+            if let data = u.lastData {
+                try withText(s, 6, data) { try step(s, db) }
+            } else {
+                sqlite3_bind_null(s, 6)
+                try step(s, db)
             }
         }
     }
