@@ -40,6 +40,10 @@ public final class MaintenancePlanner {
         /// local midnight, an inspection is valid through its due date's local end): Asia/Shanghai
         /// by default; the pipeline passes its store's (the display zone's).
         public var localDays: LocalDays = .china
+        /// Devices the clock checks per call of `tick`: a sweep over a large fleet goes in
+        /// steps, each committed with what it decided, so a fleet-wide calendar date or silence
+        /// is not one commit (and one burst of memory) of 100 k notices and states.
+        public var tickStep = 2000
         public init(startedAt: Int64) { self.startedAt = startedAt }
     }
 
@@ -209,13 +213,21 @@ public final class MaintenancePlanner {
     // MARK: Clock
 
     /// Time-driven decisions for every device: regime (eligibility), calendar triggers, overdue.
+    /// Where the clock's sweep in progress goes on (0: none under way).
+    private var swept = 0
+
     public func tick(now: Int64, into out: inout PlannerOutput) {
-        for case let s? in slots {
+        let end = min(slots.count, swept + max(1, options.tickStep))
+        for case let s? in slots[min(swept, end)..<end] {
             checkRegime(s, now: now, into: &out)
             checkCalendar(s, now: now, into: &out)
             if !s.plan.tiers.isEmpty { checkTiers(s, now: now, into: &out) }
         }
+        swept = end >= slots.count ? 0 : end
     }
+
+    /// Whether a sweep of the clock is under way (`tick` checks `tickStep` devices a call).
+    public var sweeping: Bool { swept > 0 }
 
     /// A completed maintenance: a new cycle begins (counters' baseline, calendar), open
     /// decisions are dropped. Records arrive in id order; one seen before is ignored.

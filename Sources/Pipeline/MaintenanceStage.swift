@@ -75,17 +75,20 @@ final class MaintenanceStage {
 
     /// Applies new maintenance records, then runs the planner's clock (at most every `tickMs`).
     func tick(now: Int64, into planned: inout PlannerOutput) {
-        guard recordsWaiting || now - lastTick >= tickMs else { return }
-        lastTick = now
-        recordsWaiting = false
-        do {
-            for r in try store.unappliedMaintenance(after: cursor) {
-                planner.apply(r, into: &planned)
-                cursor = max(cursor, r.id)
+        guard planner.sweeping || recordsWaiting || now - lastTick >= tickMs else { return }
+        if recordsWaiting || now - lastTick >= tickMs {
+            lastTick = now
+            recordsWaiting = false
+            do {
+                for r in try store.unappliedMaintenance(after: cursor) {
+                    planner.apply(r, into: &planned)
+                    cursor = max(cursor, r.id)
+                }
+            } catch {
+                logger.error("cannot read maintenance records; retrying at the next tick", metadata: ["error": "\(error)"])
             }
-        } catch {
-            logger.error("cannot read maintenance records; retrying at the next tick", metadata: ["error": "\(error)"])
         }
+        // A sweep goes on at every call until done (`tickStep` devices each).
         planner.tick(now: now, into: &planned)
     }
 

@@ -108,6 +108,34 @@ struct MaintenancePlannerTests {
         #expect(H(commissioned: "2015-01-01", lastPeriodic: "2025-12-01").state.regime == .onDemand)
     }
 
+    @Test("the clock sweeps a fleet in steps: a calendar date for 25 devices gives at most tickStep notices per call, each device once")
+    func clockSweepsInSteps() {
+        let records = (1...25).map { i in
+            DeviceRecord(id: "E\(i)", type: "elevator", gateway: "g", site: "s", owner: "o", firm: "firm-c",
+                         commissioned: Day(parsing: "2025-06-01")!, lastInspections: ["periodic": Day(parsing: "2025-12-01")!],
+                         inspectionGrade: nil, attributes: ["rated_speed_mps": .number(1.5)], origin: Origin(file: "test", line: nil))
+        }
+        let directory = DeviceDirectory(types: H.types, devices: records.enumerated().map { (Int64($0.offset + 1), $0.element) }, gateways: ["g"],
+                                        firms: [Firm(id: "firm-c", name: "C", grade: "C")],
+                                        sites: [Site(id: "s", name: "S", category: "school", city: nil, peopleExposed: 2400)])
+        var options = MaintenancePlanner.Options(startedAt: H.origin)
+        options.tickStep = 10
+        let planner = MaintenancePlanner(directory: directory, rules: nil, restored: [:], options: options)
+        // Fixed regime (firm graded C): every device's calendar notice falls due 12 days in.
+        var counts: [Int] = []
+        var devices: [String] = []
+        for k in 0..<4 {
+            var out = PlannerOutput()
+            planner.tick(now: H.origin + 12 * H.day + Int64(k), into: &out)
+            let due = out.notices.filter { $0.kind == .maintenanceDue }
+            counts.append(due.count)
+            devices += due.map(\.device)
+            #expect(planner.sweeping == (k != 2))  // done after the third; the fourth starts another
+        }
+        #expect(counts == [10, 10, 5, 0])  // the fourth call starts a new sweep: nothing new is due
+        #expect(Set(devices).count == 25)
+    }
+
     @Test("a firm graded C keeps its elevator on the fixed regime from the start")
     func firmGradedCIsFixed() {
         let h = H(firmGrade: "C")

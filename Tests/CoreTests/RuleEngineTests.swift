@@ -213,6 +213,40 @@ struct RuleEngineTests {
         let elevator = DeviceRuleState(device: Device(rules).directory.entries[0], program: try #require(rules.programs["elevator"]))
         #expect(elevator.strings.isEmpty && elevator.attrStrings.isEmpty)
     }
+
+    @Test("the clock sweeps a fleet in steps: a fleet-wide silence raises at most tickStep alarms per call, and every device once")
+    func clockSweepsInSteps() throws {
+        let rules = try load("type: elevator\nrules:\n  - {id: silent, when: silent(60s), severity: major, message: m}\n")
+        let t0 = Device.t0
+        let records = (1...25).map { i in
+            DeviceRecord(id: "d\(i)", type: "elevator", gateway: "g", site: "s", owner: "o", firm: "f",
+                         commissioned: Day(year: 2020, month: 1, day: 1)!, lastInspections: [:], inspectionGrade: nil,
+                         attributes: [:], origin: Origin(file: "t", line: nil))
+        }
+        let directory = DeviceDirectory(types: Self.types, devices: records.enumerated().map { (Int64($0.offset + 1), $0.element) }, gateways: ["g"])
+        var o = RuleEngine.Options()
+        o.tickMs = 1000
+        o.tickStep = 10
+        o.startedAt = t0
+        let engine = RuleEngine(rules: rules, options: o)
+        var out = RuleOutput()
+        let type = directory.type(of: directory.entries[0])
+        for e in directory.entries {
+            let m = AcceptedMessage(deviceNum: e.num, entryIndex: e.index, kind: .telemetry, ts: t0, seq: nil, receivedAt: t0,
+                                    values: [Scalar?](repeating: nil, count: type.fields.count), code: nil, data: "{}")
+            engine.evaluate(m, device: e, type: type, into: &out)
+        }
+        #expect(out.alarms.isEmpty)
+        // Everyone has been silent 2 minutes: a sweep starts, 10 devices a call.
+        var raised: [Int] = []
+        for k in 0..<4 {
+            out = RuleOutput()
+            engine.tick(now: t0 + 120_000 + Int64(k) * 20, directory: directory, into: &out)
+            raised.append(out.alarms.filter { $0.transition == .raised }.count)
+        }
+        #expect(raised == [10, 10, 5, 0])  // the fourth call is within tickMs of the sweep's start
+        #expect(Set(engine.openAlarms().map(\.deviceNum)) == Set(directory.entries.map(\.num)))
+    }
 }
 
 private extension Array {

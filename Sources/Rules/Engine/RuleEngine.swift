@@ -28,6 +28,11 @@ public final class RuleEngine: RuleHook {
         /// change (phases and alarms are persisted with the very next commit): a crash loses at
         /// most this much window history, never an alarm transition.
         public var persistEveryMs: Int64 = 5000
+        /// Devices the clock evaluates per call of `tick`: a sweep over a large fleet goes in
+        /// steps, each committed with what it raised, so a fleet-wide silence is not one commit
+        /// (and one burst of memory) of 100 k alarm changes and states. The worker calls `tick`
+        /// every commit interval (20 ms), so 2000 a step sweeps 100 k devices in about 1 s.
+        public var tickStep = 2000
         public init() {}
     }
 
@@ -40,6 +45,9 @@ public final class RuleEngine: RuleHook {
     private var byPosition: [DeviceRuleState?] = []
     private var dirty: [DeviceRuleState] = []
     private var lastTick = Int64.min
+    /// The clock's sweep in progress: the states to visit, and how far it got.
+    private var sweep: [DeviceRuleState] = []
+    private var swept = 0
     var nextAlarmId: Int64
     var nextIncidentId: Int64
     /// Readings older than the tolerance, ignored by the rules (still stored).
@@ -88,12 +96,24 @@ public final class RuleEngine: RuleHook {
         }
     }
 
+    /// Evaluates timers and time-dependent rules: a sweep over every device starts each
+    /// `tickMs`, and each call goes `tickStep` devices further until the sweep is done.
     public func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput) {
-        guard lastTick == .min || now - lastTick >= options.tickMs else { return }
-        lastTick = now
-        for s in states.values where s.lastTs != nil && (s.active > 0 || !s.program.timeDependent.isEmpty) {
+        if swept >= sweep.count {
+            guard lastTick == .min || now - lastTick >= options.tickMs else { return }
+            lastTick = now
+            sweep = Array(states.values)
+            swept = 0
+        }
+        let end = min(sweep.count, swept + max(1, options.tickStep))
+        for s in sweep[swept..<end] where states[s.num] === s && s.lastTs != nil && (s.active > 0 || !s.program.timeDependent.isEmpty) {
             s.now = s.lastTs! + max(0, now - s.lastArrival)
             if evaluateRules(s, onlyTimed: true, into: &out) { markDirty(s, important: true) }
+        }
+        swept = end
+        if swept >= sweep.count {
+            sweep.removeAll()
+            swept = 0
         }
     }
 
