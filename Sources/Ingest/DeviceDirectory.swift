@@ -68,14 +68,20 @@ public final class DeviceDirectory: Sendable {
         for (i, t) in sortedTypes.enumerated() { ti[t.id] = i }
         typeIndex = ti
         var entries: [DirectoryEntry] = []
+        entries.reserveCapacity(devices.count)
         var ids: [(key: String, value: Int)] = []
+        // Devices of one model share their attributes, and a site's devices their gateway, firm,
+        // site and often inspection dates: equal values share one copy (copy-on-write storage),
+        // which at 100 k devices is most of the directory's memory.
+        var shared = Interned()
         for (num, r) in devices {
             guard let t = ti[r.type] else { continue }
             ids.append((r.id, entries.count))
-            entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: r.gateway, typeIndex: t,
-                                          firm: r.firm, site: r.site, attributes: r.attributes, commissioned: r.commissioned,
-                                          lastInspections: r.lastInspections, inspectionGrade: r.inspectionGrade,
-                                          failedInspections: r.failedInspections, openHazards: r.openHazards))
+            entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: shared.string(r.gateway), typeIndex: t,
+                                          firm: shared.string(r.firm), site: shared.string(r.site), attributes: shared.attributes(r.attributes),
+                                          commissioned: r.commissioned, lastInspections: shared.days(r.lastInspections),
+                                          inspectionGrade: r.inspectionGrade, failedInspections: shared.days(r.failedInspections),
+                                          openHazards: shared.days(r.openHazards)))
         }
         self.entries = entries
         idKeys = ByteKeyTable(ids)
@@ -98,4 +104,15 @@ public final class DeviceDirectory: Sendable {
     public func stationIndex(gateway bytes: UnsafeRawBufferPointer) -> Int? { stationGatewayKeys.value(for: bytes) }
     public func type(of entry: DirectoryEntry) -> DeviceType { types[entry.typeIndex] }
     public func typeIndex(of id: String) -> Int? { typeIndex[id] }
+}
+
+/// Equal registry values handed out as one shared copy while a directory is built.
+private struct Interned {
+    private var strings: Set<String> = []
+    private var attributeSets: Set<[String: Scalar]> = []
+    private var daySets: Set<[String: Day]> = []
+
+    mutating func string(_ s: String) -> String { strings.insert(s).memberAfterInsert }
+    mutating func attributes(_ a: [String: Scalar]) -> [String: Scalar] { a.isEmpty ? a : attributeSets.insert(a).memberAfterInsert }
+    mutating func days(_ d: [String: Day]) -> [String: Day] { d.isEmpty ? d : daySets.insert(d).memberAfterInsert }
 }
