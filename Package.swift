@@ -165,7 +165,7 @@ let package = Package(
         // The shipped binary: a thin `main` over the Commands library.
         .executableTarget(
             name: "EquipWatchCLI",
-            dependencies: ["Commands", "Pipeline"],
+            dependencies: ["Commands"],
             swiftSettings: strict
         ),
         .testTarget(
