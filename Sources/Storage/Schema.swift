@@ -240,6 +240,9 @@ enum Schema {
                 -- of {ts, seq, [received_at,] data}. NULL for a row of one reading.
                 ALTER TABLE readings ADD COLUMN ts_first INTEGER;
                 ALTER TABLE readings ADD COLUMN elements INTEGER;
+                -- Rows of several readings only: a page or range that ends inside one finds it
+                -- without reading the single rows after its end.
+                CREATE INDEX readings_grouped ON readings(device_num, ts) WHERE elements IS NOT NULL;
                 -- Every reading on a row of its own, for SQL by hand (a grouped reading's data is
                 -- SQLite's minified copy; the API and replay give the bytes as sent).
                 CREATE VIEW readings_flat AS

@@ -162,30 +162,28 @@ extension Store {
     public func readings(device: String, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
                          after: PageCursor? = nil) throws(StoreError) -> [ReadingItem] {
         let lo = from ?? Int64.min, hi = to ?? Int64.max
-        let span = ReadingRows.maxSpanMs
-        // A row's readings lie in [ts_first, ts], at most `span` apart.
-        var c = Conditions([("d.id = ?", device), ("r.ts >= ?", lo), ("r.ts <= ?", hi < Int64.max - span ? hi + span : Int64.max),
-                            ("COALESCE(r.ts_first, r.ts) <= ?", hi)])
-        c.scope(scope)
-        if let after {
-            c.add("r.ts <= ?", after.sort < Int64.max - span ? after.sort + span : Int64.max)
-            c.add("COALESCE(r.ts_first, r.ts) <= ?", after.sort)
-        }
+        // Nothing newer than this is on the page: the range's end, or the cursor's reading.
+        let upper = min(hi, after?.sort ?? Int64.max)
         guard limit > 0 else { return [] }
+        // Rows whose latest reading is at most `upper`, newest first, by the index; and the rows
+        // of several readings that end after `upper` but begin at or before it (their readings
+        // lie in [ts_first, ts], at most `maxSpanMs` apart), by the partial index of such rows.
+        var within = Conditions([("d.id = ?", device), ("r.ts >= ?", lo), ("r.ts <= ?", upper)])
+        within.scope(scope)
+        var straddling = Conditions([("d.id = ?", device), ("r.ts > ?", upper),
+                                     ("r.ts <= ?", upper < Int64.max - ReadingRows.maxSpanMs ? upper + ReadingRows.maxSpanMs : Int64.max),
+                                     ("r.ts_first <= ?", upper)])
+        straddling.add("r.elements IS NOT NULL")
+        straddling.scope(scope)
+        let columns = "SELECT r.id, r.ts, r.seq, r.received_at, r.data, r.elements FROM readings r JOIN devices d ON d.num = r.device_num"
         do {
             return try pool.read { db in
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT r.id, r.ts, r.seq, r.received_at, r.data, r.elements FROM readings r JOIN devices d ON d.num = r.device_num
-                    \(c.sql) ORDER BY r.ts DESC, r.id DESC
-                    """, arguments: c.arguments)
                 // The page so far, newest first, at most `limit`.
                 var page: [ReadingItem] = []
                 func newer(_ a: (ts: Int64, id: Int64), than b: (ts: Int64, id: Int64)) -> Bool { a.ts != b.ts ? a.ts > b.ts : a.id > b.id }
-                while let row = try rows.next() {
-                    let ts: Int64 = row["ts"]
-                    if page.count == limit, let oldest = page.last, ts < oldest.ts.millis { break }
-                    guard let readings = ReadingRows.readings(id: row["id"], ts: ts, seq: row["seq"], receivedAt: row["received_at"],
-                                                              elements: row["elements"], data: row["data"]) else { continue }
+                func add(_ row: Row) {
+                    guard let readings = ReadingRows.readings(id: row["id"], ts: row["ts"], seq: row["seq"], receivedAt: row["received_at"],
+                                                              elements: row["elements"], data: row["data"]) else { return }
                     for r in readings where r.ts >= lo && r.ts <= hi {
                         if let after, !newer((after.sort, after.id), than: (r.ts, r.id)) { continue }
                         // Insert in order: binary search for the first item older than r.
@@ -195,9 +193,19 @@ extension Store {
                             if newer((page[mid].ts.millis, page[mid].id), than: (r.ts, r.id)) { a = mid + 1 } else { b = mid }
                         }
                         guard a < limit else { continue }
-                        page.insert(ReadingItem(id: r.id, ts: Instant(millis: r.ts), seq: r.seq, receivedAt: Instant(millis: r.receivedAt), data: RawJSON(r.data)), at: a)
+                        page.insert(ReadingItem(id: r.id, ts: Instant(millis: r.ts), seq: r.seq, receivedAt: Instant(millis: r.receivedAt),
+                                                data: RawJSON(r.data)), at: a)
                         if page.count > limit { page.removeLast() }
                     }
+                }
+                if upper < Int64.max {
+                    for row in try Row.fetchAll(db, sql: "\(columns) \(straddling.sql)", arguments: straddling.arguments) { add(row) }
+                }
+                let rows = try Row.fetchCursor(db, sql: "\(columns) \(within.sql) ORDER BY r.ts DESC, r.id DESC", arguments: within.arguments)
+                while let row = try rows.next() {
+                    // Rows come by their latest reading: none further on holds anything newer.
+                    if page.count == limit, let oldest = page.last, (row["ts"] as Int64) < oldest.ts.millis { break }
+                    add(row)
                 }
                 return page
             }
