@@ -128,21 +128,9 @@ public enum ReadingRows {
         text.append(UInt8(ascii: "]"))
     }
 
+    /// Up to 15 digits a `String` is stored inline: epoch milliseconds and usual sequence
+    /// numbers are written without allocating.
     private static func appendDecimal(_ value: Int64, to text: inout [UInt8]) {
-        if value < 0 { text.append(UInt8(ascii: "-")) }
-        var v = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        withUnsafeMutableBytes(of: &digits) { d in
-            var n = 0
-            repeat {
-                d[n] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                n += 1
-            } while v > 0
-            while n > 0 {
-                n -= 1
-                text.append(d[n])
-            }
-        }
+        text.append(contentsOf: String(value).utf8)
     }
 }
