@@ -262,12 +262,13 @@ public final class Benchmark {
         func commits(_ store: Store, step: Int64) throws -> Double {
             let started = Date()
             var i = 0
+            let bytes = JSONBytes(data)
             while i < n {
                 let end = min(n, i + 10_000)
                 var batch = CommitBatch()
                 for k in i..<end {
                     batch.messages.append(AcceptedMessage(deviceNum: Int64(k % 300), entryIndex: 0, kind: .telemetry, ts: Int64(k) * step,
-                                                          seq: UInt64(k), receivedAt: Int64(k), values: [], code: nil, data: data))
+                                                          seq: UInt64(k), receivedAt: Int64(k), values: [], code: nil, data: bytes))
                 }
                 try store.commit(batch)
                 i = end

@@ -58,18 +58,19 @@ public struct AcceptedMessage: Sendable {
     public let ts: Int64
     public let seq: UInt64?
     public let receivedAt: Int64
-    /// Telemetry values by declared field position; `nil` where the message did not carry the field.
-    public let values: [Scalar?]
+    /// Telemetry values by declared field position; `nil` where the message did not carry the
+    /// field. Empty for an event.
+    public let values: FieldValues
     /// Event code, for events.
     public let code: String?
     /// The `data` object exactly as the gateway sent it (validated), as stored; `{}` when absent.
-    public let data: String
+    public let data: JSONBytes
     /// For a device traced through fills: the index of the filling station (in the directory the
     /// message was validated against) whose gateway reported it.
     public let stationIndex: Int?
 
     public init(deviceNum: Int64, entryIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
-                values: [Scalar?], code: String?, data: String, stationIndex: Int? = nil) {
+                values: FieldValues, code: String?, data: JSONBytes, stationIndex: Int? = nil) {
         self.deviceNum = deviceNum
         self.entryIndex = entryIndex
         self.kind = kind
@@ -83,7 +84,7 @@ public struct AcceptedMessage: Sendable {
     }
 
     /// The same message with other values (derived fields filled in by the pipeline).
-    public func with(values: [Scalar?]) -> AcceptedMessage {
+    public func with(values: FieldValues) -> AcceptedMessage {
         AcceptedMessage(deviceNum: deviceNum, entryIndex: entryIndex, kind: kind, ts: ts, seq: seq, receivedAt: receivedAt,
                         values: values, code: code, data: data, stationIndex: stationIndex)
     }

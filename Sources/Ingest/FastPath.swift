@@ -4,7 +4,8 @@ import DeviceCatalog
 /// The worker's fast path: a healthy gateway message read straight from its bytes.
 ///
 /// A message the fast path is sure about — topic, registry, strict JSON, schema and ranges all
-/// in order — is accepted with two allocations (the values and the stored `data` text): the
+/// in order — is accepted without an allocation of its own: its values and its `data` bytes go
+/// into the output's arena blocks (`ArenaWriter`), which a few hundred messages share. The
 /// device id, gateway, keys, field names, enum values and event codes are matched as bytes
 /// against tables built with the registry and the types (`ByteKeyTable`), numbers and times are
 /// decoded in place. Anything else — an escape or non-ASCII text, an exponent, a value out of
@@ -26,7 +27,7 @@ extension Validator {
         r.skipWhitespace()
         switch r.peek {
         case UInt8(ascii: "{"):
-            guard let m = r.message(context, depth: 1) else { return false }
+            guard let m = r.message(context, depth: 1, into: &out) else { return false }
             r.skipWhitespace()
             guard r.atEnd else { return false }
             out.accepted.append(m)
@@ -37,7 +38,7 @@ extension Validator {
             var n = 0
             while true {
                 r.skipWhitespace()
-                guard n < limits.maxBatchElements, r.peek == UInt8(ascii: "{"), let m = r.message(context, depth: 2) else { break }
+                guard n < limits.maxBatchElements, r.peek == UInt8(ascii: "{"), let m = r.message(context, depth: 2, into: &out) else { break }
                 out.accepted.append(m)
                 n += 1
                 r.skipWhitespace()
@@ -203,11 +204,14 @@ private struct FastReader {
     /// One message object: `ts`, `seq`, `data` (and `code` for events), each once. `depth` is
     /// the object's nesting level as `JSONReader` counts it (1 alone, 2 in a batch), so the
     /// fast path never accepts what the general path would refuse as nested too deep.
-    mutating func message(_ c: Context, depth: Int) -> AcceptedMessage? {
+    ///
+    /// Values and `data` are written into `out`'s arenas; a message refused half-way leaves its
+    /// slots there unused (they go with their block).
+    mutating func message(_ c: Context, depth: Int, into out: inout IngestOutput) -> AcceptedMessage? {
         guard take(UInt8(ascii: "{")) else { return nil }
         var ts: Int64?
         var seq: UInt64?
-        var values: [Scalar?]?
+        var values: FieldValues?
         var dataRange: Range<Int>?
         var code: String?
         skipWhitespace()
@@ -234,7 +238,7 @@ private struct FastReader {
                     guard dataRange == nil, peek == UInt8(ascii: "{") else { return nil }
                     let start = pos
                     if c.kind == .telemetry {
-                        guard let v = telemetry(c.type) else { return nil }
+                        guard let v = telemetry(c.type, into: &out.values) else { return nil }
                         values = v
                     } else {
                         guard skipValue(parent: depth) else { return nil }
@@ -253,7 +257,7 @@ private struct FastReader {
             }
         }
         guard let ts, ts <= c.receivedAt + c.limits.futureToleranceMs, ts >= c.receivedAt - c.limits.maxAgeMs else { return nil }
-        let data = dataRange.map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self) } ?? "{}"
+        let data = dataRange.map { out.jsonBytes(UnsafeRawBufferPointer(rebasing: bytes[$0])) } ?? .emptyObject
         switch c.kind {
         case .telemetry:
             guard let values else { return nil }
@@ -262,19 +266,22 @@ private struct FastReader {
         case .event:
             guard let code else { return nil }
             return AcceptedMessage(deviceNum: c.entry.num, entryIndex: c.entry.index, kind: .event, ts: ts, seq: seq,
-                                   receivedAt: c.receivedAt, values: [], code: code, data: data, stationIndex: c.station)
+                                   receivedAt: c.receivedAt, values: FieldValues(), code: code, data: data, stationIndex: c.station)
         case .status:
             return nil
         }
     }
 
-    /// A telemetry `data` object decoded into the type's field positions, every value checked
-    /// against its declaration and physical range.
-    mutating func telemetry(_ type: DeviceType) -> [Scalar?]? {
+    /// A telemetry `data` object decoded into the type's field positions (slots of the arena),
+    /// every value checked against its declaration and physical range.
+    mutating func telemetry(_ type: DeviceType, into arena: inout ArenaWriter<Scalar?>) -> FieldValues? {
         guard take(UInt8(ascii: "{")) else { return nil }
-        var values = [Scalar?](repeating: nil, count: type.fields.count)
+        let n = type.fields.count
+        let (block, start) = arena.append(repeating: nil, count: n)
+        let slots = block.base + start
+        var done: FieldValues { FieldValues(block: block, start: start, count: n) }
         skipWhitespace()
-        if take(UInt8(ascii: "}")) { return values }
+        if take(UInt8(ascii: "}")) { return done }
         while true {
             skipWhitespace()
             guard let key = plainString() else { return nil }
@@ -283,15 +290,15 @@ private struct FastReader {
             skipWhitespace()
             if let i = type.fieldKeys.value(for: key) {
                 let spec = type.fields[i]
-                guard values[i] == nil, !spec.derived, let v = scalar(spec) else { return nil }
-                values[i] = v
+                guard slots[i] == nil, !spec.derived, let v = scalar(spec) else { return nil }
+                slots[i] = v
             } else {
                 // An undeclared field where the type allows them: a plain value, kept in `data`.
                 guard type.allowsExtraFields, peek != UInt8(ascii: "{"), peek != UInt8(ascii: "["), skipValue(parent: 2) else { return nil }
             }
             skipWhitespace()
             if take(UInt8(ascii: ",")) { continue }
-            return take(UInt8(ascii: "}")) ? values : nil
+            return take(UInt8(ascii: "}")) ? done : nil
         }
     }
 

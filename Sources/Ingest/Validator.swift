@@ -83,7 +83,7 @@ public struct Validator: Sendable {
         }
         switch json {
         case .object:
-            switch check(json, payload, t.kind, entry, type, receivedAt, station) {
+            switch check(json, payload, t.kind, entry, type, receivedAt, station, &out) {
             case .success(let m): out.accepted.append(m)
             case .failure(let f): out.deadLetters.append(rejection.make(f.reason, f.detail))
             }
@@ -94,7 +94,7 @@ public struct Validator: Sendable {
             var rejected = 0
             var first: [(index: Int, failure: Failure)] = []
             for (i, item) in items.enumerated() {
-                switch check(item, payload, t.kind, entry, type, receivedAt, station) {
+                switch check(item, payload, t.kind, entry, type, receivedAt, station, &out) {
                 case .success(let m): out.accepted.append(m)
                 case .failure(let f):
                     rejected += 1
@@ -124,12 +124,12 @@ public struct Validator: Sendable {
     /// Checks one object. `payload` is the parsed input: accepted `data` is stored as the bytes
     /// received (validated, not re-serialised), which is also the faithful record for an audit.
     private func check(_ v: JSONValue, _ payload: UnsafeRawBufferPointer, _ kind: Topic.Kind, _ entry: DirectoryEntry,
-                       _ type: DeviceType, _ receivedAt: Int64, _ station: Int?) -> Result<AcceptedMessage, Failure> {
+                       _ type: DeviceType, _ receivedAt: Int64, _ station: Int?, _ out: inout IngestOutput) -> Result<AcceptedMessage, Failure> {
         guard case .object(let members) = v else { return .failure(Failure(.schema, "expected an object, found \(v.typeName)")) }
         var ts: Int64?
         var seq: UInt64?
         var data: JSONValue?
-        var dataText = "{}"
+        var dataRange: Range<Int>?
         var code: String?
         for m in members {
             switch m.key {
@@ -158,7 +158,7 @@ public struct Validator: Sendable {
             case "data":
                 guard case .object = m.value else { return .failure(Failure(.schema, "data must be an object")) }
                 data = m.value
-                dataText = String(decoding: UnsafeRawBufferPointer(rebasing: payload[Int(m.valueStart)..<Int(m.valueEnd)]), as: UTF8.self)
+                dataRange = Int(m.valueStart)..<Int(m.valueEnd)
             case "code" where kind == .event:
                 guard case .string(let c) = m.value else { return .failure(Failure(.schema, "code must be a string")) }
                 code = c
@@ -173,12 +173,17 @@ public struct Validator: Sendable {
         if ts < receivedAt - limits.maxAgeMs {
             return .failure(Failure(.stale, "ts \(Timestamp.format(ts)) is older than the accepted age of \(limits.maxAgeMs / 86_400_000) d"))
         }
+        func dataText() -> JSONBytes { dataRange.map { out.jsonBytes(UnsafeRawBufferPointer(rebasing: payload[$0])) } ?? .emptyObject }
         switch kind {
         case .telemetry:
             guard let data else { return .failure(Failure(.schema, "missing data")) }
-            return telemetry(data, type).map { values in
-                AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .telemetry, ts: ts, seq: seq,
-                                receivedAt: receivedAt, values: values, code: nil, data: dataText, stationIndex: station)
+            switch telemetry(data, type) {
+            case .success(let values):
+                return .success(AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .telemetry, ts: ts, seq: seq,
+                                                receivedAt: receivedAt, values: out.fieldValues(values), code: nil, data: dataText(),
+                                                stationIndex: station))
+            case .failure(let f):
+                return .failure(f)
             }
         case .event:
             guard let code else { return .failure(Failure(.schema, "missing code")) }
@@ -186,7 +191,7 @@ public struct Validator: Sendable {
                 return .failure(Failure(.schema, "event code '\(code.prefix(64))' is not declared for type '\(type.id)'"))
             }
             return .success(AcceptedMessage(deviceNum: entry.num, entryIndex: entry.index, kind: .event, ts: ts, seq: seq,
-                                            receivedAt: receivedAt, values: [], code: code, data: dataText, stationIndex: station))
+                                            receivedAt: receivedAt, values: FieldValues(), code: code, data: dataText(), stationIndex: station))
         case .status:
             return .failure(Failure(.badTopic, "status is not a device message"))
         }

@@ -72,7 +72,7 @@ final class FillStage {
         let refused = !findings.isEmpty
         let problem = refused ? findings.map { "\($0.problem.rawValue): \($0.detail)" }.joined(separator: "; ") : ""
         let problems = refused ? "[" + findings.map { "\"\($0.problem.rawValue)\"" }.joined(separator: ",") + "]" : "[]"
-        var values = m.values
+        var values = Array(m.values)
         if let i = p.station { values[i] = .string(station.id) }
         if let i = p.check { values[i] = .string(refused ? "refused" : "ok") }
         if let i = p.problem { values[i] = .string(problem) }
@@ -84,7 +84,7 @@ final class FillStage {
         w.add("result", .string(refused ? "refused" : "ok"))
         w.add("problems", raw: problems)
         if refused { w.add("detail", .string(problem)) }
-        w.add("fill", raw: m.data)
+        w.add("fill", raw: m.data.string)
         let event = DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: .fill, data: w.finish(), receivedAt: m.receivedAt)
         var notice: NoticeDraft?
         if refused, !cached.notified {
@@ -101,6 +101,6 @@ final class FillStage {
                 dueBy: nil, createdAt: m.receivedAt, staleAfterRecord: nil, detail: detail.finish())
         }
         cache[entry.index] = cached
-        return Result(message: m.with(values: values), event: event, notice: notice)
+        return Result(message: m.with(values: FieldValues(values)), event: event, notice: notice)
     }
 }

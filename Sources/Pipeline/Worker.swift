@@ -66,7 +66,7 @@ final class Worker: @unchecked Sendable {
     /// staged for each (nil: none), by position.
     private var touched: [Int] = []
     private var isTouched: [Bool]
-    private var stagedData: [String?]
+    private var stagedData: [JSONBytes?]
     private var pendingReasons: [DeadLetterReason: Int] = [:]
     private(set) var lastCommitSucceeded = true
 
@@ -232,7 +232,7 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Marks a device as touched by this commit, keeping the newest telemetry data staged for it.
-    private func stage(_ at: Int, data: String?) {
+    private func stage(_ at: Int, data: JSONBytes?) {
         if !isTouched[at] {
             isTouched[at] = true
             touched.append(at)

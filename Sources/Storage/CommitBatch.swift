@@ -71,7 +71,7 @@ public struct CommitBatch: Sendable {
     /// What the single row of a one-row batch is, for its `store_rejected` dead letter: the
     /// topic-like place it belongs to, the device, and its content.
     public var soleRowDescription: (what: String, device: Int64?, content: String) {
-        if let m = messages.first { return (m.kind == .telemetry ? "reading" : "event \(m.code ?? "")", m.deviceNum, m.data) }
+        if let m = messages.first { return (m.kind == .telemetry ? "reading" : "event \(m.code ?? "")", m.deviceNum, m.data.string) }
         if let e = events.first { return ("derived event \(e.code.rawValue)", e.deviceNum, e.data) }
         if let a = alarms.first { return ("alarm \(a.change.alarm.id) \(a.change.transition.rawValue)", a.change.alarm.deviceNum, a.payload ?? a.change.alarm.message) }
         if let n = notices.first { return ("notice \(n.key)", n.deviceNum, n.reason) }
@@ -119,13 +119,14 @@ public struct DeviceStateUpdate: Sendable, Equatable {
     public var sequence: SequenceState?
     public var lastTs: Int64?
     public var lastReceivedAt: Int64?
-    /// The newest telemetry `data`, for "last readings" in device queries.
-    public var lastData: String?
+    /// The newest telemetry `data`, for "last readings" in device queries. Set only on the
+    /// copy a commit writes: it refers to an arena block of messages, not to be kept per device.
+    public var lastData: JSONBytes?
     public var messages: Int64
     public var duplicates: Int64
 
     public init(sequence: SequenceState? = nil, lastTs: Int64? = nil, lastReceivedAt: Int64? = nil,
-                lastData: String? = nil, messages: Int64 = 0, duplicates: Int64 = 0) {
+                lastData: JSONBytes? = nil, messages: Int64 = 0, duplicates: Int64 = 0) {
         self.sequence = sequence
         self.lastTs = lastTs
         self.lastReceivedAt = lastReceivedAt

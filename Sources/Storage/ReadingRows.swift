@@ -121,8 +121,7 @@ public enum ReadingRows {
                 appendDecimal(m.receivedAt, to: &text)
             }
             text.append(contentsOf: #","data":"#.utf8)
-            var data = m.data
-            data.withUTF8 { text.append(contentsOf: $0) }
+            m.data.withUnsafeBytes { text.append(contentsOf: $0) }
             text.append(UInt8(ascii: "}"))
         }
         text.append(UInt8(ascii: "]"))

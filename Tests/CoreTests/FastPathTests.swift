@@ -146,6 +146,62 @@ import Testing
         #expect(rejected > cases.count / 4)
     }
 
+    /// The worker keeps one output for the whole stream: messages' values and `data` are slices
+    /// of arena blocks that later messages fill and roll over (tiny blocks here, so every few
+    /// messages start one), and a message must still read what it was accepted with after all
+    /// of them. Each message is compared with the same message validated on its own.
+    @Test func messagesKeepTheirValuesAndDataAcrossArenaBlocks() throws {
+        let (directory, cases) = try Self.fleet()
+        let validator = Validator(prefix: "equipwatch/v1", limits: IngestLimits())
+        func validate(_ c: Case, into out: inout IngestOutput) {
+            var t = c.topic
+            var p = c.payload
+            t.withUTF8 { tb in p.withUTF8 { pb in
+                validator.validate(topic: UnsafeRawBufferPointer(tb), payload: UnsafeRawBufferPointer(pb), receivedAt: Self.now,
+                                   directory: directory, into: &out)
+            } }
+        }
+        var stream = IngestOutput()
+        stream.values = ArenaWriter(blockCapacity: 20)
+        stream.text = ArenaWriter(blockCapacity: 300)
+        var kept: [AcceptedMessage] = []
+        for c in cases {
+            validate(c, into: &stream)
+            kept += stream.accepted
+            stream.removeAll()
+        }
+        var alone: [AcceptedMessage] = []
+        for c in cases {
+            var out = IngestOutput()
+            validate(c, into: &out)
+            alone += out.accepted
+        }
+        #expect(kept.count == alone.count && kept.count >= cases.count)
+        for (a, b) in zip(kept, alone) {
+            #expect(a.data == b.data && a.data.string == b.data.string)
+            #expect(Array(a.values) == Array(b.values), "values differ for \(b.data)")
+        }
+        // An event carries no values; a telemetry message one slot per declared field.
+        #expect(kept.contains { $0.kind == .telemetry && $0.values.count == directory.type(of: directory.entries[$0.entryIndex]).fields.count })
+    }
+
+    /// A copy of a writer that writes on notices that its block moved on and starts its own:
+    /// slices handed out by either copy never overlap.
+    @Test func copiedArenaWritersNeverOverwriteEachOther() {
+        var a = ArenaWriter<UInt8>(blockCapacity: 64)
+        let first = Array("one".utf8).withUnsafeBufferPointer { a.append(contentsOf: $0) }
+        var b = a
+        let fromA = Array("two".utf8).withUnsafeBufferPointer { a.append(contentsOf: $0) }
+        let fromB = Array("six".utf8).withUnsafeBufferPointer { b.append(contentsOf: $0) }
+        let text = { (r: (block: ArenaBlock<UInt8>, start: Int)) in JSONBytes(block: r.block, start: r.start, count: 3).string }
+        #expect([text(first), text(fromA), text(fromB)] == ["one", "two", "six"])
+        #expect(fromA.block === first.block && fromB.block !== first.block)
+        // A slice larger than a block gets a block of its own.
+        let big = [UInt8](repeating: 0x61, count: 200)
+        let r = big.withUnsafeBufferPointer { a.append(contentsOf: $0) }
+        #expect(JSONBytes(block: r.block, start: r.start, count: 200).string == String(repeating: "a", count: 200))
+    }
+
     @Test func byteKeyTableFindsExactlyItsKeys() {
         let keys = (0..<1000).map { "311012010420\(String(format: "%07d", $0))" } + ["", "a", "gw-1"]
         let table = ByteKeyTable(keys)

@@ -47,7 +47,7 @@ final class PlannerHarness {
         values[type.fieldPosition("moving")!] = .bool(false)
         var out = PlannerOutput()
         planner.observe(AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: .telemetry, ts: now, seq: nil, receivedAt: now,
-                                         values: values, code: nil, data: "{}"), into: &out)
+                                         values: FieldValues(values), code: nil, data: "{}"), into: &out)
         planner.tick(now: now, into: &out)
         collect(out)
     }

@@ -92,7 +92,7 @@ struct RuleEngineTests {
             var v = [Scalar?](repeating: nil, count: type.fields.count)
             for (k, x) in values { v[type.fieldPosition(k)!] = x }
             let m = AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: event == nil ? .telemetry : .event, ts: Self.t0 + at, seq: nil,
-                                    receivedAt: Self.t0 + at, values: event == nil ? v : [], code: event, data: "{}")
+                                    receivedAt: Self.t0 + at, values: event == nil ? FieldValues(v) : [], code: event, data: "{}")
             engine.evaluate(m, device: directory.entries[0], type: type, into: &out)
         }
 
@@ -205,7 +205,7 @@ struct RuleEngineTests {
         #expect(s.strings.isEmpty)
         var values = [Scalar?](repeating: nil, count: type.fields.count)
         values[text] = .string("Wang Fang")
-        s.apply(values)
+        s.apply(FieldValues(values))
         #expect(s.strings.count == type.fields.count && s.strings[text] == "Wang Fang")
         let restored = DeviceRuleState(device: directory.entries[0], program: program)
         _ = StateCodec.decode(StateCodec.encode(s), into: restored, layouts: [:])
@@ -233,7 +233,7 @@ struct RuleEngineTests {
         let type = directory.type(of: directory.entries[0])
         for e in directory.entries {
             let m = AcceptedMessage(deviceNum: e.num, entryIndex: e.index, kind: .telemetry, ts: t0, seq: nil, receivedAt: t0,
-                                    values: [Scalar?](repeating: nil, count: type.fields.count), code: nil, data: "{}")
+                                    values: FieldValues([Scalar?](repeating: nil, count: type.fields.count)), code: nil, data: "{}")
             engine.evaluate(m, device: e, type: type, into: &out)
         }
         #expect(out.alarms.isEmpty)

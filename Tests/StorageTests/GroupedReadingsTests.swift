@@ -61,7 +61,7 @@ struct GroupedReadingsTests {
         #expect(e1.map(\.ts.millis) == expected.map(\.ts))
         #expect(e1.map(\.seq) == expected.map { $0.seq.map(Int64.init) })
         // The data text is the bytes sent, spaces and all.
-        #expect(e1.map(\.data.text) == expected.map(\.data))
+        #expect(e1.map(\.data.text) == expected.map(\.data.string))
         #expect(Set(e1.map(\.id)).count == e1.count)
         #expect(e1.first { $0.seq == 1 }?.receivedAt.millis == Self.t0 + 5)
         #expect(e1.first { $0.seq == 3 }?.receivedAt.millis == Self.t0 + 6_000)

@@ -261,12 +261,12 @@ struct SalvageTests {
         var batch = CommitBatch()
         for (i, data) in [#"{"a":1}"#, #"{"b":"poison"}"#, #"{"c":"busy"}"#, #"{"d":2}"#].enumerated() {
             batch.messages.append(AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: .telemetry, ts: Int64(i), seq: UInt64(i),
-                                                  receivedAt: 0, values: [], code: nil, data: data))
+                                                  receivedAt: 0, values: [], code: nil, data: JSONBytes(data)))
         }
         var waits: [Int32] = []
         let refused = try store.commitSalvaging(batch) { error in waits.append(error.sqliteCode ?? -1) }
         #expect(refused.count == 1)
-        #expect(refused.first?.row.messages.first?.data.contains("poison") == true)
+        #expect(refused.first?.row.messages.first?.data.string.contains("poison") == true)
         #expect(refused.first?.error.sqliteCode == 19)
         #expect(waits == [5])  // SQLITE_BUSY, retried on its own part
         let stored = try store.read { db in try String.fetchAll(db, sql: "SELECT data FROM readings_flat ORDER BY ts") }

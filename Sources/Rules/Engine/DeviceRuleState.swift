@@ -72,7 +72,7 @@ public final class DeviceRuleState {
     }
 
     /// Applies a message's values as the device's current values.
-    func apply(_ values: [Scalar?]) {
+    func apply(_ values: FieldValues) {
         let fields = program.type.fields
         for (i, v) in values.enumerated() {
             guard let v else { continue }

@@ -57,7 +57,7 @@ public enum RuleTestRunner {
             while inputIndex < inputs.count, inputs[inputIndex].atMs == t {
                 let input = inputs[inputIndex]
                 let m = AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: input.event == nil ? .telemetry : .event, ts: now, seq: nil,
-                                        receivedAt: now, values: input.event == nil ? input.values : [], code: input.event, data: "{}")
+                                        receivedAt: now, values: input.event == nil ? FieldValues(input.values) : FieldValues(), code: input.event, data: "{}")
                 engine.evaluate(m, device: entry, type: type, into: &out)
                 inputIndex += 1
             }
