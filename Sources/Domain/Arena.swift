@@ -126,6 +126,13 @@ public struct FieldValues: RandomAccessCollection, Sendable, ExpressibleByArrayL
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 
+    /// Calls `body` with the values in place; valid only during the call.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar?>) throws -> R) rethrows -> R {
+        guard let block else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeBufferPointer(start: block.base + Int(start), count: count))
+    }
+
     @inlinable
     public subscript(i: Int) -> Scalar? {
         precondition(i >= 0 && i < count, "field position out of range")

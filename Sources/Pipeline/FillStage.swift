@@ -37,11 +37,24 @@ final class FillStage {
 
     /// By directory entry index; dropped with the directory it was computed against.
     private var cache: [Int: Cached] = [:]
-    private weak var directory: DeviceDirectory?
+    /// The directory `cache` and `positions` were computed against. A strong reference, let go
+    /// by `reload()`: a weak one gave the directory a side table, which sent every retain and
+    /// release of it, on every stage of every message, down the runtime's slow path.
+    private var directory: DeviceDirectory?
+
+    /// Forgets what was computed against the previous registry (called when it is replaced).
+    func reload() {
+        cache.removeAll()
+        positions.removeAll()
+        directory = nil
+    }
     /// Positions of the fields the fill checks read and the derived ones, by type index.
     private var positions: [Int: (read: [(String, Int)], station: Int?, check: Int?, problem: Int?)] = [:]
 
-    func check(_ m: AcceptedMessage, entry: DirectoryEntry, type: DeviceType, directory: DeviceDirectory) -> Result? {
+    /// The check of one fill record; the message with its derived fields filled in is written
+    /// into `arena` (the worker's, so a fill allocates no values of its own).
+    func check(_ m: AcceptedMessage, entry: DirectoryEntry, type: DeviceType, directory: DeviceDirectory,
+               arena: inout ArenaWriter<Scalar?>) -> Result? {
         guard type.tracedByFills, m.kind == .telemetry, let index = m.stationIndex, index < directory.stations.count else { return nil }
         if self.directory !== directory {
             cache.removeAll()
@@ -72,10 +85,12 @@ final class FillStage {
         let refused = !findings.isEmpty
         let problem = refused ? findings.map { "\($0.problem.rawValue): \($0.detail)" }.joined(separator: "; ") : ""
         let problems = refused ? "[" + findings.map { "\"\($0.problem.rawValue)\"" }.joined(separator: ",") + "]" : "[]"
-        var values = Array(m.values)
-        if let i = p.station { values[i] = .string(station.id) }
-        if let i = p.check { values[i] = .string(refused ? "refused" : "ok") }
-        if let i = p.problem { values[i] = .string(problem) }
+        let n = m.values.count
+        let (block, start) = m.values.withUnsafeBufferPointer { arena.append(contentsOf: $0) }
+        let slots = block.base + start
+        if let i = p.station, i < n { slots[i] = .string(station.id) }
+        if let i = p.check, i < n { slots[i] = .string(refused ? "refused" : "ok") }
+        if let i = p.problem, i < n { slots[i] = .string(problem) }
 
         var w = JSONWriter()
         w.add("station", .string(station.id))
@@ -101,6 +116,6 @@ final class FillStage {
                 dueBy: nil, createdAt: m.receivedAt, staleAfterRecord: nil, detail: detail.finish())
         }
         cache[entry.index] = cached
-        return Result(message: m.with(values: FieldValues(values)), event: event, notice: notice)
+        return Result(message: m.with(values: FieldValues(block: block, start: start, count: n)), event: event, notice: notice)
     }
 }

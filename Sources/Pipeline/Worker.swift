@@ -116,6 +116,7 @@ final class Worker: @unchecked Sendable {
                     stagedData = Array(repeating: nil, count: d.entries.count)
                     directory = d
                     hook.reload(directory: d)
+                    fills.reload()
                     maintenance?.planner.reload(directory: d, now: clock.now())
                     logger.info("registry reloaded", metadata: ["devices": "\(d.entries.count)"])
                 }
@@ -214,7 +215,7 @@ final class Worker: @unchecked Sendable {
         batch.messages.append(m)
         let entry = directory.entries[m.entryIndex]
         var m = m
-        if let fill = fills.check(m, entry: entry, type: directory.type(of: entry), directory: directory) {
+        if let fill = fills.check(m, entry: entry, type: directory.type(of: entry), directory: directory, arena: &output.values) {
             m = fill.message
             derived.events.append(fill.event)
             if let notice = fill.notice { planned.notices.append(notice) }

@@ -21,15 +21,16 @@ public final class NormalBandCheck: RuleHook {
         if at >= outside.count { outside += Array(repeating: (0, 0), count: at + 1 - outside.count) }
         var mask = outside[at].num == message.deviceNum ? outside[at].mask : 0
         let before = mask
-        for (i, value) in message.values.enumerated() where i < 64 {
-            guard case .number(let v)? = value, let band = type.fields[i].normal else { continue }
+        let fields = type.fields
+        for (i, value) in message.values.enumerated() where i < 64 && i < fields.count {
+            guard case .number(let v)? = value, let band = fields[i].normal else { continue }
             let bit: UInt64 = 1 << UInt64(i)
             let isOutside = !band.contains(v)
             let wasOutside = mask & bit != 0
             guard isOutside != wasOutside else { continue }
             mask ^= bit
             var w = JSONWriter()
-            w.add("field", .string(type.fields[i].name))
+            w.add("field", .string(fields[i].name))
             w.add("value", .number(v))
             w.add("normal_min", .number(band.lowerBound))
             w.add("normal_max", .number(band.upperBound))
