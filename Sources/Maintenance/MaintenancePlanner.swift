@@ -170,11 +170,12 @@ public final class MaintenancePlanner {
         case .telemetry:
             for c in s.plan.counters {
                 guard c.position < m.values.count, let v = m.values[c.position]?.number else { continue }
-                if s.state.counters[c.name] == nil {
+                // One hash of the name per counter and message: found by index, updated in place.
+                guard let at = s.state.counters.index(forKey: c.name) else {
                     s.state.counters[c.name] = CounterState(first: v, ts: m.ts)
                     continue
                 }
-                let step = s.state.counters[c.name]!.observe(v, ts: m.ts, wrapAt: c.wrapAt, tolerance: c.tolerance, resetBelow: c.resetBelow)
+                let step = s.state.counters.values[at].observe(v, ts: m.ts, wrapAt: c.wrapAt, tolerance: c.tolerance, resetBelow: c.resetBelow)
                 if step == .reset || step == .wrap || step == .rebased {
                     var w = JSONWriter()
                     w.add("counter", .string(c.name))

@@ -13,7 +13,7 @@ extension Worker {
         if let seq = m.seq {
             let v = SequenceTracker.observe(seq, ts: m.ts, newestTs: state.lastTs, &state.sequence)
             verdict = v
-            if v == .needsStoreCheck { return (v, false) }
+            if case .needsStoreCheck = v { return (v, false) }
         }
         return (verdict, count(&state, m))
     }

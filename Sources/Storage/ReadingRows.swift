@@ -107,10 +107,11 @@ public enum ReadingRows {
             var lo = messages[order[start]].ts, hi = lo
             var end = start + 1
             while end < order.count, end - start < maxElements {
-                let m = messages[order[end]]
-                guard m.deviceNum == device, max(hi, m.ts) - min(lo, m.ts) <= maxSpanMs else { break }
-                lo = min(lo, m.ts)
-                hi = max(hi, m.ts)
+                let p = order[end]
+                let ts = messages[p].ts
+                guard messages[p].deviceNum == device, max(hi, ts) - min(lo, ts) <= maxSpanMs else { break }
+                lo = min(lo, ts)
+                hi = max(hi, ts)
                 end += 1
             }
             try body(Row(positions: order[start..<end], first: lo, last: hi))
