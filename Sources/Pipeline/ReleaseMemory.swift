@@ -9,10 +9,7 @@ import Glibc
 /// elsewhere this does nothing.
 public func releaseFreedMemory() {
     #if canImport(Glibc)
-    typealias Trim = @convention(c) (Int) -> Int32
-    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
-        _ = unsafeBitCast(symbol, to: Trim.self)(0)
-    }
+    _ = glibcFunction("malloc_trim", as: (@convention(c) (Int) -> Int32).self)?(0)
     #endif
 }
 
@@ -25,10 +22,15 @@ public func releaseFreedMemory() {
 public func limitMallocArenas(_ arenas: Int32 = 2) {
     #if canImport(Glibc)
     guard getenv("MALLOC_ARENA_MAX") == nil else { return }
-    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    // M_ARENA_MAX (malloc.h); `mallopt` is not in Swift's Glibc module either.
-    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(-8, arenas)
-    }
+    // M_ARENA_MAX (malloc.h) is -8.
+    _ = glibcFunction("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)?(-8, arenas)
     #endif
 }
+
+#if canImport(Glibc)
+/// A glibc function that Swift's Glibc module does not declare (`malloc_trim`, `mallopt`),
+/// looked up in the process at run time.
+private func glibcFunction<F>(_ name: String, as type: F.Type) -> F? {
+    dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: type) }
+}
+#endif
