@@ -2,8 +2,9 @@ import Pipeline
 
 extension EquipWatch {
     /// Process-wide set-up, before any command runs and before any other thread allocates:
-    /// malloc keeps 2 arenas (`limitMallocArenas`; docs/design.md, "100 k devices").
+    /// malloc keeps 2 arenas and maps large blocks on their own (`tuneMalloc`; docs/design.md,
+    /// "100 k devices").
     public static func prepareProcess() {
-        limitMallocArenas()
+        tuneMalloc()
     }
 }

@@ -13,17 +13,28 @@ public func releaseFreedMemory() {
     #endif
 }
 
-/// Limits glibc's malloc to `arenas` arenas (unless `MALLOC_ARENA_MAX` is set, which wins).
-/// By default glibc gives threads up to 8 arenas per core, and memory freed in one arena is
-/// kept there: with the network thread allocating message batches, the worker freeing them and
-/// the risk, compliance and HTTP threads beside them, a 100 k-device pipeline held about 54 MB
-/// more after every device had spoken (380 against 326 MB, docs/design.md) with no measurable
-/// gain in throughput. Call before the pipeline's threads start.
-public func limitMallocArenas(_ arenas: Int32 = 2) {
+/// Sets glibc's malloc up for a long-running pipeline; call before any other thread allocates.
+///
+/// - **One arena** (unless `MALLOC_ARENA_MAX` is set, which wins). glibc gives threads up to 8
+///   arenas per core, and free memory in one arena serves only the threads that use it. The state
+///   a device keeps for life (rules, planner) is made when it first speaks, among transient
+///   buffers, so a fleet's first burst leaves small holes that only the threads of the same arena
+///   can fill again. At 100 k devices (docs/design.md, "100 k devices"), after
+///   every device had spoken: 8 arenas per core about 380 MB resident; 2 arenas 370–377 MB, with
+///   75 MB free but stranded in the second (`malloc_stats`: 150 MB taken from the system for 75 MB
+///   in use); 1 arena 307 MB. The bench's drains did not move beyond their spread (glibc's
+///   per-thread cache serves most small allocations without the arena's lock).
+/// - **A fixed mmap threshold of `mmapThreshold` bytes** (unless `MALLOC_MMAP_THRESHOLD_` is
+///   set). glibc raises the threshold each time a mapped block is freed, up to 32 MiB, so after
+///   the first network batch (about 220 KiB reserved) was freed, later batches, arena blocks and
+///   commit buffers came from the heap, between the state that lives as long as a device. Fixed,
+///   those transient buffers are mapped and unmapped on their own.
+public func tuneMalloc(arenas: Int32 = 1, mmapThreshold: Int32 = 64 * 1024) {
     #if canImport(Glibc)
-    guard getenv("MALLOC_ARENA_MAX") == nil else { return }
-    // M_ARENA_MAX (malloc.h) is -8.
-    _ = glibcFunction("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)?(-8, arenas)
+    guard let mallopt = glibcFunction("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self) else { return }
+    // M_ARENA_MAX and M_MMAP_THRESHOLD (malloc.h) are -8 and -3.
+    if getenv("MALLOC_ARENA_MAX") == nil { _ = mallopt(-8, arenas) }
+    if getenv("MALLOC_MMAP_THRESHOLD_") == nil { _ = mallopt(-3, mmapThreshold) }
     #endif
 }
 

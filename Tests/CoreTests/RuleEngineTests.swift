@@ -247,6 +247,36 @@ struct RuleEngineTests {
         #expect(raised == [10, 10, 5, 0])  // the fourth call is within tickMs of the sweep's start
         #expect(Set(engine.openAlarms().map(\.deviceNum)) == Set(directory.entries.map(\.num)))
     }
+
+    @Test("a rule's phase packs into 16 bytes and keeps every field it is given, nil and extremes included")
+    func rulePhasePacking() {
+        #expect(MemoryLayout<RulePhase>.stride == 16)
+        #expect(RulePhase() == RulePhase(since: 0, clearSince: nil, phase: .idle, held: false))
+        #expect(RulePhase().clearSince == nil)
+        let times: [Int64?] = [nil, 0, 1, -1, 1_764_000_000_000, -86_400_000, (1 << 55) - 1, -(1 << 55) + 1]
+        for clear in times {
+            for phase in [RulePhase.Phase.idle, .pending, .firing] {
+                for held in [false, true] {
+                    var p = RulePhase(since: 1_764_000_123_456, clearSince: clear, phase: phase, held: held)
+                    #expect(p.since == 1_764_000_123_456 && p.clearSince == clear && p.phase == phase && p.held == held)
+                    // Each field changes alone.
+                    p.held.toggle()
+                    #expect(p.clearSince == clear && p.phase == phase && p.held == !held)
+                    p.phase = .firing
+                    p.clearSince = 42
+                    #expect(p.clearSince == 42 && p.phase == .firing && p.held == !held && p.since == 1_764_000_123_456)
+                    p.clearSince = nil
+                    #expect(p.clearSince == nil && p.phase == .firing)
+                }
+            }
+        }
+        // Times beyond ±2^55 ms (a million years) are clamped, never taken for nil.
+        var far = RulePhase()
+        far.clearSince = .min
+        #expect(far.clearSince == -(1 << 55) + 1)
+        far.clearSince = .max
+        #expect(far.clearSince == (1 << 55) - 1)
+    }
 }
 
 private extension Array {
