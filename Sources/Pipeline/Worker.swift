@@ -62,11 +62,10 @@ final class Worker: @unchecked Sendable {
     private var pendingRows: Int { batch.rowCount + derived.count + planned.notices.count + planned.events.count + planned.applied.count }
     private var firstPending: UInt64?
     private var pendingDuplicates = 0
-    /// Devices this commit touched (positions in `directory`), and the newest telemetry `data`
-    /// staged for each (nil: none), by position.
+    /// Devices this commit touched (positions in `directory`). The newest telemetry `data` of
+    /// each waits in its state's `lastData` until the commit, which takes it and clears it.
     private var touched: [Int] = []
     private var isTouched: [Bool]
-    private var stagedData: [JSONBytes?]
     private var pendingReasons: [DeadLetterReason: Int] = [:]
     private(set) var lastCommitSucceeded = true
 
@@ -80,7 +79,6 @@ final class Worker: @unchecked Sendable {
         self.hook = hook
         self.states = Self.byPosition(states, in: directory)
         isTouched = Array(repeating: false, count: directory.entries.count)
-        stagedData = Array(repeating: nil, count: directory.entries.count)
         commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
         commitMaxRows = settings.store.commitMaxRows
         let topics = Topics(prefix: settings.broker.topicPrefix)
@@ -113,7 +111,6 @@ final class Worker: @unchecked Sendable {
                     for e in directory.entries { byNum[e.num] = states[e.index] }
                     states = Self.byPosition(byNum, in: d)
                     isTouched = Array(repeating: false, count: d.entries.count)
-                    stagedData = Array(repeating: nil, count: d.entries.count)
                     directory = d
                     hook.reload(directory: d)
                     fills.reload()
@@ -238,7 +235,7 @@ final class Worker: @unchecked Sendable {
             isTouched[at] = true
             touched.append(at)
         }
-        if let data { stagedData[at] = data }
+        if let data { states[at].lastData = data }
     }
 
     /// Whether this very message (device, kind, `ts`, `seq`) is already staged in this commit or
@@ -263,11 +260,9 @@ final class Worker: @unchecked Sendable {
             received = 0
         }
         for at in touched {
-            var u = states[at]
-            let data = stagedData[at]
+            let u = states[at]
             isTouched[at] = false
-            stagedData[at] = nil
-            u.lastData = data
+            states[at].lastData = nil   // it refers to an arena block: kept no longer than the commit
             batch.deviceStates[directory.entries[at].num] = u
         }
         touched.removeAll(keepingCapacity: true)

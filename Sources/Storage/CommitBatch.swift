@@ -119,8 +119,9 @@ public struct DeviceStateUpdate: Sendable, Equatable {
     public var sequence: SequenceState?
     public var lastTs: Int64?
     public var lastReceivedAt: Int64?
-    /// The newest telemetry `data`, for "last readings" in device queries. Set only on the
-    /// copy a commit writes: it refers to an arena block of messages, not to be kept per device.
+    /// The newest telemetry `data`, for "last readings" in device queries; nil: unchanged. It
+    /// refers to an arena block of messages, so the worker holds it only from the message to its
+    /// commit (in the state it keeps per device, instead of an array of its own: 3 MB at 100 k).
     public var lastData: JSONBytes?
     public var messages: Int64
     public var duplicates: Int64
