@@ -214,6 +214,36 @@ struct RuleEngineTests {
         #expect(elevator.strings.isEmpty && elevator.attrStrings.isEmpty)
     }
 
+    @Test("an open alarm kept in a device's state comes back whole: unset times and incident, set ones, and after a restart")
+    func keptAlarmsComeBackWhole() throws {
+        let rules = try RuleLoader.load(directory: Self.root + "/Rules", types: Self.types)
+        let program = try #require(rules.programs["elevator"])
+        let entry = Device(rules).directory.entries[0]
+        let s = DeviceRuleState(device: entry, program: program)
+        let rule = program.rules[0]
+        let family = rule.family
+        let pending = Alarm(id: 7, deviceNum: entry.num, device: entry.id, type: program.type.id, site: entry.site, firm: entry.firm,
+                            rule: rule.id, family: program.families[family], pack: rule.packHash, severity: .major, state: .pending,
+                            startedAt: 1_764_000_000_000, firedAt: nil, resolvedAt: nil, repeats: 0, lastAt: 1_764_000_000_500,
+                            message: "轿厢困人", inputs: "{}", incidentId: nil)
+        s[alarm: family] = pending
+        #expect(s[alarm: family] == pending)
+        var firing = pending
+        firing.state = .firing
+        firing.firedAt = 1_764_000_030_000
+        firing.repeats = 3
+        firing.incidentId = 12
+        firing.inputs = #"{"speed_mps":2.5}"#
+        s[alarm: family] = firing
+        #expect(s[alarm: family] == firing)
+        #expect(s.openAlarms == [firing])
+        let restored = DeviceRuleState(device: entry, program: program)
+        #expect(StateCodec.decode(StateCodec.encode(s), into: restored, layouts: [:]))
+        #expect(restored[alarm: family] == firing)
+        s[alarm: family] = nil
+        #expect(s[alarm: family] == nil && s.openAlarms.isEmpty)
+    }
+
     @Test("the clock sweeps a fleet in steps: a fleet-wide silence raises at most tickStep alarms per call, and every device once")
     func clockSweepsInSteps() throws {
         let rules = try load("type: elevator\nrules:\n  - {id: silent, when: silent(60s), severity: major, message: m}\n")

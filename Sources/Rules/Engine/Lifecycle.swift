@@ -70,10 +70,10 @@ extension RuleEngine {
     }
 
     private func repeated(_ s: DeviceRuleState, family f: Int, at: Int64, into out: inout RuleOutput) {
-        guard var a = s.alarms[f], a.state == .firing else { return }
+        guard var a = s[alarm: f], a.state == .firing else { return }
         a.repeats += 1
         a.lastAt = at
-        s.alarms[f] = a
+        s[alarm: f] = a
         out.alarms.append(AlarmChange(alarm: a, transition: .repeated, opensIncident: false))
     }
 
@@ -92,7 +92,7 @@ extension RuleEngine {
                 break
             }
         }
-        guard var a = s.alarms[f] else {
+        guard var a = s[alarm: f] else {
             if let top {
                 open(s, f, rule: top, state: .firing, at: at, into: &out)
             } else if let pending {
@@ -108,10 +108,10 @@ extension RuleEngine {
                 a.firedAt = at
                 a.lastAt = at
                 let opens = openIncidentIfNeeded(&a, s, f)
-                s.alarms[f] = a
+                s[alarm: f] = a
                 out.alarms.append(AlarmChange(alarm: a, transition: .raised, opensIncident: opens))
             } else if pending == nil {
-                s.alarms[f] = nil
+                s[alarm: f] = nil
                 out.alarms.append(AlarmChange(alarm: a, transition: .cancelled, opensIncident: false))
             }
         case .firing:
@@ -120,17 +120,17 @@ extension RuleEngine {
                 describe(&a, s, rule: top)
                 a.lastAt = at
                 let opens = openIncidentIfNeeded(&a, s, f)
-                s.alarms[f] = a
+                s[alarm: f] = a
                 out.alarms.append(AlarmChange(alarm: a, transition: .escalated, opensIncident: opens))
             } else {
                 a.state = .resolved
                 a.resolvedAt = at
-                s.alarms[f] = nil
+                s[alarm: f] = nil
                 out.alarms.append(AlarmChange(alarm: a, transition: .resolved, opensIncident: false))
                 if let pending { open(s, f, rule: pending, state: .pending, at: at, into: &out) }
             }
         case .resolved:
-            s.alarms[f] = nil
+            s[alarm: f] = nil
         }
     }
 
@@ -143,7 +143,7 @@ extension RuleEngine {
         nextAlarmId += 1
         describe(&a, s, rule: rule)
         let opens = state == .firing && openIncidentIfNeeded(&a, s, f)
-        s.alarms[f] = a
+        s[alarm: f] = a
         out.alarms.append(AlarmChange(alarm: a, transition: state == .firing ? .raised : .pending, opensIncident: opens))
     }
 

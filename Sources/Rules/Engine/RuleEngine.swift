@@ -201,7 +201,7 @@ public final class RuleEngine: RuleHook {
 
     /// Alarms open now (pending or firing), for rule tests and inspection.
     public func openAlarms() -> [Alarm] {
-        states.values.flatMap { $0.alarms.all }.sorted { ($0.deviceNum, $0.rule) < ($1.deviceNum, $1.rule) }
+        states.values.flatMap { $0.openAlarms }.sorted { ($0.deviceNum, $0.rule) < ($1.deviceNum, $1.rule) }
     }
 
     // MARK: Internals
@@ -273,8 +273,9 @@ public final class RuleEngine: RuleHook {
         var alarms = FamilyAlarms()
         var orphans: [Alarm] = []
         for (i, name) in oldProgram.families.enumerated() {
-            guard let a = s.alarms[i] else { continue }
-            if let j = program.families.firstIndex(of: name) { alarms[j] = a } else { orphans.append(a) }
+            guard let kept = s.alarms[i] else { continue }
+            // Kept by family position: the same family keeps its alarm under its new position.
+            if let j = program.families.firstIndex(of: name) { alarms[j] = kept } else { orphans.append(s[alarm: i]!) }
         }
         s.program = program
         s.slots = slots

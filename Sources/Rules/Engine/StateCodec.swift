@@ -31,7 +31,7 @@ enum StateCodec {
             w.i64(p.clearSince ?? .min)
             w.u8(p.held ? 1 : 0)
         }
-        let alarms = s.alarms.all
+        let alarms = s.openAlarms
         w.u32(UInt32(alarms.count))
         for a in alarms {
             w.i64(a.id)
@@ -95,7 +95,7 @@ enum StateCodec {
         s.active = s.phases.filter { $0.phase != .idle }.count
         for a in alarms {
             guard let f = program.families.firstIndex(of: a.family) else { continue }
-            s.alarms[f] = a
+            s[alarm: f] = a
         }
         s.lastTs = lastTs == .min ? nil : lastTs
         s.lastArrival = lastArrival
