@@ -120,7 +120,7 @@ public final class RiskService: @unchecked Sendable {
             } else {
                 // A burst of grades is over (the start-up pass, or thousands of devices that spoke
                 // or fell silent together): the free heap it leaves goes back to the system.
-                // About 5 MB at 100 k devices (docs/design.md); never per round.
+                // 1–5 MB at 100 k devices (docs/design.md); never per round.
                 if fullRounds >= Self.burstRounds { releaseFreedMemory() }
                 fullRounds = 0
             }

@@ -174,7 +174,9 @@ extension DeviceRuleState {
     }
 
     /// The open alarms in family order.
-    var openAlarms: [Alarm] { alarms.all.map { e in self[alarm: e.family]! } }
+    var openAlarms: [Alarm] {
+        alarms.all.map { $0.alarm.alarm(device: device, type: program.type.id, family: program.families[$0.family]) }
+    }
 }
 
 /// Where one rule stands on one device: 16 bytes, and every device keeps one per rule of its
