@@ -20,10 +20,9 @@ public func releaseFreedMemory() {
 ///   a device keeps for life (rules, planner) is made when it first speaks, among transient
 ///   buffers, so a fleet's first burst leaves small holes that only the threads of the same arena
 ///   can fill again. At 100 k devices (docs/design.md, "100 k devices"), after
-///   every device had spoken: 8 arenas per core about 380 MB resident; 2 arenas 370–377 MB, with
-///   75 MB free but stranded in the second (`malloc_stats`: 150 MB taken from the system for 75 MB
-///   in use); 1 arena 307 MB. The bench's drains did not move beyond their spread (glibc's
-///   per-thread cache serves most small allocations without the arena's lock).
+///   every device had spoken: 2 arenas 370–377 MB, with 75 MB free but stranded in the second
+///   (`malloc_stats`: 150 MB taken from the system for 75 MB in use); 1 arena 307 MB. The bench's
+///   drains did not move beyond their spread.
 /// - **A fixed mmap threshold of `mmapThreshold` bytes** (unless `MALLOC_MMAP_THRESHOLD_` is
 ///   set). glibc raises the threshold each time a mapped block is freed, up to 32 MiB, so after
 ///   the first network batch (about 220 KiB reserved) was freed, later batches, arena blocks and

@@ -192,8 +192,6 @@ struct RulePhase: Equatable {
     var since: Int64 = 0
     private var packed: Int64 = RulePhase.noClear & RulePhase.clearMask
 
-    init() {}
-
     init(since: Int64 = 0, clearSince: Int64? = nil, phase: Phase = .idle, held: Bool = false) {
         self.since = since
         self.clearSince = clearSince
