@@ -37,6 +37,7 @@ struct MetricsBackend: MetricsFactory {
         "equipwatch_rules_evaluations_total": "Accepted messages evaluated by the rule engine.",
         "equipwatch_store_commits_total": "Store transactions committed by the worker.",
         "equipwatch_store_commit_duration_seconds": "Duration of the worker's store commits.",
+        "equipwatch_store_writer_checkpoints_total": "WAL checkpoints the worker ran between its commits because the WAL had passed store.max_wal_mb.",
         "equipwatch_outbox_backlog": "Outbound MQTT messages (alarm feed, notices, results) not yet acknowledged by the broker.",
         "equipwatch_http_auth_failures_total": "API requests refused for their token or role, by reason.",
         "equipwatch_http_requests_total": "API requests by route, method and status.",

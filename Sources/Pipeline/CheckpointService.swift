@@ -6,28 +6,50 @@ import Synchronization
 /// Runs the store's WAL checkpoints on a thread of their own while the pipeline runs, so the
 /// worker's commits only append to the WAL (see `Checkpointer`). If the checkpoint connection
 /// cannot be opened the writer keeps SQLite's automatic checkpoints: slower, nothing lost.
+///
+/// When a checkpoint finds the WAL past `store.max_wal_mb`, it raises a flag the worker takes
+/// after its next commit (`takeRestartRequest`): the worker then checkpoints between two commits,
+/// and its next commit starts the WAL over. That bounds the WAL while a backlog drains.
 final class CheckpointService: Sendable {
     private let store: Store
     private let thread: PeriodicThread
     private let logger: Logger
+    private let walLimitBytes: Int
     private let checkpointer = Mutex<Checkpointer?>(nil)
+    private let restartWanted = Atomic<Bool>(false)
+    private let limitFrames = Atomic<Int>(.max)
 
-    init(store: Store, everyMs: Int64, logger: Logger) {
+    init(store: Store, everyMs: Int64, walLimitBytes: Int, logger: Logger) {
         self.store = store
         self.logger = logger
+        self.walLimitBytes = walLimitBytes
         thread = PeriodicThread(name: "checkpoint", everyMs: max(10, everyMs))
     }
 
+    /// True once after a checkpoint found the WAL past its limit: the writer should checkpoint
+    /// (`Store.checkpointOnWriter`) before its next transaction. One atomic load when not.
+    func takeRestartRequest() -> Bool {
+        restartWanted.load(ordering: .relaxed) && restartWanted.exchange(false, ordering: .relaxed)
+    }
+
+    /// The limit in WAL frames (pages); `Int.max` until the checkpoint connection is open.
+    var walLimitFrames: Int { limitFrames.load(ordering: .relaxed) }
+
     func start() {
         do {
-            guard let c = try Checkpointer(store: store) else { return }
+            guard let c = try Checkpointer(store: store, walLimitBytes: walLimitBytes) else { return }
             checkpointer.withLock { $0 = c }
+            limitFrames.store(c.walLimitFrames, ordering: .relaxed)
         } catch {
             logger.warning("WAL checkpoints stay on the writer", metadata: ["error": "\(error)"])
             return
         }
         thread.start { [self] in
-            do { _ = try checkpointer.withLock { try $0?.checkpoint() } } catch {
+            do {
+                if let outcome = try checkpointer.withLock({ try $0?.checkpoint() }), outcome.isOverLimit {
+                    restartWanted.store(true, ordering: .relaxed)
+                }
+            } catch {
                 logger.warning("WAL checkpoint failed; the next round tries again", metadata: ["error": "\(error)"])
             }
         }

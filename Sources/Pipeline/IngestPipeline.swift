@@ -92,7 +92,9 @@ public final class IngestPipeline: @unchecked Sendable {
             subscriptions.append(topics.maintenanceReports)
         }
         retention = RetentionService(store: store, settings: s.retention, clock: clock, logger: logger)
-        checkpoints = CheckpointService(store: store, everyMs: s.store.checkpointInterval.milliseconds, logger: logger)
+        checkpoints = CheckpointService(store: store, everyMs: s.store.checkpointInterval.milliseconds,
+                                        walLimitBytes: s.store.maxWALMiB << 20, logger: logger)
+        worker.checkpoints = checkpoints
         risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topics: topics, clock: clock, logger: logger) }
         if let risk {
             worker.onRiskInputs = { devices in risk.wake(devices) }

@@ -38,6 +38,11 @@ final class Worker: @unchecked Sendable {
     private var received = 0
     /// Called after a commit with the devices whose risk inputs it changed.
     var onRiskInputs: (@Sendable ([Int64]) -> Void)?
+    /// The checkpoint thread, which asks the worker to let the WAL start over when it is too long.
+    var checkpoints: CheckpointService?
+    /// Checkpointing after each commit until the WAL has started over (see `checkpointBetweenCommits`).
+    private var restartingWAL = false
+    private let writerCheckpoints = Counter(label: "equipwatch_store_writer_checkpoints_total")
     private let topics: Topics
     private let noticeMessage: NoticeMessage
 
@@ -317,6 +322,36 @@ final class Worker: @unchecked Sendable {
         batch.removeAll()
         derived.removeAll()
         planned.removeAll()
+        if !stopping, let checkpoints, restartingWAL || checkpoints.takeRestartRequest() {
+            restartingWAL = checkpointBetweenCommits(limitFrames: checkpoints.walLimitFrames)
+        }
+    }
+
+    /// The WAL is past `store.max_wal_mb`: checkpoint on this connection, between two commits, so
+    /// the next commit starts the WAL over. Passive checkpoints on their own thread never get
+    /// there while commits keep coming, and a draining backlog would grow the WAL without end.
+    /// The checkpoint thread has already copied most of the WAL; this copies the rest.
+    ///
+    /// Returns true while the WAL is still past the limit: the WAL starts over only at the next
+    /// commit, and not while a reader is inside it, so the worker checks again after each commit
+    /// (a checkpoint with nothing to copy costs next to nothing) until it finds the WAL short.
+    private func checkpointBetweenCommits(limitFrames: Int) -> Bool {
+        let started = monotonicNanos()
+        do {
+            let o = try store.checkpointOnWriter()
+            writerCheckpoints.increment()
+            guard o.walFrames >= limitFrames else { return false }
+            logger.debug("WAL checkpointed between commits, to start over", metadata: [
+                "frames": "\(o.walFrames)", "copied": "\(o.checkpointed)",
+                "ms": "\((monotonicNanos() - started) / 1_000_000)"])
+            return true
+        } catch {
+            // Busy: the checkpoint thread is copying right now. Anything else: say so, try again.
+            if error.sqliteCode != 5 {
+                logger.warning("WAL checkpoint between commits failed; trying again after the next commit", metadata: ["error": "\(error)"])
+            }
+            return true
+        }
     }
 
     /// Rows the store refused for good become `store_rejected` dead letters with SQLite's error

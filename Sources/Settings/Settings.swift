@@ -68,6 +68,9 @@ public struct Settings: Sendable, Equatable {
         /// How often the pipeline checkpoints the WAL from its own thread (the worker never
         /// does): at most this much committed data waits in the WAL for an `fsync` (power loss).
         public var checkpointInterval = Interval(milliseconds: 500)
+        /// The WAL's size, in MiB, past which the worker checkpoints between two commits so the
+        /// WAL starts over (a draining backlog would otherwise grow it without end).
+        public var maxWALMiB = 64
         public init() {}
     }
 

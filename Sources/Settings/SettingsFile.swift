@@ -69,11 +69,12 @@ public enum SettingsFile {
         }
         if let st = raw.store {
             let p: [YAMLSource.PathElement] = [.key("store")]
-            unknown(p, ["commit_interval", "commit_max_rows", "max_uncommitted", "checkpoint_interval"])
+            unknown(p, ["commit_interval", "commit_max_rows", "max_uncommitted", "checkpoint_interval", "max_wal_mb"])
             interval(st.checkpoint_interval, p + [.key("checkpoint_interval")]) { s.store.checkpointInterval = $0 }
             interval(st.commit_interval, p + [.key("commit_interval")]) { s.store.commitInterval = $0 }
             if let v = st.commit_max_rows { s.store.commitMaxRows = max(1, v) }
             if let v = st.max_uncommitted { s.store.maxUncommitted = max(1, v) }
+            if let v = st.max_wal_mb { s.store.maxWALMiB = max(1, v) }
         }
         if let r = raw.retention {
             let p: [YAMLSource.PathElement] = [.key("retention")]
@@ -158,6 +159,7 @@ private struct RawStore: Decodable {
     let commit_max_rows: Int?
     let max_uncommitted: Int?
     let checkpoint_interval: String?
+    let max_wal_mb: Int?
 }
 
 private struct RawRules: Decodable {

@@ -14,20 +14,35 @@ import GRDB
 /// Durability is unchanged against a process crash (the WAL is the record); against power loss
 /// the exposure is at most one interval (with `synchronous = NORMAL` only checkpoints `fsync`),
 /// where the page-count trigger gave minutes at a low message rate.
+///
+/// Passive checkpoints alone never *restart* the WAL while the writer commits every few
+/// milliseconds: SQLite starts the WAL file over only when a writer begins a transaction with
+/// every frame already copied back, and frames keep arriving while a checkpoint copies. A backlog
+/// draining for an hour would grow the WAL by gigabytes. So when a checkpoint finds the WAL past
+/// `walLimitBytes`, the writer finishes the job between two of its commits
+/// (`Store.checkpointOnWriter`), which lets its next transaction restart the WAL; the WAL file is
+/// then cut back to the limit (`journal_size_limit`).
 public final class Checkpointer: Sendable {
     private let queue: DatabaseQueue
     private let store: Store
+    /// The WAL size, in frames, past which `Outcome.isOverLimit` asks the writer for a restart.
+    public let walLimitFrames: Int
 
     /// Opens the checkpointer's own connection and turns the writer's automatic checkpoints off;
     /// nil for a store that is not a WAL file of its own (a test's temporary database).
-    public init?(store: Store) throws(StoreError) {
+    public init?(store: Store, walLimitBytes: Int = 64 << 20) throws(StoreError) {
         guard store.pool is DatabasePool else { return nil }
         self.store = store
         do {
             var config = Configuration()
             config.busyMode = .timeout(1)
             queue = try DatabaseQueue(path: store.path, configuration: config)
-            try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+            let pageSize = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
+            walLimitFrames = max(1, walLimitBytes / (pageSize + 24))  // a frame: 24-byte header + page
+            try store.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(max(0, walLimitBytes))")
+            }
         } catch {
             throw StoreError(operation: "open the checkpoint connection", error)
         }
@@ -37,6 +52,8 @@ public final class Checkpointer: Sendable {
     public struct Outcome: Sendable {
         public let walFrames: Int
         public let checkpointed: Int
+        /// The WAL had grown past the checkpointer's limit.
+        public let isOverLimit: Bool
     }
 
     /// Copies what it can of the WAL into the database file without waiting for readers or the
@@ -46,7 +63,7 @@ public final class Checkpointer: Sendable {
         do {
             return try queue.writeWithoutTransaction { db in
                 let (log, done) = try db.checkpoint(.passive)
-                return Outcome(walFrames: log, checkpointed: done)
+                return Outcome(walFrames: log, checkpointed: done, isOverLimit: log >= walLimitFrames)
             }
         } catch {
             throw StoreError(operation: "checkpoint", error)
@@ -59,5 +76,23 @@ public final class Checkpointer: Sendable {
         try? store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
         _ = try? checkpoint()
         try? queue.close()
+    }
+}
+
+extension Store {
+    /// A passive checkpoint on the writer's own connection, between two of its transactions.
+    /// With no other writer it copies back every frame no reader still needs, usually all of
+    /// them, and then the writer's next transaction starts the WAL over. The checkpoint thread
+    /// asks for it when the WAL is past its limit (`Checkpointer`). Frames a reader still needs
+    /// stay; the WAL restarts at a later request.
+    public func checkpointOnWriter() throws(StoreError) -> Checkpointer.Outcome {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                let (log, done) = try db.checkpoint(.passive)
+                return Checkpointer.Outcome(walFrames: log, checkpointed: done, isOverLimit: false)
+            }
+        } catch {
+            throw StoreError(operation: "checkpoint on the writer", error)
+        }
     }
 }

@@ -143,9 +143,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func settingsFileOverridesDefaultsAndRejectsUnknownKeys() throws {
-        let s = try SettingsFile.parse(text: "broker: {address: 10.0.0.1:1884}\nstore: {commit_interval: 50ms, checkpoint_interval: 2s}\n", file: "e.yaml")
+        let s = try SettingsFile.parse(text: "broker: {address: 10.0.0.1:1884}\nstore: {commit_interval: 50ms, checkpoint_interval: 2s, max_wal_mb: 16}\n", file: "e.yaml")
         #expect(s.broker.endpoint.port == 1884 && s.store.commitInterval.milliseconds == 50)
         #expect(s.store.checkpointInterval.milliseconds == 2000 && Settings().store.checkpointInterval.milliseconds == 500)
+        #expect(s.store.maxWALMiB == 16 && Settings().store.maxWALMiB == 64)
         #expect(s.dataDirectory == "./data")
         do {
             _ = try SettingsFile.parse(text: "store:\n  comit_interval: 50ms\n", file: "e.yaml")
