@@ -183,7 +183,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk", "Simulation"],
+            dependencies: ["Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Settings", "Inspection", "Maintenance", "Risk", "Simulation",
+                           .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Test helpers (a test environment on a real broker and store, feed recorders, fixtures):

@@ -10,7 +10,7 @@ public struct YAMLSource {
     public init(file: String, text: String) throws(SourceError) {
         self.file = file
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try SettledTags.parse(text) else {
                 throw SourceError(file: file, line: 1, reason: "the file is empty")
             }
             root = node
@@ -109,6 +109,9 @@ public struct YAMLSource {
             return SourceError(file: file, line: mark.line, column: mark.column, reason: "YAML syntax: \(problem)")
         case .composer(_, let problem, let mark, _):
             return SourceError(file: file, line: mark.line, column: mark.column, reason: "YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return SourceError(file: file, line: context.mark.line, column: context.mark.column,
+                               reason: "YAML: a key appears twice in one mapping: \(duplicates.sorted().joined(separator: ", "))")
         default:
             return SourceError(file: file, reason: "YAML: \(error)")
         }
