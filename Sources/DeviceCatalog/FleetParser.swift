@@ -49,26 +49,10 @@ public enum FleetParser {
                 errors.append(source.error(at: [.key("stations"), .index(i)], "station '\(s.id)': needs the gases its licence covers and at least one gateway"))
             }
         }
-        for (i, d) in (raw.devices ?? []).enumerated() {
-            let path: [YAMLSource.PathElement] = [.key("devices"), .index(i)]
-            errors += DeviceTypeParser.unknownKeys(source, at: path, allowed: RawDevice.keys)
-            guard let commissioned = Day(parsing: d.commissioned) else {
-                errors.append(source.error(at: path + [.key("commissioned")], "device '\(d.id)': commissioned '\(d.commissioned)' is not a date YYYY-MM-DD"))
-                continue
-            }
-            var inspections: [String: Day] = [:]
-            for (kind, text) in d.last_inspections ?? [:] {
-                guard let day = Day(parsing: text) else {
-                    errors.append(source.error(at: path + [.key("last_inspections"), .key(kind)], "device '\(d.id)': inspection date '\(text)' is not YYYY-MM-DD"))
-                    continue
-                }
-                inspections[kind] = day
-            }
-            fleet.devices.append(DeviceRecord(
-                id: d.id, type: d.type, gateway: d.gateway, site: d.site, owner: d.owner, firm: d.firm,
-                commissioned: commissioned, lastInspections: inspections, inspectionGrade: d.inspection_grade,
-                attributes: (d.attributes ?? [:]).mapValues(\.scalar), origin: origin(path)))
-        }
+        // The device list, which is most of a large registry, is read from the nodes directly.
+        let devices = FleetDevices.read(source, file: file)
+        fleet.devices = devices.devices
+        errors += devices.errors
         guard errors.isEmpty else { throw SourceErrors(errors) }
         return fleet
     }
@@ -177,8 +161,7 @@ private struct RawFleet: Decodable {
     let owners: [RawOwner]?
     let sites: [RawSite]?
     let gateways: [RawGateway]?
-    let devices: [RawDevice]?
-    let stations: [RawStation]?
+    let stations: [RawStation]?  // and devices, read by `FleetDevices`
 }
 
 private struct RawStation: Decodable {
@@ -193,27 +176,3 @@ private struct RawSite: Decodable {
     let rescue_within: String?
 }
 private struct RawGateway: Decodable { let id: String; let site: String }
-private struct RawDevice: Decodable {
-    static let keys: Set<String> = ["id", "type", "gateway", "site", "owner", "firm", "commissioned",
-                                    "last_inspections", "inspection_grade", "attributes"]
-    let id: String
-    let type: String
-    let gateway: String
-    let site: String
-    let owner: String
-    let firm: String
-    let commissioned: String
-    let last_inspections: [String: String]?
-    let inspection_grade: Int?
-    let attributes: [String: RawScalar]?
-}
-
-private struct RawScalar: Decodable {
-    let scalar: Scalar
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { scalar = .bool(b) }
-        else if let d = try? c.decode(Double.self) { scalar = .number(d) }
-        else { scalar = .string(try c.decode(String.self)) }
-    }
-}

@@ -11,13 +11,11 @@ import Yams
 /// string under every rule.
 ///
 /// So the file is parsed with `Resolver.basic` (every untagged plain scalar a string), and then
-/// the scalars and mappings for which that could make a difference get Yams's default resolver
-/// back (`restore`):
+/// the keys and mappings for which that could make a difference get Yams's default resolver back
+/// (`Restorer`):
 ///
-/// - an untagged plain value that may be something else (`yes`, `1350`, `2026-07-03`, `~`, `<<`)
-///   is resolved by the default rules, lazily, as before;
-/// - a plain key that may be something else is made untagged and default-resolved again, and its
-///   mapping looks keys up with the default resolver, as before;
+/// - a plain key that may be something else (`yes`, `1`, `~`, `<<`) is made untagged and
+///   default-resolved again, and its mapping looks keys up with the default resolver, as before;
 /// - a mapping whose keys are all strings looks keys up as strings: any key equal to one of its
 ///   keys is a string under either resolver, so what a look-up finds does not change.
 ///
@@ -26,38 +24,66 @@ import Yams
 /// (`1:` and `"1":`) are reported as duplicates.
 enum SettledTags {
     static func parse(_ text: String) throws -> Node? {
-        try Yams.compose(yaml: text, .basic).map { restore($0, implicit: Tag(.implicit)) }
+        guard var root = try Yams.compose(yaml: text, .basic) else { return nil }
+        _ = Restorer().restore(&root)
+        return root
     }
 
-    private static func restore(_ node: Node, implicit: Tag) -> Node {
-        switch node {
-        case .scalar(var s):
-            if s.style == .plain, s.tag == implicit, !isString(s.string) { s.tag = s.tag.copy(resolver: .default) }
-            return .scalar(s)
-        case .mapping(var m):
-            var keysAreStrings = true
-            for i in m.indices {
-                var (key, value) = m[i]
-                if case .scalar(var k) = key {
-                    if !isString(k.string) {
+    /// Gives keys and mappings the default resolver back where it matters, changing only what
+    /// must change: a typical file's tree (string keys throughout) is read, not copied.
+    private struct Restorer {
+        /// Returns true when it changed `node`.
+        func restore(_ node: inout Node) -> Bool {
+            if var m = node.mapping {
+                var changed = false
+                var keysAreStrings = true
+                for i in m.indices {
+                    var (key, value) = m[i]
+                    var pairChanged = false
+                    if var k = key.scalar {
+                        if !isString(k.string) {
+                            keysAreStrings = false
+                            // Resolved as a string while parsing; resolve it as Yams does by default.
+                            if k.style == .plain {
+                                k.tag = k.tag.copy(with: .implicit, resolver: .default)
+                                key = .scalar(k)
+                                pairChanged = true
+                            }
+                        }
+                    } else {
                         keysAreStrings = false
-                        // Resolved as a string while parsing; resolve it as Yams does by default.
-                        if k.style == .plain { k.tag = k.tag.copy(with: .implicit, resolver: .default) }
-                        key = .scalar(k)
+                        pairChanged = restore(&key)
                     }
-                } else {
-                    keysAreStrings = false
-                    key = restore(key, implicit: implicit)
+                    if restore(&value) { pairChanged = true }
+                    if pairChanged {
+                        m[i] = (key, value)
+                        changed = true
+                    }
                 }
-                m[i] = (key, restore(value, implicit: implicit))
+                if !keysAreStrings {
+                    m.tag = m.tag.copy(resolver: .default)
+                    changed = true
+                }
+                if changed { node = .mapping(m) }
+                return changed
             }
-            if !keysAreStrings { m.tag = m.tag.copy(resolver: .default) }
-            return .mapping(m)
-        case .sequence(var q):
-            for i in q.indices { q[i] = restore(q[i], implicit: implicit) }
-            return .sequence(q)
-        case .alias:
-            return node
+            if var q = node.sequence {
+                var changed = false
+                for i in q.indices {
+                    var element = q[i]
+                    if restore(&element) {
+                        q[i] = element
+                        changed = true
+                    }
+                }
+                if changed { node = .sequence(q) }
+                return changed
+            }
+            // A value's type is found by Yams's constructors from its text (`Int.construct`,
+            // `NSNull.construct`...), not by its resolver, and `Bool.construct` refuses only a
+            // scalar already resolved as a string, which a value read with `Resolver.basic` never
+            // is (values are not resolved while parsing). So values keep their tags.
+            return false
         }
     }
 

@@ -116,6 +116,59 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(errors.count == 5)
     }
 
+    /// The device list is read from the YAML nodes (`FleetDevices`), not by `Decodable`: the
+    /// values must come out as a decoder would give them, and every problem with its line.
+    @Test func fleetDevicesAreReadWithTheirTypesAndEveryProblemIsLocated() throws {
+        let yaml = """
+            firms: [{id: f1}]
+            devices:
+              - id: D1
+                type: elevator
+                gateway: g1
+                site: s1
+                owner: o
+                firm: f1
+                commissioned: 2020-01-01
+                inspection_grade: 2
+                last_inspections: {periodic: 2026-07-03}
+                attributes: {rated_speed_mps: 1.5, floors: 10, kind: traction, code: "0042", braked: yes, note: ~}
+              - {id: D2, type: boiler, gateway: g1, site: s1, owner: o, firm: f1, commissioned: 2021-02-03, attributes: ~}
+            """
+        let fleet = try FleetParser.parse(text: yaml, file: "f.yaml")
+        #expect(fleet.devices.map(\.id) == ["D1", "D2"])
+        let d = try #require(fleet.devices.first)
+        #expect(d.type == "elevator" && d.gateway == "g1" && d.site == "s1" && d.owner == "o" && d.firm == "f1")
+        #expect(d.commissioned == Day(parsing: "2020-01-01") && d.inspectionGrade == 2)
+        #expect(d.lastInspections == ["periodic": try #require(Day(parsing: "2026-07-03"))])
+        #expect(d.attributes == ["rated_speed_mps": .number(1.5), "floors": .number(10), "kind": .string("traction"),
+                                 "code": .string("0042"), "braked": .bool(true), "note": .string("~")])
+        #expect(d.origin.line == 3 && fleet.devices[1].origin.line == 13 && fleet.devices[1].attributes.isEmpty)
+
+        let bad = """
+            devices:
+              - {id: D1, type: elevator, site: s1, owner: o, firm: f1, commissioned: 2020-01-01}
+              - {id: D2, type: elevator, gateway: [g1], site: s1, owner: o, firm: f1, commissioned: 2020-13-01}
+              - {id: D3, type: elevator, gateway: g1, site: s1, owner: o, firm: f1, commissioned: 2020-01-01, colour: red,
+                 inspection_grade: high, last_inspections: {periodic: soon}, attributes: [1, 2]}
+              - just a name
+            """
+        do {
+            _ = try FleetParser.parse(text: bad, file: "b.yaml")
+            Issue.record("expected errors")
+        } catch {
+            let text = error.errors.map(\.description)
+            #expect(text.contains { $0.hasPrefix("b.yaml:2:") && $0.contains("device 'D1': missing required key 'gateway'") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("b.yaml:3:") && $0.contains("devices[1].gateway: expected a string") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("b.yaml:3:") && $0.contains("device 'D2': commissioned '2020-13-01' is not a date") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("b.yaml:4:") && $0.contains("unknown key 'colour'") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("b.yaml:5:") && $0.contains("inspection_grade: expected a number") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("b.yaml:5:") && $0.contains("inspection date 'soon' is not YYYY-MM-DD") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("b.yaml:5:") && $0.contains("attributes: expected a mapping") }, "\(text)")
+            #expect(text.contains { $0.hasPrefix("b.yaml:6:") && $0.contains("devices[3]: expected a mapping") }, "\(text)")
+            #expect(text.count == 8, "\(text)")
+        }
+    }
+
     @Test("a fleet written before owners had ids is rejected once per owner, with the entry to add")
     func legacyOwnerNames() throws {
         let types = try Catalog.loadTypes(directory: repositoryRoot + "/Devices/types")
