@@ -338,9 +338,9 @@ final class Worker: @unchecked Sendable {
     private func checkpointBetweenCommits(limitFrames: Int) -> Bool {
         let started = monotonicNanos()
         do {
-            let o = try store.checkpointOnWriter()
+            let o = try store.checkpointOnWriter(limitFrames: limitFrames)
             writerCheckpoints.increment()
-            guard o.walFrames >= limitFrames else { return false }
+            guard o.isOverLimit else { return false }
             logger.debug("WAL checkpointed between commits, to start over", metadata: [
                 "frames": "\(o.walFrames)", "copied": "\(o.checkpointed)",
                 "ms": "\((monotonicNanos() - started) / 1_000_000)"])

@@ -83,13 +83,13 @@ extension Store {
     /// A passive checkpoint on the writer's own connection, between two of its transactions.
     /// With no other writer it copies back every frame no reader still needs, usually all of
     /// them, and then the writer's next transaction starts the WAL over. The checkpoint thread
-    /// asks for it when the WAL is past its limit (`Checkpointer`). Frames a reader still needs
-    /// stay; the WAL restarts at a later request.
-    public func checkpointOnWriter() throws(StoreError) -> Checkpointer.Outcome {
+    /// asks for it when the WAL is past its limit (`Checkpointer.walLimitFrames`). Frames a
+    /// reader still needs stay; the WAL restarts at a later request.
+    public func checkpointOnWriter(limitFrames: Int) throws(StoreError) -> Checkpointer.Outcome {
         do {
             return try pool.writeWithoutTransaction { db in
                 let (log, done) = try db.checkpoint(.passive)
-                return Checkpointer.Outcome(walFrames: log, checkpointed: done, isOverLimit: false)
+                return Checkpointer.Outcome(walFrames: log, checkpointed: done, isOverLimit: log >= limitFrames)
             }
         } catch {
             throw StoreError(operation: "checkpoint on the writer", error)

@@ -128,8 +128,8 @@ struct RestartAndCheckpointTests {
         let grown = Self.fileSize(wal)
         #expect(grown > before, "the WAL started over without the writer's checkpoint")
 
-        let onWriter = try store.checkpointOnWriter()
-        #expect(onWriter.checkpointed == onWriter.walFrames && onWriter.walFrames > copied.walFrames)
+        let onWriter = try store.checkpointOnWriter(limitFrames: checkpointer.walLimitFrames)
+        #expect(onWriter.checkpointed == onWriter.walFrames && onWriter.walFrames > copied.walFrames && onWriter.isOverLimit)
         try Self.commit(store, 11_000..<11_050)
         #expect(Self.fileSize(wal) <= 1 << 20, "the WAL file was not cut back to the limit: \(Self.fileSize(wal)) bytes")
         let after = try checkpointer.checkpoint()
