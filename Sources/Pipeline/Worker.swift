@@ -12,7 +12,7 @@ import Storage
 /// The ingest worker: validation, sequence checks, the rule hook and batched commits.
 /// Confined to its own thread; nothing here is touched concurrently.
 final class Worker: @unchecked Sendable {
-    private let store: Store
+    let store: Store
     private let validator: Validator
     private var directory: DeviceDirectory
     private let hook: any RuleHook
@@ -21,7 +21,7 @@ final class Worker: @unchecked Sendable {
     private var states: [DeviceStateUpdate]
     private let commitIntervalNanos: UInt64
     private let commitMaxRows: Int
-    private let logger: Logger
+    let logger: Logger
     private let clock: PipelineClock
     private let stats: IngestStats
     private let onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?
@@ -42,7 +42,7 @@ final class Worker: @unchecked Sendable {
     var checkpoints: CheckpointService?
     /// Checkpointing after each commit until the WAL has started over (see `checkpointBetweenCommits`).
     private var restartingWAL = false
-    private let writerCheckpoints = Counter(label: "equipwatch_store_writer_checkpoints_total")
+    let writerCheckpoints = Counter(label: "equipwatch_store_writer_checkpoints_total")
     private let topics: Topics
     private let noticeMessage: NoticeMessage
 
@@ -324,33 +324,6 @@ final class Worker: @unchecked Sendable {
         planned.removeAll()
         if !stopping, let checkpoints, restartingWAL || checkpoints.takeRestartRequest() {
             restartingWAL = checkpointBetweenCommits(limitFrames: checkpoints.walLimitFrames)
-        }
-    }
-
-    /// The WAL is past `store.max_wal_mb`: checkpoint on this connection, between two commits, so
-    /// the next commit starts the WAL over. Passive checkpoints on their own thread never get
-    /// there while commits keep coming, and a draining backlog would grow the WAL without end.
-    /// The checkpoint thread has already copied most of the WAL; this copies the rest.
-    ///
-    /// Returns true while the WAL is still past the limit: the WAL starts over only at the next
-    /// commit, and not while a reader is inside it, so the worker checks again after each commit
-    /// (a checkpoint with nothing to copy costs next to nothing) until it finds the WAL short.
-    private func checkpointBetweenCommits(limitFrames: Int) -> Bool {
-        let started = monotonicNanos()
-        do {
-            let o = try store.checkpointOnWriter(limitFrames: limitFrames)
-            writerCheckpoints.increment()
-            guard o.isOverLimit else { return false }
-            logger.debug("WAL checkpointed between commits, to start over", metadata: [
-                "frames": "\(o.walFrames)", "copied": "\(o.checkpointed)",
-                "ms": "\((monotonicNanos() - started) / 1_000_000)"])
-            return true
-        } catch {
-            // Busy: the checkpoint thread is copying right now. Anything else: say so, try again.
-            if error.sqliteCode != 5 {
-                logger.warning("WAL checkpoint between commits failed; trying again after the next commit", metadata: ["error": "\(error)"])
-            }
-            return true
         }
     }
 
