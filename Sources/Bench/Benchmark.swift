@@ -21,7 +21,9 @@ import BrokerProcess
 /// session, then times how long the consumer takes to drain them, from its start to its last
 /// message (bare) or last commit (pipeline). The bare subscriber and the pipeline use the same
 /// libmosquitto loop code, the same broker configuration and the same messages; only what happens
-/// to a message differs (discarded vs. validated, rule-checked and committed to SQLite).
+/// to a message differs (discarded vs. validated, rule-checked and committed to SQLite). A third
+/// consumer between them, the pipeline's hand-over with nothing behind it (`HandOverConsumer`),
+/// shows how much of the gap is the worker's.
 public final class Benchmark {
     public struct Options: Sendable {
         public var devicesDirectory = "Devices"
@@ -84,20 +86,27 @@ public final class Benchmark {
                    + "with C-API binds (Store.commit, a device's readings 5 min apart) %.0f/s (%.2fx); "
                    + "Store.commit as the pipeline writes them (300 devices: a device's readings of one commit share a row) %.0f/s (%.2fx)",
                    options.storeRows, store.grdb, store.raw, store.raw / store.grdb, store.grouped, store.grouped / store.raw))
+        var single: [Int32: Throughput] = [:]
         for qos: Int32 in [0, 1] {
             let n = qos == 0 ? options.qos0Messages : options.qos1Messages
-            let bare = try throughput(qos: qos, messages: n, batch: 1, pipeline: false)
-            let pipe = try throughput(qos: qos, messages: n, batch: 1, pipeline: true)
+            let bare = try throughput(qos: qos, messages: n, batch: 1, consumer: .bare)
+            let handOver = try throughput(qos: qos, messages: n, batch: 1, consumer: .handOver)
+            let pipe = try throughput(qos: qos, messages: n, batch: 1, consumer: .pipeline)
             let target = qos == 0 ? 0.70 : 0.85
             out(String(format: "QoS %d, %d msgs: bare subscriber %.0f msg/s, pipeline %.0f msg/s, ratio %.2f (target ≥ %.2f: %@)%@",
                        qos, n, bare.messagesPerSecond, pipe.messagesPerSecond, pipe.messagesPerSecond / bare.messagesPerSecond,
                        target, pipe.messagesPerSecond / bare.messagesPerSecond >= target ? "met" : "NOT met", pipe.busyText))
+            single[qos] = pipe
+            out("  " + Self.ceilingText(bare: bare, handOver: handOver, pipeline: pipe, target: target,
+                                        cores: ProcessInfo.processInfo.activeProcessorCount))
         }
-        let bareBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, pipeline: false)
-        let pipeBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, pipeline: true)
-        out(String(format: "QoS 1, gateway batches of 10, %d msgs: bare %.0f msg/s, pipeline %.0f msg/s = %.0f readings/s (ratio %.2f)%@",
+        let bareBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, consumer: .bare)
+        let pipeBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, consumer: .pipeline)
+        out(String(format: "QoS 1, gateway batches of 10, %d msgs: bare %.0f msg/s, pipeline %.0f msg/s = %.0f readings/s (ratio %.2f; %.1fx the QoS 1 pipeline's msg/s and %.1fx the QoS 0 pipeline's, target 5x)%@; the worker costs %.1f µs a reading",
                    options.batchMessages, bareBatch.messagesPerSecond, pipeBatch.messagesPerSecond, pipeBatch.readingsPerSecond,
-                   pipeBatch.messagesPerSecond / bareBatch.messagesPerSecond, pipeBatch.busyText))
+                   pipeBatch.messagesPerSecond / bareBatch.messagesPerSecond, pipeBatch.readingsPerSecond / (single[1]?.messagesPerSecond ?? .nan),
+                   pipeBatch.readingsPerSecond / (single[0]?.messagesPerSecond ?? .nan),
+                   pipeBatch.busyText, pipeBatch.workerMicrosPerReading ?? 0))
         if !options.liveSteps.isEmpty {
             let steps = try liveSteps()
             out(String(format: "live QoS 1, rate stepped up (%.0f s a step) until a consumer falls behind or p99 > 50 ms: bare keeps up with %.0f msg/s, pipeline with %.0f msg/s, ratio %.2f (target ≥ 0.85: %@)",
@@ -112,8 +121,19 @@ public final class Benchmark {
 
     // MARK: - Throughput
 
-    private func throughput(qos: Int32, messages: Int, batch: Int, pipeline usePipeline: Bool) throws -> Throughput {
-        let clientId = "bench-\(usePipeline ? "pipeline" : "bare")"
+    /// What drains a throughput phase.
+    enum ConsumerKind: String {
+        /// A libmosquitto subscriber that counts and discards (the reference of SPEC §9).
+        case bare
+        /// The pipeline's network thread and hand-over to a second thread, which discards.
+        case handOver = "hand-over"
+        /// `IngestPipeline` as `equipwatch run` builds it.
+        case pipeline
+    }
+
+    private func throughput(qos: Int32, messages: Int, batch: Int, consumer kind: ConsumerKind) throws -> Throughput {
+        let usePipeline = kind == .pipeline
+        let clientId = "bench-\(kind.rawValue)"
         let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true, maxUncommitted: options.maxUncommitted,
                           backdated: usePipeline ? options.backdatedReadings : 0)
         defer { rig.close() }
@@ -121,7 +141,7 @@ public final class Benchmark {
         let devices = rig.devices
 
         // 1. Create the persistent session, so the broker queues what follows.
-        let consumer = try makeConsumer(usePipeline, settings: settings, store: store, directory: directory, qos: qos)
+        let consumer = try makeConsumer(kind, settings: settings, store: store, directory: directory, qos: qos)
         try consumer.start()
         try consumer.stop()
 
@@ -147,7 +167,7 @@ public final class Benchmark {
         publisher.stop()
 
         // 3. Drain and time it.
-        let drain = try makeConsumer(usePipeline, settings: settings, store: store, directory: directory, qos: qos)
+        let drain = try makeConsumer(kind, settings: settings, store: store, directory: directory, qos: qos)
         let expected = usePipeline ? messages * batch : messages
         let cpuBefore = processCPUSeconds()
         let started = Date()
@@ -168,11 +188,16 @@ public final class Benchmark {
         return result
     }
 
-    private func makeConsumer(_ pipeline: Bool, settings: Settings, store: Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
-        if pipeline {
+    private func makeConsumer(_ kind: ConsumerKind, settings: Settings, store: Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
+        switch kind {
+        case .pipeline:
             let p = try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
                                        hook: try hook(store, directory), planner: planner(directory), risk: risk, logger: logger)
             return PipelineConsumer(pipeline: p)
+        case .handOver:
+            return try HandOverConsumer(settings: settings, qos: qos, logger: logger)
+        case .bare:
+            break
         }
         let counter = Counter()
         let options = MQTTOptions(host: settings.broker.endpoint.host, port: settings.broker.endpoint.port,
@@ -314,10 +339,15 @@ struct PipelineConsumer: Consumer {
 }
 
 extension Benchmark.Throughput {
-    /// `; worker busy 93%, process 1.4 cores` for a pipeline phase.
+    /// `; worker busy 93%, equipwatch 1.4 cores` for a pipeline phase.
     var busyText: String {
         guard let workerBusy, let processCores else { return "" }
         return String(format: "; worker busy %.0f%%, equipwatch %.2f cores", workerBusy * 100, processCores)
+    }
+
+    /// The worker thread's CPU time per reading, in µs (a message when a message holds one).
+    var workerMicrosPerReading: Double? {
+        workerBusy.map { $0 * seconds / Double(max(1, readings)) * 1e6 }
     }
 }
 

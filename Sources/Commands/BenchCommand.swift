@@ -21,7 +21,8 @@ struct IngestBench: ParsableCommand {
             Starts its own mosquitto on a free loopback port with a tuned configuration (max_queued_messages 0, \
             queue_qos0_messages true, max_inflight_messages 1000), and in one run measures: store insert paths; \
             a bare libmosquitto subscriber vs the pipeline draining the same pre-loaded messages at QoS 0 and \
-            QoS 1; gateway batches of 10; a live phase where a publisher offers QoS 1 at rates stepped up \
+            QoS 1, and between them the pipeline's network thread and hand-over with nothing behind it (the most \
+            any worker could reach here, and what that leaves the worker a message); gateway batches of 10; a live phase where a publisher offers QoS 1 at rates stepped up \
             (--live-steps) until the bare subscriber, then the pipeline, falls behind or its p99 passes 50 ms; \
             and publish-to-commit latency at a fixed offered rate. Read the ratios: absolute rates move with \
             whatever else the machine is doing.

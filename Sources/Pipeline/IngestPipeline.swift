@@ -195,24 +195,18 @@ public final class IngestPipeline: @unchecked Sendable {
 
 /// State touched only by the network thread: the batch being filled and its credits.
 final class NetworkSide: @unchecked Sendable {
-    private let queue: BoundedQueue<MessageBatch>
     private let gate: UncommittedGate
     /// Credits taken from the gate and not yet used: taken in small chunks, not per message.
     private var credits = 0
     private let chunk: Int
-    private let batchSize: Int
-    private let maxAgeNanos: UInt64
     private let clock: PipelineClock
-    private var batch: MessageBatch
+    private var filler: BatchFiller
 
     init(queue: BoundedQueue<MessageBatch>, gate: UncommittedGate, batchSize: Int, maxAgeNanos: UInt64, clock: PipelineClock) {
-        self.queue = queue
         self.gate = gate
         chunk = max(1, min(100, gate.limit / 4))
-        self.batchSize = batchSize
-        self.maxAgeNanos = maxAgeNanos
         self.clock = clock
-        batch = MessageBatch(expectedMessages: batchSize)
+        filler = BatchFiller(queue: queue, batchSize: batchSize, maxAgeNanos: maxAgeNanos)
     }
 
     /// libmosquitto acknowledges a QoS 1 message before this callback runs, so the message in
@@ -221,8 +215,7 @@ final class NetworkSide: @unchecked Sendable {
     func receive(_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
         if credits == 0 { takeCredits() }
         credits -= 1
-        batch.append(topic: topic, payload: payload, receivedAt: clock.now(), monotonicNow: monotonicNanos())
-        if batch.count >= batchSize { flush() }
+        filler.append(topic: topic, payload: payload, receivedAt: clock.now(), monotonicNow: monotonicNanos())
         if credits == 0 { takeCredits() }
     }
 
@@ -237,16 +230,9 @@ final class NetworkSide: @unchecked Sendable {
         credits = chunk
     }
 
-    func flushIfAged() {
-        guard !batch.isEmpty, monotonicNanos() - batch.firstArrival >= maxAgeNanos else { return }
-        flush()
-    }
+    func flushIfAged() { filler.flushIfAged(monotonicNow: monotonicNanos()) }
 
-    func flush() {
-        guard !batch.isEmpty else { return }
-        queue.push(batch)
-        batch = MessageBatch(expectedMessages: batchSize)
-    }
+    func flush() { filler.flush() }
 }
 
 /// A value handed from one thread to another, taken at most once.

@@ -49,3 +49,36 @@ public struct MessageBatch: Sendable {
         }
     }
 }
+
+/// The batch the network thread fills, handed to `queue` when it holds `batchSize` messages or
+/// its first is `maxAgeNanos` old. A value for one thread: the network thread's own.
+public struct BatchFiller {
+    private let queue: BoundedQueue<MessageBatch>
+    private let batchSize: Int
+    private let maxAgeNanos: UInt64
+    private var batch: MessageBatch
+
+    public init(queue: BoundedQueue<MessageBatch>, batchSize: Int, maxAgeNanos: UInt64) {
+        self.queue = queue
+        self.batchSize = batchSize
+        self.maxAgeNanos = maxAgeNanos
+        batch = MessageBatch(expectedMessages: batchSize)
+    }
+
+    /// Copies the message in; hands the batch over when it is full (waiting while the queue is).
+    public mutating func append(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64, monotonicNow: UInt64) {
+        batch.append(topic: topic, payload: payload, receivedAt: receivedAt, monotonicNow: monotonicNow)
+        if batch.count >= batchSize { flush() }
+    }
+
+    public mutating func flushIfAged(monotonicNow: UInt64) {
+        guard !batch.isEmpty, monotonicNow - batch.firstArrival >= maxAgeNanos else { return }
+        flush()
+    }
+
+    public mutating func flush() {
+        guard !batch.isEmpty else { return }
+        queue.push(batch)
+        batch = MessageBatch(expectedMessages: batchSize)
+    }
+}
