@@ -10,7 +10,8 @@ import Settings
 ///
 /// Its rate is the most any two-thread pipeline could reach on this machine, whatever its worker
 /// costs: the bench prints it beside the pipeline's, and from the two the most the worker could
-/// cost a message for the targets to be met (`Benchmark.workerBudget`).
+/// cost a message for the targets to be met (`Benchmark.ceilingText`). It takes no credits from
+/// an uncommitted gate (the pipeline's one lock per 100 messages), so the ceiling errs high.
 struct HandOverConsumer: Consumer {
     private let loop: SubscriberLoop
     private let side: Side
