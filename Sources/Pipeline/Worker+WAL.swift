@@ -22,7 +22,7 @@ extension Worker {
             return true
         } catch {
             // Busy: the checkpoint thread is copying right now. Anything else: say so, try again.
-            if error.sqliteCode != 5 {
+            if !error.isBusy {
                 logger.warning("WAL checkpoint between commits failed; trying again after the next commit", metadata: ["error": "\(error)"])
             }
             return true

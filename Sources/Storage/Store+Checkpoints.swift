@@ -62,8 +62,7 @@ public final class Checkpointer: Sendable {
     public func checkpoint() throws(StoreError) -> Outcome {
         do {
             return try queue.writeWithoutTransaction { db in
-                let (log, done) = try db.checkpoint(.passive)
-                return Outcome(walFrames: log, checkpointed: done, isOverLimit: log >= walLimitFrames)
+                try Outcome(passiveCheckpointOn: db, limitFrames: walLimitFrames)
             }
         } catch {
             throw StoreError(operation: "checkpoint", error)
@@ -79,6 +78,14 @@ public final class Checkpointer: Sendable {
     }
 }
 
+extension Checkpointer.Outcome {
+    /// Runs a passive checkpoint on `db` and says how far it got against `limitFrames`.
+    init(passiveCheckpointOn db: Database, limitFrames: Int) throws {
+        let (log, done) = try db.checkpoint(.passive)
+        self.init(walFrames: log, checkpointed: done, isOverLimit: log >= limitFrames)
+    }
+}
+
 extension Store {
     /// A passive checkpoint on the writer's own connection, between two of its transactions.
     /// With no other writer it copies back every frame no reader still needs, usually all of
@@ -88,8 +95,7 @@ extension Store {
     public func checkpointOnWriter(limitFrames: Int) throws(StoreError) -> Checkpointer.Outcome {
         do {
             return try pool.writeWithoutTransaction { db in
-                let (log, done) = try db.checkpoint(.passive)
-                return Checkpointer.Outcome(walFrames: log, checkpointed: done, isOverLimit: log >= limitFrames)
+                try Checkpointer.Outcome(passiveCheckpointOn: db, limitFrames: limitFrames)
             }
         } catch {
             throw StoreError(operation: "checkpoint on the writer", error)

@@ -101,6 +101,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// `SQLITE_BUSY`: another connection holds the lock this operation needed (a checkpoint
+    /// meeting another checkpoint, a writer meeting a writer).
+    public var isBusy: Bool { sqliteCode == 5 }
+
     /// Busy, locked, I/O error, disk full, cannot open: worth retrying, since the same write may
     /// succeed once the condition passes. Anything else (a constraint, a malformed row) fails
     /// again the same way.
