@@ -73,7 +73,8 @@ struct InspectionsCommand: ParsableCommand {
             let record = InspectionRecord(device: device, kind: kind, date: date, result: result, grade: grade, inspector: inspector,
                                           organisation: organisation, reportNumber: report, source: .cli, recordedBy: who)
             let recorded: (id: Int64, mustNotUse: MustNotUseReason?)?
-            do { recorded = try store.record(inspection: record, types: types, now: wallMillis()) }
+            let topics = Topics(prefix: settings.broker.topicPrefix)
+            do { recorded = try store.record(inspection: record, types: types, topics: topics, now: wallMillis()) }
             catch let e as InspectionRecordError { throw Refused("--\(e.field == "report_no" ? "report" : e.field): \(e.message)") }
             guard let (id, reason) = recorded else { throw NotFound("no registered device \(device)") }
             say("inspection \(id) recorded: \(device) \(kind) \(date) \(result.rawValue)\(grade.map { " grade \($0)" } ?? "")")

@@ -218,6 +218,26 @@ public struct InspectionPolicy: Sendable, Hashable, Decodable {
     /// year's self-test): the interval runs from the latest of them, and while one of them falls
     /// due no later than this kind would, this kind is not separately due.
     public let covered_by: [String]?
+    /// The kind with an `in_service_years` schedule whose *other* service years this kind
+    /// fills: an elevator's self-test (自行检测, TSG T7008-2023) falls in each service year
+    /// without a periodic inspection (TSG T7001-2023), none once that inspection is yearly.
+    public let in_years_without: String?
+    /// With a service-year schedule: how many months before its anniversary the inspection of a
+    /// year may be done (TSG T7001-2023: at most 2 months early, the next date unchanged). One
+    /// done earlier in the year counts as a late one for the year before.
+    public let early_months: Int?
+    /// A safety grade allowed only for a limited time in all (pressure vessels: grade 4 is
+    /// monitored use, at most 3 years in all, TSG 21-2016), counted from the first day of
+    /// that grade or worse until a better grade is recorded.
+    public let limited_grade: LimitedGrade?
+    /// The schedule could not be confirmed against the regulation's text in force
+    /// (docs/domain.md lists every such entry).
+    public let confirm: Bool?
+
+    public struct LimitedGrade: Sendable, Hashable, Decodable {
+        public let grade: Int
+        public let max_years: Int
+    }
 
     public struct ByAttribute: Sendable, Hashable, Decodable {
         public let attribute: String

@@ -94,9 +94,29 @@ public enum DeviceTypeParser {
         }
         for (i, p) in (raw.inspection ?? []).enumerated() {
             let hasSchedule = p.every_years != nil || p.in_service_years != nil || p.by_grade != nil || p.by_attribute != nil
+                || p.in_years_without != nil
             if !hasSchedule {
                 errors.append(source.error(at: [.key("inspection"), .index(i)],
-                    "inspection '\(p.kind)': needs one of every_years, in_service_years, by_grade, by_attribute"))
+                    "inspection '\(p.kind)': needs one of every_years, in_service_years, in_years_without, by_grade, by_attribute"))
+            }
+            if let other = p.in_years_without,
+               (raw.inspection ?? []).first(where: { $0.kind == other && $0.kind != p.kind })?.in_service_years == nil {
+                errors.append(source.error(at: [.key("inspection"), .index(i), .key("in_years_without")],
+                    "inspection '\(p.kind)': in_years_without '\(other)' is not another inspection kind of this type with in_service_years"))
+            }
+            if let years = p.in_service_years, years.isEmpty || years != years.sorted() || Set(years).count != years.count || years[0] < 1 {
+                errors.append(source.error(at: [.key("inspection"), .index(i), .key("in_service_years")],
+                    "inspection '\(p.kind)': in_service_years must list years of service from 1 up, in increasing order"))
+            }
+            if let limited = p.limited_grade {
+                if p.by_grade.map({ !(1...$0.count).contains(limited.grade) }) ?? true {
+                    errors.append(source.error(at: [.key("inspection"), .index(i), .key("limited_grade")],
+                        "inspection '\(p.kind)': limited_grade needs by_grade and a grade within it"))
+                }
+                if limited.max_years < 1 {
+                    errors.append(source.error(at: [.key("inspection"), .index(i), .key("limited_grade"), .key("max_years")],
+                        "inspection '\(p.kind)': max_years must be at least 1"))
+                }
             }
             if let a = p.by_attribute, attributes[a.attribute] == nil {
                 errors.append(source.error(at: [.key("inspection"), .index(i), .key("by_attribute")],

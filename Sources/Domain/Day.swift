@@ -78,6 +78,15 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Day(year: y, month: month, day: min(day, Day.daysIn(month: month, year: y))) ?? self
     }
 
+    /// The same day of the month `months` later (earlier when negative), clamped to the month's
+    /// last day (31 August + 1 month is 30 September).
+    public func adding(months: Int) -> Day {
+        let index = year * 12 + (month - 1) + months
+        let y = index >= 0 ? index / 12 : (index - 11) / 12
+        let m = index - y * 12 + 1
+        return Day(year: y, month: m, day: min(day, Day.daysIn(month: m, year: y))) ?? self
+    }
+
     /// Whole days from `self` to `other` (negative when `other` is earlier).
     public func days(to other: Day) -> Int { other.daysSinceEpoch - daysSinceEpoch }
 

@@ -43,7 +43,7 @@ public struct NoticeDraft: Sendable, Equatable {
     /// A `rescue` notice starts this rescue clock, stored with it.
     public let rescue: RescueStart?
     /// A major hazard's follow-up notice records the hazard with it: the device must not be used
-    /// until a maintenance record clears it.
+    /// until the hazard is verified and closed (销号).
     public let hazard: HazardStart?
 
     public init(key: String, deviceNum: Int64, device: String, type: String, firm: String, kind: NoticeKind,

@@ -90,16 +90,22 @@ public struct DeviceRecord: Sendable, Hashable {
     /// not be used until a passing inspection of that kind is recorded. Empty in fleet files; the
     /// store fills it from the inspection records.
     public let failedInspections: [String: Day]
-    /// Major hazards (GB 45067-2024) raised by a `hazard` rule and not yet cleared by a
-    /// maintenance record, by rule, with the day raised: the device must not be used meanwhile.
+    /// Major hazards (GB 45067-2024) raised by a `hazard` rule and not yet closed (verified by an
+    /// inspection body or the supervisor), by rule, with the day raised: the device must not be
+    /// used meanwhile.
     /// Empty in fleet files; the store fills it.
     public let openHazards: [String: Day]
+    /// The first day of the stretch of graded inspections, up to the latest, none of them better
+    /// than the current grade (nil: none recorded). A grade allowed only for a limited time in all
+    /// (a pressure vessel's grade 4) counts from here. Filled by the store from the records.
+    public let gradeSince: Day?
     public let attributes: [String: Scalar]
     public let origin: Origin
 
     public init(id: String, type: String, gateway: String, site: String, owner: String, firm: String,
                 commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
-                failedInspections: [String: Day] = [:], openHazards: [String: Day] = [:], attributes: [String: Scalar], origin: Origin) {
+                failedInspections: [String: Day] = [:], openHazards: [String: Day] = [:], gradeSince: Day? = nil,
+                attributes: [String: Scalar], origin: Origin) {
         self.id = id
         self.type = type
         self.gateway = gateway
@@ -111,6 +117,7 @@ public struct DeviceRecord: Sendable, Hashable {
         self.inspectionGrade = inspectionGrade
         self.failedInspections = failedInspections
         self.openHazards = openHazards
+        self.gradeSince = gradeSince
         self.attributes = attributes
         self.origin = origin
     }

@@ -32,3 +32,37 @@ public enum IncidentStatus: String, Sendable, Codable, CaseIterable {
 public enum AlarmStateFilter: String, Sendable, Codable, CaseIterable {
     case pending, firing, resolved, open
 }
+
+/// The steps of a major hazard's closure (销号, GB 45067-2024), in the order the regulator
+/// expects them: the firm reports the rectification naming the hazard, the owner (使用单位)
+/// confirms it, and an inspection body or the supervisor verifies on site and closes it. Only
+/// `closed` lifts the hazard's "must not be used"; a supervisor may close whatever steps are
+/// recorded. `maintenance` marks a maintenance record that lifted the hazard under the rule
+/// before closure existed (store schema v14 turned those back into open hazards).
+public enum HazardStep: String, Sendable, Codable, CaseIterable {
+    case rectified, confirmed, closed, maintenance
+
+    /// Who may record this step: the device's firm, its owner, or a supervisor. A maintenance
+    /// step is history only: nobody records one any more.
+    public func isAllowed(for role: Role) -> Bool {
+        switch (self, role) {
+        case (.rectified, .firm), (.confirmed, .owner), (.closed, .supervisor): true
+        default: false
+        }
+    }
+
+    /// Who records it, in words, for errors ("only the device's firm reports a rectification").
+    public var recordedBy: String {
+        switch self {
+        case .rectified: "the device's maintenance firm (a firm token)"
+        case .confirmed: "the device's owner (an owner token)"
+        case .closed: "a supervisor or inspection body (a supervisor token)"
+        case .maintenance: "nobody (history of the rule before closure)"
+        }
+    }
+}
+
+/// Whether a major hazard still forbids use.
+public enum HazardStatus: String, Sendable, Codable, CaseIterable {
+    case open, closed
+}

@@ -68,6 +68,7 @@ public struct APIServer: Sendable {
         addInspectionRoutes(to: v1)
         addInspectionRecordRoutes(to: v1)
         addStatsRoutes(to: v1)
+        addHazardRoutes(to: v1)
         addIdentityRoute(to: v1)
         addConsoleRoutes(to: router)
         return router

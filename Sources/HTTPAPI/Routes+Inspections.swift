@@ -71,7 +71,7 @@ extension APIServer {
                                           inspector: body.inspector, organisation: body.organisation, reportNumber: body.reportNumber,
                                           source: .api, recordedBy: body.by ?? caller.name)
             let recorded: (id: Int64, mustNotUse: MustNotUseReason?)?
-            do { recorded = try store.record(inspection: record, types: self.types(), now: wallMillis()) }
+            do { recorded = try store.record(inspection: record, types: self.types(), topics: self.topics, now: wallMillis()) }
             catch let e as InspectionRecordError { throw APIError.badParameter(e.field, e.message) }
             guard let (id, reason) = recorded else { throw APIError.notFound("no device \(body.device)") }
             var w = JSONWriter()

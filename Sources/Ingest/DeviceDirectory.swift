@@ -20,12 +20,14 @@ public final class DirectoryEntry: Sendable {
     public let inspectionGrade: Int?
     /// Inspection kinds whose latest result is a failure (must not be used until a pass).
     public let failedInspections: [String: Day]
-    /// Major hazards not yet cleared by maintenance (must not be used meanwhile).
+    /// Major hazards not yet closed (must not be used meanwhile).
     public let openHazards: [String: Day]
+    /// Since when the device has had its current safety grade or worse (`DeviceRecord.gradeSince`).
+    public let gradeSince: Day?
 
     init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String,
          attributes: [String: Scalar], commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
-         failedInspections: [String: Day], openHazards: [String: Day]) {
+         failedInspections: [String: Day], openHazards: [String: Day], gradeSince: Day?) {
         self.index = index
         self.num = num
         self.id = id
@@ -39,6 +41,7 @@ public final class DirectoryEntry: Sendable {
         self.inspectionGrade = inspectionGrade
         self.failedInspections = failedInspections
         self.openHazards = openHazards
+        self.gradeSince = gradeSince
     }
 }
 
@@ -81,7 +84,7 @@ public final class DeviceDirectory: Sendable {
                                           firm: shared.string(r.firm), site: shared.string(r.site), attributes: shared.attributes(r.attributes),
                                           commissioned: r.commissioned, lastInspections: shared.days(r.lastInspections),
                                           inspectionGrade: r.inspectionGrade, failedInspections: shared.days(r.failedInspections),
-                                          openHazards: shared.days(r.openHazards)))
+                                          openHazards: shared.days(r.openHazards), gradeSince: r.gradeSince))
         }
         self.entries = entries
         idKeys = ByteKeyTable(ids)

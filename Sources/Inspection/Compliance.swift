@@ -3,7 +3,8 @@ import DeviceCatalog
 
 /// Why a device must not be used (Special Equipment Safety Law art. 40; SPEC §12).
 public enum MustNotUseReason: Sendable, Hashable {
-    /// A major hazard (GB 45067-2024) raised by rule `rule` on `on`; cleared by a maintenance record.
+    /// A major hazard (GB 45067-2024) raised by rule `rule` on `on`; lifted only by its closure
+    /// (销号): verified by an inspection body or the supervisor, not by a maintenance record.
     case hazard(rule: String, on: Day)
     /// The latest inspection of `kind` failed, on `on`; cleared by a passing one of that kind.
     case failed(kind: String, on: Day)
@@ -48,7 +49,7 @@ public enum MustNotUseReason: Sendable, Hashable {
     public var text: String {
         switch self {
         case .failed(let k, let on): "\(k) inspection failed on \(on)"
-        case .hazard(let rule, let on): "major hazard \(rule) since \(on) (GB 45067-2024), until a maintenance record clears it"
+        case .hazard(let rule, let on): "major hazard \(rule) since \(on) (GB 45067-2024), until verified and closed (销号)"
         case .grade(let k, let g): "\(k) inspection: safety grade \(g), must not be used"
         case .overdue(let k, let due): "\(k) inspection overdue since \(due.adding(days: 1))"
         }

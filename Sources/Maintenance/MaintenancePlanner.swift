@@ -74,7 +74,7 @@ public final class MaintenancePlanner {
     var followups: [String: RuleSpec.Followup] = [:]
     /// Rules whose firing starts the rescue clock.
     var rescueRules: Set<String> = []
-    /// Rules whose firing raises a major hazard (must not be used until maintenance clears it).
+    /// Rules whose firing raises a major hazard (must not be used until verified and closed).
     var hazardRules: Set<String> = []
     private var dirtyList: [Int] = []
 
@@ -209,7 +209,7 @@ public final class MaintenancePlanner {
             let hazard = hazardRules.contains(c.alarm.rule) ? HazardStart(rule: c.alarm.rule, alarmId: c.alarm.id, raisedAt: fired) : nil
             if hazard != nil { w.add("hazard", .bool(true)) }
             emit(s, .faultFollowup, key: "followup:\(c.alarm.id):\(c.alarm.rule)", trigger: c.alarm.rule,
-                 reason: (hazard == nil ? "" : "major hazard, must not be used until maintenance clears it: ") + why + c.alarm.message,
+                 reason: (hazard == nil ? "" : "major hazard, must not be used until rectified and the closure verified (销号): ") + why + c.alarm.message,
                  dueBy: fired + f.deadlineMs, now: now, stale: false, detail: w.finish(), hazard: hazard, into: &out)
         }
     }
@@ -310,7 +310,7 @@ enum InspectionCalendarBridge {
     static func dues(type: DeviceType, entry: DirectoryEntry, days: LocalDays) -> [(validUntil: Int64, problem: String)] {
         InspectionCalendar.dueDates(policies: type.inspections, commissioned: entry.commissioned,
                                     lastInspections: entry.lastInspections, grade: entry.inspectionGrade,
-                                    attributes: entry.attributes).filter { $0.coveredBy == nil }.map { d in
+                                    attributes: entry.attributes, gradeSince: entry.gradeSince).filter { $0.coveredBy == nil }.map { d in
             // Valid through the due day itself, to its local midnight.
             let until = d.mustNotUse ? Int64.min : days.end(d.due)
             return (until, d.mustNotUse ? "\(d.kind) inspection: \(d.basis)" : "\(d.kind) inspection was due \(d.due) (\(d.basis))")

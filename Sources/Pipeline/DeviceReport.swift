@@ -5,7 +5,8 @@ import Storage
 
 /// Everything about one device, in titled sections (`equipwatch devices show`, `GET
 /// /v1/devices/{id}`): registry data, last contact, risk grade with its factors and history,
-/// maintenance status and counters, notices, open alarms, inspections with due dates.
+/// maintenance status and counters, notices, open alarms, inspections with due dates, major
+/// hazards with the steps of their closure.
 public enum DeviceReport {
     /// The sections that describe the one device (at most one row), not a list of things.
     public static let records: Set<String> = ["device", "risk", "maintenance"]
@@ -29,6 +30,8 @@ public enum DeviceReport {
         var alarms = AlarmFilter()
         alarms.device = id
         alarms.state = .open
+        var hazards = HazardFilter(device: id)
+        hazards.scope = scope
         return [
             ("device", ResultTable(device)),
             ("risk", ResultTable(risk.grade.map { [$0] } ?? [])), ("risk_factors", ResultTable(risk.factors)),
@@ -38,6 +41,8 @@ public enum DeviceReport {
             ("last_readings", ResultTable(try store.readings(device: id, from: nil, to: nil, limit: 10))),
             ("inspections", ResultTable(inspections)),
             ("inspection_history", ResultTable(try store.inspectionHistory(device: id, scope: scope))),
+            ("hazards", ResultTable(try store.hazards(hazards))),
+            ("hazard_timeline", ResultTable(try store.hazardSteps(device: id, scope: scope))),
         ]
     }
 }

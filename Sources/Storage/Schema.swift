@@ -207,7 +207,8 @@ enum Schema {
         m.registerMigration("v9-hazards") { db in
             try db.execute(sql: """
                 -- Major hazards (GB 45067-2024) raised by rules marked `hazard: true`: the device
-                -- must not be used until a maintenance record done after it clears the row.
+                -- must not be used until the hazard is closed (v14: closed_at; cleared_* are the
+                -- earlier rule's, no longer written).
                 CREATE TABLE device_hazards(
                     id INTEGER PRIMARY KEY, device_num INTEGER NOT NULL, rule TEXT NOT NULL,
                     alarm_id INTEGER NOT NULL UNIQUE, raised_at INTEGER NOT NULL,
@@ -252,6 +253,33 @@ enum Schema {
                            json_extract(j.value, '$.seq'), COALESCE(json_extract(j.value, '$.received_at'), r.received_at),
                            json_extract(j.value, '$.data')
                     FROM readings r, json_each(r.data) j WHERE r.elements IS NOT NULL;
+                """)
+        }
+        m.registerMigration("v14-hazard-closure") { db in
+            try db.execute(sql: """
+                -- A major hazard is lifted only by its closure (销号): an inspection body or the
+                -- supervisor verifies and closes it, with who, which organisation and when. The
+                -- firm's rectification and the owner's confirmation are steps on its timeline.
+                ALTER TABLE device_hazards ADD COLUMN closed_at INTEGER;
+                ALTER TABLE device_hazards ADD COLUMN closed_by TEXT;
+                ALTER TABLE device_hazards ADD COLUMN closed_organisation TEXT;
+                ALTER TABLE device_hazards ADD COLUMN closed_note TEXT;
+                CREATE TABLE hazard_steps(
+                    id INTEGER PRIMARY KEY, hazard_id INTEGER NOT NULL REFERENCES device_hazards(id),
+                    step TEXT NOT NULL,          -- rectified | confirmed | closed | maintenance
+                    party TEXT NOT NULL,         -- the firm's or owner's id, or 'supervisor'
+                    by TEXT NOT NULL, organisation TEXT, note TEXT,
+                    record_id INTEGER,           -- the maintenance record of a 'maintenance' step
+                    at INTEGER NOT NULL);
+                CREATE INDEX hazard_steps_hazard ON hazard_steps(hazard_id, id);
+                -- Before closure any later maintenance record lifted a hazard (cleared_by_record).
+                -- That record is kept on the timeline, and the hazard is open again: nobody named
+                -- in the regulations has verified it.
+                INSERT INTO hazard_steps(hazard_id, step, party, by, record_id, at)
+                    SELECT h.id, 'maintenance', r.firm, r.firm, r.id, h.cleared_at
+                    FROM device_hazards h JOIN maintenance_records r ON r.id = h.cleared_by_record;
+                DROP INDEX device_hazards_open;
+                CREATE INDEX device_hazards_open ON device_hazards(device_num) WHERE closed_at IS NULL;
                 """)
         }
         return m

@@ -35,7 +35,64 @@ public struct ComplianceChange: Sendable {
     }
 }
 
+/// Decides a device's must-not-use status inside the transaction of a record that may move it
+/// (an inspection result, a hazard's closure), so the status, its notice and its stream event
+/// are written with the record: no reader sees one without the other. The store knows rows;
+/// `decide` (the inspection rules) says what they mean.
+public struct ComplianceSettler: Sendable {
+    /// The change to write for the device as the record left it, given its current status key
+    /// (nil: it may be used); nil when the status stays.
+    public let decide: @Sendable (_ num: Int64, _ device: DeviceRecord, _ currentKey: String?, _ at: Int64) -> ComplianceChange?
+    /// The firm's message of a new notice.
+    public let noticeMessage: NoticeMessage
+    /// The owner's copy of a new notice (nil: none).
+    public let ownerMessage: @Sendable (_ id: Int64, _ notice: NoticeDraft, _ owner: String) -> OutboxMessage?
+
+    public init(decide: @escaping @Sendable (Int64, DeviceRecord, String?, Int64) -> ComplianceChange?,
+                noticeMessage: @escaping NoticeMessage,
+                ownerMessage: @escaping @Sendable (Int64, NoticeDraft, String) -> OutboxMessage?) {
+        self.decide = decide
+        self.noticeMessage = noticeMessage
+        self.ownerMessage = ownerMessage
+    }
+}
+
 extension Store {
+    /// Reads the device `num` as the transaction left it and writes the status `settler`
+    /// decides; true when it changed.
+    static func settleCompliance(deviceNum num: Int64, _ settler: ComplianceSettler, at: Int64, days: LocalDays, _ db: Database) throws -> Bool {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(deviceColumns(of: "d")) FROM devices d WHERE d.num = ?", arguments: [num]) else {
+            return false
+        }
+        let device = try deviceRecord(row, days: days)
+        let current = try String.fetchOne(db, sql: "SELECT reason_key FROM device_compliance WHERE device_num = ?", arguments: [num])
+        guard let change = settler.decide(num, device, current, at) else { return false }
+        try applyCompliance(change, db) { n in
+            guard let id = try insertNotice(n, message: settler.noticeMessage, db) else { return }
+            if let m = settler.ownerMessage(id, n, device.owner) { try insertOutbox(m, at: n.createdAt, db) }
+        }
+        return true
+    }
+
+    /// Writes one status change: the status row (or its removal, which closes the device's
+    /// `inspection_overdue` notices), the stream's `device` event, and the new status's notice.
+    static func applyCompliance(_ c: ComplianceChange, _ db: Database, send: (NoticeDraft) throws -> Void) throws {
+        if let s = c.status {
+            try db.execute(sql: """
+                INSERT INTO device_compliance(device_num, reason_key, reason, kind, since, updated_at) VALUES (?,?,?,?,?,?)
+                ON CONFLICT(device_num) DO UPDATE SET reason_key = excluded.reason_key, reason = excluded.reason,
+                    kind = excluded.kind, since = excluded.since, updated_at = excluded.updated_at
+                """, arguments: [c.deviceNum, s.key, s.reason, s.kind, s.since, c.at])
+        } else {
+            try db.execute(sql: "DELETE FROM device_compliance WHERE device_num = ?", arguments: [c.deviceNum])
+            try db.execute(sql: """
+                UPDATE notices SET status = 'closed', closed_at = ? WHERE device_num = ? AND kind = ? AND status != 'closed'
+                """, arguments: [c.at, c.deviceNum, NoticeKind.inspectionOverdue.rawValue])
+        }
+        try insertChange(.device, deviceNum: c.deviceNum, at: c.at, payload: c.event, db)
+        if let n = c.notice { try send(n) }
+    }
+
     /// The reason key of every device that must not be used, by device.
     public func mustNotUseKeys() throws(StoreError) -> [Int64: String] {
         do {
@@ -67,22 +124,7 @@ extension Store {
                     inserted.append(n.key)
                     if let m = ownerMessage(id, n) { try Self.insertOutbox(m, at: n.createdAt, db) }
                 }
-                for c in changes {
-                    if let s = c.status {
-                        try db.execute(sql: """
-                            INSERT INTO device_compliance(device_num, reason_key, reason, kind, since, updated_at) VALUES (?,?,?,?,?,?)
-                            ON CONFLICT(device_num) DO UPDATE SET reason_key = excluded.reason_key, reason = excluded.reason,
-                                kind = excluded.kind, since = excluded.since, updated_at = excluded.updated_at
-                            """, arguments: [c.deviceNum, s.key, s.reason, s.kind, s.since, c.at])
-                    } else {
-                        try db.execute(sql: "DELETE FROM device_compliance WHERE device_num = ?", arguments: [c.deviceNum])
-                        try db.execute(sql: """
-                            UPDATE notices SET status = 'closed', closed_at = ? WHERE device_num = ? AND kind = ? AND status != 'closed'
-                            """, arguments: [c.at, c.deviceNum, NoticeKind.inspectionOverdue.rawValue])
-                    }
-                    try Self.insertChange(.device, deviceNum: c.deviceNum, at: c.at, payload: c.event, db)
-                    if let n = c.notice { try send(n) }
-                }
+                for c in changes { try Self.applyCompliance(c, db, send: send) }
                 for n in reminders { try send(n) }
                 return inserted
             }

@@ -69,7 +69,10 @@ extension Store {
     /// Keeps an inspection result of the registered device `deviceNum`; returns its id. The
     /// caller has checked the kind and grade against the device's type.
     /// `dueBefore` is the kind's due date before this record (on time: on or before it).
-    public func recordInspection(_ r: InspectionRecord, deviceNum: Int64, dueBefore: Day?, at: Int64) throws(StoreError) -> Int64 {
+    /// `settle` writes the device's must-not-use status the record leaves, in its transaction.
+    public func recordInspection(_ r: InspectionRecord, deviceNum: Int64, dueBefore: Day?, at: Int64,
+                                 settle: ComplianceSettler? = nil) throws(StoreError) -> Int64 {
+        let days = localDays
         do {
             return try pool.write { db in
                 try db.execute(sql: """
@@ -77,7 +80,9 @@ extension Store {
                                             source, recorded_by, recorded_at, due_before) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                     """, arguments: [deviceNum, r.kind, r.date.description, r.result, r.grade, r.inspector, r.organisation,
                                      r.reportNumber, r.source, r.recordedBy, at, dueBefore?.description])
-                return db.lastInsertedRowID
+                let id = db.lastInsertedRowID
+                if let settle { _ = try Self.settleCompliance(deviceNum: deviceNum, settle, at: at, days: days, db) }
+                return id
             }
         } catch {
             throw StoreError(operation: "record inspection", error)
@@ -96,14 +101,14 @@ extension Store {
             """, c.arguments)
     }
 
-    /// The newest inspection record, the newest hazard and the count of cleared ones: a running
+    /// The newest inspection record, the newest hazard and the count of closed ones: a running
     /// pipeline compares this text to learn of records and hazards written since its snapshot.
     public func complianceRevision() throws(StoreError) -> String {
         do {
             return try pool.read { db in
                 let row = try Row.fetchOne(db, sql: """
                     SELECT (SELECT COALESCE(MAX(id), 0) FROM inspections) AS i, (SELECT COALESCE(MAX(id), 0) FROM device_hazards) AS h,
-                           (SELECT COUNT(*) FROM device_hazards WHERE cleared_by_record IS NOT NULL) AS c
+                           (SELECT COUNT(*) FROM device_hazards WHERE closed_at IS NOT NULL) AS c
                     """)
                 return "\(row?["i"] ?? 0)/\(row?["h"] ?? 0)/\(row?["c"] ?? 0)"
             }

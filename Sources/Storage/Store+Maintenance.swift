@@ -86,11 +86,8 @@ extension Store {
                   AND (trigger NOT LIKE 'tier:%' OR substr(trigger, 6) IN (SELECT value FROM json_each(?)))
                 """, arguments: arguments)
             let closed = db.changesCount
-            // The work done clears the major hazards raised before it (GB 45067-2024).
-            try db.execute(sql: """
-                UPDATE device_hazards SET cleared_at = ?, cleared_by_record = ?
-                WHERE device_num = ? AND cleared_by_record IS NULL AND raised_at <= ?
-                """, arguments: [c.reportedAt, id, num, c.doneAt])
+            // A maintenance record does not lift a major hazard: only its closure does
+            // (`addHazardStep`), after the firm's rectification and the owner's confirmation.
             let result = CompletionResult(record: id, deviceNum: num, closedNotices: closed)
             if let message = answer(result) { try Self.insertOutbox(message, at: c.reportedAt, db) }
             return result

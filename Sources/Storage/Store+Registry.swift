@@ -154,7 +154,8 @@ extension Store {
     static let deviceColumns = deviceColumns(of: "d")
     /// The columns `deviceRecord` reads, qualified by the devices table's alias: the registry's
     /// own, and what the inspection records make of it (latest pass per kind, kinds whose
-    /// latest result is a failure, the latest recorded safety grade).
+    /// latest result is a failure, the latest recorded safety grade, and since when that grade or worse
+    /// has held: `grade_since`).
     static func deviceColumns(of t: String) -> String {
         deviceColumnNames.map { "\(t).\($0)" }.joined(separator: ", ") + """
             , (SELECT json_group_object(i.kind, i.date) FROM inspections i
@@ -167,9 +168,16 @@ extension Store {
                    AND (j.date > i.date OR (j.date = i.date AND j.id > i.id)))) AS failed_inspections
             , (SELECT i.grade FROM inspections i WHERE i.device_num = \(t).num AND i.grade IS NOT NULL
                ORDER BY i.date DESC, i.id DESC LIMIT 1) AS recorded_grade
+            , (SELECT MIN(i.date) FROM inspections i WHERE i.device_num = \(t).num AND i.grade IS NOT NULL
+               AND i.grade >= (SELECT l.grade FROM inspections l WHERE l.device_num = i.device_num AND l.grade IS NOT NULL
+                               ORDER BY l.date DESC, l.id DESC LIMIT 1) AND NOT EXISTS (
+                 SELECT 1 FROM inspections j WHERE j.device_num = i.device_num AND j.grade IS NOT NULL
+                   AND (j.date > i.date OR (j.date = i.date AND j.id > i.id))
+                   AND j.grade < (SELECT l.grade FROM inspections l WHERE l.device_num = i.device_num AND l.grade IS NOT NULL
+                                  ORDER BY l.date DESC, l.id DESC LIMIT 1))) AS grade_since
             , (SELECT json_group_object(rule, raised_at) FROM (
                  SELECT h.rule, MIN(h.raised_at) AS raised_at FROM device_hazards h
-                 WHERE h.device_num = \(t).num AND h.cleared_by_record IS NULL GROUP BY h.rule)) AS open_hazards
+                 WHERE h.device_num = \(t).num AND h.closed_at IS NULL GROUP BY h.rule)) AS open_hazards
             """
     }
 
@@ -194,7 +202,8 @@ extension Store {
             id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
             firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
             lastInspections: inspections, inspectionGrade: recordedGrade ?? row["inspection_grade"],
-            failedInspections: try days("failed_inspections"), openHazards: try hazards(), attributes: attributes,
+            failedInspections: try days("failed_inspections"), openHazards: try hazards(),
+            gradeSince: (row["grade_since"] as String?).flatMap(Day.init(parsing:)), attributes: attributes,
             origin: Origin(file: row["source"] ?? "store", line: nil))
     }
 

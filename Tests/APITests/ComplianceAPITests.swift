@@ -76,4 +76,55 @@ struct ComplianceAPITests {
             #expect(try await api.get("/v1/stats?year=2998").status == .ok)
         }
     }
+
+    @Test("a major hazard: the firm reports, the owner confirms, only a supervisor closes it (403 for a firm), and the device may be used at once")
+    func hazardClosure() async throws {
+        let f = try APIFixture()
+        let owner = try #require(f.env.catalog.fleet.devices.sorted { $0.id < $1.id }.first?.owner)
+        let d = try #require(f.haihe.first { $0.type == "elevator" && $0.owner == owner })
+        let num = try #require(try f.env.store.registeredDevice(d.id)?.num)
+        let id = try f.env.store.write { db in
+            try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', 99, ?)",
+                           arguments: [num, wallMillis() - 60_000])
+            return db.lastInsertedRowID
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        try ComplianceService(store: f.env.store, types: f.env.catalog.types, policy: .init(), topics: Topics(),
+                              clock: .system, logger: logger).check(now: wallMillis(), force: true)
+        try await f.run { api in
+            func mustNotUse() async throws -> Bool? {
+                let report = try #require(try await api.get("/v1/devices/\(d.id)").json as? [String: Any])
+                return ((report["device"] as? [[String: Any]])?.first?["must_not_use"] as? Bool)
+            }
+            #expect(try await mustNotUse() == true)
+            let open = try await api.get("/v1/hazards?status=open", as: "haihe")
+            #expect(open.items.map { $0["id"] as? Int64 ?? ($0["id"] as? Int).map(Int64.init) ?? -1 } == [id])
+            #expect(try await api.get("/v1/hazards", as: "jinnan").items.isEmpty)
+            #expect(try await api.get("/v1/hazards/\(id)", as: "jinnan").status == .notFound)
+            #expect(try await api.get("/v1/hazards?status=maybe").errorCode == "bad_parameter")
+
+            // A firm may not close it, nor an owner; another firm does not find it.
+            #expect(try await api.send("/v1/hazards/\(id)/closure", .post, as: "haihe", body: #"{"organisation":"us"}"#).status == .forbidden)
+            #expect(try await api.send("/v1/hazards/\(id)/closure", .post, as: "owner", body: #"{"organisation":"us"}"#).status == .forbidden)
+            #expect(try await api.send("/v1/hazards/\(id)/rectification", .post, as: "jinnan", body: "{}").status == .notFound)
+            #expect(try await api.send("/v1/hazards/\(id)/rectification", .post, body: "{}").status == .forbidden)
+            // The firm's rectification and the owner's confirmation: steps; the device still must not be used.
+            let rectified = try await api.send("/v1/hazards/\(id)/rectification", .post, as: "haihe", body: #"{"by":"Wang","note":"lock wiring restored"}"#)
+            #expect(rectified.status == .created)
+            #expect(try await api.send("/v1/hazards/\(id)/confirmation", .post, as: "owner", body: #"{"by":"Li"}"#).status == .created)
+            #expect(try await mustNotUse() == true)
+            // The closure names its organisation; then the device may be used, in the same answer's write.
+            #expect(try await api.send("/v1/hazards/\(id)/closure", .post, body: #"{"by":"Zhao"}"#).errorCode == "bad_parameter")
+            let closed = try await api.send("/v1/hazards/\(id)/closure", .post, body: #"{"by":"Zhao","organisation":"TSEI","note":"verified on site"}"#)
+            #expect(closed.status == .created)
+            let body = try #require(closed.json as? [String: Any])
+            #expect((body["hazard"] as? [String: Any])?["status"] as? String == "closed")
+            #expect((body["timeline"] as? [[String: Any]])?.compactMap { $0["step"] as? String } == ["rectified", "confirmed", "closed"])
+            #expect(try await mustNotUse() == false)
+            #expect(try await api.send("/v1/hazards/\(id)/closure", .post, body: #"{"by":"Zhao","organisation":"TSEI"}"#).status == .conflict)
+            let report = try #require(try await api.get("/v1/devices/\(d.id)").json as? [String: Any])
+            #expect((report["hazard_timeline"] as? [[String: Any]])?.count == 3)
+        }
+    }
 }

@@ -163,9 +163,14 @@ struct RiskAndInspectionTests {
                                                 lastInspections: last.mapValues { Day(parsing: $0)! }, grade: grade, attributes: attributes)
             return Dictionary(uniqueKeysWithValues: d.map { ($0.kind, $0.mustNotUse ? "stop" : $0.due.description) })
         }
-        // Elevators: service years 1, 4, 7, ... then yearly after year 15; self-test counted from the latest inspection.
-        #expect(dues("elevator", "2019-12-19", ["periodic": "2026-09-24"]) == ["periodic": "2028-12-19", "self_test": "2027-09-24"])
-        #expect(dues("elevator", "2007-05-31", ["periodic": "2026-07-03"])["periodic"] == "2027-07-03")
+        // Elevators: service years 1, 4, 7, ... then yearly after year 15, on the anniversaries; the
+        // self-test in the other years. 2026-11-01 is year 7's (counted for the nearest anniversary).
+        #expect(dues("elevator", "2019-12-19", ["periodic": "2026-11-01"]) == ["periodic": "2028-12-19", "self_test": "2027-12-19"])
+        // 2026-05-19 is 7 months before year 7's anniversary: a late one for year 6, not year 7's.
+        #expect(dues("elevator", "2019-12-19", ["periodic": "2026-05-19"])["periodic"] == "2026-12-19")
+        #expect(dues("elevator", "2019-12-19", ["periodic": "2026-09-24"])["periodic"] == "2028-12-19")
+        // A month late for year 19's (2026-05-31): year 20's falls due on its anniversary.
+        #expect(dues("elevator", "2007-05-31", ["periodic": "2026-07-03"])["periodic"] == "2027-05-31")
         #expect(dues("elevator", "2025-01-08", [:])["periodic"] == "2026-01-08")
         // Pressure vessels: first within 3 years, then by safety grade; grade 5 must not be used.
         #expect(dues("pressure_vessel", "2021-03-03", ["periodic": "2025-04-24"], grade: 2)["periodic"] == "2031-04-24")

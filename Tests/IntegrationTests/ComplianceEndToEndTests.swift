@@ -230,7 +230,7 @@ struct ComplianceEndToEndTests {
         #expect(try env.store.rescues(from: 0, to: .max, scope: .firm(a.firm)).allSatisfy { $0.firm == a.firm })
     }
 
-    @Test("a bridged door lock (GB 45067-2024) makes the elevator must-not-use until a maintenance record done after it clears the hazard")
+    @Test("a bridged door lock (GB 45067-2024) keeps the elevator must-not-use through maintenance, rectification and confirmation; only the closure lifts it, with its status in the same write")
     func majorHazard() throws {
         let env = try TestEnvironment()
         defer { env.close() }
@@ -248,27 +248,116 @@ struct ComplianceEndToEndTests {
         let raisedAt = nowMs()
         try pub.publish(topic: env.topic(d, "event"), payload: Array(#"{"ts":\#(raisedAt),"code":"door_lock_bridged"}"#.utf8), qos: 1)
         try waitUntil(timeout: 10, "the hazard stored with its follow-up notice") {
-            try env.count("SELECT COUNT(*) FROM device_hazards WHERE cleared_by_record IS NULL") == 1
+            try env.count("SELECT COUNT(*) FROM device_hazards WHERE closed_at IS NULL") == 1
         }
         let followup = try #require(try Self.notices(env, .faultFollowup, device: d.id).first)
-        #expect(followup.reason.hasPrefix("major hazard, must not be used until maintenance clears it"))
+        #expect(followup.reason.hasPrefix("major hazard, must not be used until rectified and the closure verified"))
         #expect(followup.firm == d.firm)
         let set = try service.check(now: wallMillis(), force: true)
         #expect(set.set == [d.id])
-        let stopped = try #require(try env.store.devices(DeviceFilter()).first { $0.id == d.id })
-        #expect(stopped.mustNotUse)
-        #expect(stopped.mustNotUseReason?.hasPrefix("major hazard elevator.door_lock_bridged since") == true)
+        func device() throws -> DeviceItem? { try env.store.devices(DeviceFilter()).first { $0.id == d.id } }
+        #expect(try device()?.mustNotUse == true)
+        #expect(try device()?.mustNotUseReason?.hasPrefix("major hazard elevator.door_lock_bridged since") == true)
         #expect(try Self.notices(env, .inspectionOverdue, device: d.id).first?.trigger == "hazard:elevator.door_lock_bridged")
+        let hazard = try #require(try env.store.hazards(HazardFilter(open: true, device: d.id)).first)
 
-        // Work reported as done before the hazard does not clear it; work done after it does.
-        _ = try env.store.recordMaintenance(Completion(device: d.id, firm: d.firm, items: ["door lock check"], doneAt: raisedAt - 60_000,
-                                                       source: .cli, reportedAt: wallMillis()), topics: Topics())
-        #expect(try service.check(now: wallMillis(), force: true).cleared.isEmpty)
+        // Maintenance done after it, whatever its items, does not lift it.
         _ = try env.store.recordMaintenance(Completion(device: d.id, firm: d.firm, items: ["door lock circuit restored"], doneAt: wallMillis(),
                                                        source: .cli, reportedAt: wallMillis()), topics: Topics())
-        #expect(try service.check(now: wallMillis(), force: true).cleared == [d.id])
-        #expect(try env.store.devices(DeviceFilter()).first { $0.id == d.id }?.mustNotUse == false)
+        #expect(try service.check(now: wallMillis(), force: true).cleared.isEmpty)
+        #expect(try device()?.mustNotUse == true)
+
+        let settler = ComplianceSettlement.settler(types: env.catalog.types, topics: Topics(), days: env.store.localDays)
+        func step(_ s: HazardStep, _ party: String, _ scope: Role, org: String? = nil) throws -> HazardStepResult {
+            try env.store.addHazardStep(HazardStepDraft(hazard: hazard.id, step: s, party: party, by: "someone", organisation: org, note: nil,
+                                                        at: wallMillis()), scope: scope, settle: settler)
+        }
+        // Another firm, another owner: not found; the device's firm and owner: steps, still open.
+        #expect(try step(.rectified, "firm-other", .firm("firm-other")) == .notFound)
+        #expect(try step(.confirmed, "owner-other", .owner("owner-other")) == .notFound)
+        guard case .recorded(_, _, let changedByFirm) = try step(.rectified, d.firm, .firm(d.firm)) else { Issue.record("not recorded"); return }
+        guard case .recorded(_, _, let changedByOwner) = try step(.confirmed, d.owner, .owner(d.owner)) else { Issue.record("not recorded"); return }
+        #expect(!changedByFirm && !changedByOwner)
+        #expect(try device()?.mustNotUse == true)
+        #expect(try service.check(now: wallMillis(), force: true).cleared.isEmpty)
+        #expect(try env.store.hazard(hazard.id)?.rectifiedAt != nil && env.store.hazard(hazard.id)?.confirmedAt != nil)
+
+        // The closure lifts it at once, with the status, the notice closed and the stream's event in the same write.
+        let events = try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'device'")
+        guard case .recorded(_, _, let changed) = try step(.closed, "supervisor", .supervisor, org: "Tianjin Special Equipment Inspection Institute") else {
+            Issue.record("not recorded"); return
+        }
+        #expect(changed)
+        #expect(try device()?.mustNotUse == false)
         #expect(try Self.notices(env, .inspectionOverdue, device: d.id).map(\.status) == [.closed])
+        #expect(try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'device'") == events + 1)
+        #expect(try service.check(now: wallMillis(), force: true).cleared.isEmpty)   // already current
+        let closed = try #require(try env.store.hazard(hazard.id))
+        #expect(closed.status == .closed && closed.closedOrganisation == "Tianjin Special Equipment Inspection Institute")
+        #expect(try env.store.hazardSteps(hazard.id).map(\.step) == [.rectified, .confirmed, .closed])
+        if case .alreadyClosed = try step(.rectified, d.firm, .firm(d.firm)) {} else { Issue.record("a closed hazard took another step") }
+    }
+
+    @Test("an inspection result moves the status in its own write: a failure forbids use at once, a pass the same day (a re-inspection) lifts it")
+    func inspectionStatusAtOnce() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let now = wallMillis()
+        let today = LocalDays.china.day(now)
+        let d = try #require(env.catalog.fleet.devices.first { d in
+            d.type == "elevator" && Compliance.mustNotUse(d, type: env.catalog.types["elevator"]!, today: today) == nil
+        })
+        func status() throws -> DeviceItem? { try env.store.devices(DeviceFilter()).first { $0.id == d.id } }
+        func record(_ result: InspectionResult) throws -> MustNotUseReason? {
+            let r = InspectionRecord(device: d.id, kind: "periodic", date: today, result: result, grade: nil, inspector: "Wang",
+                                     organisation: "TSEI", reportNumber: nil, source: .cli, recordedBy: "test")
+            return try #require(try env.store.record(inspection: r, types: env.catalog.types, topics: Topics(), now: wallMillis())).mustNotUse
+        }
+        let events = try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'device'")
+        #expect(try record(.fail) == .failed(kind: "periodic", on: today))
+        // No compliance round has run: the record's own write set the status, its notice and its event.
+        #expect(try status()?.mustNotUse == true)
+        #expect(try status()?.mustNotUseReason == "periodic inspection failed on \(today)")
+        #expect(try Self.notices(env, .inspectionOverdue, device: d.id).map(\.status) == [.open])
+        #expect(try env.count("SELECT COUNT(*) FROM outbox WHERE topic LIKE 'equipwatch/v1/owner-notices/%' AND payload LIKE '%\(d.id)%'") == 1)
+        #expect(try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'device'") == events + 1)
+        // The re-inspection after repair, the same day, recorded later: may be used again at once.
+        #expect(try record(.pass) == nil)
+        #expect(try status()?.mustNotUse == false)
+        #expect(try Self.notices(env, .inspectionOverdue, device: d.id).map(\.status) == [.closed])
+        #expect(try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'device'") == events + 2)
+        // The periodic check finds nothing to change.
+        let round = try Self.service(env).check(now: wallMillis(), force: true)
+        #expect(!round.set.contains(d.id) && !round.cleared.contains(d.id))
+    }
+
+    @Test("a supervisor verifying on site closes a hazard with no other step; only the open hazard forbids use")
+    func supervisorClosesAlone() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let today = LocalDays.china.day(wallMillis())
+        let d = try #require(env.catalog.fleet.devices.first { d in
+            d.type == "elevator" && Compliance.mustNotUse(d, type: env.catalog.types["elevator"]!, today: today) == nil
+        })
+        let num = try #require(try env.store.registeredDevice(d.id)?.num)
+        try env.store.write { db in
+            try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_anti_pinch_failed', 1, ?)",
+                           arguments: [num, wallMillis() - 3_600_000])
+        }
+        _ = try Self.service(env).check(now: wallMillis(), force: true)
+        #expect(try env.store.devices(DeviceFilter()).first { $0.id == d.id }?.mustNotUse == true)
+        let hazard = try #require(try env.store.hazards(HazardFilter(open: true)).first)
+        let settler = ComplianceSettlement.settler(types: env.catalog.types, topics: Topics(), days: env.store.localDays)
+        let result = try env.store.addHazardStep(HazardStepDraft(hazard: hazard.id, step: .closed, party: "supervisor", by: "Zhao",
+                                                                 organisation: "Bureau", note: "verified on site", at: wallMillis()),
+                                                 scope: .supervisor, settle: settler)
+        guard case .recorded(_, _, true) = result else { Issue.record("not closed: \(result)"); return }
+        #expect(try env.store.devices(DeviceFilter()).first { $0.id == d.id }?.mustNotUse == false)
+        #expect(try env.store.hazards(HazardFilter(open: true)).isEmpty)
+        // Who may record which step (the CLI and the API check it): a firm never closes.
+        #expect(HazardStep.closed.isAllowed(for: .supervisor) && !HazardStep.closed.isAllowed(for: .firm(d.firm)))
+        #expect(!HazardStep.closed.isAllowed(for: .owner(d.owner)) && !HazardStep.rectified.isAllowed(for: .owner(d.owner)))
+        #expect(HazardStep.rectified.isAllowed(for: .firm(d.firm)) && HazardStep.confirmed.isAllowed(for: .owner(d.owner)))
     }
 
     @Test("rescue figures per firm from a hand-built history: median, p90, within the deadline, missed, running")

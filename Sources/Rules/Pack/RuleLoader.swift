@@ -177,7 +177,7 @@ private struct RuleReader {
             }
         }
         if hazard, node("maintenance") == nil {
-            fail("hazard", "a hazard rule needs a 'maintenance' follow-up: only a maintenance record clears the hazard")
+            fail("hazard", "a hazard rule needs a 'maintenance' follow-up: the firm must rectify the hazard before it can be closed")
         }
         let message = located("message", required: true)
         guard let id, let type, let when, let severity, let message, errors.isEmpty else { return nil }

@@ -22,8 +22,9 @@ public struct RuleSpec: Sendable {
     /// Passengers are trapped (SPEC §12): firing starts the rescue clock (a `rescue` notice to
     /// the firm with the deadline of the device's type and site; escalation when it passes).
     public let rescue: Bool
-    /// A major hazard (GB 45067-2024): firing makes the device must-not-use until a maintenance
-    /// record done after it (the rule's `maintenance` follow-up asks for one) clears it.
+    /// A major hazard (GB 45067-2024): firing makes the device must-not-use until the hazard is
+    /// closed (销号): the firm rectifies it (the rule's `maintenance` follow-up asks for that),
+    /// the owner confirms, and an inspection body or the supervisor verifies and closes it.
     public let hazard: Bool
     public let message: Located
     public let file: String

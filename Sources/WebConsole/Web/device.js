@@ -30,6 +30,12 @@ export async function devicePage(main, id) {
   main.replaceChildren(
     h("h1", {}, `${t("device")} ${d.id}`),
     d.must_not_use ? h("p", { role: "alert" }, stopBadge(d.must_not_use_reason), " ", d.must_not_use_reason) : "",
+    r.hazards.length ? section(t("hazards"),
+      table([{ key: "id" }, { key: "rule" }, { key: "raised_at" }, { key: "status" }, { key: "closed_at" }, { key: "closed_by" },
+             { key: "closed_organisation", label: t("organisation") }], r.hazards),
+      h("h3", {}, t("hazard_timeline")),
+      table([{ key: "hazard", label: t("id") }, { key: "at" }, { key: "step" }, { key: "party" }, { key: "by" }, { key: "organisation" },
+             { key: "note", wrap: true }], r.hazard_timeline)) : "",
     h("div", { class: "grid" },
       section(t("registry"), kv({ ...d, site: named(d.site_name, d.site), owner: named(d.owner_name, d.owner), firm: named(d.firm_name, d.firm) },
         ["type", "site", "owner", "firm", "gateway", "commissioned", "monitored", "last_seen"]),

@@ -11,7 +11,7 @@ const dictionaries = {
     live: "实时告警变化", live_waiting: "等待新的变化…", connected: "已连接", reconnecting: "重新连接中…",
     id: "编号", device: "设备", type: "类型", site: "场所", firm: "维保单位", owner: "使用单位", severity: "严重程度", state: "状态",
     rule: "规则", message: "信息", started: "开始", fired: "触发", resolved: "解除", acked: "确认", ack: "确认", ack_on_site: "到达现场",
-    acked_by: "确认人", status: "状态", opened: "开启", title: "标题", timeline: "时间线", at: "时间", kind: "种类", detail: "详情",
+    acked_by: "确认人", hazards: "重大隐患（GB 45067-2024）", hazard_timeline: "隐患处理经过", open_hazards: "未销号的重大隐患", step: "环节", party: "单位", by: "经办人", organisation: "机构", note: "说明", raised_at: "发现时间", closed_at: "销号时间", closed_by: "销号人", status: "状态", opened: "开启", title: "标题", timeline: "时间线", at: "时间", kind: "种类", detail: "详情",
     all: "全部", filter: "筛选", csv: "下载 CSV", ics: "下载 ICS", grade: "风险等级", score: "风险值", count: "数量",
     registry: "登记信息", commissioned: "投用日期", gateway: "网关", monitored: "监测中", last_seen: "最后通信", yes: "是", no: "否",
     risk: "风险评价", risk_formula: "D = L × E × C", factor: "因素", part: "部分", input: "输入", value: "数值", model: "模型版本",
@@ -37,7 +37,7 @@ const dictionaries = {
     due_30: "due within 30 days", overdue: "overdue", live: "Live alarm changes", live_waiting: "Waiting for changes…",
     connected: "connected", reconnecting: "reconnecting…", id: "Id", device: "Device", type: "Type", site: "Site", firm: "Firm",
     owner: "Owner", severity: "Severity", state: "State", rule: "Rule", message: "Message", started: "Started", fired: "Fired",
-    resolved: "Resolved", acked: "Acknowledged", ack: "Acknowledge", ack_on_site: "On site", acked_by: "By", status: "Status",
+    resolved: "Resolved", acked: "Acknowledged", ack: "Acknowledge", ack_on_site: "On site", acked_by: "By", hazards: "Major hazards (GB 45067-2024)", hazard_timeline: "Hazard closure steps", open_hazards: "Open major hazards", step: "Step", party: "Party", by: "By", organisation: "Organisation", note: "Note", raised_at: "Raised", closed_at: "Closed", closed_by: "Closed by", status: "Status",
     opened: "Opened", title: "Title", timeline: "Timeline", at: "At", kind: "Kind", detail: "Detail", all: "All", filter: "Filter",
     csv: "Download CSV", ics: "Download ICS", grade: "Risk grade", score: "Score", count: "Count", registry: "Registry",
     commissioned: "Commissioned", gateway: "Gateway", monitored: "Monitored", last_seen: "Last contact", yes: "yes", no: "no",
@@ -75,6 +75,7 @@ const terms = {
       opened: "开启", raised: "触发", acknowledged: "确认", resolved: "解除", rescue_deadline_missed: "救援超时", closed: "关闭",
     },
     result: { pass: "合格", fail: "不合格" },
+    step: { rectified: "维保单位整改", confirmed: "使用单位确认", closed: "核查销号", maintenance: "维保记录（旧规则下曾据此解除）" },
     factor: {
       base: "基础值", alarm_history: "告警历史", age: "使用年限", inspection_overdue: "检验逾期", inspection_failed: "检验不合格",
       major_hazard: "重大隐患", maintenance_overdue: "维保逾期", inspection_grade: "安全状况等级", monitoring_gaps: "监测中断",
@@ -85,6 +86,7 @@ const terms = {
   en: {
     type: { elevator: "Elevator", boiler: "Boiler", pressure_vessel: "Pressure vessel", gas_cylinder: "Gas cylinder", forklift: "Forklift" },
     state: {}, status: {}, kind: {}, result: {}, factor: {},
+    step: { rectified: "rectified by the firm", confirmed: "confirmed by the owner", closed: "verified and closed", maintenance: "maintenance record (lifted it under the earlier rule)" },
   },
 };
 

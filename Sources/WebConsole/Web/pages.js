@@ -47,8 +47,8 @@ function select(name, label, values, render = (v) => v, selected = "") {
 
 export async function overview(main) {
   const me = session.me;
-  const [devices, alarms, due] = await Promise.all([
-    all("/v1/devices"), all("/v1/alarms?state=open"), api("/v1/inspections/due?within=30"),
+  const [devices, alarms, due, hazards] = await Promise.all([
+    all("/v1/devices"), all("/v1/alarms?state=open"), api("/v1/inspections/due?within=30"), api("/v1/hazards?status=open&limit=1000"),
   ]);
   const byGrade = GRADES.map((g) => ({ label: gradeName(g), value: devices.filter((d) => d.risk_grade === g).length, color: GRADE_COLORS[g] }));
   const byType = TYPES.map((ty) => ({ label: term("type", ty), value: devices.filter((d) => d.type === ty).length })).filter((r) => r.value);
@@ -59,6 +59,14 @@ export async function overview(main) {
   const state = h("span", { class: "muted" });
   main.replaceChildren(
     h("h1", {}, t("overview")),
+    // Open major hazards first: each keeps its device out of use until verified and closed (销号).
+    hazards.items.length ? h("section", { id: "open-hazards", role: "alert" }, h("h2", {}, `${t("open_hazards")} (${hazards.items.length})`), table([
+      { key: "id" },
+      { key: "device", render: (z) => link(`/devices/${encodeURIComponent(z.device)}`, z.device) },
+      { key: "site", render: (z) => named(z.site_name, z.site) }, { key: "rule" }, { key: "raised_at" },
+      { key: "rectified_at", label: term("step", "rectified"), render: (z) => z.rectified_at ? time(z.rectified_at) : "—" },
+      { key: "confirmed_at", label: term("step", "confirmed"), render: (z) => z.confirmed_at ? time(z.confirmed_at) : "—" },
+    ], hazards.items)) : "",
     h("div", { class: "grid" },
       section(t("devices_by_grade"), h("p", { class: "big" }, String(devices.length)), bars(byGrade, { title: t("devices_by_grade") })),
       section(t("devices_by_type"), bars(byType, { title: t("devices_by_type") })),
