@@ -18,6 +18,7 @@ struct SimulateCommand: ParsableCommand {
 
             Faults (--fault KIND[:N], repeatable; N devices or gateways, default 1):
               trapped, overspeed        elevators
+              door_lock_bridged         elevators: a major hazard (must not be used until closed)
               low_water                 boilers
               over_pressure             pressure vessels
               silent_gateway            the gateway stops publishing

@@ -10,6 +10,7 @@ import Storage
 public enum ComplianceSettlement {
     public static func settler(types: [String: DeviceType], topics: Topics, days: LocalDays) -> ComplianceSettler {
         ComplianceSettler(
+            days: days,
             decide: { num, device, current, at in
                 guard let type = types[device.type] else { return nil }
                 let reason = Compliance.mustNotUse(device, type: type, today: days.day(at))

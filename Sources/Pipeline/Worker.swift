@@ -45,6 +45,8 @@ final class Worker: @unchecked Sendable {
     let writerCheckpoints = Counter(label: "equipwatch_store_writer_checkpoints_total")
     private let topics: Topics
     private let noticeMessage: NoticeMessage
+    /// The must-not-use status a raised hazard sets, written in its commit (the registry's types).
+    private var settler: ComplianceSettler
 
     /// Commit durations (swift-metrics; a histogram in Prometheus).
     private let commitTimer = Metrics.Timer(label: "equipwatch_store_commit_duration_seconds", preferredDisplayUnit: .seconds)
@@ -89,6 +91,7 @@ final class Worker: @unchecked Sendable {
         let topics = Topics(prefix: settings.broker.topicPrefix)
         self.topics = topics
         noticeMessage = { id, notice in NoticeFeed.message(id: id, notice, topics: topics) }
+        settler = Self.settler(directory, topics: topics, days: store.localDays)
         self.logger = logger
         self.clock = clock
         self.stats = stats
@@ -117,6 +120,7 @@ final class Worker: @unchecked Sendable {
                     states = Self.byPosition(byNum, in: d)
                     isTouched = Array(repeating: false, count: d.entries.count)
                     directory = d
+                    settler = Self.settler(d, topics: topics, days: store.localDays)
                     hook.reload(directory: d)
                     fills.reload()
                     maintenance?.planner.reload(directory: d, now: clock.now())
@@ -371,5 +375,10 @@ final class Worker: @unchecked Sendable {
         planned.notices.removeAll(keepingCapacity: true)
         planned.applied.removeAll(keepingCapacity: true)
         batch.noticeMessage = noticeMessage
+        batch.settle = settler
+    }
+
+    static func settler(_ d: DeviceDirectory, topics: Topics, days: LocalDays) -> ComplianceSettler {
+        ComplianceSettlement.settler(types: Dictionary(d.types.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), topics: topics, days: days)
     }
 }

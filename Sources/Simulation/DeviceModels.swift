@@ -5,6 +5,8 @@ import Ingest
 /// Faults the simulator can inject (SPEC §6 `simulate`).
 public enum Fault: String, Sendable, CaseIterable {
     case trapped, overspeed
+    /// The door lock circuit bridged (门锁短接): a major hazard (GB 45067-2024).
+    case doorLockBridged = "door_lock_bridged"
     case lowWater = "low_water"
     case overPressure = "over_pressure"
     case silentGateway = "silent_gateway"
@@ -15,7 +17,7 @@ public enum Fault: String, Sendable, CaseIterable {
     /// The device type a device fault applies to (nil: any device, or a gateway).
     public var deviceType: String? {
         switch self {
-        case .trapped, .overspeed: "elevator"
+        case .trapped, .overspeed, .doorLockBridged: "elevator"
         case .lowWater: "boiler"
         case .overPressure: "pressure_vessel"
         default: nil
@@ -107,6 +109,7 @@ public struct DeviceModel: Sendable {
         switch fault {
         case .trapped: "trapped"
         case .overspeed: "overspeed"
+        case .doorLockBridged: "door_lock_bridged"
         case .lowWater: "low_water"
         case .overPressure: "safety_valve_lift"
         default: nil

@@ -19,6 +19,8 @@ public struct CommitBatch: Sendable {
     /// Notices decided; each inserted one gets the outbox message `noticeMessage` builds from its id.
     public var notices: [NoticeDraft] = []
     public var noticeMessage: NoticeMessage?
+    /// Writes the must-not-use status a notice's major hazard sets, in this commit.
+    public var settle: ComplianceSettler?
     /// Maintenance records applied, with the counter values that became the new baseline (JSON).
     public var applied: [(record: Int64, counters: String)] = []
     public var plannerStates: [(device: Int64, state: String)] = []
@@ -44,6 +46,8 @@ public struct CommitBatch: Sendable {
         var a = CommitBatch(), b = CommitBatch()
         a.noticeMessage = noticeMessage
         b.noticeMessage = noticeMessage
+        a.settle = settle
+        b.settle = settle
         var quota = total / 2
         func take<T>(_ list: [T], _ first: inout [T], _ second: inout [T]) {
             let k = min(quota, list.count)

@@ -47,10 +47,13 @@ public struct ComplianceSettler: Sendable {
     public let noticeMessage: NoticeMessage
     /// The owner's copy of a new notice (nil: none).
     public let ownerMessage: @Sendable (_ id: Int64, _ notice: NoticeDraft, _ owner: String) -> OutboxMessage?
+    /// The days people count: a hazard's day is read in them.
+    public let days: LocalDays
 
-    public init(decide: @escaping @Sendable (Int64, DeviceRecord, String?, Int64) -> ComplianceChange?,
+    public init(days: LocalDays, decide: @escaping @Sendable (Int64, DeviceRecord, String?, Int64) -> ComplianceChange?,
                 noticeMessage: @escaping NoticeMessage,
                 ownerMessage: @escaping @Sendable (Int64, NoticeDraft, String) -> OutboxMessage?) {
+        self.days = days
         self.decide = decide
         self.noticeMessage = noticeMessage
         self.ownerMessage = ownerMessage
@@ -60,11 +63,11 @@ public struct ComplianceSettler: Sendable {
 extension Store {
     /// Reads the device `num` as the transaction left it and writes the status `settler`
     /// decides; true when it changed.
-    static func settleCompliance(deviceNum num: Int64, _ settler: ComplianceSettler, at: Int64, days: LocalDays, _ db: Database) throws -> Bool {
+    static func settleCompliance(deviceNum num: Int64, _ settler: ComplianceSettler, at: Int64, _ db: Database) throws -> Bool {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(deviceColumns(of: "d")) FROM devices d WHERE d.num = ?", arguments: [num]) else {
             return false
         }
-        let device = try deviceRecord(row, days: days)
+        let device = try deviceRecord(row, days: settler.days)
         let current = try String.fetchOne(db, sql: "SELECT reason_key FROM device_compliance WHERE device_num = ?", arguments: [num])
         guard let change = settler.decide(num, device, current, at) else { return false }
         try applyCompliance(change, db) { n in

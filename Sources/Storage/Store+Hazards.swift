@@ -148,7 +148,6 @@ extension Store {
     public func addHazardStep(_ s: HazardStepDraft, scope: Role, settle: ComplianceSettler?) throws(StoreError) -> HazardStepResult {
         var c = Conditions([("h.id = ?", s.hazard)])
         c.scope(scope)
-        let days = localDays
         do {
             return try pool.write { db in
                 guard let row = try Row.fetchOne(db, sql: """
@@ -164,7 +163,7 @@ extension Store {
                         UPDATE device_hazards SET closed_at = ?, closed_by = ?, closed_organisation = ?, closed_note = ? WHERE id = ?
                         """, arguments: [s.at, s.by, s.organisation, s.note, s.hazard])
                 }
-                let changed = try settle.map { try Self.settleCompliance(deviceNum: num, $0, at: s.at, days: days, db) } ?? false
+                let changed = try settle.map { try Self.settleCompliance(deviceNum: num, $0, at: s.at, db) } ?? false
                 return .recorded(step: step, deviceNum: num, statusChanged: changed)
             }
         } catch {

@@ -72,7 +72,6 @@ extension Store {
     /// `settle` writes the device's must-not-use status the record leaves, in its transaction.
     public func recordInspection(_ r: InspectionRecord, deviceNum: Int64, dueBefore: Day?, at: Int64,
                                  settle: ComplianceSettler? = nil) throws(StoreError) -> Int64 {
-        let days = localDays
         do {
             return try pool.write { db in
                 try db.execute(sql: """
@@ -81,7 +80,7 @@ extension Store {
                     """, arguments: [deviceNum, r.kind, r.date.description, r.result, r.grade, r.inspector, r.organisation,
                                      r.reportNumber, r.source, r.recordedBy, at, dueBefore?.description])
                 let id = db.lastInsertedRowID
-                if let settle { _ = try Self.settleCompliance(deviceNum: deviceNum, settle, at: at, days: days, db) }
+                if let settle { _ = try Self.settleCompliance(deviceNum: deviceNum, settle, at: at, db) }
                 return id
             }
         } catch {

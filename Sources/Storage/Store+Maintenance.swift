@@ -7,9 +7,13 @@ extension Store {
     /// in the commit's transaction. A notice is
     /// inserted at most once per key, and not at all when a maintenance record newer than the
     /// planner knew of exists (the work was reported meanwhile); only an inserted notice gets
-    /// its outbox message, so the firm hears of it exactly once.
+    /// its outbox message, so the firm hears of it exactly once. A notice that raises a major
+    /// hazard sets the device's must-not-use status in the same transaction (`batch.settle`).
     static func insertPlannerResults(_ batch: CommitBatch, _ db: Database) throws {
-        for n in batch.notices { _ = try insertNotice(n, message: batch.noticeMessage, db) }
+        for n in batch.notices {
+            guard try insertNotice(n, message: batch.noticeMessage, db) != nil, n.hazard != nil, let settle = batch.settle else { continue }
+            _ = try settleCompliance(deviceNum: n.deviceNum, settle, at: n.createdAt, db)
+        }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for (record, baseline) in batch.applied {
             try db.execute(sql: "UPDATE maintenance_records SET applied_at = ?, baseline = ? WHERE id = ? AND applied_at IS NULL",

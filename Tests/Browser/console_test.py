@@ -248,6 +248,48 @@ def owner():
         d.quit()
 
 
+def hazard():
+    """A bridged door lock from the simulator: first on the supervisor's overview, its timeline on
+    the device page; the firm's rectification (CLI) leaves it open, the supervisor's closure lifts it."""
+    d = browser()
+    try:
+        sim = subprocess.Popen([BIN, "simulate", "--fault", "door_lock_bridged", "--duration", "5", "--rate", "200",
+                                "--data", DATA, "--broker", BROKER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sim.wait(timeout=60)
+        deadline = time.time() + 30
+        while time.time() < deadline and not api("/v1/hazards?status=open", SUP)["items"]:
+            time.sleep(0.5)
+        hazards = api("/v1/hazards?status=open", SUP)["items"]
+        check("the simulator's bridged door lock is an open hazard", len(hazards) == 1, json.dumps(hazards)[:300])
+        if not hazards:
+            return
+        h = hazards[0]
+        sign_in(d, SUP)
+        wait(d, lambda: d.find_elements(By.ID, "overdue-count"), 30)
+        wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#open-hazards"), 15)
+        first = d.find_element(By.CSS_SELECTOR, "main > *:nth-child(2)")
+        check("open hazards come first on the overview", first.get_attribute("id") == "open-hazards"
+              and h["device"] in first.text and "未销号的重大隐患" in first.text, first.text[:200])
+        subprocess.run([BIN, "hazards", "rectify", str(h["id"]), "--firm", h["firm"], "--by", "王伟", "--note", "门锁回路已恢复",
+                        "--data", DATA], capture_output=True, text=True, check=True)
+        d.get(BASE + "/devices/" + h["device"])
+        wait(d, lambda: "D = " in text(d, "main") or "隐患处理经过" in text(d, "main"), 20)
+        main = text(d, "main")
+        check("the device page shows the hazard and its timeline", "重大隐患" in main and "维保单位整改" in main and "王伟" in main, main[:300])
+        check("... and still forbids use after the firm's rectification", bool(d.find_elements(By.CSS_SELECTOR, "main p[role=alert]")))
+        settled(d)
+        d.save_screenshot(os.path.join(SHOTS, "hazard.png"))
+        subprocess.run([BIN, "hazards", "close", str(h["id"]), "--by", "赵刚", "--organisation", "天津市特种设备监督检验技术研究院",
+                        "--data", DATA], capture_output=True, text=True, check=True)
+        d.refresh()
+        wait(d, lambda: "核查销号" in text(d, "main"), 20)
+        device = [x for x in api("/v1/devices?limit=1000", SUP)["items"] if x["id"] == h["device"]][0]
+        check("the supervisor's closure lifts must-not-use at once", not device["must_not_use"]
+              and not d.find_elements(By.CSS_SELECTOR, "main p[role=alert]"), str(device["must_not_use_reason"]))
+    finally:
+        d.quit()
+
+
 os.makedirs(SHOTS, exist_ok=True)
 # The pipeline's first compliance check (a few seconds after start) fills the must-not-use list.
 deadline = time.time() + 30
@@ -256,5 +298,6 @@ while time.time() < deadline and not api("/v1/devices?must_not_use=true&limit=1"
 supervisor()
 firm()
 owner()
+hazard()
 print(f"browser: {len(failures)} failure(s)" if failures else "browser: every check passed", flush=True)
 sys.exit(1 if failures else 0)
