@@ -38,7 +38,27 @@ sites = [
     ("site-teda-gases", "TEDA Industrial Gases Filling Station", "filling_station", 80, {}),
     ("site-beichen-lpg", "Beichen LPG Filling Station", "filling_station", 60, {}),
     ("site-beichen-heating", "Beichen District Heating Plant", "industrial", 120, {"boiler": 6, "pressure_vessel": 6}),
+    # Last, so that every device above keeps its generated data.
+    ("site-jizhou-hospital", "Jizhou District People's Hospital", "hospital", 3000, {"elevator": 4}),
 ]
+# Tianjin's county-level divisions (GB/T 2260): all districts (市辖区) of a municipality, so the
+# trapped-passenger deadline is 30 minutes everywhere (TSG T5002-2017), Jizhou included.
+regions = [
+    ("120101", "Heping District", "和平区"), ("120102", "Hedong District", "河东区"), ("120103", "Hexi District", "河西区"),
+    ("120104", "Nankai District", "南开区"), ("120105", "Hebei District", "河北区"), ("120106", "Hongqiao District", "红桥区"),
+    ("120110", "Dongli District", "东丽区"), ("120111", "Xiqing District", "西青区"), ("120112", "Jinnan District", "津南区"),
+    ("120113", "Beichen District", "北辰区"), ("120114", "Wuqing District", "武清区"), ("120115", "Baodi District", "宝坻区"),
+    ("120116", "Binhai New Area", "滨海新区"), ("120117", "Ninghe District", "宁河区"), ("120118", "Jinghai District", "静海区"),
+    ("120119", "Jizhou District", "蓟州区"),
+]
+district_of_site = {
+    "site-nankai-school": "120104", "site-hexi-kinder": "120103", "site-tianjin-hospital": "120101",
+    "site-binjiang-mall": "120101", "site-west-station": "120106", "site-heping-residential": "120101",
+    "site-hedong-residential": "120102", "site-xiqing-residential": "120111", "site-olympic-stadium": "120104",
+    "site-teda-chemical": "120116", "site-dongli-logistics": "120110", "site-jinghai-cng": "120118",
+    "site-teda-gases": "120116", "site-beichen-lpg": "120113", "site-beichen-heating": "120113",
+    "site-jizhou-hospital": "120119",
+}
 type_code = {"elevator": "3110", "boiler": "1100", "pressure_vessel": "2100", "gas_cylinder": "2300", "forklift": "5100"}
 # Owners (使用单位): the unit responsible for safe use and for applying for inspections, by site.
 # Their ids are topic levels (owner-notices/{owner}) and the scope of owner tokens.
@@ -56,6 +76,7 @@ owners = [
     ("owner-dongli-logistics", "Dongli Logistics Park Co.", ["site-dongli-logistics"]),
     ("owner-jinghai-gas", "Jinghai Gas Co.", ["site-jinghai-cng"]),
     ("owner-beichen-heating", "Beichen District Heating Co.", ["site-beichen-heating"]),
+    ("owner-jizhou-hospital", "Jizhou District People's Hospital", ["site-jizhou-hospital"]),
 ]
 owner_of_site = {site: o[0] for o in owners for site in o[2]}
 
@@ -123,9 +144,12 @@ for f in firms:
 out.append("owners:")
 for o in owners:
     out.append(f"  - {{id: {o[0]}, name: \"{o[1]}\"}}")
+out.append("regions:")
+for code, name, name_zh in regions:
+    out.append(f"  - {{code: \"{code}\", name: \"{name}\", name_zh: \"{name_zh}\", level: district, city: Tianjin}}")
 out.append("sites:")
 for s in sites:
-    out.append(f"  - {{id: {s[0]}, name: \"{s[1]}\", category: {s[2]}, city: Tianjin, people_exposed: {s[3]}}}")
+    out.append(f"  - {{id: {s[0]}, name: \"{s[1]}\", category: {s[2]}, city: Tianjin, district: \"{district_of_site[s[0]]}\", people_exposed: {s[3]}}}")
 scale = 1.0
 if "--devices" in sys.argv:
     wanted = int(sys.argv[sys.argv.index("--devices") + 1])
@@ -159,7 +183,6 @@ for s in sites:
             serial += 1
             comm = commissioned(t)
             gw = gateways[site_id][i % len(gateways[site_id])]
-            code = f"{type_code[t]}120104{comm.year}{serial:05d}"
             overdue = random.random() < 0.06
             attrs = {}
             insp = {}
@@ -203,6 +226,8 @@ for s in sites:
                 attrs = {"rated_load_kg": random.choice([1500, 2000, 2500, 3000, 5000]), "max_speed_kmh": random.choice([12, 15, 18, 20]),
                          "power": random.choice(["electric", "electric", "diesel", "lpg"]), "design_life_years": 12}
                 insp = {"periodic": last_inspection(comm, 365, overdue)}
+            # 设备代码: category (4 digits), the district of the device's site (6), year (4), serial.
+            code = f"{type_code[t]}{district_of_site[dev_site]}{comm.year}{serial:05d}"
             def fmt(v):
                 if isinstance(v, str):
                     return f"\"{v}\""

@@ -85,7 +85,9 @@ struct DevicesCommand: ParsableCommand {
                 known = Fleet()
             }
             let fleet = try Catalog.loadFleetFile(file, types: types, existing: known)
-            for w in fleet.attributeWarnings(types: types) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            for w in fleet.attributeWarnings(types: types) + fleet.codeWarnings(types: types, known: known.sites) {
+                FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
+            }
             let store = try Store(path: settings.databasePath, localDays: Console.zone.localDays)
             let n = try store.importFleet(fleet, now: wallMillis())
             say("imported \(n) device(s), \(fleet.gateways.count) gateway(s), \(fleet.sites.count) site(s), \(fleet.firms.count) firm(s) into \(settings.databasePath)")

@@ -27,6 +27,28 @@ public struct AttributeCheck: Sendable, Decodable, Hashable {
 }
 
 extension Fleet {
+    /// Warnings for registration codes (设备代码: category code, the six-digit administrative code
+    /// of where the device is registered, year, serial) that contradict the registry: a category
+    /// not among the type's `code_prefixes`, or a region that is not the district of the
+    /// device's site. Warnings, not errors: codes are issued once and outlive moves and mergers
+    /// of districts.
+    /// `known` are sites declared elsewhere in the registry (a file may name them).
+    public func codeWarnings(types: [String: DeviceType], known: [Site] = []) -> [String] {
+        let districts = Dictionary((known + sites).map { ($0.id, $0.district) }, uniquingKeysWith: { _, b in b })
+        return devices.compactMap { d in
+            let code = Array(d.id)
+            var problems: [String] = []
+            if let prefixes = types[d.type]?.codePrefixes, !prefixes.isEmpty, !prefixes.contains(where: { d.id.hasPrefix($0) }) {
+                problems.append("its category digits \(String(code.prefix(4))) are not those of type \(d.type) (\(prefixes.map { $0 + "…" }.joined(separator: ", ")))")
+            }
+            if let district = districts[d.site] ?? nil, code.count >= 10 {
+                let region = String(code[4..<10])
+                if region != district { problems.append("its region digits \(region) are not its site's district \(district) (\(d.site))") }
+            }
+            return problems.isEmpty ? nil : "device \(d.id): " + problems.joined(separator: "; ")
+        }
+    }
+
     /// Warnings for devices whose attributes differ from their type's `attribute_checks`, as
     /// "device ID: ..." lines in device order.
     public func attributeWarnings(types: [String: DeviceType]) -> [String] {

@@ -25,7 +25,7 @@ public struct Catalog: Sendable {
         }
         if errors.isEmpty { errors += FleetParser.check(fleet, types: types) }
         guard errors.isEmpty else { throw SourceErrors(errors) }
-        return Catalog(types: types, fleet: fleet)
+        return Catalog(types: types, fleet: fleet.resolvingDistricts())
     }
 
     /// Parses type files; each type must live in a file named after it.
@@ -60,6 +60,6 @@ public struct Catalog: Sendable {
         merged.merge(fleet)
         let errors = FleetParser.check(merged, types: types)
         guard errors.isEmpty else { throw SourceErrors(errors) }
-        return fleet
+        return fleet.resolvingDistricts(known: existing.regions)
     }
 }

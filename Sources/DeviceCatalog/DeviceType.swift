@@ -34,6 +34,9 @@ public final class DeviceType: Sendable {
     public let tracedByFills: Bool
     /// The design service life by construction and medium, where the registry gives none.
     public let serviceLife: ServiceLife?
+    /// The equipment category codes (特种设备目录) a registration code of this type begins with
+    /// (elevators 31..34, boilers 1...): a code that begins otherwise is a warning at import.
+    public let codePrefixes: [String]
 
     /// Field positions and event codes, looked up by `String` or by raw bytes (the ingest
     /// worker's byte-level reader).
@@ -48,7 +51,7 @@ public final class DeviceType: Sendable {
         attributes: [String: AttributeSpec], allowsExtraFields: Bool, counters: [String],
         maintenance: MaintenancePolicy?, inspections: [InspectionPolicy], consequence: [String: Double],
         rescue: RescuePolicy? = nil, attributeChecks: [AttributeCheck] = [], tracedByFills: Bool = false,
-        serviceLife: ServiceLife? = nil
+        serviceLife: ServiceLife? = nil, codePrefixes: [String] = []
     ) {
         self.id = id
         self.description = description
@@ -64,6 +67,7 @@ public final class DeviceType: Sendable {
         self.attributeChecks = attributeChecks
         self.tracedByFills = tracedByFills
         self.serviceLife = serviceLife
+        self.codePrefixes = codePrefixes
         fieldKeys = ByteKeyTable(fields.map(\.name))
         eventCodes = events.keys.sorted()
         eventKeys = ByteKeyTable(eventCodes)
@@ -73,20 +77,24 @@ public final class DeviceType: Sendable {
     public func fieldPosition(_ name: String) -> Int? { fieldKeys.value(for: name) }
 }
 
-/// How soon a firm must reach trapped passengers (DOMAIN.md: 30 min in large cities, 1 h
-/// elsewhere): the type's default, overridden by city, and by a site's own `rescue_within`.
+/// How soon a firm must reach trapped passengers (TSG T5002-2017: 30 minutes in municipalities
+/// and cities divided into districts, 1 hour elsewhere): by the level of the site's district,
+/// overridden by a site's own `rescue_within`; the type's `within` where the district is not known.
 public struct RescuePolicy: Sendable, Hashable {
     public let withinMs: Int64
     public let cityMs: [String: Int64]
+    public let levelMs: [DistrictLevel: Int64]
 
-    public init(withinMs: Int64, cityMs: [String: Int64]) {
+    public init(withinMs: Int64, cityMs: [String: Int64] = [:], levelMs: [DistrictLevel: Int64] = [:]) {
         self.withinMs = withinMs
         self.cityMs = cityMs
+        self.levelMs = levelMs
     }
 
-    /// The deadline at `site`: its own, else its city's, else the type's.
+    /// The deadline at `site`: its own, else its district level's, else its city's, else the type's.
     public func withinMs(at site: Site?) -> Int64 {
         if let text = site?.rescueWithin, let i = Interval(parsing: text), i.milliseconds > 0 { return i.milliseconds }
+        if let level = site?.districtLevel, let ms = levelMs[level] { return ms }
         if let city = site?.city, let ms = cityMs[city] { return ms }
         return withinMs
     }

@@ -148,7 +148,19 @@ public enum DeviceTypeParser {
             let within = duration(r.within, [.key("rescue"), .key("within")])
             var cities: [String: Int64] = [:]
             for (city, text) in r.cities ?? [:] { cities[city] = duration(text, [.key("rescue"), .key("cities"), .key(city)]) }
-            rescue = RescuePolicy(withinMs: within, cityMs: cities)
+            var levels: [DistrictLevel: Int64] = [:]
+            for (name, text) in r.by_district_level ?? [:] {
+                let path: [YAMLSource.PathElement] = [.key("rescue"), .key("by_district_level"), .key(name)]
+                guard let level = DistrictLevel(rawValue: name) else {
+                    errors.append(source.error(at: path, "'\(name)' is not a district level (\(DistrictLevel.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                    continue
+                }
+                levels[level] = duration(text, path)
+            }
+            rescue = RescuePolicy(withinMs: within, cityMs: cities, levelMs: levels)
+        }
+        for (i, prefix) in (raw.code_prefixes ?? []).enumerated() where prefix.isEmpty || prefix.count > 4 || !prefix.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            errors.append(source.error(at: [.key("code_prefixes"), .index(i)], "'\(prefix)' is not the start of an equipment category code (1 to 4 digits)"))
         }
         guard errors.isEmpty else { throw SourceErrors(errors) }
         return DeviceType(
@@ -156,7 +168,7 @@ public enum DeviceTypeParser {
             attributes: attributes, allowsExtraFields: raw.allow_extra_fields ?? false,
             counters: raw.counters ?? [], maintenance: raw.maintenance, inspections: raw.inspection ?? [],
             consequence: raw.consequence ?? [:], rescue: rescue, attributeChecks: raw.attribute_checks ?? [],
-            tracedByFills: raw.traced_by_fills ?? false, serviceLife: raw.service_life)
+            tracedByFills: raw.traced_by_fills ?? false, serviceLife: raw.service_life, codePrefixes: raw.code_prefixes ?? [])
     }
 
     static let severities = Severity.allCases.map(\.rawValue)
@@ -234,7 +246,7 @@ public enum DeviceTypeParser {
 private struct RawType: Decodable {
     static let keys: Set<String> = ["type", "description", "allow_extra_fields", "telemetry", "events", "attributes",
                                     "counters", "maintenance", "inspection", "consequence", "rescue", "attribute_checks",
-                                    "traced_by_fills", "service_life"]
+                                    "traced_by_fills", "service_life", "code_prefixes"]
     let type: String
     let description: String?
     let allow_extra_fields: Bool?
@@ -249,11 +261,13 @@ private struct RawType: Decodable {
     let attribute_checks: [AttributeCheck]?
     let traced_by_fills: Bool?
     let service_life: ServiceLife?
+    let code_prefixes: [String]?
 }
 
 private struct RawRescue: Decodable {
     let within: String
     let cities: [String: String]?
+    let by_district_level: [String: String]?
 }
 
 private struct RawField: Decodable {

@@ -11,7 +11,7 @@ import Yams
 public enum FleetParser {
     public static func parse(text: String, file: String) throws(SourceErrors) -> Fleet {
         let (source, raw) = try YAMLSource.decode(RawFleet.self, text: text, file: file)
-        var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "owners", "sites", "gateways", "devices", "stations"])
+        var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "owners", "sites", "gateways", "devices", "stations", "regions"])
         var fleet = Fleet()
         func origin(_ path: [YAMLSource.PathElement]) -> Origin {
             Origin(file: file, line: source.node(at: path)?.mark?.line)
@@ -24,9 +24,24 @@ public enum FleetParser {
         }
         fleet.sites = (raw.sites ?? []).map {
             Site(id: $0.id, name: $0.name ?? $0.id, category: $0.category, city: $0.city, peopleExposed: $0.people_exposed,
-                 rescueWithin: $0.rescue_within)
+                 rescueWithin: $0.rescue_within, district: $0.district)
+        }
+        for (i, r) in (raw.regions ?? []).enumerated() {
+            let at: [YAMLSource.PathElement] = [.key("regions"), .index(i)]
+            errors += DeviceTypeParser.unknownKeys(source, at: at, allowed: ["code", "name", "name_zh", "level", "city"])
+            guard r.code.count == 6, r.code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                errors.append(source.error(at: at + [.key("code")], "region '\(r.code)': the code is the six-digit administrative code (GB/T 2260)"))
+                continue
+            }
+            guard let level = DistrictLevel(rawValue: r.level) else {
+                errors.append(source.error(at: at + [.key("level")],
+                    "region '\(r.code)': level '\(r.level)' is not one of \(DistrictLevel.allCases.map(\.rawValue).joined(separator: ", "))"))
+                continue
+            }
+            fleet.regions.append(Region(code: r.code, name: r.name, nameZh: r.name_zh, level: level, city: r.city))
         }
         for (i, s) in (raw.sites ?? []).enumerated() {
+            fleet.siteOrigins[s.id] = origin([.key("sites"), .index(i)])
             if let text = s.rescue_within, (Interval(parsing: text)?.milliseconds ?? 0) <= 0 {
                 errors.append(source.error(at: [.key("sites"), .index(i), .key("rescue_within")],
                                            "site '\(s.id)': rescue_within must be a duration such as 30m or 1h, not '\(text)'"))
@@ -92,6 +107,18 @@ public enum FleetParser {
             for name in d.attributes.keys.sorted() where type.attributes[name] == nil {
                 fail(d.origin, "device '\(d.id)': attribute '\(name)' is not declared for type '\(d.type)'")
             }
+        }
+        var regions: [String: Region] = [:]
+        for r in fleet.regions {
+            if let other = regions[r.code], other != r {
+                fail(Origin(file: "fleet", line: nil), "region '\(r.code)' is declared twice, differently (\(other.name), \(r.name))")
+            }
+            regions[r.code] = r
+        }
+        for s in fleet.sites {
+            guard let district = s.district, regions[district] == nil else { continue }
+            fail(fleet.siteOrigins[s.id] ?? Origin(file: "fleet", line: nil),
+                 "site '\(s.id)': district '\(district)' is not declared under regions: (add `- {code: \"\(district)\", name: ..., level: district|county|county_level_city}`)")
         }
         var stationOf: [String: String] = [:]
         for s in fleet.stations {
@@ -162,6 +189,7 @@ private struct RawFleet: Decodable {
     let sites: [RawSite]?
     let gateways: [RawGateway]?
     let stations: [RawStation]?  // and devices, read by `FleetDevices`
+    let regions: [RawRegion]?
 }
 
 private struct RawStation: Decodable {
@@ -173,6 +201,7 @@ private struct RawFirm: Decodable { let id: String; let name: String?; let grade
 private struct RawOwner: Decodable { let id: String; let name: String? }
 private struct RawSite: Decodable {
     let id: String; let name: String?; let category: String; let city: String?; let people_exposed: Int?
-    let rescue_within: String?
+    let rescue_within: String?; let district: String?
 }
+private struct RawRegion: Decodable { let code: String; let name: String; let name_zh: String?; let level: String; let city: String? }
 private struct RawGateway: Decodable { let id: String; let site: String }

@@ -47,18 +47,68 @@ public struct Site: Sendable, Hashable, Codable {
     public let city: String?
     public let peopleExposed: Int?
     /// The trapped-passenger rescue deadline at this site (`30m`, `1h`), when it differs from the
-    /// type's and the city's.
+    /// type's and the district's.
     public let rescueWithin: String?
+    /// The county-level division the site lies in: its administrative code (行政区划代码, GB/T
+    /// 2260, six digits), declared among the fleet's `regions`.
+    public let district: String?
+    /// That division's level, from the fleet's `regions` (set when the registry is checked): the
+    /// rescue deadline follows from it.
+    public let districtLevel: DistrictLevel?
 
-    enum CodingKeys: String, CodingKey { case id, name, category, city, peopleExposed = "people_exposed", rescueWithin = "rescue_within" }
+    enum CodingKeys: String, CodingKey {
+        case id, name, category, city, peopleExposed = "people_exposed", rescueWithin = "rescue_within", district
+        case districtLevel = "district_level"
+    }
 
-    public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?, rescueWithin: String? = nil) {
+    public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?, rescueWithin: String? = nil,
+                district: String? = nil, districtLevel: DistrictLevel? = nil) {
         self.id = id
         self.name = name
         self.category = category
         self.city = city
         self.peopleExposed = peopleExposed
         self.rescueWithin = rescueWithin
+        self.district = district
+        self.districtLevel = districtLevel
+    }
+
+    /// The same site in a division of `level`.
+    public func with(districtLevel level: DistrictLevel?) -> Site {
+        Site(id: id, name: name, category: category, city: city, peopleExposed: peopleExposed, rescueWithin: rescueWithin,
+             district: district, districtLevel: level)
+    }
+}
+
+/// The level of a county-level administrative division (县级行政区). TSG T5002-2017 gives the
+/// rescue deadline by it: 30 minutes in municipalities (直辖市) and cities divided into districts
+/// (设区的市), 1 hour elsewhere.
+public enum DistrictLevel: String, Sendable, Hashable, Codable, CaseIterable {
+    /// 市辖区: a district of a municipality or of a city divided into districts.
+    case district
+    /// 县, 自治县, 旗.
+    case county
+    /// 县级市.
+    case countyLevelCity = "county_level_city"
+}
+
+/// A county-level division a fleet's sites lie in: code (GB/T 2260), names, level and the city
+/// above it.
+public struct Region: Sendable, Hashable, Codable {
+    public let code: String
+    public let name: String
+    public let nameZh: String?
+    public let level: DistrictLevel
+    public let city: String?
+
+    enum CodingKeys: String, CodingKey { case code, name, nameZh = "name_zh", level, city }
+
+    public init(code: String, name: String, nameZh: String?, level: DistrictLevel, city: String?) {
+        self.code = code
+        self.name = name
+        self.nameZh = nameZh
+        self.level = level
+        self.city = city
     }
 }
 
@@ -157,10 +207,24 @@ public struct Fleet: Sendable {
     public var gateways: [Gateway] = []
     public var devices: [DeviceRecord] = []
     public var stations: [FillingStation] = []
+    /// The county-level divisions the sites lie in.
+    public var regions: [Region] = []
+    /// Where each site was declared, by id, for the cross-file checks' messages.
+    public var siteOrigins: [String: Origin] = [:]
     /// Where each station was declared, by id, for the cross-file checks' messages.
     public var stationOrigins: [String: Origin] = [:]
 
     public init() {}
+
+    /// The sites with the level of their district set from `regions` (those of `known` too: a
+    /// file may name a district another file of the registry declares).
+    public func resolvingDistricts(known: [Region] = []) -> Fleet {
+        var levels: [String: DistrictLevel] = [:]
+        for r in known + regions { levels[r.code] = r.level }
+        var out = self
+        out.sites = sites.map { s in s.with(districtLevel: s.district.flatMap { levels[$0] }) }
+        return out
+    }
 
     public mutating func merge(_ other: Fleet) {
         firms += other.firms
@@ -169,6 +233,8 @@ public struct Fleet: Sendable {
         gateways += other.gateways
         devices += other.devices
         stations += other.stations
+        regions += other.regions
+        siteOrigins.merge(other.siteOrigins) { a, _ in a }
         stationOrigins.merge(other.stationOrigins) { a, _ in a }
     }
 }

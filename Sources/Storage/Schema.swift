@@ -282,6 +282,14 @@ enum Schema {
                 CREATE INDEX device_hazards_open ON device_hazards(device_num) WHERE closed_at IS NULL;
                 """)
         }
+        m.registerMigration("v15-site-districts") { db in
+            try db.execute(sql: """
+                -- The county-level division a site lies in (GB/T 2260 code) and its level
+                -- (district, county, county_level_city): the rescue deadline follows from it.
+                ALTER TABLE sites ADD COLUMN district TEXT;
+                ALTER TABLE sites ADD COLUMN district_level TEXT;
+                """)
+        }
         return m
     }
 }

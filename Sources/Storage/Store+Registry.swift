@@ -19,6 +19,8 @@ extension Site: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "sites"
 }
 
+extension DistrictLevel: DatabaseValueConvertible {}
+
 /// The registry as stored: devices with their compact `num` key, in `num` order.
 public struct StoredRegistry: Sendable {
     public var firms: [Firm] = []

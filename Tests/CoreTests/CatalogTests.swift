@@ -3,6 +3,7 @@ import SourceFiles
 import DeviceCatalog
 import Foundation
 import Settings
+import Source
 import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -91,6 +92,60 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(errors.contains("st.yaml:6: station 'st2': unknown gateway 'g7'"))
         #expect(errors.contains("st.yaml:6: gateway 'g1' belongs to stations 'st1' and 'st2'"))
         #expect(!errors.contains { $0.contains("'st1'") && !$0.contains("st2") })
+    }
+
+    @Test("sites name their district among the fleet's regions; its level is set from there; a wrong code or level is located")
+    func regionsAndDistricts() throws {
+        let types = try Catalog.loadTypes(directory: repositoryRoot + "/Devices/types")
+        let yaml = """
+            firms: [{id: f1}]
+            owners: [{id: o, name: Owner}]
+            regions:
+              - {code: "120119", name: Jizhou District, name_zh: 蓟州区, level: district, city: Tianjin}
+              - {code: "130281", name: Zunhua, level: county_level_city, city: Tangshan}
+            sites:
+              - {id: s1, category: hospital, district: "120119"}
+              - {id: s2, category: school, district: "130281"}
+              - {id: s3, category: school, district: "999999"}
+            gateways: [{id: g1, site: s1}]
+            """
+        let fleet = try FleetParser.parse(text: yaml, file: "r.yaml")
+        let errors = FleetParser.check(fleet, types: types).map(\.description)
+        #expect(errors == ["r.yaml:9: site 's3': district '999999' is not declared under regions: (add `- {code: \"999999\", name: ..., level: district|county|county_level_city}`)"])
+        let resolved = fleet.resolvingDistricts()
+        #expect(resolved.sites.map(\.districtLevel) == [.district, .countyLevelCity, nil])
+        let rescue = try #require(types["elevator"]?.rescue)
+        #expect(rescue.withinMs(at: resolved.sites[0]) == 30 * 60_000 && rescue.withinMs(at: resolved.sites[1]) == 60 * 60_000)
+        for (bad, reason) in [("{code: \"12011\", name: x, level: district}", "six-digit"), ("{code: \"120119\", name: x, level: town}", "is not one of")] {
+            #expect(throws: SourceErrors.self) { _ = try FleetParser.parse(text: "regions:\n  - \(bad)\n", file: "b.yaml") }
+            do { _ = try FleetParser.parse(text: "regions:\n  - \(bad)\n", file: "b.yaml") } catch {
+                #expect(error.description.contains("b.yaml:2") && error.description.contains(reason), "\(error)")
+            }
+        }
+    }
+
+    @Test("registration codes: the category digits must be the type's, the region digits the site's district (warnings); the sample fleet has none")
+    func codeWarnings() throws {
+        let catalog = try Catalog.load(directory: repositoryRoot + "/Devices")
+        #expect(catalog.fleet.codeWarnings(types: catalog.types).isEmpty)
+        let jizhou = try #require(catalog.fleet.sites.first { $0.district == "120119" })
+        #expect(jizhou.districtLevel == .district)
+        let within = try #require(catalog.types["elevator"]?.rescue).withinMs(at: jizhou)
+        #expect(within == 30 * 60_000)
+        var fleet = Fleet()
+        fleet.sites = [Site(id: "s", name: "s", category: "school", city: "Tianjin", peopleExposed: 1, district: "120104")]
+        func device(_ id: String, _ type: String) -> DeviceRecord {
+            DeviceRecord(id: id, type: type, gateway: "g", site: "s", owner: "o", firm: "f", commissioned: Day(parsing: "2020-01-01")!,
+                         lastInspections: [:], inspectionGrade: nil, attributes: [:], origin: Origin(file: "t", line: 1))
+        }
+        fleet.devices = [device("3110120104202000001", "elevator"), device("3110120101202000002", "elevator"),
+                         device("1100120104202000003", "elevator"), device("E4", "elevator")]
+        let w = fleet.codeWarnings(types: catalog.types)
+        #expect(w == [
+            "device 3110120101202000002: its region digits 120101 are not its site's district 120104 (s)",
+            "device 1100120104202000003: its category digits 1100 are not those of type elevator (31…, 32…, 33…, 34…)",
+            "device E4: its category digits E4 are not those of type elevator (31…, 32…, 33…, 34…)",
+        ])
     }
 
     @Test func fleetChecksReferencesAttributesAndDuplicates() throws {

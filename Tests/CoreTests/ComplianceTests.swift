@@ -176,15 +176,20 @@ struct ComplianceTests {
         #expect(check("annual_check", "2015-05-31", .pass) == "date")
     }
 
-    @Test("the rescue deadline: the type's, else the city's, else the site's own")
+    @Test("the rescue deadline by the district's level (TSG T5002-2017): 30 min in a district, 1 h in a county or county-level city; a site's own wins")
     func rescueDeadlines() {
         let policy = Self.types["elevator"]!.rescue!
         #expect(policy.withinMs(at: nil) == 30 * 60_000)
-        let tianjin = Site(id: "s", name: "s", category: "school", city: "Tianjin", peopleExposed: 10)
-        let county = Site(id: "s", name: "s", category: "school", city: "Jizhou", peopleExposed: 10)
-        let own = Site(id: "s", name: "s", category: "school", city: "Jizhou", peopleExposed: 10, rescueWithin: "45m")
-        #expect(policy.withinMs(at: tianjin) == 30 * 60_000)
-        #expect(policy.withinMs(at: county) == 60 * 60_000)
-        #expect(policy.withinMs(at: own) == 45 * 60_000)
+        func site(_ district: String?, _ level: DistrictLevel?, own: String? = nil) -> Site {
+            Site(id: "s", name: "s", category: "school", city: "Tianjin", peopleExposed: 10, rescueWithin: own, district: district, districtLevel: level)
+        }
+        // Jizhou is a district of Tianjin (a municipality) since 2016: 30 minutes, not 1 hour.
+        #expect(policy.withinMs(at: site("120119", .district)) == 30 * 60_000)
+        #expect(policy.withinMs(at: site("130281", .countyLevelCity)) == 60 * 60_000)   // Zunhua, Hebei
+        #expect(policy.withinMs(at: site("130225", .county)) == 60 * 60_000)
+        #expect(policy.withinMs(at: site(nil, nil)) == 30 * 60_000)
+        #expect(policy.withinMs(at: site("130225", .county, own: "45m")) == 45 * 60_000)
+        // The shipped type names no city: the deadline follows the district, not a list of towns.
+        #expect(policy.cityMs.isEmpty)
     }
 }

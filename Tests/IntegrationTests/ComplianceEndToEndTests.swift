@@ -177,7 +177,7 @@ struct ComplianceEndToEndTests {
         #expect(seeded == Int64(env.catalog.fleet.devices.reduce(0) { $0 + $1.lastInspections.count }))
     }
 
-    @Test("a trapped alarm sends a rescue notice to its firm only; unanswered it escalates at the deadline, reached on site it does not")
+    @Test("a trapped alarm sends a rescue notice to its firm only (30 min, also in Jizhou); unanswered it escalates at the deadline, reached on site it does not")
     func rescueClock() throws {
         let env = try TestEnvironment()
         defer { env.close() }
@@ -186,7 +186,9 @@ struct ComplianceEndToEndTests {
         let pipeline = try env.startedPipeline { try env.plannerPipeline() }
         defer { _ = pipeline.stop() }
         let a = env.device("elevator", 1)
-        let b = try #require(env.catalog.fleet.devices.first { $0.type == "elevator" && $0.firm != a.firm && $0.id != a.id })
+        // b at the Jizhou hospital: Jizhou is a district of Tianjin (a municipality), so 30 minutes (TSG T5002-2017).
+        let b = try #require(env.catalog.fleet.devices.first { $0.type == "elevator" && $0.site == "site-jizhou-hospital" && $0.firm != a.firm })
+        #expect(try env.store.registry().sites.first { $0.id == b.site }?.districtLevel == .district)
         let pub = try env.publisher()
         defer { pub.stop() }
         for d in [a, b] {
