@@ -49,6 +49,9 @@ enum TerminalTable {
                                                       beneath: ["firm_name"]),
         MaintenanceItem.columnNames: Layout(columns: ["id", "done_at", "firm", "source", "reported_at", "applied_at"],
                                             beneath: ["items", "baseline"]),
+        HazardItem.columnNames: Layout(columns: ["id", "device", "rule", "status", "raised_at"], beneath: ["site_name", "firm", "closed_note"],
+                                       figures: ["rectified_at", "confirmed_at", "closed_at", "closed_by", "closed_organisation"]),
+        HazardStepItem.columnNames: Layout(columns: ["id", "hazard", "step", "at", "party", "by"], beneath: ["organisation", "note"]),
     ]
 
     /// The table as text: `more` says the query had more rows than shown.

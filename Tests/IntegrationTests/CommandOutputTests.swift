@@ -2,6 +2,7 @@ import Commands
 import DeviceCatalog
 import Domain
 import Foundation
+import Inspection
 import Pipeline
 import Rules
 import SourceFiles
@@ -181,5 +182,52 @@ struct CommandOutputTests {
             #expect(message.contains("'blue', 'yellow', 'orange' or 'red'"))
         }
         #expect(try f.run(["incidents", "show", "1"]).contains("opened"))
+    }
+
+    @Test("inspections record: devices show says at once what the record did (a failure forbids use, a same-day pass lifts it); hazards through the CLI")
+    func statusAtOnceAndHazardsByCLI() throws {
+        let f = try Fixture()
+        let devices = ["--devices", repositoryRoot + "/Devices"]
+        let types = f.catalog.types
+        let today = LocalDays.china.day(wallMillis())
+        let d = try #require(f.catalog.fleet.devices.first { d in
+            d.type == "elevator" && Compliance.mustNotUse(d, type: types["elevator"]!, today: today) == nil
+        })
+        func mustNotUse() throws -> Bool? {
+            let show = try JSONSerialization.jsonObject(with: Data(try f.run(["devices", "show", d.id, "--json"] + devices).utf8)) as? [String: Any]
+            return ((show?["device"] as? [[String: Any]])?.first?["must_not_use"] as? Bool)
+        }
+        #expect(try mustNotUse() == false)
+        let failed = try f.run(["inspections", "record", "--device", d.id, "--kind", "periodic", "--date", today.description,
+                                "--result", "fail", "--by", "Zhao"] + devices)
+        #expect(failed.contains("the device must not be used: periodic inspection failed on \(today)"))
+        #expect(try mustNotUse() == true)   // no compliance check has run: the record wrote it
+        let passed = try f.run(["inspections", "record", "--device", d.id, "--kind", "periodic", "--date", today.description,
+                                "--result", "pass", "--by", "Zhao"] + devices)
+        #expect(passed.contains("the device may be used"))
+        #expect(try mustNotUse() == false)
+
+        // A hazard: the firm's rectification and the owner's confirmation leave it open; the closure lifts it.
+        let num = try #require(try f.store.registeredDevice(d.id)?.num)
+        try f.store.write { db in
+            try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', 7, ?)",
+                           arguments: [num, wallMillis()])
+        }
+        let id = try #require(try f.store.hazards(HazardFilter(open: true)).first?.id)
+        #expect(try f.run(["hazards", "--open"]).contains(d.id))
+        do {
+            _ = try f.run(["hazards", "rectify", "\(id)", "--firm", "firm-nobody", "--by", "Wang"] + devices)
+            Issue.record("another firm rectified the hazard")
+        } catch { #expect("\(error)" == "no hazard \(id) of firm-nobody") }
+        #expect(try f.run(["hazards", "rectify", "\(id)", "--firm", d.firm, "--by", "Wang"] + devices).contains("stays open"))
+        #expect(try f.run(["hazards", "confirm", "\(id)", "--owner", d.owner, "--by", "Li"] + devices).contains("stays open"))
+        #expect(try f.run(["hazards", "close", "\(id)", "--by", "Zhao", "--organisation", "TSEI"] + devices).contains("the hazard is closed"))
+        let timeline = try f.run(["hazards", "show", "\(id)"])
+        #expect(timeline.contains("rectified") && timeline.contains("confirmed") && timeline.contains("TSEI"))
+        #expect(try f.run(["hazards", "--open"]).contains("(0 rows)") || !(try f.run(["hazards", "--open"]).contains(d.id)))
+        do {
+            _ = try f.run(["hazards", "close", "\(id)", "--by", "Zhao", "--organisation", "TSEI"] + devices)
+            Issue.record("a closed hazard was closed again")
+        } catch { #expect("\(error)".contains("was closed by Zhao")) }
     }
 }
