@@ -41,6 +41,7 @@ public enum RulesSync {
         options.tickMs = settings.rules.tick.milliseconds
         options.startedAt = now
         let engine = RuleEngine(rules: rules, options: options, nextAlarmId: resume.nextAlarmId, nextIncidentId: resume.nextIncidentId)
+        engine.status = RegistryStatus(days: store.localDays)
         let dropped = engine.restore(resume.states, directory: directory, layouts: layouts)
         if !dropped.isEmpty {
             logger.warning("rule state of \(dropped.count) device(s) could not be read and starts afresh",

@@ -2,6 +2,7 @@ import Domain
 import TestSupport
 import DeviceCatalog
 import Foundation
+import GRDB
 import Inspection
 import Logging
 import MQTT
@@ -84,7 +85,14 @@ struct RuleEngineEndToEndTests {
                                        failedInspections: [:], attributes: d.attributes)
             return !FillCheck.findings(c, type: env.catalog.types["gas_cylinder"]!, station: station, fill: [:], today: today).isEmpty
         }.map { "\($0.id) gas_cylinder.fill_refused" }
-        let allowed = Set(faulted.flatMap { f, ids in ids.flatMap { id in (expected[f] ?? []).map { "\(id) \($0)" } } } + refusedByRegistry)
+        // Likewise the fleet's devices that must not be used and that the simulator runs anyway:
+        // using them is a violation the rules report (Special Equipment Safety Law art. 40).
+        let usedWhileForbidden = env.catalog.fleet.devices.filter { d in
+            guard let type = env.catalog.types[d.type] else { return false }
+            return Compliance.mustNotUse(d, type: type, today: today) != nil
+        }.map { "\($0.id) \($0.type).used_while_forbidden" }
+        let allowed = Set(faulted.flatMap { f, ids in ids.flatMap { id in (expected[f] ?? []).map { "\(id) \($0)" } } } + refusedByRegistry
+                          + usedWhileForbidden)
         let unexpected = raised.filter { !allowed.contains($0) }
         #expect(unexpected.isEmpty, "unexpected alarms: \(unexpected)")
         // The trapped and over-pressure alarms opened incidents with a timeline.
@@ -222,5 +230,41 @@ struct RuleEngineEndToEndTests {
         try waitUntil(timeout: 5, "acknowledged on the feed") {
             feed.objects.contains { $0.json["transition"] as? String == "acknowledged" && $0.json["acked_by"] as? String == "officer-li" }
         }
+    }
+
+    @Test("an elevator that must not be used reporting trips raises one major alarm with an incident; one that may be used raises none")
+    func useWhileForbidden() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline { try env.rulePipeline() }
+        defer { _ = pipeline.stop() }
+        let today = LocalDays.china.day(wallMillis())
+        let elevators = env.catalog.fleet.devices.filter { $0.type == "elevator" }
+        let forbidden = try #require(elevators.first { Compliance.mustNotUse($0, type: env.catalog.types["elevator"]!, today: today) != nil })
+        let allowed = try #require(elevators.first { Compliance.mustNotUse($0, type: env.catalog.types["elevator"]!, today: today) == nil })
+        let pub = try env.publisher()
+        defer { pub.stop() }
+        let t0 = nowMs()
+        for d in [forbidden, allowed] {
+            for (i, moving) in [false, true, false, true].enumerated() {
+                try pub.publish(topic: env.topic(d), payload: Array(#"{"ts":\#(t0 + Int64(i) * 1000),"data":{"moving":\#(moving)}}"#.utf8), qos: 1)
+            }
+        }
+        try waitUntil(timeout: 10, "the forbidden elevator's trips alarmed") {
+            try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'elevator.used_while_forbidden'") >= 1
+        }
+        try waitUntil(timeout: 10, "both devices' messages stored") {
+            try env.count("SELECT COUNT(DISTINCT device_num) FROM readings") >= 2
+        }
+        let rows = try env.store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.id, a.severity, a.repeats, a.incident_id FROM alarms a JOIN devices d ON d.num = a.device_num
+                WHERE a.rule = 'elevator.used_while_forbidden'
+                """)
+        }
+        #expect(rows.count == 1)
+        #expect(rows.first?["id"] as String? == forbidden.id)
+        #expect(rows.first?["severity"] as String? == "major")
+        #expect((rows.first?["incident_id"] as Int64?) != nil)
     }
 }

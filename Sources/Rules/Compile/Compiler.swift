@@ -57,6 +57,12 @@ struct Compiler {
     // MARK: Names
 
     private func resolve(_ name: String, at: Int) throws(ExpressionError) -> Compiled {
+        if name == "must_not_use" {
+            // The device's must-not-use status (overdue or failed inspection, a grade that forbids
+            // use, an open major hazard): unknown until the engine's status source says.
+            layout.readsStatus = true
+            return .bool { s in s.mustNotUse.isNaN ? .unknown : Tri(s.mustNotUse != 0) }
+        }
         if name == "event" {
             let codes = type.events.keys.sorted()
             return .enumeration({ $0.event }, values: codes, source: .event)
@@ -77,6 +83,7 @@ struct Compiler {
         guard let i = type.fieldPosition(name) else {
             var known = type.fields.map(\.name)
             known.append("event")
+            known.append("must_not_use")
             let hint = type.attributes[name] != nil ? "; '\(name)' is a registry attribute: write attr.\(name)" : Self.suggest(name, known)
             throw ExpressionError(offset: at, reason: "field '\(name)' is not declared for \(type.id)" + hint)
         }

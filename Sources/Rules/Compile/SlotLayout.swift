@@ -19,6 +19,9 @@ final class SlotLayout {
     /// Set while compiling a rule that reads a window or `silent()`: its value changes with time
     /// alone, so the clock must re-evaluate it between messages.
     var timeDependent = false
+    /// Some rule of the type reads `must_not_use`: the engine asks its status source for each
+    /// of the type's messages (and only then).
+    var readsStatus = false
 
     func window(kind: WindowSpec.Kind, field: Int, condition: BoolFn?, widthMs: Int64, key: String) -> WindowSpec {
         timeDependent = true

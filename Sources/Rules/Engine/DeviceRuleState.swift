@@ -39,6 +39,8 @@ public final class DeviceRuleState {
     /// Index of the current message's event code among the type's sorted codes; NaN otherwise.
     var event: Double = .nan
     var onMessage = false
+    /// `must_not_use`: 1 or 0 as the engine's status source last said, NaN when not asked.
+    var mustNotUse: Double = .nan
 
     init(device: DirectoryEntry, program: TypeProgram) {
         num = device.num

@@ -38,6 +38,9 @@ public final class RuleEngine: RuleHook {
 
     public private(set) var rules: RuleSet
     let options: Options
+    /// Says whether a device must not be used, for rules that read `must_not_use` (asked on each
+    /// message of such a type; nil: unknown, so such rules never fire).
+    public var status: (any DeviceStatusSource)?
     var states: [Int64: DeviceRuleState] = [:]
     /// The same states by the device's position in the directory its messages were validated
     /// against: the per-message look-up is an index, not a hash (checked by number, so a stale
@@ -81,6 +84,9 @@ public final class RuleEngine: RuleHook {
             if m.kind == .telemetry { s.apply(m.values) }
         }
         s.now = s.lastTs ?? m.ts
+        if program.readsStatus, let status {
+            s.mustNotUse = status.mustNotUse(device, type: type, at: m.ts) ? 1 : 0
+        }
         s.event = m.kind == .event ? (m.code.flatMap { program.eventIndex[$0] }.map(Double.init) ?? .nan) : .nan
         s.onMessage = true
         defer { s.onMessage = false; s.event = .nan }

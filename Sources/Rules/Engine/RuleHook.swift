@@ -57,3 +57,10 @@ public final class RuleHooks: RuleHook {
         for h in hooks { h.reload(rules: rules, now: now, into: &out) }
     }
 }
+
+/// Whether a device must not be used (Special Equipment Safety Law art. 40): an inspection
+/// overdue or failed, a safety grade that forbids use, an open major hazard. The pipeline answers
+/// from the registry and the inspection rules; rule tests from the test file.
+public protocol DeviceStatusSource: AnyObject {
+    func mustNotUse(_ device: DirectoryEntry, type: DeviceType, at ts: Int64) -> Bool
+}

@@ -79,6 +79,8 @@ public final class TypeProgram: @unchecked Sendable {
     let signatureHash: UInt64
     /// Event code → its index among the type's sorted codes (the value of `event`).
     let eventIndex: [String: Int]
+    /// Some rule reads `must_not_use`.
+    let readsStatus: Bool
 
     init(type: DeviceType, rules: [CompiledRule], layout: SlotLayout, families: [String]) {
         self.type = type
@@ -93,6 +95,7 @@ public final class TypeProgram: @unchecked Sendable {
         var codes: [String: Int] = [:]
         for (i, c) in type.events.keys.sorted().enumerated() { codes[c] = i }
         eventIndex = codes
+        readsStatus = layout.readsStatus
     }
 
     /// Slot ranges by window key, so state written under this layout can be read under another.

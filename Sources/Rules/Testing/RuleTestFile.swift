@@ -20,14 +20,15 @@ import Yams
 /// ```
 /// `alarms` lists every alarm open at that time (pending or firing; `state` defaults to firing),
 /// so `alarms: []` says that nothing may be open. A test may list rule ids to `ignore` (e.g. the
-/// silence rule in a test that spans hours without telemetry).
+/// silence rule in a test that spans hours without telemetry), and say `must_not_use: true` (or
+/// false) for the device's status that rules read as `must_not_use` (unknown when not said).
 public struct RuleTestFile: Sendable {
     public let file: String
     public let type: DeviceType
     public let cases: [RuleTestCase]
 
     static let fileKeys: Set<String> = ["type", "attributes", "tests"]
-    static let caseKeys: Set<String> = ["name", "attributes", "inputs", "expect", "ignore"]
+    static let caseKeys: Set<String> = ["name", "attributes", "inputs", "expect", "ignore", "must_not_use"]
     static let inputKeys: Set<String> = ["at", "data", "event"]
     static let expectKeys: Set<String> = ["at", "alarms"]
     static let alarmKeys: Set<String> = ["rule", "state", "severity", "repeats", "incident"]
@@ -60,6 +61,8 @@ public struct RuleTestCase: Sendable {
     public let expectations: [Expectation]
     /// Rule ids whose alarms are not compared.
     public let ignore: Set<String>
+    /// The device's must-not-use status as `must_not_use` reads it (nil: unknown).
+    public var mustNotUse: Bool? = nil
 
     public struct Input: Sendable {
         public let atMs: Int64
@@ -189,6 +192,10 @@ private struct TestParser {
             expectations.append(.init(atMs: at, line: source.node(at: ep)?.mark?.line ?? line, alarms: alarms))
         }
         let ignore = Set((source.node(at: path + [.key("ignore")])?.sequence ?? []).compactMap(\.string))
-        return RuleTestCase(name: name, line: line, attributes: attrs, inputs: inputs, expectations: expectations, ignore: ignore)
+        var c = RuleTestCase(name: name, line: line, attributes: attrs, inputs: inputs, expectations: expectations, ignore: ignore)
+        if let node = source.node(at: path + [.key("must_not_use")]) {
+            if let b = node.bool { c.mustNotUse = b } else { fail(path + [.key("must_not_use")], "must_not_use is true or false") }
+        }
+        return c
     }
 }

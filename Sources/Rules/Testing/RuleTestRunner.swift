@@ -43,6 +43,7 @@ public enum RuleTestRunner {
         options.tickMs = 0
         options.startedAt = origin
         let engine = RuleEngine(rules: rules, options: options)
+        if let forbidden = test.mustNotUse { engine.status = FixedStatus(forbidden: forbidden) }
         let entry = directory.entries[0]
         let end = max(test.inputs.map(\.atMs).max() ?? 0, test.expectations.map(\.atMs).max() ?? 0)
         var times = Set(stride(from: Int64(0), through: end, by: 1000))
@@ -95,4 +96,11 @@ public enum RuleTestRunner {
     static func describe(_ a: Alarm) -> String {
         "\(a.rule) \(a.state.rawValue) \(a.severity.rawValue) repeats=\(a.repeats) incident=\(a.incidentId != nil)"
     }
+}
+
+/// A rule test's device status: what the test says, whatever the time.
+final class FixedStatus: DeviceStatusSource {
+    let forbidden: Bool
+    init(forbidden: Bool) { self.forbidden = forbidden }
+    func mustNotUse(_ device: DirectoryEntry, type: DeviceType, at ts: Int64) -> Bool { forbidden }
 }
