@@ -13,7 +13,7 @@ public struct PlanBenchmark: Sendable {
     public struct Options: Sendable {
         public var devices = 100_000
         public var inspectors = 50
-        public var visitsPerDay = 4
+        public var inspectionsPerDay = 4
         public var days = 365
         public var calendarDirectory = "Devices/calendar"
         public init() {}
@@ -49,7 +49,7 @@ public struct PlanBenchmark: Sendable {
             }
         }
         let request = PlanRequest(items: items, from: from, to: from.adding(days: options.days - 1), inspectors: options.inspectors,
-                                  visitsPerDay: options.visitsPerDay, calendar: calendar, policy: PlanPolicy())
+                                  inspectionsPerDay: options.inspectionsPerDay, calendar: calendar, policy: PlanPolicy())
         var best = Double.infinity
         var plan: InspectionPlan?
         for _ in 0..<3 {
@@ -60,10 +60,10 @@ public struct PlanBenchmark: Sendable {
         }
         guard let plan else { return }
         let s = plan.summary
-        out(String(format: "plan: %d devices, %d inspections on %d sites, %d days (%d working), %d inspectors × %d visits: best of 3 %.3f s (target < 5 s: %@)",
-                   options.devices, items.count, sites, options.days, s.workingDays, options.inspectors, options.visitsPerDay, best,
+        out(String(format: "plan: %d devices, %d inspections on %d sites, %d days (%d working), %d inspectors × %d inspections a day: best of 3 %.3f s (target < 5 s: %@)",
+                   options.devices, items.count, sites, options.days, s.workingDays, options.inspectors, options.inspectionsPerDay, best,
                    best < 5 ? "met" : "NOT met"))
-        out("plan: \(s.visits) visits of \(s.capacity) possible; \(s.scheduled) scheduled (\(s.onTime) on time, \(s.late) late, "
+        out("plan: \(s.visits) visits, capacity \(s.capacity) inspections; \(s.scheduled) scheduled (\(s.onTime) on time, \(s.late) late, "
             + "\(s.overdueAtStart) overdue at the start, \(s.forwarded) forwarded by risk), \(s.unassigned) unassigned")
     }
 }

@@ -113,14 +113,14 @@ struct PlanBench: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Devices in the synthetic fleet.") var devices = 100_000
     @Option(help: "Inspectors.") var inspectors = 50
-    @Option(help: "Visits one inspector makes in a working day.") var perDay = 4
+    @Option(help: "Inspections one inspector makes in a working day.") var perDay = 4
     @Option(help: "Days planned.") var days = 365
 
     func run() throws {
         var o = PlanBenchmark.Options()
         o.devices = devices
         o.inspectors = inspectors
-        o.visitsPerDay = perDay
+        o.inspectionsPerDay = perDay
         o.days = days
         let calendar = try WorkCalendar.load(directory: try global.settings().devicesDirectory + "/calendar")
         PlanBenchmark(options: o, calendar: calendar) { line in

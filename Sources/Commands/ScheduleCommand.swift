@@ -18,11 +18,14 @@ struct ScheduleCommand: ParsableCommand {
         abstract: "Plan the statutory inspections of a period for a given capacity.",
         discussion: """
             Takes every inspection due by --to (and the overdue ones), and turns them into visits: one inspector, one \
-            site, one working day, the site's inspections planned that day. Capacity is --inspectors × --per-day visits \
-            a working day; working days come from Devices/calendar/ (public holidays, and weekend days made working \
-            days, 调休). Overdue inspections come first, then by risk grade, then by due date; red and orange devices \
-            are brought forward (Devices/inspection_plan.yaml); nothing is planned after its due date while capacity \
-            remains; what cannot fit is listed with its reason. The same inputs give the same plan.
+            site, one working day, the site's inspections planned that day. Capacity counts inspections: each of \
+            --inspectors makes at most --per-day inspections a working day, at one site or several; working days come \
+            from Devices/calendar/ (public holidays, and weekend days made working days, 调休). Overdue inspections come \
+            first, then by risk grade, then by due date; red and orange devices are brought forward \
+            (Devices/inspection_plan.yaml); nothing due after --to is planned; nothing is planned after its due date \
+            while capacity remains; what cannot fit is listed with its reason. The owners' own inspections (an \
+            elevator's self-test, TSG T7008-2023) are listed for the owners, not booked on an inspector. The same \
+            inputs give the same plan.
 
             Examples:
               equipwatch schedule --from 2026-12-01 --to 2027-02-28 --inspectors 3 --per-day 4
@@ -34,7 +37,7 @@ struct ScheduleCommand: ParsableCommand {
     @Option(help: ArgumentHelp("First day of the plan (YYYY-MM-DD); default today.", valueName: "DAY")) var from: String?
     @Option(help: ArgumentHelp("Last day of the plan (YYYY-MM-DD); default 90 days after --from.", valueName: "DAY")) var to: String?
     @Option(help: "Inspectors available each working day.") var inspectors = 2
-    @Option(help: "Visits one inspector makes in a working day.") var perDay = 4
+    @Option(help: "Inspections one inspector makes in a working day.") var perDay = 4
     @Option(help: "table, json, csv or ics (RFC 5545, one event per visit).") var format: PlanFormat = .table
     @Option(help: ArgumentHelp("With --format ics: only this inspector's visits.", valueName: "N")) var inspector: Int?
 
@@ -55,7 +58,7 @@ struct ScheduleCommand: ParsableCommand {
         let calendar = try WorkCalendar.load(directory: settings.devicesDirectory + "/calendar")
         let policy = try PlanPolicy.load(path: settings.devicesDirectory + "/inspection_plan.yaml")
         let request = try InspectionSchedule.request(store: store, types: types, calendar: calendar, policy: policy, from: start, to: end,
-                                                     inspectors: inspectors, visitsPerDay: perDay)
+                                                     inspectors: inspectors, inspectionsPerDay: perDay)
         let plan = InspectionPlanner.plan(request)
         switch format {
         case .json: Console.write(plan.json())
@@ -82,10 +85,17 @@ struct ScheduleCommand: ParsableCommand {
             }
             out += "\nunassigned:\n" + TerminalTable.render(rest, detail: true)
         }
+        if !plan.ownerDuties.isEmpty {
+            var duties = ResultTable(columns: ["device", "type", "kind", "due", "overdue", "owner", "site"])
+            for o in plan.ownerDuties {
+                duties.rows.append([.text(o.device), .text(o.type), .text(o.kind), .text(o.due.description), .bool(o.overdue), .text(o.owner), .text(o.site)])
+            }
+            out += "\nthe owners' own inspections (not booked on an inspector):\n" + TerminalTable.render(duties)
+        }
         let s = plan.summary
-        out += "\n\(s.from) to \(s.to): \(s.workingDays) working days, capacity \(s.capacity) visits; \(s.visits) visits planned for "
+        out += "\n\(s.from) to \(s.to): \(s.workingDays) working days, capacity \(s.capacity) inspections; \(s.visits) visits planned for "
             + "\(s.scheduled) of \(s.inspections) inspections (\(s.onTime) on time, \(s.late) after their due date, \(s.overdueAtStart) overdue "
-            + "at the start, \(s.forwarded) brought forward by risk); \(s.unassigned) unassigned\n"
+            + "at the start, \(s.forwarded) brought forward by risk); \(s.unassigned) unassigned; \(s.ownerDuties) owners' own inspections\n"
         for c in s.caveats { out += "note: \(c)\n" }
         return out
     }

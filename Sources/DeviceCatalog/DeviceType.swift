@@ -238,6 +238,10 @@ public struct InspectionPolicy: Sendable, Hashable, Decodable {
     /// monitored use, at most 3 years in all, TSG 21-2016), counted from the first day of
     /// that grade or worse until a better grade is recorded.
     public let limited_grade: LimitedGrade?
+    /// Who performs it: `owner` (an elevator's self-test, TSG T7008-2023: the owner's duty, done
+    /// by the owner or a body it engages), else an inspection body. The inspection plan books only
+    /// the inspection body's, and lists the owners'.
+    public let performed_by: String?
     /// The schedule could not be confirmed against the regulation's text in force
     /// (docs/domain.md lists every such entry).
     public let confirm: Bool?

@@ -108,6 +108,10 @@ public enum DeviceTypeParser {
                 errors.append(source.error(at: [.key("inspection"), .index(i), .key("in_service_years")],
                     "inspection '\(p.kind)': in_service_years must list years of service from 1 up, in increasing order"))
             }
+            if let by = p.performed_by, by != "owner", by != "inspection_body" {
+                errors.append(source.error(at: [.key("inspection"), .index(i), .key("performed_by")],
+                    "inspection '\(p.kind)': performed_by is owner or inspection_body, not '\(by)'"))
+            }
             if let limited = p.limited_grade {
                 if p.by_grade.map({ !(1...$0.count).contains(limited.grade) }) ?? true {
                     errors.append(source.error(at: [.key("inspection"), .index(i), .key("limited_grade")],

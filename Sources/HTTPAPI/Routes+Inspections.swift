@@ -45,7 +45,7 @@ extension APIServer {
             let (calendar, policy) = self.planning()
             let plan = InspectionPlanner.plan(try InspectionSchedule.request(
                 store: store, types: self.types(), calendar: calendar, policy: policy, from: from, to: to,
-                inspectors: inspectors, visitsPerDay: perDay, scope: caller.role))
+                inspectors: inspectors, inspectionsPerDay: perDay, scope: caller.role))
             switch format {
             case .json: return Listing.json(plan.json())
             case .csv:

@@ -8,14 +8,20 @@ public struct PlanItem: Sendable, Hashable {
     public let due: Day
     public let grade: Grade?
     public let site: String
+    /// The owner's own duty (an elevator's self-test, TSG T7008-2023: `performed_by: owner`):
+    /// listed for the owner, never booked on an inspector.
+    public let byOwner: Bool
+    public let owner: String?
 
-    public init(device: String, type: String, kind: String, due: Day, grade: Grade?, site: String) {
+    public init(device: String, type: String, kind: String, due: Day, grade: Grade?, site: String, byOwner: Bool = false, owner: String? = nil) {
         self.device = device
         self.type = type
         self.kind = kind
         self.due = due
         self.grade = grade
         self.site = site
+        self.byOwner = byOwner
+        self.owner = owner
     }
 }
 
@@ -26,19 +32,19 @@ public struct PlanRequest: Sendable {
     public var from: Day
     public var to: Day
     public var inspectors: Int
-    /// Visits one inspector makes in a working day.
-    public var visitsPerDay: Int
+    /// Inspections one inspector makes in a working day (whether at one site or several).
+    public var inspectionsPerDay: Int
     public var calendar: WorkCalendar
     public var policy: PlanPolicy
 
-    public init(items: [PlanItem], siteNames: [String: String] = [:], from: Day, to: Day, inspectors: Int, visitsPerDay: Int,
+    public init(items: [PlanItem], siteNames: [String: String] = [:], from: Day, to: Day, inspectors: Int, inspectionsPerDay: Int,
                 calendar: WorkCalendar, policy: PlanPolicy) {
         self.items = items
         self.siteNames = siteNames
         self.from = from
         self.to = to
         self.inspectors = inspectors
-        self.visitsPerDay = visitsPerDay
+        self.inspectionsPerDay = inspectionsPerDay
         self.calendar = calendar
         self.policy = policy
     }
@@ -79,11 +85,23 @@ public struct InspectionPlan: Sendable, Equatable {
         public let reason: String
     }
 
+    /// An inspection that is the owner's own duty (an elevator's self-test), due within the
+    /// period or overdue: listed for the owner, not booked on an inspector.
+    public struct OwnerDuty: Sendable, Equatable {
+        public let device: String
+        public let type: String
+        public let kind: String
+        public let due: Day
+        public let owner: String
+        public let site: String
+        public let overdue: Bool
+    }
+
     public struct Summary: Sendable, Equatable {
         public var from: Day
         public var to: Day
         public var workingDays = 0
-        /// Visits the capacity allows over the period.
+        /// Inspections the capacity allows over the period (inspectors × per day × working days).
         public var capacity = 0
         public var visits = 0
         public var inspections = 0
@@ -93,28 +111,35 @@ public struct InspectionPlan: Sendable, Equatable {
         public var overdueAtStart = 0
         public var forwarded = 0
         public var unassigned = 0
+        /// Owners' own inspections (self-tests) due within the period or overdue.
+        public var ownerDuties = 0
         public var caveats: [String] = []
     }
 
     public var visits: [Visit]
     public var unassigned: [Unassigned]
+    public var ownerDuties: [OwnerDuty] = []
     public var summary: Summary
 }
 
 /// Turns due inspections into visits (SPEC §12). Pure and deterministic: the same request gives
 /// the same plan.
 ///
-/// Each inspection has a window: from `plan_ahead_days` before its due date (or the plan's start,
-/// if later) to its due date; an inspection overdue at the start must be done at once; a red or
-/// orange device's window ends `forward_within_days` after the start when that is earlier than
-/// its due date. Inspections are taken overdue first (oldest first), then by risk grade, then by
-/// due date, and each is placed, in this order of preference:
-/// 1. in an existing visit to its site within its window (grouping costs no capacity);
-/// 2. in a new visit on the first working day of its window with capacity left;
+/// Capacity counts inspections: each inspector makes at most `inspectionsPerDay` a working day,
+/// in one visit or several. Each inspection has a window: from `plan_ahead_days` before its due
+/// date (or the plan's start, if later) to its due date; an inspection overdue at the start must
+/// be done at once; a red or orange device's window ends `forward_within_days` after the start
+/// when that is earlier than its due date. Only inspections due within the period (or overdue)
+/// are planned: grouping at a site never pulls in one due after it. Inspections are taken overdue
+/// first (oldest first), then by risk grade, then by due date, and each is placed, in this order
+/// of preference:
+/// 1. in an existing visit to its site within its window whose inspector has capacity left;
+/// 2. in a new visit on the first working day of its window with capacity left, by the inspector
+///    with the least work that day;
 /// 3. only when its window has no capacity left: on the first working day after it with capacity
 ///    (or an existing visit to its site before that day), marked overdue;
 /// 4. otherwise it is unassigned, with the reason.
-/// Inspections whose window ends after the period belong to a later plan and are left out.
+/// The owners' own inspections (self-tests) are not booked: they are listed as owner duties.
 public enum InspectionPlanner {
     public static func plan(_ r: PlanRequest) -> InspectionPlan {
         var summary = InspectionPlan.Summary(from: r.from, to: r.to)
@@ -126,10 +151,14 @@ public enum InspectionPlanner {
             if r.calendar.isWorkingDay(d) { days.append(d) }
             d = d.adding(days: 1)
         }
-        let perDay = max(0, r.inspectors) * max(0, r.visitsPerDay)
+        let inspectors = max(0, r.inspectors)
+        let perInspector = max(0, r.inspectionsPerDay)
+        let perDay = inspectors * perInspector
         summary.workingDays = days.count
         summary.capacity = days.count * perDay
+        // Inspections booked per day, and per day and inspector.
         var used = [Int](repeating: 0, count: days.count)
+        var load = [Int](repeating: 0, count: days.count * max(1, inspectors))
         // next[i]: the first day index >= i that may have capacity left (path-compressed).
         var next = Array(0...days.count)
         func firstFree(_ i: Int) -> Int {
@@ -157,8 +186,16 @@ public enum InspectionPlanner {
             let forwarded: Bool
         }
         var candidates: [Candidate] = []
+        var ownerDuties: [InspectionPlan.OwnerDuty] = []
         for item in r.items {
             let overdue = item.due < r.from
+            // Due after the period: a later plan's (grouping by site must not pull it in).
+            guard overdue || item.due <= r.to else { continue }
+            if item.byOwner {
+                ownerDuties.append(.init(device: item.device, type: item.type, kind: item.kind, due: item.due, owner: item.owner ?? "",
+                                         site: item.site, overdue: overdue))
+                continue
+            }
             var deadline = overdue ? r.from : item.due
             var earliest = max(r.from, item.due.adding(days: -r.policy.planAheadDays))
             var forwarded = false
@@ -167,7 +204,6 @@ public enum InspectionPlanner {
                 if limit < deadline { deadline = limit; forwarded = true }
                 earliest = r.from
             }
-            guard deadline <= r.to else { continue }
             candidates.append(Candidate(item: item, earliest: min(earliest, deadline), deadline: deadline,
                                         overdueAtStart: overdue, forwarded: forwarded))
         }
@@ -182,54 +218,61 @@ public enum InspectionPlanner {
         }
         summary.inspections = candidates.count
 
-        struct Draft { let day: Int; let slot: Int; let site: String; var items: [InspectionPlan.Entry] }
+        struct Draft { let day: Int; let inspector: Int; let order: Int; let site: String; var items: [InspectionPlan.Entry] }
         var drafts: [Draft] = []
         var bySite: [String: [(day: Int, draft: Int)]] = [:]  // sorted by day
         var unassigned: [InspectionPlan.Unassigned] = []
 
+        func hasRoom(_ draft: Int) -> Bool { load[drafts[draft].day * inspectors + drafts[draft].inspector] < perInspector }
         func existing(_ site: String, from lo: Int, to hi: Int) -> Int? {
             guard lo <= hi, let list = bySite[site] else { return nil }
-            return list.first { $0.day >= lo && $0.day <= hi }?.draft
+            return list.first { $0.day >= lo && $0.day <= hi && hasRoom($0.draft) }?.draft
         }
         func open(_ site: String, day: Int) -> Int {
-            drafts.append(Draft(day: day, slot: used[day], site: site, items: []))
-            used[day] += 1
+            // The inspector with the least work that day (the first of them on a tie).
+            let k = (0..<inspectors).min { (load[day * inspectors + $0], $0) < (load[day * inspectors + $1], $1) } ?? 0
+            drafts.append(Draft(day: day, inspector: k, order: drafts.count, site: site, items: []))
             var list = bySite[site, default: []]
             let at = list.firstIndex { $0.day > day } ?? list.count
             list.insert((day, drafts.count - 1), at: at)
             bySite[site] = list
             return drafts.count - 1
         }
+        func book(_ draft: Int) {
+            used[drafts[draft].day] += 1
+            load[drafts[draft].day * inspectors + drafts[draft].inspector] += 1
+        }
 
         for c in candidates {
             let lo = dayIndex(atOrAfter: c.earliest)
             let hi = dayIndex(atOrBefore: c.deadline)
-            var target: (draft: Int, late: Bool)?
+            var target: Int?
             if let v = existing(c.item.site, from: lo, to: hi) {
-                target = (v, false)
+                target = v
             } else if perDay > 0, lo <= hi, case let f = firstFree(lo), f <= hi {
-                target = (open(c.item.site, day: f), false)
+                target = open(c.item.site, day: f)
             } else if perDay > 0 {
                 let after = max(lo, hi + 1)
                 let f = firstFree(after)
                 if let v = existing(c.item.site, from: after, to: min(f, days.count - 1)) {
-                    target = (v, true)
+                    target = v
                 } else if f < days.count {
-                    target = (open(c.item.site, day: f), true)
+                    target = open(c.item.site, day: f)
                 }
             }
             guard let target else {
                 let reason: String
                 if days.isEmpty { reason = "no working day between \(r.from) and \(r.to)" }
-                else if perDay == 0 { reason = "no capacity: \(r.inspectors) inspector(s) × \(r.visitsPerDay) visit(s) a day" }
-                else { reason = "no capacity left from \(max(c.earliest, r.from)) to \(r.to): all \(summary.capacity) visits of \(days.count) working days are used" }
+                else if perDay == 0 { reason = "no capacity: \(r.inspectors) inspector(s) × \(r.inspectionsPerDay) inspection(s) a day" }
+                else { reason = "no capacity left from \(max(c.earliest, r.from)) to \(r.to): all \(summary.capacity) inspections of \(days.count) working days are booked" }
                 unassigned.append(.init(device: c.item.device, type: c.item.type, kind: c.item.kind, due: c.item.due, grade: c.item.grade, reason: reason))
                 continue
             }
-            let day = days[drafts[target.draft].day]
+            book(target)
+            let day = days[drafts[target].day]
             let late = c.overdueAtStart || day > c.item.due
-            drafts[target.draft].items.append(.init(device: c.item.device, type: c.item.type, kind: c.item.kind, due: c.item.due,
-                                                    grade: c.item.grade, overdue: late, forwarded: c.forwarded))
+            drafts[target].items.append(.init(device: c.item.device, type: c.item.type, kind: c.item.kind, due: c.item.due,
+                                              grade: c.item.grade, overdue: late, forwarded: c.forwarded))
             summary.scheduled += 1
             if late { summary.late += 1 } else { summary.onTime += 1 }
             if c.overdueAtStart { summary.overdueAtStart += 1 }
@@ -237,14 +280,16 @@ public enum InspectionPlanner {
         }
         summary.unassigned = unassigned.count
         summary.overdueAtStart += unassigned.filter { $0.due < r.from }.count
+        summary.ownerDuties = ownerDuties.count
         let visits = drafts
-            .sorted { ($0.day, $0.slot) < ($1.day, $1.slot) }
+            .sorted { ($0.day, $0.inspector, $0.order) < ($1.day, $1.inspector, $1.order) }
             .map { draft in
-                InspectionPlan.Visit(date: days[draft.day], inspector: draft.slot / max(1, r.visitsPerDay) + 1, site: draft.site,
+                InspectionPlan.Visit(date: days[draft.day], inspector: draft.inspector + 1, site: draft.site,
                                      siteName: r.siteNames[draft.site] ?? draft.site,
                                      items: draft.items.sorted { ($0.device, $0.kind) < ($1.device, $1.kind) })
             }
         summary.visits = visits.count
-        return InspectionPlan(visits: visits, unassigned: unassigned, summary: summary)
+        ownerDuties.sort { ($0.due, $0.device, $0.kind) < ($1.due, $1.device, $1.kind) }
+        return InspectionPlan(visits: visits, unassigned: unassigned, ownerDuties: ownerDuties, summary: summary)
     }
 }

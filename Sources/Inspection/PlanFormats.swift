@@ -3,7 +3,8 @@ import Domain
 /// The plan as JSON, CSV and iCalendar (RFC 5545). Pure: the caller supplies the generation time.
 extension InspectionPlan {
     /// `{"visits": [{"date", "inspector", "site", "site_name", "items": [{"device", "type", "kind",
-    /// "due", "grade", "overdue", "forwarded"}]}], "unassigned": [...], "summary": {...}}`
+    /// "due", "grade", "overdue", "forwarded"}]}], "unassigned": [...], "owner_duties": [{"device",
+    /// "type", "kind", "due", "owner", "site", "overdue"}], "summary": {...}}`
     public func json() -> String {
         func grade(_ g: Grade?) -> String { g.map { "\"\($0.rawValue)\"" } ?? "null" }
         var out = "{\"visits\": ["
@@ -39,7 +40,19 @@ extension InspectionPlan {
             w.add("reason", .string(u.reason))
             out += (i == 0 ? "\n  " : ",\n  ") + w.finish()
         }
-        out += unassigned.isEmpty ? "], \"summary\": " : "\n], \"summary\": "
+        out += unassigned.isEmpty ? "], \"owner_duties\": [" : "\n], \"owner_duties\": ["
+        for (i, o) in ownerDuties.enumerated() {
+            var w = JSONWriter()
+            w.add("device", .string(o.device))
+            w.add("type", .string(o.type))
+            w.add("kind", .string(o.kind))
+            w.add("due", .string(o.due.description))
+            w.add("owner", .string(o.owner))
+            w.add("site", .string(o.site))
+            w.add("overdue", .bool(o.overdue))
+            out += (i == 0 ? "\n  " : ",\n  ") + w.finish()
+        }
+        out += ownerDuties.isEmpty ? "], \"summary\": " : "\n], \"summary\": "
         let s = summary
         var w = JSONWriter()
         w.add("from", .string(s.from.description))
@@ -54,13 +67,15 @@ extension InspectionPlan {
         w.add("overdue_at_start", Int64(s.overdueAtStart))
         w.add("forwarded", Int64(s.forwarded))
         w.add("unassigned", Int64(s.unassigned))
+        w.add("owner_duties", Int64(s.ownerDuties))
         var caveats = ""
         JSONWriter.serialize(.array(s.caveats.map(JSONValue.string)), into: &caveats)
         w.add("caveats", raw: caveats)
         return out + w.finish() + "}\n"
     }
 
-    /// One line per planned inspection, then one per unassigned one (no date, with its reason).
+    /// One line per planned inspection, then one per unassigned one (no date, with its reason),
+    /// then one per owner's duty (no date, the reason says whose).
     public func csv() -> String {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
@@ -76,6 +91,10 @@ extension InspectionPlan {
         for u in unassigned {
             out += ["", "", "", "", u.device, u.type, u.kind, u.due.description, u.grade?.rawValue ?? "", String(u.due < summary.from), "false",
                     u.reason].map(field).joined(separator: ",") + "\n"
+        }
+        for o in ownerDuties {
+            out += ["", "", o.site, "", o.device, o.type, o.kind, o.due.description, "", String(o.overdue), "false",
+                    "the owner's own inspection (\(o.owner)): not booked on an inspector"].map(field).joined(separator: ",") + "\n"
         }
         return out
     }

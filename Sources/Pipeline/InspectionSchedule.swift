@@ -60,15 +60,17 @@ public enum InspectionSchedule {
     /// The planner's request for the devices in `scope`. A device that must not be used (safety
     /// grade 5) is planned as overdue.
     public static func request(store: Store, types: [String: DeviceType], calendar: WorkCalendar, policy: PlanPolicy,
-                               from: Day, to: Day, inspectors: Int, visitsPerDay: Int, scope: Role = .supervisor) throws -> PlanRequest {
+                               from: Day, to: Day, inspectors: Int, inspectionsPerDay: Int, scope: Role = .supervisor) throws -> PlanRequest {
         let dues = dues(try store.inspectionInputs(scope: scope), types: types)
         var sites: [String: String] = [:]
         let items = dues.map { input, d in
             if let name = input.siteName { sites[input.record.site] = name }
+            let byOwner = types[input.record.type]?.inspections.first { $0.kind == d.kind }?.performed_by == "owner"
             return PlanItem(device: input.record.id, type: input.record.type, kind: d.kind,
-                            due: d.mustNotUse ? min(d.due, from.adding(days: -1)) : d.due, grade: input.grade, site: input.record.site)
+                            due: d.mustNotUse ? min(d.due, from.adding(days: -1)) : d.due, grade: input.grade, site: input.record.site,
+                            byOwner: byOwner, owner: input.record.owner)
         }
-        return PlanRequest(items: items, siteNames: sites, from: from, to: to, inspectors: inspectors, visitsPerDay: visitsPerDay,
+        return PlanRequest(items: items, siteNames: sites, from: from, to: to, inspectors: inspectors, inspectionsPerDay: inspectionsPerDay,
                            calendar: calendar, policy: policy)
     }
 }

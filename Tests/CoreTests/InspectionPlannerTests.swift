@@ -18,7 +18,7 @@ import Testing
     static func plan(_ items: [PlanItem], from: String, to: String, inspectors: Int = 1, perDay: Int = 1,
                      policy: PlanPolicy = PlanPolicy()) -> InspectionPlan {
         InspectionPlanner.plan(PlanRequest(items: items, siteNames: ["s1": "Site One, East Gate"], from: day(from), to: day(to),
-                                           inspectors: inspectors, visitsPerDay: perDay, calendar: calendar2026, policy: policy))
+                                           inspectors: inspectors, inspectionsPerDay: perDay, calendar: calendar2026, policy: policy))
     }
 
     static func layout(_ p: InspectionPlan) -> [String] {
@@ -42,24 +42,42 @@ import Testing
             "2026-12-04 i1 s3: C!",  // blue, due 12-02: its window was full, placed on the first free day after it
         ])
         #expect(p.unassigned.map(\.device) == ["E"])
-        #expect(p.unassigned[0].reason == "no capacity left from 2026-12-01 to 2026-12-04: all 4 visits of 4 working days are used")
+        #expect(p.unassigned[0].reason == "no capacity left from 2026-12-01 to 2026-12-04: all 4 inspections of 4 working days are booked")
         let s = p.summary
         #expect((s.workingDays, s.capacity, s.visits, s.inspections, s.scheduled) == (4, 4, 4, 5, 4))
         #expect((s.onTime, s.late, s.overdueAtStart, s.unassigned, s.forwarded) == (2, 2, 1, 1, 0))
     }
 
-    @Test("inspections at one site share a visit within their windows; those due after the period are left out")
+    @Test("inspections at one site share a visit within their windows, each counting against the inspector's day; those due after the period are left out")
     func grouping() {
-        let p = Self.plan([
+        let items = [
             Self.item("X", due: "2026-12-10", grade: .blue, site: "s1"),
-            Self.item("Y", due: "2026-12-20", grade: .blue, site: "s1", kind: "self_test"),
-            Self.item("Z", due: "2027-03-01", grade: .blue, site: "s1"),
+            Self.item("Y", due: "2026-12-20", grade: .blue, site: "s1", kind: "external"),
+            Self.item("Z", due: "2027-03-01", grade: .red, site: "s1"),
             Self.item("W", due: "2026-12-05", grade: .blue, site: "s2"),
-        ], from: "2026-12-01", to: "2026-12-31")
-        #expect(Self.layout(p) == ["2026-12-01 i1 s2: W", "2026-12-02 i1 s1: X Y"])
+        ]
+        let p = Self.plan(items, from: "2026-12-01", to: "2026-12-31", perDay: 3)
+        #expect(Self.layout(p) == ["2026-12-01 i1 s2: W", "2026-12-01 i1 s1: X Y"])
         #expect(p.visits[1].siteName == "Site One, East Gate")
-        #expect(p.summary.inspections == 3)
+        #expect(p.summary.inspections == 3)   // Z, due in 2027, even red: a later plan's
         #expect(p.unassigned.isEmpty)
+        // Two inspections a day: the third does not join the visit, it waits for the next day.
+        let two = Self.plan(items, from: "2026-12-01", to: "2026-12-31", perDay: 2)
+        #expect(Self.layout(two) == ["2026-12-01 i1 s2: W", "2026-12-01 i1 s1: X", "2026-12-02 i1 s1: Y"])
+    }
+
+    @Test("the owners' own inspections (self-tests) are listed for them, not booked on an inspector")
+    func ownerDuties() {
+        let p = Self.plan([
+            Self.item("X", due: "2026-12-10", grade: .red, site: "s1"),
+            PlanItem(device: "X", type: "elevator", kind: "self_test", due: Self.day("2026-12-20"), grade: .red, site: "s1", byOwner: true, owner: "o1"),
+            PlanItem(device: "V", type: "elevator", kind: "self_test", due: Self.day("2026-11-20"), grade: nil, site: "s2", byOwner: true, owner: "o2"),
+            PlanItem(device: "U", type: "elevator", kind: "self_test", due: Self.day("2027-05-20"), grade: nil, site: "s2", byOwner: true, owner: "o2"),
+        ], from: "2026-12-01", to: "2026-12-31", perDay: 4)
+        #expect(Self.layout(p) == ["2026-12-01 i1 s1: X"])
+        #expect(p.ownerDuties.map { "\($0.device) \($0.owner) \($0.due) \($0.overdue)" } == ["V o2 2026-11-20 true", "X o1 2026-12-20 false"])
+        #expect(p.summary.ownerDuties == 2 && p.summary.inspections == 1)
+        #expect(p.json().contains("\"owner_duties\": [") && p.csv().contains("the owner's own inspection (o1)"))
     }
 
     @Test("a visit is not planned more than plan_ahead_days before the due date")
@@ -87,18 +105,19 @@ import Testing
     @Test("red and orange devices are brought forward; yellow and blue keep their due dates")
     func forwardingByRisk() {
         let p = Self.plan([
-            Self.item("R", due: "2027-06-01", grade: .red, site: "s1"),
-            Self.item("O", due: "2027-06-01", grade: .orange, site: "s2"),
-            Self.item("Y", due: "2027-06-01", grade: .yellow, site: "s3"),
-        ], from: "2026-12-01", to: "2027-01-31")
-        #expect(Self.layout(p) == ["2026-12-01 i1 s1: R", "2026-12-02 i1 s2: O"])
-        #expect(p.visits.allSatisfy { $0.items.allSatisfy(\.forwarded) })
-        #expect(p.summary.forwarded == 2 && p.summary.inspections == 2)
-        // With forwarding off, none of them belongs to the period.
+            Self.item("R", due: "2027-02-15", grade: .red, site: "s1"),
+            Self.item("O", due: "2027-02-15", grade: .orange, site: "s2"),
+            Self.item("Y", due: "2027-02-15", grade: .yellow, site: "s3"),
+            Self.item("R2", due: "2027-06-01", grade: .red, site: "s4"),   // due after the period: not brought in
+        ], from: "2026-12-01", to: "2027-02-26")
+        #expect(Self.layout(p) == ["2026-12-01 i1 s1: R", "2026-12-02 i1 s2: O", "2027-01-18 i1 s3: Y"])
+        #expect(p.visits.map { $0.items.allSatisfy(\.forwarded) } == [true, true, false])
+        #expect(p.summary.forwarded == 2 && p.summary.inspections == 3)
+        // With forwarding off, the red one keeps its window too.
         var off = PlanPolicy()
         off.forwardWithinDays = [:]
-        #expect(Self.plan([Self.item("R", due: "2027-06-01", grade: .red, site: "s1")], from: "2026-12-01", to: "2027-01-31", policy: off)
-            .summary.inspections == 0)
+        #expect(Self.layout(Self.plan([Self.item("R", due: "2027-02-15", grade: .red, site: "s1")], from: "2026-12-01", to: "2027-02-26",
+                                      policy: off)) == ["2027-01-18 i1 s1: R"])
     }
 
     @Test("several inspectors share a day: visits fill inspector 1's slots, then inspector 2's")
@@ -115,7 +134,7 @@ import Testing
         #expect(Self.plan([item], from: "2026-10-01", to: "2026-10-07").unassigned.map(\.reason)
                 == ["no working day between 2026-10-01 and 2026-10-07"])
         #expect(Self.plan([item], from: "2026-09-28", to: "2026-10-07", inspectors: 0).unassigned.map(\.reason)
-                == ["no capacity: 0 inspector(s) × 1 visit(s) a day"])
+                == ["no capacity: 0 inspector(s) × 1 inspection(s) a day"])
     }
 
     @Test("the same inputs in any order give the same plan, with the same visit UIDs")
@@ -134,6 +153,11 @@ import Testing
         #expect(a.visits.flatMap(\.items).count + a.unassigned.count == a.summary.inspections)
         // Nothing on time is planned after its due date, nothing before its window.
         for v in a.visits { for e in v.items where !e.overdue { #expect(v.date <= e.due) } }
+        // No inspector has more inspections in a day than the capacity; nothing due after the period.
+        var perInspectorDay: [String: Int] = [:]
+        for v in a.visits { perInspectorDay["\(v.date) \(v.inspector)", default: 0] += v.items.count }
+        #expect(perInspectorDay.values.allSatisfy { $0 <= 3 } && perInspectorDay.values.contains(3))
+        #expect(a.visits.allSatisfy { $0.items.allSatisfy { $0.due <= Self.day("2027-01-15") } })
     }
 
     @Test("iCalendar: CRLF, lines folded at 75 octets, text escaped, one VEVENT per visit with a stable UID")

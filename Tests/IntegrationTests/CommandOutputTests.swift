@@ -230,4 +230,32 @@ struct CommandOutputTests {
             Issue.record("a closed hazard was closed again")
         } catch { #expect("\(error)".contains("was closed by Zhao")) }
     }
+
+    @Test("a 90-day plan of the sample fleet: nothing due after its end, no self-test on an inspector, no inspector over the day's capacity")
+    func sampleFleetPlan() throws {
+        let f = try Fixture()
+        let from = LocalDays.china.day(wallMillis())
+        let to = from.adding(days: 90)
+        let json = try f.run(["schedule", "--from", from.description, "--to", to.description, "--inspectors", "2", "--per-day", "4",
+                              "--format", "json", "--devices", repositoryRoot + "/Devices"])
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let visits = try #require(plan["visits"] as? [[String: Any]])
+        #expect(!visits.isEmpty)
+        var perInspectorDay: [String: Int] = [:]
+        for v in visits {
+            let items = try #require(v["items"] as? [[String: Any]])
+            perInspectorDay["\(v["date"] ?? "") \(v["inspector"] ?? "")", default: 0] += items.count
+            for item in items {
+                #expect(item["kind"] as? String != "self_test", "\(item)")
+                let due = try #require((item["due"] as? String).flatMap(Day.init(parsing:)))
+                #expect(due <= to, "\(item)")
+            }
+        }
+        #expect(perInspectorDay.values.allSatisfy { $0 <= 4 }, "\(perInspectorDay.filter { $0.value > 4 })")
+        let duties = try #require(plan["owner_duties"] as? [[String: Any]])
+        #expect(duties.allSatisfy { $0["kind"] as? String == "self_test" && ($0["owner"] as? String)?.hasPrefix("owner-") == true })
+        #expect(!duties.isEmpty)
+        let summary = try #require(plan["summary"] as? [String: Any])
+        #expect(summary["capacity"] as? Int == (summary["working_days"] as? Int ?? 0) * 8)
+    }
 }

@@ -19,7 +19,7 @@ const dictionaries = {
     hour: "1 小时", day: "24 小时", week: "7 天", no_data: "没有数据", due: "到期", last: "上次", basis: "依据", result: "结果",
     history: "检验记录", reason: "原因", due_by: "期限", created: "创建", report_done: "上报完成的维保", items: "项目（逗号分隔）",
     tiers: "本次完成的周期项目", quarterly: "季度项目", half_yearly: "半年项目", yearly: "年度项目", fill_refused: "违规充装",
-    submit: "提交", reported: "已记录", from: "从", to: "到", inspectors: "检验员", per_day: "每人每日", plan: "生成计划",
+    submit: "提交", reported: "已记录", from: "从", to: "到", inspectors: "检验员", per_day: "每人每日检验数", owner_duties: "使用单位自行检测（不占检验员）", owner_duties_help: "电梯自行检测由使用单位负责（TSG T7008-2023），不排入检验机构的计划。", plan: "生成计划",
     date: "日期", inspector: "检验员", visits: "检验行程", unassigned: "未排入", year: "年份", month: "月份",
     rescue: "困人救援响应", within_deadline: "时限内", share_within: "时限内比例", missed: "超时", median_min: "中位数（分钟）",
     p90_min: "P90（分钟）", maintenance_on_time: "维保按期完成", on_time: "按期", late: "逾期", open_overdue: "逾期未完成",
@@ -47,7 +47,7 @@ const dictionaries = {
     history: "Inspection history", reason: "Reason", due_by: "Due by", created: "Created", report_done: "Report completed maintenance",
     items: "Items (comma-separated)", tiers: "Item lists covered", quarterly: "Quarterly items", half_yearly: "Half-yearly items",
     yearly: "Yearly items", fill_refused: "Refused fill", submit: "Submit", reported: "Recorded", from: "From", to: "To", inspectors: "Inspectors",
-    per_day: "Visits per inspector-day", plan: "Plan", date: "Date", inspector: "Inspector", visits: "Visits", unassigned: "Unassigned",
+    per_day: "Inspections per inspector-day", owner_duties: "Owners' own self-tests (not booked)", owner_duties_help: "An elevator's self-test is the owner's duty (TSG T7008-2023): listed here, not booked on an inspector.", plan: "Plan", date: "Date", inspector: "Inspector", visits: "Visits", unassigned: "Unassigned",
     year: "Year", month: "Month", rescue: "Trapped-passenger rescue response", within_deadline: "Within deadline",
     share_within: "Share within", missed: "Missed", median_min: "Median (min)", p90_min: "P90 (min)",
     maintenance_on_time: "Maintenance on time", on_time: "On time", late: "Late", open_overdue: "Open, overdue",
@@ -120,6 +120,9 @@ export function time(value) {
     hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   return f.format(d);
 }
+
+/** The day (YYYY-MM-DD) an instant (epoch ms, default now) falls on in the display zone, not in UTC. */
+export function localDay(ms = Date.now()) { return time(ms).slice(0, 10); }
 
 /** The zone's name and its current offset, for the page footer: "Asia/Shanghai (UTC+08:00)". */
 export function zoneLabel() {

@@ -1,7 +1,7 @@
 // The console's pages. Each renders into `main` from /v1 answers and may return a function that
 // stops what it started (the live stream).
 import { api, all, download, stream, session, APIError } from "./api.js";
-import { t, time, gradeName, severityName, term } from "./i18n.js";
+import { t, time, gradeName, severityName, term, localDay } from "./i18n.js";
 import { h, link, table, gradeBadge, severityBadge, stopBadge, section, named } from "./dom.js";
 import { bars } from "./charts.js";
 
@@ -267,8 +267,9 @@ function maintenanceForm() {
 // MARK: inspection plan
 
 export async function schedule(main) {
-  const today = new Date().toISOString().slice(0, 10);
-  const later = new Date(Date.now() + 90 * 86400000).toISOString().slice(0, 10);
+  // The display zone's days (a plan made at 07:00 in Beijing starts today, not on yesterday's UTC date).
+  const today = localDay();
+  const later = localDay(Date.now() + 90 * 86400000);
   const form = h("form", { class: "filters" },
     h("label", {}, t("from"), h("input", { type: "date", name: "from", value: today })),
     h("label", {}, t("to"), h("input", { type: "date", name: "to", value: later })),
@@ -290,7 +291,11 @@ export async function schedule(main) {
         { key: "device", render: (i) => link(`/devices/${encodeURIComponent(i.device)}`, i.device) },
         { key: "kind" }, { key: "due" }, { key: "grade", render: (i) => i.grade ? gradeBadge(i.grade) : "" },
         { key: "overdue", render: (i) => (i.overdue ? t("overdue") : "") }], rows),
-      plan.unassigned.length ? section(t("unassigned"), table([{ key: "device" }, { key: "kind" }, { key: "due" }, { key: "reason", wrap: true }], plan.unassigned)) : "");
+      plan.unassigned.length ? section(t("unassigned"), table([{ key: "device" }, { key: "kind" }, { key: "due" }, { key: "reason", wrap: true }], plan.unassigned)) : "",
+      (plan.owner_duties ?? []).length ? section(`${t("owner_duties")} (${plan.owner_duties.length})`,
+        h("p", { class: "muted" }, t("owner_duties_help")),
+        table([{ key: "device", render: (i) => link(`/devices/${encodeURIComponent(i.device)}`, i.device) }, { key: "kind" }, { key: "due" },
+               { key: "overdue", render: (i) => (i.overdue ? t("overdue") : "") }, { key: "owner" }], plan.owner_duties)) : "");
   }
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
   main.replaceChildren(h("h1", {}, t("schedule")), form, out);
@@ -300,7 +305,7 @@ export async function schedule(main) {
 // MARK: statistics
 
 export async function stats(main) {
-  const year = new Date().getFullYear();
+  const year = Number(localDay().slice(0, 4));
   const form = h("form", { class: "filters" },
     h("label", {}, t("year"), h("input", { type: "number", name: "year", value: year, min: 2000, max: 2999 })),
     h("button", { class: "primary", type: "submit" }, t("filter")));
