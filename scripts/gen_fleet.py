@@ -205,12 +205,14 @@ for s in sites:
                         "hydrostatic": last_inspection(comm, 2190, False)}
             elif t == "pressure_vessel":
                 dp = random.choice([0.8, 1.0, 1.6, 2.5, 4.0])
-                medium, hazard = random.choice([("compressed air", "inert"), ("liquid oxygen", "inert"), ("steam", "inert"),
+                medium, hazard = random.choice([("compressed air", "inert"), ("liquid oxygen", "oxidizing"), ("steam", "inert"),
                                                 ("liquefied ammonia", "toxic"), ("propane", "flammable"), ("chlorine", "highly_toxic")])
                 if site_id == "site-tianjin-hospital":
-                    medium, hazard = "liquid oxygen", "inert"
+                    medium, hazard = "liquid oxygen", "oxidizing"
                 attrs = {"design_pressure_mpa": dp, "safety_valve_set_mpa": round(dp * 1.0, 2), "design_temperature_c": random.choice([50, 80, 150, 200]),
                          "volume_m3": random.choice([0.5, 2, 5, 10, 30, 50]), "medium": medium, "medium_hazard": hazard, "design_life_years": 20}
+                if medium == "liquid oxygen":  # an oxidiser stored cryogenic: the inner vessel is designed for -196 °C
+                    attrs["design_temperature_c"] = -196
                 grade = random.choice([1, 2, 2, 2, 3, 3, 4])
                 insp = {"annual_check": last_inspection(comm, 365, overdue), "periodic": last_inspection(comm, 1095, False)}
             elif t == "gas_cylinder":

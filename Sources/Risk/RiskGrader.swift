@@ -7,6 +7,8 @@ import Ingest
 /// Everything the model reads about one device at one moment, gathered by the caller from the
 /// registry and the store.
 public struct RiskInputs: Sendable {
+    /// The device's type (its use, `exposure.by_type`).
+    public var type: String
     /// The type's `consequence` factors from `Devices/types` (base, people_factor, ...).
     public var consequence: [String: Double]
     public var siteCategory: String?
@@ -28,8 +30,9 @@ public struct RiskInputs: Sendable {
     /// Monitoring gaps (silences beyond the type's limit) within the model's gap window.
     public var monitoringGaps = 0
 
-    public init(consequence: [String: Double], siteCategory: String?, peopleExposed: Int?, attributes: [String: Scalar],
+    public init(type: String, consequence: [String: Double], siteCategory: String?, peopleExposed: Int?, attributes: [String: Scalar],
                 commissioned: Day, inspectionGrade: Int?) {
+        self.type = type
         self.consequence = consequence
         self.siteCategory = siteCategory
         self.peopleExposed = peopleExposed
@@ -82,17 +85,11 @@ extension RiskModel {
         let likelihood = self.likelihood(i, now: now, add: add)
 
         let e = spec.exposure
-        let peopleFactor = i.consequence["people_factor"] ?? 1
-        let exposure: Double
-        if let people = i.peopleExposed {
-            let near = Double(people) * peopleFactor
-            let row = e.people.row(for: near)
-            let share = peopleFactor == 1 ? "" : " × \(formatNumber(peopleFactor)) (the type's share) = \(formatNumber(near.rounded()))"
-            exposure = add(.exposure, "people_exposed", "\(people) people at the site\(share): row \(row?.label ?? "none") of exposure.people",
-                           row?.value ?? spec.scales.E.last ?? 1)
-        } else {
-            exposure = add(.exposure, "people_exposed", "not recorded: exposure.unknown", e.unknown)
-        }
+        let category = i.siteCategory ?? "unknown"
+        let (use, source): (String, String) = if let u = e.by_type[i.type] { (u, "exposure.by_type.\(i.type)") }
+            else if let u = e.by_location[category] { (u, "exposure.by_location.\(category)") }
+            else { (e.unknown, "exposure.unknown (\(category) not listed)") }
+        let exposure = add(.exposure, "use", "\(i.type) at a \(category) site, in use \(use) (\(source))", e.use[use] ?? spec.scales.E.last ?? 1)
 
         let consequence = self.consequence(i, add: add)
         let score = likelihood * exposure * consequence
@@ -178,7 +175,20 @@ extension RiskModel {
             _ = add(.consequence, name, "\(input): \(steps) step(s) up the C scale", scale[at])
         }
         let category = i.siteCategory ?? "unknown"
-        step("location", category, c.location_steps[category] ?? 0)
+        // The law's priority places are there for the crowds they gather: the place or the
+        // crowd raises C, whichever by more, not both.
+        let placeSteps = c.location_steps[category] ?? 0
+        let peopleFactor = i.consequence["people_factor"] ?? 1
+        if let people = i.peopleExposed {
+            let near = Double(people) * peopleFactor
+            let row = c.people.row(for: near)
+            let crowdSteps = Int(row?.value ?? 0)
+            let share = peopleFactor == 1 ? "" : " × \(formatNumber(peopleFactor)) (the type's share) = \(formatNumber(near.rounded()))"
+            step("location", "\(category) (\(placeSteps) step(s)); \(people) people at the site\(share), row \(row?.label ?? "none") of "
+                 + "consequence.people (\(crowdSteps) step(s)): the larger", max(placeSteps, crowdSteps))
+        } else {
+            step("location", "\(category); people at the site not recorded", placeSteps)
+        }
         if let factor = i.consequence["medium_factor"], factor > 0 {
             let medium = c.medium.attributes.lazy.compactMap { i.attributes[$0]?.string }.first
             step("medium", medium ?? "not recorded", medium.flatMap { c.medium.steps[$0] } ?? 0)

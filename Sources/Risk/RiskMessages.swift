@@ -10,11 +10,11 @@ public enum RiskMessages {
     /// The registry part of a device's inputs: type, site, attributes, and the statutory
     /// inspections overdue on `today` (the local day). The store adds the history (alarms, notices, gaps).
     public static func inputs(_ entry: DirectoryEntry, type: DeviceType, site: Site?, today: Day) -> RiskInputs {
-        var inputs = RiskInputs(consequence: type.consequence, siteCategory: site?.category, peopleExposed: site?.peopleExposed,
+        var inputs = RiskInputs(type: type.id, consequence: type.consequence, siteCategory: site?.category, peopleExposed: site?.peopleExposed,
                                 attributes: entry.attributes, commissioned: entry.commissioned, inspectionGrade: entry.inspectionGrade)
         let dues = InspectionCalendar.dueDates(
             policies: type.inspections, commissioned: entry.commissioned, lastInspections: entry.lastInspections,
-            grade: entry.inspectionGrade, attributes: entry.attributes)
+            grade: entry.inspectionGrade, attributes: entry.attributes, gradeSince: entry.gradeSince)
         inputs.failedInspections = entry.failedInspections.sorted { $0.key < $1.key }.map { "\($0.key) failed on \($0.value)" }
         inputs.hazards = entry.openHazards.sorted { $0.key < $1.key }.map { "\($0.key) since \($0.value)" }
         let overdue = dues.filter { $0.isOverdue(on: today) && !$0.mustNotUse }

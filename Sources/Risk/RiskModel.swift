@@ -12,17 +12,21 @@ import Foundation
 ///   age against design life, overdue inspection, overdue maintenance, inspection safety grade,
 ///   monitoring gaps), each a row of its table; each further finding of at least
 ///   `compound_from` raises L one step up the scale.
-/// - E, exposure: the people exposed at the device's site × the type's `people_factor` (a boiler
-///   room exposes fewer people than the building it heats), then a row of `exposure.people`.
+/// - E, exposure: how often people are exposed, from how the equipment is used (`exposure.use`:
+///   continuous, daily, weekly...): the type's use (`exposure.by_type`: a boiler's operators are
+///   there every day) or else the use at the site's category (`exposure.by_location`: a hospital's
+///   elevators run all day).
 /// - C, consequence: the type's `consequence.base` (a value of the C scale) raised by steps: the
-///   law's priority places, the medium's hazard, pressure × volume; at most the scale's top.
+///   law's priority places or the crowd at the site (the people exposed × the type's
+///   `people_factor`, `consequence.people`), whichever is more, the medium's hazard, pressure ×
+///   volume; at most the scale's top.
 /// - The grade is the colour of the first LEC band D reaches (`bands`: five bands, four colours).
 ///
 /// Every number is data in the file; the file's content hash is part of the model version each
 /// grade records.
 public struct RiskModel: Sendable {
     public let spec: Spec
-    /// `version` from the file plus the content hash, e.g. `lec-2+3f9a0c12`.
+    /// `version` from the file plus the content hash, e.g. `lec-3+3f9a0c12`.
     public let version: String
     public let recomputeMs: Int64
     public let alarmWindowMs: Int64
@@ -92,12 +96,21 @@ public struct RiskModel: Sendable {
     }
 
     public struct Exposure: Decodable, Sendable {
-        public let people: [Band]
-        public let unknown: Double
+        /// A use's value on the E scale (continuous, daily, weekly, monthly, occasional, rare).
+        public let use: [String: Double]
+        /// The use of a type's equipment wherever it is (boilers, vessels, cylinders, forklifts).
+        public let by_type: [String: String]
+        /// The use at a site's category, for types without their own (elevators).
+        public let by_location: [String: String]
+        /// The use where neither says.
+        public let unknown: String
     }
 
     public struct Consequence: Decodable, Sendable {
         public let location_steps: [String: Int]
+        /// Steps by the people exposed at the site × the type's `people_factor` (rows high to
+        /// low); the larger of these and the place's steps counts, not both.
+        public let people: [Band]
         public let medium: Medium
         public let pressure_volume: PressureVolume
 
@@ -160,12 +173,24 @@ public struct RiskModel: Sendable {
         onScale(l.major_hazard, L, "L", [.key("likelihood"), .key("major_hazard")])
         onScale(l.maintenance_overdue, L, "L", [.key("likelihood"), .key("maintenance_overdue")])
         for (i, v) in l.inspection_grade.enumerated() { onScale(v, L, "L", [.key("likelihood"), .key("inspection_grade"), .index(i)]) }
-        onScale(spec.exposure.unknown, spec.scales.E, "E", [.key("exposure"), .key("unknown")])
+        for (use, value) in spec.exposure.use.sorted(by: { $0.key < $1.key }) {
+            onScale(value, spec.scales.E, "E", [.key("exposure"), .key("use"), .key(use)])
+        }
+        let uses: [(YAMLSource.PathElement, [String: String])] = [(.key("by_type"), spec.exposure.by_type),
+                                                                 (.key("by_location"), spec.exposure.by_location)]
+        for (table, map) in uses {
+            for (name, use) in map.sorted(by: { $0.key < $1.key }) where spec.exposure.use[use] == nil {
+                errors.append(source.error(at: [.key("exposure"), table, .key(name)], "'\(use)' is not a use listed under exposure.use"))
+            }
+        }
+        if spec.exposure.use[spec.exposure.unknown] == nil {
+            errors.append(source.error(at: [.key("exposure"), .key("unknown")], "'\(spec.exposure.unknown)' is not a use listed under exposure.use"))
+        }
         let tables: [([String], [Band], [Double]?, String)] = [
             (["likelihood", "alarms", "points"], l.alarms.points, L, "L"), (["likelihood", "age"], l.age, L, "L"),
             (["likelihood", "inspection_overdue"], l.inspection_overdue, L, "L"),
             (["likelihood", "monitoring_gaps", "gaps"], l.monitoring_gaps.gaps, L, "L"),
-            (["exposure", "people"], spec.exposure.people, spec.scales.E, "E"),
+            (["consequence", "people"], spec.consequence.people, nil, ""),
             (["consequence", "pressure_volume", "steps"], spec.consequence.pressure_volume.steps, nil, "")]
         for (path, bands, scale, name) in tables {
             let keys = path.map { YAMLSource.PathElement.key($0) }

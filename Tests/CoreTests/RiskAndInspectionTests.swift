@@ -12,13 +12,13 @@ struct RiskAndInspectionTests {
     static let now: Int64 = 1_795_564_800_000  // 2026-11-25T00:00Z
 
     func elevator(site category: String, people: Int) -> RiskInputs {
-        RiskInputs(consequence: RuleEngineTests.types["elevator"]!.consequence, siteCategory: category, peopleExposed: people,
+        RiskInputs(type: "elevator", consequence: RuleEngineTests.types["elevator"]!.consequence, siteCategory: category, peopleExposed: people,
                    attributes: ["design_life_years": .number(20)], commissioned: Day(parsing: "2016-11-25")!, inspectionGrade: nil)
     }
 
     func value(_ g: RiskGrade, _ name: String) -> Double? { g.factors.first { $0.name == name }?.value }
 
-    @Test("a trapped-passenger incident: the school elevator is red, the identical factory one orange (hand-computed on the LEC scales)")
+    @Test("a trapped-passenger incident makes a school's and a factory's elevator red; without it the school's is yellow (a priority place), the factory's blue (hand-computed on the LEC scales)")
     func schoolVersusFactory() {
         // 3 (critical, fired now) + 2 (it opened an incident) = 5 points: row ≥ 4 of alarms.points, L = 6.
         var school = elevator(site: "school", people: 2400)
@@ -28,34 +28,49 @@ struct RiskAndInspectionTests {
         factory.alarms = [trapped]
         let s = Self.model.grade(school, now: Self.now)
         let f = Self.model.grade(factory, now: Self.now)
-        #expect(s.likelihood == 6)
-        #expect(f.likelihood == 6)
-        // School: E = 6 (row ≥ 1000), C = 15 raised one step (a priority place) = 40, D = 1440, extreme.
-        #expect(s.exposure == 6)
-        #expect(s.consequence == 40)
-        #expect(s.score == 1440)
-        #expect(s.grade == .red && s.band == "extreme")
-        // Factory: E = 3 (row ≥ 100), C = 15, D = 270, high.
-        #expect(f.exposure == 3)
-        #expect(f.consequence == 15)
-        #expect(f.score == 270)
-        #expect(f.grade == .orange && f.band == "high")
+        #expect(s.likelihood == 6 && f.likelihood == 6)
+        // Both used daily: E = 6 (exposure.by_location). School: C = 15 raised one step (a priority
+        // place; 2400 people is no crowd step) = 40, D = 1440. Factory: C = 15, D = 540. Both extreme.
+        #expect(s.exposure == 6 && f.exposure == 6)
+        #expect(s.consequence == 40 && f.consequence == 15)
+        #expect(s.score == 1440 && f.score == 540)
+        #expect(s.grade == .red && f.grade == .red && f.band == "extreme")
         #expect(value(s, "alarm_history") == 6)
         #expect(s.factors.first { $0.name == "alarm_history" }?.input.contains("row ≥ 4 of likelihood.alarms.points") == true)
+        #expect(value(s, "use") == 6 && s.factors.first { $0.name == "use" }?.input == "elevator at a school site, in use daily (exposure.by_location.school)")
         #expect(value(s, "location") == 40)
         #expect(value(f, "location") == 15)
-        #expect(s.model.hasPrefix("lec-2+"))
-        // Without the incident: 0.2 × 6 × 40 = 48, moderate → yellow; 0.2 × 3 × 15 = 9, acceptable → blue.
+        #expect(s.model.hasPrefix("lec-3+"))
+        // Without the incident: 0.2 × 6 × 40 = 48, moderate → yellow; 0.2 × 6 × 15 = 18, acceptable → blue.
         let quietSchool = Self.model.grade(elevator(site: "school", people: 2400), now: Self.now)
         #expect(quietSchool.score == 48 && quietSchool.band == "moderate" && quietSchool.grade == .yellow)
         let quietFactory = Self.model.grade(elevator(site: "industrial", people: 600), now: Self.now)
-        #expect(quietFactory.score == 9 && quietFactory.band == "acceptable" && quietFactory.grade == .blue)
+        #expect(quietFactory.score == 18 && quietFactory.band == "acceptable" && quietFactory.grade == .blue)
         // Every L, E and C in a breakdown is a value of its textbook scale.
         for g in [s, f, quietSchool, quietFactory] {
             #expect(Self.model.spec.scales.L.contains(g.likelihood))
             #expect(Self.model.spec.scales.E.contains(g.exposure))
             #expect(Self.model.spec.scales.C.contains(g.consequence))
         }
+    }
+
+    @Test("E is how often people are exposed (how the equipment is used), head counts weigh in C: the place or the crowd, not both")
+    func exposureFromUse() {
+        // A hospital's elevators run all day: E = 10; a stadium's on event days: E = 3.
+        let hospital = Self.model.grade(elevator(site: "hospital", people: 8000), now: Self.now)
+        #expect(hospital.exposure == 10 && hospital.consequence == 40 && hospital.score == 80 && hospital.grade == .yellow)
+        let stadium = Self.model.grade(elevator(site: "stadium", people: 20000), now: Self.now)
+        #expect(stadium.exposure == 3 && stadium.consequence == 40)   // place 1 step, crowd (≥ 10000) 1 step: one step
+        // A crowd where the law names no priority place: 12,000 residents raise C one step.
+        let estate = Self.model.grade(elevator(site: "residential", people: 12000), now: Self.now)
+        #expect(estate.exposure == 6 && estate.consequence == 40)
+        #expect(Self.model.grade(elevator(site: "residential", people: 9999), now: Self.now).consequence == 15)
+        // A type's own use wins over the site's: a boiler at a hospital is attended daily, not continuously.
+        let boiler = RiskInputs(type: "boiler", consequence: RuleEngineTests.types["boiler"]!.consequence, siteCategory: "hospital",
+                                peopleExposed: 8000, attributes: [:], commissioned: Day(parsing: "2016-11-25")!, inspectionGrade: nil)
+        #expect(Self.model.grade(boiler, now: Self.now).exposure == 6)
+        // A category nobody listed: exposure.unknown (daily).
+        #expect(Self.model.grade(elevator(site: "cinema", people: 500), now: Self.now).exposure == 6)
     }
 
     @Test("findings pick rows; several findings of at least 1 compound one step each; a vessel's grade and C steps")
@@ -75,16 +90,21 @@ struct RiskAndInspectionTests {
         #expect(value(g, "compound") == 10)           // 4 findings ≥ 1: 3 raised 3 steps (6, 10, 10)
         #expect(g.likelihood == 10)
         #expect(g.score == 10 * 6 * 15)
-        // A pressure vessel at a hospital: E from 8000 × 0.1 = 800 (row ≥ 100) = 3; C = 40 + 1 step
-        // (hospital) = 100; grade 4 (monitored use) is L = 1: D = 300, orange.
-        var v = RiskInputs(consequence: RuleEngineTests.types["pressure_vessel"]!.consequence, siteCategory: "hospital", peopleExposed: 8000,
+        // A pressure vessel at a hospital: attended daily, E = 6; C = 40 + 1 step (hospital; 8000 ×
+        // 0.1 = 800 people is no crowd step) = 100; grade 4 (monitored use) is L = 1: D = 600, red.
+        var v = RiskInputs(type: "pressure_vessel", consequence: RuleEngineTests.types["pressure_vessel"]!.consequence, siteCategory: "hospital", peopleExposed: 8000,
                            attributes: ["design_pressure_mpa": .number(2.5), "volume_m3": .number(30), "medium_hazard": .string("inert")],
                            commissioned: Day(parsing: "2021-03-03")!, inspectionGrade: 4)
         let pv = Self.model.grade(v, now: Self.now)
-        #expect(pv.exposure == 3)
+        #expect(pv.exposure == 6)
         #expect(pv.consequence == 100)
         #expect(pv.likelihood == 1)
-        #expect(pv.score == 300 && pv.grade == .orange)
+        #expect(pv.score == 600 && pv.grade == .red)
+        // Oxygen is an oxidiser (not inert): a step up the C scale where the place gave none.
+        var oxygen = v
+        oxygen.siteCategory = "industrial"
+        oxygen.attributes["medium_hazard"] = .string("oxidizing")
+        #expect(Self.model.grade(oxygen, now: Self.now).consequence == 100)
         // Industrial, inert, small: C stays 40; toxic raises it a step to 100; grade 5 is L = 10.
         v.siteCategory = "industrial"
         #expect(Self.model.grade(v, now: Self.now).consequence == 40)
@@ -118,7 +138,7 @@ struct RiskAndInspectionTests {
         let worstMedium = c.medium.steps.max { $0.value < $1.value }?.key ?? ""
         for (name, type) in catalog.types {
             for category in Array(c.location_steps.keys) + ["residential", "industrial"] {
-                let old = RiskInputs(consequence: type.consequence, siteCategory: category, peopleExposed: people,
+                let old = RiskInputs(type: name, consequence: type.consequence, siteCategory: category, peopleExposed: people,
                                      attributes: ["design_life_years": .number(10), "medium_hazard": .string(worstMedium),
                                                   "design_pressure_mpa": .number(30), "volume_m3": .number(100)],
                                      commissioned: Day(parsing: "1990-01-01")!, inspectionGrade: nil)

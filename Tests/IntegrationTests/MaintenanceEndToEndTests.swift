@@ -136,7 +136,7 @@ struct MaintenanceEndToEndTests {
         }
         // Every device has a grade with its breakdown and model version.
         #expect(try env.count("SELECT COUNT(*) FROM device_risk") == Int64(env.catalog.fleet.devices.count))
-        #expect(try env.count("SELECT COUNT(*) FROM device_risk WHERE model LIKE 'lec-2+%' AND json_array_length(factors) >= 10") == Int64(env.catalog.fleet.devices.count))
+        #expect(try env.count("SELECT COUNT(*) FROM device_risk WHERE model LIKE 'lec-3+%' AND json_array_length(factors) >= 10") == Int64(env.catalog.fleet.devices.count))
         // A change to red notified the firm and the supervisors' feed; every change is an event.
         let red = try env.count("SELECT COUNT(*) FROM risk_grades WHERE grade = 'red' AND (previous IS NULL OR previous != 'red')")
         #expect(red > 0)

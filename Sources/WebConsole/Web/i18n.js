@@ -79,7 +79,7 @@ const terms = {
     factor: {
       base: "基础值", alarm_history: "告警历史", age: "使用年限", inspection_overdue: "检验逾期", inspection_failed: "检验不合格",
       major_hazard: "重大隐患", maintenance_overdue: "维保逾期", inspection_grade: "安全状况等级", monitoring_gaps: "监测中断",
-      compound: "多项叠加", people_exposed: "暴露人数", type_base: "设备类型基础值", location: "场所类别", medium: "介质",
+      compound: "多项叠加", people_exposed: "暴露人数", use: "使用频率", type_base: "设备类型基础值", location: "场所类别", medium: "介质",
       pressure_volume: "压力 × 容积",
     },
   },
