@@ -188,11 +188,20 @@ for s in sites:
             insp = {}
             grade = None
             dev_site = site_id
-            if t == "elevator":
-                kind = "escalator" if category in ("mall", "station") and i % 3 == 0 else "traction"
-                speed = random.choice([1.0, 1.5, 1.75, 2.0, 2.5]) if kind == "traction" else 0.5
-                attrs = {"rated_speed_mps": speed, "rated_load_kg": random.choice([630, 800, 1000, 1350, 1600]) if kind == "traction" else 4500,
-                         "floors": random.randint(6, 33) if kind == "traction" else 2, "design_life_years": 20, "kind": kind}
+            dev_type = t
+            category_code = type_code[t]
+            if t == "elevator" and category in ("mall", "station") and i % 3 == 0:
+                # Escalators (自动扶梯, 3310) at malls and stations: their own type. No draws from the
+                # shared sequence but the one below, as before, so that every other device keeps its data.
+                dev_type, category_code = "escalator", "3310"
+                attrs = {"rated_speed_mps": 0.5, "rise_m": [4.5, 5.1, 6.0, 7.2][serial % 4], "step_width_m": 1.0,
+                         "inclination_deg": 30, "design_life_years": 20, "kind": "escalator"}
+                last_inspection(comm, 365, overdue)
+                insp = elevator_inspections(comm, overdue, random.Random(serial))
+            elif t == "elevator":
+                speed = random.choice([1.0, 1.5, 1.75, 2.0, 2.5])
+                attrs = {"rated_speed_mps": speed, "rated_load_kg": random.choice([630, 800, 1000, 1350, 1600]),
+                         "floors": random.randint(6, 33), "design_life_years": 20, "kind": "traction"}
                 # Drawn from the shared sequence as before, so that every other device keeps its data.
                 last_inspection(comm, 365, overdue)
                 insp = elevator_inspections(comm, overdue, random.Random(serial))
@@ -229,14 +238,14 @@ for s in sites:
                          "power": random.choice(["electric", "electric", "diesel", "lpg"]), "design_life_years": 12}
                 insp = {"periodic": last_inspection(comm, 365, overdue)}
             # 设备代码: category (4 digits), the district of the device's site (6), year (4), serial.
-            code = f"{type_code[t]}{district_of_site[dev_site]}{comm.year}{serial:05d}"
+            code = f"{category_code}{district_of_site[dev_site]}{comm.year}{serial:05d}"
             def fmt(v):
                 if isinstance(v, str):
                     return f"\"{v}\""
                 return repr(v)
             a = ", ".join(f"{k}: {fmt(v)}" for k, v in attrs.items())
             li = ", ".join(f"{k}: {day(v)}" for k, v in insp.items())
-            line = (f"  - {{id: \"{code}\", type: {t}, gateway: {gw}, site: {dev_site}, owner: {owner_of_site[site_id]}, "
+            line = (f"  - {{id: \"{code}\", type: {dev_type}, gateway: {gw}, site: {dev_site}, owner: {owner_of_site[site_id]}, "
                     f"firm: {firm_for(t, i)}, commissioned: {day(comm)}, last_inspections: {{{li}}}, ")
             if grade is not None:
                 line += f"inspection_grade: {grade}, "

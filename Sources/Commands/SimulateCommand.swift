@@ -19,6 +19,7 @@ struct SimulateCommand: ParsableCommand {
             Faults (--fault KIND[:N], repeatable; N devices or gateways, default 1):
               trapped, overspeed        elevators
               door_lock_bridged         elevators: a major hazard (must not be used until closed)
+              reversal                  escalators: travel against the commanded direction (逆转)
               low_water                 boilers
               over_pressure             pressure vessels
               silent_gateway            the gateway stops publishing

@@ -7,6 +7,8 @@ public enum Fault: String, Sendable, CaseIterable {
     case trapped, overspeed
     /// The door lock circuit bridged (门锁短接): a major hazard (GB 45067-2024).
     case doorLockBridged = "door_lock_bridged"
+    /// An escalator travelling against its commanded direction (逆转).
+    case reversal
     case lowWater = "low_water"
     case overPressure = "over_pressure"
     case silentGateway = "silent_gateway"
@@ -18,6 +20,7 @@ public enum Fault: String, Sendable, CaseIterable {
     public var deviceType: String? {
         switch self {
         case .trapped, .overspeed, .doorLockBridged: "elevator"
+        case .reversal: "escalator"
         case .lowWater: "boiler"
         case .overPressure: "pressure_vessel"
         default: nil
@@ -110,6 +113,7 @@ public struct DeviceModel: Sendable {
         case .trapped: "trapped"
         case .overspeed: "overspeed"
         case .doorLockBridged: "door_lock_bridged"
+        case .reversal: "reversal"
         case .lowWater: "low_water"
         case .overPressure: "safety_valve_lift"
         default: nil
@@ -147,6 +151,25 @@ public struct DeviceModel: Sendable {
             d.add("run_count", .number(runCount))
             d.add("door_cycles", .number(doorCycles))
             d.add("running_hours", .number(round2(hours)))
+        case "escalator":
+            // Runs all day; a start now and then (after an idle stop). The handrail runs 0 to +2 %
+            // faster than the steps (GB 16899), here within +1.5 %.
+            let rated = attr("rated_speed_mps", 0.5)
+            let up = record.id.utf8.last.map { $0 % 2 == 0 } ?? true
+            if !moving { moving = true; runCount += 1 } else if Int.random(in: 0..<50, using: &rng) == 0 { moving = false }
+            hours += moving ? dt / 3600 : 0
+            let step = moving ? rated * Double.random(in: 0.98...1.0, using: &rng) : 0
+            let commanded = moving ? (up ? "up" : "down") : "none"
+            let actual = moving && fault == .reversal ? (up ? "down" : "up") : commanded
+            d.add("service_mode", .string("normal"))
+            d.add("running", .bool(moving))
+            d.add("direction", .string(actual))
+            d.add("commanded_direction", .string(commanded))
+            d.add("step_speed_mps", .number(round3(step)))
+            d.add("handrail_speed_mps", .number(round3(step * Double.random(in: 1.002...1.015, using: &rng))))
+            d.add("load_pct", .number(Double(Int.random(in: 0...60, using: &rng))))
+            d.add("running_hours", .number(round2(hours)))
+            d.add("start_count", .number(runCount))
         case "boiler":
             let wp = attr("working_pressure_mpa", 1.0)
             level = fault == .lowWater ? -80 : max(-30, min(30, level + Double.random(in: -3...3, using: &rng)))
@@ -163,7 +186,11 @@ public struct DeviceModel: Sendable {
             let p = fault == .overPressure ? dp * 1.08 : dp * Double.random(in: 0.6...0.75, using: &rng)
             if Int.random(in: 0..<10, using: &rng) == 0 { cycles += 1 }
             d.add("pressure_mpa", .number(round3(p)))
-            d.add("temperature_c", .number(round2(Double.random(in: 20...45, using: &rng))))
+            // Cryogenic storage (designed below 0 °C, liquid oxygen) a few degrees above its design
+            // temperature; others at room temperature.
+            let design = attr("design_temperature_c", 100)
+            let temperature = design < 0 ? design + Double.random(in: 8...15, using: &rng) : Double.random(in: 20...45, using: &rng)
+            d.add("temperature_c", .number(round2(temperature)))
             d.add("safety_valve_open", .bool(fault == .overPressure))
             d.add("pressure_cycles", .number(cycles))
         case "gas_cylinder":

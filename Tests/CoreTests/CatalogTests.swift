@@ -2,6 +2,7 @@ import Domain
 import SourceFiles
 import DeviceCatalog
 import Foundation
+import Ingest
 import Settings
 import Source
 import Testing
@@ -11,10 +12,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 @Suite struct CatalogTests {
     @Test func theShippedDevicesFolderLoadsAndCoversEveryTypeAndTheFleetMinimums() throws {
         let catalog = try Catalog.load(directory: repositoryRoot + "/Devices")
-        #expect(Set(catalog.types.keys) == ["elevator", "boiler", "pressure_vessel", "gas_cylinder", "forklift"])
+        #expect(Set(catalog.types.keys) == ["elevator", "escalator", "boiler", "pressure_vessel", "gas_cylinder", "forklift"])
         let fleet = catalog.fleet
         #expect(fleet.devices.count >= 300)
-        #expect(Set(fleet.devices.map(\.type)).count == 5)
+        #expect(Set(fleet.devices.map(\.type)).count == 6)
         #expect(fleet.gateways.count >= 8 && fleet.firms.count >= 4 && fleet.sites.count >= 12)
         #expect(Set(fleet.sites.map(\.category)).count >= 5)
         let elevator = try #require(catalog.types["elevator"])
@@ -23,6 +24,35 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             #expect(elevator.events[code] != nil, "elevator event \(code)")
         }
         #expect(elevator.maintenance?.fixed.interval == "15d")
+    }
+
+    @Test("escalators are their own type: their own faults, no car, no doors, no trapped passengers; a trapped event from one is a dead letter")
+    func escalatorsAreNotLiftCars() throws {
+        let catalog = try Catalog.load(directory: repositoryRoot + "/Devices")
+        let escalator = try #require(catalog.types["escalator"])
+        for code in ["reversal", "overspeed", "missing_step", "skirt_switch", "comb_plate_switch", "handrail_entry_switch", "unintended_stop"] {
+            #expect(escalator.events[code] != nil, "escalator event \(code)")
+        }
+        for code in ["trapped", "door_lock_bridged", "door_anti_pinch_failed", "stopped_outside_door_zone"] { #expect(escalator.events[code] == nil) }
+        #expect(escalator.fieldPosition("handrail_speed_mps") != nil && escalator.fieldPosition("door_closed") == nil)
+        #expect(escalator.rescue == nil)
+        #expect(catalog.types["elevator"]?.attributes["kind"]?.values == ["traction", "hydraulic"])
+        let escalators = catalog.fleet.devices.filter { $0.type == "escalator" }
+        #expect(escalators.count == 22 && escalators.allSatisfy { $0.id.hasPrefix("3310") })
+        #expect(!catalog.fleet.devices.contains { $0.type == "elevator" && $0.attributes["kind"]?.string == "escalator" })
+        // A trapped event from an escalator is not one of its events: one dead letter, nothing accepted.
+        let d = escalators[0]
+        let directory = DeviceDirectory(types: catalog.types, devices: [(1, d)], gateways: [d.gateway])
+        var out = IngestOutput()
+        var topic = "equipwatch/v1/\(d.gateway)/\(d.id)/event"
+        var payload = #"{"ts":1795567546013,"code":"trapped"}"#
+        topic.withUTF8 { t in payload.withUTF8 { p in
+            Validator(prefix: "equipwatch/v1", limits: IngestLimits()).validate(topic: UnsafeRawBufferPointer(t), payload: UnsafeRawBufferPointer(p),
+                                                        receivedAt: 1_795_567_546_013, directory: directory, into: &out)
+        } }
+        #expect(out.accepted.isEmpty)
+        #expect(out.deadLetters.map(\.reason) == [.schema])
+        #expect(out.deadLetters.first?.detail.contains("trapped") == true)
     }
 
     @Test("a boiler's safety valves are checked against 1.04 / 1.06 × working pressure at import: a warning on either side of the tolerance")
@@ -143,8 +173,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let w = fleet.codeWarnings(types: catalog.types)
         #expect(w == [
             "device 3110120101202000002: its region digits 120101 are not its site's district 120104 (s)",
-            "device 1100120104202000003: its category digits 1100 are not those of type elevator (31…, 32…, 33…, 34…)",
-            "device E4: its category digits E4 are not those of type elevator (31…, 32…, 33…, 34…)",
+            "device 1100120104202000003: its category digits 1100 are not those of type elevator (31…, 32…, 34…)",
+            "device E4: its category digits E4 are not those of type elevator (31…, 32…, 34…)",
         ])
     }
 

@@ -40,7 +40,7 @@ struct RuleEngineEndToEndTests {
         return ts
     }
 
-    @Test("injected simulator faults raise their alarms, on the feed and in the store, and a healthy fleet raises nothing else")
+    @Test("injected simulator faults raise their alarms (an escalator's reversal among them), on the feed and in the store, and a healthy fleet raises nothing else")
     func simulatorFaultsRaiseExpectedAlarms() throws {
         let env = try TestEnvironment()
         defer { env.close() }
@@ -52,13 +52,14 @@ struct RuleEngineEndToEndTests {
         options.port = env.broker.port
         options.rate = 400
         options.duration = 8
-        options.faults = [(.trapped, 1), (.overspeed, 1), (.lowWater, 1), (.overPressure, 1)]
+        options.faults = [(.trapped, 1), (.overspeed, 1), (.lowWater, 1), (.overPressure, 1), (.reversal, 1)]
         let simulator = Simulator(fleet: env.catalog.fleet, options: options, logger: Logger(label: "sim"))
         try simulator.run(stop: Flag())
         let onFeed = { Set(feed.objects.compactMap { $0.json["rule"] as? String }) }
         do {
             try waitUntil(timeout: 10, "feed carries the raised alarms") {
-                onFeed().isSuperset(of: ["elevator.trapped", "elevator.overspeed", "boiler.low_water", "pressure_vessel.above_design_pressure"])
+                onFeed().isSuperset(of: ["elevator.trapped", "elevator.overspeed", "boiler.low_water", "pressure_vessel.above_design_pressure",
+                                         "escalator.reversal"])
             }
         } catch {
             Issue.record("\(error); on the feed: \(onFeed().sorted()); outbox: \(try env.strings("SELECT id || ' ' || payload FROM outbox LIMIT 5")); published \(pipeline.published); alarms \(try env.count("SELECT COUNT(*) FROM alarms"))")
@@ -69,6 +70,7 @@ struct RuleEngineEndToEndTests {
         let expected: [String: Set<String>] = [
             "trapped": ["elevator.trapped"], "overspeed": ["elevator.overspeed"], "low_water": ["boiler.low_water"],
             "over_pressure": ["pressure_vessel.above_design_pressure", "pressure_vessel.safety_valve_lift"],
+            "reversal": ["escalator.reversal"],
         ]
         // Every faulted device raised its alarms...
         for (fault, ids) in faulted {

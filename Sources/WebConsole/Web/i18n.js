@@ -64,7 +64,7 @@ const severityNames = { zh: { critical: "严重", major: "重要", warning: "警
 // risk factors): shown in the reader's language; a value not listed is shown as sent.
 const terms = {
   zh: {
-    type: { elevator: "电梯", boiler: "锅炉", pressure_vessel: "压力容器", gas_cylinder: "气瓶", forklift: "叉车" },
+    type: { elevator: "电梯", escalator: "自动扶梯/人行道", boiler: "锅炉", pressure_vessel: "压力容器", gas_cylinder: "气瓶", forklift: "叉车" },
     state: { pending: "待触发", firing: "告警中", resolved: "已解除", open: "未关闭" },
     status: { open: "未关闭", acked: "已确认", closed: "已关闭", resolved: "已解决" },
     kind: {
@@ -84,7 +84,7 @@ const terms = {
     },
   },
   en: {
-    type: { elevator: "Elevator", boiler: "Boiler", pressure_vessel: "Pressure vessel", gas_cylinder: "Gas cylinder", forklift: "Forklift" },
+    type: { elevator: "Elevator", escalator: "Escalator / moving walk", boiler: "Boiler", pressure_vessel: "Pressure vessel", gas_cylinder: "Gas cylinder", forklift: "Forklift" },
     state: {}, status: {}, kind: {}, result: {}, factor: {},
     step: { rectified: "rectified by the firm", confirmed: "confirmed by the owner", closed: "verified and closed", maintenance: "maintenance record (lifted it under the earlier rule)" },
   },

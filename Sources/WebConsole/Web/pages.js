@@ -9,7 +9,7 @@ const GRADES = ["red", "orange", "yellow", "blue"];
 const GRADE_COLORS = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", blue: "#1565c0" };
 const SEVERITIES = ["critical", "major", "warning", "info"];
 const SEV_COLORS = { critical: "#c62828", major: "#ef6c00", warning: "#f9a825", info: "#1565c0" };
-const TYPES = ["elevator", "boiler", "pressure_vessel", "gas_cylinder", "forklift"];
+const TYPES = ["elevator", "escalator", "boiler", "pressure_vessel", "gas_cylinder", "forklift"];
 
 export function errorView(e) {
   if (e instanceof APIError && e.status === 404) return h("div", {}, h("h1", {}, t("not_found")), h("p", { class: "muted" }, e.message));
