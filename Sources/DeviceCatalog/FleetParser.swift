@@ -16,15 +16,15 @@ public enum FleetParser {
         func origin(_ path: [YAMLSource.PathElement]) -> Origin {
             Origin(file: file, line: source.node(at: path)?.mark?.line)
         }
-        fleet.firms = (raw.firms ?? []).map { Firm(id: $0.id, name: $0.name ?? $0.id, grade: $0.grade) }
-        fleet.owners = (raw.owners ?? []).map { Owner(id: $0.id, name: $0.name ?? $0.id) }
+        fleet.firms = (raw.firms ?? []).map { Firm(id: $0.id, name: $0.name ?? $0.id, grade: $0.grade, nameZh: $0.name_zh) }
+        fleet.owners = (raw.owners ?? []).map { Owner(id: $0.id, name: $0.name ?? $0.id, nameZh: $0.name_zh) }
         for (i, o) in fleet.owners.enumerated() where !Identifier.isValid(o.id) {
             errors.append(source.error(at: [.key("owners"), .index(i), .key("id")],
                                        "owner id '\(o.id)' must match [A-Za-z0-9._-]{1,64} (it is a topic level of owner-notices/{owner})"))
         }
         fleet.sites = (raw.sites ?? []).map {
             Site(id: $0.id, name: $0.name ?? $0.id, category: $0.category, city: $0.city, peopleExposed: $0.people_exposed,
-                 rescueWithin: $0.rescue_within, district: $0.district)
+                 rescueWithin: $0.rescue_within, district: $0.district, nameZh: $0.name_zh)
         }
         for (i, r) in (raw.regions ?? []).enumerated() {
             let at: [YAMLSource.PathElement] = [.key("regions"), .index(i)]
@@ -197,11 +197,11 @@ private struct RawStation: Decodable {
     let id: String; let name: String?; let site: String; let licence: String; let gases: [String]; let gateways: [String]; let firm: String
 }
 
-private struct RawFirm: Decodable { let id: String; let name: String?; let grade: String? }
-private struct RawOwner: Decodable { let id: String; let name: String? }
+private struct RawFirm: Decodable { let id: String; let name: String?; let grade: String?; let name_zh: String? }
+private struct RawOwner: Decodable { let id: String; let name: String?; let name_zh: String? }
 private struct RawSite: Decodable {
     let id: String; let name: String?; let category: String; let city: String?; let people_exposed: Int?
-    let rescue_within: String?; let district: String?
+    let rescue_within: String?; let district: String?; let name_zh: String?
 }
 private struct RawRegion: Decodable { let code: String; let name: String; let name_zh: String?; let level: String; let city: String? }
 private struct RawGateway: Decodable { let id: String; let site: String }

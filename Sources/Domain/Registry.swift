@@ -16,11 +16,16 @@ public struct Firm: Sendable, Hashable, Codable {
     public let name: String
     /// The firm's licence grade (A, B, C...); firms graded C or lower lose on-demand eligibility.
     public let grade: String?
+    /// The name in Chinese, for readers in Chinese (the console in 中文).
+    public let nameZh: String?
 
-    public init(id: String, name: String, grade: String?) {
+    enum CodingKeys: String, CodingKey { case id, name, grade, nameZh = "name_zh" }
+
+    public init(id: String, name: String, grade: String?, nameZh: String? = nil) {
         self.id = id
         self.name = name
         self.grade = grade
+        self.nameZh = nameZh
     }
 }
 
@@ -30,10 +35,15 @@ public struct Firm: Sendable, Hashable, Codable {
 public struct Owner: Sendable, Hashable, Codable {
     public let id: String
     public let name: String
+    /// The name in Chinese.
+    public let nameZh: String?
 
-    public init(id: String, name: String) {
+    enum CodingKeys: String, CodingKey { case id, name, nameZh = "name_zh" }
+
+    public init(id: String, name: String, nameZh: String? = nil) {
         self.id = id
         self.name = name
+        self.nameZh = nameZh
     }
 }
 
@@ -55,14 +65,17 @@ public struct Site: Sendable, Hashable, Codable {
     /// That division's level, from the fleet's `regions` (set when the registry is checked): the
     /// rescue deadline follows from it.
     public let districtLevel: DistrictLevel?
+    /// The name in Chinese.
+    public let nameZh: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, category, city, peopleExposed = "people_exposed", rescueWithin = "rescue_within", district
-        case districtLevel = "district_level"
+        case districtLevel = "district_level", nameZh = "name_zh"
     }
 
     public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?, rescueWithin: String? = nil,
-                district: String? = nil, districtLevel: DistrictLevel? = nil) {
+                district: String? = nil, districtLevel: DistrictLevel? = nil, nameZh: String? = nil) {
+        self.nameZh = nameZh
         self.id = id
         self.name = name
         self.category = category
@@ -76,7 +89,7 @@ public struct Site: Sendable, Hashable, Codable {
     /// The same site in a division of `level`.
     public func with(districtLevel level: DistrictLevel?) -> Site {
         Site(id: id, name: name, category: category, city: city, peopleExposed: peopleExposed, rescueWithin: rescueWithin,
-             district: district, districtLevel: level)
+             district: district, districtLevel: level, nameZh: nameZh)
     }
 }
 

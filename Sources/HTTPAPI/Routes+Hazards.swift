@@ -21,6 +21,13 @@ extension APIServer {
             return Listing.page(try store.hazards(f))
         }
 
+        // Names of the firms, owners and sites within scope, in English and Chinese (the console's
+        // names for readers in Chinese).
+        v1.get("names") { _, context in
+            let caller = try context.caller()
+            return Listing.page(try store.names(scope: caller.role))
+        }
+
         v1.get("hazards/{id}") { _, context in
             let caller = try context.caller()
             let id = try Self.numericId(context)

@@ -72,8 +72,9 @@ public struct InspectionPlan: Sendable, Equatable {
         public let site: String
         public let siteName: String
         public var items: [Entry]
-        /// Stable across runs for the same visit (date and site): the iCalendar UID.
-        public var uid: String { String(SHA256.hex("\(date)|\(site)".utf8).prefix(32)) + "@equipwatch" }
+        /// Stable across runs for the same visit (date, site and inspector: two inspectors may
+        /// share a site's work on a busy day): the iCalendar UID.
+        public var uid: String { String(SHA256.hex("\(date)|\(site)|\(inspector)".utf8).prefix(32)) + "@equipwatch" }
     }
 
     public struct Unassigned: Sendable, Equatable {

@@ -100,7 +100,7 @@ extension InspectionPlan {
     }
 
     /// An iCalendar with one all-day VEVENT per visit (of one inspector when `inspector` is set).
-    /// UIDs are stable for the same visit (date and site) across runs; `stamp` is DTSTAMP.
+    /// UIDs are stable for the same visit (date, site and inspector) across runs; `stamp` is DTSTAMP.
     public func ics(stamp: Int64, inspector: Int? = nil) -> String {
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//EquipWatch//Inspection plan//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
                      "X-WR-CALNAME:" + ICS.text(inspector.map { "Inspections, inspector \($0)" } ?? "Inspections \(summary.from) to \(summary.to)")]

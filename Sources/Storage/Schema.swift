@@ -290,6 +290,14 @@ enum Schema {
                 ALTER TABLE sites ADD COLUMN district_level TEXT;
                 """)
         }
+        m.registerMigration("v16-names-in-chinese") { db in
+            try db.execute(sql: """
+                -- Names in Chinese beside the registry's names, for readers in Chinese.
+                ALTER TABLE firms ADD COLUMN name_zh TEXT;
+                ALTER TABLE owners ADD COLUMN name_zh TEXT;
+                ALTER TABLE sites ADD COLUMN name_zh TEXT;
+                """)
+        }
         return m
     }
 }

@@ -140,7 +140,8 @@ extension Store {
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
                    st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages,
                    r.grade AS risk_grade, r.score AS risk_score,
-                   mn.device_num IS NOT NULL AS must_not_use, mn.reason AS must_not_use_reason, d.attributes
+                   mn.device_num IS NOT NULL AS must_not_use, mn.reason AS must_not_use_reason,
+                   mn.reason_key AS must_not_use_code, d.attributes
             FROM devices d
             LEFT JOIN device_risk r ON r.device_num = d.num
             LEFT JOIN device_compliance mn ON mn.device_num = d.num

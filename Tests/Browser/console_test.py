@@ -277,6 +277,11 @@ def hazard():
         main = text(d, "main")
         check("the device page shows the hazard and its timeline", "重大隐患" in main and "维保单位整改" in main and "王伟" in main, main[:300])
         check("... and still forbids use after the firm's rectification", bool(d.find_elements(By.CSS_SELECTOR, "main p[role=alert]")))
+        names = {n["id"]: n["name_zh"] for n in api("/v1/names", SUP)["items"]}
+        check("the site's and the firm's names read in Chinese", names.get(h["site"], "?") in main and names.get(h["firm"], "?") in main,
+              f"{names.get(h['site'])} / {names.get(h['firm'])}")
+        alert = text(d, "main p[role=alert]")
+        check("the must-not-use reason reads in Chinese", "重大事故隐患" in alert and "核查销号前禁止使用" in alert and "major hazard" not in alert, alert)
         settled(d)
         d.save_screenshot(os.path.join(SHOTS, "hazard.png"))
         subprocess.run([BIN, "hazards", "close", str(h["id"]), "--by", "赵刚", "--organisation", "天津市特种设备监督检验技术研究院",

@@ -26,6 +26,25 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(elevator.maintenance?.fixed.interval == "15d")
     }
 
+    @Test("the shipped types declare the telemetry docs/domain.md names (GB/T 24476 for elevators, boilers, pressure vessels)")
+    func telemetryLists() throws {
+        let types = try Catalog.loadTypes(directory: repositoryRoot + "/Devices/types")
+        let expected: [String: [String]] = [
+            // GB/T 24476 data items, plus speed, load and door cycles.
+            "elevator": ["service_mode", "moving", "direction", "in_door_zone", "floor", "door_closed", "door_locked", "passenger_in_car",
+                         "running_hours", "run_count", "upper_limit", "lower_limit", "mains_power", "speed_mps", "load_pct", "door_cycles"],
+            "boiler": ["steam_pressure_mpa", "water_level_mm", "flue_gas_temp_c", "furnace_temp_c", "furnace_pressure_kpa", "flame_on",
+                       "feedwater_flow_tph", "feedwater_pressure_mpa", "feedwater_temp_c", "water_hardness_alarm", "fan_running"],
+            "pressure_vessel": ["pressure_mpa", "temperature_c", "safety_valve_open", "pressure_cycles"],
+        ]
+        for (type, fields) in expected {
+            let t = try #require(types[type])
+            for f in fields { #expect(t.fieldPosition(f) != nil, "\(type).\(f)") }
+        }
+        #expect(types["boiler"]?.events["flame_failure"] != nil && types["pressure_vessel"]?.events["safety_valve_lift"] != nil)
+        #expect(types["pressure_vessel"]?.attributes["design_pressure_mpa"] != nil && types["pressure_vessel"]?.attributes["design_temperature_c"] != nil)
+    }
+
     @Test("escalators are their own type: their own faults, no car, no doors, no trapped passengers; a trapped event from one is a dead letter")
     func escalatorsAreNotLiftCars() throws {
         let catalog = try Catalog.load(directory: repositoryRoot + "/Devices")

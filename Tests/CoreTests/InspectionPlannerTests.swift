@@ -66,6 +66,14 @@ import Testing
         #expect(Self.layout(two) == ["2026-12-01 i1 s2: W", "2026-12-01 i1 s1: X", "2026-12-02 i1 s1: Y"])
     }
 
+    @Test("a busy site's day shared by two inspectors: each inspector's visit has its own UID, and neither goes over the day's capacity")
+    func sharedSiteDay() {
+        let items = (1...6).map { Self.item("D\($0)", due: "2026-12-01", grade: nil, site: "s1") }
+        let p = Self.plan(items, from: "2026-12-01", to: "2026-12-01", inspectors: 2, perDay: 3)
+        #expect(Self.layout(p) == ["2026-12-01 i1 s1: D1 D2 D3", "2026-12-01 i2 s1: D4 D5 D6"])
+        #expect(Set(p.visits.map(\.uid)).count == 2)
+    }
+
     @Test("the owners' own inspections (self-tests) are listed for them, not booked on an inspector")
     func ownerDuties() {
         let p = Self.plan([

@@ -37,7 +37,7 @@ struct FirstHourTests {
         // Before: each printed an empty table and exited 0.
         for (arguments, message) in [
             (["notices", "--firm", "firm-bogus"], "no firm 'firm-bogus' in the registry (firm-binhai, firm-haihe, firm-heping, firm-jinnan)"),
-            (["alarms", "--type", "lift"], "no type 'lift' in the registry (boiler, elevator, forklift, gas_cylinder, pressure_vessel)"),
+            (["alarms", "--type", "lift"], "no type 'lift' in the registry (boiler, elevator, escalator, forklift, gas_cylinder, pressure_vessel)"),
             (["devices", "--site", "nope"], "no site 'nope' in the registry (site-"),
             (["readings", "--device", "999999"], "no registered device 999999"),
             (["events", "--device", "999999"], "no registered device 999999"),

@@ -20,15 +20,19 @@ public struct DeviceItem: QueryRow, Equatable {
     public var messages: Int64
     public var riskGrade: Grade?
     public var riskScore: Double?
-    /// Must not be used (an inspection overdue or failed, or safety grade 5), and why.
+    /// Must not be used (an inspection overdue or failed, a grade that forbids use, an open major
+    /// hazard), and why: in English, and as a code with its parameters (`overdue:periodic:2026-05-01`,
+    /// `failed:periodic:2026-11-20`, `grade:periodic:5`, `hazard:elevator.door_lock_bridged:2026-12-01`)
+    /// that a reader renders in its own language.
     public var mustNotUse: Bool
     public var mustNotUseReason: String?
+    public var mustNotUseCode: String?
     public var attributes: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, type, gateway, site, siteName = "site_name", location, owner, ownerName = "owner_name", firm, firmName = "firm_name", commissioned, monitored, lastSeen = "last_seen", messages
         case riskGrade = "risk_grade", riskScore = "risk_score", mustNotUse = "must_not_use", mustNotUseReason = "must_not_use_reason"
-        case attributes
+        case mustNotUseCode = "must_not_use_code", attributes
     }
 }
 

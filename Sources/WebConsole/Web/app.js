@@ -1,6 +1,6 @@
 // The console's shell: sign-in state, navigation by role, path routes, language switch.
 import { api, session, APIError } from "./api.js";
-import { t, setLang, lang, zoneLabel } from "./i18n.js";
+import { t, setLang, lang, zoneLabel, chineseNames } from "./i18n.js";
 import { h } from "./dom.js";
 import * as pages from "./pages.js";
 import { devicePage } from "./device.js";
@@ -65,6 +65,14 @@ async function render() {
   if (!session.me) {
     try { session.me = await api("/v1/me"); } catch { session.token = null; return navigate("/signin", true); }
   }
+  if (!session.names) {
+    // The Chinese names of the firms, owners and sites in scope (shown to readers in Chinese).
+    try {
+      session.names = (await api("/v1/names")).items;
+      chineseNames.clear();
+      for (const n of session.names) if (n.name_zh) chineseNames.set(n.id, n.name_zh);
+    } catch { session.names = []; }
+  }
   if (path === "/signin") return navigate("/", true);
   chrome();
   for (const [re, page] of routes) {
@@ -89,10 +97,11 @@ document.addEventListener("click", (e) => {
   document.getElementById("main").focus();
 });
 window.addEventListener("popstate", render);
-window.addEventListener("ew-unauthorized", () => { session.token = null; session.me = null; navigate("/signin", true); });
+window.addEventListener("ew-unauthorized", () => { session.token = null; session.me = null; session.names = null; navigate("/signin", true); });
 document.getElementById("signout").addEventListener("click", () => {
   session.token = null;
   session.me = null;
+  session.names = null;
   navigate("/signin", true);
 });
 document.getElementById("lang").addEventListener("click", () => {

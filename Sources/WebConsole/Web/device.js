@@ -1,7 +1,7 @@
 // One device: registry, must-not-use, risk breakdown (L × E × C), a chart of a field over a
 // period, latest readings, maintenance, notices, inspections with due dates and history.
 import { api } from "./api.js";
-import { t, time } from "./i18n.js";
+import { t, time, mustNotUseText } from "./i18n.js";
 import { h, table, kv, section, gradeBadge, severityBadge, stopBadge, named } from "./dom.js";
 import { line } from "./charts.js";
 
@@ -29,7 +29,7 @@ export async function devicePage(main, id) {
 
   main.replaceChildren(
     h("h1", {}, `${t("device")} ${d.id}`),
-    d.must_not_use ? h("p", { role: "alert" }, stopBadge(d.must_not_use_reason), " ", d.must_not_use_reason) : "",
+    d.must_not_use ? h("p", { role: "alert" }, stopBadge(mustNotUseText(d)), " ", mustNotUseText(d)) : "",
     r.hazards.length ? section(t("hazards"),
       table([{ key: "id" }, { key: "rule" }, { key: "raised_at" }, { key: "status" }, { key: "closed_at" }, { key: "closed_by" },
              { key: "closed_organisation", label: t("organisation") }], r.hazards),

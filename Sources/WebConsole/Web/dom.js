@@ -1,5 +1,5 @@
 // Small DOM helpers: elements from data (text is always text, never HTML), tables, badges.
-import { t, time, gradeName, severityName, term, vocabularies } from "./i18n.js";
+import { t, time, gradeName, severityName, term, vocabularies, localName } from "./i18n.js";
 
 /** h("a", {href: "/x", "data-link": ""}, "text", child...) */
 export function h(tag, attrs = {}, ...children) {
@@ -40,8 +40,9 @@ export function cell(v, key = "") {
 
 /** A name with its id beside it (site, firm, owner); the id alone when the name is unknown. */
 export function named(name, id) {
-  if (!name) return id ?? "";
-  return h("span", {}, name, " ", h("small", { class: "muted" }, id));
+  const shown = localName(name, id);
+  if (!shown) return id ?? "";
+  return h("span", {}, shown, " ", h("small", { class: "muted" }, id));
 }
 
 /** Definition list of an object's keys (registry data). */

@@ -1,7 +1,7 @@
 // The console's pages. Each renders into `main` from /v1 answers and may return a function that
 // stops what it started (the live stream).
 import { api, all, download, stream, session, APIError } from "./api.js";
-import { t, time, gradeName, severityName, term, localDay } from "./i18n.js";
+import { t, time, gradeName, severityName, term, localDay, mustNotUseText } from "./i18n.js";
 import { h, link, table, gradeBadge, severityBadge, stopBadge, section, named } from "./dom.js";
 import { bars } from "./charts.js";
 
@@ -81,7 +81,7 @@ export async function overview(main) {
       section(`${t("must_not_use")} (${stopped.length})`, table([
         { key: "id", label: t("device"), render: (d) => link(`/devices/${encodeURIComponent(d.id)}`, d.id) },
         { key: "type" }, { key: "site", render: (r) => named(r.site_name, r.site) },
-        { key: "must_not_use_reason", label: t("reason"), wrap: true },
+        { key: "must_not_use_reason", label: t("reason"), wrap: true, render: (d) => mustNotUseText(d) },
       ], stopped.slice(0, 50))),
       section(t("live"), h("p", {}, state), live),
     ),
@@ -200,7 +200,7 @@ export async function devices(main) {
       { key: "id", label: t("device"), render: (d) => link(`/devices/${encodeURIComponent(d.id)}`, d.id) },
       { key: "type" }, { key: "site", render: (r) => named(r.site_name, r.site) }, { key: "owner_name", label: t("owner") }, { key: "firm", render: (r) => named(r.firm_name, r.firm) },
       { key: "risk_grade", label: t("grade"), render: (d) => gradeBadge(d.risk_grade) },
-      { key: "must_not_use", label: t("must_not_use_short"), render: (d) => d.must_not_use ? stopBadge(d.must_not_use_reason) : "" },
+      { key: "must_not_use", label: t("must_not_use_short"), render: (d) => d.must_not_use ? stopBadge(mustNotUseText(d)) : "" },
       { key: "last_seen" },
     ], rows));
   }
