@@ -127,4 +127,19 @@ struct ComplianceAPITests {
             #expect((report["hazard_timeline"] as? [[String: Any]])?.count == 3)
         }
     }
+
+    @Test("names in Chinese within scope: a firm sees its own firm and the owners and sites of its devices")
+    func namesInChinese() async throws {
+        let f = try APIFixture()
+        try await f.run { api in
+            let all = try await api.get("/v1/names").items
+            #expect(all.contains { $0["id"] as? String == "site-tianjin-hospital" && $0["name_zh"] as? String == "天津市人民医院" })
+            #expect(all.contains { $0["kind"] as? String == "firm" && $0["id"] as? String == "firm-jinnan" })
+            let mine = try await api.get("/v1/names", as: "haihe").items
+            let firms = mine.filter { $0["kind"] as? String == "firm" }.compactMap { $0["id"] as? String }
+            #expect(firms == ["firm-haihe"])
+            let sites = Set(f.haihe.map(\.site))
+            #expect(Set(mine.filter { $0["kind"] as? String == "site" }.compactMap { $0["id"] as? String }) == sites)
+        }
+    }
 }
