@@ -7,6 +7,7 @@ enum BenchPayloads {
         let data: String
         switch d.type {
         case "elevator": data = #"{"speed_mps":1.52,"load_pct":42,"floor":7,"moving":true,"door_locked":true,"run_count":123456}"#
+        case "escalator": data = #"{"running":true,"direction":"up","commanded_direction":"up","step_speed_mps":0.5,"handrail_speed_mps":0.505,"start_count":4321}"#
         case "boiler": data = #"{"steam_pressure_mpa":0.92,"water_level_mm":-5,"flue_gas_temp_c":172.5,"flame_on":true,"fan_running":true}"#
         case "pressure_vessel": data = #"{"pressure_mpa":0.61,"temperature_c":31.5,"safety_valve_open":false,"pressure_cycles":51234}"#
         case "gas_cylinder": data = #"{"fill_pressure_mpa":1.98,"net_kg":14.7,"operator":"op-1","lel_pct":1.2,"fill_count":88}"#

@@ -169,8 +169,10 @@ def firm():
         expected = len(api("/v1/devices?limit=1000", FIRM)["items"])
         check("the firm's device list holds its own devices only", firms == {FIRM_ID} and rows == expected, f"{firms}, {rows} of {expected}")
         firm_name = api("/v1/devices?limit=1", FIRM)["items"][0]["firm_name"]
+        # The console reads in Chinese: the firm's Chinese name (GET /v1/names), else its registry name.
+        zh = {n["id"]: n["name_zh"] for n in api("/v1/names", FIRM)["items"]}
         cells = {td.text for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
-        check("names beside ids: the firm's name with its id", cells == {f"{firm_name} {FIRM_ID}"}, str(cells))
+        check("names beside ids: the firm's name, in Chinese, with its id", cells == {f"{zh.get(FIRM_ID) or firm_name} {FIRM_ID}"}, str(cells))
         other = api("/v1/devices?firm=firm-jinnan&limit=1", SUP)["items"][0]["id"]
         d.get(BASE + "/devices/" + other)
         wait(d, lambda: text(d, "h1") in ("未找到", "Not found"), 20)

@@ -134,6 +134,7 @@ public func telemetry(_ d: DeviceRecord, seq: UInt64?, ts: Int64 = nowMs()) -> S
     let data: String
     switch d.type {
     case "elevator": data = #"{"speed_mps":1.2,"moving":true,"floor":4,"load_pct":35}"#
+    case "escalator": data = #"{"running":true,"direction":"up","commanded_direction":"up","step_speed_mps":0.5,"handrail_speed_mps":0.505}"#
     case "boiler": data = #"{"steam_pressure_mpa":0.9,"water_level_mm":5,"flame_on":true}"#
     case "pressure_vessel": data = #"{"pressure_mpa":0.5,"temperature_c":30}"#
     case "gas_cylinder": data = #"{"fill_pressure_mpa":1.9,"net_kg":14.5,"operator":"s1"}"#
