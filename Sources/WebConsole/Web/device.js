@@ -1,7 +1,7 @@
 // One device: registry, must-not-use, risk breakdown (L × E × C), a chart of a field over a
 // period, latest readings, maintenance, notices, inspections with due dates and history.
 import { api } from "./api.js";
-import { t, time, mustNotUseText } from "./i18n.js";
+import { t, time, mustNotUseText, localName } from "./i18n.js";
 import { h, table, kv, section, gradeBadge, severityBadge, stopBadge, named } from "./dom.js";
 import { line } from "./charts.js";
 
@@ -34,7 +34,8 @@ export async function devicePage(main, id) {
       table([{ key: "id" }, { key: "rule" }, { key: "raised_at" }, { key: "status" }, { key: "closed_at" }, { key: "closed_by" },
              { key: "closed_organisation", label: t("organisation") }], r.hazards),
       h("h3", {}, t("hazard_timeline")),
-      table([{ key: "hazard", label: t("id") }, { key: "at" }, { key: "step" }, { key: "party" }, { key: "by" }, { key: "organisation" },
+      table([{ key: "hazard", label: t("id") }, { key: "at" }, { key: "step" }, { key: "party", render: (s) => localName(s.party, s.party) },
+             { key: "by" }, { key: "organisation", render: (s) => localName(s.organisation, s.organisation) },
              { key: "note", wrap: true }], r.hazard_timeline)) : "",
     h("div", { class: "grid" },
       section(t("registry"), kv({ ...d, site: named(d.site_name, d.site), owner: named(d.owner_name, d.owner), firm: named(d.firm_name, d.firm) },
