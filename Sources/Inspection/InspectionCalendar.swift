@@ -69,9 +69,10 @@ public enum InspectionCalendar {
     /// (exclusive) to the Nth (inclusive), so an inspection on its anniversary counts for the year
     /// it ends. Year 1 holds every day up to the first anniversary.
     public static func serviceYear(of day: Day, commissioned: Day) -> Int {
-        var year = 1
-        while commissioned.adding(years: year) < day, year < 500 { year += 1 }
-        return year
+        // The anniversary in the day's own calendar year ends year `n`; if it is already past,
+        // the day belongs to the year after.
+        let n = max(1, day.year - commissioned.year)
+        return commissioned.adding(years: n) < day ? n + 1 : n
     }
 
     /// The service year an inspection on `day` counts for: the year it falls in when it is at
@@ -105,7 +106,7 @@ public enum InspectionCalendar {
         let done = max(own.map { countedYear(of: $0, commissioned: commissioned, earlyMonths: p.early_months) } ?? 0,
                        lastInspections[schedule.kind].map { countedYear(of: $0, commissioned: commissioned, earlyMonths: schedule.early_months) } ?? 0)
         let horizon = max(done, schedule.in_service_years?.last ?? 0) + max(schedule.then_every_years ?? 1, 1) + 1
-        if done < horizon, let year = (done + 1...horizon).first(where: { !isScheduled($0, schedule) }) {
+        if let year = (done + 1...horizon).first(where: { !isScheduled($0, schedule) }) {
             let counted = latest.map { " (last check \($0), counted for service year \(done))" } ?? ""
             return InspectionDue(kind: p.kind, last: own, due: commissioned.adding(years: year),
                                  mustNotUse: false, basis: "service year \(year), a year without a \(schedule.kind) inspection\(counted)")

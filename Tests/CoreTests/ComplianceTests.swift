@@ -86,6 +86,12 @@ struct ComplianceTests {
         #expect(InspectionCalendar.serviceYear(of: Self.day("2016-12-20"), commissioned: c) == 1)
         #expect(InspectionCalendar.serviceYear(of: Self.day("2016-12-21"), commissioned: c) == 2)
         #expect(InspectionCalendar.serviceYear(of: c, commissioned: c) == 1)
+        #expect(InspectionCalendar.serviceYear(of: Self.day("2026-12-21"), commissioned: c) == 12)
+        // A 29 February commissioning: its anniversary is 28 February in common years.
+        let leap = Self.day("2016-02-29")
+        #expect(InspectionCalendar.serviceYear(of: Self.day("2017-02-28"), commissioned: leap) == 1)
+        #expect(InspectionCalendar.serviceYear(of: Self.day("2017-03-01"), commissioned: leap) == 2)
+        #expect(InspectionCalendar.serviceYear(of: Self.day("2020-02-29"), commissioned: leap) == 4)
         let periodic = Self.types["elevator"]!.inspections.first { $0.kind == "periodic" }!
         #expect((1...18).filter { InspectionCalendar.isScheduled($0, periodic) } == [1, 4, 7, 9, 11, 13, 15, 16, 17, 18])
         // At most 2 months early counts for the year; earlier in the year it is late for the year before.
