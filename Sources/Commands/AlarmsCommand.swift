@@ -62,6 +62,7 @@ struct AlarmsCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             var f = try filters.filter()
             f.state = state
+            f.language = global.language
             try filters.checkNames(store)
             output.print(try store.alarms(f), limit: filters.range.limit)
         }

@@ -33,6 +33,7 @@ struct DevicesCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             var filter = DeviceFilter(type: type, site: site, firm: firm, gateway: gateway, grade: grade)
             if mustNotUse { filter.mustNotUse = true }
+            filter.language = global.language
             try KnownNames(store: store).check(firm: firm, site: site, gateway: gateway, type: type)
             output.print(try store.devices(filter, limit: limit.fetch), limit: limit)
         }
@@ -55,7 +56,8 @@ struct DevicesCommand: ParsableCommand {
             let settings = try global.settings()
             let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
-            guard let sections = try DeviceReport.sections(store: store, types: types, device: id, now: wallMillis()) else {
+            guard let sections = try DeviceReport.sections(store: store, types: types, device: id, language: global.language,
+                                                           now: wallMillis()) else {
                 throw NotFound("no registered device \(id)")
             }
             output.print(sections: sections, detail: true, records: DeviceReport.records)

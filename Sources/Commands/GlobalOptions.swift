@@ -30,6 +30,14 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Time zone for tables, CSV and local dates (default: $TZ, else Asia/Shanghai).", valueName: "ZONE"))
     var tz: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Language of alarm messages, notice reasons and must-not-use reasons: zh or en (default: from LC_ALL, LC_MESSAGES or LANG; zh_CN.UTF-8 reads Chinese, anything else English).",
+        valueName: "LANG"))
+    var lang: Language?
+
+    /// The reader's language: `--lang`, else the locale's.
+    var language: Language { lang ?? Language.fromLocale(ProcessInfo.processInfo.environment) }
+
     func validate() throws {
         if let tz, DisplayZone(named: tz) == nil {
             throw ValidationError("--tz '\(tz)' is not a time zone name (Asia/Shanghai, Asia/Urumqi, UTC, Europe/Berlin...)")

@@ -23,6 +23,7 @@ struct IncidentsCommand: ParsableCommand {
             let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
             var f = try filters.filter()
             f.status = status
+            f.language = global.language
             try filters.checkNames(store)
             output.print(try store.incidents(f), limit: filters.range.limit)
         }

@@ -72,13 +72,14 @@ struct InspectionsCommand: ParsableCommand {
             let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
             let record = InspectionRecord(device: device, kind: kind, date: date, result: result, grade: grade, inspector: inspector,
                                           organisation: organisation, reportNumber: report, source: .cli, recordedBy: who)
-            let recorded: (id: Int64, mustNotUse: MustNotUseReason?)?
+            let recorded: (id: Int64, mustNotUse: MustNotUseReason?, words: Prose?)?
             let topics = Topics(prefix: settings.broker.topicPrefix)
             do { recorded = try store.record(inspection: record, types: types, topics: topics, now: wallMillis()) }
             catch let e as InspectionRecordError { throw Refused("--\(e.field == "report_no" ? "report" : e.field): \(e.message)") }
-            guard let (id, reason) = recorded else { throw NotFound("no registered device \(device)") }
+            guard let (id, _, reason) = recorded else { throw NotFound("no registered device \(device)") }
             say("inspection \(id) recorded: \(device) \(kind) \(date) \(result.rawValue)\(grade.map { " grade \($0)" } ?? "")")
-            say(reason.map { "the device must not be used: \($0.text)" } ?? "the device may be used")
+            say(reason.map { global.language == .zh ? "该设备禁止使用：\($0.zh)" : "the device must not be used: \($0.en)" }
+                ?? (global.language == .zh ? "该设备可以使用" : "the device may be used"))
         }
     }
 

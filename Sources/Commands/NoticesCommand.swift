@@ -51,6 +51,7 @@ struct NoticesCommand: ParsableCommand {
             f.status = status
             f.device = device
             f.kind = kind
+            f.language = global.language
             f.limit = limit.fetch
             let now = wallMillis()
             if overdue { f.dueBefore = now }

@@ -13,6 +13,7 @@ extension NoticeStatus: ExpressibleByArgument {}
 extension NoticeKind: ExpressibleByArgument {}
 extension DeadLetterReason: ExpressibleByArgument {}
 extension InspectionResult: ExpressibleByArgument {}
+extension Language: ExpressibleByArgument {}
 
 /// A calendar day on the command line: exactly YYYY-MM-DD.
 extension Day: ExpressibleByArgument {

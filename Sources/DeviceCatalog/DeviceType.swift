@@ -211,6 +211,8 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
 /// inspections. Exactly which schedule fields apply depends on the regulation.
 public struct InspectionPolicy: Sendable, Hashable, Decodable {
     public let kind: String
+    /// Its name in Chinese (定期检验, 自行检测), for notices and reasons read in Chinese.
+    public let name_zh: String?
     public let regulation: String?
     public let every_years: Int?
     public let first_within_years: Int?
@@ -254,5 +256,12 @@ public struct InspectionPolicy: Sendable, Hashable, Decodable {
     public struct ByAttribute: Sendable, Hashable, Decodable {
         public let attribute: String
         public let years: [String: [Int]]
+    }
+}
+
+extension DeviceType {
+    /// The Chinese name of inspection `kind` as the type declares it (`name_zh`), else the kind.
+    public func inspectionNameZh(_ kind: String) -> String {
+        inspections.first { $0.kind == kind }?.name_zh ?? kind
     }
 }

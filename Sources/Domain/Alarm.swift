@@ -28,13 +28,17 @@ public struct Alarm: Sendable, Equatable {
     /// The last time the condition held.
     public var lastAt: Int64
     public var message: String
+    /// The message in Chinese, rendered with the same values (the rule's `message_zh`); nil when
+    /// the rule has none (readers in Chinese then get `message`).
+    public var messageZh: String?
     /// JSON object: the fields, attributes and windows the rule read, with their values.
     public var inputs: String
     public var incidentId: Int64?
 
     public init(id: Int64, deviceNum: Int64, device: String, type: String, site: String, firm: String, rule: String,
                 family: String, pack: String, severity: Severity, state: State, startedAt: Int64, firedAt: Int64?,
-                resolvedAt: Int64?, repeats: Int, lastAt: Int64, message: String, inputs: String, incidentId: Int64?) {
+                resolvedAt: Int64?, repeats: Int, lastAt: Int64, message: String, messageZh: String? = nil, inputs: String,
+                incidentId: Int64?) {
         self.id = id
         self.deviceNum = deviceNum
         self.device = device
@@ -52,6 +56,7 @@ public struct Alarm: Sendable, Equatable {
         self.repeats = repeats
         self.lastAt = lastAt
         self.message = message
+        self.messageZh = messageZh
         self.inputs = inputs
         self.incidentId = incidentId
     }

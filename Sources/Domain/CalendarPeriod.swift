@@ -6,6 +6,16 @@ public enum CalendarPeriod: String, Sendable, Codable, CaseIterable {
     case halfYear = "half_year"
     case year
 
+    /// Its name in Chinese: 月, 季度, 半年, 年.
+    public var chinese: String {
+        switch self {
+        case .month: "月"
+        case .quarter: "季度"
+        case .halfYear: "半年"
+        case .year: "年"
+        }
+    }
+
     var months: Int {
         switch self {
         case .month: 1

@@ -3,7 +3,6 @@ public enum CompletionSource: String, Sendable, Codable {
     case cli, mqtt, api
 }
 
-/// A completed maintenance as reported by a firm.
 /// The item lists of maintenance (TSG T5002-2017). `halfMonthly` is the routine visit every
 /// completion covers; the others have cycles of their own (`tiers` in `Devices/types/`).
 public enum MaintenanceTier: String, Sendable, Codable, CaseIterable {
@@ -11,8 +10,19 @@ public enum MaintenanceTier: String, Sendable, Codable, CaseIterable {
     case quarterly
     case halfYearly = "half_yearly"
     case yearly
+
+    /// Its name in Chinese: 半月, 季度, 半年, 年度.
+    public var chinese: String {
+        switch self {
+        case .halfMonthly: "半月"
+        case .quarterly: "季度"
+        case .halfYearly: "半年"
+        case .yearly: "年度"
+        }
+    }
 }
 
+/// A completed maintenance as reported by a firm.
 public struct Completion: Sendable {
     public let device: String
     public let firm: String

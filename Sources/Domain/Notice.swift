@@ -31,8 +31,9 @@ public struct NoticeDraft: Sendable, Equatable {
     public let kind: NoticeKind
     /// What fired: `calendar`, `run_count`, `faults`, a rule id, `eligibility`...
     public let trigger: String
-    /// Human-readable: why the notice exists, with the values behind it.
-    public let reason: String
+    /// Why the notice exists, with the values behind it: a code, its parameters, and the
+    /// sentence in English (what MQTT consumers read as `reason`) and in Chinese.
+    public let reason: Prose
     public let dueBy: Int64?
     public let createdAt: Int64
     /// Decided knowing maintenance records up to this id: if the device has a newer one, the
@@ -47,7 +48,7 @@ public struct NoticeDraft: Sendable, Equatable {
     public let hazard: HazardStart?
 
     public init(key: String, deviceNum: Int64, device: String, type: String, firm: String, kind: NoticeKind,
-                trigger: String, reason: String, dueBy: Int64?, createdAt: Int64, staleAfterRecord: Int64?, detail: String,
+                trigger: String, reason: Prose, dueBy: Int64?, createdAt: Int64, staleAfterRecord: Int64?, detail: String,
                 rescue: RescueStart? = nil, hazard: HazardStart? = nil) {
         self.key = key
         self.deviceNum = deviceNum

@@ -63,7 +63,7 @@ public struct APIServer: Sendable {
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
         }
-        let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger))
+        let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger)).add(middleware: LanguageMiddleware())
         addRoutes(to: v1)
         addInspectionRoutes(to: v1)
         addInspectionRecordRoutes(to: v1)

@@ -6,11 +6,20 @@ import Storage
 /// Query parameters, read with 400 errors that name the parameter (SPEC §7).
 struct Params {
     let values: [String: String]
+    /// The language sentences for people are answered in (`Accept-Language`; English without it).
+    let language: Language
 
     init(_ request: Request) {
         var v: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { v[String(key)] = String(value) }
         values = v
+        language = Self.language(request)
+    }
+
+    /// The caller's language from `Accept-Language`: Chinese for `zh…`, English for `en…`, no
+    /// header or neither: English (what the API answered before it spoke Chinese).
+    static func language(_ request: Request) -> Language {
+        request.headers[.acceptLanguage].flatMap { Language(acceptLanguage: $0) } ?? .en
     }
 
     func string(_ name: String) throws -> String? {

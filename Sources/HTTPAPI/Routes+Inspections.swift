@@ -70,10 +70,10 @@ extension APIServer {
             let record = InspectionRecord(device: body.device, kind: body.kind, date: body.date, result: body.result, grade: body.grade,
                                           inspector: body.inspector, organisation: body.organisation, reportNumber: body.reportNumber,
                                           source: .api, recordedBy: body.by ?? caller.name)
-            let recorded: (id: Int64, mustNotUse: MustNotUseReason?)?
+            let recorded: (id: Int64, mustNotUse: MustNotUseReason?, words: Prose?)?
             do { recorded = try store.record(inspection: record, types: self.types(), topics: self.topics, now: wallMillis()) }
             catch let e as InspectionRecordError { throw APIError.badParameter(e.field, e.message) }
-            guard let (id, reason) = recorded else { throw APIError.notFound("no device \(body.device)") }
+            guard let (id, _, reason) = recorded else { throw APIError.notFound("no device \(body.device)") }
             var w = JSONWriter()
             w.add("id", id)
             w.add("device", .string(body.device))
@@ -82,7 +82,7 @@ extension APIServer {
             w.add("result", .string(body.result.rawValue))
             if let g = body.grade { w.add("grade", Int64(g)) }
             w.add("must_not_use", .bool(reason != nil))
-            if let reason { w.add("must_not_use_reason", .string(reason.text)) }
+            if let reason { w.add("must_not_use_reason", .string(reason.text(Params.language(request)))) }
             return Response(status: .created, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: w.finish() + "\n")))
         }

@@ -21,6 +21,7 @@ extension APIServer {
             f.owner = try p.string("owner")
             f.mustNotUse = try p.bool("must_not_use")
             f.scope = caller.role
+            f.language = p.language
             let filter = f
             return try Listing.respond(p, fetch: { limit, after in
                 var page = filter
@@ -32,7 +33,8 @@ extension APIServer {
         v1.get("devices/{id}") { request, context in
             let caller = try context.caller()
             let id = try context.parameters.require("id")
-            guard let sections = try DeviceReport.sections(store: store, types: self.types(), device: id, scope: caller.role, now: wallMillis()) else {
+            guard let sections = try DeviceReport.sections(store: store, types: self.types(), device: id, scope: caller.role,
+                                                           language: Params.language(request), now: wallMillis()) else {
                 throw APIError.notFound("no device \(id)")
             }
             return Listing.json(ResultTable.json(sections: sections))
@@ -61,9 +63,9 @@ extension APIServer {
             return try Listing.respond(p, filter: f, query: { try store.alarms($0) }, cursor: { PageCursor(sort: $0.startedAt.millis, id: $0.id) })
         }
 
-        v1.get("alarms/{id}") { _, context in
+        v1.get("alarms/{id}") { request, context in
             let caller = try context.caller()
-            let alarm = try self.alarm(try Self.numericId(context), caller)
+            let alarm = try self.alarm(try Self.numericId(context), caller, Params.language(request))
             return Listing.json(Listing.object(alarm) + "\n")
         }
 
@@ -73,7 +75,7 @@ extension APIServer {
             _ = try self.alarm(id, caller)
             let (by, onSite) = try await Self.ackBody(request, context, default: caller.name)
             _ = try store.acknowledge(alarm: id, by: by, at: wallMillis(), onSite: onSite, topics: self.topics)
-            return Listing.json(Listing.object(try self.alarm(id, caller)) + "\n")
+            return Listing.json(Listing.object(try self.alarm(id, caller, Params.language(request))) + "\n")
         }
 
         v1.get("incidents") { request, context in
@@ -84,12 +86,13 @@ extension APIServer {
             return try Listing.respond(p, filter: f, query: { try store.incidents($0) }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
         }
 
-        v1.get("incidents/{id}") { _, context in
+        v1.get("incidents/{id}") { request, context in
             let caller = try context.caller()
             let id = try Self.numericId(context)
             var f = AlarmFilter()
             f.id = id
             f.scope = caller.role
+            f.language = Params.language(request)
             guard let incident = try store.incidents(f).first, let timeline = try store.incidentTimeline(id) else {
                 throw APIError.notFound("no incident \(id)")
             }
@@ -106,6 +109,7 @@ extension APIServer {
             f.device = try p.string("device")
             f.kind = try p.choice("kind", NoticeKind.self)
             f.scope = caller.role
+            f.language = p.language
             return try Listing.respond(p, filter: f, query: { try store.notices($0) }, cursor: { PageCursor(sort: 0, id: $0.id) })
         }
 
@@ -122,6 +126,7 @@ extension APIServer {
             if try store.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) == .notFound { throw APIError.notFound("no notice \(id)") }
             var f = NoticeFilter()
             f.scope = caller.role
+            f.language = Params.language(request)
             f.after = PageCursor(sort: 0, id: id + 1)
             f.limit = 1
             guard let notice = try store.notices(f).first, notice.id == id else { throw APIError.notFound("no notice \(id)") }
@@ -217,10 +222,11 @@ extension APIServer {
         guard try !store.devices(f, limit: 1).isEmpty else { throw APIError.notFound("no device \(id)") }
     }
 
-    func alarm(_ id: Int64, _ caller: TokenGrant) throws -> AlarmItem {
+    func alarm(_ id: Int64, _ caller: TokenGrant, _ language: Language = .en) throws -> AlarmItem {
         var f = AlarmFilter()
         f.id = id
         f.scope = caller.role
+        f.language = language
         guard let a = try store.alarms(f).first else { throw APIError.notFound("no alarm \(id)") }
         return a
     }
@@ -235,6 +241,7 @@ extension APIServer {
         f.from = try p.time("from", in: days)
         f.to = try p.time("to", in: days)
         f.scope = caller.role
+        f.language = p.language
         return f
     }
 

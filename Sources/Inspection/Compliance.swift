@@ -45,6 +45,24 @@ public enum MustNotUseReason: Sendable, Hashable {
         return "inspection:\(kind)"
     }
 
+    /// In Chinese, with the inspection kind's name as the device type declares it
+    /// (`name_zh`): "定期检验逾期：应于 2026-05-01 前完成，自 2026-05-02 起禁止使用".
+    public func chinese(kindName: (String) -> String) -> String {
+        switch self {
+        case .failed(let k, let on): "\(kindName(k))不合格（\(on)），复检合格前禁止使用"
+        case .hazard(let rule, let on): "重大事故隐患 \(rule)（\(on) 起，GB 45067-2024），核查销号前禁止使用"
+        case .grade(let k, let g): "\(kindName(k))：安全状况等级 \(g) 级，禁止使用"
+        case .overdue(let k, let due): "\(kindName(k))逾期：应于 \(due) 前完成，自 \(due.adding(days: 1)) 起禁止使用"
+        }
+    }
+
+    /// Both languages, with the reason's key as its parameters (`kind`, `on`/`due`/`grade`).
+    public func prose(type: DeviceType) -> Prose {
+        var parameters: [(String, String)] = [("key", key), ("kind", kind)]
+        if let since { parameters.append(("since", since.description)) }
+        return Prose(.mustNotUse, parameters, en: text, zh: chinese(kindName: type.inspectionNameZh))
+    }
+
     /// For people: "periodic inspection overdue since 2026-05-02", "periodic inspection failed on ...".
     public var text: String {
         switch self {

@@ -18,6 +18,19 @@ public enum FillProblem: String, Sendable, CaseIterable, Codable {
     case overfilled
     /// The pre-fill check failed and the cylinder was filled anyway.
     case preFillCheckFailed = "pre_fill_check_failed"
+
+    /// Its name in Chinese (TSG 23-2021 terms).
+    public var chinese: String {
+        switch self {
+        case .inspectionOverdue: "定期检验逾期或不合格"
+        case .pastServiceLife: "超过设计使用年限"
+        case .scrapped: "已报废"
+        case .wrongGasForStation: "充装单位许可不含该介质"
+        case .wrongGasForCylinder: "错装介质"
+        case .overfilled: "超装"
+        case .preFillCheckFailed: "充装前检查不合格"
+        }
+    }
 }
 
 /// One finding of a fill check: the problem and the figures behind it, for people.

@@ -53,7 +53,7 @@ public final class MaintenancePlanner {
         var state: PlanState
         /// Epoch ms from which some statutory inspection is overdue (Int64.max: never).
         var inspectionValidUntil: Int64 = .max
-        var inspectionProblem = ""
+        var inspectionProblem = Wording(en: "", zh: "")
         var firmGrade: String?
         /// The rescue deadline at the device's site (types with a `rescue` policy).
         var rescueWithinMs: Int64?
@@ -120,7 +120,7 @@ public final class MaintenancePlanner {
         dirtyList.removeAll()
         // Devices inspected on the same day share the text of why their inspection lapses: one
         // copy each (about 10 MB at 100 k devices otherwise).
-        var problems: Set<String> = []
+        var problems: Set<Wording> = []
         for entry in directory.entries {
             guard let plan = plans[entry.typeIndex] else { continue }
             let restored = states[entry.num]
@@ -208,8 +208,16 @@ public final class MaintenancePlanner {
             let why = f.reason.map { "\($0): " } ?? ""
             let hazard = hazardRules.contains(c.alarm.rule) ? HazardStart(rule: c.alarm.rule, alarmId: c.alarm.id, raisedAt: fired) : nil
             if hazard != nil { w.add("hazard", .bool(true)) }
+            let whyZh = (f.reasonZh ?? f.reason).map { "\($0)：" } ?? ""
+            let alarmZh = c.alarm.messageZh ?? c.alarm.message
+            let reason = hazard == nil
+                ? Prose(.faultFollowup, [("rule", c.alarm.rule), ("alarm", "\(c.alarm.id)")],
+                        en: why + c.alarm.message, zh: whyZh + alarmZh)
+                : Prose(.hazardFollowup, [("rule", c.alarm.rule), ("alarm", "\(c.alarm.id)")],
+                        en: "major hazard, must not be used until rectified and the closure verified (销号): " + why + c.alarm.message,
+                        zh: "重大事故隐患，整改并经核查销号前禁止使用：" + whyZh + alarmZh)
             emit(s, .faultFollowup, key: "followup:\(c.alarm.id):\(c.alarm.rule)", trigger: c.alarm.rule,
-                 reason: (hazard == nil ? "" : "major hazard, must not be used until rectified and the closure verified (销号): ") + why + c.alarm.message,
+                 reason: reason,
                  dueBy: fired + f.deadlineMs, now: now, stale: false, detail: w.finish(), hazard: hazard, into: &out)
         }
     }
@@ -307,14 +315,26 @@ public final class MaintenancePlanner {
 /// Inspection due dates turned into the planner's terms: from when a device's inspection is no
 /// longer valid, and why.
 enum InspectionCalendarBridge {
-    static func dues(type: DeviceType, entry: DirectoryEntry, days: LocalDays) -> [(validUntil: Int64, problem: String)] {
-        InspectionCalendar.dueDates(policies: type.inspections, commissioned: entry.commissioned,
-                                    lastInspections: entry.lastInspections, grade: entry.inspectionGrade,
-                                    attributes: entry.attributes, gradeSince: entry.gradeSince).filter { $0.coveredBy == nil }.map { d in
+    static func dues(type: DeviceType, entry: DirectoryEntry, days: LocalDays) -> [(validUntil: Int64, problem: Wording)] {
+        let zh = type.inspectionNameZh
+        return InspectionCalendar.dueDates(policies: type.inspections, commissioned: entry.commissioned,
+                                           lastInspections: entry.lastInspections, grade: entry.inspectionGrade,
+                                           attributes: entry.attributes, gradeSince: entry.gradeSince).filter { $0.coveredBy == nil }.map { d in
             // Valid through the due day itself, to its local midnight.
             let until = d.mustNotUse ? Int64.min : days.end(d.due)
-            return (until, d.mustNotUse ? "\(d.kind) inspection: \(d.basis)" : "\(d.kind) inspection was due \(d.due) (\(d.basis))")
-        } + entry.failedInspections.map { (Int64.min, "\($0.key) inspection failed on \($0.value): must not be used") }
-          + entry.openHazards.map { (Int64.min, "major hazard \($0.key) since \($0.value): must not be used") }
+            return (until, d.mustNotUse
+                ? Wording(en: "\(d.kind) inspection: \(d.basis)", zh: "\(zh(d.kind))：\(d.basis)")
+                : Wording(en: "\(d.kind) inspection was due \(d.due) (\(d.basis))", zh: "\(zh(d.kind))应于 \(d.due) 前完成（\(d.basis)）"))
+        } + entry.failedInspections.map {
+            (Int64.min, Wording(en: "\($0.key) inspection failed on \($0.value): must not be used", zh: "\(zh($0.key))不合格（\($0.value)），禁止使用"))
+        } + entry.openHazards.map {
+            (Int64.min, Wording(en: "major hazard \($0.key) since \($0.value): must not be used", zh: "重大事故隐患 \($0.key)（\($0.value) 起），禁止使用"))
+        }
     }
+}
+
+/// A phrase in both languages, part of a notice's reason.
+struct Wording: Hashable {
+    var en: String
+    var zh: String
 }

@@ -23,7 +23,9 @@ public enum NoticeFeed {
         w.add("firm", .string(n.firm))
         if let owner { w.add("owner", .string(owner)) }
         w.add("trigger", .string(n.trigger))
-        w.add("reason", .string(n.reason))
+        w.add("reason", .string(n.reason.en))
+        w.add("reason_zh", .string(n.reason.zh))
+        w.add("reason_code", .string(n.reason.code.rawValue))
         if let d = n.dueBy { w.add("due_by", .string(Timestamp.format(d))) }
         w.add("created_at", .string(Timestamp.format(n.createdAt)))
         w.add("detail", raw: n.detail)

@@ -47,6 +47,8 @@ public struct PlanState: Codable, Sendable, Equatable {
     public struct Due: Codable, Sendable, Equatable {
         public var trigger: String
         public var reason: String
+        /// The reason in Chinese; absent in states written before it.
+        public var reasonZh: String?
         public var at: Int64
         public var dueBy: Int64
         public var overdue: Bool

@@ -28,18 +28,24 @@ extension MaintenancePlanner {
     /// Silence is counted from the later of the last message and the planner's start.
     func silentSince(_ s: Slot) -> Int64 { max(s.state.lastSeen ?? options.startedAt, options.startedAt) }
 
-    func describe(_ failed: Ineligibility, _ s: Slot) -> [String] {
-        var out: [String] = []
+    func describe(_ failed: Ineligibility, _ s: Slot) -> [Wording] {
+        var out: [Wording] = []
         if failed.contains(.inspection) { out.append(s.inspectionProblem) }
         guard let e = s.plan.eligibility else { return out }
         if failed.contains(.firm) {
-            out.append("firm \(s.entry.firm) is graded \(s.firmGrade ?? "(none)"); on-demand needs \((e.firmGrades ?? []).sorted().joined(separator: " or "))")
+            let needs = (e.firmGrades ?? []).sorted()
+            out.append(Wording(
+                en: "firm \(s.entry.firm) is graded \(s.firmGrade ?? "(none)"); on-demand needs \(needs.joined(separator: " or "))",
+                zh: "维保单位 \(s.entry.firm) 的等级为 \(s.firmGrade ?? "（无）")；按需维保要求 \(needs.joined(separator: " 或 "))"))
         }
         if failed.contains(.silent) {
-            out.append("no data since \(options.localDays.format(silentSince(s))) (limit \(Interval(milliseconds: e.maxSilenceMs)))")
+            let since = options.localDays.format(silentSince(s)), limit = Interval(milliseconds: e.maxSilenceMs)
+            out.append(Wording(en: "no data since \(since) (limit \(limit))", zh: "自 \(since) 起无数据（上限 \(limit.chinese)）"))
         }
         if failed.contains(.recentGap), let back = s.state.lastGapEndedAt {
-            out.append("monitoring was interrupted until \(options.localDays.format(back)), within the last \(Interval(milliseconds: e.windowMs))")
+            let until = options.localDays.format(back), window = Interval(milliseconds: e.windowMs)
+            out.append(Wording(en: "monitoring was interrupted until \(until), within the last \(window)",
+                               zh: "最近 \(window.chinese) 内监测曾中断，至 \(until) 恢复"))
         }
         return out
     }
@@ -53,9 +59,13 @@ extension MaintenancePlanner {
         s.state.regime = regime
         s.state.regimeSince = now
         s.state.regimeChanges += 1
+        let every = Interval(milliseconds: s.plan.fixedIntervalMs)
         let reason = regime == .fixed
-            ? "on-demand eligibility lapsed, fixed regime (every \(Interval(milliseconds: s.plan.fixedIntervalMs))) applies: " + problems.joined(separator: "; ")
-            : "eligible for on-demand maintenance again (" + onDemandCalendar(s.plan) + " plus usage triggers)"
+            ? Prose(.regimeFixed, [("every", every.description)],
+                    en: "on-demand eligibility lapsed, fixed regime (every \(every)) applies: " + problems.map(\.en).joined(separator: "; "),
+                    zh: "不再符合按需维保条件，改按固定周期（每 \(every.chinese)）维保：" + problems.map(\.zh).joined(separator: "；"))
+            : Prose(.regimeOnDemand, en: "eligible for on-demand maintenance again (" + onDemandCalendar(s.plan).en + " plus usage triggers)",
+                    zh: "重新符合按需维保条件（" + onDemandCalendar(s.plan).zh + "，另加使用量触发）")
         var w = JSONWriter()
         w.add("regime", .string(regime.rawValue))
         w.add("previous", .string(regime == .fixed ? Regime.onDemand.rawValue : Regime.fixed.rawValue))
@@ -82,7 +92,9 @@ extension MaintenancePlanner {
             guard !due.overdue, now >= due.dueBy else { return }
             s.state.due!.overdue = true
             emit(s, .maintenanceOverdue, key: "overdue:\(s.entry.num):\(s.state.record)", trigger: due.trigger,
-                 reason: "maintenance due by \(options.localDays.format(due.dueBy)) not reported done (\(due.reason))",
+                 reason: Prose(.maintenanceOverdue, [("due_by", options.localDays.format(due.dueBy)), ("trigger", due.trigger)],
+                               en: "maintenance due by \(options.localDays.format(due.dueBy)) not reported done (\(due.reason))",
+                               zh: "维保应于 \(options.localDays.format(due.dueBy)) 前完成，未上报完成（\(due.reasonZh ?? due.reason)）"),
                  dueBy: due.dueBy, now: now, stale: true, detail: detail(s), into: &out)
             out.riskInputsChanged.append(s.entry.num)
             markDirty(s, s.entry.index, important: true)
@@ -90,16 +102,25 @@ extension MaintenancePlanner {
         }
         let dueBy = calendarDueBy(s)
         guard now >= dueBy - s.plan.deadlineMs else { return }
+        let began = options.localDays.format(s.state.baselineAt), every = Interval(milliseconds: s.plan.fixedIntervalMs)
         let reason = s.state.regime == .onDemand
-            ? "on-demand regime: " + onDemandCalendar(s.plan) + " since \(options.localDays.format(s.state.baselineAt))"
-            : "fixed regime: maintenance every \(Interval(milliseconds: s.plan.fixedIntervalMs)); cycle began \(options.localDays.format(s.state.baselineAt))"
+            ? Prose(.maintenanceCalendar, [("regime", "on_demand"), ("cycle_began", began)],
+                    en: "on-demand regime: " + onDemandCalendar(s.plan).en + " since \(began)",
+                    zh: "按需维保：" + onDemandCalendar(s.plan).zh + "，本周期自 \(began) 起")
+            : Prose(.maintenanceCalendar, [("regime", "fixed"), ("every", every.description), ("cycle_began", began)],
+                    en: "fixed regime: maintenance every \(every); cycle began \(began)",
+                    zh: "固定周期：每 \(every.chinese)维保一次；本周期自 \(began) 起")
         fire(s, trigger: "calendar", reason: reason, dueBy: dueBy, now: now, into: &out)
     }
 
     /// The on-demand regime's calendar limit, in words.
-    func onDemandCalendar(_ plan: TypePlan) -> String {
-        if let period = plan.calendarPeriod { return "once in every calendar \(period.rawValue.replacingOccurrences(of: "_", with: " "))" }
-        return "calendar cap of \(Interval(milliseconds: plan.calendarCapMs ?? 0))"
+    func onDemandCalendar(_ plan: TypePlan) -> Wording {
+        if let period = plan.calendarPeriod {
+            return Wording(en: "once in every calendar \(period.rawValue.replacingOccurrences(of: "_", with: " "))",
+                           zh: "每个自然\(period.chinese)至少一次")
+        }
+        let cap = Interval(milliseconds: plan.calendarCapMs ?? 0)
+        return Wording(en: "calendar cap of \(cap)", zh: "最长间隔 \(cap.chinese)")
     }
 
     /// Item tiers (TSG T5002-2017): each must be done within its interval (fixed regime) or
@@ -113,10 +134,12 @@ extension MaintenancePlanner {
             let due = s.state.regime == .onDemand ? tier.period.nextDue(after: t.doneAt, in: options.localDays) : t.doneAt + tier.fixedMs
             if t.due != due { t.due = due; t.notified = false; t.overdue = false }
             // Words and figures are built only for a notice: this runs on every tick.
-            func rule() -> String {
+            func rule() -> Wording {
                 s.state.regime == .onDemand
-                    ? "on-demand: once in every calendar \(tier.period.rawValue.replacingOccurrences(of: "_", with: " "))"
-                    : "fixed regime: every \(Interval(milliseconds: tier.fixedMs))"
+                    ? Wording(en: "on-demand: once in every calendar \(tier.period.rawValue.replacingOccurrences(of: "_", with: " "))",
+                              zh: "按需：每个自然\(tier.period.chinese)一次")
+                    : Wording(en: "fixed regime: every \(Interval(milliseconds: tier.fixedMs))",
+                              zh: "固定周期：每 \(Interval(milliseconds: tier.fixedMs).chinese)")
             }
             func detail() -> String {
                 var w = JSONWriter()
@@ -128,13 +151,17 @@ extension MaintenancePlanner {
             if !t.notified, now >= due - s.plan.deadlineMs {
                 t.notified = true
                 emit(s, .maintenanceDue, key: "tier:\(s.entry.num):\(name):\(due)", trigger: "tier:\(name)",
-                     reason: "\(name) items (TSG T5002-2017) due by \(options.localDays.format(due)): \(rule()); last done \(options.localDays.format(t.doneAt))",
+                     reason: Prose(.tierDue, [("tier", name), ("due_by", options.localDays.format(due)), ("last_done", options.localDays.format(t.doneAt))],
+                                   en: "\(name) items (TSG T5002-2017) due by \(options.localDays.format(due)): \(rule().en); last done \(options.localDays.format(t.doneAt))",
+                                   zh: "\(tier.name.chinese)项目（TSG T5002-2017）应于 \(options.localDays.format(due)) 前完成：\(rule().zh)；上次完成 \(options.localDays.format(t.doneAt))"),
                      dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if !t.overdue, now >= due {
                 t.overdue = true
                 emit(s, .maintenanceOverdue, key: "tier_overdue:\(s.entry.num):\(name):\(due)", trigger: "tier:\(name)",
-                     reason: "\(name) items (TSG T5002-2017) due by \(options.localDays.format(due)) not reported done (\(rule()))",
+                     reason: Prose(.tierOverdue, [("tier", name), ("due_by", options.localDays.format(due))],
+                                   en: "\(name) items (TSG T5002-2017) due by \(options.localDays.format(due)) not reported done (\(rule().en))",
+                                   zh: "\(tier.name.chinese)项目（TSG T5002-2017）应于 \(options.localDays.format(due)) 前完成，未上报完成（\(rule().zh)）"),
                      dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if s.state.tiers?[name] != t {
@@ -149,7 +176,11 @@ extension MaintenancePlanner {
     func checkUsage(_ s: Slot, now: Int64, into out: inout PlannerOutput) {
         for c in s.plan.counters {
             guard let threshold = c.threshold, let used = s.state.counters[c.name]?.used, used >= threshold else { continue }
-            fire(s, trigger: c.name, reason: "\(c.name): \(formatNumber(used)) since \(options.localDays.format(s.state.baselineAt)) (threshold \(formatNumber(threshold)))",
+            let since = options.localDays.format(s.state.baselineAt)
+            fire(s, trigger: c.name,
+                 reason: Prose(.maintenanceUsage, [("counter", c.name), ("used", formatNumber(used)), ("since", since), ("threshold", formatNumber(threshold))],
+                               en: "\(c.name): \(formatNumber(used)) since \(since) (threshold \(formatNumber(threshold)))",
+                               zh: "\(c.name) 自 \(since) 起累计 \(formatNumber(used))（阈值 \(formatNumber(threshold))）"),
                  dueBy: min(now + s.plan.deadlineMs, calendarDueBy(s)), now: now, into: &out)
             return
         }
@@ -162,20 +193,24 @@ extension MaintenancePlanner {
         s.state.faults.removeAll { $0 <= ts - f.windowMs }
         if s.state.faults.count > f.count { s.state.faults.removeFirst(s.state.faults.count - f.count) }
         guard s.state.due == nil, s.state.faults.count >= f.count else { return }
-        fire(s, trigger: "faults", reason: "\(s.state.faults.count) faults (\(f.codes.sorted().joined(separator: ", "))) within \(Interval(milliseconds: f.windowMs))",
+        let codes = f.codes.sorted().joined(separator: ", "), window = Interval(milliseconds: f.windowMs)
+        fire(s, trigger: "faults",
+             reason: Prose(.maintenanceFaults, [("faults", "\(s.state.faults.count)"), ("codes", codes), ("window", window.description)],
+                           en: "\(s.state.faults.count) faults (\(codes)) within \(window)",
+                           zh: "\(window.chinese)内发生 \(s.state.faults.count) 次故障（\(codes)）"),
              dueBy: min(now + s.plan.deadlineMs, calendarDueBy(s)), now: now, into: &out)
         s.state.faults.removeAll()
     }
 
     /// Maintenance is due: once per cycle (the key names the cycle by its maintenance record).
-    func fire(_ s: Slot, trigger: String, reason: String, dueBy: Int64, now: Int64, into out: inout PlannerOutput) {
-        s.state.due = PlanState.Due(trigger: trigger, reason: reason, at: now, dueBy: dueBy, overdue: false)
+    func fire(_ s: Slot, trigger: String, reason: Prose, dueBy: Int64, now: Int64, into out: inout PlannerOutput) {
+        s.state.due = PlanState.Due(trigger: trigger, reason: reason.en, reasonZh: reason.zh, at: now, dueBy: dueBy, overdue: false)
         emit(s, .maintenanceDue, key: "due:\(s.entry.num):\(s.state.record)", trigger: trigger, reason: reason,
              dueBy: dueBy, now: now, stale: true, detail: detail(s), into: &out)
         markDirty(s, s.entry.index, important: true)
     }
 
-    func emit(_ s: Slot, _ kind: NoticeKind, key: String, trigger: String, reason: String, dueBy: Int64?, now: Int64,
+    func emit(_ s: Slot, _ kind: NoticeKind, key: String, trigger: String, reason: Prose, dueBy: Int64?, now: Int64,
               stale: Bool, detail: String, hazard: HazardStart? = nil, into out: inout PlannerOutput) {
         out.notices.append(NoticeDraft(
             key: key, deviceNum: s.entry.num, device: s.entry.id, type: s.plan.type, firm: s.entry.firm, kind: kind,

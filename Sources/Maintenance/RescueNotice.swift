@@ -17,7 +17,9 @@ enum RescueNotice {
         return NoticeDraft(
             key: "rescue:\(alarm.id)", deviceNum: s.entry.num, device: s.entry.id, type: s.plan.type, firm: s.entry.firm,
             kind: .rescue, trigger: alarm.rule,
-            reason: "passengers trapped: reach them within \(minutes) min, by \(days.format(clock.deadlineAt)) (\(alarm.message))",
+            reason: Prose(.rescue, [("within_min", "\(minutes)"), ("deadline", days.format(clock.deadlineAt)), ("alarm", "\(alarm.id)")],
+                          en: "passengers trapped: reach them within \(minutes) min, by \(days.format(clock.deadlineAt)) (\(alarm.message))",
+                          zh: "困人：须在 \(minutes) 分钟内（\(days.format(clock.deadlineAt)) 前）到达现场救援（\(alarm.messageZh ?? alarm.message)）"),
             dueBy: clock.deadlineAt, createdAt: now, staleAfterRecord: nil, detail: w.finish(), rescue: clock)
     }
 }

@@ -15,7 +15,7 @@ public enum ComplianceSettlement {
                 guard let type = types[device.type] else { return nil }
                 let reason = Compliance.mustNotUse(device, type: type, today: days.day(at))
                 guard reason?.key != current else { return nil }
-                return ComplianceMessages.change(num: num, device: device, reason: reason, at: at)
+                return ComplianceMessages.change(num: num, device: device, type: type, reason: reason, at: at)
             },
             noticeMessage: { id, n in NoticeFeed.message(id: id, n, topics: topics) },
             ownerMessage: { id, n, owner in NoticeFeed.ownerMessage(id: id, n, owner: owner, topics: topics) })

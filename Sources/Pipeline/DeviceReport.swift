@@ -14,10 +14,11 @@ public enum DeviceReport {
     /// nil when the device is not registered or outside `scope` (the caller answers "not found"
     /// either way, so a firm learns nothing about other firms' devices).
     public static func sections(store: Store, types: [String: DeviceType], device id: String, scope: Role = .supervisor,
-                                now: Int64) throws -> [(title: String, table: ResultTable)]? {
+                                language: Language = .en, now: Int64) throws -> [(title: String, table: ResultTable)]? {
         var one = DeviceFilter()
         one.id = id
         one.scope = scope
+        one.language = language
         let device = try store.devices(one, limit: 1)
         guard !device.isEmpty else { return nil }
         let inspections = try store.registeredDevice(id).flatMap { d in
@@ -27,8 +28,10 @@ public enum DeviceReport {
         let maintenance = try store.maintenanceStatus(device: id)
         var notices = NoticeFilter()
         notices.device = id
+        notices.language = language
         var alarms = AlarmFilter()
         alarms.device = id
+        alarms.language = language
         alarms.state = .open
         var hazards = HazardFilter(device: id)
         hazards.scope = scope

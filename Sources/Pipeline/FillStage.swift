@@ -112,7 +112,9 @@ final class FillStage {
             notice = NoticeDraft(
                 key: "fill_refused:\(entry.id):\(station.id):\(today)", deviceNum: m.deviceNum, device: entry.id, type: type.id,
                 firm: station.firm, kind: .fillRefused, trigger: "fill:\(station.id)",
-                reason: "cylinder \(entry.id) filled at \(station.name) although it must not be: \(problem)",
+                reason: Prose(.fillRefused, [("cylinder", entry.id), ("station", station.id), ("problems", findings.map(\.problem.rawValue).joined(separator: ","))],
+                              en: "cylinder \(entry.id) filled at \(station.name) although it must not be: \(problem)",
+                              zh: "气瓶 \(entry.id) 在 \(station.name) 充装，但该气瓶不得充装：" + findings.map { "\($0.problem.chinese)（\($0.detail)）" }.joined(separator: "；")),
                 dueBy: nil, createdAt: m.receivedAt, staleAfterRecord: nil, detail: detail.finish())
         }
         cache[entry.index] = cached

@@ -9,9 +9,10 @@ extension Store {
     /// before it (so "on time" can be told later), and answered with the device's must-not-use
     /// reason after it. nil when no such device is registered. The status it leaves (a failure
     /// or grade 5 forbids use, a pass after a failure lifts it), its notice and its stream event
-    /// are written in the record's transaction, whichever process records it.
+    /// are written in the record's transaction, whichever process records it. `words` is the
+    /// reason in both languages.
     public func record(inspection r: InspectionRecord, types: [String: DeviceType], topics: Topics, now: Int64) throws
-        -> (id: Int64, mustNotUse: MustNotUseReason?)? {
+        -> (id: Int64, mustNotUse: MustNotUseReason?, words: Prose?)? {
         guard let d = try registeredDevice(r.device) else { return nil }
         guard let type = types[d.record.type] else {
             throw InspectionRecordError(field: "device", message: "device \(r.device) has type \(d.record.type), which Devices/types does not declare")
@@ -22,6 +23,7 @@ extension Store {
         let id = try recordInspection(r, deviceNum: d.num, dueBefore: dueBefore, at: now,
                                       settle: ComplianceSettlement.settler(types: types, topics: topics, days: localDays))
         let after = try registeredDevice(r.device)
-        return (id, after.flatMap { Compliance.mustNotUse($0.record, type: type, today: today) })
+        let reason = after.flatMap { Compliance.mustNotUse($0.record, type: type, today: today) }
+        return (id, reason, reason?.prose(type: type))
     }
 }

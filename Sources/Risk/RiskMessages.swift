@@ -35,7 +35,10 @@ public enum RiskMessages {
         w.add("model", .string(g.model))
         return NoticeDraft(
             key: "risk_red:\(entry.num):\(now)", deviceNum: entry.num, device: entry.id, type: type, firm: entry.firm, kind: .riskRed,
-            trigger: "risk_grade", reason: "risk grade red (D = \(formatNumber(g.score))): \(top.isEmpty ? "consequence and exposure" : top)",
+            trigger: "risk_grade",
+            reason: Prose(.riskRed, [("score", formatNumber(g.score)), ("model", g.model)],
+                          en: "risk grade red (D = \(formatNumber(g.score))): \(top.isEmpty ? "consequence and exposure" : top)",
+                          zh: "风险等级为红色（重大，D = \(formatNumber(g.score))）：\(top.isEmpty ? "后果与暴露" : top)"),
             dueBy: now + deadlineMs, createdAt: now, staleAfterRecord: nil, detail: w.finish())
     }
 

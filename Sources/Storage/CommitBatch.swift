@@ -78,7 +78,7 @@ public struct CommitBatch: Sendable {
         if let m = messages.first { return (m.kind == .telemetry ? "reading" : "event \(m.code ?? "")", m.deviceNum, m.data.string) }
         if let e = events.first { return ("derived event \(e.code.rawValue)", e.deviceNum, e.data) }
         if let a = alarms.first { return ("alarm \(a.change.alarm.id) \(a.change.transition.rawValue)", a.change.alarm.deviceNum, a.payload ?? a.change.alarm.message) }
-        if let n = notices.first { return ("notice \(n.key)", n.deviceNum, n.reason) }
+        if let n = notices.first { return ("notice \(n.key)", n.deviceNum, n.reason.en) }
         if let o = outbox.first { return ("outbox \(o.topic)", nil, o.payload) }
         if let d = deadLetters.first { return ("dead letter \(d.reason.rawValue)", nil, d.detail) }
         if let g = gatewayStatuses.first { return ("gateway status \(g.status.gateway)", nil, g.status.online ? "online" : "offline") }

@@ -76,3 +76,9 @@ extension IncidentStatus: DatabaseValueConvertible {}
 extension AlarmState: DatabaseValueConvertible {}
 extension DeadLetterReason: DatabaseValueConvertible {}
 extension CompletionSource: DatabaseValueConvertible {}
+
+/// The SQL of a text column read in `language`: its Chinese twin (`{column}_zh`) when the reader
+/// reads Chinese and the row has one, else the column itself (English).
+func localized(_ column: String, _ language: Language) -> String {
+    language == .zh ? "COALESCE(\(column)_zh, \(column))" : column
+}

@@ -298,6 +298,20 @@ enum Schema {
                 ALTER TABLE sites ADD COLUMN name_zh TEXT;
                 """)
         }
+        m.registerMigration("v17-prose-in-chinese") { db in
+            try db.execute(sql: """
+                -- Sentences for people are decided once, in English and in Chinese: an alarm's
+                -- message (its rule's message_zh) and its incident's title, a notice's reason
+                -- (with its code and parameters), a must-not-use reason. Rows written before
+                -- have no Chinese: readers in Chinese get the English text for them.
+                ALTER TABLE alarms ADD COLUMN message_zh TEXT;
+                ALTER TABLE incidents ADD COLUMN title_zh TEXT;
+                ALTER TABLE notices ADD COLUMN reason_zh TEXT;
+                ALTER TABLE notices ADD COLUMN reason_code TEXT;
+                ALTER TABLE notices ADD COLUMN reason_parameters TEXT;
+                ALTER TABLE device_compliance ADD COLUMN reason_zh TEXT;
+                """)
+        }
         return m
     }
 }

@@ -21,6 +21,8 @@ public struct AlarmFilter: PagedFilter {
     public var limit = 100
     /// Only what this role may see.
     public var scope: Role = .supervisor
+    /// The language messages and titles are read in.
+    public var language: Language = .en
     /// The page after this one (alarms by start, incidents by opening, newest first).
     public var after: PageCursor?
     public init() {}
@@ -57,7 +59,8 @@ extension Store {
         }
         return try rows(AlarmItem.self, """
             SELECT a.id, d.id AS device, a.type, d.site, s.name AS site_name, a.rule, a.severity, a.state, a.started_at, a.fired_at,
-                   a.resolved_at, a.repeats, a.acked_by, a.acked_at, a.incident_id AS incident, a.message, a.pack, a.inputs
+                   a.resolved_at, a.repeats, a.acked_by, a.acked_at, a.incident_id AS incident,
+                   \(localized("a.message", f.language)) AS message, a.pack, a.inputs
             FROM alarms a JOIN devices d ON d.num = a.device_num LEFT JOIN sites s ON s.id = d.site
             \(c.sql) ORDER BY a.started_at DESC, a.id DESC LIMIT ?
             """, c.arguments + [f.limit])
@@ -69,7 +72,7 @@ extension Store {
         c.equal("i.status", f.status)
         return try rows(IncidentItem.self, """
             SELECT i.id, d.id AS device, i.type, i.site, s.name AS site_name, i.rule, i.severity, i.status, i.opened_at, i.resolved_at,
-                   i.alarm_id AS alarm, i.title, i.pack, i.inputs
+                   i.alarm_id AS alarm, \(localized("i.title", f.language)) AS title, i.pack, i.inputs
             FROM incidents i JOIN devices d ON d.num = i.device_num LEFT JOIN sites s ON s.id = i.site
             \(c.sql) ORDER BY i.opened_at DESC, i.id DESC LIMIT ?
             """, c.arguments + [f.limit])

@@ -10,12 +10,12 @@ extension Store {
         if !batch.alarms.isEmpty {
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO alarms(id, device_num, type, rule, family, pack, severity, state, started_at, fired_at,
-                                   resolved_at, repeats, last_at, message, inputs, incident_id)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                                   resolved_at, repeats, last_at, message, message_zh, inputs, incident_id)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT(id) DO UPDATE SET
                     rule = excluded.rule, pack = excluded.pack, severity = excluded.severity, state = excluded.state,
                     fired_at = excluded.fired_at, resolved_at = excluded.resolved_at, repeats = excluded.repeats,
-                    last_at = excluded.last_at, message = excluded.message, inputs = excluded.inputs,
+                    last_at = excluded.last_at, message = excluded.message, message_zh = excluded.message_zh, inputs = excluded.inputs,
                     incident_id = excluded.incident_id
                 """)
             for write in batch.alarms {
@@ -27,7 +27,7 @@ extension Store {
                 }
                 try upsert.execute(arguments: [
                     a.id, a.deviceNum, a.type, a.rule, a.family, a.pack, a.severity.rawValue, a.state.rawValue, a.startedAt,
-                    a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.inputs, a.incidentId,
+                    a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.messageZh, a.inputs, a.incidentId,
                 ])
                 if let payload = write.payload { try insertChange(.alarm, deviceNum: a.deviceNum, at: change.at, payload: payload, db) }
                 if change.transition == .resolved, let resolvedAt = a.resolvedAt {
@@ -39,10 +39,10 @@ extension Store {
                 if change.opensIncident {
                     try db.execute(sql: """
                         INSERT OR IGNORE INTO incidents(id, alarm_id, device_num, type, site, rule, pack, severity, status,
-                                                        opened_at, title, inputs)
-                        VALUES (?,?,?,?,?,?,?,?,'open',?,?,?)
+                                                        opened_at, title, title_zh, inputs)
+                        VALUES (?,?,?,?,?,?,?,?,'open',?,?,?,?)
                         """, arguments: [incident, a.id, a.deviceNum, a.type, a.site, a.rule, a.pack, a.severity.rawValue,
-                                         at, a.message, a.inputs])
+                                         at, a.message, a.messageZh, a.inputs])
                 }
                 switch change.transition {
                 case .raised, .escalated, .resolved:

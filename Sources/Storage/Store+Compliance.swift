@@ -6,10 +6,11 @@ import GRDB
 public struct ComplianceChange: Sendable {
     public struct Status: Sendable, Equatable {
         public let key: String
-        public let reason: String
+        /// The reason in both languages.
+        public let reason: Prose
         public let kind: String
         public let since: String?
-        public init(key: String, reason: String, kind: String, since: String?) {
+        public init(key: String, reason: Prose, kind: String, since: String?) {
             self.key = key
             self.reason = reason
             self.kind = kind
@@ -68,7 +69,7 @@ extension Store {
             return false
         }
         let device = try deviceRecord(row, days: settler.days)
-        let current = try String.fetchOne(db, sql: "SELECT reason_key FROM device_compliance WHERE device_num = ?", arguments: [num])
+        let current = try String.fetchOne(db, sql: "SELECT \(currentKey) FROM device_compliance WHERE device_num = ?", arguments: [num])
         guard let change = settler.decide(num, device, current, at) else { return false }
         try applyCompliance(change, db) { n in
             guard let id = try insertNotice(n, message: settler.noticeMessage, db) else { return }
@@ -82,10 +83,10 @@ extension Store {
     static func applyCompliance(_ c: ComplianceChange, _ db: Database, send: (NoticeDraft) throws -> Void) throws {
         if let s = c.status {
             try db.execute(sql: """
-                INSERT INTO device_compliance(device_num, reason_key, reason, kind, since, updated_at) VALUES (?,?,?,?,?,?)
+                INSERT INTO device_compliance(device_num, reason_key, reason, reason_zh, kind, since, updated_at) VALUES (?,?,?,?,?,?,?)
                 ON CONFLICT(device_num) DO UPDATE SET reason_key = excluded.reason_key, reason = excluded.reason,
-                    kind = excluded.kind, since = excluded.since, updated_at = excluded.updated_at
-                """, arguments: [c.deviceNum, s.key, s.reason, s.kind, s.since, c.at])
+                    reason_zh = excluded.reason_zh, kind = excluded.kind, since = excluded.since, updated_at = excluded.updated_at
+                """, arguments: [c.deviceNum, s.key, s.reason.en, s.reason.zh, s.kind, s.since, c.at])
         } else {
             try db.execute(sql: "DELETE FROM device_compliance WHERE device_num = ?", arguments: [c.deviceNum])
             try db.execute(sql: """
@@ -96,12 +97,17 @@ extension Store {
         if let n = c.notice { try send(n) }
     }
 
+    /// A status's key as the compliance service compares it with its decision: a status written
+    /// before reasons had Chinese (schema v17) reads as a different one, so the service writes it
+    /// again, with its Chinese; its notice exists (same key) and is not sent twice.
+    static let currentKey = "CASE WHEN reason_zh IS NULL THEN 'unrendered:' || reason_key ELSE reason_key END"
+
     /// The reason key of every device that must not be used, by device.
     public func mustNotUseKeys() throws(StoreError) -> [Int64: String] {
         do {
             return try pool.read { db in
                 var out: [Int64: String] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT device_num, reason_key FROM device_compliance") {
+                for row in try Row.fetchAll(db, sql: "SELECT device_num, \(Self.currentKey) AS reason_key FROM device_compliance") {
                     out[row["device_num"]] = row["reason_key"]
                 }
                 return out

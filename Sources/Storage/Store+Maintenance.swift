@@ -32,11 +32,13 @@ extension Store {
     /// when it already existed or was made stale by a newer maintenance record.
     static func insertNotice(_ n: NoticeDraft, message: NoticeMessage?, _ db: Database) throws -> Int64? {
         try db.execute(sql: """
-            INSERT INTO notices(key, device_num, firm, type, kind, trigger, reason, due_by, created_at, status, detail)
-            SELECT ?,?,?,?,?,?,?,?,?,'open',?
+            INSERT INTO notices(key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
+                                due_by, created_at, status, detail)
+            SELECT ?,?,?,?,?,?,?,?,?,?,?,?,'open',?
             WHERE NOT EXISTS (SELECT 1 FROM maintenance_records WHERE device_num = ? AND id > ?)
             ON CONFLICT(key) DO NOTHING
-            """, arguments: [n.key, n.deviceNum, n.firm, n.type, n.kind.rawValue, n.trigger, n.reason, n.dueBy, n.createdAt,
+            """, arguments: [n.key, n.deviceNum, n.firm, n.type, n.kind.rawValue, n.trigger, n.reason.en, n.reason.zh,
+                             n.reason.code.rawValue, n.reason.parametersJSON, n.dueBy, n.createdAt,
                              n.detail, n.deviceNum, n.staleAfterRecord ?? Int64.max])
         guard db.changesCount == 1 else { return nil }
         let id = db.lastInsertedRowID

@@ -14,6 +14,8 @@ public struct NoticeFilter: PagedFilter {
     public var limit = 100
     /// Only what this role may see.
     public var scope: Role = .supervisor
+    /// The language reasons are read in.
+    public var language: Language = .en
     /// The page after this one (notices newest first, by id).
     public var after: PageCursor?
     public init() {}
@@ -34,7 +36,9 @@ extension Store {
         }
         if let after = f.after { c.add("n.id < ?", after.id) }
         return try rows(NoticeItem.self, """
-            SELECT n.id, n.created_at, n.kind, d.id AS device, n.type, n.firm, f.name AS firm_name, n.trigger, n.reason, n.due_by, n.status,
+            SELECT n.id, n.created_at, n.kind, d.id AS device, n.type, n.firm, f.name AS firm_name, n.trigger,
+                   \(localized("n.reason", f.language)) AS reason, n.reason_code, COALESCE(n.reason_parameters, '{}') AS reason_parameters,
+                   n.due_by, n.status,
                    n.acked_by, n.acked_at, n.closed_at, n.closed_by_record, n.detail
             FROM notices n JOIN devices d ON d.num = n.device_num LEFT JOIN firms f ON f.id = n.firm
             \(c.sql) ORDER BY \(f.dueBefore == nil ? "n.id DESC" : "n.due_by, n.id") LIMIT ?

@@ -16,6 +16,8 @@ public struct DeviceFilter: Sendable {
     public var id: String?
     /// Only what this role may see.
     public var scope: Role = .supervisor
+    /// The language must-not-use reasons are read in.
+    public var language: Language = .en
     /// The page after this device id (devices are listed by id).
     public var after: String?
     public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil, grade: Grade? = nil) {
@@ -140,7 +142,7 @@ extension Store {
                    CASE WHEN g.online = 0 THEN 0 ELSE 1 END AS monitored,
                    st.last_received_at AS last_seen, COALESCE(st.messages, 0) AS messages,
                    r.grade AS risk_grade, r.score AS risk_score,
-                   mn.device_num IS NOT NULL AS must_not_use, mn.reason AS must_not_use_reason,
+                   mn.device_num IS NOT NULL AS must_not_use, \(localized("mn.reason", filter.language)) AS must_not_use_reason,
                    mn.reason_key AS must_not_use_code, d.attributes
             FROM devices d
             LEFT JOIN device_risk r ON r.device_num = d.num

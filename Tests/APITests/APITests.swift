@@ -46,10 +46,11 @@ final class APIFixture: Sendable {
             let num = try store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [d.id])! }
             let alarm = Alarm(id: Int64(i + 1), deviceNum: num, device: d.id, type: d.type, site: d.site, firm: d.firm, rule: "r.\(i)",
                               family: "r.\(i)", pack: "p", severity: .critical, state: .firing, startedAt: t0 + Int64(i), firedAt: t0 + Int64(i),
-                              resolvedAt: nil, repeats: 0, lastAt: t0, message: "alarm \(i)", inputs: "{}", incidentId: Int64(i + 1))
+                              resolvedAt: nil, repeats: 0, lastAt: t0, message: "alarm \(i)", messageZh: "告警 \(i)", inputs: "{}",
+                              incidentId: Int64(i + 1))
             batch.alarms.append(AlarmWrite(change: AlarmChange(alarm: alarm, transition: .raised, opensIncident: true), payload: "{}"))
             batch.notices.append(NoticeDraft(key: "k\(i)", deviceNum: num, device: d.id, type: d.type, firm: d.firm, kind: .maintenanceDue,
-                                             trigger: "calendar", reason: "due", dueBy: t0, createdAt: t0, staleAfterRecord: nil, detail: "{}"))
+                                             trigger: "calendar", reason: Prose(.maintenanceCalendar, en: "due", zh: "到期"), dueBy: t0, createdAt: t0, staleAfterRecord: nil, detail: "{}"))
         }
         try store.commit(batch)
         let types = env.catalog.types
@@ -84,13 +85,16 @@ struct APIClient: Sendable {
         var errorCode: String? { ((json as? [String: Any])?["error"] as? [String: Any])?["code"] as? String }
     }
 
-    func get(_ uri: String, as who: String? = "supervisor") async throws -> Answer {
-        try await send(uri, .get, as: who)
+    func get(_ uri: String, as who: String? = "supervisor", language: String? = nil) async throws -> Answer {
+        try await send(uri, .get, as: who, language: language)
     }
 
-    func send(_ uri: String, _ method: HTTPRequest.Method, as who: String? = "supervisor", body: String? = nil) async throws -> Answer {
+    /// `language`: the request's Accept-Language (none when nil).
+    func send(_ uri: String, _ method: HTTPRequest.Method, as who: String? = "supervisor", body: String? = nil,
+              language: String? = nil) async throws -> Answer {
         var headers: HTTPFields = [:]
         if let who { headers[.authorization] = "Bearer " + (tokens[who] ?? who) }
+        if let language { headers[.acceptLanguage] = language }
         if body != nil { headers[.contentType] = "application/json" }
         let r = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         return Answer(status: r.status, headers: r.headers, text: String(buffer: r.body))

@@ -77,6 +77,42 @@ struct ComplianceAPITests {
         }
     }
 
+    @Test("sentences in the caller's language: Accept-Language zh answers alarm messages, incident titles, notice and must-not-use reasons in Chinese; none or en in English")
+    func readersLanguage() async throws {
+        let f = try APIFixture()
+        let d = f.haihe.first { $0.type == "elevator" }!
+        let yesterday = LocalDays.china.day(wallMillis()).adding(days: -1)
+        try await f.run { api in
+            let body = #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"fail"}"#
+            let made = try await api.send("/v1/inspections", .post, body: body, language: "zh-CN,zh;q=0.9,en;q=0.8")
+            #expect((made.json as? [String: Any])?["must_not_use_reason"] as? String == "定期检验不合格（\(yesterday)），复检合格前禁止使用")
+            #expect(made.headers[.contentLanguage] == "zh-CN" && made.headers[.vary] == "Accept-Language")
+
+            let zh = try await api.get("/v1/devices?must_not_use=true&limit=1000", language: "zh")
+            let en = try await api.get("/v1/devices?must_not_use=true&limit=1000")
+            func reason(_ a: APIClient.Answer) -> String? { a.items.first { $0["id"] as? String == d.id }?["must_not_use_reason"] as? String }
+            #expect(reason(zh) == "定期检验不合格（\(yesterday)），复检合格前禁止使用")
+            #expect(reason(en) == "periodic inspection failed on \(yesterday)")
+            #expect(en.headers[.contentLanguage] == "en")
+
+            let notice = try await api.get("/v1/notices?kind=inspection_overdue&device=\(d.id)", language: "zh")
+            #expect((notice.items.first?["reason"] as? String)?.hasPrefix("禁止使用：定期检验不合格") == true, "\(notice.text)")
+            #expect(notice.items.first?["reason_code"] as? String == "compliance.must_not_use")
+            #expect((notice.items.first?["reason_parameters"] as? [String: Any])?["kind"] as? String == "periodic")
+            let english = try await api.get("/v1/notices?kind=inspection_overdue&device=\(d.id)", language: "en-GB")
+            #expect((english.items.first?["reason"] as? String)?.hasPrefix("must not be used: periodic inspection failed on") == true)
+
+            #expect(try await api.get("/v1/alarms?device=\(f.haihe[0].id)", language: "zh").items.first?["message"] as? String == "告警 0")
+            #expect(try await api.get("/v1/alarms?device=\(f.haihe[0].id)", language: "fr").items.first?["message"] as? String == "alarm 0")
+            #expect(try await api.get("/v1/alarms/1", language: "zh").json.flatMap { ($0 as? [String: Any])?["message"] as? String } == "告警 0")
+            #expect(try await api.get("/v1/incidents?device=\(f.haihe[0].id)", language: "zh").items.first?["title"] as? String == "告警 0")
+            // The device page: its notices in Chinese too (a notice written without Chinese keeps its English).
+            let page = try #require(try await api.get("/v1/devices/\(d.id)", language: "zh").json as? [String: Any])
+            let reasons = ((page["notices"] as? [[String: Any]]) ?? []).compactMap { $0["reason"] as? String }
+            #expect(reasons.contains { $0.hasPrefix("禁止使用：") }, "\(reasons)")
+        }
+    }
+
     @Test("a major hazard: the firm reports, the owner confirms, only a supervisor closes it (403 for a firm), and the device may be used at once")
     func hazardClosure() async throws {
         let f = try APIFixture()

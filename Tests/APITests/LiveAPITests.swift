@@ -66,7 +66,7 @@ final class LiveFixture: Sendable {
     func markNotice(_ device: DeviceRecord, key: String) throws {
         var batch = CommitBatch()
         batch.notices = [NoticeDraft(key: key, deviceNum: try num(device.id), device: device.id, type: device.type, firm: device.firm,
-                                     kind: .maintenanceDue, trigger: "calendar", reason: "marker \(key)", dueBy: nil,
+                                     kind: .maintenanceDue, trigger: "calendar", reason: Prose(.maintenanceCalendar, en: "marker \(key)", zh: "marker \(key)"), dueBy: nil,
                                      createdAt: wallMillis(), staleAfterRecord: nil, detail: "{}")]
         batch.noticeMessage = { id, n in OutboxMessage(topic: "equipwatch/v1/notices/\(n.firm)", payload: #"{"id":\#(id),"device":"\#(n.device)","reason":"\#(n.reason)"}"#) }
         try env.store.commit(batch)

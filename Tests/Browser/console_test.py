@@ -115,6 +115,7 @@ def supervisor():
         print(f"     trapped alarm on the page {seen:.1f} s after the simulator started", flush=True)
 
         row = d.find_element(By.XPATH, "//div[@id='alarm-list']//tr[td[contains(., 'elevator.trapped')]]")
+        check("the trapped alarm's message reads in Chinese", "困人" in row.text, row.text)
         alarm_id = row.find_element(By.XPATH, "./td[1]").text
         device = row.find_element(By.XPATH, "./td[4]").text
         row.find_element(By.CSS_SELECTOR, "button[data-ack]").click()
@@ -234,6 +235,8 @@ def owner():
         check("the owner's device page lists its inspections with due dates", "到期" in text(d, "main"), text(d, "main")[:300])
         if stopped:
             check("a must-not-use device says so", "禁用" in text(d, "main"))
+            alert = text(d, "main p[role=alert]")
+            check("... and why, in Chinese", "禁止使用" in alert, alert)
         other = api("/v1/devices?limit=1000", SUP)["items"]
         foreign = next(x["id"] for x in other if x["owner"] != OWNER_ID)
         d.get(BASE + "/devices/" + foreign)

@@ -24,6 +24,11 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             #expect(elevator.events[code] != nil, "elevator event \(code)")
         }
         #expect(elevator.maintenance?.fixed.interval == "15d")
+        // Every inspection kind has its Chinese name, for the reasons readers see in Chinese.
+        for type in catalog.types.values {
+            for p in type.inspections { #expect(p.name_zh?.isEmpty == false, "\(type.id) inspection \(p.kind) has no name_zh") }
+        }
+        #expect(elevator.inspectionNameZh("self_test") == "自行检测" && elevator.inspectionNameZh("unknown") == "unknown")
     }
 
     @Test("the shipped types declare the telemetry docs/domain.md names (GB/T 24476 for elevators, boilers, pressure vessels)")

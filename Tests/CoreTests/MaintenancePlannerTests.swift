@@ -164,7 +164,9 @@ struct MaintenancePlannerTests {
         #expect(due.count == 1)
         #expect(due.first?.createdAt == dueBy - 3 * H.day)
         #expect(due.first?.dueBy == dueBy)
-        #expect(due.first?.reason.contains("once in every calendar month") == true)
+        #expect(due.first?.reason.en.contains("once in every calendar month") == true)
+        #expect(due.first?.reason.zh.contains("每个自然月至少一次") == true)
+        #expect(due.first?.reason.code == .maintenanceCalendar)
         #expect(h.of(.maintenanceOverdue).isEmpty)
         h.run(until: dueBy + H.day)
         let overdue = h.of(.maintenanceOverdue)
@@ -200,7 +202,8 @@ struct MaintenancePlannerTests {
         h.tick()
         #expect(quarterly().map(\.kind) == [.maintenanceDue])
         #expect(quarterly().first?.dueBy == H.origin + 90 * H.day)
-        #expect(quarterly().first?.reason.hasPrefix("quarterly items (TSG T5002-2017) due by") == true)
+        #expect(quarterly().first?.reason.en.hasPrefix("quarterly items (TSG T5002-2017) due by") == true)
+        #expect(quarterly().first?.reason.zh.hasPrefix("季度项目（TSG T5002-2017）应于") == true)
         // A routine visit does not cover the quarterly items: overdue at 90 d, once.
         h.complete(record: 1)
         h.now = H.origin + 90 * H.day
@@ -297,7 +300,9 @@ struct MaintenancePlannerTests {
         let lapsed = h.of(.regimeChanged)
         #expect(lapsed.count == 1)
         #expect(lapsed.first?.createdAt == H.origin + H.hour + H.minute)
-        #expect(lapsed.first?.reason.contains("no data since") == true)
+        #expect(lapsed.first?.reason.en.contains("no data since") == true)
+        #expect(lapsed.first?.reason.zh.contains("起无数据") == true)
+        #expect(lapsed.first?.reason.code == .regimeFixed)
         #expect(h.state.regime == .fixed)
         // Data again: a monitoring gap is recorded, and the fixed regime stays for the 30-day window.
         h.reading()

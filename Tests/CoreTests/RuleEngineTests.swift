@@ -45,6 +45,10 @@ struct RuleEngineTests {
         #expect(errors(rule("1 < speed_mps < 2")).contains("comparisons do not chain"))
         #expect(errors("type: elevator\nrules:\n  - id: r\n    when: speed_mps > 1\n    severity: major\n    message: \"{sped_mps}\"\n")
             .contains("rule 'r' message: field 'sped_mps' is not declared"))
+        #expect(errors("type: elevator\nrules:\n  - id: r\n    when: speed_mps > 1\n    severity: major\n    message: m\n    message_zh: \"{sped_mps} 超速\"\n")
+            .contains("p.yaml:7:19: rule 'r' message_zh: field 'sped_mps' is not declared"))
+        #expect(errors(rule("speed_mps > 1", extra: "    maintenance: {deadline: 1d, reason: r, reason_cn: x}\n"))
+            .contains("unknown key 'reason_cn' (expected deadline, reason, reason_zh)"))
     }
 
     @Test("every shipped pack loads, and every shipped rule test passes")
@@ -98,6 +102,41 @@ struct RuleEngineTests {
 
         mutating func tick(_ at: Int64) { engine.tick(now: Self.t0 + at, directory: directory, into: &out) }
         var open: [String] { engine.openAlarms().map { "\($0.rule):\($0.state.rawValue)" } }
+    }
+
+    @Test("an alarm's message is rendered in English and Chinese from the same values; a rule without message_zh has none")
+    func messagesInBothLanguages() throws {
+        let rules = try load("""
+            type: elevator
+            rules:
+              - id: fast
+                when: speed_mps > 1.15 * attr.rated_speed_mps
+                severity: critical
+                message: "{device} overspeed: {speed_mps} m/s, rated {attr.rated_speed_mps} m/s"
+                message_zh: "{device} 超速：{speed_mps} m/s，额定速度 {attr.rated_speed_mps} m/s"
+              - {id: door, when: "not door_closed and moving", severity: major, message: "{device} moving with doors open"}
+            """)
+        var d = Device(rules)
+        d.send(0, ["speed_mps": .number(2.5), "moving": .bool(true), "door_closed": .bool(false)])
+        let raised = Dictionary(uniqueKeysWithValues: d.out.alarms.filter { $0.transition == .raised }.map { ($0.alarm.rule, $0.alarm) })
+        #expect(raised["fast"]?.message == "d1 overspeed: 2.5 m/s, rated 2 m/s")
+        #expect(raised["fast"]?.messageZh == "d1 超速：2.5 m/s，额定速度 2 m/s")
+        #expect(raised["door"]?.message == "d1 moving with doors open")
+        #expect(raised["door"] != nil && raised["door"]?.messageZh == nil)
+        // The feed carries both, so a Chinese reader of the stream needs nothing else.
+        let payload = AlarmFeed.payload(try #require(raised["fast"]), transition: "raised", at: Device.t0)
+        #expect(payload.contains(#""message_zh":"d1 超速：2.5 m/s，额定速度 2 m/s""#))
+    }
+
+    @Test("every shipped rule says its message and its maintenance reason in Chinese too")
+    func shippedRulesSpeakChinese() throws {
+        let rules = try RuleLoader.load(directory: Self.root + "/Rules", types: Self.types)
+        for program in rules.programs.values {
+            for r in program.rules {
+                #expect(r.messageZh != nil, "\(r.id) has no message_zh")
+                if let f = r.spec.maintenance, f.reason != nil { #expect(f.reasonZh != nil, "\(r.id) has no maintenance reason_zh") }
+            }
+        }
     }
 
     @Test("window functions: avg, min, max, delta, rate and count over event time")
@@ -240,6 +279,22 @@ struct RuleEngineTests {
         let restored = DeviceRuleState(device: entry, program: program)
         #expect(StateCodec.decode(StateCodec.encode(s), into: restored, layouts: [:]))
         #expect(restored[alarm: family] == firing)
+        // The Chinese message comes back too.
+        firing.messageZh = "E1 困人：立即救援"
+        s[alarm: family] = firing
+        let withChinese = DeviceRuleState(device: entry, program: program)
+        #expect(StateCodec.decode(StateCodec.encode(s), into: withChinese, layouts: [:]))
+        #expect(withChinese[alarm: family]?.messageZh == "E1 困人：立即救援")
+        // A state written before the Chinese message (version 1: no such string after the inputs,
+        // which here come 4 + 40 bytes before the end) is still read, without it.
+        firing.messageZh = nil
+        s[alarm: family] = firing
+        var v1 = StateCodec.encode(s)
+        v1[0] = 1
+        v1.removeSubrange(v1.count - 44 ..< v1.count - 40)
+        let old = DeviceRuleState(device: entry, program: program)
+        #expect(StateCodec.decode(v1, into: old, layouts: [:]))
+        #expect(old[alarm: family] == firing)
         s[alarm: family] = nil
         #expect(s[alarm: family] == nil && s.openAlarms.isEmpty)
     }

@@ -31,22 +31,25 @@ struct CommandOutputTests {
             let alarm = Alarm(id: 1, deviceNum: num, device: boiler.id, type: "boiler", site: boiler.site, firm: boiler.firm,
                               rule: "boiler.low_water", family: "boiler.low_water", pack: "0123456789abcdef", severity: .critical,
                               state: .firing, startedAt: t0, firedAt: t0, resolvedAt: nil, repeats: 0, lastAt: t0,
-                              message: "low water, 12 mm", inputs: #"{"water_level_mm":12}"#, incidentId: 1)
+                              message: "low water, 12 mm", messageZh: "缺水：水位 12 mm", inputs: #"{"water_level_mm":12}"#,
+                              incidentId: 1)
             var batch = CommitBatch()
             batch.alarms = [AlarmWrite(change: AlarmChange(alarm: alarm, transition: .raised, opensIncident: true), payload: "{}")]
             for (i, reason) in ["calendar: 27 d since the last maintenance", "usage, over threshold"].enumerated() {
                 batch.notices.append(NoticeDraft(key: "k\(i)", deviceNum: num, device: boiler.id, type: "boiler", firm: boiler.firm,
-                                                 kind: .maintenanceDue, trigger: "calendar", reason: reason, dueBy: t0 + 86_400_000,
+                                                 kind: .maintenanceDue, trigger: "calendar", reason: Prose(.maintenanceCalendar, en: reason, zh: reason), dueBy: t0 + 86_400_000,
                                                  createdAt: t0 + Int64(i), staleAfterRecord: nil, detail: #"{"days":27}"#))
             }
             try store.commit(batch)
         }
 
-        /// Runs `equipwatch ARGS --data DIR` and returns what it printed.
+        /// Runs `equipwatch ARGS --data DIR` and returns what it printed; in English unless the
+        /// arguments name a language (the test machine's LANG does not decide).
         func run(_ arguments: [String]) throws -> String {
             let captured = Mutex("")
+            let language = arguments.contains("--lang") ? [] : ["--lang", "en"]
             try Console.$write.withValue({ text in captured.withLock { $0 += text } }) {
-                var command = try EquipWatch.parseAsRoot(arguments + ["--data", directory])
+                var command = try EquipWatch.parseAsRoot(arguments + ["--data", directory] + language)
                 try command.run()
             }
             return captured.withLock { $0 }
@@ -96,6 +99,23 @@ struct CommandOutputTests {
         #expect(try f.run(["alarms", "--json", "--state", "resolved"]).trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
     }
 
+    @Test("--lang zh reads alarm messages and incident titles in Chinese, --lang en in English; a wrong language is refused")
+    func readersLanguage() throws {
+        let f = try Fixture()
+        func message(_ arguments: [String]) throws -> String? {
+            let out = try f.run(arguments + ["--json"])
+            return (try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])?.first.flatMap { $0["message"] ?? $0["title"] } as? String
+        }
+        #expect(try message(["alarms", "--lang", "zh"]) == "缺水：水位 12 mm")
+        #expect(try message(["alarms", "--lang", "en"]) == "low water, 12 mm")
+        #expect(try message(["incidents", "--lang", "zh"]) == "缺水：水位 12 mm")
+        #expect(try f.run(["alarms", "--lang", "zh"]).contains("缺水：水位 12 mm"))
+        do {
+            _ = try f.run(["alarms", "--lang", "fr"])
+            Issue.record("--lang fr was accepted")
+        } catch { #expect("\(error)".contains("fr")) }
+    }
+
     @Test("notices: a reason longer than a line is wrapped beneath its row, every word kept, no line past 120 characters")
     func noticesWrapped() throws {
         let f = try Fixture()
@@ -104,7 +124,7 @@ struct CommandOutputTests {
         let num = try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [boiler.id]) }
         var batch = CommitBatch()
         batch.notices = [NoticeDraft(key: "long", deviceNum: try #require(num), device: boiler.id, type: "boiler", firm: boiler.firm,
-                                     kind: .maintenanceDue, trigger: "calendar", reason: longReason, dueBy: nil, createdAt: 2,
+                                     kind: .maintenanceDue, trigger: "calendar", reason: Prose(.maintenanceCalendar, en: longReason, zh: longReason), dueBy: nil, createdAt: 2,
                                      staleAfterRecord: nil, detail: "{}")]
         try f.store.commit(batch)
         let lines = try f.run(["notices", "--status", "open"]).split(separator: "\n").map(String.init)
@@ -122,7 +142,7 @@ struct CommandOutputTests {
         let t0: Int64 = 1_795_000_000_000
         var batch = CommitBatch()
         batch.notices = [NoticeDraft(key: "rescue:9", deviceNum: num, device: elevator.id, type: "elevator", firm: elevator.firm, kind: .rescue,
-                                     trigger: "elevator.trapped", reason: "passengers trapped", dueBy: t0 + 1_800_000, createdAt: t0,
+                                     trigger: "elevator.trapped", reason: Prose(.rescue, en: "passengers trapped", zh: "困人"), dueBy: t0 + 1_800_000, createdAt: t0,
                                      staleAfterRecord: nil, detail: "{}", rescue: RescueStart(alarmId: 9, firedAt: t0, withinMs: 1_800_000))]
         try f.store.commit(batch)
         try f.store.write { db in try db.execute(sql: "UPDATE rescues SET resolved_at = ? WHERE alarm_id = 9", arguments: [t0 + 20 * 60_000]) }
@@ -143,7 +163,7 @@ struct CommandOutputTests {
         let num = try #require(try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [boiler.id]) })
         var batch = CommitBatch()
         batch.notices = [NoticeDraft(key: "zh", deviceNum: num, device: boiler.id, type: "boiler", firm: boiler.firm,
-                                     kind: .maintenanceOverdue, trigger: "calendar", reason: reason, dueBy: nil, createdAt: 3,
+                                     kind: .maintenanceOverdue, trigger: "calendar", reason: Prose(.maintenanceCalendar, en: reason, zh: reason), dueBy: nil, createdAt: 3,
                                      staleAfterRecord: nil, detail: "{}")]
         try f.store.commit(batch)
         // A terminal shows a CJK ideograph or fullwidth comma two columns wide.
@@ -202,6 +222,9 @@ struct CommandOutputTests {
                                 "--result", "fail", "--by", "Zhao"] + devices)
         #expect(failed.contains("the device must not be used: periodic inspection failed on \(today)"))
         #expect(try mustNotUse() == true)   // no compliance check has run: the record wrote it
+        let zh = try f.run(["devices", "--must-not-use", "--lang", "zh", "--json"] + devices)
+        let row = (try JSONSerialization.jsonObject(with: Data(zh.utf8)) as? [[String: Any]])?.first { $0["id"] as? String == d.id }
+        #expect(row?["must_not_use_reason"] as? String == "定期检验不合格（\(today)），复检合格前禁止使用")
         let passed = try f.run(["inspections", "record", "--device", d.id, "--kind", "periodic", "--date", today.description,
                                 "--result", "pass", "--by", "Zhao"] + devices)
         #expect(passed.contains("the device may be used"))

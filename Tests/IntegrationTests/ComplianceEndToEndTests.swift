@@ -52,6 +52,18 @@ struct ComplianceEndToEndTests {
         #expect(try Self.service(env).check(now: now + 1000, force: true).set.isEmpty)
         #expect(try Self.notices(env, .inspectionOverdue).count == expected.count)
 
+        // Statuses written before reasons had Chinese (schema v16) get their Chinese at the next
+        // check, with no second notice to the firm or the owner.
+        try env.store.write { db in try db.execute(sql: "UPDATE device_compliance SET reason_zh = NULL") }
+        let outbox = try env.count("SELECT COUNT(*) FROM outbox")
+        #expect(Set(try Self.service(env).check(now: now + 2000, force: true).set) == expected)
+        #expect(try env.count("SELECT COUNT(*) FROM device_compliance WHERE reason_zh IS NULL") == 0)
+        #expect(try Self.notices(env, .inspectionOverdue).count == expected.count)
+        #expect(try env.count("SELECT COUNT(*) FROM outbox") == outbox)
+        filter.language = .zh
+        #expect(try env.store.devices(filter).allSatisfy { ($0.mustNotUseReason ?? "").contains("禁止使用") })
+        #expect(try Self.service(env).check(now: now + 3000, force: true).set.isEmpty)
+
         // A healthy elevator fails its periodic inspection: must not be used, one notice; a pass clears it.
         let healthy = try #require(env.catalog.fleet.devices.first { $0.type == "elevator" && !expected.contains($0.id) })
         let num = try #require(try env.store.registeredDevice(healthy.id)?.num)

@@ -98,7 +98,7 @@ struct FirstHourTests {
         var batch = CommitBatch()
         for (key, dueIn) in [("soon", 2 * 86_400_000), ("later", 5 * 86_400_000)] as [(String, Int64)] {
             batch.notices.append(NoticeDraft(key: key, deviceNum: num, device: boiler.id, type: "boiler", firm: boiler.firm,
-                                             kind: .faultFollowup, trigger: "rule", reason: "reason \(key)", dueBy: now + dueIn,
+                                             kind: .faultFollowup, trigger: "rule", reason: Prose(.faultFollowup, en: "reason \(key)", zh: "原因 \(key)"), dueBy: now + dueIn,
                                              createdAt: now, staleAfterRecord: nil, detail: "{}"))
         }
         let t = now - 3_600_000

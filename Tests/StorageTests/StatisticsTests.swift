@@ -76,7 +76,7 @@ struct StatisticsTests {
         for (key, num, device, firm, due) in [("a1", e1, "E1", "firm-a", t0 + 2 * day), ("a2", e1, "E1", "firm-a", t0 + 4 * day),
                                              ("a3", e1, "E1", "firm-a", t0 + 6 * day), ("b1", e2, "E2", "firm-b", t0 + 8 * day)] {
             batch.notices.append(NoticeDraft(key: key, deviceNum: num, device: device, type: "elevator", firm: firm, kind: .maintenanceDue,
-                                             trigger: "calendar", reason: "r", dueBy: due, createdAt: t0, staleAfterRecord: nil, detail: "{}"))
+                                             trigger: "calendar", reason: Prose(.maintenanceCalendar, en: "r", zh: "r"), dueBy: due, createdAt: t0, staleAfterRecord: nil, detail: "{}"))
         }
         try f.store.commit(batch)
         func done(_ device: String, _ firm: String, at: Int64) throws {
@@ -86,12 +86,12 @@ struct StatisticsTests {
         try done("E1", "firm-a", at: t0 + day)        // a1, a2, a3: before each deadline
         var later = CommitBatch()
         later.notices = [NoticeDraft(key: "a4", deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: .maintenanceDue,
-                                     trigger: "calendar", reason: "r", dueBy: t0 + 10 * day, createdAt: t0 + 2 * day, staleAfterRecord: nil, detail: "{}")]
+                                     trigger: "calendar", reason: Prose(.maintenanceCalendar, en: "r", zh: "r"), dueBy: t0 + 10 * day, createdAt: t0 + 2 * day, staleAfterRecord: nil, detail: "{}")]
         try f.store.commit(later)
         try done("E1", "firm-a", at: t0 + 12 * day)   // a4 closed two days late
         var last = CommitBatch()
         last.notices = [NoticeDraft(key: "a5", deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: .maintenanceDue,
-                                    trigger: "calendar", reason: "r", dueBy: t0 + 14 * day, createdAt: t0 + 12 * day, staleAfterRecord: nil, detail: "{}")]
+                                    trigger: "calendar", reason: Prose(.maintenanceCalendar, en: "r", zh: "r"), dueBy: t0 + 14 * day, createdAt: t0 + 12 * day, staleAfterRecord: nil, detail: "{}")]
         try f.store.commit(last)
         try done("E2", "firm-b", at: t0 + 7 * day)
         let november = (from: Self.at("2026-11-01T00:00:00+08:00"), to: Self.at("2026-12-01T00:00:00+08:00"))

@@ -105,7 +105,7 @@ struct StoreTests {
         let e1 = try f.num("E1")
         func draft(_ key: String, staleAfter: Int64? = nil) -> NoticeDraft {
             NoticeDraft(key: key, deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: .maintenanceDue,
-                        trigger: "calendar", reason: "30 d since the last maintenance", dueBy: Self.t0 + 86_400_000,
+                        trigger: "calendar", reason: Prose(.maintenanceCalendar, en: "30 d since the last maintenance", zh: "距上次维保 30 天"), dueBy: Self.t0 + 86_400_000,
                         createdAt: Self.t0, staleAfterRecord: staleAfter, detail: "{}")
         }
         var batch = CommitBatch()
@@ -135,7 +135,7 @@ struct StoreTests {
         var batch = CommitBatch()
         for (key, kind) in [("a", NoticeKind.maintenanceDue), ("b", .riskRed)] {
             batch.notices.append(NoticeDraft(key: key, deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: kind,
-                                             trigger: "t", reason: "r", dueBy: nil, createdAt: Self.t0, staleAfterRecord: nil, detail: "{}"))
+                                             trigger: "t", reason: Prose(.maintenanceCalendar, en: "r", zh: "r"), dueBy: nil, createdAt: Self.t0, staleAfterRecord: nil, detail: "{}"))
         }
         try f.store.commit(batch)
         struct Refused: Error {}
@@ -169,7 +169,7 @@ struct StoreTests {
         var batch = CommitBatch()
         for (key, trigger) in [("routine", "calendar"), ("q", "tier:quarterly"), ("y", "tier:yearly")] {
             batch.notices.append(NoticeDraft(key: key, deviceNum: e1, device: "E1", type: "elevator", firm: "firm-a", kind: .maintenanceDue,
-                                             trigger: trigger, reason: "r", dueBy: nil, createdAt: Self.t0, staleAfterRecord: nil, detail: "{}"))
+                                             trigger: trigger, reason: Prose(.maintenanceCalendar, en: "r", zh: "r"), dueBy: nil, createdAt: Self.t0, staleAfterRecord: nil, detail: "{}"))
         }
         try f.store.commit(batch)
         func status() throws -> [String: NoticeStatus] {

@@ -23,6 +23,7 @@ public enum AlarmFeed {
         if let r = a.resolvedAt { w.add("resolved_at", .string(Timestamp.format(r))) }
         w.add("repeats", Int64(a.repeats))
         w.add("message", .string(a.message))
+        if let zh = a.messageZh { w.add("message_zh", .string(zh)) }
         w.add("inputs", raw: a.inputs)
         if let i = a.incidentId { w.add("incident", i) }
         if let by = ackedBy { w.add("acked_by", .string(by)) }

@@ -128,6 +128,7 @@ struct KeptAlarm {
     var rule: String
     var pack: String
     var message: String
+    var messageZh: String?
     var inputs: String
     var startedAt: Int64
     var firedAt: Int64
@@ -143,6 +144,7 @@ struct KeptAlarm {
         rule = a.rule
         pack = a.pack
         message = a.message
+        messageZh = a.messageZh
         inputs = a.inputs
         startedAt = a.startedAt
         firedAt = a.firedAt ?? .min
@@ -158,7 +160,7 @@ struct KeptAlarm {
         Alarm(id: id, deviceNum: device.num, device: device.id, type: type, site: device.site, firm: device.firm, rule: rule, family: family,
               pack: pack, severity: severity, state: state, startedAt: startedAt, firedAt: firedAt == .min ? nil : firedAt,
               resolvedAt: resolvedAt == .min ? nil : resolvedAt, repeats: repeats, lastAt: lastAt, message: message,
-              inputs: inputs, incidentId: incidentId == .min ? nil : incidentId)
+              messageZh: messageZh, inputs: inputs, incidentId: incidentId == .min ? nil : incidentId)
     }
 }
 

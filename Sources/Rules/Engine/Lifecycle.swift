@@ -154,6 +154,7 @@ extension RuleEngine {
         a.pack = r.packHash
         a.severity = max(a.severity, r.spec.severity)
         a.message = r.message.render(s)
+        a.messageZh = r.messageZh?.render(s)
         var w = JSONWriter()
         for (name, c) in r.inputs {
             if let v = c.value(s) { w.add(name, v) } else { w.add(name, raw: "null") }

@@ -173,6 +173,7 @@ public final class RuleEngine: RuleHook {
                     a.state = .resolved
                     a.resolvedAt = now
                     a.message += " (resolved: its rule was removed)"
+                    a.messageZh = a.messageZh.map { $0 + "（其规则已删除，自动解除）" }
                     out.alarms.append(AlarmChange(alarm: a, transition: .resolved, opensIncident: false))
                 }
             }

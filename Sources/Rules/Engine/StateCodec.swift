@@ -7,7 +7,8 @@ import Domain
 /// the slot layout they were written under, so state written by one version of the packs can be
 /// read by another: what still exists keeps its state.
 enum StateCodec {
-    static let version: UInt8 = 1
+    /// 2: alarms carry their Chinese message (empty: none). Version 1 is still read.
+    static let version: UInt8 = 2
 
     static func encode(_ s: DeviceRuleState) -> [UInt8] {
         var w = ByteWriter()
@@ -35,7 +36,7 @@ enum StateCodec {
         w.u32(UInt32(alarms.count))
         for a in alarms {
             w.i64(a.id)
-            for t in [a.rule, a.family, a.pack, a.severity.rawValue, a.state.rawValue, a.message, a.inputs] { w.str(t) }
+            for t in [a.rule, a.family, a.pack, a.severity.rawValue, a.state.rawValue, a.message, a.inputs, a.messageZh ?? ""] { w.str(t) }
             for v in [a.startedAt, a.firedAt ?? .min, a.lastAt, Int64(a.repeats), a.incidentId ?? .min] { w.i64(v) }
         }
         return w.bytes
@@ -45,7 +46,7 @@ enum StateCodec {
     /// for bytes it cannot read, in which case the device starts with empty state.
     static func decode(_ bytes: [UInt8], into s: DeviceRuleState, layouts: [UInt64: [String: Range<Int>]]) -> Bool {
         var r = ByteReader(bytes)
-        guard r.u8() == version, let layoutHash = r.u64(), let lastTs = r.i64(), let lastArrival = r.i64(),
+        guard let written = r.u8(), written == 1 || written == version, let layoutHash = r.u64(), let lastTs = r.i64(), let lastArrival = r.i64(),
               let nValues = r.u32() else { return false }
         var values: [Double] = []
         for _ in 0..<nValues { guard let v = r.f64() else { return false }; values.append(v) }
@@ -67,13 +68,13 @@ enum StateCodec {
         for _ in 0..<nAlarms {
             guard let id = r.i64(), let rule = r.str(), let family = r.str(), let pack = r.str(),
                   let severity = r.str().flatMap(Severity.init), let state = r.str().flatMap(Alarm.State.init),
-                  let message = r.str(), let inputs = r.str(), let startedAt = r.i64(), let firedAt = r.i64(),
+                  let message = r.str(), let inputs = r.str(), let messageZh = written == 1 ? "" : r.str(), let startedAt = r.i64(), let firedAt = r.i64(),
                   let lastAt = r.i64(), let repeats = r.i64(), let incident = r.i64() else { return false }
             alarms.append(Alarm(id: id, deviceNum: s.num, device: s.device.id, type: s.program.type.id, site: s.device.site,
                                 firm: s.device.firm, rule: rule, family: family, pack: pack, severity: severity, state: state,
                                 startedAt: startedAt, firedAt: firedAt == .min ? nil : firedAt, resolvedAt: nil,
-                                repeats: Int(repeats), lastAt: lastAt, message: message, inputs: inputs,
-                                incidentId: incident == .min ? nil : incident))
+                                repeats: Int(repeats), lastAt: lastAt, message: message,
+                                messageZh: messageZh.isEmpty ? nil : messageZh, inputs: inputs, incidentId: incident == .min ? nil : incident))
         }
         // Values are by field position of the type; a type whose fields changed starts afresh.
         if values.count == s.values.count { s.values = values }

@@ -14,7 +14,7 @@ public enum RuleLoader {
     static let reserved: Set<String> = ["risk.yaml"]
     static let fileKeys: Set<String> = ["type", "description", "rules"]
     static let ruleKeys: Set<String> = ["id", "type", "family", "description", "when", "for", "clear_when", "clear_for",
-                                        "severity", "incident", "maintenance", "rescue", "hazard", "message"]
+                                        "severity", "incident", "maintenance", "rescue", "hazard", "message", "message_zh"]
 
     /// Compiles the packs (the `*.yaml` files of a `Rules/` folder; files with a reserved name,
     /// such as `risk.yaml`, are skipped).
@@ -166,12 +166,12 @@ private struct RuleReader {
         var followup: RuleSpec.Followup?
         if let n = node("maintenance") {
             if n.mapping == nil { fail("maintenance", "'maintenance' is a mapping: {deadline: 3d, reason: ...}") }
-            for key in DeviceTypeParser.orderedKeys(source, at: path + [.key("maintenance")]) where key != "deadline" && key != "reason" {
-                errors.append(source.error(at: path + [.key("maintenance"), .key(key)], "unknown key '\(key)' (expected deadline, reason)"))
+            for key in DeviceTypeParser.orderedKeys(source, at: path + [.key("maintenance")]) where !["deadline", "reason", "reason_zh"].contains(key) {
+                errors.append(source.error(at: path + [.key("maintenance"), .key(key)], "unknown key '\(key)' (expected deadline, reason, reason_zh)"))
             }
             let text = n.mapping?["deadline"]?.string
             if let t = text, let d = Interval(parsing: t), d.milliseconds > 0 {
-                followup = .init(deadlineMs: d.milliseconds, reason: n.mapping?["reason"]?.string)
+                followup = .init(deadlineMs: d.milliseconds, reason: n.mapping?["reason"]?.string, reasonZh: n.mapping?["reason_zh"]?.string)
             } else {
                 errors.append(source.error(at: path + [.key("maintenance"), .key("deadline")], "maintenance needs 'deadline', a duration such as 3d"))
             }
@@ -180,10 +180,11 @@ private struct RuleReader {
             fail("hazard", "a hazard rule needs a 'maintenance' follow-up: the firm must rectify the hazard before it can be closed")
         }
         let message = located("message", required: true)
+        let messageZh = located("message_zh", required: false)
         guard let id, let type, let when, let severity, let message, errors.isEmpty else { return nil }
         return RuleSpec(id: id, type: type, family: family ?? id, description: string("description", required: false),
                         when: when, forMs: forMs, clearWhen: clearWhen, clearForMs: clearFor, severity: severity,
                         incident: incident, maintenance: followup, rescue: rescue, hazard: hazard, message: message,
-                        file: source.file, line: source.node(at: path)?.mark?.line ?? 0)
+                        messageZh: messageZh, file: source.file, line: source.node(at: path)?.mark?.line ?? 0)
     }
 }

@@ -52,9 +52,16 @@ public final class RuleSet: @unchecked Sendable {
                         errors.append(spec.message.error(error, in: "rule '\(spec.id)' message" + suffix))
                         continue
                     }
+                    var templateZh: MessageTemplate?
+                    if let zh = spec.messageZh {
+                        do { templateZh = try MessageTemplate(zh.text, compiler: &compiler) } catch {
+                            errors.append(zh.error(error, in: "rule '\(spec.id)' message_zh" + suffix))
+                            continue
+                        }
+                    }
                     if !families.contains(spec.family) { families.append(spec.family) }
                     rules.append(CompiledRule(spec: spec, when: when, clear: clear, inputs: inputs, message: template,
-                                              family: families.firstIndex(of: spec.family)!, timeDependent: timeDependent,
+                                              messageZh: templateZh, family: families.firstIndex(of: spec.family)!, timeDependent: timeDependent,
                                               usesEvent: whenExpr.inputs.contains { $0.canonical == "event" }, packHash: packHashes[spec.file] ?? ""))
                 } catch {
                     errors.append(spec.when.error(error, in: "rule '\(spec.id)' when" + suffix))
@@ -112,6 +119,8 @@ public final class CompiledRule: @unchecked Sendable {
     /// window the `when` expression reads, by its canonical text.
     let inputs: [(String, Compiled)]
     let message: MessageTemplate
+    /// The Chinese message; nil: the English one serves both.
+    let messageZh: MessageTemplate?
     let family: Int
     let timeDependent: Bool
     /// An event rule holds on the event message only; each matching event counts as a repeat.
@@ -121,12 +130,13 @@ public final class CompiledRule: @unchecked Sendable {
     public var id: String { spec.id }
 
     init(spec: RuleSpec, when: @escaping BoolFn, clear: BoolFn?, inputs: [(String, Compiled)], message: MessageTemplate,
-         family: Int, timeDependent: Bool, usesEvent: Bool, packHash: String) {
+         messageZh: MessageTemplate?, family: Int, timeDependent: Bool, usesEvent: Bool, packHash: String) {
         self.spec = spec
         self.when = when
         self.clear = clear
         self.inputs = inputs
         self.message = message
+        self.messageZh = messageZh
         self.family = family
         self.timeDependent = timeDependent
         self.usesEvent = usesEvent

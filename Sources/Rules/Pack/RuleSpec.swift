@@ -27,12 +27,17 @@ public struct RuleSpec: Sendable {
     /// the owner confirms, and an inspection body or the supervisor verifies and closes it.
     public let hazard: Bool
     public let message: Located
+    /// The message in Chinese (`message_zh`), with the same placeholders; without it, readers in
+    /// Chinese get the English message.
+    public let messageZh: Located?
     public let file: String
     public let line: Int
 
     public struct Followup: Sendable, Hashable {
         public let deadlineMs: Int64
         public let reason: String?
+        /// The reason in Chinese (`reason_zh`).
+        public let reasonZh: String?
     }
 }
 

@@ -12,7 +12,12 @@ public struct NoticeItem: QueryRow, Equatable {
     /// The firm's name beside its id.
     public var firmName: String?
     public var trigger: String
+    /// Why, in the reader's language (the filter's `language`).
     public var reason: String
+    /// What the reason says as a code (`maintenance.calendar`, `compliance.must_not_use`...)
+    /// and the values it names; nil for notices written before codes (schema v17).
+    public var reasonCode: String?
+    public var reasonParameters: RawJSON
     public var dueBy: Instant?
     public var status: NoticeStatus
     public var ackedBy: String?
@@ -22,7 +27,8 @@ public struct NoticeItem: QueryRow, Equatable {
     public var detail: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, createdAt = "created_at", kind, device, type, firm, firmName = "firm_name", trigger, reason, dueBy = "due_by", status
+        case id, createdAt = "created_at", kind, device, type, firm, firmName = "firm_name", trigger, reason
+        case reasonCode = "reason_code", reasonParameters = "reason_parameters", dueBy = "due_by", status
         case ackedBy = "acked_by", ackedAt = "acked_at", closedAt = "closed_at", closedByRecord = "closed_by_record"
         case detail
     }

@@ -1,4 +1,13 @@
-// The /v1 API with the signed-in token (kept in this tab's session storage only).
+// The /v1 API with the signed-in token (kept in this tab's session storage only), in the reader's
+// language: alarm messages, notice reasons and must-not-use reasons come back in Chinese or English
+// as Accept-Language asks.
+
+import { lang } from "./i18n.js";
+
+/** The headers of every request: the token and the reader's language. */
+function headers() {
+  return { Authorization: `Bearer ${session.token}`, "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
+}
 
 export const session = {
   get token() { return sessionStorage.getItem("ew.token"); },
@@ -12,9 +21,9 @@ export class APIError extends Error {
 
 /** JSON from `path`; throws APIError with the API's own code and message. */
 export async function api(path, { method = "GET", body } = {}) {
-  const headers = { Authorization: `Bearer ${session.token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const h = headers();
+  if (body !== undefined) h["Content-Type"] = "application/json";
+  const r = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
@@ -40,7 +49,7 @@ export async function all(path, max = 20000) {
 
 /** Downloads `path` (CSV, ICS) with the token and saves it as `filename`. */
 export async function download(path, filename) {
-  const r = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` } });
+  const r = await fetch(path, { headers: headers() });
   if (!r.ok) throw new APIError(r.status, "download", await r.text());
   const url = URL.createObjectURL(await r.blob());
   const a = Object.assign(document.createElement("a"), { href: url, download: filename });

@@ -131,25 +131,12 @@ export function zoneLabel() {
   return `${zone} (${offset === "UTC" ? "UTC+00:00" : offset})`;
 }
 
-/** Why a device must not be used, in the reader's language: rendered from its code
- * (`overdue:periodic:2026-05-01`, `failed:…`, `grade:…`, `hazard:…`) in Chinese, the stored English
- * sentence otherwise (and for a code this console does not know). */
-export function mustNotUseText(d) {
-  const code = d?.must_not_use_code;
-  if (lang !== "zh" || !code) return d?.must_not_use_reason ?? "";
-  const [what, subject, value] = code.split(":");
-  const kind = term("kind", subject);
-  switch (what) {
-    case "overdue": {
-      const next = new Date(Date.parse(`${value}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
-      return `${kind}逾期：应于 ${value} 前完成，自 ${next} 起禁止使用（特种设备安全法第四十条）`;
-    }
-    case "failed": return `${kind}不合格（${value}），复检合格前禁止使用`;
-    case "grade": return `${kind}：安全状况等级 ${value} 级，禁止使用`;
-    case "hazard": return `重大事故隐患 ${subject}（${value} 起，GB 45067-2024），核查销号前禁止使用`;
-    default: return d.must_not_use_reason ?? code;
-  }
-}
+/** Why a device must not be used, as the API answered it in the reader's language (api.js sends
+ * Accept-Language; the server decides the sentence in both languages when the status is set). */
+export function mustNotUseText(d) { return d?.must_not_use_reason ?? ""; }
+
+/** An alarm's message in the reader's language: the stream's changes carry both. */
+export function alarmMessage(a) { return (lang === "zh" && a?.message_zh) || a?.message || ""; }
 
 /** Chinese names of the firms, owners and sites in the reader's scope, by id (`GET /v1/names`). */
 export const chineseNames = new Map();

@@ -1,7 +1,7 @@
 // The console's pages. Each renders into `main` from /v1 answers and may return a function that
 // stops what it started (the live stream).
 import { api, all, download, stream, session, APIError } from "./api.js";
-import { t, time, gradeName, severityName, term, localDay, mustNotUseText } from "./i18n.js";
+import { t, time, gradeName, severityName, term, localDay, mustNotUseText, alarmMessage } from "./i18n.js";
 import { h, link, table, gradeBadge, severityBadge, stopBadge, section, named } from "./dom.js";
 import { bars } from "./charts.js";
 
@@ -92,7 +92,7 @@ export async function overview(main) {
     if (first) { live.replaceChildren(); first = false; }
     const a = e.data;
     live.prepend(h("li", {}, h("span", { class: "muted" }, time(a.at)), " ", severityBadge(a.severity ?? "info"), " ",
-      a.transition ?? "", " ", link(`/devices/${encodeURIComponent(a.device)}`, a.device ?? ""), " ", a.message ?? a.rule ?? ""));
+      a.transition ?? "", " ", link(`/devices/${encodeURIComponent(a.device)}`, a.device ?? ""), " ", alarmMessage(a) || a.rule || ""));
     while (live.children.length > 50) live.lastChild.remove();
   }, (s) => { state.textContent = t(s); });
 }
