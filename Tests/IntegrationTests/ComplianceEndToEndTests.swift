@@ -215,6 +215,10 @@ struct ComplianceEndToEndTests {
             #expect(mine.count == 1)
             #expect(mine.allSatisfy { $0.topic == "equipwatch/v1/notices/\(d.firm)" })
             #expect((mine.first?.json["reason"] as? String)?.contains("within 30 min") == true)
+            // The same notice in Chinese, with the trapped alarm's own Chinese message, and its code.
+            #expect((mine.first?.json["reason_zh"] as? String)?.hasPrefix("困人：须在 30 分钟内") == true)
+            #expect((mine.first?.json["reason_zh"] as? String)?.contains("\(d.id)（\(d.site)）困人：立即救援") == true)
+            #expect(mine.first?.json["reason_code"] as? String == "alarm.rescue")
         }
         let clocks = try env.store.read { db in
             try Row.fetchAll(db, sql: "SELECT alarm_id, deadline_at - fired_at AS within, deadline_at, device_num FROM rescues ORDER BY alarm_id")
