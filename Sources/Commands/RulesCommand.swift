@@ -32,6 +32,10 @@ struct RulesCommand: ParsableCommand {
                 let rules = try RuleLoader.load(directory: settings.rulesDirectory, types: types)
                 for p in rules.packs { say("ok  \(p.file)  \(p.rules) rule(s)  version \(p.hash)") }
                 say("\(rules.ruleIds.count) rule(s) in \(rules.packs.count) pack(s)")
+                // The events the rules hear however late they arrive (docs/rules.md, "Late readings").
+                for (type, program) in rules.programs.sorted(by: { $0.key < $1.key }) where !program.safetyEventCodes.isEmpty {
+                    say("safety events of \(type) (heard however late): \(program.safetyEventCodes.joined(separator: ", "))")
+                }
                 let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
                 say("ok  risk.yaml  model \(risk.version)")
             } catch {

@@ -139,6 +139,9 @@ public enum DerivedEventCode: String, Sendable, CaseIterable, Codable {
     /// followed from the new value and nothing is counted.
     case counterRebased = "counter_rebased"
     case riskGradeChanged = "risk_grade_changed"
+    /// The device's clock ran ahead of the message's arrival by more than the rules' late
+    /// tolerance: the rules take its messages' times as their arrival until it is back.
+    case clockSkew = "clock_skew"
     /// A gas cylinder's fill as the pipeline checked it: station, licence, result and problems
     /// (traceability; `equipwatch cylinders history`).
     case fill

@@ -91,12 +91,13 @@ struct RuleEngineTests {
             engine = RuleEngine(rules: rules, options: o)
         }
 
-        mutating func send(_ at: Int64, _ values: [String: Scalar] = [:], event: String? = nil) {
+        /// A message stamped `at` (ms after t0), arriving at `arrival` (default: when stamped).
+        mutating func send(_ at: Int64, _ values: [String: Scalar] = [:], event: String? = nil, arrival: Int64? = nil) {
             let type = directory.type(of: directory.entries[0])
             var v = [Scalar?](repeating: nil, count: type.fields.count)
             for (k, x) in values { v[type.fieldPosition(k)!] = x }
             let m = AcceptedMessage(deviceNum: 1, entryIndex: 0, kind: event == nil ? .telemetry : .event, ts: Self.t0 + at, seq: nil,
-                                    receivedAt: Self.t0 + at, values: event == nil ? FieldValues(v) : [], code: event, data: "{}")
+                                    receivedAt: Self.t0 + (arrival ?? at), values: event == nil ? FieldValues(v) : [], code: event, data: "{}")
             engine.evaluate(m, device: directory.entries[0], type: type, into: &out)
         }
 
@@ -137,6 +138,46 @@ struct RuleEngineTests {
                 if let f = r.spec.maintenance, f.reason != nil { #expect(f.reasonZh != nil, "\(r.id) has no maintenance reason_zh") }
             }
         }
+    }
+
+    @Test("a trapped event 4 min older than the newest reading (a gateway flushing newest first) still raises its alarm at its own time, noted late; a late warning event is ignored")
+    func lateSafetyEvents() throws {
+        let rules = try RuleLoader.load(directory: Self.root + "/Rules", types: Self.types)
+        let program = try #require(rules.programs["elevator"])
+        #expect(program.safetyEventCodes.contains("trapped") && program.safetyEventCodes.contains("door_lock_bridged"))
+        #expect(!program.safetyEventCodes.contains("door_close_fault") && !program.safetyEventCodes.contains("remote_alarm_self_test"))
+        var d = Device(rules)
+        d.send(300_000, ["moving": .bool(false), "door_closed": .bool(true), "passenger_in_car": .bool(false)])
+        d.send(60_000, event: "door_close_fault")
+        #expect(d.engine.lateIgnored == 1)
+        d.send(60_000, event: "trapped")
+        let raised = try #require(d.out.alarms.first { $0.transition == .raised && $0.alarm.rule == "elevator.trapped" }?.alarm)
+        #expect(raised.startedAt == Device.t0 + 60_000 && raised.firedAt == Device.t0 + 60_000)
+        #expect(raised.message.hasSuffix("(arrived late: stamped 240 s before the device's newest reading)"))
+        #expect(raised.messageZh?.hasSuffix("（迟到送达：时间戳早于该设备最新读数 240 秒）") == true)
+        #expect(d.engine.lateIgnored == 1)
+        // The late event moved nothing else: the device's time and values are the newest reading's.
+        #expect(d.open == ["elevator.trapped:firing"])
+    }
+
+    @Test("a clock running 4 min ahead raises one clock_skew event and does not blind the rules: the next readings and a trapped event count")
+    func clockAhead() throws {
+        let rules = try RuleLoader.load(directory: Self.root + "/Rules", types: Self.types)
+        var d = Device(rules)
+        d.send(240_000, ["moving": .bool(true), "door_closed": .bool(true)], arrival: 0)
+        d.send(241_000, ["moving": .bool(true), "door_closed": .bool(true)], arrival: 1000)
+        let skews = d.out.events.filter { $0.code == .clockSkew }
+        #expect(skews.count == 1)
+        #expect(skews.first?.ts == Device.t0 && skews.first?.data.contains(#""ahead_ms":240000"#) == true)
+        // The gateway's clock is set right: its readings are not late, and the rules hear them.
+        d.send(2000, ["moving": .bool(false), "door_closed": .bool(true), "passenger_in_car": .bool(true)])
+        d.send(3000, event: "trapped")
+        #expect(d.engine.lateIgnored == 0)
+        let raised = try #require(d.out.alarms.first { $0.transition == .raised && $0.alarm.rule == "elevator.trapped" }?.alarm)
+        #expect(raised.firedAt == Device.t0 + 3000 && !raised.message.contains("arrived late"))
+        // Ahead again: a second event.
+        d.send(500_000, arrival: 4000)
+        #expect(d.out.events.filter { $0.code == .clockSkew }.count == 2)
     }
 
     @Test("window functions: avg, min, max, delta, rate and count over event time")

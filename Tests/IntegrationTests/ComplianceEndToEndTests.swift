@@ -189,6 +189,46 @@ struct ComplianceEndToEndTests {
         #expect(seeded == Int64(env.catalog.fleet.devices.reduce(0) { $0 + $1.lastInspections.count }))
     }
 
+    @Test("a trapped event is heard however it is stamped: after a reading from a clock 4 min ahead (a clock_skew event) and from a gateway flushing newest first (noted late)")
+    func trappedWhateverTheStamp() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let notices = try FeedRecorder(port: env.broker.port, pattern: "equipwatch/v1/notices/+")
+        defer { notices.stop() }
+        let pipeline = try env.startedPipeline { try env.plannerPipeline() }
+        defer { _ = pipeline.stop() }
+        let pub = try env.publisher()
+        defer { pub.stop() }
+        let ahead = env.device("elevator", 1), flushed = env.device("elevator", 2)
+        let now = nowMs()
+        let reading = #""data":{"moving":false,"door_closed":true,"passenger_in_car":true}"#
+        // One reading stamped 4 minutes ahead (inside the 5 min future tolerance), then the event.
+        try pub.publish(topic: env.topic(ahead), payload: Array(#"{"ts":\#(now + 240_000),\#(reading)}"#.utf8), qos: 1)
+        try pub.publish(topic: env.topic(ahead, "event"), payload: Array(#"{"ts":\#(now + 500),"code":"trapped"}"#.utf8), qos: 1)
+        // A gateway back from an outage sends its newest reading first, then the older event.
+        try pub.publish(topic: env.topic(flushed), payload: Array(#"{"ts":\#(now),\#(reading)}"#.utf8), qos: 1)
+        try pub.publish(topic: env.topic(flushed, "event"), payload: Array(#"{"ts":\#(now - 60_000),"code":"trapped"}"#.utf8), qos: 1)
+        try waitUntil(timeout: 10, "a rescue notice for each") {
+            Set(notices.objects.filter { $0.json["kind"] as? String == "rescue" }.compactMap { $0.json["device"] as? String })
+                == [ahead.id, flushed.id]
+        }
+        let alarms = try env.store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.id, a.fired_at, a.message FROM alarms a JOIN devices d ON d.num = a.device_num WHERE a.rule = 'elevator.trapped'
+                """)
+        }
+        let byDevice = Dictionary(uniqueKeysWithValues: alarms.map { (($0["id"] as String), $0) })
+        #expect((byDevice[flushed.id]?["fired_at"] as Int64?) == now - 60_000)
+        #expect((byDevice[flushed.id]?["message"] as String?)?.contains("arrived late: stamped 60 s before") == true)
+        #expect(byDevice[ahead.id] != nil)
+        // The rescue clock of the late one runs from when the passenger was trapped.
+        let deadline = try env.count("SELECT r.deadline_at FROM rescues r JOIN alarms a ON a.id = r.alarm_id JOIN devices d ON d.num = a.device_num WHERE d.id = '\(flushed.id)'")
+        #expect(deadline == now - 60_000 + 30 * 60_000)
+        try waitUntil(timeout: 5, "the clock's skew is an event of the device") {
+            try env.count("SELECT COUNT(*) FROM events e JOIN devices d ON d.num = e.device_num WHERE d.id = '\(ahead.id)' AND e.code = 'clock_skew'") == 1
+        }
+    }
+
     @Test("a trapped alarm sends a rescue notice to its firm only (30 min, also in Jizhou); unanswered it escalates at the deadline, reached on site it does not")
     func rescueClock() throws {
         let env = try TestEnvironment()

@@ -41,6 +41,12 @@ public final class DeviceRuleState {
     var onMessage = false
     /// `must_not_use`: 1 or 0 as the engine's status source last said, NaN when not asked.
     var mustNotUse: Double = .nan
+    /// The time of the event being evaluated when it arrived late (older than `lastTs`);
+    /// `.min` otherwise. An event rule it makes hold starts, and fires, at this time.
+    var lateEventAt: Int64 = .min
+    /// The device's clock was last seen running ahead of the arrival (one `clock_skew` event
+    /// while it does).
+    var clockAhead = false
 
     init(device: DirectoryEntry, program: TypeProgram) {
         num = device.num

@@ -30,7 +30,8 @@ extension RuleEngine {
             switch p.phase {
             case .idle:
                 if holds {
-                    p.since = s.now
+                    // An event that arrived late starts its event rule at its own time.
+                    p.since = r.usesEvent && s.lateEventAt != .min ? min(s.lateEventAt, s.now) : s.now
                     p.clearSince = nil
                     p.phase = r.spec.forMs == 0 ? .firing : .pending
                 }
@@ -59,6 +60,7 @@ extension RuleEngine {
             if (before.phase == .idle) != (p.phase == .idle) { s.active += p.phase == .idle ? -1 : 1 }
             if p.phase != before.phase {
                 let at: Int64 = switch (before.phase, p.phase) {
+                case (.idle, .firing): p.since
                 case (.pending, .firing): p.since + r.spec.forMs
                 case (.firing, .idle): (p.clearSince ?? s.now) + r.spec.clearForMs
                 default: s.now
@@ -155,6 +157,11 @@ extension RuleEngine {
         a.severity = max(a.severity, r.spec.severity)
         a.message = r.message.render(s)
         a.messageZh = r.messageZh?.render(s)
+        if r.usesEvent, s.onMessage, s.lateEventAt != .min {
+            let seconds = formatRounded(Double(s.now - s.lateEventAt) / 1000)
+            a.message += " (arrived late: stamped \(seconds) s before the device's newest reading)"
+            a.messageZh = a.messageZh.map { $0 + "（迟到送达：时间戳早于该设备最新读数 \(seconds) 秒）" }
+        }
         var w = JSONWriter()
         for (name, c) in r.inputs {
             if let v = c.value(s) { w.add(name, v) } else { w.add(name, raw: "null") }

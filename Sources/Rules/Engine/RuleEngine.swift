@@ -15,6 +15,17 @@ import Ingest
 /// but they never overwrite the current values; beyond it they are stored but ignored by the
 /// rules and counted in `lateIgnored`. Duplicates never get here (the sequence check drops them).
 ///
+/// Safety events are the exception: an event that a rule marked `rescue` or `hazard`, or of
+/// severity major or critical, fires on (`TypeProgram.safetyEvents`) reaches the rules however
+/// late it is. Windows and `for` timers keep their ordering (it is not added to windows beyond
+/// the tolerance), but an event rule it makes hold opens its alarm at the event's own time, with
+/// a note in the message that it arrived late: a trapped passenger is never ignored because a
+/// gateway flushed its buffer newest first.
+///
+/// A device clock running ahead of the arrival by more than `lateToleranceMs` would make every
+/// reading after it late: the rules take such a message's time as its arrival time instead (it
+/// is stored with its own `ts`), and raise one `clock_skew` event until the clock is back.
+///
 /// Confined to the pipeline's worker thread (or a replay / rule-test driver).
 public final class RuleEngine: RuleHook {
     public struct Options: Sendable {
@@ -73,25 +84,53 @@ public final class RuleEngine: RuleHook {
         // only for a device's first message and after a reload.
         guard let s = state(for: device, type: type) else { return }
         let program = s.program
-        var late = false
-        if let last = s.lastTs, m.ts < last {
-            guard last - m.ts <= options.lateToleranceMs else { lateIgnored += 1; return }
+        let ts = time(of: m, s, into: &out)
+        var late = false, beyondTolerance = false
+        if let last = s.lastTs, ts < last {
+            if last - ts > options.lateToleranceMs {
+                guard m.kind == .event, program.isSafetyEvent(m.code) else { lateIgnored += 1; return }
+                beyondTolerance = true
+            }
             late = true
+            if m.kind == .event { s.lateEventAt = ts }
         }
+        defer { s.lateEventAt = .min }
         if !late {
-            s.lastTs = m.ts
+            s.lastTs = ts
             s.lastArrival = m.receivedAt
             if m.kind == .telemetry { s.apply(m.values) }
         }
-        s.now = s.lastTs ?? m.ts
+        s.now = s.lastTs ?? ts
         if program.readsStatus, let status {
             s.mustNotUse = status.mustNotUse(device, type: type, at: m.ts) ? 1 : 0
         }
         s.event = m.kind == .event ? (m.code.flatMap { program.eventIndex[$0] }.map(Double.init) ?? .nan) : .nan
         s.onMessage = true
         defer { s.onMessage = false; s.event = .nan }
-        updateWindows(s, m, late: late)
+        if !beyondTolerance { updateWindows(s, m, ts: ts, late: late) }
         markDirty(s, important: evaluateRules(s, onlyTimed: false, into: &out))
+    }
+
+    /// The message's time for the rules: its `ts`, or its arrival when the device's clock runs
+    /// ahead of the arrival by more than the late tolerance (then one `clock_skew` event, until
+    /// a message within the tolerance says the clock is back).
+    private func time(of m: AcceptedMessage, _ s: DeviceRuleState, into out: inout RuleOutput) -> Int64 {
+        let ahead = m.ts - m.receivedAt
+        guard ahead > options.lateToleranceMs else {
+            s.clockAhead = false
+            return m.ts
+        }
+        if !s.clockAhead {
+            s.clockAhead = true
+            var w = JSONWriter()
+            w.add("ahead_ms", ahead)
+            w.add("ts", .string(Timestamp.format(m.ts)))
+            w.add("received_at", .string(Timestamp.format(m.receivedAt)))
+            w.add("tolerance_ms", options.lateToleranceMs)
+            out.events.append(DerivedEvent(deviceNum: m.deviceNum, ts: m.receivedAt, code: .clockSkew, data: w.finish(),
+                                           receivedAt: m.receivedAt))
+        }
+        return m.receivedAt
     }
 
     private func markDirty(_ s: DeviceRuleState, important: Bool) {
@@ -238,21 +277,21 @@ public final class RuleEngine: RuleHook {
         for p in set.programs.values { layouts[p.signatureHash] = p.layout.keyedRanges }
     }
 
-    private func updateWindows(_ s: DeviceRuleState, _ m: AcceptedMessage, late: Bool) {
+    private func updateWindows(_ s: DeviceRuleState, _ m: AcceptedMessage, ts: Int64, late: Bool) {
         let layout = s.program.layout
         for w in layout.windows {
             if let cond = w.condition {
-                if cond(s) == .yes { w.add(ts: m.ts, value: 1, to: &s.slots) }
+                if cond(s) == .yes { w.add(ts: ts, value: 1, to: &s.slots) }
             } else if m.kind == .telemetry, w.field < m.values.count, case .number(let v)? = m.values[w.field] {
-                w.add(ts: m.ts, value: v, to: &s.slots)
+                w.add(ts: ts, value: v, to: &s.slots)
             }
         }
         for e in layout.sinceEvents {
             let last = s.slots[e.offset]
             if m.kind == .event, s.event == Double(e.code) {
-                s.slots[e.offset] = last.isNaN ? Double(m.ts) : max(last, Double(m.ts))
+                s.slots[e.offset] = last.isNaN ? Double(ts) : max(last, Double(ts))
             } else if last.isNaN {
-                s.slots[e.offset] = Double(m.ts)  // counting starts with the device's first message
+                s.slots[e.offset] = Double(ts)  // counting starts with the device's first message
             }
         }
         for c in layout.changes {

@@ -35,3 +35,33 @@ enum BinaryOp: String, Equatable, CaseIterable {
 
     static let comparisons: Set<BinaryOp> = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
 }
+
+extension Expr {
+    /// The event codes this expression can hold on, when it reads `event` only as
+    /// `event == "CODE"` (either way round): those codes; nil when it reads `event` any other way
+    /// (`event != "x"`, `event` in a function), so any code may make it hold. Empty when it does
+    /// not read `event` at all.
+    var eventCodes: Set<String>? {
+        var codes: Set<String> = []
+        var any = false
+        func walk(_ e: Expr) {
+            switch e {
+            case .binary(.equal, .name("event", _), .string(let code, _), _), .binary(.equal, .string(let code, _), .name("event", _), _):
+                codes.insert(code)
+            case .name("event", _):
+                any = true
+            case .binary(_, let l, let r, _):
+                walk(l)
+                walk(r)
+            case .unary(_, let x, _):
+                walk(x)
+            case .call(_, let args, _):
+                args.forEach(walk)
+            case .number, .string, .bool, .duration, .name:
+                break
+            }
+        }
+        walk(self)
+        return any ? nil : codes
+    }
+}

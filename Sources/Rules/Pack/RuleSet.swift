@@ -60,9 +60,11 @@ public final class RuleSet: @unchecked Sendable {
                         }
                     }
                     if !families.contains(spec.family) { families.append(spec.family) }
+                    let usesEvent = whenExpr.inputs.contains { $0.canonical == "event" }
                     rules.append(CompiledRule(spec: spec, when: when, clear: clear, inputs: inputs, message: template,
                                               messageZh: templateZh, family: families.firstIndex(of: spec.family)!, timeDependent: timeDependent,
-                                              usesEvent: whenExpr.inputs.contains { $0.canonical == "event" }, packHash: packHashes[spec.file] ?? ""))
+                                              usesEvent: usesEvent, eventCodes: usesEvent ? whenExpr.eventCodes : [],
+                                              packHash: packHashes[spec.file] ?? ""))
                 } catch {
                     errors.append(spec.when.error(error, in: "rule '\(spec.id)' when" + suffix))
                 }
@@ -88,6 +90,10 @@ public final class TypeProgram: @unchecked Sendable {
     let eventIndex: [String: Int]
     /// Some rule reads `must_not_use`.
     let readsStatus: Bool
+    /// By event index: the code is a safety event, one that a rule marked `rescue` or `hazard`, or
+    /// of severity major or critical, fires on. The rules hear such an event however late it
+    /// arrives (SPEC: safety events are never dropped for bookkeeping reasons).
+    let safetyEvents: [Bool]
 
     init(type: DeviceType, rules: [CompiledRule], layout: SlotLayout, families: [String]) {
         self.type = type
@@ -103,7 +109,19 @@ public final class TypeProgram: @unchecked Sendable {
         for (i, c) in type.events.keys.sorted().enumerated() { codes[c] = i }
         eventIndex = codes
         readsStatus = layout.readsStatus
+        var safety = Array(repeating: false, count: codes.count)
+        for r in rules where r.usesEvent && (r.spec.severity >= .major || r.spec.rescue || r.spec.hazard) {
+            guard let named = r.eventCodes else { safety = Array(repeating: true, count: codes.count); break }
+            for c in named { if let i = codes[c] { safety[i] = true } }
+        }
+        safetyEvents = safety
     }
+
+    /// Whether event `code` is a safety event of this type (see `safetyEvents`).
+    func isSafetyEvent(_ code: String?) -> Bool { code.flatMap { eventIndex[$0] }.map { safetyEvents[$0] } ?? false }
+
+    /// The safety event codes, for `rules check` and the docs.
+    public var safetyEventCodes: [String] { eventIndex.filter { safetyEvents[$0.value] }.keys.sorted() }
 
     /// Slot ranges by window key, so state written under this layout can be read under another.
     public var layoutDescription: [String: [Int]] { layout.keyedRanges.mapValues { [$0.lowerBound, $0.upperBound] } }
@@ -125,12 +143,14 @@ public final class CompiledRule: @unchecked Sendable {
     let timeDependent: Bool
     /// An event rule holds on the event message only; each matching event counts as a repeat.
     let usesEvent: Bool
+    /// The event codes it can hold on (nil: any; empty: it reads no event).
+    let eventCodes: Set<String>?
     let packHash: String
 
     public var id: String { spec.id }
 
     init(spec: RuleSpec, when: @escaping BoolFn, clear: BoolFn?, inputs: [(String, Compiled)], message: MessageTemplate,
-         messageZh: MessageTemplate?, family: Int, timeDependent: Bool, usesEvent: Bool, packHash: String) {
+         messageZh: MessageTemplate?, family: Int, timeDependent: Bool, usesEvent: Bool, eventCodes: Set<String>?, packHash: String) {
         self.spec = spec
         self.when = when
         self.clear = clear
@@ -140,6 +160,7 @@ public final class CompiledRule: @unchecked Sendable {
         self.family = family
         self.timeDependent = timeDependent
         self.usesEvent = usesEvent
+        self.eventCodes = eventCodes
         self.packHash = packHash
     }
 }
