@@ -66,3 +66,10 @@ public enum HazardStep: String, Sendable, Codable, CaseIterable {
 public enum HazardStatus: String, Sendable, Codable, CaseIterable {
     case open, closed
 }
+
+/// Why the pipeline itself was not receiving for a while (its own outage, not the devices'):
+/// its broker connection was down, its store refused commits, or its own backlog held messages
+/// back longer than `rules.outage_grace`.
+public enum OutageCause: String, Sendable, Codable, CaseIterable {
+    case broker, store, backlog
+}

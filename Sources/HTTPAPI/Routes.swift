@@ -191,6 +191,12 @@ extension APIServer {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
         }
 
+        v1.get("outages") { request, context in
+            _ = try context.requireSupervisor()
+            let p = Params(request)
+            return Listing.page(try store.outages(limit: try p.limit(), now: wallMillis()))
+        }
+
         v1.get("deadletters") { request, context in
             _ = try context.requireSupervisor()
             let p = Params(request)

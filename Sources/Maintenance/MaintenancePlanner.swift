@@ -146,6 +146,11 @@ public final class MaintenancePlanner {
     /// The state of a device, for queries and tests.
     public func state(of deviceNum: Int64) -> PlanState? { byNum[deviceNum].flatMap { slots[$0]?.state } }
 
+    /// From when the pipeline hears devices (wall clock; `.max` while it is not receiving): a
+    /// silence or monitoring gap before it is the pipeline's own outage, not the device's.
+    public private(set) var hearingFrom: Int64 = .min
+    public func hearing(from: Int64) { hearingFrom = from }
+
     // MARK: Messages
 
     /// Follows one accepted message: monitoring health, usage counters, repeated faults.

@@ -25,8 +25,9 @@ extension MaintenancePlanner {
         return failed
     }
 
-    /// Silence is counted from the later of the last message and the planner's start.
-    func silentSince(_ s: Slot) -> Int64 { max(s.state.lastSeen ?? options.startedAt, options.startedAt) }
+    /// Silence is counted from the later of the last message, the planner's start and the end
+    /// of the pipeline's own outage (`hearingFrom`; `.max` during it: no silence at all).
+    func silentSince(_ s: Slot) -> Int64 { max(s.state.lastSeen ?? options.startedAt, options.startedAt, hearingFrom) }
 
     func describe(_ failed: Ineligibility, _ s: Slot) -> [Wording] {
         var out: [Wording] = []

@@ -120,6 +120,8 @@ public final class IngestPipeline: @unchecked Sendable {
         subscriber = try SubscriberLoop(config: loop, logger: logger,
                                         message: { topic, payload in network.receive(topic, payload) },
                                         idle: { network.flushIfAged() })
+        let subscriber: SubscriberLoop = subscriber
+        worker.brokerDownSince = { subscriber.disconnectedSince }
     }
 
     /// Starts the worker and network threads; returns at once (connection happens in the background).

@@ -47,6 +47,16 @@ final class Worker: @unchecked Sendable {
     private let noticeMessage: NoticeMessage
     /// The must-not-use status a raised hazard sets, written in its commit (the registry's types).
     private var settler: ComplianceSettler
+    /// When the broker connection was lost (nil: connected), from the subscriber.
+    var brokerDownSince: @Sendable () -> Int64? = { nil }
+    /// Whether the pipeline itself is receiving (its own outages, recorded for supervisors).
+    private var reception: ReceptionWatch
+    /// Outage rows not yet written (the store may be what failed).
+    private var pendingOutages: [(cause: OutageCause, since: Int64, end: Int64?)] = []
+    /// Arrival of the newest message processed, for the backlog's age.
+    private var processedArrival: Int64 = .min
+    private let receiving = Gauge(label: "equipwatch_pipeline_receiving")
+    private let outagesTotal = Counter(label: "equipwatch_pipeline_outages_total")
 
     /// Commit durations (swift-metrics; a histogram in Prometheus).
     private let commitTimer = Metrics.Timer(label: "equipwatch_store_commit_duration_seconds", preferredDisplayUnit: .seconds)
@@ -96,6 +106,42 @@ final class Worker: @unchecked Sendable {
         self.clock = clock
         self.stats = stats
         self.onCommit = onCommit
+        reception = ReceptionWatch(graceMs: settings.rules.outageGrace.milliseconds)
+        receiving.record(1)
+    }
+
+    /// Tells the rules and the planner whether the pipeline is receiving, when that changes, and
+    /// records the outage for supervisors. `backlogMs`: how old the queued messages are.
+    private func watchReception(backlogMs: Int64) {
+        let now = clock.now()
+        guard let t = reception.observe(brokerDownSince: brokerDownSince(), storeFailingSince: stats.storeFailure?.since,
+                                        backlogMs: backlogMs, now: now) else { return }
+        let from = reception.hearingFrom(after: t)
+        hook.hearing(from: from)
+        maintenance?.planner.hearing(from: from)
+        switch t {
+        case .lost(let cause, let since):
+            receiving.record(0)
+            pendingOutages.append((cause, since, nil))
+            logger.warning("the pipeline is not receiving (\(cause.rawValue)): silence is not counted against devices until it receives again",
+                           metadata: ["cause": "\(cause.rawValue)", "since": "\(Timestamp.format(since))"])
+        case .regained(let cause, let since, let at):
+            receiving.record(1)
+            outagesTotal.increment()
+            pendingOutages.append((cause, since, at))
+            logger.notice("the pipeline receives again: silence counts from the end of the grace",
+                          metadata: ["cause": "\(cause.rawValue)", "outage_s": "\((at - since) / 1000)",
+                                     "grace_s": "\(reception.graceMs / 1000)"])
+        }
+        writeOutages()
+    }
+
+    /// Writes the outage rows waiting; keeps them while the store refuses.
+    private func writeOutages() {
+        while let o = pendingOutages.first {
+            do { try store.recordOutage(cause: o.cause, startedAt: o.since, endedAt: o.end) } catch { return }
+            pendingOutages.removeFirst()
+        }
     }
 
     func run(queue: BoundedQueue<MessageBatch>, pendingDirectory: Pending<DeviceDirectory>, pendingRules: Pending<RuleSet>) {
@@ -142,6 +188,7 @@ final class Worker: @unchecked Sendable {
             let after = monotonicNanos()
             if after - lastTick >= commitIntervalNanos {
                 lastTick = after
+                watchReception(backlogMs: queue.count > 0 && processedArrival != .min ? max(0, clock.now() - processedArrival) : 0)
                 let before = pendingRows
                 hook.tick(now: clock.now(), directory: directory, into: &derived)
                 maintenance?.tick(now: clock.now(), into: &planned)
@@ -155,6 +202,7 @@ final class Worker: @unchecked Sendable {
         if firstPending == nil { firstPending = monotonicNanos() }
         received += messages.count
         messages.forEach { topic, payload, receivedAt in
+            if receivedAt > processedArrival { processedArrival = receivedAt }
             if let m = maintenance, m.isCompletion(topic) {
                 if let refused = m.complete(topic: topic, payload: payload, receivedAt: receivedAt) {
                     output.deadLetters.append(refused.deadLetter)
@@ -288,6 +336,7 @@ final class Worker: @unchecked Sendable {
         func waitAfter(_ error: StoreError) {
             if stats.storeFailure == nil { logger.error("commit failed, retrying with backoff", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"]) }
             stats.storeFailed("\(error)", at: clock.now())
+            watchReception(backlogMs: 0)
             Thread.sleep(forTimeInterval: delay)
             delay = min(delay * 2, 2)
         }
@@ -298,6 +347,7 @@ final class Worker: @unchecked Sendable {
                 if stats.storeFailure != nil {
                     stats.storeRecovered()
                     logger.notice("the store accepts commits again")
+                    watchReception(backlogMs: 0)
                 }
                 break
             } catch {

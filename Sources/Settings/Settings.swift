@@ -101,6 +101,10 @@ public struct Settings: Sendable, Equatable {
         /// How often the maintenance planner checks calendars, deadlines and eligibility, and
         /// picks up completions recorded by other processes.
         public var maintenanceTick = Interval.seconds(1)
+        /// After the pipeline's own outage (broker connection down, store failing, backlog),
+        /// silence is counted against a device only from this long after it receives again:
+        /// time for the broker's queued messages and the backlog to arrive (docs/rules.md).
+        public var outageGrace = Interval.seconds(30)
         public init() {}
     }
 

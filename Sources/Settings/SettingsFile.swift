@@ -92,10 +92,11 @@ public enum SettingsFile {
         }
         if let r = raw.rules {
             let p: [YAMLSource.PathElement] = [.key("rules")]
-            unknown(p, ["late_tolerance", "tick", "maintenance_tick"])
+            unknown(p, ["late_tolerance", "tick", "maintenance_tick", "outage_grace"])
             interval(r.late_tolerance, p + [.key("late_tolerance")]) { s.rules.lateTolerance = $0 }
             interval(r.tick, p + [.key("tick")]) { s.rules.tick = $0 }
             interval(r.maintenance_tick, p + [.key("maintenance_tick")]) { s.rules.maintenanceTick = $0 }
+            interval(r.outage_grace, p + [.key("outage_grace")]) { s.rules.outageGrace = $0 }
         }
         guard errors.isEmpty else { throw SourceErrors(errors) }
         return s
@@ -166,4 +167,5 @@ private struct RawRules: Decodable {
     let late_tolerance: String?
     let tick: String?
     let maintenance_tick: String?
+    let outage_grace: String?
 }

@@ -74,6 +74,7 @@ extension NoticeKind: DatabaseValueConvertible {}
 extension NoticeStatus: DatabaseValueConvertible {}
 extension IncidentStatus: DatabaseValueConvertible {}
 extension AlarmState: DatabaseValueConvertible {}
+extension OutageCause: DatabaseValueConvertible {}
 extension DeadLetterReason: DatabaseValueConvertible {}
 extension CompletionSource: DatabaseValueConvertible {}
 

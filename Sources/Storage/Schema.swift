@@ -312,6 +312,16 @@ enum Schema {
                 ALTER TABLE device_compliance ADD COLUMN reason_zh TEXT;
                 """)
         }
+        m.registerMigration("v18-pipeline-outages") { db in
+            try db.execute(sql: """
+                -- Spans in which the pipeline itself was not receiving (its broker connection down,
+                -- its store failing, its backlog older than rules.outage_grace): silence then is
+                -- not counted against devices, and supervisors see the outage here, once.
+                CREATE TABLE pipeline_outages(
+                    id INTEGER PRIMARY KEY, cause TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER,
+                    UNIQUE(cause, started_at));
+                """)
+        }
         return m
     }
 }

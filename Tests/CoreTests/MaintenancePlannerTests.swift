@@ -318,6 +318,22 @@ struct MaintenancePlannerTests {
         #expect(Set(changes.map(\.key)).count == 2)
     }
 
+    @Test("the pipeline's own outage is no device's silence: no lapse of eligibility and no monitoring gap across it, counted again after the grace")
+    func ownOutageIsNoSilence() {
+        let h = H()
+        h.reading()
+        h.planner.hearing(from: .max)                  // the pipeline stops receiving (its broker is down)
+        h.run(until: h.now + 2 * H.hour, readingEvery: nil)
+        #expect(h.of(.regimeChanged).isEmpty)
+        let back = h.now
+        h.planner.hearing(from: back + 30_000)           // receiving again, 30 s grace
+        h.reading()
+        #expect(h.events.isEmpty, "\(h.events.map(\.code))")
+        // A silence of its own after that is still the device's.
+        h.run(until: back + 2 * H.hour, readingEvery: nil)
+        #expect(h.of(.regimeChanged).count == 1)
+    }
+
     @Test("counters: increments, a wrap at the declared range, a reset, and out-of-order readings")
     func counterSteps() {
         var c = CounterState(first: 100, ts: 1)

@@ -252,7 +252,9 @@ struct Compiler {
             layout.timeDependent = true
             return .bool { s in
                 guard let last = s.lastTs else { return .unknown }
-                return Tri(!s.onMessage && s.now - last >= d)
+                // Silence while the pipeline itself was not receiving is not the device's.
+                let from = max(last, s.hearingFromDeviceTime)
+                return Tri(!s.onMessage && from != .max && s.now - from >= d)
             }
         case "absent":
             // No event `code` from the device for `d`: `absent("remote_alarm_self_test", 72h)`.
@@ -270,7 +272,9 @@ struct Compiler {
             let slot = layout.since(code: index, name: code)
             return .bool { s in
                 let last = s.slots[slot]
-                return last.isNaN ? .unknown : Tri(Double(s.now) - last >= Double(d))
+                guard !last.isNaN else { return .unknown }
+                let from = max(last, Double(s.hearingFromDeviceTime))
+                return Tri(from != Double(Int64.max) && Double(s.now) - from >= Double(d))
             }
         case "abs":
             try arity(1, "abs(number)")

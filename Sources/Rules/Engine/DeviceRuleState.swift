@@ -47,6 +47,16 @@ public final class DeviceRuleState {
     /// The device's clock was last seen running ahead of the arrival (one `clock_skew` event
     /// while it does).
     var clockAhead = false
+    /// Wall-clock time from which the pipeline hears devices (`RuleHook.hearing(from:)`), set
+    /// before each evaluation: `silent()` and `absent()` count no silence before it.
+    var hearingFrom: Int64 = .min
+
+    /// `hearingFrom` in the device's time (`.max` while not hearing; `.min` before any message).
+    var hearingFromDeviceTime: Int64 {
+        guard let last = lastTs, hearingFrom != .min else { return .min }
+        guard hearingFrom != .max else { return .max }
+        return last + (hearingFrom - lastArrival)
+    }
 
     init(device: DirectoryEntry, program: TypeProgram) {
         num = device.num

@@ -66,6 +66,8 @@ public final class RuleEngine: RuleHook {
     var nextIncidentId: Int64
     /// Readings older than the tolerance, ignored by the rules (still stored).
     public private(set) var lateIgnored = 0
+    /// From when the pipeline hears devices (wall clock; `.max` while it is not receiving).
+    public private(set) var hearingFrom: Int64 = .min
     /// Layouts this process has known, by signature hash, to map state across a layout change.
     private var layouts: [UInt64: [String: Range<Int>]] = [:]
 
@@ -101,6 +103,7 @@ public final class RuleEngine: RuleHook {
             if m.kind == .telemetry { s.apply(m.values) }
         }
         s.now = s.lastTs ?? ts
+        s.hearingFrom = hearingFrom
         if program.readsStatus, let status {
             s.mustNotUse = status.mustNotUse(device, type: type, at: m.ts) ? 1 : 0
         }
@@ -153,6 +156,7 @@ public final class RuleEngine: RuleHook {
         let end = min(sweep.count, swept + max(1, options.tickStep))
         for s in sweep[swept..<end] where states[s.num] === s && s.lastTs != nil && (s.active > 0 || !s.program.timeDependent.isEmpty) {
             s.now = s.lastTs! + max(0, now - s.lastArrival)
+            s.hearingFrom = hearingFrom
             if evaluateRules(s, onlyTimed: true, into: &out) { markDirty(s, important: true) }
         }
         swept = end
@@ -161,6 +165,8 @@ public final class RuleEngine: RuleHook {
             swept = 0
         }
     }
+
+    public func hearing(from: Int64) { hearingFrom = from }
 
     public func reload(directory: DeviceDirectory) {
         var kept: [Int64: DeviceRuleState] = [:]

@@ -25,6 +25,11 @@ public protocol RuleHook: AnyObject {
 
     /// New rule packs were loaded (SIGHUP); keep the state of what still exists.
     func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput)
+
+    /// The pipeline hears devices from this wall-clock time on (`Int64.max` while it is not
+    /// receiving at all: its broker connection is down, its store failing, its backlog too old).
+    /// Silence before it is the pipeline's own, not the devices'.
+    func hearing(from: Int64)
 }
 
 extension RuleHook {
@@ -32,6 +37,7 @@ extension RuleHook {
     public func reload(directory: DeviceDirectory) {}
     public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] { [] }
     public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {}
+    public func hearing(from: Int64) {}
 }
 
 /// Runs several hooks in order.
@@ -55,6 +61,10 @@ public final class RuleHooks: RuleHook {
 
     public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {
         for h in hooks { h.reload(rules: rules, now: now, into: &out) }
+    }
+
+    public func hearing(from: Int64) {
+        for h in hooks { h.hearing(from: from) }
     }
 }
 
