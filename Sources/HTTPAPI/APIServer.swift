@@ -87,7 +87,8 @@ public struct APIServer: Sendable {
         let now = wallMillis()
         var problems: [String] = []
         if let down = h.brokerDownSince, now - down > unhealthyAfterMs { problems.append("broker unreachable since \(Timestamp.format(down))") }
-        if let f = h.storeFailure, now - f.since > unhealthyAfterMs { problems.append("store refusing commits since \(Timestamp.format(f.since)): \(f.error)") }
+        // A store that refuses commits is reported at once: nothing is being stored meanwhile.
+        if let f = h.storeFailure { problems.append("store refusing commits since \(Timestamp.format(f.since)): \(f.error)") }
         var w = JSONWriter()
         w.add("status", .string(problems.isEmpty ? "ok" : "unhealthy"))
         w.add("broker_connected", .bool(h.brokerDownSince == nil))

@@ -179,6 +179,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public func stop() -> Bool {
         guard started else { return true }
         started = false
+        worker.requestStop()
         gate.close()
         subscriber.stop()
         network.flush()

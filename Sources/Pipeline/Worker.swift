@@ -8,6 +8,7 @@ import Maintenance
 import Rules
 import Settings
 import Storage
+import Synchronization
 
 /// The ingest worker: validation, sequence checks, the rule hook and batched commits.
 /// Confined to its own thread; nothing here is touched concurrently.
@@ -56,6 +57,8 @@ final class Worker: @unchecked Sendable {
     /// Arrival of the newest message processed, for the backlog's age.
     private var processedArrival: Int64 = .min
     private let receiving = Gauge(label: "equipwatch_pipeline_receiving")
+    /// 1 while commits fail (a full disk, a damaged store), 0 otherwise.
+    private let storeFailing = Gauge(label: "equipwatch_store_failing")
     private let outagesTotal = Counter(label: "equipwatch_pipeline_outages_total")
 
     /// Commit durations (swift-metrics; a histogram in Prometheus).
@@ -85,6 +88,15 @@ final class Worker: @unchecked Sendable {
     private var isTouched: [Bool]
     private var pendingReasons: [DeadLetterReason: Int] = [:]
     private(set) var lastCommitSucceeded = true
+    /// When a stop was asked for (monotonic ns; 0: not asked), set from the stopping thread: a
+    /// commit the store keeps refusing is given up `shutdownTimeout` after it.
+    private let stopAsked = Atomic<UInt64>(0)
+    private let shutdownTimeoutNanos: UInt64
+    /// The store refused the final commits past the shutdown timeout: the worker gives up.
+    private var abandoned = false
+
+    /// Asks the worker to stop; a commit stuck on a failing store is given up after the timeout.
+    func requestStop() { stopAsked.store(monotonicNanos(), ordering: .relaxed) }
 
     init(store: Store, validator: Validator, directory: DeviceDirectory, hook: any RuleHook,
          states: [Int64: DeviceStateUpdate], settings: Settings, logger: Logger, clock: PipelineClock,
@@ -98,6 +110,7 @@ final class Worker: @unchecked Sendable {
         isTouched = Array(repeating: false, count: directory.entries.count)
         commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
         commitMaxRows = settings.store.commitMaxRows
+        shutdownTimeoutNanos = UInt64(max(0, settings.store.shutdownTimeout.milliseconds)) * 1_000_000
         let topics = Topics(prefix: settings.broker.topicPrefix)
         self.topics = topics
         noticeMessage = { id, notice in NoticeFeed.message(id: id, notice, topics: topics) }
@@ -147,6 +160,10 @@ final class Worker: @unchecked Sendable {
     func run(queue: BoundedQueue<MessageBatch>, pendingDirectory: Pending<DeviceDirectory>, pendingRules: Pending<RuleSet>) {
         var lastTick = monotonicNanos()
         while true {
+            if abandoned {
+                queue.close()   // the network side may be waiting to hand over a batch: let it go
+                return
+            }
             if let rules = pendingRules.take() {
                 if firstPending == nil { firstPending = monotonicNanos() }
                 hook.reload(rules: rules, now: clock.now(), into: &derived)
@@ -311,6 +328,7 @@ final class Worker: @unchecked Sendable {
     /// Commits the staged batch, retrying a failing store (locked, disk full) with backoff:
     /// meanwhile the queue fills and the network thread stops reading, so nothing is dropped.
     private func commit(stopping: Bool) {
+        guard !abandoned else { return }
         defer {
             firstPending = nil
             gate?.release(received)
@@ -334,7 +352,17 @@ final class Worker: @unchecked Sendable {
         // Transient failures (busy, locked, I/O, disk full): the same rows may succeed later.
         // Meanwhile the queue fills and the network thread stops reading: nothing dropped.
         func waitAfter(_ error: StoreError) {
-            if stats.storeFailure == nil { logger.error("commit failed, retrying with backoff", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"]) }
+            if stats.storeFailure == nil {
+                if error.isDamage {
+                    logger.critical("""
+                        the store is damaged: nothing is stored or acknowledged beyond what is received until it is restored \
+                        (stop, restore a backup, start: docs/operations.md)
+                        """, metadata: ["error": "\(error)", "store": "\(store.path)"])
+                } else {
+                    logger.error("commit failed, retrying with backoff", metadata: ["error": "\(error)", "rows": "\(batch.rowCount)"])
+                }
+                storeFailing.record(1)
+            }
             stats.storeFailed("\(error)", at: clock.now())
             watchReception(backlogMs: 0)
             Thread.sleep(forTimeInterval: delay)
@@ -346,14 +374,21 @@ final class Worker: @unchecked Sendable {
                 if !refused.isEmpty { refusedMessages = quarantine(refused) }
                 if stats.storeFailure != nil {
                     stats.storeRecovered()
-                    logger.notice("the store accepts commits again")
+                    storeFailing.record(0)
+                    logger.notice("the store accepts commits again; the WAL is checkpointed after each commit until it starts over")
                     watchReception(backlogMs: 0)
+                    // A backlog drained at full speed right after a full disk refills it with WAL
+                    // faster than a checkpoint in passing empties it: keep the WAL short first.
+                    restartingWAL = true
                 }
                 break
             } catch {
-                if stopping, Date().timeIntervalSince(started) > 30 {
-                    logger.critical("giving up on the final commit: \(batch.rowCount) rows are not stored")
+                let asked = stopAsked.load(ordering: .relaxed)
+                if stopping && Date().timeIntervalSince(started) > Double(shutdownTimeoutNanos) / 1e9
+                    || asked != 0 && monotonicNanos() - asked > shutdownTimeoutNanos {
+                    logger.critical("giving up on a commit at shutdown: \(batch.rowCount) rows are not stored", metadata: ["error": "\(error)"])
                     lastCommitSucceeded = false
+                    abandoned = true
                     return
                 }
                 waitAfter(error)

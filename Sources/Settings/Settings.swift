@@ -71,6 +71,10 @@ public struct Settings: Sendable, Equatable {
         /// The WAL's size, in MiB, past which the worker checkpoints between two commits so the
         /// WAL starts over (a draining backlog would otherwise grow it without end).
         public var maxWALMiB = 64
+        /// How long a stop (SIGTERM) waits for a commit the store refuses (a full disk, a damaged
+        /// file) before giving up on it: what is uncommitted then is lost to the store (at most
+        /// `max_uncommitted` messages, seen later as a `seq_gap`), the rest stays at the broker.
+        public var shutdownTimeout = Interval.seconds(30)
         public init() {}
     }
 

@@ -69,7 +69,8 @@ public enum SettingsFile {
         }
         if let st = raw.store {
             let p: [YAMLSource.PathElement] = [.key("store")]
-            unknown(p, ["commit_interval", "commit_max_rows", "max_uncommitted", "checkpoint_interval", "max_wal_mb"])
+            unknown(p, ["commit_interval", "commit_max_rows", "max_uncommitted", "checkpoint_interval", "max_wal_mb", "shutdown_timeout"])
+            interval(st.shutdown_timeout, p + [.key("shutdown_timeout")]) { s.store.shutdownTimeout = $0 }
             interval(st.checkpoint_interval, p + [.key("checkpoint_interval")]) { s.store.checkpointInterval = $0 }
             interval(st.commit_interval, p + [.key("commit_interval")]) { s.store.commitInterval = $0 }
             if let v = st.commit_max_rows { s.store.commitMaxRows = max(1, v) }
@@ -161,6 +162,7 @@ private struct RawStore: Decodable {
     let max_uncommitted: Int?
     let checkpoint_interval: String?
     let max_wal_mb: Int?
+    let shutdown_timeout: String?
 }
 
 private struct RawRules: Decodable {

@@ -240,7 +240,8 @@ extension Store {
     /// row), finds the refused rows by committing halves, commits everything else, and returns
     /// the refused rows, each as a one-row batch with the error (SPEC §8: a permanent failure
     /// quarantines the offending rows and never stops ingest). Transient failures (busy, locked,
-    /// I/O, disk full) are thrown: the caller retries the whole batch.
+    /// I/O, disk full) and a damaged database file (corrupt, not a database) are thrown: they are
+    /// the store's failures, not a row's, and the caller retries the whole batch.
     ///
     /// Once part of the batch is committed, a transient failure of another part cannot be thrown
     /// (the caller would retry the whole batch and write that part twice): `whileTransient` is
@@ -249,7 +250,7 @@ extension Store {
         do {
             try commit(batch)
             return []
-        } catch where error.isTransient {
+        } catch where error.isStoreFailure {
             throw error
         } catch {
             guard let (a, b) = batch.halves() else { return [(batch, error)] }
@@ -263,7 +264,7 @@ extension Store {
             do {
                 try commit(part)
                 return []
-            } catch where error.isTransient {
+            } catch where error.isStoreFailure {
                 whileTransient(error)
             } catch {
                 guard let (a, b) = part.halves() else { return [(part, error)] }

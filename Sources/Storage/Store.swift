@@ -113,6 +113,18 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         return [5, 6, 10, 13, 14, 15].contains(code)  // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
     }
 
+    /// `SQLITE_CORRUPT` or `SQLITE_NOTADB`: the database file itself is damaged (truncated,
+    /// overwritten). No row is at fault: nothing may be quarantined for it, and nothing stored
+    /// until the store is restored.
+    public var isDamage: Bool {
+        guard let code = sqliteCode else { return false }
+        return code == 11 || code == 26
+    }
+
+    /// The failure is the store's, not a row's: worth retrying the whole batch (transient), or
+    /// fatal until an operator restores the store (damage). Either way rows are never quarantined.
+    public var isStoreFailure: Bool { isTransient || isDamage }
+
     public var description: String {
         switch self {
         case .missing(let path): "no store at \(path): start `equipwatch run` first, or point --data at the right folder"
