@@ -40,6 +40,13 @@ struct RunCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @Flag(help: """
+        Start although the store is not what this data folder held: missing or empty (start empty), damaged \
+        (kept aside as equipwatch.sqlite.damaged-TIME, start empty), or missing committed readings (go on with \
+        what it has). Without it such a store is refused with what happened; restore a backup first \
+        (equipwatch store backup, docs/operations.md).
+        """)
+    var acceptStoreLoss = false
 
     func run() async throws {
         Log.bootstrap()
@@ -51,7 +58,17 @@ struct RunCommand: AsyncParsableCommand {
         if !InstanceGuard.reachable(settings.broker.endpoint) {
             logger.warning("the broker is not reachable yet; the pipeline keeps trying", metadata: ["broker": "\(settings.broker.endpoint)"])
         }
-        let store = try Store(path: settings.databasePath, localDays: Console.zone.localDays)
+        let folder = StoreFolder(databasePath: settings.databasePath)
+        let store: Store
+        do {
+            let opened = try folder.open(acceptLoss: acceptStoreLoss, localDays: Console.zone.localDays, now: wallMillis())
+            store = opened.store
+            if let accepted = opened.accepted {
+                logger.critical("started with --accept-store-loss", metadata: ["what": "\(accepted)"])
+            }
+        } catch let problem as StoreFolder.Problem {
+            throw Refused("\(problem)")
+        }
         let loaded: (types: [String: DeviceType], directory: Ingest.DeviceDirectory)
         do {
             loaded = try RegistrySync.load(devicesDirectory: settings.devicesDirectory, store: store, now: wallMillis())
@@ -90,7 +107,9 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cannot load the inspection calendar or plan policy:\n\(error)\n".utf8))
             throw ExitCode(2)
         }
-        let pipeline = try IngestPipeline(options: .init(settings: settings), store: store, directory: loaded.directory,
+        var options = IngestPipeline.Options(settings: settings)
+        options.storeFolder = folder
+        let pipeline = try IngestPipeline(options: options, store: store, directory: loaded.directory,
                                           hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk,
                                           inspections: planPolicy, logger: logger)
         let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }

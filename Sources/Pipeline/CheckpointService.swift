@@ -19,7 +19,10 @@ final class CheckpointService: Sendable {
     private let restartWanted = Atomic<Bool>(false)
     private let limitFrames = Atomic<Int>(.max)
 
-    init(store: Store, everyMs: Int64, walLimitBytes: Int, logger: Logger) {
+    private let folder: StoreFolder?
+
+    init(store: Store, everyMs: Int64, walLimitBytes: Int, folder: StoreFolder? = nil, logger: Logger) {
+        self.folder = folder
         self.store = store
         self.logger = logger
         self.walLimitBytes = walLimitBytes
@@ -52,6 +55,7 @@ final class CheckpointService: Sendable {
             } catch {
                 logger.warning("WAL checkpoint failed; the next round tries again", metadata: ["error": "\(error)"])
             }
+            folder?.noteCommitted(store)
         }
     }
 

@@ -24,6 +24,9 @@ public final class IngestPipeline: @unchecked Sendable {
         public var settings: Settings
         /// Called on the worker thread after each commit with the messages it made durable.
         public var onCommit: (@Sendable (_ committed: [AcceptedMessage], _ committedAtNanos: UInt64) -> Void)?
+        /// The data folder's record of its store, kept current (the highest committed reading)
+        /// each checkpoint interval, so readings that vanish are noticed at the next start.
+        public var storeFolder: StoreFolder?
         public init(settings: Settings) { self.settings = settings }
     }
 
@@ -93,7 +96,7 @@ public final class IngestPipeline: @unchecked Sendable {
         }
         retention = RetentionService(store: store, settings: s.retention, clock: clock, logger: logger)
         checkpoints = CheckpointService(store: store, everyMs: s.store.checkpointInterval.milliseconds,
-                                        walLimitBytes: s.store.maxWALMiB << 20, logger: logger)
+                                        walLimitBytes: s.store.maxWALMiB << 20, folder: options.storeFolder, logger: logger)
         worker.checkpoints = checkpoints
         risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topics: topics, clock: clock, logger: logger) }
         if let risk {

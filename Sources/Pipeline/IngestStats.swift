@@ -25,6 +25,10 @@ public final class IngestStats: Sendable {
     public struct StoreFailure: Sendable, Equatable {
         public let since: Int64
         public let error: String
+        public init(since: Int64, error: String) {
+            self.since = since
+            self.error = error
+        }
     }
     private let totals = Mutex(Totals())
     private let alarmCounter = Counter(label: "equipwatch_alarms_raised_total")

@@ -19,7 +19,10 @@ final class APIFixture: Sendable {
     let jinnan: [DeviceRecord]
     let t0: Int64 = 1_795_000_000_000
 
-    init() throws {
+    /// `health`: what the pipeline reports (default: all well).
+    init(health: @escaping @Sendable () -> APIServer.Health = {
+        APIServer.Health(brokerDownSince: nil, queueDepth: 0, lastCommitAt: nil, storeFailure: nil)
+    }) throws {
         _ = APIMetrics.registry
         env = try TestEnvironment()
         let devices = env.catalog.fleet.devices.sorted { $0.id < $1.id }
@@ -55,8 +58,7 @@ final class APIFixture: Sendable {
         try store.commit(batch)
         let types = env.catalog.types
         server = APIServer(store: store, types: { types }, topics: Topics(),
-                           health: { APIServer.Health(brokerDownSince: nil, queueDepth: 0, lastCommitAt: nil, storeFailure: nil) },
-                           keepaliveMs: 300, logger: Logger(label: "api-test"))
+                           health: health, keepaliveMs: 300, logger: Logger(label: "api-test"))
     }
 
     deinit { env.close() }
@@ -117,6 +119,26 @@ struct APIRoleTests {
             let metrics = try await api.get("/metrics", as: nil)
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("equipwatch_http_auth_failures_total"))
+        }
+    }
+
+    @Test("/healthz says 503 as soon as the store refuses commits (a full disk, a damaged file), naming it; a broker gone for a second is not yet unhealthy")
+    func healthzStoreFailureAtOnce() async throws {
+        let failing = try APIFixture(health: {
+            APIServer.Health(brokerDownSince: wallMillis() - 1000, queueDepth: 12, lastCommitAt: wallMillis() - 1500,
+                             storeFailure: .init(since: wallMillis() - 1000, error: "database disk image is malformed"))
+        })
+        try await failing.run { api in
+            let r = try await api.get("/healthz", as: nil)
+            #expect(r.status == .serviceUnavailable)
+            #expect(r.text.contains("store refusing commits") && r.text.contains("malformed") && !r.text.contains("broker unreachable"), "\(r.text)")
+        }
+        let blip = try APIFixture(health: {
+            APIServer.Health(brokerDownSince: wallMillis() - 1000, queueDepth: 0, lastCommitAt: nil, storeFailure: nil)
+        })
+        try await blip.run { api in
+            let r = try await api.get("/healthz", as: nil)
+            #expect(r.status == .ok)
         }
     }
 
