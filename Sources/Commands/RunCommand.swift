@@ -119,6 +119,7 @@ struct RunCommand: AsyncParsableCommand {
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
                                        lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure) },
             planning: { (calendar, planPolicy) },
+            streams: streamLimits(settings.api),
             timeZone: Console.zone.name,
             logger: Logger(label: "equipwatch.http"))
         logger.info("HTTP API and web console", metadata: ["address": "http://\(settings.http)/"])
@@ -133,6 +134,15 @@ struct RunCommand: AsyncParsableCommand {
         withExtendedLifetime(lock) {}
         logger.info("stopped cleanly")
     }
+}
+
+/// The live streams' limits from the `api` settings.
+func streamLimits(_ a: Settings.API) -> ChangeFeed.Limits {
+    var l = ChangeFeed.Limits()
+    l.maxStreams = a.maxStreams
+    l.buffer = a.streamBuffer
+    l.tokenCheckMs = a.tokenCheck.milliseconds
+    return l
 }
 
 /// Calls `action` on every SIGHUP (`systemctl reload`), on a background queue.

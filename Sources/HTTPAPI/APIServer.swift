@@ -42,7 +42,8 @@ public struct APIServer: Sendable {
     public init(store: Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
                 health: @escaping @Sendable () -> Health,
                 planning: @escaping @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy) = { (WorkCalendar(), PlanPolicy()) },
-                unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, timeZone: String = "Asia/Shanghai", logger: Logger) {
+                unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, streams: ChangeFeed.Limits = .init(),
+                timeZone: String = "Asia/Shanghai", logger: Logger) {
         self.store = store
         self.types = types
         self.topics = topics
@@ -51,7 +52,7 @@ public struct APIServer: Sendable {
         self.unhealthyAfterMs = unhealthyAfterMs
         self.timeZone = timeZone
         self.logger = logger
-        feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, logger: logger)
+        feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, limits: streams, logger: logger)
     }
 
     public func router() -> Router<APIContext> {

@@ -1,6 +1,8 @@
 import Domain
 import Foundation
 import Logging
+import Metrics
+import Pipeline
 import ServiceLifecycle
 import Storage
 import Synchronization
@@ -16,8 +18,40 @@ public final class ChangeFeed: Sendable {
         case keepalive
     }
 
+    /// Why a stream ended before its client closed it.
+    public enum Ending: String, Sendable {
+        /// The client fell more than `buffer` changes behind: it resumes from the store with
+        /// `Last-Event-ID`, so nothing is skipped and no client holds more than its buffer.
+        case behind
+        /// Its token was revoked or expired.
+        case tokenInvalid = "token_invalid"
+        /// The server is stopping.
+        case shutdown
+    }
+
+    /// Limits: streams at once, changes waiting per client, how often tokens are re-checked.
+    public struct Limits: Sendable {
+        public var maxStreams = 200
+        public var buffer = 1000
+        public var tokenCheckMs: Int64 = 2000
+        /// How often the store is polled for new changes; each poll takes at most `buffer` of them.
+        public var tickMs = 250
+        public init() {}
+    }
+
+    /// More streams than `Limits.maxStreams`.
+    struct TooManyStreams: Error {}
+
+    private struct Subscriber {
+        let continuation: AsyncStream<Item>.Continuation
+        let tokenId: Int64
+        var ending: Ending?
+    }
+
     private struct State {
-        var subscribers: [UInt64: AsyncStream<Item>.Continuation] = [:]
+        var subscribers: [UInt64: Subscriber] = [:]
+        /// Why streams that ended early ended, until their handler reads it.
+        var endings: [UInt64: Ending] = [:]
         var nextToken: UInt64 = 0
         var polling = false
         var closed = false
@@ -26,24 +60,28 @@ public final class ChangeFeed: Sendable {
     private let store: Store
     private let tickMs: Int
     private let keepaliveMs: Int64
+    let limits: Limits
     private let logger: Logger
     private let state = Mutex(State())
 
-    public init(store: Store, tickMs: Int = 250, keepaliveMs: Int64 = 15_000, logger: Logger) {
+    public init(store: Store, keepaliveMs: Int64 = 15_000, limits: Limits = Limits(), logger: Logger) {
         self.store = store
-        self.tickMs = tickMs
+        tickMs = limits.tickMs
         self.keepaliveMs = keepaliveMs
+        self.limits = limits
         self.logger = logger
     }
 
-    /// A stream of changes after the newest one now (returned with it), until `unsubscribe`.
-    func subscribe() throws -> (token: UInt64, head: Int64, items: AsyncStream<Item>) {
+    /// A stream of changes after the newest one now (returned with it), until `unsubscribe`, for
+    /// a caller holding token `tokenId`. Throws `TooManyStreams` beyond the limit.
+    func subscribe(tokenId: Int64) throws -> (token: UInt64, head: Int64, items: AsyncStream<Item>) {
         let head = try store.lastChangeId()
-        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        let (token, start) = state.withLock { s -> (UInt64, Bool) in
+        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(limits.buffer))
+        let (token, start) = try state.withLock { s throws -> (UInt64, Bool) in
+            guard s.subscribers.count < limits.maxStreams else { throw TooManyStreams() }
             if s.closed { continuation.finish() }
             s.nextToken += 1
-            s.subscribers[s.nextToken] = continuation
+            s.subscribers[s.nextToken] = Subscriber(continuation: continuation, tokenId: tokenId)
             defer { s.polling = true }
             return (s.nextToken, !s.polling)
         }
@@ -51,40 +89,82 @@ public final class ChangeFeed: Sendable {
         return (token, head, stream)
     }
 
-    func unsubscribe(_ token: UInt64) {
-        state.withLock { $0.subscribers.removeValue(forKey: token)?.finish() }
+    /// Ends the subscription; returns why the stream ended early, if it did.
+    @discardableResult
+    func unsubscribe(_ token: UInt64) -> Ending? {
+        state.withLock { s in
+            s.subscribers.removeValue(forKey: token)?.continuation.finish()
+            return s.endings.removeValue(forKey: token)
+        }
     }
+
+    /// Open streams now.
+    public var streams: Int { state.withLock { $0.subscribers.count } }
 
     /// Ends every stream (graceful shutdown: the server can then finish its responses).
     public func close() {
         state.withLock { s in
             s.closed = true
-            for c in s.subscribers.values { c.finish() }
+            for (token, sub) in s.subscribers {
+                s.endings[token] = .shutdown
+                sub.continuation.finish()
+            }
             s.subscribers.removeAll()
         }
     }
 
+    /// Ends one stream early, remembering why.
+    private func end(_ token: UInt64, _ why: Ending) {
+        state.withLock { s in
+            guard let sub = s.subscribers.removeValue(forKey: token) else { return }
+            s.endings[token] = why
+            sub.continuation.finish()
+        }
+        streamEndings.increment()
+        logger.info("stream ended by the server", metadata: ["why": "\(why.rawValue)"])
+    }
+
+    private let streamEndings = Counter(label: "equipwatch_http_streams_ended_total")
+
     private func poll(from head: Int64) async {
         var last = head
         var lastKeepalive = Date()
+        var lastTokenCheck = Date()
         while true {
-            let subscribers = state.withLock { s -> [AsyncStream<Item>.Continuation]? in
+            let subscribers = state.withLock { s -> [(UInt64, Subscriber)]? in
                 if s.subscribers.isEmpty || s.closed { s.polling = false; return nil }
-                return Array(s.subscribers.values)
+                return Array(s.subscribers)
             }
             guard let subscribers else { return }
+            var behind: Set<UInt64> = []
+            func send(_ item: Item) {
+                for (token, sub) in subscribers where !behind.contains(token) {
+                    if case .dropped = sub.continuation.yield(item) { behind.insert(token) }
+                }
+            }
             do {
-                let rows = try store.changes(after: last, scope: .supervisor, limit: 1000)
+                // No more a poll than one buffer: a client that keeps up never finds its buffer full.
+                let rows = try store.changes(after: last, scope: .supervisor, limit: min(1000, limits.buffer))
                 for row in rows {
-                    for c in subscribers { c.yield(.change(row)) }
+                    send(.change(row))
                     last = row.id
                 }
             } catch {
                 logger.error("stream: cannot read changes; retrying", metadata: ["error": "\(error)"])
             }
             if Date().timeIntervalSince(lastKeepalive) * 1000 >= Double(keepaliveMs) {
-                for c in subscribers { c.yield(.keepalive) }
+                send(.keepalive)
                 lastKeepalive = Date()
+            }
+            // A client that could not take a change is cut off: the changes it has are delivered,
+            // then its response ends and it resumes from the store where it stopped.
+            for token in behind { end(token, .behind) }
+            if Date().timeIntervalSince(lastTokenCheck) * 1000 >= Double(limits.tokenCheckMs) {
+                lastTokenCheck = Date()
+                let ids = Set(subscribers.map(\.1.tokenId))
+                if let valid = try? store.validTokens(ids, now: wallMillis()) {
+                    for (token, sub) in subscribers where !valid.contains(sub.tokenId) { end(token, .tokenInvalid) }
+                }
             }
             try? await Task.sleep(for: .milliseconds(tickMs))
         }

@@ -162,9 +162,16 @@ extension APIServer {
             let caller = try context.caller()
             let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
             let feed = self.feed
-            let subscription = try feed.subscribe()
+            let subscription: (token: UInt64, head: Int64, items: AsyncStream<ChangeFeed.Item>)
+            do { subscription = try feed.subscribe(tokenId: caller.id) } catch is ChangeFeed.TooManyStreams {
+                var e = APIError(.serviceUnavailable, "too_many_streams",
+                                 "\(feed.limits.maxStreams) live streams are open, the most this server keeps; try again shortly")
+                e.headers[.retryAfter] = "5"
+                throw e
+            }
             let body = ResponseBody { writer in
-                defer { feed.unsubscribe(subscription.token) }
+                var ended = false
+                defer { if !ended { feed.unsubscribe(subscription.token) } }
                 var sent = resume ?? subscription.head
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
                 // What a reconnecting client missed, from the store, up to where the live feed begins.
@@ -185,6 +192,13 @@ extension APIServer {
                     case .keepalive:
                         try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                     }
+                }
+                // Ended by the server: say why, so a client (and its operator) knows what to do.
+                ended = true
+                switch feed.unsubscribe(subscription.token) {
+                case .behind?: try await writer.write(ByteBuffer(string: ": fell behind; reconnect with Last-Event-ID \(sent) to resume\n\n"))
+                case .tokenInvalid?: try await writer.write(ByteBuffer(string: ": token revoked or expired\n\n"))
+                case .shutdown?, nil: break
                 }
                 try await writer.finish(nil)
             }

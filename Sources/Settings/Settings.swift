@@ -14,8 +14,29 @@ public struct Settings: Sendable, Equatable {
     public var store = Store()
     public var retention = Retention()
     public var rules = Rules()
+    public var api = API()
 
     public init() {}
+
+    /// Limits of the HTTP API: what one client may hold and how long, so no client (slow or
+    /// hostile) costs the others (docs/api.md, "Limits").
+    public struct API: Sendable, Equatable {
+        /// Live streams (`/v1/stream`) open at once; one more is 503 with `Retry-After`.
+        public var maxStreams = 200
+        /// Changes waiting for one stream client; a client further behind is cut off and resumes
+        /// from the store with `Last-Event-ID` (nothing is skipped, memory stays bounded).
+        public var streamBuffer = 1000
+        /// How often open streams re-check their token: a revoked or expired token's stream ends
+        /// within this.
+        public var tokenCheck = Interval.seconds(2)
+        /// A connection that sends nothing (no request, or a request's headers not finished) for
+        /// this long is closed.
+        public var idleTimeout = Interval.seconds(30)
+        /// Failed authentications from one address within a minute before it gets 429 with
+        /// `Retry-After` (until the minute is over).
+        public var authFailuresPerMinute = 20
+        public init() {}
+    }
 
     public struct Broker: Sendable, Equatable {
         public var endpoint = HostPort(host: "127.0.0.1", port: 1883)

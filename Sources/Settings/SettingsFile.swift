@@ -31,7 +31,7 @@ public enum SettingsFile {
                 errors.append(source.error(at: path, "'\(text)' is not HOST:PORT"))
             }
         }
-        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store", "retention", "rules"])
+        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store", "retention", "rules", "api"])
         var s = base
         if let d = raw.data_dir { s.dataDirectory = d }
         if let d = raw.devices_dir { s.devicesDirectory = d }
@@ -91,6 +91,19 @@ public enum SettingsFile {
                 }
             }
         }
+        if let a = raw.api {
+            let p: [YAMLSource.PathElement] = [.key("api")]
+            unknown(p, ["max_streams", "stream_buffer", "token_check", "idle_timeout", "auth_failures_per_minute"])
+            func positive(_ v: Int?, _ key: String, _ apply: (Int) -> Void) {
+                guard let v else { return }
+                if v > 0 { apply(v) } else { errors.append(source.error(at: p + [.key(key)], "\(key) must be a whole number above 0")) }
+            }
+            positive(a.max_streams, "max_streams") { s.api.maxStreams = $0 }
+            positive(a.stream_buffer, "stream_buffer") { s.api.streamBuffer = $0 }
+            positive(a.auth_failures_per_minute, "auth_failures_per_minute") { s.api.authFailuresPerMinute = $0 }
+            interval(a.token_check, p + [.key("token_check")]) { s.api.tokenCheck = $0 }
+            interval(a.idle_timeout, p + [.key("idle_timeout")]) { s.api.idleTimeout = $0 }
+        }
         if let r = raw.rules {
             let p: [YAMLSource.PathElement] = [.key("rules")]
             unknown(p, ["late_tolerance", "tick", "maintenance_tick", "outage_grace"])
@@ -114,6 +127,15 @@ private struct RawSettings: Decodable {
     let store: RawStore?
     let retention: RawRetention?
     let rules: RawRules?
+    let api: RawAPI?
+}
+
+private struct RawAPI: Decodable {
+    let max_streams: Int?
+    let stream_buffer: Int?
+    let token_check: String?
+    let idle_timeout: String?
+    let auth_failures_per_minute: Int?
 }
 
 private struct RawRetention: Decodable {

@@ -58,6 +58,23 @@ extension Store {
         }
     }
 
+    /// Which of the tokens `ids` are still valid at `now` (not revoked, not expired): open
+    /// streams re-check theirs with one query.
+    public func validTokens(_ ids: Set<Int64>, now: Int64) throws(StoreError) -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        let list = Array(ids)
+        let marks = Array(repeating: "?", count: list.count).joined(separator: ",")
+        do {
+            return try pool.read { db in
+                Set(try Int64.fetchAll(db, sql: """
+                    SELECT id FROM api_tokens WHERE id IN (\(marks)) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                    """, arguments: StatementArguments(list.map { $0 as any DatabaseValueConvertible } + [now])))
+            }
+        } catch {
+            throw StoreError(operation: "check stream tokens", error)
+        }
+    }
+
     /// The grant of the token whose SHA-256 is `hash`, checked against revocation and expiry at
     /// `now`. Read on every request, so a revocation takes effect at the next request.
     public func grant(hash: String, now: Int64) throws(StoreError) -> Result<TokenGrant, TokenRefusal> {

@@ -12,8 +12,11 @@ final class SSEReader: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, path: String, token: String, lastEventId: Int64? = nil) throws {
+    /// `receiveBuffer`: a small socket buffer makes a reader that does not read block the
+    /// server's writes soon (a slow client).
+    init(port: Int, path: String, token: String, lastEventId: Int64? = nil, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -113,6 +116,130 @@ struct StreamTests {
             let missed = try #require(await again.nextEvent())
             #expect(missed.id == second.id)
             #expect(!missed.data.contains(f.jinnan[0].id))
+        }
+    }
+
+    /// Commits `count` alarm changes for `device` in one transaction, each payload about `size` bytes.
+    static func raiseMany(_ f: APIFixture, device: DeviceRecord, from id: Int64, count: Int, size: Int) throws {
+        let num = try f.env.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [device.id])! }
+        var batch = CommitBatch()
+        let padding = String(repeating: "x", count: size)
+        for i in id..<(id + Int64(count)) {
+            let alarm = Alarm(id: i, deviceNum: num, device: device.id, type: device.type, site: device.site, firm: device.firm, rule: "s.\(i)",
+                              family: "s.\(i)", pack: "p", severity: .major, state: .firing, startedAt: f.t0 + i, firedAt: f.t0 + i,
+                              resolvedAt: nil, repeats: 0, lastAt: f.t0 + i, message: "m", inputs: "{}", incidentId: nil)
+            batch.alarms.append(AlarmWrite(change: AlarmChange(alarm: alarm, transition: .raised, opensIncident: false),
+                                           payload: #"{"id":\#(i),"device":"\#(device.id)","pad":"\#(padding)"}"#))
+        }
+        try f.env.store.commit(batch)
+    }
+
+    @Test("a reader that stops reading is cut off once its buffer is full, told to resume; with Last-Event-ID it gets every change; a reader that keeps up is not cut")
+    func slowReaderIsCutOffAndResumes() async throws {
+        var limits = ChangeFeed.Limits()
+        limits.buffer = 100
+        limits.tickMs = 10
+        let f = try APIFixture(streams: limits)
+        try await f.run { api in
+            let port = try #require(api.client.port)
+            let token = try #require(f.tokens["supervisor"])
+            let slow = try SSEReader(port: port, path: "/v1/stream", token: token, receiveBuffer: 4096)
+            let fast = try SSEReader(port: port, path: "/v1/stream", token: token)
+            #expect(await slow.connected())
+            #expect(await fast.connected())
+            let total = 3000
+            // The fast reader reads as the changes come.
+            let fastIds = Task.detached { () -> [Int64] in
+                var ids: [Int64] = []
+                while ids.count < total, let e = fast.event() { ids.append(e.id) }
+                return ids
+            }
+            try Self.raiseMany(f, device: f.haihe[0], from: 1000, count: total, size: 2000)
+            let got = await fastIds.value
+            #expect(got.count == total)
+            #expect(Set(got).count == total)
+            // The slow one reads only now: what it had, then the word to resume, then the end.
+            let (slowIds, told) = await SSEReader.offPool { () -> ([Int64], String?) in
+                var ids: [Int64] = []
+                while let l = slow.line() {
+                    if l.hasPrefix("id: "), let id = Int64(l.dropFirst(4)) { ids.append(id) }
+                    if l.hasPrefix(": fell behind") { return (ids, l) }
+                }
+                return (ids, nil)
+            }
+            #expect(told != nil && slowIds.count < total, "\(slowIds.count) events, \(told ?? "no notice")")
+            let resumeFrom = try #require(slowIds.last)
+            #expect(told?.contains("Last-Event-ID \(resumeFrom)") == true)
+            let again = try SSEReader(port: port, path: "/v1/stream", token: token, lastEventId: resumeFrom)
+            let already = slowIds.count
+            let rest = await SSEReader.offPool { () -> [Int64] in
+                var ids: [Int64] = []
+                while already + ids.count < total, let e = again.event() { ids.append(e.id) }
+                return ids
+            }
+            // Nothing skipped, nothing twice: together, exactly the fast reader's changes.
+            #expect(slowIds + rest == got)
+            #expect(f.server.feed.streams <= 2)
+        }
+    }
+
+    @Test("one stream more than the limit is 503 with Retry-After; once one closes a new one opens")
+    func streamLimit() async throws {
+        var limits = ChangeFeed.Limits()
+        limits.maxStreams = 2
+        let f = try APIFixture(streams: limits)
+        try await f.run { api in
+            let port = try #require(api.client.port)
+            let token = try #require(f.tokens["supervisor"])
+            var first: SSEReader? = try SSEReader(port: port, path: "/v1/stream", token: token)
+            let second = try SSEReader(port: port, path: "/v1/stream", token: token)
+            #expect(await first!.connected())
+            #expect(await second.connected())
+            let third = try await api.get("/v1/stream")
+            #expect(third.status == .serviceUnavailable && third.errorCode == "too_many_streams")
+            #expect(third.headers[.retryAfter] == "5")
+            first = nil   // the client goes away
+            try await waitUntilAsync(timeout: 10, "the closed stream is released") { f.server.feed.streams < 2 }
+            let fourth = try SSEReader(port: port, path: "/v1/stream", token: token)
+            #expect(await fourth.connected())
+        }
+    }
+
+    @Test("a revoked token's open stream ends within the token check, before any later change reaches it; an expiring one too")
+    func revokedTokenStreamEnds() async throws {
+        var limits = ChangeFeed.Limits()
+        limits.tokenCheckMs = 200
+        let f = try APIFixture(streams: limits)
+        try await f.run { api in
+            let port = try #require(api.client.port)
+            let secret = "ew_test_stream_\(UUID().uuidString)"
+            let id = try f.env.store.createToken(name: "to-revoke", role: .supervisor, hash: SHA256.hex(secret.utf8), expiresAt: nil, now: nowMs())
+            let reader = try SSEReader(port: port, path: "/v1/stream", token: secret)
+            #expect(await reader.connected())
+            #expect(try f.env.store.revokeToken(id: id, at: nowMs()))
+            let said = await SSEReader.offPool { () -> String? in
+                while let l = reader.line() { if l.hasPrefix(": token") { return l } }
+                return nil
+            }
+            #expect(said == ": token revoked or expired")
+            try Self.raise(f, device: f.haihe[0], id: 9001)
+            // The response ends (its last chunk) with no event after the notice.
+            let after = await SSEReader.offPool { () -> [String] in
+                var lines: [String] = []
+                while let l = reader.line(), l != "0" { lines.append(l) }
+                return lines
+            }
+            #expect(!after.contains { $0.hasPrefix("id: ") }, "\(after)")
+            // A token that expires while its stream is open.
+            let short = "ew_test_short_\(UUID().uuidString)"
+            _ = try f.env.store.createToken(name: "short", role: .supervisor, hash: SHA256.hex(short.utf8), expiresAt: nowMs() + 1000, now: nowMs())
+            let expiring = try SSEReader(port: port, path: "/v1/stream", token: short)
+            #expect(await expiring.connected())
+            let ended = await SSEReader.offPool { () -> String? in
+                while let l = expiring.line() { if l.hasPrefix(": token") { return l } }
+                return nil
+            }
+            #expect(ended == ": token revoked or expired")
         }
     }
 }

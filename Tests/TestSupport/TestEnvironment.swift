@@ -124,6 +124,16 @@ public func waitUntil(timeout: Double, _ what: String, _ condition: () throws ->
     throw TestFailure("timed out after \(timeout) s waiting for \(what)")
 }
 
+/// `waitUntil` for async tests: polls without blocking a thread of the cooperative pool.
+public func waitUntilAsync(timeout: Double, _ what: String, _ condition: () throws -> Bool) async throws {
+    let end = Date().addingTimeInterval(timeout)
+    while Date() < end {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestFailure("timed out after \(timeout) s waiting for \(what)")
+}
+
 public struct TestFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = d }
