@@ -119,7 +119,7 @@ struct RunCommand: AsyncParsableCommand {
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
                                        lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure) },
             planning: { (calendar, planPolicy) },
-            streams: streamLimits(settings.api),
+            limits: apiLimits(settings.api),
             timeZone: Console.zone.name,
             logger: Logger(label: "equipwatch.http"))
         logger.info("HTTP API and web console", metadata: ["address": "http://\(settings.http)/"])
@@ -136,12 +136,14 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// The live streams' limits from the `api` settings.
-func streamLimits(_ a: Settings.API) -> ChangeFeed.Limits {
-    var l = ChangeFeed.Limits()
-    l.maxStreams = a.maxStreams
-    l.buffer = a.streamBuffer
-    l.tokenCheckMs = a.tokenCheck.milliseconds
+/// The API's limits from the `api` settings.
+func apiLimits(_ a: Settings.API) -> APIServer.Limits {
+    var l = APIServer.Limits()
+    l.streams.maxStreams = a.maxStreams
+    l.streams.buffer = a.streamBuffer
+    l.streams.tokenCheckMs = a.tokenCheck.milliseconds
+    l.idleTimeoutMs = a.idleTimeout.milliseconds
+    l.authFailuresPerMinute = a.authFailuresPerMinute
     return l
 }
 

@@ -31,9 +31,13 @@ public struct DeadLetter: Sendable {
     /// The payload, truncated to the configured cap; `payloadSize` is the original size.
     public let payload: [UInt8]
     public let payloadSize: Int
+    /// SHA-256 (hex) of the whole payload when it was truncated: what is not kept can still be
+    /// matched against a gateway's own log.
+    public let payloadSHA256: String?
 
     public init(receivedAt: Int64, reason: DeadLetterReason, detail: String, topic: String, gateway: String?,
-                device: String?, payload: [UInt8], payloadSize: Int) {
+                device: String?, payload: [UInt8], payloadSize: Int, payloadSHA256: String? = nil) {
+        self.payloadSHA256 = payloadSHA256
         self.receivedAt = receivedAt
         self.reason = reason
         self.detail = detail

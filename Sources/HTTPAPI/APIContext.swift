@@ -8,9 +8,12 @@ public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `BearerAuth` for every `/v1` route.
     public var grant: TokenGrant?
+    /// The peer's IP address (failed authentications are throttled per address).
+    public let clientAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller's grant; routes under `/v1` always have one.

@@ -39,11 +39,26 @@ public struct APIServer: Sendable {
     /// The zone the web console shows times in (IANA name).
     let timeZone: String
 
+    /// What one client may hold and how long (`api:` settings; docs/api.md, "Limits").
+    public struct Limits: Sendable {
+        public var streams = ChangeFeed.Limits()
+        /// A connection sending nothing, or not a whole request, for this long is closed.
+        public var idleTimeoutMs: Int64 = 30_000
+        /// Failed authentications per address and minute before 429.
+        public var authFailuresPerMinute = 20
+        public init() {}
+    }
+
+    let limits: Limits
+    let throttle: AuthThrottle
+
     public init(store: Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
                 health: @escaping @Sendable () -> Health,
                 planning: @escaping @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy) = { (WorkCalendar(), PlanPolicy()) },
-                unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, streams: ChangeFeed.Limits = .init(),
+                unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, limits: Limits = .init(),
                 timeZone: String = "Asia/Shanghai", logger: Logger) {
+        self.limits = limits
+        throttle = AuthThrottle(limit: limits.authFailuresPerMinute)
         self.store = store
         self.types = types
         self.topics = topics
@@ -52,7 +67,7 @@ public struct APIServer: Sendable {
         self.unhealthyAfterMs = unhealthyAfterMs
         self.timeZone = timeZone
         self.logger = logger
-        feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, limits: streams, logger: logger)
+        feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, limits: limits.streams, logger: logger)
     }
 
     public func router() -> Router<APIContext> {
@@ -64,7 +79,8 @@ public struct APIServer: Sendable {
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
         }
-        let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger)).add(middleware: LanguageMiddleware())
+        let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger, throttle: throttle))
+            .add(middleware: LanguageMiddleware())
         addRoutes(to: v1)
         addInspectionRoutes(to: v1)
         addInspectionRecordRoutes(to: v1)
@@ -79,7 +95,8 @@ public struct APIServer: Sendable {
     /// The server as a service; `onListening` gets the bound port (port 0 picks a free one).
     public func application(host: String, port: Int,
                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "EquipWatch"),
+        Application(router: router(), server: .http1(configuration: .init(idleTimeout: .milliseconds(limits.idleTimeoutMs))),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "EquipWatch"),
                     onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
     }
 

@@ -278,14 +278,15 @@ private struct Rejection {
         self.cap = cap
     }
 
-    /// The stored payload is the message as received (up to the cap).
+    /// The stored payload is the message as received up to the cap; beyond it, its first
+    /// `cap` bytes and the SHA-256 of the whole.
     func make(_ reason: DeadLetterReason, _ detail: String) -> DeadLetter {
-        var bytes = Array(payload)
-        let size = bytes.count
-        if bytes.count > cap { bytes.removeSubrange(cap...) }
+        let size = payload.count
+        let bytes = Array(payload.prefix(cap))
+        let hash = size > cap ? SHA256.hex(payload) : nil
         return DeadLetter(receivedAt: receivedAt, reason: reason, detail: detail,
                           topic: String(decoding: topic.prefix(1024), as: UTF8.self),
-                          gateway: gateway, device: device, payload: bytes, payloadSize: size)
+                          gateway: gateway, device: device, payload: bytes, payloadSize: size, payloadSHA256: hash)
     }
 }
 

@@ -31,6 +31,7 @@ public final class RetentionService: @unchecked Sendable {
         p.evidenceBeforeMs = settings.evidenceBefore.milliseconds
         p.evidenceAfterMs = settings.evidenceAfter.milliseconds
         p.chunk = settings.chunk
+        p.deadLettersMs = settings.deadLetters.milliseconds
         return p
     }
 
@@ -64,6 +65,7 @@ public final class RetentionService: @unchecked Sendable {
                         while self.running, Date() < until { _ = self.condition.wait(until: until) }
                     }
                 })
+                if r.deadLetters > 0 { logger.info("retention: old dead letters deleted", metadata: ["deleted": "\(r.deadLetters)"]) }
                 if r.pruned > 0 {
                     logger.info("retention: raw readings replaced by hourly aggregates",
                                 metadata: ["pruned": "\(r.pruned)", "kept_as_evidence": "\(r.evidence)"])
@@ -88,6 +90,13 @@ public final class RetentionService: @unchecked Sendable {
         // The stream resumes at most a week back (SPEC §7 asks for 24 h).
         try store.pruneChanges(before: now - 7 * 86_400_000)
         var total = PruneResult()
+        while !stop() {
+            let started = Date()
+            let n = try store.pruneDeadLetters(before: now - policy.deadLettersMs, limit: policy.chunk)
+            pace(Date().timeIntervalSince(started))
+            total.deadLetters += n
+            if n < policy.chunk { break }
+        }
         for device in try store.devicesWithReadings(before: cutoff) {
             while !stop() {
                 let started = Date()

@@ -64,7 +64,9 @@ public struct Settings: Sendable, Equatable {
         public var maxPayloadBytes = 65_536
         public var futureTolerance = Interval.seconds(300)
         public var maxAge = Interval(milliseconds: 7 * 86_400_000)
-        public var deadLetterPayloadCap = 65_536
+        /// Bytes of a rejected payload kept in its dead letter; beyond them, the whole payload's
+        /// SHA-256 (150 oversized messages from one bad client no longer take megabytes).
+        public var deadLetterPayloadCap = 4096
         /// A gateway batch with more elements is refused whole (`too_large`).
         public var maxBatchElements = 1000
         /// The network thread hands messages over in batches of at most this many...
@@ -114,6 +116,8 @@ public struct Settings: Sendable, Equatable {
         /// pauses so that ingest keeps the rest. 0.2 still prunes far faster than a city-scale
         /// fleet writes (docs/design.md).
         public var busyShare = 0.2
+        /// Dead letters are kept this long, then deleted.
+        public var deadLetters = Interval(milliseconds: 30 * 86_400_000)
         public init() {}
     }
 

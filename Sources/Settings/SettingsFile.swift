@@ -79,7 +79,8 @@ public enum SettingsFile {
         }
         if let r = raw.retention {
             let p: [YAMLSource.PathElement] = [.key("retention")]
-            unknown(p, ["raw", "evidence_before", "evidence_after", "interval", "chunk", "busy_share"])
+            unknown(p, ["raw", "evidence_before", "evidence_after", "interval", "chunk", "busy_share", "dead_letters"])
+            interval(r.dead_letters, p + [.key("dead_letters")]) { s.retention.deadLetters = $0 }
             interval(r.raw, p + [.key("raw")]) { s.retention.raw = $0 }
             interval(r.evidence_before, p + [.key("evidence_before")]) { s.retention.evidenceBefore = $0 }
             interval(r.evidence_after, p + [.key("evidence_after")]) { s.retention.evidenceAfter = $0 }
@@ -145,6 +146,7 @@ private struct RawRetention: Decodable {
     let interval: String?
     let chunk: Int?
     let busy_share: Double?
+    let dead_letters: String?
 }
 
 private struct RawBroker: Decodable {

@@ -322,6 +322,14 @@ enum Schema {
                     UNIQUE(cause, started_at));
                 """)
         }
+        m.registerMigration("v19-dead-letter-hashes") { db in
+            try db.execute(sql: """
+                -- A dead letter keeps the first ingest.dead_letter_payload_cap bytes of its payload;
+                -- beyond that, the SHA-256 of the whole. Dead letters are pruned after
+                -- retention.dead_letters (30 d), by their received_at index.
+                ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT;
+                """)
+        }
         return m
     }
 }

@@ -34,8 +34,12 @@ extension Store {
         try insertDerived(batch.events, db)
         for d in batch.deadLetters {
             try db.execute(
-                sql: "INSERT INTO dead_letters(received_at, reason, detail, topic, gateway, device, payload, payload_size) VALUES (?,?,?,?,?,?,?,?)",
-                arguments: [d.receivedAt, d.reason.rawValue, d.detail, d.topic, d.gateway, d.device, Data(d.payload), d.payloadSize])
+                sql: """
+                    INSERT INTO dead_letters(received_at, reason, detail, topic, gateway, device, payload, payload_size, payload_sha256)
+                    VALUES (?,?,?,?,?,?,?,?,?)
+                    """,
+                arguments: [d.receivedAt, d.reason.rawValue, d.detail, d.topic, d.gateway, d.device, Data(d.payload), d.payloadSize,
+                            d.payloadSHA256])
         }
         for (g, receivedAt) in batch.gatewayStatuses {
             try db.execute(sql: "INSERT INTO gateway_status(gateway, online, at, received_at) VALUES (?,?,?,?)",

@@ -248,7 +248,7 @@ extension Store {
         c.equal("device", device)
         if let after { c.add("id < ?", after.id) }
         return try rows(DeadLetterItem.self, """
-            SELECT id, received_at, reason, detail, topic, gateway, device, payload_size, payload FROM dead_letters
+            SELECT id, received_at, reason, detail, topic, gateway, device, payload_size, payload, payload_sha256 FROM dead_letters
             \(c.sql) ORDER BY id DESC LIMIT ?
             """, c.arguments + [limit])
     }

@@ -12,6 +12,8 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var evidenceAfterMs: Int64 = 600_000
     /// Readings handled per transaction: small, so ingest's commits are never held up for long.
     public var chunk = 1000
+    /// Dead letters older than this are deleted (a flood of rejected messages cannot fill the disk).
+    public var deadLettersMs: Int64 = 30 * 86_400_000
 
     public init() {}
 }
@@ -25,10 +27,13 @@ public struct PruneResult: Sendable, Equatable {
     /// Of those, whose stored data no longer parsed as JSON, so they add to no aggregate. The
     /// pipeline only stores validated JSON; a hand-edited row is the only way here. Logged.
     public var unreadable = 0
+    /// Dead letters older than their retention, deleted.
+    public var deadLetters = 0
     public init() {}
     public static func + (a: PruneResult, b: PruneResult) -> PruneResult {
         var r = a
         r.pruned += b.pruned
+        r.deadLetters += b.deadLetters
         r.evidence += b.evidence
         r.unreadable += b.unreadable
         return r
@@ -37,6 +42,20 @@ public struct PruneResult: Sendable, Equatable {
 
 extension Store {
     /// Devices with raw readings taken before `cutoff`, the ones pruning has work for.
+    /// Deletes up to `limit` dead letters received before `cutoff`, oldest first; returns how many.
+    public func pruneDeadLetters(before cutoff: Int64, limit: Int) throws(StoreError) -> Int {
+        do {
+            return try pool.write { db in
+                try db.execute(sql: """
+                    DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < ? ORDER BY received_at LIMIT ?)
+                    """, arguments: [cutoff, limit])
+                return db.changesCount
+            }
+        } catch {
+            throw StoreError(operation: "prune dead letters", error)
+        }
+    }
+
     public func devicesWithReadings(before cutoff: Int64) throws(StoreError) -> [Int64] {
         do {
             return try pool.read { db in

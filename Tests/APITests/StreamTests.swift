@@ -136,10 +136,10 @@ struct StreamTests {
 
     @Test("a reader that stops reading is cut off once its buffer is full, told to resume; with Last-Event-ID it gets every change; a reader that keeps up is not cut")
     func slowReaderIsCutOffAndResumes() async throws {
-        var limits = ChangeFeed.Limits()
-        limits.buffer = 100
-        limits.tickMs = 10
-        let f = try APIFixture(streams: limits)
+        var limits = APIServer.Limits()
+        limits.streams.buffer = 100
+        limits.streams.tickMs = 10
+        let f = try APIFixture(limits: limits)
         try await f.run { api in
             let port = try #require(api.client.port)
             let token = try #require(f.tokens["supervisor"])
@@ -185,9 +185,9 @@ struct StreamTests {
 
     @Test("one stream more than the limit is 503 with Retry-After; once one closes a new one opens")
     func streamLimit() async throws {
-        var limits = ChangeFeed.Limits()
-        limits.maxStreams = 2
-        let f = try APIFixture(streams: limits)
+        var limits = APIServer.Limits()
+        limits.streams.maxStreams = 2
+        let f = try APIFixture(limits: limits)
         try await f.run { api in
             let port = try #require(api.client.port)
             let token = try #require(f.tokens["supervisor"])
@@ -207,9 +207,9 @@ struct StreamTests {
 
     @Test("a revoked token's open stream ends within the token check, before any later change reaches it; an expiring one too")
     func revokedTokenStreamEnds() async throws {
-        var limits = ChangeFeed.Limits()
-        limits.tokenCheckMs = 200
-        let f = try APIFixture(streams: limits)
+        var limits = APIServer.Limits()
+        limits.streams.tokenCheckMs = 200
+        let f = try APIFixture(limits: limits)
         try await f.run { api in
             let port = try #require(api.client.port)
             let secret = "ew_test_stream_\(UUID().uuidString)"

@@ -76,9 +76,11 @@ public struct DeadLetterItem: QueryRow, Equatable {
     public var device: String?
     public var payloadSize: Int64
     public var payload: PayloadText
+    /// The whole payload's SHA-256 when only its first bytes are kept (`ingest.dead_letter_payload_cap`).
+    public var payloadSHA256: String?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, receivedAt = "received_at", reason, detail, topic, gateway, device, payloadSize = "payload_size"
-        case payload
+        case payload, payloadSHA256 = "payload_sha256"
     }
 }
