@@ -15,7 +15,7 @@ public struct IngestLimits: Sendable {
     public var maxBatchElements: Int
 
     public init(maxPayloadBytes: Int = 65_536, futureToleranceMs: Int64 = 300_000,
-                maxAgeMs: Int64 = 7 * 86_400_000, deadLetterPayloadCap: Int = 65_536, maxBatchElements: Int = 1000) {
+                maxAgeMs: Int64 = 7 * 86_400_000, deadLetterPayloadCap: Int = 4096, maxBatchElements: Int = 1000) {
         self.maxBatchElements = maxBatchElements
         self.maxPayloadBytes = maxPayloadBytes
         self.futureToleranceMs = futureToleranceMs

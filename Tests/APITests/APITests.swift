@@ -1,7 +1,7 @@
 import DeviceCatalog
 import Domain
 import Foundation
-import HTTPAPI
+@testable import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -285,6 +285,70 @@ struct APIRoleTests {
                 let bad = try await api.get("/v1/inspections/schedule?" + query)
                 #expect(bad.status == .badRequest, "\(query)")
                 #expect(bad.text.contains(name), "\(query): \(bad.text)")
+            }
+        }
+    }
+}
+
+@Suite("HTTP API: limits against abuse (real server)")
+struct APIAbuseTests {
+    @Test("failed authentications: 401 up to the limit, then 429 with Retry-After for that address; a valid token from it is still served")
+    func failuresThrottled() async throws {
+        var limits = APIServer.Limits()
+        limits.authFailuresPerMinute = 5
+        let f = try APIFixture(limits: limits)
+        try await f.run { api in
+            var statuses: [Int] = []
+            for i in 0..<8 { statuses.append(Int(try await api.get("/v1/devices", as: "ew_wrong_\(i)").status.code)) }
+            #expect(statuses == [401, 401, 401, 401, 401, 429, 429, 429])
+            let throttled = try await api.get("/v1/devices", as: nil)
+            #expect(throttled.status == .tooManyRequests && throttled.errorCode == "too_many_failures")
+            let wait = Int(throttled.headers[.retryAfter] ?? "") ?? 0
+            #expect(wait >= 1 && wait <= 60)
+            #expect(try await api.get("/v1/devices?limit=1").status == .ok)
+        }
+    }
+
+    @Test("the throttle logs the first failure of an address's minute and the one that starts throttling, not the others")
+    func throttleSamplesLogs() {
+        let t = AuthThrottle(limit: 20)
+        let logged = (0..<50).map { t.failed("10.0.0.1", now: 1000 + Int64($0)) }
+        #expect(logged.enumerated().filter(\.element).map(\.offset) == [0, 19])
+        #expect(t.retryAfter("10.0.0.1", now: 2000) == 59)
+        #expect(t.retryAfter("10.0.0.2", now: 2000) == nil)
+        #expect(t.failed("10.0.0.1", now: 61_001))   // a new minute: logged again
+        #expect(t.retryAfter("10.0.0.1", now: 61_002) == nil)
+    }
+
+    @Test("a connection that sends nothing, or never finishes its request's headers, is closed after the idle timeout")
+    func idleConnectionsClosed() async throws {
+        var limits = APIServer.Limits()
+        limits.idleTimeoutMs = 500
+        let f = try APIFixture(limits: limits)
+        try await f.run { api in
+            let port = try #require(api.client.port)
+            for partial in ["", "GET /v1/devices HTTP/1.1\r\nHost: 127.0.0.1\r\n"] {
+                let closed = await SSEReader.offPool { () -> Double? in
+                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                    defer { close(fd) }
+                    var addr = sockaddr_in()
+                    addr.sin_family = sa_family_t(AF_INET)
+                    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+                    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+                    let ok = withUnsafePointer(to: &addr) { p in
+                        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                    }
+                    guard ok else { return nil }
+                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    _ = partial.withCString { send(fd, $0, strlen($0), 0) }
+                    let started = Date()
+                    var byte: UInt8 = 0
+                    while recv(fd, &byte, 1, 0) > 0 {}   // until the server closes (0) or the 10 s timeout (-1)
+                    return Date().timeIntervalSince(started)
+                }
+                let took = try #require(closed)
+                #expect(took < 5, "'\(partial)' kept open \(took) s")
             }
         }
     }

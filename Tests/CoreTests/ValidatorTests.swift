@@ -83,6 +83,20 @@ enum Fixture {
         #expect(String(decoding: out.deadLetters[0].payload, as: UTF8.self) == payload)
     }
 
+    @Test("a dead letter keeps the first bytes of a large payload and the SHA-256 of the whole; a small one whole, without a hash")
+    func deadLetterPayloadCapped() throws {
+        let capped = Validator(prefix: "equipwatch/v1", limits: IngestLimits(deadLetterPayloadCap: 4096))
+        let big = #"{"ts":1,"data":{"x":""# + String(repeating: "y", count: 10_000) + #""}}"#
+        let out = try run("equipwatch/v1/gw-a/NOPE/telemetry", big, validator: capped)
+        let d = try #require(out.deadLetters.first)
+        #expect(d.reason == .unknownDevice)
+        #expect(d.payload.count == 4096 && d.payloadSize == big.utf8.count)
+        #expect(d.payload == Array(big.utf8.prefix(4096)))
+        #expect(d.payloadSHA256 == SHA256.hex(big.utf8))
+        let small = try run("equipwatch/v1/gw-a/NOPE/telemetry", #"{"ts":1,"data":{}}"#, validator: capped)
+        #expect(small.deadLetters.first?.payloadSHA256 == nil && small.deadLetters.first?.payload.count == 18)
+    }
+
     @Test("21,844 empty objects in 64 KiB make one dead letter, not 21,844; a batch at the cap is checked element by element")
     func batchAmplificationIsBounded() throws {
         let flood = "[" + Array(repeating: "{}", count: 21_844).joined(separator: ",") + "]"

@@ -9,6 +9,31 @@ struct RetentionTests {
     static let day: Int64 = 86_400_000
     static let hour: Int64 = 3_600_000
 
+    @Test("dead letters older than their retention are deleted, in chunks; newer ones stay")
+    func deadLettersExpire() throws {
+        let f = try StoreFixture()
+        defer { f.close() }
+        let day: Int64 = 86_400_000, now: Int64 = 1_800_000_000_000
+        var batch = CommitBatch()
+        for i in 0..<25 {
+            let at = i < 20 ? now - 40 * day + Int64(i) : now - day
+            batch.deadLetters.append(DeadLetter(receivedAt: at, reason: .unknownDevice, detail: "d", topic: "t", gateway: nil, device: nil,
+                                                payload: [1, 2, 3], payloadSize: 3))
+        }
+        try f.store.commit(batch)
+        var policy = RetentionPolicy()
+        policy.deadLettersMs = 30 * day
+        policy.chunk = 7
+        var deleted = 0
+        while true {
+            let n = try f.store.pruneDeadLetters(before: now - policy.deadLettersMs, limit: policy.chunk)
+            deleted += n
+            if n < policy.chunk { break }
+        }
+        #expect(deleted == 20)
+        #expect(try f.store.count(.deadLetters) == 5)
+    }
+
     @Test("old readings become hourly aggregates, those around an incident are kept as its evidence, recent ones stay")
     func pruneOldReadings() throws {
         let f = try StoreFixture()
