@@ -8,9 +8,29 @@ public enum InstanceGuard {
     /// The default MQTT client id for a data folder: stable for the folder (the broker keeps its
     /// persistent session across restarts), different for another folder (two instances on one
     /// broker never evict each other). `broker.client_id` in the settings file overrides it.
+    ///
+    /// The pipeline's id is the one the folder remembers (`equipwatch.client-id`, written by the
+    /// first `run`), so reaching the folder through a symlink, another mount or after a move keeps
+    /// its session; before that, one derived from the folder's real path (symlinks resolved).
     public static func clientId(dataDirectory: String, prefix: String = "equipwatch") -> String {
-        let path = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        if prefix == "equipwatch", let saved = rememberedClientId(dataDirectory: dataDirectory) { return saved }
+        let path = URL(fileURLWithPath: dataDirectory).resolvingSymlinksInPath().standardizedFileURL.path
         return "\(prefix)-\(SHA256.hex(path.utf8).prefix(8))"
+    }
+
+    static func clientIdFile(_ dataDirectory: String) -> String { (dataDirectory as NSString).appendingPathComponent("equipwatch.client-id") }
+
+    static func rememberedClientId(dataDirectory: String) -> String? {
+        guard let text = try? String(contentsOfFile: clientIdFile(dataDirectory), encoding: .utf8) else { return nil }
+        let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return id.isEmpty ? nil : id
+    }
+
+    /// Makes the folder remember `clientId` as its pipeline's (once; `run` calls it at start when
+    /// no `broker.client_id` is configured).
+    public static func remember(clientId: String, dataDirectory: String) {
+        guard rememberedClientId(dataDirectory: dataDirectory) == nil else { return }
+        try? (clientId + "\n").write(toFile: clientIdFile(dataDirectory), atomically: true, encoding: .utf8)
     }
 
     /// Holds `equipwatch.lock` in the data folder for the life of the process; a second `run`

@@ -54,6 +54,9 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "equipwatch.run")
         let settings = try global.settings()
         let lock = try InstanceGuard.Lock(dataDirectory: settings.dataDirectory)
+        if settings.broker.clientId == InstanceGuard.clientId(dataDirectory: settings.dataDirectory) {
+            InstanceGuard.remember(clientId: settings.broker.clientId, dataDirectory: settings.dataDirectory)
+        }
         try InstanceGuard.requireFree(http: settings.http)
         if !InstanceGuard.reachable(settings.broker.endpoint) {
             logger.warning("the broker is not reachable yet; the pipeline keeps trying", metadata: ["broker": "\(settings.broker.endpoint)"])
@@ -117,7 +120,8 @@ struct RunCommand: AsyncParsableCommand {
         let api = APIServer(
             store: store, types: { types }, topics: Topics(prefix: settings.broker.topicPrefix),
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
-                                       lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure) },
+                                       lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure,
+                                       sessionTakenOverAt: pipeline.sessionTakenOverAt) },
             planning: { (calendar, planPolicy) },
             limits: apiLimits(settings.api),
             timeZone: Console.zone.name,

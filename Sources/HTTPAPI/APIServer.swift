@@ -17,7 +17,11 @@ public struct APIServer: Sendable {
         public var queueDepth: Int
         public var lastCommitAt: Int64?
         public var storeFailure: IngestStats.StoreFailure?
-        public init(brokerDownSince: Int64?, queueDepth: Int, lastCommitAt: Int64?, storeFailure: IngestStats.StoreFailure?) {
+        /// When the MQTT session last looked taken over by another client with the pipeline's id.
+        public var sessionTakenOverAt: Int64?
+        public init(brokerDownSince: Int64?, queueDepth: Int, lastCommitAt: Int64?, storeFailure: IngestStats.StoreFailure?,
+                    sessionTakenOverAt: Int64? = nil) {
+            self.sessionTakenOverAt = sessionTakenOverAt
             self.brokerDownSince = brokerDownSince
             self.queueDepth = queueDepth
             self.lastCommitAt = lastCommitAt
@@ -107,6 +111,10 @@ public struct APIServer: Sendable {
         if let down = h.brokerDownSince, now - down > unhealthyAfterMs { problems.append("broker unreachable since \(Timestamp.format(down))") }
         // A store that refuses commits is reported at once: nothing is being stored meanwhile.
         if let f = h.storeFailure { problems.append("store refusing commits since \(Timestamp.format(f.since)): \(f.error)") }
+        // Messages meant for the pipeline go to whoever holds its session: reported for 5 minutes after it was last seen.
+        if let t = h.sessionTakenOverAt, now - t < 300_000 {
+            problems.append("the MQTT session was taken over repeatedly, last at \(Timestamp.format(t)): another client uses the pipeline's client id")
+        }
         var w = JSONWriter()
         w.add("status", .string(problems.isEmpty ? "ok" : "unhealthy"))
         w.add("broker_connected", .bool(h.brokerDownSince == nil))

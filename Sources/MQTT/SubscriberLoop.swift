@@ -41,6 +41,16 @@ public final class SubscriberLoop: @unchecked Sendable {
 
     /// Counts of what happened, for logs and tests.
     public let connects = Counter()
+    /// When the current connection was made (nil while down).
+    private let connectedAt = Mutex<Int64?>(nil)
+    private let takeovers = Mutex(TakeoverWatch())
+    /// When the pattern of a taken-over session was last seen (nil: never).
+    private let takenOverAt = Mutex<Int64?>(nil)
+    /// Called when the session looks taken over by another client with the same id.
+    public var onTakeover: (@Sendable () -> Void)?
+
+    /// When the session last looked taken over by another client with this client id.
+    public var sessionTakenOverAt: Int64? { takenOverAt.withLock { $0 } }
 
     public init(config: Config, logger: Logger, message: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void,
                 idle: @escaping @Sendable () -> Void = {}) throws(MQTTError) {
@@ -68,6 +78,7 @@ public final class SubscriberLoop: @unchecked Sendable {
             self.awaitingSubacks.withLock { $0 = mids }
             connectedFlag.set(true)
             self.downSince.withLock { $0 = nil }
+            self.connectedAt.withLock { $0 = Int64(Date().timeIntervalSince1970 * 1000) }
             connects.increment()
             logger.info("connected to the broker", metadata: ["subscriptions": "\(subscriptions)", "qos": "\(qos)"])
         }
@@ -99,6 +110,17 @@ public final class SubscriberLoop: @unchecked Sendable {
     private func markDown() {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         downSince.withLock { if $0 == nil { $0 = now } }
+        // Each connection's loss once: the callback and the loop may both see it.
+        guard let since = connectedAt.withLock({ c -> Int64? in defer { c = nil }; return c }) else { return }
+        guard takeovers.withLock({ $0.lost(connectedAt: since, at: now) }) else { return }
+        takenOverAt.withLock { $0 = now }
+        logger.error("""
+            the broker keeps closing this connection right after it is made: most likely another client is connecting with \
+            the same client id (an intruder, or a second instance configured alike) and takes the session, and with it \
+            messages meant for this pipeline; give each instance its own client id and bind client ids to users at the \
+            broker (docs/operations.md, "The broker")
+            """, metadata: ["client_id": "\(config.options.clientId)"])
+        onTakeover?()
     }
     /// Connected, and the broker has answered every subscription of this connection (SUBACK):
     /// from here on, messages published to the subscribed topics reach this client.
@@ -165,6 +187,30 @@ public final class SubscriberLoop: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.02)
             idle()
         }
+    }
+}
+
+/// Connections the broker took away soon after they were made, within a sliding window. Under
+/// MQTT 3.1.1 a broker gives no reason when it closes a connection, but another client connecting
+/// with the same client id makes exactly this pattern: each connects and takes the session from
+/// the other, over and over (and the session's messages go to whichever holds it).
+struct TakeoverWatch {
+    /// A connection that lasted less than this counts.
+    var shortMs: Int64 = 10_000
+    var windowMs: Int64 = 60_000
+    /// This many short connections within the window are the pattern.
+    var threshold = 3
+    private var losses: [Int64] = []
+
+    /// A connection made at `connectedAt` was lost at `lostAt`; true when this loss completes the
+    /// pattern (then it starts counting afresh, so a takeover going on is reported each window).
+    mutating func lost(connectedAt: Int64, at lostAt: Int64) -> Bool {
+        guard lostAt - connectedAt < shortMs else { return false }
+        losses.append(lostAt)
+        losses.removeAll { lostAt - $0 > windowMs }
+        guard losses.count >= threshold else { return false }
+        losses.removeAll()
+        return true
     }
 }
 

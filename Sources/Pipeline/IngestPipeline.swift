@@ -5,6 +5,7 @@ import Synchronization
 import Ingest
 import Inspection
 import Logging
+import Metrics
 import MQTT
 import Maintenance
 import Risk
@@ -83,6 +84,10 @@ public final class IngestPipeline: @unchecked Sendable {
         }
         var outboxOptions = mqtt
         outboxOptions.clientId = s.broker.clientId + "-outbox"
+        if let user = s.broker.outboxUsername {
+            outboxOptions.username = user
+            outboxOptions.password = s.broker.outboxPassword
+        }
         outboxOptions.cleanSession = true
         outbox = OutboxPublisher(store: store, options: outboxOptions, logger: logger)
         let outbox = outbox
@@ -125,6 +130,8 @@ public final class IngestPipeline: @unchecked Sendable {
                                         idle: { network.flushIfAged() })
         let subscriber: SubscriberLoop = subscriber
         worker.brokerDownSince = { subscriber.disconnectedSince }
+        let takeovers = Metrics.Counter(label: "equipwatch_mqtt_session_takeovers_total")
+        subscriber.onTakeover = { takeovers.increment() }
     }
 
     /// Starts the worker and network threads; returns at once (connection happens in the background).
@@ -150,6 +157,8 @@ public final class IngestPipeline: @unchecked Sendable {
     public var queueDepth: Int { queue.count }
     /// Since when the broker connection is down (wall clock, epoch ms); nil while connected.
     public var disconnectedSince: Int64? { subscriber.disconnectedSince }
+    /// When the MQTT session last looked taken over by another client with this client id.
+    public var sessionTakenOverAt: Int64? { subscriber.sessionTakenOverAt }
     /// Subscribed and acknowledged by the broker: messages published from now on arrive.
     public var isSubscribed: Bool { subscriber.isSubscribed }
     public var connects: Int { subscriber.connects.value }

@@ -17,6 +17,9 @@ struct ReceptionWatch {
     }
 
     let graceMs: Int64
+    /// A broker connection down for less than this is a reconnect, not an outage (a session
+    /// takeover or a network blip must not record an outage per second).
+    let brokerDebounceMs: Int64 = 2000
     private(set) var outage: (cause: OutageCause, since: Int64)?
 
     init(graceMs: Int64) { self.graceMs = graceMs }
@@ -26,7 +29,7 @@ struct ReceptionWatch {
     /// ago the messages the worker is processing now arrived (0 when it has caught up).
     mutating func observe(brokerDownSince: Int64?, storeFailingSince: Int64?, backlogMs: Int64, now: Int64) -> Transition? {
         let failing: (OutageCause, Int64)? =
-            if let since = brokerDownSince { (.broker, since) }
+            if let since = brokerDownSince, now - since >= brokerDebounceMs { (.broker, since) }
             else if let since = storeFailingSince { (.store, since) }
             else if backlogMs > graceMs { (.backlog, now - backlogMs) }
             else { nil }

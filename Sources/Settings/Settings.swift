@@ -44,6 +44,10 @@ public struct Settings: Sendable, Equatable {
         public var clientId = "equipwatch-pipeline"
         public var username: String?
         public var password: String?
+        /// The outbox publisher's own credentials, for a broker that binds client ids to users
+        /// (mosquitto's `use_username_as_clientid`): one user per connection. Default: the above.
+        public var outboxUsername: String?
+        public var outboxPassword: String?
         public var tls: TLS?
         public var keepalive = Interval.seconds(30)
         public var topicPrefix = Topics.defaultPrefix

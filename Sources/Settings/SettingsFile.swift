@@ -39,12 +39,14 @@ public enum SettingsFile {
         endpoint(raw.http, [.key("http")]) { s.http = $0 }
         if let b = raw.broker {
             let p: [YAMLSource.PathElement] = [.key("broker")]
-            unknown(p, ["address", "client_id", "username", "password", "tls", "keepalive", "topic_prefix", "qos",
+            unknown(p, ["address", "client_id", "username", "password", "outbox_username", "outbox_password", "tls", "keepalive", "topic_prefix", "qos",
                         "reconnect_min", "reconnect_max"])
             endpoint(b.address, p + [.key("address")]) { s.broker.endpoint = $0 }
             if let v = b.client_id { s.broker.clientId = v }
             if let v = b.username { s.broker.username = v }
             if let v = b.password { s.broker.password = v }
+            if let v = b.outbox_username { s.broker.outboxUsername = v }
+            if let v = b.outbox_password { s.broker.outboxPassword = v }
             if let t = b.tls { s.broker.tls = Settings.TLS(caFile: t.ca_file, certFile: t.cert_file, keyFile: t.key_file, insecure: t.insecure ?? false) }
             interval(b.keepalive, p + [.key("keepalive")]) { s.broker.keepalive = $0 }
             if let v = b.topic_prefix { s.broker.topicPrefix = v }
@@ -154,6 +156,8 @@ private struct RawBroker: Decodable {
     let client_id: String?
     let username: String?
     let password: String?
+    let outbox_username: String?
+    let outbox_password: String?
     let tls: RawTLS?
     let keepalive: String?
     let topic_prefix: String?

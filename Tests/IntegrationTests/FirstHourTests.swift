@@ -158,4 +158,19 @@ struct FirstHourTests {
         #expect(a.hasPrefix("equipwatch-") && a.count == "equipwatch-".count + 8)
         #expect(InstanceGuard.clientId(dataDirectory: "/srv/a/data", prefix: "equipwatch-sim").hasPrefix("equipwatch-sim-"))
     }
+
+    @Test("MQTT client ids survive a symlink to the data folder and, once remembered by the folder, a move")
+    func clientIdsThroughSymlinks() throws {
+        let root = NSTemporaryDirectory() + "ew-ids-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/real/data", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: root + "/real")
+        let real = InstanceGuard.clientId(dataDirectory: root + "/real/data")
+        #expect(InstanceGuard.clientId(dataDirectory: root + "/link/data") == real)
+        InstanceGuard.remember(clientId: real, dataDirectory: root + "/real/data")
+        try FileManager.default.moveItem(atPath: root + "/real", toPath: root + "/moved")
+        #expect(InstanceGuard.clientId(dataDirectory: root + "/moved/data") == real)
+        InstanceGuard.remember(clientId: "other", dataDirectory: root + "/moved/data")   // remembered once
+        #expect(InstanceGuard.clientId(dataDirectory: root + "/moved/data") == real)
+    }
 }

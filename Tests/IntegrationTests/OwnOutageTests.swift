@@ -1,4 +1,6 @@
 import Domain
+import Logging
+import MQTT
 import Foundation
 import GRDB
 @testable import Pipeline
@@ -9,14 +11,15 @@ import TestSupport
 /// Silence while EquipWatch itself is not receiving (its broker down, its store failing, its own
 /// backlog) is not the devices' fault: no "monitoring lost" alarm, no monitoring gap, and the
 /// outage recorded once for supervisors.
-@Suite("The pipeline's own outage is not blamed on the devices", .serialized)
+@Suite("The pipeline's own troubles are named, not blamed on the devices", .serialized)
 struct OwnOutageTests {
     @Test("the reception watch: an outage starts at the first failing part, keeps its cause, ends when all are well; silence counts again after the grace")
     func receptionWatch() {
         var w = ReceptionWatch(graceMs: 30_000)
         #expect(w.observe(brokerDownSince: nil, storeFailingSince: nil, backlogMs: 0, now: 1000) == nil)
         #expect(w.observe(brokerDownSince: nil, storeFailingSince: nil, backlogMs: 30_000, now: 2000) == nil)   // at the grace: fine
-        let lost = w.observe(brokerDownSince: 2500, storeFailingSince: nil, backlogMs: 0, now: 3000)
+        #expect(w.observe(brokerDownSince: 2500, storeFailingSince: nil, backlogMs: 0, now: 3000) == nil)   // a reconnect, not yet an outage
+        let lost = w.observe(brokerDownSince: 2500, storeFailingSince: nil, backlogMs: 0, now: 4500)
         #expect(lost == .lost(.broker, since: 2500))
         #expect(w.hearingFrom(after: lost!) == .max)
         // The store fails too while the broker is down: the same outage, its first cause.
@@ -74,5 +77,26 @@ struct OwnOutageTests {
         let fired = try env.int64s("SELECT a.fired_at FROM alarms a WHERE a.rule = 'test.silent'")
         let ended = try #require(outage.endedAt?.millis)
         #expect(fired.allSatisfy { $0 >= ended + 3000 + 2000 - 50 }, "fired \(fired), outage ended \(ended)")
+    }
+
+    @Test("another client with the pipeline's client id is named as the cause: the takeover pattern is detected and reported, not just a lost connection")
+    func sessionTakeoverDetected() throws {
+        let env = try TestEnvironment()
+        defer { env.close() }
+        let pipeline = try env.startedPipeline()
+        defer { pipeline.stop() }
+        #expect(pipeline.sessionTakenOverAt == nil)
+        // An intruder (or a second instance configured alike) with the same client id, reconnecting as fast as it can.
+        var logger = Logger(label: "intruder")
+        logger.logLevel = .critical
+        var options = MQTTOptions(host: "127.0.0.1", port: env.broker.port, clientId: env.settings.broker.clientId, cleanSession: false)
+        options.keepaliveSeconds = 5
+        var config = SubscriberLoop.Config(options: options, subscriptions: ["equipwatch/v1/#"], qos: 1)
+        config.reconnectMin = 0.05
+        config.reconnectMax = 0.2
+        let intruder = try SubscriberLoop(config: config, logger: logger, message: { _, _ in })
+        intruder.start()
+        defer { intruder.stop(); intruder.disconnect() }
+        try waitUntil(timeout: 30, "the takeover named") { pipeline.sessionTakenOverAt != nil }
     }
 }
