@@ -10,10 +10,15 @@ public struct APIContext: RequestContext {
     public var grant: TokenGrant?
     /// The peer's IP address (failed authentications are throttled per address).
     public let clientAddress: String?
+    /// Runs its argument once the connection is closed (a live stream ends then, instead of at
+    /// its next write: a client gone must not hold a stream's slot until the next keepalive).
+    let whenClosed: @Sendable (@escaping @Sendable () -> Void) -> Void
 
     public init(source: Source) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress
+        let channel = source.channel
+        whenClosed = { action in channel.closeFuture.whenComplete { _ in action() } }
     }
 
     /// The caller's grant; routes under `/v1` always have one.

@@ -169,6 +169,7 @@ extension APIServer {
                 e.headers[.retryAfter] = "5"
                 throw e
             }
+            context.whenClosed { feed.unsubscribe(subscription.token) }
             let body = ResponseBody { writer in
                 var ended = false
                 defer { if !ended { feed.unsubscribe(subscription.token) } }

@@ -30,7 +30,9 @@ struct RescueWatch: Sendable {
         w.add("severity", .string(Severity.critical.rawValue))
         w.add("fired_at", .string(Timestamp.format(r.firedAt)))
         w.add("deadline", .string(Timestamp.format(r.deadlineAt)))
-        w.add("message", .string("rescue deadline missed: nobody on site \((now - r.firedAt) / 60_000) min after passengers were trapped"))
+        let minutes = (now - r.firedAt) / 60_000
+        w.add("message", .string("rescue deadline missed: nobody on site \(minutes) min after passengers were trapped"))
+        w.add("message_zh", .string("救援超时：困人 \(minutes) 分钟后仍无人到达现场"))
         if let i = r.incidentId { w.add("incident", i) }
         return OutboxMessage(topic: topics.alarms(type: r.type), payload: w.finish())
     }
