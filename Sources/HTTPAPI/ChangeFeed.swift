@@ -31,7 +31,7 @@ public final class ChangeFeed: Sendable {
 
     /// Limits: streams at once, changes waiting per client, how often tokens are re-checked.
     public struct Limits: Sendable {
-        public var maxStreams = 200
+        public var maxStreams = 500
         public var buffer = 1000
         public var tokenCheckMs: Int64 = 2000
         /// How often the store is polled for new changes; each poll takes at most `buffer` of them.

@@ -22,7 +22,7 @@ public struct Settings: Sendable, Equatable {
     /// hostile) costs the others (docs/api.md, "Limits").
     public struct API: Sendable, Equatable {
         /// Live streams (`/v1/stream`) open at once; one more is 503 with `Retry-After`.
-        public var maxStreams = 200
+        public var maxStreams = 500
         /// Changes waiting for one stream client; a client further behind is cut off and resumes
         /// from the store with `Last-Event-ID` (nothing is skipped, memory stays bounded).
         public var streamBuffer = 1000
