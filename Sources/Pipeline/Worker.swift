@@ -15,16 +15,16 @@ import Synchronization
 final class Worker: @unchecked Sendable {
     let store: Store
     private let validator: Validator
-    private var directory: DeviceDirectory
-    private let hook: any RuleHook
+    var directory: DeviceDirectory
+    let hook: any RuleHook
     /// Per-device state (sequence window, counters) by the device's position in `directory`:
     /// an array, so a message costs an index, not a hash look-up; constant size per device.
     private var states: [DeviceStateUpdate]
     private let commitIntervalNanos: UInt64
     private let commitMaxRows: Int
     let logger: Logger
-    private let clock: PipelineClock
-    private let stats: IngestStats
+    let clock: PipelineClock
+    let stats: IngestStats
     private let onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?
     /// Called after a commit that wrote outbox messages, to wake the outbox publisher.
     var onOutbox: (@Sendable () -> Void)?
@@ -44,22 +44,22 @@ final class Worker: @unchecked Sendable {
     /// Checkpointing after each commit until the WAL has started over (see `checkpointBetweenCommits`).
     private var restartingWAL = false
     let writerCheckpoints = Counter(label: "equipwatch_store_writer_checkpoints_total")
-    private let topics: Topics
-    private let noticeMessage: NoticeMessage
+    let topics: Topics
+    let noticeMessage: NoticeMessage
     /// The must-not-use status a raised hazard sets, written in its commit (the registry's types).
-    private var settler: ComplianceSettler
+    var settler: ComplianceSettler
     /// When the broker connection was lost (nil: connected), from the subscriber.
     var brokerDownSince: @Sendable () -> Int64? = { nil }
     /// Whether the pipeline itself is receiving (its own outages, recorded for supervisors).
-    private var reception: ReceptionWatch
+    var reception: ReceptionWatch
     /// Outage rows not yet written (the store may be what failed).
-    private var pendingOutages: [(cause: OutageCause, since: Int64, end: Int64?)] = []
+    var pendingOutages: [(cause: OutageCause, since: Int64, end: Int64?)] = []
     /// Arrival of the newest message processed, for the backlog's age.
     private var processedArrival: Int64 = .min
-    private let receiving = Gauge(label: "equipwatch_pipeline_receiving")
+    let receiving = Gauge(label: "equipwatch_pipeline_receiving")
     /// 1 while commits fail (a full disk, a damaged store), 0 otherwise.
     private let storeFailing = Gauge(label: "equipwatch_store_failing")
-    private let outagesTotal = Counter(label: "equipwatch_pipeline_outages_total")
+    let outagesTotal = Counter(label: "equipwatch_pipeline_outages_total")
 
     /// Commit durations (swift-metrics; a histogram in Prometheus).
     private let commitTimer = Metrics.Timer(label: "equipwatch_store_commit_duration_seconds", preferredDisplayUnit: .seconds)
@@ -74,9 +74,9 @@ final class Worker: @unchecked Sendable {
     private var batchRuleEvaluations = 0
     private var output = IngestOutput()
     /// What the next commit writes: rows staged by validation, and what rules and planner decided.
-    private var batch = CommitBatch()
-    private var derived = RuleOutput()
-    private var planned = PlannerOutput()
+    var batch = CommitBatch()
+    var derived = RuleOutput()
+    var planned = PlannerOutput()
     /// Cylinder fill checks, with the registry's part kept per cylinder and day.
     private let fills: FillStage
     private var pendingRows: Int { batch.rowCount + derived.count + planned.notices.count + planned.events.count + planned.applied.count }
@@ -86,7 +86,7 @@ final class Worker: @unchecked Sendable {
     /// each waits in its state's `lastData` until the commit, which takes it and clears it.
     private var touched: [Int] = []
     private var isTouched: [Bool]
-    private var pendingReasons: [DeadLetterReason: Int] = [:]
+    var pendingReasons: [DeadLetterReason: Int] = [:]
     private(set) var lastCommitSucceeded = true
     /// When a stop was asked for (monotonic ns; 0: not asked), set from the stopping thread: a
     /// commit the store keeps refusing is given up `shutdownTimeout` after it.
@@ -121,40 +121,6 @@ final class Worker: @unchecked Sendable {
         self.onCommit = onCommit
         reception = ReceptionWatch(graceMs: settings.rules.outageGrace.milliseconds)
         receiving.record(1)
-    }
-
-    /// Tells the rules and the planner whether the pipeline is receiving, when that changes, and
-    /// records the outage for supervisors. `backlogMs`: how old the queued messages are.
-    private func watchReception(backlogMs: Int64) {
-        let now = clock.now()
-        guard let t = reception.observe(brokerDownSince: brokerDownSince(), storeFailingSince: stats.storeFailure?.since,
-                                        backlogMs: backlogMs, now: now) else { return }
-        let from = reception.hearingFrom(after: t)
-        hook.hearing(from: from)
-        maintenance?.planner.hearing(from: from)
-        switch t {
-        case .lost(let cause, let since):
-            receiving.record(0)
-            pendingOutages.append((cause, since, nil))
-            logger.warning("the pipeline is not receiving (\(cause.rawValue)): silence is not counted against devices until it receives again",
-                           metadata: ["cause": "\(cause.rawValue)", "since": "\(Timestamp.format(since))"])
-        case .regained(let cause, let since, let at):
-            receiving.record(1)
-            outagesTotal.increment()
-            pendingOutages.append((cause, since, at))
-            logger.notice("the pipeline receives again: silence counts from the end of the grace",
-                          metadata: ["cause": "\(cause.rawValue)", "outage_s": "\((at - since) / 1000)",
-                                     "grace_s": "\(reception.graceMs / 1000)"])
-        }
-        writeOutages()
-    }
-
-    /// Writes the outage rows waiting; keeps them while the store refuses.
-    private func writeOutages() {
-        while let o = pendingOutages.first {
-            do { try store.recordOutage(cause: o.cause, startedAt: o.since, endedAt: o.end) } catch { return }
-            pendingOutages.removeFirst()
-        }
     }
 
     func run(queue: BoundedQueue<MessageBatch>, pendingDirectory: Pending<DeviceDirectory>, pendingRules: Pending<RuleSet>) {
@@ -419,51 +385,4 @@ final class Worker: @unchecked Sendable {
     /// Rows the store refused for good become `store_rejected` dead letters with SQLite's error
     /// (a refused reading or event keeps its data), written in their own commit.
     /// Returns how many of them were gateway messages.
-    private func quarantine(_ refused: [(row: CommitBatch, error: StoreError)]) -> Int {
-        var letters = CommitBatch()
-        for (row, error) in refused {
-            let what = row.soleRowDescription
-            let device = what.device.flatMap { num in directory.entries.first { $0.num == num } }
-            let payload = Array(what.content.utf8.prefix(65_536))
-            letters.deadLetters.append(DeadLetter(
-                receivedAt: clock.now(), reason: .storeRejected, detail: "\(what.what): \(error)",
-                topic: device.map { topics.device(gateway: $0.gateway, device: $0.id, kind: row.messages.first?.kind == .event ? .event : .telemetry) } ?? "",
-                gateway: device?.gateway, device: device?.id, payload: payload, payloadSize: what.content.utf8.count))
-            logger.error("the store refused a row; kept as a store_rejected dead letter", metadata: ["row": "\(what.what)", "error": "\(error)"])
-        }
-        do { try store.commit(letters) } catch {
-            logger.critical("cannot even store the dead letters of refused rows", metadata: ["error": "\(error)", "rows": "\(refused.count)"])
-        }
-        pendingReasons[.storeRejected, default: 0] += refused.count
-        return refused.reduce(0) { $0 + $1.row.messages.count }
-    }
-
-    /// Moves what rules and planner decided into the batch as rows: events, alarm changes with
-    /// their feed payloads (also their incident timeline entries), notices and completions.
-    /// Once per commit; `derived.alarms` stays for the statistics taken after it.
-    private func stageDecisions() {
-        batch.events += derived.events
-        batch.events += planned.events
-        derived.events.removeAll(keepingCapacity: true)
-        planned.events.removeAll(keepingCapacity: true)
-        for change in derived.alarms {
-            var payload: String?
-            if change.isPublished {
-                let message = AlarmFeed.message(change, topics: topics)
-                batch.outbox.append(message)
-                payload = message.payload
-            }
-            batch.alarms.append(AlarmWrite(change: change, payload: payload))
-        }
-        batch.notices += planned.notices
-        batch.applied += planned.applied
-        planned.notices.removeAll(keepingCapacity: true)
-        planned.applied.removeAll(keepingCapacity: true)
-        batch.noticeMessage = noticeMessage
-        batch.settle = settler
-    }
-
-    static func settler(_ d: DeviceDirectory, topics: Topics, days: LocalDays) -> ComplianceSettler {
-        ComplianceSettlement.settler(types: Dictionary(d.types.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), topics: topics, days: days)
-    }
 }
