@@ -13,12 +13,15 @@ public struct APIContext: RequestContext {
     /// Runs its argument once the connection is closed (a live stream ends then, instead of at
     /// its next write: a client gone must not hold a stream's slot until the next keepalive).
     let whenClosed: @Sendable (@escaping @Sendable () -> Void) -> Void
+    /// Whether the connection takes more output now (NIO's buffer below its high-water mark).
+    let isWritable: @Sendable () -> Bool
 
     public init(source: Source) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress
         let channel = source.channel
         whenClosed = { action in channel.closeFuture.whenComplete { _ in action() } }
+        isWritable = { channel.isWritable }
     }
 
     /// The caller's grant; routes under `/v1` always have one.

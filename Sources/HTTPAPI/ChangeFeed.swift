@@ -36,6 +36,9 @@ public final class ChangeFeed: Sendable {
         public var tokenCheckMs: Int64 = 2000
         /// How often the store is polled for new changes; each poll takes at most `buffer` of them.
         public var tickMs = 250
+        /// How long a stream waits for its client to make room for the next event before it is
+        /// cut off (the client then resumes from the store).
+        public var stallMs: Int64 = 2000
         public init() {}
     }
 
@@ -125,6 +128,12 @@ public final class ChangeFeed: Sendable {
     }
 
     private let streamEndings = Counter(label: "equipwatch_http_streams_ended_total")
+
+    /// A stream handler cut its client off (it did not read).
+    func noteCutOff() {
+        streamEndings.increment()
+        logger.info("stream ended by the server", metadata: ["why": "behind"])
+    }
 
     private func poll(from head: Int64) async {
         var last = head

@@ -158,53 +158,7 @@ extension APIServer {
             }, cursor: { PageCursor(sort: $0.doneAt.millis, id: $0.id) })
         }
 
-        v1.get("stream") { request, context in
-            let caller = try context.caller()
-            let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
-            let feed = self.feed
-            let subscription: (token: UInt64, head: Int64, items: AsyncStream<ChangeFeed.Item>)
-            do { subscription = try feed.subscribe(tokenId: caller.id) } catch is ChangeFeed.TooManyStreams {
-                var e = APIError(.serviceUnavailable, "too_many_streams",
-                                 "\(feed.limits.maxStreams) live streams are open, the most this server keeps; try again shortly")
-                e.headers[.retryAfter] = "5"
-                throw e
-            }
-            context.whenClosed { feed.unsubscribe(subscription.token) }
-            let body = ResponseBody { writer in
-                var ended = false
-                defer { if !ended { feed.unsubscribe(subscription.token) } }
-                var sent = resume ?? subscription.head
-                try await writer.write(ByteBuffer(string: ": connected\n\n"))
-                // What a reconnecting client missed, from the store, up to where the live feed begins.
-                var from = sent
-                while from < subscription.head {
-                    let rows = try store.changes(after: from, scope: caller.role, limit: 1000).filter { $0.id <= subscription.head }
-                    for row in rows { try await writer.write(ByteBuffer(string: Self.event(row))) }
-                    guard let last = rows.last else { break }
-                    from = last.id
-                }
-                sent = max(sent, subscription.head)
-                for await item in subscription.items {
-                    switch item {
-                    case .change(let row):
-                        guard row.id > sent, row.visible(to: caller.role) else { continue }
-                        try await writer.write(ByteBuffer(string: Self.event(row)))
-                        sent = row.id
-                    case .keepalive:
-                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                    }
-                }
-                // Ended by the server: say why, so a client (and its operator) knows what to do.
-                ended = true
-                switch feed.unsubscribe(subscription.token) {
-                case .behind?: try await writer.write(ByteBuffer(string: ": fell behind; reconnect with Last-Event-ID \(sent) to resume\n\n"))
-                case .tokenInvalid?: try await writer.write(ByteBuffer(string: ": token revoked or expired\n\n"))
-                case .shutdown?, nil: break
-                }
-                try await writer.finish(nil)
-            }
-            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
-        }
+        addStreamRoute(to: v1)
 
         v1.get("outages") { request, context in
             _ = try context.requireSupervisor()

@@ -26,6 +26,9 @@ public struct Settings: Sendable, Equatable {
         /// Changes waiting for one stream client; a client further behind is cut off and resumes
         /// from the store with `Last-Event-ID` (nothing is skipped, memory stays bounded).
         public var streamBuffer = 1000
+        /// A stream whose client has not made room for the next event for this long is cut off
+        /// (it resumes from the store with `Last-Event-ID`).
+        public var streamStall = Interval.seconds(2)
         /// How often open streams re-check their token: a revoked or expired token's stream ends
         /// within this.
         public var tokenCheck = Interval.seconds(2)

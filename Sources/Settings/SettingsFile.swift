@@ -96,7 +96,8 @@ public enum SettingsFile {
         }
         if let a = raw.api {
             let p: [YAMLSource.PathElement] = [.key("api")]
-            unknown(p, ["max_streams", "stream_buffer", "token_check", "idle_timeout", "auth_failures_per_minute"])
+            unknown(p, ["max_streams", "stream_buffer", "stream_stall", "token_check", "idle_timeout", "auth_failures_per_minute"])
+            interval(a.stream_stall, p + [.key("stream_stall")]) { s.api.streamStall = $0 }
             func positive(_ v: Int?, _ key: String, _ apply: (Int) -> Void) {
                 guard let v else { return }
                 if v > 0 { apply(v) } else { errors.append(source.error(at: p + [.key(key)], "\(key) must be a whole number above 0")) }
@@ -136,6 +137,7 @@ private struct RawSettings: Decodable {
 private struct RawAPI: Decodable {
     let max_streams: Int?
     let stream_buffer: Int?
+    let stream_stall: String?
     let token_check: String?
     let idle_timeout: String?
     let auth_failures_per_minute: Int?
