@@ -144,7 +144,7 @@ struct RunCommand: AsyncParsableCommand {
 func apiLimits(_ a: Settings.API) -> APIServer.Limits {
     var l = APIServer.Limits()
     l.streams.maxStreams = a.maxStreams
-    l.streams.buffer = a.streamBuffer
+    l.streams.batch = a.streamBatch
     l.streams.stallMs = a.streamStall.milliseconds
     l.streams.tokenCheckMs = a.tokenCheck.milliseconds
     l.idleTimeoutMs = a.idleTimeout.milliseconds

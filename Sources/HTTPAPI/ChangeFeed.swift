@@ -13,14 +13,16 @@ import Synchronization
 /// them (the pipeline, the CLI, the API) they appear.
 public final class ChangeFeed: Sendable {
     public enum Item: Sendable {
-        case change(ChangeRow)
+        /// The changes of one poll, oldest first: a stream writes them as one block, so a
+        /// hundred streams cost the event loop a hundred writes a poll, not a hundred thousand.
+        case changes([ChangeRow])
         /// Every `keepaliveMs`: the stream sends a comment so proxies keep it open.
         case keepalive
     }
 
     /// Why a stream ended before its client closed it.
     public enum Ending: String, Sendable {
-        /// The client fell more than `buffer` changes behind: it resumes from the store with
+        /// The client fell more than `pendingPolls` polls behind: it resumes from the store with
         /// `Last-Event-ID`, so nothing is skipped and no client holds more than its buffer.
         case behind
         /// Its token was revoked or expired.
@@ -32,13 +34,16 @@ public final class ChangeFeed: Sendable {
     /// Limits: streams at once, changes waiting per client, how often tokens are re-checked.
     public struct Limits: Sendable {
         public var maxStreams = 500
-        public var buffer = 1000
+        /// Changes read per poll and written to each stream as one block.
+        public var batch = 1000
         public var tokenCheckMs: Int64 = 2000
         /// How often the store is polled for new changes; each poll takes at most `buffer` of them.
         public var tickMs = 250
         /// How long a stream waits for its client to make room for the next event before it is
         /// cut off (the client then resumes from the store).
         public var stallMs: Int64 = 2000
+        /// Polls' worth of changes (and keepalives) that may wait for one stream.
+        public var pendingPolls = 8
         public init() {}
     }
 
@@ -79,7 +84,7 @@ public final class ChangeFeed: Sendable {
     /// a caller holding token `tokenId`. Throws `TooManyStreams` beyond the limit.
     func subscribe(tokenId: Int64) throws -> (token: UInt64, head: Int64, items: AsyncStream<Item>) {
         let head = try store.lastChangeId()
-        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(limits.buffer))
+        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(limits.pendingPolls))
         let (token, start) = try state.withLock { s throws -> (UInt64, Bool) in
             guard s.subscribers.count < limits.maxStreams else { throw TooManyStreams() }
             if s.closed { continuation.finish() }
@@ -153,10 +158,10 @@ public final class ChangeFeed: Sendable {
             }
             do {
                 // No more a poll than one buffer: a client that keeps up never finds its buffer full.
-                let rows = try store.changes(after: last, scope: .supervisor, limit: min(1000, limits.buffer))
-                for row in rows {
-                    send(.change(row))
-                    last = row.id
+                let rows = try store.changes(after: last, scope: .supervisor, limit: min(1000, limits.batch))
+                if let newest = rows.last {
+                    send(.changes(rows))
+                    last = newest.id
                 }
             } catch {
                 logger.error("stream: cannot read changes; retrying", metadata: ["error": "\(error)"])

@@ -13,7 +13,7 @@ extension APIServer {
     /// mark, 64 KiB), and a client that has not made room within `streams.stallMs` gets
     /// `: fell behind; reconnect with Last-Event-ID N to resume` and the end of the response. Its
     /// reconnect resumes from the store, so nothing is skipped, and a slow client costs at most
-    /// those buffers and its feed buffer (`streams.buffer` changes), not every change since.
+    /// those buffers (about two blocks of `streams.batch` changes), not every change since.
     func addStreamRoute(to v1: RouterGroup<APIContext>) {
         let store = self.store
         let stallMs = limits.streams.stallMs
@@ -35,12 +35,19 @@ extension APIServer {
                 defer { if !ended { feed.unsubscribe(subscription.token) } }
                 var sent = resume ?? subscription.head
                 var behind = false
-                /// Writes one event once the client has room for it; false when it has not made
-                /// room within the stall time.
-                func send(_ row: ChangeRow) async throws -> Bool {
+                /// Writes the events of `rows` the caller may see, as one block, once the client
+                /// has room for it; false when it has not made room within the stall time.
+                func send(_ rows: some Sequence<ChangeRow>) async throws -> Bool {
+                    var block = ""
+                    var newest = sent
+                    for row in rows where row.id > sent && row.visible(to: caller.role) {
+                        block += Self.event(row)
+                        newest = row.id
+                    }
+                    guard !block.isEmpty else { return true }
                     guard await Self.room(writable, withinMs: stallMs) else { return false }
-                    try await writer.write(ByteBuffer(string: Self.event(row)))
-                    sent = row.id
+                    try await writer.write(ByteBuffer(string: block))
+                    sent = newest
                     return true
                 }
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
@@ -48,7 +55,7 @@ extension APIServer {
                 var from = sent
                 catchUp: while from < subscription.head {
                     let rows = try store.changes(after: from, scope: caller.role, limit: 1000).filter { $0.id <= subscription.head }
-                    for row in rows where !(try await send(row)) { behind = true; break catchUp }
+                    if !(try await send(rows)) { behind = true; break catchUp }
                     guard let last = rows.last else { break }
                     from = last.id
                 }
@@ -56,9 +63,8 @@ extension APIServer {
                     sent = max(sent, subscription.head)
                     live: for await item in subscription.items {
                         switch item {
-                        case .change(let row):
-                            guard row.id > sent, row.visible(to: caller.role) else { continue }
-                            if !(try await send(row)) { behind = true; break live }
+                        case .changes(let rows):
+                            if !(try await send(rows)) { behind = true; break live }
                         case .keepalive:
                             try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                         }
@@ -67,7 +73,7 @@ extension APIServer {
                 // Ended by the server: say why, so a client (and its operator) knows what to do.
                 ended = true
                 let ending = feed.unsubscribe(subscription.token)
-                if behind { feed.noteCutOff() }
+                if behind, ending != .behind { feed.noteCutOff() }
                 if behind || ending == .behind {
                     try await writer.write(ByteBuffer(string: ": fell behind; reconnect with Last-Event-ID \(sent) to resume\n\n"))
                 } else if ending == .tokenInvalid {

@@ -23,9 +23,9 @@ public struct Settings: Sendable, Equatable {
     public struct API: Sendable, Equatable {
         /// Live streams (`/v1/stream`) open at once; one more is 503 with `Retry-After`.
         public var maxStreams = 500
-        /// Changes waiting for one stream client; a client further behind is cut off and resumes
-        /// from the store with `Last-Event-ID` (nothing is skipped, memory stays bounded).
-        public var streamBuffer = 1000
+        /// Changes read from the store at a time (4 times a second) and written to each stream as
+        /// one block; a stream holds at most about two blocks for a client that does not read.
+        public var streamBatch = 1000
         /// A stream whose client has not made room for the next event for this long is cut off
         /// (it resumes from the store with `Last-Event-ID`).
         public var streamStall = Interval.seconds(2)

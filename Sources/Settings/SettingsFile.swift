@@ -96,14 +96,14 @@ public enum SettingsFile {
         }
         if let a = raw.api {
             let p: [YAMLSource.PathElement] = [.key("api")]
-            unknown(p, ["max_streams", "stream_buffer", "stream_stall", "token_check", "idle_timeout", "auth_failures_per_minute"])
+            unknown(p, ["max_streams", "stream_batch", "stream_stall", "token_check", "idle_timeout", "auth_failures_per_minute"])
             interval(a.stream_stall, p + [.key("stream_stall")]) { s.api.streamStall = $0 }
             func positive(_ v: Int?, _ key: String, _ apply: (Int) -> Void) {
                 guard let v else { return }
                 if v > 0 { apply(v) } else { errors.append(source.error(at: p + [.key(key)], "\(key) must be a whole number above 0")) }
             }
             positive(a.max_streams, "max_streams") { s.api.maxStreams = $0 }
-            positive(a.stream_buffer, "stream_buffer") { s.api.streamBuffer = $0 }
+            positive(a.stream_batch, "stream_batch") { s.api.streamBatch = $0 }
             positive(a.auth_failures_per_minute, "auth_failures_per_minute") { s.api.authFailuresPerMinute = $0 }
             interval(a.token_check, p + [.key("token_check")]) { s.api.tokenCheck = $0 }
             interval(a.idle_timeout, p + [.key("idle_timeout")]) { s.api.idleTimeout = $0 }
@@ -136,7 +136,7 @@ private struct RawSettings: Decodable {
 
 private struct RawAPI: Decodable {
     let max_streams: Int?
-    let stream_buffer: Int?
+    let stream_batch: Int?
     let stream_stall: String?
     let token_check: String?
     let idle_timeout: String?

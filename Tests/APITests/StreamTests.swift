@@ -137,7 +137,7 @@ struct StreamTests {
     @Test("a reader that stops reading is cut off once its buffer is full, told to resume; with Last-Event-ID it gets every change; a reader that keeps up is not cut")
     func slowReaderIsCutOffAndResumes() async throws {
         var limits = APIServer.Limits()
-        limits.streams.buffer = 100
+        limits.streams.batch = 100
         limits.streams.tickMs = 10
         let f = try APIFixture(limits: limits)
         try await f.run { api in
