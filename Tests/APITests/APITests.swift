@@ -329,18 +329,8 @@ struct APIAbuseTests {
             let port = try #require(api.client.port)
             for partial in ["", "GET /v1/devices HTTP/1.1\r\nHost: 127.0.0.1\r\n"] {
                 let closed = await SSEReader.offPool { () -> Double? in
-                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                    guard let fd = try? SSEReader.connect(port: port, timeoutSeconds: 10) else { return nil }
                     defer { close(fd) }
-                    var addr = sockaddr_in()
-                    addr.sin_family = sa_family_t(AF_INET)
-                    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-                    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-                    let ok = withUnsafePointer(to: &addr) { p in
-                        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-                    }
-                    guard ok else { return nil }
-                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                     _ = partial.withCString { send(fd, $0, strlen($0), 0) }
                     let started = Date()
                     var byte: UInt8 = 0

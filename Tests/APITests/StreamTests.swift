@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Glibc
 import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
@@ -15,18 +16,7 @@ final class SSEReader: @unchecked Sendable {
     /// `receiveBuffer`: a small socket buffer makes a reader that does not read block the
     /// server's writes soon (a slow client).
     init(port: Int, path: String, token: String, lastEventId: Int64? = nil, receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        let ok = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard ok else { throw TestFailure("cannot connect to \(port)") }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        fd = try Self.connect(port: port, receiveBuffer: receiveBuffer, timeoutSeconds: 30)
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nAccept: text/event-stream\r\n"
         if let lastEventId { request += "Last-Event-ID: \(lastEventId)\r\n" }
         request += "\r\n"
@@ -34,6 +24,35 @@ final class SSEReader: @unchecked Sendable {
     }
 
     deinit { close(fd) }
+
+    /// A TCP connection to 127.0.0.1:`port` (a small `receiveBuffer` makes a slow client), whose
+    /// reads time out after `timeoutSeconds`; the caller closes it.
+    static func connect(port: Int, receiveBuffer: Int32? = nil, timeoutSeconds: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        let ok = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard ok else {
+            close(fd)
+            throw TestFailure("cannot connect to \(port)")
+        }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// Reads until a comment line starting with `prefix` (returned), or the end of the stream (nil).
+    func comment(startingWith prefix: String) async -> String? {
+        await Self.offPool {
+            while let l = self.line() { if l.hasPrefix(prefix) { return l } }
+            return nil
+        }
+    }
 
     /// The next line (without CR LF); nil on timeout or close.
     func line() -> String? {
@@ -217,11 +236,7 @@ struct StreamTests {
             let reader = try SSEReader(port: port, path: "/v1/stream", token: secret)
             #expect(await reader.connected())
             #expect(try f.env.store.revokeToken(id: id, at: nowMs()))
-            let said = await SSEReader.offPool { () -> String? in
-                while let l = reader.line() { if l.hasPrefix(": token") { return l } }
-                return nil
-            }
-            #expect(said == ": token revoked or expired")
+            #expect(await reader.comment(startingWith: ": token") == ": token revoked or expired")
             try Self.raise(f, device: f.haihe[0], id: 9001)
             // The response ends (its last chunk) with no event after the notice.
             let after = await SSEReader.offPool { () -> [String] in
@@ -235,11 +250,7 @@ struct StreamTests {
             _ = try f.env.store.createToken(name: "short", role: .supervisor, hash: SHA256.hex(short.utf8), expiresAt: nowMs() + 1000, now: nowMs())
             let expiring = try SSEReader(port: port, path: "/v1/stream", token: short)
             #expect(await expiring.connected())
-            let ended = await SSEReader.offPool { () -> String? in
-                while let l = expiring.line() { if l.hasPrefix(": token") { return l } }
-                return nil
-            }
-            #expect(ended == ": token revoked or expired")
+            #expect(await expiring.comment(startingWith: ": token") == ": token revoked or expired")
         }
     }
 }
