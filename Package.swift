@@ -41,7 +41,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Ingest", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
-        .target(name: "Rules", dependencies: ["Domain", "Source", "DeviceCatalog", "Ingest"], swiftSettings: strict),
+        .target(
+            name: "Rules",
+            dependencies: ["Domain", "Source", "DeviceCatalog", "Ingest", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .target(name: "Inspection", dependencies: ["Domain", "Source", "DeviceCatalog"], swiftSettings: strict),
         .target(name: "Maintenance", dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: strict),
         .target(
@@ -60,11 +64,29 @@ let package = Package(
             dependencies: ["Domain", "Source", "DeviceCatalog", "Rules", "Risk", "Settings", "Inspection"],
             swiftSettings: strict
         ),
+        // The store's vocabulary: the records it keeps and answers with, the filters and cursors
+        // of its reads, the batch the worker commits. No engine: any store speaks these.
+        .target(name: "Records", dependencies: ["Domain"], swiftSettings: strict),
+        // Records in, table / JSON / CSV out, times in the display zone: what the CLI prints and
+        // the API serves, rendered once for both.
+        .target(name: "Presentation", dependencies: ["Domain", "Records"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: [
-                "Domain",
+                "Domain", "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The services the API and the CLI use, and the engine beneath them too: domain-aware store
+        // operations written once (alarms, maintenance, inspections, registry sync), reports, and
+        // the loaded catalog (types, rules, risk, planning) that a reload replaces as a whole.
+        .target(
+            name: "Services",
+            dependencies: [
+                "Domain", "Records", "Presentation", "Storage", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Inspection",
+                "Maintenance", "Risk", "Settings",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -76,7 +98,8 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Settings", "Maintenance", "Risk", "Inspection",
+                "Domain", "Records", "Storage", "Services", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "MQTT", "Settings",
+                "Maintenance", "Risk", "Inspection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,7 +108,7 @@ let package = Package(
         ),
         .target(
             name: "Replay",
-            dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Storage"],
+            dependencies: ["Domain", "Records", "DeviceCatalog", "Ingest", "Rules", "Storage"],
             swiftSettings: strict
         ),
         .target(
@@ -101,10 +124,11 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "BrokerProcess",
-                "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Maintenance", "Risk",
-                "HTTPAPI", "Inspection",
+                "Domain", "Records", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "Services", "MQTT", "Pipeline",
+                "Settings", "Simulation", "Maintenance", "Risk", "HTTPAPI", "Inspection",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -124,12 +148,13 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Inspection", "WebConsole",
-                "Domain", "Storage", "Pipeline", "Settings",
+                "Inspection", "WebConsole", "DeviceCatalog", "Maintenance",
+                "Domain", "Records", "Presentation", "Storage", "Services", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -142,8 +167,8 @@ let package = Package(
             name: "Commands",
             dependencies: [
                 "HTTPAPI",
-                "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Bench",
-                "Replay", "Maintenance", "Risk", "Inspection",
+                "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "Services", "MQTT",
+                "Pipeline", "Settings", "Simulation", "Bench", "Replay", "Maintenance", "Risk", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "StageCost",
             dependencies: [
-                "Domain", "DeviceCatalog", "SourceFiles", "Ingest", "Rules", "Maintenance", "Storage", "Simulation",
+                "Domain", "Records", "DeviceCatalog", "SourceFiles", "Ingest", "Rules", "Maintenance", "Storage", "Simulation",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/StageCost",
@@ -170,12 +195,13 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Domain", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Domain", "Records", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "APITests",
-            dependencies: ["HTTPAPI", "TestSupport", "Domain", "Storage", "Pipeline", "DeviceCatalog", "Commands", "Simulation", "MQTT",
+            dependencies: ["HTTPAPI", "TestSupport", "Domain", "Records", "Presentation", "Storage", "Services", "Pipeline", "DeviceCatalog", "Commands",
+                           "Simulation", "MQTT",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
@@ -191,15 +217,17 @@ let package = Package(
         // a target of their own, never linked into the shipped binary.
         .target(
             name: "TestSupport",
-            dependencies: ["Domain", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Rules",
+            dependencies: ["Domain", "Records", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "Services", "MQTT", "Pipeline", "Settings", "Rules",
                            "BrokerProcess", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "Commands", "BrokerProcess", "Domain", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "MQTT", "Pipeline", "Settings", "Simulation", "Rules",
-                           "Replay", "Maintenance", "Risk", "Inspection", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TestSupport", "Commands", "BrokerProcess", "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog",
+                           "Ingest", "Storage", "Services", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Replay", "Maintenance", "Risk",
+                           "Inspection", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
     ]

@@ -7,6 +7,7 @@ import Maintenance
 import Rules
 import Simulation
 import SourceFiles
+import Records
 import Storage
 import Synchronization
 

@@ -11,6 +11,8 @@ import Risk
 import Rules
 import ServiceLifecycle
 import SourceFiles
+import Records
+import Services
 import Storage
 import Synchronization
 

@@ -4,6 +4,8 @@ import Foundation
 import Ingest
 import Pipeline
 import Settings
+import Records
+import Services
 import Storage
 import BrokerProcess
 

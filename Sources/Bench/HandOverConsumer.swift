@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MQTT
+import Services
 import Pipeline
 import Settings
 

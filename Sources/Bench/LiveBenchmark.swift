@@ -11,6 +11,8 @@ import Pipeline
 import Risk
 import Rules
 import Settings
+import Records
+import Services
 import Storage
 import BrokerProcess
 

@@ -4,6 +4,8 @@ import Foundation
 import Pipeline
 import Ingest
 import Rules
+import Records
+import Services
 import Storage
 
 /// Filters shared by `alarms` and `incidents`.

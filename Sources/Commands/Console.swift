@@ -1,4 +1,6 @@
 import Foundation
+import Presentation
+import Records
 import Storage
 
 /// Where commands write what a person reads. Standard output by default; a test binds its own

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Records
 import Storage
 
 /// `equipwatch cylinders history ID`: a gas cylinder's fills (traceability, 追溯).

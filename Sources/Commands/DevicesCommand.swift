@@ -5,6 +5,8 @@ import DeviceCatalog
 import Foundation
 import Inspection
 import Pipeline
+import Records
+import Services
 import Storage
 
 struct DevicesCommand: ParsableCommand {

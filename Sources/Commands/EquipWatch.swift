@@ -1,6 +1,8 @@
 import Domain
 import ArgumentParser
 import Foundation
+import Presentation
+import Records
 import Storage
 
 public struct EquipWatch: AsyncParsableCommand {

@@ -5,6 +5,8 @@ import ArgumentParser
 import DeviceCatalog
 import Foundation
 import Settings
+import Presentation
+import Records
 import Storage
 
 /// Options every command understands (SPEC §6). Flags override the configuration file.

@@ -3,6 +3,9 @@ import DeviceCatalog
 import Domain
 import Foundation
 import Pipeline
+import Presentation
+import Records
+import Services
 import Storage
 
 struct HazardsCommand: ParsableCommand {

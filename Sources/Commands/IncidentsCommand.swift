@@ -1,5 +1,7 @@
 import Domain
 import ArgumentParser
+import Presentation
+import Records
 import Storage
 
 struct IncidentsCommand: ParsableCommand {

@@ -5,6 +5,8 @@ import Foundation
 import Inspection
 import Pipeline
 import SourceFiles
+import Records
+import Services
 import Storage
 
 struct InspectionsCommand: ParsableCommand {

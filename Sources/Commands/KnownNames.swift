@@ -1,3 +1,4 @@
+import Records
 import Storage
 
 /// Filters that name a registry entry are checked against the registry: a firm, site, owner,

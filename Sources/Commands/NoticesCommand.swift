@@ -3,6 +3,8 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Pipeline
+import Records
+import Services
 import Storage
 
 struct NoticesCommand: ParsableCommand {

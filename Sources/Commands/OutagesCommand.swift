@@ -1,6 +1,8 @@
 import ArgumentParser
 import Domain
 import Pipeline
+import Records
+import Services
 import Storage
 
 struct OutagesCommand: ParsableCommand {

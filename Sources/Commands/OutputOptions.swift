@@ -3,6 +3,9 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Pipeline
+import Presentation
+import Records
+import Services
 import Storage
 
 /// `--json` / `--csv` for the query commands; a table otherwise (SPEC §6).

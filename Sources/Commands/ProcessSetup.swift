@@ -1,4 +1,4 @@
-import Pipeline
+import Services
 
 extension EquipWatch {
     /// Process-wide set-up, before any command runs and before any other thread allocates:

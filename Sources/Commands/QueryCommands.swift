@@ -1,5 +1,6 @@
 import Domain
 import ArgumentParser
+import Records
 import Storage
 
 struct ReadingsCommand: ParsableCommand {

@@ -6,6 +6,8 @@ import Foundation
 import Ingest
 import Replay
 import Rules
+import Presentation
+import Records
 import Storage
 
 struct ReplayCommand: ParsableCommand {

@@ -5,6 +5,7 @@ import DeviceCatalog
 import Foundation
 import Pipeline
 import Rules
+import Services
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

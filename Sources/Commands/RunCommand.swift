@@ -11,6 +11,8 @@ import Risk
 import Rules
 import ServiceLifecycle
 import Settings
+import Records
+import Services
 import Storage
 
 struct RunCommand: AsyncParsableCommand {

@@ -5,6 +5,9 @@ import Foundation
 import Inspection
 import Pipeline
 import SourceFiles
+import Presentation
+import Records
+import Services
 import Storage
 
 /// How `schedule` prints the plan.

@@ -2,6 +2,8 @@ import ArgumentParser
 import Domain
 import Foundation
 import Pipeline
+import Records
+import Services
 import Storage
 
 struct StoreCommand: ParsableCommand {

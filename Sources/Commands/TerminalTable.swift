@@ -1,6 +1,9 @@
 import Domain
 import Foundation
 import Pipeline
+import Presentation
+import Records
+import Services
 import Storage
 
 /// How a result table reads in a terminal. `--json` and `--csv` always carry every column; this

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Domain
+import Records
 import Storage
 
 // The closed vocabularies as option values: a wrong value is refused by the parser, which lists

@@ -5,9 +5,10 @@ import Hummingbird
 import Inspection
 import Logging
 import Metrics
-import Pipeline
+import Services
 import Prometheus
 import Settings
+import Records
 import Storage
 
 /// The HTTP API of SPEC §7, served by `equipwatch run` next to the pipeline.
@@ -16,10 +17,10 @@ public struct APIServer: Sendable {
         public var brokerDownSince: Int64?
         public var queueDepth: Int
         public var lastCommitAt: Int64?
-        public var storeFailure: IngestStats.StoreFailure?
+        public var storeFailure: StoreFailure?
         /// When the MQTT session last looked taken over by another client with the pipeline's id.
         public var sessionTakenOverAt: Int64?
-        public init(brokerDownSince: Int64?, queueDepth: Int, lastCommitAt: Int64?, storeFailure: IngestStats.StoreFailure?,
+        public init(brokerDownSince: Int64?, queueDepth: Int, lastCommitAt: Int64?, storeFailure: StoreFailure?,
                     sessionTakenOverAt: Int64? = nil) {
             self.sessionTakenOverAt = sessionTakenOverAt
             self.brokerDownSince = brokerDownSince

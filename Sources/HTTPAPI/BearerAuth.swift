@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
-import Pipeline
+import Services
+import Records
 import Storage
 
 /// Checks `Authorization: Bearer TOKEN` against the store's token hashes on every request, so a

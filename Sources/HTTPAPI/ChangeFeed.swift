@@ -2,8 +2,9 @@ import Domain
 import Foundation
 import Logging
 import Metrics
-import Pipeline
+import Services
 import ServiceLifecycle
+import Records
 import Storage
 import Synchronization
 

@@ -1,6 +1,8 @@
 import Domain
 import Foundation
 import Hummingbird
+import Presentation
+import Records
 import Storage
 
 /// List answers (SPEC §7): `{"items": [...], "next_cursor": ...}` one page at a time, or with

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Hummingbird
+import Records
 import Storage
 
 /// Query parameters, read with 400 errors that name the parameter (SPEC §7).

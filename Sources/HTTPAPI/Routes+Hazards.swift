@@ -1,7 +1,9 @@
 import Domain
 import Foundation
 import Hummingbird
-import Pipeline
+import Services
+import Presentation
+import Records
 import Storage
 
 extension APIServer {

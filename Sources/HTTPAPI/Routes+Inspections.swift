@@ -2,7 +2,9 @@ import Domain
 import Foundation
 import Hummingbird
 import Inspection
-import Pipeline
+import Services
+import Presentation
+import Records
 import Storage
 
 /// The formats of the inspection plan.

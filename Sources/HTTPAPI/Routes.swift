@@ -4,7 +4,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Maintenance
-import Pipeline
+import Services
+import Presentation
+import Records
 import Storage
 
 extension APIServer {

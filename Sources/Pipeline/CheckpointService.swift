@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import Records
+import Services
 import Storage
 import Synchronization
 

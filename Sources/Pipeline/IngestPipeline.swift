@@ -11,6 +11,8 @@ import Maintenance
 import Risk
 import Rules
 import Settings
+import Records
+import Services
 import Storage
 
 /// The running ingest path: broker → validate → rules → SQLite (SPEC §1).
@@ -256,3 +258,6 @@ final class Pending<T: Sendable>: Sendable {
     func set(_ v: T) { value.withLock { $0 = v } }
     func take() -> T? { value.withLock { v in defer { v = nil }; return v } }
 }
+
+/// A SIGHUP reload reaches the running engine through `Reloader` like any other service.
+extension IngestPipeline: Reloadable {}

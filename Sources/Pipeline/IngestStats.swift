@@ -1,4 +1,5 @@
 import Domain
+import Records
 import Foundation
 import Ingest
 import Metrics
@@ -21,15 +22,6 @@ public final class IngestStats: Sendable {
         var workerCPUNanos: UInt64 = 0
     }
 
-    /// The store refusing commits for a transient reason: since when, and the last error.
-    public struct StoreFailure: Sendable, Equatable {
-        public let since: Int64
-        public let error: String
-        public init(since: Int64, error: String) {
-            self.since = since
-            self.error = error
-        }
-    }
     private let totals = Mutex(Totals())
     private let alarmCounter = Counter(label: "equipwatch_alarms_raised_total")
 

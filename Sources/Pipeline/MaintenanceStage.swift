@@ -5,6 +5,8 @@ import Ingest
 import Logging
 import Maintenance
 import Rules
+import Records
+import Services
 import Storage
 
 /// The maintenance planner on the worker thread, and its two inputs that do not come from

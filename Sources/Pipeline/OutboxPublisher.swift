@@ -2,6 +2,8 @@ import Domain
 import Foundation
 import Logging
 import MQTT
+import Records
+import Services
 import Storage
 
 /// Publishes the store's outbox (alarm feed, notices) at QoS 1 and deletes each message once the

@@ -1,4 +1,6 @@
 import Domain
+import Records
+import Services
 import Storage
 
 /// Escalates trapped-passenger alarms whose rescue deadline passed with nobody on site and the

@@ -2,6 +2,8 @@ import Domain
 import Foundation
 import Logging
 import Settings
+import Records
+import Services
 import Storage
 
 /// Keeps the store bounded (SPEC §14): on its own thread, every `retention.interval`, replaces

@@ -6,6 +6,8 @@ import Inspection
 import Logging
 import Maintenance
 import Risk
+import Records
+import Services
 import Storage
 
 /// Grades devices (SPEC §10) on its own thread, after the facts are committed: when an input

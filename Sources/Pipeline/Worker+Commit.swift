@@ -4,6 +4,8 @@ import Ingest
 import Logging
 import Maintenance
 import Rules
+import Records
+import Services
 import Storage
 
 /// What the worker writes at a commit besides the messages: the decisions of the rules and the

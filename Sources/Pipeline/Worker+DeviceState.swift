@@ -1,6 +1,8 @@
 import Domain
 import Foundation
 import Ingest
+import Records
+import Services
 import Storage
 
 /// The worker's per-device bookkeeping, as pure functions of a device's state and a message.

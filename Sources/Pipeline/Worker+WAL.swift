@@ -1,3 +1,5 @@
+import Records
+import Services
 import Storage
 
 /// The worker's part in keeping the WAL bounded (`store.max_wal_mb`, `CheckpointService`).

@@ -7,6 +7,8 @@ import Metrics
 import Maintenance
 import Rules
 import Settings
+import Records
+import Services
 import Storage
 import Synchronization
 

@@ -2,6 +2,7 @@ import Domain
 import DeviceCatalog
 import Ingest
 import Rules
+import Records
 import Storage
 
 /// Runs a rule set over stored readings and compares what it would have raised with the alarms

@@ -1,71 +1,53 @@
 import Domain
+import Records
 import Foundation
 import GRDB
 
-/// A moment: epoch milliseconds in the store, RFC 3339 in every answer (CLI and API).
-public struct Instant: Codable, Sendable, Hashable, DatabaseValueConvertible {
-    public let millis: Int64
-    public init(millis: Int64) { self.millis = millis }
-
+// Values of the records (`Records`) as columns: an instant as epoch milliseconds, JSON and
+// payloads as their text.
+extension Instant: DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { millis.databaseValue }
     public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Instant? { Int64.fromDatabaseValue(dbValue).map(Instant.init) }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(Timestamp.format(millis))
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let ms = try? c.decode(Int64.self) { millis = ms; return }
-        let text = try c.decode(String.self)
-        guard let ms = Timestamp.parseRFC3339(text) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not an RFC 3339 date-time")
-        }
-        millis = ms
-    }
 }
 
-/// JSON text as stored (reading data, attributes, rule inputs, details): nested as JSON in an
-/// answer, never quoted as a string.
-public struct RawJSON: Codable, Sendable, Hashable, DatabaseValueConvertible {
-    public let text: String
-    public init(_ text: String) { self.text = text }
-
+extension RawJSON: DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { text.databaseValue }
     public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> RawJSON? { String.fromDatabaseValue(dbValue).map(RawJSON.init) }
-
-    public func encode(to encoder: any Encoder) throws {
-        // The store writes only JSON it produced or validated; text that no longer parses is
-        // shown as a string rather than failing the whole answer.
-        if let value = try? JSONReader.parse(Array(text.utf8)) { try value.encode(to: encoder) } else {
-            var c = encoder.singleValueContainer()
-            try c.encode(text)
-        }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        text = try decoder.singleValueContainer().decode(String.self)
-    }
 }
 
-/// A payload as kept in a dead letter: its text when it is UTF-8, else `base64:` and the bytes.
-public struct PayloadText: Codable, Sendable, Hashable, DatabaseValueConvertible {
-    public let text: String
-    public init(_ text: String) { self.text = text }
-
+extension PayloadText: DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { Data(text.utf8).databaseValue }
     public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> PayloadText? {
         guard let data = Data.fromDatabaseValue(dbValue) else { return nil }
         return PayloadText(String(data: data, encoding: .utf8) ?? "base64:" + data.base64EncodedString())
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(text)
-    }
-    public init(from decoder: any Decoder) throws { text = try decoder.singleValueContainer().decode(String.self) }
 }
+
+// The records' rows decode from SQLite rows by their coding keys (the SELECT's column names).
+extension AlarmCountItem: FetchableRecord {}
+extension AlarmItem: FetchableRecord {}
+extension DeadLetterItem: FetchableRecord {}
+extension DeviceItem: FetchableRecord {}
+extension EventItem: FetchableRecord {}
+extension FillItem: FetchableRecord {}
+extension GradeCountItem: FetchableRecord {}
+extension HazardItem: FetchableRecord {}
+extension HazardStepItem: FetchableRecord {}
+extension IncidentItem: FetchableRecord {}
+extension InspectionRecordItem: FetchableRecord {}
+extension InspectionStatsItem: FetchableRecord {}
+extension MaintenanceItem: FetchableRecord {}
+extension MaintenanceTimelinessItem: FetchableRecord {}
+extension NameItem: FetchableRecord {}
+extension NoticeItem: FetchableRecord {}
+extension OutageItem: FetchableRecord {}
+extension ReadingItem: FetchableRecord {}
+extension RiskFactorItem: FetchableRecord {}
+extension RiskGradeItem: FetchableRecord {}
+extension RiskHistoryItem: FetchableRecord {}
+extension TimelineItem: FetchableRecord {}
+extension TokenItem: FetchableRecord {}
+extension ChangeRow: FetchableRecord {}
 
 // The closed vocabularies read from and written to their columns by raw value.
 extension Severity: DatabaseValueConvertible {}

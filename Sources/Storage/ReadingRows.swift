@@ -1,4 +1,5 @@
 import Domain
+import Records
 
 /// How readings are laid out in the `readings` table.
 ///

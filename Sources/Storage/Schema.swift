@@ -1,4 +1,5 @@
 import Domain
+import Records
 import GRDB
 
 /// The versioned schema. Each migration is append-only: a newer binary migrates an older store in

@@ -1,4 +1,5 @@
 import Domain
+import Records
 import Foundation
 import GRDB
 
@@ -197,12 +198,4 @@ extension Store {
             throw StoreError(operation: "delete from outbox", error)
         }
     }
-}
-
-/// What the rule engine needs to resume; layouts are the stored JSON text by hash.
-public struct RuleResume: Sendable {
-    public let states: [(device: Int64, state: [UInt8])]
-    public let layouts: [String: String]
-    public let nextAlarmId: Int64
-    public let nextIncidentId: Int64
 }

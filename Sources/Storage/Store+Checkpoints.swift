@@ -1,4 +1,5 @@
 import Foundation
+import Records
 import GRDB
 
 /// WAL checkpoints away from the writer.

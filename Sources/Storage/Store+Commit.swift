@@ -1,4 +1,5 @@
 import Domain
+import Records
 import Foundation
 import GRDB
 import GRDBSQLite

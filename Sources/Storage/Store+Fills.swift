@@ -1,35 +1,6 @@
 import Domain
+import Records
 import GRDB
-
-/// One fill of a gas cylinder as the pipeline checked it (`equipwatch cylinders history`, `GET
-/// /v1/cylinders/{id}/fills`): where, by whom, what went in, and whether it should have happened.
-public struct FillItem: QueryRow, Equatable {
-    /// When the fill ended (the record's `ts`).
-    public var ts: Instant
-    public var station: String
-    public var stationName: String?
-    public var licence: String?
-    /// `ok` or `refused`.
-    public var result: String
-    /// The fill check's problems (`inspection_overdue`, `past_service_life`, ...), a JSON array.
-    public var problems: RawJSON
-    public var detail: String?
-    public var operatorName: String?
-    public var gun: String?
-    public var gas: String?
-    public var preFillCheck: String?
-    public var startedAt: String?
-    public var tareKg: Double?
-    public var grossKg: Double?
-    public var netKg: Double?
-    public var fillPressureMpa: Double?
-
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case ts, station, stationName = "station_name", licence, result, problems, detail, operatorName = "operator", gun, gas
-        case preFillCheck = "pre_fill_check", startedAt = "started_at", tareKg = "tare_kg", grossKg = "gross_kg", netKg = "net_kg"
-        case fillPressureMpa = "fill_pressure_mpa"
-    }
-}
 
 extension Store {
     /// A cylinder's fills, newest first, from the `fill` events the pipeline keeps (the fill

@@ -1,12 +1,6 @@
 import Domain
+import Records
 import GRDB
-
-/// A registered device with what inspection planning needs beside the registry entry.
-public struct InspectionInput: Sendable {
-    public let record: DeviceRecord
-    public let grade: Grade?
-    public let siteName: String?
-}
 
 extension Store {
     /// Every device within `scope`, with its current risk grade and site name, by id. The scope
@@ -36,29 +30,6 @@ extension Store {
         } catch {
             throw StoreError(operation: "reading devices for inspection planning", error)
         }
-    }
-}
-
-/// One recorded inspection (`equipwatch inspections history`, `GET /v1/devices/{id}/inspections`).
-public struct InspectionRecordItem: QueryRow, Equatable {
-    public var id: Int64
-    public var device: String
-    public var kind: String
-    public var date: String
-    public var result: InspectionResult
-    public var grade: Int?
-    public var inspector: String?
-    public var organisation: String?
-    public var reportNo: String?
-    public var source: InspectionSource
-    public var recordedBy: String
-    public var recordedAt: Instant
-    /// The kind's due date when it was recorded (nil for registry seeds).
-    public var dueBefore: String?
-
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, device, kind, date, result, grade, inspector, organisation, reportNo = "report_no", source
-        case recordedBy = "recorded_by", recordedAt = "recorded_at", dueBefore = "due_before"
     }
 }
 

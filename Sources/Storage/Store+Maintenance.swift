@@ -1,4 +1,5 @@
 import Domain
+import Records
 import Foundation
 import GRDB
 
@@ -148,10 +149,4 @@ extension Store {
     }
 }
 
-
-public struct CompletionResult: Sendable, Equatable {
-    public let record: Int64
-    public let deviceNum: Int64
-    public let closedNotices: Int
-}
 

@@ -1,19 +1,6 @@
 import Domain
+import Records
 import GRDB
-
-/// A registry name in both languages (`GET /v1/names`): the console shows the Chinese one to
-/// readers in Chinese.
-public struct NameItem: QueryRow, Equatable {
-    /// `firm`, `owner` or `site`.
-    public var kind: String
-    public var id: String
-    public var name: String
-    public var nameZh: String?
-
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, id, name, nameZh = "name_zh"
-    }
-}
 
 extension Store {
     /// The names of the firms, owners and sites of the devices within `scope`.

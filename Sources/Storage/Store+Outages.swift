@@ -1,21 +1,6 @@
 import Domain
+import Records
 import GRDB
-
-/// The pipeline's own outage (`equipwatch outages`, `GET /v1/outages`): a span in which it was not
-/// receiving, so silence then was not the devices' fault.
-public struct OutageItem: QueryRow, Equatable {
-    public var id: Int64
-    public var cause: OutageCause
-    public var startedAt: Instant
-    /// nil while it lasts.
-    public var endedAt: Instant?
-    /// Whole seconds from start to end (to now while it lasts).
-    public var seconds: Int64
-
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, cause, startedAt = "started_at", endedAt = "ended_at", seconds
-    }
-}
 
 extension Store {
     /// Records the start of an outage (`endedAt` nil) or its end; the same outage (cause and

@@ -1,77 +1,7 @@
 import Domain
+import Records
 import Foundation
 import GRDB
-
-/// Filters of the device list (the CLI's `devices`, the API's `GET /v1/devices`).
-public struct DeviceFilter: Sendable {
-    public var type: String?
-    public var site: String?
-    public var firm: String?
-    public var gateway: String?
-    public var grade: Grade?
-    public var owner: String?
-    /// Only devices that must (true) or may (false) be used.
-    public var mustNotUse: Bool?
-    /// One device by registration code.
-    public var id: String?
-    /// Only what this role may see.
-    public var scope: Role = .supervisor
-    /// The language must-not-use reasons are read in.
-    public var language: Language = .en
-    /// The page after this device id (devices are listed by id).
-    public var after: String?
-    public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil, grade: Grade? = nil) {
-        self.type = type
-        self.site = site
-        self.firm = firm
-        self.gateway = gateway
-        self.grade = grade
-    }
-}
-
-/// Where the next page of a list starts (SPEC §7: keyset pages, stable while rows arrive): the
-/// sort value and id of the last row of the previous page, or the text key for devices. Clients
-/// see it only as an opaque string.
-public struct PageCursor: Sendable, Equatable {
-    public let sort: Int64
-    public let id: Int64
-    public let key: String?
-
-    public init(sort: Int64, id: Int64) {
-        self.sort = sort
-        self.id = id
-        key = nil
-    }
-
-    public init(key: String) {
-        sort = 0
-        id = 0
-        self.key = key
-    }
-
-    public var encoded: String {
-        let text = key.map { "k:" + $0 } ?? "\(sort):\(id)"
-        return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    /// nil for anything this server did not hand out.
-    public init?(encoded: String) {
-        var b64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while b64.count % 4 != 0 { b64 += "=" }
-        guard encoded.count <= 400, let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8) else { return nil }
-        if text.hasPrefix("k:") { self.init(key: String(text.dropFirst(2))); return }
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let s = Int64(parts[0]), let i = Int64(parts[1]) else { return nil }
-        self.init(sort: s, id: i)
-    }
-}
-
-/// A filter that pages: at most `limit` rows after `after`.
-public protocol PagedFilter: Sendable {
-    var limit: Int { get set }
-    var after: PageCursor? { get set }
-}
 
 /// A WHERE clause assembled from optional filters; values are always bound, never spliced.
 struct Conditions {
@@ -117,7 +47,7 @@ struct Conditions {
 
 extension Store {
     /// Fetches typed rows; `arguments` are bound after the conditions' own.
-    func rows<Row: QueryRow>(_ type: Row.Type, _ sql: String, _ arguments: StatementArguments) throws(StoreError) -> [Row] {
+    func rows<Row: FetchableRecord>(_ type: Row.Type, _ sql: String, _ arguments: StatementArguments) throws(StoreError) -> [Row] {
         do { return try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) } }
         catch { throw StoreError(operation: "query", error) }
     }

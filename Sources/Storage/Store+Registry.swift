@@ -1,4 +1,5 @@
 import Domain
+import Records
 import Foundation
 import GRDB
 
@@ -20,16 +21,6 @@ extension Site: FetchableRecord, PersistableRecord {
 }
 
 extension DistrictLevel: DatabaseValueConvertible {}
-
-/// The registry as stored: devices with their compact `num` key, in `num` order.
-public struct StoredRegistry: Sendable {
-    public var firms: [Firm] = []
-    public var owners: [Owner] = []
-    public var sites: [Site] = []
-    public var gateways: [String] = []
-    public var devices: [(num: Int64, record: DeviceRecord)] = []
-    public var stations: [FillingStation] = []
-}
 
 extension Store {
     /// The content hash of the registry files `run` last imported; nil when none is recorded.
@@ -247,11 +238,6 @@ extension Store {
             throw StoreError(operation: "loading device state", error)
         }
     }
-}
-
-/// The registry's id lists a filter can name, for "no such firm" answers.
-public enum RegistryList: String, Sendable, CaseIterable {
-    case firms, sites, owners, gateways, types
 }
 
 extension Store {

@@ -1,18 +1,6 @@
 import Domain
+import Records
 import GRDB
-
-/// A rescue clock whose deadline passed with nobody on site and the alarm still open.
-public struct MissedRescue: Sendable, Equatable {
-    public let alarmId: Int64
-    public let deviceNum: Int64
-    public let device: String
-    public let type: String
-    public let site: String
-    public let firm: String
-    public let firedAt: Int64
-    public let deadlineAt: Int64
-    public let incidentId: Int64?
-}
 
 extension Store {
     /// Rescue clocks past their deadline at `now`, not yet escalated, nobody on site, alarm open.

@@ -1,50 +1,7 @@
 import Domain
+import Records
 import Foundation
 import GRDB
-
-/// One device's newly computed grade, as rows: the current grade, and for a change of grade a
-/// history row with the event, notice and feed message built from that row's id.
-public struct GradeWrite: Sendable {
-    public let deviceNum: Int64
-    public let grade: Grade
-    public let score: Double
-    public let likelihood: Double
-    public let exposure: Double
-    public let consequence: Double
-    /// The factor breakdown, JSON.
-    public let factors: String
-    public let model: String
-    /// The grade before (nil: first grading).
-    public let previous: Grade?
-    public let at: Int64
-    /// The `risk_grade_changed` event data, from the history row's id.
-    public let changeEvent: @Sendable (_ historyId: Int64) -> String
-    /// The firm's notice when the device turns red.
-    public let notice: NoticeDraft?
-    /// The supervisors' feed message when the device turns red, from the history row's id.
-    public let redFeed: (@Sendable (_ historyId: Int64) -> OutboxMessage)?
-
-    public init(deviceNum: Int64, grade: Grade, score: Double, likelihood: Double, exposure: Double, consequence: Double,
-                factors: String, model: String, previous: Grade?, at: Int64,
-                changeEvent: @escaping @Sendable (Int64) -> String, notice: NoticeDraft?,
-                redFeed: (@Sendable (Int64) -> OutboxMessage)?) {
-        self.deviceNum = deviceNum
-        self.grade = grade
-        self.score = score
-        self.likelihood = likelihood
-        self.exposure = exposure
-        self.consequence = consequence
-        self.factors = factors
-        self.model = model
-        self.previous = previous
-        self.at = at
-        self.changeEvent = changeEvent
-        self.notice = notice
-        self.redFeed = redFeed
-    }
-
-    public var changed: Bool { previous != grade }
-}
 
 extension Store {
     /// The history a grade reads for one device: alarms that fired since `alarmsSince`, open

@@ -1,31 +1,7 @@
 import Domain
+import Records
 import Foundation
 import GRDB
-
-/// A token as `tokens list` shows it: never its secret, not even its hash.
-public struct TokenItem: QueryRow, Equatable {
-    public var id: Int64
-    public var name: String
-    public var role: String
-    public var createdAt: Instant
-    public var expiresAt: Instant?
-    public var revokedAt: Instant?
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, name, role, createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
-    }
-}
-
-/// What a request's token resolves to.
-public struct TokenGrant: Sendable, Equatable {
-    public let id: Int64
-    public let name: String
-    public let role: Role
-}
-
-/// Why a token was not accepted; the API answers 401 to all of them alike.
-public enum TokenRefusal: Error, Sendable, Equatable {
-    case unknown, revoked, expired, badRole
-}
 
 extension Store {
     /// Stores a token by its SHA-256 (the secret itself is never written); returns its id.

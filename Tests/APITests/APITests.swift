@@ -6,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Pipeline
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

@@ -2,6 +2,8 @@ import Domain
 import Foundation
 import Logging
 import Pipeline
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

@@ -9,6 +9,8 @@ import Logging
 import MQTT
 import Pipeline
 import Simulation
+import Records
+import Services
 import Storage
 import Synchronization
 import Testing

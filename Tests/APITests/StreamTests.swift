@@ -4,6 +4,7 @@ import Glibc
 import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
+import Records
 import Storage
 import Testing
 import TestSupport

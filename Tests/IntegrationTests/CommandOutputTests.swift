@@ -6,6 +6,8 @@ import Inspection
 import Pipeline
 import Rules
 import SourceFiles
+import Records
+import Services
 import Storage
 import Synchronization
 import Testing

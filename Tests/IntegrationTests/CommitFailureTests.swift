@@ -2,6 +2,8 @@ import Domain
 import Foundation
 import GRDB
 import Pipeline
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

@@ -5,6 +5,8 @@ import GRDB
 import Inspection
 import Logging
 import Pipeline
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

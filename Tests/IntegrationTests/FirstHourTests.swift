@@ -4,6 +4,9 @@ import Pipeline
 import Foundation
 import ArgumentParser
 import Settings
+import Presentation
+import Records
+import Services
 import Storage
 import Synchronization
 import Testing

@@ -5,6 +5,8 @@ import Foundation
 import Ingest
 import MQTT
 import Pipeline
+import Records
+import Services
 import Storage
 import Testing
 

@@ -4,6 +4,8 @@ import MQTT
 import Foundation
 import GRDB
 @testable import Pipeline
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

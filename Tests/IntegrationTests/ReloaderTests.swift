@@ -7,6 +7,8 @@ import Pipeline
 import Risk
 import Rules
 import Settings
+import Records
+import Services
 import Storage
 import Synchronization
 import Testing

@@ -5,6 +5,8 @@ import Replay
 import Rules
 import Source
 import SourceFiles
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

@@ -5,6 +5,8 @@ import GRDB
 import Ingest
 import Pipeline
 import SourceFiles
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

@@ -9,6 +9,8 @@ import MQTT
 import Pipeline
 import Rules
 import Simulation
+import Records
+import Services
 import Storage
 import Testing
 

@@ -3,6 +3,8 @@ import Domain
 import Foundation
 import MQTT
 import Pipeline
+import Records
+import Services
 import Storage
 import Testing
 import TestSupport

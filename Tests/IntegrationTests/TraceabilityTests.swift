@@ -4,6 +4,8 @@ import Domain
 import Foundation
 import Inspection
 import Pipeline
+import Records
+import Services
 import Storage
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import GRDB
+import Records
 import Storage
 import Testing
 

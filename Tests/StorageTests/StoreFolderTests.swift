@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import GRDB
+import Records
 import Storage
 import Testing
 
@@ -67,11 +68,11 @@ struct StoreFolderTests {
         let accepted = try f.open(acceptLoss: true)
         guard case .missing? = accepted.accepted else { Issue.record("\(String(describing: accepted.accepted))"); return }
 
-        FileManager.default.createFile(atPath: f.path + "-x", contents: nil)
+        _ = FileManager.default.createFile(atPath: f.path + "-x", contents: nil)
         try FileManager.default.removeItem(atPath: f.path)
         try? FileManager.default.removeItem(atPath: f.path + "-wal")
         try? FileManager.default.removeItem(atPath: f.path + "-shm")
-        FileManager.default.createFile(atPath: f.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: f.path, contents: Data())
         #expect { try f.open() } throws: { error in
             if case .empty? = error as? StoreFolder.Problem { return true } else { return false }
         }

@@ -9,6 +9,8 @@ import MQTT
 import Pipeline
 import Rules
 import Settings
+import Records
+import Services
 import Storage
 import GRDB
 import BrokerProcess

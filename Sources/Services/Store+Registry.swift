@@ -1,6 +1,7 @@
 import DeviceCatalog
 import Domain
 import Ingest
+import Records
 import Storage
 
 extension Store {

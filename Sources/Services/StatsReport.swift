@@ -1,4 +1,6 @@
 import Domain
+import Presentation
+import Records
 import Storage
 
 /// Trapped-passenger response of one firm (SPEC §12): from the alarm firing to its resolution,

@@ -1,8 +1,8 @@
 import Domain
-import GRDB
+import Foundation
 
 /// A notice to a firm (`equipwatch notices`, `GET /v1/notices`).
-public struct NoticeItem: QueryRow, Equatable {
+public struct NoticeItem: ResponseRow, Decodable, Equatable {
     public var id: Int64
     public var createdAt: Instant
     public var kind: NoticeKind
@@ -35,7 +35,7 @@ public struct NoticeItem: QueryRow, Equatable {
 }
 
 /// A completed maintenance with the counter baseline it began (`equipwatch maintenance history`).
-public struct MaintenanceItem: QueryRow, Equatable {
+public struct MaintenanceItem: ResponseRow, Decodable, Equatable {
     public var id: Int64
     public var doneAt: Instant
     public var firm: String
@@ -54,7 +54,7 @@ public struct MaintenanceItem: QueryRow, Equatable {
 }
 
 /// A device's current grade (D = L × E × C) and model version.
-public struct RiskGradeItem: QueryRow, Equatable {
+public struct RiskGradeItem: ResponseRow, Decodable, Equatable {
     public var grade: Grade
     public var score: Double
     public var likelihood: Double
@@ -70,7 +70,7 @@ public struct RiskGradeItem: QueryRow, Equatable {
 }
 
 /// One factor of a grade: its part (L, E or C), input and value.
-public struct RiskFactorItem: QueryRow, Equatable {
+public struct RiskFactorItem: ResponseRow, Decodable, Equatable {
     public var part: String
     public var factor: String
     public var input: String
@@ -82,7 +82,7 @@ public struct RiskFactorItem: QueryRow, Equatable {
 }
 
 /// A change of a device's grade.
-public struct RiskHistoryItem: QueryRow, Equatable {
+public struct RiskHistoryItem: ResponseRow, Decodable, Equatable {
     public var at: Instant
     public var previous: Grade?
     public var grade: Grade
@@ -91,5 +91,17 @@ public struct RiskHistoryItem: QueryRow, Equatable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case at, previous, grade, score, model
+    }
+}
+
+public struct CompletionResult: Sendable, Equatable {
+    public let record: Int64
+    public let deviceNum: Int64
+    public let closedNotices: Int
+
+    public init(record: Int64, deviceNum: Int64, closedNotices: Int) {
+        self.record = record
+        self.deviceNum = deviceNum
+        self.closedNotices = closedNotices
     }
 }

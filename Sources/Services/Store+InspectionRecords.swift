@@ -1,6 +1,7 @@
 import DeviceCatalog
 import Domain
 import Inspection
+import Records
 import Storage
 
 extension Store {

@@ -1,8 +1,8 @@
 import Domain
-import GRDB
+import Foundation
 
 /// An alarm with its rule, pack version and inputs (`equipwatch alarms`, `GET /v1/alarms`).
-public struct AlarmItem: QueryRow, Equatable {
+public struct AlarmItem: ResponseRow, Decodable, Equatable {
     public var id: Int64
     public var device: String
     public var type: String
@@ -31,7 +31,7 @@ public struct AlarmItem: QueryRow, Equatable {
 }
 
 /// An incident (`equipwatch incidents`, `GET /v1/incidents`).
-public struct IncidentItem: QueryRow, Equatable {
+public struct IncidentItem: ResponseRow, Decodable, Equatable {
     public var id: Int64
     public var device: String
     public var type: String
@@ -54,12 +54,27 @@ public struct IncidentItem: QueryRow, Equatable {
 }
 
 /// One entry of an incident's timeline; `detail` is the alarm feed message of the change.
-public struct TimelineItem: QueryRow, Equatable {
+public struct TimelineItem: ResponseRow, Decodable, Equatable {
     public var at: Instant
     public var kind: String
     public var detail: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case at, kind, detail
+    }
+}
+
+/// What the rule engine needs to resume; layouts are the stored JSON text by hash.
+public struct RuleResume: Sendable {
+    public let states: [(device: Int64, state: [UInt8])]
+    public let layouts: [String: String]
+    public let nextAlarmId: Int64
+    public let nextIncidentId: Int64
+
+    public init(states: [(device: Int64, state: [UInt8])], layouts: [String: String], nextAlarmId: Int64, nextIncidentId: Int64) {
+        self.states = states
+        self.layouts = layouts
+        self.nextAlarmId = nextAlarmId
+        self.nextIncidentId = nextIncidentId
     }
 }

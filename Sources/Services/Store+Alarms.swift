@@ -1,5 +1,6 @@
 import Domain
 import Rules
+import Records
 import Storage
 
 extension Store {

@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import Logging
 import Maintenance
+import Records
 import Storage
 
 /// The maintenance side of the store in domain terms: completions checked by the policy, the

@@ -2,6 +2,7 @@ import DeviceCatalog
 import Domain
 import Ingest
 import Inspection
+import Records
 import Storage
 
 /// A statutory inspection of a device: when it was last done, when it is due, and why.

@@ -1,8 +1,8 @@
 import Domain
-import GRDB
+import Foundation
 
 /// A registered device with its site category, monitoring state, last contact and risk grade (`equipwatch devices`, `GET /v1/devices`).
-public struct DeviceItem: QueryRow, Equatable {
+public struct DeviceItem: ResponseRow, Decodable, Equatable {
     public var id: String
     public var type: String
     public var gateway: String
@@ -37,7 +37,7 @@ public struct DeviceItem: QueryRow, Equatable {
 }
 
 /// One stored reading (`equipwatch readings`).
-public struct ReadingItem: QueryRow, Equatable {
+public struct ReadingItem: ResponseRow, Decodable, Equatable {
     public var id: Int64
     public var ts: Instant
     public var seq: Int64?
@@ -47,10 +47,18 @@ public struct ReadingItem: QueryRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, ts, seq, receivedAt = "received_at", data
     }
+
+    public init(id: Int64, ts: Instant, seq: Int64? = nil, receivedAt: Instant, data: RawJSON) {
+        self.id = id
+        self.ts = ts
+        self.seq = seq
+        self.receivedAt = receivedAt
+        self.data = data
+    }
 }
 
 /// A device event or one the pipeline derived (`equipwatch events`).
-public struct EventItem: QueryRow, Equatable {
+public struct EventItem: ResponseRow, Decodable, Equatable {
     public var id: Int64
     public var device: String
     public var ts: Instant
@@ -66,7 +74,7 @@ public struct EventItem: QueryRow, Equatable {
 }
 
 /// A rejected message with its reason (`equipwatch deadletters`).
-public struct DeadLetterItem: QueryRow, Equatable {
+public struct DeadLetterItem: ResponseRow, Decodable, Equatable {
     public var id: Int64
     public var receivedAt: Instant
     public var reason: String
@@ -83,4 +91,28 @@ public struct DeadLetterItem: QueryRow, Equatable {
         case id, receivedAt = "received_at", reason, detail, topic, gateway, device, payloadSize = "payload_size"
         case payload, payloadSHA256 = "payload_sha256"
     }
+}
+
+/// The registry as stored: devices with their compact `num` key, in `num` order.
+public struct StoredRegistry: Sendable {
+    public var firms: [Firm] = []
+    public var owners: [Owner] = []
+    public var sites: [Site] = []
+    public var gateways: [String] = []
+    public var devices: [(num: Int64, record: DeviceRecord)] = []
+    public var stations: [FillingStation] = []
+
+    public init(firms: [Firm] = [], owners: [Owner] = [], sites: [Site] = [], gateways: [String] = [], devices: [(num: Int64, record: DeviceRecord)] = [], stations: [FillingStation] = []) {
+        self.firms = firms
+        self.owners = owners
+        self.sites = sites
+        self.gateways = gateways
+        self.devices = devices
+        self.stations = stations
+    }
+}
+
+/// The registry's id lists a filter can name, for "no such firm" answers.
+public enum RegistryList: String, Sendable, CaseIterable {
+    case firms, sites, owners, gateways, types
 }

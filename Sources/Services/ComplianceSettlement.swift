@@ -2,6 +2,7 @@ import DeviceCatalog
 import Domain
 import Inspection
 import Maintenance
+import Records
 import Storage
 
 /// The must-not-use status decided where a record is written (CLI, API, pipeline), in the same

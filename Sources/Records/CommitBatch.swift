@@ -1,4 +1,8 @@
 import Domain
+import Foundation
+
+/// Builds the outbox message of a notice once the store has given it its id.
+public typealias NoticeMessage = @Sendable (_ id: Int64, _ notice: NoticeDraft) -> OutboxMessage
 
 /// Everything one commit writes, in one transaction: accepted messages, derived events, alarm
 /// changes, notices, dead letters, gateway status changes and the per-device state they moved.
@@ -36,7 +40,7 @@ public struct CommitBatch: Sendable {
     public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty && ruleStates.isEmpty && plannerStates.isEmpty }
 
     /// Rows of every kind, counting each device, rule and planner state as one.
-    var unitCount: Int { rowCount + deviceStates.count + ruleStates.count + plannerStates.count }
+    public var unitCount: Int { rowCount + deviceStates.count + ruleStates.count + plannerStates.count }
 
     /// The batch in two non-empty halves (rows taken in a fixed order across all lists), for
     /// finding the row a store refuses; nil when it holds a single row.
@@ -104,9 +108,6 @@ public struct CommitBatch: Sendable {
     }
 }
 
-/// Builds the outbox message of a notice once the store has given it its id.
-public typealias NoticeMessage = @Sendable (_ id: Int64, _ notice: NoticeDraft) -> OutboxMessage
-
 /// An alarm change to write, with the feed payload that also becomes its incident timeline entry
 /// (nil for changes that are not published: pending, cancelled, repeated).
 public struct AlarmWrite: Sendable {
@@ -140,4 +141,3 @@ public struct DeviceStateUpdate: Sendable, Equatable {
         self.duplicates = duplicates
     }
 }
-

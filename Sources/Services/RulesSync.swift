@@ -8,6 +8,7 @@ import Maintenance
 import Risk
 import Rules
 import Settings
+import Records
 import Storage
 
 /// Loads `Rules/` and starts or reloads the rule engine against the store.

@@ -5,6 +5,7 @@ import Logging
 import Risk
 import Rules
 import Settings
+import Records
 import Storage
 
 /// What a reload swaps in: the running pipeline in `equipwatch run`.
@@ -13,8 +14,6 @@ public protocol Reloadable: Sendable {
     func reload(rules: RuleSet)
     func reload(risk: RiskModel)
 }
-
-extension IngestPipeline: Reloadable {}
 
 /// The SIGHUP policy (SPEC §6): reload `Devices/`, then `Rules/` against the new types, then
 /// `risk.yaml`. Whatever fails to load is reported with its located errors and the running

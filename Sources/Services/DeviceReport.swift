@@ -1,6 +1,8 @@
 import DeviceCatalog
 import Domain
 import Ingest
+import Presentation
+import Records
 import Storage
 
 /// Everything about one device, in titled sections (`equipwatch devices show`, `GET

@@ -1,22 +1,8 @@
 import Domain
 import Foundation
-import GRDB
-
-/// One row of an answer: an `Encodable` value whose coding keys are its column names. The CLI
-/// prints these (table, `--json`, `--csv`) and the HTTP API serves them: one vocabulary.
-public protocol ResponseRow: Encodable, Sendable {
-    /// The columns in answer order: the row's own coding keys.
-    associatedtype CodingKeys: CodingKey & CaseIterable
-}
-
-/// A response row read straight from the store: a `Codable` record whose coding keys are the
-/// column names, so a query names its columns once (in the SELECT) and the type says what each
-/// holds.
-public protocol QueryRow: ResponseRow, Decodable, FetchableRecord {}
+import Records
 
 extension ResponseRow {
-    public static var columnNames: [String] { CodingKeys.allCases.map { $0.stringValue } }
-
     /// The row's values in column order; a nil is `.null`, so every key is always present.
     public var cells: [ResultTable.Cell] { cells(columns: Self.columnNames) }
 

@@ -3,6 +3,7 @@ import SourceFiles
 import DeviceCatalog
 import Ingest
 import Logging
+import Records
 import Storage
 
 /// Loads `Devices/` (types and fleet), writes the fleet into the store and returns the snapshot

@@ -1,0 +1,38 @@
+import Domain
+import Foundation
+
+/// A registered device with what inspection planning needs beside the registry entry.
+public struct InspectionInput: Sendable {
+    public let record: DeviceRecord
+    public let grade: Grade?
+    public let siteName: String?
+
+    public init(record: DeviceRecord, grade: Grade? = nil, siteName: String? = nil) {
+        self.record = record
+        self.grade = grade
+        self.siteName = siteName
+    }
+}
+
+/// One recorded inspection (`equipwatch inspections history`, `GET /v1/devices/{id}/inspections`).
+public struct InspectionRecordItem: ResponseRow, Decodable, Equatable {
+    public var id: Int64
+    public var device: String
+    public var kind: String
+    public var date: String
+    public var result: InspectionResult
+    public var grade: Int?
+    public var inspector: String?
+    public var organisation: String?
+    public var reportNo: String?
+    public var source: InspectionSource
+    public var recordedBy: String
+    public var recordedAt: Instant
+    /// The kind's due date when it was recorded (nil for registry seeds).
+    public var dueBefore: String?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, device, kind, date, result, grade, inspector, organisation, reportNo = "report_no", source
+        case recordedBy = "recorded_by", recordedAt = "recorded_at", dueBefore = "due_before"
+    }
+}

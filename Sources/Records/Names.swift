@@ -1,0 +1,16 @@
+import Domain
+import Foundation
+
+/// A registry name in both languages (`GET /v1/names`): the console shows the Chinese one to
+/// readers in Chinese.
+public struct NameItem: ResponseRow, Decodable, Equatable {
+    /// `firm`, `owner` or `site`.
+    public var kind: String
+    public var id: String
+    public var name: String
+    public var nameZh: String?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, id, name, nameZh = "name_zh"
+    }
+}

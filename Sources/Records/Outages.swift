@@ -1,0 +1,18 @@
+import Domain
+import Foundation
+
+/// The pipeline's own outage (`equipwatch outages`, `GET /v1/outages`): a span in which it was not
+/// receiving, so silence then was not the devices' fault.
+public struct OutageItem: ResponseRow, Decodable, Equatable {
+    public var id: Int64
+    public var cause: OutageCause
+    public var startedAt: Instant
+    /// nil while it lasts.
+    public var endedAt: Instant?
+    /// Whole seconds from start to end (to now while it lasts).
+    public var seconds: Int64
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, cause, startedAt = "started_at", endedAt = "ended_at", seconds
+    }
+}

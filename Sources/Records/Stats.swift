@@ -1,0 +1,75 @@
+import Domain
+import Foundation
+
+/// What alarms and incidents are counted by (SPEC §12 statistics).
+public enum StatsDimension: String, Sendable, CaseIterable, Codable {
+    case type, severity, month, site, firm, rule
+}
+
+/// Alarms and incidents for one value of a dimension.
+public struct AlarmCountItem: ResponseRow, Decodable, Equatable {
+    public var key: String
+    public var alarms: Int
+    public var critical: Int
+    public var incidents: Int
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case key, alarms, critical, incidents }
+}
+
+/// One trapped-passenger rescue clock, raw (response figures are computed above the store).
+public struct RescueRow: Sendable, Equatable {
+    public let firm: String
+    public let firmName: String?
+    public let firedAt: Int64
+    public let withinMs: Int64
+    public let onSiteAt: Int64?
+    public let resolvedAt: Int64?
+    public let escalatedAt: Int64?
+
+    public init(firm: String, firmName: String?, firedAt: Int64, withinMs: Int64, onSiteAt: Int64?, resolvedAt: Int64?, escalatedAt: Int64?) {
+        self.firm = firm
+        self.firmName = firmName
+        self.firedAt = firedAt
+        self.withinMs = withinMs
+        self.onSiteAt = onSiteAt
+        self.resolvedAt = resolvedAt
+        self.escalatedAt = escalatedAt
+    }
+}
+
+/// Maintenance notices with a deadline in the period, per firm.
+public struct MaintenanceTimelinessItem: ResponseRow, Decodable, Equatable {
+    public var firm: String
+    public var firmName: String?
+    public var notices: Int
+    public var onTime: Int
+    public var late: Int
+    public var openOverdue: Int
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case firm, firmName = "firm_name", notices, onTime = "on_time", late, openOverdue = "open_overdue"
+    }
+}
+
+/// Inspections recorded in the period and the must-not-use devices now.
+public struct InspectionStatsItem: ResponseRow, Decodable, Equatable {
+    public var recorded: Int
+    public var passed: Int
+    public var failed: Int
+    public var onTime: Int
+    public var late: Int
+    public var mustNotUse: Int
+    public var overdueNow: Int
+    public var failedNow: Int
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case recorded, passed, failed, onTime = "on_time", late, mustNotUse = "must_not_use", overdueNow = "overdue_now", failedNow = "failed_now"
+    }
+}
+
+/// Devices per current risk grade.
+public struct GradeCountItem: ResponseRow, Decodable, Equatable {
+    public var grade: String
+    public var devices: Int
+    public enum CodingKeys: String, CodingKey, CaseIterable { case grade, devices }
+}
