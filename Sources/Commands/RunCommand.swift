@@ -117,14 +117,15 @@ struct RunCommand: AsyncParsableCommand {
         let pipeline = try IngestPipeline(options: options, store: store, directory: loaded.directory,
                                           hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk,
                                           inspections: planPolicy, logger: logger)
-        let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline) }
-        let types = loaded.types
+        // The API reads the catalog a reload replaces, at the moment the engine gets the new registry.
+        let catalog = LiveCatalog(CatalogSnapshot(types: loaded.types, calendar: calendar, policy: planPolicy))
+        let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline, catalog) }
         let api = APIServer(
-            store: store, types: { types }, topics: Topics(prefix: settings.broker.topicPrefix),
+            store: store, types: { catalog.current.types }, topics: Topics(prefix: settings.broker.topicPrefix),
             health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
                                        lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure,
                                        sessionTakenOverAt: pipeline.sessionTakenOverAt) },
-            planning: { (calendar, planPolicy) },
+            planning: { let c = catalog.current; return (c.calendar, c.policy) },
             limits: apiLimits(settings.api),
             timeZone: Console.zone.name,
             logger: Logger(label: "equipwatch.http"))

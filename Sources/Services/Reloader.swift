@@ -1,6 +1,7 @@
 import DeviceCatalog
 import Foundation
 import Ingest
+import Inspection
 import Logging
 import Risk
 import Rules
@@ -8,11 +9,21 @@ import Settings
 import Records
 import Storage
 
-/// What a reload swaps in: the running pipeline in `equipwatch run`.
+/// What a reload swaps in: the running engine and the API's catalog in `equipwatch run`.
 public protocol Reloadable: Sendable {
+    /// The registry as `Devices/` now says (types, devices, gateways, firms, sites, stations).
     func reload(directory: DeviceDirectory)
+    /// The compiled rule packs of `Rules/`, checked against the new types.
     func reload(rules: RuleSet)
+    /// `Rules/risk.yaml`.
     func reload(risk: RiskModel)
+    /// The working-day calendar and the inspection plan policy of `Devices/`.
+    func reload(planning calendar: WorkCalendar, policy: PlanPolicy)
+}
+
+extension Reloadable {
+    /// Most targets do not plan inspections.
+    public func reload(planning calendar: WorkCalendar, policy: PlanPolicy) {}
 }
 
 /// The SIGHUP policy (SPEC §6): reload `Devices/`, then `Rules/` against the new types, then
@@ -31,11 +42,19 @@ public enum Reloader {
         public var registry: Outcome
         public var rules: Outcome
         public var risk: Outcome
+        public var planning: Outcome = .skipped
     }
 
-    /// Reloads from the folders `settings` names, writing the registry into `store`.
+    /// Reloads from the folders `settings` names, writing the registry into `store`, and hands
+    /// each part that loaded to every target (the engine and the API's catalog alike).
     @discardableResult
-    public static func reload(_ settings: Settings, store: Store, logger: Logger, into target: some Reloadable) -> Report {
+    public static func reload(_ settings: Settings, store: Store, logger: Logger, into target: any Reloadable...) -> Report {
+        reload(settings, store: store, logger: logger, into: target)
+    }
+
+    /// `reload(_:store:logger:into:)` with the targets as an array.
+    @discardableResult
+    public static func reload(_ settings: Settings, store: Store, logger: Logger, into targets: [any Reloadable]) -> Report {
         var report = Report(registry: .skipped, rules: .skipped, risk: .skipped)
         let loaded: (types: [String: DeviceType], directory: DeviceDirectory)
         do {
@@ -45,12 +64,12 @@ public enum Reloader {
             report.registry = .rejected("\(error)")
             return report
         }
-        target.reload(directory: loaded.directory)
+        for target in targets { target.reload(directory: loaded.directory) }
         report.registry = .reloaded
         logger.notice("reload: registry reloaded", metadata: ["devices": "\(loaded.directory.entries.count)"])
         do {
             let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: loaded.types, store: store)
-            target.reload(rules: rules)
+            for target in targets { target.reload(rules: rules) }
             report.rules = .reloaded
             logger.notice("reload: rules reloaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)"])
         } catch {
@@ -59,12 +78,21 @@ public enum Reloader {
         }
         do {
             let risk = try RulesSync.risk(rulesDirectory: settings.rulesDirectory)
-            target.reload(risk: risk)
+            for target in targets { target.reload(risk: risk) }
             report.risk = .reloaded
             logger.notice("reload: risk model reloaded", metadata: ["model": "\(risk.version)"])
         } catch {
             logger.error("reload: risk model rejected, the running model stays in force:\n\(error)")
             report.risk = .rejected("\(error)")
+        }
+        do {
+            let calendar = try WorkCalendar.load(directory: settings.devicesDirectory + "/calendar")
+            let policy = try PlanPolicy.load(path: settings.devicesDirectory + "/inspection_plan.yaml")
+            for target in targets { target.reload(planning: calendar, policy: policy) }
+            report.planning = .reloaded
+        } catch {
+            logger.error("reload: inspection calendar or plan policy rejected, the running ones stay in force:\n\(error)")
+            report.planning = .rejected("\(error)")
         }
         return report
     }

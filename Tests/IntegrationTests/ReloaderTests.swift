@@ -53,6 +53,28 @@ struct ReloaderTests {
         #expect(target.entries.count == 3)
         #expect(target.entries.first?.hasPrefix("registry ") == true)
         #expect(try store.count(.devices) > 0)
+        #expect(report.planning == .reloaded)
+    }
+
+    @Test("the API's catalog takes the reloaded device types with the engine: a type added to Devices/ is known to both")
+    func catalogFollowsTheReload() throws {
+        let devices = try Self.copy("Devices")
+        defer { try? FileManager.default.removeItem(atPath: devices) }
+        let (settings, store, dir) = try Self.setting(devices: devices, rules: repositoryRoot + "/Rules")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let started = try RegistrySync.load(devicesDirectory: devices, store: store, now: wallMillis())
+        let catalog = LiveCatalog(CatalogSnapshot(types: started.types))
+        #expect(catalog.current.types["hoist"] == nil)
+        // A new type, copied from the forklift's, appears in Devices/types.
+        let forklift = try String(contentsOfFile: devices + "/types/forklift.yaml", encoding: .utf8)
+        try forklift.replacingOccurrences(of: "type: forklift", with: "type: hoist")
+            .write(toFile: devices + "/types/hoist.yaml", atomically: true, encoding: .utf8)
+        let engine = Swapped()
+        let report = Reloader.reload(settings, store: store, logger: Logger(label: "test"), into: engine, catalog)
+        #expect(report.registry == .reloaded)
+        #expect(catalog.current.types["hoist"] != nil)
+        #expect(catalog.current.types.count == started.types.count + 1)
+        #expect(engine.entries.first?.hasPrefix("registry ") == true)
     }
 
     @Test("a broken rule pack is rejected with its location while the registry and the risk model still reload")
