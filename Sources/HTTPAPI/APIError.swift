@@ -1,12 +1,15 @@
 import Foundation
 import Hummingbird
 
-/// Every API error is `{"error": {"code", "message"}}` with its status (SPEC §7).
+/// Every API error is `{"error": {"code", "message"}}` with its status (SPEC §7); an unexpected
+/// failure adds `error_id`, the id of its log line.
 public struct APIError: Error, HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
     public var headers: HTTPFields = [:]
+    /// Set for unexpected failures (`ErrorMiddleware`): the id its log line carries.
+    public var errorId: String?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
         self.status = status
@@ -28,7 +31,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
     /// The JSON body.
     public var body: String {
-        let payload = ["error": ["code": code, "message": message]]
+        var error = ["code": code, "message": message]
+        if let errorId { error["error_id"] = errorId }
+        let payload = ["error": error]
         let data = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

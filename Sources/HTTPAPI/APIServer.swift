@@ -78,8 +78,9 @@ public struct APIServer: Sendable {
     public func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware(logger: logger))
         router.get("healthz") { _, _ in self.healthz() }
-        router.get("metrics") { _, _ in self.metrics() }
+        router.get("metrics") { _, _ in await self.metrics() }
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
@@ -125,8 +126,8 @@ public struct APIServer: Sendable {
         return Listing.json(w.finish() + "\n", status: problems.isEmpty ? .ok : .serviceUnavailable)
     }
 
-    func metrics() -> Response {
-        APIMetrics.refresh(store: store, queueDepth: health().queueDepth)
+    func metrics() async -> Response {
+        await APIMetrics.refresh(store: store, queueDepth: health().queueDepth)
         var buffer: [UInt8] = []
         APIMetrics.registry.emit(into: &buffer)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -144,11 +145,10 @@ public enum APIMetrics {
     }()
 
     /// Gauges read at scrape time: queue depth, open alarms by severity, outbox backlog.
-    static func refresh(store: Store, queueDepth: Int) {
+    static func refresh(store: Store, queueDepth: Int) async {
         Gauge(label: "equipwatch_ingest_queue_depth").record(queueDepth)
         do {
-            let bySeverity = try store.openAlarmsBySeverity()
-            let outbox = try store.outboxBacklog()
+            let (bySeverity, outbox) = try await store.access { store in (try store.openAlarmsBySeverity(), try store.outboxBacklog()) }
             for s in Severity.allCases {
                 Gauge(label: "equipwatch_alarms_open", dimensions: [("severity", s.rawValue)]).record(bySeverity[s] ?? 0)
             }

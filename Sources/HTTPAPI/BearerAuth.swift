@@ -25,7 +25,8 @@ struct BearerAuth: RouterMiddleware {
         }
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
         let result: Result<TokenGrant, TokenRefusal>
-        do { result = try store.grant(hash: SHA256.hex(token.utf8), now: wallMillis()) } catch {
+        let hash = SHA256.hex(token.utf8)
+        do { result = try await store.access { try $0.grant(hash: hash, now: wallMillis()) } } catch {
             logger.error("cannot check a token", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "store_unavailable", "the store cannot be read right now; try again")
         }

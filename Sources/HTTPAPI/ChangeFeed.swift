@@ -83,8 +83,8 @@ public final class ChangeFeed: Sendable {
 
     /// A stream of changes after the newest one now (returned with it), until `unsubscribe`, for
     /// a caller holding token `tokenId`. Throws `TooManyStreams` beyond the limit.
-    func subscribe(tokenId: Int64) throws -> (token: UInt64, head: Int64, items: AsyncStream<Item>) {
-        let head = try store.lastChangeId()
+    func subscribe(tokenId: Int64) async throws -> (token: UInt64, head: Int64, items: AsyncStream<Item>) {
+        let head = try await store.access { try $0.lastChangeId() }
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(limits.pendingPolls))
         let (token, start) = try state.withLock { s throws -> (UInt64, Bool) in
             guard s.subscribers.count < limits.maxStreams else { throw TooManyStreams() }
@@ -159,7 +159,8 @@ public final class ChangeFeed: Sendable {
             }
             do {
                 // No more a poll than one buffer: a client that keeps up never finds its buffer full.
-                let rows = try store.changes(after: last, scope: .supervisor, limit: min(1000, limits.batch))
+                let (after, limit) = (last, min(1000, limits.batch))
+                let rows = try await store.access { try $0.changes(after: after, scope: .supervisor, limit: limit) }
                 if let newest = rows.last {
                     send(.changes(rows))
                     last = newest.id
@@ -177,7 +178,7 @@ public final class ChangeFeed: Sendable {
             if Date().timeIntervalSince(lastTokenCheck) * 1000 >= Double(limits.tokenCheckMs) {
                 lastTokenCheck = Date()
                 let ids = Set(subscribers.map(\.1.tokenId))
-                if let valid = try? store.validTokens(ids, now: wallMillis()) {
+                if let valid = try? await store.access({ try $0.validTokens(ids, now: wallMillis()) }) {
                     for (token, sub) in subscribers where !valid.contains(sub.tokenId) { end(token, .tokenInvalid) }
                 }
             }

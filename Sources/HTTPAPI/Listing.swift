@@ -15,12 +15,12 @@ enum Listing {
     }
 
     static func respond<Row: ResponseRow>(_ params: Params, fetch: @escaping @Sendable (_ limit: Int, _ after: PageCursor?) throws -> [Row],
-                                          cursor: @escaping @Sendable (Row) -> PageCursor) throws -> Response {
+                                          cursor: @escaping @Sendable (Row) -> PageCursor) async throws -> Response {
         let start = try params.cursor()
         let limit = try params.limit()  // checked for CSV too, where every row is sent
         switch try params.format() {
         case .json:
-            var rows = try fetch(limit + 1, start)
+            var rows = try await Store.offload { try fetch(limit + 1, start) }
             var next = "null"
             if rows.count > limit {
                 rows.removeLast(rows.count - limit)
@@ -29,7 +29,7 @@ enum Listing {
             let body = "{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": " + next + "}\n"
             return json(body)
         case .csv:
-            let first = try fetch(1000, start)
+            let first = try await Store.offload { try fetch(1000, start) }
             let body = ResponseBody { writer in
                 var rows = first
                 var header = true
@@ -37,7 +37,8 @@ enum Listing {
                     try await writer.write(ByteBuffer(string: ResultTable(rows).csv(header: header)))
                     header = false
                     guard rows.count == 1000, let last = rows.last else { break }
-                    rows = try fetch(1000, cursor(last))
+                    let next = cursor(last)
+                    rows = try await Store.offload { try fetch(1000, next) }
                 }
                 try await writer.finish(nil)
             }
@@ -48,8 +49,8 @@ enum Listing {
     /// A list of a paged filter's query: each page asks `query` with the page's limit and cursor.
     static func respond<Filter: PagedFilter, Row: ResponseRow>(_ params: Params, filter: Filter,
                                                                query: @escaping @Sendable (Filter) throws -> [Row],
-                                                               cursor: @escaping @Sendable (Row) -> PageCursor) throws -> Response {
-        try respond(params, fetch: { limit, after in
+                                                               cursor: @escaping @Sendable (Row) -> PageCursor) async throws -> Response {
+        try await respond(params, fetch: { limit, after in
             var page = filter
             page.limit = limit
             page.after = after

@@ -20,20 +20,21 @@ extension APIServer {
             var f = HazardFilter(open: try p.choice("status", HazardStatus.self).map { $0 == .open }, device: try p.string("device"))
             f.scope = caller.role
             f.limit = try p.limit()
-            return Listing.page(try store.hazards(f))
+            let filter = f
+            return Listing.page(try await store.access { try $0.hazards(filter) })
         }
 
         // Names of the firms, owners and sites within scope, in English and Chinese (the console's
         // names for readers in Chinese).
         v1.get("names") { _, context in
             let caller = try context.caller()
-            return Listing.page(try store.names(scope: caller.role))
+            return Listing.page(try await store.access { try $0.names(scope: caller.role) })
         }
 
         v1.get("hazards/{id}") { _, context in
             let caller = try context.caller()
             let id = try Self.numericId(context)
-            return Listing.json(try self.hazardBody(id, caller.role))
+            return Listing.json(try await self.hazardBody(id, caller.role))
         }
 
         for (path, step) in [("rectification", HazardStep.rectified), ("confirmation", .confirmed), ("closure", .closed)] {
@@ -53,21 +54,22 @@ extension APIServer {
                 let draft = HazardStepDraft(hazard: id, step: step, party: party, by: body.by, organisation: body.organisation ?? party,
                                             note: body.note, at: wallMillis())
                 let settler = ComplianceSettlement.settler(types: self.types(), topics: self.topics, days: store.localDays)
-                switch try store.addHazardStep(draft, scope: caller.role, settle: settler) {
+                switch try await store.access({ try $0.addHazardStep(draft, scope: caller.role, settle: settler) }) {
                 case .notFound: throw APIError.notFound("no hazard \(id)")
                 case .alreadyClosed(let by, let at):
                     throw APIError(.conflict, "already_closed", "hazard \(id) was closed by \(by) at \(Timestamp.format(at))")
                 case .recorded:
-                    return Listing.json(try self.hazardBody(id, caller.role), status: .created)
+                    return Listing.json(try await self.hazardBody(id, caller.role), status: .created)
                 }
             }
         }
     }
 
     /// `{"hazard": {...}, "timeline": [...]}` within `scope`; 404 outside it.
-    func hazardBody(_ id: Int64, _ scope: Role) throws -> String {
-        guard let hazard = try store.hazard(id, scope: scope) else { throw APIError.notFound("no hazard \(id)") }
-        return "{\"hazard\": " + Listing.object(hazard) + ", \"timeline\": " + ResultTable(try store.hazardSteps(id, scope: scope)).jsonArray() + "}\n"
+    func hazardBody(_ id: Int64, _ scope: Role) async throws -> String {
+        let (found, steps) = try await store.access { store in (try store.hazard(id, scope: scope), try store.hazardSteps(id, scope: scope)) }
+        guard let hazard = found else { throw APIError.notFound("no hazard \(id)") }
+        return "{\"hazard\": " + Listing.object(hazard) + ", \"timeline\": " + ResultTable(steps).jsonArray() + "}\n"
     }
 
     struct HazardStepBody {

@@ -24,7 +24,10 @@ extension APIServer {
             let within = try p.int("within", in: 0...3650, default: 30)
             let format = try p.format()
             let today = store.localDays.day(wallMillis())
-            let rows = try InspectionSchedule.due(store: store, types: self.types(), today: today, until: today.adding(days: within), scope: caller.role)
+            let types = self.types()
+            let rows = try await store.access { store in
+                try InspectionSchedule.due(store: store, types: types, today: today, until: today.adding(days: within), scope: caller.role)
+            }
             switch format {
             case .json: return Listing.page(rows)
             case .csv:
@@ -45,9 +48,11 @@ extension APIServer {
             let format = try p.choice("format", PlanOutput.self) ?? .json
             let inspector = try p.values["inspector"] == nil ? nil : p.int("inspector", in: 1...1000, default: 1)
             let (calendar, policy) = self.planning()
-            let plan = InspectionPlanner.plan(try InspectionSchedule.request(
-                store: store, types: self.types(), calendar: calendar, policy: policy, from: from, to: to,
-                inspectors: inspectors, inspectionsPerDay: perDay, scope: caller.role))
+            let types = self.types()
+            let plan = InspectionPlanner.plan(try await store.access { store in
+                try InspectionSchedule.request(store: store, types: types, calendar: calendar, policy: policy, from: from, to: to,
+                                               inspectors: inspectors, inspectionsPerDay: perDay, scope: caller.role)
+            })
             switch format {
             case .json: return Listing.json(plan.json())
             case .csv:
@@ -73,7 +78,8 @@ extension APIServer {
                                           inspector: body.inspector, organisation: body.organisation, reportNumber: body.reportNumber,
                                           source: .api, recordedBy: body.by ?? caller.name)
             let recorded: (id: Int64, mustNotUse: MustNotUseReason?, words: Prose?)?
-            do { recorded = try store.record(inspection: record, types: self.types(), topics: self.topics, now: wallMillis()) }
+            let (types, topics) = (self.types(), self.topics)
+            do { recorded = try await store.access { try $0.record(inspection: record, types: types, topics: topics, now: wallMillis()) } }
             catch let e as InspectionRecordError { throw APIError.badParameter(e.field, e.message) }
             guard let (id, _, reason) = recorded else { throw APIError.notFound("no device \(body.device)") }
             var w = JSONWriter()
@@ -92,8 +98,8 @@ extension APIServer {
         v1.get("devices/{id}/inspections") { _, context in
             let caller = try context.caller()
             let id = try context.parameters.require("id")
-            try self.requireDevice(id, caller)
-            let rows = try store.inspectionHistory(device: id, scope: caller.role)
+            try await self.requireDevice(id, caller)
+            let rows = try await store.access { try $0.inspectionHistory(device: id, scope: caller.role) }
             return Listing.page(rows)
         }
 
@@ -102,8 +108,8 @@ extension APIServer {
             let caller = try context.caller()
             let id = try context.parameters.require("id")
             let limit = try Params(request).limit()
-            try self.requireDevice(id, caller)
-            return Listing.page(try store.fills(device: id, limit: limit, scope: caller.role))
+            try await self.requireDevice(id, caller)
+            return Listing.page(try await store.access { try $0.fills(device: id, limit: limit, scope: caller.role) })
         }
     }
 
@@ -153,7 +159,9 @@ extension APIServer {
             let p = Params(request)
             let now = wallMillis()
             let (from, to, dimensions) = try Self.statsPeriod(p, now: now, days: store.localDays)
-            let sections = try StatsReport.sections(store: store, from: from, to: to, dimensions: dimensions, scope: caller.role, now: now)
+            let sections = try await store.access { store in
+                try StatsReport.sections(store: store, from: from, to: to, dimensions: dimensions, scope: caller.role, now: now)
+            }
             return Listing.json(ResultTable.json(sections: sections))
         }
     }

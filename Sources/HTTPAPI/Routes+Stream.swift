@@ -23,7 +23,7 @@ extension APIServer {
             let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
             let feed = self.feed
             let subscription: (token: UInt64, head: Int64, items: AsyncStream<ChangeFeed.Item>)
-            do { subscription = try feed.subscribe(tokenId: caller.id) } catch is ChangeFeed.TooManyStreams {
+            do { subscription = try await feed.subscribe(tokenId: caller.id) } catch is ChangeFeed.TooManyStreams {
                 var e = APIError(.serviceUnavailable, "too_many_streams",
                                  "\(feed.limits.maxStreams) live streams are open, the most this server keeps; try again shortly")
                 e.headers[.retryAfter] = "5"
@@ -55,7 +55,9 @@ extension APIServer {
                 // What a reconnecting client missed, from the store, up to where the live feed begins.
                 var from = sent
                 catchUp: while from < subscription.head {
-                    let rows = try store.changes(after: from, scope: caller.role, limit: 1000).filter { $0.id <= subscription.head }
+                    let after = from
+                    let rows = try await store.access { try $0.changes(after: after, scope: caller.role, limit: 1000) }
+                        .filter { $0.id <= subscription.head }
                     if !(try await send(rows)) { behind = true; break catchUp }
                     guard let last = rows.last else { break }
                     from = last.id

@@ -25,7 +25,7 @@ extension APIServer {
             f.scope = caller.role
             f.language = p.language
             let filter = f
-            return try Listing.respond(p, fetch: { limit, after in
+            return try await Listing.respond(p, fetch: { limit, after in
                 var page = filter
                 page.after = after?.key
                 return try store.devices(page, limit: limit)
@@ -35,23 +35,25 @@ extension APIServer {
         v1.get("devices/{id}") { request, context in
             let caller = try context.caller()
             let id = try context.parameters.require("id")
-            guard let sections = try DeviceReport.sections(store: store, types: self.types(), device: id, scope: caller.role,
-                                                           language: Params.language(request), now: wallMillis()) else {
+            let (types, language) = (self.types(), Params.language(request))
+            guard let sections = try await store.access({ store in
+                try DeviceReport.sections(store: store, types: types, device: id, scope: caller.role, language: language, now: wallMillis())
+            }) else {
                 throw APIError.notFound("no device \(id)")
             }
             return Listing.json(ResultTable.json(sections: sections))
         }
 
         v1.get("devices/{id}/readings") { request, context in
-            let (caller, id, p, from, to) = try self.deviceRange(request, context)
-            return try Listing.respond(p, fetch: { limit, after in
+            let (caller, id, p, from, to) = try await self.deviceRange(request, context)
+            return try await Listing.respond(p, fetch: { limit, after in
                 try store.readings(device: id, from: from, to: to, limit: limit, scope: caller.role, after: after)
             }, cursor: { PageCursor(sort: $0.ts.millis, id: $0.id) })
         }
 
         v1.get("devices/{id}/events") { request, context in
-            let (caller, id, p, from, to) = try self.deviceRange(request, context)
-            return try Listing.respond(p, fetch: { limit, after in
+            let (caller, id, p, from, to) = try await self.deviceRange(request, context)
+            return try await Listing.respond(p, fetch: { limit, after in
                 try store.events(device: id, code: nil, from: from, to: to, limit: limit, scope: caller.role, after: after)
             }, cursor: { PageCursor(sort: $0.ts.millis, id: $0.id) })
         }
@@ -62,22 +64,23 @@ extension APIServer {
             var f = try Self.alarmFilter(p, caller, days: store.localDays)
             f.state = try p.choice("state", AlarmStateFilter.self)
             f.rule = try p.string("rule")
-            return try Listing.respond(p, filter: f, query: { try store.alarms($0) }, cursor: { PageCursor(sort: $0.startedAt.millis, id: $0.id) })
+            return try await Listing.respond(p, filter: f, query: { try store.alarms($0) }, cursor: { PageCursor(sort: $0.startedAt.millis, id: $0.id) })
         }
 
         v1.get("alarms/{id}") { request, context in
             let caller = try context.caller()
-            let alarm = try self.alarm(try Self.numericId(context), caller, Params.language(request))
+            let alarm = try await self.alarm(try Self.numericId(context), caller, Params.language(request))
             return Listing.json(Listing.object(alarm) + "\n")
         }
 
         v1.post("alarms/{id}/ack") { request, context in
             let caller = try context.caller()
             let id = try Self.numericId(context)
-            _ = try self.alarm(id, caller)
+            _ = try await self.alarm(id, caller)
             let (by, onSite) = try await Self.ackBody(request, context, default: caller.name)
-            _ = try store.acknowledge(alarm: id, by: by, at: wallMillis(), onSite: onSite, topics: self.topics)
-            return Listing.json(Listing.object(try self.alarm(id, caller, Params.language(request))) + "\n")
+            let topics = self.topics
+            _ = try await store.access { try $0.acknowledge(alarm: id, by: by, at: wallMillis(), onSite: onSite, topics: topics) }
+            return Listing.json(Listing.object(try await self.alarm(id, caller, Params.language(request))) + "\n")
         }
 
         v1.get("incidents") { request, context in
@@ -85,7 +88,7 @@ extension APIServer {
             let p = Params(request)
             var f = try Self.alarmFilter(p, caller, days: store.localDays)
             f.status = try p.choice("status", IncidentStatus.self)
-            return try Listing.respond(p, filter: f, query: { try store.incidents($0) }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
+            return try await Listing.respond(p, filter: f, query: { try store.incidents($0) }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
         }
 
         v1.get("incidents/{id}") { request, context in
@@ -95,7 +98,9 @@ extension APIServer {
             f.id = id
             f.scope = caller.role
             f.language = Params.language(request)
-            guard let incident = try store.incidents(f).first, let timeline = try store.incidentTimeline(id) else {
+            let filter = f
+            let (found, timeline) = try await store.access { store in (try store.incidents(filter).first, try store.incidentTimeline(id)) }
+            guard let incident = found, let timeline else {
                 throw APIError.notFound("no incident \(id)")
             }
             let body = "{\"incident\": " + Listing.object(incident) + ", \"timeline\": " + ResultTable(timeline).jsonArray() + "}\n"
@@ -112,7 +117,7 @@ extension APIServer {
             f.kind = try p.choice("kind", NoticeKind.self)
             f.scope = caller.role
             f.language = p.language
-            return try Listing.respond(p, filter: f, query: { try store.notices($0) }, cursor: { PageCursor(sort: 0, id: $0.id) })
+            return try await Listing.respond(p, filter: f, query: { try store.notices($0) }, cursor: { PageCursor(sort: 0, id: $0.id) })
         }
 
         v1.post("notices/{id}/ack") { request, context in
@@ -125,21 +130,29 @@ extension APIServer {
             case .owner: throw APIError(.forbidden, "forbidden", "notices are acknowledged by their firm or a supervisor")
             }
             let by = try await Self.by(request, context, default: caller.name)
-            if try store.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) == .notFound { throw APIError.notFound("no notice \(id)") }
+            let acknowledged = try await store.access { try $0.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) }
+            if acknowledged == .notFound { throw APIError.notFound("no notice \(id)") }
             var f = NoticeFilter()
             f.scope = caller.role
             f.language = Params.language(request)
             f.after = PageCursor(sort: 0, id: id + 1)
             f.limit = 1
-            guard let notice = try store.notices(f).first, notice.id == id else { throw APIError.notFound("no notice \(id)") }
+            let filter = f
+            guard let notice = try await store.access({ try $0.notices(filter).first }), notice.id == id else {
+                throw APIError.notFound("no notice \(id)")
+            }
             return Listing.json(Listing.object(notice) + "\n")
         }
 
         v1.post("maintenance") { request, context in
             let caller = try context.caller()
             let report = try await Self.maintenanceReport(request, context, caller)
+            let topics = self.topics
+            let recorded = try await store.access { store in
+                Result { () throws(MaintenanceError) in try store.recordMaintenance(report, topics: topics) }
+            }
             do throws(MaintenanceError) {
-                let r = try store.recordMaintenance(report, topics: self.topics)
+                let r = try recorded.get()
                 return Listing.json("{\"record\": \(r.record), \"device\": \(Self.quoted(report.device)), \"firm\": \(Self.quoted(report.firm)), \"closed_notices\": \(r.closedNotices)}\n", status: .created)
             } catch {
                 switch error {
@@ -154,8 +167,8 @@ extension APIServer {
             let caller = try context.caller()
             let p = Params(request)
             guard let device = try p.string("device") else { throw APIError.badParameter("device", "required: the device's registration code") }
-            try self.requireDevice(device, caller)
-            return try Listing.respond(p, fetch: { limit, after in
+            try await self.requireDevice(device, caller)
+            return try await Listing.respond(p, fetch: { limit, after in
                 try store.maintenanceHistory(device: device, limit: limit, scope: caller.role, after: after)
             }, cursor: { PageCursor(sort: $0.doneAt.millis, id: $0.id) })
         }
@@ -165,7 +178,8 @@ extension APIServer {
         v1.get("outages") { request, context in
             _ = try context.requireSupervisor()
             let p = Params(request)
-            return Listing.page(try store.outages(limit: try p.limit(), now: wallMillis()))
+            let limit = try p.limit()
+            return Listing.page(try await store.access { try $0.outages(limit: limit, now: wallMillis()) })
         }
 
         v1.get("deadletters") { request, context in
@@ -174,7 +188,7 @@ extension APIServer {
             let reason = try p.choice("reason", DeadLetterReason.self)
             let (gateway, device) = (try p.string("gateway"), try p.string("device"))
             let (from, to) = (try p.time("from", in: store.localDays), try p.time("to", in: store.localDays))
-            return try Listing.respond(p, fetch: { limit, after in
+            return try await Listing.respond(p, fetch: { limit, after in
                 try store.deadLetters(reason: reason, from: from, to: to, limit: limit, gateway: gateway, device: device, after: after)
             }, cursor: { PageCursor(sort: 0, id: $0.id) })
         }
@@ -183,28 +197,30 @@ extension APIServer {
     // MARK: Helpers
 
     /// A device route's caller, device (404 unless in scope), parameters and `from`/`to`.
-    func deviceRange(_ request: Request, _ context: APIContext) throws -> (TokenGrant, String, Params, Int64?, Int64?) {
+    func deviceRange(_ request: Request, _ context: APIContext) async throws -> (TokenGrant, String, Params, Int64?, Int64?) {
         let caller = try context.caller()
         let id = try context.parameters.require("id")
-        try requireDevice(id, caller)
+        try await requireDevice(id, caller)
         let p = Params(request)
         return (caller, id, p, try p.time("from", in: store.localDays), try p.time("to", in: store.localDays))
     }
 
     /// 404 unless the device exists and `caller` may see it.
-    func requireDevice(_ id: String, _ caller: TokenGrant) throws {
+    func requireDevice(_ id: String, _ caller: TokenGrant) async throws {
         var f = DeviceFilter()
         f.id = id
         f.scope = caller.role
-        guard try !store.devices(f, limit: 1).isEmpty else { throw APIError.notFound("no device \(id)") }
+        let filter = f
+        guard try await !store.access({ try $0.devices(filter, limit: 1) }).isEmpty else { throw APIError.notFound("no device \(id)") }
     }
 
-    func alarm(_ id: Int64, _ caller: TokenGrant, _ language: Language = .en) throws -> AlarmItem {
+    func alarm(_ id: Int64, _ caller: TokenGrant, _ language: Language = .en) async throws -> AlarmItem {
         var f = AlarmFilter()
         f.id = id
         f.scope = caller.role
         f.language = language
-        guard let a = try store.alarms(f).first else { throw APIError.notFound("no alarm \(id)") }
+        let filter = f
+        guard let a = try await store.access({ try $0.alarms(filter).first }) else { throw APIError.notFound("no alarm \(id)") }
         return a
     }
 

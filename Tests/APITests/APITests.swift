@@ -24,7 +24,7 @@ final class APIFixture: Sendable {
     /// `health`: what the pipeline reports (default: all well).
     init(health: @escaping @Sendable () -> APIServer.Health = {
         APIServer.Health(brokerDownSince: nil, queueDepth: 0, lastCommitAt: nil, storeFailure: nil)
-    }, limits: APIServer.Limits = .init()) throws {
+    }, limits: APIServer.Limits = .init(), logger: Logger = Logger(label: "api-test")) throws {
         _ = APIMetrics.registry
         env = try TestEnvironment()
         let devices = env.catalog.fleet.devices.sorted { $0.id < $1.id }
@@ -60,7 +60,7 @@ final class APIFixture: Sendable {
         try store.commit(batch)
         let types = env.catalog.types
         server = APIServer(store: store, types: { types }, topics: Topics(),
-                           health: health, keepaliveMs: 300, limits: limits, logger: Logger(label: "api-test"))
+                           health: health, keepaliveMs: 300, limits: limits, logger: logger)
     }
 
     deinit { env.close() }
