@@ -14,7 +14,8 @@ public final class LocalBroker: Sendable {
     ///   - persistence: keep queued messages across restarts (tests); off for benchmarks.
     ///   - maxInflight: QoS 1 messages in flight to a client at once.
     ///   - queueQoS0: queue QoS 0 messages for offline persistent sessions (the bench pre-loads them).
-    public init(persistence: Bool = true, maxInflight: Int = 100, queueQoS0: Bool = false) throws {
+    ///   - start: start it now; otherwise its port and folder are chosen and `start()` runs it later.
+    public init(persistence: Bool = true, maxInflight: Int = 100, queueQoS0: Bool = false, start: Bool = true) throws {
         port = try freePort()
         directory = NSTemporaryDirectory() + "ew-broker-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,8 +34,11 @@ public final class LocalBroker: Sendable {
             log_dest file \(directory)/mosquitto.log
             """
         try config.write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
-        try start()
+        if start { try self.start() }
     }
+
+    /// Whether mosquitto runs (started and not stopped).
+    public var isRunning: Bool { pid.withLock { $0 != nil } }
 
     public static var executable: String {
         for p in ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto"] where FileManager.default.isExecutableFile(atPath: p) { return p }

@@ -40,7 +40,7 @@ public final class SubscriberLoop: @unchecked Sendable {
     private let idle: @Sendable () -> Void
 
     /// Counts of what happened, for logs and tests.
-    public let connects = Counter()
+    public let connectionCount = Counter()
     /// When the current connection was made (nil while down).
     private let connectedAt = Mutex<Int64?>(nil)
     private let takeovers = Mutex(TakeoverWatch())
@@ -63,7 +63,7 @@ public final class SubscriberLoop: @unchecked Sendable {
         let qos = config.qos
         let connectedFlag = connectedFlag
         let subscribedFlag = subscribedFlag
-        let connects = connects
+        let connects = connectionCount
         handlers.connected = { [weak self] rc in
             guard let self else { return }
             guard rc == 0 else {

@@ -37,6 +37,13 @@ final class CheckpointService: Sendable {
         restartWanted.load(ordering: .relaxed) && restartWanted.exchange(false, ordering: .relaxed)
     }
 
+    /// The WAL file is past the limit now (one `stat`): the worker asks after each commit, so the
+    /// bound holds however late this service's thread gets the processor (it may be starved for a
+    /// while on a loaded machine while commits keep coming).
+    func walPastLimit() -> Bool {
+        walLimitFrames != .max && store.walFileBytes > walLimitBytes
+    }
+
     /// The limit in WAL frames (pages); `Int.max` until the checkpoint connection is open.
     var walLimitFrames: Int { limitFrames.load(ordering: .relaxed) }
 

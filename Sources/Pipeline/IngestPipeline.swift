@@ -40,7 +40,7 @@ public final class IngestPipeline: @unchecked Sendable {
     private let clock: PipelineClock
     private let queue: BoundedQueue<MessageBatch>
     private let gate: UncommittedGate
-    private var subscriber: SubscriberLoop!
+    private var subscriber: (any MessageTransport)!
     private let network: NetworkSide
     private let worker: Worker
     private let workerDone = DispatchSemaphore(value: 0)
@@ -56,9 +56,11 @@ public final class IngestPipeline: @unchecked Sendable {
     /// `planner` adds maintenance planning (notices, completions over MQTT), `risk` risk
     /// grading and `inspections` the inspection regime (must-not-use, reminders, rescue
     /// deadlines); without them the pipeline only ingests and runs the rule hook.
+    /// `transport` is where messages come from: nil for the MQTT session `options.settings`
+    /// describe; tests pass an in-process one.
     public init(options: Options, store: Store, directory: DeviceDirectory, hook: any RuleHook,
                 planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil, inspections: PlanPolicy? = nil,
-                logger: Logger, clock: PipelineClock = .system) throws {
+                logger: Logger, clock: PipelineClock = .system, transport: TransportMaker? = nil) throws {
         self.options = options
         self.store = store
         self.logger = logger
@@ -76,15 +78,7 @@ public final class IngestPipeline: @unchecked Sendable {
                         states: try store.loadDeviceStates(), settings: s, logger: logger, clock: clock,
                         stats: stats, onCommit: options.onCommit)
         worker.gate = gate
-        var mqtt = MQTTOptions(host: s.broker.endpoint.host, port: s.broker.endpoint.port,
-                               clientId: s.broker.clientId, cleanSession: false)
-        mqtt.keepaliveSeconds = Int(s.broker.keepalive.seconds)
-        mqtt.username = s.broker.username
-        mqtt.password = s.broker.password
-        if let tls = s.broker.tls {
-            mqtt.tls = .init(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, insecure: tls.insecure)
-        }
-        var outboxOptions = mqtt
+        var outboxOptions = MQTTOptions(settings: s)
         outboxOptions.clientId = s.broker.clientId + "-outbox"
         if let user = s.broker.outboxUsername {
             outboxOptions.username = user
@@ -123,17 +117,12 @@ public final class IngestPipeline: @unchecked Sendable {
         } else {
             compliance = nil
         }
-        var loop = SubscriberLoop.Config(options: mqtt, subscriptions: subscriptions, qos: Int32(s.broker.qos))
-        loop.reconnectMin = s.broker.reconnectMin.seconds
-        loop.reconnectMax = s.broker.reconnectMax.seconds
         let network = network
-        subscriber = try SubscriberLoop(config: loop, logger: logger,
-                                        message: { topic, payload in network.receive(topic, payload) },
-                                        idle: { network.flushIfAged() })
-        let subscriber: SubscriberLoop = subscriber
+        let sink = MessageSink(message: { topic, payload in network.receive(topic, payload) }, idle: { network.flushIfAged() })
+        let make = transport ?? SubscriberLoop.maker(settings: s, logger: logger)
+        let subscriber = try make(sink, subscriptions)
+        self.subscriber = subscriber
         worker.brokerDownSince = { subscriber.disconnectedSince }
-        let takeovers = Metrics.Counter(label: "equipwatch_mqtt_session_takeovers_total")
-        subscriber.onTakeover = { takeovers.increment() }
     }
 
     /// Starts the worker and network threads; returns at once (connection happens in the background).
@@ -163,7 +152,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public var sessionTakenOverAt: Int64? { subscriber.sessionTakenOverAt }
     /// Subscribed and acknowledged by the broker: messages published from now on arrive.
     public var isSubscribed: Bool { subscriber.isSubscribed }
-    public var connects: Int { subscriber.connects.value }
+    public var connects: Int { subscriber.connects }
 
     /// Swaps in a new registry snapshot; the worker takes it at its next batch.
     public func reload(directory: DeviceDirectory) {
@@ -182,6 +171,11 @@ public final class IngestPipeline: @unchecked Sendable {
     public func reload(rules: RuleSet) {
         pendingRules.set(rules)
     }
+
+    /// Rules handed to `reload(rules:)` that the worker has not taken yet. Once false, every
+    /// message received from then on meets the new rules (the worker applies them before its
+    /// next batch).
+    public var rulesReloadPending: Bool { pendingRules.isSet }
 
     /// Outbox messages published and acknowledged by the broker since start.
     public var published: Int { outbox.published }
@@ -257,6 +251,8 @@ final class Pending<T: Sendable>: Sendable {
     private let value = Mutex<T?>(nil)
     func set(_ v: T) { value.withLock { $0 = v } }
     func take() -> T? { value.withLock { v in defer { v = nil }; return v } }
+    /// Set and not yet taken.
+    var isSet: Bool { value.withLock { $0 != nil } }
 }
 
 /// A SIGHUP reload reaches the running engine through `Reloader` like any other service.

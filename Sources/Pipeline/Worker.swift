@@ -379,7 +379,7 @@ final class Worker: @unchecked Sendable {
         batch.removeAll()
         derived.removeAll()
         planned.removeAll()
-        if !stopping, let checkpoints, restartingWAL || checkpoints.takeRestartRequest() {
+        if !stopping, let checkpoints, restartingWAL || checkpoints.takeRestartRequest() || checkpoints.walPastLimit() {
             restartingWAL = checkpointBetweenCommits(limitFrames: checkpoints.walLimitFrames)
         }
     }

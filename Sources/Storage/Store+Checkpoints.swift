@@ -103,3 +103,13 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// The WAL file's size in bytes now (0 when there is none, or the store is not a file): one
+    /// `stat`, cheap enough to ask after every commit.
+    public var walFileBytes: Int {
+        var info = stat()
+        guard stat(path + "-wal", &info) == 0 else { return 0 }
+        return Int(info.st_size)
+    }
+}

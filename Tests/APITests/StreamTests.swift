@@ -246,9 +246,10 @@ struct StreamTests {
                 return lines
             }
             #expect(!after.contains { $0.hasPrefix("id: ") }, "\(after)")
-            // A token that expires while its stream is open.
+            // A token that expires while its stream is open: 5 s is long enough to connect on a
+            // loaded machine (the stream must open before the expiry), and the reader waits 30 s.
             let short = "ew_test_short_\(UUID().uuidString)"
-            _ = try f.env.store.createToken(name: "short", role: .supervisor, hash: SHA256.hex(short.utf8), expiresAt: nowMs() + 1000, now: nowMs())
+            _ = try f.env.store.createToken(name: "short", role: .supervisor, hash: SHA256.hex(short.utf8), expiresAt: nowMs() + 5000, now: nowMs())
             let expiring = try SSEReader(port: port, path: "/v1/stream", token: short)
             #expect(await expiring.connected())
             #expect(await expiring.comment(startingWith: ": token") == ": token revoked or expired")

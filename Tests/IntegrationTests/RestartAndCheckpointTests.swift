@@ -173,7 +173,11 @@ struct RestartAndCheckpointTests {
         }
         let bounded = try drain(maxWALMiB: 1)
         let unbounded = try drain(maxWALMiB: 1024)
-        #expect(bounded <= 6 << 20, "the WAL reached \(bounded) bytes with a limit of 1 MiB")
+        // The worker looks at the WAL after every commit and starts it over once it is past the
+        // limit, so it exceeds the limit by the commits made while a reader holds the WAL open
+        // (the waits here read every few milliseconds): 1.09 MiB measured, 3 MiB allowed for a
+        // loaded machine (it reached 6.7 MiB when only the checkpoint thread watched the size).
+        #expect(bounded <= 3 << 20, "the WAL reached \(bounded) bytes with a limit of 1 MiB")
         #expect(unbounded > 2 * bounded, "without the bound the WAL reached only \(unbounded) bytes (with it \(bounded)): the drain did not load the writer")
         print("WAL during a \(messages)-message drain: \(bounded) bytes with max_wal_mb 1, \(unbounded) without")
     }

@@ -158,8 +158,8 @@ struct RuleEngineEndToEndTests {
         // The same reading again is a repeat of the open alarm, not a second alarm.
         // The same condition after the restart continues the open alarm: no second alarm.
         try Self.send(env, pub, d, #"{"speed_mps":6.5}"#)
+        // The rules' decisions on a reading are committed with it: once it is stored, so is any alarm.
         try waitUntil(timeout: 5, "reading stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 2 }
-        Thread.sleep(forTimeInterval: 0.2)
         #expect(try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.fast'") == 1)
         #expect(try env.strings("SELECT state FROM alarms WHERE rule = 'test.fast'") == ["firing"])
     }
@@ -173,9 +173,11 @@ struct RuleEngineEndToEndTests {
         defer { pipeline.stop() }
         let d = env.device("elevator")
         let pub = try env.publisher()
+        // Each reading 10 ms after the previous one, by its timestamp (no waiting).
+        var ts = nowMs() - 1000
         func send(_ data: String) throws {
-            try Self.send(env, pub, d, data)
-            Thread.sleep(forTimeInterval: 0.01)
+            ts += 10
+            _ = try Self.send(env, pub, d, data, ts: ts)
         }
         try send(#"{"speed_mps":6}"#)
         try waitUntil(timeout: 5, "fast alarm firing") {
@@ -199,7 +201,7 @@ struct RuleEngineEndToEndTests {
                 message: slow
             """).write(toFile: rules + "/elevator.yaml", atomically: true, encoding: .utf8)
         pipeline.reload(rules: try RulesSync.load(rulesDirectory: rules, types: env.catalog.types, store: env.store))
-        Thread.sleep(forTimeInterval: 0.3)
+        try waitUntil(timeout: 5, "the worker took the new rules") { !pipeline.rulesReloadPending }
         try send(#"{"speed_mps":0.5}"#)
         try waitUntil(timeout: 5, "new rule fires") {
             try env.count("SELECT COUNT(*) FROM alarms WHERE rule = 'test.slow' AND state = 'firing'") == 1

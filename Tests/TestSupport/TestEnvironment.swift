@@ -19,19 +19,40 @@ public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComp
 
 public typealias TestBroker = LocalBroker
 
-/// A store, settings and registry for one test, using the shipped Devices/ folder.
+/// A store, settings and registry for one test, using the shipped Devices/ folder, and a broker
+/// on a free loopback port that starts the first time a test uses it (a pipeline, a publisher,
+/// its port): tests of the store and the API alone start no mosquitto.
 public final class TestEnvironment: @unchecked Sendable {
-    public let broker: TestBroker
+    private let localBroker: TestBroker
+    private let brokerStarted = Mutex(false)
+
+    /// The test's broker, started on first use. A broker that cannot start is reported on
+    /// standard error; the test then fails waiting for its pipeline or publisher.
+    public var broker: TestBroker {
+        brokerStarted.withLock { started in
+            guard !started else { return }
+            do {
+                try localBroker.start()
+                started = true
+            } catch {
+                FileHandle.standardError.write(Data("test broker: \(error)\n".utf8))
+            }
+        }
+        return localBroker
+    }
+
+    /// Whether the broker runs, without starting it.
+    public var brokerIsRunning: Bool { localBroker.isRunning }
     public let directory: String
     public var settings: Settings
     public let catalog: Catalog
     public let store: Store
 
     public init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil) throws {
-        broker = try TestBroker()
+        localBroker = try TestBroker(start: false)
         directory = NSTemporaryDirectory() + "ew-test-\(UUID().uuidString)"
         settings = Settings()
-        settings.broker.endpoint = HostPort(host: "127.0.0.1", port: broker.port)
+        settings.broker.endpoint = HostPort(host: "127.0.0.1", port: localBroker.port)
         settings.broker.clientId = clientId
         settings.broker.reconnectMin = Interval(milliseconds: 50)
         settings.broker.reconnectMax = Interval(milliseconds: 500)
@@ -46,13 +67,14 @@ public final class TestEnvironment: @unchecked Sendable {
 
     /// Stops the broker and removes the test's files; call it (defer) at the end of each test.
     public func close() {
-        broker.stop()
+        localBroker.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     public func pipeline() throws -> IngestPipeline {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
+        _ = broker
         let directory = try store.loadDirectory(types: catalog.types)
         return try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
                                   hook: RuleHooks([NormalBandCheck()]), logger: logger)
@@ -60,14 +82,16 @@ public final class TestEnvironment: @unchecked Sendable {
 
     /// A pipeline with the rule engine on the rules in `rulesDirectory` (default: the shipped
     /// packs), resuming whatever rule state the store holds, as `equipwatch run` does.
-    public func rulePipeline(rulesDirectory: String? = nil) throws -> IngestPipeline {
+    /// `transport`: where messages come from (nil: the test's broker, started now).
+    public func rulePipeline(rulesDirectory: String? = nil, transport: TransportMaker? = nil) throws -> IngestPipeline {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
+        if transport == nil { _ = broker }
         let directory = try store.loadDirectory(types: catalog.types)
         let rules = try RulesSync.load(rulesDirectory: rulesDirectory ?? settings.rulesDirectory, types: catalog.types, store: store)
         let engine = try RulesSync.engine(rules: rules, store: store, directory: directory, settings: settings, now: wallMillis())
         return try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
-                                  hook: RuleHooks([NormalBandCheck(), engine]), logger: logger)
+                                  hook: RuleHooks([NormalBandCheck(), engine]), logger: logger, transport: transport)
     }
 
     /// The full pipeline of `equipwatch run`: rules, maintenance planner and risk grading, on
@@ -75,6 +99,7 @@ public final class TestEnvironment: @unchecked Sendable {
     public func plannerPipeline(clock: PipelineClock = .system) throws -> IngestPipeline {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
+        _ = broker
         let directory = try store.loadDirectory(types: catalog.types)
         let rules = try RulesSync.load(rulesDirectory: settings.rulesDirectory, types: catalog.types, store: store)
         let now = clock.now()
@@ -87,6 +112,7 @@ public final class TestEnvironment: @unchecked Sendable {
 
     /// Starts a pipeline and waits until its subscription is in place.
     public func startedPipeline(_ make: (() throws -> IngestPipeline)? = nil) throws -> IngestPipeline {
+        _ = broker
         let p = try make?() ?? pipeline()
         p.start()
         try waitUntil(timeout: 10, "pipeline subscribed (SUBACK)") { p.isSubscribed }
