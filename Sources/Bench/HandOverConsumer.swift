@@ -29,8 +29,7 @@ struct HandOverConsumer: Consumer {
         loop = try SubscriberLoop(config: .init(options: options, subscriptions: ["equipwatch/v1/+/+/+"], qos: qos), logger: logger,
                                   message: { topic, payload in side.receive(topic, payload) },
                                   idle: { side.flushIfAged() })
-        self.side = side
-        self.queue = queue
+        (self.side, self.queue) = (side, queue)
     }
 
     func start() throws {

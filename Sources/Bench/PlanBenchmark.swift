@@ -24,8 +24,7 @@ public struct PlanBenchmark: Sendable {
     let out: @Sendable (String) -> Void
 
     public init(options: Options, calendar: WorkCalendar, output: @escaping @Sendable (String) -> Void) {
-        self.options = options
-        self.calendar = calendar
+        (self.options, self.calendar) = (options, calendar)
         out = output
     }
 

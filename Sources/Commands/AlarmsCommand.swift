@@ -61,7 +61,7 @@ struct AlarmsCommand: ParsableCommand {
         @Option(help: "Only this state (open: pending or firing).") var state: AlarmStateFilter?
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             var f = try filters.filter()
             f.state = state
             f.language = global.language
@@ -89,7 +89,7 @@ struct AlarmsCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try settings.existingStore()
             let topics = Topics(prefix: settings.broker.topicPrefix)
             let at = wallMillis()
             switch try store.acknowledge(alarm: id, by: by, at: at, onSite: onSite, topics: topics) {

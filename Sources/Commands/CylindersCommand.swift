@@ -27,7 +27,7 @@ struct CylindersCommand: ParsableCommand {
         @Option(help: "At most this many fills (0: all).") var limit = RowLimit(100)
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             guard try store.registeredDevice(id) != nil else { throw NotFound("no registered device \(id)") }
             output.print(try store.fills(device: id, limit: limit.fetch), limit: limit)
         }

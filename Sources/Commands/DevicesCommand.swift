@@ -32,7 +32,7 @@ struct DevicesCommand: ParsableCommand {
         @Option(help: "At most this many rows (0: all).") var limit = RowLimit(10_000)
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             var filter = DeviceFilter(type: type, site: site, firm: firm, gateway: gateway, grade: grade)
             if mustNotUse { filter.mustNotUse = true }
             filter.language = global.language
@@ -56,7 +56,7 @@ struct DevicesCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try settings.existingStore()
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             guard let sections = try DeviceReport.sections(store: store, types: types, device: id, language: global.language,
                                                            now: wallMillis()) else {

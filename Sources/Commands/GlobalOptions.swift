@@ -37,6 +37,10 @@ struct GlobalOptions: ParsableArguments {
         valueName: "LANG"))
     var lang: Language?
 
+    /// The store of the data folder these options name, which must exist (a query, an import
+    /// into a running city): times read in the display zone.
+    func existingStore() throws -> Store { try settings().existingStore() }
+
     /// The reader's language: `--lang`, else the locale's.
     var language: Language { lang ?? Language.fromLocale(ProcessInfo.processInfo.environment) }
 
@@ -84,4 +88,11 @@ func parseTime(_ text: String?, flag: String) throws -> Int64? {
     else { throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds") }
     guard Day.instants.contains(ms) else { throw ValidationError("\(flag) must be between 1900-01-01 and 2999-12-31") }
     return ms
+}
+
+extension Settings {
+    /// The store in this data folder, which must exist; days counted in the display zone.
+    func existingStore() throws -> Storage.Store {
+        try Storage.Store(path: databasePath, create: false, localDays: Console.zone.localDays)
+    }
 }

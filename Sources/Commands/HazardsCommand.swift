@@ -46,7 +46,7 @@ struct HazardsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             try KnownNames(store: store).check(firm: nil, device: device)
             var f = HazardFilter(open: open ? true : closed ? false : nil, device: device)
             f.limit = limit.fetch
@@ -62,7 +62,7 @@ struct HazardsCommand: ParsableCommand {
         @Argument(help: "The hazard's id.") var id: Int64
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             guard let hazard = try store.hazard(id) else { throw NotFound("no hazard \(id)") }
             output.print(sections: [("hazard", ResultTable([hazard])), ("timeline", ResultTable(try store.hazardSteps(id)))],
                          detail: true, records: ["hazard"])
@@ -77,7 +77,7 @@ struct HazardsCommand: ParsableCommand {
         }
         guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw Refused("--by: name the person") }
         let settings = try global.settings()
-        let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try settings.existingStore()
         let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
         let settler = ComplianceSettlement.settler(types: types, topics: Topics(prefix: settings.broker.topicPrefix), days: store.localDays)
         let draft = HazardStepDraft(hazard: id, step: step, party: party, by: by, organisation: organisation, note: note, at: wallMillis())

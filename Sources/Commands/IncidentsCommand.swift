@@ -22,7 +22,7 @@ struct IncidentsCommand: ParsableCommand {
         @Option(help: "Only this status.") var status: IncidentStatus?
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             var f = try filters.filter()
             f.status = status
             f.language = global.language
@@ -40,7 +40,7 @@ struct IncidentsCommand: ParsableCommand {
         @Argument(help: "The incident's id.") var id: Int64
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             guard let timeline = try store.incidentTimeline(id) else { throw NotFound("no incident \(id)") }
             output.print(ResultTable(timeline), detail: true)
         }

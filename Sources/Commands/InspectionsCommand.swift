@@ -33,7 +33,7 @@ struct InspectionsCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try settings.existingStore()
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             let today = store.localDays.day(wallMillis())
             output.print(try InspectionSchedule.due(store: store, types: types, today: today, until: today.adding(days: within)))
@@ -69,7 +69,7 @@ struct InspectionsCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try settings.existingStore()
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
             let record = InspectionRecord(device: device, kind: kind, date: date, result: result, grade: grade, inspector: inspector,
@@ -95,7 +95,7 @@ struct InspectionsCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Registration code of the device.", valueName: "ID")) var device: String
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             guard try store.registeredDevice(device) != nil else { throw NotFound("no registered device \(device)") }
             output.print(try store.inspectionHistory(device: device))
         }

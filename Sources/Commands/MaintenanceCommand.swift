@@ -41,7 +41,7 @@ struct MaintenanceCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try settings.existingStore()
             let now = wallMillis()
             let doneAt = try parseTime(at, flag: "--at") ?? now
             do {
@@ -66,7 +66,7 @@ struct MaintenanceCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try settings.existingStore()
             try KnownNames(store: store).check(device: device)
             output.print(try store.maintenanceHistory(device: device, limit: limit.fetch), limit: limit)
         }

@@ -47,7 +47,7 @@ struct NoticesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             var f = NoticeFilter()
             f.firm = firm
             f.status = status
@@ -73,7 +73,7 @@ struct NoticesCommand: ParsableCommand {
         @Option(help: "The firm acknowledging: a notice of another firm is reported as not found.") var firm: String?
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             switch try store.acknowledge(notice: id, firm: firm, by: by, at: wallMillis()) {
             case .acknowledged: say("notice \(id) acknowledged by \(by)")
             case .notFound: throw NotFound("no notice \(id)\(firm.map { " for firm \($0)" } ?? "")")

@@ -23,7 +23,7 @@ struct OutagesCommand: ParsableCommand {
     @Option(help: "At most this many rows (0: all).") var limit = RowLimit(100)
 
     func run() throws {
-        let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try global.existingStore()
         output.print(try store.outages(limit: limit.fetch, now: wallMillis()), limit: limit)
     }
 }

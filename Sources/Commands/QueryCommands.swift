@@ -15,7 +15,7 @@ struct ReadingsCommand: ParsableCommand {
     @OptionGroup var range: TimeRange
 
     func run() throws {
-        let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try global.existingStore()
         try KnownNames(store: store).check(device: device)
         output.print(try store.readings(device: device, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
     }
@@ -40,7 +40,7 @@ struct EventsCommand: ParsableCommand {
     @OptionGroup var range: TimeRange
 
     func run() throws {
-        let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try global.existingStore()
         try KnownNames(store: store).check(device: device)
         output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(),
                                       limit: range.limit.fetch, source: source, deviceFirst: true), limit: range.limit)
@@ -63,7 +63,7 @@ struct DeadLettersCommand: ParsableCommand {
     @OptionGroup var range: TimeRange
 
     func run() throws {
-        let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try global.existingStore()
         output.print(try store.deadLetters(reason: reason, from: try range.fromMillis(), to: try range.toMillis(), limit: range.limit.fetch), limit: range.limit)
     }
 }

@@ -46,7 +46,7 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
-        let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try settings.existingStore()
         let directory = try store.loadDirectory(types: types)
         var options = Replay.Options(from: from, to: to)
         options.tickMs = step.milliseconds

@@ -56,7 +56,7 @@ struct ScheduleCommand: ParsableCommand {
         let end = try day(to, flag: "--to") ?? start.adding(days: 90)
         guard start <= end else { throw ValidationError("--to (\(end)) is before --from (\(start))") }
         guard start.days(to: end) <= 731 else { throw ValidationError("plan at most two years at a time (--from \(start), --to \(end))") }
-        let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try settings.existingStore()
         let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
         let calendar = try WorkCalendar.load(directory: settings.devicesDirectory + "/calendar")
         let policy = try PlanPolicy.load(path: settings.devicesDirectory + "/inspection_plan.yaml")

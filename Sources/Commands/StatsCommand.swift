@@ -43,7 +43,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+        let store = try global.existingStore()
         let now = wallMillis()
         let start: Int64, end: Int64
         var dimensions = by.isEmpty ? StatsReport.defaultDimensions : by

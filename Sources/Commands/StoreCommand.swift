@@ -27,7 +27,7 @@ struct StoreCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             output.print(try store.tableStats())
         }
     }
@@ -40,7 +40,7 @@ struct StoreCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try settings.existingStore()
             let service = RetentionService(store: store, settings: settings.retention, clock: .system, logger: .init(label: "prune"))
             let r = try RetentionService.prune(store: store, policy: service.policy, now: wallMillis())
             say("\(r.pruned) raw reading(s) older than \(settings.retention.raw) replaced by hourly aggregates, \(r.evidence) kept as incident evidence")
@@ -64,7 +64,7 @@ struct StoreCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The new file (must not exist).", valueName: "FILE")) var to: String
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             let started = wallMillis()
             try store.backup(to: to)
             let copy = try Store(path: to, create: false)

@@ -84,7 +84,7 @@ struct TokensCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             output.print(try store.tokens())
         }
     }
@@ -96,7 +96,7 @@ struct TokensCommand: ParsableCommand {
         @Argument(help: "The token's id (see `tokens list`).") var id: Int64
 
         func run() throws {
-            let store = try Store(path: try global.settings().databasePath, create: false, localDays: Console.zone.localDays)
+            let store = try global.existingStore()
             guard try store.revokeToken(id: id, at: wallMillis()) else { throw NotFound("no token \(id)") }
             say("token \(id) revoked")
         }

@@ -6,10 +6,7 @@ public struct Catalog: Sendable {
     public let types: [String: DeviceType]
     public let fleet: Fleet
 
-    public init(types: [String: DeviceType], fleet: Fleet) {
-        self.types = types
-        self.fleet = fleet
-    }
+    public init(types: [String: DeviceType], fleet: Fleet) { (self.types, self.fleet) = (types, fleet) }
 
     /// Parses the type files and the fleet files (the contents of `types/*.yaml` and
     /// `fleet/*.yaml`). All errors of all files are collected and thrown together, so one run

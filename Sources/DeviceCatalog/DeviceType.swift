@@ -53,20 +53,10 @@ public final class DeviceType: Sendable {
         rescue: RescuePolicy? = nil, attributeChecks: [AttributeCheck] = [], tracedByFills: Bool = false,
         serviceLife: ServiceLife? = nil, codePrefixes: [String] = []
     ) {
-        self.id = id
-        self.description = description
-        self.fields = fields
-        self.events = events
-        self.attributes = attributes
-        self.allowsExtraFields = allowsExtraFields
-        self.counters = counters
-        self.maintenance = maintenance
-        self.inspections = inspections
-        self.consequence = consequence
-        self.rescue = rescue
-        self.attributeChecks = attributeChecks
-        self.tracedByFills = tracedByFills
-        self.serviceLife = serviceLife
+        (self.id, self.description, self.fields, self.events, self.attributes) = (id, description, fields, events, attributes)
+        (self.allowsExtraFields, self.counters, self.maintenance) = (allowsExtraFields, counters, maintenance)
+        (self.inspections, self.consequence, self.rescue) = (inspections, consequence, rescue)
+        (self.attributeChecks, self.tracedByFills, self.serviceLife) = (attributeChecks, tracedByFills, serviceLife)
         self.codePrefixes = codePrefixes
         fieldKeys = ByteKeyTable(fields.map(\.name))
         eventCodes = events.keys.sorted()
@@ -86,9 +76,7 @@ public struct RescuePolicy: Sendable, Hashable {
     public let levelMs: [DistrictLevel: Int64]
 
     public init(withinMs: Int64, cityMs: [String: Int64] = [:], levelMs: [DistrictLevel: Int64] = [:]) {
-        self.withinMs = withinMs
-        self.cityMs = cityMs
-        self.levelMs = levelMs
+        (self.withinMs, self.cityMs, self.levelMs) = (withinMs, cityMs, levelMs)
     }
 
     /// The deadline at `site`: its own, else its district level's, else its city's, else the type's.
@@ -123,14 +111,8 @@ public final class FieldSpec: Sendable {
 
     public init(name: String, kind: Kind, unit: String? = nil, range: ClosedRange<Double>? = nil,
                 normal: ClosedRange<Double>? = nil, values: [String] = [], description: String? = nil, derived: Bool = false) {
-        self.name = name
-        self.kind = kind
-        self.unit = unit
-        self.range = range
-        self.normal = normal
-        self.values = values
-        self.description = description
-        self.derived = derived
+        (self.name, self.kind, self.unit, self.range, self.normal, self.values) = (name, kind, unit, range, normal, values)
+        (self.description, self.derived) = (description, derived)
     }
 }
 

@@ -10,14 +10,7 @@ import Yams
 /// with its line.
 public enum DeviceTypeParser {
     public static func parse(text: String, file: String) throws(SourceErrors) -> DeviceType {
-        let source: YAMLSource
-        let raw: RawType
-        do {
-            source = try YAMLSource(file: file, text: text)
-            raw = try source.decode(RawType.self)
-        } catch {
-            throw SourceErrors([error])
-        }
+        let (source, raw) = try YAMLSource.decode(RawType.self, text: text, file: file)
         var errors: [SourceError] = []
         errors += unknownKeys(source, at: [], allowed: RawType.keys)
 

@@ -39,25 +39,10 @@ public struct Alarm: Sendable, Equatable {
                 family: String, pack: String, severity: Severity, state: State, startedAt: Int64, firedAt: Int64?,
                 resolvedAt: Int64?, repeats: Int, lastAt: Int64, message: String, messageZh: String? = nil, inputs: String,
                 incidentId: Int64?) {
-        self.id = id
-        self.deviceNum = deviceNum
-        self.device = device
-        self.type = type
-        self.site = site
-        self.firm = firm
-        self.rule = rule
-        self.family = family
-        self.pack = pack
-        self.severity = severity
-        self.state = state
-        self.startedAt = startedAt
-        self.firedAt = firedAt
-        self.resolvedAt = resolvedAt
-        self.repeats = repeats
-        self.lastAt = lastAt
-        self.message = message
-        self.messageZh = messageZh
-        self.inputs = inputs
+        (self.id, self.deviceNum, self.device, self.type, self.site, self.firm) = (id, deviceNum, device, type, site, firm)
+        (self.rule, self.family, self.pack, self.severity, self.state) = (rule, family, pack, severity, state)
+        (self.startedAt, self.firedAt, self.resolvedAt, self.repeats) = (startedAt, firedAt, resolvedAt, repeats)
+        (self.lastAt, self.message, self.messageZh, self.inputs) = (lastAt, message, messageZh, inputs)
         self.incidentId = incidentId
     }
 }
@@ -97,9 +82,7 @@ public struct AlarmChange: Sendable, Equatable {
     public var isPublished: Bool { transition == .raised || transition == .escalated || transition == .resolved }
 
     public init(alarm: Alarm, transition: Transition, opensIncident: Bool) {
-        self.alarm = alarm
-        self.transition = transition
-        self.opensIncident = opensIncident
+        (self.alarm, self.transition, self.opensIncident) = (alarm, transition, opensIncident)
     }
 }
 

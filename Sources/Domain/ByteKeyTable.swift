@@ -49,13 +49,8 @@ public struct ByteKeyTable: Sendable {
             values.append(value)
             slots[i] = Int32(values.count)
         }
-        self.arena = arena
-        self.starts = starts
-        self.lengths = lengths
-        self.hashes = hashes
-        self.values = values
-        self.slots = slots
-        self.mask = mask
+        (self.arena, self.starts, self.lengths, self.hashes, self.values) = (arena, starts, lengths, hashes, values)
+        (self.slots, self.mask) = (slots, mask)
     }
 
     public init(_ keys: [String]) {

@@ -7,9 +7,7 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     public init?(year: Int, month: Int, day: Int) {
         guard (1900...2999).contains(year), (1...12).contains(month),
               (1...Day.daysIn(month: month, year: year)).contains(day) else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        (self.year, self.month, self.day) = (year, month, day)
     }
 
     /// Accepts exactly `YYYY-MM-DD`; anything looser would hide typos in statutory dates.

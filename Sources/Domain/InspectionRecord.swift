@@ -28,15 +28,8 @@ public struct InspectionRecord: Sendable, Hashable {
 
     public init(device: String, kind: String, date: Day, result: InspectionResult, grade: Int?, inspector: String?,
                 organisation: String?, reportNumber: String?, source: InspectionSource, recordedBy: String) {
-        self.device = device
-        self.kind = kind
-        self.date = date
-        self.result = result
-        self.grade = grade
-        self.inspector = inspector
-        self.organisation = organisation
-        self.reportNumber = reportNumber
-        self.source = source
+        (self.device, self.kind, self.date, self.result, self.grade) = (device, kind, date, result, grade)
+        (self.inspector, self.organisation, self.reportNumber, self.source) = (inspector, organisation, reportNumber, source)
         self.recordedBy = recordedBy
     }
 }

@@ -47,10 +47,7 @@ public struct JSONMember: Sendable, Equatable {
     public let valueEnd: Int32
 
     public init(key: String, value: JSONValue, valueStart: Int32 = 0, valueEnd: Int32 = 0) {
-        self.key = key
-        self.value = value
-        self.valueStart = valueStart
-        self.valueEnd = valueEnd
+        (self.key, self.value, self.valueStart, self.valueEnd) = (key, value, valueStart, valueEnd)
     }
 
     /// Members are equal by key and value; where they were read from does not matter.
@@ -62,10 +59,7 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     public let offset: Int
     public let reason: String
     public var description: String { "\(reason) at byte \(offset)" }
-    public init(offset: Int, reason: String) {
-        self.offset = offset
-        self.reason = reason
-    }
+    public init(offset: Int, reason: String) { (self.offset, self.reason) = (offset, reason) }
 }
 
 /// Encodes a parsed value as the same JSON (objects keep their member order), so stored JSON

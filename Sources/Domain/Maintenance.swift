@@ -35,12 +35,7 @@ public struct Completion: Sendable {
 
     public init(device: String, firm: String, items: [String], doneAt: Int64, source: CompletionSource, reportedAt: Int64,
                 tiers: [MaintenanceTier] = []) {
-        self.device = device
-        self.firm = firm
-        self.items = items
-        self.tiers = tiers
-        self.doneAt = doneAt
-        self.source = source
+        (self.device, self.firm, self.items, self.tiers, self.doneAt, self.source) = (device, firm, items, tiers, doneAt, source)
         self.reportedAt = reportedAt
     }
 }
@@ -55,10 +50,6 @@ public struct MaintenanceRecord: Sendable, Equatable {
     /// Item tiers beyond the routine ones the work covered (`quarterly`, `half_yearly`, `yearly`).
     public let tiers: [MaintenanceTier]
     public init(id: Int64, deviceNum: Int64, firm: String, doneAt: Int64, tiers: [MaintenanceTier] = []) {
-        self.id = id
-        self.deviceNum = deviceNum
-        self.firm = firm
-        self.doneAt = doneAt
-        self.tiers = tiers
+        (self.id, self.deviceNum, self.firm, self.doneAt, self.tiers) = (id, deviceNum, firm, doneAt, tiers)
     }
 }

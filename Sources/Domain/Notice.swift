@@ -50,20 +50,9 @@ public struct NoticeDraft: Sendable, Equatable {
     public init(key: String, deviceNum: Int64, device: String, type: String, firm: String, kind: NoticeKind,
                 trigger: String, reason: Prose, dueBy: Int64?, createdAt: Int64, staleAfterRecord: Int64?, detail: String,
                 rescue: RescueStart? = nil, hazard: HazardStart? = nil) {
-        self.key = key
-        self.deviceNum = deviceNum
-        self.device = device
-        self.type = type
-        self.firm = firm
-        self.kind = kind
-        self.trigger = trigger
-        self.reason = reason
-        self.dueBy = dueBy
-        self.createdAt = createdAt
-        self.staleAfterRecord = staleAfterRecord
-        self.detail = detail
-        self.rescue = rescue
-        self.hazard = hazard
+        (self.key, self.deviceNum, self.device, self.type, self.firm, self.kind) = (key, deviceNum, device, type, firm, kind)
+        (self.trigger, self.reason, self.dueBy, self.createdAt) = (trigger, reason, dueBy, createdAt)
+        (self.staleAfterRecord, self.detail, self.rescue, self.hazard) = (staleAfterRecord, detail, rescue, hazard)
     }
 }
 
@@ -74,11 +63,7 @@ public struct HazardStart: Sendable, Equatable {
     public let alarmId: Int64
     public let raisedAt: Int64
 
-    public init(rule: String, alarmId: Int64, raisedAt: Int64) {
-        self.rule = rule
-        self.alarmId = alarmId
-        self.raisedAt = raisedAt
-    }
+    public init(rule: String, alarmId: Int64, raisedAt: Int64) { (self.rule, self.alarmId, self.raisedAt) = (rule, alarmId, raisedAt) }
 }
 
 /// The rescue clock of a trapped-passenger alarm (SPEC §12): from its firing, the firm has
@@ -90,9 +75,7 @@ public struct RescueStart: Sendable, Equatable {
     public var deadlineAt: Int64 { firedAt + withinMs }
 
     public init(alarmId: Int64, firedAt: Int64, withinMs: Int64) {
-        self.alarmId = alarmId
-        self.firedAt = firedAt
-        self.withinMs = withinMs
+        (self.alarmId, self.firedAt, self.withinMs) = (alarmId, firedAt, withinMs)
     }
 }
 

@@ -3,8 +3,5 @@
 public struct OutboxMessage: Sendable, Equatable {
     public let topic: String
     public let payload: String
-    public init(topic: String, payload: String) {
-        self.topic = topic
-        self.payload = payload
-    }
+    public init(topic: String, payload: String) { (self.topic, self.payload) = (topic, payload) }
 }

@@ -15,17 +15,13 @@ public struct Prose: Sendable, Equatable {
     public struct Parameter: Sendable, Equatable {
         public let name: String
         public let value: String
-        public init(_ name: String, _ value: String) {
-            self.name = name
-            self.value = value
-        }
+        public init(_ name: String, _ value: String) { (self.name, self.value) = (name, value) }
     }
 
     public init(_ code: ProseCode, _ parameters: [(String, String)] = [], en: String, zh: String) {
         self.code = code
         self.parameters = parameters.map { Parameter($0.0, $0.1) }
-        self.en = en
-        self.zh = zh
+        (self.en, self.zh) = (en, zh)
     }
 
     /// The text in `language`.

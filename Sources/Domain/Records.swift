@@ -37,15 +37,8 @@ public struct DeadLetter: Sendable {
 
     public init(receivedAt: Int64, reason: DeadLetterReason, detail: String, topic: String, gateway: String?,
                 device: String?, payload: [UInt8], payloadSize: Int, payloadSHA256: String? = nil) {
-        self.payloadSHA256 = payloadSHA256
-        self.receivedAt = receivedAt
-        self.reason = reason
-        self.detail = detail
-        self.topic = topic
-        self.gateway = gateway
-        self.device = device
-        self.payload = payload
-        self.payloadSize = payloadSize
+        (self.payloadSHA256, self.receivedAt, self.reason, self.detail) = (payloadSHA256, receivedAt, reason, detail)
+        (self.topic, self.gateway, self.device, self.payload, self.payloadSize) = (topic, gateway, device, payload, payloadSize)
     }
 }
 
@@ -75,16 +68,8 @@ public struct AcceptedMessage: Sendable {
 
     public init(deviceNum: Int64, entryIndex: Int, kind: Kind, ts: Int64, seq: UInt64?, receivedAt: Int64,
                 values: FieldValues, code: String?, data: JSONBytes, stationIndex: Int? = nil) {
-        self.deviceNum = deviceNum
-        self.entryIndex = entryIndex
-        self.kind = kind
-        self.ts = ts
-        self.seq = seq
-        self.receivedAt = receivedAt
-        self.values = values
-        self.code = code
-        self.data = data
-        self.stationIndex = stationIndex
+        (self.deviceNum, self.entryIndex, self.kind, self.ts, self.seq) = (deviceNum, entryIndex, kind, ts, seq)
+        (self.receivedAt, self.values, self.code, self.data, self.stationIndex) = (receivedAt, values, code, data, stationIndex)
     }
 
     /// The same message with other values (derived fields filled in by the pipeline).
@@ -100,11 +85,7 @@ public struct GatewayStatus: Sendable, Equatable {
     public let online: Bool
     public let at: Int64
 
-    public init(gateway: String, online: Bool, at: Int64) {
-        self.gateway = gateway
-        self.online = online
-        self.at = at
-    }
+    public init(gateway: String, online: Bool, at: Int64) { (self.gateway, self.online, self.at) = (gateway, online, at) }
 }
 
 /// An event the pipeline itself derives (a sequence gap, a reading outside its normal band...),
@@ -118,11 +99,7 @@ public struct DerivedEvent: Sendable, Equatable {
     public let receivedAt: Int64
 
     public init(deviceNum: Int64, ts: Int64, code: DerivedEventCode, data: String, receivedAt: Int64) {
-        self.deviceNum = deviceNum
-        self.ts = ts
-        self.code = code
-        self.data = data
-        self.receivedAt = receivedAt
+        (self.deviceNum, self.ts, self.code, self.data, self.receivedAt) = (deviceNum, ts, code, data, receivedAt)
     }
 }
 

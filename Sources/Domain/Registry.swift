@@ -4,10 +4,7 @@ public struct Origin: Sendable, Hashable, CustomStringConvertible {
     public let line: Int?
     public var description: String { line.map { "\(file):\($0)" } ?? file }
 
-    public init(file: String, line: Int?) {
-        self.file = file
-        self.line = line
-    }
+    public init(file: String, line: Int?) { (self.file, self.line) = (file, line) }
 }
 
 /// A maintenance firm (维保单位). Coding keys are the store's column names.
@@ -22,10 +19,7 @@ public struct Firm: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey { case id, name, grade, nameZh = "name_zh" }
 
     public init(id: String, name: String, grade: String?, nameZh: String? = nil) {
-        self.id = id
-        self.name = name
-        self.grade = grade
-        self.nameZh = nameZh
+        (self.id, self.name, self.grade, self.nameZh) = (id, name, grade, nameZh)
     }
 }
 
@@ -40,11 +34,7 @@ public struct Owner: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case id, name, nameZh = "name_zh" }
 
-    public init(id: String, name: String, nameZh: String? = nil) {
-        self.id = id
-        self.name = name
-        self.nameZh = nameZh
-    }
+    public init(id: String, name: String, nameZh: String? = nil) { (self.id, self.name, self.nameZh) = (id, name, nameZh) }
 }
 
 /// A site where equipment is used.
@@ -75,14 +65,8 @@ public struct Site: Sendable, Hashable, Codable {
 
     public init(id: String, name: String, category: String, city: String?, peopleExposed: Int?, rescueWithin: String? = nil,
                 district: String? = nil, districtLevel: DistrictLevel? = nil, nameZh: String? = nil) {
-        self.nameZh = nameZh
-        self.id = id
-        self.name = name
-        self.category = category
-        self.city = city
-        self.peopleExposed = peopleExposed
-        self.rescueWithin = rescueWithin
-        self.district = district
+        (self.nameZh, self.id, self.name, self.category, self.city) = (nameZh, id, name, category, city)
+        (self.peopleExposed, self.rescueWithin, self.district) = (peopleExposed, rescueWithin, district)
         self.districtLevel = districtLevel
     }
 
@@ -117,11 +101,7 @@ public struct Region: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey { case code, name, nameZh = "name_zh", level, city }
 
     public init(code: String, name: String, nameZh: String?, level: DistrictLevel, city: String?) {
-        self.code = code
-        self.name = name
-        self.nameZh = nameZh
-        self.level = level
-        self.city = city
+        (self.code, self.name, self.nameZh, self.level, self.city) = (code, name, nameZh, level, city)
     }
 }
 
@@ -129,10 +109,7 @@ public struct Region: Sendable, Hashable, Codable {
 public struct Gateway: Sendable, Hashable, Codable {
     public let id: String
     public let site: String
-    public init(id: String, site: String) {
-        self.id = id
-        self.site = site
-    }
+    public init(id: String, site: String) { (self.id, self.site) = (id, site) }
 }
 
 /// One registered piece of equipment, identified by its registration code (设备代码).
@@ -169,20 +146,10 @@ public struct DeviceRecord: Sendable, Hashable {
                 commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
                 failedInspections: [String: Day] = [:], openHazards: [String: Day] = [:], gradeSince: Day? = nil,
                 attributes: [String: Scalar], origin: Origin) {
-        self.id = id
-        self.type = type
-        self.gateway = gateway
-        self.site = site
-        self.owner = owner
-        self.firm = firm
-        self.commissioned = commissioned
-        self.lastInspections = lastInspections
-        self.inspectionGrade = inspectionGrade
-        self.failedInspections = failedInspections
-        self.openHazards = openHazards
-        self.gradeSince = gradeSince
-        self.attributes = attributes
-        self.origin = origin
+        (self.id, self.type, self.gateway, self.site, self.owner, self.firm) = (id, type, gateway, site, owner, firm)
+        (self.commissioned, self.lastInspections, self.inspectionGrade) = (commissioned, lastInspections, inspectionGrade)
+        (self.failedInspections, self.openHazards, self.gradeSince) = (failedInspections, openHazards, gradeSince)
+        (self.attributes, self.origin) = (attributes, origin)
     }
 }
 
@@ -203,12 +170,7 @@ public struct FillingStation: Sendable, Hashable, Codable {
     public let firm: String
 
     public init(id: String, name: String, site: String, licence: String, gases: [String], gateways: [String], firm: String) {
-        self.id = id
-        self.name = name
-        self.site = site
-        self.licence = licence
-        self.gases = gases
-        self.gateways = gateways
+        (self.id, self.name, self.site, self.licence, self.gases, self.gateways) = (id, name, site, licence, gases, gateways)
         self.firm = firm
     }
 }

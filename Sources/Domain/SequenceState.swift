@@ -7,8 +7,5 @@ public struct SequenceState: Sendable, Equatable {
     /// Bit i set: `highest - i` was seen (bit 0 is `highest` itself).
     public var seen: UInt64
 
-    public init(highest: UInt64, seen: UInt64) {
-        self.highest = highest
-        self.seen = seen
-    }
+    public init(highest: UInt64, seen: UInt64) { (self.highest, self.seen) = (highest, seen) }
 }

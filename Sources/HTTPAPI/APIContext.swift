@@ -31,6 +31,9 @@ public struct APIContext: RequestContext {
         return grant
     }
 
+    /// The caller's grant and the request's query parameters: how most `/v1` handlers begin.
+    func caller(_ request: Request) throws -> (TokenGrant, Params) { (try caller(), Params(request)) }
+
     /// Refuses callers other than supervisors (403: the route exists, the role may not use it).
     func requireSupervisor() throws -> TokenGrant {
         let g = try caller()

@@ -12,9 +12,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var errorId: String?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
-        self.status = status
-        self.code = code
-        self.message = message
+        (self.status, self.code, self.message) = (status, code, message)
     }
 
     public static func badParameter(_ name: String, _ why: String) -> APIError {

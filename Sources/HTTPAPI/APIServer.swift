@@ -22,11 +22,8 @@ public struct APIServer: Sendable {
         public var sessionTakenOverAt: Int64?
         public init(brokerDownSince: Int64?, queueDepth: Int, lastCommitAt: Int64?, storeFailure: StoreFailure?,
                     sessionTakenOverAt: Int64? = nil) {
-            self.sessionTakenOverAt = sessionTakenOverAt
-            self.brokerDownSince = brokerDownSince
-            self.queueDepth = queueDepth
-            self.lastCommitAt = lastCommitAt
-            self.storeFailure = storeFailure
+            (self.sessionTakenOverAt, self.brokerDownSince, self.queueDepth) = (sessionTakenOverAt, brokerDownSince, queueDepth)
+            (self.lastCommitAt, self.storeFailure) = (lastCommitAt, storeFailure)
         }
     }
 
@@ -64,14 +61,8 @@ public struct APIServer: Sendable {
                 timeZone: String = "Asia/Shanghai", logger: Logger) {
         self.limits = limits
         throttle = AuthThrottle(limit: limits.authFailuresPerMinute)
-        self.store = store
-        self.types = types
-        self.topics = topics
-        self.health = health
-        self.planning = planning
-        self.unhealthyAfterMs = unhealthyAfterMs
-        self.timeZone = timeZone
-        self.logger = logger
+        (self.store, self.types, self.topics, self.health, self.planning) = (store, types, topics, health, planning)
+        (self.unhealthyAfterMs, self.timeZone, self.logger) = (unhealthyAfterMs, timeZone, logger)
         feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, limits: limits.streams, logger: logger)
     }
 

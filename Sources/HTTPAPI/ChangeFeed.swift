@@ -76,9 +76,7 @@ public final class ChangeFeed: Sendable {
     public init(store: Store, keepaliveMs: Int64 = 15_000, limits: Limits = Limits(), logger: Logger) {
         self.store = store
         tickMs = limits.tickMs
-        self.keepaliveMs = keepaliveMs
-        self.limits = limits
-        self.logger = logger
+        (self.keepaliveMs, self.limits, self.logger) = (keepaliveMs, limits, logger)
     }
 
     /// A stream of changes after the newest one now (returned with it), until `unsubscribe`, for

@@ -15,8 +15,7 @@ extension APIServer {
         let store = self.store
 
         v1.get("hazards") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             var f = HazardFilter(open: try p.choice("status", HazardStatus.self).map { $0 == .open }, device: try p.string("device"))
             f.scope = caller.role
             f.limit = try p.limit()

@@ -19,8 +19,7 @@ extension APIServer {
         let store = self.store
 
         v1.get("inspections/due") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             let within = try p.int("within", in: 0...3650, default: 30)
             let format = try p.format()
             let today = store.localDays.day(wallMillis())
@@ -37,8 +36,7 @@ extension APIServer {
         }
 
         v1.get("inspections/schedule") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             let from = try p.day("from") ?? store.localDays.day(wallMillis())
             let to = try p.day("to") ?? from.adding(days: 90)
             guard from <= to else { throw APIError.badParameter("to", "\(to) is before from (\(from))") }
@@ -155,8 +153,7 @@ extension APIServer {
     func addStatsRoutes(to v1: RouterGroup<APIContext>) {
         let store = self.store
         v1.get("stats") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             let now = wallMillis()
             let (from, to, dimensions) = try Self.statsPeriod(p, now: now, days: store.localDays)
             let sections = try await store.access { store in

@@ -16,8 +16,7 @@ extension APIServer {
         let store = self.store
 
         v1.get("devices") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             var f = DeviceFilter(type: try p.string("type"), site: try p.string("site"), firm: try p.string("firm"),
                                  gateway: try p.string("gateway"), grade: try p.choice("grade", Grade.self))
             f.owner = try p.string("owner")
@@ -59,8 +58,7 @@ extension APIServer {
         }
 
         v1.get("alarms") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             var f = try Self.alarmFilter(p, caller, days: store.localDays)
             f.state = try p.choice("state", AlarmStateFilter.self)
             f.rule = try p.string("rule")
@@ -84,8 +82,7 @@ extension APIServer {
         }
 
         v1.get("incidents") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             var f = try Self.alarmFilter(p, caller, days: store.localDays)
             f.status = try p.choice("status", IncidentStatus.self)
             return try await Listing.respond(p, filter: f, query: { try store.incidents($0) }, cursor: { PageCursor(sort: $0.openedAt.millis, id: $0.id) })
@@ -108,8 +105,7 @@ extension APIServer {
         }
 
         v1.get("notices") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             var f = NoticeFilter()
             f.firm = try p.string("firm")
             f.status = try p.choice("status", NoticeStatus.self)
@@ -164,8 +160,7 @@ extension APIServer {
         }
 
         v1.get("maintenance") { request, context in
-            let caller = try context.caller()
-            let p = Params(request)
+            let (caller, p) = try context.caller(request)
             guard let device = try p.string("device") else { throw APIError.badParameter("device", "required: the device's registration code") }
             try await self.requireDevice(device, caller)
             return try await Listing.respond(p, fetch: { limit, after in

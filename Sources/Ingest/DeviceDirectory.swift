@@ -28,19 +28,9 @@ public final class DirectoryEntry: Sendable {
     init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String,
          attributes: [String: Scalar], commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
          failedInspections: [String: Day], openHazards: [String: Day], gradeSince: Day?) {
-        self.index = index
-        self.num = num
-        self.id = id
-        self.gateway = gateway
-        self.typeIndex = typeIndex
-        self.firm = firm
-        self.site = site
-        self.attributes = attributes
-        self.commissioned = commissioned
-        self.lastInspections = lastInspections
-        self.inspectionGrade = inspectionGrade
-        self.failedInspections = failedInspections
-        self.openHazards = openHazards
+        (self.index, self.num, self.id, self.gateway, self.typeIndex, self.firm) = (index, num, id, gateway, typeIndex, firm)
+        (self.site, self.attributes, self.commissioned, self.lastInspections) = (site, attributes, commissioned, lastInspections)
+        (self.inspectionGrade, self.failedInspections, self.openHazards) = (inspectionGrade, failedInspections, openHazards)
         self.gradeSince = gradeSince
     }
 }

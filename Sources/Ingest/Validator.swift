@@ -16,11 +16,8 @@ public struct IngestLimits: Sendable {
 
     public init(maxPayloadBytes: Int = 65_536, futureToleranceMs: Int64 = 300_000,
                 maxAgeMs: Int64 = 7 * 86_400_000, deadLetterPayloadCap: Int = 4096, maxBatchElements: Int = 1000) {
-        self.maxBatchElements = maxBatchElements
-        self.maxPayloadBytes = maxPayloadBytes
-        self.futureToleranceMs = futureToleranceMs
-        self.maxAgeMs = maxAgeMs
-        self.deadLetterPayloadCap = deadLetterPayloadCap
+        (self.maxBatchElements, self.maxPayloadBytes) = (maxBatchElements, maxPayloadBytes)
+        (self.futureToleranceMs, self.maxAgeMs, self.deadLetterPayloadCap) = (futureToleranceMs, maxAgeMs, deadLetterPayloadCap)
     }
 }
 
@@ -272,10 +269,7 @@ private struct Rejection {
     var device: String?
 
     init(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64, cap: Int) {
-        self.topic = topic
-        self.payload = payload
-        self.receivedAt = receivedAt
-        self.cap = cap
+        (self.topic, self.payload, self.receivedAt, self.cap) = (topic, payload, receivedAt, cap)
     }
 
     /// The stored payload is the message as received up to the cap; beyond it, its first

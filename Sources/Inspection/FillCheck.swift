@@ -57,11 +57,8 @@ public enum FillCheck {
 
         public init(commissioned: Day, lastInspections: [String: Day], grade: Int?, failedInspections: [String: Day],
                     attributes: [String: Scalar]) {
-            self.commissioned = commissioned
-            self.lastInspections = lastInspections
-            self.grade = grade
-            self.failedInspections = failedInspections
-            self.attributes = attributes
+            (self.commissioned, self.lastInspections, self.grade) = (commissioned, lastInspections, grade)
+            (self.failedInspections, self.attributes) = (failedInspections, attributes)
         }
     }
 

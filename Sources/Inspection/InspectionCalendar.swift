@@ -17,11 +17,7 @@ public struct InspectionDue: Sendable, Hashable {
     public let coveredBy: String?
 
     public init(kind: String, last: Day?, due: Day, mustNotUse: Bool, basis: String, coveredBy: String? = nil) {
-        self.kind = kind
-        self.last = last
-        self.due = due
-        self.mustNotUse = mustNotUse
-        self.basis = basis
+        (self.kind, self.last, self.due, self.mustNotUse, self.basis) = (kind, last, due, mustNotUse, basis)
         self.coveredBy = coveredBy
     }
 

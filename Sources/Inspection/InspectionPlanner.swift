@@ -14,14 +14,8 @@ public struct PlanItem: Sendable, Hashable {
     public let owner: String?
 
     public init(device: String, type: String, kind: String, due: Day, grade: Grade?, site: String, byOwner: Bool = false, owner: String? = nil) {
-        self.device = device
-        self.type = type
-        self.kind = kind
-        self.due = due
-        self.grade = grade
-        self.site = site
-        self.byOwner = byOwner
-        self.owner = owner
+        (self.device, self.type, self.kind, self.due, self.grade, self.site) = (device, type, kind, due, grade, site)
+        (self.byOwner, self.owner) = (byOwner, owner)
     }
 }
 
@@ -39,14 +33,8 @@ public struct PlanRequest: Sendable {
 
     public init(items: [PlanItem], siteNames: [String: String] = [:], from: Day, to: Day, inspectors: Int, inspectionsPerDay: Int,
                 calendar: WorkCalendar, policy: PlanPolicy) {
-        self.items = items
-        self.siteNames = siteNames
-        self.from = from
-        self.to = to
-        self.inspectors = inspectors
-        self.inspectionsPerDay = inspectionsPerDay
-        self.calendar = calendar
-        self.policy = policy
+        (self.items, self.siteNames, self.from, self.to, self.inspectors) = (items, siteNames, from, to, inspectors)
+        (self.inspectionsPerDay, self.calendar, self.policy) = (inspectionsPerDay, calendar, policy)
     }
 }
 

@@ -7,10 +7,7 @@ public struct InspectionRecordError: Error, Sendable, Equatable, CustomStringCon
     public let message: String
     public var description: String { "\(field): \(message)" }
 
-    public init(field: String, message: String) {
-        self.field = field
-        self.message = message
-    }
+    public init(field: String, message: String) { (self.field, self.message) = (field, message) }
 }
 
 /// Checks an inspection result against the device's type before it is kept (SPEC §12). Pure.

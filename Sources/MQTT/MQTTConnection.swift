@@ -18,10 +18,7 @@ public struct MQTTOptions: Sendable {
     public var maxInflight: Int = 1000
 
     public init(host: String, port: Int, clientId: String, cleanSession: Bool) {
-        self.host = host
-        self.port = port
-        self.clientId = clientId
-        self.cleanSession = cleanSession
+        (self.host, self.port, self.clientId, self.cleanSession) = (host, port, clientId, cleanSession)
     }
 
     public struct TLSOptions: Sendable {
@@ -30,10 +27,7 @@ public struct MQTTOptions: Sendable {
         public var keyFile: String?
         public var insecure: Bool
         public init(caFile: String, certFile: String? = nil, keyFile: String? = nil, insecure: Bool = false) {
-            self.caFile = caFile
-            self.certFile = certFile
-            self.keyFile = keyFile
-            self.insecure = insecure
+            (self.caFile, self.certFile, self.keyFile, self.insecure) = (caFile, certFile, keyFile, insecure)
         }
     }
 
@@ -44,10 +38,7 @@ public struct MQTTOptions: Sendable {
         public var qos: Int32
         public var retain: Bool
         public init(topic: String, payload: [UInt8], qos: Int32, retain: Bool) {
-            self.topic = topic
-            self.payload = payload
-            self.qos = qos
-            self.retain = retain
+            (self.topic, self.payload, self.qos, self.retain) = (topic, payload, qos, retain)
         }
     }
 }
@@ -62,8 +53,7 @@ public struct MQTTError: Error, Sendable, CustomStringConvertible {
     /// `errno` at the failure, for `MOSQ_ERR_ERRNO`.
     public let systemError: Int32?
     public init(_ code: Int32, _ operation: String) {
-        self.code = code
-        self.operation = operation
+        (self.code, self.operation) = (code, operation)
         systemError = code == MOSQ_ERR_ERRNO.rawValue ? errno : nil
     }
     /// MOSQ_ERR_ERRNO: the system error is in `errno`.
@@ -108,8 +98,7 @@ public final class MQTTConnection: @unchecked Sendable {
 
     public init(options: MQTTOptions, handlers: MQTTHandlers) throws(MQTTError) {
         _ = Self.libraryInit
-        self.options = options
-        self.handlers = handlers
+        (self.options, self.handlers) = (options, handlers)
         guard let h = mosquitto_new(options.clientId, options.cleanSession, nil) else {
             throw MQTTError(MOSQ_ERR_NOMEM.rawValue, "mosquitto_new")
         }

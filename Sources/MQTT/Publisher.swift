@@ -13,8 +13,7 @@ public final class Publisher: @unchecked Sendable {
     private var onAck: (@Sendable (Int32) -> Void)?
 
     public init(options: MQTTOptions, window: Int = 1000, onAck: (@Sendable (Int32) -> Void)? = nil) throws(MQTTError) {
-        self.window = window
-        self.onAck = onAck
+        (self.window, self.onAck) = (window, onAck)
         var handlers = MQTTHandlers()
         let box = WeakBox<Publisher>()
         handlers.published = { mid in box.value?.acknowledged(mid) }

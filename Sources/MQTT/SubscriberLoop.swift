@@ -20,9 +20,7 @@ public final class SubscriberLoop: @unchecked Sendable {
         /// Longest wait in the socket poll; bounds how late `idle` runs.
         public var pollMs: Int32 = 5
         public init(options: MQTTOptions, subscriptions: [String], qos: Int32) {
-            self.options = options
-            self.subscriptions = subscriptions
-            self.qos = qos
+            (self.options, self.subscriptions, self.qos) = (options, subscriptions, qos)
         }
     }
 
@@ -54,9 +52,7 @@ public final class SubscriberLoop: @unchecked Sendable {
 
     public init(config: Config, logger: Logger, message: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void,
                 idle: @escaping @Sendable () -> Void = {}) throws(MQTTError) {
-        self.config = config
-        self.logger = logger
-        self.idle = idle
+        (self.config, self.logger, self.idle) = (config, logger, idle)
         var handlers = MQTTHandlers()
         handlers.message = message
         let subscriptions = config.subscriptions

@@ -61,11 +61,7 @@ public final class MaintenancePlanner {
         var important = false
         var persistedAt: Int64 = 0
 
-        init(entry: DirectoryEntry, plan: TypePlan, state: PlanState) {
-            self.entry = entry
-            self.plan = plan
-            self.state = state
-        }
+        init(entry: DirectoryEntry, plan: TypePlan, state: PlanState) { (self.entry, self.plan, self.state) = (entry, plan, state) }
     }
 
     let options: Options

@@ -24,10 +24,7 @@ final class CheckpointService: Sendable {
     private let folder: StoreFolder?
 
     init(store: Store, everyMs: Int64, walLimitBytes: Int, folder: StoreFolder? = nil, logger: Logger) {
-        self.folder = folder
-        self.store = store
-        self.logger = logger
-        self.walLimitBytes = walLimitBytes
+        (self.folder, self.store, self.logger, self.walLimitBytes) = (folder, store, logger, walLimitBytes)
         thread = PeriodicThread(name: "checkpoint", everyMs: max(10, everyMs))
     }
 

@@ -64,11 +64,7 @@ public final class ComplianceService: Sendable {
 
     public init(store: Store, types: [String: DeviceType], policy: PlanPolicy, topics: Topics, clock: PipelineClock,
                 logger: Logger, hooks: Hooks = Hooks()) {
-        self.store = store
-        self.topics = topics
-        self.clock = clock
-        self.logger = logger
-        self.hooks = hooks
+        (self.store, self.topics, self.clock, self.logger, self.hooks) = (store, topics, clock, logger, hooks)
         rescues = RescueWatch(store: store, topics: topics)
         // The registry the pipeline starts with was read just before: records written after this
         // point are new to it.

@@ -61,10 +61,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public init(options: Options, store: Store, directory: DeviceDirectory, hook: any RuleHook,
                 planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil, inspections: PlanPolicy? = nil,
                 logger: Logger, clock: PipelineClock = .system, transport: TransportMaker? = nil) throws {
-        self.options = options
-        self.store = store
-        self.logger = logger
-        self.clock = clock
+        (self.options, self.store, self.logger, self.clock) = (options, store, logger, clock)
         let s = options.settings
         queue = BoundedQueue(capacity: s.ingest.queueBatches)
         gate = UncommittedGate(limit: s.store.uncommittedLimit)

@@ -29,12 +29,9 @@ final class MaintenanceStage {
     private var recordsWaiting = false
 
     init(planner: MaintenancePlanner, store: Store, topics: Topics, tickMs: Int64, logger: Logger) {
-        self.planner = planner
-        self.store = store
+        (self.planner, self.store) = (planner, store)
         completionPrefix = Array(topics.maintenance(firm: "").utf8)
-        self.topics = topics
-        self.tickMs = tickMs
-        self.logger = logger
+        (self.topics, self.tickMs, self.logger) = (topics, tickMs, logger)
     }
 
     func isCompletion(_ topic: UnsafeRawBufferPointer) -> Bool {

@@ -59,9 +59,7 @@ public struct BatchFiller {
     private var batch: MessageBatch
 
     public init(queue: BoundedQueue<MessageBatch>, batchSize: Int, maxAgeNanos: UInt64) {
-        self.queue = queue
-        self.batchSize = batchSize
-        self.maxAgeNanos = maxAgeNanos
+        (self.queue, self.batchSize, self.maxAgeNanos) = (queue, batchSize, maxAgeNanos)
         batch = MessageBatch(expectedMessages: batchSize)
     }
 

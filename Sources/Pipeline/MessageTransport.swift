@@ -38,8 +38,7 @@ public struct MessageSink: Sendable {
 
     public init(message: @escaping @Sendable (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void,
                 idle: @escaping @Sendable () -> Void) {
-        self.message = message
-        self.idle = idle
+        (self.message, self.idle) = (message, idle)
     }
 }
 

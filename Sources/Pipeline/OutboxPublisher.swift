@@ -30,11 +30,7 @@ final class OutboxPublisher: @unchecked Sendable {
     private var early: Set<Int32> = []
     private var _published = 0
 
-    init(store: Store, options: MQTTOptions, logger: Logger) {
-        self.store = store
-        self.options = options
-        self.logger = logger
-    }
+    init(store: Store, options: MQTTOptions, logger: Logger) { (self.store, self.options, self.logger) = (store, options, logger) }
 
     var published: Int { condition.withLock { _published } }
 

@@ -11,10 +11,7 @@ final class PeriodicThread: @unchecked Sendable {
     private let name: String
     private let everyMs: Int64
 
-    init(name: String, everyMs: Int64) {
-        self.name = name
-        self.everyMs = everyMs
-    }
+    init(name: String, everyMs: Int64) { (self.name, self.everyMs) = (name, everyMs) }
 
     func start(_ body: @escaping @Sendable () -> Void) {
         condition.withLock { running = true }

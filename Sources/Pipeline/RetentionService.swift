@@ -21,10 +21,7 @@ public final class RetentionService: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     public init(store: Store, settings: Settings.Retention, clock: PipelineClock, logger: Logger) {
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.logger = logger
+        (self.store, self.settings, self.clock, self.logger) = (store, settings, clock, logger)
     }
 
     public var policy: RetentionPolicy {

@@ -45,11 +45,7 @@ public final class RiskService: @unchecked Sendable {
     public init(store: Store, model: RiskModel, directory: DeviceDirectory, topics: Topics, clock: PipelineClock, logger: Logger,
                 roundSize: Int = RiskService.defaultRoundSize) {
         self.roundSize = max(1, roundSize)
-        self.store = store
-        self.model = model
-        self.directory = directory
-        self.topics = topics
-        self.clock = clock
+        (self.store, self.model, self.directory, self.topics, self.clock) = (store, model, directory, topics, clock)
         self.logger = logger
     }
 

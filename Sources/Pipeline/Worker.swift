@@ -105,9 +105,7 @@ final class Worker: @unchecked Sendable {
          stats: IngestStats, onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?) {
         self.store = store
         fills = FillStage(days: store.localDays)
-        self.validator = validator
-        self.directory = directory
-        self.hook = hook
+        (self.validator, self.directory, self.hook) = (validator, directory, hook)
         self.states = Self.byPosition(states, in: directory)
         isTouched = Array(repeating: false, count: directory.entries.count)
         commitIntervalNanos = UInt64(max(1, settings.store.commitInterval.milliseconds)) * 1_000_000
@@ -117,10 +115,7 @@ final class Worker: @unchecked Sendable {
         self.topics = topics
         noticeMessage = { id, notice in NoticeFeed.message(id: id, notice, topics: topics) }
         settler = Self.settler(directory, topics: topics, days: store.localDays)
-        self.logger = logger
-        self.clock = clock
-        self.stats = stats
-        self.onCommit = onCommit
+        (self.logger, self.clock, self.stats, self.onCommit) = (logger, clock, stats, onCommit)
         reception = ReceptionWatch(graceMs: settings.rules.outageGrace.milliseconds)
         receiving.record(1)
     }

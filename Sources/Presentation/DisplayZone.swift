@@ -13,9 +13,7 @@ public struct DisplayZone: Sendable, Equatable {
     public static let utc = DisplayZone(name: "UTC", zone: TimeZone(identifier: "UTC"), fixedOffset: 0)
 
     private init(name: String, zone: TimeZone?, fixedOffset: Int) {
-        self.name = name
-        self.zone = zone
-        self.fixedOffset = fixedOffset
+        (self.name, self.zone, self.fixedOffset) = (name, zone, fixedOffset)
     }
 
     /// A zone by IANA name (`Asia/Shanghai`, `Europe/Berlin`, `UTC`); nil for an unknown name.

@@ -6,10 +6,7 @@ public struct ResultTable: Sendable {
     public let columns: [String]
     public var rows: [[Cell]]
 
-    public init(columns: [String], rows: [[Cell]] = []) {
-        self.columns = columns
-        self.rows = rows
-    }
+    public init(columns: [String], rows: [[Cell]] = []) { (self.columns, self.rows) = (columns, rows) }
 
     /// A value in a result: JSON text columns (reading data, attributes) are kept as raw JSON so
     /// `--json` nests them instead of quoting them.

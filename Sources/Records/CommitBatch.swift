@@ -113,10 +113,7 @@ public struct CommitBatch: Sendable {
 public struct AlarmWrite: Sendable {
     public let change: AlarmChange
     public let payload: String?
-    public init(change: AlarmChange, payload: String?) {
-        self.change = change
-        self.payload = payload
-    }
+    public init(change: AlarmChange, payload: String?) { (self.change, self.payload) = (change, payload) }
 }
 
 /// The per-device state after a commit (absolute values, so a commit is idempotent).
@@ -133,11 +130,7 @@ public struct DeviceStateUpdate: Sendable, Equatable {
 
     public init(sequence: SequenceState? = nil, lastTs: Int64? = nil, lastReceivedAt: Int64? = nil,
                 lastData: JSONBytes? = nil, messages: Int64 = 0, duplicates: Int64 = 0) {
-        self.sequence = sequence
-        self.lastTs = lastTs
-        self.lastReceivedAt = lastReceivedAt
-        self.lastData = lastData
-        self.messages = messages
-        self.duplicates = duplicates
+        (self.sequence, self.lastTs, self.lastReceivedAt, self.lastData) = (sequence, lastTs, lastReceivedAt, lastData)
+        (self.messages, self.duplicates) = (messages, duplicates)
     }
 }

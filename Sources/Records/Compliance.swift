@@ -11,10 +11,7 @@ public struct ComplianceChange: Sendable {
         public let kind: String
         public let since: String?
         public init(key: String, reason: Prose, kind: String, since: String?) {
-            self.key = key
-            self.reason = reason
-            self.kind = kind
-            self.since = since
+            (self.key, self.reason, self.kind, self.since) = (key, reason, kind, since)
         }
     }
 
@@ -28,11 +25,7 @@ public struct ComplianceChange: Sendable {
     public let event: String
 
     public init(deviceNum: Int64, status: Status?, at: Int64, notice: NoticeDraft?, event: String) {
-        self.deviceNum = deviceNum
-        self.status = status
-        self.at = at
-        self.notice = notice
-        self.event = event
+        (self.deviceNum, self.status, self.at, self.notice, self.event) = (deviceNum, status, at, notice, event)
     }
 }
 
@@ -54,9 +47,6 @@ public struct ComplianceSettler: Sendable {
     public init(days: LocalDays, decide: @escaping @Sendable (Int64, DeviceRecord, String?, Int64) -> ComplianceChange?,
                 noticeMessage: @escaping NoticeMessage,
                 ownerMessage: @escaping @Sendable (Int64, NoticeDraft, String) -> OutboxMessage?) {
-        self.days = days
-        self.decide = decide
-        self.noticeMessage = noticeMessage
-        self.ownerMessage = ownerMessage
+        (self.days, self.decide, self.noticeMessage, self.ownerMessage) = (days, decide, noticeMessage, ownerMessage)
     }
 }

@@ -53,10 +53,7 @@ public struct HazardFilter: Sendable {
     public var device: String?
     public var scope: Role = .supervisor
     public var limit = 100
-    public init(open: Bool? = nil, device: String? = nil) {
-        self.open = open
-        self.device = device
-    }
+    public init(open: Bool? = nil, device: String? = nil) { (self.open, self.device) = (open, device) }
 }
 
 /// A step to record on a hazard's timeline. `party` is who records it: the firm's or owner's id,
@@ -71,13 +68,8 @@ public struct HazardStepDraft: Sendable {
     public let at: Int64
 
     public init(hazard: Int64, step: HazardStep, party: String, by: String, organisation: String?, note: String?, at: Int64) {
-        self.hazard = hazard
-        self.step = step
-        self.party = party
-        self.by = by
-        self.organisation = organisation
-        self.note = note
-        self.at = at
+        (self.hazard, self.step, self.party, self.by, self.organisation) = (hazard, step, party, by, organisation)
+        (self.note, self.at) = (note, at)
     }
 }
 

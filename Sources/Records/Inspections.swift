@@ -8,9 +8,7 @@ public struct InspectionInput: Sendable {
     public let siteName: String?
 
     public init(record: DeviceRecord, grade: Grade? = nil, siteName: String? = nil) {
-        self.record = record
-        self.grade = grade
-        self.siteName = siteName
+        (self.record, self.grade, self.siteName) = (record, grade, siteName)
     }
 }
 

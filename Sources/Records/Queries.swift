@@ -20,11 +20,7 @@ public struct DeviceFilter: Sendable {
     /// The page after this device id (devices are listed by id).
     public var after: String?
     public init(type: String? = nil, site: String? = nil, firm: String? = nil, gateway: String? = nil, grade: Grade? = nil) {
-        self.type = type
-        self.site = site
-        self.firm = firm
-        self.gateway = gateway
-        self.grade = grade
+        (self.type, self.site, self.firm, self.gateway, self.grade) = (type, site, firm, gateway, grade)
     }
 }
 
@@ -37,8 +33,7 @@ public struct PageCursor: Sendable, Equatable {
     public let key: String?
 
     public init(sort: Int64, id: Int64) {
-        self.sort = sort
-        self.id = id
+        (self.sort, self.id) = (sort, id)
         key = nil
     }
 

@@ -14,14 +14,7 @@ public struct MissedRescue: Sendable, Equatable {
     public let incidentId: Int64?
 
     public init(alarmId: Int64, deviceNum: Int64, device: String, type: String, site: String, firm: String, firedAt: Int64, deadlineAt: Int64, incidentId: Int64? = nil) {
-        self.alarmId = alarmId
-        self.deviceNum = deviceNum
-        self.device = device
-        self.type = type
-        self.site = site
-        self.firm = firm
-        self.firedAt = firedAt
-        self.deadlineAt = deadlineAt
-        self.incidentId = incidentId
+        (self.alarmId, self.deviceNum, self.device, self.type, self.site) = (alarmId, deviceNum, device, type, site)
+        (self.firm, self.firedAt, self.deadlineAt, self.incidentId) = (firm, firedAt, deadlineAt, incidentId)
     }
 }

@@ -49,10 +49,6 @@ public struct TableStatItem: ResponseRow, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable { case table, rows, bytes, oldest, newest }
 
     public init(table: String, rows: Int64, bytes: Int64? = nil, oldest: Instant? = nil, newest: Instant? = nil) {
-        self.table = table
-        self.rows = rows
-        self.bytes = bytes
-        self.oldest = oldest
-        self.newest = newest
+        (self.table, self.rows, self.bytes, self.oldest, self.newest) = (table, rows, bytes, oldest, newest)
     }
 }

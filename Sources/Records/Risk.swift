@@ -27,19 +27,9 @@ public struct GradeWrite: Sendable {
                 factors: String, model: String, previous: Grade?, at: Int64,
                 changeEvent: @escaping @Sendable (Int64) -> String, notice: NoticeDraft?,
                 redFeed: (@Sendable (Int64) -> OutboxMessage)?) {
-        self.deviceNum = deviceNum
-        self.grade = grade
-        self.score = score
-        self.likelihood = likelihood
-        self.exposure = exposure
-        self.consequence = consequence
-        self.factors = factors
-        self.model = model
-        self.previous = previous
-        self.at = at
-        self.changeEvent = changeEvent
-        self.notice = notice
-        self.redFeed = redFeed
+        (self.deviceNum, self.grade, self.score, self.likelihood, self.exposure) = (deviceNum, grade, score, likelihood, exposure)
+        (self.consequence, self.factors, self.model, self.previous, self.at) = (consequence, factors, model, previous, at)
+        (self.changeEvent, self.notice, self.redFeed) = (changeEvent, notice, redFeed)
     }
 
     public var changed: Bool { previous != grade }

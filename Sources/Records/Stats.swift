@@ -27,13 +27,8 @@ public struct RescueRow: Sendable, Equatable {
     public let escalatedAt: Int64?
 
     public init(firm: String, firmName: String?, firedAt: Int64, withinMs: Int64, onSiteAt: Int64?, resolvedAt: Int64?, escalatedAt: Int64?) {
-        self.firm = firm
-        self.firmName = firmName
-        self.firedAt = firedAt
-        self.withinMs = withinMs
-        self.onSiteAt = onSiteAt
-        self.resolvedAt = resolvedAt
-        self.escalatedAt = escalatedAt
+        (self.firm, self.firmName, self.firedAt, self.withinMs, self.onSiteAt) = (firm, firmName, firedAt, withinMs, onSiteAt)
+        (self.resolvedAt, self.escalatedAt) = (resolvedAt, escalatedAt)
     }
 }
 

@@ -6,8 +6,5 @@ public struct StoreFailure: Sendable, Equatable {
     /// The last error, as the store described it.
     public let error: String
 
-    public init(since: Int64, error: String) {
-        self.since = since
-        self.error = error
-    }
+    public init(since: Int64, error: String) { (self.since, self.error) = (since, error) }
 }

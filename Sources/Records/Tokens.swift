@@ -20,11 +20,7 @@ public struct TokenGrant: Sendable, Equatable {
     public let name: String
     public let role: Role
 
-    public init(id: Int64, name: String, role: Role) {
-        self.id = id
-        self.name = name
-        self.role = role
-    }
+    public init(id: Int64, name: String, role: Role) { (self.id, self.name, self.role) = (id, name, role) }
 }
 
 /// Why a token was not accepted; the API answers 401 to all of them alike.

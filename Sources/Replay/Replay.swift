@@ -20,10 +20,7 @@ public struct Replay {
         /// Clock step between messages: how precisely timers and `silent()` are followed.
         public var tickMs: Int64 = 5000
         public var topicPrefix = Topics.defaultPrefix
-        public init(from: Int64, to: Int64) {
-            self.from = from
-            self.to = to
-        }
+        public init(from: Int64, to: Int64) { (self.from, self.to) = (from, to) }
     }
 
     /// One difference (or agreement) between the replay and the record.

@@ -32,13 +32,8 @@ public struct RiskInputs: Sendable {
 
     public init(type: String, consequence: [String: Double], siteCategory: String?, peopleExposed: Int?, attributes: [String: Scalar],
                 commissioned: Day, inspectionGrade: Int?) {
-        self.type = type
-        self.consequence = consequence
-        self.siteCategory = siteCategory
-        self.peopleExposed = peopleExposed
-        self.attributes = attributes
-        self.commissioned = commissioned
-        self.inspectionGrade = inspectionGrade
+        (self.type, self.consequence, self.siteCategory, self.peopleExposed) = (type, consequence, siteCategory, peopleExposed)
+        (self.attributes, self.commissioned, self.inspectionGrade) = (attributes, commissioned, inspectionGrade)
     }
 }
 

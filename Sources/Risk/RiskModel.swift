@@ -129,14 +129,7 @@ public struct RiskModel: Sendable {
 
     /// Parses and checks the model; problems are reported at their line in `file`.
     public static func parse(_ text: String, file: String) throws(SourceErrors) -> RiskModel {
-        let source: YAMLSource
-        let spec: Spec
-        do {
-            source = try YAMLSource(file: file, text: text)
-            spec = try source.decode(Spec.self)
-        } catch {
-            throw SourceErrors([error])
-        }
+        let (source, spec) = try YAMLSource.decode(Spec.self, text: text, file: file)
         var errors: [SourceError] = []
         func duration(_ text: String, _ path: [YAMLSource.PathElement]) -> Int64 {
             guard let i = Interval(parsing: text), i.milliseconds > 0 else {

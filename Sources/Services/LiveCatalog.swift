@@ -17,9 +17,7 @@ public struct CatalogSnapshot: Sendable {
     public var policy: PlanPolicy
 
     public init(types: [String: DeviceType], calendar: WorkCalendar = WorkCalendar(), policy: PlanPolicy = PlanPolicy()) {
-        self.types = types
-        self.calendar = calendar
-        self.policy = policy
+        (self.types, self.calendar, self.policy) = (types, calendar, policy)
     }
 }
 

@@ -151,10 +151,7 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
+    public init(host: String, port: Int) { (self.host, self.port) = (host, port) }
 
     /// Parses `HOST:PORT` (or `[v6]:PORT`).
     public init?(parsing text: String) {
@@ -163,8 +160,7 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { return nil }
-        self.host = host
-        self.port = port
+        (self.host, self.port) = (host, port)
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

@@ -7,14 +7,7 @@ import Foundation
 /// a misspelt setting silently falling back to its default is how outages start.
 public enum SettingsFile {
     public static func parse(text: String, file: String, base: Settings = Settings()) throws(SourceErrors) -> Settings {
-        let source: YAMLSource
-        let raw: RawSettings
-        do {
-            source = try YAMLSource(file: file, text: text)
-            raw = try source.decode(RawSettings.self)
-        } catch {
-            throw SourceErrors([error])
-        }
+        let (source, raw) = try YAMLSource.decode(RawSettings.self, text: text, file: file)
         var errors: [SourceError] = []
         func unknown(_ path: [YAMLSource.PathElement], _ allowed: Set<String>) {
             errors += DeviceTypeParser.unknownKeys(source, at: path, allowed: allowed)

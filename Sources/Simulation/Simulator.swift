@@ -55,8 +55,7 @@ public final class Simulator: @unchecked Sendable {
     public private(set) var summary = Summary()
 
     public init(fleet: Fleet, options: Options, logger: Logger) {
-        self.options = options
-        self.logger = logger
+        (self.options, self.logger) = (options, logger)
         rng = SplitMix64(seed: options.seed)
         var devices = fleet.devices.sorted { $0.id < $1.id }
         if let n = options.deviceLimit { devices = Array(devices.prefix(n)) }

@@ -9,10 +9,7 @@ public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: String
 
     public init(file: String, line: Int? = nil, column: Int? = nil, reason: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.reason = reason
+        (self.file, self.line, self.column, self.reason) = (file, line, column, reason)
     }
 
     public var description: String {
@@ -35,10 +32,7 @@ public struct SourceText: Sendable, Equatable {
     /// The path as given, used in every error about the file.
     public let file: String
     public let text: String
-    public init(file: String, text: String) {
-        self.file = file
-        self.text = text
-    }
+    public init(file: String, text: String) { (self.file, self.text) = (file, text) }
 
     /// The file's name without its folder.
     public var name: String { file.split(separator: "/").last.map(String.init) ?? file }

@@ -48,9 +48,7 @@ public struct RegistrySources: Sendable {
     public let hash: String
 
     init(directory: String, types: [SourceText], fleet: [SourceText]) {
-        self.directory = directory
-        self.types = types
-        self.fleet = fleet
+        (self.directory, self.types, self.fleet) = (directory, types, fleet)
         var h = FNV1a()
         for file in types + fleet {
             for part in [(file.file as NSString).lastPathComponent, file.text] {

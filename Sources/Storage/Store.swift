@@ -19,8 +19,7 @@ public final class Store: Sendable {
 
     /// Opens (creating when `create` is true) the store and migrates it to the current schema.
     public init(path: String, create: Bool = true, localDays: LocalDays = .china) throws(StoreError) {
-        self.path = path
-        self.localDays = localDays
+        (self.path, self.localDays) = (path, localDays)
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) {
             guard create else { throw StoreError.missing(path: path) }

@@ -72,9 +72,6 @@ public struct RuleResume: Sendable {
     public let nextIncidentId: Int64
 
     public init(states: [(device: Int64, state: [UInt8])], layouts: [String: String], nextAlarmId: Int64, nextIncidentId: Int64) {
-        self.states = states
-        self.layouts = layouts
-        self.nextAlarmId = nextAlarmId
-        self.nextIncidentId = nextIncidentId
+        (self.states, self.layouts, self.nextAlarmId, self.nextIncidentId) = (states, layouts, nextAlarmId, nextIncidentId)
     }
 }

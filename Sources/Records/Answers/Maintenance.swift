@@ -100,8 +100,6 @@ public struct CompletionResult: Sendable, Equatable {
     public let closedNotices: Int
 
     public init(record: Int64, deviceNum: Int64, closedNotices: Int) {
-        self.record = record
-        self.deviceNum = deviceNum
-        self.closedNotices = closedNotices
+        (self.record, self.deviceNum, self.closedNotices) = (record, deviceNum, closedNotices)
     }
 }

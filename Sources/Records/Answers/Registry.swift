@@ -49,11 +49,7 @@ public struct ReadingItem: ResponseRow, Decodable, Equatable {
     }
 
     public init(id: Int64, ts: Instant, seq: Int64? = nil, receivedAt: Instant, data: RawJSON) {
-        self.id = id
-        self.ts = ts
-        self.seq = seq
-        self.receivedAt = receivedAt
-        self.data = data
+        (self.id, self.ts, self.seq, self.receivedAt, self.data) = (id, ts, seq, receivedAt, data)
     }
 }
 
@@ -103,11 +99,7 @@ public struct StoredRegistry: Sendable {
     public var stations: [FillingStation] = []
 
     public init(firms: [Firm] = [], owners: [Owner] = [], sites: [Site] = [], gateways: [String] = [], devices: [(num: Int64, record: DeviceRecord)] = [], stations: [FillingStation] = []) {
-        self.firms = firms
-        self.owners = owners
-        self.sites = sites
-        self.gateways = gateways
-        self.devices = devices
+        (self.firms, self.owners, self.sites, self.gateways, self.devices) = (firms, owners, sites, gateways, devices)
         self.stations = stations
     }
 }

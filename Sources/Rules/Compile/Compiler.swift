@@ -15,10 +15,7 @@ struct Compiler {
     /// Inside `count(...)` a condition is evaluated per message; windows cannot nest there.
     private var insideCount = false
 
-    init(type: DeviceType, layout: SlotLayout) {
-        self.type = type
-        self.layout = layout
-    }
+    init(type: DeviceType, layout: SlotLayout) { (self.type, self.layout) = (type, layout) }
 
     /// How `event` describes itself in errors; also what marks an enumeration as the event code.
 

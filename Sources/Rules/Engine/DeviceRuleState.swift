@@ -60,8 +60,7 @@ public final class DeviceRuleState {
 
     init(device: DirectoryEntry, program: TypeProgram) {
         num = device.num
-        self.device = device
-        self.program = program
+        (self.device, self.program) = (device, program)
         let n = program.type.fields.count
         values = Array(repeating: .nan, count: n)
         strings = []
@@ -213,10 +212,7 @@ struct RulePhase: Equatable {
     private var packed: Int64 = RulePhase.noClear & RulePhase.clearMask
 
     init(since: Int64 = 0, clearSince: Int64? = nil, phase: Phase = .idle, held: Bool = false) {
-        self.since = since
-        self.clearSince = clearSince
-        self.phase = phase
-        self.held = held
+        (self.since, self.clearSince, self.phase, self.held) = (since, clearSince, phase, held)
     }
 
     private static let clearBits: Int64 = 56

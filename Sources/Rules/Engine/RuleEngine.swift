@@ -72,10 +72,7 @@ public final class RuleEngine: RuleHook {
     private var layouts: [UInt64: [String: Range<Int>]] = [:]
 
     public init(rules: RuleSet, options: Options = Options(), nextAlarmId: Int64 = 1, nextIncidentId: Int64 = 1) {
-        self.rules = rules
-        self.options = options
-        self.nextAlarmId = nextAlarmId
-        self.nextIncidentId = nextIncidentId
+        (self.rules, self.options, self.nextAlarmId, self.nextIncidentId) = (rules, options, nextAlarmId, nextIncidentId)
         remember(rules)
     }
 

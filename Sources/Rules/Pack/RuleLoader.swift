@@ -92,9 +92,7 @@ private struct RuleReader {
     var errors: [SourceError] = []
 
     init(source: YAMLSource, path: [YAMLSource.PathElement], lines: [Substring]) {
-        self.source = source
-        self.path = path
-        self.lines = lines
+        (self.source, self.path, self.lines) = (source, path, lines)
     }
 
     private func node(_ key: String) -> Node? { source.node(at: path + [.key(key)]) }

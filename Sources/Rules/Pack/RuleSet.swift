@@ -10,10 +10,7 @@ public final class RuleSet: @unchecked Sendable {
     public let programs: [String: TypeProgram]
     public let packs: [PackInfo]
 
-    init(programs: [String: TypeProgram], packs: [PackInfo]) {
-        self.programs = programs
-        self.packs = packs
-    }
+    init(programs: [String: TypeProgram], packs: [PackInfo]) { (self.programs, self.packs) = (programs, packs) }
 
     /// Every rule id, for listings.
     public var ruleIds: [String] { programs.values.flatMap { $0.rules.map(\.id) }.uniqued().sorted() }
@@ -96,10 +93,7 @@ public final class TypeProgram: @unchecked Sendable {
     let safetyEvents: [Bool]
 
     init(type: DeviceType, rules: [CompiledRule], layout: SlotLayout, families: [String]) {
-        self.type = type
-        self.rules = rules
-        self.layout = layout
-        self.families = families
+        (self.type, self.rules, self.layout, self.families) = (type, rules, layout, families)
         timeDependent = rules.indices.filter { rules[$0].timeDependent }
         var members = Array(repeating: [Int](), count: families.count)
         for (i, r) in rules.enumerated() { members[r.family].append(i) }
@@ -151,17 +145,9 @@ public final class CompiledRule: @unchecked Sendable {
 
     init(spec: RuleSpec, when: @escaping BoolFn, clear: BoolFn?, inputs: [(String, Compiled)], message: MessageTemplate,
          messageZh: MessageTemplate?, family: Int, timeDependent: Bool, usesEvent: Bool, eventCodes: Set<String>?, packHash: String) {
-        self.spec = spec
-        self.when = when
-        self.clear = clear
-        self.inputs = inputs
-        self.message = message
-        self.messageZh = messageZh
-        self.family = family
-        self.timeDependent = timeDependent
-        self.usesEvent = usesEvent
-        self.eventCodes = eventCodes
-        self.packHash = packHash
+        (self.spec, self.when, self.clear, self.inputs, self.message) = (spec, when, clear, inputs, message)
+        (self.messageZh, self.family, self.timeDependent, self.usesEvent) = (messageZh, family, timeDependent, usesEvent)
+        (self.eventCodes, self.packHash) = (eventCodes, packHash)
     }
 }
 
