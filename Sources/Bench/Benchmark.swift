@@ -55,10 +55,10 @@ public final class Benchmark {
         public let seconds: Double
         /// Pipeline phases: the worker thread's CPU time over the drain's wall time, and the
         /// process's CPU (every thread; the broker is another process) in cores.
-        public var workerBusy: Double?
-        public var processCores: Double?
-        public var messagesPerSecond: Double { Double(messages) / seconds }
-        public var readingsPerSecond: Double { Double(readings) / seconds }
+        var workerBusy: Double?
+        var processCores: Double?
+        var messagesPerSecond: Double { Double(messages) / seconds }
+        var readingsPerSecond: Double { Double(readings) / seconds }
     }
 
     let options: Options

@@ -15,7 +15,7 @@ public struct PlanBenchmark: Sendable {
         public var inspectors = 50
         public var inspectionsPerDay = 4
         public var days = 365
-        public var calendarDirectory = "Devices/calendar"
+        var calendarDirectory = "Devices/calendar"
         public init() {}
     }
 

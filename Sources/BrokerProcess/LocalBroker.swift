@@ -64,7 +64,7 @@ public final class LocalBroker: Sendable {
     }
 
     /// The last lines mosquitto wrote, for error messages.
-    public func logTail(lines: Int = 5) -> String {
+    func logTail(lines: Int = 5) -> String {
         let texts = [directory + "/mosquitto.log", directory + "/mosquitto.out"].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }
         let tail = texts.joined(separator: "\n").split(separator: "\n").suffix(lines).joined(separator: " | ")
         return tail.isEmpty ? "(no log in \(directory))" : tail

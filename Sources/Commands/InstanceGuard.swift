@@ -65,7 +65,7 @@ public enum InstanceGuard {
 
     /// Fails with a clear message when something already listens on `address` (another
     /// EquipWatch, or any server), before the pipeline starts.
-    public static func requireFree(http address: HostPort) throws {
+    static func requireFree(http address: HostPort) throws {
         guard var addr = ipv4(address) else { return }   // a name or IPv6: the server reports it
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return }

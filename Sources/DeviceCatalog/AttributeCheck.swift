@@ -9,7 +9,7 @@ public struct AttributeCheck: Sendable, Decodable, Hashable {
     public let times: Double
     public let of: String
     /// Applies only while `of` lies in this range (inclusive), when given.
-    public let when_between: [Double]?
+    let when_between: [Double]?
     /// Allowed absolute difference, in the attribute's unit.
     public let tolerance: Double
     /// Where the expectation comes from, for the warning.

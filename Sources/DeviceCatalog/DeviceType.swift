@@ -36,7 +36,7 @@ public final class DeviceType: Sendable {
     public let serviceLife: ServiceLife?
     /// The equipment category codes (特种设备目录) a registration code of this type begins with
     /// (elevators 31..34, boilers 1...): a code that begins otherwise is a warning at import.
-    public let codePrefixes: [String]
+    let codePrefixes: [String]
 
     /// Field positions and event codes, looked up by `String` or by raw bytes (the ingest
     /// worker's byte-level reader).
@@ -73,7 +73,7 @@ public final class DeviceType: Sendable {
 public struct RescuePolicy: Sendable, Hashable {
     public let withinMs: Int64
     public let cityMs: [String: Int64]
-    public let levelMs: [DistrictLevel: Int64]
+    let levelMs: [DistrictLevel: Int64]
 
     public init(withinMs: Int64, cityMs: [String: Int64] = [:], levelMs: [DistrictLevel: Int64] = [:]) {
         (self.withinMs, self.cityMs, self.levelMs) = (withinMs, cityMs, levelMs)

@@ -10,7 +10,7 @@ public enum Identifier {
     }
 
     @inline(__always)
-    public static func isValidByte(_ c: UInt8) -> Bool {
+    static func isValidByte(_ c: UInt8) -> Bool {
         (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45
     }
 

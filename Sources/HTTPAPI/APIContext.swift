@@ -10,7 +10,7 @@ public struct APIContext: RequestContext {
     /// Set by `BearerAuth` for every `/v1` route.
     public var grant: TokenGrant?
     /// The peer's IP address (failed authentications are throttled per address).
-    public let clientAddress: String?
+    let clientAddress: String?
     /// Runs its argument once the connection is closed (a live stream ends then, instead of at
     /// its next write: a client gone must not hold a stream's slot until the next keepalive).
     let whenClosed: @Sendable (@escaping @Sendable () -> Void) -> Void

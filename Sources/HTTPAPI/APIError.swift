@@ -9,17 +9,17 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public let message: String
     public var headers: HTTPFields = [:]
     /// Set for unexpected failures (`ErrorMiddleware`): the id its log line carries.
-    public var errorId: String?
+    var errorId: String?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
         (self.status, self.code, self.message) = (status, code, message)
     }
 
-    public static func badParameter(_ name: String, _ why: String) -> APIError {
+    static func badParameter(_ name: String, _ why: String) -> APIError {
         APIError(.badRequest, "bad_parameter", "\(name): \(why)")
     }
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", what) }
-    public static let supervisorOnly = APIError(.forbidden, "forbidden", "this route is for supervisors only")
+    static let supervisorOnly = APIError(.forbidden, "forbidden", "this route is for supervisors only")
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers

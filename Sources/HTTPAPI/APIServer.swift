@@ -66,7 +66,7 @@ public struct APIServer: Sendable {
         feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, limits: limits.streams, logger: logger)
     }
 
-    public func router() -> Router<APIContext> {
+    func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware(logger: logger))

@@ -44,7 +44,7 @@ public final class ChangeFeed: Sendable {
         /// cut off (the client then resumes from the store).
         public var stallMs: Int64 = 2000
         /// Polls' worth of changes (and keepalives) that may wait for one stream.
-        public var pendingPolls = 8
+        var pendingPolls = 8
         public init() {}
     }
 

@@ -12,7 +12,7 @@ public struct WorkCalendar: Sendable, Equatable {
 
     public init() {}
 
-    public func isWorkingDay(_ d: Day) -> Bool {
+    func isWorkingDay(_ d: Day) -> Bool {
         if workdays.contains(d) { return true }
         return d.weekday <= 5 && !holidays.contains(d)
     }
@@ -71,7 +71,7 @@ public struct WorkCalendar: Sendable, Equatable {
 /// How due inspections become a plan (`Devices/inspection_plan.yaml`).
 public struct PlanPolicy: Sendable, Equatable {
     /// How many days before its due date an inspection may be planned.
-    public var planAheadDays = 30
+    var planAheadDays = 30
     /// Risk grade → the inspection is planned within this many days of the plan's start.
     public var forwardWithinDays: [Grade: Int] = [.red: 30, .orange: 60]
     /// An `inspection_due` notice goes to the firm and the owner this many days before an

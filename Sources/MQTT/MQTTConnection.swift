@@ -51,7 +51,7 @@ public struct MQTTError: Error, Sendable, CustomStringConvertible {
     public let code: Int32
     public let operation: String
     /// `errno` at the failure, for `MOSQ_ERR_ERRNO`.
-    public let systemError: Int32?
+    let systemError: Int32?
     public init(_ code: Int32, _ operation: String) {
         (self.code, self.operation) = (code, operation)
         systemError = code == MOSQ_ERR_ERRNO.rawValue ? errno : nil
@@ -70,7 +70,7 @@ public struct MQTTHandlers: Sendable {
     public var message: @Sendable (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void = { _, _ in }
     /// Broker's CONNACK code (0 = accepted).
     public var connected: @Sendable (_ code: Int32) -> Void = { _ in }
-    public var disconnected: @Sendable (_ code: Int32) -> Void = { _ in }
+    var disconnected: @Sendable (_ code: Int32) -> Void = { _ in }
     /// A QoS 1 publish was acknowledged by the broker (PUBACK), or a QoS 0 one was sent.
     public var published: @Sendable (_ mid: Int32) -> Void = { _ in }
     /// The broker answered a subscription (SUBACK) with these granted QoS levels (128: refused).
@@ -296,5 +296,5 @@ public final class MQTTConnection: @unchecked Sendable {
         _ = write(wakeWrite, &byte, 1)   // a full pipe already wakes the loop
     }
 
-    public static var successCode: Int32 { MOSQ_ERR_SUCCESS.rawValue }
+    static var successCode: Int32 { MOSQ_ERR_SUCCESS.rawValue }
 }

@@ -18,7 +18,7 @@ public final class SubscriberLoop: @unchecked Sendable {
         public var reconnectMin: Double = 0.1
         public var reconnectMax: Double = 10
         /// Longest wait in the socket poll; bounds how late `idle` runs.
-        public var pollMs: Int32 = 5
+        var pollMs: Int32 = 5
         public init(options: MQTTOptions, subscriptions: [String], qos: Int32) {
             (self.options, self.subscriptions, self.qos) = (options, subscriptions, qos)
         }

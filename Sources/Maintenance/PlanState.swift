@@ -21,11 +21,11 @@ public struct PlanState: Codable, Sendable, Equatable {
     public var regime: Regime
     public var regimeSince: Int64
     /// How many times the regime changed: numbers `regime_changed` notices for deduplication.
-    public var regimeChanges: Int
+    var regimeChanges: Int
     /// Arrival time of the device's newest message.
     public var lastSeen: Int64?
     /// When the device last came back from a silence beyond the limit.
-    public var lastGapEndedAt: Int64?
+    var lastGapEndedAt: Int64?
     /// The due maintenance of this cycle, once a trigger fired.
     public var due: Due?
     /// Item tiers with their own cycles (quarterly, half-yearly, yearly), by name; absent in

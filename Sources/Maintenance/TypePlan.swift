@@ -30,20 +30,20 @@ public final class TypePlan: Sendable {
     }
 
     public struct Eligibility: Sendable {
-        public let maxSilenceMs: Int64
+        let maxSilenceMs: Int64
         public let windowMs: Int64
         /// nil: any firm.
-        public let firmGrades: Set<String>?
+        let firmGrades: Set<String>?
     }
 
     public let type: String
-    public let fixedIntervalMs: Int64
+    let fixedIntervalMs: Int64
     /// Lead time of a `maintenance_due` notice: the work must be done within this after it.
     public let deadlineMs: Int64
     /// The on-demand regime's calendar cap; nil when the type has only the fixed regime.
-    public let calendarCapMs: Int64?
+    let calendarCapMs: Int64?
     /// The on-demand regime's calendar period instead of a rolling cap (the Shenzhen rule).
-    public let calendarPeriod: CalendarPeriod?
+    let calendarPeriod: CalendarPeriod?
     /// Item tiers with their own cycles, by name, sorted.
     public let tiers: [(name: MaintenanceTier, fixedMs: Int64, period: CalendarPeriod)]
     public let counters: [Counter]
@@ -80,5 +80,5 @@ public final class TypePlan: Sendable {
         }
     }
 
-    public var hasOnDemand: Bool { calendarCapMs != nil || calendarPeriod != nil }
+    var hasOnDemand: Bool { calendarCapMs != nil || calendarPeriod != nil }
 }

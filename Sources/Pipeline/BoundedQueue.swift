@@ -20,7 +20,7 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
 
     /// Appends, waiting for room. Returns false if the queue was closed (the element is not added).
     @discardableResult
-    public func push(_ element: Element) -> Bool {
+    func push(_ element: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while items.count - head >= capacity, !closed { condition.wait() }

@@ -24,7 +24,7 @@ import Synchronization
 public final class ComplianceService: Sendable {
     public struct Hooks: Sendable {
         /// Inspection records changed: a fresh registry snapshot for the pipeline.
-        public var registryChanged: @Sendable (DeviceDirectory) -> Void = { _ in }
+        var registryChanged: @Sendable (DeviceDirectory) -> Void = { _ in }
         /// These devices' must-not-use status changed (a risk input).
         public var statusChanged: @Sendable ([Int64]) -> Void = { _ in }
         public init() {}

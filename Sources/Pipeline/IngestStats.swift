@@ -39,9 +39,9 @@ public final class IngestStats: Sendable {
     public var duplicates: Int { totals.withLock { $0.duplicates } }
     public var commits: Int { totals.withLock { $0.commits } }
     public func deadLetters(_ reason: DeadLetterReason) -> Int { totals.withLock { $0.byReason[reason] ?? 0 } }
-    public var alarmsRaised: Int { totals.withLock { $0.alarmsRaised } }
+    var alarmsRaised: Int { totals.withLock { $0.alarmsRaised } }
     /// Committed alarm changes of any kind (pending, raised, repeated, resolved...).
-    public var alarmChanges: Int { totals.withLock { $0.alarmChanges } }
+    var alarmChanges: Int { totals.withLock { $0.alarmChanges } }
 
     /// Set while commits fail and are retried (health checks read it); nil when healthy.
     public var storeFailure: StoreFailure? { totals.withLock { $0.storeFailure } }

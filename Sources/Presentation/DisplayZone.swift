@@ -39,12 +39,12 @@ public struct DisplayZone: Sendable, Equatable {
     }
 
     /// Seconds east of UTC at the instant `ms`.
-    public func offsetSeconds(at ms: Int64) -> Int {
+    func offsetSeconds(at ms: Int64) -> Int {
         zone?.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000)) ?? fixedOffset
     }
 
     /// `+08:00`
-    public func offsetText(at ms: Int64) -> String {
+    func offsetText(at ms: Int64) -> String {
         let o = offsetSeconds(at: ms)
         let a = abs(o)
         func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
@@ -58,7 +58,7 @@ public struct DisplayZone: Sendable, Equatable {
     }
 
     /// For CSV: RFC 3339 with the local offset, `2026-11-26T09:00:00.000+08:00`.
-    public func rfc3339(_ ms: Int64) -> String {
+    func rfc3339(_ ms: Int64) -> String {
         String(Timestamp.format(ms + Int64(offsetSeconds(at: ms)) * 1000).dropLast()) + offsetText(at: ms)
     }
 

@@ -40,7 +40,7 @@ public struct CommitBatch: Sendable {
     public var isEmpty: Bool { rowCount == 0 && deviceStates.isEmpty && ruleStates.isEmpty && plannerStates.isEmpty }
 
     /// Rows of every kind, counting each device, rule and planner state as one.
-    public var unitCount: Int { rowCount + deviceStates.count + ruleStates.count + plannerStates.count }
+    var unitCount: Int { rowCount + deviceStates.count + ruleStates.count + plannerStates.count }
 
     /// The batch in two non-empty halves (rows taken in a fixed order across all lists), for
     /// finding the row a store refuses; nil when it holds a single row.

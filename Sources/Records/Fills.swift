@@ -7,7 +7,7 @@ public struct FillItem: ResponseRow, Decodable, Equatable {
     /// When the fill ended (the record's `ts`).
     public var ts: Instant
     public var station: String
-    public var stationName: String?
+    var stationName: String?
     public var licence: String?
     /// `ok` or `refused`.
     public var result: String
@@ -17,12 +17,12 @@ public struct FillItem: ResponseRow, Decodable, Equatable {
     public var operatorName: String?
     public var gun: String?
     public var gas: String?
-    public var preFillCheck: String?
+    var preFillCheck: String?
     public var startedAt: String?
-    public var tareKg: Double?
-    public var grossKg: Double?
+    var tareKg: Double?
+    var grossKg: Double?
     public var netKg: Double?
-    public var fillPressureMpa: Double?
+    var fillPressureMpa: Double?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case ts, station, stationName = "station_name", licence, result, problems, detail, operatorName = "operator", gun, gas

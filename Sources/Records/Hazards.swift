@@ -20,7 +20,7 @@ public struct HazardItem: ResponseRow, Decodable, Equatable {
     public var closedAt: Instant?
     public var closedBy: String?
     public var closedOrganisation: String?
-    public var closedNote: String?
+    var closedNote: String?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, device, type, site, siteName = "site_name", owner, firm, rule, alarm, raisedAt = "raised_at", status

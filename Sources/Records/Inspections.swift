@@ -22,10 +22,10 @@ public struct InspectionRecordItem: ResponseRow, Decodable, Equatable {
     public var grade: Int?
     public var inspector: String?
     public var organisation: String?
-    public var reportNo: String?
+    var reportNo: String?
     public var source: InspectionSource
     public var recordedBy: String
-    public var recordedAt: Instant
+    var recordedAt: Instant
     /// The kind's due date when it was recorded (nil for registry seeds).
     public var dueBefore: String?
 

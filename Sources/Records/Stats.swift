@@ -54,8 +54,8 @@ public struct InspectionStatsItem: ResponseRow, Decodable, Equatable {
     public var onTime: Int
     public var late: Int
     public var mustNotUse: Int
-    public var overdueNow: Int
-    public var failedNow: Int
+    var overdueNow: Int
+    var failedNow: Int
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case recorded, passed, failed, onTime = "on_time", late, mustNotUse = "must_not_use", overdueNow = "overdue_now", failedNow = "failed_now"

@@ -8,7 +8,7 @@ public struct TokenItem: ResponseRow, Decodable, Equatable {
     public var role: String
     public var createdAt: Instant
     public var expiresAt: Instant?
-    public var revokedAt: Instant?
+    var revokedAt: Instant?
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, role, createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
     }

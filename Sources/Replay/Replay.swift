@@ -32,9 +32,9 @@ public struct Replay {
         public let rule: String?
         public let severity: String?
         public let firedAt: Int64?
-        public let recordedRule: String?
-        public let recordedSeverity: String?
-        public let recordedFiredAt: Int64?
+        let recordedRule: String?
+        let recordedSeverity: String?
+        let recordedFiredAt: Int64?
     }
 
     public struct Report: Sendable {
@@ -150,9 +150,9 @@ public struct ReplayItem: ResponseRow, Equatable {
     public var rule: String?
     public var severity: String?
     public var firedAt: Instant?
-    public var recordedRule: String?
-    public var recordedSeverity: String?
-    public var recordedFiredAt: Instant?
+    var recordedRule: String?
+    var recordedSeverity: String?
+    var recordedFiredAt: Instant?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case change, device, family, rule, severity, firedAt = "fired_at", recordedRule = "recorded_rule"

@@ -30,14 +30,14 @@ public struct RiskModel: Sendable {
     public let version: String
     public let recomputeMs: Int64
     public let alarmWindowMs: Int64
-    public let halfLifeMs: Int64
+    let halfLifeMs: Int64
     public let gapWindowMs: Int64
     public let redNoticeDeadlineMs: Int64
 
     public struct Spec: Decodable, Sendable {
         public let version: String
         public let recompute: String
-        public let red_notice_deadline: String
+        let red_notice_deadline: String
         public let scales: Scales
         public let bands: [GradeBand]
         public let likelihood: Likelihood
@@ -67,7 +67,7 @@ public struct RiskModel: Sendable {
 
     public struct Likelihood: Decodable, Sendable {
         public let base: Double
-        public let compound_from: Double
+        let compound_from: Double
         public let alarms: Alarms
         public let age: [Band]
         /// Days overdue → L.
@@ -75,7 +75,7 @@ public struct RiskModel: Sendable {
         /// The latest result of an inspection is a failure.
         public let inspection_failed: Double
         /// A major hazard (GB 45067-2024) not cleared by maintenance.
-        public let major_hazard: Double
+        let major_hazard: Double
         public let maintenance_overdue: Double
         /// The L of inspection safety grades 1, 2, ... (element 0 is grade 1).
         public let inspection_grade: [Double]
@@ -84,7 +84,7 @@ public struct RiskModel: Sendable {
         public struct Alarms: Decodable, Sendable {
             public let window: String
             public let half_life: String
-            public let weights: [String: Double]
+            let weights: [String: Double]
             public let incident: Double
             public let points: [Band]
         }
@@ -99,7 +99,7 @@ public struct RiskModel: Sendable {
         /// A use's value on the E scale (continuous, daily, weekly, monthly, occasional, rare).
         public let use: [String: Double]
         /// The use of a type's equipment wherever it is (boilers, vessels, cylinders, forklifts).
-        public let by_type: [String: String]
+        let by_type: [String: String]
         /// The use at a site's category, for types without their own (elevators).
         public let by_location: [String: String]
         /// The use where neither says.
@@ -112,7 +112,7 @@ public struct RiskModel: Sendable {
         /// low); the larger of these and the place's steps counts, not both.
         public let people: [Band]
         public let medium: Medium
-        public let pressure_volume: PressureVolume
+        let pressure_volume: PressureVolume
 
         public struct Medium: Decodable, Sendable {
             /// Attributes naming the medium's hazard, first present wins.
@@ -122,7 +122,7 @@ public struct RiskModel: Sendable {
 
         public struct PressureVolume: Decodable, Sendable {
             public let pressure: String
-            public let volume: String
+            let volume: String
             public let steps: [Band]
         }
     }

@@ -17,7 +17,7 @@ public struct InspectionDueItem: ResponseRow, Equatable {
     public var last: String?
     public var due: String
     public var overdue: Bool
-    public var daysLeft: Int
+    var daysLeft: Int
     public var riskGrade: Grade?
     public var basis: String
 

@@ -26,7 +26,7 @@ extension Store {
 
     /// The planner's persisted per-device state. A state that cannot be decoded is logged and
     /// left out: that device's planning starts afresh rather than on a guess.
-    public func loadPlanStates(logger: Logger) throws(StoreError) -> [Int64: PlanState] {
+    func loadPlanStates(logger: Logger) throws(StoreError) -> [Int64: PlanState] {
         var out: [Int64: PlanState] = [:]
         let decoder = JSONDecoder()
         for (num, text) in try planStateRows() {
@@ -38,7 +38,7 @@ extension Store {
 
     /// The planner's view of the device: regime, cycle and due maintenance (nil before the
     /// planner first saw it), and its usage counters.
-    public func maintenanceStatus(device: String) throws(StoreError) -> (status: MaintenanceStatusItem?, counters: [CounterItem]) {
+    func maintenanceStatus(device: String) throws(StoreError) -> (status: MaintenanceStatusItem?, counters: [CounterItem]) {
         guard let text = try planStateText(device: device) else { return (nil, []) }
         let s: PlanState
         do { s = try JSONDecoder().decode(PlanState.self, from: Data(text.utf8)) }
@@ -58,10 +58,10 @@ extension Store {
 public struct MaintenanceStatusItem: ResponseRow, Equatable {
     public var regime: String
     public var regimeSince: Instant?
-    public var cycleBegan: Instant?
-    public var lastRecord: Int64?
-    public var dueTrigger: String?
-    public var dueReason: String?
+    var cycleBegan: Instant?
+    var lastRecord: Int64?
+    var dueTrigger: String?
+    var dueReason: String?
     public var dueBy: Instant?
     public var overdue: Bool?
     public var lastSeen: Instant?
@@ -76,7 +76,7 @@ public struct MaintenanceStatusItem: ResponseRow, Equatable {
 public struct CounterItem: ResponseRow, Equatable {
     public var counter: String
     public var value: Double
-    public var usedSinceMaintenance: Double
+    var usedSinceMaintenance: Double
     public var resets: Int64
 
     public enum CodingKeys: String, CodingKey, CaseIterable {

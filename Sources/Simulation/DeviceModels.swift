@@ -17,7 +17,7 @@ public enum Fault: String, Sendable, CaseIterable {
     case garbage
 
     /// The device type a device fault applies to (nil: any device, or a gateway).
-    public var deviceType: String? {
+    var deviceType: String? {
         switch self {
         case .trapped, .overspeed, .doorLockBridged: "elevator"
         case .reversal: "escalator"

@@ -33,7 +33,7 @@ public final class Simulator: @unchecked Sendable {
         public var published = 0
         public var garbage = 0
         public var duplicates = 0
-        public var reordered = 0
+        var reordered = 0
         public var faulted: [String: [String]] = [:]
         public var description: String {
             var s = "published \(published) message(s): \(garbage) garbage, \(duplicates) duplicate(s), \(reordered) reordered"

@@ -4,7 +4,7 @@ import Source
 /// Reads source files from disk for the cores, which only ever see text. Errors name the path.
 public enum SourceFolder {
     /// The `*.yaml` / `*.yml` files directly in `directory`, sorted by name, with their text.
-    public static func yamlFiles(in directory: String) throws(SourceErrors) -> [SourceText] {
+    static func yamlFiles(in directory: String) throws(SourceErrors) -> [SourceText] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) }
         catch { throw SourceErrors([SourceError(file: directory, reason: "cannot read the folder: \(reason(error))")]) }

@@ -25,9 +25,9 @@ import Records
 /// how much one row weighs.
 public enum ReadingRows {
     /// The longest time between the earliest and latest reading of one row.
-    public static let maxSpanMs: Int64 = 60_000
+    static let maxSpanMs: Int64 = 60_000
     /// The most readings in one row.
-    public static let maxElements = 64
+    static let maxElements = 64
 
     /// One stored reading.
     public struct Reading: Sendable, Equatable {

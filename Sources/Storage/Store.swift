@@ -57,7 +57,7 @@ public final class Store: Sendable {
     }
 
     /// Schema version identifiers applied to this store, oldest first.
-    public func appliedMigrations() throws -> [String] {
+    func appliedMigrations() throws -> [String] {
         try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
     }
 

@@ -16,14 +16,14 @@ public struct NoticeItem: ResponseRow, Decodable, Equatable {
     public var reason: String
     /// What the reason says as a code (`maintenance.calendar`, `compliance.must_not_use`...)
     /// and the values it names; nil for notices written before codes (schema v17).
-    public var reasonCode: String?
-    public var reasonParameters: RawJSON
+    var reasonCode: String?
+    var reasonParameters: RawJSON
     public var dueBy: Instant?
     public var status: NoticeStatus
     public var ackedBy: String?
     public var ackedAt: Instant?
     public var closedAt: Instant?
-    public var closedByRecord: Int64?
+    var closedByRecord: Int64?
     public var detail: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -44,7 +44,7 @@ public struct MaintenanceItem: ResponseRow, Decodable, Equatable {
     public var tiers: RawJSON
     public var source: CompletionSource
     public var reportedAt: Instant
-    public var appliedAt: Instant?
+    var appliedAt: Instant?
     public var baseline: RawJSON?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {

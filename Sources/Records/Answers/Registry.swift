@@ -11,7 +11,7 @@ public struct DeviceItem: ResponseRow, Decodable, Equatable {
     public var siteName: String?
     public var location: String?
     public var owner: String
-    public var ownerName: String?
+    var ownerName: String?
     public var firm: String
     public var firmName: String?
     public var commissioned: String
@@ -19,14 +19,14 @@ public struct DeviceItem: ResponseRow, Decodable, Equatable {
     public var lastSeen: Instant?
     public var messages: Int64
     public var riskGrade: Grade?
-    public var riskScore: Double?
+    var riskScore: Double?
     /// Must not be used (an inspection overdue or failed, a grade that forbids use, an open major
     /// hazard), and why: in English, and as a code with its parameters (`overdue:periodic:2026-05-01`,
     /// `failed:periodic:2026-11-20`, `grade:periodic:5`, `hazard:elevator.door_lock_bridged:2026-12-01`)
     /// that a reader renders in its own language.
     public var mustNotUse: Bool
     public var mustNotUseReason: String?
-    public var mustNotUseCode: String?
+    var mustNotUseCode: String?
     public var attributes: RawJSON
 
     public enum CodingKeys: String, CodingKey, CaseIterable {

@@ -12,9 +12,9 @@ public struct RuleSpec: Sendable {
     public let family: String
     public let description: String?
     public let when: Located
-    public let forMs: Int64
-    public let clearWhen: Located?
-    public let clearForMs: Int64
+    let forMs: Int64
+    let clearWhen: Located?
+    let clearForMs: Int64
     public let severity: Severity
     public let incident: Bool
     /// A follow-up maintenance notice raised when the alarm fires (consumed by the planner).

@@ -60,18 +60,18 @@ public struct RuleTestCase: Sendable {
     public let inputs: [Input]
     public let expectations: [Expectation]
     /// Rule ids whose alarms are not compared.
-    public let ignore: Set<String>
+    let ignore: Set<String>
     /// The device's must-not-use status as `must_not_use` reads it (nil: unknown).
     public var mustNotUse: Bool? = nil
 
     public struct Input: Sendable {
-        public let atMs: Int64
+        let atMs: Int64
         public let values: [Scalar?]
         public let event: String?
     }
 
     public struct Expectation: Sendable {
-        public let atMs: Int64
+        let atMs: Int64
         public let line: Int
         public let alarms: [ExpectedAlarm]
     }
