@@ -124,7 +124,7 @@ let benchmarks: @Sendable () -> Void = {
 
 /// The commit stage's store: a temporary file with the sample fleet imported, removed at exit.
 final class CommitTarget: Sendable {
-    let store: Store
+    let store: SQLiteStore
     /// Passes over the stream so far (one sample's iterations at a time; samples run in turn).
     let passes = Mutex(0)
     static let directory = NSTemporaryDirectory() + "ew-stagecost-\(getpid())"
@@ -135,7 +135,7 @@ final class CommitTarget: Sendable {
         let directory = Self.directory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            store = try Store(path: directory + "/equipwatch.sqlite")
+            store = try SQLiteStore(path: directory + "/equipwatch.sqlite")
             try store.importFleet(Fixture.shared.catalog.fleet, now: Fixture.shared.start)
             // As in the pipeline: WAL checkpoints on their own connection and thread, every
             // 500 ms (`store.checkpoint_interval`), never inside the worker's commit.

@@ -14,7 +14,7 @@ struct Rig {
     let broker: LocalBroker
     let work: String
     let settings: Settings
-    let store: Store
+    let store: any Store
     let directory: DeviceDirectory
     /// The fleet in a fixed order, so message i goes to device i mod count.
     let devices: [DeviceRecord]
@@ -29,7 +29,7 @@ struct Rig {
         s.dataDirectory = work
         s.store.maxUncommitted = maxUncommitted
         settings = s
-        store = try Store(path: s.databasePath)
+        store = try SQLiteStore(path: s.databasePath)
         try store.importFleet(catalog.fleet, now: wallMillis())
         directory = try store.loadDirectory(types: catalog.types)
         devices = catalog.fleet.devices.sorted { $0.id < $1.id }

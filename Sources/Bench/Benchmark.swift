@@ -190,7 +190,7 @@ public final class Benchmark {
         return result
     }
 
-    private func makeConsumer(_ kind: ConsumerKind, settings: Settings, store: Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
+    private func makeConsumer(_ kind: ConsumerKind, settings: Settings, store: any Store, directory: DeviceDirectory, qos: Int32) throws -> Consumer {
         switch kind {
         case .pipeline:
             let p = try IngestPipeline(options: .init(settings: settings), store: store, directory: directory,
@@ -210,7 +210,7 @@ public final class Benchmark {
     }
 
     /// The hook `equipwatch run` uses: the normal-band check and the engine with every pack.
-    func hook(_ store: Store, _ directory: DeviceDirectory) throws -> any RuleHook {
+    func hook(_ store: any Store, _ directory: DeviceDirectory) throws -> any RuleHook {
         RuleHooks([NormalBandCheck(), RuleEngine(rules: rules)])
     }
 
@@ -269,8 +269,8 @@ public final class Benchmark {
     private func storeComparison() throws -> (grdb: Double, raw: Double, grouped: Double) {
         let work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
         defer { removeScratch(work) }
-        let a = try Store(path: work + "/a.sqlite")
-        let b = try Store(path: work + "/b.sqlite")
+        let a = try SQLiteStore(path: work + "/a.sqlite")
+        let b = try SQLiteStore(path: work + "/b.sqlite")
         let data = #"{"speed_mps":1.52,"load_pct":42,"floor":7,"moving":true,"door_locked":true,"run_count":123456}"#
         let n = options.storeRows
         let t0 = Date()
@@ -286,7 +286,7 @@ public final class Benchmark {
         let grdb = Double(n) / Date().timeIntervalSince(t0)
         /// Store.commit of every reading, 300 devices in turn, `step` ms apart: 1 ms puts a
         /// device's readings of one commit in one row (within 60 s), 1000 ms a row each.
-        func commits(_ store: Store, step: Int64) throws -> Double {
+        func commits(_ store: SQLiteStore, step: Int64) throws -> Double {
             let started = Date()
             var i = 0
             let bytes = JSONBytes(data)
@@ -303,7 +303,7 @@ public final class Benchmark {
             return Double(n) / Date().timeIntervalSince(started)
         }
         let raw = try commits(b, step: 1000)
-        let grouped = try commits(try Store(path: work + "/c.sqlite"), step: 1)
+        let grouped = try commits(try SQLiteStore(path: work + "/c.sqlite"), step: 1)
         return (grdb, raw, grouped)
     }
 }

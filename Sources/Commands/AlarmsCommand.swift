@@ -19,7 +19,7 @@ struct AlarmFilterOptions: ParsableArguments {
     @OptionGroup var range: TimeRange
 
     /// The named device, type, site and firm exist (else "not found", exit 1).
-    func checkNames(_ store: Store) throws {
+    func checkNames(_ store: any Store) throws {
         try KnownNames(store: store).check(firm: firm, site: site, type: type, device: device)
     }
 

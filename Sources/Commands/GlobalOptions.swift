@@ -39,7 +39,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// The store of the data folder these options name, which must exist (a query, an import
     /// into a running city): times read in the display zone.
-    func existingStore() throws -> Store { try settings().existingStore() }
+    func existingStore() throws -> any Store { try settings().existingStore() }
 
     /// The reader's language: `--lang`, else the locale's.
     var language: Language { lang ?? Language.fromLocale(ProcessInfo.processInfo.environment) }
@@ -92,7 +92,7 @@ func parseTime(_ text: String?, flag: String) throws -> Int64? {
 
 extension Settings {
     /// The store in this data folder, which must exist; days counted in the display zone.
-    func existingStore() throws -> Storage.Store {
-        try Storage.Store(path: databasePath, create: false, localDays: Console.zone.localDays)
+    func existingStore() throws -> SQLiteStore {
+        try SQLiteStore(path: databasePath, create: false, localDays: Console.zone.localDays)
     }
 }

@@ -5,7 +5,7 @@ import Storage
 /// gateway, type or device nobody registered is "not found" (exit 1, the valid ids listed when
 /// there are few), not an empty table that reads like "nothing happened".
 struct KnownNames {
-    let store: Store
+    let store: any Store
 
     func check(firm: String? = nil, site: String? = nil, owner: String? = nil, gateway: String? = nil, type: String? = nil,
                device: String? = nil) throws {

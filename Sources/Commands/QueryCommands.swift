@@ -36,14 +36,15 @@ struct EventsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(help: ArgumentHelp("Only this device.", valueName: "ID")) var device: String?
     @Option(help: ArgumentHelp("Only this event code.", valueName: "CODE")) var code: String?
-    @Option(help: "Only events sent by devices, or only those the pipeline derived.") var source: Store.EventSource?
+    @Option(help: "Only events sent by devices, or only those the pipeline derived.") var source: EventSource?
     @OptionGroup var range: TimeRange
 
     func run() throws {
         let store = try global.existingStore()
         try KnownNames(store: store).check(device: device)
         output.print(try store.events(device: device, code: code, from: try range.fromMillis(), to: try range.toMillis(),
-                                      limit: range.limit.fetch, source: source, deviceFirst: true), limit: range.limit)
+                                      limit: range.limit.fetch, scope: .supervisor, after: nil, source: source, deviceFirst: true),
+                     limit: range.limit)
     }
 }
 

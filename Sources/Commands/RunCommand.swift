@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("the broker is not reachable yet; the pipeline keeps trying", metadata: ["broker": "\(settings.broker.endpoint)"])
         }
         let folder = StoreFolder(databasePath: settings.databasePath)
-        let store: Store
+        let store: any Store
         do {
             let opened = try folder.open(acceptLoss: acceptStoreLoss, localDays: Console.zone.localDays, now: wallMillis())
             store = opened.store

@@ -67,7 +67,7 @@ struct StoreCommand: ParsableCommand {
             let store = try global.existingStore()
             let started = wallMillis()
             try store.backup(to: to)
-            let copy = try Store(path: to, create: false)
+            let copy = try SQLiteStore(path: to, create: false)
             let check = try copy.quickCheck()
             guard check == ["ok"] else { throw Refused("the copy \(to) does not check out: \(check.prefix(3).joined(separator: "; "))") }
             let size = (try? FileManager.default.attributesOfItem(atPath: to)[.size] as? NSNumber)?.int64Value ?? 0

@@ -36,7 +36,7 @@ struct TokensCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try Store(path: settings.databasePath, localDays: Console.zone.localDays)
+            let store = try SQLiteStore(path: settings.databasePath, localDays: Console.zone.localDays)
             guard let role = Role(parsing: role) else { return }
             try TokensCommand.checkRegistered(role, in: store)
             let expiresAt = try parseTime(expires, flag: "--expires")
@@ -61,7 +61,7 @@ struct TokensCommand: ParsableCommand {
 
     /// A firm or owner token must name one the registry knows: a typo would otherwise make a
     /// token that silently sees nothing.
-    static func checkRegistered(_ role: Role, in store: Store) throws {
+    static func checkRegistered(_ role: Role, in store: any Store) throws {
         let registry = try store.registry()
         switch role {
         case .supervisor: return

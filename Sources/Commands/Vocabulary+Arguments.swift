@@ -20,4 +20,4 @@ extension Language: ExpressibleByArgument {}
 extension Day: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }
-extension Store.EventSource: ExpressibleByArgument {}
+extension EventSource: ExpressibleByArgument {}

@@ -27,7 +27,7 @@ public struct APIServer: Sendable {
         }
     }
 
-    let store: Store
+    let store: any Store
     let types: @Sendable () -> [String: DeviceType]
     let topics: Topics
     let health: @Sendable () -> Health
@@ -54,7 +54,7 @@ public struct APIServer: Sendable {
     let limits: Limits
     let throttle: AuthThrottle
 
-    public init(store: Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
+    public init(store: any Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
                 health: @escaping @Sendable () -> Health,
                 planning: @escaping @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy) = { (WorkCalendar(), PlanPolicy()) },
                 unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, limits: Limits = .init(),
@@ -136,7 +136,7 @@ public enum APIMetrics {
     }()
 
     /// Gauges read at scrape time: queue depth, open alarms by severity, outbox backlog.
-    static func refresh(store: Store, queueDepth: Int) async {
+    static func refresh(store: any Store, queueDepth: Int) async {
         Gauge(label: "equipwatch_ingest_queue_depth").record(queueDepth)
         do {
             let (bySeverity, outbox) = try await store.access { store in (try store.openAlarmsBySeverity(), try store.outboxBacklog()) }

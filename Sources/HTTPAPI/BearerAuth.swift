@@ -13,7 +13,7 @@ import Storage
 /// address and minute; past `api.auth_failures_per_minute` the address gets 429 (`AuthThrottle`).
 struct BearerAuth: RouterMiddleware {
     typealias Context = APIContext
-    let store: Store
+    let store: any Store
     let logger: Logger
     let throttle: AuthThrottle
 

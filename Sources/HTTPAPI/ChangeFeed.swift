@@ -66,14 +66,14 @@ public final class ChangeFeed: Sendable {
         var closed = false
     }
 
-    private let store: Store
+    private let store: any Store
     private let tickMs: Int
     private let keepaliveMs: Int64
     let limits: Limits
     private let logger: Logger
     private let state = Mutex(State())
 
-    public init(store: Store, keepaliveMs: Int64 = 15_000, limits: Limits = Limits(), logger: Logger) {
+    public init(store: any Store, keepaliveMs: Int64 = 15_000, limits: Limits = Limits(), logger: Logger) {
         self.store = store
         tickMs = limits.tickMs
         (self.keepaliveMs, self.limits, self.logger) = (keepaliveMs, limits, logger)

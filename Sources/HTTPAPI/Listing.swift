@@ -20,7 +20,7 @@ enum Listing {
         let limit = try params.limit()  // checked for CSV too, where every row is sent
         switch try params.format() {
         case .json:
-            var rows = try await Store.offload { try fetch(limit + 1, start) }
+            var rows = try await StoreThreads.offload { try fetch(limit + 1, start) }
             var next = "null"
             if rows.count > limit {
                 rows.removeLast(rows.count - limit)
@@ -29,7 +29,7 @@ enum Listing {
             let body = "{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": " + next + "}\n"
             return json(body)
         case .csv:
-            let first = try await Store.offload { try fetch(1000, start) }
+            let first = try await StoreThreads.offload { try fetch(1000, start) }
             let body = ResponseBody { writer in
                 var rows = first
                 var header = true
@@ -38,7 +38,7 @@ enum Listing {
                     header = false
                     guard rows.count == 1000, let last = rows.last else { break }
                     let next = cursor(last)
-                    rows = try await Store.offload { try fetch(1000, next) }
+                    rows = try await StoreThreads.offload { try fetch(1000, next) }
                 }
                 try await writer.finish(nil)
             }

@@ -13,17 +13,17 @@ import Synchronization
 /// after its next commit (`takeRestartRequest`): the worker then checkpoints between two commits,
 /// and its next commit starts the WAL over. That bounds the WAL while a backlog drains.
 final class CheckpointService: Sendable {
-    private let store: Store
+    private let store: any Store
     private let thread: PeriodicThread
     private let logger: Logger
     private let walLimitBytes: Int
-    private let checkpointer = Mutex<Checkpointer?>(nil)
+    private let checkpointer = Mutex<(any StoreCheckpointer)?>(nil)
     private let restartWanted = Atomic<Bool>(false)
     private let limitFrames = Atomic<Int>(.max)
 
     private let folder: StoreFolder?
 
-    init(store: Store, everyMs: Int64, walLimitBytes: Int, folder: StoreFolder? = nil, logger: Logger) {
+    init(store: any Store, everyMs: Int64, walLimitBytes: Int, folder: StoreFolder? = nil, logger: Logger) {
         (self.folder, self.store, self.logger, self.walLimitBytes) = (folder, store, logger, walLimitBytes)
         thread = PeriodicThread(name: "checkpoint", everyMs: max(10, everyMs))
     }
@@ -46,7 +46,7 @@ final class CheckpointService: Sendable {
 
     func start() {
         do {
-            guard let c = try Checkpointer(store: store, walLimitBytes: walLimitBytes) else { return }
+            guard let c = try store.openCheckpointer(walLimitBytes: walLimitBytes) else { return }
             checkpointer.withLock { $0 = c }
             limitFrames.store(c.walLimitFrames, ordering: .relaxed)
         } catch {

@@ -50,7 +50,7 @@ public final class ComplianceService: Sendable {
         var lastCheck: Int64?
     }
 
-    private let store: Store
+    private let store: any Store
     private let topics: Topics
     private let clock: PipelineClock
     private let logger: Logger
@@ -62,7 +62,7 @@ public final class ComplianceService: Sendable {
     /// Rescue deadlines are checked this often; the inspection checks every `policy.checkEveryMs`.
     static let rescueCheckMs: Int64 = 5000
 
-    public init(store: Store, types: [String: DeviceType], policy: PlanPolicy, topics: Topics, clock: PipelineClock,
+    public init(store: any Store, types: [String: DeviceType], policy: PlanPolicy, topics: Topics, clock: PipelineClock,
                 logger: Logger, hooks: Hooks = Hooks()) {
         (self.store, self.topics, self.clock, self.logger, self.hooks) = (store, topics, clock, logger, hooks)
         rescues = RescueWatch(store: store, topics: topics)

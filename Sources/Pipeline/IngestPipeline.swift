@@ -35,7 +35,7 @@ public final class IngestPipeline: @unchecked Sendable {
 
     public let stats = IngestStats()
     private let options: Options
-    private let store: Store
+    private let store: any Store
     private let logger: Logger
     private let clock: PipelineClock
     private let queue: BoundedQueue<MessageBatch>
@@ -58,7 +58,7 @@ public final class IngestPipeline: @unchecked Sendable {
     /// deadlines); without them the pipeline only ingests and runs the rule hook.
     /// `transport` is where messages come from: nil for the MQTT session `options.settings`
     /// describe; tests pass an in-process one.
-    public init(options: Options, store: Store, directory: DeviceDirectory, hook: any RuleHook,
+    public init(options: Options, store: any Store, directory: DeviceDirectory, hook: any RuleHook,
                 planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil, inspections: PlanPolicy? = nil,
                 logger: Logger, clock: PipelineClock = .system, transport: TransportMaker? = nil) throws {
         (self.options, self.store, self.logger, self.clock) = (options, store, logger, clock)

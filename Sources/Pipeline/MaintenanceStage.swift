@@ -18,7 +18,7 @@ import Storage
 /// record written by any process starts the device's new cycle the same way.
 final class MaintenanceStage {
     let planner: MaintenancePlanner
-    private let store: Store
+    private let store: any Store
     private let completionPrefix: [UInt8]
     private let topics: Topics
     private let tickMs: Int64
@@ -28,7 +28,7 @@ final class MaintenanceStage {
     /// A completion arrived over MQTT: apply it at the next tick, not a full tick later.
     private var recordsWaiting = false
 
-    init(planner: MaintenancePlanner, store: Store, topics: Topics, tickMs: Int64, logger: Logger) {
+    init(planner: MaintenancePlanner, store: any Store, topics: Topics, tickMs: Int64, logger: Logger) {
         (self.planner, self.store) = (planner, store)
         completionPrefix = Array(topics.maintenance(firm: "").utf8)
         (self.topics, self.tickMs, self.logger) = (topics, tickMs, logger)

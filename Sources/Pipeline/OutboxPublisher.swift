@@ -15,7 +15,7 @@ import Storage
 /// message's id and transition), nothing is lost. Own thread and own connection, so a slow or
 /// absent broker never stalls ingest.
 final class OutboxPublisher: @unchecked Sendable {
-    private let store: Store
+    private let store: any Store
     private let options: MQTTOptions
     private let logger: Logger
     private let condition = NSCondition()
@@ -30,7 +30,7 @@ final class OutboxPublisher: @unchecked Sendable {
     private var early: Set<Int32> = []
     private var _published = 0
 
-    init(store: Store, options: MQTTOptions, logger: Logger) { (self.store, self.options, self.logger) = (store, options, logger) }
+    init(store: any Store, options: MQTTOptions, logger: Logger) { (self.store, self.options, self.logger) = (store, options, logger) }
 
     var published: Int { condition.withLock { _published } }
 

@@ -8,7 +8,7 @@ import Storage
 /// `rescue_deadline_missed` message, the incident's timeline an entry, and the rescue is recorded
 /// as missed for the response statistics. Time comes in as an argument (an injectable clock).
 struct RescueWatch: Sendable {
-    let store: Store
+    let store: any Store
     let topics: Topics
 
     /// Escalates what is due at `now`; returns the alarm ids escalated.

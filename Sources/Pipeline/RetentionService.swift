@@ -11,7 +11,7 @@ import Storage
 /// incident as its evidence. Each step is one small transaction (`retention.chunk` readings), so
 /// the worker's commits wait at most one step for the write lock.
 public final class RetentionService: @unchecked Sendable {
-    private let store: Store
+    private let store: any Store
     private let settings: Settings.Retention
     private let clock: PipelineClock
     private let logger: Logger
@@ -20,7 +20,7 @@ public final class RetentionService: @unchecked Sendable {
     private var running = false
     private let finished = DispatchSemaphore(value: 0)
 
-    public init(store: Store, settings: Settings.Retention, clock: PipelineClock, logger: Logger) {
+    public init(store: any Store, settings: Settings.Retention, clock: PipelineClock, logger: Logger) {
         (self.store, self.settings, self.clock, self.logger) = (store, settings, clock, logger)
     }
 
@@ -83,7 +83,7 @@ public final class RetentionService: @unchecked Sendable {
     /// Prunes every device's readings older than the policy allows, step by step; `stop` is
     /// asked between steps, and `pace` told how long each step kept the store busy (seconds).
     /// Also what `equipwatch store prune` runs (unpaced).
-    public static func prune(store: Store, policy: RetentionPolicy, now: Int64, stop: () -> Bool = { false },
+    public static func prune(store: any Store, policy: RetentionPolicy, now: Int64, stop: () -> Bool = { false },
                              pace: (Double) -> Void = { _ in }) throws(StoreError) -> PruneResult {
         let cutoff = now - policy.rawMs
         // The stream resumes at most a week back (SPEC §7 asks for 24 h).

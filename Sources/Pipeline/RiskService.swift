@@ -15,7 +15,7 @@ import Storage
 /// interrupted, the registry or the model was reloaded) and at least every `recompute` of the
 /// model. Grading reads the store, so it never slows the ingest worker.
 public final class RiskService: @unchecked Sendable {
-    private let store: Store
+    private let store: any Store
     private let topics: Topics
     private let clock: PipelineClock
     private let logger: Logger
@@ -42,7 +42,7 @@ public final class RiskService: @unchecked Sendable {
     public static let defaultRoundSize = 2000
     let roundSize: Int
 
-    public init(store: Store, model: RiskModel, directory: DeviceDirectory, topics: Topics, clock: PipelineClock, logger: Logger,
+    public init(store: any Store, model: RiskModel, directory: DeviceDirectory, topics: Topics, clock: PipelineClock, logger: Logger,
                 roundSize: Int = RiskService.defaultRoundSize) {
         self.roundSize = max(1, roundSize)
         (self.store, self.model, self.directory, self.topics, self.clock) = (store, model, directory, topics, clock)
@@ -181,7 +181,7 @@ public final class RiskService: @unchecked Sendable {
 /// Gathers one device's risk inputs from the registry and the store and grades it. Shared by the
 /// service and `equipwatch devices show`.
 public enum RiskGrading {
-    public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, store: Store, now: Int64) throws -> RiskGrade {
+    public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, store: any Store, now: Int64) throws -> RiskGrade {
         let type = directory.type(of: entry)
         var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], today: store.localDays.day(now))
         let history = try store.riskHistory(deviceNum: entry.num, alarmsSince: now - model.alarmWindowMs, gapsSince: now - model.gapWindowMs)

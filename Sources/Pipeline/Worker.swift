@@ -15,7 +15,7 @@ import Synchronization
 /// The ingest worker: validation, sequence checks, the rule hook and batched commits.
 /// Confined to its own thread; nothing here is touched concurrently.
 final class Worker: @unchecked Sendable {
-    let store: Store
+    let store: any Store
     private let validator: Validator
     var directory: DeviceDirectory
     let hook: any RuleHook
@@ -100,7 +100,7 @@ final class Worker: @unchecked Sendable {
     /// Asks the worker to stop; a commit stuck on a failing store is given up after the timeout.
     func requestStop() { stopAsked.store(monotonicNanos(), ordering: .relaxed) }
 
-    init(store: Store, validator: Validator, directory: DeviceDirectory, hook: any RuleHook,
+    init(store: any Store, validator: Validator, directory: DeviceDirectory, hook: any RuleHook,
          states: [Int64: DeviceStateUpdate], settings: Settings, logger: Logger, clock: PipelineClock,
          stats: IngestStats, onCommit: (@Sendable ([AcceptedMessage], UInt64) -> Void)?) {
         self.store = store

@@ -47,7 +47,7 @@ public struct Replay {
         public func count(_ c: Row.Change) -> Int { rows.filter { $0.change == c }.count }
     }
 
-    public static func run(store: Store, rules: RuleSet, directory: DeviceDirectory, options: Options) throws -> Report {
+    public static func run(store: any Store, rules: RuleSet, directory: DeviceDirectory, options: Options) throws -> Report {
         let warmup = max(rules.longestWindowMs, 300_000)
         var engineOptions = RuleEngine.Options()
         engineOptions.tickMs = options.tickMs
@@ -118,7 +118,7 @@ public struct Replay {
 
     /// Pairs replayed and recorded alarms of the same device and family whose firing times lie
     /// within `tolerance`; the rest are added or removed.
-    static func compare(_ replayed: [Alarm], _ recorded: [Store.RecordedAlarm], tolerance: Int64) -> [Row] {
+    static func compare(_ replayed: [Alarm], _ recorded: [RecordedAlarm], tolerance: Int64) -> [Row] {
         var rows: [Row] = []
         var open = recorded
         for a in replayed.sorted(by: { ($0.firedAt ?? 0) < ($1.firedAt ?? 0) }) {

@@ -15,7 +15,7 @@ public enum DeviceReport {
 
     /// nil when the device is not registered or outside `scope` (the caller answers "not found"
     /// either way, so a firm learns nothing about other firms' devices).
-    public static func sections(store: Store, types: [String: DeviceType], device id: String, scope: Role = .supervisor,
+    public static func sections(store: any Store, types: [String: DeviceType], device id: String, scope: Role = .supervisor,
                                 language: Language = .en, now: Int64) throws -> [(title: String, table: ResultTable)]? {
         var one = DeviceFilter()
         one.id = id

@@ -45,7 +45,7 @@ public enum InspectionSchedule {
     }
 
     /// Inspections due on or before `until` (overdue ones included), soonest first.
-    public static func due(store: Store, types: [String: DeviceType], today: Day, until: Day,
+    public static func due(store: any Store, types: [String: DeviceType], today: Day, until: Day,
                            scope: Role = .supervisor) throws -> [InspectionDueItem] {
         try dues(store.inspectionInputs(scope: scope), types: types)
             .filter { $0.due.due <= until || $0.due.isOverdue(on: today) }
@@ -60,7 +60,7 @@ public enum InspectionSchedule {
 
     /// The planner's request for the devices in `scope`. A device that must not be used (safety
     /// grade 5) is planned as overdue.
-    public static func request(store: Store, types: [String: DeviceType], calendar: WorkCalendar, policy: PlanPolicy,
+    public static func request(store: any Store, types: [String: DeviceType], calendar: WorkCalendar, policy: PlanPolicy,
                                from: Day, to: Day, inspectors: Int, inspectionsPerDay: Int, scope: Role = .supervisor) throws -> PlanRequest {
         let dues = dues(try store.inspectionInputs(scope: scope), types: types)
         var sites: [String: String] = [:]

@@ -13,7 +13,7 @@ public enum RegistrySync {
     /// The fleet file's parsed records are dropped once imported (the directory is what runs),
     /// and the memory their parse took is handed back to the system: at 100 k devices the YAML
     /// tree and records are a few hundred MB that would otherwise stay in the process.
-    public static func load(devicesDirectory: String, store: Store, now: Int64) throws -> (types: [String: DeviceType], directory: DeviceDirectory) {
+    public static func load(devicesDirectory: String, store: any Store, now: Int64) throws -> (types: [String: DeviceType], directory: DeviceDirectory) {
         let loaded = try { () throws -> (types: [String: DeviceType], directory: DeviceDirectory) in
             let sources = try Catalog.sources(directory: devicesDirectory)
             if try store.registrySourceHash() == sources.hash {

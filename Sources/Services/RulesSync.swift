@@ -15,7 +15,7 @@ import Storage
 public enum RulesSync {
     /// Loads and compiles the packs, and records each pack's text and layout in the store (what
     /// alarms cite as their pack version). Throws located errors; the caller keeps its rules.
-    public static func load(rulesDirectory: String, types: [String: DeviceType], store: Store) throws -> RuleSet {
+    public static func load(rulesDirectory: String, types: [String: DeviceType], store: any Store) throws -> RuleSet {
         let rules = try RuleLoader.load(directory: rulesDirectory, types: types)
         let packs = rules.packs.map { (hash: $0.hash, file: $0.file, rules: $0.rules, content: $0.content) }
         let layouts = try rules.programs.map { type, program in
@@ -29,7 +29,7 @@ public enum RulesSync {
     /// carry on across a restart.
     /// State that cannot be read (a layout or a device state from a build that wrote it
     /// differently) is logged and dropped: those devices start afresh.
-    public static func engine(rules: RuleSet, store: Store, directory: DeviceDirectory, settings: Settings, now: Int64,
+    public static func engine(rules: RuleSet, store: any Store, directory: DeviceDirectory, settings: Settings, now: Int64,
                               logger: Logger = Logger(label: "equipwatch.rules")) throws -> RuleEngine {
         let resume = try store.ruleEngineResume()
         var layouts: [String: [String: [Int]]] = [:]
@@ -58,7 +58,7 @@ public enum RulesSync {
 
     /// A maintenance planner resuming the persisted cycles, regimes and counters.
     /// Calendar periods and statutory dates are counted in the store's local days.
-    public static func planner(rules: RuleSet, store: Store, directory: DeviceDirectory, now: Int64,
+    public static func planner(rules: RuleSet, store: any Store, directory: DeviceDirectory, now: Int64,
                                logger: Logger = Logger(label: "equipwatch.maintenance")) throws -> MaintenancePlanner {
         var options = MaintenancePlanner.Options(startedAt: now)
         options.localDays = store.localDays

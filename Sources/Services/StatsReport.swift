@@ -62,7 +62,7 @@ public struct RescueResponseItem: ResponseRow, Equatable {
 /// /v1/stats`), in titled sections, within the caller's scope.
 public enum StatsReport {
     /// [from, to) in epoch ms; `dimensions` are the alarm/incident breakdowns to include.
-    public static func sections(store: Store, from: Int64, to: Int64, dimensions: [StatsDimension], scope: Role,
+    public static func sections(store: any Store, from: Int64, to: Int64, dimensions: [StatsDimension], scope: Role,
                                 now: Int64) throws -> [(title: String, table: ResultTable)] {
         var out: [(title: String, table: ResultTable)] = []
         out.append(("period", ResultTable(columns: ["from", "to"], rows: [[.time(from), .time(to)]])))

@@ -20,7 +20,7 @@ extension AlarmFilter {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Alarms, newest first.
     public func alarms(_ f: AlarmFilter) throws(StoreError) -> [AlarmItem] {
         var c = f.conditions(table: "a", time: "started_at")

@@ -3,7 +3,7 @@ import Records
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Writes what the rules decided, in the commit's transaction: alarm rows (engine-owned
     /// columns only, so an acknowledgement is never overwritten), incidents and their timelines,
     /// persisted rule state and outbox messages.
@@ -113,11 +113,6 @@ extension Store {
         } catch {
             throw StoreError(operation: "acknowledge alarm \(id)", error)
         }
-    }
-
-    public enum AckResult: Sendable, Equatable {
-        case acknowledged, notFound
-        case alreadyAcknowledged(by: String, at: Int64)
     }
 
     static func alarm(_ row: Row) -> Alarm {

@@ -5,7 +5,7 @@ import GRDB
 
 extension ChangeKind: DatabaseValueConvertible {}
 
-extension Store {
+extension SQLiteStore {
     /// Records a change for the stream in the caller's transaction, with the device's firm and
     /// owner as they are now.
     static func insertChange(_ kind: ChangeKind, deviceNum: Int64, at: Int64, payload: String, _ db: Database) throws {

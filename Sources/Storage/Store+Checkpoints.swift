@@ -23,15 +23,15 @@ import GRDB
 /// `walLimitBytes`, the writer finishes the job between two of its commits
 /// (`Store.checkpointOnWriter`), which lets its next transaction restart the WAL; the WAL file is
 /// then cut back to the limit (`journal_size_limit`).
-public final class Checkpointer: Sendable {
+public final class Checkpointer: StoreCheckpointer {
     private let queue: DatabaseQueue
-    private let store: Store
-    /// The WAL size, in frames, past which `Outcome.isOverLimit` asks the writer for a restart.
+    private let store: SQLiteStore
+    /// The WAL size, in frames, past which `CheckpointOutcome.isOverLimit` asks the writer for a restart.
     public let walLimitFrames: Int
 
     /// Opens the checkpointer's own connection and turns the writer's automatic checkpoints off;
     /// nil for a store that is not a WAL file of its own (a test's temporary database).
-    public init?(store: Store, walLimitBytes: Int = 64 << 20) throws(StoreError) {
+    public init?(store: SQLiteStore, walLimitBytes: Int = 64 << 20) throws(StoreError) {
         guard store.pool is DatabasePool else { return nil }
         self.store = store
         do {
@@ -49,21 +49,13 @@ public final class Checkpointer: Sendable {
         }
     }
 
-    /// What one checkpoint found and did, in WAL frames (pages).
-    public struct Outcome: Sendable {
-        public let walFrames: Int
-        public let checkpointed: Int
-        /// The WAL had grown past the checkpointer's limit.
-        public let isOverLimit: Bool
-    }
-
     /// Copies what it can of the WAL into the database file without waiting for readers or the
     /// writer (`PASSIVE`): frames a reader still needs stay for the next round.
     @discardableResult
-    public func checkpoint() throws(StoreError) -> Outcome {
+    public func checkpoint() throws(StoreError) -> CheckpointOutcome {
         do {
             return try queue.writeWithoutTransaction { db in
-                try Outcome(passiveCheckpointOn: db, limitFrames: walLimitFrames)
+                try CheckpointOutcome(passiveCheckpointOn: db, limitFrames: walLimitFrames)
             }
         } catch {
             throw StoreError(operation: "checkpoint", error)
@@ -79,7 +71,7 @@ public final class Checkpointer: Sendable {
     }
 }
 
-extension Checkpointer.Outcome {
+extension CheckpointOutcome {
     /// Runs a passive checkpoint on `db` and says how far it got against `limitFrames`.
     init(passiveCheckpointOn db: Database, limitFrames: Int) throws {
         let (log, done) = try db.checkpoint(.passive)
@@ -87,16 +79,16 @@ extension Checkpointer.Outcome {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// A passive checkpoint on the writer's own connection, between two of its transactions.
     /// With no other writer it copies back every frame no reader still needs, usually all of
     /// them, and then the writer's next transaction starts the WAL over. The checkpoint thread
     /// asks for it when the WAL is past its limit (`Checkpointer.walLimitFrames`). Frames a
     /// reader still needs stay; the WAL restarts at a later request.
-    public func checkpointOnWriter(limitFrames: Int) throws(StoreError) -> Checkpointer.Outcome {
+    public func checkpointOnWriter(limitFrames: Int) throws(StoreError) -> CheckpointOutcome {
         do {
             return try pool.writeWithoutTransaction { db in
-                try Checkpointer.Outcome(passiveCheckpointOn: db, limitFrames: limitFrames)
+                try CheckpointOutcome(passiveCheckpointOn: db, limitFrames: limitFrames)
             }
         } catch {
             throw StoreError(operation: "checkpoint on the writer", error)
@@ -104,12 +96,18 @@ extension Store {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// The WAL file's size in bytes now (0 when there is none, or the store is not a file): one
     /// `stat`, cheap enough to ask after every commit.
     public var walFileBytes: Int {
         var info = stat()
         guard stat(path + "-wal", &info) == 0 else { return 0 }
         return Int(info.st_size)
+    }
+}
+
+extension SQLiteStore {
+    public func openCheckpointer(walLimitBytes: Int) throws(StoreError) -> (any StoreCheckpointer)? {
+        try Checkpointer(store: self, walLimitBytes: walLimitBytes)
     }
 }

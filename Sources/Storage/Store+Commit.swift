@@ -4,7 +4,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-extension Store {
+extension SQLiteStore {
     /// Writes a batch in one transaction.
     ///
     /// The hot path binds values with the SQLite C API on GRDB's cached statements: GRDB keeps
@@ -208,7 +208,7 @@ extension Store {
 /// `SQLITE_TRANSIENT` is a C macro Swift cannot import.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-extension Store {
+extension SQLiteStore {
     /// Whether this very message (device, kind, `ts`, `seq`, and for events the code) is stored:
     /// how a redelivery is told from a late message. Uses the `(device_num, ts)` indexes.
     public func contains(_ m: AcceptedMessage) throws(StoreError) -> Bool {
@@ -240,7 +240,7 @@ extension Store {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Commits `batch`; when SQLite refuses it for a permanent reason (a constraint, a malformed
     /// row), finds the refused rows by committing halves, commits everything else, and returns
     /// the refused rows, each as a one-row batch with the error (SPEC §8: a permanent failure

@@ -2,7 +2,7 @@ import Domain
 import Records
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Reads the device `num` as the transaction left it and writes the status `settler`
     /// decides; true when it changed.
     static func settleCompliance(deviceNum num: Int64, _ settler: ComplianceSettler, at: Int64, _ db: Database) throws -> Bool {

@@ -2,7 +2,7 @@ import Domain
 import Records
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// A cylinder's fills, newest first, from the `fill` events the pipeline keeps (the fill
     /// record as received is in `fill`), within `scope`.
     public func fills(device: String, limit: Int, scope: Role = .supervisor) throws(StoreError) -> [FillItem] {

@@ -5,7 +5,7 @@ import GRDB
 extension HazardStep: DatabaseValueConvertible {}
 extension HazardStatus: DatabaseValueConvertible {}
 
-extension Store {
+extension SQLiteStore {
     static let hazardColumns = """
         h.id, d.id AS device, d.type, d.site, s.name AS site_name, d.owner, d.firm, h.rule, h.alarm_id AS alarm, h.raised_at,
         CASE WHEN h.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,

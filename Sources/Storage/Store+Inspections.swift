@@ -2,7 +2,7 @@ import Domain
 import Records
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Every device within `scope`, with its current risk grade and site name, by id. The scope
     /// is part of the query, like every other answer's.
     public func inspectionInputs(scope: Role = .supervisor) throws(StoreError) -> [InspectionInput] {
@@ -36,7 +36,7 @@ extension Store {
 extension InspectionResult: DatabaseValueConvertible {}
 extension InspectionSource: DatabaseValueConvertible {}
 
-extension Store {
+extension SQLiteStore {
     /// Keeps an inspection result of the registered device `deviceNum`; returns its id. The
     /// caller has checked the kind and grade against the device's type.
     /// `dueBefore` is the kind's due date before this record (on time: on or before it).

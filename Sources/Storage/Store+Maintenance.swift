@@ -3,7 +3,7 @@ import Records
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Writes what the maintenance planner decided (its events go with the other derived events),
     /// in the commit's transaction. A notice is
     /// inserted at most once per key, and not at all when a maintenance record newer than the

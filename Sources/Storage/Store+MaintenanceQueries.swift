@@ -3,7 +3,7 @@ import Records
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Notices, newest first.
     public func notices(_ f: NoticeFilter) throws(StoreError) -> [NoticeItem] {
         var c = Conditions()

@@ -2,7 +2,7 @@ import Domain
 import Records
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// The names of the firms, owners and sites of the devices within `scope`.
     public func names(scope: Role = .supervisor) throws(StoreError) -> [NameItem] {
         var c = Conditions()

@@ -2,7 +2,7 @@ import Domain
 import Records
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Records the start of an outage (`endedAt` nil) or its end; the same outage (cause and
     /// start) is one row however often it is written.
     public func recordOutage(cause: OutageCause, startedAt: Int64, endedAt: Int64?) throws(StoreError) {

@@ -45,7 +45,7 @@ struct Conditions {
     var sql: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Fetches typed rows; `arguments` are bound after the conditions' own.
     func rows<Row: FetchableRecord>(_ type: Row.Type, _ sql: String, _ arguments: StatementArguments) throws(StoreError) -> [Row] {
         do { return try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) } }
@@ -147,11 +147,6 @@ extension Store {
         }
     }
 
-    /// Where an event came from: sent by the controller, or derived by the pipeline.
-    public enum EventSource: String, Sendable, CaseIterable {
-        case device, pipeline
-    }
-
     /// Device and pipeline events (sequence gaps, band excursions...), newest first; with
     /// `deviceFirst` the controllers' own events come before the derived ones (not pageable).
     public func events(device: String?, code: String?, from: Int64?, to: Int64?, limit: Int, scope: Role = .supervisor,
@@ -191,7 +186,4 @@ extension Store {
         catch { throw StoreError(operation: "count", error) }
     }
 
-    public enum CountedTable: String, Sendable {
-        case readings, events, deadLetters = "dead_letters", devices, gatewayStatus = "gateway_status"
-    }
 }

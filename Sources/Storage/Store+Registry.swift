@@ -22,7 +22,7 @@ extension Site: FetchableRecord, PersistableRecord {
 
 extension DistrictLevel: DatabaseValueConvertible {}
 
-extension Store {
+extension SQLiteStore {
     /// The content hash of the registry files `run` last imported; nil when none is recorded.
     public func registrySourceHash() throws(StoreError) -> String? {
         do { return try pool.read { db in try String.fetchOne(db, sql: "SELECT hash FROM registry_source WHERE id = 1") } }
@@ -30,7 +30,7 @@ extension Store {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Upserts the fleet's firms, owners, sites, gateways and devices in one transaction and returns the
     /// number of devices written. Devices are never deleted here: their history stays queryable.
     @discardableResult
@@ -240,7 +240,7 @@ extension Store {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Every id of `list`, sorted (device types: those registered devices have).
     public func ids(of list: RegistryList) throws(StoreError) -> [String] {
         let sql = switch list {

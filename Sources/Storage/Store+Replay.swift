@@ -2,15 +2,7 @@ import Domain
 import Records
 import GRDB
 
-extension Store {
-    /// A stored message for a replay: telemetry readings and device-sent events, by event time.
-    public struct StoredMessage: Sendable {
-        public let deviceNum: Int64
-        public let ts: Int64
-        public let isEvent: Bool
-        public let code: String?
-        public let data: String
-    }
+extension SQLiteStore {
 
     /// Calls `body` with every stored reading and device event with `from <= ts <= to`, in
     /// `(ts, kind, id)` order (readings before events at the same time), reading with a cursor so
@@ -56,17 +48,6 @@ extension Store {
         }
     }
 
-    /// A recorded alarm, for comparing a replay with what happened.
-    public struct RecordedAlarm: Sendable {
-        public let id: Int64
-        public let device: String
-        public let rule: String
-        public let family: String
-        public let severity: String
-        public let firedAt: Int64
-        public let resolvedAt: Int64?
-    }
-
     /// Alarms that fired within `from...to`.
     public func recordedAlarms(from: Int64, to: Int64) throws(StoreError) -> [RecordedAlarm] {
         do {
@@ -99,7 +80,7 @@ private struct Pending {
         }
     }
     let key: Key
-    let message: Store.StoredMessage
+    let message: StoredMessage
 }
 
 /// A binary min-heap of pending messages by key.

@@ -2,7 +2,7 @@ import Domain
 import Records
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Rescue clocks past their deadline at `now`, not yet escalated, nobody on site, alarm open.
     public func missedRescues(now: Int64) throws(StoreError) -> [MissedRescue] {
         do {

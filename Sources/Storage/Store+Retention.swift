@@ -3,7 +3,7 @@ import Records
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Devices with raw readings taken before `cutoff`, the ones pruning has work for.
     /// Deletes up to `limit` dead letters received before `cutoff`, oldest first; returns how many.
     public func pruneDeadLetters(before cutoff: Int64, limit: Int) throws(StoreError) -> Int {

@@ -3,7 +3,7 @@ import Records
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// The history a grade reads for one device: alarms that fired since `alarmsSince`, open
     /// overdue-maintenance notices, and monitoring gaps since `gapsSince`.
     public func riskHistory(deviceNum: Int64, alarmsSince: Int64, gapsSince: Int64) throws(StoreError)

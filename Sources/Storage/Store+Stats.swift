@@ -21,7 +21,7 @@ extension StatsDimension {
     func arguments(_ days: LocalDays) -> StatementArguments { self == .month ? [days.offsetMs] : [] }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Alarms fired in [from, to) and incidents opened then, by `dimension`, within `scope`.
     public func alarmCounts(by dimension: StatsDimension, from: Int64, to: Int64, scope: Role) throws(StoreError) -> [AlarmCountItem] {
         var c = Conditions([("a.fired_at >= ?", from), ("a.fired_at < ?", to)])

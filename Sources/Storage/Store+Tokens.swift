@@ -3,7 +3,7 @@ import Records
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Stores a token by its SHA-256 (the secret itself is never written); returns its id.
     public func createToken(name: String, role: Role, hash: String, expiresAt: Int64?, now: Int64) throws(StoreError) -> Int64 {
         do {

@@ -51,7 +51,7 @@ public struct StoreFolder: Sendable {
     /// quick_check`, then marks it open. `acceptLoss`: start anyway (a missing or empty store
     /// starts empty; a damaged one is moved aside and a new one started; a lost log is accepted).
     /// Returns the store and what was accepted (nil: nothing was wrong).
-    public func open(acceptLoss: Bool, localDays: LocalDays, now: Int64) throws -> (store: Store, accepted: Problem?) {
+    public func open(acceptLoss: Bool, localDays: LocalDays, now: Int64) throws -> (store: SQLiteStore, accepted: Problem?) {
         let fm = FileManager.default
         let marker = readMarker()
         var accepted: Problem?
@@ -67,9 +67,9 @@ public struct StoreFolder: Sendable {
                 try moveAside(now: now)
             }
         }
-        var store: Store
+        var store: SQLiteStore
         do {
-            store = try Store(path: databasePath, localDays: localDays)
+            store = try SQLiteStore(path: databasePath, localDays: localDays)
             let check = try store.quickCheck()
             if check != ["ok"] { throw Problem.damaged(path: databasePath, detail: check.prefix(3).joined(separator: "; ")) }
             if let known = marker?.readingsHigh, let newest = try store.newestReadingId(), newest < known {
@@ -81,7 +81,7 @@ public struct StoreFolder: Sendable {
             let problem = error as? Problem ?? .damaged(path: databasePath, detail: "\(error)")
             try refuseOrAccept(problem)
             try moveAside(now: now)
-            store = try Store(path: databasePath, localDays: localDays)
+            store = try SQLiteStore(path: databasePath, localDays: localDays)
         }
         // A store started anew has a new history; one kept (even with readings lost) its own.
         let startedAnew: Bool = switch accepted {
@@ -94,7 +94,7 @@ public struct StoreFolder: Sendable {
 
     /// Records the highest reading id committed so far, when it moved (the pipeline, each
     /// checkpoint interval). A failure to write is not the store's: it is tried again next time.
-    public func noteCommitted(_ store: Store) {
+    public func noteCommitted(_ store: any Store) {
         guard let newest = try? store.newestReadingId(), var m = readMarker(), m.readingsHigh != newest else { return }
         m.readingsHigh = newest
         try? writeMarker(m)
@@ -122,7 +122,7 @@ public struct StoreFolder: Sendable {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// The highest reading id stored (nil: no readings).
     public func newestReadingId() throws(StoreError) -> Int64? {
         do { return try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM readings") } }

@@ -21,11 +21,11 @@ struct CommandOutputTests {
     final class Fixture: Sendable {
         let directory = NSTemporaryDirectory() + "ew-cli-\(UUID().uuidString)"
         let catalog: Catalog
-        let store: Store
+        let store: SQLiteStore
 
         init() throws {
             catalog = try Catalog.load(directory: repositoryRoot + "/Devices")
-            store = try Store(path: directory + "/equipwatch.sqlite")
+            store = try SQLiteStore(path: directory + "/equipwatch.sqlite")
             try store.importFleet(catalog.fleet, now: 1)
             let boiler = catalog.fleet.devices.filter { $0.type == "boiler" }.sorted { $0.id < $1.id }[0]
             let num = try store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [boiler.id])! }

@@ -32,7 +32,7 @@ struct ReloaderTests {
         s.dataDirectory = dir
         s.devicesDirectory = devices
         s.rulesDirectory = rules
-        return (s, try Store(path: s.databasePath), dir)
+        return (s, try SQLiteStore(path: s.databasePath), dir)
     }
 
     static func copy(_ folder: String) throws -> String {

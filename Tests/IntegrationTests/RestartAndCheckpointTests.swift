@@ -16,9 +16,9 @@ import TestSupport
 /// pipeline runs on their own connection.
 @Suite("Registry restarts and WAL checkpoints (real files, real SQLite)")
 struct RestartAndCheckpointTests {
-    static func store() throws -> (Store, String) {
+    static func store() throws -> (SQLiteStore, String) {
         let dir = NSTemporaryDirectory() + "ew-restart-\(UUID().uuidString)"
-        return (try Store(path: dir + "/equipwatch.sqlite"), dir)
+        return (try SQLiteStore(path: dir + "/equipwatch.sqlite"), dir)
     }
 
     @Test func unchangedFilesLoadFromTheStoreAndChangedFilesAreImported() throws {
@@ -81,7 +81,7 @@ struct RestartAndCheckpointTests {
     }
 
     /// Readings from 300 devices in commits of `perCommit` rows.
-    static func commit(_ store: Store, _ range: Range<Int>, perCommit: Int = 500) throws {
+    static func commit(_ store: SQLiteStore, _ range: Range<Int>, perCommit: Int = 500) throws {
         var batch = CommitBatch()
         for i in range {
             batch.messages.append(AcceptedMessage(deviceNum: Int64(i % 300 + 1), entryIndex: 0, kind: .telemetry, ts: Int64(i), seq: UInt64(i),

@@ -72,7 +72,7 @@ struct HazardClosureTests {
             try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at, cleared_at, cleared_by_record) VALUES (1, 'elevator.door_lock_bridged', 1, 1000, 2500, 7)")
             try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (1, 'elevator.door_anti_pinch_failed', 2, 1500)")
         }
-        let store = try Store(writer: queue, description: path)
+        let store = try SQLiteStore(writer: queue, description: path)
         let open = try store.hazards(HazardFilter(open: true))
         #expect(open.map(\.rule) == ["elevator.door_lock_bridged", "elevator.door_anti_pinch_failed"])
         let steps = try store.hazardSteps(open[0].id)

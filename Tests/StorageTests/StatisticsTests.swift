@@ -45,7 +45,7 @@ struct StatisticsTests {
         #expect(local.map(\.alarms) == [2, 1])
         #expect(local.map(\.incidents) == [2, 1])
 
-        let utc = try Store(writer: try DatabaseQueue(path: f.path), description: f.path, localDays: .utc)
+        let utc = try SQLiteStore(writer: try DatabaseQueue(path: f.path), description: f.path, localDays: .utc)
         let months = try utc.alarmCounts(by: .month, from: year.from, to: year.to, scope: .supervisor)
         #expect(Dictionary(uniqueKeysWithValues: months.map { ($0.key, $0.alarms) }) == ["2026-11": 2, "2026-12": 1])
     }
@@ -60,7 +60,7 @@ struct StatisticsTests {
                            arguments: [e1, Self.at("2026-12-01T01:00:00+08:00")])
         }
         #expect(try f.store.registeredDevice("E1")?.record.openHazards == ["elevator.door_lock_bridged": Day(parsing: "2026-12-01")!])
-        let utc = try Store(writer: try DatabaseQueue(path: f.path), description: f.path, localDays: .utc)
+        let utc = try SQLiteStore(writer: try DatabaseQueue(path: f.path), description: f.path, localDays: .utc)
         #expect(try utc.registeredDevice("E1")?.record.openHazards == ["elevator.door_lock_bridged": Day(parsing: "2026-11-30")!])
     }
 

@@ -17,12 +17,12 @@ struct StoreFolderTests {
         init() throws { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-        func open(acceptLoss: Bool = false) throws -> (store: Store, accepted: StoreFolder.Problem?) {
+        func open(acceptLoss: Bool = false) throws -> (store: SQLiteStore, accepted: StoreFolder.Problem?) {
             try folder.open(acceptLoss: acceptLoss, localDays: .china, now: 1_800_000_000_000)
         }
 
         /// Readings for one device, committed: `n` rows.
-        func commitReadings(_ store: Store, _ n: Int, from: Int64 = 1_800_000_000_000) throws {
+        func commitReadings(_ store: SQLiteStore, _ n: Int, from: Int64 = 1_800_000_000_000) throws {
             var fleet = Fleet()
             fleet.firms = [Firm(id: "f", name: "F", grade: "A")]
             fleet.sites = [Site(id: "s", name: "S", category: "school", city: "Tianjin", peopleExposed: 10)]
@@ -133,7 +133,7 @@ struct StoreFolderTests {
         let (store, _) = try f.open()
         try f.commitReadings(store, 20)
         try store.backup(to: f.directory + "/b.sqlite")
-        let copy = try Store(path: f.directory + "/b.sqlite", create: false)
+        let copy = try SQLiteStore(path: f.directory + "/b.sqlite", create: false)
         #expect(try copy.quickCheck() == ["ok"])
         #expect(try copy.newestReadingId() == 20)
         #expect(throws: StoreError.self) { try store.backup(to: f.directory + "/b.sqlite") }
@@ -149,7 +149,7 @@ struct StoreFolderTests {
         try h.truncate(atOffset: try h.seekToEnd() / 3)
         try h.close()
         // A connection that has not cached the pages, as after a restart or a full cache.
-        let reopened = try Store(path: f.path)
+        let reopened = try SQLiteStore(path: f.path)
         let num = try reopened.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = 'E1'")! }
         var batch = CommitBatch()
         for i in 0..<500 {

@@ -8,12 +8,12 @@ import Testing
 
 /// The store on a temporary SQLite file: no broker, no pipeline, only rows in and rows out.
 struct StoreFixture {
-    let store: Store
+    let store: SQLiteStore
     let path: String
 
     init() throws {
         path = NSTemporaryDirectory() + "ew-store-\(UUID().uuidString).sqlite"
-        store = try Store(writer: try DatabaseQueue(path: path), description: path)
+        store = try SQLiteStore(writer: try DatabaseQueue(path: path), description: path)
         var fleet = Fleet()
         fleet.firms = [Firm(id: "firm-a", name: "Firm A", grade: "A"), Firm(id: "firm-b", name: "Firm B", grade: "B")]
         fleet.sites = [Site(id: "site-1", name: "School", category: "school", city: "Tianjin", peopleExposed: 800)]
@@ -255,7 +255,7 @@ struct SalvageTests {
                 return 1
             })
         }
-        let store = try Store(writer: queue, description: path)
+        let store = try SQLiteStore(writer: queue, description: path)
         try store.write { db in
             try db.execute(sql: "CREATE TRIGGER test_check BEFORE INSERT ON readings BEGIN SELECT test_check_row(NEW.data); END")
         }

@@ -46,7 +46,7 @@ public final class TestEnvironment: @unchecked Sendable {
     public let directory: String
     public var settings: Settings
     public let catalog: Catalog
-    public let store: Store
+    public let store: SQLiteStore
 
     public init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil) throws {
         localBroker = try TestBroker(start: false)
@@ -61,7 +61,7 @@ public final class TestEnvironment: @unchecked Sendable {
         settings.rulesDirectory = repositoryRoot + "/Rules"
         settings.rules.tick = Interval(milliseconds: 100)
         catalog = try Catalog.load(directory: settings.devicesDirectory)
-        store = try Store(path: settings.databasePath)
+        store = try SQLiteStore(path: settings.databasePath)
         try store.importFleet(catalog.fleet, now: wallMillis())
     }
 

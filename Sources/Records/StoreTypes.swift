@@ -1,0 +1,79 @@
+import Domain
+import Foundation
+
+public enum AckResult: Sendable, Equatable {
+    case acknowledged, notFound
+    case alreadyAcknowledged(by: String, at: Int64)
+}
+
+/// Where an event came from: sent by the controller, or derived by the pipeline.
+public enum EventSource: String, Sendable, CaseIterable {
+    case device, pipeline
+}
+
+public enum CountedTable: String, Sendable {
+    case readings, events, deadLetters = "dead_letters", devices, gatewayStatus = "gateway_status"
+}
+
+/// A stored message for a replay: telemetry readings and device-sent events, by event time.
+public struct StoredMessage: Sendable {
+    public let deviceNum: Int64
+    public let ts: Int64
+    public let isEvent: Bool
+    public let code: String?
+    public let data: String
+
+    public init(deviceNum: Int64, ts: Int64, isEvent: Bool, code: String? = nil, data: String) {
+        self.deviceNum = deviceNum
+        self.ts = ts
+        self.isEvent = isEvent
+        self.code = code
+        self.data = data
+    }
+}
+
+/// A recorded alarm, for comparing a replay with what happened.
+public struct RecordedAlarm: Sendable {
+    public let id: Int64
+    public let device: String
+    public let rule: String
+    public let family: String
+    public let severity: String
+    public let firedAt: Int64
+    public let resolvedAt: Int64?
+
+    public init(id: Int64, device: String, rule: String, family: String, severity: String, firedAt: Int64, resolvedAt: Int64? = nil) {
+        self.id = id
+        self.device = device
+        self.rule = rule
+        self.family = family
+        self.severity = severity
+        self.firedAt = firedAt
+        self.resolvedAt = resolvedAt
+    }
+}
+
+/// What one checkpoint found and did, in WAL frames (pages).
+public struct CheckpointOutcome: Sendable {
+    public let walFrames: Int
+    public let checkpointed: Int
+    /// The WAL had grown past the checkpointer's limit.
+    public let isOverLimit: Bool
+
+    public init(walFrames: Int, checkpointed: Int, isOverLimit: Bool) {
+        self.walFrames = walFrames
+        self.checkpointed = checkpointed
+        self.isOverLimit = isOverLimit
+    }
+}
+
+/// WAL checkpoints away from the writer, on a connection of their own (SQLite); engines without
+/// a write-ahead log of their own to manage have none (`Store.openCheckpointer` returns nil).
+public protocol StoreCheckpointer: AnyObject, Sendable {
+    /// The WAL size, in frames, past which `CheckpointOutcome.isOverLimit` asks the writer for a restart.
+    var walLimitFrames: Int { get }
+    /// One passive checkpoint: copies back what no reader needs, never blocks the writer.
+    func checkpoint() throws(StoreError) -> CheckpointOutcome
+    /// Gives the writer its automatic checkpoints back and checkpoints once more.
+    func close()
+}
