@@ -28,6 +28,7 @@ import Synchronization
 /// its latency; the API phases report the route's request rate and latency percentiles as `wrk`
 /// measures them.
 public final class APIBenchmark: Sendable {
+    /// What `bench api` seeds and offers: stored history, ingest rate, seconds per route.
     public struct Options: Sendable {
         public var devicesDirectory = "Devices"
         public var rulesDirectory = "Rules"
@@ -57,6 +58,8 @@ public final class APIBenchmark: Sendable {
         logger = l
     }
 
+    /// Seeds the scratch store, runs the pipeline and the API with its own broker, and prints each
+    /// route's figures and what the load cost ingest.
     public func run() async throws {
         guard let wrk = Self.executable("wrk") else {
             throw BrokerError("bench api needs wrk on PATH (Debian: apt-get install wrk)")

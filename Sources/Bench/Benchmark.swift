@@ -27,6 +27,7 @@ import BrokerProcess
 /// consumer between them, the pipeline's hand-over with nothing behind it (`HandOverConsumer`),
 /// shows how much of the gap is the worker's.
 public final class Benchmark {
+    /// What `bench` offers: messages, devices, QoS, payload mix, and the phases to run.
     public struct Options: Sendable {
         public var devicesDirectory = "Devices"
         /// Every pack here is loaded into the pipeline under test (SPEC §9: "with the sample rule packs").
@@ -48,6 +49,7 @@ public final class Benchmark {
         public init() {}
     }
 
+    /// One phase's figures: messages per second and the drain ratio against the bare subscriber.
     public struct Throughput: Sendable {
         public let label: String
         public let messages: Int
@@ -78,6 +80,7 @@ public final class Benchmark {
         logger.logLevel = .warning
     }
 
+    /// Runs every phase against its own broker and prints one line of figures per phase.
     public func run() throws {
         out("EquipWatch bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, fleet of \(catalog.fleet.devices.count) devices, \(rules.ruleIds.count) rules in \(rules.packs.count) packs, broker: mosquitto (tuned, own port)")
         let cost = try ruleCost()

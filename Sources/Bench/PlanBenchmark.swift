@@ -10,6 +10,7 @@ import Simulation
 /// kind for one in three, due dates spread over the year after `from` and 5 % overdue, risk grades
 /// 2 % red, 8 % orange, 30 % yellow, the rest blue. Deterministic (fixed seed).
 public struct PlanBenchmark: Sendable {
+    /// The synthetic fleet and inspectors `bench plan` plans for.
     public struct Options: Sendable {
         public var devices = 100_000
         public var inspectors = 50
@@ -28,6 +29,7 @@ public struct PlanBenchmark: Sendable {
         out = output
     }
 
+    /// Plans a year for the synthetic fleet and prints the time it took and the plan's size.
     public func run() {
         let from = Day(year: 2026, month: 12, day: 1)!
         var rng = SplitMix64(seed: 20261126)

@@ -85,6 +85,7 @@ public final class LocalBroker: Sendable {
         _ = waitpid(pid, &status, 0)
     }
 
+    /// Stops mosquitto (it writes its persistence file) and starts it again on the same port.
     public func restart() throws {
         stop()
         try start()
@@ -96,6 +97,7 @@ public final class LocalBroker: Sendable {
     }
 }
 
+/// A TCP port on 127.0.0.1 that nothing listens on now (bound to port 0 and released).
 public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
@@ -111,6 +113,7 @@ public func freePort() throws -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
 public func canConnect(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
@@ -154,6 +157,7 @@ public func spawn(_ path: String, _ arguments: [String], stdout: String? = nil) 
     return pid
 }
 
+/// Why a local broker could not be started, with the end of its log.
 public struct BrokerError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ d: String) { description = d }

@@ -5,6 +5,7 @@ import Presentation
 import Records
 import Storage
 
+/// The `equipwatch` command: its subcommands, one per file, and the process set-up they share.
 public struct EquipWatch: AsyncParsableCommand {
     public init() {}
 

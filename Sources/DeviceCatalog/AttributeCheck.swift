@@ -63,6 +63,7 @@ extension Fleet {
 /// row whose `when` attributes all match gives the years; `extension_years` may be added once
 /// where the registry records an extension (`extended: true`).
 public struct ServiceLife: Sendable, Decodable, Hashable {
+    /// One row of an attribute table: the attribute values it matches and what they set.
     public struct Row: Sendable, Decodable, Hashable {
         /// Attribute values that must all match (an empty map matches every device).
         public let when: [String: String]

@@ -92,6 +92,7 @@ public struct RescuePolicy: Sendable, Hashable {
 /// is rejected as `out_of_range`), and optionally the normal operating band (outside it the
 /// reading is accepted and an event is raised). A class for the same reason as `DeviceType`.
 public final class FieldSpec: Sendable {
+    /// The value type a field declares: number, integer, boolean, text or one of an enumeration.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case number, int, bool, string
         case enumeration = "enum"
@@ -135,9 +136,12 @@ public struct AttributeSpec: Sendable, Hashable {
 
 /// Fixed and on-demand maintenance regimes (SPEC §11); evaluated by the maintenance planner.
 public struct MaintenancePolicy: Sendable, Hashable, Decodable {
+    /// A fixed maintenance interval (TSG T5002: every 15 days for an elevator on the fixed regime).
     public struct Fixed: Sendable, Hashable, Decodable {
         public let interval: String
     }
+    /// On-demand maintenance: the usage counters and limits that make maintenance due, and the
+    /// calendar ceiling.
     public struct OnDemand: Sendable, Hashable, Decodable {
         /// A rolling limit since the last maintenance (`30d`), or
         public let calendar_cap: String?
@@ -148,6 +152,7 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
         public let faults: Faults?
         public let eligibility: Eligibility?
     }
+    /// How many faults within what window bring maintenance forward.
     public struct Faults: Sendable, Hashable, Decodable {
         public let codes: [String]
         public let count: Int
@@ -230,11 +235,13 @@ public struct InspectionPolicy: Sendable, Hashable, Decodable {
     /// (docs/domain.md lists every such entry).
     public let confirm: Bool?
 
+    /// A safety grade allowed for a limited time only (a pressure vessel's grade 4), with the time.
     public struct LimitedGrade: Sendable, Hashable, Decodable {
         public let grade: Int
         public let max_years: Int
     }
 
+    /// An inspection interval that depends on a device attribute (its value picks the interval).
     public struct ByAttribute: Sendable, Hashable, Decodable {
         public let attribute: String
         public let years: [String: [Int]]

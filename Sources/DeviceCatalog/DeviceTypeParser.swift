@@ -9,6 +9,7 @@ import Yams
 /// maintenance triggers naming undeclared fields or events. All problems are reported, each
 /// with its line.
 public enum DeviceTypeParser {
+    /// Parses and checks one type file; every problem is reported at its line and column in `file`.
     public static func parse(text: String, file: String) throws(SourceErrors) -> DeviceType {
         let (source, raw) = try YAMLSource.decode(RawType.self, text: text, file: file)
         var errors: [SourceError] = []
@@ -228,6 +229,7 @@ public enum DeviceTypeParser {
         Identifier.isSnakeCaseName(name) ? [] : [source.error(at: path, "'\(name)': names are lower_snake_case (a-z, 0-9, _)")]
     }
 
+    /// The keys of the mapping at `path` in file order (YAML mappings decode unordered).
     public static func orderedKeys(_ source: YAMLSource, at path: [YAMLSource.PathElement]) -> [String] {
         source.node(at: path)?.mapping?.compactMap { $0.key.string } ?? []
     }

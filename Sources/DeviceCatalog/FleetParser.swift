@@ -9,6 +9,8 @@ import Yams
 /// Parsing is per file; `check(_:types:)` then validates the merged registry across files
 /// (unique ids, references to gateways, sites and firms, attributes against the type).
 public enum FleetParser {
+    /// Parses one fleet file (firms, owners, sites, gateways, devices, stations), every problem
+    /// located.
     public static func parse(text: String, file: String) throws(SourceErrors) -> Fleet {
         let (source, raw) = try YAMLSource.decode(RawFleet.self, text: text, file: file)
         var errors = DeviceTypeParser.unknownKeys(source, at: [], allowed: ["firms", "owners", "sites", "gateways", "devices", "stations", "regions"])

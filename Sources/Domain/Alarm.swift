@@ -4,6 +4,8 @@
 /// The engine produces absolute snapshots, so applying a change twice leaves the same row.
 /// Acknowledgement is orthogonal and owned by the store (who, when); the engine never touches it.
 public struct Alarm: Sendable, Equatable {
+    /// Where an alarm stands: its condition holds but `for` has not elapsed, it fires, or it
+    /// resolved.
     public enum State: String, Sendable, Codable { case pending, firing, resolved }
 
     public var id: Int64
@@ -52,6 +54,7 @@ public typealias AlarmState = Alarm.State
 
 /// A change of an alarm's state, in the order the engine decided it.
 public struct AlarmChange: Sendable, Equatable {
+    /// What happened to an alarm in one change: what the feed and the incident timeline record.
     public enum Transition: String, Sendable {
         /// The condition holds but `for` has not elapsed. Not published.
         case pending

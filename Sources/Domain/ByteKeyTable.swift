@@ -75,6 +75,7 @@ public struct ByteKeyTable: Sendable {
         }
     }
 
+    /// The value stored for `key` (a `String`: the slow path, for code off the hot path).
     public func value(for key: String) -> Int? {
         var k = key
         return k.withUTF8 { value(for: UnsafeRawBufferPointer($0)) }

@@ -4,6 +4,8 @@ public enum Identifier {
     /// feed, completion reports), so no gateway may be named like them.
     public static let reservedTopicLevels: Set<String> = ["alarms", "notices", "owner-notices", "maintenance", "maintenance-results"]
 
+    /// Whether `s` is a valid id: 1 to 64 of letters, digits, `-`, `_` and `.`, safe in a topic
+    /// level.
     public static func isValid<S: StringProtocol>(_ s: S) -> Bool {
         let u = s.utf8
         return !u.isEmpty && u.count <= 64 && u.allSatisfy(isValidByte)

@@ -7,6 +7,7 @@ public struct Interval: Sendable, Hashable, Comparable, CustomStringConvertible 
     public let milliseconds: Int64
 
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+    /// An interval of `s` seconds.
     public static func seconds(_ s: Int64) -> Interval { Interval(milliseconds: s * 1000) }
 
     public var seconds: Double { Double(milliseconds) / 1000 }

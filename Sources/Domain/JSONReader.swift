@@ -10,6 +10,8 @@
 public struct JSONReader {
     public static let maxDepth = 32
 
+    /// Parses one JSON document from `bytes`, refusing trailing content and nesting deeper than the
+    /// limit.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) -> JSONValue {
         var r = JSONReader(bytes: bytes)
         r.skipWhitespace()
@@ -19,6 +21,7 @@ public struct JSONReader {
         return v
     }
 
+    /// `parse(_:)` on an array of bytes.
     public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
         let result: Result<JSONValue, JSONError> = bytes.withUnsafeBytes { buf in
             do throws(JSONError) { return .success(try parse(buf)) } catch { return .failure(error) }

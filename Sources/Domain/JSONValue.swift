@@ -38,6 +38,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
+/// One member of a JSON object, in document order.
 public struct JSONMember: Sendable, Equatable {
     public let key: String
     public let value: JSONValue

@@ -6,6 +6,7 @@ public struct JSONWriter {
 
     public init() {}
 
+    /// Adds `key` with a scalar value (a string, number or boolean).
     public mutating func add(_ key: String, _ value: Scalar) {
         separator(key)
         switch value {
@@ -15,11 +16,13 @@ public struct JSONWriter {
         }
     }
 
+    /// Adds `key` with a whole number.
     public mutating func add(_ key: String, _ value: Int64) {
         separator(key)
         text += String(value)
     }
 
+    /// Adds `key` with `json` as it is: the caller vouches that it is valid JSON.
     public mutating func add(_ key: String, raw json: String) {
         separator(key)
         text += json
@@ -34,6 +37,7 @@ public struct JSONWriter {
         text += ":"
     }
 
+    /// Appends `s` as a JSON string (quoted, escaped) to `out`.
     public static func quote(_ s: String, into out: inout String) {
         out += "\""
         // Field names and almost all values need no escaping: append them whole (the per-scalar

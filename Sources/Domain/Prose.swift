@@ -12,6 +12,7 @@ public struct Prose: Sendable, Equatable {
     public let en: String
     public let zh: String
 
+    /// A named value a sentence was made from (a device, a deadline), kept for programs.
     public struct Parameter: Sendable, Equatable {
         public let name: String
         public let value: String

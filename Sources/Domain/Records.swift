@@ -44,6 +44,7 @@ public struct DeadLetter: Sendable {
 
 /// A validated telemetry reading or device event, ready for the rules and the store.
 public struct AcceptedMessage: Sendable {
+    /// What a device topic carries: telemetry (readings) or an event.
     public enum Kind: Int, Sendable { case telemetry = 0, event = 1 }
 
     public let deviceNum: Int64

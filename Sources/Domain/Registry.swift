@@ -175,6 +175,7 @@ public struct FillingStation: Sendable, Hashable, Codable {
     }
 }
 
+/// What the fleet files declare: firms, owners, sites, gateways, devices and filling stations.
 public struct Fleet: Sendable {
     public var firms: [Firm] = []
     public var owners: [Owner] = []
@@ -201,6 +202,7 @@ public struct Fleet: Sendable {
         return out
     }
 
+    /// Adds `other`'s declarations (the fleet spread over several files).
     public mutating func merge(_ other: Fleet) {
         firms += other.firms
         owners += other.owners

@@ -1,5 +1,6 @@
 /// The parts of an inbound topic `{prefix}/{gateway}/{device}/{kind}` (SPEC §2).
 public struct Topic: Sendable, Equatable {
+    /// What a device topic carries: `telemetry` or `event`.
     public enum Kind: String, Sendable, CaseIterable {
         case telemetry, event, status
     }
@@ -41,6 +42,8 @@ public struct Topic: Sendable, Equatable {
                               device: String(decoding: device, as: UTF8.self), kind: kind))
     }
 
+    /// Parses an inbound topic under `prefix`, or says why it is not one (a `bad_topic` dead
+    /// letter).
     public static func parse(_ topic: String, prefix: String) -> Result<Topic, TopicError> {
         var t = topic
         return t.withUTF8 { parse(UnsafeRawBufferPointer($0), prefix: Array(prefix.utf8)) }
@@ -48,6 +51,7 @@ public struct Topic: Sendable, Equatable {
 }
 
 
+/// Why a topic is not an inbound device topic.
 public struct TopicError: Error, Sendable, Equatable {
     public let reason: String
     init(_ reason: String) { self.reason = reason }
@@ -69,13 +73,17 @@ public struct Topics: Sendable, Equatable {
     /// Completion reports of every firm.
     public var maintenanceReports: String { "\(prefix)/maintenance/+" }
 
+    /// `{prefix}/{gateway}/{device}/{kind}`: where a gateway publishes for a device.
     public func device(gateway: String, device: String, kind: Topic.Kind) -> String {
         "\(prefix)/\(gateway)/\(device)/\(kind.rawValue)"
     }
     /// A gateway's own online/offline status (`_` stands for the device).
     public func status(gateway: String) -> String { "\(prefix)/\(gateway)/_/status" }
+    /// `{prefix}/alarms/{type}`: the alarm feed of a device type.
     public func alarms(type: String) -> String { "\(prefix)/alarms/\(type)" }
+    /// `{prefix}/notices/{firm}`: a firm's maintenance notices.
     public func notices(firm: String) -> String { "\(prefix)/notices/\(firm)" }
+    /// `{prefix}/maintenance/{firm}`: where a firm reports completed maintenance.
     public func maintenance(firm: String) -> String { "\(prefix)/maintenance/\(firm)" }
     /// Answers to completed-maintenance reports (accepted with the record id, or refused).
     public func maintenanceResults(firm: String) -> String { "\(prefix)/maintenance-results/\(firm)" }

@@ -18,9 +18,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static func badParameter(_ name: String, _ why: String) -> APIError {
         APIError(.badRequest, "bad_parameter", "\(name): \(why)")
     }
+    /// 404 `not_found`: missing, or outside the caller's scope (worded the same).
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", what) }
     static let supervisorOnly = APIError(.forbidden, "forbidden", "this route is for supervisors only")
 
+    /// The error as a response: its status, its headers and the JSON body.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"

@@ -13,6 +13,8 @@ import Storage
 
 /// The HTTP API of SPEC §7, served by `equipwatch run` next to the pipeline.
 public struct APIServer: Sendable {
+    /// What the pipeline reports for `/healthz`: broker, queue, last commit, store failure, session
+    /// takeover.
     public struct Health: Sendable {
         public var brokerDownSince: Int64?
         public var queueDepth: Int

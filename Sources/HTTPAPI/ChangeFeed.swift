@@ -13,6 +13,7 @@ import Synchronization
 /// each stream filters by its caller's scope. Changes come from the store, so whatever wrote
 /// them (the pipeline, the CLI, the API) they appear.
 public final class ChangeFeed: Sendable {
+    /// What a stream receives from the feed: a block of changes, or a keepalive.
     public enum Item: Sendable {
         /// The changes of one poll, oldest first: a stream writes them as one block, so a
         /// hundred streams cost the event loop a hundred writes a poll, not a hundred thousand.
@@ -191,6 +192,7 @@ public final class ChangeFeed: Sendable {
 public struct StreamCloser: Service {
     let feed: ChangeFeed
     public init(feed: ChangeFeed) { self.feed = feed }
+    /// Waits for the service group's graceful shutdown, then ends every open stream.
     public func run() async throws {
         await gracefulShutdownOrCancel()
         feed.close()

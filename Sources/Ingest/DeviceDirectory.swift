@@ -90,12 +90,15 @@ public final class DeviceDirectory: Sendable {
     /// The index in `stations` of the station `gateway` belongs to.
     public func stationIndex(gateway: String) -> Int? { stationGatewayKeys.value(for: gateway) }
 
+    /// The entry of device `id`, if registered.
     public func entry(_ id: String) -> DirectoryEntry? { idKeys.value(for: id).map { entries[$0] } }
     /// The entry whose id is exactly these bytes (a topic level), without building a `String`.
     public func entry(id bytes: UnsafeRawBufferPointer) -> DirectoryEntry? { idKeys.value(for: bytes).map { entries[$0] } }
     /// The index in `stations` of the station whose gateway is exactly these bytes.
     public func stationIndex(gateway bytes: UnsafeRawBufferPointer) -> Int? { stationGatewayKeys.value(for: bytes) }
+    /// The device type of `entry`.
     public func type(of entry: DirectoryEntry) -> DeviceType { types[entry.typeIndex] }
+    /// The position of type `id` in `types`.
     public func typeIndex(of id: String) -> Int? { typeIndex[id] }
 }
 

@@ -26,6 +26,7 @@ public struct IngestOutput: Sendable {
         return JSONBytes(block: block, start: start, count: bytes.count)
     }
 
+    /// Empties every list, keeping the capacity for the next batch.
     public mutating func removeAll() {
         accepted.removeAll(keepingCapacity: true)
         deadLetters.removeAll(keepingCapacity: true)

@@ -37,6 +37,8 @@ public struct Validator: Sendable {
         self.limits = limits
     }
 
+    /// Checks one message from its raw bytes (topic, registry, binding, JSON, schema, ranges, time)
+    /// and appends what it accepted or the dead letter to `out`.
     public func validate(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64,
                          directory: DeviceDirectory, into out: inout IngestOutput) {
         if acceptFast(topic: topic, payload: payload, receivedAt: receivedAt, directory: directory, into: &out) { return }

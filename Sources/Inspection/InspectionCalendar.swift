@@ -29,6 +29,8 @@ public struct InspectionDue: Sendable, Hashable {
 /// inspections and its safety grade. Pure: the inspection scheduler, on-demand eligibility
 /// ("valid inspection") and risk grading ("overdue inspection") all read it.
 public enum InspectionCalendar {
+    /// The next due date of each inspection kind from the commissioning date and the last
+    /// inspections, with what covers what (`covered_by`).
     public static func dueDates(policies: [InspectionPolicy], commissioned: Day, lastInspections: [String: Day],
                                 grade: Int?, attributes: [String: Scalar], gradeSince: Day? = nil) -> [InspectionDue] {
         policies.map { p in

@@ -41,6 +41,7 @@ public struct PlanRequest: Sendable {
 /// A plan: visits (one inspector, one site, one day, the site's inspections planned that day),
 /// what could not be placed with its reason, and a summary.
 public struct InspectionPlan: Sendable, Equatable {
+    /// One inspection due in the period, for one device.
     public struct Entry: Sendable, Equatable {
         public let device: String
         public let type: String
@@ -53,6 +54,7 @@ public struct InspectionPlan: Sendable, Equatable {
         public let forwarded: Bool
     }
 
+    /// A site visit on one working day by one inspector, with the inspections it covers.
     public struct Visit: Sendable, Equatable {
         public let date: Day
         /// 1-based inspector number.
@@ -65,6 +67,7 @@ public struct InspectionPlan: Sendable, Equatable {
         public var uid: String { String(SHA256.hex("\(date)|\(site)|\(inspector)".utf8).prefix(32)) + "@equipwatch" }
     }
 
+    /// An inspection the period's capacity could not fit, with its due date.
     public struct Unassigned: Sendable, Equatable {
         public let device: String
         public let type: String
@@ -86,6 +89,7 @@ public struct InspectionPlan: Sendable, Equatable {
         public let overdue: Bool
     }
 
+    /// The plan in figures: inspections due, planned, late and unassigned.
     public struct Summary: Sendable, Equatable {
         public var from: Day
         public var to: Day
@@ -130,6 +134,8 @@ public struct InspectionPlan: Sendable, Equatable {
 /// 4. otherwise it is unassigned, with the reason.
 /// The owners' own inspections (self-tests) are not booked: they are listed as owner duties.
 public enum InspectionPlanner {
+    /// Plans the request's due inspections into visits by working day and inspector: overdue
+    /// first, then by risk grade and due date (see the type).
     public static func plan(_ r: PlanRequest) -> InspectionPlan {
         var summary = InspectionPlan.Summary(from: r.from, to: r.to)
         summary.caveats = r.calendar.caveats(from: r.from, to: max(r.from, r.to))

@@ -12,6 +12,7 @@ public struct InspectionRecordError: Error, Sendable, Equatable, CustomStringCon
 
 /// Checks an inspection result against the device's type before it is kept (SPEC §12). Pure.
 public enum InspectionRecording {
+    /// Checks a result against the device's type (kind, grade, date); the error names the field.
     public static func check(_ r: InspectionRecord, device: DeviceRecord, type: DeviceType, today: Day) throws(InspectionRecordError) {
         guard let policy = type.inspections.first(where: { $0.kind == r.kind }) else {
             throw InspectionRecordError(field: "kind", message: "'\(r.kind)' is not an inspection kind of type \(type.id) (kinds: \(type.inspections.map(\.kind).joined(separator: ", ")))")

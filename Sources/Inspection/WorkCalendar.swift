@@ -28,6 +28,7 @@ public struct WorkCalendar: Sendable, Equatable {
         }
     }
 
+    /// Adds `other`'s holidays and working weekends (a calendar spread over several years' files).
     public mutating func merge(_ other: WorkCalendar) {
         holidays.formUnion(other.holidays)
         workdays.formUnion(other.workdays)
@@ -83,6 +84,7 @@ public struct PlanPolicy: Sendable, Equatable {
 
     public init() {}
 
+    /// Parses `inspection_plan.yaml`, every problem located.
     public static func parse(text: String, file: String) throws(SourceErrors) -> PlanPolicy {
         struct Raw: Decodable {
             let plan_ahead_days: Int?

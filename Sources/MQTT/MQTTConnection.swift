@@ -21,6 +21,8 @@ public struct MQTTOptions: Sendable {
         (self.host, self.port, self.clientId, self.cleanSession) = (host, port, clientId, cleanSession)
     }
 
+    /// TLS for the broker connection: the CA, the client's certificate and key, and whether to skip
+    /// verification (tests only).
     public struct TLSOptions: Sendable {
         public var caFile: String
         public var certFile: String?
@@ -161,6 +163,7 @@ public final class MQTTConnection: @unchecked Sendable {
                   "connect to \(options.host):\(options.port)")
     }
 
+    /// Reconnects with the same options (after a broker restart or a network loss).
     public func reconnect() throws(MQTTError) {
         try check(mosquitto_reconnect(handle), "reconnect to \(options.host):\(options.port)")
     }
@@ -182,6 +185,8 @@ public final class MQTTConnection: @unchecked Sendable {
         return mid
     }
 
+    /// Queues a message for the network loop; returns its message id (its PUBACK names it at QoS
+    /// 1).
     @discardableResult
     public func publish(topic: String, payload: [UInt8], qos: Int32, retain: Bool = false) throws(MQTTError) -> Int32 {
         let result: Result<Int32, MQTTError> = payload.withUnsafeBytes { buf in
@@ -229,6 +234,7 @@ public final class MQTTConnection: @unchecked Sendable {
         return mosquitto_loop_misc(handle)
     }
 
+    /// Sends DISCONNECT: the broker keeps a persistent session's subscriptions and queue.
     public func disconnect() {
         backgroundDisconnecting.set(true)
         mosquitto_disconnect(handle)

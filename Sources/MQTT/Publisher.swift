@@ -64,6 +64,7 @@ public final class Publisher: @unchecked Sendable {
     public var acknowledged: Int { condition.lock(); defer { condition.unlock() }; return acked }
     public var isConnected: Bool { condition.lock(); defer { condition.unlock() }; return connected }
 
+    /// Stops the loop thread and disconnects.
     public func stop() {
         connection.disconnect()
         connection.stopBackgroundLoop()

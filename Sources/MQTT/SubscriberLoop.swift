@@ -11,6 +11,7 @@ import Synchronization
 /// full) stops the loop from reading the socket: that is the backpressure SPEC §8 asks for; the
 /// broker holds the rest.
 public final class SubscriberLoop: @unchecked Sendable {
+    /// The session, its subscriptions and QoS, and the reconnect backoff.
     public struct Config: Sendable {
         public var options: MQTTOptions
         public var subscriptions: [String]
@@ -136,6 +137,8 @@ public final class SubscriberLoop: @unchecked Sendable {
         finished.wait()
     }
 
+    /// Ends the session cleanly (after `stop` and the final commit): the broker keeps the rest for
+    /// it.
     public func disconnect() {
         connection.disconnect()
         // One more pass so the DISCONNECT packet is written before the socket closes.
@@ -215,6 +218,7 @@ public final class Flag: Sendable {
     private let v = Mutex(false)
     public init() {}
     public var value: Bool { v.withLock { $0 } }
+    /// Sets the flag.
     public func set(_ value: Bool) { v.withLock { $0 = value } }
 }
 
@@ -223,5 +227,6 @@ public final class Counter: Sendable {
     private let v = Mutex(0)
     public init() {}
     public var value: Int { v.withLock { $0 } }
+    /// Adds `n`.
     public func increment(by n: Int = 1) { v.withLock { $0 += n } }
 }

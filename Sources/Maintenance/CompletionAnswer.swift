@@ -6,6 +6,8 @@ import Domain
 /// one topic; a refused MQTT report is answered too, so the firm can see why without the dead
 /// letters, which only supervisors read.
 public enum CompletionAnswer {
+    /// The `accepted` answer on `maintenance-results/{firm}`: the record id and the notices it
+    /// closed.
     public static func accepted(_ c: Completion, record: Int64, closedNotices: Int, topics: Topics) -> OutboxMessage {
         var w = JSONWriter()
         w.add("result", .string("accepted"))

@@ -6,6 +6,7 @@ import Ingest
 /// `tiers` (`quarterly`, `half_yearly`, `yearly`: the item lists covered) and `at` optional
 /// (`at` defaults to the arrival). Parsing says exactly what is wrong, for the dead letter.
 public enum CompletionReport {
+    /// Why a report was refused: the dead letter reason and the text of the `refused` answer.
     public struct Refusal: Error, Sendable, Equatable {
         public let reason: DeadLetterReason
         public let detail: String
@@ -13,6 +14,8 @@ public enum CompletionReport {
         public let device: String?
     }
 
+    /// Reads a firm's report (`{"device", "items", "at", "tiers"}`) from its raw payload, or
+    /// refuses it with the reason.
     public static func parse(_ payload: UnsafeRawBufferPointer, firm: String, receivedAt: Int64) -> Result<Completion, Refusal> {
         func refuse(_ reason: DeadLetterReason, _ detail: String, device: String? = nil) -> Result<Completion, Refusal> {
             .failure(Refusal(reason: reason, detail: detail, device: device))

@@ -15,6 +15,7 @@ public struct PlannerOutput: Sendable {
     public var riskInputsChanged: [Int64] = []
 
     public init() {}
+    /// Empties every list, keeping the capacity.
     public mutating func removeAll() {
         notices.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
@@ -29,6 +30,8 @@ public struct PlannerOutput: Sendable {
 /// Pure and single-threaded: time comes in as arguments (the pipeline's clock, or a test's), and
 /// decisions come out as `PlannerOutput`. Per device it keeps a small, constant `PlanState`.
 public final class MaintenancePlanner {
+    /// The planner's clocks: when it started (silence counts from there), how often state is
+    /// persisted and the local days periods are counted in.
     public struct Options: Sendable {
         /// When this planner started: silence is counted from here at the earliest, so the
         /// pipeline's own downtime never counts against a device's monitoring.
@@ -145,6 +148,8 @@ public final class MaintenancePlanner {
     /// From when the pipeline hears devices (wall clock; `.max` while it is not receiving): a
     /// silence or monitoring gap before it is the pipeline's own outage, not the device's.
     public private(set) var hearingFrom: Int64 = .min
+    /// The pipeline hears devices again from `from` after an outage of its own: silence before it
+    /// is not the devices'.
     public func hearing(from: Int64) { hearingFrom = from }
 
     // MARK: Messages
@@ -229,6 +234,8 @@ public final class MaintenancePlanner {
     /// Where the clock's sweep in progress goes on (0: none under way).
     private var swept = 0
 
+    /// The planner's clock: calendar limits, overdue notices and records applied by other
+    /// processes.
     public func tick(now: Int64, into out: inout PlannerOutput) {
         let end = min(slots.count, swept + max(1, options.tickStep))
         for case let s? in slots[min(swept, end)..<end] {

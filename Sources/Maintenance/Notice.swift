@@ -14,6 +14,7 @@ public enum NoticeFeed {
         OutboxMessage(topic: topics.ownerNotices(owner: owner), payload: payload(id: id, n, owner: owner))
     }
 
+    /// The notice as published on `notices/{firm}` (and `owner-notices/{owner}` with `owner`).
     public static func payload(id: Int64, _ n: NoticeDraft, owner: String? = nil) -> String {
         var w = JSONWriter()
         w.add("id", id)

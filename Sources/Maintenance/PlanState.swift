@@ -81,6 +81,8 @@ public struct CounterState: Codable, Sendable, Equatable {
     public var used: Double
     public var resets: Int
 
+    /// What one counter reading did: the first seen, counted forward, wrapped, a reset to zero,
+    /// ignored, jitter or a new base.
     public enum Step: Equatable, Sendable {
         case first, increment, wrap, reset, ignored
         /// A decrease within the tolerance: rounding or jitter, nothing changes.
@@ -100,6 +102,8 @@ public struct CounterState: Codable, Sendable, Equatable {
     /// The fraction of the range that counts as "near the top" or "near the bottom" for a wrap.
     static let wrapBand = 0.1
 
+    /// Counts a new reading of a usage counter: the use since maintenance grows, wraps and resets
+    /// are told apart.
     public mutating func observe(_ value: Double, ts: Int64, wrapAt: Double?, tolerance: Double = 0, resetBelow: Double = 0) -> Step {
         guard ts >= lastTs else { return .ignored }
         if value >= last {

@@ -29,6 +29,7 @@ public final class TypePlan: Sendable {
         public let windowMs: Int64
     }
 
+    /// Which devices may use on-demand maintenance: the firm's licence and the device's record.
     public struct Eligibility: Sendable {
         let maxSilenceMs: Int64
         public let windowMs: Int64

@@ -30,6 +30,7 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// What waiting for an element gave: one, a timeout, or the queue closed and empty.
     public enum PopResult {
         case element(Element)
         case timedOut

@@ -22,6 +22,8 @@ import Synchronization
 ///   date): the notice's key makes that hold across restarts.
 /// Rescue deadlines are watched by `RescueWatch` on the same thread.
 public final class ComplianceService: Sendable {
+    /// What a compliance round tells the rest of the engine: a new registry snapshot, devices whose
+    /// status changed.
     public struct Hooks: Sendable {
         /// Inspection records changed: a fresh registry snapshot for the pipeline.
         var registryChanged: @Sendable (DeviceDirectory) -> Void = { _ in }
@@ -72,6 +74,7 @@ public final class ComplianceService: Sendable {
         thread = PeriodicThread(name: "compliance", everyMs: min(policy.checkEveryMs, Self.rescueCheckMs))
     }
 
+    /// Starts the compliance thread: a round now, then every `inspections.check_every`.
     public func start() {
         thread.start { [self] in
             do { _ = try check(now: clock.now()) } catch {
@@ -80,6 +83,7 @@ public final class ComplianceService: Sendable {
         }
     }
 
+    /// Stops the thread after its current round.
     public func stop() { thread.stop() }
 
     /// New types (a registry reload): checked again at once.

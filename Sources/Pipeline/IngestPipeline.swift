@@ -23,6 +23,8 @@ import Storage
 /// When the queue is full the network thread blocks, which stops reading the socket
 /// (backpressure, never dropping).
 public final class IngestPipeline: @unchecked Sendable {
+    /// The settings, and what `run` adds: a commit observer for the bench, the data folder's
+    /// record.
     public struct Options: Sendable {
         public var settings: Settings
         /// Called on the worker thread after each commit with the messages it made durable.

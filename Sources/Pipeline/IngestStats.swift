@@ -38,6 +38,7 @@ public final class IngestStats: Sendable {
     public var deadLetters: Int { totals.withLock { $0.deadLetters } }
     public var duplicates: Int { totals.withLock { $0.duplicates } }
     public var commits: Int { totals.withLock { $0.commits } }
+    /// Dead letters since start with `reason`.
     public func deadLetters(_ reason: DeadLetterReason) -> Int { totals.withLock { $0.byReason[reason] ?? 0 } }
     var alarmsRaised: Int { totals.withLock { $0.alarmsRaised } }
     /// Committed alarm changes of any kind (pending, raised, repeated, resolved...).

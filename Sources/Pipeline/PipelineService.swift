@@ -10,6 +10,7 @@ public struct PipelineService: Service {
 
     public init(pipeline: IngestPipeline) { self.pipeline = pipeline }
 
+    /// Starts the pipeline, waits for graceful shutdown, then stops it: drain, commit, disconnect.
     public func run() async throws {
         pipeline.start()
         try? await gracefulShutdown()
@@ -22,6 +23,7 @@ public struct PipelineService: Service {
     }
 }
 
+/// Why the pipeline could not stop cleanly.
 public enum PipelineError: Error, CustomStringConvertible {
     case finalCommitFailed
     public var description: String { "the final commit failed: some received messages are not stored" }

@@ -34,6 +34,7 @@ public final class RetentionService: @unchecked Sendable {
         return p
     }
 
+    /// Starts the retention thread: a pass now, then every `retention.interval`.
     public func start() {
         condition.withLock { running = true }
         let t = Thread { [self] in loop() }
@@ -41,6 +42,7 @@ public final class RetentionService: @unchecked Sendable {
         t.start()
     }
 
+    /// Stops the thread; a pass under way stops at its next step.
     public func stop() {
         let wasRunning = condition.withLock {
             defer { running = false; condition.broadcast() }

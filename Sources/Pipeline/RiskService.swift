@@ -49,6 +49,7 @@ public final class RiskService: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Starts the grading thread (every device is graded at start).
     public func start() {
         condition.withLock { running = true }
         let t = Thread { [self] in
@@ -59,6 +60,7 @@ public final class RiskService: @unchecked Sendable {
         t.start()
     }
 
+    /// Stops the thread after its current round.
     public func stop() {
         let wasRunning = condition.withLock {
             defer { running = false; condition.signal() }
@@ -181,6 +183,8 @@ public final class RiskService: @unchecked Sendable {
 /// Gathers one device's risk inputs from the registry and the store and grades it. Shared by the
 /// service and `equipwatch devices show`.
 public enum RiskGrading {
+    /// Grades one device from its history in the store with `model` (the same function for the
+    /// service, `devices show` and the tests).
     public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, store: any Store, now: Int64) throws -> RiskGrade {
         let type = directory.type(of: entry)
         var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], today: store.localDays.day(now))

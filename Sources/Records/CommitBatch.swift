@@ -93,6 +93,7 @@ public struct CommitBatch: Sendable {
         return ("nothing", nil, "")
     }
 
+    /// Empties every list, keeping the capacity for the next commit.
     public mutating func removeAll() {
         messages.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)

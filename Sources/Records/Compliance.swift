@@ -4,6 +4,8 @@ import Foundation
 /// A device's must-not-use status moved: set (with its reason) or cleared. Written with its
 /// notice, the owner's copy and the stream's `device` change in one transaction.
 public struct ComplianceChange: Sendable {
+    /// A must-not-use status: its key (one notice per key), the reason in both languages, the kind
+    /// and since when.
     public struct Status: Sendable, Equatable {
         public let key: String
         /// The reason in both languages.

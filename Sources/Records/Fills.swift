@@ -24,6 +24,7 @@ public struct FillItem: ResponseRow, Decodable, Equatable {
     public var netKg: Double?
     var fillPressureMpa: Double?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case ts, station, stationName = "station_name", licence, result, problems, detail, operatorName = "operator", gun, gas
         case preFillCheck = "pre_fill_check", startedAt = "started_at", tareKg = "tare_kg", grossKg = "gross_kg", netKg = "net_kg"

@@ -22,6 +22,7 @@ public struct HazardItem: ResponseRow, Decodable, Equatable {
     public var closedOrganisation: String?
     var closedNote: String?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, device, type, site, siteName = "site_name", owner, firm, rule, alarm, raisedAt = "raised_at", status
         case rectifiedAt = "rectified_at", confirmedAt = "confirmed_at", closedAt = "closed_at", closedBy = "closed_by"
@@ -41,6 +42,7 @@ public struct HazardStepItem: ResponseRow, Decodable, Equatable {
     public var note: String?
     public var at: Instant
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, hazard, step, party, by, organisation, note, at
     }

@@ -29,6 +29,7 @@ public struct InspectionRecordItem: ResponseRow, Decodable, Equatable {
     /// The kind's due date when it was recorded (nil for registry seeds).
     public var dueBefore: String?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, device, kind, date, result, grade, inspector, organisation, reportNo = "report_no", source
         case recordedBy = "recorded_by", recordedAt = "recorded_at", dueBefore = "due_before"

@@ -10,6 +10,7 @@ public struct NameItem: ResponseRow, Decodable, Equatable {
     public var name: String
     public var nameZh: String?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, id, name, nameZh = "name_zh"
     }

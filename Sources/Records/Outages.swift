@@ -12,6 +12,7 @@ public struct OutageItem: ResponseRow, Decodable, Equatable {
     /// Whole seconds from start to end (to now while it lasts).
     public var seconds: Int64
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, cause, startedAt = "started_at", endedAt = "ended_at", seconds
     }

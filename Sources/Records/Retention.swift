@@ -29,6 +29,7 @@ public struct PruneResult: Sendable, Equatable {
     /// Dead letters older than their retention, deleted.
     public var deadLetters = 0
     public init() {}
+    /// The counts of two passes added.
     public static func + (a: PruneResult, b: PruneResult) -> PruneResult {
         var r = a
         r.pruned += b.pruned
@@ -46,6 +47,7 @@ public struct TableStatItem: ResponseRow, Equatable {
     public var bytes: Int64?
     public var oldest: Instant?
     public var newest: Instant?
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable { case table, rows, bytes, oldest, newest }
 
     public init(table: String, rows: Int64, bytes: Int64? = nil, oldest: Instant? = nil, newest: Instant? = nil) {

@@ -13,6 +13,7 @@ public struct AlarmCountItem: ResponseRow, Decodable, Equatable {
     public var critical: Int
     public var incidents: Int
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable { case key, alarms, critical, incidents }
 }
 
@@ -41,6 +42,7 @@ public struct MaintenanceTimelinessItem: ResponseRow, Decodable, Equatable {
     public var late: Int
     public var openOverdue: Int
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case firm, firmName = "firm_name", notices, onTime = "on_time", late, openOverdue = "open_overdue"
     }
@@ -57,6 +59,7 @@ public struct InspectionStatsItem: ResponseRow, Decodable, Equatable {
     var overdueNow: Int
     var failedNow: Int
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case recorded, passed, failed, onTime = "on_time", late, mustNotUse = "must_not_use", overdueNow = "overdue_now", failedNow = "failed_now"
     }
@@ -66,5 +69,6 @@ public struct InspectionStatsItem: ResponseRow, Decodable, Equatable {
 public struct GradeCountItem: ResponseRow, Decodable, Equatable {
     public var grade: String
     public var devices: Int
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable { case grade, devices }
 }

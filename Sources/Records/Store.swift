@@ -49,6 +49,7 @@ public protocol Store: AnyObject, Sendable {
     /// The newest change's id (0 when there is none): where a new stream starts.
     func lastChangeId() throws(StoreError) -> Int64
 
+    @discardableResult
     func pruneChanges(before: Int64) throws(StoreError) -> Int
 
     // MARK: Checkpoints
@@ -95,6 +96,7 @@ public protocol Store: AnyObject, Sendable {
     /// The reason key of every device that must not be used, by device.
     func mustNotUseKeys() throws(StoreError) -> [Int64: String]
 
+    @discardableResult
     func record(compliance changes: [ComplianceChange], reminders: [NoticeDraft], noticeMessage: @escaping NoticeMessage, ownerMessage: @escaping @Sendable (Int64, NoticeDraft) -> OutboxMessage?) throws(StoreError) -> [String]
 
     // MARK: Fills
@@ -211,6 +213,7 @@ public protocol Store: AnyObject, Sendable {
     /// The content hash of the registry files `run` last imported; nil when none is recorded.
     func registrySourceHash() throws(StoreError) -> String?
 
+    @discardableResult
     func importFleet(_ fleet: Fleet, now: Int64, sourceHash: String?) throws(StoreError) -> Int
 
     /// The registered firms, owners, sites, gateways and devices. A device row whose JSON no longer

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 
+/// What acknowledging an alarm or a notice did.
 public enum AckResult: Sendable, Equatable {
     case acknowledged, notFound
     case alreadyAcknowledged(by: String, at: Int64)
@@ -11,6 +12,7 @@ public enum EventSource: String, Sendable, CaseIterable {
     case device, pipeline
 }
 
+/// The tables `count` counts (`store stats`, tests).
 public enum CountedTable: String, Sendable {
     case readings, events, deadLetters = "dead_letters", devices, gatewayStatus = "gateway_status"
 }

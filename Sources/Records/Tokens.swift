@@ -9,6 +9,7 @@ public struct TokenItem: ResponseRow, Decodable, Equatable {
     public var createdAt: Instant
     public var expiresAt: Instant?
     var revokedAt: Instant?
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, role, createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
     }

@@ -14,6 +14,7 @@ import Storage
 /// current registry exactly as ingest does (with no age limit), so a replay sees what the rules
 /// would see live.
 public struct Replay {
+    /// The period replayed, the clock step and the topic prefix the rules were written for.
     public struct Options: Sendable {
         public var from: Int64
         public var to: Int64
@@ -25,6 +26,7 @@ public struct Replay {
 
     /// One difference (or agreement) between the replay and the record.
     public struct Row: Sendable {
+        /// How an alarm of the replay compares with the recorded one.
         public enum Change: String, Sendable { case added, removed, changed, unchanged }
         public let change: Change
         public let device: String
@@ -37,6 +39,7 @@ public struct Replay {
         let recordedFiredAt: Int64?
     }
 
+    /// The comparison: one row per alarm, and what was replayed.
     public struct Report: Sendable {
         public var rows: [Row] = []
         public var messages = 0
@@ -44,9 +47,12 @@ public struct Replay {
         /// The rules' clock stopped here: the end of the period, or the last stored message
         /// read when the data ends earlier (silence after it is not evidence of anything).
         public var clockEnd: Int64?
+        /// Rows with change `c`.
         public func count(_ c: Row.Change) -> Int { rows.filter { $0.change == c }.count }
     }
 
+    /// Replays the stored readings and events of the period through `rules` on an engine of its own
+    /// and compares its alarms with the recorded ones; writes nothing.
     public static func run(store: any Store, rules: RuleSet, directory: DeviceDirectory, options: Options) throws -> Report {
         let warmup = max(rules.longestWindowMs, 300_000)
         var engineOptions = RuleEngine.Options()
@@ -154,6 +160,7 @@ public struct ReplayItem: ResponseRow, Equatable {
     var recordedSeverity: String?
     var recordedFiredAt: Instant?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case change, device, family, rule, severity, firedAt = "fired_at", recordedRule = "recorded_rule"
         case recordedSeverity = "recorded_severity", recordedFiredAt = "recorded_fired_at"

@@ -34,6 +34,7 @@ public struct RiskModel: Sendable {
     public let gapWindowMs: Int64
     public let redNoticeDeadlineMs: Int64
 
+    /// `risk.yaml` as written, before it is checked.
     public struct Spec: Decodable, Sendable {
         public let version: String
         public let recompute: String
@@ -65,6 +66,7 @@ public struct RiskModel: Sendable {
         public let value: Double
     }
 
+    /// The likelihood inputs: alarms, monitoring gaps, overdue maintenance, inspection grade.
     public struct Likelihood: Decodable, Sendable {
         public let base: Double
         let compound_from: Double
@@ -81,6 +83,7 @@ public struct RiskModel: Sendable {
         public let inspection_grade: [Double]
         public let monitoring_gaps: Gaps
 
+        /// Points per alarm severity within the window.
         public struct Alarms: Decodable, Sendable {
             public let window: String
             public let half_life: String
@@ -89,12 +92,14 @@ public struct RiskModel: Sendable {
             public let points: [Band]
         }
 
+        /// Points for monitoring gaps within the window.
         public struct Gaps: Decodable, Sendable {
             public let window: String
             public let gaps: [Band]
         }
     }
 
+    /// Consequence points for people exposed, by site category.
     public struct Exposure: Decodable, Sendable {
         /// A use's value on the E scale (continuous, daily, weekly, monthly, occasional, rare).
         public let use: [String: Double]
@@ -106,6 +111,7 @@ public struct RiskModel: Sendable {
         public let unknown: String
     }
 
+    /// The consequence inputs: exposure, medium and the pressure-volume product.
     public struct Consequence: Decodable, Sendable {
         public let location_steps: [String: Int]
         /// Steps by the people exposed at the site × the type's `people_factor` (rows high to
@@ -114,12 +120,14 @@ public struct RiskModel: Sendable {
         public let medium: Medium
         let pressure_volume: PressureVolume
 
+        /// Consequence points for a hazardous medium (toxic, flammable).
         public struct Medium: Decodable, Sendable {
             /// Attributes naming the medium's hazard, first present wins.
             public let attributes: [String]
             public let steps: [String: Int]
         }
 
+        /// Consequence points by pressure × volume (pressure vessels).
         public struct PressureVolume: Decodable, Sendable {
             public let pressure: String
             let volume: String

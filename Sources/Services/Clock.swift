@@ -11,12 +11,14 @@ public struct PipelineClock: Sendable {
     public static let system = PipelineClock(now: wallMillis)
 }
 
+/// Now, in epoch milliseconds (wall clock).
 public func wallMillis() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }
 
+/// A monotonic clock in nanoseconds, for durations (never goes back).
 public func monotonicNanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)

@@ -5,6 +5,8 @@ import Records
 
 /// The notices and stream payloads of compliance changes. Pure.
 public enum ComplianceMessages {
+    /// The status change of a device: the stream payload, and the must-not-use notice when it may
+    /// not be used.
     public static func change(num: Int64, device d: DeviceRecord, type: DeviceType, reason: MustNotUseReason?, at now: Int64) -> ComplianceChange {
         var w = JSONWriter()
         w.add("device", .string(d.id))

@@ -9,6 +9,8 @@ import Storage
 /// transaction as the record: an inspection result, or a major hazard's closure. The compliance
 /// service's periodic check then finds the status already current and sends nothing twice.
 public enum ComplianceSettlement {
+    /// The settler the store runs inside a record's transaction: the inspection rules decide the
+    /// device's status from the record as written.
     public static func settler(types: [String: DeviceType], topics: Topics, days: LocalDays) -> ComplianceSettler {
         ComplianceSettler(
             days: days,

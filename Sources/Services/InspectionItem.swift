@@ -13,6 +13,7 @@ public struct InspectionItem: ResponseRow, Equatable {
     public var overdue: Bool
     public var basis: String
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable { case kind, last, due, overdue, basis }
 
     /// The device's due dates on `today`, from its type's policies and its registry entry.

@@ -21,6 +21,7 @@ public struct InspectionDueItem: ResponseRow, Equatable {
     public var riskGrade: Grade?
     public var basis: String
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case device, type, site, siteName = "site_name", firm, owner, kind, last, due, overdue, daysLeft = "days_left"
         case riskGrade = "risk_grade", basis

@@ -30,11 +30,13 @@ public final class LiveCatalog: Reloadable {
     /// The catalog as it stands now; keep the value for the whole of one answer.
     public var current: CatalogSnapshot { state.withLock { $0 } }
 
+    /// Takes the reloaded registry's device types.
     public func reload(directory: DeviceDirectory) {
         let types = Dictionary(uniqueKeysWithValues: directory.types.map { ($0.id, $0) })
         state.withLock { $0.types = types }
     }
 
+    /// Takes the reloaded working-day calendar and plan policy.
     public func reload(planning calendar: WorkCalendar, policy: PlanPolicy) {
         state.withLock {
             $0.calendar = calendar
@@ -42,6 +44,8 @@ public final class LiveCatalog: Reloadable {
         }
     }
 
+    /// The catalog holds no rules.
     public func reload(rules: RuleSet) {}
+    /// The catalog holds no risk model.
     public func reload(risk: RiskModel) {}
 }

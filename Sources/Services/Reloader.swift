@@ -30,6 +30,7 @@ extension Reloadable {
 /// `risk.yaml`. Whatever fails to load is reported with its located errors and the running
 /// version stays in force; rules are only tried against a registry that loaded.
 public enum Reloader {
+    /// What became of one part of a reload.
     public enum Outcome: Sendable, Equatable {
         case reloaded
         /// The files were rejected; the reason lists every error (`file:line:column: reason`).
@@ -38,6 +39,7 @@ public enum Reloader {
         case skipped
     }
 
+    /// What a reload did, part by part.
     public struct Report: Sendable, Equatable {
         public var registry: Outcome
         public var rules: Outcome

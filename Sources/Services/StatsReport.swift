@@ -20,6 +20,7 @@ public struct RescueResponseItem: ResponseRow, Equatable {
     /// Still running: not reached, not resolved, deadline not yet passed.
     public var running: Int
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case firm, firmName = "firm_name", trapped, resolved, medianResponseMin = "median_response_min",
              p90ResponseMin = "p90_response_min", medianOnSiteMin = "median_on_site_min",

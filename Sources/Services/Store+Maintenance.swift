@@ -66,6 +66,7 @@ public struct MaintenanceStatusItem: ResponseRow, Equatable {
     public var overdue: Bool?
     public var lastSeen: Instant?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case regime, regimeSince = "regime_since", cycleBegan = "cycle_began", lastRecord = "last_record", dueTrigger = "due_trigger"
         case dueReason = "due_reason", dueBy = "due_by", overdue, lastSeen = "last_seen"
@@ -79,6 +80,7 @@ public struct CounterItem: ResponseRow, Equatable {
     var usedSinceMaintenance: Double
     public var resets: Int64
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case counter, value, usedSinceMaintenance = "used_since_maintenance", resets
     }

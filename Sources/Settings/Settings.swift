@@ -41,6 +41,8 @@ public struct Settings: Sendable, Equatable {
         public init() {}
     }
 
+    /// `broker:`: where the broker is, the session's client id, credentials, QoS, TLS and reconnect
+    /// backoff.
     public struct Broker: Sendable, Equatable {
         public var endpoint = HostPort(host: "127.0.0.1", port: 1883)
         /// Fixed so that the broker keeps the session (and queues messages) while the pipeline is down.
@@ -60,6 +62,7 @@ public struct Settings: Sendable, Equatable {
         public init() {}
     }
 
+    /// `broker.tls:`: CA, client certificate and key.
     public struct TLS: Sendable, Equatable {
         public var caFile: String
         public var certFile: String?
@@ -67,6 +70,7 @@ public struct Settings: Sendable, Equatable {
         public var insecure = false
     }
 
+    /// `ingest:`: batch sizes, the queue, payload and time limits.
     public struct Ingest: Sendable, Equatable {
         public var maxPayloadBytes = 65_536
         public var futureTolerance = Interval.seconds(300)
@@ -85,6 +89,7 @@ public struct Settings: Sendable, Equatable {
         public init() {}
     }
 
+    /// `store:`: commit sizes and interval, the uncommitted bound, WAL checkpoints and limits.
     public struct Store: Sendable, Equatable {
         /// Longest time an accepted message waits before it is committed: the most a `kill -9` can lose.
         public var commitInterval = Interval(milliseconds: 20)
@@ -128,6 +133,8 @@ public struct Settings: Sendable, Equatable {
         public init() {}
     }
 
+    /// `rules:`: the rule clock, the maintenance clock and the grace after an outage of the
+    /// pipeline's own.
     public struct Rules: Sendable, Equatable {
         /// How far behind a device's newest reading a late one may be and still count in windows
         /// (docs/rules.md says exactly what happens to a late reading).
@@ -147,6 +154,7 @@ public struct Settings: Sendable, Equatable {
     public var databasePath: String { dataDirectory + "/equipwatch.sqlite" }
 }
 
+/// A `HOST:PORT` address.
 public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int

@@ -6,6 +6,8 @@ import Foundation
 /// Reads `equipwatch.yaml`. Unknown keys and malformed values are errors with file and line:
 /// a misspelt setting silently falling back to its default is how outages start.
 public enum SettingsFile {
+    /// Parses `equipwatch.yaml` over `base`; unknown keys and bad values are reported at their line
+    /// and column.
     public static func parse(text: String, file: String, base: Settings = Settings()) throws(SourceErrors) -> Settings {
         let (source, raw) = try YAMLSource.decode(RawSettings.self, text: text, file: file)
         var errors: [SourceError] = []

@@ -32,6 +32,7 @@ public enum Fault: String, Sendable, CaseIterable {
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
+    /// The next pseudo-random number (splitmix64: fast, repeatable from its seed).
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -231,6 +232,7 @@ func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
 
 /// Payloads a broken or hostile gateway might send; each must land in the dead-letter store.
 public enum Garbage {
+    /// The `i`th telemetry payload of the bench's synthetic devices.
     public static func payload(_ i: Int, nowMs: Int64) -> [UInt8] {
         switch i % 5 {
         case 0: Array("{\"ts\":\(nowMs),\"data\":{\"speed_mps\":".utf8)                      // truncated JSON

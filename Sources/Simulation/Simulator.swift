@@ -8,6 +8,7 @@ import MQTT
 /// that reports it offline), publishing each device's telemetry at an overall rate, with the
 /// requested faults injected.
 public final class Simulator: @unchecked Sendable {
+    /// The broker, the fleet, the rate and the faults to inject.
     public struct Options: Sendable {
         public var host = "127.0.0.1"
         public var port = 1883
@@ -29,6 +30,7 @@ public final class Simulator: @unchecked Sendable {
         public init() {}
     }
 
+    /// What a simulation sent, by kind.
     public struct Summary: Sendable, CustomStringConvertible {
         public var published = 0
         public var garbage = 0

@@ -67,6 +67,7 @@ public struct YAMLSource {
         return SourceError(file: file, line: mark?.line, column: mark?.column, reason: reason)
     }
 
+    /// One step of a path into the document: a mapping key or a sequence index.
     public enum PathElement: Sendable, Hashable {
         case key(String)
         case index(Int)

@@ -182,6 +182,7 @@ extension SQLiteStore {
         }
     }
 
+    /// Deletes outbox messages the broker acknowledged.
     public func deleteOutbox(_ ids: [Int64]) throws(StoreError) {
         guard !ids.isEmpty else { return }
         do {

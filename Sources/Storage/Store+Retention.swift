@@ -19,6 +19,7 @@ extension SQLiteStore {
         }
     }
 
+    /// The devices with readings older than `cutoff`: what a retention pass visits.
     public func devicesWithReadings(before cutoff: Int64) throws(StoreError) -> [Int64] {
         do {
             return try pool.read { db in

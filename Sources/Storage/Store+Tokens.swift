@@ -17,6 +17,7 @@ extension SQLiteStore {
         }
     }
 
+    /// Every token, newest first, without secrets.
     public func tokens() throws(StoreError) -> [TokenItem] {
         try rows(TokenItem.self, "SELECT id, name, role, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id", [])
     }

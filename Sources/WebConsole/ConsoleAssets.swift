@@ -4,6 +4,7 @@ import Foundation
 /// at `/` and `/assets/…`. Everything the console shows it reads from `/v1` with the signed-in
 /// token, so it can show nothing that token cannot read.
 public enum ConsoleAssets {
+    /// One file of the console: its bytes and content type.
     public struct Asset: Sendable {
         public let bytes: [UInt8]
         public let contentType: String

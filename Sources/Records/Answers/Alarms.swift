@@ -23,6 +23,7 @@ public struct AlarmItem: ResponseRow, Decodable, Equatable {
     public var pack: String
     public var inputs: RawJSON
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, device, type, site, siteName = "site_name", rule, severity, state, startedAt = "started_at", firedAt = "fired_at"
         case resolvedAt = "resolved_at", repeats, ackedBy = "acked_by", ackedAt = "acked_at", incident, message, pack
@@ -47,6 +48,7 @@ public struct IncidentItem: ResponseRow, Decodable, Equatable {
     public var pack: String
     public var inputs: RawJSON
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, device, type, site, siteName = "site_name", rule, severity, status, openedAt = "opened_at", resolvedAt = "resolved_at", alarm
         case title, pack, inputs
@@ -59,6 +61,7 @@ public struct TimelineItem: ResponseRow, Decodable, Equatable {
     public var kind: String
     public var detail: RawJSON
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case at, kind, detail
     }

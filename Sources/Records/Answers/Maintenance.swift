@@ -26,6 +26,7 @@ public struct NoticeItem: ResponseRow, Decodable, Equatable {
     var closedByRecord: Int64?
     public var detail: RawJSON
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, createdAt = "created_at", kind, device, type, firm, firmName = "firm_name", trigger, reason
         case reasonCode = "reason_code", reasonParameters = "reason_parameters", dueBy = "due_by", status
@@ -47,6 +48,7 @@ public struct MaintenanceItem: ResponseRow, Decodable, Equatable {
     var appliedAt: Instant?
     public var baseline: RawJSON?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, doneAt = "done_at", firm, items, tiers, source, reportedAt = "reported_at", appliedAt = "applied_at"
         case baseline
@@ -64,6 +66,7 @@ public struct RiskGradeItem: ResponseRow, Decodable, Equatable {
     public var computedAt: Instant
     public var since: Instant
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case grade, score, likelihood, exposure, consequence, model, computedAt = "computed_at", since
     }
@@ -76,6 +79,7 @@ public struct RiskFactorItem: ResponseRow, Decodable, Equatable {
     public var input: String
     public var value: Double
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case part, factor, input, value
     }
@@ -89,11 +93,13 @@ public struct RiskHistoryItem: ResponseRow, Decodable, Equatable {
     public var score: Double
     public var model: String
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case at, previous, grade, score, model
     }
 }
 
+/// What recording a completion did: the record's id, the device and the notices it closed.
 public struct CompletionResult: Sendable, Equatable {
     public let record: Int64
     public let deviceNum: Int64

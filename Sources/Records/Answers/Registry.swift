@@ -29,6 +29,7 @@ public struct DeviceItem: ResponseRow, Decodable, Equatable {
     var mustNotUseCode: String?
     public var attributes: RawJSON
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, type, gateway, site, siteName = "site_name", location, owner, ownerName = "owner_name", firm, firmName = "firm_name", commissioned, monitored, lastSeen = "last_seen", messages
         case riskGrade = "risk_grade", riskScore = "risk_score", mustNotUse = "must_not_use", mustNotUseReason = "must_not_use_reason"
@@ -44,6 +45,7 @@ public struct ReadingItem: ResponseRow, Decodable, Equatable {
     public var receivedAt: Instant
     public var data: RawJSON
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, ts, seq, receivedAt = "received_at", data
     }
@@ -64,6 +66,7 @@ public struct EventItem: ResponseRow, Decodable, Equatable {
     public var receivedAt: Instant
     public var data: RawJSON
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, device, ts, code, source, seq, receivedAt = "received_at", data
     }
@@ -83,6 +86,7 @@ public struct DeadLetterItem: ResponseRow, Decodable, Equatable {
     /// The whole payload's SHA-256 when only its first bytes are kept (`ingest.dead_letter_payload_cap`).
     public var payloadSHA256: String?
 
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, receivedAt = "received_at", reason, detail, topic, gateway, device, payloadSize = "payload_size"
         case payload, payloadSHA256 = "payload_sha256"

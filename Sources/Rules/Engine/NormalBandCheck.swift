@@ -15,6 +15,7 @@ public final class NormalBandCheck: RuleHook {
 
     public init() {}
 
+    /// Derives `out_of_normal_band` events for fields outside their type's normal band.
     public func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
         guard message.kind == .telemetry else { return }
         let at = message.entryIndex
@@ -41,6 +42,7 @@ public final class NormalBandCheck: RuleHook {
         if mask != before || outside[at].num != message.deviceNum { outside[at] = (message.deviceNum, mask) }
     }
 
+    /// Takes the new registry (normal bands may depend on attributes).
     public func reload(directory: DeviceDirectory) {
         var masks: [Int64: UInt64] = [:]
         for o in outside where o.mask != 0 { masks[o.num] = o.mask }

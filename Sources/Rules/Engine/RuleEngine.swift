@@ -28,6 +28,8 @@ import Ingest
 ///
 /// Confined to the pipeline's worker thread (or a replay / rule-test driver).
 public final class RuleEngine: RuleHook {
+    /// The engine's clocks: how late a reading may be, the tick, when it started (silence counts
+    /// from there) and how often state is persisted.
     public struct Options: Sendable {
         public var lateToleranceMs: Int64 = 10_000
         /// How often the clock re-evaluates timers and time-dependent rules.
@@ -78,6 +80,8 @@ public final class RuleEngine: RuleHook {
 
     // MARK: RuleHook
 
+    /// Runs the device type's compiled rules on one accepted message and appends the alarm changes
+    /// to `out`.
     public func evaluate(_ m: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
         // The device's state already knows its program: the type's program is looked up by name
         // only for a device's first message and after a reload.
@@ -163,8 +167,11 @@ public final class RuleEngine: RuleHook {
         }
     }
 
+    /// The pipeline hears devices again from `from` after an outage of its own: `silent()` and
+    /// `absent()` count from there.
     public func hearing(from: Int64) { hearingFrom = from }
 
+    /// Takes a new registry, carrying each device's rule state by number.
     public func reload(directory: DeviceDirectory) {
         var kept: [Int64: DeviceRuleState] = [:]
         for entry in directory.entries {
@@ -179,6 +186,8 @@ public final class RuleEngine: RuleHook {
         byPosition = []
     }
 
+    /// The encoded rule state of devices whose state moved since the last drain (every device with
+    /// `force`), to persist with the commit.
     public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] {
         var out: [(device: Int64, state: [UInt8])] = []
         var keep: [DeviceRuleState] = []

@@ -33,10 +33,15 @@ public protocol RuleHook: AnyObject {
 }
 
 extension RuleHook {
+    /// Hooks without timers do nothing on a tick.
     public func tick(now: Int64, directory: DeviceDirectory, into out: inout RuleOutput) {}
+    /// Hooks that keep no registry data ignore a new registry.
     public func reload(directory: DeviceDirectory) {}
+    /// Hooks without state persist nothing.
     public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] { [] }
+    /// Hooks without rules ignore new rule packs.
     public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {}
+    /// Hooks without timers ignore the pipeline's own outages.
     public func hearing(from: Int64) {}
 }
 
@@ -45,6 +50,7 @@ public final class RuleHooks: RuleHook {
     public private(set) var hooks: [any RuleHook]
     public init(_ hooks: [any RuleHook]) { self.hooks = hooks }
 
+    /// Each hook in order, all into the same output.
     public func evaluate(_ message: AcceptedMessage, device: DirectoryEntry, type: DeviceType, into out: inout RuleOutput) {
         for h in hooks { h.evaluate(message, device: device, type: type, into: &out) }
     }
@@ -57,6 +63,7 @@ public final class RuleHooks: RuleHook {
         for h in hooks { h.reload(directory: directory) }
     }
 
+    /// The state of every hook that keeps one.
     public func drainState(force: Bool) -> [(device: Int64, state: [UInt8])] { hooks.flatMap { $0.drainState(force: force) } }
 
     public func reload(rules: RuleSet, now: Int64, into out: inout RuleOutput) {

@@ -33,6 +33,8 @@ public struct RuleSpec: Sendable {
     public let file: String
     public let line: Int
 
+    /// The maintenance a rule asks for when it fires: the deadline and the reason in both
+    /// languages.
     public struct Followup: Sendable, Hashable {
         public let deadlineMs: Int64
         public let reason: String?

@@ -33,6 +33,7 @@ public struct RuleTestFile: Sendable {
     static let expectKeys: Set<String> = ["at", "alarms"]
     static let alarmKeys: Set<String> = ["rule", "state", "severity", "repeats", "incident"]
 
+    /// Parses a rule test file (`Rules/tests/`) against the device types, every problem located.
     public static func parse(text: String, file: String, types: [String: DeviceType]) throws(SourceErrors) -> RuleTestFile {
         let source: YAMLSource
         do { source = try YAMLSource(file: file, text: text) } catch { throw SourceErrors([error]) }
@@ -53,6 +54,7 @@ public struct RuleTestFile: Sendable {
     }
 }
 
+/// One test: the device's attributes, timed inputs and the alarms expected.
 public struct RuleTestCase: Sendable {
     public let name: String
     public let line: Int
@@ -64,18 +66,21 @@ public struct RuleTestCase: Sendable {
     /// The device's must-not-use status as `must_not_use` reads it (nil: unknown).
     public var mustNotUse: Bool? = nil
 
+    /// A reading or event at a time offset.
     public struct Input: Sendable {
         let atMs: Int64
         public let values: [Scalar?]
         public let event: String?
     }
 
+    /// What must (or must not) have happened by a time offset.
     public struct Expectation: Sendable {
         let atMs: Int64
         public let line: Int
         public let alarms: [ExpectedAlarm]
     }
 
+    /// An alarm a test expects: its rule, state and severity.
     public struct ExpectedAlarm: Sendable, Equatable, CustomStringConvertible {
         public let rule: String
         public let state: String

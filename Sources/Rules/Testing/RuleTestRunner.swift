@@ -12,6 +12,7 @@ public enum RuleTestRunner {
     /// Where every test starts: 2026-01-01T00:00:00Z.
     public static let origin: Int64 = 1_767_225_600_000
 
+    /// A test's outcome: passed, or each expectation that failed with what happened instead.
     public struct Result: Sendable {
         public let file: String
         public let name: String
@@ -33,6 +34,7 @@ public enum RuleTestRunner {
         return files.flatMap { f in f.cases.map { run($0, file: f, rules: rules) } }
     }
 
+    /// Runs one test on a fresh engine with a clock of its own and checks its expectations.
     public static func run(_ test: RuleTestCase, file: RuleTestFile, rules: RuleSet) -> Result {
         let type = file.type
         let record = DeviceRecord(id: "test-device", type: type.id, gateway: "test-gateway", site: "test-site", owner: "test-owner",
