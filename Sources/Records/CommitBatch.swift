@@ -11,6 +11,7 @@ public typealias NoticeMessage = @Sendable (_ id: Int64, _ notice: NoticeDraft) 
 /// outbound payload arrives already built. Bounded by the pipeline (commit size and interval), so
 /// its memory is bounded too.
 public struct CommitBatch: Sendable {
+    /// Accepted readings and device events to store.
     public var messages: [AcceptedMessage] = []
     /// Events the pipeline derived (sequence checks, bands, rules, planner).
     public var events: [DerivedEvent] = []
@@ -113,6 +114,7 @@ public struct CommitBatch: Sendable {
 /// (nil for changes that are not published: pending, cancelled, repeated).
 public struct AlarmWrite: Sendable {
     public let change: AlarmChange
+    /// The alarm feed message (JSON), also the incident timeline entry.
     public let payload: String?
     public init(change: AlarmChange, payload: String?) { (self.change, self.payload) = (change, payload) }
 }
@@ -126,6 +128,7 @@ public struct DeviceStateUpdate: Sendable, Equatable {
     /// refers to an arena block of messages, so the worker holds it only from the message to its
     /// commit (in the state it keeps per device, instead of an array of its own: 3 MB at 100 k).
     public var lastData: JSONBytes?
+    /// Messages stored.
     public var messages: Int64
     public var duplicates: Int64
 

@@ -7,19 +7,24 @@ public struct ComplianceChange: Sendable {
     /// A must-not-use status: its key (one notice per key), the reason in both languages, the kind
     /// and since when.
     public struct Status: Sendable, Equatable {
+        /// The value counted by (a type, a month, a firm...).
         public let key: String
         /// The reason in both languages.
         public let reason: Prose
+        /// What kind it is (a closed vocabulary, per record).
         public let kind: String
+        /// Since when (a local date or an instant, per kind).
         public let since: String?
         public init(key: String, reason: Prose, kind: String, since: String?) {
             (self.key, self.reason, self.kind, self.since) = (key, reason, kind, since)
         }
     }
 
+    /// The device's compact key in the store.
     public let deviceNum: Int64
     /// nil: the device may be used again.
     public let status: Status?
+    /// When it happened.
     public let at: Int64
     /// The `inspection_overdue` notice for a new status.
     public let notice: NoticeDraft?

@@ -7,22 +7,24 @@ public struct FillItem: ResponseRow, Decodable, Equatable {
     /// When the fill ended (the record's `ts`).
     public var ts: Instant
     public var station: String
-    var stationName: String?
+    public var stationName: String?
     public var licence: String?
     /// `ok` or `refused`.
     public var result: String
     /// The fill check's problems (`inspection_overdue`, `past_service_life`, ...), a JSON array.
     public var problems: RawJSON
+    /// Details as JSON, per kind.
     public var detail: String?
     public var operatorName: String?
     public var gun: String?
     public var gas: String?
-    var preFillCheck: String?
+    public var preFillCheck: String?
+    /// When the condition began to hold.
     public var startedAt: String?
-    var tareKg: Double?
-    var grossKg: Double?
+    public var tareKg: Double?
+    public var grossKg: Double?
     public var netKg: Double?
-    var fillPressureMpa: Double?
+    public var fillPressureMpa: Double?
 
     /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {

@@ -3,9 +3,13 @@ import Foundation
 
 /// Filters of notices (`equipwatch notices`, `GET /v1/notices`).
 public struct NoticeFilter: PagedFilter {
+    /// The maintenance firm's id.
     public var firm: String?
+    /// Where it stands.
     public var status: NoticeStatus?
+    /// The device's registration code.
     public var device: String?
+    /// What kind it is (a closed vocabulary, per record).
     public var kind: NoticeKind?
     /// A dispatcher's queue: notices not closed whose `due_by` is before this instant, soonest
     /// due first (instead of newest first).

@@ -6,7 +6,9 @@ import Foundation
 public struct NameItem: ResponseRow, Decodable, Equatable {
     /// `firm`, `owner` or `site`.
     public var kind: String
+    /// The row's id (stable: pages and links cite it).
     public var id: String
+    /// The display name.
     public var name: String
     public var nameZh: String?
 

@@ -4,8 +4,10 @@ import Foundation
 /// The pipeline's own outage (`equipwatch outages`, `GET /v1/outages`): a span in which it was not
 /// receiving, so silence then was not the devices' fault.
 public struct OutageItem: ResponseRow, Decodable, Equatable {
+    /// The row's id (stable: pages and links cite it).
     public var id: Int64
     public var cause: OutageCause
+    /// When the condition began to hold.
     public var startedAt: Instant
     /// nil while it lasts.
     public var endedAt: Instant?

@@ -3,11 +3,17 @@ import Foundation
 
 /// Filters of the device list (the CLI's `devices`, the API's `GET /v1/devices`).
 public struct DeviceFilter: Sendable {
+    /// The device type's id (`elevator`, `boiler`...).
     public var type: String?
+    /// The site's id.
     public var site: String?
+    /// The maintenance firm's id.
     public var firm: String?
+    /// The gateway's id.
     public var gateway: String?
+    /// The risk grade (blue, yellow, orange, red).
     public var grade: Grade?
+    /// The owner's (使用单位) id.
     public var owner: String?
     /// Only devices that must (true) or may (false) be used.
     public var mustNotUse: Bool?
@@ -29,7 +35,9 @@ public struct DeviceFilter: Sendable {
 /// see it only as an opaque string.
 public struct PageCursor: Sendable, Equatable {
     public let sort: Int64
+    /// The row's id (stable: pages and links cite it).
     public let id: Int64
+    /// The value counted by (a type, a month, a firm...).
     public let key: String?
 
     public init(sort: Int64, id: Int64) {

@@ -8,6 +8,7 @@ public enum StatsDimension: String, Sendable, CaseIterable, Codable {
 
 /// Alarms and incidents for one value of a dimension.
 public struct AlarmCountItem: ResponseRow, Decodable, Equatable {
+    /// The value counted by (a type, a month, a firm...).
     public var key: String
     public var alarms: Int
     public var critical: Int
@@ -19,11 +20,15 @@ public struct AlarmCountItem: ResponseRow, Decodable, Equatable {
 
 /// One trapped-passenger rescue clock, raw (response figures are computed above the store).
 public struct RescueRow: Sendable, Equatable {
+    /// The maintenance firm's id.
     public let firm: String
+    /// The firm's name, for the person reading.
     public let firmName: String?
+    /// When it fired (nil while pending).
     public let firedAt: Int64
     public let withinMs: Int64
     public let onSiteAt: Int64?
+    /// When it resolved (nil while open).
     public let resolvedAt: Int64?
     public let escalatedAt: Int64?
 
@@ -35,10 +40,14 @@ public struct RescueRow: Sendable, Equatable {
 
 /// Maintenance notices with a deadline in the period, per firm.
 public struct MaintenanceTimelinessItem: ResponseRow, Decodable, Equatable {
+    /// The maintenance firm's id.
     public var firm: String
+    /// The firm's name, for the person reading.
     public var firmName: String?
     public var notices: Int
+    /// How many were done by their deadline.
     public var onTime: Int
+    /// How many were done after their deadline, or are overdue.
     public var late: Int
     public var openOverdue: Int
 
@@ -53,11 +62,13 @@ public struct InspectionStatsItem: ResponseRow, Decodable, Equatable {
     public var recorded: Int
     public var passed: Int
     public var failed: Int
+    /// How many were done by their deadline.
     public var onTime: Int
+    /// How many were done after their deadline, or are overdue.
     public var late: Int
     public var mustNotUse: Int
-    var overdueNow: Int
-    var failedNow: Int
+    public var overdueNow: Int
+    public var failedNow: Int
 
     /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -67,7 +78,9 @@ public struct InspectionStatsItem: ResponseRow, Decodable, Equatable {
 
 /// Devices per current risk grade.
 public struct GradeCountItem: ResponseRow, Decodable, Equatable {
+    /// The risk grade (blue, yellow, orange, red).
     public var grade: String
+    /// How many devices.
     public var devices: Int
     /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable { case grade, devices }

@@ -19,10 +19,14 @@ public enum CountedTable: String, Sendable {
 
 /// A stored message for a replay: telemetry readings and device-sent events, by event time.
 public struct StoredMessage: Sendable {
+    /// The device's compact key in the store.
     public let deviceNum: Int64
+    /// When it happened, by the device's clock.
     public let ts: Int64
     public let isEvent: Bool
+    /// The event or reason code.
     public let code: String?
+    /// The message's data object as sent (nested JSON in answers).
     public let data: String
 
     public init(deviceNum: Int64, ts: Int64, isEvent: Bool, code: String? = nil, data: String) {
@@ -36,12 +40,19 @@ public struct StoredMessage: Sendable {
 
 /// A recorded alarm, for comparing a replay with what happened.
 public struct RecordedAlarm: Sendable {
+    /// The row's id (stable: pages and links cite it).
     public let id: Int64
+    /// The device's registration code.
     public let device: String
+    /// The id of the rule that raised it.
     public let rule: String
+    /// The rule family: one open alarm per device and family.
     public let family: String
+    /// The alarm's severity.
     public let severity: String
+    /// When it fired (nil while pending).
     public let firedAt: Int64
+    /// When it resolved (nil while open).
     public let resolvedAt: Int64?
 
     public init(id: Int64, device: String, rule: String, family: String, severity: String, firedAt: Int64, resolvedAt: Int64? = nil) {

@@ -25,6 +25,7 @@ public struct Instant: Codable, Sendable, Hashable {
 /// JSON text as stored (reading data, attributes, rule inputs, details): nested as JSON in an
 /// answer, never quoted as a string.
 public struct RawJSON: Codable, Sendable, Hashable {
+    /// The JSON text as stored.
     public let text: String
     public init(_ text: String) { self.text = text }
 
@@ -44,6 +45,7 @@ public struct RawJSON: Codable, Sendable, Hashable {
 
 /// A payload as kept in a dead letter: its text when it is UTF-8, else `base64:` and the bytes.
 public struct PayloadText: Codable, Sendable, Hashable {
+    /// The payload's text, or `base64:` and its bytes.
     public let text: String
     public init(_ text: String) { self.text = text }
 
