@@ -9,32 +9,43 @@ public struct Alarm: Sendable, Equatable {
     public enum State: String, Sendable, Codable { case pending, firing, resolved }
 
     public var id: Int64
+    /// The device's compact key in the store.
     public var deviceNum: Int64
+    /// The device's registration code.
     public var device: String
+    /// The device type's id (`elevator`, `boiler`...).
     public var type: String
+    /// The site's id.
     public var site: String
+    /// The maintenance firm's id.
     public var firm: String
     /// The rule whose condition raised the alarm, or the one that last escalated it.
     public var rule: String
+    /// The rule family: one open alarm per device and family.
     public var family: String
     /// Content hash of the pack file the rule came from.
     public var pack: String
+    /// The alarm's severity.
     public var severity: Severity
     public var state: State
     /// When the condition started to hold (event time, epoch ms).
     public var startedAt: Int64
+    /// When it fired (nil while pending).
     public var firedAt: Int64?
+    /// When it resolved (nil while open).
     public var resolvedAt: Int64?
     /// Further occurrences while the alarm was open.
     public var repeats: Int
     /// The last time the condition held.
     public var lastAt: Int64
+    /// The alarm's message in English.
     public var message: String
     /// The message in Chinese, rendered with the same values (the rule's `message_zh`); nil when
     /// the rule has none (readers in Chinese then get `message`).
     public var messageZh: String?
     /// JSON object: the fields, attributes and windows the rule read, with their values.
     public var inputs: String
+    /// The incident it opened or joined, if any.
     public var incidentId: Int64?
 
     public init(id: Int64, deviceNum: Int64, device: String, type: String, site: String, firm: String, rule: String,
@@ -67,6 +78,7 @@ public struct AlarmChange: Sendable, Equatable {
         case resolved
     }
 
+    /// The alarm as the change left it.
     public let alarm: Alarm
     public let transition: Transition
     /// True when this change opened the alarm's incident (a rule with `incident: true` fired).

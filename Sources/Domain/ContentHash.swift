@@ -8,6 +8,7 @@ public func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
 
 /// FNV-1a fed in parts (several files' names and texts without joining them).
 public struct FNV1a: Sendable {
+    /// The hash so far (FNV-1a 64, from its offset basis).
     public var value: UInt64 = 0xcbf2_9ce4_8422_2325
     public init() {}
     /// Adds `bytes` to the hash.

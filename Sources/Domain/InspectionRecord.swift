@@ -12,7 +12,9 @@ public enum InspectionSource: String, Sendable, Codable, CaseIterable {
 /// One recorded statutory inspection (SPEC §12). Records move due dates, set the safety grade
 /// (pressure vessels) and a failure makes the device must-not-use until a pass of that kind.
 public struct InspectionRecord: Sendable, Hashable {
+    /// The device's registration code.
     public let device: String
+    /// What kind it is (a closed vocabulary, per record).
     public let kind: String
     public let date: Day
     public let result: InspectionResult
@@ -20,8 +22,10 @@ public struct InspectionRecord: Sendable, Hashable {
     public let grade: Int?
     /// The inspector and the inspection organisation (检验机构), and the report's number.
     public let inspector: String?
+    /// The organisation of the person recording it.
     public let organisation: String?
     public let reportNumber: String?
+    /// Who produced it (per record: the device or the pipeline, the API, MQTT or the CLI).
     public let source: InspectionSource
     /// Who recorded it: the token's name for the API, the OS user or `--by` for the CLI.
     public let recordedBy: String

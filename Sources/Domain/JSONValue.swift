@@ -41,6 +41,7 @@ public enum JSONValue: Sendable, Equatable {
 /// One member of a JSON object, in document order.
 public struct JSONMember: Sendable, Equatable {
     public let key: String
+    /// The value.
     public let value: JSONValue
     /// Byte offsets of the value in the parsed input, so a validated part can be kept exactly as
     /// received without serialising it again.
@@ -58,6 +59,7 @@ public struct JSONMember: Sendable, Equatable {
 /// Why a payload is not JSON, with the byte offset where reading stopped.
 public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     public let offset: Int
+    /// Why, in English.
     public let reason: String
     public var description: String { "\(reason) at byte \(offset)" }
     public init(offset: Int, reason: String) { (self.offset, self.reason) = (offset, reason) }

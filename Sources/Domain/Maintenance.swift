@@ -24,12 +24,16 @@ public enum MaintenanceTier: String, Sendable, Codable, CaseIterable {
 
 /// A completed maintenance as reported by a firm.
 public struct Completion: Sendable {
+    /// The device's registration code.
     public let device: String
+    /// The maintenance firm's id.
     public let firm: String
     public let items: [String]
     /// The item tiers the work covered beyond the routine ones.
     public let tiers: [MaintenanceTier]
+    /// When the work was done.
     public let doneAt: Int64
+    /// Who produced it (per record: the device or the pipeline, the API, MQTT or the CLI).
     public let source: CompletionSource
     public let reportedAt: Int64
 
@@ -44,8 +48,11 @@ public struct Completion: Sendable {
 /// A completed maintenance as the store recorded it (CLI, MQTT or, later, the HTTP API).
 public struct MaintenanceRecord: Sendable, Equatable {
     public let id: Int64
+    /// The device's compact key in the store.
     public let deviceNum: Int64
+    /// The maintenance firm's id.
     public let firm: String
+    /// When the work was done.
     public let doneAt: Int64
     /// Item tiers beyond the routine ones the work covered (`quarterly`, `half_yearly`, `yearly`).
     public let tiers: [MaintenanceTier]

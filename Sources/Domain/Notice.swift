@@ -24,17 +24,24 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
 /// twice (a restart that lost the planner's last state, a re-evaluation) never duplicates it.
 public struct NoticeDraft: Sendable, Equatable {
     public let key: String
+    /// The device's compact key in the store.
     public let deviceNum: Int64
+    /// The device's registration code.
     public let device: String
+    /// The device type's id (`elevator`, `boiler`...).
     public let type: String
+    /// The maintenance firm's id.
     public let firm: String
+    /// What kind it is (a closed vocabulary, per record).
     public let kind: NoticeKind
     /// What fired: `calendar`, `run_count`, `faults`, a rule id, `eligibility`...
     public let trigger: String
     /// Why the notice exists, with the values behind it: a code, its parameters, and the
     /// sentence in English (what MQTT consumers read as `reason`) and in Chinese.
     public let reason: Prose
+    /// When it is due (nil: no deadline).
     public let dueBy: Int64?
+    /// When it was created.
     public let createdAt: Int64
     /// Decided knowing maintenance records up to this id: if the device has a newer one, the
     /// decision is stale (the work was done meanwhile) and the store drops the notice.
@@ -59,6 +66,7 @@ public struct NoticeDraft: Sendable, Equatable {
 /// A major hazard (GB 45067-2024: door anti-pinch not working, door lock circuit bridged...)
 /// raised by the alarm of a rule marked `hazard: true`.
 public struct HazardStart: Sendable, Equatable {
+    /// The id of the rule that raised it.
     public let rule: String
     public let alarmId: Int64
     public let raisedAt: Int64
@@ -70,6 +78,7 @@ public struct HazardStart: Sendable, Equatable {
 /// `withinMs` to be on site (an on-site acknowledgement) or to resolve it.
 public struct RescueStart: Sendable, Equatable {
     public let alarmId: Int64
+    /// When it fired (nil while pending).
     public let firedAt: Int64
     public let withinMs: Int64
     public var deadlineAt: Int64 { firedAt + withinMs }

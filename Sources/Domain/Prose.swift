@@ -6,6 +6,7 @@
 /// sees is what was true then whichever language they read; the store keeps the code, the
 /// parameters and both texts. The English text stays what MQTT consumers have always received.
 public struct Prose: Sendable, Equatable {
+    /// The event or reason code.
     public let code: ProseCode
     /// The values the sentence names, in order: `[("kind", "periodic"), ("due", "2026-05-01")]`.
     public let parameters: [Parameter]
@@ -14,7 +15,9 @@ public struct Prose: Sendable, Equatable {
 
     /// A named value a sentence was made from (a device, a deadline), kept for programs.
     public struct Parameter: Sendable, Equatable {
+        /// The display name.
         public let name: String
+        /// The value.
         public let value: String
         public init(_ name: String, _ value: String) { (self.name, self.value) = (name, value) }
     }

@@ -22,11 +22,16 @@ public enum DeadLetterReason: String, Sendable, CaseIterable, Codable {
 
 /// A rejected message (or one rejected element of a gateway batch), kept with its reason.
 public struct DeadLetter: Sendable {
+    /// When the pipeline received it.
     public let receivedAt: Int64
+    /// Why it was refused.
     public let reason: DeadLetterReason
+    /// Details as JSON, per kind.
     public let detail: String
     public let topic: String
+    /// The gateway's id.
     public let gateway: String?
+    /// The device's registration code.
     public let device: String?
     /// The payload, truncated to the configured cap; `payloadSize` is the original size.
     public let payload: [UInt8]
@@ -47,14 +52,18 @@ public struct AcceptedMessage: Sendable {
     /// What a device topic carries: telemetry (readings) or an event.
     public enum Kind: Int, Sendable { case telemetry = 0, event = 1 }
 
+    /// The device's compact key in the store.
     public let deviceNum: Int64
     /// The device's position in the `DeviceDirectory` it was validated against, so later stages
     /// reach its entry and type without another look-up.
     public let entryIndex: Int
+    /// What kind it is (a closed vocabulary, per record).
     public let kind: Kind
     /// When the reading was taken (epoch ms, event time).
     public let ts: Int64
+    /// The device's sequence number, when it sent one.
     public let seq: UInt64?
+    /// When the pipeline received it.
     public let receivedAt: Int64
     /// Telemetry values by declared field position; `nil` where the message did not carry the
     /// field. Empty for an event.
@@ -82,8 +91,10 @@ public struct AcceptedMessage: Sendable {
 
 /// A gateway's own online/offline report (`status` topic, usually its last will).
 public struct GatewayStatus: Sendable, Equatable {
+    /// The gateway's id.
     public let gateway: String
     public let online: Bool
+    /// When it happened.
     public let at: Int64
 
     public init(gateway: String, online: Bool, at: Int64) { (self.gateway, self.online, self.at) = (gateway, online, at) }
@@ -92,11 +103,15 @@ public struct GatewayStatus: Sendable, Equatable {
 /// An event the pipeline itself derives (a sequence gap, a reading outside its normal band...),
 /// stored beside device events with source `pipeline`.
 public struct DerivedEvent: Sendable, Equatable {
+    /// The device's compact key in the store.
     public let deviceNum: Int64
+    /// When it happened, by the device's clock.
     public let ts: Int64
+    /// The event or reason code.
     public let code: DerivedEventCode
     /// JSON object with the event's details.
     public let data: String
+    /// When the pipeline received it.
     public let receivedAt: Int64
 
     public init(deviceNum: Int64, ts: Int64, code: DerivedEventCode, data: String, receivedAt: Int64) {

@@ -10,6 +10,7 @@ public struct Origin: Sendable, Hashable, CustomStringConvertible {
 /// A maintenance firm (维保单位). Coding keys are the store's column names.
 public struct Firm: Sendable, Hashable, Codable {
     public let id: String
+    /// The display name.
     public let name: String
     /// The firm's licence grade (A, B, C...); firms graded C or lower lose on-demand eligibility.
     public let grade: String?
@@ -28,6 +29,7 @@ public struct Firm: Sendable, Hashable, Codable {
 /// scope of an `owner:{id}` token.
 public struct Owner: Sendable, Hashable, Codable {
     public let id: String
+    /// The display name.
     public let name: String
     /// The name in Chinese.
     public let nameZh: String?
@@ -40,6 +42,7 @@ public struct Owner: Sendable, Hashable, Codable {
 /// A site where equipment is used.
 public struct Site: Sendable, Hashable, Codable {
     public let id: String
+    /// The display name.
     public let name: String
     /// Location category (school, hospital, mall, station, residential, industrial, ...),
     /// a consequence factor in risk grading.
@@ -92,7 +95,9 @@ public enum DistrictLevel: String, Sendable, Hashable, Codable, CaseIterable {
 /// A county-level division a fleet's sites lie in: code (GB/T 2260), names, level and the city
 /// above it.
 public struct Region: Sendable, Hashable, Codable {
+    /// The event or reason code.
     public let code: String
+    /// The display name.
     public let name: String
     public let nameZh: String?
     public let level: DistrictLevel
@@ -108,6 +113,7 @@ public struct Region: Sendable, Hashable, Codable {
 /// A gateway next to the equipment, at one site.
 public struct Gateway: Sendable, Hashable, Codable {
     public let id: String
+    /// The site's id.
     public let site: String
     public init(id: String, site: String) { (self.id, self.site) = (id, site) }
 }
@@ -115,12 +121,17 @@ public struct Gateway: Sendable, Hashable, Codable {
 /// One registered piece of equipment, identified by its registration code (设备代码).
 public struct DeviceRecord: Sendable, Hashable {
     public let id: String
+    /// The device type's id (`elevator`, `boiler`...).
     public let type: String
+    /// The gateway's id.
     public let gateway: String
+    /// The site's id.
     public let site: String
     /// The owner's id (see `Owner`).
     public let owner: String
+    /// The maintenance firm's id.
     public let firm: String
+    /// When it was put into service (local date).
     public let commissioned: Day
     /// Last inspection date by inspection kind (e.g. `periodic`, `external`, `internal`).
     public let lastInspections: [String: Day]
@@ -139,6 +150,7 @@ public struct DeviceRecord: Sendable, Hashable {
     /// than the current grade (nil: none recorded). A grade allowed only for a limited time in all
     /// (a pressure vessel's grade 4) counts from here. Filled by the store from the records.
     public let gradeSince: Day?
+    /// The device's attributes from the fleet file.
     public let attributes: [String: Scalar]
     public let origin: Origin
 
@@ -159,7 +171,9 @@ public struct DeviceRecord: Sendable, Hashable {
 /// store's column names.
 public struct FillingStation: Sendable, Hashable, Codable {
     public let id: String
+    /// The display name.
     public let name: String
+    /// The site's id.
     public let site: String
     /// The filling licence number (充装许可证).
     public let licence: String

@@ -5,8 +5,11 @@ public struct Topic: Sendable, Equatable {
         case telemetry, event, status
     }
 
+    /// The gateway's id.
     public let gateway: String
+    /// The device's registration code.
     public let device: String
+    /// What kind it is (a closed vocabulary, per record).
     public let kind: Kind
 
     /// Parses `topic` under `prefix`; returns why not on failure (the `bad_topic` detail).
@@ -53,6 +56,7 @@ public struct Topic: Sendable, Equatable {
 
 /// Why a topic is not an inbound device topic.
 public struct TopicError: Error, Sendable, Equatable {
+    /// Why, in English.
     public let reason: String
     init(_ reason: String) { self.reason = reason }
 }
@@ -97,8 +101,11 @@ extension Topic {
     /// topics), which `Topic.parse` then explains. The levels are not checked as identifiers:
     /// the caller matches them against the registry, whose ids are.
     public struct DeviceLevels {
+        /// The gateway's id.
         public let gateway: UnsafeRawBufferPointer
+        /// The device's registration code.
         public let device: UnsafeRawBufferPointer
+        /// What kind it is (a closed vocabulary, per record).
         public let kind: Topic.Kind
 
         public init?(_ topic: UnsafeRawBufferPointer, prefix: [UInt8]) {

@@ -4,6 +4,7 @@ import Foundation
 /// The time zone people read times in (SPEC: users are in China): tables and CSV show local
 /// times with their offset; JSON keeps RFC 3339 (UTC) for programs.
 public struct DisplayZone: Sendable, Equatable {
+    /// The display name.
     public let name: String
     private let zone: TimeZone?
     /// Used when the system has no zone data for `name` (China: UTC+8 all year since 1991).

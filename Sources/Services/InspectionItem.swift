@@ -7,6 +7,7 @@ import Storage
 
 /// A statutory inspection of a device: when it was last done, when it is due, and why.
 public struct InspectionItem: ResponseRow, Equatable {
+    /// What kind it is (a closed vocabulary, per record).
     public var kind: String
     public var last: String?
     public var due: String

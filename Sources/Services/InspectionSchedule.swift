@@ -7,12 +7,19 @@ import Storage
 /// A device's inspection that is due (or overdue) by a given day (`GET /v1/inspections/due`,
 /// `equipwatch inspections due`).
 public struct InspectionDueItem: ResponseRow, Equatable {
+    /// The device's registration code.
     public var device: String
+    /// The device type's id (`elevator`, `boiler`...).
     public var type: String
+    /// The site's id.
     public var site: String
+    /// The site's name, for the person reading.
     public var siteName: String?
+    /// The maintenance firm's id.
     public var firm: String
+    /// The owner's (使用单位) id.
     public var owner: String
+    /// What kind it is (a closed vocabulary, per record).
     public var kind: String
     public var last: String?
     public var due: String

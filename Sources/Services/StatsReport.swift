@@ -6,7 +6,9 @@ import Storage
 /// Trapped-passenger response of one firm (SPEC §12): from the alarm firing to its resolution,
 /// and to the on-site acknowledgement; within the deadline when either came in time.
 public struct RescueResponseItem: ResponseRow, Equatable {
+    /// The maintenance firm's id.
     public var firm: String
+    /// The firm's name, for the person reading.
     public var firmName: String?
     public var trapped: Int
     public var resolved: Int

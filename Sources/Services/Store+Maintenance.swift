@@ -62,8 +62,10 @@ public struct MaintenanceStatusItem: ResponseRow, Equatable {
     var lastRecord: Int64?
     var dueTrigger: String?
     var dueReason: String?
+    /// When it is due (nil: no deadline).
     public var dueBy: Instant?
     public var overdue: Bool?
+    /// When the device was last heard from.
     public var lastSeen: Instant?
 
     /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
@@ -76,6 +78,7 @@ public struct MaintenanceStatusItem: ResponseRow, Equatable {
 /// One usage counter: its last value, the usage since the last maintenance, and resets seen.
 public struct CounterItem: ResponseRow, Equatable {
     public var counter: String
+    /// The value.
     public var value: Double
     var usedSinceMaintenance: Double
     public var resets: Int64
