@@ -11,7 +11,7 @@ import Storage
 enum Listing {
     /// Every row in one page (`next_cursor` null): short answers that are not paged.
     static func page<Row: ResponseRow>(_ rows: [Row]) -> Response {
-        json("{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": null}\n")
+        json(JSONAnswer.page(rows, nextCursor: nil))
     }
 
     static func respond<Row: ResponseRow>(_ params: Params, fetch: @escaping @Sendable (_ limit: Int, _ after: PageCursor?) throws -> [Row],
@@ -21,13 +21,12 @@ enum Listing {
         switch try params.format() {
         case .json:
             var rows = try await StoreThreads.offload { try fetch(limit + 1, start) }
-            var next = "null"
+            var next: String?
             if rows.count > limit {
                 rows.removeLast(rows.count - limit)
-                if let last = rows.last { next = "\"\(cursor(last).encoded)\"" }
+                next = rows.last.map { cursor($0).encoded }
             }
-            let body = "{\"items\": " + ResultTable(rows).jsonArray() + ", \"next_cursor\": " + next + "}\n"
-            return json(body)
+            return json(JSONAnswer.page(rows, nextCursor: next))
         case .csv:
             let first = try await StoreThreads.offload { try fetch(1000, start) }
             let body = ResponseBody { writer in
@@ -62,10 +61,4 @@ enum Listing {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// One row as a JSON object (the list rendering without the array).
-    static func object<Row: ResponseRow>(_ row: Row) -> String {
-        let array = ResultTable([row]).json()
-        guard let open = array.firstIndex(of: "{"), let close = array.lastIndex(of: "}") else { return "{}" }
-        return String(array[open...close])
-    }
 }

@@ -68,7 +68,10 @@ extension APIServer {
     func hazardBody(_ id: Int64, _ scope: Role) async throws -> String {
         let (found, steps) = try await store.access { store in (try store.hazard(id, scope: scope), try store.hazardSteps(id, scope: scope)) }
         guard let hazard = found else { throw APIError.notFound("no hazard \(id)") }
-        return "{\"hazard\": " + Listing.object(hazard) + ", \"timeline\": " + ResultTable(steps).jsonArray() + "}\n"
+        var answer = JSONAnswer()
+        answer.add("hazard", record: hazard)
+        answer.add("timeline", records: steps)
+        return answer.rendered()
     }
 
     struct HazardStepBody {

@@ -68,7 +68,7 @@ extension APIServer {
         v1.get("alarms/{id}") { request, context in
             let caller = try context.caller()
             let alarm = try await self.alarm(try Self.numericId(context), caller, Params.language(request))
-            return Listing.json(Listing.object(alarm) + "\n")
+            return Listing.json(JSONAnswer.object(alarm))
         }
 
         v1.post("alarms/{id}/ack") { request, context in
@@ -78,7 +78,7 @@ extension APIServer {
             let (by, onSite) = try await Self.ackBody(request, context, default: caller.name)
             let topics = self.topics
             _ = try await store.access { try $0.acknowledge(alarm: id, by: by, at: wallMillis(), onSite: onSite, topics: topics) }
-            return Listing.json(Listing.object(try await self.alarm(id, caller, Params.language(request))) + "\n")
+            return Listing.json(JSONAnswer.object(try await self.alarm(id, caller, Params.language(request))))
         }
 
         v1.get("incidents") { request, context in
@@ -100,8 +100,10 @@ extension APIServer {
             guard let incident = found, let timeline else {
                 throw APIError.notFound("no incident \(id)")
             }
-            let body = "{\"incident\": " + Listing.object(incident) + ", \"timeline\": " + ResultTable(timeline).jsonArray() + "}\n"
-            return Listing.json(body)
+            var answer = JSONAnswer()
+            answer.add("incident", record: incident)
+            answer.add("timeline", records: timeline)
+            return Listing.json(answer.rendered())
         }
 
         v1.get("notices") { request, context in
@@ -137,7 +139,7 @@ extension APIServer {
             guard let notice = try await store.access({ try $0.notices(filter).first }), notice.id == id else {
                 throw APIError.notFound("no notice \(id)")
             }
-            return Listing.json(Listing.object(notice) + "\n")
+            return Listing.json(JSONAnswer.object(notice))
         }
 
         v1.post("maintenance") { request, context in
@@ -149,7 +151,8 @@ extension APIServer {
             }
             do throws(MaintenanceError) {
                 let r = try recorded.get()
-                return Listing.json("{\"record\": \(r.record), \"device\": \(Self.quoted(report.device)), \"firm\": \(Self.quoted(report.firm)), \"closed_notices\": \(r.closedNotices)}\n", status: .created)
+                let recorded = MaintenanceRecorded(record: r.record, device: report.device, firm: report.firm, closedNotices: r.closedNotices)
+                return Listing.json(JSONAnswer.object(recorded), status: .created)
             } catch {
                 switch error {
                 case .unknownDevice, .notTheDevicesFirm: throw APIError.notFound("no device \(report.device) maintained by \(report.firm)")
@@ -313,10 +316,16 @@ extension APIServer {
     static func event(_ row: ChangeRow) -> String {
         "id: \(row.id)\nevent: \(row.kind.rawValue)\ndata: \(row.payload)\n\n"
     }
+}
 
-    static func quoted(_ s: String) -> String {
-        var out = ""
-        JSONWriter.quote(s, into: &out)
-        return out
+/// The answer to `POST /v1/maintenance`: the record kept and the notices it closed.
+struct MaintenanceRecorded: ResponseRow {
+    let record: Int64
+    let device: String
+    let firm: String
+    let closedNotices: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case record, device, firm, closedNotices = "closed_notices"
     }
 }

@@ -17,27 +17,38 @@ extension ResultTable {
 
     /// `json()` without the final line break, to embed in a larger document.
     public func jsonArray() -> String {
-        let t = self
         var s = "["
-        for (i, row) in t.rows.enumerated() {
-            s += i == 0 ? "\n  {" : ",\n  {"
-            for (j, cell) in row.enumerated() {
-                if j > 0 { s += ", " }
-                JSONWriter.quote(t.columns[j], into: &s)
-                s += ": "
-                switch cell {
-                case .null: s += "null"
-                case .int(let v): s += String(v)
-                case .double: s += cell.plain
-                case .bool(let b): s += b ? "true" : "false"
-                case .text(let v): JSONWriter.quote(v, into: &s)
-                case .json(let v): s += v
-                case .time(let ms): JSONWriter.quote(Timestamp.format(ms), into: &s)
-                }
-            }
-            s += "}"
+        for i in rows.indices {
+            s += i == 0 ? "\n  " : ",\n  "
+            appendObject(row: i, to: &s)
         }
-        return s + (t.rows.isEmpty ? "]" : "\n]")
+        return s + (rows.isEmpty ? "]" : "\n]")
+    }
+
+    /// Row `row` as one JSON object, every column present.
+    public func jsonObject(row: Int) -> String {
+        var s = ""
+        appendObject(row: row, to: &s)
+        return s
+    }
+
+    private func appendObject(row: Int, to s: inout String) {
+        s += "{"
+        for (j, cell) in rows[row].enumerated() {
+            if j > 0 { s += ", " }
+            JSONWriter.quote(columns[j], into: &s)
+            s += ": "
+            switch cell {
+            case .null: s += "null"
+            case .int(let v): s += String(v)
+            case .double: s += cell.plain
+            case .bool(let b): s += b ? "true" : "false"
+            case .text(let v): JSONWriter.quote(v, into: &s)
+            case .json(let v): s += v
+            case .time(let ms): JSONWriter.quote(Timestamp.format(ms), into: &s)
+            }
+        }
+        s += "}"
     }
 
     /// CSV with a header row (unless `header` is false: a later page of a streamed answer);
