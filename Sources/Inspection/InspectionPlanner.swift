@@ -2,15 +2,22 @@ import Domain
 
 /// One statutory inspection to plan: a device's next inspection of one kind.
 public struct PlanItem: Sendable, Hashable {
+    /// The device's registration code.
     public let device: String
+    /// The device type's id.
     public let type: String
+    /// The inspection kind (`periodic`, `internal`, `external`...).
     public let kind: String
+    /// The due date (local).
     public let due: Day
+    /// The device's risk grade, which brings an inspection forward (nil: not graded).
     public let grade: Grade?
+    /// The site's id.
     public let site: String
     /// The owner's own duty (an elevator's self-test, TSG T7008-2023: `performed_by: owner`):
     /// listed for the owner, never booked on an inspector.
     public let byOwner: Bool
+    /// The owner's (使用单位) id.
     public let owner: String?
 
     public init(device: String, type: String, kind: String, due: Day, grade: Grade?, site: String, byOwner: Bool = false, owner: String? = nil) {
@@ -21,14 +28,21 @@ public struct PlanItem: Sendable, Hashable {
 
 /// What to plan: the inspections, the period, the capacity and the calendar.
 public struct PlanRequest: Sendable {
+    /// The inspections, in the order planned.
     public var items: [PlanItem]
+    /// Site names by id, for the plan's readers.
     public var siteNames: [String: String]
+    /// The first day planned.
     public var from: Day
+    /// The last day planned.
     public var to: Day
+    /// Inspectors available each working day.
     public var inspectors: Int
     /// Inspections one inspector makes in a working day (whether at one site or several).
     public var inspectionsPerDay: Int
+    /// Working days, holidays and working weekends.
     public var calendar: WorkCalendar
+    /// How visits are planned (`inspection_plan.yaml`).
     public var policy: PlanPolicy
 
     public init(items: [PlanItem], siteNames: [String: String] = [:], from: Day, to: Day, inspectors: Int, inspectionsPerDay: Int,
@@ -43,10 +57,15 @@ public struct PlanRequest: Sendable {
 public struct InspectionPlan: Sendable, Equatable {
     /// One inspection due in the period, for one device.
     public struct Entry: Sendable, Equatable {
+        /// The device's registration code.
         public let device: String
+        /// The device type's id.
         public let type: String
+        /// The inspection kind (`periodic`, `internal`, `external`...).
         public let kind: String
+        /// The due date (local).
         public let due: Day
+        /// The device's risk grade, which brings an inspection forward (nil: not graded).
         public let grade: Grade?
         /// Planned after its due date (it was overdue at the plan's start, or capacity ran out).
         public let overdue: Bool
@@ -56,11 +75,15 @@ public struct InspectionPlan: Sendable, Equatable {
 
     /// A site visit on one working day by one inspector, with the inspections it covers.
     public struct Visit: Sendable, Equatable {
+        /// The working day of the visit.
         public let date: Day
         /// 1-based inspector number.
         public let inspector: Int
+        /// The site's id.
         public let site: String
+        /// The site's name.
         public let siteName: String
+        /// The inspections, in the order planned.
         public var items: [Entry]
         /// Stable across runs for the same visit (date, site and inspector: two inspectors may
         /// share a site's work on a busy day): the iCalendar UID.
@@ -69,29 +92,44 @@ public struct InspectionPlan: Sendable, Equatable {
 
     /// An inspection the period's capacity could not fit, with its due date.
     public struct Unassigned: Sendable, Equatable {
+        /// The device's registration code.
         public let device: String
+        /// The device type's id.
         public let type: String
+        /// The inspection kind (`periodic`, `internal`, `external`...).
         public let kind: String
+        /// The due date (local).
         public let due: Day
+        /// The device's risk grade, which brings an inspection forward (nil: not graded).
         public let grade: Grade?
+        /// Why it could not be placed.
         public let reason: String
     }
 
     /// An inspection that is the owner's own duty (an elevator's self-test), due within the
     /// period or overdue: listed for the owner, not booked on an inspector.
     public struct OwnerDuty: Sendable, Equatable {
+        /// The device's registration code.
         public let device: String
+        /// The device type's id.
         public let type: String
+        /// The inspection kind (`periodic`, `internal`, `external`...).
         public let kind: String
+        /// The due date (local).
         public let due: Day
+        /// The owner's (使用单位) id.
         public let owner: String
+        /// The site's id.
         public let site: String
+        /// Overdue at the plan's start.
         public let overdue: Bool
     }
 
     /// The plan in figures: inspections due, planned, late and unassigned.
     public struct Summary: Sendable, Equatable {
+        /// The first day planned.
         public var from: Day
+        /// The last day planned.
         public var to: Day
         public var workingDays = 0
         /// Inspections the capacity allows over the period (inspectors × per day × working days).
@@ -106,12 +144,17 @@ public struct InspectionPlan: Sendable, Equatable {
         public var unassigned = 0
         /// Owners' own inspections (self-tests) due within the period or overdue.
         public var ownerDuties = 0
+        /// What a reader of the plan should know (a calendar year missing, a capacity of zero).
         public var caveats: [String] = []
     }
 
+    /// Visits planned.
     public var visits: [Visit]
+    /// Inspections that could not be placed, with the reason.
     public var unassigned: [Unassigned]
+    /// Owners' own inspections (self-tests), listed not booked.
     public var ownerDuties: [OwnerDuty] = []
+    /// The plan in figures.
     public var summary: Summary
 }
 

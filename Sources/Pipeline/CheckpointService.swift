@@ -20,11 +20,14 @@ final class CheckpointService: Sendable {
     private let checkpointer = Mutex<(any StoreCheckpointer)?>(nil)
     private let restartWanted = Atomic<Bool>(false)
     private let limitFrames = Atomic<Int>(.max)
+    /// The WAL file size past which the worker checkpoints (`walPastLimit`).
+    private let walAllowance: Atomic<Int>
 
     private let folder: StoreFolder?
 
     init(store: any Store, everyMs: Int64, walLimitBytes: Int, folder: StoreFolder? = nil, logger: Logger) {
         (self.folder, self.store, self.logger, self.walLimitBytes) = (folder, store, logger, walLimitBytes)
+        walAllowance = Atomic(walLimitBytes)
         thread = PeriodicThread(name: "checkpoint", everyMs: max(10, everyMs))
     }
 
@@ -34,11 +37,29 @@ final class CheckpointService: Sendable {
         restartWanted.load(ordering: .relaxed) && restartWanted.exchange(false, ordering: .relaxed)
     }
 
-    /// The WAL file is past the limit now (one `stat`): the worker asks after each commit, so the
-    /// bound holds however late this service's thread gets the processor (it may be starved for a
-    /// while on a loaded machine while commits keep coming).
+    /// The WAL file has grown past the limit (one `stat`): the worker asks after each commit, so
+    /// the bound holds however late this service's thread gets the processor (it may be starved
+    /// for a while on a loaded machine while commits keep coming).
+    ///
+    /// The file's size is a high-water mark: after the WAL starts over it keeps its length until
+    /// SQLite cuts it back, and readers that never let go can keep it long. So once a checkpoint
+    /// found the WAL itself short (`noteWALShort`), only growth beyond the size the file had then
+    /// asks again; a file that shrank brings the allowance back down with it.
     func walPastLimit() -> Bool {
-        walLimitFrames != .max && store.walFileBytes > walLimitBytes
+        guard walLimitFrames != .max else { return false }
+        let size = store.walFileBytes
+        var allowance = walAllowance.load(ordering: .relaxed)
+        if size < allowance {
+            allowance = max(walLimitBytes, size)
+            walAllowance.store(allowance, ordering: .relaxed)
+        }
+        return size > allowance
+    }
+
+    /// A checkpoint between commits found the WAL itself within the limit: the file's present
+    /// size is no reason to checkpoint again.
+    func noteWALShort() {
+        walAllowance.store(max(walLimitBytes, store.walFileBytes), ordering: .relaxed)
     }
 
     /// The limit in WAL frames (pages); `Int.max` until the checkpoint connection is open.
@@ -58,6 +79,9 @@ final class CheckpointService: Sendable {
                 if let outcome = try checkpointer.withLock({ try $0?.checkpoint() }), outcome.isOverLimit {
                     restartWanted.store(true, ordering: .relaxed)
                 }
+            } catch let error as StoreError where error.isBusy {
+                // The worker is checkpointing between two commits right now: nothing is wrong.
+                logger.debug("WAL checkpoint met the writer's; the next round tries again")
             } catch {
                 logger.warning("WAL checkpoint failed; the next round tries again", metadata: ["error": "\(error)"])
             }

@@ -17,7 +17,10 @@ extension Worker {
         do {
             let o = try store.checkpointOnWriter(limitFrames: limitFrames)
             writerCheckpoints.increment()
-            guard o.isOverLimit else { return false }
+            guard o.isOverLimit else {
+                checkpoints?.noteWALShort()
+                return false
+            }
             logger.debug("WAL checkpointed between commits, to start over", metadata: [
                 "frames": "\(o.walFrames)", "copied": "\(o.checkpointed)",
                 "ms": "\((monotonicNanos() - started) / 1_000_000)"])

@@ -5,15 +5,25 @@ import Foundation
 /// Every setting of `equipwatch`, with the defaults of SPEC §6. Read from `equipwatch.yaml`
 /// (when present) and then overridden by command-line flags.
 public struct Settings: Sendable, Equatable {
+    /// `broker:`: the MQTT session.
     public var broker = Broker()
+    /// `--data`: the folder holding the store and what it remembers of it.
     public var dataDirectory = "./data"
+    /// `--devices`: device types, the fleet, the working-day calendar and the plan policy.
     public var devicesDirectory = "Devices"
+    /// `--rules`: rule packs, their tests and the risk model.
     public var rulesDirectory = "Rules"
+    /// `--http`: where the API and the console listen.
     public var http = HostPort(host: "127.0.0.1", port: 8080)
+    /// `ingest:`: batches, the queue and message limits.
     public var ingest = Ingest()
+    /// `store:`: commits, the uncommitted bound and WAL checkpoints.
     public var store = Store()
+    /// `retention:`: how long raw readings and dead letters are kept.
     public var retention = Retention()
+    /// `rules:`: the rule and maintenance clocks.
     public var rules = Rules()
+    /// `api:`: what one client of the API may hold.
     public var api = API()
 
     public init() {}
@@ -44,36 +54,53 @@ public struct Settings: Sendable, Equatable {
     /// `broker:`: where the broker is, the session's client id, credentials, QoS, TLS and reconnect
     /// backoff.
     public struct Broker: Sendable, Equatable {
+        /// `broker.host` and `broker.port` (`--broker HOST:PORT`).
         public var endpoint = HostPort(host: "127.0.0.1", port: 1883)
         /// Fixed so that the broker keeps the session (and queues messages) while the pipeline is down.
         public var clientId = "equipwatch-pipeline"
+        /// The session's user name at the broker, if it asks for one.
         public var username: String?
+        /// Its password.
         public var password: String?
         /// The outbox publisher's own credentials, for a broker that binds client ids to users
         /// (mosquitto's `use_username_as_clientid`): one user per connection. Default: the above.
         public var outboxUsername: String?
+        /// The outbox user's password.
         public var outboxPassword: String?
+        /// TLS to the broker (nil: plain TCP, for a broker on the same machine).
         public var tls: TLS?
+        /// MQTT keepalive: how soon a dead connection is noticed.
         public var keepalive = Interval.seconds(30)
+        /// The first topic levels of every topic (`equipwatch/v1`).
         public var topicPrefix = Topics.defaultPrefix
+        /// The subscription's QoS: 1 (at least once) unless a deployment accepts losses.
         public var qos = 1
+        /// The first wait before reconnecting; it doubles with each failure...
         public var reconnectMin = Interval(milliseconds: 100)
+        /// ...up to this.
         public var reconnectMax = Interval.seconds(10)
         public init() {}
     }
 
     /// `broker.tls:`: CA, client certificate and key.
     public struct TLS: Sendable, Equatable {
+        /// The CA certificate the broker's certificate is checked against.
         public var caFile: String
+        /// The client certificate, for a broker that asks for one.
         public var certFile: String?
+        /// Its private key.
         public var keyFile: String?
+        /// Skip checking the broker's certificate (tests only; never in production).
         public var insecure = false
     }
 
     /// `ingest:`: batch sizes, the queue, payload and time limits.
     public struct Ingest: Sendable, Equatable {
+        /// A larger payload is a `too_large` dead letter.
         public var maxPayloadBytes = 65_536
+        /// A reading stamped further in the future than this is a `future` dead letter.
         public var futureTolerance = Interval.seconds(300)
+        /// A reading older than this is a `stale` dead letter.
         public var maxAge = Interval(milliseconds: 7 * 86_400_000)
         /// Bytes of a rejected payload kept in its dead letter; beyond them, the whole payload's
         /// SHA-256 (150 oversized messages from one bad client no longer take megabytes).
@@ -93,12 +120,14 @@ public struct Settings: Sendable, Equatable {
     public struct Store: Sendable, Equatable {
         /// Longest time an accepted message waits before it is committed: the most a `kill -9` can lose.
         public var commitInterval = Interval(milliseconds: 20)
+        /// Rows in one commit at most (group commit).
         public var commitMaxRows = 5000
         /// Messages received but not yet committed, at most: libmosquitto acknowledges QoS 1
         /// before the pipeline stores a message, so this is what a `kill -9` can lose. When the
         /// pipeline holds this many, the network thread stops reading until a commit lands.
         /// Default: one commit's worth (`commit_max_rows`).
         public var maxUncommitted: Int?
+        /// `max_uncommitted` as the pipeline applies it.
         public var uncommittedLimit: Int { max(1, maxUncommitted ?? commitMaxRows) }
         /// How often the pipeline checkpoints the WAL from its own thread (the worker never
         /// does): at most this much committed data waits in the WAL for an `fsync` (power loss).
@@ -119,6 +148,7 @@ public struct Settings: Sendable, Equatable {
         public var raw = Interval(milliseconds: 30 * 86_400_000)
         /// Readings this long before and after an incident opened are kept with it as evidence.
         public var evidenceBefore = Interval(milliseconds: 600_000)
+        /// Readings this long after an incident opened are kept with it as evidence.
         public var evidenceAfter = Interval(milliseconds: 600_000)
         /// How often pruning runs.
         public var interval = Interval(milliseconds: 3_600_000)
@@ -151,6 +181,7 @@ public struct Settings: Sendable, Equatable {
         public init() {}
     }
 
+    /// The SQLite store's file in the data folder.
     public var databasePath: String { dataDirectory + "/equipwatch.sqlite" }
 }
 
