@@ -1,3 +1,4 @@
+import Ingest
 import BrokerProcess
 import DeviceCatalog
 import Domain

@@ -1,3 +1,4 @@
+import GRDB
 import Domain
 import SourceFiles
 import DeviceCatalog

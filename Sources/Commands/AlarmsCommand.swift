@@ -1,3 +1,5 @@
+import Settings
+import Presentation
 import Domain
 import ArgumentParser
 import Foundation

@@ -1,3 +1,5 @@
+import Settings
+import Presentation
 import Domain
 import SourceFiles
 import ArgumentParser

@@ -1,3 +1,5 @@
+import SourceFiles
+import Settings
 import ArgumentParser
 import DeviceCatalog
 import Domain

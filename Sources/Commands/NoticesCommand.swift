@@ -1,3 +1,4 @@
+import Presentation
 import Domain
 import ArgumentParser
 import Foundation

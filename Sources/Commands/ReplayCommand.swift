@@ -1,3 +1,5 @@
+import Settings
+import Services
 import Domain
 import SourceFiles
 import ArgumentParser

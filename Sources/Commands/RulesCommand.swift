@@ -1,3 +1,5 @@
+import Settings
+import Risk
 import Domain
 import SourceFiles
 import ArgumentParser

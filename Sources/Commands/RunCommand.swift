@@ -1,3 +1,6 @@
+import UnixSignals
+import SourceFiles
+import Presentation
 import Domain
 import HTTPAPI
 import Ingest

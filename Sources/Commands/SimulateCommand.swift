@@ -1,3 +1,4 @@
+import Settings
 import Domain
 import SourceFiles
 import ArgumentParser

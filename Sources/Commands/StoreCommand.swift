@@ -1,3 +1,5 @@
+import Settings
+import Logging
 import ArgumentParser
 import Domain
 import Foundation

@@ -1,3 +1,5 @@
+import Settings
+import Presentation
 import ArgumentParser
 import Domain
 import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The languages EquipWatch writes for people: Chinese for its users in China, English beside it
 /// (for MQTT consumers that rely on the English text, and for readers who ask for it).
 ///

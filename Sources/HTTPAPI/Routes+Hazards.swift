@@ -89,7 +89,7 @@ extension APIServer {
         if buffer.readableBytes == 0 {
             b = Body(by: nil, organisation: nil, note: nil)
         } else {
-            do { b = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+            do { b = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)) }
             catch { throw APIError.badParameter("body", "expected {\"by\": NAME, \"organisation\": ORGANISATION, \"note\": TEXT}") }
         }
         for (field, value) in [("by", b.by), ("organisation", b.organisation), ("note", b.note)] {

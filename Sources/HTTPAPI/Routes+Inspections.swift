@@ -131,7 +131,7 @@ extension APIServer {
         }
         let buffer = try await request.body.collect(upTo: 65_536)
         let b: Body
-        do { b = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+        do { b = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)) }
         catch {
             throw APIError.badParameter("body", "expected {\"device\": ID, \"kind\": KIND, \"date\": \"YYYY-MM-DD\", \"result\": \"pass\"|\"fail\", \"grade\": 1-5, ...}")
         }

@@ -260,7 +260,7 @@ extension APIServer {
         guard buffer.readableBytes > 0 else { return (name, false) }
         let expected = onSiteAllowed ? "{\"by\": \"name\", \"on_site\": true} or nothing" : "{\"by\": \"name\"} or nothing"
         let body: Body
-        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)) }
         catch { throw APIError.badParameter("body", "expected \(expected) (by a string, on_site true or false)") }
         if !onSiteAllowed, body.onSite != nil { throw APIError.badParameter("on_site", "only an alarm acknowledgement says on site") }
         guard let by = body.by else { return (name, body.onSite ?? false) }
@@ -275,7 +275,7 @@ extension APIServer {
         struct Body: Decodable { let device: String?; let items: [String]?; let tiers: [String]?; let at: String?; let firm: String? }
         let buffer = try await request.body.collect(upTo: 65_536)
         let body: Body
-        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)) }
+        do { body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)) }
         catch { throw APIError.badParameter("body", "expected {\"device\": ID, \"items\": [...], \"at\": RFC 3339} (\(error))") }
         guard let device = body.device, !device.isEmpty else { throw APIError.badParameter("device", "required: the device's registration code") }
         let now = wallMillis()

@@ -1,3 +1,4 @@
+import Ingest
 import Domain
 
 /// The firm's `rescue` notice when passengers are trapped (SPEC §12): sent at once, due at the

@@ -1,3 +1,4 @@
+import DeviceCatalog
 import Domain
 import Foundation
 import Ingest

@@ -1,3 +1,8 @@
+import Services
+import Rules
+import Records
+import Maintenance
+import CoreMetrics
 import Domain
 import Foundation
 import Logging

@@ -1,3 +1,5 @@
+import Logging
+import CoreMetrics
 import Records
 import Services
 import Storage

@@ -1,3 +1,4 @@
+import SourceFiles
 import DeviceCatalog
 import Foundation
 import Ingest

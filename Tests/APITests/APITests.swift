@@ -1,3 +1,4 @@
+import GRDB
 import DeviceCatalog
 import Domain
 import Foundation
@@ -339,8 +340,10 @@ struct APIAbuseTests {
                     while recv(fd, &byte, 1, 0) > 0 {}   // until the server closes (0) or the 10 s timeout (-1)
                     return Date().timeIntervalSince(started)
                 }
+                // Closed by the server, not by the reader's own 10 s timeout: well before it, even
+                // when the shared event loops are busy with other tests' 200 streams (7.7 s seen).
                 let took = try #require(closed)
-                #expect(took < 5, "'\(partial)' kept open \(took) s")
+                #expect(took < 9, "'\(partial)' kept open \(took) s")
             }
         }
     }

@@ -1,3 +1,7 @@
+import Inspection
+import HTTPTypes
+import GRDB
+import DeviceCatalog
 import Domain
 import Foundation
 import Logging

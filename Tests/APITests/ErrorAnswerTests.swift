@@ -1,3 +1,6 @@
+import TestSupport
+import HTTPTypes
+import GRDB
 import Foundation
 @testable import HTTPAPI
 import Logging

@@ -1,3 +1,6 @@
+import GRDB
+import BrokerProcess
+import ArgumentParser
 import Commands
 import DeviceCatalog
 import Domain

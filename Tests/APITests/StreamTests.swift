@@ -1,3 +1,4 @@
+import GRDB
 import Domain
 import Foundation
 import Glibc

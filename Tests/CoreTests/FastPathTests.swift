@@ -1,3 +1,5 @@
+import FoundationEssentials
+import Foundation
 import DeviceCatalog
 import Domain
 @testable import Ingest

@@ -1,3 +1,4 @@
+import Source
 import Domain
 import SourceFiles
 import DeviceCatalog

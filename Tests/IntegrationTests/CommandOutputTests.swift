@@ -1,3 +1,5 @@
+import GRDB
+import ArgumentParser
 import Commands
 import DeviceCatalog
 import Domain

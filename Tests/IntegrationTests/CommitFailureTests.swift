@@ -1,3 +1,5 @@
+import Settings
+import MQTT
 import Domain
 import Foundation
 import GRDB

@@ -1,3 +1,5 @@
+import MQTT
+import BrokerProcess
 import DeviceCatalog
 import Domain
 import Foundation

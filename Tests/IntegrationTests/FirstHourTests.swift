@@ -1,3 +1,6 @@
+import GRDB
+import DeviceCatalog
+import BrokerProcess
 import Commands
 import Domain
 import Pipeline

@@ -1,3 +1,4 @@
+import BrokerProcess
 import Domain
 import TestSupport
 import Maintenance

@@ -1,3 +1,5 @@
+import Settings
+import BrokerProcess
 import Domain
 import Logging
 import MQTT

@@ -1,3 +1,6 @@
+import Settings
+import MQTT
+import DeviceCatalog
 import Domain
 import Foundation
 import Pipeline

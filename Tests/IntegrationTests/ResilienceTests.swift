@@ -1,3 +1,5 @@
+import Settings
+import Logging
 import Domain
 import TestSupport
 import DeviceCatalog

@@ -1,3 +1,5 @@
+import Settings
+import MQTT
 import DeviceCatalog
 import Domain
 import Foundation

@@ -1,3 +1,6 @@
+import Settings
+import Ingest
+import DeviceCatalog
 import Domain
 import Foundation
 import Logging

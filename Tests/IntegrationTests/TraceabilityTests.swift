@@ -1,3 +1,5 @@
+import MQTT
+import ArgumentParser
 import Commands
 import DeviceCatalog
 import Domain

@@ -1,3 +1,5 @@
+import Ingest
+import DeviceCatalog
 import Domain
 
 /// The persisted form of a device's rule state: a compact little-endian byte string, written
