@@ -10,19 +10,25 @@ import Domain
 /// A class: every message is checked against its type, and copying a struct of this many
 /// reference-counted fields per message showed up in profiles of the ingest worker.
 public final class DeviceType: Sendable {
+    /// The type's id (`elevator`, `boiler`...): topics, rules and the fleet name it.
     public let id: String
+    /// What the type is, for people.
     public let description: String
     /// Declared telemetry fields, in file order (the order readings are stored in).
     public let fields: [FieldSpec]
     /// Event codes a controller may send, by code.
     public let events: [String: EventSpec]
+    /// Registry attributes a device of this type carries, by name.
     public let attributes: [String: AttributeSpec]
     /// When true, undeclared telemetry fields are stored as-is instead of being dead-lettered.
     public let allowsExtraFields: Bool
     /// Names of monotonic usage counters among `fields` (runs, door cycles, running hours...).
     public let counters: [String]
+    /// Maintenance regimes (nil: the type is not maintained on a cycle).
     public let maintenance: MaintenancePolicy?
+    /// Statutory inspection kinds and their schedules.
     public let inspections: [InspectionPolicy]
+    /// Consequence inputs of the risk model specific to the type.
     public let consequence: [String: Double]
     /// The trapped-passenger rescue deadline (elevators), when the type has one.
     public let rescue: RescuePolicy?
@@ -41,6 +47,7 @@ public final class DeviceType: Sendable {
     /// Field positions and event codes, looked up by `String` or by raw bytes (the ingest
     /// worker's byte-level reader).
     public let fieldKeys: ByteKeyTable
+    /// Event codes, looked up by bytes (positions in `eventCodes`).
     public let eventKeys: ByteKeyTable
     /// Declared event codes; `eventKeys` gives positions in it (the message keeps this very
     /// string, so a valid event allocates no code).
@@ -71,7 +78,9 @@ public final class DeviceType: Sendable {
 /// and cities divided into districts, 1 hour elsewhere): by the level of the site's district,
 /// overridden by a site's own `rescue_within`; the type's `within` where the district is not known.
 public struct RescuePolicy: Sendable, Hashable {
+    /// The deadline where the site's district is not known.
     public let withinMs: Int64
+    /// Deadlines by city, where a city sets its own.
     public let cityMs: [String: Int64]
     let levelMs: [DistrictLevel: Int64]
 
@@ -98,13 +107,19 @@ public final class FieldSpec: Sendable {
         case enumeration = "enum"
     }
 
+    /// The field's name in a message's `data`.
     public let name: String
+    /// Its value type.
     public let kind: Kind
+    /// Its unit (`m/s`, `MPa`...).
     public let unit: String?
+    /// The physically possible range: outside it a reading is an `out_of_range` dead letter.
     public let range: ClosedRange<Double>?
+    /// The normal operating band: outside it the reading is stored and an `out_of_normal_band` event raised.
     public let normal: ClosedRange<Double>?
     /// Allowed values of an `enum` field.
     public let values: [String]
+    /// What it measures, for people.
     public let description: String?
     /// Computed by the pipeline from the registry (a fill's station and its check), never sent
     /// by a gateway: a message carrying it is a `schema` dead letter.
@@ -119,18 +134,27 @@ public final class FieldSpec: Sendable {
 
 /// A discrete controller event or fault code.
 public struct EventSpec: Sendable, Hashable {
+    /// The code a controller sends.
     public let code: String
+    /// How serious the event is (a severity name).
     public let severity: String
+    /// What it means, for people.
     public let description: String?
 }
 
 /// A registry attribute of devices of a type (rated speed, design pressure, design life...).
 public struct AttributeSpec: Sendable, Hashable {
+    /// The attribute's name in the fleet file.
     public let name: String
+    /// Its value type.
     public let kind: FieldSpec.Kind
+    /// Its unit.
     public let unit: String?
+    /// The range a value must lie in.
     public let range: ClosedRange<Double>?
+    /// Allowed values of an `enum` attribute.
     public let values: [String]
+    /// Every device of the type must give it.
     public let required: Bool
 }
 
@@ -138,6 +162,7 @@ public struct AttributeSpec: Sendable, Hashable {
 public struct MaintenancePolicy: Sendable, Hashable, Decodable {
     /// A fixed maintenance interval (TSG T5002: every 15 days for an elevator on the fixed regime).
     public struct Fixed: Sendable, Hashable, Decodable {
+        /// The interval (`15d`).
         public let interval: String
     }
     /// On-demand maintenance: the usage counters and limits that make maintenance due, and the
@@ -149,19 +174,26 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
         public let calendar_period: CalendarPeriod?
         /// Counter name → increment since the last maintenance that makes maintenance due.
         public let usage: [String: Double]?
+        /// Faults that bring maintenance forward.
         public let faults: Faults?
+        /// Who may use the on-demand regime.
         public let eligibility: Eligibility?
     }
     /// How many faults within what window bring maintenance forward.
     public struct Faults: Sendable, Hashable, Decodable {
+        /// The event codes counted as faults.
         public let codes: [String]
+        /// How many of them...
         public let count: Int
+        /// ...within this window (`30d`).
         public let window: String
     }
     /// On-demand eligibility (SPEC §11): monitoring healthy (no silence beyond `max_silence`
     /// within `window`), a valid inspection, and a firm whose licence grade is listed.
     public struct Eligibility: Sendable, Hashable, Decodable {
+        /// The longest monitoring silence allowed...
         public let max_silence: String
+        /// ...within this window.
         public let window: String
         /// Licence grades that keep a firm eligible (DOMAIN.md: not graded C or lower).
         public let firm_grades: [String]?
@@ -180,10 +212,14 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
     /// with its own cycle in both regimes: an interval in the fixed regime, a calendar period
     /// in the on-demand one. A completion says which tiers it covered.
     public struct Tier: Sendable, Hashable, Decodable {
+        /// The tier's interval in the fixed regime (`90d`).
         public let fixed: String
+        /// Its calendar period in the on-demand regime (`quarter`).
         public let on_demand: CalendarPeriod
     }
+    /// The fixed regime (every type that is maintained has one).
     public let fixed: Fixed
+    /// The on-demand regime, for eligible devices (nil: none).
     public let on_demand: OnDemand?
     /// By tier name (`quarterly`, `half_yearly`, `yearly`); the routine items (`half_monthly`
     /// for elevators) are the main cycle, covered by every completion.
@@ -197,14 +233,19 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
 /// One statutory inspection kind (SPEC §12), e.g. a boiler's external, internal and hydrostatic
 /// inspections. Exactly which schedule fields apply depends on the regulation.
 public struct InspectionPolicy: Sendable, Hashable, Decodable {
+    /// The inspection kind's id (`periodic`, `external`, `internal`...).
     public let kind: String
     /// Its name in Chinese (定期检验, 自行检测), for notices and reasons read in Chinese.
     public let name_zh: String?
+    /// The regulation the schedule comes from (`TSG T7001-2023`).
     public let regulation: String?
+    /// A fixed interval in years.
     public let every_years: Int?
+    /// The first inspection within this many years of commissioning...
     public let first_within_years: Int?
     /// Years of service in which the inspection falls (elevators: 1, 4, 7, 9, 11, 13, 15).
     public let in_service_years: [Int]?
+    /// ...then every this many years.
     public let then_every_years: Int?
     /// Interval in years by inspection safety grade (element 0 is grade 1); 0 means the device
     /// must not be used.
@@ -237,13 +278,17 @@ public struct InspectionPolicy: Sendable, Hashable, Decodable {
 
     /// A safety grade allowed for a limited time only (a pressure vessel's grade 4), with the time.
     public struct LimitedGrade: Sendable, Hashable, Decodable {
+        /// The grade (`4`)...
         public let grade: Int
+        /// ...allowed for at most this many years in all.
         public let max_years: Int
     }
 
     /// An inspection interval that depends on a device attribute (its value picks the interval).
     public struct ByAttribute: Sendable, Hashable, Decodable {
+        /// The registry attribute whose value picks the interval.
         public let attribute: String
+        /// Interval sequences in years by the attribute's value.
         public let years: [String: [Int]]
     }
 }

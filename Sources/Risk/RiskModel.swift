@@ -25,52 +25,76 @@ import Foundation
 /// Every number is data in the file; the file's content hash is part of the model version each
 /// grade records.
 public struct RiskModel: Sendable {
+    /// The file as written.
     public let spec: Spec
     /// `version` from the file plus the content hash, e.g. `lec-3+3f9a0c12`.
     public let version: String
+    /// Every device is graded again at least this often.
     public let recomputeMs: Int64
+    /// Alarms within this window count towards L.
     public let alarmWindowMs: Int64
     let halfLifeMs: Int64
+    /// Monitoring gaps within this window count towards L.
     public let gapWindowMs: Int64
+    /// A device turning red gets a notice due within this.
     public let redNoticeDeadlineMs: Int64
 
     /// `risk.yaml` as written, before it is checked.
     public struct Spec: Decodable, Sendable {
+        /// The model's name and version (`lec-3`).
         public let version: String
+        /// How often every device is graded again (`24h`).
         public let recompute: String
         let red_notice_deadline: String
+        /// The values each factor may take.
         public let scales: Scales
+        /// D's bands and their grades, highest first.
         public let bands: [GradeBand]
+        /// The L factor.
         public let likelihood: Likelihood
+        /// The E factor.
         public let exposure: Exposure
+        /// The C factor.
         public let consequence: Consequence
     }
 
     /// The textbook values of each factor, highest first.
     public struct Scales: Decodable, Sendable {
+        /// Likelihood.
         public let L: [Double]
+        /// Exposure.
         public let E: [Double]
+        /// Consequence.
         public let C: [Double]
     }
 
     /// One of LEC's bands of D and the colour it maps to.
     public struct GradeBand: Decodable, Sendable {
+        /// The band's name in LEC (`very high`...).
         public let band: String
+        /// The smallest D in the band.
         public let at_least: Double
+        /// The colour devices in the band get.
         public let grade: Grade
     }
 
     /// A row of a table: inputs at or above `at_least` take `value`.
     public struct Band: Decodable, Sendable {
+        /// The smallest input the row applies to.
         public let at_least: Double
+        /// What it gives.
         public let value: Double
     }
 
-    /// The likelihood inputs: alarms, monitoring gaps, overdue maintenance, inspection grade.
+    /// The L factor: alarms, monitoring gaps, age, overdue maintenance and inspections, the
+    /// inspection grade.
     public struct Likelihood: Decodable, Sendable {
+        /// L with nothing against the device.
         public let base: Double
         let compound_from: Double
+        /// Alarms within their window.
         public let alarms: Alarms
+        /// The share of the design life in service → L.
         public let age: [Band]
         /// Days overdue → L.
         public let inspection_overdue: [Band]
@@ -78,28 +102,37 @@ public struct RiskModel: Sendable {
         public let inspection_failed: Double
         /// A major hazard (GB 45067-2024) not cleared by maintenance.
         let major_hazard: Double
+        /// Maintenance is overdue.
         public let maintenance_overdue: Double
         /// The L of inspection safety grades 1, 2, ... (element 0 is grade 1).
         public let inspection_grade: [Double]
+        /// Monitoring gaps within their window.
         public let monitoring_gaps: Gaps
 
-        /// Points per alarm severity within the window.
+        /// Alarms within the window, weighted by severity and fading with a half-life, and the L
+        /// their sum reaches.
         public struct Alarms: Decodable, Sendable {
+            /// How far back alarms count (`90d`).
             public let window: String
+            /// After this long an alarm counts half.
             public let half_life: String
             let weights: [String: Double]
+            /// Added for an alarm that opened an incident.
             public let incident: Double
+            /// The weighted sum → L.
             public let points: [Band]
         }
 
-        /// Points for monitoring gaps within the window.
+        /// Monitoring gaps within the window and the L their count reaches.
         public struct Gaps: Decodable, Sendable {
+            /// How far back gaps count.
             public let window: String
+            /// Gaps in the window → L.
             public let gaps: [Band]
         }
     }
 
-    /// Consequence points for people exposed, by site category.
+    /// The E factor: how often people are exposed to the equipment, by its use.
     public struct Exposure: Decodable, Sendable {
         /// A use's value on the E scale (continuous, daily, weekly, monthly, occasional, rare).
         public let use: [String: Double]
@@ -111,12 +144,15 @@ public struct RiskModel: Sendable {
         public let unknown: String
     }
 
-    /// The consequence inputs: exposure, medium and the pressure-volume product.
+    /// The C factor's steps above the type's base: the place or the people exposed, the medium,
+    /// pressure × volume.
     public struct Consequence: Decodable, Sendable {
+        /// Steps by the site's category (the law's priority places: schools, hospitals, stations...).
         public let location_steps: [String: Int]
         /// Steps by the people exposed at the site × the type's `people_factor` (rows high to
         /// low); the larger of these and the place's steps counts, not both.
         public let people: [Band]
+        /// The medium's hazard.
         public let medium: Medium
         let pressure_volume: PressureVolume
 
@@ -124,13 +160,16 @@ public struct RiskModel: Sendable {
         public struct Medium: Decodable, Sendable {
             /// Attributes naming the medium's hazard, first present wins.
             public let attributes: [String]
+            /// Steps by hazard (`toxic`, `flammable`...).
             public let steps: [String: Int]
         }
 
         /// Consequence points by pressure × volume (pressure vessels).
         public struct PressureVolume: Decodable, Sendable {
+            /// The attribute holding the pressure (MPa); `volume` the one holding the volume (m³).
             public let pressure: String
             let volume: String
+            /// Pressure × volume → steps.
             public let steps: [Band]
         }
     }
