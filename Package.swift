@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "Domain", "Records", "Presentation", "Storage", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Inspection",
+                "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Inspection",
                 "Maintenance", "Risk", "Settings",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -109,7 +109,7 @@ let package = Package(
         ),
         .target(
             name: "Replay",
-            dependencies: ["Domain", "Records", "DeviceCatalog", "Ingest", "Rules", "Storage"],
+            dependencies: ["Domain", "Records", "DeviceCatalog", "Ingest", "Rules"],
             swiftSettings: strict
         ),
         .target(
@@ -150,7 +150,7 @@ let package = Package(
             name: "HTTPAPI",
             dependencies: [
                 "Inspection", "WebConsole", "DeviceCatalog", "Maintenance",
-                "Domain", "Records", "Presentation", "Storage", "Services", "Settings",
+                "Domain", "Records", "Presentation", "Services", "Settings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,6 @@
 import Domain
 import Hummingbird
 import Records
-import Storage
 
 /// The request context: Hummingbird's core storage plus who is calling, once the bearer token
 /// has been checked.

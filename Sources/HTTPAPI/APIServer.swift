@@ -9,7 +9,6 @@ import Services
 import Prometheus
 import Settings
 import Records
-import Storage
 
 /// The HTTP API of SPEC §7, served by `equipwatch run` next to the pipeline.
 public struct APIServer: Sendable {

@@ -5,7 +5,6 @@ import Logging
 import Metrics
 import Services
 import Records
-import Storage
 
 /// Checks `Authorization: Bearer TOKEN` against the store's token hashes on every request, so a
 /// revocation takes effect at the caller's next request. Refusals are 401 with

@@ -5,7 +5,6 @@ import Metrics
 import Services
 import ServiceLifecycle
 import Records
-import Storage
 import Synchronization
 
 /// Fans the store's `changes` out to the live streams (SPEC §7 `/v1/stream`). One poller reads

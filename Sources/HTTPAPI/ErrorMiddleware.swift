@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import Records
-import Storage
 
 /// Turns any error that is not already an API answer (a storage failure, a bug) into the JSON
 /// error shape with an error id, and logs it with the same id: the caller can quote the id, the

@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import Presentation
 import Records
-import Storage
 
 /// List answers (SPEC §7): `{"items": [...], "next_cursor": ...}` one page at a time, or with
 /// `format=csv` every matching row, streamed page by page (no cap). The same typed rows as the

@@ -2,7 +2,6 @@ import Domain
 import Foundation
 import Hummingbird
 import Records
-import Storage
 
 /// Query parameters, read with 400 errors that name the parameter (SPEC §7).
 struct Params {

@@ -4,7 +4,6 @@ import Hummingbird
 import Services
 import Presentation
 import Records
-import Storage
 
 extension APIServer {
     /// `/v1/hazards`: major hazards within the caller's scope, and the steps of their closure

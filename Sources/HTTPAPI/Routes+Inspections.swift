@@ -5,7 +5,6 @@ import Inspection
 import Services
 import Presentation
 import Records
-import Storage
 
 /// The formats of the inspection plan.
 enum PlanOutput: String, CaseIterable {

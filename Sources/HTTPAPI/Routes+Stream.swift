@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Records
-import Storage
 
 extension APIServer {
     /// `GET /v1/stream`: the caller's changes as Server-Sent Events, first what it missed since

@@ -7,7 +7,6 @@ import Maintenance
 import Services
 import Presentation
 import Records
-import Storage
 
 extension APIServer {
     /// `/v1` routes. Handlers parse and check parameters, call the same queries and store

@@ -3,7 +3,6 @@ import DeviceCatalog
 import Ingest
 import Rules
 import Records
-import Storage
 
 /// Runs a rule set over stored readings and compares what it would have raised with the alarms
 /// recorded in the same period (`equipwatch replay`). Works on its own engine: live alarms,

@@ -3,7 +3,6 @@ import Domain
 import Inspection
 import Maintenance
 import Records
-import Storage
 
 /// The must-not-use status decided where a record is written (CLI, API, pipeline), in the same
 /// transaction as the record: an inspection result, or a major hazard's closure. The compliance

@@ -3,7 +3,6 @@ import Domain
 import Ingest
 import Presentation
 import Records
-import Storage
 
 /// Everything about one device, in titled sections (`equipwatch devices show`, `GET
 /// /v1/devices/{id}`): registry data, last contact, risk grade with its factors and history,

@@ -3,7 +3,6 @@ import Domain
 import Ingest
 import Inspection
 import Records
-import Storage
 
 /// A statutory inspection of a device: when it was last done, when it is due, and why.
 public struct InspectionItem: ResponseRow, Equatable {

@@ -2,7 +2,6 @@ import DeviceCatalog
 import Domain
 import Inspection
 import Records
-import Storage
 
 /// A device's inspection that is due (or overdue) by a given day (`GET /v1/inspections/due`,
 /// `equipwatch inspections due`).

@@ -4,7 +4,6 @@ import DeviceCatalog
 import Ingest
 import Logging
 import Records
-import Storage
 
 /// Loads `Devices/` (types and fleet), writes the fleet into the store and returns the snapshot
 /// the validator uses. Called at start and on SIGHUP; a bad file throws with file and line, and

@@ -8,7 +8,6 @@ import Risk
 import Rules
 import Settings
 import Records
-import Storage
 
 /// What a reload swaps in: the running engine and the API's catalog in `equipwatch run`.
 public protocol Reloadable: Sendable {

@@ -9,7 +9,6 @@ import Risk
 import Rules
 import Settings
 import Records
-import Storage
 
 /// Loads `Rules/` and starts or reloads the rule engine against the store.
 public enum RulesSync {

@@ -1,7 +1,6 @@
 import Domain
 import Presentation
 import Records
-import Storage
 
 /// Trapped-passenger response of one firm (SPEC §12): from the alarm firing to its resolution,
 /// and to the on-site acknowledgement; within the deadline when either came in time.

@@ -1,7 +1,6 @@
 import Domain
 import Rules
 import Records
-import Storage
 
 extension Store {
     /// Acknowledges an alarm for `who` at `at`, with its incident timeline entry and the

@@ -2,7 +2,6 @@ import DeviceCatalog
 import Domain
 import Inspection
 import Records
-import Storage
 
 extension Store {
     /// Records an inspection result the way the CLI and the API both do: checked against the

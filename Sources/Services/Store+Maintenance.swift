@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import Maintenance
 import Records
-import Storage
 
 /// The maintenance side of the store in domain terms: completions checked by the policy, the
 /// planner's state decoded. Storage keeps rows; these decide what the rows mean.

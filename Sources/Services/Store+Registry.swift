@@ -2,7 +2,6 @@ import DeviceCatalog
 import Domain
 import Ingest
 import Records
-import Storage
 
 extension Store {
     /// Builds the validation snapshot from the registered devices and the given types.
