@@ -247,12 +247,17 @@ struct StreamTests {
                 return lines
             }
             #expect(!after.contains { $0.hasPrefix("id: ") }, "\(after)")
-            // A token that expires while its stream is open: 5 s is long enough to connect on a
-            // loaded machine (the stream must open before the expiry), and the reader waits 30 s.
+            // A token that expires while its stream is open: valid for an hour when the stream
+            // opens, then its expiry is moved to a moment ago (no race with a loaded machine's
+            // connect), and the next token check ends the stream.
             let short = "ew_test_short_\(UUID().uuidString)"
-            _ = try f.env.store.createToken(name: "short", role: .supervisor, hash: SHA256.hex(short.utf8), expiresAt: nowMs() + 5000, now: nowMs())
+            let shortId = try f.env.store.createToken(name: "short", role: .supervisor, hash: SHA256.hex(short.utf8),
+                                                      expiresAt: nowMs() + 3_600_000, now: nowMs())
             let expiring = try SSEReader(port: port, path: "/v1/stream", token: short)
             #expect(await expiring.connected())
+            try f.env.store.write { db in
+                try db.execute(sql: "UPDATE api_tokens SET expires_at = ? WHERE id = ?", arguments: [nowMs() - 1, shortId])
+            }
             #expect(await expiring.comment(startingWith: ": token") == ": token revoked or expired")
         }
     }
