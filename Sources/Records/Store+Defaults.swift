@@ -56,12 +56,6 @@ extension Store {
         try inspectionHistory(device: device, scope: .supervisor)
     }
 
-    /// Every device's inspection inputs, as a supervisor sees them.
-    public func inspectionInputs() throws(StoreError) -> [InspectionInput] { try inspectionInputs(scope: .supervisor) }
-
-    /// Names of every firm, owner and site.
-    public func names() throws(StoreError) -> [NameItem] { try names(scope: .supervisor) }
-
     /// A cylinder's fills, newest first, as a supervisor sees them.
     public func fills(device: String, limit: Int) throws(StoreError) -> [FillItem] { try fills(device: device, limit: limit, scope: .supervisor) }
 
@@ -79,7 +73,4 @@ extension Store {
 
     /// Maintenance records not applied by the planner yet, at most 1,000.
     public func unappliedMaintenance(after id: Int64) throws(StoreError) -> [MaintenanceRecord] { try unappliedMaintenance(after: id, limit: 1000) }
-
-    /// A device's risk grade history, newest first, at most 100.
-    public func riskHistory(device: String) throws(StoreError) -> [RiskHistoryItem] { try riskHistory(device: device, limit: 100) }
 }

@@ -50,13 +50,7 @@ public enum Reloader {
     /// Reloads from the folders `settings` names, writing the registry into `store`, and hands
     /// each part that loaded to every target (the engine and the API's catalog alike).
     @discardableResult
-    public static func reload(_ settings: Settings, store: any Store, logger: Logger, into target: any Reloadable...) -> Report {
-        reload(settings, store: store, logger: logger, into: target)
-    }
-
-    /// `reload(_:store:logger:into:)` with the targets as an array.
-    @discardableResult
-    public static func reload(_ settings: Settings, store: any Store, logger: Logger, into targets: [any Reloadable]) -> Report {
+    public static func reload(_ settings: Settings, store: any Store, logger: Logger, into targets: any Reloadable...) -> Report {
         var report = Report(registry: .skipped, rules: .skipped, risk: .skipped)
         let loaded: (types: [String: DeviceType], directory: DeviceDirectory)
         do {
