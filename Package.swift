@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C library from Debian's libmosquitto-dev.
@@ -75,6 +78,20 @@ let package = Package(
             dependencies: [
                 "Domain", "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The PostgreSQL engine (postgres-nio): the same store interface on PostgreSQL 15+ or a
+        // PostgreSQL-compatible database, for a city that outgrows one machine (docs/postgres.md).
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "Domain", "Records",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -168,8 +185,8 @@ let package = Package(
             name: "Commands",
             dependencies: [
                 "HTTPAPI",
-                "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "Services", "MQTT",
-                "Pipeline", "Settings", "Simulation", "Bench", "Replay", "Maintenance", "Risk", "Inspection",
+                "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "PostgresStorage", "Services",
+                "MQTT", "Pipeline", "Settings", "Simulation", "Bench", "Replay", "Maintenance", "Risk", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

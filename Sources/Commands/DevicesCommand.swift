@@ -94,9 +94,9 @@ struct DevicesCommand: ParsableCommand {
             for w in fleet.attributeWarnings(types: types) + fleet.codeWarnings(types: types, known: known.sites) {
                 FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
             }
-            let store = try SQLiteStore(path: settings.databasePath, localDays: Console.zone.localDays)
+            let store = try settings.openStore(create: true)
             let n = try store.importFleet(fleet, now: wallMillis())
-            say("imported \(n) device(s), \(fleet.gateways.count) gateway(s), \(fleet.sites.count) site(s), \(fleet.firms.count) firm(s) into \(settings.databasePath)")
+            say("imported \(n) device(s), \(fleet.gateways.count) gateway(s), \(fleet.sites.count) site(s), \(fleet.firms.count) firm(s) into \(settings.storeLocation)")
         }
     }
 }

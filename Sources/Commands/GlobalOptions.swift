@@ -8,11 +8,17 @@ import Settings
 import Presentation
 import Records
 import Storage
+import PostgresStorage
 
 /// Options every command understands (SPEC §6). Flags override the configuration file.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (default: ./equipwatch.yaml when present).", valueName: "FILE"))
     var config: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The store: sqlite:PATH (default: equipwatch.sqlite in the data folder) or postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=disable|prefer|require|verify-full] (docs/postgres.md).",
+        valueName: "URL"))
+    var store: String?
 
     @Option(name: .long, help: ArgumentHelp("MQTT broker address.", valueName: "HOST:PORT"))
     var broker: String?
@@ -45,6 +51,9 @@ struct GlobalOptions: ParsableArguments {
     var language: Language { lang ?? Language.fromLocale(ProcessInfo.processInfo.environment) }
 
     func validate() throws {
+        if let store, StoreLocation(parsing: store) == nil {
+            throw ValidationError("--store '\(StoreLocation.postgres(url: store))' is not a store URL: \(StoreLocation.usage)")
+        }
         if let tz, DisplayZone(named: tz) == nil {
             throw ValidationError("--tz '\(tz)' is not a time zone name (Asia/Shanghai, Asia/Urumqi, UTC, Europe/Berlin...)")
         }
@@ -67,6 +76,7 @@ struct GlobalOptions: ParsableArguments {
             s.http = hp
         }
         if let data { s.dataDirectory = data }
+        if let store { s.store.url = store }
         if let devices { s.devicesDirectory = devices }
         if let rules { s.rulesDirectory = rules }
         // No client id configured: one of the data folder's own (see InstanceGuard.clientId).
@@ -91,8 +101,16 @@ func parseTime(_ text: String?, flag: String) throws -> Int64? {
 }
 
 extension Settings {
-    /// The store in this data folder, which must exist; days counted in the display zone.
-    func existingStore() throws -> SQLiteStore {
-        try SQLiteStore(path: databasePath, create: false, localDays: Console.zone.localDays)
+    /// The store these settings name, which must exist (a query, an import into a running
+    /// city); days counted in the display zone.
+    func existingStore() throws -> any Records.Store { try openStore(create: false) }
+
+    /// The store these settings name, made when `create` and it does not exist yet: the data
+    /// folder's SQLite file, or a PostgreSQL database (its schema made in an empty database).
+    func openStore(create: Bool) throws -> any Records.Store {
+        switch storeLocation {
+        case .sqlite(let path): try SQLiteStore(path: path, create: create, localDays: Console.zone.localDays)
+        case .postgres(let url): try PostgresStore(url: url, create: create, localDays: Console.zone.localDays)
+        }
     }
 }

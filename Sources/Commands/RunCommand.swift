@@ -17,6 +17,7 @@ import Settings
 import Records
 import Services
 import Storage
+import PostgresStorage
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,16 +67,25 @@ struct RunCommand: AsyncParsableCommand {
         if !InstanceGuard.reachable(settings.broker.endpoint) {
             logger.warning("the broker is not reachable yet; the pipeline keeps trying", metadata: ["broker": "\(settings.broker.endpoint)"])
         }
-        let folder = StoreFolder(databasePath: settings.databasePath)
         let store: any Store
-        do {
-            let opened = try folder.open(acceptLoss: acceptStoreLoss, localDays: Console.zone.localDays, now: wallMillis())
-            store = opened.store
-            if let accepted = opened.accepted {
-                logger.critical("started with --accept-store-loss", metadata: ["what": "\(accepted)"])
+        var folder: StoreFolder?
+        switch settings.storeLocation {
+        case .sqlite(let path):
+            // The data folder remembers its SQLite file, so a lost or damaged file is noticed.
+            folder = StoreFolder(databasePath: path)
+            do {
+                let opened = try folder!.open(acceptLoss: acceptStoreLoss, localDays: Console.zone.localDays, now: wallMillis())
+                store = opened.store
+                if let accepted = opened.accepted {
+                    logger.critical("started with --accept-store-loss", metadata: ["what": "\(accepted)"])
+                }
+            } catch let problem as StoreFolder.Problem {
+                throw Refused("\(problem)")
             }
-        } catch let problem as StoreFolder.Problem {
-            throw Refused("\(problem)")
+        case .postgres(let url):
+            // PostgreSQL keeps its own durability (its WAL, its replicas): nothing to remember here.
+            do { store = try PostgresStore(url: url, create: true, localDays: Console.zone.localDays) }
+            catch { throw Refused("\(error)") }
         }
         let loaded: (types: [String: DeviceType], directory: Ingest.DeviceDirectory)
         do {
@@ -86,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         logger.info("registry loaded", metadata: [
             "types": "\(loaded.types.count)", "devices": "\(loaded.directory.entries.count)",
-            "store": "\(settings.databasePath)", "broker": "\(settings.broker.endpoint)",
+            "store": "\(settings.storeLocation)", "broker": "\(settings.broker.endpoint)",
         ])
         let rules: RuleSet
         do {

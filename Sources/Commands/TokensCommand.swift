@@ -38,7 +38,7 @@ struct TokensCommand: ParsableCommand {
 
         func run() throws {
             let settings = try global.settings()
-            let store = try SQLiteStore(path: settings.databasePath, localDays: Console.zone.localDays)
+            let store = try settings.openStore(create: true)
             guard let role = Role(parsing: role) else { return }
             try TokensCommand.checkRegistered(role, in: store)
             let expiresAt = try parseTime(expires, flag: "--expires")

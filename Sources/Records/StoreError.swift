@@ -1,13 +1,23 @@
 import Foundation
 
-/// Store failures, with the path or the operation, and SQLite's own codes when SQLite refused.
+/// Store failures, with the path or the operation, and the engine's own codes when it refused:
+/// SQLite's result codes, PostgreSQL's SQLSTATE.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case missing(path: String)
     case cannotOpen(path: String, reason: String)
     /// SQLite refused: `code` is the primary result code (`SQLITE_BUSY` = 5, `SQLITE_CONSTRAINT`
     /// = 19...), `extendedCode` the extended one, `message` SQLite's text.
     case sqlite(operation: String, code: Int32, extendedCode: Int32, message: String)
+    /// PostgreSQL refused, or its connection failed: `sqlState` is the five-character SQLSTATE
+    /// (`23505` a unique violation, `08006` a connection failure...), `message` the server's text.
+    case postgres(operation: String, sqlState: String, message: String)
     case failed(operation: String, reason: String)
+
+    /// PostgreSQL's SQLSTATE, when PostgreSQL refused.
+    public var sqlState: String? {
+        if case .postgres(_, let state, _) = self { return state }
+        return nil
+    }
 
     /// SQLite's primary result code, when SQLite refused.
     public var sqliteCode: Int32? {
@@ -19,10 +29,16 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// meeting another checkpoint, a writer meeting a writer).
     public var isBusy: Bool { sqliteCode == 5 }
 
+    /// SQLSTATE classes worth retrying: connection exceptions (08), transaction rollbacks such as
+    /// serialization failures and deadlocks (40), insufficient resources such as a full disk
+    /// (53), operator intervention such as a server shutting down (57) and system errors (58).
+    private static let transientStateClasses: Set<Substring> = ["08", "40", "53", "57", "58"]
+
     /// Busy, locked, I/O error, disk full, cannot open: worth retrying, since the same write may
     /// succeed once the condition passes. Anything else (a constraint, a malformed row) fails
     /// again the same way.
     public var isTransient: Bool {
+        if let state = sqlState { return Self.transientStateClasses.contains(state.prefix(2)) }
         guard let code = sqliteCode else { return false }
         return [5, 6, 10, 13, 14, 15].contains(code)  // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
     }
@@ -31,6 +47,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// overwritten). No row is at fault: nothing may be quarantined for it, and nothing stored
     /// until the store is restored.
     public var isDamage: Bool {
+        // PostgreSQL's data_corrupted and index_corrupted.
+        if let state = sqlState { return state == "XX001" || state == "XX002" }
         guard let code = sqliteCode else { return false }
         return code == 11 || code == 26
     }
@@ -44,6 +62,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .missing(let path): "no store at \(path): start `equipwatch run` first, or point --data at the right folder"
         case .cannotOpen(let path, let reason): "cannot open the store at \(path): \(reason)"
         case .sqlite(let operation, let code, let extended, let message): "\(operation) failed: \(message) (SQLite error \(code), extended \(extended))"
+        case .postgres(let operation, let state, let message): "\(operation) failed: \(message) (PostgreSQL SQLSTATE \(state))"
         case .failed(let operation, let reason): "\(operation) failed: \(reason)"
         }
     }

@@ -118,6 +118,9 @@ public struct Settings: Sendable, Equatable {
 
     /// `store:`: commit sizes and interval, the uncommitted bound, WAL checkpoints and limits.
     public struct Store: Sendable, Equatable {
+        /// `store.url`: which store (`--store`): `sqlite:PATH`, or
+        /// `postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=...]`. nil: the SQLite file in the data folder.
+        public var url: String?
         /// Longest time an accepted message waits before it is committed: the most a `kill -9` can lose.
         public var commitInterval = Interval(milliseconds: 20)
         /// Rows in one commit at most (group commit).
@@ -183,6 +186,46 @@ public struct Settings: Sendable, Equatable {
 
     /// The SQLite store's file in the data folder.
     public var databasePath: String { dataDirectory + "/equipwatch.sqlite" }
+
+    /// The store these settings name: `store.url` (or `--store`), else the data folder's file.
+    public var storeLocation: StoreLocation {
+        guard let url = store.url else { return .sqlite(path: databasePath) }
+        return StoreLocation(parsing: url) ?? .sqlite(path: databasePath)
+    }
+}
+
+/// Which store: a SQLite file (the default, in the data folder) or a PostgreSQL database.
+public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    /// The URL as given (`postgres://` or `postgresql://`); the PostgreSQL engine reads the rest.
+    case postgres(url: String)
+
+    /// `sqlite:PATH`, or a `postgres://`/`postgresql://` URL; nil for anything else.
+    public init?(parsing text: String) {
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { return nil }
+            self = .sqlite(path: path)
+        } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            self = .postgres(url: text)
+        } else {
+            return nil
+        }
+    }
+
+    /// What messages show: the file, or the URL without its password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return "sqlite:\(path)"
+        case .postgres(let url):
+            guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at,
+                  let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+            return String(url[..<colon]) + ":***" + String(url[at...])
+        }
+    }
+
+    /// The usage line for errors.
+    public static let usage = "sqlite:PATH or postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=disable|prefer|require|verify-full]"
 }
 
 /// A `HOST:PORT` address.

@@ -66,7 +66,14 @@ public enum SettingsFile {
         }
         if let st = raw.store {
             let p: [YAMLSource.PathElement] = [.key("store")]
-            unknown(p, ["commit_interval", "commit_max_rows", "max_uncommitted", "checkpoint_interval", "max_wal_mb", "shutdown_timeout"])
+            unknown(p, ["url", "commit_interval", "commit_max_rows", "max_uncommitted", "checkpoint_interval", "max_wal_mb", "shutdown_timeout"])
+            if let url = st.url {
+                if StoreLocation(parsing: url) == nil {
+                    errors.append(source.error(at: p + [.key("url")], "'\(StoreLocation.postgres(url: url))' is not a store URL: \(StoreLocation.usage)"))
+                } else {
+                    s.store.url = url
+                }
+            }
             interval(st.shutdown_timeout, p + [.key("shutdown_timeout")]) { s.store.shutdownTimeout = $0 }
             interval(st.checkpoint_interval, p + [.key("checkpoint_interval")]) { s.store.checkpointInterval = $0 }
             interval(st.commit_interval, p + [.key("commit_interval")]) { s.store.commitInterval = $0 }
@@ -185,6 +192,7 @@ private struct RawStore: Decodable {
     let commit_interval: String?
     let commit_max_rows: Int?
     let max_uncommitted: Int?
+    let url: String?
     let checkpoint_interval: String?
     let max_wal_mb: Int?
     let shutdown_timeout: String?

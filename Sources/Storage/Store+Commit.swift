@@ -252,29 +252,6 @@ extension SQLiteStore {
     /// (the caller would retry the whole batch and write that part twice): `whileTransient` is
     /// called with the error (the caller logs and waits) and the same part is tried again.
     public func commitSalvaging(_ batch: CommitBatch, whileTransient: (StoreError) -> Void) throws(StoreError) -> [(row: CommitBatch, error: StoreError)] {
-        do {
-            try commit(batch)
-            return []
-        } catch where error.isStoreFailure {
-            throw error
-        } catch {
-            guard let (a, b) = batch.halves() else { return [(batch, error)] }
-            return salvage(a, whileTransient) + salvage(b, whileTransient)
-        }
-    }
-
-    /// One part of a refused batch, committed or split until its refused rows are alone.
-    private func salvage(_ part: CommitBatch, _ whileTransient: (StoreError) -> Void) -> [(row: CommitBatch, error: StoreError)] {
-        while true {
-            do {
-                try commit(part)
-                return []
-            } catch where error.isStoreFailure {
-                whileTransient(error)
-            } catch {
-                guard let (a, b) = part.halves() else { return [(part, error)] }
-                return salvage(a, whileTransient) + salvage(b, whileTransient)
-            }
-        }
+        try CommitSalvage.commit(batch, whileTransient: whileTransient) { part throws(StoreError) in try commit(part) }
     }
 }

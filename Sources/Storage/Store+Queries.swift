@@ -111,25 +111,10 @@ extension SQLiteStore {
         let columns = "SELECT r.id, r.ts, r.seq, r.received_at, r.data, r.elements FROM readings r JOIN devices d ON d.num = r.device_num"
         do {
             return try pool.read { db in
-                // The page so far, newest first, at most `limit`.
-                var page: [ReadingItem] = []
-                func newer(_ a: (ts: Int64, id: Int64), than b: (ts: Int64, id: Int64)) -> Bool { a.ts != b.ts ? a.ts > b.ts : a.id > b.id }
+                var page = ReadingPage(limit: limit, from: lo, to: hi, after: after)
                 func add(_ row: Row) {
-                    guard let readings = ReadingRows.readings(id: row["id"], ts: row["ts"], seq: row["seq"], receivedAt: row["received_at"],
-                                                              elements: row["elements"], data: row["data"]) else { return }
-                    for r in readings where r.ts >= lo && r.ts <= hi {
-                        if let after, !newer((after.sort, after.id), than: (r.ts, r.id)) { continue }
-                        // Insert in order: binary search for the first item older than r.
-                        var a = 0, b = page.count
-                        while a < b {
-                            let mid = (a + b) / 2
-                            if newer((page[mid].ts.millis, page[mid].id), than: (r.ts, r.id)) { a = mid + 1 } else { b = mid }
-                        }
-                        guard a < limit else { continue }
-                        page.insert(ReadingItem(id: r.id, ts: Instant(millis: r.ts), seq: r.seq, receivedAt: Instant(millis: r.receivedAt),
-                                                data: RawJSON(r.data)), at: a)
-                        if page.count > limit { page.removeLast() }
-                    }
+                    page.add(ReadingRows.readings(id: row["id"], ts: row["ts"], seq: row["seq"], receivedAt: row["received_at"],
+                                                  elements: row["elements"], data: row["data"]))
                 }
                 if upper < Int64.max {
                     for row in try Row.fetchAll(db, sql: "\(columns) \(straddling.sql)", arguments: straddling.arguments) { add(row) }
@@ -137,10 +122,10 @@ extension SQLiteStore {
                 let rows = try Row.fetchCursor(db, sql: "\(columns) \(within.sql) ORDER BY r.ts DESC, r.id DESC", arguments: within.arguments)
                 while let row = try rows.next() {
                     // Rows come by their latest reading: none further on holds anything newer.
-                    if page.count == limit, let oldest = page.last, (row["ts"] as Int64) < oldest.ts.millis { break }
+                    if page.isComplete(before: row["ts"]) { break }
                     add(row)
                 }
-                return page
+                return page.items
             }
         } catch {
             throw StoreError(operation: "query readings", error)

@@ -174,46 +174,15 @@ extension SQLiteStore {
             """
     }
 
-    /// A device row as a record, with its inspection records merged in. A row whose JSON no
-    /// longer parses (edited by hand) is an error naming the device, not a device without attributes.
-    /// A major hazard's day is the local day (`days`) it was first raised on.
+    /// A device row as a record (`DeviceColumns`), with its inspection records merged in.
     static func deviceRecord(_ row: Row, days local: LocalDays) throws -> DeviceRecord {
-        let id: String = row["id"]
-        let attributes = try scalars(row["attributes"], device: id, column: "attributes")
-        func days(_ column: String) throws -> [String: Day] {
-            guard let text: String = row[column] else { return [:] }
-            return try scalars(text, device: id, column: column).compactMapValues { $0.string.flatMap(Day.init(parsing:)) }
-        }
-        func hazards() throws -> [String: Day] {
-            guard let text: String = row["open_hazards"] else { return [:] }
-            return try scalars(text, device: id, column: "open_hazards").compactMapValues { $0.number.map { local.day(Int64($0)) } }
-        }
-        var inspections = try days("last_inspections")
-        for (kind, day) in try days("passed_inspections") where inspections[kind].map({ $0 < day }) ?? true { inspections[kind] = day }
-        let recordedGrade: Int? = row["recorded_grade"]
-        return DeviceRecord(
-            id: id, type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
-            firm: row["firm"], commissioned: Day(parsing: row["commissioned"]) ?? Day(year: 1970, month: 1, day: 1)!,
-            lastInspections: inspections, inspectionGrade: recordedGrade ?? row["inspection_grade"],
-            failedInspections: try days("failed_inspections"), openHazards: try hazards(),
-            gradeSince: (row["grade_since"] as String?).flatMap(Day.init(parsing:)), attributes: attributes,
-            origin: Origin(file: row["source"] ?? "store", line: nil))
-    }
-
-    /// Decodes the flat JSON objects `importFleet` writes for attributes and inspection dates.
-    static func scalars(_ text: String, device: String, column: String) throws(StoreError) -> [String: Scalar] {
-        guard let value = try? JSONReader.parse(Array(text.utf8)), case .object(let members) = value else {
-            throw StoreError.failed(operation: "loading the device registry", reason: "device \(device): its \(column) column is not a JSON object")
-        }
-        var out: [String: Scalar] = [:]
-        for m in members {
-            switch m.value {
-            case .bool(let b): out[m.key] = .bool(b)
-            case .string(let s): out[m.key] = .string(s)
-            default: if let n = m.value.number { out[m.key] = .number(n) }
-            }
-        }
-        return out
+        try DeviceColumns(
+            num: row["num"], id: row["id"], type: row["type"], gateway: row["gateway"], site: row["site"], owner: row["owner"],
+            firm: row["firm"], commissioned: row["commissioned"], inspectionGrade: row["inspection_grade"],
+            lastInspections: row["last_inspections"], attributes: row["attributes"], source: row["source"],
+            passedInspections: row["passed_inspections"], failedInspections: row["failed_inspections"],
+            recordedGrade: row["recorded_grade"], gradeSince: row["grade_since"], openHazards: row["open_hazards"]
+        ).record(days: local)
     }
 
     /// The persisted per-device state, so sequence checking continues across restarts.

@@ -22,7 +22,7 @@ extension SQLiteStore {
                     SELECT device_num, ts, 1, code, data, id, seq, NULL FROM events WHERE source = 'device' AND ts >= ? AND ts <= ?
                     ORDER BY ts, is_event, id
                     """, arguments: [from, rowsTo, from, to])
-                var waiting = MessageHeap()
+                var waiting = ReplayHeap()
                 while let row = try rows.next() {
                     let ts: Int64 = row["ts"], isEvent = row["is_event"] == 1, id: Int64 = row["id"]
                     let elements: Int64? = row["elements"]
@@ -30,14 +30,14 @@ extension SQLiteStore {
                     while let next = waiting.min, next.key.ts < ts - span { try body(waiting.removeMin().message) }
                     let deviceNum: Int64 = row["device_num"]
                     if isEvent {
-                        waiting.insert(Pending(key: .init(ts: ts, isEvent: true, id: id),
+                        waiting.insert(ReplayHeap.Pending(key: .init(ts: ts, isEvent: true, id: id),
                                                message: StoredMessage(deviceNum: deviceNum, ts: ts, isEvent: true, code: row["code"], data: row["data"])))
                         continue
                     }
                     // A row that no longer unpacks (hand-edited) is skipped, as a replay skips what it cannot read.
                     guard let readings = ReadingRows.readings(id: id, ts: ts, seq: row["seq"], receivedAt: 0, elements: elements, data: row["data"]) else { continue }
                     for r in readings where r.ts >= from && r.ts <= to {
-                        waiting.insert(Pending(key: .init(ts: r.ts, isEvent: false, id: r.id),
+                        waiting.insert(ReplayHeap.Pending(key: .init(ts: r.ts, isEvent: false, id: r.id),
                                                message: StoredMessage(deviceNum: deviceNum, ts: r.ts, isEvent: false, code: nil, data: r.data)))
                     }
                 }
@@ -64,57 +64,5 @@ extension SQLiteStore {
         } catch {
             throw StoreError(operation: "read recorded alarms", error)
         }
-    }
-}
-
-/// A message read for a replay, waiting for its turn.
-private struct Pending {
-    struct Key: Comparable {
-        let ts: Int64
-        let isEvent: Bool
-        let id: Int64
-        static func < (a: Key, b: Key) -> Bool {
-            if a.ts != b.ts { return a.ts < b.ts }
-            if a.isEvent != b.isEvent { return !a.isEvent }
-            return a.id < b.id
-        }
-    }
-    let key: Key
-    let message: StoredMessage
-}
-
-/// A binary min-heap of pending messages by key.
-private struct MessageHeap {
-    private var items: [Pending] = []
-
-    var min: Pending? { items.first }
-
-    mutating func insert(_ p: Pending) {
-        items.append(p)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard items[i].key < items[parent].key else { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func removeMin() -> Pending {
-        let top = items[0]
-        let last = items.removeLast()
-        guard !items.isEmpty else { return top }
-        items[0] = last
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count, items[l].key < items[m].key { m = l }
-            if r < items.count, items[r].key < items[m].key { m = r }
-            guard m != i else { break }
-            items.swapAt(i, m)
-            i = m
-        }
-        return top
     }
 }

@@ -56,7 +56,7 @@ extension SQLiteStore {
                     """, arguments: [num, firstTs - policy.evidenceAfterMs, lastTs + policy.evidenceBeforeMs])
                     .map { (id: $0["id"] as Int64, from: ($0["opened_at"] as Int64) - policy.evidenceBeforeMs,
                             to: ($0["opened_at"] as Int64) + policy.evidenceAfterMs) }
-                var aggregates: [HourField: Aggregate] = [:]
+                var aggregates = HourlyAggregates()
                 let keep = try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO incident_evidence(incident_id, reading_id, device_num, ts, seq, received_at, data)
                     VALUES (?,?,?,?,?,?,?)
@@ -72,11 +72,10 @@ extension SQLiteStore {
                         continue
                     }
                     for r in readings {
-                        let hour = r.ts - ((r.ts % 3_600_000) + 3_600_000) % 3_600_000
                         if let value = try? JSONReader.parse(Array(r.data.utf8)), case .object(let members) = value {
                             for m in members {
                                 guard let v = m.value.number else { continue }
-                                aggregates[HourField(hour: hour, field: m.key), default: Aggregate()].add(v, at: r.ts)
+                                aggregates.add(v, field: m.key, at: r.ts)
                             }
                         } else {
                             result.unreadable += 1
@@ -96,7 +95,7 @@ extension SQLiteStore {
                         last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
                         last_ts = MAX(last_ts, excluded.last_ts)
                     """)
-                for (key, a) in aggregates {
+                for (key, a) in aggregates.byHour {
                     try merge.execute(arguments: [num, key.hour, key.field, a.count, a.min, a.max, a.sum, a.last, a.lastTs])
                 }
                 return result
@@ -139,26 +138,4 @@ extension SQLiteStore {
         ("notices", "created_at"), ("maintenance_records", "done_at"), ("risk_grades", "at"), ("gateway_status", "at"),
         ("outbox", "created_at"),
     ]
-}
-
-private struct HourField: Hashable {
-    let hour: Int64
-    let field: String
-}
-
-private struct Aggregate {
-    var count = 0
-    var min = Double.infinity
-    var max = -Double.infinity
-    var sum = 0.0
-    var last = 0.0
-    var lastTs = Int64.min
-
-    mutating func add(_ v: Double, at ts: Int64) {
-        count += 1
-        min = Swift.min(min, v)
-        max = Swift.max(max, v)
-        sum += v
-        if ts >= lastTs { last = v; lastTs = ts }
-    }
 }

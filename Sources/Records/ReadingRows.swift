@@ -1,5 +1,4 @@
 import Domain
-import Records
 
 /// How readings are laid out in the `readings` table.
 ///
@@ -14,7 +13,7 @@ import Records
 /// received, with `"received_at":…` on a reading that arrived later than the first.
 ///
 /// Every reading keeps an id of its own: a row of n readings holds the ids `id - n + 1 … id`
-/// (the writer assigns them, see `Store.insertReadings`), so paging by `(ts, id)`, replay order
+/// (the writer assigns them, see `SQLiteStore.insertReadings`), so paging by `(ts, id)`, replay order
 /// and incident evidence treat grouped readings as they treat single ones.
 ///
 /// The index is `(device_num, ts)` with `ts` the latest reading, so the newest-first pages the
@@ -25,9 +24,9 @@ import Records
 /// how much one row weighs.
 public enum ReadingRows {
     /// The longest time between the earliest and latest reading of one row.
-    static let maxSpanMs: Int64 = 60_000
+    public static let maxSpanMs: Int64 = 60_000
     /// The most readings in one row.
-    static let maxElements = 64
+    public static let maxElements = 64
 
     /// One stored reading.
     public struct Reading: Sendable, Equatable {
@@ -70,16 +69,16 @@ public enum ReadingRows {
 
     /// One row to write: positions in the commit's messages, in arrival order, and the row's
     /// earliest and latest reading time.
-    struct Row {
-        var positions: ArraySlice<Int>
-        var first: Int64
-        var last: Int64
+    public struct Row {
+        public var positions: ArraySlice<Int>
+        public var first: Int64
+        public var last: Int64
     }
 
     /// The rows for the telemetry in `messages`: by device, in arrival order within a device,
     /// cut where a row would span more than `maxSpanMs` or hold more than `maxElements`.
     /// `order` is scratch space (the telemetry positions, sorted by device).
-    static func rows(_ messages: [AcceptedMessage], order: inout [Int], _ body: (Row) throws -> Void) rethrows {
+    public static func rows(_ messages: [AcceptedMessage], order: inout [Int], _ body: (Row) throws -> Void) rethrows {
         // By device, then arrival. Each key is the device number over the position, so plain
         // integers sort them (a comparison closure reading the messages was about 5 % of the
         // worker's time in the batch phase's profile).
@@ -125,7 +124,7 @@ public enum ReadingRows {
     /// Written with byte copies only: appending a `String`'s UTF-8 view goes through the
     /// standard library's generic sequence path, and was about 5 % of the worker's time in the
     /// batch phase's profile.
-    static func encode(_ messages: [AcceptedMessage], _ positions: ArraySlice<Int>, into text: inout [UInt8]) {
+    public static func encode(_ messages: [AcceptedMessage], _ positions: ArraySlice<Int>, into text: inout [UInt8]) {
         text.removeAll(keepingCapacity: true)
         text.append(UInt8(ascii: "["))
         let receivedAt = messages[positions.first!].receivedAt
@@ -157,7 +156,7 @@ public enum ReadingRows {
 
     /// Digits written from a stack buffer, most significant first.
     @inline(__always)
-    static func appendDecimal(_ value: Int64, to text: inout [UInt8]) {
+    public static func appendDecimal(_ value: Int64, to text: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var v = value.magnitude
             var i = digits.count

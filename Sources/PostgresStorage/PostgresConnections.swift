@@ -1,0 +1,172 @@
+import Records
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// The store's connections to PostgreSQL, and statements run on them from plain threads.
+///
+/// The store interface is synchronous: its callers are the ingest worker's thread and the store's
+/// own threads (`StoreThreads`), never the async pool. So the engine waits on postgres-nio's
+/// futures there, and keeps connections of its own: one per thread that is asking, returned after
+/// each operation and reused. (postgres-nio's `PostgresClient` pool answers only `async`, and
+/// bridging into it from a blocked thread would need the very cooperative threads that callers
+/// may be blocking.) A connection that failed is closed and never handed out again; the next
+/// operation connects anew, so a PostgreSQL restart costs the operations in flight, which fail
+/// with a transient error and are retried by their callers.
+final class PostgresConnections: Sendable {
+    let configuration: PostgresConnection.Configuration
+    /// What the operator named (the URL without its password), for messages.
+    let description: String
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextId = Atomic<Int>(1)
+    /// Connections kept for reuse beyond this many are closed.
+    private let keepIdle = 16
+
+    init(configuration: PostgresConnection.Configuration, description: String, logger: Logger) {
+        self.configuration = configuration
+        self.description = description
+        self.group = MultiThreadedEventLoopGroup.singleton
+        self.logger = logger
+    }
+
+    /// A new connection, with one clear line when it cannot be made.
+    func connect() throws(StoreError) -> PostgresConnection {
+        let id = nextId.add(1, ordering: .relaxed).oldValue
+        do {
+            return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+        } catch {
+            throw StoreError(postgres: error, operation: "connect to \(description)")
+        }
+    }
+
+    /// Runs `body` on a connection of the store's, outside any transaction.
+    func with<T>(_ body: (SQLSession) throws -> T) throws -> T {
+        let reused = idle.withLock { $0.popLast() }
+        let connection = try reused.flatMap { $0.isClosed ? nil : $0 } ?? connect()
+        do {
+            let result = try body(SQLSession(connection: connection, logger: logger))
+            giveBack(connection)
+            return result
+        } catch {
+            // After a transient failure (the connection lost, the server restarting) the
+            // connection is never reused; after any other it is as good as before.
+            if (error as? StoreError)?.isTransient == true { let closing: EventLoopFuture<Void> = connection.close(); _ = closing } else { giveBack(connection) }
+            throw error
+        }
+    }
+
+    private func giveBack(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let kept = idle.withLock { list -> Bool in
+            guard list.count < keepIdle else { return false }
+            list.append(connection)
+            return true
+        }
+        if !kept { let closing: EventLoopFuture<Void> = connection.close(); _ = closing }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func write<T>(_ body: (SQLSession) throws -> T) throws -> T {
+        try with { s in
+            try s.execute("BEGIN")
+            do {
+                let result = try body(s)
+                try s.execute("COMMIT")
+                return result
+            } catch {
+                _ = try? s.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` on one consistent snapshot (a read-only repeatable-read transaction).
+    func read<T>(_ body: (SQLSession) throws -> T) throws -> T {
+        try with { s in
+            try s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            defer { _ = try? s.execute("COMMIT") }
+            return try body(s)
+        }
+    }
+
+    /// Closes every idle connection (the store is closing).
+    func close() {
+        let all = idle.withLock { list in defer { list.removeAll() }; return list }
+        for c in all { let closing: EventLoopFuture<Void> = c.close(); try? closing.wait() }
+    }
+}
+
+/// Statements on one connection: SQL with `?` placeholders and arguments bound in order.
+struct SQLSession {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Runs a statement; returns the rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: SQLArguments = []) throws(StoreError) -> Int {
+        try run(sql, arguments).metadata.rows ?? 0
+    }
+
+    /// Every row of a query.
+    func rows(_ sql: String, _ arguments: SQLArguments = []) throws(StoreError) -> [SQLRow] {
+        let result = try run(sql, arguments)
+        do { return try result.map(SQLRow.init) } catch { throw StoreError(postgres: error, operation: "read rows") }
+    }
+
+    /// The first row of a query, or nil.
+    func row(_ sql: String, _ arguments: SQLArguments = []) throws(StoreError) -> SQLRow? {
+        try rows(sql, arguments).first
+    }
+
+    /// The first column of the first row, as an integer (nil: no row, or NULL).
+    func int(_ sql: String, _ arguments: SQLArguments = []) throws(StoreError) -> Int64? {
+        try row(sql, arguments)?.values.first?.int
+    }
+
+    /// The first column of the first row, as text (nil: no row, or NULL).
+    func text(_ sql: String, _ arguments: SQLArguments = []) throws(StoreError) -> String? {
+        try row(sql, arguments)?.values.first?.text
+    }
+
+    /// Records decoded by their coding keys from the query's column names.
+    func records<T: Decodable>(_ type: T.Type, _ sql: String, _ arguments: SQLArguments = []) throws(StoreError) -> [T] {
+        let rows = try rows(sql, arguments)
+        do { return try rows.map { try $0.decode(T.self) } }
+        catch { throw .failed(operation: "read \(T.self)", reason: "\(error)") }
+    }
+
+    private func run(_ sql: String, _ arguments: SQLArguments) throws(StoreError) -> PostgresQueryResult {
+        var binds = PostgresBindings(capacity: arguments.count)
+        for a in arguments { a.sqlValue.bind(into: &binds) }
+        let query = PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: binds)
+        do { return try connection.query(query, logger: logger).wait() }
+        catch { throw StoreError(postgres: error, operation: "statement") }
+    }
+}
+
+extension StoreError {
+    /// Wraps what postgres-nio threw: the server's SQLSTATE and message when the server refused,
+    /// a connection failure (`08006`) when there was no answer, with the cause in words.
+    init(postgres error: any Error, operation: String) {
+        switch error {
+        case let e as StoreError:
+            self = e
+        case let e as PSQLError:
+            if let state = e.serverInfo?[.sqlState] {
+                var message = e.serverInfo?[.message] ?? "\(e.code)"
+                if let detail = e.serverInfo?[.detail] { message += " (\(detail))" }
+                self = .postgres(operation: operation, sqlState: state, message: message)
+            } else {
+                let cause = e.underlying.map { "\($0)" } ?? "\(e.code)"
+                self = .postgres(operation: operation, sqlState: "08006", message: "no connection to PostgreSQL: \(cause)")
+            }
+        default:
+            self = .postgres(operation: operation, sqlState: "08006", message: "no connection to PostgreSQL: \(error)")
+        }
+    }
+}

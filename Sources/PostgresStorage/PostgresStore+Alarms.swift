@@ -1,0 +1,211 @@
+import Domain
+import Records
+import Foundation
+
+extension PostgresStore {
+    /// Writes what the rules decided, in the commit's transaction (as on SQLite: engine-owned
+    /// alarm columns only, so an acknowledgement is never overwritten).
+    static func insertRuleResults(_ batch: CommitBatch, _ s: SQLSession) throws(StoreError) {
+        for write in batch.alarms {
+            let change = write.change
+            let a = change.alarm
+            if change.transition == .cancelled {
+                try s.execute("DELETE FROM alarms WHERE id = ?", [a.id])
+                continue
+            }
+            try s.execute("""
+                INSERT INTO alarms(id, device_num, type, rule, family, pack, severity, state, started_at, fired_at,
+                                   resolved_at, repeats, last_at, message, message_zh, inputs, incident_id)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET
+                    rule = excluded.rule, pack = excluded.pack, severity = excluded.severity, state = excluded.state,
+                    fired_at = excluded.fired_at, resolved_at = excluded.resolved_at, repeats = excluded.repeats,
+                    last_at = excluded.last_at, message = excluded.message, message_zh = excluded.message_zh, inputs = excluded.inputs,
+                    incident_id = excluded.incident_id
+                """, [a.id, a.deviceNum, a.type, a.rule, a.family, a.pack, a.severity, a.state.rawValue, a.startedAt,
+                      a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.messageZh, a.inputs, a.incidentId])
+            if let payload = write.payload { try insertChange(.alarm, deviceNum: a.deviceNum, at: change.at, payload: payload, s) }
+            if change.transition == .resolved, let resolvedAt = a.resolvedAt {
+                try s.execute("UPDATE rescues SET resolved_at = ? WHERE alarm_id = ? AND resolved_at IS NULL", [resolvedAt, a.id])
+            }
+            guard let incident = a.incidentId else { continue }
+            let at = change.at
+            if change.opensIncident {
+                try s.execute("""
+                    INSERT INTO incidents(id, alarm_id, device_num, type, site, rule, pack, severity, status,
+                                          opened_at, title, title_zh, inputs)
+                    VALUES (?,?,?,?,?,?,?,?,'open',?,?,?,?) ON CONFLICT DO NOTHING
+                    """, [incident, a.id, a.deviceNum, a.type, a.site, a.rule, a.pack, a.severity, at, a.message, a.messageZh, a.inputs])
+            }
+            switch change.transition {
+            case .raised, .escalated, .resolved:
+                try s.execute("UPDATE incidents SET severity = ?, status = ?, resolved_at = ? WHERE id = ?",
+                              [a.severity, a.state == .resolved ? "resolved" : "open", a.resolvedAt, incident])
+                try timeline(s, incident: incident, at: at, kind: change.opensIncident ? "opened" : change.transition.rawValue,
+                             detail: write.payload ?? "{}")
+            default:
+                break
+            }
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (num, state) in batch.ruleStates {
+            try s.execute("""
+                INSERT INTO rule_state(device_num, state, updated_at) VALUES (?,?,?)
+                ON CONFLICT(device_num) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                """, [num, state, now])
+        }
+        for m in batch.outbox { try insertOutbox(m, at: now, s) }
+    }
+
+    static func insertOutbox(_ m: OutboxMessage, at: Int64, _ s: SQLSession) throws(StoreError) {
+        try s.execute("INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)", [m.topic, m.payload, at])
+    }
+
+    static func timeline(_ s: SQLSession, incident: Int64, at: Int64, kind: String, detail: String) throws(StoreError) {
+        try s.execute("INSERT INTO incident_timeline(incident_id, at, kind, detail) VALUES (?,?,?,?)", [incident, at, kind, detail])
+    }
+
+    /// Records a change for the stream in the caller's transaction, with the device's firm and owner.
+    static func insertChange(_ kind: ChangeKind, deviceNum: Int64, at: Int64, payload: String, _ s: SQLSession) throws(StoreError) {
+        try s.execute("INSERT INTO changes(at, kind, device_num, firm, owner, payload) SELECT ?, ?, num, firm, owner, ? FROM devices WHERE num = ?",
+                      [at, kind, payload, deviceNum])
+    }
+
+    public func acknowledge(alarm id: Int64, by who: String, at: Int64, onSite: Bool,
+                            feed: (_ alarm: Alarm) -> OutboxMessage) throws(StoreError) -> AckResult {
+        try write("acknowledge alarm \(id)") { s in
+            guard let row = try s.row("""
+                SELECT a.*, d.id AS device, d.site, d.firm FROM alarms a JOIN devices d ON d.num = a.device_num WHERE a.id = ? FOR UPDATE OF a
+                """, [id]) else { return .notFound }
+            if onSite {
+                let changed = try s.execute("UPDATE rescues SET on_site_at = ?, on_site_by = ? WHERE alarm_id = ? AND on_site_at IS NULL", [at, who, id])
+                if changed == 1, let incident = row.int("incident_id") {
+                    var w = JSONWriter()
+                    w.add("on_site_by", .string(who))
+                    w.add("at", .string(Timestamp.format(at)))
+                    try Self.timeline(s, incident: incident, at: at, kind: "on_site", detail: w.finish())
+                }
+            }
+            if let by = row.text("acked_by") { return .alreadyAcknowledged(by: by, at: row.int("acked_at") ?? 0) }
+            try s.execute("UPDATE alarms SET acked_by = ?, acked_at = ? WHERE id = ?", [who, at, id])
+            let alarm = try Self.alarm(row)
+            let message = feed(alarm)
+            if let incident = alarm.incidentId { try Self.timeline(s, incident: incident, at: at, kind: "acknowledged", detail: message.payload) }
+            try Self.insertOutbox(message, at: at, s)
+            try Self.insertChange(.alarm, deviceNum: alarm.deviceNum, at: at, payload: message.payload, s)
+            return .acknowledged
+        }
+    }
+
+    static func alarm(_ row: SQLRow) throws(StoreError) -> Alarm {
+        Alarm(id: try row.int(required: "id"), deviceNum: try row.int(required: "device_num"), device: try row.text(required: "device"),
+              type: try row.text(required: "type"), site: try row.text(required: "site"), firm: try row.text(required: "firm"),
+              rule: try row.text(required: "rule"), family: try row.text(required: "family"), pack: try row.text(required: "pack"),
+              severity: Severity(rawValue: row.text("severity") ?? "") ?? .info, state: Alarm.State(rawValue: row.text("state") ?? "") ?? .firing,
+              startedAt: try row.int(required: "started_at"), firedAt: row.int("fired_at"), resolvedAt: row.int("resolved_at"),
+              repeats: Int(row.int("repeats") ?? 0), lastAt: try row.int(required: "last_at"), message: try row.text(required: "message"),
+              inputs: try row.text(required: "inputs"), incidentId: row.int("incident_id"))
+    }
+
+    public func ruleEngineResume() throws(StoreError) -> RuleResume {
+        try read("load rule state") { s in
+            var states: [(device: Int64, state: [UInt8])] = []
+            for row in try s.rows("SELECT device_num, state FROM rule_state") {
+                states.append((try row.int(required: "device_num"), row.bytes("state") ?? []))
+            }
+            var layouts: [String: String] = [:]
+            for row in try s.rows("SELECT hash, layout FROM rule_layouts") { layouts[try row.text(required: "hash")] = row.text("layout") }
+            let alarm = try s.int("SELECT MAX(id) FROM alarms") ?? 0
+            let incident = try s.int("SELECT MAX(id) FROM incidents") ?? 0
+            return RuleResume(states: states, layouts: layouts, nextAlarmId: alarm + 1, nextIncidentId: incident + 1)
+        }
+    }
+
+    public func record(packs: [(hash: String, file: String, rules: Int, content: String)],
+                       layouts: [(hash: String, type: String, layout: String)]) throws(StoreError) {
+        try write("record rule packs") { s in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for p in packs {
+                try s.execute("INSERT INTO rule_packs(hash, file, rules, content, first_loaded_at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                              [p.hash, p.file, p.rules, p.content, now])
+            }
+            for l in layouts {
+                try s.execute("INSERT INTO rule_layouts(hash, type, layout) VALUES (?,?,?) ON CONFLICT DO NOTHING", [l.hash, l.type, l.layout])
+            }
+        }
+    }
+
+    public func outbox(after: Int64, limit: Int) throws(StoreError) -> [(id: Int64, topic: String, payload: String)] {
+        try query("read outbox") { s in
+            try s.rows("SELECT id, topic, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?", [after, limit]).map { row throws(StoreError) in
+                (try row.int(required: "id"), try row.text(required: "topic"), try row.text(required: "payload"))
+            }
+        }
+    }
+
+    public func deleteOutbox(_ ids: [Int64]) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try write("delete from outbox") { s in
+            try s.execute("DELETE FROM outbox WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))", ids)
+        }
+    }
+
+    // MARK: Changes
+
+    public func changes(after id: Int64, scope role: Role, limit: Int) throws(StoreError) -> [ChangeRow] {
+        var c = Conditions([("c.id > ?", id)])
+        c.scope(role, table: "c")
+        return try rows(ChangeRow.self, "SELECT c.id, c.at, c.kind, c.firm, c.owner, c.payload FROM changes c \(c.sql) ORDER BY c.id LIMIT ?",
+                        c.arguments + [limit])
+    }
+
+    public func lastChangeId() throws(StoreError) -> Int64 {
+        try query("read changes") { s in try s.int("SELECT MAX(id) FROM changes") ?? 0 }
+    }
+
+    @discardableResult
+    public func pruneChanges(before: Int64) throws(StoreError) -> Int {
+        try write("prune changes") { s in try s.execute("DELETE FROM changes WHERE at < ?", [before]) }
+    }
+
+    // MARK: Tokens
+
+    public func createToken(name: String, role: Role, hash: String, expiresAt: Int64?, now: Int64) throws(StoreError) -> Int64 {
+        try write("create a token") { s in
+            try s.int("INSERT INTO api_tokens(name, role, hash, created_at, expires_at) VALUES (?,?,?,?,?) RETURNING id",
+                      [name, role.description, hash, now, expiresAt]) ?? 0
+        }
+    }
+
+    public func tokens() throws(StoreError) -> [TokenItem] {
+        try rows(TokenItem.self, "SELECT id, name, role, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id", [])
+    }
+
+    public func revokeToken(id: Int64, at now: Int64) throws(StoreError) -> Bool {
+        try write("revoke token \(id)") { s in
+            try s.execute("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", [now, id]) == 1
+        }
+    }
+
+    public func validTokens(_ ids: Set<Int64>, now: Int64) throws(StoreError) -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        let list = Array(ids)
+        return try query("check stream tokens") { s in
+            Set(try s.rows("""
+                SELECT id FROM api_tokens WHERE id IN (\(Array(repeating: "?", count: list.count).joined(separator: ",")))
+                AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                """, list + [now]).compactMap { $0.int("id") })
+        }
+    }
+
+    public func grant(hash: String, now: Int64) throws(StoreError) -> Result<TokenGrant, TokenRefusal> {
+        let row = try query("check a token") { s in
+            try s.row("SELECT id, name, role, expires_at, revoked_at FROM api_tokens WHERE hash = ?", [hash])
+        }
+        guard let row else { return .failure(.unknown) }
+        if row.int("revoked_at") != nil { return .failure(.revoked) }
+        if let expires = row.int("expires_at"), expires <= now { return .failure(.expired) }
+        guard let role = Role(parsing: row.text("role") ?? "") else { return .failure(.badRole) }
+        return .success(TokenGrant(id: row.int("id") ?? 0, name: row.text("name") ?? "", role: role))
+    }
+}
