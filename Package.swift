@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Domain", "Records", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Domain", "Records", "Storage", "PostgresStorage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -240,8 +240,8 @@ let package = Package(
         // a target of their own, never linked into the shipped binary.
         .target(
             name: "TestSupport",
-            dependencies: ["Domain", "Records", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "Services", "MQTT", "Pipeline", "Settings", "Rules",
-                           "BrokerProcess", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Domain", "Records", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "PostgresStorage", "Services", "MQTT", "Pipeline",
+                           "Settings", "Rules", "BrokerProcess", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

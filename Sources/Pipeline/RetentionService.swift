@@ -108,6 +108,9 @@ public final class RetentionService: @unchecked Sendable {
             }
             if stop() { break }
         }
+        // Stores kept in time partitions (PostgreSQL) drop the emptied ones: their space is free
+        // at once. A single-table store (SQLite) has none.
+        if !stop() { _ = try store.dropEmptyPartitions(before: cutoff) }
         return total
     }
 }

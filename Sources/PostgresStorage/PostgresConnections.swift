@@ -53,21 +53,22 @@ final class PostgresConnections: Sendable {
             giveBack(connection)
             return result
         } catch {
-            // After a transient failure (the connection lost, the server restarting) the
-            // connection is never reused; after any other it is as good as before.
-            if (error as? StoreError)?.isTransient == true { let closing: EventLoopFuture<Void> = connection.close(); _ = closing } else { giveBack(connection) }
+            // After the connection failed (lost, the server shutting down) it is never reused;
+            // after any other error (its transaction rolled back) it is as good as before.
+            let state = (error as? StoreError)?.sqlState ?? ""
+            if state.hasPrefix("08") || state.hasPrefix("57") { Self.close(connection) } else { giveBack(connection) }
             throw error
         }
     }
 
     private func giveBack(_ connection: PostgresConnection) {
-        guard !connection.isClosed else { return }
+        guard !connection.isClosed else { return Self.close(connection) }
         let kept = idle.withLock { list -> Bool in
             guard list.count < keepIdle else { return false }
             list.append(connection)
             return true
         }
-        if !kept { let closing: EventLoopFuture<Void> = connection.close(); _ = closing }
+        if !kept { Self.close(connection) }
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
@@ -97,7 +98,13 @@ final class PostgresConnections: Sendable {
     /// Closes every idle connection (the store is closing).
     func close() {
         let all = idle.withLock { list in defer { list.removeAll() }; return list }
-        for c in all { let closing: EventLoopFuture<Void> = c.close(); try? closing.wait() }
+        for c in all { Self.close(c) }
+    }
+
+    /// Closes a connection and waits until it is (postgres-nio requires it closed before it goes).
+    static func close(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        try? closing.wait()
     }
 }
 

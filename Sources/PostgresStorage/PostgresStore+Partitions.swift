@@ -79,10 +79,11 @@ extension PostgresStore {
         }
     }
 
-    /// Drops the partitions whose month ended at or before `cutoff` (after retention folded
-    /// their readings into aggregates); returns how many readings went with them.
-    func dropPartitions(endingBy cutoff: Int64) throws(StoreError) -> Int {
-        try write("drop old readings partitions") { s in
+    /// Drops the month partitions that ended at or before `cutoff` and hold no readings any
+    /// more (retention folded them into aggregates and deleted them): their files go at once,
+    /// with no vacuum to wait for. Returns how many were dropped.
+    public func dropEmptyPartitions(before cutoff: Int64) throws(StoreError) -> Int {
+        try write("drop emptied readings partitions") { s in
             try s.execute("SELECT pg_advisory_xact_lock(72616865)")
             var dropped = 0
             for row in try s.rows("""
@@ -90,14 +91,15 @@ extension PostgresStore {
                 JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
                 WHERE p.relname = 'readings' AND c.relname LIKE 'readings_p%'
                 """) {
+                // FOR VALUES FROM ('…') TO ('…'): the last number is the month's end.
                 guard let name = row.text("relname"), let bound = row.text("bound"),
-                      let to = bound.split(separator: "'").compactMap({ Int64($0) }).last ?? bound.split(whereSeparator: { !$0.isNumber && $0 != "-" }).compactMap({ Int64($0) }).last,
-                      to <= cutoff else { continue }
-                dropped += Int(try s.int("SELECT COALESCE(SUM(COALESCE(elements, 1)), 0) FROM \(name)") ?? 0)
+                      let end = bound.split(whereSeparator: { !$0.isNumber && $0 != "-" }).compactMap({ Int64($0) }).last,
+                      end <= cutoff, try s.int("SELECT 1 FROM \(name) LIMIT 1") == nil else { continue }
                 try s.execute("ALTER TABLE readings DETACH PARTITION \(name)")
                 try s.execute("DROP TABLE \(name)")
+                dropped += 1
             }
-            partitions.withLock { $0 = nil }
+            if dropped > 0 { partitions.withLock { $0 = nil } }
             return dropped
         }
     }

@@ -50,28 +50,40 @@ extension PostgresStore {
             for g in fleet.gateways {
                 try s.execute("INSERT INTO gateways(id, site) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET site = excluded.site", [g.id, g.site])
             }
+            // Devices and their seeded inspections in multi-row statements: a fleet of 100 k is
+            // a few hundred round trips, not a few hundred thousand.
+            var devices: [[any SQLBindable]] = []
+            var seeds: [[any SQLBindable]] = []
             for d in fleet.devices {
                 var inspections = JSONWriter()
                 for (kind, day) in d.lastInspections.sorted(by: { $0.key < $1.key }) { inspections.add(kind, .string(day.description)) }
                 var attributes = JSONWriter()
                 for (name, value) in d.attributes.sorted(by: { $0.key < $1.key }) { attributes.add(name, value) }
+                devices.append([d.id, d.type, d.gateway, d.site, d.owner, d.firm, d.commissioned.description, d.inspectionGrade,
+                                inspections.finish(), attributes.finish(), d.origin.description, now])
+                for (kind, day) in d.lastInspections.sorted(by: { $0.key < $1.key }) { seeds.append([d.id, kind, day.description]) }
+            }
+            try Self.insertRows("""
+                devices(id, type, gateway, site, owner, firm, commissioned, inspection_grade, last_inspections, attributes, source, updated_at)
+                """, devices, suffix: """
+                ON CONFLICT(id) DO UPDATE SET type = excluded.type, gateway = excluded.gateway, site = excluded.site,
+                    owner = excluded.owner, firm = excluded.firm, commissioned = excluded.commissioned,
+                    inspection_grade = excluded.inspection_grade, last_inspections = excluded.last_inspections,
+                    attributes = excluded.attributes, source = excluded.source, updated_at = excluded.updated_at
+                """, s)
+            // The registry's last inspections are passing records, once each (a record of the same
+            // device, kind and date already kept, from any source, is not repeated).
+            var start = 0
+            while start < seeds.count {
+                let end = min(seeds.count, start + Self.rowsPerInsert)
+                let values = Array(repeating: "(?,?,?)", count: end - start).joined(separator: ",")
                 try s.execute("""
-                    INSERT INTO devices(id, type, gateway, site, owner, firm, commissioned, inspection_grade,
-                                        last_inspections, attributes, source, updated_at)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-                    ON CONFLICT(id) DO UPDATE SET type = excluded.type, gateway = excluded.gateway, site = excluded.site,
-                        owner = excluded.owner, firm = excluded.firm, commissioned = excluded.commissioned,
-                        inspection_grade = excluded.inspection_grade, last_inspections = excluded.last_inspections,
-                        attributes = excluded.attributes, source = excluded.source, updated_at = excluded.updated_at
-                    """, [d.id, d.type, d.gateway, d.site, d.owner, d.firm, d.commissioned.description, d.inspectionGrade,
-                          inspections.finish(), attributes.finish(), d.origin.description, now])
-                for (kind, day) in d.lastInspections {
-                    try s.execute("""
-                        INSERT INTO inspections(device_num, kind, date, result, source, recorded_by, recorded_at)
-                        SELECT d.num, ?, ?, 'pass', 'registry', 'registry', ? FROM devices d WHERE d.id = ?
-                          AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.device_num = d.num AND i.kind = ? AND i.date = ?)
-                        """, [kind, day.description, now, d.id, kind, day.description])
-                }
+                    INSERT INTO inspections(device_num, kind, date, result, source, recorded_by, recorded_at)
+                    SELECT DISTINCT d.num, v.kind, v.date, 'pass', 'registry', 'registry', \(now)
+                    FROM (VALUES \(values)) AS v(id, kind, date) JOIN devices d ON d.id = v.id
+                    WHERE NOT EXISTS (SELECT 1 FROM inspections i WHERE i.device_num = d.num AND i.kind = v.kind AND i.date = v.date)
+                    """, seeds[start..<end].flatMap { $0 })
+                start = end
             }
             return fleet.devices.count
         }

@@ -270,6 +270,10 @@ public protocol Store: AnyObject, Sendable {
     /// deleted. Aggregates merge, so the steps can run in any number of transactions.
     func pruneReadings(device num: Int64, before cutoff: Int64, policy: RetentionPolicy) throws(StoreError) -> PruneResult
 
+    /// Drops the time partitions of readings that ended before `cutoff` and that retention has
+    /// emptied (PostgreSQL's monthly partitions); returns how many. 0 for an engine without them.
+    func dropEmptyPartitions(before cutoff: Int64) throws(StoreError) -> Int
+
     /// Rows, bytes (where SQLite's `dbstat` is available) and the time span of every table.
     func tableStats() throws(StoreError) -> [TableStatItem]
 

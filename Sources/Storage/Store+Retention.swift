@@ -105,6 +105,9 @@ extension SQLiteStore {
         }
     }
 
+    /// One table, no partitions: nothing to drop (pruning deletes rows; the space is reused).
+    public func dropEmptyPartitions(before cutoff: Int64) throws(StoreError) -> Int { 0 }
+
     /// Rows, bytes (where SQLite's `dbstat` is available) and the time span of every table.
     public func tableStats() throws(StoreError) -> [TableStatItem] {
         do {

@@ -49,7 +49,7 @@ final class APIFixture: Sendable {
         // One alarm (with an incident) and one notice for a device of each firm.
         var batch = CommitBatch()
         for (i, d) in [haihe[0], jinnan[0]].enumerated() {
-            let num = try store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [d.id])! }
+            let num = try store.num(d.id)
             let alarm = Alarm(id: Int64(i + 1), deviceNum: num, device: d.id, type: d.type, site: d.site, firm: d.firm, rule: "r.\(i)",
                               family: "r.\(i)", pack: "p", severity: .critical, state: .firing, startedAt: t0 + Int64(i), firedAt: t0 + Int64(i),
                               resolvedAt: nil, repeats: 0, lastAt: t0, message: "alarm \(i)", messageZh: "告警 \(i)", inputs: "{}",

@@ -125,11 +125,9 @@ struct ComplianceAPITests {
         let owner = try #require(f.env.catalog.fleet.devices.sorted { $0.id < $1.id }.first?.owner)
         let d = try #require(f.haihe.first { $0.type == "elevator" && $0.owner == owner })
         let num = try #require(try f.env.store.registeredDevice(d.id)?.num)
-        let id = try f.env.store.write { db in
-            try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', 99, ?)",
-                           arguments: [num, wallMillis() - 60_000])
-            return db.lastInsertedRowID
-        }
+        let id = try #require(try f.env.store.sqlInt(
+            "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', 99, ?) RETURNING id",
+            [num, wallMillis() - 60_000]))
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         try ComplianceService(store: f.env.store, types: f.env.catalog.types, policy: .init(), topics: Topics(),

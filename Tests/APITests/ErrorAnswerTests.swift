@@ -37,7 +37,7 @@ struct ErrorAnswerTests {
         let log = RecordedLog()
         let f = try APIFixture(logger: log.logger)
         // The alarms table disappears under the server (a damaged or foreign schema).
-        try f.env.store.write { db in try db.execute(sql: "ALTER TABLE alarms RENAME TO alarms_gone") }
+        try f.env.store.sqlExecute("ALTER TABLE alarms RENAME TO alarms_gone")
         try await f.run { api in
             let r = try await api.get("/v1/alarms")
             #expect(r.status == .internalServerError)
@@ -50,7 +50,8 @@ struct ErrorAnswerTests {
             let line = try #require(log.lines.withLock { $0.first { $0.metadata["error_id"] == .string(id) } })
             #expect(line.message == "request failed")
             #expect(line.metadata["path"] == .string("/v1/alarms"))
-            #expect("\(line.metadata["error"] ?? "")".contains("no such table"))
+            // The engine's own words: SQLite's "no such table", PostgreSQL's "relation … does not exist".
+            #expect("\(line.metadata["error"] ?? "")".contains(TestEngine.current == .sqlite ? "no such table" : "relation \"alarms\" does not exist"))
             // Routes that do not touch the missing table still answer.
             #expect(try await api.get("/v1/devices").status == .ok)
         }

@@ -63,7 +63,7 @@ final class LiveFixture: Sendable {
     }
 
     func num(_ device: String) throws -> Int64 {
-        try env.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [device])! }
+        try env.store.num(device)
     }
 
     /// Commits a notice for `device` the way the planner does, so it reaches the stream: a
@@ -81,7 +81,7 @@ final class LiveFixture: Sendable {
     func cli(_ arguments: [String]) throws -> String {
         let captured = Mutex("")
         try Console.$write.withValue({ text in captured.withLock { $0 += text } }) {
-            var command = try EquipWatch.parseAsRoot(arguments + ["--data", env.directory])
+            var command = try EquipWatch.parseAsRoot(arguments + env.storeArguments)
             try command.run()
         }
         return captured.withLock { $0 }

@@ -104,7 +104,7 @@ final class SSEReader: @unchecked Sendable {
 @Suite("HTTP API: the live stream (real server, real SQLite)")
 struct StreamTests {
     static func raise(_ f: APIFixture, device: DeviceRecord, id: Int64) throws {
-        let num = try f.env.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [device.id])! }
+        let num = try f.env.store.num(device.id)
         let alarm = Alarm(id: id, deviceNum: num, device: device.id, type: device.type, site: device.site, firm: device.firm, rule: "s.\(id)",
                           family: "s.\(id)", pack: "p", severity: .major, state: .firing, startedAt: f.t0 + id, firedAt: f.t0 + id,
                           resolvedAt: nil, repeats: 0, lastAt: f.t0 + id, message: "m", inputs: "{}", incidentId: nil)
@@ -142,7 +142,7 @@ struct StreamTests {
 
     /// Commits `count` alarm changes for `device` in one transaction, each payload about `size` bytes.
     static func raiseMany(_ f: APIFixture, device: DeviceRecord, from id: Int64, count: Int, size: Int) throws {
-        let num = try f.env.store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [device.id])! }
+        let num = try f.env.store.num(device.id)
         var batch = CommitBatch()
         let padding = String(repeating: "x", count: size)
         for i in id..<(id + Int64(count)) {
@@ -255,9 +255,7 @@ struct StreamTests {
                                                       expiresAt: nowMs() + 3_600_000, now: nowMs())
             let expiring = try SSEReader(port: port, path: "/v1/stream", token: short)
             #expect(await expiring.connected())
-            try f.env.store.write { db in
-                try db.execute(sql: "UPDATE api_tokens SET expires_at = ? WHERE id = ?", arguments: [nowMs() - 1, shortId])
-            }
+            try f.env.store.sqlExecute("UPDATE api_tokens SET expires_at = ? WHERE id = ?", [nowMs() - 1, shortId])
             #expect(await expiring.comment(startingWith: ": token") == ": token revoked or expired")
         }
     }

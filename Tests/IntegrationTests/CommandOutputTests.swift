@@ -17,7 +17,7 @@ import TestSupport
 
 /// The commands run in-process against a real store file, their output captured through
 /// `Console`: what a person or a script reads, checked as they would read it.
-@Suite("Command output (real SQLite store, in-process commands)")
+@Suite("Command output (real SQLite store, in-process commands)", .sqliteOnly)
 struct CommandOutputTests {
     /// A store with the sample fleet, one firing alarm with an incident and two notices.
     final class Fixture: Sendable {

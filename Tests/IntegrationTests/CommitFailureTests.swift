@@ -10,14 +10,14 @@ import Storage
 import Testing
 import TestSupport
 
-@Suite("A commit that fails for good never wedges ingest (real broker, real SQLite)")
+@Suite("A commit that fails for good never wedges ingest (real broker, real SQLite)", .sqliteOnly)
 struct CommitFailureTests {
     @Test("a row SQLite refuses becomes one store_rejected dead letter; the rest of its commit and everything after is stored")
     func refusedRowIsQuarantined() throws {
         let env = try TestEnvironment()
         defer { env.close() }
         // An injected permanent failure: SQLite refuses any reading whose data says "poison".
-        try env.store.write { db in
+        try env.sqlite.write { db in
             try db.execute(sql: """
                 CREATE TRIGGER test_poison BEFORE INSERT ON readings WHEN NEW.data LIKE '%poison%'
                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END
@@ -58,7 +58,7 @@ struct CommitFailureTests {
     /// Makes the store "full" for the pipeline's writer connection: it may not grow (SQLITE_FULL,
     /// as on a full disk) until `lift` is called.
     static func fillUp(_ env: TestEnvironment) throws -> @Sendable () throws -> Void {
-        let store = env.store
+        let store = env.sqlite
         try store.write { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count")!
             try db.execute(sql: "PRAGMA max_page_count = \(pages)")

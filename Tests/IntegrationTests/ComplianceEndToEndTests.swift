@@ -58,7 +58,7 @@ struct ComplianceEndToEndTests {
 
         // Statuses written before reasons had Chinese (schema v16) get their Chinese at the next
         // check, with no second notice to the firm or the owner.
-        try env.store.write { db in try db.execute(sql: "UPDATE device_compliance SET reason_zh = NULL") }
+        try env.store.sqlExecute("UPDATE device_compliance SET reason_zh = NULL")
         let outbox = try env.count("SELECT COUNT(*) FROM outbox")
         #expect(Set(try Self.service(env).check(now: now + 2000, force: true).set) == expected)
         #expect(try env.count("SELECT COUNT(*) FROM device_compliance WHERE reason_zh IS NULL") == 0)
@@ -91,7 +91,7 @@ struct ComplianceEndToEndTests {
         let r2 = try service.check(now: now + 3000, force: true)
         #expect(r2.cleared == [healthy.id])
         #expect(try Self.notices(env, .inspectionOverdue, device: healthy.id).map(\.status) == [.closed])
-        let last = try env.store.read { db in try String.fetchOne(db, sql: "SELECT payload FROM changes WHERE kind = 'device' ORDER BY id DESC LIMIT 1") }
+        let last = try env.store.sqlText("SELECT payload FROM changes WHERE kind = 'device' ORDER BY id DESC LIMIT 1")
         #expect(last?.contains("\"must_not_use\":false") == true && last?.contains(healthy.id) == true)
     }
 
@@ -216,14 +216,12 @@ struct ComplianceEndToEndTests {
             Set(notices.objects.filter { $0.json["kind"] as? String == "rescue" }.compactMap { $0.json["device"] as? String })
                 == [ahead.id, flushed.id]
         }
-        let alarms = try env.store.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.id, a.fired_at, a.message FROM alarms a JOIN devices d ON d.num = a.device_num WHERE a.rule = 'elevator.trapped'
-                """)
-        }
-        let byDevice = Dictionary(uniqueKeysWithValues: alarms.map { (($0["id"] as String), $0) })
-        #expect((byDevice[flushed.id]?["fired_at"] as Int64?) == now - 60_000)
-        #expect((byDevice[flushed.id]?["message"] as String?)?.contains("arrived late: stamped 60 s before") == true)
+        let alarms = try env.store.sqlRows("""
+            SELECT d.id, a.fired_at, a.message FROM alarms a JOIN devices d ON d.num = a.device_num WHERE a.rule = 'elevator.trapped'
+            """)
+        let byDevice = Dictionary(uniqueKeysWithValues: alarms.map { (($0["id"] ?? nil) ?? "", $0) })
+        #expect((byDevice[flushed.id]?["fired_at"] ?? nil).flatMap { Int64($0) } == now - 60_000)
+        #expect((byDevice[flushed.id]?["message"] ?? nil)?.contains("arrived late: stamped 60 s before") == true)
         #expect(byDevice[ahead.id] != nil)
         // The rescue clock of the late one runs from when the passenger was trapped.
         let deadline = try env.count("SELECT r.deadline_at FROM rescues r JOIN alarms a ON a.id = r.alarm_id JOIN devices d ON d.num = a.device_num WHERE d.id = '\(flushed.id)'")
@@ -264,21 +262,20 @@ struct ComplianceEndToEndTests {
             #expect((mine.first?.json["reason_zh"] as? String)?.contains("\(d.id)（\(d.site)）困人：立即救援") == true)
             #expect(mine.first?.json["reason_code"] as? String == "alarm.rescue")
         }
-        let clocks = try env.store.read { db in
-            try Row.fetchAll(db, sql: "SELECT alarm_id, deadline_at - fired_at AS within, deadline_at, device_num FROM rescues ORDER BY alarm_id")
-        }
+        let clocks = try env.store.sqlRows("SELECT alarm_id, deadline_at - fired_at AS within, deadline_at, device_num FROM rescues ORDER BY alarm_id")
+            .map { row in row.mapValues { $0.flatMap { Int64($0) } ?? 0 } }
         #expect(clocks.count == 2)
-        #expect(clocks.allSatisfy { ($0["within"] as Int64) == 30 * 60_000 })
+        #expect(clocks.allSatisfy { $0["within"] == 30 * 60_000 })
         let numB = try #require(try env.store.registeredDevice(b.id)?.num)
-        let clockB = try #require(clocks.first { ($0["device_num"] as Int64) == numB })
-        let alarmB: Int64 = clockB["alarm_id"]
+        let clockB = try #require(clocks.first { $0["device_num"] == numB })
+        let alarmB = clockB["alarm_id"] ?? 0
         _ = try env.store.acknowledge(alarm: alarmB, by: "technician-li", at: wallMillis(), onSite: true, topics: Topics())
-        let deadline = clocks.map { $0["deadline_at"] as Int64 }.max()!
+        let deadline = clocks.compactMap { $0["deadline_at"] }.max()!
 
         let service = Self.service(env)
         #expect(try service.check(now: deadline - 1000).escalated.isEmpty)
         let escalated = try service.check(now: deadline + 1000).escalated
-        let alarmA: Int64 = try #require(clocks.first { ($0["alarm_id"] as Int64) != alarmB }?["alarm_id"])
+        let alarmA: Int64 = try #require(clocks.first { $0["alarm_id"] != alarmB }?["alarm_id"] ?? nil)
         #expect(escalated == [alarmA])
         #expect(try service.check(now: deadline + 5000).escalated.isEmpty)   // once
         #expect(try env.count("SELECT COUNT(*) FROM changes WHERE kind = 'alarm' AND payload LIKE '%rescue_deadline_missed%'") == 1)
@@ -403,10 +400,8 @@ struct ComplianceEndToEndTests {
             d.type == "elevator" && Compliance.mustNotUse(d, type: env.catalog.types["elevator"]!, today: today) == nil
         })
         let num = try #require(try env.store.registeredDevice(d.id)?.num)
-        try env.store.write { db in
-            try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_anti_pinch_failed', 1, ?)",
-                           arguments: [num, wallMillis() - 3_600_000])
-        }
+        try env.store.sqlExecute("INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_anti_pinch_failed', 1, ?)",
+                                 [num, wallMillis() - 3_600_000])
         _ = try Self.service(env).check(now: wallMillis(), force: true)
         #expect(try env.store.devices(DeviceFilter()).first { $0.id == d.id }?.mustNotUse == true)
         let hazard = try #require(try env.store.hazards(HazardFilter(open: true)).first)

@@ -139,7 +139,7 @@ struct MaintenanceEndToEndTests {
         }
         // Every device has a grade with its breakdown and model version.
         #expect(try env.count("SELECT COUNT(*) FROM device_risk") == Int64(env.catalog.fleet.devices.count))
-        #expect(try env.count("SELECT COUNT(*) FROM device_risk WHERE model LIKE 'lec-3+%' AND json_array_length(factors) >= 10") == Int64(env.catalog.fleet.devices.count))
+        #expect(try env.count("SELECT COUNT(*) FROM device_risk WHERE model LIKE 'lec-3+%' AND \(TestSQL.jsonArrayLength("factors")) >= 10") == Int64(env.catalog.fleet.devices.count))
         // A change to red notified the firm and the supervisors' feed; every change is an event.
         let red = try env.count("SELECT COUNT(*) FROM risk_grades WHERE grade = 'red' AND (previous IS NULL OR previous != 'red')")
         #expect(red > 0)
@@ -260,7 +260,7 @@ struct MaintenanceEndToEndTests {
         // under different keys (a planner that re-decided after the outage would).
         #expect(try env.count("""
             SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM notices
-            WHERE (kind = 'maintenance_due' AND trigger = 'calendar') OR kind = 'regime_changed' GROUP BY device_num, kind)
+            WHERE (kind = 'maintenance_due' AND trigger = 'calendar') OR kind = 'regime_changed' GROUP BY device_num, kind) AS per_device
             """) == 1)
     }
 }

@@ -15,7 +15,7 @@ import Testing
 import TestSupport
 
 /// The SIGHUP policy on real folders and a real store: what is swapped in, what stays.
-@Suite("Reload policy (real files, real SQLite)")
+@Suite("Reload policy (real files, real SQLite)", .sqliteOnly)
 struct ReloaderTests {
     /// Records what a reload swapped in.
     final class Swapped: Reloadable {

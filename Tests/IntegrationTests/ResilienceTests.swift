@@ -92,7 +92,7 @@ import BrokerProcess
         defer { env.close() }
         let binary = try equipwatchBinary()
         let log = env.directory + "/run.log"
-        let args = ["run", "--broker", "127.0.0.1:\(env.broker.port)", "--data", env.directory,
+        let args = ["run", "--broker", "127.0.0.1:\(env.broker.port)"] + env.storeArguments + [
                     "--devices", env.settings.devicesDirectory, "--config", try writeConfig(env)]
         let pid = try spawn(binary, args, stdout: log)
         try waitUntil(timeout: 20, "pipeline connected") {
@@ -142,7 +142,7 @@ import BrokerProcess
               commit_max_rows: \(bound)
               max_uncommitted: \(bound)
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let pid = try spawn(try equipwatchBinary(), ["run", "--broker", "127.0.0.1:\(env.broker.port)", "--data", env.directory,
+        let pid = try spawn(try equipwatchBinary(), ["run", "--broker", "127.0.0.1:\(env.broker.port)"] + env.storeArguments + [
                                                      "--devices", env.settings.devicesDirectory, "--config", config],
                             stdout: env.directory + "/run.log")
         try waitUntil(timeout: 60, "the backlog draining") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 2000 }
@@ -164,7 +164,7 @@ import BrokerProcess
         let lost = Int64(total) - stored
         #expect(lost <= Int64(bound), "lost \(lost) acknowledged messages, more than max_uncommitted \(bound)")
         // Every loss shows up as a sequence gap once the device speaks again.
-        let gaps = try env.count("SELECT COALESCE(SUM(json_extract(data, '$.missing')), 0) FROM events WHERE code = 'seq_gap'")
+        let gaps = try env.count("SELECT COALESCE(SUM(\(TestSQL.jsonNumber("data", "missing"))), 0) FROM events WHERE code = 'seq_gap'")
         #expect(gaps == lost)
     }
 

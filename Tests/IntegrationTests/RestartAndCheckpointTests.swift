@@ -16,7 +16,7 @@ import TestSupport
 /// A restart with unchanged registry files loads the registry from the store without parsing
 /// the fleet again; any change to the files is parsed and imported. And the WAL checkpoints the
 /// pipeline runs on their own connection.
-@Suite("Registry restarts and WAL checkpoints (real files, real SQLite)")
+@Suite("Registry restarts and WAL checkpoints (real files, real SQLite)", .sqliteOnly)
 struct RestartAndCheckpointTests {
     static func store() throws -> (SQLiteStore, String) {
         let dir = NSTemporaryDirectory() + "ew-restart-\(UUID().uuidString)"

@@ -263,15 +263,13 @@ struct RuleEngineEndToEndTests {
         try waitUntil(timeout: 10, "both devices' messages stored") {
             try env.count("SELECT COUNT(DISTINCT device_num) FROM readings") >= 2
         }
-        let rows = try env.store.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.id, a.severity, a.repeats, a.incident_id FROM alarms a JOIN devices d ON d.num = a.device_num
-                WHERE a.rule = 'elevator.used_while_forbidden'
-                """)
-        }
+        let rows = try env.store.sqlRows("""
+            SELECT d.id, a.severity, a.repeats, a.incident_id FROM alarms a JOIN devices d ON d.num = a.device_num
+            WHERE a.rule = 'elevator.used_while_forbidden'
+            """)
         #expect(rows.count == 1)
-        #expect(rows.first?["id"] as String? == forbidden.id)
-        #expect(rows.first?["severity"] as String? == "major")
-        #expect((rows.first?["incident_id"] as Int64?) != nil)
+        #expect(rows.first?["id"] == forbidden.id)
+        #expect(rows.first?["severity"] == "major")
+        #expect((rows.first?["incident_id"] ?? nil) != nil)
     }
 }

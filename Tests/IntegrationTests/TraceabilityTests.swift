@@ -70,9 +70,9 @@ struct TraceabilityTests {
         #expect(notice.firm == other.firm && notice.device == old.id)
         #expect(notice.reason.contains(other.name) && notice.reason.contains("past_service_life"))
         // The CLI shows the history with the station's name beside its id.
-        let out = try runCommand(["cylinders", "history", old.id, "--data", env.directory])
+        let out = try runCommand(["cylinders", "history", old.id] + env.storeArguments)
         #expect(out.contains("refused") && out.contains("\(other.name) (\(other.id))"))
-        #expect(throws: (any Error).self) { try runCommand(["cylinders", "history", "no-such-cylinder", "--data", env.directory]) }
+        #expect(throws: (any Error).self) { try runCommand(["cylinders", "history", "no-such-cylinder"] + env.storeArguments) }
     }
 }
 

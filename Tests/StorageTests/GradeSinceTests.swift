@@ -3,6 +3,7 @@ import Foundation
 import Records
 import Storage
 import Testing
+import TestSupport
 
 @Suite("the store's grade_since: the first day of the current grade or worse")
 struct GradeSinceTests {

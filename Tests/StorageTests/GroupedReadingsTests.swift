@@ -4,6 +4,7 @@ import GRDB
 import Records
 import Storage
 import Testing
+import TestSupport
 
 /// A device's readings written by one commit share a row (`ReadingRows`); every query still sees
 /// them one by one.
@@ -46,16 +47,15 @@ struct GroupedReadingsTests {
     func rowsAndIds() throws {
         let (f, sent) = try Self.fixture()
         defer { f.close() }
-        let rows = try f.store.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, device_num, ts, ts_first, elements FROM readings ORDER BY id")
-        }
+        let rows = try f.store.sqlRows("SELECT id, device_num, ts, ts_first, elements FROM readings ORDER BY id")
+            .map { row in row.mapValues { $0.flatMap { Int64($0) } } }
         // E1 in arrival order: t0 ... 10 s (8 readings within 60 s), [70 s, 130 s], 190 s alone; then E2's two.
-        #expect(rows.map { $0["elements"] as Int64? } == [8, 2, nil, 2])
-        #expect(rows.map { $0["id"] as Int64 } == [8, 10, 11, 13])  // a row is stored under its last reading's id
-        #expect(rows[0]["ts_first"] as Int64 == Self.t0 && rows[0]["ts"] as Int64 == Self.t0 + 10_000)  // ts: the latest
+        #expect(rows.map { $0["elements"] ?? nil } == [8, 2, nil, 2])
+        #expect(rows.map { $0["id"] ?? nil } == [8, 10, 11, 13])  // a row is stored under its last reading's id
+        #expect(rows[0]["ts_first"] == Self.t0 && rows[0]["ts"] == Self.t0 + 10_000)  // ts: the latest
         #expect(try f.store.count(.readings) == sent.count)
-        #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM readings_flat") } == sent.count)
-        #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM readings_flat") } == sent.count)
+        #expect(try f.store.sqlInt("SELECT COUNT(*) FROM readings_flat") == Int64(sent.count))
+        #expect(try f.store.sqlInt("SELECT COUNT(DISTINCT id) FROM readings_flat") == Int64(sent.count))
 
         let e1 = try f.store.readings(device: "E1", from: nil, to: nil, limit: 100)
         let expected = sent.filter { $0.deviceNum == (try? f.num("E1")) }.sorted { ($0.ts, $0.seq ?? 0) > ($1.ts, $1.seq ?? 0) }
@@ -67,14 +67,14 @@ struct GroupedReadingsTests {
         #expect(e1.first { $0.seq == 1 }?.receivedAt.millis == Self.t0 + 5)
         #expect(e1.first { $0.seq == 3 }?.receivedAt.millis == Self.t0 + 6_000)
         #expect(e1.first { $0.seq == 7 }?.receivedAt.millis == Self.t0 + 7_000)
-        #expect(try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT received_at FROM readings_flat WHERE seq = 7") } == Self.t0 + 7_000)
+        #expect(try f.store.sqlInt("SELECT received_at FROM readings_flat WHERE seq = 7") == Self.t0 + 7_000)
 
         // 70 readings of one device in one commit: rows of 64 and 6.
         var burst = CommitBatch()
         let e2 = try f.num("E2")
         for k in 0..<70 { burst.messages.append(Self.reading(e2, ts: Self.t0 + 300_000 + Int64(k), seq: UInt64(100 + k), receivedAt: Self.t0 + 301_000)) }
         try f.store.commit(burst)
-        #expect(try f.store.read { db in try Int64.fetchAll(db, sql: "SELECT elements FROM readings WHERE id > 13 ORDER BY id") } == [64, 6])
+        #expect(try f.store.sqlInts("SELECT elements FROM readings WHERE id > 13 ORDER BY id") == [64, 6])
         #expect(try f.store.readings(device: "E2", from: Self.t0 + 300_000, to: nil, limit: 100).map(\.seq) == (100..<170).reversed().map { Int64($0) })
     }
 
@@ -86,7 +86,7 @@ struct GroupedReadingsTests {
         var paged: [ReadingItem] = []
         var after: PageCursor?
         while true {
-            let page = try f.store.readings(device: "E1", from: nil, to: nil, limit: 3, after: after)
+            let page = try f.store.readings(device: "E1", from: nil, to: nil, limit: 3, scope: .supervisor, after: after)
             paged += page
             guard page.count == 3, let last = page.last else { break }
             after = PageCursor(sort: last.ts.millis, id: last.id)
@@ -143,9 +143,9 @@ struct GroupedReadingsTests {
         #expect(r.pruned == 10)  // E1's rows up to 130 s; its reading at 190 s stays, E2 is another device
         #expect(r.evidence == 3)  // t0 + 1 s, 2 s, 3 s: inside the first row
         #expect(r.unreadable == 0)
-        let evidenceIds = try f.store.read { db in try Int64.fetchAll(db, sql: "SELECT reading_id FROM incident_evidence ORDER BY ts") }
+        let evidenceIds = try f.store.sqlInts("SELECT reading_id FROM incident_evidence ORDER BY ts")
         #expect(evidenceIds == [3, 4, 5])
-        let counted = try f.store.read { db in try Int.fetchOne(db, sql: "SELECT SUM(count) FROM reading_aggregates WHERE field = 'speed_mps'") }
+        let counted = try f.store.sqlInt("SELECT SUM(count) FROM reading_aggregates WHERE field = 'speed_mps'").map { Int($0) }
         #expect(counted == 10)
         #expect(try f.store.readings(device: "E1", from: nil, to: nil, limit: 100).map(\.seq) == [11])
         #expect(try f.store.count(.readings) == sent.count - 10)

@@ -4,16 +4,14 @@ import GRDB
 import Records
 @testable import Storage
 import Testing
+import TestSupport
 
 @Suite("major hazards: closure steps, scope, and the v14 migration")
 struct HazardClosureTests {
     static func hazard(_ f: StoreFixture, device: String, raisedAt: Int64 = 1_780_000_000_000) throws -> Int64 {
         let num = try f.num(device)
-        return try f.store.write { db in
-            try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', ?, ?)",
-                           arguments: [num, raisedAt / 1000, raisedAt])
-            return db.lastInsertedRowID
-        }
+        return try #require(try f.store.sqlInt("INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', ?, ?) RETURNING id",
+                                               [num, raisedAt / 1000, raisedAt]))
     }
 
     static func step(_ f: StoreFixture, _ id: Int64, _ step: HazardStep, _ scope: Role, at: Int64 = 1_780_000_100_000) throws -> HazardStepResult {
@@ -60,7 +58,7 @@ struct HazardClosureTests {
         #expect(try f.store.registeredDevice("E1")?.record.openHazards.count == 1)
     }
 
-    @Test("schema v14: a hazard a maintenance record had lifted is open again, with that record on its timeline")
+    @Test("schema v14: a hazard a maintenance record had lifted is open again, with that record on its timeline", .sqliteOnly)
     func migrationReopens() throws {
         let path = NSTemporaryDirectory() + "ew-v13-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -4,6 +4,7 @@ import GRDB
 import Records
 import Storage
 import Testing
+import TestSupport
 
 @Suite("Retention on a store of backdated rows (temporary database)")
 struct RetentionTests {
@@ -81,20 +82,17 @@ struct RetentionTests {
         #expect(try f.store.readings(device: "E1", from: nil, to: nil, limit: 100).count == 5)
         #expect(try f.store.devicesWithReadings(before: now - policy.rawMs).isEmpty)
 
-        let rows = try f.store.read { db in
-            try Row.fetchAll(db, sql: "SELECT hour, field, count, min, max, sum, last FROM reading_aggregates ORDER BY hour, field")
-        }
+        let rows = try f.store.sqlRows("SELECT hour, field, count, min, max, sum, last FROM reading_aggregates ORDER BY hour, field")
         #expect(rows.count == 2)  // two hours of speed_mps; `moving` is a boolean, not a numeric field
-        let speed = rows.filter { $0["field"] as String == "speed_mps" }
-        #expect(speed.map { $0["hour"] as Int64 } == [old, old + Self.hour])
-        #expect(speed.map { $0["count"] as Int64 } == [60, 60])
-        #expect(speed.map { $0["min"] as Double } == [0, 100])
-        #expect(speed.map { $0["max"] as Double } == [59, 159])
-        #expect(speed.map { ($0["sum"] as Double) / Double($0["count"] as Int64) } == [29.5, 129.5])
-        #expect(speed.map { $0["last"] as Double } == [59, 159])
-        let evidence = try f.store.read { db in
-            try Int64.fetchAll(db, sql: "SELECT ts FROM incident_evidence WHERE incident_id = 9 ORDER BY ts")
-        }
+        let speed = rows.filter { $0["field"] == "speed_mps" }
+        func number(_ row: [String: String?], _ column: String) -> Double { (row[column] ?? nil).flatMap { Double($0) } ?? .nan }
+        #expect(speed.map { number($0, "hour") } == [Double(old), Double(old + Self.hour)])
+        #expect(speed.map { number($0, "count") } == [60, 60])
+        #expect(speed.map { number($0, "min") } == [0, 100])
+        #expect(speed.map { number($0, "max") } == [59, 159])
+        #expect(speed.map { number($0, "sum") / number($0, "count") } == [29.5, 129.5])
+        #expect(speed.map { number($0, "last") } == [59, 159])
+        let evidence = try f.store.sqlInts("SELECT ts FROM incident_evidence WHERE incident_id = 9 ORDER BY ts")
         #expect(evidence.first == old + 80 * 60_000)
         #expect(evidence.last == old + 100 * 60_000)
 

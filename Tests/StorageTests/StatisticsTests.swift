@@ -4,6 +4,7 @@ import GRDB
 import Records
 import Storage
 import Testing
+import TestSupport
 
 /// Statutory dates and statistics are counted in the days people live by (Beijing), not in UTC:
 /// the hours from 00:00 to 08:00 Beijing time are the previous day in UTC.
@@ -45,7 +46,7 @@ struct StatisticsTests {
         #expect(local.map(\.alarms) == [2, 1])
         #expect(local.map(\.incidents) == [2, 1])
 
-        let utc = try SQLiteStore(writer: try DatabaseQueue(path: f.path), description: f.path, localDays: .utc)
+        let utc = try f.reopen(localDays: .utc)
         let months = try utc.alarmCounts(by: .month, from: year.from, to: year.to, scope: .supervisor)
         #expect(Dictionary(uniqueKeysWithValues: months.map { ($0.key, $0.alarms) }) == ["2026-11": 2, "2026-12": 1])
     }
@@ -55,12 +56,10 @@ struct StatisticsTests {
         let f = try StoreFixture()
         defer { f.close() }
         let e1 = try f.num("E1")
-        try f.store.write { db in
-            try db.execute(sql: "INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', 1, ?)",
-                           arguments: [e1, Self.at("2026-12-01T01:00:00+08:00")])
-        }
+        try f.store.sqlExecute("INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?, 'elevator.door_lock_bridged', 1, ?)",
+                               [e1, Self.at("2026-12-01T01:00:00+08:00")])
         #expect(try f.store.registeredDevice("E1")?.record.openHazards == ["elevator.door_lock_bridged": Day(parsing: "2026-12-01")!])
-        let utc = try SQLiteStore(writer: try DatabaseQueue(path: f.path), description: f.path, localDays: .utc)
+        let utc = try f.reopen(localDays: .utc)
         #expect(try utc.registeredDevice("E1")?.record.openHazards == ["elevator.door_lock_bridged": Day(parsing: "2026-11-30")!])
     }
 

@@ -4,11 +4,12 @@ import GRDB
 import Records
 import Storage
 import Testing
+import TestSupport
 
 /// A store that vanished, was emptied, damaged, or lost committed readings is refused at start,
 /// not replaced by an empty one; a damaged file refuses commits as a store failure, never as a
 /// row's fault.
-@Suite("The data folder remembers its store (real SQLite files)")
+@Suite("The data folder remembers its store (real SQLite files)", .sqliteOnly)
 struct StoreFolderTests {
     final class Folder {
         let directory = NSTemporaryDirectory() + "ew-folder-\(UUID().uuidString)"

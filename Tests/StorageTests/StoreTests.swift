@@ -3,17 +3,19 @@ import Foundation
 import GRDB
 import Records
 import Storage
+import TestSupport
 import Synchronization
 import Testing
 
-/// The store on a temporary SQLite file: no broker, no pipeline, only rows in and rows out.
+/// A store of the run's engine (a temporary SQLite file, or a fresh PostgreSQL database): no
+/// broker, no pipeline, only rows in and rows out.
 struct StoreFixture {
-    let store: SQLiteStore
-    let path: String
+    let store: any Store
+    let testStore: TestStore
 
     init() throws {
-        path = NSTemporaryDirectory() + "ew-store-\(UUID().uuidString).sqlite"
-        store = try SQLiteStore(writer: try DatabaseQueue(path: path), description: path)
+        testStore = try TestStore()
+        store = testStore.store
         var fleet = Fleet()
         fleet.firms = [Firm(id: "firm-a", name: "Firm A", grade: "A"), Firm(id: "firm-b", name: "Firm B", grade: "B")]
         fleet.sites = [Site(id: "site-1", name: "School", category: "school", city: "Tianjin", peopleExposed: 800)]
@@ -30,11 +32,12 @@ struct StoreFixture {
         try store.importFleet(fleet, now: 1)
     }
 
-    func num(_ id: String) throws -> Int64 {
-        try store.read { db in try Int64.fetchOne(db, sql: "SELECT num FROM devices WHERE id = ?", arguments: [id])! }
-    }
+    func num(_ id: String) throws -> Int64 { try store.num(id) }
 
-    func close() { try? FileManager.default.removeItem(atPath: path) }
+    /// The same store with days counted in `localDays`.
+    func reopen(localDays: LocalDays) throws -> any Store { try testStore.reopen(localDays: localDays) }
+
+    func close() { testStore.close() }
 }
 
 @Suite("Storage on a temporary database (no broker)")
@@ -59,7 +62,7 @@ struct StoreTests {
     func brokenRegistryRow() throws {
         let f = try StoreFixture()
         defer { f.close() }
-        try f.store.write { db in try db.execute(sql: "UPDATE devices SET attributes = '{broken' WHERE id = 'E2'") }
+        try f.store.sqlExecute("UPDATE devices SET attributes = '{broken' WHERE id = 'E2'")
         #expect { try f.store.registry() } throws: { "\($0)".contains("device E2: its attributes column is not a JSON object") }
     }
 
@@ -152,9 +155,8 @@ struct StoreTests {
             answer: { OutboxMessage(topic: "maintenance-results/firm-a", payload: "{\"record\":\($0.record)}") })
         #expect(result.closedNotices == 1)
         // The answer is written with the record, and only for the record kept.
-        #expect(try f.store.read { db in try String.fetchAll(db, sql: "SELECT payload FROM outbox WHERE topic LIKE 'maintenance-results/%'") }
-                == ["{\"record\":\(result.record)}"])
-        #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE topic = 'never'") } == 0)
+        #expect(try f.store.sqlTexts("SELECT payload FROM outbox WHERE topic LIKE 'maintenance-results/%'") == ["{\"record\":\(result.record)}"])
+        #expect(try f.store.sqlInt("SELECT COUNT(*) FROM outbox WHERE topic = 'never'") == 0)
         let byKind = Dictionary(uniqueKeysWithValues: try f.store.notices(NoticeFilter()).map { ($0.kind, $0.status) })
         #expect(byKind == [.maintenanceDue: .closed, .riskRed: .open])
         let history = try f.store.maintenanceHistory(device: "E1")
@@ -209,17 +211,17 @@ struct StoreTests {
         #expect(try f.store.incidentTimeline(3)?.map(\.detail) == [RawJSON(#"{"transition":"raised"}"#)])
         #expect(try f.store.incidentTimeline(99) == nil)
 
-        let result = try f.store.acknowledge(alarm: 7, by: "officer-li", at: Self.t0 + 10) { a in
+        let result = try f.store.acknowledge(alarm: 7, by: "officer-li", at: Self.t0 + 10, onSite: false) { a in
             OutboxMessage(topic: "alarms/\(a.type)", payload: "ack \(a.id)")
         }
         #expect(result == .acknowledged)
-        #expect(try f.store.acknowledge(alarm: 7, by: "other", at: Self.t0 + 20) { _ in OutboxMessage(topic: "x", payload: "x") }
+        #expect(try f.store.acknowledge(alarm: 7, by: "other", at: Self.t0 + 20, onSite: false) { _ in OutboxMessage(topic: "x", payload: "x") }
                 == .alreadyAcknowledged(by: "officer-li", at: Self.t0 + 10))
         #expect(try f.store.outbox(after: 0, limit: 10).map(\.payload) == ["ack 7"])
         #expect(try f.store.incidentTimeline(3)?.map(\.kind) == ["opened", "acknowledged"])
     }
 
-    @Test("a write SQLite refuses keeps SQLite's result code and is not taken for a transient failure")
+    @Test("a write the engine refuses keeps the engine's code (SQLite's result code, PostgreSQL's SQLSTATE) and is not taken for a transient failure")
     func errorsKeepTheirCodes() throws {
         let f = try StoreFixture()
         defer { f.close() }
@@ -229,14 +231,21 @@ struct StoreTests {
             try f.store.commit(batch)
             Issue.record("the commit should have been refused")
         } catch {
-            #expect(error.sqliteCode == 19)  // SQLITE_CONSTRAINT
+            switch TestEngine.current {
+            case .sqlite:
+                #expect(error.sqliteCode == 19)  // SQLITE_CONSTRAINT
+                #expect("\(error)".contains("FOREIGN KEY"))
+            case .postgres:
+                #expect(error.sqlState == "23503")  // foreign_key_violation
+                #expect("\(error)".contains("foreign key"))
+            }
             #expect(!error.isTransient)
-            #expect("\(error)".contains("FOREIGN KEY"))
+            #expect(!error.isStoreFailure)
         }
     }
 }
 
-@Suite("Salvaging a refused commit (temporary database)")
+@Suite("Salvaging a refused commit (temporary SQLite database)", .sqliteOnly)
 struct SalvageTests {
     @Test("a permanent refusal is split down to the refused row; a transient one in the middle is retried on that part only")
     func transientDuringSalvageCommitsEachRowOnce() throws {

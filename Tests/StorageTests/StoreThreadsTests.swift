@@ -2,6 +2,7 @@ import Foundation
 import Records
 import Synchronization
 import Testing
+import TestSupport
 
 /// How many store calls run at once, and the most seen.
 final class Concurrency: Sendable {

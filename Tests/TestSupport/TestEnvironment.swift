@@ -46,7 +46,11 @@ public final class TestEnvironment: @unchecked Sendable {
     public let directory: String
     public var settings: Settings
     public let catalog: Catalog
-    public let store: SQLiteStore
+    /// The test's store, on the run's engine (`TestEngine.current`).
+    public let store: any Store
+    /// The store's own handle when the run is on SQLite (tests of SQLite's file, WAL and pragmas).
+    public var sqlite: SQLiteStore { store as! SQLiteStore }
+    private let testStore: TestStore
 
     public init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil) throws {
         localBroker = try TestBroker(start: false)
@@ -61,13 +65,23 @@ public final class TestEnvironment: @unchecked Sendable {
         settings.rulesDirectory = repositoryRoot + "/Rules"
         settings.rules.tick = Interval(milliseconds: 100)
         catalog = try Catalog.load(directory: settings.devicesDirectory)
-        store = try SQLiteStore(path: settings.databasePath)
-        try store.importFleet(catalog.fleet, now: wallMillis())
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        testStore = try TestStore(sqlitePath: settings.databasePath)
+        store = testStore.store
+        if testStore.engine == .postgres { settings.store.url = testStore.location }
+        try store.importFleet(catalog.fleet, now: wallMillis(), sourceHash: nil)
+    }
+
+    /// The options that point a command at this test's store: its data folder, and on
+    /// PostgreSQL its database.
+    public var storeArguments: [String] {
+        ["--data", directory] + (testStore.engine == .postgres ? ["--store", testStore.location] : [])
     }
 
     /// Stops the broker and removes the test's files; call it (defer) at the end of each test.
     public func close() {
         localBroker.stop()
+        testStore.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -136,8 +150,8 @@ public final class TestEnvironment: @unchecked Sendable {
         "equipwatch/v1/\(gateway ?? d.gateway)/\(d.id)/\(kind)"
     }
 
-    public func int64s(_ query: String) throws -> [Int64] { try store.read { db in try Int64.fetchAll(db, sql: query) } }
-    public func strings(_ query: String) throws -> [String] { try store.read { db in try String.fetchAll(db, sql: query) } }
+    public func int64s(_ query: String) throws -> [Int64] { try store.sqlInts(query) }
+    public func strings(_ query: String) throws -> [String] { try store.sqlTexts(query) }
     public func count(_ query: String) throws -> Int64 { try int64s(query).first ?? 0 }
 }
 
