@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what EquipWatch needs beyond the Swift toolchain (Debian/Ubuntu): the mosquitto broker
-# and client library, SQLite. Skips apt when everything is already there.
+# and client library, SQLite; with --tests also PostgreSQL's server (the tests run every store
+# test on both engines, on a throwaway cluster). Skips apt when everything is already there.
 set -euo pipefail
 need=()
+if [ "${1:-}" = "--tests" ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
+fi
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 [ -f /usr/include/mosquitto.h ] || need+=(libmosquitto-dev)
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
