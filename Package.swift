@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Domain", "Records", "Storage", "PostgresStorage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Domain", "Records", "Storage", "PostgresStorage", "Services", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

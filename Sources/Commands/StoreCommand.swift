@@ -7,12 +7,14 @@ import Pipeline
 import Records
 import Services
 import Storage
+import PostgresStorage
+import Presentation
 
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "The store's size and age, its retention, and its backup.",
-        subcommands: [Stats.self, Prune.self, Backup.self],
+        abstract: "The store's size and age, its retention, its backup, and moving it to another engine.",
+        subcommands: [Stats.self, Prune.self, Backup.self, Copy.self],
         defaultSubcommand: Stats.self)
 
     struct Stats: ParsableCommand {
@@ -74,6 +76,75 @@ struct StoreCommand: ParsableCommand {
             guard check == ["ok"] else { throw Refused("the copy \(to) does not check out: \(check.prefix(3).joined(separator: "; "))") }
             let size = (try? FileManager.default.attributesOfItem(atPath: to)[.size] as? NSNumber)?.int64Value ?? 0
             say("backed up to \(to): \(size / 1_048_576) MiB in \(formatNumber(Double(wallMillis() - started) / 1000)) s, checked")
+        }
+    }
+
+    struct Copy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy every table of a store into another, SQLite to PostgreSQL or back, and verify the copy.",
+            discussion: """
+                Moving a city to PostgreSQL: stop `equipwatch run`, copy, then start it with --store pointing at the \
+                new database (docs/postgres.md). The target must be empty (a new SQLite file is made; a PostgreSQL \
+                database gets its schema); both must have the same schema version. Rows go in key order, in batches \
+                of --batch, each batch its own transaction, with progress on standard error: an interrupted copy \
+                is finished with the same command and --resume. At the end both sides are read back and every \
+                table's row count and SHA-256 checksum printed for each; the command fails (exit 1) if any differs.
+
+                Examples:
+                  equipwatch store copy --from sqlite:data/equipwatch.sqlite --to postgres://equipwatch@db.internal/equipwatch
+                  equipwatch store copy --from postgres://equipwatch@db.internal/equipwatch --to sqlite:/backup/city.sqlite
+                """)
+
+        @Option(help: ArgumentHelp("The store to copy: sqlite:PATH or postgres://USER[:PASS]@HOST[:PORT]/DB.", valueName: "URL"))
+        var from: String
+        @Option(help: ArgumentHelp("The store to copy into (empty, or an interrupted copy with --resume).", valueName: "URL"))
+        var to: String
+        @Flag(help: "Finish an interrupted copy: continue each table after the last row the target holds.")
+        var resume = false
+        @Option(help: ArgumentHelp("Rows per transaction.", valueName: "N"))
+        var batch = 5000
+
+        func validate() throws {
+            for (flag, url) in [("--from", from), ("--to", to)] where StoreLocation(parsing: url) == nil {
+                throw ValidationError("\(flag) '\(StoreLocation.postgres(url: url))' is not a store URL: \(StoreLocation.usage)")
+            }
+            guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
+            guard from != to else { throw ValidationError("--from and --to name the same store") }
+        }
+
+        func run() throws {
+            let source = try Self.open(from, create: false)
+            let target = try Self.open(to, create: true)
+            let started = wallMillis()
+            let reports: [StoreCopy.TableReport]
+            do {
+                reports = try StoreCopy.run(from: source, to: target, resume: resume, batch: batch) { line in
+                    FileHandle.standardError.write(Data("copy: \(line)\n".utf8))
+                }
+            } catch let refusal as StoreCopy.Refusal {
+                throw Refused(refusal.description)
+            }
+            let width = max(5, reports.map(\.table.count).max() ?? 0)
+            func pad(_ text: String, _ n: Int) -> String { text.padding(toLength: max(n, text.count), withPad: " ", startingAt: 0) }
+            say(pad("table", width) + "  " + pad("source rows", 12) + "  " + pad("target rows", 12) + "  " + pad("source sha256", 16) + "  "
+                  + pad("target sha256", 16) + "  check")
+            for r in reports {
+                say(pad(r.table, width) + "  " + pad("\(r.sourceRows)", 12) + "  " + pad("\(r.targetRows)", 12) + "  "
+                      + pad(String(r.sourceChecksum.prefix(16)), 16) + "  " + pad(String(r.targetChecksum.prefix(16)), 16) + "  "
+                      + (r.matches ? "ok" : "DIFFERS"))
+            }
+            let differing = reports.filter { !$0.matches }.map(\.table)
+            guard differing.isEmpty else { throw Refused("the copy differs from its source in \(differing.joined(separator: ", "))") }
+            let rows = reports.reduce(0) { $0 + $1.copied }
+            say("copied \(rows) rows into \(StoreLocation(parsing: to)!) in \(formatNumber(Double(wallMillis() - started) / 1000)) s; every table verified")
+        }
+
+        /// A store of either engine as a copy's side.
+        static func open(_ url: String, create: Bool) throws -> any TableCopying {
+            switch StoreLocation(parsing: url)! {
+            case .sqlite(let path): try SQLiteStore(path: path, create: create, localDays: Console.zone.localDays)
+            case .postgres(let url): try PostgresStore(url: url, create: create, localDays: Console.zone.localDays)
+            }
         }
     }
 }
