@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests: `start` creates one in a temporary folder on a free
 # loopback port and prints the URL of its superuser (password authentication over TCP, so a wrong
-# password is refused as in production); `stop DIR` stops it and deletes the folder.
+# password is refused as in production); `stop DIR` stops it and deletes the folder; `pause DIR`
+# and `resume DIR` stop and start it again on the same port with its data (a database outage).
 # PostgreSQL refuses to run as root: as root, initdb and pg_ctl run as the `postgres` user.
 #   url=$(scripts/pg-cluster.sh start)   # prints: postgres://postgres:PASS@127.0.0.1:PORT/postgres DIR
 #   scripts/pg-cluster.sh stop DIR
@@ -30,10 +31,19 @@ start)
         || { cat "$dir/initdb.log" >&2; exit 1; }
     # Settings for a test cluster: loopback only, its socket in its own folder, no fsync (the
     # tests kill and restart it; durability is PostgreSQL's own, tested upstream).
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
-        start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    echo "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c full_page_writes=off -c max_connections=200" > "$dir/options"
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" start >/dev/null \
+        || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres:$password@127.0.0.1:$port/postgres $dir"
+    ;;
+pause)
+    dir=${2:?usage: pg-cluster.sh pause DIR}
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+resume)
+    dir=${2:?usage: pg-cluster.sh resume DIR}
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" start >/dev/null \
+        || { cat "$dir/server.log" >&2; exit 1; }
     ;;
 stop)
     dir=${2:?usage: pg-cluster.sh stop DIR}
@@ -41,7 +51,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: pg-cluster.sh start | stop DIR" >&2
+    echo "usage: pg-cluster.sh start | pause DIR | resume DIR | stop DIR" >&2
     exit 2
     ;;
 esac

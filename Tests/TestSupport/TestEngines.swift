@@ -1,3 +1,4 @@
+import BrokerProcess
 import Domain
 import Foundation
 import Logging
@@ -71,6 +72,44 @@ public enum TestPostgres {
     }
 }
 
+/// A PostgreSQL cluster of one test's own (`scripts/pg-cluster.sh`), for what a shared server
+/// cannot be put through: stopped and started again under a running pipeline.
+public final class TestPostgresCluster: Sendable {
+    public let serverURL: String
+    public let directory: String
+    private static let script = repositoryRoot + "/scripts/pg-cluster.sh"
+
+    public init() throws {
+        let out = NSTemporaryDirectory() + "ew-pg-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try Self.run(["start"], output: out)
+        let line = (try String(contentsOfFile: out, encoding: .utf8)).split(separator: "\n").last.map(String.init) ?? ""
+        let parts = line.split(separator: " ").map(String.init)
+        guard parts.count == 2, parts[0].hasPrefix("postgres://") else { throw TestFailure("pg-cluster.sh start printed: \(line)") }
+        (serverURL, directory) = (parts[0], parts[1])
+    }
+
+    /// A new database on this cluster; its URL.
+    public func database() throws -> String {
+        let name = "ew_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try TestPostgres.execute(url: serverURL + "?sslmode=disable", "CREATE DATABASE \(name)")
+        return String(serverURL.dropLast("postgres".count)) + name + "?sslmode=disable"
+    }
+
+    /// Stops the server (fast shutdown: connections are cut), keeping its data.
+    public func pause() throws { try Self.run(["pause", directory]) }
+    /// Starts it again on the same port.
+    public func resume() throws { try Self.run(["resume", directory]) }
+    public func stop() { try? Self.run(["stop", directory]) }
+
+    private static func run(_ arguments: [String], output: String = "/dev/null") throws {
+        let pid = try spawn(script, arguments, stdout: output)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else { throw TestFailure("pg-cluster.sh \(arguments.joined(separator: " ")) failed (\(status))") }
+    }
+}
+
 /// A store for one test on the run's engine: a temporary SQLite file, or a fresh PostgreSQL
 /// database. `close()` removes it.
 public final class TestStore: Sendable {
@@ -79,6 +118,13 @@ public final class TestStore: Sendable {
     /// The SQLite file, or the PostgreSQL database's URL.
     public let location: String
     private let database: String?
+
+    /// A store on the PostgreSQL database at `postgresURL` (kept: its cluster is the test's).
+    public init(postgresURL: String, localDays: LocalDays = .china) throws {
+        engine = .postgres
+        (location, database) = (postgresURL, nil)
+        store = try PostgresStore(url: postgresURL, create: true, localDays: localDays)
+    }
 
     public init(engine: TestEngine = .current, sqlitePath: String? = nil, localDays: LocalDays = .china) throws {
         self.engine = engine

@@ -52,7 +52,9 @@ public final class TestEnvironment: @unchecked Sendable {
     public var sqlite: SQLiteStore { store as! SQLiteStore }
     private let testStore: TestStore
 
-    public init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil) throws {
+    /// `postgresURL`: the store on that database (a test's own cluster) whatever the run's engine.
+    public init(clientId: String = "equipwatch-test-\(UUID().uuidString.prefix(8))", devicesDirectory: String? = nil,
+                postgresURL: String? = nil) throws {
         localBroker = try TestBroker(start: false)
         directory = NSTemporaryDirectory() + "ew-test-\(UUID().uuidString)"
         settings = Settings()
@@ -66,7 +68,7 @@ public final class TestEnvironment: @unchecked Sendable {
         settings.rules.tick = Interval(milliseconds: 100)
         catalog = try Catalog.load(directory: settings.devicesDirectory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        testStore = try TestStore(sqlitePath: settings.databasePath)
+        testStore = try postgresURL.map { try TestStore(postgresURL: $0) } ?? TestStore(sqlitePath: settings.databasePath)
         store = testStore.store
         if testStore.engine == .postgres { settings.store.url = testStore.location }
         try store.importFleet(catalog.fleet, now: wallMillis(), sourceHash: nil)
