@@ -38,6 +38,8 @@ public final class APIBenchmark: Sendable {
         public var ingestRate = 5_000.0
         public var seconds = 10.0
         public var connections = 8
+        /// Where the phase's store is (nil: a SQLite file); see `Benchmark.Options.scratchStore`.
+        public var scratchStore: ScratchStoreMaker?
         public init() {}
     }
 
@@ -65,7 +67,7 @@ public final class APIBenchmark: Sendable {
         guard let wrk = Self.executable("wrk") else {
             throw BrokerError("bench api needs wrk on PATH (Debian: apt-get install wrk)")
         }
-        let rig = try Rig(catalog: catalog, clientId: "bench-api", qos: 1, queueQoS0: false, maxUncommitted: nil)
+        let rig = try Rig(catalog: catalog, clientId: "bench-api", qos: 1, queueQoS0: false, maxUncommitted: nil, scratch: options.scratchStore)
         defer { rig.close() }
         let seeded = try seed(rig)
         out(String(format: "seeded %d readings over 30 days and %d alarms in %.1f s", seeded.readings, seeded.alarms, seeded.seconds))

@@ -9,6 +9,9 @@ import Services
 import Storage
 import BrokerProcess
 
+/// A fresh store for one bench phase, of an engine the command chose, and how to drop it.
+public typealias ScratchStoreMaker = @Sendable () throws -> (store: any Store, drop: @Sendable () -> Void)
+
 /// One phase's own broker, settings and fresh store with the fleet imported.
 struct Rig {
     let broker: LocalBroker
@@ -18,8 +21,10 @@ struct Rig {
     let directory: DeviceDirectory
     /// The fleet in a fixed order, so message i goes to device i mod count.
     let devices: [DeviceRecord]
+    private let dropStore: @Sendable () -> Void
 
-    init(catalog: Catalog, clientId: String, qos: Int32, queueQoS0: Bool, maxUncommitted: Int?, backdated: Int = 0) throws {
+    init(catalog: Catalog, clientId: String, qos: Int32, queueQoS0: Bool, maxUncommitted: Int?, scratch: ScratchStoreMaker? = nil,
+         backdated: Int = 0) throws {
         broker = try LocalBroker(persistence: false, maxInflight: 1000, queueQoS0: queueQoS0)
         work = NSTemporaryDirectory() + "ew-bench-\(UUID().uuidString)"
         var s = Settings()
@@ -29,7 +34,12 @@ struct Rig {
         s.dataDirectory = work
         s.store.maxUncommitted = maxUncommitted
         settings = s
-        store = try SQLiteStore(path: s.databasePath)
+        if let scratch {
+            (store, dropStore) = try scratch()
+        } else {
+            store = try SQLiteStore(path: s.databasePath)
+            dropStore = {}
+        }
         try store.importFleet(catalog.fleet, now: wallMillis())
         directory = try store.loadDirectory(types: catalog.types)
         devices = catalog.fleet.devices.sorted { $0.id < $1.id }
@@ -51,6 +61,7 @@ struct Rig {
 
     func close() {
         broker.stop()
+        dropStore()
         removeScratch(work)
     }
 }

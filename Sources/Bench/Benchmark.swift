@@ -47,6 +47,14 @@ public final class Benchmark {
         /// Readings 40 days old put in each phase's store first, so retention prunes them while
         /// the phase runs (what pruning costs ingest).
         public var backdatedReadings = 0
+        /// Where each phase's store is: nil, a SQLite file in the phase's folder; else a fresh
+        /// store of another engine (a scratch PostgreSQL database) and how to drop it.
+        public var scratchStore: ScratchStoreMaker?
+        /// The engine's name for the header line.
+        public var engine = "SQLite"
+        /// The store-insert line(s) of another engine (its insert strategies measured side by
+        /// side), printed in place of SQLite's comparison.
+        public var storeLines: (@Sendable (_ rows: Int) throws -> [String])?
         public init() {}
     }
 
@@ -83,15 +91,19 @@ public final class Benchmark {
 
     /// Runs every phase against its own broker and prints one line of figures per phase.
     public func run() throws {
-        out("EquipWatch bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, fleet of \(catalog.fleet.devices.count) devices, \(rules.ruleIds.count) rules in \(rules.packs.count) packs, broker: mosquitto (tuned, own port)")
+        out("EquipWatch bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, store: \(options.engine), fleet of \(catalog.fleet.devices.count) devices, \(rules.ruleIds.count) rules in \(rules.packs.count) packs, broker: mosquitto (tuned, own port)")
         let cost = try ruleCost()
         out(String(format: "rule evaluation (all packs, engine alone, %d messages): %.0f ns/message; maintenance planner alone: %.0f ns/message; validation alone: %.0f ns/message",
                    cost.messages, cost.rulesNs, cost.plannerNs, cost.validateNs))
-        let store = try storeComparison()
-        out(String(format: "store inserts (%d readings, 10k per transaction): a row per reading with GRDB execute(arguments:) %.0f/s, "
-                   + "with C-API binds (Store.commit, a device's readings 5 min apart) %.0f/s (%.2fx); "
-                   + "Store.commit as the pipeline writes them (300 devices: a device's readings of one commit share a row) %.0f/s (%.2fx)",
-                   options.storeRows, store.grdb, store.raw, store.raw / store.grdb, store.grouped, store.grouped / store.raw))
+        if let storeLines = options.storeLines {
+            for line in try storeLines(options.storeRows) { out(line) }
+        } else {
+            let store = try storeComparison()
+            out(String(format: "store inserts (%d readings, 10k per transaction): a row per reading with GRDB execute(arguments:) %.0f/s, "
+                       + "with C-API binds (Store.commit, a device's readings 5 min apart) %.0f/s (%.2fx); "
+                       + "Store.commit as the pipeline writes them (300 devices: a device's readings of one commit share a row) %.0f/s (%.2fx)",
+                       options.storeRows, store.grdb, store.raw, store.raw / store.grdb, store.grouped, store.grouped / store.raw))
+        }
         var single: [Int32: Throughput] = [:]
         for qos: Int32 in [0, 1] {
             let n = qos == 0 ? options.qos0Messages : options.qos1Messages
@@ -141,6 +153,7 @@ public final class Benchmark {
         let usePipeline = kind == .pipeline
         let clientId = "bench-\(kind.rawValue)"
         let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true, maxUncommitted: options.maxUncommitted,
+                          scratch: options.scratchStore,
                           backdated: usePipeline ? options.backdatedReadings : 0)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)

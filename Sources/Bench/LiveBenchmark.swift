@@ -37,7 +37,8 @@ extension Benchmark {
 
     private func live(rate: Double, seconds: Double, pipeline usePipeline: Bool, drainWait: Double) throws -> LiveRun {
         let rig = try Rig(catalog: catalog, clientId: usePipeline ? "bench-live-pipeline" : "bench-live-bare", qos: 1, queueQoS0: false,
-                          maxUncommitted: options.maxUncommitted, backdated: usePipeline ? options.backdatedReadings : 0)
+                          maxUncommitted: options.maxUncommitted, scratch: options.scratchStore,
+                          backdated: usePipeline ? options.backdatedReadings : 0)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
         let devices = rig.devices

@@ -5,6 +5,8 @@ import Bench
 import Foundation
 import Inspection
 import SourceFiles
+import PostgresStorage
+import Records
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,6 +65,19 @@ struct IngestBench: ParsableCommand {
         o.storeRows = storeRows
         o.maxUncommitted = maxUncommitted
         o.backdatedReadings = backdatedReadings
+        if case .postgres(let url) = try global.settings().storeLocation {
+            o.scratchStore = BenchStores.scratch(url)
+            o.engine = "PostgreSQL (a scratch database a phase, beside \(StoreLocation.postgres(url: url)))"
+            o.storeLines = { rows in
+                let (store, drop) = try PostgresStore.scratch(url: url)
+                defer { drop() }
+                let ways = try store.measureReadingInserts(rows: rows)
+                let multi = ways.first { $0.way.hasPrefix("multi") }?.rowsPerSecond ?? .nan
+                return ["store inserts into PostgreSQL (\(rows) readings, 10k per transaction): "
+                        + ways.map { String(format: "%@ %.0f/s (%.2fx the multi-row)", $0.way, $0.rowsPerSecond, $0.rowsPerSecond / multi) }
+                            .joined(separator: ", ")]
+            }
+        }
         try Benchmark(options: o) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }.run()
@@ -93,6 +108,7 @@ struct APIBench: AsyncParsableCommand {
     func run() async throws {
         var o = APIBenchmark.Options()
         let settings = try global.settings()
+        if case .postgres(let url) = settings.storeLocation { o.scratchStore = BenchStores.scratch(url) }
         o.devicesDirectory = settings.devicesDirectory
         o.rulesDirectory = settings.rulesDirectory
         o.readings = readings
@@ -127,5 +143,16 @@ struct PlanBench: ParsableCommand {
         PlanBenchmark(options: o, calendar: calendar) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }.run()
+    }
+}
+
+/// Scratch stores of the engine `--store` names, one a bench phase.
+enum BenchStores {
+    /// A new PostgreSQL database beside the one `url` names, for each phase (dropped after it).
+    static func scratch(_ url: String) -> ScratchStoreMaker {
+        {
+            let (store, drop) = try PostgresStore.scratch(url: url)
+            return (store as any Store, drop)
+        }
     }
 }

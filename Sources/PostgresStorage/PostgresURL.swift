@@ -58,6 +58,14 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         "postgres://\(user)@\(host):\(port)/\(database)\(sslMode == .prefer ? "" : "?sslmode=\(sslMode.rawValue)")"
     }
 
+    /// The URL in full, password included (percent-encoded): what connects.
+    var urlText: String {
+        let allowed = CharacterSet.urlUserAllowed.subtracting(CharacterSet(charactersIn: ":@/"))
+        let user = self.user.addingPercentEncoding(withAllowedCharacters: allowed) ?? self.user
+        let password = self.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0) } ?? ""
+        return "postgres://\(user)\(password)@\(host):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
+    }
+
     /// `text` with any password replaced, for messages about a URL that did not parse.
     static func redacted(_ text: String) -> String {
         guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at else { return text }
