@@ -35,6 +35,7 @@ struct Rig {
         s.store.maxUncommitted = maxUncommitted
         settings = s
         if let scratch {
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             (store, dropStore) = try scratch()
         } else {
             store = try SQLiteStore(path: s.databasePath)

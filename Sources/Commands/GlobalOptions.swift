@@ -16,7 +16,7 @@ struct GlobalOptions: ParsableArguments {
     var config: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "The store: sqlite:PATH (default: equipwatch.sqlite in the data folder) or postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=disable|prefer|require|verify-full] (docs/postgres.md).",
+        "The store: sqlite:PATH (default: equipwatch.sqlite in the data folder) or postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=disable|prefer|require|verify-full] (docs/postgres.md). Default: $EQUIPWATCH_STORE_URL, else store.url.",
         valueName: "URL"))
     var store: String?
 
@@ -76,7 +76,15 @@ struct GlobalOptions: ParsableArguments {
             s.http = hp
         }
         if let data { s.dataDirectory = data }
-        if let store { s.store.url = store }
+        // The store's URL may hold a password: EQUIPWATCH_STORE_URL keeps it off the command line.
+        if let store {
+            s.store.url = store
+        } else if let url = ProcessInfo.processInfo.environment["EQUIPWATCH_STORE_URL"], !url.isEmpty {
+            guard StoreLocation(parsing: url) != nil else {
+                throw ValidationError("EQUIPWATCH_STORE_URL '\(StoreLocation.postgres(url: url))' is not a store URL: \(StoreLocation.usage)")
+            }
+            s.store.url = url
+        }
         if let devices { s.devicesDirectory = devices }
         if let rules { s.rulesDirectory = rules }
         // No client id configured: one of the data folder's own (see InstanceGuard.clientId).

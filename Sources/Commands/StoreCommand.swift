@@ -24,7 +24,8 @@ struct StoreCommand: ParsableCommand {
                 Raw readings are kept for retention.raw (30 d by default) and then replaced by hourly aggregates \
                 (reading_aggregates: min, max, sum, last and count per numeric field); readings around an incident \
                 are kept with it in incident_evidence. Everything else is kept. Bytes need SQLite's dbstat, which \
-                most builds have; without it the column is empty.
+                most builds have (without it the column is empty); on PostgreSQL they are each table's size with its \
+                indexes and, for readings, every month's partition.
                 """)
 
         @OptionGroup var global: GlobalOptions

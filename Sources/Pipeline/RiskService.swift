@@ -136,10 +136,19 @@ public final class RiskService: @unchecked Sendable {
         }
         let entries = entriesByNum?.entries ?? [:]
         let topics = topics
+        let histories: [Int64: RiskHistory]
+        do {
+            histories = try store.riskHistories(nums.sorted(), alarmsSince: now - model.alarmWindowMs, gapsSince: now - model.gapWindowMs)
+        } catch {
+            logger.error("cannot read risk history; the devices are graded again at the next round", metadata: ["error": "\(error)"])
+            condition.withLock { pending.formUnion(nums) }
+            return
+        }
         for num in nums.sorted() {
             guard let entry = entries[num] else { continue }
             do {
-                let g = try RiskGrading.grade(entry, directory: directory, model: model, store: store, now: now)
+                let g = RiskGrading.grade(entry, directory: directory, model: model, history: histories[num] ?? RiskHistory(),
+                                          today: store.localDays.day(now), now: now)
                 let previous = current[num]?.grade
                 let type = directory.type(of: entry).id
                 let turnsRed = g.grade == .red && previous != .red
@@ -186,9 +195,15 @@ public enum RiskGrading {
     /// Grades one device from its history in the store with `model` (the same function for the
     /// service, `devices show` and the tests).
     public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, store: any Store, now: Int64) throws -> RiskGrade {
-        let type = directory.type(of: entry)
-        var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], today: store.localDays.day(now))
         let history = try store.riskHistory(deviceNum: entry.num, alarmsSince: now - model.alarmWindowMs, gapsSince: now - model.gapWindowMs)
+        return grade(entry, directory: directory, model: model, history: history, today: store.localDays.day(now), now: now)
+    }
+
+    /// Grades one device from `history` read beforehand (a round reads every device's at once).
+    public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, history: RiskHistory, today: Day,
+                             now: Int64) -> RiskGrade {
+        let type = directory.type(of: entry)
+        var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], today: today)
         inputs.alarms = history.alarms
         inputs.maintenanceOverdue = history.maintenanceOverdue
         inputs.monitoringGaps = history.gaps

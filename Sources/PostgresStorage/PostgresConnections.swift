@@ -112,6 +112,24 @@ final class PostgresConnections: Sendable {
 struct SQLSession {
     let connection: PostgresConnection
     let logger: Logger
+    private let flags = Flags()
+
+    private final class Flags {
+        var idOrderLocked = false
+    }
+
+    init(connection: PostgresConnection, logger: Logger) { (self.connection, self.logger) = (connection, logger) }
+
+    /// Before this transaction takes ids that readers follow with a cursor (`outbox`, whose
+    /// publisher reads after the last id it sent, and `changes`, which streams resume after):
+    /// writers of those take turns until they commit, so ids become visible in order. Without
+    /// it a transaction holding a lower id could commit after a reader moved past it, and its
+    /// message would never be sent. (SQLite has one writer at a time anyway.)
+    func lockIdOrder() throws(StoreError) {
+        guard !flags.idOrderLocked else { return }
+        try execute("SELECT pg_advisory_xact_lock(72616866)")
+        flags.idOrderLocked = true
+    }
 
     /// Runs a statement; returns the rows it changed.
     @discardableResult

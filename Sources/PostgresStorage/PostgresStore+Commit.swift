@@ -23,12 +23,10 @@ extension PostgresStore {
             try insertRows("events(device_num, ts, code, source, seq, received_at, data)", events, s)
         }
         try insertDerived(batch.events, s)
-        for d in batch.deadLetters {
-            try s.execute("""
-                INSERT INTO dead_letters(received_at, reason, detail, topic, gateway, device, payload, payload_size, payload_sha256)
-                VALUES (?,?,?,?,?,?,?,?,?)
-                """, [d.receivedAt, d.reason, d.detail, d.topic, d.gateway, d.device, Array(d.payload), d.payloadSize, d.payloadSHA256])
-        }
+        try insertRows("dead_letters(received_at, reason, detail, topic, gateway, device, payload, payload_size, payload_sha256)",
+                       batch.deadLetters.map { d in
+                           [d.receivedAt, d.reason, d.detail, d.topic, d.gateway, d.device, Array(d.payload), d.payloadSize, d.payloadSHA256]
+                       }, s)
         for (g, receivedAt) in batch.gatewayStatuses {
             try s.execute("INSERT INTO gateway_status(gateway, online, at, received_at) VALUES (?,?,?,?)", [g.gateway, g.online, g.at, receivedAt])
             try s.execute("UPDATE gateways SET online = ?, status_at = ? WHERE id = ? AND (status_at IS NULL OR status_at <= ?)",
@@ -53,13 +51,34 @@ extension PostgresStore {
         }
     }
 
-    /// Every device a commit touched has its state written, in one statement.
+    /// Every device a commit touched has its state written: an UPDATE from the rows' values for
+    /// the devices that have a state row (all of them but the first time), then an INSERT for
+    /// the rest. Measured against one `INSERT … ON CONFLICT DO UPDATE` of the same rows.
     static func upsertDeviceStates(_ states: [Int64: DeviceStateUpdate], _ s: SQLSession) throws(StoreError) {
+        guard !states.isEmpty else { return }
         let rows: [[any SQLBindable]] = states.sorted { $0.key < $1.key }.map { num, u in
             [num, u.sequence.map { Int64(bitPattern: $0.highest) }, u.sequence.map { Int64(bitPattern: $0.seen) }, u.lastTs,
              u.lastReceivedAt, u.lastData?.string, u.messages, u.duplicates]
         }
-        try insertRows("device_state(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)", rows, suffix: """
+        let one = "(?::bigint,?::bigint,?::bigint,?::bigint,?::bigint,?::text,?::bigint,?::bigint)"
+        var updated = Set<Int64>()
+        var start = 0
+        while start < rows.count {
+            let end = min(rows.count, start + rowsPerInsert)
+            for row in try s.rows("""
+                UPDATE device_state d SET seq_highest = v.seq_highest, seq_seen = v.seq_seen, last_ts = v.last_ts,
+                    last_received_at = v.last_received_at, last_data = COALESCE(v.last_data, d.last_data),
+                    messages = v.messages, duplicates = v.duplicates
+                FROM (VALUES \(Array(repeating: one, count: end - start).joined(separator: ","))) AS
+                    v(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)
+                WHERE d.device_num = v.device_num RETURNING d.device_num
+                """, rows[start..<end].flatMap { $0 }) {
+                if let n = row.int("device_num") { updated.insert(n) }
+            }
+            start = end
+        }
+        let fresh = rows.filter { !updated.contains(($0[0] as? Int64) ?? -1) }
+        try insertRows("device_state(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)", fresh, suffix: """
             ON CONFLICT(device_num) DO UPDATE SET
                 seq_highest = excluded.seq_highest, seq_seen = excluded.seq_seen,
                 last_ts = excluded.last_ts, last_received_at = excluded.last_received_at,
@@ -74,11 +93,15 @@ extension PostgresStore {
     static func insertReadings(_ messages: [AcceptedMessage], _ s: SQLSession) throws(StoreError) {
         let telemetry = messages.reduce(0) { $0 + ($1.kind == .telemetry ? 1 : 0) }
         guard telemetry > 0 else { return }
-        try s.execute("SELECT pg_advisory_xact_lock(72616864)")
-        guard var next = try s.int("SELECT nextval('readings_id')") else {
+        // One round trip: the lock first (the CTE is read before the sequence moves), then the
+        // range's last id; a concurrent writer waits for this transaction's lock.
+        guard let last = try s.int("""
+            WITH locked AS (SELECT pg_advisory_xact_lock(72616864))
+            SELECT setval('readings_id', nextval('readings_id') + ? - 1) FROM locked
+            """, [Int64(telemetry)]) else {
             throw .failed(operation: "number readings", reason: "the readings_id sequence gave nothing")
         }
-        if telemetry > 1 { try s.execute("SELECT setval('readings_id', ?)", [next + Int64(telemetry) - 1]) }
+        var next = last - Int64(telemetry) + 1
         var rows: [[any SQLBindable]] = []
         rows.reserveCapacity(telemetry)
         var order: [Int] = []

@@ -13,12 +13,8 @@ extension PostgresStore {
         for (record, baseline) in batch.applied {
             try s.execute("UPDATE maintenance_records SET applied_at = ?, baseline = ? WHERE id = ? AND applied_at IS NULL", [now, baseline, record])
         }
-        for (num, state) in batch.plannerStates {
-            try s.execute("""
-                INSERT INTO maintenance_state(device_num, state, updated_at) VALUES (?,?,?)
-                ON CONFLICT(device_num) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-                """, [num, state, now])
-        }
+        try insertRows("maintenance_state(device_num, state, updated_at)", latestPerDevice(batch.plannerStates).map { [$0.device, $0.state, now] },
+                       suffix: "ON CONFLICT(device_num) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at", s)
     }
 
     /// Inserts a notice and its outbox message; returns its id, or nil when it already existed

@@ -38,9 +38,11 @@ extension PostgresStore {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let earliest = Self.month(of: now - Int64(Self.behindMonths) * 31 * 86_400_000).start
         let latest = Self.month(of: now + Int64(Self.aheadMonths) * 31 * 86_400_000).start
+        // Only the months the readings fall in (within the limits): the months ahead are made at
+        // open (`prepareMonths`), so a commit makes one only when a month turns or a clock is off.
         var months: [(start: Int64, end: Int64, name: String)] = []
-        var t = max(min(lo, now), earliest)
-        let last = min(max(hi, now), latest)
+        var t = max(lo, earliest)
+        let last = min(hi, latest)
         while t <= last {
             let m = Self.month(of: t)
             months.append(m)
@@ -57,6 +59,20 @@ extension PostgresStore {
                 }
             }
         }
+    }
+
+    /// This month's partition and the next two, made when the store opens: the commits of the
+    /// coming weeks find theirs made, and none waits for DDL.
+    func prepareMonths(now: Int64) throws(StoreError) {
+        var months: [(start: Int64, end: Int64, name: String)] = []
+        var t = now
+        for _ in 0..<3 {
+            let m = Self.month(of: t)
+            months.append(m)
+            t = m.end
+        }
+        try makePartitions(months)
+        partitions.withLock { $0 = (months[0].start, months[2].end) }
     }
 
     /// Creates each missing month's partition: a table of its own, the default partition's rows

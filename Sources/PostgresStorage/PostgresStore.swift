@@ -35,6 +35,9 @@ public final class PostgresStore: Store {
         } catch {
             throw StoreError.cannotOpen(path: url.description, reason: "\(error)")
         }
+        // The coming months' partitions, so no commit waits for DDL; a user that may only read
+        // (a reporting account) cannot make them, and needs none.
+        try? prepareMonths(now: Int64(Date().timeIntervalSince1970 * 1000))
     }
 
     deinit { connections.close() }

@@ -74,3 +74,18 @@ extension Store {
     /// Maintenance records not applied by the planner yet, at most 1,000.
     public func unappliedMaintenance(after id: Int64) throws(StoreError) -> [MaintenanceRecord] { try unappliedMaintenance(after: id, limit: 1000) }
 }
+
+extension Store {
+    /// One device's risk history (`riskHistories` for one).
+    public func riskHistory(deviceNum: Int64, alarmsSince: Int64, gapsSince: Int64) throws(StoreError) -> RiskHistory {
+        try riskHistories([deviceNum], alarmsSince: alarmsSince, gapsSince: gapsSince)[deviceNum] ?? RiskHistory()
+    }
+}
+
+/// What a risk grade reads of a device's history (`Store.riskHistories`).
+public struct RiskHistory: Sendable {
+    public var alarms: [AlarmHistoryEntry] = []
+    public var maintenanceOverdue = 0
+    public var gaps = 0
+    public init() {}
+}

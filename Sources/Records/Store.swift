@@ -278,9 +278,11 @@ public protocol Store: AnyObject, Sendable {
     func tableStats() throws(StoreError) -> [TableStatItem]
 
     // MARK: Risk
-    /// The history a grade reads for one device: alarms that fired since `alarmsSince`, open
-    /// overdue-maintenance notices, and monitoring gaps since `gapsSince`.
-    func riskHistory(deviceNum: Int64, alarmsSince: Int64, gapsSince: Int64) throws(StoreError) -> (alarms: [AlarmHistoryEntry], maintenanceOverdue: Int, gaps: Int)
+    /// The history a grade reads, for each of `devices`: alarms that fired since `alarmsSince`,
+    /// open overdue-maintenance notices, and monitoring gaps since `gapsSince`. A round of grades
+    /// reads it in three queries, not three a device (on a network database that was most of a
+    /// round's time). Devices with no history are absent.
+    func riskHistories(_ devices: [Int64], alarmsSince: Int64, gapsSince: Int64) throws(StoreError) -> [Int64: RiskHistory]
 
     /// Current grades and when they were computed, by device.
     func currentRisk() throws(StoreError) -> [Int64: (grade: Grade, computedAt: Int64)]

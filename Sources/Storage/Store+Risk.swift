@@ -4,25 +4,36 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// The history a grade reads for one device: alarms that fired since `alarmsSince`, open
-    /// overdue-maintenance notices, and monitoring gaps since `gapsSince`.
-    public func riskHistory(deviceNum: Int64, alarmsSince: Int64, gapsSince: Int64) throws(StoreError)
-        -> (alarms: [AlarmHistoryEntry], maintenanceOverdue: Int, gaps: Int) {
+    /// Each device's risk history, in three queries per thousand devices.
+    public func riskHistories(_ devices: [Int64], alarmsSince: Int64, gapsSince: Int64) throws(StoreError) -> [Int64: RiskHistory] {
+        guard !devices.isEmpty else { return [:] }
         do {
             return try pool.read { db in
-                let alarms = try Row.fetchAll(db, sql: """
-                    SELECT severity, fired_at, incident_id FROM alarms WHERE device_num = ? AND fired_at >= ?
-                    """, arguments: [deviceNum, alarmsSince]).map { row -> AlarmHistoryEntry in
-                    let severity: String = row["severity"], firedAt: Int64 = row["fired_at"], incident: Int64? = row["incident_id"]
-                    return (severity: severity, firedAt: firedAt, incident: incident != nil)
+                var out: [Int64: RiskHistory] = [:]
+                var start = 0
+                while start < devices.count {
+                    let chunk = Array(devices[start..<min(devices.count, start + 1000)])
+                    start += chunk.count
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    let nums = chunk.map { $0 as any DatabaseValueConvertible }
+                    for row in try Row.fetchAll(db, sql: "SELECT device_num, severity, fired_at, incident_id FROM alarms WHERE device_num IN (\(marks)) AND fired_at >= ?",
+                                                arguments: StatementArguments(nums + [alarmsSince])) {
+                        let incident: Int64? = row["incident_id"]
+                        out[row["device_num"], default: RiskHistory()].alarms.append((severity: row["severity"], firedAt: row["fired_at"], incident: incident != nil))
+                    }
+                    for row in try Row.fetchAll(db, sql: """
+                        SELECT device_num, COUNT(*) AS n FROM notices
+                        WHERE device_num IN (\(marks)) AND kind = 'maintenance_overdue' AND status != 'closed' GROUP BY device_num
+                        """, arguments: StatementArguments(nums)) {
+                        out[row["device_num"], default: RiskHistory()].maintenanceOverdue = row["n"]
+                    }
+                    for row in try Row.fetchAll(db, sql: """
+                        SELECT device_num, COUNT(*) AS n FROM events WHERE device_num IN (\(marks)) AND ts >= ? AND code = 'monitoring_gap' GROUP BY device_num
+                        """, arguments: StatementArguments(nums + [gapsSince])) {
+                        out[row["device_num"], default: RiskHistory()].gaps = row["n"]
+                    }
                 }
-                let overdue = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM notices WHERE device_num = ? AND kind = 'maintenance_overdue' AND status != 'closed'
-                    """, arguments: [deviceNum]) ?? 0
-                let gaps = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM events WHERE device_num = ? AND ts >= ? AND code = 'monitoring_gap'
-                    """, arguments: [deviceNum, gapsSince]) ?? 0
-                return (alarms, overdue, gaps)
+                return out
             }
         } catch {
             throw StoreError(operation: "read risk history", error)
