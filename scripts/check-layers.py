@@ -8,6 +8,9 @@
    of docs/architecture.md): the vocabulary at the bottom, pure cores above it, edges (files,
    MQTT, storage, HTTP) above those, commands on top; engines (GRDB, libmosquitto, Hummingbird)
    only in the edge that owns them; test helpers never in the shipped binary.
+3. No `@testable import` outside test targets: a regular target (TestSupport) is built by
+   `swift build -c release`, where modules are not compiled for testing, so one such import
+   breaks the release build that the demo runs.
 
 Usage: scripts/check-layers.py [PACKAGE_DUMP_JSON]   (default: runs `swift package dump-package`)
 """
@@ -110,6 +113,8 @@ def main() -> int:
                     if not m:
                         continue
                     module = m.group(1)
+                    if kind != "test" and line.lstrip().startswith("@testable"):
+                        problems.append(f"{file}:{number}: @testable import {module} in {name}, a regular target: a release build fails on it")
                     if module == name or module in TOOLCHAIN:
                         continue
                     if module not in deps and not any(module in PROVIDES.get(d, ()) for d in deps):

@@ -3,60 +3,6 @@ import Records
 import Foundation
 
 extension PostgresStore {
-    /// Writes what the rules decided, in the commit's transaction (as on SQLite: engine-owned
-    /// alarm columns only, so an acknowledgement is never overwritten).
-    static func insertRuleResults(_ batch: CommitBatch, _ s: SQLSession) throws(StoreError) {
-        for write in batch.alarms {
-            let change = write.change
-            let a = change.alarm
-            if change.transition == .cancelled {
-                try s.execute("DELETE FROM alarms WHERE id = ?", [a.id])
-                continue
-            }
-            try s.execute("""
-                INSERT INTO alarms(id, device_num, type, rule, family, pack, severity, state, started_at, fired_at,
-                                   resolved_at, repeats, last_at, message, message_zh, inputs, incident_id)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                ON CONFLICT(id) DO UPDATE SET
-                    rule = excluded.rule, pack = excluded.pack, severity = excluded.severity, state = excluded.state,
-                    fired_at = excluded.fired_at, resolved_at = excluded.resolved_at, repeats = excluded.repeats,
-                    last_at = excluded.last_at, message = excluded.message, message_zh = excluded.message_zh, inputs = excluded.inputs,
-                    incident_id = excluded.incident_id
-                """, [a.id, a.deviceNum, a.type, a.rule, a.family, a.pack, a.severity, a.state.rawValue, a.startedAt,
-                      a.firedAt, a.resolvedAt, a.repeats, a.lastAt, a.message, a.messageZh, a.inputs, a.incidentId])
-            if let payload = write.payload { try insertChange(.alarm, deviceNum: a.deviceNum, at: change.at, payload: payload, s) }
-            if change.transition == .resolved, let resolvedAt = a.resolvedAt {
-                try s.execute("UPDATE rescues SET resolved_at = ? WHERE alarm_id = ? AND resolved_at IS NULL", [resolvedAt, a.id])
-            }
-            guard let incident = a.incidentId else { continue }
-            let at = change.at
-            if change.opensIncident {
-                try s.execute("""
-                    INSERT INTO incidents(id, alarm_id, device_num, type, site, rule, pack, severity, status,
-                                          opened_at, title, title_zh, inputs)
-                    VALUES (?,?,?,?,?,?,?,?,'open',?,?,?,?) ON CONFLICT DO NOTHING
-                    """, [incident, a.id, a.deviceNum, a.type, a.site, a.rule, a.pack, a.severity, at, a.message, a.messageZh, a.inputs])
-            }
-            switch change.transition {
-            case .raised, .escalated, .resolved:
-                try s.execute("UPDATE incidents SET severity = ?, status = ?, resolved_at = ? WHERE id = ?",
-                              [a.severity, a.state == .resolved ? "resolved" : "open", a.resolvedAt, incident])
-                try timeline(s, incident: incident, at: at, kind: change.opensIncident ? "opened" : change.transition.rawValue,
-                             detail: write.payload ?? "{}")
-            default:
-                break
-            }
-        }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        // Every device whose rule state moved, in one statement (a commit under load moves hundreds).
-        try insertRows("rule_state(device_num, state, updated_at)", latestPerDevice(batch.ruleStates).map { [$0.device, $0.state, now] },
-                       suffix: "ON CONFLICT(device_num) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at", s)
-        if !batch.outbox.isEmpty {
-            try s.lockIdOrder()
-            try insertRows("outbox(topic, payload, created_at)", batch.outbox.map { [$0.topic, $0.payload, now] }, s)
-        }
-    }
-
     /// The last state of each device, in the order they came: one multi-row upsert may not
     /// touch a row twice.
     static func latestPerDevice<S>(_ states: [(device: Int64, state: S)]) -> [(device: Int64, state: S)] {
@@ -71,20 +17,18 @@ extension PostgresStore {
         return out
     }
 
+    /// An outbox message, written at the transaction's end (`SQLSession.follow`).
     static func insertOutbox(_ m: OutboxMessage, at: Int64, _ s: SQLSession) throws(StoreError) {
-        try s.lockIdOrder()
-        try s.execute("INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)", [m.topic, m.payload, at])
+        s.follow(outbox: m.topic, payload: m.payload, at: at)
     }
 
     static func timeline(_ s: SQLSession, incident: Int64, at: Int64, kind: String, detail: String) throws(StoreError) {
         try s.execute("INSERT INTO incident_timeline(incident_id, at, kind, detail) VALUES (?,?,?,?)", [incident, at, kind, detail])
     }
 
-    /// Records a change for the stream in the caller's transaction, with the device's firm and owner.
+    /// A change for the stream in the caller's transaction, written at its end (`SQLSession.follow`) with the device's firm and owner then.
     static func insertChange(_ kind: ChangeKind, deviceNum: Int64, at: Int64, payload: String, _ s: SQLSession) throws(StoreError) {
-        try s.lockIdOrder()
-        try s.execute("INSERT INTO changes(at, kind, device_num, firm, owner, payload) SELECT ?, ?, num, firm, owner, ? FROM devices WHERE num = ?",
-                      [at, kind, payload, deviceNum])
+        s.follow(change: kind, deviceNum: deviceNum, at: at, payload: payload)
     }
 
     public func acknowledge(alarm id: Int64, by who: String, at: Int64, onSite: Bool,

@@ -15,7 +15,7 @@ extension PostgresStore {
         let base = try PostgresURL(parsing: url)
         let name = "equipwatch_scratch_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
         let admin = PostgresConnections(configuration: try base.configuration(), description: base.description, logger: Logger(label: "equipwatch.bench"))
-        do { try admin.with { s in try s.execute("CREATE DATABASE \(name)") } }
+        do { try admin.with { s in _ = try s.execute("CREATE DATABASE \(name)") } }
         catch { throw StoreError(postgres: error, operation: "create a scratch database").opening(base.description) }
         var scratch = base
         scratch.database = name

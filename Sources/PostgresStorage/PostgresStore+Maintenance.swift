@@ -3,16 +3,23 @@ import Records
 import Foundation
 
 extension PostgresStore {
-    /// Writes what the maintenance planner decided, in the commit's transaction (as on SQLite).
+    /// Writes what the maintenance planner decided, in the commit's transaction (as on SQLite):
+    /// the notices in one statement, then the must-not-use status of each device a new major
+    /// hazard notice names.
     static func insertPlannerResults(_ batch: CommitBatch, _ s: SQLSession) throws(StoreError) {
-        for n in batch.notices {
-            guard try insertNotice(n, message: batch.noticeMessage, s) != nil, n.hazard != nil, let settle = batch.settle else { continue }
-            _ = try settleCompliance(deviceNum: n.deviceNum, settle, at: n.createdAt, s)
+        let ids = try insertNotices(batch.notices, message: batch.noticeMessage, s)
+        if let settle = batch.settle {
+            var settled = Set<Int64>()
+            for (n, id) in zip(batch.notices, ids) where id != nil && n.hazard != nil && settled.insert(n.deviceNum).inserted {
+                _ = try settleCompliance(deviceNum: n.deviceNum, settle, at: n.createdAt, s)
+            }
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        for (record, baseline) in batch.applied {
-            try s.execute("UPDATE maintenance_records SET applied_at = ?, baseline = ? WHERE id = ? AND applied_at IS NULL", [now, baseline, record])
-        }
+        try updateRows("maintenance_records m SET applied_at = v.applied_at, baseline = v.baseline",
+                       columns: "id bigint, applied_at bigint, baseline text",
+                       rows: Dictionary(batch.applied.map { ($0.record, $0.counters) }, uniquingKeysWith: { first, _ in first })
+                           .sorted { $0.key < $1.key }.map { [$0.key, now, $0.value] },
+                       where: "m.id = v.id AND m.applied_at IS NULL", s)
         try insertRows("maintenance_state(device_num, state, updated_at)", latestPerDevice(batch.plannerStates).map { [$0.device, $0.state, now] },
                        suffix: "ON CONFLICT(device_num) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at", s)
     }
@@ -20,31 +27,70 @@ extension PostgresStore {
     /// Inserts a notice and its outbox message; returns its id, or nil when it already existed
     /// or was made stale by a newer maintenance record.
     static func insertNotice(_ n: NoticeDraft, message: NoticeMessage?, _ s: SQLSession) throws(StoreError) -> Int64? {
-        guard let id = try s.int("""
-            INSERT INTO notices(key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
-                                due_by, created_at, status, detail)
-            SELECT ?,?,?,?,?,?,?,?,?,?,?,?,'open',?
-            WHERE NOT EXISTS (SELECT 1 FROM maintenance_records WHERE device_num = ? AND id > ?)
-            ON CONFLICT(key) DO NOTHING RETURNING id
-            """, [n.key, n.deviceNum, n.firm, n.type, n.kind, n.trigger, n.reason.en, n.reason.zh,
-                  n.reason.code.rawValue, n.reason.parametersJSON, n.dueBy, n.createdAt,
-                  n.detail, n.deviceNum, n.staleAfterRecord ?? Int64.max]) else { return nil }
-        if let r = n.rescue {
+        try insertNotices([n], message: message, s)[0]
+    }
+
+    /// Inserts notices with their rescue clocks, hazards and outbox messages in a few
+    /// statements; returns each one's id, or nil where it already existed (its key, also earlier
+    /// in `drafts`) or was made stale by a newer maintenance record.
+    static func insertNotices(_ drafts: [NoticeDraft], message: NoticeMessage?, _ s: SQLSession) throws(StoreError) -> [Int64?] {
+        guard !drafts.isEmpty else { return [] }
+        var ids = [Int64?](repeating: nil, count: drafts.count)
+        var byKey: [String: Int] = [:]
+        for (i, n) in drafts.enumerated() where byKey[n.key] == nil { byKey[n.key] = i }
+        let rows: [[any SQLBindable]] = byKey.values.sorted().map { i in
+            let n = drafts[i]
+            return [Int64(i), n.key, n.deviceNum, n.firm, n.type, n.kind, n.trigger, n.reason.en, n.reason.zh,
+                    n.reason.code.rawValue, n.reason.parametersJSON, n.dueBy, n.createdAt, n.detail, n.staleAfterRecord ?? Int64.max]
+        }
+        let one = "(?::bigint,?::text,?::bigint,?::text,?::text,?::text,?::text,?::text,?::text,?::text,?::text,?::bigint,?::bigint,?::text,?::bigint)"
+        var start = 0
+        while start < rows.count {
+            let end = min(rows.count, start + rowsPerInsert)
+            // Ids in the drafts' order; a notice made stale by newer work is not written.
+            for row in try s.rows("""
+                INSERT INTO notices(key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
+                                    due_by, created_at, status, detail)
+                SELECT v.key, v.device_num, v.firm, v.type, v.kind, v.trigger, v.reason, v.reason_zh, v.reason_code, v.reason_parameters,
+                       v.due_by, v.created_at, 'open', v.detail
+                FROM (VALUES \(Array(repeating: one, count: end - start).joined(separator: ","))) AS
+                    v(position, key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
+                      due_by, created_at, detail, stale_after)
+                WHERE NOT EXISTS (SELECT 1 FROM maintenance_records m WHERE m.device_num = v.device_num AND m.id > v.stale_after)
+                ORDER BY v.position
+                ON CONFLICT(key) DO NOTHING RETURNING id, key
+                """, rows[start..<end].flatMap { $0 }) {
+                if let key = row.text("key"), let i = byKey[key] { ids[i] = row.int("id") }
+            }
+            start = end
+        }
+        var rescues: [[any SQLBindable]] = []
+        var hazards: [[any SQLBindable]] = []
+        for (n, id) in zip(drafts, ids) {
+            guard let id else { continue }
+            if let r = n.rescue { rescues.append([r.alarmId, n.deviceNum, n.firm, r.firedAt, r.deadlineAt, r.withinMs, id]) }
+            if let h = n.hazard { hazards.append([n.deviceNum, h.rule, h.alarmId, h.raisedAt]) }
+            if let message {
+                let m = message(id, n)
+                try insertOutbox(m, at: n.createdAt, s)
+                try insertChange(.notice, deviceNum: n.deviceNum, at: n.createdAt, payload: m.payload, s)
+            }
+        }
+        // A rescue whose alarm is already resolved starts stopped.
+        start = 0
+        while start < rescues.count {
+            let end = min(rescues.count, start + rowsPerInsert)
             try s.execute("""
                 INSERT INTO rescues(alarm_id, device_num, firm, fired_at, deadline_at, within_ms, notice_id, resolved_at)
-                VALUES (?,?,?,?,?,?,?, (SELECT resolved_at FROM alarms WHERE id = ? AND state = 'resolved')) ON CONFLICT DO NOTHING
-                """, [r.alarmId, n.deviceNum, n.firm, r.firedAt, r.deadlineAt, r.withinMs, id, r.alarmId])
+                SELECT v.*, (SELECT resolved_at FROM alarms a WHERE a.id = v.alarm_id AND a.state = 'resolved')
+                FROM (VALUES \(Array(repeating: "(?::bigint,?::bigint,?::text,?::bigint,?::bigint,?::bigint,?::bigint)", count: end - start).joined(separator: ","))) AS
+                    v(alarm_id, device_num, firm, fired_at, deadline_at, within_ms, notice_id)
+                ON CONFLICT DO NOTHING
+                """, rescues[start..<end].flatMap { $0 })
+            start = end
         }
-        if let h = n.hazard {
-            try s.execute("INSERT INTO device_hazards(device_num, rule, alarm_id, raised_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
-                          [n.deviceNum, h.rule, h.alarmId, h.raisedAt])
-        }
-        if let message {
-            let m = message(id, n)
-            try insertOutbox(m, at: n.createdAt, s)
-            try insertChange(.notice, deviceNum: n.deviceNum, at: n.createdAt, payload: m.payload, s)
-        }
-        return id
+        try insertRows("device_hazards(device_num, rule, alarm_id, raised_at)", hazards, suffix: "ON CONFLICT DO NOTHING", s)
+        return ids
     }
 
     public func insertMaintenance(_ c: Completion, closing kinds: [NoticeKind],

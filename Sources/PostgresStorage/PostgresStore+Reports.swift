@@ -81,7 +81,7 @@ extension PostgresStore {
     public func record(grades updates: [GradeWrite], noticeMessage: NoticeMessage?) throws(StoreError) {
         guard !updates.isEmpty else { return }
         try write("record risk grades") { s in
-            // Every grade in one statement (a round grades hundreds); the changes one by one.
+            // Every grade in one statement (a round grades hundreds).
             try Self.insertRows("device_risk(device_num, grade, score, likelihood, exposure, consequence, factors, model, computed_at, since)",
                                 updates.map { u in [u.deviceNum, u.grade, u.score, u.likelihood, u.exposure, u.consequence, u.factors, u.model, u.at, u.at] },
                                 suffix: """
@@ -90,18 +90,41 @@ extension PostgresStore {
                     factors = excluded.factors, model = excluded.model, computed_at = excluded.computed_at,
                     since = CASE WHEN device_risk.grade = excluded.grade THEN device_risk.since ELSE excluded.since END
                 """, s)
-            for u in updates {
-                guard u.changed else { continue }
-                let historyId = try s.int("""
+            // The changes: their history rows in one statement (ids in the updates' order), then
+            // events, notices, stream and feed rows as lists.
+            let changed = updates.filter(\.changed)
+            guard !changed.isEmpty else { return }
+            var ids: [Int64: [Int64]] = [:]
+            var start = 0
+            while start < changed.count {
+                let end = min(changed.count, start + Self.rowsPerInsert)
+                let values = Array(repeating: "(?::bigint,?::bigint,?::bigint,?::text,?::text,?::double precision,?::double precision,?::double precision,?::double precision,?::text,?::text)",
+                                   count: end - start).joined(separator: ",")
+                for row in try s.rows("""
                     INSERT INTO risk_grades(device_num, at, grade, previous, score, likelihood, exposure, consequence, factors, model)
-                    VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id
-                    """, [u.deviceNum, u.at, u.grade, u.previous?.rawValue, u.score, u.likelihood, u.exposure, u.consequence, u.factors, u.model]) ?? 0
+                    SELECT v.device_num, v.at, v.grade, v.previous, v.score, v.likelihood, v.exposure, v.consequence, v.factors, v.model
+                    FROM (VALUES \(values)) AS v(position, device_num, at, grade, previous, score, likelihood, exposure, consequence, factors, model)
+                    ORDER BY v.position RETURNING id, device_num
+                    """, changed[start..<end].enumerated().flatMap { i, u -> [any SQLBindable] in
+                        [Int64(start + i), u.deviceNum, u.at, u.grade, u.previous?.rawValue, u.score, u.likelihood, u.exposure, u.consequence, u.factors, u.model]
+                    }) {
+                    ids[try row.int(required: "device_num"), default: []].append(try row.int(required: "id"))
+                }
+                start = end
+            }
+            for k in ids.keys { ids[k]?.sort(by: >) }   // popped from the end: ascending, the order made
+            var events: [DerivedEvent] = []
+            var notices: [NoticeDraft] = []
+            for u in changed {
+                let historyId = ids[u.deviceNum]?.popLast() ?? 0
                 let event = u.changeEvent(historyId)
-                try Self.insertDerived([DerivedEvent(deviceNum: u.deviceNum, ts: u.at, code: .riskGradeChanged, data: event, receivedAt: u.at)], s)
+                events.append(DerivedEvent(deviceNum: u.deviceNum, ts: u.at, code: .riskGradeChanged, data: event, receivedAt: u.at))
                 try Self.insertChange(.grade, deviceNum: u.deviceNum, at: u.at, payload: event, s)
-                if let notice = u.notice { _ = try Self.insertNotice(notice, message: noticeMessage, s) }
+                if let notice = u.notice { notices.append(notice) }
                 if let feed = u.redFeed { try Self.insertOutbox(feed(historyId), at: u.at, s) }
             }
+            try Self.insertDerived(events, s)
+            _ = try Self.insertNotices(notices, message: noticeMessage, s)
         }
     }
 

@@ -42,6 +42,23 @@ public final class PostgresStore: Store {
 
     deinit { connections.close() }
 
+    /// Runs `body` on one of the store's connections, outside any transaction: SQL of an
+    /// operator's own (and the tests' look at rows), as `SQLiteStore.write` gives GRDB's database.
+    /// Statements bind their arguments (`?` placeholders), never splice them.
+    public func session<T>(_ body: (SQLSession) throws -> T) throws -> T {
+        try connections.with(body)
+    }
+
+    /// Runs `body` on a connection of its own to the database `url` names, with no schema check:
+    /// administration across databases (creating or dropping one).
+    public static func session<T>(url text: String, _ body: (SQLSession) throws -> T) throws -> T {
+        let url = try PostgresURL(parsing: text)
+        let connections = PostgresConnections(configuration: try url.configuration(), description: url.description,
+                                              logger: Logger(label: "equipwatch.postgres.admin"))
+        defer { connections.close() }
+        return try connections.with(body)
+    }
+
     /// Brings the schema to this binary's version, under an advisory lock so two processes
     /// starting together do not both create it.
     static func migrate(_ s: SQLSession, create: Bool, where place: String) throws(StoreError) {

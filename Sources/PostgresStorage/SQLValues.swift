@@ -7,7 +7,7 @@ import PostgresNIO
 /// A value bound to a statement or read from a row, in the few shapes the store uses. Booleans
 /// are bound as 0 and 1 (the schema keeps SQLite's integer flags), so a flag column reads the
 /// same on both engines.
-enum SQLValue: Sendable, Equatable {
+public enum SQLValue: Sendable, Equatable {
     case null
     case int(Int64)
     case double(Double)
@@ -16,7 +16,7 @@ enum SQLValue: Sendable, Equatable {
     /// A boolean the server computed (`x IS NOT NULL AS flag`); read as 0 or 1 where a number is asked.
     case bool(Bool)
 
-    var int: Int64? {
+    public var int: Int64? {
         switch self {
         case .int(let v): v
         case .bool(let b): b ? 1 : 0
@@ -26,7 +26,7 @@ enum SQLValue: Sendable, Equatable {
         }
     }
 
-    var double: Double? {
+    public var double: Double? {
         switch self {
         case .double(let d): d
         case .int(let v): Double(v)
@@ -35,7 +35,7 @@ enum SQLValue: Sendable, Equatable {
         }
     }
 
-    var text: String? {
+    public var text: String? {
         switch self {
         case .text(let t): t
         case .int(let v): String(v)
@@ -46,7 +46,7 @@ enum SQLValue: Sendable, Equatable {
         }
     }
 
-    var bool: Bool? {
+    public var bool: Bool? {
         switch self {
         case .bool(let b): b
         case .int(let v): v != 0
@@ -57,23 +57,23 @@ enum SQLValue: Sendable, Equatable {
 }
 
 /// What a statement binds: any of the store's argument values, optional or not.
-protocol SQLBindable: Sendable {
+public protocol SQLBindable: Sendable {
     var sqlValue: SQLValue { get }
 }
 
-extension Int64: SQLBindable { var sqlValue: SQLValue { .int(self) } }
-extension Int: SQLBindable { var sqlValue: SQLValue { .int(Int64(self)) } }
-extension Int32: SQLBindable { var sqlValue: SQLValue { .int(Int64(self)) } }
-extension Double: SQLBindable { var sqlValue: SQLValue { .double(self) } }
-extension Bool: SQLBindable { var sqlValue: SQLValue { .int(self ? 1 : 0) } }
-extension String: SQLBindable { var sqlValue: SQLValue { .text(self) } }
-extension Data: SQLBindable { var sqlValue: SQLValue { .bytes([UInt8](self)) } }
-extension Array: SQLBindable where Element == UInt8 { var sqlValue: SQLValue { .bytes(self) } }
-extension Optional: SQLBindable where Wrapped: SQLBindable { var sqlValue: SQLValue { self?.sqlValue ?? .null } }
+extension Int64: SQLBindable { public var sqlValue: SQLValue { .int(self) } }
+extension Int: SQLBindable { public var sqlValue: SQLValue { .int(Int64(self)) } }
+extension Int32: SQLBindable { public var sqlValue: SQLValue { .int(Int64(self)) } }
+extension Double: SQLBindable { public var sqlValue: SQLValue { .double(self) } }
+extension Bool: SQLBindable { public var sqlValue: SQLValue { .int(self ? 1 : 0) } }
+extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
+extension Data: SQLBindable { public var sqlValue: SQLValue { .bytes([UInt8](self)) } }
+extension Array: SQLBindable where Element == UInt8 { public var sqlValue: SQLValue { .bytes(self) } }
+extension Optional: SQLBindable where Wrapped: SQLBindable { public var sqlValue: SQLValue { self?.sqlValue ?? .null } }
 
 /// The closed vocabularies bind by raw value.
-protocol SQLRawBindable: SQLBindable, RawRepresentable where RawValue == String {}
-extension SQLRawBindable { var sqlValue: SQLValue { .text(rawValue) } }
+public protocol SQLRawBindable: SQLBindable, RawRepresentable where RawValue == String {}
+extension SQLRawBindable { public var sqlValue: SQLValue { .text(rawValue) } }
 extension Severity: SQLRawBindable {}
 extension Grade: SQLRawBindable {}
 extension NoticeKind: SQLRawBindable {}
@@ -91,22 +91,22 @@ extension InspectionSource: SQLRawBindable {}
 extension DistrictLevel: SQLRawBindable {}
 
 /// A statement's arguments, in the order of its `?` placeholders.
-typealias SQLArguments = [any SQLBindable]
+public typealias SQLArguments = [any SQLBindable]
 
 /// One row of an answer, by column name.
-struct SQLRow: Sendable {
-    let columns: [String]
-    let values: [SQLValue]
+public struct SQLRow: Sendable {
+    public let columns: [String]
+    public let values: [SQLValue]
 
-    func value(_ column: String) -> SQLValue {
+    public func value(_ column: String) -> SQLValue {
         guard let i = columns.firstIndex(of: column) else { return .null }
         return values[i]
     }
 
-    func int(_ column: String) -> Int64? { value(column).int }
-    func double(_ column: String) -> Double? { value(column).double }
-    func text(_ column: String) -> String? { value(column).text }
-    func bytes(_ column: String) -> [UInt8]? {
+    public func int(_ column: String) -> Int64? { value(column).int }
+    public func double(_ column: String) -> Double? { value(column).double }
+    public func text(_ column: String) -> String? { value(column).text }
+    public func bytes(_ column: String) -> [UInt8]? {
         switch value(column) {
         case .bytes(let b): b
         case .text(let t): Array(t.utf8)

@@ -127,4 +127,46 @@ struct PostgresStoreTests {
         #expect(try store.sqlInt("SELECT COUNT(*) FROM pg_class WHERE relname = ?", [far.name]) == 1)
         #expect(try store.sqlInt("SELECT COUNT(*) FROM pg_class WHERE relname = ?", [thisMonth.name]) == 0)
     }
+
+    @Test("stream and outbox ids become visible in commit order, and an open transaction that made one holds no other writer back")
+    func followedIdsInCommitOrder() throws {
+        let db = try Database()
+        defer { db.close() }
+        let store = try PostgresStore(url: db.url)
+        var fleet = Fleet()
+        fleet.firms = [Firm(id: "firm-a", name: "Firm A", grade: "A", nameZh: nil)]
+        fleet.owners = [Owner(id: "owner-1", name: "School", nameZh: nil)]
+        fleet.sites = [Site(id: "site-1", name: "School", category: "school", city: "Tianjin", peopleExposed: 800)]
+        fleet.gateways = [Gateway(id: "gw-1", site: "site-1")]
+        fleet.devices = [DeviceRecord(id: "E1", type: "elevator", gateway: "gw-1", site: "site-1", owner: "owner-1", firm: "firm-a",
+                                      commissioned: Day(parsing: "2015-05-01")!, lastInspections: [:], inspectionGrade: nil,
+                                      attributes: [:], origin: Origin(file: "test", line: 1))]
+        try store.importFleet(fleet, now: Self.t0, sourceHash: "abc")
+        let e1 = try store.num("E1")
+        // The first writer makes its rows, then stays open until the second has committed (or 20 s).
+        let secondCommitted = DispatchSemaphore(value: 0)
+        let firstMade = DispatchSemaphore(value: 0)
+        let first = Thread {
+            try? store.write("first") { s in
+                try PostgresStore.insertChange(.alarm, deviceNum: e1, at: 1, payload: #"{"w":"first"}"#, s)
+                try PostgresStore.insertOutbox(OutboxMessage(topic: "t", payload: "first"), at: 1, s)
+                firstMade.signal()
+                _ = secondCommitted.wait(timeout: .now() + 20)
+            }
+            firstMade.signal()
+        }
+        first.start()
+        firstMade.wait()
+        try store.write("second") { s in
+            try PostgresStore.insertChange(.alarm, deviceNum: e1, at: 2, payload: #"{"w":"second"}"#, s)
+            try PostgresStore.insertOutbox(OutboxMessage(topic: "t", payload: "second"), at: 2, s)
+        }
+        secondCommitted.signal()
+        firstMade.wait()   // the first writer's transaction has ended
+        // Committed second, then first: a reader that saw the second's id and moved on can
+        // never find the first's below it.
+        #expect(try store.sqlTexts("SELECT payload FROM changes ORDER BY id") == [#"{"w":"second"}"#, #"{"w":"first"}"#])
+        #expect(try store.sqlTexts("SELECT payload FROM outbox ORDER BY id") == ["second", "first"])
+        #expect(try store.sqlTexts("SELECT firm FROM changes") == ["firm-a", "firm-a"])
+    }
 }

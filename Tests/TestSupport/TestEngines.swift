@@ -3,7 +3,7 @@ import Domain
 import Foundation
 import Logging
 import GRDB
-@testable import PostgresStorage
+import PostgresStorage
 import Records
 import Storage
 
@@ -57,18 +57,12 @@ public enum TestPostgres {
 
     /// Runs one statement on the database at `url`.
     public static func execute(url: String, _ sql: String) throws {
-        let parsed = try PostgresURL(parsing: url)
-        let connections = PostgresConnections(configuration: try parsed.configuration(), description: parsed.description, logger: .init(label: "test-admin"))
-        defer { connections.close() }
-        try connections.with { s in try s.execute(sql) }
+        try PostgresStore.session(url: url) { s in _ = try s.execute(sql) }
     }
 
     /// Runs statements on the server's `postgres` database as its superuser.
     static func admin(_ body: (SQLSession) throws -> Void) throws {
-        let url = try PostgresURL(parsing: try self.url(database: "postgres"))
-        let connections = PostgresConnections(configuration: try url.configuration(), description: url.description, logger: .init(label: "test-admin"))
-        defer { connections.close() }
-        try connections.with(body)
+        try PostgresStore.session(url: try self.url(database: "postgres"), body)
     }
 }
 
@@ -209,7 +203,7 @@ extension Store {
                 case .blob(let b): return [UInt8](b)
                 }
             }
-            return try p.connections.with { s in
+            return try p.session { s in
                 try s.rows(sql, bound).map { row in
                     var out: [String: String?] = [:]
                     for (i, column) in row.columns.enumerated() { out[column] = row.values[i].text }
