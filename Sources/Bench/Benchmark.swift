@@ -52,6 +52,9 @@ public final class Benchmark {
         public var scratchStore: ScratchStoreMaker?
         /// The engine's name for the header line.
         public var engine = "SQLite"
+        /// The engine's short name on the comparison lines (with another engine, every pipeline
+        /// phase also runs on SQLite in the same run, and the lines give both and their ratio).
+        public var engineShort = "SQLite"
         /// The store-insert line(s) of another engine (its insert strategies measured side by
         /// side), printed in place of SQLite's comparison.
         public var storeLines: (@Sendable (_ rows: Int) throws -> [String])?
@@ -105,11 +108,24 @@ public final class Benchmark {
                        options.storeRows, store.grdb, store.raw, store.raw / store.grdb, store.grouped, store.grouped / store.raw))
         }
         var single: [Int32: Throughput] = [:]
+        var ratios: [(String, Double)] = []
+        var beside: [String] = []
+        /// A phase's line on SQLite, printed under the phase's own.
+        func flush() {
+            for line in beside { out(line) }
+            beside.removeAll()
+        }
         for qos: Int32 in [0, 1] {
             let n = qos == 0 ? options.qos0Messages : options.qos1Messages
             let bare = try throughput(qos: qos, messages: n, batch: 1, consumer: .bare)
             let handOver = try throughput(qos: qos, messages: n, batch: 1, consumer: .handOver)
             let pipe = try throughput(qos: qos, messages: n, batch: 1, consumer: .pipeline)
+            if comparing {
+                let lite = try throughput(qos: qos, messages: n, batch: 1, consumer: .pipeline, engine: .sqlite)
+                ratios.append(("QoS \(qos)", pipe.messagesPerSecond / lite.messagesPerSecond))
+                beside.append(String(format: "  QoS %d on SQLite in this run: pipeline %.0f msg/s%@; %@/SQLite %.2f",
+                                     qos, lite.messagesPerSecond, lite.busyText, options.engineShort, pipe.messagesPerSecond / lite.messagesPerSecond))
+            }
             let target = qos == 0 ? 0.70 : 0.85
             out(String(format: "QoS %d, %d msgs: bare subscriber %.0f msg/s, pipeline %.0f msg/s, ratio %.2f (target ≥ %.2f: %@)%@",
                        qos, n, bare.messagesPerSecond, pipe.messagesPerSecond, pipe.messagesPerSecond / bare.messagesPerSecond,
@@ -117,25 +133,53 @@ public final class Benchmark {
             single[qos] = pipe
             out("  " + Self.ceilingText(bare: bare, handOver: handOver, pipeline: pipe, target: target,
                                         cores: ProcessInfo.processInfo.activeProcessorCount))
+            flush()
         }
         let bareBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, consumer: .bare)
         let pipeBatch = try throughput(qos: 1, messages: options.batchMessages, batch: 10, consumer: .pipeline)
+        if comparing {
+            let lite = try throughput(qos: 1, messages: options.batchMessages, batch: 10, consumer: .pipeline, engine: .sqlite)
+            ratios.append(("batches", pipeBatch.readingsPerSecond / lite.readingsPerSecond))
+            beside.append(String(format: "  batches on SQLite in this run: %.0f readings/s%@; %@/SQLite %.2f",
+                                 lite.readingsPerSecond, lite.busyText, options.engineShort, pipeBatch.readingsPerSecond / lite.readingsPerSecond))
+        }
         out(String(format: "QoS 1, gateway batches of 10, %d msgs: bare %.0f msg/s, pipeline %.0f msg/s = %.0f readings/s (ratio %.2f; %.1fx the QoS 1 pipeline's msg/s and %.1fx the QoS 0 pipeline's, target 5x)%@; the worker costs %.1f µs a reading",
                    options.batchMessages, bareBatch.messagesPerSecond, pipeBatch.messagesPerSecond, pipeBatch.readingsPerSecond,
                    pipeBatch.messagesPerSecond / bareBatch.messagesPerSecond, pipeBatch.readingsPerSecond / (single[1]?.messagesPerSecond ?? .nan),
                    pipeBatch.readingsPerSecond / (single[0]?.messagesPerSecond ?? .nan),
                    pipeBatch.busyText, pipeBatch.workerMicrosPerReading ?? 0))
+        flush()
         if !options.liveSteps.isEmpty {
             let steps = try liveSteps()
             out(String(format: "live QoS 1, rate stepped up (%.0f s a step) until a consumer falls behind or p99 > 50 ms: bare keeps up with %.0f msg/s, pipeline with %.0f msg/s, ratio %.2f (target ≥ 0.85: %@)",
                        options.liveStepSeconds, steps.bare, steps.pipeline, steps.bare > 0 ? steps.pipeline / steps.bare : 0,
                        steps.bare > 0 && steps.pipeline / steps.bare >= 0.85 ? "met" : "NOT met"))
             for line in steps.lines { out(line) }
+            if let lite = steps.sqlite {
+                ratios.append(("live", lite > 0 ? steps.pipeline / lite : .nan))
+            }
         }
         let lat = try latency()
-        out(String(format: "latency publish → committed at %.0f msg/s offered (QoS 1, %.0f s, %d msgs): p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 < 50 ms: %@)",
-                   options.latencyRate, options.latencySeconds, lat.count, lat.p50, lat.p99, lat.max, lat.p99 < 50 ? "met" : "NOT met"))
+        out(String(format: "latency publish → committed at %.0f msg/s offered (QoS 1, %.0f s, %d msgs): p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 < %.0f ms: %@)",
+                   options.latencyRate, options.latencySeconds, lat.count, lat.p50, lat.p99, lat.max, latencyTarget, lat.p99 < latencyTarget ? "met" : "NOT met"))
+        if comparing {
+            let lite = try latency(engine: .sqlite)
+            out(String(format: "  on SQLite in this run: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %@/SQLite p99 %.2f",
+                       lite.p50, lite.p99, lite.max, options.engineShort, lat.p99 / lite.p99))
+            ratios.append(("latency p99", lat.p99 / lite.p99))
+        }
+        if comparing {
+            out("\(options.engineShort)/SQLite, both measured in this run (throughput: above 1 is faster; latency: above 1 is slower): "
+                + ratios.map { String(format: "%@ %.2f", $0.0, $0.1) }.joined(separator: ", "))
+        }
     }
+
+    /// Another engine under test: each pipeline phase runs on SQLite too, in this run.
+    var comparing: Bool { options.scratchStore != nil }
+
+    /// The p99 publish → commit goal: 50 ms on SQLite, 100 ms on another engine (a server a
+    /// network round trip away, sharing these cores).
+    var latencyTarget: Double { comparing ? 100 : 50 }
 
     // MARK: - Throughput
 
@@ -149,11 +193,16 @@ public final class Benchmark {
         case pipeline
     }
 
-    private func throughput(qos: Int32, messages: Int, batch: Int, consumer kind: ConsumerKind) throws -> Throughput {
+    /// Where a pipeline phase stores: the engine under test, or SQLite beside it.
+    enum Engine { case tested, sqlite }
+
+    func scratch(_ engine: Engine) -> ScratchStoreMaker? { engine == .sqlite ? nil : options.scratchStore }
+
+    private func throughput(qos: Int32, messages: Int, batch: Int, consumer kind: ConsumerKind, engine: Engine = .tested) throws -> Throughput {
         let usePipeline = kind == .pipeline
         let clientId = "bench-\(kind.rawValue)"
         let rig = try Rig(catalog: catalog, clientId: clientId, qos: qos, queueQoS0: true, maxUncommitted: options.maxUncommitted,
-                          scratch: options.scratchStore,
+                          scratch: scratch(engine),
                           backdated: usePipeline ? options.backdatedReadings : 0)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)

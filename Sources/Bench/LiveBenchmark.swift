@@ -19,8 +19,8 @@ import BrokerProcess
 /// The live phases of `equipwatch bench`: publish → commit latency at a fixed offered rate, and
 /// offered rates stepped up until the bare subscriber, then the pipeline, falls behind.
 extension Benchmark {
-    func latency() throws -> (count: Int, p50: Double, p99: Double, max: Double) {
-        let run = try live(rate: options.latencyRate, seconds: options.latencySeconds, pipeline: true, drainWait: 30)
+    func latency(engine: Engine = .tested) throws -> (count: Int, p50: Double, p99: Double, max: Double) {
+        let run = try live(rate: options.latencyRate, seconds: options.latencySeconds, pipeline: true, drainWait: 30, engine: engine)
         return (run.figures.measured, run.figures.p50, run.figures.p99, run.figures.max)
     }
 
@@ -35,9 +35,9 @@ extension Benchmark {
         var publisherLagged: Bool
     }
 
-    private func live(rate: Double, seconds: Double, pipeline usePipeline: Bool, drainWait: Double) throws -> LiveRun {
+    private func live(rate: Double, seconds: Double, pipeline usePipeline: Bool, drainWait: Double, engine: Engine = .tested) throws -> LiveRun {
         let rig = try Rig(catalog: catalog, clientId: usePipeline ? "bench-live-pipeline" : "bench-live-bare", qos: 1, queueQoS0: false,
-                          maxUncommitted: options.maxUncommitted, scratch: options.scratchStore,
+                          maxUncommitted: options.maxUncommitted, scratch: scratch(engine),
                           backdated: usePipeline ? options.backdatedReadings : 0)
         defer { rig.close() }
         let (broker, settings, store, directory) = (rig.broker, rig.settings, rig.store, rig.directory)
@@ -102,21 +102,24 @@ extension Benchmark {
     }
 
     /// The live phase: offered rates stepped up (`liveSteps`, `liveStepSeconds` each) for the
-    /// bare subscriber and for the pipeline; each one's highest rate kept up, and their ratio.
-    func liveSteps() throws -> (bare: Double, pipeline: Double, lines: [String]) {
+    /// bare subscriber and for the pipeline (and, with another engine under test, the pipeline on
+    /// SQLite too); each one's highest rate kept up.
+    func liveSteps() throws -> (bare: Double, pipeline: Double, sqlite: Double?, lines: [String]) {
         var lines: [String] = []
-        var best: [Bool: Double] = [:]
-        for usePipeline in [false, true] {
+        var best: [String: Double] = [:]
+        let consumers: [(name: String, pipeline: Bool, engine: Engine)] = [("bare    ", false, .tested), ("pipeline", true, .tested)]
+            + (comparing ? [("pipeline on SQLite", true, .sqlite)] : [])
+        for c in consumers {
             var steps: [String] = []
             for rate in options.liveSteps {
-                let run = try live(rate: rate, seconds: options.liveStepSeconds, pipeline: usePipeline, drainWait: 1)
+                let run = try live(rate: rate, seconds: options.liveStepSeconds, pipeline: c.pipeline, drainWait: 1, engine: c.engine)
                 steps.append(String(format: "%.0fk %@ (p50 %.1f, p99 %.0f ms)", rate / 1000, run.publisherLagged ? "publisher lagged" : run.keptUp ? "ok" : "behind", run.figures.p50.isNaN ? 0 : run.figures.p50,
                                     run.figures.p99.isNaN ? 0 : run.figures.p99))
                 guard run.keptUp, !run.publisherLagged else { break }
-                best[usePipeline] = rate
+                best[c.name] = rate
             }
-            lines.append("  \(usePipeline ? "pipeline" : "bare    "): " + steps.joined(separator: ", "))
+            lines.append("  \(c.name): " + steps.joined(separator: ", "))
         }
-        return (best[false] ?? 0, best[true] ?? 0, lines)
+        return (best["bare    "] ?? 0, best["pipeline"] ?? 0, comparing ? best["pipeline on SQLite"] ?? 0 : nil, lines)
     }
 }

@@ -67,7 +67,8 @@ struct IngestBench: ParsableCommand {
         o.backdatedReadings = backdatedReadings
         if case .postgres(let url) = try global.settings().storeLocation {
             o.scratchStore = BenchStores.scratch(url)
-            o.engine = "PostgreSQL (a scratch database a phase, beside \(StoreLocation.postgres(url: url)))"
+            o.engine = "PostgreSQL (a scratch database a phase, beside \(StoreLocation.postgres(url: url)); every pipeline phase also on SQLite, in this run)"
+            o.engineShort = "PostgreSQL"
             o.storeLines = { rows in
                 let (store, drop) = try PostgresStore.scratch(url: url)
                 defer { drop() }

@@ -146,26 +146,22 @@ public final class RiskService: @unchecked Sendable {
         }
         for num in nums.sorted() {
             guard let entry = entries[num] else { continue }
-            do {
-                let g = RiskGrading.grade(entry, directory: directory, model: model, history: histories[num] ?? RiskHistory(),
-                                          today: store.localDays.day(now), now: now)
-                let previous = current[num]?.grade
-                let type = directory.type(of: entry).id
-                let turnsRed = g.grade == .red && previous != .red
-                let notice = turnsRed ? RiskMessages.redNotice(entry, type: type, grade: g, previous: previous,
-                                                               deadlineMs: model.redNoticeDeadlineMs, now: now) : nil
-                let device = entry.id
-                let changeEvent: @Sendable (Int64) -> String = { RiskMessages.gradeChanged(g, previous: previous, historyId: $0, device: device) }
-                let feed: @Sendable (Int64) -> OutboxMessage = {
-                    RiskMessages.redFeed(g, previous: previous, device: device, type: type, at: now, historyId: $0, topics: topics)
-                }
-                updates.append(GradeWrite(
-                    deviceNum: num, grade: g.grade, score: g.score, likelihood: g.likelihood, exposure: g.exposure,
-                    consequence: g.consequence, factors: g.factorsJSON, model: g.model, previous: previous, at: now,
-                    changeEvent: changeEvent, notice: notice, redFeed: turnsRed ? feed : nil))
-            } catch {
-                logger.error("cannot grade device", metadata: ["device": "\(entry.id)", "error": "\(error)"])
+            let g = RiskGrading.grade(entry, directory: directory, model: model, history: histories[num] ?? RiskHistory(),
+                                      today: store.localDays.day(now), now: now)
+            let previous = current[num]?.grade
+            let type = directory.type(of: entry).id
+            let turnsRed = g.grade == .red && previous != .red
+            let notice = turnsRed ? RiskMessages.redNotice(entry, type: type, grade: g, previous: previous,
+                                                           deadlineMs: model.redNoticeDeadlineMs, now: now) : nil
+            let device = entry.id
+            let changeEvent: @Sendable (Int64) -> String = { RiskMessages.gradeChanged(g, previous: previous, historyId: $0, device: device) }
+            let feed: @Sendable (Int64) -> OutboxMessage = {
+                RiskMessages.redFeed(g, previous: previous, device: device, type: type, at: now, historyId: $0, topics: topics)
             }
+            updates.append(GradeWrite(
+                deviceNum: num, grade: g.grade, score: g.score, likelihood: g.likelihood, exposure: g.exposure,
+                consequence: g.consequence, factors: g.factorsJSON, model: g.model, previous: previous, at: now,
+                changeEvent: changeEvent, notice: notice, redFeed: turnsRed ? feed : nil))
         }
         do {
             try store.record(grades: updates, noticeMessage: { id, n in NoticeFeed.message(id: id, n, topics: topics) })
