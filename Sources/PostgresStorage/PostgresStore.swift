@@ -127,16 +127,42 @@ public final class PostgresStore: Store {
         catch { throw StoreError(postgres: error, operation: operation()).named(operation()) }
     }
 
-    /// Runs `body` on one consistent snapshot.
+    /// Runs `body` on one consistent snapshot (the one `snapshot` opened on this thread, if any).
     func read<T>(_ operation: @autoclosure () -> String, _ body: (SQLSession) throws -> T) throws(StoreError) -> T {
-        do { return try connections.read(body) }
+        do { return try boundSession.map(body) ?? connections.read(body) }
         catch { throw StoreError(postgres: error, operation: operation()).named(operation()) }
     }
 
-    /// Runs one statement outside a transaction (a single read needs no snapshot of its own).
+    /// Runs one statement outside a transaction (a single read needs no snapshot of its own),
+    /// or in the snapshot `snapshot` opened on this thread.
     func query<T>(_ operation: @autoclosure () -> String, _ body: (SQLSession) throws -> T) throws(StoreError) -> T {
-        do { return try connections.with(body) }
+        do { return try boundSession.map(body) ?? connections.with(body) }
         catch { throw StoreError(postgres: error, operation: operation()).named(operation()) }
+    }
+
+    /// Runs `body`, whose reads of this store (on this thread) share one read-only transaction
+    /// on one connection: a page of many reads (the device page: fifteen) answers from one
+    /// instant, and pays one BEGIN and one COMMIT instead of one pair a read. Writes inside it
+    /// run as usual, in transactions of their own.
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        if boundSession != nil { return try body() }
+        return try read("read a snapshot") { s in
+            Thread.current.threadDictionary[snapshotKey] = Bound(session: s)
+            defer { Thread.current.threadDictionary.removeObject(forKey: snapshotKey) }
+            return try body()
+        }
+    }
+
+    /// The thread's snapshot session of this store, while `snapshot` runs.
+    private var boundSession: SQLSession? {
+        (Thread.current.threadDictionary[snapshotKey] as? Bound)?.session
+    }
+
+    private var snapshotKey: String { "equipwatch.postgres.snapshot.\(ObjectIdentifier(self).hashValue)" }
+
+    private final class Bound: NSObject {
+        let session: SQLSession
+        init(session: SQLSession) { self.session = session }
     }
 
     /// Typed rows of one query.

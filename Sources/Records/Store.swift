@@ -330,6 +330,11 @@ public protocol Store: AnyObject, Sendable {
     /// The file, or `:memory:`-like description of a store opened on a given writer.
     var path: String { get }
 
+    /// Runs `body`, whose reads of this store on this thread answer from one snapshot where the
+    /// engine can share one (PostgreSQL: one read-only transaction on one connection, instead of
+    /// a round trip to open and close one per read). A page of many reads calls it once.
+    func snapshot<T>(_ body: () throws -> T) throws -> T
+
     /// The days people count (the display zone's): a major hazard's day is read in it, and the
     /// cores above ask it which day an instant falls on. Asia/Shanghai unless told otherwise.
     var localDays: LocalDays { get }

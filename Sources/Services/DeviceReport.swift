@@ -16,6 +16,11 @@ public enum DeviceReport {
     /// either way, so a firm learns nothing about other firms' devices).
     public static func sections(store: any Store, types: [String: DeviceType], device id: String, scope: Role = .supervisor,
                                 language: Language = .en, now: Int64) throws -> [(title: String, table: ResultTable)]? {
+        try store.snapshot { try build(store: store, types: types, device: id, scope: scope, language: language, now: now) }
+    }
+
+    private static func build(store: any Store, types: [String: DeviceType], device id: String, scope: Role,
+                              language: Language, now: Int64) throws -> [(title: String, table: ResultTable)]? {
         var one = DeviceFilter()
         one.id = id
         one.scope = scope

@@ -10,6 +10,8 @@ import GRDB
 public final class SQLiteStore: Store {
     /// The file, or `:memory:`-like description of a store opened on a given writer.
     public let path: String
+    /// Reads in process cost no round trips: `body` runs as it is (each read its own snapshot).
+    public func snapshot<T>(_ body: () throws -> T) throws -> T { try body() }
     /// A `DatabasePool` on the file in production; any GRDB writer (a `DatabaseQueue` on a
     /// temporary file or in memory) in tests. Named `pool` for the common case.
     let pool: any DatabaseWriter
