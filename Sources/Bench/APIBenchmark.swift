@@ -39,7 +39,10 @@ public final class APIBenchmark: Sendable {
         public var seconds = 10.0
         public var connections = 8
         /// Where the phase's store is (nil: a SQLite file); see `Benchmark.Options.scratchStore`.
+        /// With another engine, the whole run is made again on SQLite and the ratios printed.
         public var scratchStore: ScratchStoreMaker?
+        /// The other engine's name on the lines.
+        public var engine = "PostgreSQL"
         public init() {}
     }
 
@@ -67,7 +70,25 @@ public final class APIBenchmark: Sendable {
         guard let wrk = Self.executable("wrk") else {
             throw BrokerError("bench api needs wrk on PATH (Debian: apt-get install wrk)")
         }
-        let rig = try Rig(catalog: catalog, clientId: "bench-api", qos: 1, queueQoS0: false, maxUncommitted: nil, scratch: options.scratchStore)
+        guard let other = options.scratchStore else {
+            _ = try await session(wrk, scratch: nil)
+            return
+        }
+        out("on \(options.engine):")
+        let tested = try await session(wrk, scratch: other)
+        out("on SQLite, in this run:")
+        let lite = try await session(wrk, scratch: nil)
+        out("\(options.engine)/SQLite, both measured in this run (request rate: above 1 is faster; p99: above 1 is slower): "
+            + tested.map { route, r in
+                String(format: "%@ req/s %.2f, p99 %.2f", route, r.requestsPerSecond / (lite[route]?.requestsPerSecond ?? .nan),
+                       r.p99 / (lite[route]?.p99 ?? .nan))
+            }.sorted().joined(separator: "; "))
+    }
+
+    /// One whole run on a fresh store of the engine `scratch` makes (nil: SQLite): each route's
+    /// figures, by name.
+    private func session(_ wrk: String, scratch: ScratchStoreMaker?) async throws -> [String: WrkResult] {
+        let rig = try Rig(catalog: catalog, clientId: "bench-api", qos: 1, queueQoS0: false, maxUncommitted: nil, scratch: scratch)
         defer { rig.close() }
         let seeded = try seed(rig)
         out(String(format: "seeded %d readings over 30 days and %d alarms in %.1f s", seeded.readings, seeded.alarms, seeded.seconds))
@@ -146,6 +167,7 @@ public final class APIBenchmark: Sendable {
             ("GET /v1/devices/{id}/readings (30 d, 100 rows)", "/v1/devices/\(device)/readings?from=\(from)&limit=100"),
         ]
         var ingest: [(label: String, figures: CommitLedger.Figures)] = []
+        var results: [String: WrkResult] = [:]
         func quiet(_ label: String) async throws {
             let begin = monotonicNanos()
             try await Task.sleep(for: .seconds(options.seconds))
@@ -157,6 +179,7 @@ public final class APIBenchmark: Sendable {
             let result = try await Self.runWrk(wrk, url: "http://127.0.0.1:\(port)\(route.path)", token: secret,
                                                connections: options.connections, seconds: options.seconds)
             ingest.append(("under " + route.name, ledger.figures(publishedFrom: begin, to: monotonicNanos())))
+            results[route.name] = result
             out(String(format: "%@: %.0f req/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, non-2xx %d (target p99 < 50 ms: %@)",
                        route.name, result.requestsPerSecond, result.p50, result.p99, result.max, result.errors,
                        result.p99 < 50 && result.errors == 0 ? "met" : "NOT met"))
@@ -176,6 +199,7 @@ public final class APIBenchmark: Sendable {
         let worst = ingest.filter { !$0.label.hasPrefix("no API") }.map(\.figures.committedPerSecond).min() ?? baseline
         let slowdown = 1 - worst / baseline
         out(String(format: "ingest slowed by at most %.1f %% under API load (target < 5 %%: %@)", slowdown * 100, slowdown < 0.05 ? "met" : "NOT met"))
+        return results
     }
 
     /// Readings spread over the last 30 days across the fleet, and resolved alarms, written

@@ -151,8 +151,8 @@ public final class Benchmark {
         flush()
         if !options.liveSteps.isEmpty {
             let steps = try liveSteps()
-            out(String(format: "live QoS 1, rate stepped up (%.0f s a step) until a consumer falls behind or p99 > 50 ms: bare keeps up with %.0f msg/s, pipeline with %.0f msg/s, ratio %.2f (target ≥ 0.85: %@)",
-                       options.liveStepSeconds, steps.bare, steps.pipeline, steps.bare > 0 ? steps.pipeline / steps.bare : 0,
+            out(String(format: "live QoS 1, rate stepped up (%.0f s a step) until a consumer falls behind or p99 > %@: bare keeps up with %.0f msg/s, pipeline with %.0f msg/s, ratio %.2f (target ≥ 0.85: %@)",
+                       options.liveStepSeconds, comparing ? String(format: "50 ms (the pipeline on %@: %.0f ms)", options.engineShort, latencyTarget) : "50 ms", steps.bare, steps.pipeline, steps.bare > 0 ? steps.pipeline / steps.bare : 0,
                        steps.bare > 0 && steps.pipeline / steps.bare >= 0.85 ? "met" : "NOT met"))
             for line in steps.lines { out(line) }
             if let lite = steps.sqlite {

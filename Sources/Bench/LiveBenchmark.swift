@@ -27,7 +27,7 @@ extension Benchmark {
     /// One live run: a publisher offers `rate` QoS 1 messages/s for `seconds` while the consumer
     /// (the pipeline, to commit; or the bare subscriber, to receipt) takes them. It kept up when
     /// every message arrived within `drainWait` seconds of the last being published and the p99
-    /// latency stayed under 50 ms; `publisherLagged` when the publisher itself could not offer
+    /// latency stayed under 50 ms (the pipeline on a server engine: its `latencyTarget`); `publisherLagged` when the publisher itself could not offer
     /// the rate.
     struct LiveRun {
         var figures: CommitLedger.Figures
@@ -98,7 +98,9 @@ extension Benchmark {
         let deadline = Date().addingTimeInterval(drainWait)
         while sent.committedCount < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         let f = sent.figures(publishedFrom: 1, to: .max)
-        return LiveRun(figures: f, keptUp: f.measured == total && f.p99 < 50, publisherLagged: lagged)
+        // The pipeline on a server engine is held to that engine's latency goal (`latencyTarget`).
+        let bar = usePipeline && engine == .tested ? latencyTarget : 50
+        return LiveRun(figures: f, keptUp: f.measured == total && f.p99 < bar, publisherLagged: lagged)
     }
 
     /// The live phase: offered rates stepped up (`liveSteps`, `liveStepSeconds` each) for the

@@ -28,7 +28,9 @@ struct IngestBench: ParsableCommand {
             any worker could reach here, and what that leaves the worker a message); gateway batches of 10; a live phase where a publisher offers QoS 1 at rates stepped up \
             (--live-steps) until the bare subscriber, then the pipeline, falls behind or its p99 passes 50 ms; \
             and publish-to-commit latency at a fixed offered rate. Read the ratios: absolute rates move with \
-            whatever else the machine is doing.
+            whatever else the machine is doing. With --store postgres://USER@HOST/DB each phase runs on a scratch \
+            database made beside DB (the user needs CREATEDB), PostgreSQL's insert strategies are compared, and every \
+            pipeline phase runs on SQLite too, so that the PostgreSQL/SQLite ratios come from one run.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -90,7 +92,7 @@ struct APIBench: AsyncParsableCommand {
         commandName: "api",
         abstract: "Measure API latency under load beside a running pipeline, and what the load costs ingest.",
         discussion: """
-            Seeds a scratch store (readings over the last 30 days, resolved alarms), runs the pipeline of \
+            Seeds a scratch store (readings over the last 30 days, resolved alarms; with --store postgres:// a scratch database, and the whole run again on SQLite for the ratios), runs the pipeline of \
             `equipwatch run` and the API server in this process with its own mosquitto, offers telemetry at a fixed \
             rate throughout, and drives each measured route with wrk (Debian package `wrk`): GET /v1/alarms?limit=100, \
             GET /v1/devices/{id} and a 30-day readings page. Prints each route's request rate and latency percentiles \
