@@ -146,7 +146,8 @@ public final class PostgresStore: Store {
     /// run as usual, in transactions of their own.
     public func snapshot<T>(_ body: () throws -> T) throws -> T {
         if boundSession != nil { return try body() }
-        return try read("read a snapshot") { s in
+        // Errors pass as they are: the reads inside name their own operations.
+        return try connections.read { s in
             Thread.current.threadDictionary[snapshotKey] = Bound(session: s)
             defer { Thread.current.threadDictionary.removeObject(forKey: snapshotKey) }
             return try body()
