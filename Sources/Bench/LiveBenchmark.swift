@@ -108,20 +108,22 @@ extension Benchmark {
     /// SQLite too); each one's highest rate kept up.
     func liveSteps() throws -> (bare: Double, pipeline: Double, sqlite: Double?, lines: [String]) {
         var lines: [String] = []
-        var best: [String: Double] = [:]
+        var best: [Double] = []   // by consumer, in the order below
         let consumers: [(name: String, pipeline: Bool, engine: Engine)] = [("bare    ", false, .tested), ("pipeline", true, .tested)]
             + (comparing ? [("pipeline on SQLite", true, .sqlite)] : [])
         for c in consumers {
             var steps: [String] = []
+            var kept = 0.0
             for rate in options.liveSteps {
                 let run = try live(rate: rate, seconds: options.liveStepSeconds, pipeline: c.pipeline, drainWait: 1, engine: c.engine)
                 steps.append(String(format: "%.0fk %@ (p50 %.1f, p99 %.0f ms)", rate / 1000, run.publisherLagged ? "publisher lagged" : run.keptUp ? "ok" : "behind", run.figures.p50.isNaN ? 0 : run.figures.p50,
                                     run.figures.p99.isNaN ? 0 : run.figures.p99))
                 guard run.keptUp, !run.publisherLagged else { break }
-                best[c.name] = rate
+                kept = rate
             }
+            best.append(kept)
             lines.append("  \(c.name): " + steps.joined(separator: ", "))
         }
-        return (best["bare    "] ?? 0, best["pipeline"] ?? 0, comparing ? best["pipeline on SQLite"] ?? 0 : nil, lines)
+        return (best[0], best[1], comparing ? best[2] : nil, lines)
     }
 }

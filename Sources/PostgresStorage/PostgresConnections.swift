@@ -152,27 +152,39 @@ public struct SQLSession {
         followed.changes.removeAll()
         followed.outbox.removeAll()
         try execute("SELECT pg_advisory_xact_lock(72616866)")
-        var start = 0
-        while start < changes.count {
-            let end = min(changes.count, start + 1000)
-            let values = Array(repeating: "(?::bigint,?::text,?::bigint,?::text,?::bigint)", count: end - start).joined(separator: ",")
-            // The firm and owner as the device has them now; ids assigned in the order made.
-            try execute("""
-                INSERT INTO changes(at, kind, device_num, firm, owner, payload)
-                SELECT v.at, v.kind, d.num, d.firm, d.owner, v.payload
-                FROM (VALUES \(values)) AS v(at, kind, device_num, payload, position) JOIN devices d ON d.num = v.device_num
-                ORDER BY v.position
-                """, changes[start..<end].flatMap { $0 })
-            start = end
-        }
-        start = 0
-        while start < outbox.count {
-            let end = min(outbox.count, start + 1000)
-            let values = Array(repeating: "(?,?,?)", count: end - start).joined(separator: ",")
-            try execute("INSERT INTO outbox(topic, payload, created_at) VALUES \(values)", outbox[start..<end].flatMap { $0 })
-            start = end
-        }
+        // The firm and owner as the device has them now; ids assigned in the order made.
+        try eachSlice(changes, types: [.bigint, .text, .bigint, .text, .bigint]) { values in """
+            INSERT INTO changes(at, kind, device_num, firm, owner, payload)
+            SELECT v.at, v.kind, d.num, d.firm, d.owner, v.payload
+            FROM (VALUES \(values)) AS v(at, kind, device_num, payload, position) JOIN devices d ON d.num = v.device_num
+            ORDER BY v.position
+            """ }
+        try eachSlice(outbox) { "INSERT INTO outbox(topic, payload, created_at) VALUES \($0)" }
     }
+
+    /// Runs `statement(values)` for each slice of `rows` small enough to bind (PostgreSQL binds
+    /// at most 65,535 values a statement: 1,000 rows each), where `values` is the slice's
+    /// `VALUES` list of placeholders, each cast to its column's type when `types` are given (a
+    /// column NULL in every row of a `VALUES` list in `FROM` has no type otherwise). Returns the
+    /// rows every statement answered, in order.
+    @discardableResult
+    func eachSlice(_ rows: [[any SQLBindable]], types: [SQLColumnType]? = nil,
+                   _ statement: (_ values: String) -> String) throws(StoreError) -> [SQLRow] {
+        guard let width = rows.first?.count else { return [] }
+        let one = "(" + (types.map { $0.map { "?::\($0.rawValue)" } } ?? Array(repeating: "?", count: width)).joined(separator: ",") + ")"
+        var answered: [SQLRow] = []
+        var start = 0
+        while start < rows.count {
+            let end = min(rows.count, start + Self.rowsPerStatement)
+            answered += try self.rows(statement(Array(repeating: one, count: end - start).joined(separator: ",")),
+                                      rows[start..<end].flatMap { $0 })
+            start = end
+        }
+        return answered
+    }
+
+    /// Rows a multi-row statement takes at most (a row of 17 values: 17,000 of the 65,535 binds).
+    static let rowsPerStatement = 1000
 
     /// Runs a statement; returns the rows it changed.
     @discardableResult

@@ -3,9 +3,6 @@ import Records
 import Foundation
 
 extension PostgresStore {
-    /// Rows per multi-row INSERT: PostgreSQL binds at most 65,535 parameters a statement.
-    static let rowsPerInsert = 1000
-
     /// Writes a batch in one transaction: readings and events as multi-row INSERTs, the rest
     /// row by row (they are few), then the per-device state.
     public func commit(_ batch: CommitBatch) throws(StoreError) {
@@ -40,15 +37,7 @@ extension PostgresStore {
     /// Inserts `rows` (each the values of `columns`, in order) with as few statements as the
     /// parameter limit allows.
     static func insertRows(_ table: String, _ rows: [[any SQLBindable]], suffix: String = "", _ s: SQLSession) throws(StoreError) {
-        guard let width = rows.first?.count else { return }
-        var start = 0
-        while start < rows.count {
-            let end = min(rows.count, start + rowsPerInsert)
-            let one = "(" + Array(repeating: "?", count: width).joined(separator: ",") + ")"
-            let values = Array(repeating: one, count: end - start).joined(separator: ",")
-            try s.execute("INSERT INTO \(table) VALUES \(values) \(suffix)", rows[start..<end].flatMap { $0 })
-            start = end
-        }
+        try s.eachSlice(rows) { "INSERT INTO \(table) VALUES \($0) \(suffix)" }
     }
 
     /// Every device a commit touched has its state written: an UPDATE from the rows' values for
@@ -60,22 +49,15 @@ extension PostgresStore {
             [num, u.sequence.map { Int64(bitPattern: $0.highest) }, u.sequence.map { Int64(bitPattern: $0.seen) }, u.lastTs,
              u.lastReceivedAt, u.lastData?.string, u.messages, u.duplicates]
         }
-        let one = "(?::bigint,?::bigint,?::bigint,?::bigint,?::bigint,?::text,?::bigint,?::bigint)"
         var updated = Set<Int64>()
-        var start = 0
-        while start < rows.count {
-            let end = min(rows.count, start + rowsPerInsert)
-            for row in try s.rows("""
-                UPDATE device_state d SET seq_highest = v.seq_highest, seq_seen = v.seq_seen, last_ts = v.last_ts,
-                    last_received_at = v.last_received_at, last_data = COALESCE(v.last_data, d.last_data),
-                    messages = v.messages, duplicates = v.duplicates
-                FROM (VALUES \(Array(repeating: one, count: end - start).joined(separator: ","))) AS
-                    v(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)
-                WHERE d.device_num = v.device_num RETURNING d.device_num
-                """, rows[start..<end].flatMap { $0 }) {
-                if let n = row.int("device_num") { updated.insert(n) }
-            }
-            start = end
+        for row in try s.eachSlice(rows, types: [.bigint, .bigint, .bigint, .bigint, .bigint, .text, .bigint, .bigint], { values in """
+            UPDATE device_state d SET seq_highest = v.seq_highest, seq_seen = v.seq_seen, last_ts = v.last_ts,
+                last_received_at = v.last_received_at, last_data = COALESCE(v.last_data, d.last_data),
+                messages = v.messages, duplicates = v.duplicates
+            FROM (VALUES \(values)) AS v(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)
+            WHERE d.device_num = v.device_num RETURNING d.device_num
+            """ }) {
+            if let n = row.int("device_num") { updated.insert(n) }
         }
         let fresh = rows.filter { !updated.contains(($0[0] as? Int64) ?? -1) }
         try insertRows("device_state(device_num, seq_highest, seq_seen, last_ts, last_received_at, last_data, messages, duplicates)", fresh, suffix: """

@@ -16,7 +16,7 @@ extension PostgresStore {
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try updateRows("maintenance_records m SET applied_at = v.applied_at, baseline = v.baseline",
-                       columns: "id bigint, applied_at bigint, baseline text",
+                       columns: [("id", .bigint), ("applied_at", .bigint), ("baseline", .text)],
                        rows: Dictionary(batch.applied.map { ($0.record, $0.counters) }, uniquingKeysWith: { first, _ in first })
                            .sorted { $0.key < $1.key }.map { [$0.key, now, $0.value] },
                        where: "m.id = v.id AND m.applied_at IS NULL", s)
@@ -43,26 +43,21 @@ extension PostgresStore {
             return [Int64(i), n.key, n.deviceNum, n.firm, n.type, n.kind, n.trigger, n.reason.en, n.reason.zh,
                     n.reason.code.rawValue, n.reason.parametersJSON, n.dueBy, n.createdAt, n.detail, n.staleAfterRecord ?? Int64.max]
         }
-        let one = "(?::bigint,?::text,?::bigint,?::text,?::text,?::text,?::text,?::text,?::text,?::text,?::text,?::bigint,?::bigint,?::text,?::bigint)"
-        var start = 0
-        while start < rows.count {
-            let end = min(rows.count, start + rowsPerInsert)
-            // Ids in the drafts' order; a notice made stale by newer work is not written.
-            for row in try s.rows("""
-                INSERT INTO notices(key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
-                                    due_by, created_at, status, detail)
-                SELECT v.key, v.device_num, v.firm, v.type, v.kind, v.trigger, v.reason, v.reason_zh, v.reason_code, v.reason_parameters,
-                       v.due_by, v.created_at, 'open', v.detail
-                FROM (VALUES \(Array(repeating: one, count: end - start).joined(separator: ","))) AS
-                    v(position, key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
-                      due_by, created_at, detail, stale_after)
-                WHERE NOT EXISTS (SELECT 1 FROM maintenance_records m WHERE m.device_num = v.device_num AND m.id > v.stale_after)
-                ORDER BY v.position
-                ON CONFLICT(key) DO NOTHING RETURNING id, key
-                """, rows[start..<end].flatMap { $0 }) {
-                if let key = row.text("key"), let i = byKey[key] { ids[i] = row.int("id") }
-            }
-            start = end
+        // Ids in the drafts' order; a notice made stale by newer work is not written.
+        for row in try s.eachSlice(rows, types: [.bigint, .text, .bigint, .text, .text, .text, .text, .text, .text, .text, .text,
+                                                 .bigint, .bigint, .text, .bigint], { values in """
+            INSERT INTO notices(key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
+                                due_by, created_at, status, detail)
+            SELECT v.key, v.device_num, v.firm, v.type, v.kind, v.trigger, v.reason, v.reason_zh, v.reason_code, v.reason_parameters,
+                   v.due_by, v.created_at, 'open', v.detail
+            FROM (VALUES \(values)) AS
+                v(position, key, device_num, firm, type, kind, trigger, reason, reason_zh, reason_code, reason_parameters,
+                  due_by, created_at, detail, stale_after)
+            WHERE NOT EXISTS (SELECT 1 FROM maintenance_records m WHERE m.device_num = v.device_num AND m.id > v.stale_after)
+            ORDER BY v.position
+            ON CONFLICT(key) DO NOTHING RETURNING id, key
+            """ }) {
+            if let key = row.text("key"), let i = byKey[key] { ids[i] = row.int("id") }
         }
         var rescues: [[any SQLBindable]] = []
         var hazards: [[any SQLBindable]] = []
@@ -77,18 +72,12 @@ extension PostgresStore {
             }
         }
         // A rescue whose alarm is already resolved starts stopped.
-        start = 0
-        while start < rescues.count {
-            let end = min(rescues.count, start + rowsPerInsert)
-            try s.execute("""
-                INSERT INTO rescues(alarm_id, device_num, firm, fired_at, deadline_at, within_ms, notice_id, resolved_at)
-                SELECT v.*, (SELECT resolved_at FROM alarms a WHERE a.id = v.alarm_id AND a.state = 'resolved')
-                FROM (VALUES \(Array(repeating: "(?::bigint,?::bigint,?::text,?::bigint,?::bigint,?::bigint,?::bigint)", count: end - start).joined(separator: ","))) AS
-                    v(alarm_id, device_num, firm, fired_at, deadline_at, within_ms, notice_id)
-                ON CONFLICT DO NOTHING
-                """, rescues[start..<end].flatMap { $0 })
-            start = end
-        }
+        try s.eachSlice(rescues, types: [.bigint, .bigint, .text, .bigint, .bigint, .bigint, .bigint]) { values in """
+            INSERT INTO rescues(alarm_id, device_num, firm, fired_at, deadline_at, within_ms, notice_id, resolved_at)
+            SELECT v.*, (SELECT resolved_at FROM alarms a WHERE a.id = v.alarm_id AND a.state = 'resolved')
+            FROM (VALUES \(values)) AS v(alarm_id, device_num, firm, fired_at, deadline_at, within_ms, notice_id)
+            ON CONFLICT DO NOTHING
+            """ }
         try insertRows("device_hazards(device_num, rule, alarm_id, raised_at)", hazards, suffix: "ON CONFLICT DO NOTHING", s)
         return ids
     }

@@ -73,18 +73,12 @@ extension PostgresStore {
                 """, s)
             // The registry's last inspections are passing records, once each (a record of the same
             // device, kind and date already kept, from any source, is not repeated).
-            var start = 0
-            while start < seeds.count {
-                let end = min(seeds.count, start + Self.rowsPerInsert)
-                let values = Array(repeating: "(?,?,?)", count: end - start).joined(separator: ",")
-                try s.execute("""
-                    INSERT INTO inspections(device_num, kind, date, result, source, recorded_by, recorded_at)
-                    SELECT DISTINCT d.num, v.kind, v.date, 'pass', 'registry', 'registry', \(now)
-                    FROM (VALUES \(values)) AS v(id, kind, date) JOIN devices d ON d.id = v.id
-                    WHERE NOT EXISTS (SELECT 1 FROM inspections i WHERE i.device_num = d.num AND i.kind = v.kind AND i.date = v.date)
-                    """, seeds[start..<end].flatMap { $0 })
-                start = end
-            }
+            try s.eachSlice(seeds) { values in """
+                INSERT INTO inspections(device_num, kind, date, result, source, recorded_by, recorded_at)
+                SELECT DISTINCT d.num, v.kind, v.date, 'pass', 'registry', 'registry', \(now)
+                FROM (VALUES \(values)) AS v(id, kind, date) JOIN devices d ON d.id = v.id
+                WHERE NOT EXISTS (SELECT 1 FROM inspections i WHERE i.device_num = d.num AND i.kind = v.kind AND i.date = v.date)
+                """ }
             return fleet.devices.count
         }
     }

@@ -95,22 +95,15 @@ extension PostgresStore {
             let changed = updates.filter(\.changed)
             guard !changed.isEmpty else { return }
             var ids: [Int64: [Int64]] = [:]
-            var start = 0
-            while start < changed.count {
-                let end = min(changed.count, start + Self.rowsPerInsert)
-                let values = Array(repeating: "(?::bigint,?::bigint,?::bigint,?::text,?::text,?::double precision,?::double precision,?::double precision,?::double precision,?::text,?::text)",
-                                   count: end - start).joined(separator: ",")
-                for row in try s.rows("""
-                    INSERT INTO risk_grades(device_num, at, grade, previous, score, likelihood, exposure, consequence, factors, model)
-                    SELECT v.device_num, v.at, v.grade, v.previous, v.score, v.likelihood, v.exposure, v.consequence, v.factors, v.model
-                    FROM (VALUES \(values)) AS v(position, device_num, at, grade, previous, score, likelihood, exposure, consequence, factors, model)
-                    ORDER BY v.position RETURNING id, device_num
-                    """, changed[start..<end].enumerated().flatMap { i, u -> [any SQLBindable] in
-                        [Int64(start + i), u.deviceNum, u.at, u.grade, u.previous?.rawValue, u.score, u.likelihood, u.exposure, u.consequence, u.factors, u.model]
-                    }) {
-                    ids[try row.int(required: "device_num"), default: []].append(try row.int(required: "id"))
-                }
-                start = end
+            for row in try s.eachSlice(changed.enumerated().map { i, u -> [any SQLBindable] in
+                [Int64(i), u.deviceNum, u.at, u.grade, u.previous?.rawValue, u.score, u.likelihood, u.exposure, u.consequence, u.factors, u.model]
+            }, types: [.bigint, .bigint, .bigint, .text, .text, .double, .double, .double, .double, .text, .text], { values in """
+                INSERT INTO risk_grades(device_num, at, grade, previous, score, likelihood, exposure, consequence, factors, model)
+                SELECT v.device_num, v.at, v.grade, v.previous, v.score, v.likelihood, v.exposure, v.consequence, v.factors, v.model
+                FROM (VALUES \(values)) AS v(position, device_num, at, grade, previous, score, likelihood, exposure, consequence, factors, model)
+                ORDER BY v.position RETURNING id, device_num
+                """ }) {
+                ids[try row.int(required: "device_num"), default: []].append(try row.int(required: "id"))
             }
             for k in ids.keys { ids[k]?.sort(by: >) }   // popped from the end: ascending, the order made
             var events: [DerivedEvent] = []

@@ -57,7 +57,7 @@ extension PostgresStore {
                 incident_id = excluded.incident_id
             """, s)
         try updateRows("rescues r SET resolved_at = v.resolved_at",
-                       columns: "alarm_id bigint, resolved_at bigint",
+                       columns: [("alarm_id", .bigint), ("resolved_at", .bigint)],
                        rows: resolved.sorted { $0.key < $1.key }.map { [$0.key, $0.value] },
                        where: "r.alarm_id = v.alarm_id AND r.resolved_at IS NULL", s)
         try insertRows("incidents(id, alarm_id, device_num, type, site, rule, pack, severity, status, opened_at, title, title_zh, inputs)",
@@ -66,7 +66,7 @@ extension PostgresStore {
                            return [a.incidentId, a.id, a.deviceNum, a.type, a.site, a.rule, a.pack, a.severity, "open", at, a.message, a.messageZh, a.inputs]
                        }, suffix: "ON CONFLICT DO NOTHING", s)
         try updateRows("incidents i SET severity = v.severity, status = v.status, resolved_at = v.resolved_at",
-                       columns: "id bigint, severity text, status text, resolved_at bigint",
+                       columns: [("id", .bigint), ("severity", .text), ("status", .text), ("resolved_at", .bigint)],
                        rows: lastUpdate.sorted { $0.key < $1.key }.map { incident, i -> [any SQLBindable] in
                            let a = batch.alarms[i].change.alarm
                            return [incident, a.severity, a.state == .resolved ? "resolved" : "open", a.resolvedAt]
@@ -79,22 +79,12 @@ extension PostgresStore {
         for m in batch.outbox { s.follow(outbox: m.topic, payload: m.payload, at: now) }
     }
 
-    /// `UPDATE target FROM (VALUES …) AS v(columns)`, as few statements as the parameter limit
-    /// allows. `columns` names and types each value (`id bigint, status text`): a VALUES list
-    /// whose column is NULL in every row would otherwise have no type. Each row's key at most once.
-    static func updateRows(_ target: String, columns: String, rows: [[any SQLBindable]], where condition: String,
-                           _ s: SQLSession) throws(StoreError) {
-        guard !rows.isEmpty else { return }
-        let parts = columns.split(separator: ",").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
-        let one = "(" + parts.map { "?::\($0[1])" }.joined(separator: ",") + ")"
-        let names = parts.map { String($0[0]) }.joined(separator: ", ")
-        var start = 0
-        while start < rows.count {
-            let end = min(rows.count, start + rowsPerInsert)
-            try s.execute("UPDATE \(target) FROM (VALUES \(Array(repeating: one, count: end - start).joined(separator: ","))) AS v(\(names)) WHERE \(condition)",
-                          rows[start..<end].flatMap { $0 })
-            start = end
-        }
+    /// `UPDATE target FROM (VALUES …) AS v(columns)`, as few statements as binding allows, each
+    /// value cast to its column's type. Each row's key at most once.
+    static func updateRows(_ target: String, columns: [(name: String, type: SQLColumnType)], rows: [[any SQLBindable]],
+                           where condition: String, _ s: SQLSession) throws(StoreError) {
+        let names = columns.map(\.name).joined(separator: ", ")
+        try s.eachSlice(rows, types: columns.map(\.type)) { "UPDATE \(target) FROM (VALUES \($0)) AS v(\(names)) WHERE \(condition)" }
     }
 
     /// `?,?,…` for an `IN` list of `count` values.

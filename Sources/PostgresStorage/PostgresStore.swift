@@ -159,7 +159,8 @@ public final class PostgresStore: Store {
         (Thread.current.threadDictionary[snapshotKey] as? Bound)?.session
     }
 
-    private var snapshotKey: String { "equipwatch.postgres.snapshot.\(ObjectIdentifier(self).hashValue)" }
+    /// This store's key in a thread's dictionary (made once: the lookup is on every read).
+    private let snapshotKey = "equipwatch.postgres.snapshot." + UUID().uuidString
 
     private final class Bound: NSObject {
         let session: SQLSession

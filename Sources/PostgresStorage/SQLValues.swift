@@ -90,6 +90,12 @@ extension InspectionResult: SQLRawBindable {}
 extension InspectionSource: SQLRawBindable {}
 extension DistrictLevel: SQLRawBindable {}
 
+/// The types a `VALUES` list's placeholders are cast to.
+enum SQLColumnType: String {
+    case bigint, text
+    case double = "double precision"
+}
+
 /// A statement's arguments, in the order of its `?` placeholders.
 public typealias SQLArguments = [any SQLBindable]
 
