@@ -234,6 +234,10 @@ struct MaintenanceEndToEndTests {
         try waitUntil(timeout: 10, "first reading stored") { try env.count("SELECT COUNT(*) FROM readings_flat") == 1 }
         let before = try env.count("SELECT COUNT(*) FROM notices WHERE firm = '\(d.firm)'")
         env.broker.stop()
+        // The pipeline knows its broker is gone before the clock moves: otherwise its first tick
+        // at the moved clock could see 62 days of silence not yet covered by its own outage (in
+        // real time the loss is noticed within a second, long before any silence counts).
+        try waitUntil(timeout: 10, "the broker's loss noticed") { pipeline.disconnectedSince != nil }
         // 62 days later: past the on-demand calendar limit (the end of the next calendar month)
         // less the 3-day deadline. The device's silence meanwhile is the pipeline's own outage:
         // it lapses no eligibility (issue 29), so the calendar decides alone.
