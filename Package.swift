@@ -124,6 +124,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Cluster mode (docs/cluster.md): a node's leases, heartbeat and balance through the store,
+        // its engine over the partitions it holds, the cluster-wide services while it leads.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Domain", "Records", "Services", "Pipeline", "MQTT", "Settings", "Ingest", "Rules", "Risk", "Inspection", "DeviceCatalog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Replay",
             dependencies: ["Domain", "Records", "DeviceCatalog", "Ingest", "Rules"],
@@ -186,7 +197,7 @@ let package = Package(
             dependencies: [
                 "HTTPAPI",
                 "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog", "Ingest", "Rules", "Storage", "PostgresStorage", "Services",
-                "MQTT", "Pipeline", "Settings", "Simulation", "Bench", "Replay", "Maintenance", "Risk", "Inspection",
+                "MQTT", "Pipeline", "Cluster", "Settings", "Simulation", "Bench", "Replay", "Maintenance", "Risk", "Inspection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -243,6 +254,13 @@ let package = Package(
             dependencies: ["Domain", "Records", "SourceFiles", "DeviceCatalog", "Ingest", "Storage", "PostgresStorage", "Services", "MQTT", "Pipeline",
                            "Settings", "Rules", "BrokerProcess", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        // Three nodes of `equipwatch run` on one PostgreSQL and one broker (their own step in
+        // scripts/test.sh: processes killed and restarted, timed against the lease timeout).
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["TestSupport", "BrokerProcess", "Cluster", "Domain", "Records", "MQTT", "Services", "DeviceCatalog", "Settings"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -18,6 +18,7 @@ import Records
 import Services
 import Storage
 import PostgresStorage
+import Cluster
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,11 +55,23 @@ struct RunCommand: AsyncParsableCommand {
         """)
     var acceptStoreLoss = false
 
+    @Option(help: ArgumentHelp("""
+        Join the cluster of the PostgreSQL store as this node (letters, digits, '-', '_'; default: the host \
+        name). A `cluster:` section in equipwatch.yaml does the same with the host name. Nodes share the \
+        fleet's partitions through leases in the store; each consumes its partitions through persistent MQTT \
+        sessions of their own, and any node serves the API (docs/cluster.md).
+        """, valueName: "NAME"))
+    var node: String?
+
     func run() async throws {
         Log.bootstrap()
         _ = APIMetrics.registry  // the metrics backend, before the pipeline makes its counters
         let logger = Logger(label: "equipwatch.run")
-        let settings = try global.settings()
+        let settings = try { () throws -> Settings in
+            var s = try global.settings()
+            if node != nil, s.cluster == nil { s.cluster = Settings.Cluster() }
+            return s
+        }()
         let lock = try InstanceGuard.Lock(dataDirectory: settings.dataDirectory)
         if settings.broker.clientId == InstanceGuard.clientId(dataDirectory: settings.dataDirectory) {
             InstanceGuard.remember(clientId: settings.broker.clientId, dataDirectory: settings.dataDirectory)
@@ -113,8 +126,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let now = wallMillis()
-        let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: now)
-        let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now)
+        // A cluster node builds these for each set of partitions it holds (ClusterMember).
+        let local = settings.cluster == nil ? loaded.directory : loaded.directory.restricted(toGateways: [])
+        let engine = try RulesSync.engine(rules: rules, store: store, directory: local, settings: settings, now: now)
+        let planner = try RulesSync.planner(rules: rules, store: store, directory: local, now: now)
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
         let calendar: WorkCalendar
         let planPolicy: PlanPolicy
@@ -125,26 +140,53 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cannot load the inspection calendar or plan policy:\n\(error)\n".utf8))
             throw ExitCode(2)
         }
-        var options = IngestPipeline.Options(settings: settings)
-        options.storeFolder = folder
-        let pipeline = try IngestPipeline(options: options, store: store, directory: loaded.directory,
-                                          hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk,
-                                          inspections: planPolicy, logger: logger)
         // The API reads the catalog a reload replaces, at the moment the engine gets the new registry.
         let catalog = LiveCatalog(CatalogSnapshot(types: loaded.types, calendar: calendar, policy: planPolicy))
-        let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: pipeline, catalog) }
+        let service: any Service
+        let reloadable: any Reloadable
+        let health: @Sendable () -> APIServer.Health
+        if settings.cluster != nil {
+            guard let clusterStore = store as? any ClusterStore else {
+                throw Refused("cluster mode needs a PostgreSQL store (--store postgres://…): the nodes share the fleet through it (docs/cluster.md)")
+            }
+            let name = try Self.nodeName(node)
+            let member = ClusterMember(node: name, address: "\(settings.http)", settings: settings, store: clusterStore,
+                                       catalog: .init(directory: loaded.directory, rules: rules, risk: risk, policy: planPolicy),
+                                       logger: Logger(label: "equipwatch.cluster"))
+            service = ClusterService(member: member)
+            reloadable = member
+            health = {
+                let h = member.health
+                let e = h.engine
+                var health = APIServer.Health(brokerDownSince: e?.disconnectedSince, queueDepth: e?.queueDepth ?? 0,
+                                              lastCommitAt: e?.stats.lastCommitAt, storeFailure: e?.stats.storeFailure,
+                                              sessionTakenOverAt: e?.sessionTakenOverAt)
+                health.node = (h.node, h.partitions, h.leader)
+                return health
+            }
+        } else {
+            var options = IngestPipeline.Options(settings: settings)
+            options.storeFolder = folder
+            let pipeline = try IngestPipeline(options: options, store: store, directory: loaded.directory,
+                                              hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk,
+                                              inspections: planPolicy, logger: logger)
+            service = PipelineService(pipeline: pipeline)
+            reloadable = pipeline
+            health = { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
+                                        lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure,
+                                        sessionTakenOverAt: pipeline.sessionTakenOverAt) }
+        }
+        let hangup = HangupSignal { Reloader.reload(settings, store: store, logger: logger, into: reloadable, catalog) }
         let api = APIServer(
             store: store, types: { catalog.current.types }, topics: Topics(prefix: settings.broker.topicPrefix),
-            health: { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
-                                       lastCommitAt: pipeline.stats.lastCommitAt, storeFailure: pipeline.stats.storeFailure,
-                                       sessionTakenOverAt: pipeline.sessionTakenOverAt) },
+            health: health,
             planning: { let c = catalog.current; return (c.calendar, c.policy) },
             limits: apiLimits(settings.api),
             timeZone: Console.zone.name,
             logger: Logger(label: "equipwatch.http"))
         logger.info("HTTP API and web console", metadata: ["address": "http://\(settings.http)/"])
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: PipelineService(pipeline: pipeline)),
+            services: [.init(service: service),
                        .init(service: api.application(host: settings.http.host, port: settings.http.port)),
                        .init(service: StreamCloser(feed: api.feed))],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -153,6 +195,17 @@ struct RunCommand: AsyncParsableCommand {
         hangup.cancel()
         withExtendedLifetime(lock) {}
         logger.info("stopped cleanly")
+    }
+}
+
+extension RunCommand {
+    /// The node's name: `--node`, else the host name up to its first dot.
+    static func nodeName(_ given: String?) throws -> String {
+        let name = given ?? String(ProcessInfo.processInfo.hostName.split(separator: ".").first ?? "node")
+        guard Identifier.isValid(name) else {
+            throw Refused("'\(name)' cannot name a node (letters, digits, '-', '_'): give one with --node NAME")
+        }
+        return name
     }
 }
 

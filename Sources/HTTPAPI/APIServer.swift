@@ -21,6 +21,8 @@ public struct APIServer: Sendable {
         public var storeFailure: StoreFailure?
         /// When the MQTT session last looked taken over by another client with the pipeline's id.
         public var sessionTakenOverAt: Int64?
+        /// On a cluster node: its name, the partitions it consumes, whether it leads.
+        public var node: (name: String, partitions: [Int], leader: Bool)?
         public init(brokerDownSince: Int64?, queueDepth: Int, lastCommitAt: Int64?, storeFailure: StoreFailure?,
                     sessionTakenOverAt: Int64? = nil) {
             (self.sessionTakenOverAt, self.brokerDownSince, self.queueDepth) = (sessionTakenOverAt, brokerDownSince, queueDepth)
@@ -114,6 +116,11 @@ public struct APIServer: Sendable {
         w.add("broker_connected", .bool(h.brokerDownSince == nil))
         w.add("queue_depth", Int64(h.queueDepth))
         if let c = h.lastCommitAt { w.add("last_commit_age_ms", now - c) }
+        if let node = h.node {
+            w.add("node", .string(node.name))
+            w.add("partitions", raw: "[" + node.partitions.map(String.init).joined(separator: ",") + "]")
+            w.add("leader", .bool(node.leader))
+        }
         if !problems.isEmpty { w.add("problems", .string(problems.joined(separator: "; "))) }
         return Listing.json(w.finish() + "\n", status: problems.isEmpty ? .ok : .serviceUnavailable)
     }

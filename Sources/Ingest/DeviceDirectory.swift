@@ -53,38 +53,58 @@ public final class DeviceDirectory: Sendable {
     private let idKeys: ByteKeyTable
     private let stationGatewayKeys: ByteKeyTable
 
-    public init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String],
-                firms: [Firm] = [], sites: [Site] = [], stations: [FillingStation] = []) {
+    public convenience init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String],
+                            firms: [Firm] = [], sites: [Site] = [], stations: [FillingStation] = []) {
         let sortedTypes = types.values.sorted { $0.id < $1.id }
-        self.types = sortedTypes
         var ti: [String: Int] = [:]
         for (i, t) in sortedTypes.enumerated() { ti[t.id] = i }
-        typeIndex = ti
         var entries: [DirectoryEntry] = []
         entries.reserveCapacity(devices.count)
-        var ids: [(key: String, value: Int)] = []
         // Devices of one model share their attributes, and a site's devices their gateway, firm,
         // site and often inspection dates: equal values share one copy (copy-on-write storage),
         // which at 100 k devices is most of the directory's memory.
         var shared = Interned()
         for (num, r) in devices {
             guard let t = ti[r.type] else { continue }
-            ids.append((r.id, entries.count))
             entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: shared.string(r.gateway), typeIndex: t,
                                           firm: shared.string(r.firm), site: shared.string(r.site), attributes: shared.attributes(r.attributes),
                                           commissioned: r.commissioned, lastInspections: shared.days(r.lastInspections),
                                           inspectionGrade: r.inspectionGrade, failedInspections: shared.days(r.failedInspections),
                                           openHazards: shared.days(r.openHazards), gradeSince: r.gradeSince))
         }
+        self.init(sortedTypes: sortedTypes, entries: entries, gateways: Set(gateways),
+                  firms: Dictionary(firms.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b }),
+                  sites: Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b }), stations: stations)
+    }
+
+    /// `entries` must be numbered by their position (`index`).
+    private init(sortedTypes: [DeviceType], entries: [DirectoryEntry], gateways: Set<String>,
+                 firms: [String: Firm], sites: [String: Site], stations: [FillingStation]) {
+        types = sortedTypes
+        var ti: [String: Int] = [:]
+        for (i, t) in sortedTypes.enumerated() { ti[t.id] = i }
+        typeIndex = ti
         self.entries = entries
-        idKeys = ByteKeyTable(ids)
-        self.gateways = Set(gateways)
-        self.firms = Dictionary(firms.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
-        self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
-        self.stations = stations
+        idKeys = ByteKeyTable(entries.map { (key: $0.id, value: $0.index) })
+        self.gateways = gateways
+        (self.firms, self.sites, self.stations) = (firms, sites, stations)
         var byGateway: [String: Int] = [:]
         for (i, s) in stations.enumerated() { for g in s.gateways { byGateway[g] = i } }
         stationGatewayKeys = ByteKeyTable(byGateway.map { (key: $0.key, value: $0.value) })
+    }
+
+    /// The part of the registry behind `gateways` (a cluster node's partitions): the same types,
+    /// firms, sites and stations, only those gateways and their devices, renumbered. A message of
+    /// any other device is then unknown here, as it would be to a registry without it.
+    public func restricted(toGateways kept: Set<String>) -> DeviceDirectory {
+        var out: [DirectoryEntry] = []
+        for e in entries where kept.contains(e.gateway) {
+            out.append(DirectoryEntry(index: out.count, num: e.num, id: e.id, gateway: e.gateway, typeIndex: e.typeIndex, firm: e.firm,
+                                      site: e.site, attributes: e.attributes, commissioned: e.commissioned, lastInspections: e.lastInspections,
+                                      inspectionGrade: e.inspectionGrade, failedInspections: e.failedInspections,
+                                      openHazards: e.openHazards, gradeSince: e.gradeSince))
+        }
+        return DeviceDirectory(sortedTypes: types, entries: out, gateways: gateways.intersection(kept), firms: firms, sites: sites, stations: stations)
     }
 
     /// The index in `stations` of the station `gateway` belongs to.

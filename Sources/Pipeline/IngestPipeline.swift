@@ -24,7 +24,7 @@ import Storage
 /// (backpressure, never dropping).
 public final class IngestPipeline: @unchecked Sendable {
     /// The settings, and what `run` adds: a commit observer for the bench, the data folder's
-    /// record.
+    /// record, and in a cluster the node's part.
     public struct Options: Sendable {
         public var settings: Settings
         /// Called on the worker thread after each commit with the messages it made durable.
@@ -32,7 +32,31 @@ public final class IngestPipeline: @unchecked Sendable {
         /// The data folder's record of its store, kept current (the highest committed reading)
         /// each checkpoint interval, so readings that vanish are noticed at the next start.
         public var storeFolder: StoreFolder?
+        /// A cluster node's engine (docs/cluster.md): its sessions, and where its commits' wake-ups
+        /// go. Nil: one process with its own services (outbox, risk, compliance, retention).
+        public var node: NodePart?
         public init(settings: Settings) { self.settings = settings }
+    }
+
+    /// What a cluster node's engine consumes and whom it tells: one persistent session per owned
+    /// partition, the outbox and risk wake-ups (to the leader's services, wherever they run), and
+    /// a commit fenced out (the node lost a partition's lease).
+    public struct NodePart: Sendable {
+        public var sessions: [Session]
+        public var onOutbox: @Sendable () -> Void
+        public var onRiskInputs: @Sendable ([Int64]) -> Void
+        public var onFenced: @Sendable (StoreError) -> Void
+        public init(sessions: [Session], onOutbox: @escaping @Sendable () -> Void, onRiskInputs: @escaping @Sendable ([Int64]) -> Void,
+                    onFenced: @escaping @Sendable (StoreError) -> Void) {
+            (self.sessions, self.onOutbox, self.onRiskInputs, self.onFenced) = (sessions, onOutbox, onRiskInputs, onFenced)
+        }
+    }
+
+    /// One source of messages: how to make its transport and what it subscribes to.
+    public struct Session: Sendable {
+        public let make: TransportMaker
+        public let subscriptions: [String]
+        public init(make: @escaping TransportMaker, subscriptions: [String]) { (self.make, self.subscriptions) = (make, subscriptions) }
     }
 
     public let stats = IngestStats()
@@ -42,24 +66,21 @@ public final class IngestPipeline: @unchecked Sendable {
     private let clock: PipelineClock
     private let queue: BoundedQueue<MessageBatch>
     private let gate: UncommittedGate
-    private var subscriber: (any MessageTransport)!
-    private let network: NetworkSide
+    private var subscribers: [any MessageTransport] = []
+    private var networks: [NetworkSide] = []
     private let worker: Worker
     private let workerDone = DispatchSemaphore(value: 0)
     private let pendingDirectory = Pending<DeviceDirectory>()
     private let pendingRules = Pending<RuleSet>()
-    private let outbox: OutboxPublisher
-    private let risk: RiskService?
-    private let retention: RetentionService
-    private let checkpoints: CheckpointService
-    private let compliance: ComplianceService?
+    /// The services of a process of its own; nil on a cluster node (the leader runs them).
+    private let services: EngineServices?
     private var started = false
 
     /// `planner` adds maintenance planning (notices, completions over MQTT), `risk` risk
     /// grading and `inspections` the inspection regime (must-not-use, reminders, rescue
     /// deadlines); without them the pipeline only ingests and runs the rule hook.
     /// `transport` is where messages come from: nil for the MQTT session `options.settings`
-    /// describe; tests pass an in-process one.
+    /// describe; tests pass an in-process one. On a cluster node, `options.node` gives the sessions.
     public init(options: Options, store: any Store, directory: DeviceDirectory, hook: any RuleHook,
                 planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil, inspections: PlanPolicy? = nil,
                 logger: Logger, clock: PipelineClock = .system, transport: TransportMaker? = nil) throws {
@@ -67,26 +88,15 @@ public final class IngestPipeline: @unchecked Sendable {
         let s = options.settings
         queue = BoundedQueue(capacity: s.ingest.queueBatches)
         gate = UncommittedGate(limit: s.store.uncommittedLimit)
-        network = NetworkSide(queue: queue, gate: gate, batchSize: s.ingest.networkBatch,
-                              maxAgeNanos: UInt64(s.ingest.networkBatchAge.milliseconds) * 1_000_000, clock: clock)
         let validator = Validator(prefix: s.broker.topicPrefix, limits: IngestLimits(
             maxPayloadBytes: s.ingest.maxPayloadBytes, futureToleranceMs: s.ingest.futureTolerance.milliseconds,
             maxAgeMs: s.ingest.maxAge.milliseconds, deadLetterPayloadCap: s.ingest.deadLetterPayloadCap,
             maxBatchElements: s.ingest.maxBatchElements))
+        let states = try store.loadDeviceStates()
         worker = Worker(store: store, validator: validator, directory: directory, hook: hook,
-                        states: try store.loadDeviceStates(), settings: s, logger: logger, clock: clock,
+                        states: states, settings: s, logger: logger, clock: clock,
                         stats: stats, onCommit: options.onCommit)
         worker.gate = gate
-        var outboxOptions = MQTTOptions(settings: s)
-        outboxOptions.clientId = s.broker.clientId + "-outbox"
-        if let user = s.broker.outboxUsername {
-            outboxOptions.username = user
-            outboxOptions.password = s.broker.outboxPassword
-        }
-        outboxOptions.cleanSession = true
-        outbox = OutboxPublisher(store: store, options: outboxOptions, logger: logger)
-        let outbox = outbox
-        worker.onOutbox = { outbox.wake() }
         let topics = Topics(prefix: s.broker.topicPrefix)
         var subscriptions = [topics.inbound]
         if let planner {
@@ -94,75 +104,71 @@ public final class IngestPipeline: @unchecked Sendable {
                                                   tickMs: s.rules.maintenanceTick.milliseconds, logger: logger)
             subscriptions.append(topics.maintenanceReports)
         }
-        retention = RetentionService(store: store, settings: s.retention, clock: clock, logger: logger)
-        checkpoints = CheckpointService(store: store, everyMs: s.store.checkpointInterval.milliseconds,
-                                        walLimitBytes: s.store.maxWALMiB << 20, folder: options.storeFolder, logger: logger)
-        worker.checkpoints = checkpoints
-        risk = riskModel.map { RiskService(store: store, model: $0, directory: directory, topics: topics, clock: clock, logger: logger) }
-        if let risk {
-            worker.onRiskInputs = { devices in risk.wake(devices) }
-        }
-        if let inspections {
-            var hooks = ComplianceService.Hooks()
-            let (pendingDirectory, risk) = (pendingDirectory, risk)
-            hooks.registryChanged = { d in
-                pendingDirectory.set(d)
-                risk?.reload(directory: d)
-            }
-            hooks.statusChanged = { devices in risk?.wake(devices) }
-            compliance = ComplianceService(
-                store: store, types: Dictionary(directory.types.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
-                policy: inspections, topics: topics, clock: clock, logger: logger, hooks: hooks)
+        let sessions: [Session]
+        if let node = options.node {
+            services = nil
+            worker.onOutbox = node.onOutbox
+            worker.onRiskInputs = node.onRiskInputs
+            worker.onFenced = node.onFenced
+            sessions = node.sessions
         } else {
-            compliance = nil
+            let pendingDirectory = pendingDirectory
+            let services = EngineServices(settings: s, store: store, directory: directory, risk: riskModel, inspections: inspections,
+                                          clock: clock, logger: logger, storeFolder: options.storeFolder,
+                                          registryChanged: { d in pendingDirectory.set(d) })
+            self.services = services
+            worker.onOutbox = { services.wakeOutbox() }
+            if riskModel != nil { worker.onRiskInputs = { devices in services.wakeRisk(devices) } }
+            worker.checkpoints = services.checkpoints
+            sessions = [Session(make: transport ?? SubscriberLoop.maker(settings: s, logger: logger), subscriptions: subscriptions)]
         }
-        let network = network
-        let sink = MessageSink(message: { topic, payload in network.receive(topic, payload) }, idle: { network.flushIfAged() })
-        let make = transport ?? SubscriberLoop.maker(settings: s, logger: logger)
-        let subscriber = try make(sink, subscriptions)
-        self.subscriber = subscriber
-        worker.brokerDownSince = { subscriber.disconnectedSince }
+        for session in sessions {
+            let network = NetworkSide(queue: queue, gate: gate, batchSize: s.ingest.networkBatch,
+                                      maxAgeNanos: UInt64(s.ingest.networkBatchAge.milliseconds) * 1_000_000, clock: clock)
+            let sink = MessageSink(message: { topic, payload in network.receive(topic, payload) }, idle: { network.flushIfAged() })
+            networks.append(network)
+            subscribers.append(try session.make(sink, session.subscriptions))
+        }
+        let subscribers = subscribers
+        worker.brokerDownSince = { subscribers.compactMap(\.disconnectedSince).min() }
     }
 
     /// Starts the worker and network threads; returns at once (connection happens in the background).
     public func start() {
         guard !started else { return }
         started = true
-        checkpoints.start()
-        outbox.start()
-        risk?.start()
-        retention.start()
-        compliance?.start()
+        services?.start()
         let t = Thread { [worker, queue, pendingDirectory, pendingRules, workerDone] in
             worker.run(queue: queue, pendingDirectory: pendingDirectory, pendingRules: pendingRules)
             workerDone.signal()
         }
         t.name = "ingest-worker"
         t.start()
-        subscriber.start()
+        for subscriber in subscribers { subscriber.start() }
     }
 
-    public var isConnected: Bool { subscriber.isConnected }
+    /// Every session connected.
+    public var isConnected: Bool { subscribers.allSatisfy(\.isConnected) }
     /// Messages waiting for the worker, in network batches.
     public var queueDepth: Int { queue.count }
-    /// Since when the broker connection is down (wall clock, epoch ms); nil while connected.
-    public var disconnectedSince: Int64? { subscriber.disconnectedSince }
-    /// When the MQTT session last looked taken over by another client with this client id.
-    public var sessionTakenOverAt: Int64? { subscriber.sessionTakenOverAt }
-    /// Subscribed and acknowledged by the broker: messages published from now on arrive.
-    public var isSubscribed: Bool { subscriber.isSubscribed }
-    public var connects: Int { subscriber.connects }
+    /// Since when a broker connection is down (wall clock, epoch ms; the earliest of the sessions
+    /// that are down); nil while every session is connected.
+    public var disconnectedSince: Int64? { subscribers.compactMap(\.disconnectedSince).min() }
+    /// When a session last looked taken over by another client with its client id.
+    public var sessionTakenOverAt: Int64? { subscribers.compactMap(\.sessionTakenOverAt).max() }
+    /// Every session subscribed and acknowledged by the broker: messages published from now on arrive.
+    public var isSubscribed: Bool { subscribers.allSatisfy(\.isSubscribed) }
+    public var connects: Int { subscribers.reduce(0) { $0 + $1.connects } }
 
     /// Swaps in a new registry snapshot; the worker takes it at its next batch.
     public func reload(directory: DeviceDirectory) {
         pendingDirectory.set(directory)
-        risk?.reload(directory: directory)
-        compliance?.reload(types: directory.types)
+        services?.reload(directory: directory)
     }
 
     /// Swaps in a new risk model; every device is graded again with it.
     public func reload(risk model: RiskModel) {
-        risk?.reload(model: model)
+        services?.reload(risk: model)
     }
 
     /// Swaps in new rule packs; the worker takes them within one commit interval, keeping the
@@ -176,8 +182,9 @@ public final class IngestPipeline: @unchecked Sendable {
     /// next batch).
     public var rulesReloadPending: Bool { pendingRules.isSet }
 
-    /// Outbox messages published and acknowledged by the broker since start.
-    public var published: Int { outbox.published }
+    /// Outbox messages published and acknowledged by the broker since start (0 on a cluster node,
+    /// whose leader publishes).
+    public var published: Int { services?.published ?? 0 }
 
     /// Stops reading, commits everything already received, then disconnects (SPEC §6, SIGTERM).
     /// Messages the broker has not yet delivered stay queued there for the persistent session.
@@ -188,16 +195,12 @@ public final class IngestPipeline: @unchecked Sendable {
         started = false
         worker.requestStop()
         gate.close()
-        subscriber.stop()
-        network.flush()
+        for subscriber in subscribers { subscriber.stop() }
+        for network in networks { network.flush() }
         queue.close()
         workerDone.wait()
-        subscriber.disconnect()
-        risk?.stop()
-        retention.stop()
-        compliance?.stop()
-        outbox.stop(drainFor: 2)
-        checkpoints.stop()
+        for subscriber in subscribers { subscriber.disconnect() }
+        services?.stop(drainFor: 2)
         logger.info("ingest stopped", metadata: ["accepted": "\(stats.accepted)", "dead_letters": "\(stats.deadLetters)"])
         return worker.lastCommitSucceeded
     }

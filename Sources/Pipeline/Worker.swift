@@ -41,6 +41,9 @@ final class Worker: @unchecked Sendable {
     private var received = 0
     /// Called after a commit with the devices whose risk inputs it changed.
     var onRiskInputs: (@Sendable ([Int64]) -> Void)?
+    /// Called once when a commit is fenced out (a cluster node lost a partition's lease): the
+    /// worker gives up the batch and stops; the node decides what to consume next.
+    var onFenced: (@Sendable (StoreError) -> Void)?
     /// The checkpoint thread, which asks the worker to let the WAL start over when it is too long.
     var checkpoints: CheckpointService?
     /// Checkpointing after each commit until the WAL has started over (see `checkpointBetweenCommits`).
@@ -345,6 +348,16 @@ final class Worker: @unchecked Sendable {
                     restartingWAL = true
                 }
                 break
+            } catch where error.isFenced {
+                // Another node owns (some of) these partitions now: what this batch holds was
+                // acknowledged and is not stored (at most `max_uncommitted` messages, seen by the
+                // new owner as sequence gaps). Nothing more is written from this engine.
+                logger.error("commit fenced out: this node no longer owns the partitions; \(batch.messages.count) messages not stored",
+                             metadata: ["error": "\(error)"])
+                lastCommitSucceeded = false
+                abandoned = true
+                onFenced?(error)
+                return
             } catch {
                 let asked = stopAsked.load(ordering: .relaxed)
                 if stopping && Date().timeIntervalSince(started) > Double(shutdownTimeoutNanos) / 1e9

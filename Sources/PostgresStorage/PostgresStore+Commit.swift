@@ -7,7 +7,10 @@ extension PostgresStore {
     /// row by row (they are few), then the per-device state.
     public func commit(_ batch: CommitBatch) throws(StoreError) {
         try ensurePartitions(for: batch.messages)
-        try write("commit of \(batch.rowCount) rows") { s in try Self.insert(batch, s) }
+        try write("commit of \(batch.rowCount) rows") { s in
+            if let fence { try Self.check(fence, s) }
+            try Self.insert(batch, s)
+        }
     }
 
     static func insert(_ batch: CommitBatch, _ s: SQLSession) throws(StoreError) {

@@ -18,6 +18,10 @@ public final class PostgresStore: Store {
     let connections: PostgresConnections
     /// The months (UTC) of readings partitions known to exist: `[from, to)` in epoch ms.
     let partitions = Mutex<(from: Int64, to: Int64)?>(nil)
+    /// In cluster mode, the leases every commit of this store checks (`fenced(by:)`).
+    let fence: CommitFence?
+    /// Whether this instance closes the connections when it goes (a fenced view shares them).
+    private let ownsConnections: Bool
 
     /// Connects and checks (or, with `create`, makes) the schema. One line says what is wrong:
     /// the server unreachable, the password refused, the database missing, a database of another
@@ -27,6 +31,7 @@ public final class PostgresStore: Store {
         let url = try PostgresURL(parsing: text)
         self.path = url.description
         self.localDays = localDays
+        (fence, ownsConnections) = (nil, true)
         connections = PostgresConnections(configuration: try url.configuration(), description: url.description, logger: logger)
         do {
             try connections.with { s in try Self.migrate(s, create: create, where: url.description) }
@@ -40,7 +45,14 @@ public final class PostgresStore: Store {
         try? prepareMonths(now: Int64(Date().timeIntervalSince1970 * 1000))
     }
 
-    deinit { connections.close() }
+    /// The same database and connections, with commits fenced (`ClusterStore.fenced(by:)`).
+    init(sharing other: PostgresStore, fence: CommitFence) {
+        (path, localDays, connections) = (other.path, other.localDays, other.connections)
+        (self.fence, ownsConnections) = (fence, false)
+        partitions.withLock { $0 = other.partitions.withLock { $0 } }
+    }
+
+    deinit { if ownsConnections { connections.close() } }
 
     /// Runs `body` on one of the store's connections, outside any transaction: SQL of an
     /// operator's own (and the tests' look at rows), as `SQLiteStore.write` gives GRDB's database.

@@ -14,22 +14,24 @@ public enum CommitSalvage {
             throw error
         } catch {
             guard let (a, b) = batch.halves() else { return [(batch, error)] }
-            return salvage(a, whileTransient, commit) + salvage(b, whileTransient, commit)
+            return try salvage(a, whileTransient, commit) + salvage(b, whileTransient, commit)
         }
     }
 
     /// One part of a refused batch, committed or split until its refused rows are alone.
     private static func salvage(_ part: CommitBatch, _ whileTransient: (StoreError) -> Void,
-                                _ commit: (CommitBatch) throws(StoreError) -> Void) -> Refused {
+                                _ commit: (CommitBatch) throws(StoreError) -> Void) throws(StoreError) -> Refused {
         while true {
             do {
                 try commit(part)
                 return []
+            } catch where error.isFenced {
+                throw error   // this node no longer owns the partition: nothing more is written
             } catch where error.isStoreFailure {
                 whileTransient(error)
             } catch {
                 guard let (a, b) = part.halves() else { return [(part, error)] }
-                return salvage(a, whileTransient, commit) + salvage(b, whileTransient, commit)
+                return try salvage(a, whileTransient, commit) + salvage(b, whileTransient, commit)
             }
         }
     }

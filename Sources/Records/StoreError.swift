@@ -12,6 +12,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// (`23505` a unique violation, `08006` a connection failure...), `message` the server's text.
     case postgres(operation: String, sqlState: String, message: String)
     case failed(operation: String, reason: String)
+    /// A commit in cluster mode found a lease of its fence taken over or released: this node no
+    /// longer owns (some of) the partitions the batch is for. Never retried and never salvaged.
+    case fenced(reason: String)
+
+    public var isFenced: Bool {
+        if case .fenced = self { return true }
+        return false
+    }
 
     /// PostgreSQL's SQLSTATE, when PostgreSQL refused.
     public var sqlState: String? {
@@ -55,7 +63,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 
     /// The failure is the store's, not a row's: worth retrying the whole batch (transient), or
     /// fatal until an operator restores the store (damage). Either way rows are never quarantined.
-    public var isStoreFailure: Bool { isTransient || isDamage }
+    public var isStoreFailure: Bool { isTransient || isDamage || isFenced }
 
     public var description: String {
         switch self {
@@ -64,6 +72,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .sqlite(let operation, let code, let extended, let message): "\(operation) failed: \(message) (SQLite error \(code), extended \(extended))"
         case .postgres(let operation, let state, let message): "\(operation) failed: \(message) (PostgreSQL SQLSTATE \(state))"
         case .failed(let operation, let reason): "\(operation) failed: \(reason)"
+        case .fenced(let reason): "fenced: \(reason)"
         }
     }
 }

@@ -25,8 +25,29 @@ public struct Settings: Sendable, Equatable {
     public var rules = Rules()
     /// `api:`: what one client of the API may hold.
     public var api = API()
+    /// `cluster:`: several nodes on one PostgreSQL store (docs/cluster.md). Nil: one process, as
+    /// always (the section, or `run --node`, turns cluster mode on; it needs PostgreSQL).
+    public var cluster: Cluster?
 
     public init() {}
+
+    /// Cluster mode: partitions of the fleet by gateway, each consumed through its own persistent
+    /// MQTT session by the node holding its lease in PostgreSQL (docs/cluster.md).
+    public struct Cluster: Sendable, Equatable {
+        /// Partitions of the fleet; fixed when the cluster is created (the first node writes it to
+        /// the store and later nodes take the store's). Each partition a node owns costs it one MQTT
+        /// session (a connection and a network thread).
+        public var partitions = 16
+        /// A lease not renewed for this long is taken over by another node (goal: ≤ 15 s from a
+        /// node's death to its partitions consuming again, so heartbeat + lease + start-up).
+        public var leaseTimeout = Interval.seconds(10)
+        /// How often a node renews its leases and rebalances.
+        public var heartbeat = Interval.seconds(2)
+        /// The prefix of the partitions' MQTT client ids (`{name}-p{N}`) and of the leader's
+        /// outbox session; two clusters on one broker need different names.
+        public var name = "equipwatch"
+        public init() {}
+    }
 
     /// Limits of the HTTP API: what one client may hold and how long, so no client (slow or
     /// hostile) costs the others (docs/api.md, "Limits").

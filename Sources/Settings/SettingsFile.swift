@@ -26,7 +26,7 @@ public enum SettingsFile {
                 errors.append(source.error(at: path, "'\(text)' is not HOST:PORT"))
             }
         }
-        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store", "retention", "rules", "api"])
+        unknown([], ["broker", "data_dir", "devices_dir", "rules_dir", "http", "ingest", "store", "retention", "rules", "api", "cluster"])
         var s = base
         if let d = raw.data_dir { s.dataDirectory = d }
         if let d = raw.devices_dir { s.devicesDirectory = d }
@@ -118,6 +118,27 @@ public enum SettingsFile {
             interval(r.maintenance_tick, p + [.key("maintenance_tick")]) { s.rules.maintenanceTick = $0 }
             interval(r.outage_grace, p + [.key("outage_grace")]) { s.rules.outageGrace = $0 }
         }
+        if let c = raw.cluster {
+            let p: [YAMLSource.PathElement] = [.key("cluster")]
+            unknown(p, ["partitions", "lease_timeout", "heartbeat", "name"])
+            var cluster = s.cluster ?? Settings.Cluster()
+            if let v = c.partitions {
+                if (1...4096).contains(v) { cluster.partitions = v } else {
+                    errors.append(source.error(at: p + [.key("partitions")], "partitions must be a whole number from 1 to 4096"))
+                }
+            }
+            interval(c.lease_timeout, p + [.key("lease_timeout")]) { cluster.leaseTimeout = $0 }
+            interval(c.heartbeat, p + [.key("heartbeat")]) { cluster.heartbeat = $0 }
+            if cluster.heartbeat.milliseconds * 2 > cluster.leaseTimeout.milliseconds {
+                errors.append(source.error(at: p, "heartbeat (\(cluster.heartbeat)) must be at most half of lease_timeout (\(cluster.leaseTimeout)): a lease must survive one missed heartbeat"))
+            }
+            if let v = c.name {
+                if Identifier.isValid(v) { cluster.name = v } else {
+                    errors.append(source.error(at: p + [.key("name")], "'\(v)' is not a valid name (letters, digits, '-', '_')"))
+                }
+            }
+            s.cluster = cluster
+        }
         guard errors.isEmpty else { throw SourceErrors(errors) }
         return s
     }
@@ -134,6 +155,14 @@ private struct RawSettings: Decodable {
     let retention: RawRetention?
     let rules: RawRules?
     let api: RawAPI?
+    let cluster: RawCluster?
+}
+
+private struct RawCluster: Decodable {
+    let partitions: Int?
+    let lease_timeout: String?
+    let heartbeat: String?
+    let name: String?
 }
 
 private struct RawAPI: Decodable {

@@ -117,7 +117,7 @@ struct LiveAPITests {
                 // Ingest adds newer rows between every two pages.
                 let before = try stored()
                 try publish(3)
-                try waitUntil(timeout: 10, "new readings committed between pages") { try stored() > before }
+                try await waitUntilAsync(timeout: 10, "new readings committed between pages") { try stored() > before }
                 uri = "/v1/devices/\(d.id)/readings?limit=7&cursor=\(next)"
             }
             let whole = try await api.get("/v1/devices/\(d.id)/readings?limit=1000").items.compactMap { $0["id"] as? Int }
@@ -222,13 +222,13 @@ struct LiveAPITests {
             let record = try #require((report.json as? [String: Any])?["record"] as? Int)
 
             // On the feeds: the acknowledgement on the alarm feed, the record on the firm's results.
-            try waitUntil(timeout: 10, "the acknowledgement on the alarm feed") {
+            try await waitUntilAsync(timeout: 10, "the acknowledgement on the alarm feed") {
                 alarms.objects.contains { $0.json["id"] as? Int == id && $0.json["transition"] as? String == "acknowledged" }
             }
             let acked = try #require(alarms.objects.first { $0.json["transition"] as? String == "acknowledged" })
             #expect(acked.topic == "equipwatch/v1/alarms/elevator")
             #expect(acked.json["acked_by"] as? String == "dispatcher-li")
-            try waitUntil(timeout: 10, "the record on maintenance-results") { !results.messages.isEmpty }
+            try await waitUntilAsync(timeout: 10, "the record on maintenance-results") { !results.messages.isEmpty }
             let answer = try #require(results.objects.first)
             #expect(answer.topic == "equipwatch/v1/maintenance-results/\(firm)")
             #expect(answer.json["result"] as? String == "accepted" && answer.json["record"] as? Int == record)

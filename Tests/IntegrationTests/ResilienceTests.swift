@@ -193,14 +193,6 @@ import BrokerProcess
         try "broker:\n  client_id: \(env.settings.broker.clientId)\n".write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
-
-    func equipwatchBinary() throws -> String {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        for candidate in [ProcessInfo.processInfo.environment["EQUIPWATCH_BIN"], here + "/equipwatch", repositoryRoot + "/.build/debug/equipwatch"] {
-            if let c = candidate, FileManager.default.isExecutableFile(atPath: c) { return c }
-        }
-        throw TestFailure("equipwatch binary not found: run `swift build` first or set EQUIPWATCH_BIN")
-    }
 }
 
 final class SeqCollector: @unchecked Sendable {

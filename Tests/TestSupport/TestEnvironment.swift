@@ -159,6 +159,15 @@ public final class TestEnvironment: @unchecked Sendable {
 
 public func nowMs() -> Int64 { wallMillis() }
 
+/// The built `equipwatch` binary, for tests that run it as a process of its own (signals, kills).
+public func equipwatchBinary() throws -> String {
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    for candidate in [ProcessInfo.processInfo.environment["EQUIPWATCH_BIN"], here + "/equipwatch", repositoryRoot + "/.build/debug/equipwatch"] {
+        if let c = candidate, FileManager.default.isExecutableFile(atPath: c) { return c }
+    }
+    throw TestFailure("equipwatch binary not found: run `swift build` first or set EQUIPWATCH_BIN")
+}
+
 public func waitUntil(timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
     let end = Date().addingTimeInterval(timeout)
     while Date() < end {
