@@ -53,7 +53,6 @@ public final class ClusterMember: Sendable {
         var leader: EngineServices?
         var fenced = false
         var running = false
-        var woken = false
         /// Monotonic ns since when every heartbeat succeeded (nil: the last one failed).
         var connectedSince: UInt64?
         var riskWakes: Set<Int64> = []
@@ -66,7 +65,8 @@ public final class ClusterMember: Sendable {
     private let store: any ClusterStore
     private let logger: Logger
     private let state: Mutex<State>
-    private let condition = NSCondition()
+    /// Wakes the heartbeat thread before its next quarter second (a fenced engine, a reload, a stop).
+    private let wakeups = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     /// The cluster's partition count and lease timeout (the store's, fixed by the first node).
     private let shape = Mutex<(partitions: Int, leaseMs: Int64)>((0, 0))
@@ -126,12 +126,7 @@ public final class ClusterMember: Sendable {
         }
     }
 
-    private func wake() {
-        condition.withLock {
-            state.withLock { $0.woken = true }
-            condition.signal()
-        }
-    }
+    private func wake() { wakeups.signal() }
 
     // MARK: The heartbeat thread
 
@@ -145,10 +140,7 @@ public final class ClusterMember: Sendable {
                 nextBeat = monotonicNanos() + UInt64(cluster.heartbeat.milliseconds) * 1_000_000
             }
             passRiskWakes()
-            condition.withLock {
-                if !state.withLock({ $0.woken }) { _ = condition.wait(until: Date().addingTimeInterval(0.25)) }
-                state.withLock { $0.woken = false }
-            }
+            _ = wakeups.wait(timeout: .now() + 0.25)
         }
     }
 
@@ -232,11 +224,7 @@ public final class ClusterMember: Sendable {
 
     private func makeEngine(leases: [HeldLease], catalog: Catalog, partitions: Int) throws -> IngestPipeline {
         let owned = Set(leases.compactMap(\.partition))
-        var byPartition: [Int: [String]] = [:]
-        for g in catalog.directory.gateways.sorted() {
-            let p = Partitioning.partition(ofGateway: g, count: partitions)
-            if owned.contains(p) { byPartition[p, default: []].append(g) }
-        }
+        let byPartition = Self.gateways(of: owned, in: catalog.directory, partitions: partitions)
         let directory = catalog.directory.restricted(toGateways: Set(byPartition.values.joined()))
         let fenced = store.fenced(by: CommitFence(node: node, leases: leases))
         let now = wallMillis()
@@ -263,7 +251,7 @@ public final class ClusterMember: Sendable {
                     state.withLock { $0.riskWakes.formUnion(devices) }
                 }
             },
-            onFenced: { [weak self] _ in
+            onFenced: { [weak self] in
                 self?.state.withLock { $0.fenced = true }
                 self?.wake()
             })
@@ -317,8 +305,18 @@ public final class ClusterMember: Sendable {
             return s.engine
         }
         let owned = Set(health.partitions)
-        let partitions = shape.withLock { $0.partitions }
-        engine?.reload(directory: d.restricted(toGateways: d.gateways.filter { owned.contains(Partitioning.partition(ofGateway: $0, count: partitions)) }))
+        let gateways = Self.gateways(of: owned, in: d, partitions: shape.withLock { $0.partitions })
+        engine?.reload(directory: d.restricted(toGateways: Set(gateways.values.joined())))
+    }
+
+    /// The registry's gateways of `owned` partitions, by partition, sorted.
+    static func gateways(of owned: Set<Int>, in directory: DeviceDirectory, partitions: Int) -> [Int: [String]] {
+        var out: [Int: [String]] = [:]
+        for g in directory.gateways.sorted() {
+            let p = Partitioning.partition(ofGateway: g, count: partitions)
+            if owned.contains(p) { out[p, default: []].append(g) }
+        }
+        return out
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Pipeline
 import ServiceLifecycle
 
 /// Runs a cluster node under swift-service-lifecycle: joined at start, and on graceful shutdown
@@ -14,15 +15,6 @@ public struct ClusterService: Service {
         try member.start()
         try? await gracefulShutdown()
         let member = member
-        let ok = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            // stop() blocks until the engine has committed; keep it off the cooperative pool.
-            Thread { c.resume(returning: member.stop()) }.start()
-        }
-        if !ok { throw ClusterError.finalCommitFailed }
+        if !(await onThreadOfItsOwn { member.stop() }) { throw PipelineError.finalCommitFailed }
     }
-}
-
-public enum ClusterError: Error, CustomStringConvertible {
-    case finalCommitFailed
-    public var description: String { "the final commit failed: some received messages are not stored" }
 }

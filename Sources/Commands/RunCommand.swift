@@ -125,11 +125,6 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("cannot load the risk model:\n\(error)\n".utf8))
             throw ExitCode(2)
         }
-        let now = wallMillis()
-        // A cluster node builds these for each set of partitions it holds (ClusterMember).
-        let local = settings.cluster == nil ? loaded.directory : loaded.directory.restricted(toGateways: [])
-        let engine = try RulesSync.engine(rules: rules, store: store, directory: local, settings: settings, now: now)
-        let planner = try RulesSync.planner(rules: rules, store: store, directory: local, now: now)
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
         let calendar: WorkCalendar
         let planPolicy: PlanPolicy
@@ -165,6 +160,10 @@ struct RunCommand: AsyncParsableCommand {
                 return health
             }
         } else {
+            // A cluster node builds these for each set of partitions it holds (ClusterMember).
+            let now = wallMillis()
+            let engine = try RulesSync.engine(rules: rules, store: store, directory: loaded.directory, settings: settings, now: now)
+            let planner = try RulesSync.planner(rules: rules, store: store, directory: loaded.directory, now: now)
             var options = IngestPipeline.Options(settings: settings)
             options.storeFolder = folder
             let pipeline = try IngestPipeline(options: options, store: store, directory: loaded.directory,

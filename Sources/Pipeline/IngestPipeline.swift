@@ -45,9 +45,10 @@ public final class IngestPipeline: @unchecked Sendable {
         public var sessions: [Session]
         public var onOutbox: @Sendable () -> Void
         public var onRiskInputs: @Sendable ([Int64]) -> Void
-        public var onFenced: @Sendable (StoreError) -> Void
+        /// Called once when a commit was fenced out (the worker has logged why and stopped).
+        public var onFenced: @Sendable () -> Void
         public init(sessions: [Session], onOutbox: @escaping @Sendable () -> Void, onRiskInputs: @escaping @Sendable ([Int64]) -> Void,
-                    onFenced: @escaping @Sendable (StoreError) -> Void) {
+                    onFenced: @escaping @Sendable () -> Void) {
             (self.sessions, self.onOutbox, self.onRiskInputs, self.onFenced) = (sessions, onOutbox, onRiskInputs, onFenced)
         }
     }
@@ -92,9 +93,8 @@ public final class IngestPipeline: @unchecked Sendable {
             maxPayloadBytes: s.ingest.maxPayloadBytes, futureToleranceMs: s.ingest.futureTolerance.milliseconds,
             maxAgeMs: s.ingest.maxAge.milliseconds, deadLetterPayloadCap: s.ingest.deadLetterPayloadCap,
             maxBatchElements: s.ingest.maxBatchElements))
-        let states = try store.loadDeviceStates()
         worker = Worker(store: store, validator: validator, directory: directory, hook: hook,
-                        states: states, settings: s, logger: logger, clock: clock,
+                        states: try store.loadDeviceStates(), settings: s, logger: logger, clock: clock,
                         stats: stats, onCommit: options.onCommit)
         worker.gate = gate
         let topics = Topics(prefix: s.broker.topicPrefix)

@@ -15,11 +15,16 @@ public struct PipelineService: Service {
         pipeline.start()
         try? await gracefulShutdown()
         let pipeline = pipeline
-        let ok = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            // stop() blocks until the worker has drained; keep it off the cooperative pool.
-            Thread { c.resume(returning: pipeline.stop()) }.start()
-        }
-        if !ok { throw PipelineError.finalCommitFailed }
+        // stop() blocks until the worker has drained; keep it off the cooperative pool.
+        if !(await onThreadOfItsOwn { pipeline.stop() }) { throw PipelineError.finalCommitFailed }
+    }
+}
+
+/// Runs blocking work (a drain, a final commit) on a thread of its own and awaits its answer, so
+/// no thread of the cooperative pool waits on it.
+public func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
+        Thread { c.resume(returning: body()) }.start()
     }
 }
 

@@ -43,7 +43,7 @@ final class Worker: @unchecked Sendable {
     var onRiskInputs: (@Sendable ([Int64]) -> Void)?
     /// Called once when a commit is fenced out (a cluster node lost a partition's lease): the
     /// worker gives up the batch and stops; the node decides what to consume next.
-    var onFenced: (@Sendable (StoreError) -> Void)?
+    var onFenced: (@Sendable () -> Void)?
     /// The checkpoint thread, which asks the worker to let the WAL start over when it is too long.
     var checkpoints: CheckpointService?
     /// Checkpointing after each commit until the WAL has started over (see `checkpointBetweenCommits`).
@@ -356,7 +356,7 @@ final class Worker: @unchecked Sendable {
                              metadata: ["error": "\(error)"])
                 lastCommitSucceeded = false
                 abandoned = true
-                onFenced?(error)
+                onFenced?()
                 return
             } catch {
                 let asked = stopAsked.load(ordering: .relaxed)

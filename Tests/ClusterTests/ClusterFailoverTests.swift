@@ -1,4 +1,5 @@
 import BrokerProcess
+import Cluster
 import DeviceCatalog
 import Domain
 import Foundation
@@ -66,7 +67,7 @@ struct ClusterFailoverTests {
 
         /// Every partition held by a live node of `nodes`, each node with its share.
         func waitBalanced(_ nodes: [String], timeout: Double = 40) throws {
-            let shares = ClusterBalanceShares.of(partitions: 8, nodes: nodes)
+            let shares = ClusterBalance.shares(partitions: 8, nodes: nodes)
             try waitUntil(timeout: timeout, "partitions spread over \(nodes)") {
                 guard let v = try? cluster.clusterView() else { return false }
                 return nodes.allSatisfy { v.partitions(of: $0).count == shares[$0] } && v.leader.map(nodes.contains) == true
@@ -193,7 +194,9 @@ struct ClusterFailoverTests {
         }
         let survivors = ["n1", "n2", "n3"].filter { $0 != victim }
         try rig.waitBalanced(survivors)
-        Thread.sleep(forTimeInterval: 1)   // load on the new owners
+        // The load goes on through the new owners before it stops.
+        let balanced = try env.count("SELECT COUNT(*) FROM readings_flat")
+        try waitUntil(timeout: 20, "readings stored after the takeover") { try env.count("SELECT COUNT(*) FROM readings_flat") >= balanced + 200 }
         load.finish()
         let lost = try Self.checkNothingLost(rig, load)
         print("cluster: kill -9 under \(load.ledger.ackedSeqs.count) acknowledged messages: \(lost) lost inside seq_gaps (bound \(Self.bound))")
@@ -227,11 +230,3 @@ struct ClusterFailoverTests {
     }
 }
 
-/// The shares `ClusterBalance` gives (the nodes sorted by name; the first P mod N take one more).
-enum ClusterBalanceShares {
-    static func of(partitions: Int, nodes: [String]) -> [String: Int] {
-        var out: [String: Int] = [:]
-        for (i, n) in nodes.sorted().enumerated() { out[n] = partitions / nodes.count + (i < partitions % nodes.count ? 1 : 0) }
-        return out
-    }
-}
