@@ -224,8 +224,29 @@ public struct SQLSession {
         var binds = PostgresBindings(capacity: arguments.count)
         for a in arguments { a.sqlValue.bind(into: &binds) }
         let query = PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: binds)
-        do { return try connection.query(query, logger: logger).wait() }
+        do { return try Self.answer(of: connection.query(query, logger: logger), on: connection) }
         catch { throw StoreError(postgres: error, operation: "statement") }
+    }
+
+    /// Waits for a statement's answer, and gives up once its connection has closed: a server that
+    /// shut down (a restart, a failover) under a statement in flight has been seen to leave its
+    /// future unanswered for good, which held a cluster node's worker forever. The connection's
+    /// state is looked at once a second; a slow statement on a live connection waits as long as
+    /// it takes.
+    static func answer<T: Sendable>(of future: EventLoopFuture<T>, on connection: PostgresConnection) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<T, any Error>?>(nil)
+        future.whenComplete { r in
+            result.withLock { $0 = r }
+            done.signal()
+        }
+        while done.wait(timeout: .now() + 1) == .timedOut {
+            if connection.isClosed {
+                throw StoreError.postgres(operation: "statement", sqlState: "08006",
+                                          message: "the connection closed with the statement unanswered")
+            }
+        }
+        return try result.withLock { $0! }.get()
     }
 }
 

@@ -56,10 +56,12 @@ final class LiveFixture: Sendable {
     func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         let app = server.application(host: "127.0.0.1", port: 0)
         let feed = server.feed
-        try await app.test(.live) { client in
+        // The server and its client on threads of their own (OwnExecutor: the cooperative pool is
+        // shared with the synchronous tests beside this one).
+        try await onOwnExecutor { try await app.test(.live) { client in
             defer { feed.close() }
             try await body(APIClient(client: client, tokens: tokens))
-        }
+        } }
     }
 
     func num(_ device: String) throws -> Int64 {
@@ -105,7 +107,7 @@ struct LiveAPITests {
         }
         @Sendable func stored() throws -> Int64 { try f.env.count("SELECT COUNT(*) FROM readings_flat WHERE device_num = \(try f.num(d.id))") }
         try publish(60)
-        try waitUntil(timeout: 10, "60 readings stored") { try stored() >= 60 }
+        try await waitUntilAsync(timeout: 10, "60 readings stored") { try stored() >= 60 }
         try await f.run { api in
             var walked: [Int] = []
             var uri = "/v1/devices/\(d.id)/readings?limit=7"
@@ -191,7 +193,7 @@ struct LiveAPITests {
             #expect(delivered == 200)
         }
         // Ingest kept up meanwhile: everything the simulator published was taken in.
-        try waitUntil(timeout: 15, "the simulator's messages accounted for") {
+        try await waitUntilAsync(timeout: 15, "the simulator's messages accounted for") {
             try f.env.count("SELECT SUM(messages) FROM device_state") + f.env.count("SELECT COUNT(*) FROM dead_letters")
                 >= Int64(simulator.summary.published - simulator.summary.duplicates)
         }
@@ -208,7 +210,7 @@ struct LiveAPITests {
         let pub = try f.env.publisher()
         defer { pub.stop() }
         try pub.publish(topic: f.env.topic(d, "event"), payload: Array(#"{"ts":\#(nowMs()),"code":"trapped"}"#.utf8), qos: 1)
-        try waitUntil(timeout: 10, "the trapped alarm on the feed") {
+        try await waitUntilAsync(timeout: 10, "the trapped alarm on the feed") {
             alarms.objects.contains { $0.json["device"] as? String == d.id && $0.json["transition"] as? String == "raised" }
         }
         let firm = d.firm

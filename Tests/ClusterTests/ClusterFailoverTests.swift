@@ -3,6 +3,9 @@ import Cluster
 import DeviceCatalog
 import Domain
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import MQTT
 import Records
 import Settings
@@ -26,9 +29,12 @@ struct ClusterFailoverTests {
         let config: String
         let cluster: any ClusterStore
         private let pids = Mutex<[String: pid_t]>([:])
+        /// Each node's HTTP port.
+        let ports = Mutex<[String: Int]>([:])
 
-        init() throws {
-            env = try TestEnvironment(postgresURL: try TestPostgres.freshDatabase().url)
+        /// `postgresURL`: the database (default: a fresh one on the tests' server).
+        init(postgresURL: String? = nil) throws {
+            env = try TestEnvironment(postgresURL: try postgresURL ?? TestPostgres.freshDatabase().url)
             cluster = try #require(env.store as? any ClusterStore)
             config = env.directory + "/equipwatch.yaml"
             try """
@@ -46,9 +52,11 @@ struct ClusterFailoverTests {
         func start(_ node: String) throws {
             let data = env.directory + "/" + node
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let port = try ports.withLock { p in try p[node] ?? freePort() }
+            ports.withLock { $0[node] = port }
             let pid = try spawn(try equipwatchBinary(), [
                 "run", "--node", node, "--config", config, "--broker", "127.0.0.1:\(env.broker.port)", "--store", env.settings.store.url!,
-                "--data", data, "--devices", env.settings.devicesDirectory, "--http", "127.0.0.1:\(try freePort())",
+                "--data", data, "--devices", env.settings.devicesDirectory, "--http", "127.0.0.1:\(port)",
             ], stdout: data + "/run.log")
             pids.withLock { $0[node] = pid }
         }
@@ -227,6 +235,71 @@ struct ClusterFailoverTests {
         let lost = try Self.checkNothingLost(rig, load)
         #expect(lost == 0, "\(lost) acknowledged messages lost in a rolling restart")
         #expect(try env.count("SELECT COUNT(*) FROM events WHERE code = 'seq_gap'") == 0)
+    }
+
+    @Test("PostgreSQL stopped for 20 s under load: the nodes hold, resume, lose nothing acknowledged; no lease changes hands")
+    func databaseOutage() throws {
+        let database = try TestPostgresCluster()
+        defer { database.stop() }
+        let rig = try Rig(postgresURL: try database.database())
+        defer { rig.close() }
+        let env = rig.env
+        let nodes = ["n1", "n2", "n3"]
+        for n in nodes { try rig.start(n) }
+        try rig.waitBalanced(nodes)
+        let load = try FleetLoad(env: env, devices: Self.loadDevices(env, except: ""), perSecond: 300)
+        try waitUntil(timeout: 20, "the load stored") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 500 }
+        let before = try rig.view().leases.map { ($0.lease, $0.node, $0.epoch) }
+
+        try database.pause()
+        // The outage itself: five lease timeouts without a database.
+        Thread.sleep(forTimeInterval: 20)
+        try database.resume()
+
+        let stored = try env.count("SELECT COUNT(*) FROM readings_flat")
+        try waitUntil(timeout: 40, "ingest going on after the outage") { try env.count("SELECT COUNT(*) FROM readings_flat") >= stored + 1000 }
+        load.finish()
+        let after = try rig.view().leases.map { ($0.lease, $0.node, $0.epoch) }
+        #expect(after.elementsEqual(before, by: { $0 == $1 }), "leases changed hands over the outage: \(before) → \(after)")
+        let lost = try Self.checkNothingLost(rig, load)
+        #expect(lost == 0, "\(lost) acknowledged messages lost over a database outage")
+    }
+
+    @Test("a fourth node joins under load and takes its share; nothing lost; every node's API answers the same")
+    func fourthNodeJoins() async throws {
+        let rig = try Rig()
+        defer { rig.close() }
+        let env = rig.env
+        for n in ["n1", "n2", "n3"] { try rig.start(n) }
+        try rig.waitBalanced(["n1", "n2", "n3"])
+        let load = try FleetLoad(env: env, devices: Self.loadDevices(env, except: ""), perSecond: 300)
+        try await waitUntilAsync(timeout: 20, "the load stored") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 500 }
+        try rig.start("n4")
+        try rig.waitBalanced(["n1", "n2", "n3", "n4"])
+        let stored = try env.count("SELECT COUNT(*) FROM readings_flat")
+        try await waitUntilAsync(timeout: 20, "readings stored after the join") { try env.count("SELECT COUNT(*) FROM readings_flat") >= stored + 300 }
+        load.finish()
+        let lost = try Self.checkNothingLost(rig, load)
+        #expect(lost == 0, "\(lost) acknowledged messages lost when a node joined")
+
+        let token = "ew_cluster_\(UUID().uuidString)"
+        _ = try env.store.createToken(name: "supervisor", role: .supervisor, hash: SHA256.hex(token.utf8), expiresAt: nil, now: nowMs())
+        let device = load.devices[0]
+        var answers: [String: String] = [:]
+        for (node, port) in rig.ports.withLock({ $0 }) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/devices/\(device.id)/readings?limit=50")!)
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            let (body, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(node)")
+            answers[node] = String(decoding: body, as: UTF8.self)
+            let (health, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
+            let json = try #require(try JSONSerialization.jsonObject(with: health) as? [String: Any])
+            #expect(json["node"] as? String == node)
+            #expect((json["partitions"] as? [Int])?.count == 2, "\(node): \(json)")
+        }
+        #expect(Set(answers.values).count == 1, "the nodes answer differently: \(answers)")
+        let page = try #require(try JSONSerialization.jsonObject(with: Data((answers.values.first ?? "").utf8)) as? [String: Any])
+        #expect((page["items"] as? [Any])?.count == 50, "a page of 50 readings: \(page)")
     }
 }
 
