@@ -82,6 +82,22 @@ struct ClusterFailoverTests {
             }
         }
 
+        /// Starts `nodes`, waits for them to share the partitions, then starts a load and waits for
+        /// its first 500 readings stored.
+        func startUnderLoad(_ nodes: [String], perSecond: Double = 300, except: String = "") throws -> FleetLoad {
+            for n in nodes { try start(n) }
+            try waitBalanced(nodes)
+            let load = try FleetLoad(env: env, devices: ClusterFailoverTests.loadDevices(env, except: except), perSecond: perSecond)
+            try waitForReadings(500, "the load stored")
+            return load
+        }
+
+        /// Waits until `more` readings beyond those stored now are stored.
+        func waitForReadings(_ more: Int64, _ what: String, timeout: Double = 20) throws {
+            let stored = try env.count("SELECT COUNT(*) FROM readings_flat")
+            try waitUntil(timeout: timeout, what) { try env.count("SELECT COUNT(*) FROM readings_flat") >= stored + more }
+        }
+
         func close() {
             for node in pids.withLock({ Array($0.keys) }) { stop(node, signal: SIGKILL) }
             env.close()
@@ -176,13 +192,10 @@ struct ClusterFailoverTests {
         let rig = try Rig()
         defer { rig.close() }
         let env = rig.env
-        for n in ["n1", "n2", "n3"] { try rig.start(n) }
-        try rig.waitBalanced(["n1", "n2", "n3"])
         let trapped = env.device("elevator", 1)
+        let load = try rig.startUnderLoad(["n1", "n2", "n3"], perSecond: 400, except: trapped.id)
         let partition = Partitioning.partition(ofGateway: trapped.gateway, count: 8)
         let victim = try #require(try rig.view().leases.first { $0.lease == .partition(partition) }?.node)
-        let load = try FleetLoad(env: env, devices: Self.loadDevices(env, except: trapped.id), perSecond: 400)
-        try waitUntil(timeout: 20, "the load stored") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 1000 }
 
         let killedAt = Date()
         rig.stop(victim, signal: SIGKILL)
@@ -203,8 +216,7 @@ struct ClusterFailoverTests {
         let survivors = ["n1", "n2", "n3"].filter { $0 != victim }
         try rig.waitBalanced(survivors)
         // The load goes on through the new owners before it stops.
-        let balanced = try env.count("SELECT COUNT(*) FROM readings_flat")
-        try waitUntil(timeout: 20, "readings stored after the takeover") { try env.count("SELECT COUNT(*) FROM readings_flat") >= balanced + 200 }
+        try rig.waitForReadings(200, "readings stored after the takeover")
         load.finish()
         let lost = try Self.checkNothingLost(rig, load)
         print("cluster: kill -9 under \(load.ledger.ackedSeqs.count) acknowledged messages: \(lost) lost inside seq_gaps (bound \(Self.bound))")
@@ -220,10 +232,7 @@ struct ClusterFailoverTests {
         defer { rig.close() }
         let env = rig.env
         let nodes = ["n1", "n2", "n3"]
-        for n in nodes { try rig.start(n) }
-        try rig.waitBalanced(nodes)
-        let load = try FleetLoad(env: env, devices: Self.loadDevices(env, except: ""), perSecond: 300)
-        try waitUntil(timeout: 20, "the load stored") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 500 }
+        let load = try rig.startUnderLoad(nodes)
         for n in nodes {
             let status = rig.stop(n)
             #expect((status & 0x7f) == 0 && (status >> 8) & 0xff == 0, "\(n) exited with status \(status)")
@@ -243,12 +252,7 @@ struct ClusterFailoverTests {
         defer { database.stop() }
         let rig = try Rig(postgresURL: try database.database())
         defer { rig.close() }
-        let env = rig.env
-        let nodes = ["n1", "n2", "n3"]
-        for n in nodes { try rig.start(n) }
-        try rig.waitBalanced(nodes)
-        let load = try FleetLoad(env: env, devices: Self.loadDevices(env, except: ""), perSecond: 300)
-        try waitUntil(timeout: 20, "the load stored") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 500 }
+        let load = try rig.startUnderLoad(["n1", "n2", "n3"])
         let before = try rig.view().leases.map { ($0.lease, $0.node, $0.epoch) }
 
         try database.pause()
@@ -256,8 +260,7 @@ struct ClusterFailoverTests {
         Thread.sleep(forTimeInterval: 20)
         try database.resume()
 
-        let stored = try env.count("SELECT COUNT(*) FROM readings_flat")
-        try waitUntil(timeout: 40, "ingest going on after the outage") { try env.count("SELECT COUNT(*) FROM readings_flat") >= stored + 1000 }
+        try rig.waitForReadings(1000, "ingest going on after the outage", timeout: 40)
         load.finish()
         let after = try rig.view().leases.map { ($0.lease, $0.node, $0.epoch) }
         #expect(after.elementsEqual(before, by: { $0 == $1 }), "leases changed hands over the outage: \(before) → \(after)")
@@ -270,14 +273,10 @@ struct ClusterFailoverTests {
         let rig = try Rig()
         defer { rig.close() }
         let env = rig.env
-        for n in ["n1", "n2", "n3"] { try rig.start(n) }
-        try rig.waitBalanced(["n1", "n2", "n3"])
-        let load = try FleetLoad(env: env, devices: Self.loadDevices(env, except: ""), perSecond: 300)
-        try await waitUntilAsync(timeout: 20, "the load stored") { try env.count("SELECT COUNT(*) FROM readings_flat") >= 500 }
+        let load = try rig.startUnderLoad(["n1", "n2", "n3"])
         try rig.start("n4")
         try rig.waitBalanced(["n1", "n2", "n3", "n4"])
-        let stored = try env.count("SELECT COUNT(*) FROM readings_flat")
-        try await waitUntilAsync(timeout: 20, "readings stored after the join") { try env.count("SELECT COUNT(*) FROM readings_flat") >= stored + 300 }
+        try rig.waitForReadings(300, "readings stored after the join")
         load.finish()
         let lost = try Self.checkNothingLost(rig, load)
         #expect(lost == 0, "\(lost) acknowledged messages lost when a node joined")
