@@ -168,10 +168,13 @@ public func equipwatchBinary() throws -> String {
     throw TestFailure("equipwatch binary not found: run `swift build` first or set EQUIPWATCH_BIN")
 }
 
+/// The condition is looked at once more when the time is up: a waiter that was not scheduled for
+/// a while (a loaded machine, a busy cooperative pool) judges what happened, not its own delay.
 public func waitUntil(timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
     let end = Date().addingTimeInterval(timeout)
-    while Date() < end {
+    while true {
         if try condition() { return }
+        if Date() >= end { break }
         Thread.sleep(forTimeInterval: 0.02)
     }
     throw TestFailure("timed out after \(timeout) s waiting for \(what)")
@@ -180,8 +183,9 @@ public func waitUntil(timeout: Double, _ what: String, _ condition: () throws ->
 /// `waitUntil` for async tests: polls without blocking a thread of the cooperative pool.
 public func waitUntilAsync(timeout: Double, _ what: String, _ condition: () throws -> Bool) async throws {
     let end = Date().addingTimeInterval(timeout)
-    while Date() < end {
+    while true {
         if try condition() { return }
+        if Date() >= end { break }
         try await Task.sleep(for: .milliseconds(20))
     }
     throw TestFailure("timed out after \(timeout) s waiting for \(what)")
