@@ -131,6 +131,8 @@ let package = Package(
             dependencies: [
                 "Domain", "Records", "Services", "Pipeline", "MQTT", "Settings", "Ingest", "Rules", "Risk", "Inspection", "DeviceCatalog",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict

@@ -70,6 +70,7 @@ public final class ClusterMember: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The cluster's partition count and lease timeout (the store's, fixed by the first node).
     private let shape = Mutex<(partitions: Int, leaseMs: Int64)>((0, 0))
+    private let metrics = ClusterMetrics()
 
     public init(node: String, address: String, settings: Settings, store: any ClusterStore, catalog: Catalog, logger: Logger) {
         (self.node, self.address, self.settings, self.store, self.logger) = (node, address, settings, store, logger)
@@ -149,8 +150,11 @@ public final class ClusterMember: Sendable {
         let renewed: [HeldLease]
         let view: ClusterView
         do {
-            (renewed, view) = try store.clusterHeartbeat(node: node, leaseTimeoutMs: leaseMs)
+            let engine = state.withLock { $0.engine }
+            (renewed, view) = try store.clusterHeartbeat(node: node, leaseTimeoutMs: leaseMs, queued: engine?.queueDepth ?? 0,
+                                                         lastCommitAt: engine?.stats.lastCommitAt)
         } catch {
+            metrics.heartbeatFailed()
             let wasConnected = state.withLock { s in defer { s.connectedSince = nil }; return s.connectedSince != nil }
             if wasConnected { logger.error("cluster heartbeat failed; holding the leases and retrying", metadata: ["error": "\(error)"]) }
             return
@@ -182,6 +186,7 @@ public final class ClusterMember: Sendable {
         }
         if rebuild { rebuildEngine(for: desired, releasing: releasing, partitions: partitions) }
         leadership()
+        metrics.record(state.withLock { s in (s.engineLeases, s.leader != nil) }, partitions: partitions)
     }
 
     /// Stops the running engine (committing under the old leases), releases what is given away,
@@ -191,6 +196,7 @@ public final class ClusterMember: Sendable {
             defer { s.engine = nil; s.engineLeases = []; s.fenced = false; s.catalogChanged = false }
             return (s.engine, s.catalog)
         }
+        metrics.rebuilt()
         if let old {
             let started = monotonicNanos()
             old.stop()

@@ -36,10 +36,11 @@ struct ClusterStatusCommand: ParsableCommand {
             throw Refused("a cluster lives in a PostgreSQL store: give --store postgres://… (docs/cluster.md)")
         }
         guard let view = try cluster.clusterView() else { throw NotFound("no node has joined a cluster on this store yet") }
-        if json { Console.write(Self.json(view) + "\n") } else { Console.write(Self.text(view)) }
+        let contacts = try cluster.partitionContacts(partitions: view.partitions)
+        if json { Console.write(Self.json(view, contacts: contacts) + "\n") } else { Console.write(Self.text(view, contacts: contacts)) }
     }
 
-    static func json(_ view: ClusterView) -> String {
+    static func json(_ view: ClusterView, contacts: [Int: Int64]) -> String {
         func time(_ ms: Int64?) -> String { ms.map { "\"" + Timestamp.format($0) + "\"" } ?? "null" }
         func quoted(_ s: String?) -> String {
             guard let s else { return "null" }
@@ -61,6 +62,8 @@ struct ClusterStatusCommand: ParsableCommand {
             o.add("last_heartbeat", raw: time(n.lastHeartbeat))
             o.add("heartbeat_age_ms", view.now - n.lastHeartbeat)
             o.add("partitions", raw: ints(view.partitions(of: n.node)))
+            o.add("queued_batches", Int64(n.queued))
+            o.add("last_commit", raw: time(n.lastCommitAt))
             return o.finish()
         }
         w.add("nodes", raw: "[" + nodes.joined(separator: ",") + "]")
@@ -71,6 +74,10 @@ struct ClusterStatusCommand: ParsableCommand {
             o.add("epoch", l.epoch)
             o.add("expired", .bool(l.expired))
             o.add("acquired", raw: time(l.acquiredAt))
+            if case .partition(let p) = l.lease {
+                o.add("last_contact", raw: time(contacts[p]))
+                o.add("last_contact_age_ms", raw: contacts[p].map { String(view.now - $0) } ?? "null")
+            }
             return o.finish()
         }
         w.add("leases", raw: "[" + leases.joined(separator: ",") + "]")
@@ -78,13 +85,20 @@ struct ClusterStatusCommand: ParsableCommand {
         return w.finish()
     }
 
-    static func text(_ view: ClusterView) -> String {
+    static func text(_ view: ClusterView, contacts: [Int: Int64]) -> String {
         var out = "cluster: \(view.partitions) partitions, lease timeout \(view.leaseTimeoutMs) ms, leader \(view.leader ?? "none")\n"
         for n in view.nodes {
             let parts = view.partitions(of: n.node)
             out += "  \(n.node)  \(n.live ? "live" : "silent")  \(n.address)  started \(Timestamp.format(n.startedAt))"
-            out += "  heartbeat \(view.now - n.lastHeartbeat) ms ago  \(parts.count) partitions \(parts)\n"
+            out += "  heartbeat \(view.now - n.lastHeartbeat) ms ago  \(parts.count) partitions \(parts)"
+            out += "  queued \(n.queued) batches  last commit \(n.lastCommitAt.map { "\(view.now - $0) ms ago" } ?? "none")\n"
         }
+        // How far behind each partition is, seen from the store: its devices' newest committed contact.
+        let lag = view.leases.compactMap { l -> String? in
+            guard case .partition(let p) = l.lease else { return nil }
+            return "\(p): \(contacts[p].map { "\(view.now - $0) ms" } ?? "no contact yet")"
+        }
+        out += "  last contact per partition: \(lag.joined(separator: ", "))\n"
         let free = view.leases.filter { $0.node == nil && $0.lease != .leader }.map(\.lease.stored)
         let expired = view.leases.filter(\.expired).map(\.lease.description)
         if !free.isEmpty { out += "  free: \(free)\n" }

@@ -44,6 +44,12 @@ struct MetricsBackend: MetricsFactory {
         "equipwatch_http_request_errors_total": "API requests that ended in an error, by route, method and status.",
         "equipwatch_http_request_duration_seconds": "API request durations by route, method and status.",
         "equipwatch_http_active_requests": "API requests in progress, by method.",
+        "equipwatch_cluster_leader": "1 while this node holds the cluster's leadership (outbox, risk, compliance, retention).",
+        "equipwatch_cluster_partitions_consumed": "Partitions this node's engine consumes.",
+        "equipwatch_cluster_partition_consumed": "1 while this node consumes the partition, by partition.",
+        "equipwatch_cluster_partition_epoch": "The epoch of this node's lease of the partition, by partition.",
+        "equipwatch_cluster_heartbeat_failures_total": "Cluster heartbeats that could not reach the store.",
+        "equipwatch_cluster_engine_rebuilds_total": "Rebuilds of this node's engine for a new set of partitions.",
     ]
 
     /// The exported name and help of a swift-metrics label (the unit is part of the name).

@@ -27,7 +27,9 @@ extension PostgresStore: ClusterStore {
             started_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS cluster_leases(lease INTEGER PRIMARY KEY, node TEXT COLLATE "C", epoch BIGINT NOT NULL DEFAULT 0,
             expires_at BIGINT, acquired_at BIGINT);
-        CREATE TABLE IF NOT EXISTS cluster_risk_wakes(device_num BIGINT PRIMARY KEY)
+        CREATE TABLE IF NOT EXISTS cluster_risk_wakes(device_num BIGINT PRIMARY KEY);
+        ALTER TABLE cluster_nodes ADD COLUMN IF NOT EXISTS queued BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE cluster_nodes ADD COLUMN IF NOT EXISTS last_commit_at BIGINT
         """
 
     public func clusterJoin(node: String, address: String, partitions: Int, leaseTimeoutMs: Int64) throws(StoreError) -> ClusterView {
@@ -51,12 +53,15 @@ extension PostgresStore: ClusterStore {
         return view
     }
 
-    public func clusterHeartbeat(node: String, leaseTimeoutMs: Int64) throws(StoreError) -> (held: [HeldLease], view: ClusterView) {
+    public func clusterHeartbeat(node: String, leaseTimeoutMs: Int64, queued: Int, lastCommitAt: Int64?) throws(StoreError)
+        -> (held: [HeldLease], view: ClusterView) {
         let held = try write("heartbeat of \(node)") { s in
             try s.execute("""
-                INSERT INTO cluster_nodes(node, address, started_at, heartbeat_at) VALUES (?, '', \(Self.clusterNow), \(Self.clusterNow))
-                ON CONFLICT (node) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at
-                """, [node])
+                INSERT INTO cluster_nodes(node, address, started_at, heartbeat_at, queued, last_commit_at)
+                VALUES (?, '', \(Self.clusterNow), \(Self.clusterNow), ?, ?)
+                ON CONFLICT (node) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, queued = EXCLUDED.queued,
+                    last_commit_at = EXCLUDED.last_commit_at
+                """, [node, queued, lastCommitAt])
             // Renewed even past expiry while no other node has taken it: the epoch did not move.
             return try s.rows("UPDATE cluster_leases SET expires_at = \(Self.clusterNow) + ? WHERE node = ? RETURNING lease, epoch",
                               [leaseTimeoutMs, node])
@@ -98,9 +103,12 @@ extension PostgresStore: ClusterStore {
             else { return nil }
             let ttl = settings.int("lease_timeout_ms") ?? 10_000
             let now = settings.int("now") ?? 0
-            let nodes = try s.rows("SELECT node, address, started_at, heartbeat_at FROM cluster_nodes ORDER BY node").map { r in
-                ClusterView.Node(node: r.text("node") ?? "", address: r.text("address") ?? "", startedAt: r.int("started_at") ?? 0,
-                                 lastHeartbeat: r.int("heartbeat_at") ?? 0, live: (r.int("heartbeat_at") ?? 0) > now - ttl)
+            let nodes = try s.rows("SELECT node, address, started_at, heartbeat_at, queued, last_commit_at FROM cluster_nodes ORDER BY node").map { r in
+                var n = ClusterView.Node(node: r.text("node") ?? "", address: r.text("address") ?? "", startedAt: r.int("started_at") ?? 0,
+                                         lastHeartbeat: r.int("heartbeat_at") ?? 0, live: (r.int("heartbeat_at") ?? 0) > now - ttl)
+                n.queued = Int(r.int("queued") ?? 0)
+                n.lastCommitAt = r.int("last_commit_at")
+                return n
             }
             let leases = try s.rows("SELECT lease, node, epoch, expires_at, acquired_at FROM cluster_leases ORDER BY lease").map { r in
                 ClusterView.Lease(lease: ClusterLease(stored: Int(r.int("lease") ?? 0)), node: r.text("node"), epoch: r.int("epoch") ?? 0,
@@ -109,6 +117,22 @@ extension PostgresStore: ClusterStore {
             return ClusterView(partitions: Int(settings.int("partitions") ?? 0), leaseTimeoutMs: ttl, nodes: nodes, leases: leases,
                                now: now, databaseUptimeMs: settings.int("uptime") ?? 0)
         }
+    }
+
+    public func partitionContacts(partitions: Int) throws(StoreError) -> [Int: Int64] {
+        let rows = try read("read the partitions' last contact") { s in
+            try s.rows("""
+                SELECT d.gateway, MAX(st.last_received_at) AS latest FROM devices d JOIN device_state st ON st.device_num = d.num
+                WHERE st.last_received_at IS NOT NULL GROUP BY d.gateway
+                """)
+        }
+        var latest: [Int: Int64] = [:]
+        for r in rows {
+            guard let gateway = r.text("gateway"), let at = r.int("latest") else { continue }
+            let p = Partitioning.partition(ofGateway: gateway, count: partitions)
+            latest[p] = max(latest[p] ?? .min, at)
+        }
+        return latest
     }
 
     public func fenced(by fence: CommitFence) -> any Store { PostgresStore(sharing: self, fence: fence) }

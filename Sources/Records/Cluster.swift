@@ -50,6 +50,10 @@ public struct ClusterView: Sendable, Equatable {
         public let lastHeartbeat: Int64
         /// The heartbeat is within the lease timeout (by the database's clock).
         public let live: Bool
+        /// At its last heartbeat: messages received and waiting for its worker (in network
+        /// batches), and when its engine last committed (its own clock, epoch ms).
+        public var queued: Int = 0
+        public var lastCommitAt: Int64?
         public init(node: String, address: String, startedAt: Int64, lastHeartbeat: Int64, live: Bool) {
             (self.node, self.address, self.startedAt, self.lastHeartbeat, self.live) = (node, address, startedAt, lastHeartbeat, live)
         }
@@ -98,9 +102,15 @@ public protocol ClusterStore: Store {
     /// Creates the cluster's tables and rows if missing (`partitions` counts only then) and records
     /// this node; answers the cluster as it is.
     func clusterJoin(node: String, address: String, partitions: Int, leaseTimeoutMs: Int64) throws(StoreError) -> ClusterView
-    /// Records this node's heartbeat and renews every lease it still holds (a lease not taken
-    /// over is renewed even past its expiry); answers the leases renewed and the cluster.
-    func clusterHeartbeat(node: String, leaseTimeoutMs: Int64) throws(StoreError) -> (held: [HeldLease], view: ClusterView)
+    /// Records this node's heartbeat (with its engine's queue and last commit) and renews every lease
+    /// it still holds (a lease not taken over is renewed even past its expiry); answers the leases
+    /// renewed and the cluster.
+    func clusterHeartbeat(node: String, leaseTimeoutMs: Int64, queued: Int, lastCommitAt: Int64?) throws(StoreError)
+        -> (held: [HeldLease], view: ClusterView)
+    /// The newest committed contact of any device of each partition (`Partitioning` of the
+    /// devices' gateways; epoch ms): how far each partition's consumption is behind, seen from the
+    /// store. Partitions without a device that ever spoke are absent.
+    func partitionContacts(partitions: Int) throws(StoreError) -> [Int: Int64]
     /// Takes `lease` if it is free, or expired while the database has been up for a lease timeout;
     /// answers the new epoch, or nil when another node has it.
     func clusterAcquire(_ lease: ClusterLease, node: String, leaseTimeoutMs: Int64) throws(StoreError) -> HeldLease?

@@ -295,6 +295,26 @@ struct ClusterFailoverTests {
             let json = try #require(try JSONSerialization.jsonObject(with: health) as? [String: Any])
             #expect(json["node"] as? String == node)
             #expect((json["partitions"] as? [Int])?.count == 2, "\(node): \(json)")
+            let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let consumed = String(decoding: metrics, as: UTF8.self).split(separator: "\n")
+                .filter { $0.hasPrefix("equipwatch_cluster_partition_consumed{") && $0.split(separator: " ").last.flatMap { Double($0) } == 1 }
+            #expect(consumed.count == 2, "\(node) reports consuming \(consumed)")
+        }
+        // `cluster status --json`: the four nodes, their partitions, each partition's last contact.
+        let out = env.directory + "/status.json"
+        let pid = try spawn(try equipwatchBinary(), ["cluster", "status", "--json", "--store", env.settings.store.url!], stdout: out)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let cluster = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        #expect(cluster["partitions"] as? Int == 8)
+        #expect((cluster["leader"] as? String).map { ["n1", "n2", "n3", "n4"].contains($0) } == true)
+        let listed = try #require(cluster["nodes"] as? [[String: Any]])
+        #expect(listed.map { ($0["partitions"] as? [Int])?.count ?? 0 } == [2, 2, 2, 2], "\(listed)")
+        #expect(listed.allSatisfy { $0["last_heartbeat"] is String })
+        let leases = try #require(cluster["leases"] as? [[String: Any]])
+        let loaded = Set(load.devices.map { Partitioning.partition(ofGateway: $0.gateway, count: 8) })
+        for l in leases where (l["lease"] as? String).flatMap(Int.init).map(loaded.contains) == true {
+            #expect(l["last_contact_age_ms"] is Int, "a partition under load without a last contact: \(l)")
         }
         #expect(Set(answers.values).count == 1, "the nodes answer differently: \(answers)")
         let page = try #require(try JSONSerialization.jsonObject(with: Data((answers.values.first ?? "").utf8)) as? [String: Any])
