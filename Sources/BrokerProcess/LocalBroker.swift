@@ -14,15 +14,16 @@ public final class LocalBroker: Sendable {
     ///   - persistence: keep queued messages across restarts (tests); off for benchmarks.
     ///   - maxInflight: QoS 1 messages in flight to a client at once.
     ///   - queueQoS0: queue QoS 0 messages for offline persistent sessions (the bench pre-loads them).
+    ///   - port: the loopback port (nil: a free one).
     ///   - start: start it now; otherwise its port and folder are chosen and `start()` runs it later.
-    public init(persistence: Bool = true, maxInflight: Int = 100, queueQoS0: Bool = false, start: Bool = true) throws {
-        port = try freePort()
+    public init(persistence: Bool = true, maxInflight: Int = 100, queueQoS0: Bool = false, port: Int? = nil, start: Bool = true) throws {
+        self.port = try port ?? freePort()
         directory = NSTemporaryDirectory() + "ew-broker-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Started as root, mosquitto would switch to the `mosquitto` user and lose access to this folder.
         let user = geteuid() == 0 ? "user root\n" : ""
         let config = user + """
-            listener \(port) 127.0.0.1
+            listener \(self.port) 127.0.0.1
             allow_anonymous true
             persistence \(persistence)
             persistence_location \(directory)/
@@ -52,13 +53,19 @@ public final class LocalBroker: Sendable {
         let child = try spawn(Self.executable, ["-c", directory + "/mosquitto.conf"], stdout: directory + "/mosquitto.out")
         pid.withLock { $0 = child }
         let end = Date().addingTimeInterval(timeout)
-        while !canConnect(port: port) {
+        // Something answering on the port is not proof: another test's broker may hold it (two
+        // programs can pick the same free port), and ours then exits with "address in use".
+        while !(canConnect(port: port) && listens(pid: child, port: port)) {
             var status: Int32 = 0
             if waitpid(child, &status, WNOHANG) == child {
                 pid.withLock { $0 = nil }
                 throw BrokerError("mosquitto exited (status \(status)) before listening on \(port): \(logTail())")
             }
-            guard Date() < end else { throw BrokerError("mosquitto did not listen on \(port) within \(Int(timeout)) s: \(logTail())") }
+            guard Date() < end else {
+                let log = logTail()
+                stop()
+                throw BrokerError("mosquitto did not listen on \(port) within \(Int(timeout)) s: \(log)")
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
     }
@@ -97,8 +104,46 @@ public final class LocalBroker: Sendable {
     }
 }
 
-/// A TCP port on 127.0.0.1 that nothing listens on now (bound to port 0 and released).
+/// Ports `freePort()` has handed out in this process: it never hands one out twice, so two brokers
+/// or servers of one test process never race for the same port (a broker restarting on its port
+/// leaves it free for a moment, and the kernel may offer it again).
+private let portsHandedOut = Mutex<Set<Int>>([])
+
+/// A TCP port on 127.0.0.1 that nothing listens on now and that this process has not handed out
+/// before.
 public func freePort() throws -> Int {
+    for _ in 0..<100 {
+        let port = try unusedPort()
+        if portsHandedOut.withLock({ $0.insert(port).inserted }) { return port }
+    }
+    throw BrokerError("no free port that was not handed out already")
+}
+
+/// Whether process `pid` itself has a listening TCP socket on `port` (Linux: /proc); true where
+/// /proc cannot tell.
+public func listens(pid: pid_t, port: Int) -> Bool {
+    let hex = String(format: "%04X", port)
+    var inodes: Set<String> = []
+    var readable = false
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        readable = true
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            // local_address is ADDR:PORT in hex; state 0A is LISTEN; the inode is the tenth field.
+            guard f.count > 9, f[1].hasSuffix(":" + hex), f[3] == "0A" else { continue }
+            inodes.insert("socket:[\(f[9])]")
+        }
+    }
+    guard readable else { return true }
+    guard !inodes.isEmpty, let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return false }
+    return fds.contains { fd in
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")).map(inodes.contains) ?? false
+    }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on now (bound to port 0 and released).
+private func unusedPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()

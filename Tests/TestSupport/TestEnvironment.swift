@@ -131,7 +131,12 @@ public final class TestEnvironment: @unchecked Sendable {
         _ = broker
         let p = try make?() ?? pipeline()
         p.start()
-        try waitUntil(timeout: 10, "pipeline subscribed (SUBACK)") { p.isSubscribed }
+        do {
+            try waitUntil(timeout: 10, "pipeline subscribed (SUBACK)") { p.isSubscribed }
+        } catch {
+            p.stop()  // not left reconnecting to a broker the test is about to stop
+            throw error
+        }
         return p
     }
 
