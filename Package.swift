@@ -234,7 +234,7 @@ let package = Package(
             name: "APITests",
             dependencies: ["HTTPAPI", "TestSupport", "Domain", "Records", "Presentation", "Storage", "Services", "Pipeline", "DeviceCatalog", "Commands",
                            "Simulation", "MQTT",
-                           "Inspection", "BrokerProcess",
+                           "Inspection", "BrokerProcess", "SourceFiles",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -30,8 +30,10 @@ public final class ClusterMember: Sendable {
         public var rules: RuleSet
         public var risk: RiskModel
         public var policy: PlanPolicy
-        public init(directory: DeviceDirectory, rules: RuleSet, risk: RiskModel, policy: PlanPolicy) {
-            (self.directory, self.rules, self.risk, self.policy) = (directory, rules, risk, policy)
+        /// Rules/accidents.yaml: the leader proposes accidents for passengers held too long.
+        public var accidents: AccidentPolicy?
+        public init(directory: DeviceDirectory, rules: RuleSet, risk: RiskModel, policy: PlanPolicy, accidents: AccidentPolicy? = nil) {
+            (self.directory, self.rules, self.risk, self.policy, self.accidents) = (directory, rules, risk, policy, accidents)
         }
     }
 
@@ -272,7 +274,7 @@ public final class ClusterMember: Sendable {
             var s = settings
             s.broker.clientId = "\(cluster.name)-leader"
             let services = EngineServices(settings: s, store: store, directory: catalog.directory, risk: catalog.risk,
-                                          inspections: catalog.policy, clock: .system, logger: logger,
+                                          inspections: catalog.policy, accidents: catalog.accidents, clock: .system, logger: logger,
                                           registryChanged: { [weak self] d in self?.inspectionsChanged(d) })
             services.start()
             state.withLock { $0.leader = services }
@@ -361,5 +363,13 @@ extension ClusterMember: Reloadable {
             return s.leader
         }
         leader?.reload(risk: risk)
+    }
+
+    public func reload(accidents: AccidentPolicy) {
+        let leader = state.withLock { s in
+            s.catalog.accidents = accidents
+            return s.leader
+        }
+        leader?.reload(accidents: accidents)
     }
 }

@@ -97,13 +97,25 @@ struct GlobalOptions: ParsableArguments {
 
 /// Reads `--from`/`--to` values: RFC 3339 in any offset, a date (YYYY-MM-DD: midnight in the
 /// display zone) or epoch milliseconds.
+/// `YYYY-MM-DD HH:MM[:SS]` in the display zone (a person's own clock), or nil.
+func parseLocalTime(_ text: String) -> Int64? {
+    let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+    guard parts.count == 2, let day = Day(parsing: String(parts[0])) else { return nil }
+    let clock = parts[1].split(separator: ":").map { Int($0) }
+    guard (2...3).contains(clock.count), clock.allSatisfy({ $0 != nil }) else { return nil }
+    let (h, m, sec) = (clock[0]!, clock[1]!, clock.count == 3 ? clock[2]! : 0)
+    guard (0..<24).contains(h), (0..<60).contains(m), (0..<60).contains(sec) else { return nil }
+    return Console.zone.midnight(day) + Int64(h) * 3_600_000 + Int64(m) * 60_000 + Int64(sec) * 1000
+}
+
 func parseTime(_ text: String?, flag: String) throws -> Int64? {
     guard let text else { return nil }
     let ms: Int64
     if let n = Int64(text) { ms = n }
     else if let day = Day(parsing: text) { ms = Console.zone.midnight(day) }
     else if let n = Domain.Timestamp.parseRFC3339(text) { ms = n }
-    else { throw ValidationError("\(flag) '\(text)' is not RFC 3339, YYYY-MM-DD or epoch milliseconds") }
+    else if let n = parseLocalTime(text) { ms = n }
+    else { throw ValidationError("\(flag) '\(text)' is not RFC 3339, \"YYYY-MM-DD HH:MM\" (local time), YYYY-MM-DD or epoch milliseconds") }
     guard Day.instants.contains(ms) else { throw ValidationError("\(flag) must be between 1900-01-01 and 2999-12-31") }
     return ms
 }

@@ -126,6 +126,13 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         logger.info("rules loaded", metadata: ["packs": "\(rules.packs.count)", "rules": "\(rules.ruleIds.count)", "risk_model": "\(risk.version)"])
+        let accidents: AccidentPolicy
+        do {
+            accidents = try AccidentPolicy.load(path: settings.rulesDirectory + "/accidents.yaml")
+        } catch {
+            FileHandle.standardError.write(Data("cannot load the accident classes:\n\(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let calendar: WorkCalendar
         let planPolicy: PlanPolicy
         do {
@@ -136,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         // The API reads the catalog a reload replaces, at the moment the engine gets the new registry.
-        let catalog = LiveCatalog(CatalogSnapshot(types: loaded.types, calendar: calendar, policy: planPolicy))
+        let catalog = LiveCatalog(CatalogSnapshot(types: loaded.types, calendar: calendar, policy: planPolicy, accidents: accidents))
         let service: any Service
         let reloadable: any Reloadable
         let health: @Sendable () -> APIServer.Health
@@ -146,7 +153,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             let name = try Self.nodeName(node)
             let member = ClusterMember(node: name, address: "\(settings.http)", settings: settings, store: clusterStore,
-                                       catalog: .init(directory: loaded.directory, rules: rules, risk: risk, policy: planPolicy),
+                                       catalog: .init(directory: loaded.directory, rules: rules, risk: risk, policy: planPolicy, accidents: accidents),
                                        logger: Logger(label: "equipwatch.cluster"))
             service = ClusterService(member: member)
             reloadable = member
@@ -168,7 +175,7 @@ struct RunCommand: AsyncParsableCommand {
             options.storeFolder = folder
             let pipeline = try IngestPipeline(options: options, store: store, directory: loaded.directory,
                                               hook: RuleHooks([NormalBandCheck(), engine]), planner: planner, risk: risk,
-                                              inspections: planPolicy, logger: logger)
+                                              inspections: planPolicy, accidents: accidents, logger: logger)
             service = PipelineService(pipeline: pipeline)
             reloadable = pipeline
             health = { APIServer.Health(brokerDownSince: pipeline.disconnectedSince, queueDepth: pipeline.queueDepth,
@@ -180,6 +187,7 @@ struct RunCommand: AsyncParsableCommand {
             store: store, types: { catalog.current.types }, topics: Topics(prefix: settings.broker.topicPrefix),
             health: health,
             planning: { let c = catalog.current; return (c.calendar, c.policy) },
+            accidents: { catalog.current.accidents },
             limits: apiLimits(settings.api),
             timeZone: Console.zone.name,
             logger: Logger(label: "equipwatch.http"))

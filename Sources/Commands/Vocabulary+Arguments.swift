@@ -15,6 +15,7 @@ extension NoticeKind: ExpressibleByArgument {}
 extension DeadLetterReason: ExpressibleByArgument {}
 extension InspectionResult: ExpressibleByArgument {}
 extension Language: ExpressibleByArgument {}
+extension AccidentStatus: ExpressibleByArgument {}
 
 /// A calendar day on the command line: exactly YYYY-MM-DD.
 extension Day: ExpressibleByArgument {

@@ -36,6 +36,8 @@ public struct APIServer: Sendable {
     let health: @Sendable () -> Health
     /// The working-day calendar and plan policy of `Devices/` (inspection planning).
     let planning: @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy)
+    /// How accidents are classed (`Rules/accidents.yaml`); nil: recording one answers 503.
+    let accidents: @Sendable () -> AccidentPolicy?
     /// How long the broker may be unreachable, or the store refuse commits, before `/healthz` says 503.
     let unhealthyAfterMs: Int64
     let logger: Logger
@@ -60,11 +62,13 @@ public struct APIServer: Sendable {
     public init(store: any Store, types: @escaping @Sendable () -> [String: DeviceType], topics: Topics,
                 health: @escaping @Sendable () -> Health,
                 planning: @escaping @Sendable () -> (calendar: WorkCalendar, policy: PlanPolicy) = { (WorkCalendar(), PlanPolicy()) },
+                accidents: @escaping @Sendable () -> AccidentPolicy? = { nil },
                 unhealthyAfterMs: Int64 = 60_000, keepaliveMs: Int64 = 15_000, limits: Limits = .init(),
                 timeZone: String = "Asia/Shanghai", logger: Logger) {
         self.limits = limits
         throttle = AuthThrottle(limit: limits.authFailuresPerMinute)
         (self.store, self.types, self.topics, self.health, self.planning) = (store, types, topics, health, planning)
+        self.accidents = accidents
         (self.unhealthyAfterMs, self.timeZone, self.logger) = (unhealthyAfterMs, timeZone, logger)
         feed = ChangeFeed(store: store, keepaliveMs: keepaliveMs, limits: limits.streams, logger: logger)
     }
@@ -86,6 +90,7 @@ public struct APIServer: Sendable {
         addInspectionRecordRoutes(to: v1)
         addStatsRoutes(to: v1)
         addHazardRoutes(to: v1)
+        addAccidentRoutes(to: v1)
         addIdentityRoute(to: v1)
         addConsoleRoutes(to: router)
         return router

@@ -59,6 +59,12 @@ struct Params {
         return n
     }
 
+    /// A whole number in `range`, or nil when absent.
+    func optionalInt(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard values[name] != nil else { return nil }
+        return try int(name, in: range, default: range.lowerBound)
+    }
+
     /// A calendar day, `YYYY-MM-DD`.
     func day(_ name: String) throws -> Day? {
         guard let s = values[name] else { return nil }

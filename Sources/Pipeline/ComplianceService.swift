@@ -39,6 +39,8 @@ public final class ComplianceService: Sendable {
         public var cleared: [String] = []
         public var reminders: [String] = []
         public var escalated: [Int64] = []
+        /// Accidents proposed for passengers held too long.
+        public var accidentsProposed: [Int64] = []
     }
 
     private struct State {
@@ -58,16 +60,20 @@ public final class ComplianceService: Sendable {
     private let logger: Logger
     private let hooks: Hooks
     private let rescues: RescueWatch
+    private let accidents: Mutex<AccidentWatch?>
     private let state: Mutex<State>
     private let thread: PeriodicThread
 
     /// Rescue deadlines are checked this often; the inspection checks every `policy.checkEveryMs`.
     static let rescueCheckMs: Int64 = 5000
 
-    public init(store: any Store, types: [String: DeviceType], policy: PlanPolicy, topics: Topics, clock: PipelineClock,
-                logger: Logger, hooks: Hooks = Hooks()) {
+    /// `accidents`: the accident policy (Rules/accidents.yaml) whose holding cases propose
+    /// accident records on the rescue clock's rounds (nil: none proposed).
+    public init(store: any Store, types: [String: DeviceType], policy: PlanPolicy, accidents: AccidentPolicy? = nil, topics: Topics,
+                clock: PipelineClock, logger: Logger, hooks: Hooks = Hooks()) {
         (self.store, self.topics, self.clock, self.logger, self.hooks) = (store, topics, clock, logger, hooks)
         rescues = RescueWatch(store: store, topics: topics)
+        self.accidents = Mutex(accidents.map { AccidentWatch(store: store, topics: topics, policy: $0) })
         // The registry the pipeline starts with was read just before: records written after this
         // point are new to it.
         state = Mutex(State(types: types, policy: policy, revision: try? store.complianceRevision()))
@@ -86,6 +92,11 @@ public final class ComplianceService: Sendable {
     /// Stops the thread after its current round.
     public func stop() { thread.stop() }
 
+    /// A reloaded accident policy (SIGHUP): the next round proposes by it.
+    public func reload(accidents policy: AccidentPolicy) {
+        accidents.withLock { $0 = AccidentWatch(store: store, topics: topics, policy: policy) }
+    }
+
     /// New types (a registry reload): checked again at once.
     public func reload(types: [DeviceType]) {
         state.withLock { $0.types = Dictionary(types.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }); $0.lastCheck = nil }
@@ -99,6 +110,8 @@ public final class ComplianceService: Sendable {
         var round = Round()
         round.escalated = try rescues.escalate(now: now)
         for id in round.escalated { logger.warning("rescue deadline missed: escalated", metadata: ["alarm": "\(id)"]) }
+        round.accidentsProposed = try accidents.withLock { $0 }?.propose(now: now) ?? []
+        for id in round.accidentsProposed { logger.error("passengers held past the accident limit: accident proposed", metadata: ["accident": "\(id)"]) }
         let (types, policy, due) = state.withLock { s in
             (s.types, s.policy, force || s.lastCheck.map { now - $0 >= s.policy.checkEveryMs } ?? true)
         }

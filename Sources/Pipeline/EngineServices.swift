@@ -25,7 +25,7 @@ public final class EngineServices: Sendable {
     /// `registryChanged`: compliance saw inspection records or hazards change, with the registry
     /// snapshot that includes them (for the workers).
     public init(settings s: Settings, store: any Store, directory: DeviceDirectory, risk riskModel: RiskModel?, inspections: PlanPolicy?,
-                clock: PipelineClock, logger: Logger, storeFolder: StoreFolder? = nil,
+                accidents: AccidentPolicy? = nil, clock: PipelineClock, logger: Logger, storeFolder: StoreFolder? = nil,
                 registryChanged: @escaping @Sendable (DeviceDirectory) -> Void = { _ in }) {
         var outboxOptions = MQTTOptions(settings: s)
         outboxOptions.clientId = s.broker.clientId + "-outbox"
@@ -50,7 +50,7 @@ public final class EngineServices: Sendable {
             hooks.statusChanged = { devices in risk?.wake(devices) }
             compliance = ComplianceService(
                 store: store, types: Dictionary(directory.types.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
-                policy: inspections, topics: topics, clock: clock, logger: logger, hooks: hooks)
+                policy: inspections, accidents: accidents, topics: topics, clock: clock, logger: logger, hooks: hooks)
         } else {
             compliance = nil
         }
@@ -84,6 +84,8 @@ public final class EngineServices: Sendable {
     }
 
     public func reload(risk model: RiskModel) { risk?.reload(model: model) }
+
+    public func reload(accidents policy: AccidentPolicy) { compliance?.reload(accidents: policy) }
 
     /// Outbox messages published and acknowledged by the broker since start.
     public var published: Int { outbox.published }

@@ -80,11 +80,12 @@ public final class IngestPipeline: @unchecked Sendable {
     /// `planner` adds maintenance planning (notices, completions over MQTT), `risk` risk
     /// grading and `inspections` the inspection regime (must-not-use, reminders, rescue
     /// deadlines); without them the pipeline only ingests and runs the rule hook.
+    /// `accidents` proposes accident records on the rescue clock (with `inspections`).
     /// `transport` is where messages come from: nil for the MQTT session `options.settings`
     /// describe; tests pass an in-process one. On a cluster node, `options.node` gives the sessions.
     public init(options: Options, store: any Store, directory: DeviceDirectory, hook: any RuleHook,
                 planner: MaintenancePlanner? = nil, risk riskModel: RiskModel? = nil, inspections: PlanPolicy? = nil,
-                logger: Logger, clock: PipelineClock = .system, transport: TransportMaker? = nil) throws {
+                accidents: AccidentPolicy? = nil, logger: Logger, clock: PipelineClock = .system, transport: TransportMaker? = nil) throws {
         (self.options, self.store, self.logger, self.clock) = (options, store, logger, clock)
         let s = options.settings
         queue = BoundedQueue(capacity: s.ingest.queueBatches)
@@ -114,7 +115,7 @@ public final class IngestPipeline: @unchecked Sendable {
         } else {
             let pendingDirectory = pendingDirectory
             let services = EngineServices(settings: s, store: store, directory: directory, risk: riskModel, inspections: inspections,
-                                          clock: clock, logger: logger, storeFolder: options.storeFolder,
+                                          accidents: accidents, clock: clock, logger: logger, storeFolder: options.storeFolder,
                                           registryChanged: { d in pendingDirectory.set(d) })
             self.services = services
             worker.onOutbox = { services.wakeOutbox() }
@@ -169,6 +170,11 @@ public final class IngestPipeline: @unchecked Sendable {
     /// Swaps in a new risk model; every device is graded again with it.
     public func reload(risk model: RiskModel) {
         services?.reload(risk: model)
+    }
+
+    /// Swaps in a new accident policy for the rescue clock's proposals.
+    public func reload(accidents policy: AccidentPolicy) {
+        services?.reload(accidents: policy)
     }
 
     /// Swaps in new rule packs; the worker takes them within one commit interval, keeping the

@@ -91,7 +91,7 @@ public final class PostgresStore: Store {
                 for statement in statements(PostgresSchema.baseline) { try s.execute(statement) }
                 try s.execute("CREATE TABLE \(PostgresSchema.migrationsTable)(identifier TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
-                for id in PostgresSchema.identifiers {
+                for id in PostgresSchema.baselineIdentifiers {
                     try s.execute("INSERT INTO \(PostgresSchema.migrationsTable)(identifier, applied_at) VALUES (?, ?)", [id, now])
                 }
                 try s.execute("COMMIT")
@@ -99,6 +99,7 @@ public final class PostgresStore: Store {
                 _ = try? s.execute("ROLLBACK")
                 throw error
             }
+            try applyLater(s, applied: Set(PostgresSchema.baselineIdentifiers))
             return
         }
         let applied = Set(try s.rows("SELECT identifier FROM \(PostgresSchema.migrationsTable)").compactMap { $0.text("identifier") })
@@ -107,11 +108,29 @@ public final class PostgresStore: Store {
         guard newer.isEmpty else {
             throw .cannotOpen(path: place, reason: "its schema is newer than this binary's (\(newer.sorted().joined(separator: ", "))): run a newer EquipWatch")
         }
-        let missing = PostgresSchema.identifiers.filter { !applied.contains($0) }
+        let missing = PostgresSchema.baselineIdentifiers.filter { !applied.contains($0) }
         guard missing.isEmpty else {
             // Every identifier up to the baseline is recorded with it; later migrations are
             // added here and to SQLite's migrator under the same identifiers.
             throw .cannotOpen(path: place, reason: "its schema lacks \(missing.joined(separator: ", ")), which this binary cannot add")
+        }
+        try applyLater(s, applied: applied)
+    }
+
+    /// Applies the migrations after the baseline that `applied` lacks, in order, each in its own
+    /// transaction with its identifier.
+    static func applyLater(_ s: SQLSession, applied: Set<String>) throws(StoreError) {
+        for (id, sql) in PostgresSchema.later where !applied.contains(id) {
+            try s.execute("BEGIN")
+            do {
+                for statement in statements(sql.replacingOccurrences(of: " TEXT", with: " TEXT COLLATE \"C\"")) { try s.execute(statement) }
+                try s.execute("INSERT INTO \(PostgresSchema.migrationsTable)(identifier, applied_at) VALUES (?, ?)",
+                              [id, Int64(Date().timeIntervalSince1970 * 1000)])
+                try s.execute("COMMIT")
+            } catch {
+                _ = try? s.execute("ROLLBACK")
+                throw error
+            }
         }
     }
 

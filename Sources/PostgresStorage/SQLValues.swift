@@ -89,6 +89,8 @@ extension HazardStatus: SQLRawBindable {}
 extension InspectionResult: SQLRawBindable {}
 extension InspectionSource: SQLRawBindable {}
 extension DistrictLevel: SQLRawBindable {}
+extension AccidentClass: SQLRawBindable {}
+extension AccidentStatus: SQLRawBindable {}
 
 /// The types a `VALUES` list's placeholders are cast to.
 enum SQLColumnType: String {

@@ -3,7 +3,7 @@ import Foundation
 
 /// The kinds of change the live stream carries (SPEC §7: `event: alarm|notice|grade|device`).
 public enum ChangeKind: String, Sendable, Codable, CaseIterable {
-    case alarm, notice, grade, device
+    case alarm, notice, grade, device, accident
 }
 
 /// One change as the stream sends it, with the device's firm and owner for scope.

@@ -15,9 +15,13 @@ public struct CatalogSnapshot: Sendable {
     public var calendar: WorkCalendar
     /// How visits are planned (`Devices/inspection_plan.yaml`).
     public var policy: PlanPolicy
+    /// How accidents are classed and reported (`Rules/accidents.yaml`); nil when it could not be
+    /// loaded (recording an accident then says so).
+    public var accidents: AccidentPolicy?
 
-    public init(types: [String: DeviceType], calendar: WorkCalendar = WorkCalendar(), policy: PlanPolicy = PlanPolicy()) {
-        (self.types, self.calendar, self.policy) = (types, calendar, policy)
+    public init(types: [String: DeviceType], calendar: WorkCalendar = WorkCalendar(), policy: PlanPolicy = PlanPolicy(),
+                accidents: AccidentPolicy? = nil) {
+        (self.types, self.calendar, self.policy, self.accidents) = (types, calendar, policy, accidents)
     }
 }
 
@@ -43,6 +47,9 @@ public final class LiveCatalog: Reloadable {
             $0.policy = policy
         }
     }
+
+    /// Takes the reloaded accident policy.
+    public func reload(accidents: AccidentPolicy) { state.withLock { $0.accidents = accidents } }
 
     /// The catalog holds no rules.
     public func reload(rules: RuleSet) {}

@@ -19,11 +19,15 @@ public protocol Reloadable: Sendable {
     func reload(risk: RiskModel)
     /// The working-day calendar and the inspection plan policy of `Devices/`.
     func reload(planning calendar: WorkCalendar, policy: PlanPolicy)
+    /// `Rules/accidents.yaml`.
+    func reload(accidents: AccidentPolicy)
 }
 
 extension Reloadable {
     /// Most targets do not plan inspections.
     public func reload(planning calendar: WorkCalendar, policy: PlanPolicy) {}
+    /// Most targets do not class accidents.
+    public func reload(accidents: AccidentPolicy) {}
 }
 
 /// The SIGHUP policy (SPEC §6): reload `Devices/`, then `Rules/` against the new types, then
@@ -45,6 +49,7 @@ public enum Reloader {
         public var rules: Outcome
         public var risk: Outcome
         public var planning: Outcome = .skipped
+        public var accidents: Outcome = .skipped
     }
 
     /// Reloads from the folders `settings` names, writing the registry into `store`, and hands
@@ -89,6 +94,14 @@ public enum Reloader {
         } catch {
             logger.error("reload: inspection calendar or plan policy rejected, the running ones stay in force:\n\(error)")
             report.planning = .rejected("\(error)")
+        }
+        do {
+            let accidents = try AccidentPolicy.load(path: settings.rulesDirectory + "/accidents.yaml")
+            for target in targets { target.reload(accidents: accidents) }
+            report.accidents = .reloaded
+        } catch {
+            logger.error("reload: accident policy rejected, the running one stays in force:\n\(error)")
+            report.accidents = .rejected("\(error)")
         }
         return report
     }

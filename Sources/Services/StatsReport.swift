@@ -71,6 +71,9 @@ public enum StatsReport {
         for d in dimensions {
             out.append(("alarms_by_\(d.rawValue)", ResultTable(try store.alarmCounts(by: d, from: from, to: to, scope: scope))))
         }
+        for d in AccidentDimension.allCases {
+            out.append(("accidents_by_\(d.rawValue)", ResultTable(try store.accidentCounts(by: d, from: from, to: to, scope: scope))))
+        }
         out.append(("rescue_response", ResultTable(RescueResponseItem.summarize(try store.rescues(from: from, to: to, scope: scope), now: now))))
         out.append(("maintenance_on_time", ResultTable(try store.maintenanceTimeliness(from: from, to: to, now: now, scope: scope))))
         let days = store.localDays

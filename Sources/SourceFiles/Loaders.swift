@@ -126,3 +126,12 @@ extension PlanPolicy {
         return try parse(text: source.text, file: source.file)
     }
 }
+
+extension AccidentPolicy {
+    /// Reads `Rules/accidents.yaml`. A missing file is an error that names it: accident classes
+    /// are data, and there are no built-in ones to fall back on.
+    public static func load(path: String) throws(SourceErrors) -> AccidentPolicy {
+        let source = try SourceFolder.read(path)
+        return try parse(text: source.text, file: source.file)
+    }
+}

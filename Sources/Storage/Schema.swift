@@ -331,6 +331,27 @@ enum Schema {
                 ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT;
                 """)
         }
+        m.registerMigration("v20-accidents") { db in
+            try db.execute(sql: """
+                -- Special-equipment accidents (特种设备事故): recorded by owners and supervisors, or
+                -- proposed by EquipWatch when a trapped-passenger alarm stays open past the
+                -- held-for limit (Rules/accidents.yaml); once per alarm. The first device decides
+                -- scope; accident_devices lists every device, in the order named.
+                CREATE TABLE accidents(
+                    id INTEGER PRIMARY KEY, device_num INTEGER NOT NULL, occurred_at INTEGER NOT NULL, place TEXT,
+                    deaths INTEGER NOT NULL, serious_injuries INTEGER NOT NULL, loss_cny INTEGER NOT NULL,
+                    special_case TEXT, summary TEXT, class TEXT NOT NULL, status TEXT NOT NULL,
+                    report_due_at INTEGER NOT NULL, reported_at INTEGER, reported_by TEXT,
+                    alarm_id INTEGER UNIQUE, incident_id INTEGER, cause TEXT, findings TEXT,
+                    recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE INDEX accidents_occurred ON accidents(occurred_at);
+                CREATE INDEX accidents_device ON accidents(device_num);
+                CREATE TABLE accident_devices(
+                    accident_id INTEGER NOT NULL, position INTEGER NOT NULL, device_num INTEGER NOT NULL,
+                    PRIMARY KEY (accident_id, position));
+                CREATE INDEX accident_devices_device ON accident_devices(device_num);
+                """)
+        }
         return m
     }
 }

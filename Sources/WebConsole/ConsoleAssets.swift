@@ -34,5 +34,5 @@ public enum ConsoleAssets {
 
     /// The console's page paths (bookmarkable): each serves the shell, which renders the page.
     public static let pages: [String] = ["/", "/alarms", "/incidents", "/incidents/{id}", "/devices", "/devices/{id}",
-                                         "/notices", "/schedule", "/stats", "/signin"]
+                                         "/notices", "/schedule", "/stats", "/accidents", "/signin"]
 }

@@ -1,3 +1,5 @@
+import SourceFiles
+import Inspection
 import GRDB
 import DeviceCatalog
 import Domain
@@ -60,8 +62,9 @@ final class APIFixture: Sendable {
         }
         try store.commit(batch)
         let types = env.catalog.types
+        let accidents = try AccidentPolicy.load(path: repositoryRoot + "/Rules/accidents.yaml")
         server = APIServer(store: store, types: { types }, topics: Topics(),
-                           health: health, keepaliveMs: 300, limits: limits, logger: logger)
+                           health: health, accidents: { accidents }, keepaliveMs: 300, limits: limits, logger: logger)
     }
 
     deinit { env.close() }

@@ -140,7 +140,7 @@ def supervisor():
         check("English on the switch", text(d, "h1").startswith("Device"), text(d, "h1"))
         d.find_element(By.ID, "lang").click()
 
-        for path, title in (("/incidents", "事件"), ("/notices", "通知"), ("/schedule", "检验计划"), ("/stats", "统计")):
+        for path, title in (("/incidents", "事件"), ("/notices", "通知"), ("/schedule", "检验计划"), ("/stats", "统计"), ("/accidents", "事故")):
             d.get(BASE + path)
             wait(d, lambda: text(d, "h1") == title and "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main table, main .card"), 30)
             check(f"{path} renders", "[object" not in text(d, "main") and text(d, "h1") == title, text(d, "h1"))
@@ -247,6 +247,22 @@ def owner():
         ids = {x["id"] for x in own}
         listed = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[4]")}
         check("the owner's notices are about its own devices", listed <= ids, str(listed - ids))
+
+        # An accident reported from the page: the server classes it (3 deaths: 较大), in Chinese.
+        check("the owner's console has the accidents page", "/accidents" in nav, str(nav))
+        d.get(BASE + "/accidents")
+        wait(d, lambda: d.find_elements(By.ID, "accident-form"), 20)
+        form = d.find_element(By.ID, "accident-form")
+        form.find_element(By.NAME, "device").send_keys(own[0]["id"])
+        d.execute_script("arguments[0].value = '2026-03-05T14:30'", form.find_element(By.NAME, "at"))
+        deaths = form.find_element(By.NAME, "deaths")
+        deaths.clear()
+        deaths.send_keys("3")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(d, lambda: "较大事故" in text(d, "main table"), 20)
+        stored = api("/v1/accidents", OWNER)["items"]
+        check("the reported accident is stored as a larger accident by the owner",
+              any(a["device"] == own[0]["id"] and a["class"] == "larger" and a["deaths"] == 3 for a in stored), json.dumps(stored)[:300])
         problems = severe(d, allow=("status of 404",))
         check("no severe entries in the owner's browser log (beyond the expected 404)", not problems, json.dumps(problems)[:500])
     finally:

@@ -258,6 +258,38 @@ struct CommandOutputTests {
         } catch { #expect("\(error)".contains("was closed by Zhao")) }
     }
 
+    @Test("accidents record prints the class (2 deaths general, 3 larger, held 2 h general); errors name the flag; the list by year, and update by the investigation")
+    func accidentsByCLI() throws {
+        let f = try Fixture()
+        let rules = ["--rules", repositoryRoot + "/Rules"]
+        let elevator = try #require(f.catalog.fleet.devices.sorted { $0.id < $1.id }.first { $0.type == "elevator" })
+        let out = try f.run(["accidents", "record", "--device", elevator.id, "--at", "2026-03-05 14:30", "--deaths", "2", "--by", "Li Na"] + rules)
+        #expect(out.contains("accident 1 recorded: general (一般事故); reported after the 1h limit"), "\(out)")
+        let json = try f.run(["accidents", "record", "--device", elevator.id, "--at", "2026-03-06T08:00:00+08:00", "--deaths", "3", "--json"] + rules)
+        let row = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])?.first
+        #expect(row?["class"] as? String == "larger" && row?["occurred_at"] as? String == "2026-03-06T00:00:00.000Z")
+        let held = try f.run(["accidents", "record", "--device", elevator.id, "--at", "2026-03-07", "--special-case", "elevator_held", "--json"] + rules)
+        #expect((try JSONSerialization.jsonObject(with: Data(held.utf8)) as? [[String: Any]])?.first?["class"] as? String == "general")
+        do {
+            _ = try f.run(["accidents", "record", "--device", elevator.id, "--at", "2026-03-07", "--special-case", "crane_overturn", "--owner", "owner-nobody"] + rules)
+            Issue.record("a device outside the owner's scope was recorded")
+        } catch { #expect("\(error)".contains("--device: no device \(elevator.id) is registered within your scope"), "\(error)") }
+        do {
+            _ = try f.run(["accidents", "record", "--device", elevator.id, "--at", "2026-03-07", "--deaths=-2"] + rules)
+            Issue.record("negative deaths accepted")
+        } catch { #expect("\(error)".contains("--deaths: must be from 0"), "\(error)") }
+        let list = try f.run(["accidents", "--year", "2026", "--json"] + rules)
+        #expect((try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])?.count == 3)
+        #expect(try f.run(["accidents", "--year", "2025"] + rules).contains("(0 rows)"))
+        let updated = try f.run(["accidents", "update", "1", "--status", "investigating", "--deaths", "10", "--cause", "brake", "--json"] + rules)
+        let u = (try JSONSerialization.jsonObject(with: Data(updated.utf8)) as? [[String: Any]])?.first
+        #expect(u?["class"] as? String == "major" && u?["status"] as? String == "investigating")
+        let stats = try f.run(["stats", "--year", "2026", "--json"])
+        let sections = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
+        let byClass = (sections["accidents_by_class"] as? [[String: Any]])?.map { "\($0["key"] ?? "") \($0["accidents"] ?? "")" }.sorted()
+        #expect(byClass == ["general 1", "larger 1", "major 1"])
+    }
+
     @Test("a 90-day plan of the sample fleet: nothing due after its end, no self-test on an inspector, no inspector over the day's capacity")
     func sampleFleetPlan() throws {
         let f = try Fixture()

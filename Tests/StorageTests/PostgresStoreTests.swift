@@ -65,6 +65,23 @@ struct PostgresStoreTests {
         #expect { _ = try PostgresStore(url: other.url) } throws: { "\($0)".contains("no EquipWatch schema") }
     }
 
+    @Test("a store made at the baseline (v19) gets the later migrations (v20-accidents) when a newer binary opens it, each once")
+    func laterMigrations() throws {
+        let db = try Database()
+        defer { db.close() }
+        let store = try PostgresStore(url: db.url)
+        // Back to the baseline: what a v19 binary left.
+        try store.sqlExecute("DROP TABLE accidents")
+        try store.sqlExecute("DROP TABLE accident_devices")
+        try store.sqlExecute("DELETE FROM schema_migrations WHERE identifier = 'v20-accidents'")
+        let reopened = try PostgresStore(url: db.url)
+        #expect(try reopened.appliedMigrations() == PostgresSchema.identifiers.sorted())
+        #expect(try reopened.sqlInt("SELECT COUNT(*) FROM accidents") == 0)
+        #expect(try reopened.sqlInt("SELECT COUNT(*) FROM schema_migrations WHERE identifier = 'v20-accidents'") == 1)
+        _ = try PostgresStore(url: db.url)
+        #expect(try reopened.sqlInt("SELECT COUNT(*) FROM schema_migrations") == Int64(PostgresSchema.identifiers.count))
+    }
+
     @Test("a permanent refusal is split down to the refused row (its SQLSTATE kept); a serialization failure in the middle is retried on that part only")
     func salvage() throws {
         let db = try Database()

@@ -11,7 +11,7 @@ import Yams
 /// The caller (startup, SIGHUP, `rules check`) keeps the running rules when a load fails.
 public enum RuleLoader {
     /// Files in `Rules/` that are not rule packs.
-    static let reserved: Set<String> = ["risk.yaml"]
+    static let reserved: Set<String> = ["risk.yaml", "accidents.yaml"]
     static let fileKeys: Set<String> = ["type", "description", "rules"]
     static let ruleKeys: Set<String> = ["id", "type", "family", "description", "when", "for", "clear_when", "clear_for",
                                         "severity", "incident", "maintenance", "rescue", "hazard", "message", "message_zh"]

@@ -9,15 +9,16 @@ const routes = [
   [/^\/$/, pages.overview], [/^\/alarms$/, pages.alarms], [/^\/incidents$/, pages.incidents],
   [/^\/incidents\/(\d+)$/, pages.incident], [/^\/devices$/, pages.devices], [/^\/devices\/([^/]+)$/, devicePage],
   [/^\/notices$/, pages.notices], [/^\/schedule$/, pages.schedule], [/^\/stats$/, pages.stats],
+  [/^\/accidents$/, pages.accidents],
 ];
 
 const menus = {
-  supervisor: ["/", "/alarms", "/incidents", "/devices", "/notices", "/schedule", "/stats"],
-  firm: ["/", "/notices", "/devices", "/alarms", "/incidents", "/schedule"],
-  owner: ["/", "/devices", "/notices", "/alarms", "/schedule"],
+  supervisor: ["/", "/alarms", "/incidents", "/devices", "/notices", "/schedule", "/accidents", "/stats"],
+  firm: ["/", "/notices", "/devices", "/alarms", "/incidents", "/schedule", "/accidents"],
+  owner: ["/", "/devices", "/notices", "/alarms", "/schedule", "/accidents"],
 };
 const names = { "/": "overview", "/alarms": "alarms", "/incidents": "incidents", "/devices": "devices", "/notices": "notices",
-                "/schedule": "schedule", "/stats": "stats" };
+                "/schedule": "schedule", "/stats": "stats", "/accidents": "accidents" };
 
 let stopPage = null;
 

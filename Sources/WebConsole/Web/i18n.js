@@ -26,6 +26,10 @@ const dictionaries = {
     grades: "风险等级分布", alarms_by_month: "按月告警", alarms_by_type: "按类型告警", recorded: "记录", passed: "合格",
     failed: "不合格", zone: "时区", none: "无", running: "进行中", trapped: "困人", critical: "严重",
     must_not_use_short: "禁用", supervisor: "监管", page_not_found: "页面不存在", next: "下一页",
+    accidents: "事故", accident_class: "事故等级", occurred_at: "发生时间", deaths: "死亡（人）", serious_injuries: "重伤（人）",
+    loss_cny: "直接经济损失（元）", special_case: "特定情形", report_due_at: "报告期限", reported_at: "报告时间",
+    report_accident: "确认并报告", record_accident: "报告事故（1 小时内）", summary: "经过", cause: "原因",
+    accidents_by_class: "按等级的事故", accidents_by_cause: "按原因的事故", under_investigation: "调查中",
   },
   en: {
     app: "EquipWatch special-equipment monitoring", overview: "Overview", alarms: "Alarms", incidents: "Incidents", devices: "Devices",
@@ -54,6 +58,10 @@ const dictionaries = {
     grades: "Grade distribution", alarms_by_month: "Alarms by month", alarms_by_type: "Alarms by type", recorded: "Recorded",
     passed: "Passed", failed: "Failed", zone: "Time zone", none: "none", running: "Running", trapped: "Trapped", critical: "Critical",
     must_not_use_short: "Must not be used", supervisor: "Supervisor", page_not_found: "No such page", next: "Next page",
+    accidents: "Accidents", accident_class: "Class", occurred_at: "Occurred", deaths: "Deaths", serious_injuries: "Serious injuries",
+    loss_cny: "Direct loss (CNY)", special_case: "Special case", report_due_at: "Report due", reported_at: "Reported",
+    report_accident: "Confirm and report", record_accident: "Report an accident (within 1 hour)", summary: "What happened", cause: "Cause",
+    accidents_by_class: "Accidents by class", accidents_by_cause: "Accidents by cause", under_investigation: "under investigation"
   },
 };
 
@@ -75,6 +83,11 @@ const terms = {
       opened: "开启", raised: "触发", acknowledged: "确认", resolved: "解除", rescue_deadline_missed: "救援超时", closed: "关闭",
     },
     result: { pass: "合格", fail: "不合格" },
+    accident_class: { general: "一般事故", larger: "较大事故", major: "重大事故", extraordinary: "特别重大事故" },
+    accident_status: { proposed: "待确认", reported: "已报告", investigating: "调查中", closed: "已结案", dismissed: "不构成事故" },
+    special_case: { elevator_held: "电梯轿厢滞留人员2小时以上", pressure_explosion: "锅炉、压力容器、压力管道爆炸",
+                    large_boiler_explosion: "600兆瓦以上锅炉爆炸", crane_overturn: "起重机械整体倾覆",
+                    crane_structure_failure: "起重机械主要受力结构件折断或起升机构坠落" },
     step: { rectified: "维保单位整改", confirmed: "使用单位确认", closed: "核查销号", maintenance: "维保记录（旧规则下曾据此解除）" },
     factor: {
       base: "基础值", alarm_history: "告警历史", age: "使用年限", inspection_overdue: "检验逾期", inspection_failed: "检验不合格",
@@ -86,6 +99,8 @@ const terms = {
   en: {
     type: { elevator: "Elevator", escalator: "Escalator / moving walk", boiler: "Boiler", pressure_vessel: "Pressure vessel", gas_cylinder: "Gas cylinder", forklift: "Forklift" },
     state: {}, status: {}, kind: {}, result: {}, factor: {},
+    accident_class: { general: "general (一般)", larger: "larger (较大)", major: "major (重大)", extraordinary: "extraordinary (特别重大)" },
+    accident_status: {}, special_case: {},
     step: { rectified: "rectified by the firm", confirmed: "confirmed by the owner", closed: "verified and closed", maintenance: "maintenance record (lifted it under the earlier rule)" },
   },
 };

@@ -325,6 +325,11 @@ export async function stats(main) {
       section(t("inspections"), h("dl", { class: "kv" }, ["recorded", "passed", "failed", "on_time", "late", "must_not_use", "overdue_now"]
         .map((k) => [h("dt", {}, t(k === "overdue_now" ? "overdue" : k)), h("dd", {}, String(ins[k] ?? 0))]))),
     ),
+    section(t("accidents_by_class"), table([{ key: "key", label: t("accident_class"), render: (r) => term("accident_class", r.key) },
+      { key: "accidents", label: t("accidents") }, { key: "deaths", label: t("deaths") }, { key: "serious_injuries", label: t("serious_injuries") },
+      { key: "loss_cny", label: t("loss_cny") }], s.accidents_by_class ?? [])),
+    section(t("accidents_by_cause"), table([{ key: "key", label: t("cause"), render: (r) => r.key === "under_investigation" ? t("under_investigation") : r.key },
+      { key: "accidents", label: t("accidents") }], s.accidents_by_cause ?? [])),
     section(t("rescue"), table([{ key: "firm_name", label: t("firm"), render: (r) => r.firm_name ?? r.firm }, { key: "trapped", label: t("trapped") },
       { key: "median_response_min", label: t("median_min") }, { key: "p90_response_min", label: t("p90_min") },
       { key: "within_deadline", label: t("within_deadline") },
@@ -337,4 +342,76 @@ export async function stats(main) {
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
   main.replaceChildren(h("h1", {}, t("stats")), form, out);
   await load();
+}
+
+// MARK: accidents
+
+/** Special-equipment accidents (特种设备事故): the list in scope with class and the reporting
+ * clock; owners and supervisors report one (the class is decided by the server from the figures)
+ * and confirm the ones EquipWatch proposed (passengers held past the limit). */
+export async function accidents(main) {
+  const year = Number(localDay().slice(0, 4));
+  const form = h("form", { class: "filters" },
+    h("label", {}, t("year"), h("input", { type: "number", name: "year", value: year, min: 2000, max: 2998 })),
+    select("status", t("status"), ["proposed", "reported", "investigating", "closed", "dismissed"], (v) => term("accident_status", v)),
+    h("button", { class: "primary", type: "submit" }, t("filter")));
+  const list = h("div");
+  const mayReport = session.me.role !== "firm";
+  async function load() {
+    const rows = await all(`/v1/accidents?${query(form)}`, 1000);
+    list.replaceChildren(table([
+      { key: "id" }, { key: "occurred_at", label: t("occurred_at") },
+      { key: "class", label: t("accident_class"), render: (r) => h("strong", {}, term("accident_class", r.class)) },
+      { key: "status", render: (r) => term("accident_status", r.status) },
+      { key: "device", render: (r) => link(`/devices/${encodeURIComponent(r.device)}`, r.device) },
+      { key: "site", render: (r) => named(r.site_name, r.site) },
+      { key: "deaths", label: t("deaths") }, { key: "serious_injuries", label: t("serious_injuries") },
+      { key: "loss_cny", label: t("loss_cny") },
+      { key: "special_case", label: t("special_case"), render: (r) => term("special_case", r.special_case) },
+      { key: "report_due_at", label: t("report_due_at") },
+      { key: "reported_at", label: t("reported_at"), render: (r) => r.reported_at ? [cellTime(r.reported_at), r.report_late ? h("span", { class: "error" }, ` ${t("late")}`) : ""]
+          : (mayReport && r.status === "proposed" ? h("button", { class: "small", type: "button",
+              onclick: async () => { await api(`/v1/accidents/${r.id}/report`, { method: "POST", body: {} }); load(); } }, t("report_accident")) : "") },
+      { key: "summary", wrap: true }, { key: "cause", label: t("cause"), wrap: true },
+    ], rows));
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  const parts = [h("h1", {}, t("accidents")), form, list];
+  if (mayReport) parts.push(accidentForm(load));
+  main.replaceChildren(...parts);
+  await load();
+}
+
+function cellTime(v) { return h("span", {}, time(v)); }
+
+function accidentForm(reload) {
+  const result = h("p", { role: "status" });
+  const form = h("form", { class: "card filters", id: "accident-form" },
+    h("h2", {}, t("record_accident")),
+    h("label", {}, t("device"), h("input", { name: "device", required: true, size: 22 })),
+    h("label", {}, t("occurred_at"), h("input", { name: "at", type: "datetime-local", required: true })),
+    h("label", {}, t("deaths"), h("input", { name: "deaths", type: "number", min: 0, value: 0 })),
+    h("label", {}, t("serious_injuries"), h("input", { name: "serious_injuries", type: "number", min: 0, value: 0 })),
+    h("label", {}, t("loss_cny"), h("input", { name: "loss_cny", type: "number", min: 0, value: 0 })),
+    h("label", {}, t("summary"), h("input", { name: "summary", size: 40 })),
+    h("button", { class: "primary", type: "submit" }, t("submit")), result);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const body = { device: String(data.get("device")).trim(), at: new Date(String(data.get("at"))).toISOString(),
+                   deaths: Number(data.get("deaths") || 0), serious_injuries: Number(data.get("serious_injuries") || 0),
+                   loss_cny: Number(data.get("loss_cny") || 0) };
+    const summary = String(data.get("summary") || "").trim();
+    if (summary) body.summary = summary;
+    try {
+      const r = await api("/v1/accidents", { method: "POST", body });
+      result.className = "";
+      result.textContent = `${t("reported")}: #${r.accident.id} ${term("accident_class", r.accident.class)}`;
+      reload();
+    } catch (err) {
+      result.className = "error";
+      result.textContent = err.message;
+    }
+  });
+  return form;
 }
