@@ -78,7 +78,7 @@ public enum SHA256 {
         h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 
-    static func hexString(_ digest: [UInt8]) -> String {
+    public static func hexString(_ digest: [UInt8]) -> String {
         digest.map { b in let s = String(b, radix: 16); return b < 16 ? "0" + s : s }.joined()
     }
 

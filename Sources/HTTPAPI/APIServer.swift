@@ -91,6 +91,7 @@ public struct APIServer: Sendable {
         addStatsRoutes(to: v1)
         addHazardRoutes(to: v1)
         addAccidentRoutes(to: v1)
+        addAuditRoutes(to: v1)
         addIdentityRoute(to: v1)
         addConsoleRoutes(to: router)
         return router

@@ -61,8 +61,10 @@ extension APIServer {
         v1.post("accidents/{id}/report") { request, context in
             let caller = try context.caller()
             let id = try Self.numericId(context)
-            let body = try await Self.decode(AccidentChangeBody.self, request, example: #"{"by": NAME}"#)
-            return try await self.changeAccident(id, caller: caller, status: .reported, body: body)
+            struct ReportBody: Decodable { let by: String? }
+            let body = try await Self.decode(ReportBody.self, request, example: #"{"by": NAME}"#)
+            let change = AccidentChangeBody(status: nil, deaths: nil, serious_injuries: nil, loss_cny: nil, cause: nil, findings: nil, by: body.by)
+            return try await self.changeAccident(id, caller: caller, status: .reported, body: change)
         }
 
         v1.post("accidents/{id}/investigation") { request, context in

@@ -41,6 +41,8 @@ public final class ComplianceService: Sendable {
         public var escalated: [Int64] = []
         /// Accidents proposed for passengers held too long.
         public var accidentsProposed: [Int64] = []
+        /// Evidence rows sealed into the chain.
+        public var sealed = 0
     }
 
     private struct State {
@@ -52,6 +54,8 @@ public final class ComplianceService: Sendable {
         /// anyway); only the window's, so the set stays the size of one window.
         var reminded: Set<String> = []
         var lastCheck: Int64?
+        /// The day of the last round (the evidence chain's head is logged when it changes).
+        var headDay: Day?
     }
 
     private let store: any Store
@@ -117,6 +121,14 @@ public final class ComplianceService: Sendable {
         }
         guard due else { return round }
         try checkInspections(now: now, types: types, policy: policy, into: &round)
+        // New timeline entries, evidence and accident versions join the evidence chain.
+        round.sealed = try EvidenceAudit.seal(store, now: now)
+        let day = store.localDays.day(now)
+        if state.withLock({ s in defer { s.headDay = day }; return s.headDay != nil && s.headDay != day }),
+           let head = try store.auditHeads().last(where: { $0.day != day.description }) {
+            // Yesterday's head, once a day, in the log: a copy outside the store that anchors the chain.
+            logger.notice("evidence chain head", metadata: ["day": "\(head.day)", "seq": "\(head.seq)", "hash": "\(head.hash)"])
+        }
         state.withLock { $0.lastCheck = now }
         return round
     }

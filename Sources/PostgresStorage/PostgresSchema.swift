@@ -40,6 +40,21 @@ enum PostgresSchema {
                 PRIMARY KEY (accident_id, position));
             CREATE INDEX accident_devices_device ON accident_devices(device_num);
             """),
+        ("v21-audit-chain", """
+            CREATE TABLE audit_chain(
+                seq BIGINT PRIMARY KEY, source TEXT NOT NULL, ref TEXT NOT NULL, content_hash TEXT NOT NULL,
+                prev_hash TEXT NOT NULL, hash TEXT NOT NULL, sealed_at BIGINT NOT NULL);
+            CREATE INDEX audit_chain_ref ON audit_chain(source, ref);
+            CREATE TABLE audit_heads(day TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, at BIGINT NOT NULL);
+            ALTER TABLE incident_timeline ADD COLUMN audit_seq BIGINT;
+            ALTER TABLE incident_evidence ADD COLUMN audit_seq BIGINT;
+            ALTER TABLE accidents ADD COLUMN audit_seq BIGINT;
+            CREATE INDEX incident_timeline_unsealed ON incident_timeline(id) WHERE audit_seq IS NULL;
+            CREATE INDEX incident_evidence_unsealed ON incident_evidence(incident_id, reading_id) WHERE audit_seq IS NULL;
+            CREATE INDEX incident_evidence_sealed ON incident_evidence(audit_seq);
+            CREATE INDEX incident_timeline_sealed ON incident_timeline(audit_seq);
+            CREATE INDEX accidents_sealed ON accidents(audit_seq);
+            """),
     ]
 
     /// The identifiers the baseline stands for.

@@ -76,7 +76,7 @@ extension PostgresStore {
                     cause = COALESCE(?::TEXT, cause), findings = COALESCE(?::TEXT, findings), class = COALESCE(?::TEXT, class),
                     reported_at = CASE WHEN ?::TEXT = 'reported' AND reported_at IS NULL THEN ?::BIGINT ELSE reported_at END,
                     reported_by = CASE WHEN ?::TEXT = 'reported' AND reported_by IS NULL THEN ?::TEXT ELSE reported_by END,
-                    updated_at = ?
+                    updated_at = GREATEST(?::BIGINT, updated_at + 1), audit_seq = NULL
                 WHERE id = ? RETURNING class, status
                 """, [u.status, u.deaths.map(Int64.init), u.seriousInjuries.map(Int64.init), u.lossCny, u.cause, u.findings, u.class,
                       u.status, u.at, u.status, u.by, u.at, id]),

@@ -34,6 +34,30 @@ public protocol Store: AnyObject, Sendable {
     /// proposals and proposals not yet reported are not counted.
     func accidentCounts(by dimension: AccidentDimension, from: Int64, to: Int64, scope: Role) throws(StoreError) -> [AccidentCountItem]
 
+    // MARK: Audit
+    /// The chain's last entry (nil: empty).
+    func auditTip() throws(StoreError) -> AuditEntry?
+
+    /// Rows of every source not sealed yet, at most `limit`, in a stable order.
+    func unsealedAuditRows(limit: Int) throws(StoreError) -> [AuditRow]
+
+    /// Appends `entries` (continuing the chain after `tip`), marks each row sealed by its entry
+    /// (an accident only if it is still the version chained), and records `head` as its day's,
+    /// in one transaction. False, writing nothing, when the chain's tip is no longer `tip`.
+    func appendAudit(_ entries: [AuditEntry], rows: [AuditRow], after tip: Int64, head: AuditHead) throws(StoreError) -> Bool
+
+    /// Chain entries with `seq` above `after`, oldest first.
+    func auditEntries(after: Int64, limit: Int) throws(StoreError) -> [AuditEntry]
+
+    /// The current rows of `source` sealed by entries in [fromSeq, toSeq], or not sealed at all.
+    func auditRows(_ source: AuditSource, sealedFrom fromSeq: Int64, to toSeq: Int64) throws(StoreError) -> [AuditRow]
+
+    /// The current rows of one incident: its timeline, its evidence, its accidents.
+    func auditRows(incident: Int64) throws(StoreError) -> [AuditRow]
+
+    /// The recorded daily heads, oldest first.
+    func auditHeads() throws(StoreError) -> [AuditHead]
+
     // MARK: AlarmQueries
     /// Alarms, newest first.
     func alarms(_ f: AlarmFilter) throws(StoreError) -> [AlarmItem]

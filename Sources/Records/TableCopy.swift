@@ -67,7 +67,7 @@ public enum CopyCatalog {
         ("device_risk", ["device_num"]), ("risk_grades", ["id"]),
         ("inspections", ["id"]), ("device_compliance", ["device_num"]), ("rescues", ["alarm_id"]),
         ("device_hazards", ["id"]), ("hazard_steps", ["id"]), ("pipeline_outages", ["id"]),
-        ("accidents", ["id"]), ("accident_devices", ["accident_id", "position"]),
+        ("accidents", ["id"]), ("accident_devices", ["accident_id", "position"]), ("audit_chain", ["seq"]), ("audit_heads", ["day"]),
         ("api_tokens", ["id"]), ("changes", ["id"]), ("outbox", ["id"]),
         ("gateway_status", ["id"]), ("dead_letters", ["id"]), ("events", ["id"]),
         ("reading_aggregates", ["device_num", "hour", "field"]), ("incident_evidence", ["incident_id", "reading_id"]),

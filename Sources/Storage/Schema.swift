@@ -352,6 +352,27 @@ enum Schema {
                 CREATE INDEX accident_devices_device ON accident_devices(device_num);
                 """)
         }
+        m.registerMigration("v21-audit-chain") { db in
+            try db.execute(sql: """
+                -- The evidence chain (docs/operations.md, "Evidence"): incident timeline entries,
+                -- incident evidence readings and accident versions, each hashed into audit_chain
+                -- (each entry's hash covers the previous one's); audit_seq names the entry that
+                -- sealed the row (NULL: not sealed yet). The head at the end of each day is kept.
+                CREATE TABLE audit_chain(
+                    seq INTEGER PRIMARY KEY, source TEXT NOT NULL, ref TEXT NOT NULL, content_hash TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL, hash TEXT NOT NULL, sealed_at INTEGER NOT NULL);
+                CREATE INDEX audit_chain_ref ON audit_chain(source, ref);
+                CREATE TABLE audit_heads(day TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, at INTEGER NOT NULL);
+                ALTER TABLE incident_timeline ADD COLUMN audit_seq INTEGER;
+                ALTER TABLE incident_evidence ADD COLUMN audit_seq INTEGER;
+                ALTER TABLE accidents ADD COLUMN audit_seq INTEGER;
+                CREATE INDEX incident_timeline_unsealed ON incident_timeline(id) WHERE audit_seq IS NULL;
+                CREATE INDEX incident_evidence_unsealed ON incident_evidence(incident_id, reading_id) WHERE audit_seq IS NULL;
+                CREATE INDEX incident_evidence_sealed ON incident_evidence(audit_seq);
+                CREATE INDEX incident_timeline_sealed ON incident_timeline(audit_seq);
+                CREATE INDEX accidents_sealed ON accidents(audit_seq);
+                """)
+        }
         return m
     }
 }

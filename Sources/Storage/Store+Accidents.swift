@@ -95,7 +95,7 @@ extension SQLiteStore {
                         findings = COALESCE(?, findings), class = COALESCE(?, class),
                         reported_at = CASE WHEN ? = 'reported' AND reported_at IS NULL THEN ? ELSE reported_at END,
                         reported_by = CASE WHEN ? = 'reported' AND reported_by IS NULL THEN ? ELSE reported_by END,
-                        updated_at = ?
+                        updated_at = MAX(?, updated_at + 1), audit_seq = NULL
                     WHERE id = ?
                     """, arguments: [u.status, u.deaths, u.seriousInjuries, u.lossCny, u.cause, u.findings, u.class,
                                      u.status, u.at, u.status, u.by, u.at, id])

@@ -65,4 +65,21 @@ struct AccidentAPITests {
             #expect(byClass.first { $0["key"] as? String == "larger" }?["accidents"] as? Int == 2)
         }
     }
+
+    @Test("GET /v1/audit: supervisors only; ok on a sealed store, the edited entry named after an edit")
+    func auditRoute() async throws {
+        let f = try APIFixture()
+        try EvidenceAudit.seal(f.env.store, now: wallMillis())
+        let id = try #require(try f.env.store.sqlInt("SELECT id FROM incident_timeline ORDER BY id LIMIT 1"))
+        try await f.run { api in
+            #expect(try await api.get("/v1/audit", as: "haihe").status == .forbidden)
+            let ok = try #require(try await api.get("/v1/audit").json as? [String: Any])
+            #expect(ok["ok"] as? Bool == true && (ok["entries"] as? Int ?? 0) >= 1 && ok["head"] is String)
+            try f.env.store.sqlExecute("UPDATE incident_timeline SET detail = 'edited' WHERE id = ?", [id])
+            let bad = try #require(try await api.get("/v1/audit").json as? [String: Any])
+            let first = (bad["findings"] as? [[String: Any]])?.first
+            #expect(bad["ok"] as? Bool == false && first?["source"] as? String == "timeline" && first?["ref"] as? String == "\(id)")
+            #expect(try await api.get("/v1/audit/heads").items.count == 1)
+        }
+    }
 }

@@ -290,6 +290,31 @@ struct CommandOutputTests {
         #expect(byClass == ["general 1", "larger 1", "major 1"])
     }
 
+    @Test("audit verify: exit 0 on an untouched store; after a timeline entry is edited outside EquipWatch, exit 1 naming its entry; export writes the bundle")
+    func auditByCLI() throws {
+        let f = try Fixture()
+        #expect(try f.run(["audit", "seal"]).contains("rows sealed"))
+        let clean = try f.run(["audit", "verify"])
+        #expect(clean.contains("every link holds") && clean.contains("sealed rows match"), "\(clean)")
+        let id = try #require(try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM incident_timeline ORDER BY id LIMIT 1") })
+        let seq = try #require(try f.store.read { db in try Int64.fetchOne(db, sql: "SELECT audit_seq FROM incident_timeline WHERE id = ?", arguments: [id]) })
+        let out = f.directory + "/bundle"
+        #expect(try f.run(["audit", "export", "--incident", "1", "--out", out]).contains("verify.py"))
+        #expect(FileManager.default.fileExists(atPath: out + "/chain.jsonl") && FileManager.default.fileExists(atPath: out + "/verify.py"))
+        try f.store.write { db in try db.execute(sql: "UPDATE incident_timeline SET detail = 'edited' WHERE id = ?", arguments: [id]) }
+        do {
+            _ = try f.run(["audit", "verify"])
+            Issue.record("an edited timeline verified")
+        } catch let e as ExitCode {
+            #expect(e == ExitCode(1))
+        }
+        let json = try? f.run(["audit", "verify", "--json"])
+        #expect(json == nil)   // exit 1 as well
+        let heads = try f.run(["audit", "heads", "--json"])
+        let lastHead = (try JSONSerialization.jsonObject(with: Data(heads.utf8)) as? [[String: Any]])?.last
+        #expect(lastHead?["seq"] as? Int == Int(try #require(try f.store.auditTip()).seq) && seq >= 1, "\(heads)")
+    }
+
     @Test("a 90-day plan of the sample fleet: nothing due after its end, no self-test on an inspector, no inspector over the day's capacity")
     func sampleFleetPlan() throws {
         let f = try Fixture()

@@ -30,6 +30,8 @@ const dictionaries = {
     loss_cny: "直接经济损失（元）", special_case: "特定情形", report_due_at: "报告期限", reported_at: "报告时间",
     report_accident: "确认并报告", record_accident: "报告事故（1 小时内）", summary: "经过", cause: "原因",
     accidents_by_class: "按等级的事故", accidents_by_cause: "按原因的事故", under_investigation: "调查中",
+    evidence_chain: "证据链（事件时间线、证据读数、事故记录）", evidence_ok: "完整，已封存条目", evidence_pending: "待封存",
+    evidence_broken: "证据链不一致：以下条目在封存后被修改、删除或插入", evidence_head: "链头",
   },
   en: {
     app: "EquipWatch special-equipment monitoring", overview: "Overview", alarms: "Alarms", incidents: "Incidents", devices: "Devices",
@@ -61,7 +63,10 @@ const dictionaries = {
     accidents: "Accidents", accident_class: "Class", occurred_at: "Occurred", deaths: "Deaths", serious_injuries: "Serious injuries",
     loss_cny: "Direct loss (CNY)", special_case: "Special case", report_due_at: "Report due", reported_at: "Reported",
     report_accident: "Confirm and report", record_accident: "Report an accident (within 1 hour)", summary: "What happened", cause: "Cause",
-    accidents_by_class: "Accidents by class", accidents_by_cause: "Accidents by cause", under_investigation: "under investigation"
+    accidents_by_class: "Accidents by class", accidents_by_cause: "Accidents by cause", under_investigation: "under investigation",
+    evidence_chain: "Evidence chain (incident timelines, evidence readings, accident records)", evidence_ok: "intact, entries sealed",
+    evidence_pending: "not sealed yet", evidence_broken: "The evidence chain does not match: these entries were edited, deleted or inserted after sealing",
+    evidence_head: "head"
   },
 };
 

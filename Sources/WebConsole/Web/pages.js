@@ -340,8 +340,19 @@ export async function stats(main) {
       { key: "open_overdue", label: t("open_overdue") }], s.maintenance_on_time ?? [])));
   }
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  main.replaceChildren(h("h1", {}, t("stats")), form, out);
+  const audit = h("div");
+  main.replaceChildren(h("h1", {}, t("stats")), form, out, audit);
   await load();
+  if (session.me.role === "supervisor") {
+    // The evidence chain verified now: timelines, evidence readings and accidents unedited since sealed.
+    const a = await api("/v1/audit");
+    audit.replaceChildren(section(t("evidence_chain"),
+      h("p", { id: "audit-status", class: a.ok ? "" : "error", role: a.ok ? null : "alert" },
+        a.ok ? `${t("evidence_ok")}: ${a.entries} · ${t("evidence_pending")}: ${a.pending}` : t("evidence_broken")),
+      a.head ? h("p", { class: "muted" }, h("small", {}, `${t("evidence_head")} #${a.head_seq} ${a.head}`)) : "",
+      a.findings.length ? table([{ key: "seq", label: "#" }, { key: "source", label: t("kind") }, { key: "ref", label: t("id") },
+                                 { key: "problem", label: t("reason"), wrap: true }], a.findings.slice(0, 50)) : ""));
+  }
 }
 
 // MARK: accidents
