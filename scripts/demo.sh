@@ -52,6 +52,13 @@ done
   ${DEMO_SECONDS:+--duration $DEMO_SECONDS} &
 SIM=$!
 TOKEN=$("$BIN" tokens create --data data --role supervisor --name demo)
+# One historical accident for the yearly report (once per data folder): a passenger injured by an
+# elevator door 100 days ago, reported late by its owner.
+if ! "$BIN" accidents --data data --json | grep -q '"id"'; then
+  ELEVATOR=$("$BIN" devices --data data --type elevator --limit 1 --csv | sed -n 2p | cut -d, -f1)
+  "$BIN" accidents record --data data --device "$ELEVATOR" --at "$(date -d "100 days ago" +%Y-%m-%d) 14:30" --serious-injuries 1 --loss-cny 20000 \
+    --summary "the car door closed on a passenger at the lobby; door protection found disabled" --by "demo: the owner's safety officer" > /dev/null
+fi
 cat <<MSG
 EquipWatch is running: broker 127.0.0.1:$PORT, store data/equipwatch.sqlite, pipeline log data/run.log.
 Web console: open http://127.0.0.1:$HTTP_PORT/ and sign in with this supervisor token (made for this demo):
@@ -66,6 +73,8 @@ Look at it from another terminal:
   $BIN devices --data data --grade red      # risk grades; devices show ID explains one
   $BIN notices --data data --firm firm-haihe
   $BIN maintenance done --data data --device ID --firm FIRM --items lubrication
+  $BIN accidents --data data; $BIN stats --data data --year $(date +%Y)   # accidents by class, the yearly report
+  $BIN audit verify --data data    # the evidence chain: timelines, evidence, accidents unedited since sealed
 The HTTP API is on the same port, with the same token:
   curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP_PORT/v1/alarms?state=open"
   (more tokens: $BIN tokens create --data data --role firm:firm-haihe; routes in docs/api.md)

@@ -50,23 +50,40 @@ public final class LocalBroker: Sendable {
     /// port, a bad config) is reported at once with its log; a slow start under load is given
     /// up to `timeout` seconds.
     public func start(timeout: Double = 30) throws {
+        let log = directory + "/mosquitto.log"
+        // This start's own lines: the log is appended to across restarts.
+        let offset = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? Int) ?? 0
         let child = try spawn(Self.executable, ["-c", directory + "/mosquitto.conf"], stdout: directory + "/mosquitto.out")
         pid.withLock { $0 = child }
         let end = Date().addingTimeInterval(timeout)
-        // Something answering on the port is not proof: another test's broker may hold it (two
-        // programs can pick the same free port), and ours then exits with "address in use".
-        while !(canConnect(port: port) && listens(pid: child, port: port)) {
+        // Something answering on the port is not proof: another program may hold it (two can pick
+        // the same free port), and ours then exits with "address in use". mosquitto writes
+        // "... running" once its own listeners are open.
+        while !(canConnect(port: port) && Self.says(" running", in: log, after: offset)) {
             var status: Int32 = 0
             if waitpid(child, &status, WNOHANG) == child {
                 pid.withLock { $0 = nil }
                 throw BrokerError("mosquitto exited (status \(status)) before listening on \(port): \(logTail())")
             }
             guard Date() < end else {
-                let log = logTail()
+                let tail = logTail()
                 stop()
-                throw BrokerError("mosquitto did not listen on \(port) within \(Int(timeout)) s: \(log)")
+                throw BrokerError("mosquitto did not listen on \(port) within \(Int(timeout)) s: \(tail)")
             }
             Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    /// Whether the file holds `text` after its first `offset` bytes.
+    static func says(_ text: String, in path: String, after offset: Int) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            guard let data = try handle.readToEnd() else { return false }
+            return String(decoding: data, as: UTF8.self).contains(text)
+        } catch {
+            return false
         }
     }
 
@@ -117,29 +134,6 @@ public func freePort() throws -> Int {
         if portsHandedOut.withLock({ $0.insert(port).inserted }) { return port }
     }
     throw BrokerError("no free port that was not handed out already")
-}
-
-/// Whether process `pid` itself has a listening TCP socket on `port` (Linux: /proc); true where
-/// /proc cannot tell.
-public func listens(pid: pid_t, port: Int) -> Bool {
-    let hex = String(format: "%04X", port)
-    var inodes: Set<String> = []
-    var readable = false
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
-        readable = true
-        for line in text.split(separator: "\n").dropFirst() {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            // local_address is ADDR:PORT in hex; state 0A is LISTEN; the inode is the tenth field.
-            guard f.count > 9, f[1].hasSuffix(":" + hex), f[3] == "0A" else { continue }
-            inodes.insert("socket:[\(f[9])]")
-        }
-    }
-    guard readable else { return true }
-    guard !inodes.isEmpty, let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return false }
-    return fds.contains { fd in
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")).map(inodes.contains) ?? false
-    }
 }
 
 /// A TCP port on 127.0.0.1 that nothing listens on now (bound to port 0 and released).

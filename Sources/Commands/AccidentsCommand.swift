@@ -98,7 +98,7 @@ struct AccidentsCommand: ParsableCommand {
                 if !output.json && !output.csv {
                     say("accident \(item.id) recorded: \(item.class.rawValue) (\(item.class.chinese))\(item.reportLate ? "; reported after the \(Interval(milliseconds: policy.reportWithinMs)) limit" : "")")
                 }
-                output.print(ResultTable([item]), detail: true)
+                AccidentsCommand.show(item, output)
             } catch let e as AccidentRecordError {
                 throw Refused("--\(e.field.replacingOccurrences(of: "_", with: "-")): \(e.message)")
             }
@@ -155,6 +155,12 @@ struct AccidentsCommand: ParsableCommand {
         }
     }
 
+    /// One accident: `key  value` lines in a terminal; a one-row array with --json and --csv.
+    static func show(_ item: AccidentItem, _ output: OutputOptions) {
+        if output.json || output.csv { output.print(ResultTable([item])) }
+        else { output.print(sections: [("accident", ResultTable([item]))], detail: true, records: ["accident"]) }
+    }
+
     static func change(_ id: Int64, status: AccidentStatus?, deaths: Int? = nil, seriousInjuries: Int? = nil, lossCny: Int64? = nil,
                        cause: String? = nil, findings: String? = nil, by: String, scope: Role, global: GlobalOptions, output: OutputOptions) throws {
         let policy = try AccidentsCommand.policy(global)
@@ -164,7 +170,7 @@ struct AccidentsCommand: ParsableCommand {
                                               cause: cause, findings: findings, policy: policy, by: by, scope: scope, now: wallMillis()) else {
                 throw NotFound("no accident \(id)\(scope == .supervisor ? "" : " within your scope")")
             }
-            output.print(ResultTable([item]), detail: true)
+            AccidentsCommand.show(item, output)
         } catch let e as AccidentRecordError {
             throw Refused("--\(e.field.replacingOccurrences(of: "_", with: "-")): \(e.message)")
         }

@@ -55,6 +55,10 @@ enum TerminalTable {
         HazardItem.columnNames: Layout(columns: ["id", "device", "rule", "status", "raised_at"], beneath: ["site_name", "firm", "closed_note"],
                                        figures: ["rectified_at", "confirmed_at", "closed_at", "closed_by", "closed_organisation"]),
         HazardStepItem.columnNames: Layout(columns: ["id", "hazard", "step", "at", "party", "by"], beneath: ["organisation", "note"]),
+        AccidentItem.columnNames: Layout(columns: ["id", "class", "status", "occurred_at", "device", "deaths", "serious_injuries", "report_late"],
+                                         beneath: ["site_name", "summary", "cause"],
+                                         figures: ["loss_cny", "special_case", "reported_at", "reported_by"]),
+        AuditHead.columnNames: Layout(columns: ["day", "seq", "at"], beneath: ["hash"]),
     ]
 
     /// The table as text: `more` says the query had more rows than shown.
