@@ -335,18 +335,19 @@ struct APIAbuseTests {
             let port = try #require(api.client.port)
             for partial in ["", "GET /v1/devices HTTP/1.1\r\nHost: 127.0.0.1\r\n"] {
                 let closed = await SSEReader.offPool { () -> Double? in
-                    guard let fd = try? SSEReader.connect(port: port, timeoutSeconds: 10) else { return nil }
+                    guard let fd = try? SSEReader.connect(port: port, timeoutSeconds: 30) else { return nil }
                     defer { close(fd) }
                     _ = partial.withCString { send(fd, $0, strlen($0), 0) }
                     let started = Date()
                     var byte: UInt8 = 0
-                    while recv(fd, &byte, 1, 0) > 0 {}   // until the server closes (0) or the 10 s timeout (-1)
+                    while recv(fd, &byte, 1, 0) > 0 {}   // until the server closes (0) or the 30 s timeout (-1)
                     return Date().timeIntervalSince(started)
                 }
-                // Closed by the server, not by the reader's own 10 s timeout: well before it, even
-                // when the shared event loops are busy with other tests' 200 streams (7.7 s seen).
+                // Closed by the server, not by the reader's own 30 s timeout: well before it, even
+                // when the shared event loops are busy with other tests' 200 streams (7.7 s seen,
+                // and once more than 10 s in a CI run on the 2-core machine).
                 let took = try #require(closed)
-                #expect(took < 9, "'\(partial)' kept open \(took) s")
+                #expect(took < 25, "'\(partial)' kept open \(took) s")
             }
         }
     }
