@@ -199,3 +199,33 @@ public struct AccidentCountItem: ResponseRow, Decodable, Equatable {
 public enum AccidentDimension: String, Sendable, CaseIterable {
     case `class`, type, cause
 }
+
+/// What a store keeps of accidents (part of `Store`; both engines implement it).
+public protocol AccidentStore: AnyObject, Sendable {
+    /// Accidents within `filter.scope` (by their first device), newest first.
+    func accidents(_ filter: AccidentFilter) throws(StoreError) -> [AccidentItem]
+
+    /// One accident within `scope`, or nil; `report_late` as of `now`.
+    func accident(_ id: Int64, scope: Role, now: Int64) throws(StoreError) -> AccidentItem?
+
+    /// Records an accident whose devices are all within `scope`, with a `device` change on the
+    /// stream, in one transaction. A draft with an alarm is kept once per alarm.
+    func recordAccident(_ draft: AccidentDraft, scope: Role) throws(StoreError) -> AccidentRecordResult
+
+    /// Changes an accident within `scope`; nil when there is none. Moving a proposal to
+    /// `reported` records who reported it and when. Which moves are allowed is the caller's check.
+    func updateAccident(_ id: Int64, _ update: AccidentUpdate, scope: Role) throws(StoreError) -> AccidentItem?
+
+    /// Trapped-passenger alarms still open at `now` that fired at or before `firedBy`, on devices
+    /// of `types`, with no accident record yet: accidents to propose.
+    func heldPassengers(firedBy: Int64, types: [String]) throws(StoreError) -> [HeldPassengers]
+
+    /// Proposes the accident of held passengers once (the alarm is its key), with a timeline entry
+    /// on the incident, the feed message `message`, and the stream, in one transaction. nil when
+    /// the alarm was resolved or has a record meanwhile.
+    func proposeAccident(_ held: HeldPassengers, _ draft: AccidentDraft, message: OutboxMessage) throws(StoreError) -> Int64?
+
+    /// Accidents that occurred in [from, to), counted by `dimension`, within `scope`; dismissed
+    /// proposals and proposals not yet reported are not counted.
+    func accidentCounts(by dimension: AccidentDimension, from: Int64, to: Int64, scope: Role) throws(StoreError) -> [AccidentCountItem]
+}

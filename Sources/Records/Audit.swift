@@ -85,3 +85,29 @@ public struct AuditHead: ResponseRow, Decodable, Equatable {
     public init(day: String, seq: Int64, hash: String, at: Int64) { (self.day, self.seq, self.hash, self.at) = (day, seq, hash, Instant(millis: at)) }
     public enum CodingKeys: String, CodingKey, CaseIterable { case day, seq, hash, at }
 }
+
+/// What a store keeps of the evidence chain (part of `Store`; both engines implement it).
+public protocol AuditStore: AnyObject, Sendable {
+    /// The chain's last entry (nil: empty).
+    func auditTip() throws(StoreError) -> AuditEntry?
+
+    /// Rows of every source not sealed yet, at most `limit`, in a stable order.
+    func unsealedAuditRows(limit: Int) throws(StoreError) -> [AuditRow]
+
+    /// Appends `entries` (continuing the chain after `tip`), marks each row sealed by its entry
+    /// (an accident only if it is still the version chained), and records `head` as its day's,
+    /// in one transaction. False, writing nothing, when the chain's tip is no longer `tip`.
+    func appendAudit(_ entries: [AuditEntry], rows: [AuditRow], after tip: Int64, head: AuditHead) throws(StoreError) -> Bool
+
+    /// Chain entries with `seq` above `after`, oldest first.
+    func auditEntries(after: Int64, limit: Int) throws(StoreError) -> [AuditEntry]
+
+    /// The current rows of `source` sealed by entries in [fromSeq, toSeq], or not sealed at all.
+    func auditRows(_ source: AuditSource, sealedFrom fromSeq: Int64, to toSeq: Int64) throws(StoreError) -> [AuditRow]
+
+    /// The current rows of one incident: its timeline, its evidence, its accidents.
+    func auditRows(incident: Int64) throws(StoreError) -> [AuditRow]
+
+    /// The recorded daily heads, oldest first.
+    func auditHeads() throws(StoreError) -> [AuditHead]
+}

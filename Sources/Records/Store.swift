@@ -5,59 +5,7 @@ import Foundation
 /// store, whatever its engine. `SQLiteStore` (GRDB, one file in the data folder) is the first
 /// implementation; a second engine implements the same requirements and runs the same tests, and
 /// the domain operations written against this protocol (`Services`) serve both.
-public protocol Store: AnyObject, Sendable {
-    // MARK: Accidents
-    /// Accidents within `filter.scope` (by their first device), newest first.
-    func accidents(_ filter: AccidentFilter) throws(StoreError) -> [AccidentItem]
-
-    /// One accident within `scope`, or nil; `report_late` as of `now`.
-    func accident(_ id: Int64, scope: Role, now: Int64) throws(StoreError) -> AccidentItem?
-
-    /// Records an accident whose devices are all within `scope`, with a `device` change on the
-    /// stream, in one transaction. A draft with an alarm is kept once per alarm.
-    func recordAccident(_ draft: AccidentDraft, scope: Role) throws(StoreError) -> AccidentRecordResult
-
-    /// Changes an accident within `scope`; nil when there is none. Moving a proposal to
-    /// `reported` records who reported it and when. Which moves are allowed is the caller's check.
-    func updateAccident(_ id: Int64, _ update: AccidentUpdate, scope: Role) throws(StoreError) -> AccidentItem?
-
-    /// Trapped-passenger alarms still open at `now` that fired at or before `firedBy`, on devices
-    /// of `types`, with no accident record yet: accidents to propose.
-    func heldPassengers(firedBy: Int64, types: [String]) throws(StoreError) -> [HeldPassengers]
-
-    /// Proposes the accident of held passengers once (the alarm is its key), with a timeline entry
-    /// on the incident, the feed message `message`, and the stream, in one transaction. nil when
-    /// the alarm was resolved or has a record meanwhile.
-    func proposeAccident(_ held: HeldPassengers, _ draft: AccidentDraft, message: OutboxMessage) throws(StoreError) -> Int64?
-
-    /// Accidents that occurred in [from, to), counted by `dimension`, within `scope`; dismissed
-    /// proposals and proposals not yet reported are not counted.
-    func accidentCounts(by dimension: AccidentDimension, from: Int64, to: Int64, scope: Role) throws(StoreError) -> [AccidentCountItem]
-
-    // MARK: Audit
-    /// The chain's last entry (nil: empty).
-    func auditTip() throws(StoreError) -> AuditEntry?
-
-    /// Rows of every source not sealed yet, at most `limit`, in a stable order.
-    func unsealedAuditRows(limit: Int) throws(StoreError) -> [AuditRow]
-
-    /// Appends `entries` (continuing the chain after `tip`), marks each row sealed by its entry
-    /// (an accident only if it is still the version chained), and records `head` as its day's,
-    /// in one transaction. False, writing nothing, when the chain's tip is no longer `tip`.
-    func appendAudit(_ entries: [AuditEntry], rows: [AuditRow], after tip: Int64, head: AuditHead) throws(StoreError) -> Bool
-
-    /// Chain entries with `seq` above `after`, oldest first.
-    func auditEntries(after: Int64, limit: Int) throws(StoreError) -> [AuditEntry]
-
-    /// The current rows of `source` sealed by entries in [fromSeq, toSeq], or not sealed at all.
-    func auditRows(_ source: AuditSource, sealedFrom fromSeq: Int64, to toSeq: Int64) throws(StoreError) -> [AuditRow]
-
-    /// The current rows of one incident: its timeline, its evidence, its accidents.
-    func auditRows(incident: Int64) throws(StoreError) -> [AuditRow]
-
-    /// The recorded daily heads, oldest first.
-    func auditHeads() throws(StoreError) -> [AuditHead]
-
+public protocol Store: AccidentStore, AuditStore {
     // MARK: AlarmQueries
     /// Alarms, newest first.
     func alarms(_ f: AlarmFilter) throws(StoreError) -> [AlarmItem]
