@@ -30,6 +30,15 @@ cleanup() {
 trap cleanup EXIT
 ARGS=(--data "$WORK/data" --broker "127.0.0.1:$MQ_PORT" --http "127.0.0.1:$HTTP_PORT")
 "$BIN" devices import Devices/fleet/tianjin.yaml "${ARGS[@]}" >/dev/null
+# The sample fleet's insurance and certificates, and a T certificate of the firm issued today (valid
+# 4 years whatever the date the test runs on); the hospital's safety staff for its routine page.
+"$BIN" insurance import Devices/people/insurance.yaml "${ARGS[@]}" >/dev/null
+"$BIN" certificates import Devices/people/certificates.yaml "${ARGS[@]}" >/dev/null
+printf 'certificates:\n  - {number: BROWSER-T-1, holder: 测试, item: T, issued: %s, authority: 天津市市场监督管理委员会, employer: "firm:firm-haihe"}\n' \
+  "$(TZ=Asia/Shanghai date +%F)" > "$WORK/cert.yaml"
+"$BIN" certificates import "$WORK/cert.yaml" "${ARGS[@]}" >/dev/null
+"$BIN" routine staff set --owner owner-tianjin-hospital --principal 刘强 --safety-director 许文 --director-cert TJ-A-2024-2101 \
+  --safety-officer 陈静 "${ARGS[@]}" >/dev/null
 token() { "$BIN" tokens create "$@" --json "${ARGS[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 export SUP_TOKEN=$(token --role supervisor --name console-supervisor)
 export FIRM_ID=firm-haihe

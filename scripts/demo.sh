@@ -48,6 +48,26 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.1
 done
+# The sample fleet's people: workers' certificates and the owners' liability insurance (imported
+# again on each start: the files are the sample's source; edits through the API keep other numbers).
+"$BIN" certificates import --data data --by demo Devices/people/certificates.yaml > /dev/null
+"$BIN" insurance import --data data --by demo Devices/people/insurance.yaml > /dev/null
+# Owners' safety staff (SAMR Order 74: principal, safety director, safety officers) for four sample
+# owners: their daily, weekly and monthly records are owed from the day they were first named.
+while IFS='|' read -r OWNER PRINCIPAL DIRECTOR CERT OFFICERS; do
+  set -- $OFFICERS
+  ARGS=(); for O in "$@"; do ARGS+=(--safety-officer "$O"); done
+  "$BIN" routine staff set --data data --owner "$OWNER" --principal "$PRINCIPAL" --safety-director "$DIRECTOR" --director-cert "$CERT" "${ARGS[@]}" > /dev/null
+done <<'STAFF'
+owner-heping-garden-pm|张伟|杨帆|TJ-A-2025-2102|李娜 王芳
+owner-tianjin-hospital|刘强|许文|TJ-A-2024-2101|陈静
+owner-jinghai-gas|赵刚|宋佳|TJ-A-2024-2103|孙丽 周敏
+owner-nankai-edu|钱明|唐亮|TJ-A-2023-2104|吴婷
+STAFF
+if ! "$BIN" routine --data data --json | grep -q '"id"'; then
+  "$BIN" routine record --data data --owner owner-heping-garden-pm --kind daily --by 李娜 \
+    --findings "36 elevators checked: emergency phones answered, no door faults" > /dev/null
+fi
 "$BIN" simulate --broker 127.0.0.1:$PORT --rate 300 --fault trapped --fault garbage:2 --fault out_of_order \
   ${DEMO_SECONDS:+--duration $DEMO_SECONDS} &
 SIM=$!
@@ -72,7 +92,9 @@ Look at it from another terminal:
   $BIN alarms --data data --state open
   $BIN devices --data data --grade red      # risk grades; devices show ID explains one
   $BIN notices --data data --firm firm-haihe
-  $BIN maintenance done --data data --device ID --firm FIRM --items lubrication
+  $BIN maintenance done --data data --device ID --firm FIRM --items lubrication --worker-cert NUMBER   # an elevator: a T certificate of the firm
+  $BIN certificates --data data --expiring-within 90; $BIN insurance --data data; $BIN insurance coverage --data data
+  $BIN routine compliance --data data; $BIN routine staff --data data   # owners' daily/weekly/monthly records (SAMR Order 74)
   $BIN accidents --data data; $BIN stats --data data --year $(date +%Y)   # accidents by class, the yearly report
   $BIN audit verify --data data    # the evidence chain: timelines, evidence, accidents unedited since sealed
 The HTTP API is on the same port, with the same token:

@@ -22,7 +22,7 @@ public struct EquipWatch: AsyncParsableCommand {
             RunCommand.self, SimulateCommand.self, DevicesCommand.self, ReadingsCommand.self,
             EventsCommand.self, DeadLettersCommand.self, AlarmsCommand.self, IncidentsCommand.self, NoticesCommand.self,
             MaintenanceCommand.self, InspectionsCommand.self, ScheduleCommand.self, StatsCommand.self, RulesCommand.self,
-            CylindersCommand.self, HazardsCommand.self, AccidentsCommand.self, AuditCommand.self, OutagesCommand.self, TokensCommand.self, StoreCommand.self, ClusterCommand.self, ReplayCommand.self, BenchCommand.self,
+            CylindersCommand.self, HazardsCommand.self, AccidentsCommand.self, CertificatesCommand.self, InsuranceCommand.self, RoutineCommand.self, AuditCommand.self, OutagesCommand.self, TokensCommand.self, StoreCommand.self, ClusterCommand.self, ReplayCommand.self, BenchCommand.self,
         ]
     )
 

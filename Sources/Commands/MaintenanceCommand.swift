@@ -4,6 +4,9 @@ import Domain
 import ArgumentParser
 import Foundation
 import Ingest
+import DeviceCatalog
+import Maintenance
+import SourceFiles
 import Pipeline
 import Records
 import Services
@@ -23,11 +26,15 @@ struct MaintenanceCommand: ParsableCommand {
                 device's open maintenance notices are closed, and a running pipeline begins a new cycle from it within \
                 a second: usage counters count again from their current values and the calendar from --at.
 
-                Firms' own systems report the same over MQTT: publish {"device": ID, "items": [...], "tiers": [...], "at": TIME} \
-                to equipwatch/v1/maintenance/{firm} (QoS 1).
+                Types whose maintenance needs a certified worker (elevators and escalators: T 电梯修理, TSG Z6001-2019) \
+                need --worker-cert: the number of a certificate of that item, valid on the day of the work and held by \
+                a worker of the firm (equipwatch certificates lists them). Otherwise the record is refused with the reason.
+
+                Firms' own systems report the same over MQTT: publish {"device": ID, "items": [...], "tiers": [...], "at": TIME, \
+                "worker_cert": NUMBER} to equipwatch/v1/maintenance/{firm} (QoS 1).
 
                 Example: equipwatch maintenance done --device 3110120104200700001 --firm firm-haihe \
-                --items lubrication --items door-adjustment --at 2026-11-25T09:30:00+08:00
+                --items lubrication --items door-adjustment --at 2026-11-25T09:30:00+08:00 --worker-cert TJ-T-2023-0101
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -40,19 +47,23 @@ struct MaintenanceCommand: ParsableCommand {
         var tiers: [MaintenanceTier] = []
         @Option(help: ArgumentHelp("When the work was finished (RFC 3339, YYYY-MM-DD or epoch ms); default now.", valueName: "TIME"))
         var at: String?
+        @Option(name: .customLong("worker-cert"),
+                help: ArgumentHelp("Certificate number (特种设备作业人员证) of the worker who did it.", valueName: "NUMBER"))
+        var workerCert: String?
 
         func run() throws {
             let settings = try global.settings()
             let store = try settings.existingStore()
             let now = wallMillis()
             let doneAt = try parseTime(at, flag: "--at") ?? now
+            let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             do {
-                let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now, tiers: tiers),
-                                                     topics: Topics(prefix: settings.broker.topicPrefix))
+                let r = try store.recordMaintenance(Completion(device: device, firm: firm, items: items, doneAt: doneAt, source: .cli, reportedAt: now,
+                                                               tiers: tiers, workerCert: workerCert),
+                                                    topics: Topics(prefix: settings.broker.topicPrefix), policy: CompletionPolicy(types: types.values))
                 say("maintenance record \(r.record) for \(device) by \(firm) at \(Console.zone.table(doneAt)); closed \(r.closedNotices) open notice(s)")
             } catch {
-                FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
-                throw ExitCode(1)
+                throw Refused("refused: \(error)")
             }
         }
     }

@@ -54,7 +54,7 @@ struct DeadLettersCommand: ParsableCommand {
         abstract: "Rejected messages with their reason, topic and payload, newest first.",
         discussion: """
             Reasons: bad_topic, too_large, malformed_json, schema, out_of_range, unknown_device, unknown_gateway, \
-            gateway_not_bound, stale, future, wrong_firm, store_rejected. A rejected element of a gateway batch is stored alone, so it can be \
+            gateway_not_bound, stale, future, wrong_firm, certificate, store_rejected. A rejected element of a gateway batch is stored alone, so it can be \
             corrected and re-sent.
             """)
 

@@ -7,6 +7,8 @@ import Foundation
 import Logging
 import MQTT
 import Simulation
+import Records
+import Services
 
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,6 +64,13 @@ struct SimulateCommand: ParsableCommand {
         o.batch = max(1, batch)
         // Gateways of the demo in another folder are other clients: nobody evicts anybody.
         o.clientPrefix = InstanceGuard.clientId(dataDirectory: settings.dataDirectory, prefix: "equipwatch-sim")
+        // Fillers sign fills with their P certificates from the registry, when the store has them.
+        if let store = try? settings.existingStore() {
+            let today = store.localDays.day(wallMillis())
+            for c in (try? store.certificates(scope: .supervisor)) ?? [] where c.item == .p && c.isValid(on: today) {
+                if case .firm(let firm) = c.employer, o.fillerCertificates[firm] == nil { o.fillerCertificates[firm] = c.number }
+            }
+        }
         for f in faults {
             let parts = f.split(separator: ":", maxSplits: 1)
             guard let fault = Fault(rawValue: String(parts[0])) else {

@@ -1,9 +1,12 @@
 import ArgumentParser
 import Domain
+import Inspection
+import SourceFiles
 import Pipeline
 import Records
 import Services
 import Storage
+import Settings
 
 extension StatsDimension: ExpressibleByArgument {}
 
@@ -43,7 +46,9 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try global.existingStore()
+        let settings = try global.settings()
+        let store = try settings.existingStore()
+        let insured = (try? PlanPolicy.load(path: settings.devicesDirectory + "/inspection_plan.yaml"))?.insuredTypes ?? PlanPolicy().insuredTypes
         let now = wallMillis()
         let start: Int64, end: Int64
         var dimensions = by.isEmpty ? StatsReport.defaultDimensions : by
@@ -55,6 +60,7 @@ struct StatsCommand: ParsableCommand {
             end = to?.epochMillis ?? now
             start = from?.epochMillis ?? end - 365 * 86_400_000
         }
-        output.print(sections: try StatsReport.sections(store: store, from: start, to: end, dimensions: dimensions, scope: .supervisor, now: now))
+        output.print(sections: try StatsReport.sections(store: store, from: start, to: end, dimensions: dimensions, scope: .supervisor, now: now,
+                                                                insuredTypes: insured))
     }
 }

@@ -38,6 +38,9 @@ public final class DeviceType: Sendable {
     /// Traced through fills (gas cylinders): a device is not bound to one gateway; any gateway of
     /// a filling station may report its fills, and the pipeline checks each fill.
     public let tracedByFills: Bool
+    /// The certificate items a filler must hold (gas cylinders: `P` 气瓶充装); a fill by anyone
+    /// else is stored and flagged, never refused (the fill happened).
+    public let fillerCertificates: [CertificateItem]
     /// The design service life by construction and medium, where the registry gives none.
     public let serviceLife: ServiceLife?
     /// The equipment category codes (特种设备目录) a registration code of this type begins with
@@ -58,8 +61,9 @@ public final class DeviceType: Sendable {
         attributes: [String: AttributeSpec], allowsExtraFields: Bool, counters: [String],
         maintenance: MaintenancePolicy?, inspections: [InspectionPolicy], consequence: [String: Double],
         rescue: RescuePolicy? = nil, attributeChecks: [AttributeCheck] = [], tracedByFills: Bool = false,
-        serviceLife: ServiceLife? = nil, codePrefixes: [String] = []
+        serviceLife: ServiceLife? = nil, codePrefixes: [String] = [], fillerCertificates: [CertificateItem] = []
     ) {
+        self.fillerCertificates = fillerCertificates
         (self.id, self.description, self.fields, self.events, self.attributes) = (id, description, fields, events, attributes)
         (self.allowsExtraFields, self.counters, self.maintenance) = (allowsExtraFields, counters, maintenance)
         (self.inspections, self.consequence, self.rescue) = (inspections, consequence, rescue)
@@ -197,6 +201,9 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
         public let window: String
         /// Licence grades that keep a firm eligible (DOMAIN.md: not graded C or lower).
         public let firm_grades: [String]?
+        /// A valid liability insurance policy is required (国市监特设〔2020〕56号: one of the
+        /// conditions of on-demand maintenance).
+        public let insurance: Bool?
     }
     /// How a usage counter that goes down is read (SPEC §11: counters from telemetry totals).
     public struct CounterReadings: Sendable, Hashable, Decodable {
@@ -219,6 +226,9 @@ public struct MaintenancePolicy: Sendable, Hashable, Decodable {
     }
     /// The fixed regime (every type that is maintained has one).
     public let fixed: Fixed
+    /// The certificate items of which a worker must hold a valid one to sign a maintenance
+    /// record (elevators: `T` 电梯修理, TSG Z6001-2019); none listed: no certificate asked.
+    public let worker_certificates: [CertificateItem]?
     /// The on-demand regime, for eligible devices (nil: none).
     public let on_demand: OnDemand?
     /// By tier name (`quarterly`, `half_yearly`, `yearly`); the routine items (`half_monthly`

@@ -166,7 +166,8 @@ public enum DeviceTypeParser {
             attributes: attributes, allowsExtraFields: raw.allow_extra_fields ?? false,
             counters: raw.counters ?? [], maintenance: raw.maintenance, inspections: raw.inspection ?? [],
             consequence: raw.consequence ?? [:], rescue: rescue, attributeChecks: raw.attribute_checks ?? [],
-            tracedByFills: raw.traced_by_fills ?? false, serviceLife: raw.service_life, codePrefixes: raw.code_prefixes ?? [])
+            tracedByFills: raw.traced_by_fills ?? false, serviceLife: raw.service_life, codePrefixes: raw.code_prefixes ?? [],
+            fillerCertificates: raw.filler_certificates ?? [])
     }
 
     static let severities = Severity.allCases.map(\.rawValue)
@@ -245,7 +246,7 @@ public enum DeviceTypeParser {
 private struct RawType: Decodable {
     static let keys: Set<String> = ["type", "description", "allow_extra_fields", "telemetry", "events", "attributes",
                                     "counters", "maintenance", "inspection", "consequence", "rescue", "attribute_checks",
-                                    "traced_by_fills", "service_life", "code_prefixes"]
+                                    "traced_by_fills", "service_life", "code_prefixes", "filler_certificates"]
     let type: String
     let description: String?
     let allow_extra_fields: Bool?
@@ -261,6 +262,7 @@ private struct RawType: Decodable {
     let traced_by_fills: Bool?
     let service_life: ServiceLife?
     let code_prefixes: [String]?
+    let filler_certificates: [CertificateItem]?
 }
 
 private struct RawRescue: Decodable {

@@ -36,11 +36,14 @@ public struct Completion: Sendable {
     /// Who produced it (per record: the device or the pipeline, the API, MQTT or the CLI).
     public let source: CompletionSource
     public let reportedAt: Int64
+    /// The number of the certificate (特种设备作业人员证) of the worker who did it; types whose
+    /// maintenance needs one (`worker_certificates`) refuse a record without a valid one.
+    public let workerCert: String?
 
     public init(device: String, firm: String, items: [String], doneAt: Int64, source: CompletionSource, reportedAt: Int64,
-                tiers: [MaintenanceTier] = []) {
+                tiers: [MaintenanceTier] = [], workerCert: String? = nil) {
         (self.device, self.firm, self.items, self.tiers, self.doneAt, self.source) = (device, firm, items, tiers, doneAt, source)
-        self.reportedAt = reportedAt
+        (self.reportedAt, self.workerCert) = (reportedAt, workerCert)
     }
 }
 

@@ -13,6 +13,9 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case riskRed = "risk_red"
     /// A cylinder was filled that must not have been: to the filling station's firm.
     case fillRefused = "fill_refused"
+    /// A cylinder was filled by someone without a valid filler's certificate (P 气瓶充装): the
+    /// fill is stored and flagged; to the filling station's firm.
+    case fillerUncertified = "filler_uncertified"
 
     /// Kinds a completed maintenance closes.
     public static let closedByMaintenance: [NoticeKind] = [.maintenanceDue, .maintenanceOverdue, .faultFollowup, .regimeChanged]

@@ -68,4 +68,6 @@ public enum ProseCode: String, Sendable, CaseIterable {
     case riskRed = "risk.red"
     /// A cylinder filled although it must not have been.
     case fillRefused = "fill.refused"
+    /// A cylinder filled by someone without a valid filler's certificate.
+    case fillerUncertified = "fill.filler_uncertified"
 }

@@ -15,6 +15,9 @@ public enum DeadLetterReason: String, Sendable, CaseIterable, Codable {
     case future
     /// A maintenance report from a firm for a device it does not maintain (or that is unknown).
     case wrongFirm = "wrong_firm"
+    /// A maintenance report whose worker certificate is missing, unknown, expired, of another
+    /// item or another employer (TSG Z6001-2019).
+    case certificate
     /// Accepted, but the store refused to write it for a permanent reason (a constraint); the
     /// detail has SQLite's error. Quarantined here so the rest of the commit is stored.
     case storeRejected = "store_rejected"

@@ -92,6 +92,8 @@ public struct APIServer: Sendable {
         addHazardRoutes(to: v1)
         addAccidentRoutes(to: v1)
         addAuditRoutes(to: v1)
+        addPeopleRoutes(to: v1)
+        addRoutineRoutes(to: v1)
         addIdentityRoute(to: v1)
         addConsoleRoutes(to: router)
         return router

@@ -155,8 +155,9 @@ extension APIServer {
             let (caller, p) = try context.caller(request)
             let now = wallMillis()
             let (from, to, dimensions) = try Self.statsPeriod(p, now: now, days: store.localDays)
+            let insured = self.planning().policy.insuredTypes
             let sections = try await store.access { store in
-                try StatsReport.sections(store: store, from: from, to: to, dimensions: dimensions, scope: caller.role, now: now)
+                try StatsReport.sections(store: store, from: from, to: to, dimensions: dimensions, scope: caller.role, now: now, insuredTypes: insured)
             }
             return Listing.json(ResultTable.json(sections: sections))
         }

@@ -145,8 +145,9 @@ extension APIServer {
             let caller = try context.caller()
             let report = try await Self.maintenanceReport(request, context, caller)
             let topics = self.topics
+            let policy = CompletionPolicy(types: self.types().values)
             let recorded = try await store.access { store in
-                Result { () throws(MaintenanceError) in try store.recordMaintenance(report, topics: topics) }
+                Result { () throws(MaintenanceError) in try store.recordMaintenance(report, topics: topics, policy: policy) }
             }
             do throws(MaintenanceError) {
                 let r = try recorded.get()
@@ -156,6 +157,7 @@ extension APIServer {
                 switch error {
                 case .unknownDevice, .notTheDevicesFirm: throw APIError.notFound("no device \(report.device) maintained by \(report.firm)")
                 case .inTheFuture: throw APIError.badParameter("at", error.description)
+                case .certificate(let p): throw APIError.badParameter("worker_cert", Params.language(request) == .zh ? p.chinese : p.description)
                 case .store: throw APIError(.serviceUnavailable, "store_unavailable", error.description)
                 }
             }
@@ -271,7 +273,10 @@ extension APIServer {
 
     /// `{"device", "items", "at", "firm"}`: a firm reports for itself, a supervisor names the firm.
     static func maintenanceReport(_ request: Request, _ context: APIContext, _ caller: TokenGrant) async throws -> Completion {
-        struct Body: Decodable { let device: String?; let items: [String]?; let tiers: [String]?; let at: String?; let firm: String? }
+        struct Body: Decodable {
+            let device: String?, items: [String]?, tiers: [String]?, at: String?, firm: String?
+            let worker_cert: String?
+        }
         let buffer = try await request.body.collect(upTo: 65_536)
         let body: Body
         do { body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)) }
@@ -300,7 +305,8 @@ extension APIServer {
             }
             tiers.append(t)
         }
-        return Completion(device: device, firm: firm, items: body.items ?? [], doneAt: at, source: .api, reportedAt: now, tiers: tiers)
+        return Completion(device: device, firm: firm, items: body.items ?? [], doneAt: at, source: .api, reportedAt: now, tiers: tiers,
+                          workerCert: body.worker_cert)
     }
 
     /// The `{id}` of an alarm, incident or notice route.

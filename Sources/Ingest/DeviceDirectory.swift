@@ -13,6 +13,8 @@ public final class DirectoryEntry: Sendable {
     public let typeIndex: Int
     public let firm: String
     public let site: String
+    /// The owner's (使用单位) id.
+    public let owner: String
     public let attributes: [String: Scalar]
     /// Registry data the planners read (inspection dates, commissioning), not the ingest path.
     public let commissioned: Day
@@ -24,10 +26,13 @@ public final class DirectoryEntry: Sendable {
     public let openHazards: [String: Day]
     /// Since when the device has had its current safety grade or worse (`DeviceRecord.gradeSince`).
     public let gradeSince: Day?
+    /// The days its liability insurance policies cover (on-demand eligibility), oldest first.
+    public let insured: [ClosedRange<Day>]
 
-    init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String,
+    init(index: Int, num: Int64, id: String, gateway: String, typeIndex: Int, firm: String, site: String, owner: String,
          attributes: [String: Scalar], commissioned: Day, lastInspections: [String: Day], inspectionGrade: Int?,
-         failedInspections: [String: Day], openHazards: [String: Day], gradeSince: Day?) {
+         failedInspections: [String: Day], openHazards: [String: Day], gradeSince: Day?, insured: [ClosedRange<Day>]) {
+        (self.insured, self.owner) = (insured, owner)
         (self.index, self.num, self.id, self.gateway, self.typeIndex, self.firm) = (index, num, id, gateway, typeIndex, firm)
         (self.site, self.attributes, self.commissioned, self.lastInspections) = (site, attributes, commissioned, lastInspections)
         (self.inspectionGrade, self.failedInspections, self.openHazards) = (inspectionGrade, failedInspections, openHazards)
@@ -47,6 +52,8 @@ public final class DeviceDirectory: Sendable {
     public let sites: [String: Site]
     /// Licensed filling stations, and which station each of their gateways belongs to.
     public let stations: [FillingStation]
+    /// Workers' certificates by number (fills name their filler's).
+    public let certificates: [String: Certificate]
     private let typeIndex: [String: Int]
     /// Device ids and station gateways, looked up by `String` or by raw bytes (the ingest
     /// worker: no `String` per message).
@@ -54,7 +61,8 @@ public final class DeviceDirectory: Sendable {
     private let stationGatewayKeys: ByteKeyTable
 
     public convenience init(types: [String: DeviceType], devices: [(num: Int64, record: DeviceRecord)], gateways: [String],
-                            firms: [Firm] = [], sites: [Site] = [], stations: [FillingStation] = []) {
+                            firms: [Firm] = [], sites: [Site] = [], stations: [FillingStation] = [],
+                            certificates: [Certificate] = [], policies: [InsurancePolicy] = []) {
         let sortedTypes = types.values.sorted { $0.id < $1.id }
         var ti: [String: Int] = [:]
         for (i, t) in sortedTypes.enumerated() { ti[t.id] = i }
@@ -64,22 +72,34 @@ public final class DeviceDirectory: Sendable {
         // site and often inspection dates: equal values share one copy (copy-on-write storage),
         // which at 100 k devices is most of the directory's memory.
         var shared = Interned()
+        // Cover by (owner, type) for fleet policies, by device for the others: devices of one
+        // owner and type share one array.
+        var fleetCover: [String: [ClosedRange<Day>]] = [:]
+        var deviceCover: [String: [ClosedRange<Day>]] = [:]
+        for p in policies.sorted(by: { $0.validFrom < $1.validFrom }) {
+            if let device = p.device { deviceCover[device, default: []].append(p.validFrom...p.validTo) }
+            else { for type in p.types { fleetCover[p.owner + "\u{1f}" + type, default: []].append(p.validFrom...p.validTo) } }
+        }
         for (num, r) in devices {
             guard let t = ti[r.type] else { continue }
+            var insured = fleetCover[r.owner + "\u{1f}" + r.type] ?? []
+            if let own = deviceCover[r.id] { insured = (insured + own).sorted { $0.lowerBound < $1.lowerBound } }
             entries.append(DirectoryEntry(index: entries.count, num: num, id: r.id, gateway: shared.string(r.gateway), typeIndex: t,
-                                          firm: shared.string(r.firm), site: shared.string(r.site), attributes: shared.attributes(r.attributes),
+                                          firm: shared.string(r.firm), site: shared.string(r.site), owner: shared.string(r.owner), attributes: shared.attributes(r.attributes),
                                           commissioned: r.commissioned, lastInspections: shared.days(r.lastInspections),
                                           inspectionGrade: r.inspectionGrade, failedInspections: shared.days(r.failedInspections),
-                                          openHazards: shared.days(r.openHazards), gradeSince: r.gradeSince))
+                                          openHazards: shared.days(r.openHazards), gradeSince: r.gradeSince, insured: insured))
         }
         self.init(sortedTypes: sortedTypes, entries: entries, gateways: Set(gateways),
                   firms: Dictionary(firms.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b }),
-                  sites: Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b }), stations: stations)
+                  sites: Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b }), stations: stations,
+                  certificates: Dictionary(certificates.map { ($0.number, $0) }, uniquingKeysWith: { _, b in b }))
     }
 
     /// `entries` must be numbered by their position (`index`).
     private init(sortedTypes: [DeviceType], entries: [DirectoryEntry], gateways: Set<String>,
-                 firms: [String: Firm], sites: [String: Site], stations: [FillingStation]) {
+                 firms: [String: Firm], sites: [String: Site], stations: [FillingStation], certificates: [String: Certificate]) {
+        self.certificates = certificates
         types = sortedTypes
         var ti: [String: Int] = [:]
         for (i, t) in sortedTypes.enumerated() { ti[t.id] = i }
@@ -100,11 +120,12 @@ public final class DeviceDirectory: Sendable {
         var out: [DirectoryEntry] = []
         for e in entries where kept.contains(e.gateway) {
             out.append(DirectoryEntry(index: out.count, num: e.num, id: e.id, gateway: e.gateway, typeIndex: e.typeIndex, firm: e.firm,
-                                      site: e.site, attributes: e.attributes, commissioned: e.commissioned, lastInspections: e.lastInspections,
+                                      site: e.site, owner: e.owner, attributes: e.attributes, commissioned: e.commissioned, lastInspections: e.lastInspections,
                                       inspectionGrade: e.inspectionGrade, failedInspections: e.failedInspections,
-                                      openHazards: e.openHazards, gradeSince: e.gradeSince))
+                                      openHazards: e.openHazards, gradeSince: e.gradeSince, insured: e.insured))
         }
-        return DeviceDirectory(sortedTypes: types, entries: out, gateways: gateways.intersection(kept), firms: firms, sites: sites, stations: stations)
+        return DeviceDirectory(sortedTypes: types, entries: out, gateways: gateways.intersection(kept), firms: firms, sites: sites, stations: stations,
+                               certificates: certificates)
     }
 
     /// The index in `stations` of the station `gateway` belongs to.

@@ -34,5 +34,10 @@ public enum InspectionRecording {
         for (name, value) in [("inspector", r.inspector), ("organisation", r.organisation), ("report_no", r.reportNumber), ("by", r.recordedBy)] {
             if let v = value, v.unicodeScalars.count > 200 { throw InspectionRecordError(field: name, message: "at most 200 characters") }
         }
+        // The inspector and the inspection organisation (检验机构) are named on every record made by
+        // a person: who answers for the result.
+        for (name, value) in [("inspector", r.inspector), ("organisation", r.organisation)] where (value ?? "").allSatisfy(\.isWhitespace) {
+            throw InspectionRecordError(field: name, message: "required: name the \(name == "inspector" ? "inspector (检验人员)" : "inspection organisation (检验机构)")")
+        }
     }
 }

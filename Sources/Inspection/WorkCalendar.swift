@@ -81,6 +81,16 @@ public struct PlanPolicy: Sendable, Equatable {
     /// How often the running pipeline checks due dates and must-not-use status (recorded
     /// inspections are noticed at the next check).
     public var checkEveryMs: Int64 = 60_000
+    /// A worker's certificate is valid this many years from its issue or review (TSG Z6001-2019).
+    public var certificateValidYears = 4
+    /// Its holder's employer is reminded this many days before it expires (the review is applied
+    /// for 3 months ahead: 特种设备作业人员监督管理办法 art. 22).
+    public var certificateReminderDays = 90
+    /// An insured owner is reminded this many days before a policy ends.
+    public var insuranceReminderDays = 30
+    /// The device types whose liability insurance the statistics follow (coverage per district
+    /// and owner).
+    public var insuredTypes: Set<String> = ["elevator", "escalator", "gas_cylinder"]
 
     public init() {}
 
@@ -91,6 +101,10 @@ public struct PlanPolicy: Sendable, Equatable {
             let forward_within_days: [String: Int]?
             let reminder_lead_days: Int?
             let check_every: String?
+            let certificates: Certificates?
+            let insurance: Insurance?
+            struct Certificates: Decodable { let valid_years: Int?; let reminder_lead_days: Int? }
+            struct Insurance: Decodable { let reminder_lead_days: Int?; let types: [String]? }
         }
         let (source, raw) = try YAMLSource.decode(Raw.self, text: text, file: file)
         var errors: [SourceError] = []
@@ -110,6 +124,15 @@ public struct PlanPolicy: Sendable, Equatable {
                 errors.append(source.error(at: [.key("check_every")], "check_every must be a duration of at least 1s, such as 1m, not '\(text)'"))
             }
         }
+        func count(_ value: Int?, _ path: [YAMLSource.PathElement], least: Int, into target: inout Int) {
+            guard let value else { return }
+            if value < least { errors.append(source.error(at: path, "must be \(least) or more, not \(value)")) }
+            target = value
+        }
+        count(raw.certificates?.valid_years, [.key("certificates"), .key("valid_years")], least: 1, into: &p.certificateValidYears)
+        count(raw.certificates?.reminder_lead_days, [.key("certificates"), .key("reminder_lead_days")], least: 0, into: &p.certificateReminderDays)
+        count(raw.insurance?.reminder_lead_days, [.key("insurance"), .key("reminder_lead_days")], least: 0, into: &p.insuranceReminderDays)
+        if let types = raw.insurance?.types { p.insuredTypes = Set(types) }
         if let forward = raw.forward_within_days {
             p.forwardWithinDays = [:]
             for (name, days) in forward.sorted(by: { $0.key < $1.key }) {

@@ -2,7 +2,7 @@ import Domain
 import Ingest
 
 /// A firm's completion report as it arrives on `{prefix}/maintenance/{firm}` (SPEC §3, §11):
-/// `{"device": ID, "items": [...], "tiers": [...], "at": RFC 3339 or epoch ms}`, with `items`,
+/// `{"device": ID, "items": [...], "tiers": [...], "at": RFC 3339 or epoch ms, "worker_cert": NUMBER}`, with `items`,
 /// `tiers` (`quarterly`, `half_yearly`, `yearly`: the item lists covered) and `at` optional
 /// (`at` defaults to the arrival). Parsing says exactly what is wrong, for the dead letter.
 public enum CompletionReport {
@@ -46,6 +46,12 @@ public enum CompletionReport {
             }
         default: return refuse(.schema, "\"tiers\" must be an array of strings", device: device)
         }
+        var workerCert: String?
+        switch json["worker_cert"] {
+        case nil, .null?: break
+        case .string(let s)?: workerCert = s
+        default: return refuse(.schema, "\"worker_cert\" must be the worker's certificate number (a string)", device: device)
+        }
         var at = receivedAt
         switch json["at"] {
         case nil: break
@@ -55,6 +61,7 @@ public enum CompletionReport {
             at = ms
         default: return refuse(.schema, "\"at\" must be RFC 3339 or epoch milliseconds", device: device)
         }
-        return .success(Completion(device: device, firm: firm, items: items, doneAt: at, source: .mqtt, reportedAt: receivedAt, tiers: tiers))
+        return .success(Completion(device: device, firm: firm, items: items, doneAt: at, source: .mqtt, reportedAt: receivedAt, tiers: tiers,
+                                    workerCert: workerCert))
     }
 }

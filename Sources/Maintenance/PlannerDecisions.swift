@@ -14,6 +14,7 @@ extension MaintenancePlanner {
         static let firm = Ineligibility(rawValue: 2)
         static let silent = Ineligibility(rawValue: 4)
         static let recentGap = Ineligibility(rawValue: 8)
+        static let uninsured = Ineligibility(rawValue: 16)
     }
 
     func ineligibility(_ s: Slot, now: Int64) -> Ineligibility {
@@ -23,7 +24,15 @@ extension MaintenancePlanner {
         if let grades = e.firmGrades, !grades.contains(s.firmGrade ?? "") { failed.insert(.firm) }
         if now - silentSince(s) > e.maxSilenceMs { failed.insert(.silent) }
         if let back = s.state.lastGapEndedAt, now - back < e.windowMs { failed.insert(.recentGap) }
+        if e.requiresInsurance, !isInsured(s.entry, now: now) { failed.insert(.uninsured) }
         return failed
+    }
+
+    /// A policy covers the device's local day at `now`.
+    func isInsured(_ entry: DirectoryEntry, now: Int64) -> Bool {
+        guard !entry.insured.isEmpty else { return false }
+        let today = options.localDays.day(now)
+        return entry.insured.contains { $0.contains(today) }
     }
 
     /// Silence is counted from the later of the last message, the planner's start and the end
@@ -43,6 +52,15 @@ extension MaintenancePlanner {
         if failed.contains(.silent) {
             let since = options.localDays.format(silentSince(s)), limit = Interval(milliseconds: e.maxSilenceMs)
             out.append(Wording(en: "no data since \(since) (limit \(limit))", zh: "自 \(since) 起无数据（上限 \(limit.chinese)）"))
+        }
+        if failed.contains(.uninsured) {
+            let today = options.localDays.day(options.startedAt)
+            if let last = s.entry.insured.last(where: { $0.upperBound < today }) ?? s.entry.insured.last {
+                out.append(Wording(en: "no liability insurance policy in force (the last cover ran \(last.lowerBound) to \(last.upperBound))",
+                                   zh: "无有效的安全责任保险（最近一份保单保障期 \(last.lowerBound) 至 \(last.upperBound)）"))
+            } else {
+                out.append(Wording(en: "no liability insurance policy on record", zh: "未登记安全责任保险"))
+            }
         }
         if failed.contains(.recentGap), let back = s.state.lastGapEndedAt {
             let until = options.localDays.format(back), window = Interval(milliseconds: e.windowMs)

@@ -35,6 +35,8 @@ public final class TypePlan: Sendable {
         public let windowMs: Int64
         /// nil: any firm.
         let firmGrades: Set<String>?
+        /// A valid liability insurance policy is one of the conditions.
+        var requiresInsurance = false
     }
 
     public let type: String
@@ -77,7 +79,8 @@ public final class TypePlan: Sendable {
         }
         eligibility = m.on_demand?.eligibility.flatMap { e in
             guard let silence = ms(e.max_silence), let window = ms(e.window) else { return nil }
-            return Eligibility(maxSilenceMs: silence, windowMs: window, firmGrades: e.firm_grades.map(Set.init))
+            return Eligibility(maxSilenceMs: silence, windowMs: window, firmGrades: e.firm_grades.map(Set.init),
+                               requiresInsurance: e.insurance ?? false)
         }
     }
 

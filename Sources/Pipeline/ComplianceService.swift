@@ -43,6 +43,10 @@ public final class ComplianceService: Sendable {
         public var accidentsProposed: [Int64] = []
         /// Evidence rows sealed into the chain.
         public var sealed = 0
+        /// Certificate and insurance expiry reminders sent.
+        public var peopleReminders = 0
+        /// Notices of missing routine records sent to owners.
+        public var routineMissing = 0
     }
 
     private struct State {
@@ -80,7 +84,7 @@ public final class ComplianceService: Sendable {
         self.accidents = Mutex(accidents.map { AccidentWatch(store: store, topics: topics, policy: $0) })
         // The registry the pipeline starts with was read just before: records written after this
         // point are new to it.
-        state = Mutex(State(types: types, policy: policy, revision: try? store.complianceRevision()))
+        state = Mutex(State(types: types, policy: policy, revision: try? store.directoryRevision()))
         thread = PeriodicThread(name: "compliance", everyMs: min(policy.checkEveryMs, Self.rescueCheckMs))
     }
 
@@ -121,6 +125,10 @@ public final class ComplianceService: Sendable {
         }
         guard due else { return round }
         try checkInspections(now: now, types: types, policy: policy, into: &round)
+        // Certificates and policies near their end: the employer and the insured owner are told once.
+        round.peopleReminders = try PeopleReminders.send(store, now: now, policy: policy, topics: topics)
+        // Owners' daily, weekly and monthly records (SAMR Order 74) missing for the period just ended.
+        round.routineMissing = try RoutineReminders.send(store, now: now, topics: topics)
         // New timeline entries, evidence and accident versions join the evidence chain.
         round.sealed = try EvidenceAudit.seal(store, now: now)
         let day = store.localDays.day(now)
@@ -134,7 +142,7 @@ public final class ComplianceService: Sendable {
     }
 
     private func checkInspections(now: Int64, types: [String: DeviceType], policy: PlanPolicy, into round: inout Round) throws {
-        let revision = try store.complianceRevision()
+        let revision = try store.directoryRevision()
         if let last = state.withLock({ $0.revision }), last != revision {
             hooks.registryChanged(try store.loadDirectory(types: types))
         }

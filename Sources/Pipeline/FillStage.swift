@@ -23,7 +23,8 @@ final class FillStage {
     struct Result {
         let message: AcceptedMessage
         let event: DerivedEvent
-        let notice: NoticeDraft?
+        /// The fill's refusal and the filler's missing certificate, each once a day.
+        let notices: [NoticeDraft]
     }
 
     private struct Cached {
@@ -49,7 +50,10 @@ final class FillStage {
         directory = nil
     }
     /// Positions of the fields the fill checks read and the derived ones, by type index.
-    private var positions: [Int: (read: [(String, Int)], station: Int?, check: Int?, problem: Int?)] = [:]
+    private var positions: [Int: (read: [(String, Int)], station: Int?, check: Int?, problem: Int?, filler: Int?)] = [:]
+    /// Stations told today of a filler without a valid certificate, by station and certificate.
+    private var fillerNotified: Set<String> = []
+    private var fillerDay: Day?
 
     /// The check of one fill record; the message with its derived fields filled in is written
     /// into `arena` (the worker's, so a fill allocates no values of its own).
@@ -64,7 +68,8 @@ final class FillStage {
         let station = directory.stations[index]
         let p = positions[entry.typeIndex] ?? {
             let p = (read: FillCheck.fillFields.compactMap { name in type.fieldPosition(name).map { (name, $0) } },
-                     station: type.fieldPosition("station"), check: type.fieldPosition("fill_check"), problem: type.fieldPosition("fill_problem"))
+                     station: type.fieldPosition("station"), check: type.fieldPosition("fill_check"), problem: type.fieldPosition("fill_problem"),
+                     filler: type.fieldPosition("filler_cert"))
             positions[entry.typeIndex] = p
             return p
         }()
@@ -99,6 +104,20 @@ final class FillStage {
         w.add("result", .string(refused ? "refused" : "ok"))
         w.add("problems", raw: problems)
         if refused { w.add("detail", .string(problem)) }
+        // The filler's certificate (TSG Z6001-2019, P 气瓶充装): a fill by someone without a valid one
+        // is stored like any other and flagged; the station's firm gets a notice.
+        var fillerProblem: CertificateProblem?
+        if !type.fillerCertificates.isEmpty {
+            var number: String?
+            if let i = p.filler, i < n, case .string(let text)? = m.values[i] { number = text }
+            fillerProblem = CertificateRule.problem(number: number, needs: type.fillerCertificates, on: today, reporter: .firm(station.firm),
+                                                    lookup: { directory.certificates[$0] })
+            if let number { w.add("filler_cert", .string(number)) }
+            if let problem = fillerProblem {
+                w.add("filler_problem", .string(problem.code))
+                w.add("filler_detail", .string(problem.description))
+            }
+        }
         w.add("fill", raw: m.data.string)
         let event = DerivedEvent(deviceNum: m.deviceNum, ts: m.ts, code: .fill, data: w.finish(), receivedAt: m.receivedAt)
         var notice: NoticeDraft?
@@ -118,6 +137,30 @@ final class FillStage {
                 dueBy: nil, createdAt: m.receivedAt, staleAfterRecord: nil, detail: detail.finish())
         }
         cache[entry.index] = cached
-        return Result(message: m.with(values: FieldValues(block: block, start: start, count: n)), event: event, notice: notice)
+        var fillerNotice: NoticeDraft?
+        if let problem = fillerProblem {
+            if fillerDay != today { fillerNotified.removeAll(); fillerDay = today }
+            let number: String
+            switch problem {
+            case .missing: number = "-"
+            case .unknown(let x), .expired(let x, _, _), .wrongItem(let x, _, _), .otherEmployer(let x, _): number = x
+            }
+            if fillerNotified.insert(station.id + "\u{1f}" + number).inserted {
+                var detail = JSONWriter()
+                detail.add("station", .string(station.id))
+                detail.add("filler_cert", .string(number))
+                detail.add("problem", .string(problem.code))
+                detail.add("filled_at", .string(Timestamp.format(m.ts)))
+                fillerNotice = NoticeDraft(
+                    key: "filler_uncertified:\(station.id):\(number):\(today)", deviceNum: m.deviceNum, device: entry.id, type: type.id,
+                    firm: station.firm, kind: .fillerUncertified, trigger: "fill:\(station.id)",
+                    reason: Prose(.fillerUncertified, [("station", station.id), ("filler_cert", number), ("problem", problem.code)],
+                                  en: "cylinder \(entry.id) filled at \(station.name) by a filler without a valid certificate: \(problem.description)",
+                                  zh: "气瓶 \(entry.id) 在 \(station.name) 由无有效证件人员充装：\(problem.chinese)"),
+                    dueBy: nil, createdAt: m.receivedAt, staleAfterRecord: nil, detail: detail.finish())
+            }
+        }
+        return Result(message: m.with(values: FieldValues(block: block, start: start, count: n)), event: event,
+                      notices: [notice, fillerNotice].compactMap { $0 })
     }
 }

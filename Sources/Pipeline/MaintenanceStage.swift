@@ -41,7 +41,16 @@ final class MaintenanceStage {
     /// Records a firm's completion report (`CompletionReport` says what it holds); the firm is
     /// the topic's last level, which the broker's ACL binds to the firm's login. A refusal
     /// becomes a dead letter, and its answer on `maintenance-results/{firm}` tells the firm why.
-    func complete(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64)
+    /// The completion policy of `directory`'s types (kept until the registry is replaced).
+    private func policy(_ directory: DeviceDirectory) -> CompletionPolicy {
+        if let (d, p) = completionPolicy, d === directory { return p }
+        let p = CompletionPolicy(types: directory.types)
+        completionPolicy = (directory, p)
+        return p
+    }
+    private var completionPolicy: (DeviceDirectory, CompletionPolicy)?
+
+    func complete(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64, directory: DeviceDirectory)
         -> (deadLetter: DeadLetter, answer: OutboxMessage?)? {
         let topicText = String(decoding: topic, as: UTF8.self)
         let firm = String(topicText.dropFirst(completionPrefix.count))
@@ -57,7 +66,7 @@ final class MaintenanceStage {
         }
         let device = completion.device
         do {
-            let r = try store.recordMaintenance(completion, topics: topics)
+            let r = try store.recordMaintenance(completion, topics: topics, policy: policy(directory))
             recordsWaiting = true
             logger.info("maintenance reported", metadata: ["device": "\(device)", "firm": "\(firm)", "record": "\(r.record)", "closed": "\(r.closedNotices)"])
             return nil
@@ -67,6 +76,7 @@ final class MaintenanceStage {
             case .unknownDevice, .notTheDevicesFirm:
                 return reject(.wrongFirm, "device \(device) is not maintained by firm \(firm)", device: device)
             case .inTheFuture: return reject(.future, error.description, device: device)
+            case .certificate: return reject(.certificate, error.description, device: device)
             case .store: return reject(.schema, error.description, device: device)
             }
         }

@@ -144,10 +144,16 @@ public final class RiskService: @unchecked Sendable {
             condition.withLock { pending.formUnion(nums) }
             return
         }
+        // Owners' missed routine records (SAMR Order 74), when the model counts them.
+        var missed: [String: Int] = [:]
+        if let days = model.routineWindowDays {
+            do { missed = try store.routineMissed(windowDays: days, today: store.localDays.day(now)) }
+            catch { logger.error("cannot read owners' routine records; graded without them this round", metadata: ["error": "\(error)"]) }
+        }
         for num in nums.sorted() {
             guard let entry = entries[num] else { continue }
             let g = RiskGrading.grade(entry, directory: directory, model: model, history: histories[num] ?? RiskHistory(),
-                                      today: store.localDays.day(now), now: now)
+                                      today: store.localDays.day(now), now: now, routineMissed: missed[entry.owner] ?? 0)
             let previous = current[num]?.grade
             let type = directory.type(of: entry).id
             let turnsRed = g.grade == .red && previous != .red
@@ -192,17 +198,20 @@ public enum RiskGrading {
     /// service, `devices show` and the tests).
     public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, store: any Store, now: Int64) throws -> RiskGrade {
         let history = try store.riskHistory(deviceNum: entry.num, alarmsSince: now - model.alarmWindowMs, gapsSince: now - model.gapWindowMs)
-        return grade(entry, directory: directory, model: model, history: history, today: store.localDays.day(now), now: now)
+        let today = store.localDays.day(now)
+        let missed = try model.routineWindowDays.map { try store.routineMissed(windowDays: $0, today: today)[entry.owner] ?? 0 } ?? 0
+        return grade(entry, directory: directory, model: model, history: history, today: today, now: now, routineMissed: missed)
     }
 
     /// Grades one device from `history` read beforehand (a round reads every device's at once).
     public static func grade(_ entry: DirectoryEntry, directory: DeviceDirectory, model: RiskModel, history: RiskHistory, today: Day,
-                             now: Int64) -> RiskGrade {
+                             now: Int64, routineMissed: Int = 0) -> RiskGrade {
         let type = directory.type(of: entry)
         var inputs = RiskMessages.inputs(entry, type: type, site: directory.sites[entry.site], today: today)
         inputs.alarms = history.alarms
         inputs.maintenanceOverdue = history.maintenanceOverdue
         inputs.monitoringGaps = history.gaps
+        inputs.routineMissed = routineMissed
         return model.grade(inputs, now: now)
     }
 }

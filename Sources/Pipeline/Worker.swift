@@ -187,7 +187,7 @@ final class Worker: @unchecked Sendable {
         messages.forEach { topic, payload, receivedAt in
             if receivedAt > processedArrival { processedArrival = receivedAt }
             if let m = maintenance, m.isCompletion(topic) {
-                if let refused = m.complete(topic: topic, payload: payload, receivedAt: receivedAt) {
+                if let refused = m.complete(topic: topic, payload: payload, receivedAt: receivedAt, directory: directory) {
                     output.deadLetters.append(refused.deadLetter)
                     if let answer = refused.answer { batch.outbox.append(answer) }
                 }
@@ -255,7 +255,7 @@ final class Worker: @unchecked Sendable {
         if let fill = fills.check(m, entry: entry, type: directory.type(of: entry), directory: directory, arena: &output.values) {
             m = fill.message
             derived.events.append(fill.event)
-            if let notice = fill.notice { planned.notices.append(notice) }
+            planned.notices += fill.notices
         }
         if batchRuleEvaluations % Self.ruleTimingEvery == 0 {
             let started = monotonicNanos()

@@ -184,7 +184,8 @@ extension PostgresStore {
         return try rows(FillItem.self, """
             SELECT ts, j->>'station' AS station, j->>'station_name' AS station_name, j->>'licence' AS licence, j->>'result' AS result,
                    (j->'problems')::text AS problems, j->>'detail' AS detail,
-                   j#>>'{fill,operator}' AS operator, j#>>'{fill,gun}' AS gun, j#>>'{fill,gas}' AS gas,
+                   j#>>'{fill,operator}' AS operator, j->>'filler_cert' AS filler_cert, j->>'filler_problem' AS filler_problem,
+                   j#>>'{fill,gun}' AS gun, j#>>'{fill,gas}' AS gas,
                    j#>>'{fill,pre_fill_check}' AS pre_fill_check, j#>>'{fill,started_at}' AS started_at,
                    (j#>>'{fill,tare_kg}')::double precision AS tare_kg, (j#>>'{fill,gross_kg}')::double precision AS gross_kg,
                    (j#>>'{fill,net_kg}')::double precision AS net_kg, (j#>>'{fill,fill_pressure_mpa}')::double precision AS fill_pressure_mpa

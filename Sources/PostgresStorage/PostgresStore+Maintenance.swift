@@ -94,8 +94,8 @@ extension PostgresStore {
                 let items = try String(decoding: JSONEncoder().encode(c.items), as: UTF8.self)
                 let tiers = try String(decoding: JSONEncoder().encode(c.tiers.map(\.rawValue)), as: UTF8.self)
                 let id = try s.int("""
-                    INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at, tiers) VALUES (?,?,?,?,?,?,?) RETURNING id
-                    """, [num, c.firm, c.doneAt, items, c.source, c.reportedAt, tiers]) ?? 0
+                    INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at, tiers, worker_cert) VALUES (?,?,?,?,?,?,?,?) RETURNING id
+                    """, [num, c.firm, c.doneAt, items, c.source, c.reportedAt, tiers, c.workerCert]) ?? 0
                 let placeholders = Array(repeating: "?", count: kinds.count).joined(separator: ",")
                 // A tier's notices (trigger `tier:{name}`) close only when the work covered that tier.
                 let closed = kinds.isEmpty ? 0 : try s.execute("""
@@ -170,7 +170,7 @@ extension PostgresStore {
         c.scope(scope)
         c.before(after, sort: "r.done_at", id: "r.id")
         return try rows(MaintenanceItem.self, """
-            SELECT r.id, r.done_at, r.firm, r.items, r.tiers, r.source, r.reported_at, r.applied_at, r.baseline
+            SELECT r.id, r.done_at, r.firm, r.worker_cert, r.items, r.tiers, r.source, r.reported_at, r.applied_at, r.baseline
             FROM maintenance_records r JOIN devices d ON d.num = r.device_num
             \(c.sql) ORDER BY r.done_at DESC, r.id DESC LIMIT ?
             """, c.arguments + [limit])

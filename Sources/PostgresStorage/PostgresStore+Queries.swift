@@ -23,6 +23,16 @@ struct Conditions {
 
     mutating func add(_ clause: String) { clauses.append(clause) }
 
+    /// Restricts rows of an owner's own (its routine, its policies) to `role`: an owner its own,
+    /// a supervisor all, a firm none.
+    mutating func ownerScope(_ role: Role, column: String = "owner") {
+        switch role {
+        case .supervisor: break
+        case .owner(let id): add("\(column) = ?", id)
+        case .firm: add("1 = 0")
+        }
+    }
+
     /// Restricts to the devices `role` may see (`d` is the devices table), in the query.
     mutating func scope(_ role: Role, table: String = "d") {
         switch role {

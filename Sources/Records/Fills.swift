@@ -16,6 +16,10 @@ public struct FillItem: ResponseRow, Decodable, Equatable {
     /// Details as JSON, per kind.
     public var detail: String?
     public var operatorName: String?
+    /// The filler's certificate number, and why it does not cover the fill (`certificate_missing`,
+    /// `certificate_expired`…; null: it does).
+    public var fillerCert: String?
+    public var fillerProblem: String?
     public var gun: String?
     public var gas: String?
     public var preFillCheck: String?
@@ -28,7 +32,8 @@ public struct FillItem: ResponseRow, Decodable, Equatable {
 
     /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case ts, station, stationName = "station_name", licence, result, problems, detail, operatorName = "operator", gun, gas
+        case ts, station, stationName = "station_name", licence, result, problems, detail, operatorName = "operator"
+        case fillerCert = "filler_cert", fillerProblem = "filler_problem", gun, gas
         case preFillCheck = "pre_fill_check", startedAt = "started_at", tareKg = "tare_kg", grossKg = "gross_kg", netKg = "net_kg"
         case fillPressureMpa = "fill_pressure_mpa"
     }

@@ -5,7 +5,7 @@ import Foundation
 /// store, whatever its engine. `SQLiteStore` (GRDB, one file in the data folder) is the first
 /// implementation; a second engine implements the same requirements and runs the same tests, and
 /// the domain operations written against this protocol (`Services`) serve both.
-public protocol Store: AccidentStore, AuditStore {
+public protocol Store: AccidentStore, AuditStore, PeopleStore, RoutineStore {
     // MARK: AlarmQueries
     /// Alarms, newest first.
     func alarms(_ f: AlarmFilter) throws(StoreError) -> [AlarmItem]

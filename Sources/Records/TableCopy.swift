@@ -68,6 +68,8 @@ public enum CopyCatalog {
         ("inspections", ["id"]), ("device_compliance", ["device_num"]), ("rescues", ["alarm_id"]),
         ("device_hazards", ["id"]), ("hazard_steps", ["id"]), ("pipeline_outages", ["id"]),
         ("accidents", ["id"]), ("accident_devices", ["accident_id", "position"]), ("audit_chain", ["seq"]), ("audit_heads", ["day"]),
+        ("certificates", ["number"]), ("insurance_policies", ["number"]), ("people_reminders", ["key"]),
+        ("owner_staff", ["owner", "role", "name"]), ("routine_records", ["id"]),
         ("api_tokens", ["id"]), ("changes", ["id"]), ("outbox", ["id"]),
         ("gateway_status", ["id"]), ("dead_letters", ["id"]), ("events", ["id"]),
         ("reading_aggregates", ["device_num", "hour", "field"]), ("incident_evidence", ["incident_id", "reading_id"]),

@@ -29,6 +29,8 @@ public struct RiskInputs: Sendable {
     public var maintenanceOverdue = 0
     /// Monitoring gaps (silences beyond the type's limit) within the model's gap window.
     public var monitoringGaps = 0
+    /// Routine records (SAMR Order 74) its owner missed within the model's routine window.
+    public var routineMissed = 0
 
     public init(type: String, consequence: [String: Double], siteCategory: String?, peopleExposed: Int?, attributes: [String: Scalar],
                 commissioned: Day, inspectionGrade: Int?) {
@@ -147,6 +149,11 @@ extension RiskModel {
         let gapRow = l.monitoring_gaps.gaps.row(for: Double(i.monitoringGaps))
         findings.append(add(.likelihood, "monitoring_gaps", "\(i.monitoringGaps) gap(s) in \(Interval(milliseconds: gapWindowMs))"
                                 + (gapRow.map { ": row \($0.label) of likelihood.monitoring_gaps.gaps" } ?? ""), gapRow?.value ?? 0))
+        if let r = l.routine_missed {
+            let row = r.missed.row(for: Double(i.routineMissed))
+            findings.append(add(.likelihood, "routine_missed", "the owner missed \(i.routineMissed) routine record(s) in \(r.window)"
+                                    + (row.map { ": row \($0.label) of likelihood.routine_missed.missed" } ?? ""), row?.value ?? 0))
+        }
 
         let scale = spec.scales.L
         let highest = findings.max() ?? l.base

@@ -38,6 +38,10 @@ public struct RiskModel: Sendable {
     public let gapWindowMs: Int64
     /// A device turning red gets a notice due within this.
     public let redNoticeDeadlineMs: Int64
+    /// The owner's missed routine records within this many days count towards L (nil: they do not).
+    public var routineWindowDays: Int? {
+        spec.likelihood.routine_missed.flatMap { Interval(parsing: $0.window) }.map { Int($0.milliseconds / 86_400_000) }
+    }
 
     /// `risk.yaml` as written, before it is checked.
     public struct Spec: Decodable, Sendable {
@@ -108,6 +112,8 @@ public struct RiskModel: Sendable {
         public let inspection_grade: [Double]
         /// Monitoring gaps within their window.
         public let monitoring_gaps: Gaps
+        /// The owner's routine records (SAMR Order 74) missed within their window.
+        public let routine_missed: Routine?
 
         /// Alarms within the window, weighted by severity and fading with a half-life, and the L
         /// their sum reaches.
@@ -121,6 +127,15 @@ public struct RiskModel: Sendable {
             public let incident: Double
             /// The weighted sum → L.
             public let points: [Band]
+        }
+
+        /// Missed routine periods (daily, weekly, monthly) of the device's owner within the
+        /// window, and the L their count reaches.
+        public struct Routine: Decodable, Sendable {
+            /// How far back (`30d`, whole days).
+            public let window: String
+            /// Missed records in the window → L.
+            public let missed: [Band]
         }
 
         /// Monitoring gaps within the window and the L their count reaches.
@@ -190,6 +205,12 @@ public struct RiskModel: Sendable {
         let window = duration(spec.likelihood.alarms.window, [.key("likelihood"), .key("alarms"), .key("window")])
         let halfLife = duration(spec.likelihood.alarms.half_life, [.key("likelihood"), .key("alarms"), .key("half_life")])
         let gaps = duration(spec.likelihood.monitoring_gaps.window, [.key("likelihood"), .key("monitoring_gaps"), .key("window")])
+        if let r = spec.likelihood.routine_missed {
+            let ms = duration(r.window, [.key("likelihood"), .key("routine_missed"), .key("window")])
+            if ms % 86_400_000 != 0 || ms == 0 {
+                errors.append(source.error(at: [.key("likelihood"), .key("routine_missed"), .key("window")], "the window is whole days, such as 30d"))
+            }
+        }
         let scales: [(String, [Double])] = [("L", spec.scales.L), ("E", spec.scales.E), ("C", spec.scales.C)]
         for (name, scale) in scales where scale.isEmpty || scale != scale.sorted(by: >) || Set(scale).count != scale.count {
             errors.append(source.error(at: [.key("scales"), .key(name)], "the \(name) scale must list distinct values from the highest down"))
@@ -232,6 +253,7 @@ public struct RiskModel: Sendable {
             (["likelihood", "monitoring_gaps", "gaps"], l.monitoring_gaps.gaps, L, "L"),
             (["consequence", "people"], spec.consequence.people, nil, ""),
             (["consequence", "pressure_volume", "steps"], spec.consequence.pressure_volume.steps, nil, "")]
+            + (l.routine_missed.map { [(["likelihood", "routine_missed", "missed"], $0.missed, L, "L")] } ?? [])
         for (path, bands, scale, name) in tables {
             let keys = path.map { YAMLSource.PathElement.key($0) }
             let at = bands.map(\.at_least)

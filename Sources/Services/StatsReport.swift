@@ -64,8 +64,10 @@ public struct RescueResponseItem: ResponseRow, Equatable {
 /// /v1/stats`), in titled sections, within the caller's scope.
 public enum StatsReport {
     /// [from, to) in epoch ms; `dimensions` are the alarm/incident breakdowns to include.
+    /// `insuredTypes`: the types whose insurance coverage is given (as of the period's last day,
+    /// or today when the period has not ended).
     public static func sections(store: any Store, from: Int64, to: Int64, dimensions: [StatsDimension], scope: Role,
-                                now: Int64) throws -> [(title: String, table: ResultTable)] {
+                                now: Int64, insuredTypes: Set<String> = []) throws -> [(title: String, table: ResultTable)] {
         var out: [(title: String, table: ResultTable)] = []
         out.append(("period", ResultTable(columns: ["from", "to"], rows: [[.time(from), .time(to)]])))
         for d in dimensions {
@@ -79,6 +81,13 @@ public enum StatsReport {
         let days = store.localDays
         out.append(("inspections", ResultTable([try store.inspectionStats(from: days.day(from), to: days.day(to - 1), scope: scope)])))
         out.append(("risk_grades", ResultTable(try store.gradeCounts(scope: scope))))
+        // Owners' routine (SAMR Order 74) over the period: the periods that ended in it.
+        out.append(("routine_compliance", ResultTable(try store.routineCompliance(from: days.day(from), through: days.day(to - 1),
+                                                                                   today: days.day(now), scope: scope))))
+        if !insuredTypes.isEmpty {
+            let day = days.day(min(to - 1, now))
+            out.append(("insurance_coverage", ResultTable(try store.insuranceCoverage(types: insuredTypes, today: day, scope: scope))))
+        }
         return out
     }
 

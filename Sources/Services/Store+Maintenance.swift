@@ -13,6 +13,13 @@ extension Store {
     public func recordMaintenance(_ c: Completion, topics: Topics,
                                   policy: CompletionPolicy = CompletionPolicy()) throws(MaintenanceError) -> CompletionResult {
         do {
+            // The device and firm first (unknown and not-yours read alike), then the worker.
+            if let (_, device) = try registeredDevice(c.device), !policy.workerCertificates.isEmpty {
+                try policy.check(c, deviceFirm: device.firm)
+                var found: [String: Certificate] = [:]
+                if let number = c.workerCert, let cert = try certificate(number) { found[number] = cert }
+                try policy.checkWorker(c, type: device.type, days: localDays) { found[$0] }
+            }
             return try insertMaintenance(c, closing: policy.closes,
                                          check: { firm in try policy.check(c, deviceFirm: firm) },
                                          answer: { CompletionAnswer.accepted(c, record: $0.record, closedNotices: $0.closedNotices, topics: topics) })

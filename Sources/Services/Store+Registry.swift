@@ -8,6 +8,7 @@ extension Store {
     public func loadDirectory(types: [String: DeviceType]) throws(StoreError) -> DeviceDirectory {
         let r = try registry()
         return DeviceDirectory(types: types, devices: r.devices, gateways: r.gateways, firms: r.firms, sites: r.sites,
-                               stations: r.stations)
+                               stations: r.stations, certificates: try certificates(scope: .supervisor),
+                               policies: try policies(scope: .supervisor))
     }
 }

@@ -65,6 +65,8 @@ public struct DeviceModel: Sendable {
     /// healthy controller here tests daily, after its first reading).
     private var selfTestAt: Int64?
     private var sent = 0
+    /// The certificate its filling station's filler signs its fills with (cylinders).
+    var fillerCert: String?
     static let selfTestEveryMs: Int64 = 86_400_000
 
     public init(record: DeviceRecord, seqStart: UInt64, rng: inout SplitMix64) {
@@ -202,6 +204,7 @@ public struct DeviceModel: Sendable {
             let tare = round2(Double.random(in: 12...60, using: &rng))
             let net = round2(Double.random(in: 5...40, using: &rng))
             d.add("operator", .string("op-\(Int.random(in: 1...9, using: &rng))"))
+            if let fillerCert { d.add("filler_cert", .string(fillerCert)) }
             d.add("gun", .string("gun-\(Int.random(in: 1...4, using: &rng))"))
             if let gas = record.attributes["gas"]?.string { d.add("gas", .string(gas)) }
             d.add("pre_fill_check", .string("pass"))

@@ -27,6 +27,9 @@ public final class Simulator: @unchecked Sendable {
         public var batch = 1
         /// Gateways connect as `{clientPrefix}-{gateway}`; give each simulating instance its own.
         public var clientPrefix = "equipwatch-sim"
+        /// By firm: the certificate number (P 气瓶充装) its stations' fillers sign fills with. A
+        /// station's firm without one sends fills without `filler_cert` (flagged by the pipeline).
+        public var fillerCertificates: [String: String] = [:]
         public init() {}
     }
 
@@ -67,6 +70,11 @@ public final class Simulator: @unchecked Sendable {
         var rng = rng
         models = devices.map { DeviceModel(record: $0, seqStart: start, rng: &rng) }
         self.rng = rng
+        var stationFirm: [String: String] = [:]
+        for station in fleet.stations { for g in station.gateways { stationFirm[g] = station.firm } }
+        for i in models.indices {
+            if let firm = stationFirm[models[i].record.gateway] { models[i].fillerCert = options.fillerCertificates[firm] }
+        }
         assignFaults()
     }
 

@@ -373,6 +373,37 @@ enum Schema {
                 CREATE INDEX accidents_sealed ON accidents(audit_seq);
                 """)
         }
+        m.registerMigration("v22-people") { db in
+            try db.execute(sql: """
+                -- Workers' certificates (特种设备作业人员证, TSG Z6001-2019) and liability insurance
+                -- policies (docs/people.md). No national ID numbers: the certificate number names
+                -- the holder. `employer` is `firm:ID` or `owner:ID`; a policy without a device
+                -- covers the owner's devices of `types` (ids separated by spaces).
+                CREATE TABLE certificates(
+                    number TEXT PRIMARY KEY, holder TEXT NOT NULL, item TEXT NOT NULL, issued TEXT NOT NULL,
+                    valid_until TEXT NOT NULL, authority TEXT NOT NULL, employer TEXT NOT NULL,
+                    updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE INDEX certificates_employer ON certificates(employer);
+                CREATE TABLE insurance_policies(
+                    number TEXT PRIMARY KEY, insurer TEXT NOT NULL, owner TEXT NOT NULL, device TEXT, types TEXT NOT NULL,
+                    cover_cny INTEGER NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NOT NULL,
+                    updated_by TEXT NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE INDEX insurance_policies_owner ON insurance_policies(owner);
+                -- Expiry reminders sent (once per certificate or policy and expiry date).
+                CREATE TABLE people_reminders(key TEXT PRIMARY KEY, sent_at INTEGER NOT NULL);
+                ALTER TABLE maintenance_records ADD COLUMN worker_cert TEXT;
+                -- The owner's routine (SAMR Order 74): its named staff, and the daily, weekly and monthly
+                -- records, each for one period (a day, an ISO week 2026-W49, a month 2026-12).
+                CREATE TABLE owner_staff(
+                    owner TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, certificate TEXT, since TEXT NOT NULL,
+                    recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL, PRIMARY KEY (owner, role, name));
+                CREATE TABLE routine_records(
+                    id INTEGER PRIMARY KEY, owner TEXT NOT NULL, kind TEXT NOT NULL, period TEXT NOT NULL,
+                    device_num INTEGER, site TEXT, by_name TEXT NOT NULL, findings TEXT NOT NULL, hazards INTEGER NOT NULL,
+                    recorded_by TEXT NOT NULL, recorded_at INTEGER NOT NULL);
+                CREATE INDEX routine_records_period ON routine_records(owner, kind, period);
+                """)
+        }
         return m
     }
 }

@@ -79,8 +79,8 @@ extension SQLiteStore {
             let num: Int64 = row["num"]
             let items = try String(decoding: JSONEncoder().encode(c.items), as: UTF8.self)
             let tiers = try String(decoding: JSONEncoder().encode(c.tiers.map(\.rawValue)), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at, tiers) VALUES (?,?,?,?,?,?,?)",
-                           arguments: [num, c.firm, c.doneAt, items, c.source.rawValue, c.reportedAt, tiers])
+            try db.execute(sql: "INSERT INTO maintenance_records(device_num, firm, done_at, items, source, reported_at, tiers, worker_cert) VALUES (?,?,?,?,?,?,?,?)",
+                           arguments: [num, c.firm, c.doneAt, items, c.source.rawValue, c.reportedAt, tiers, c.workerCert])
             let id = db.lastInsertedRowID
             let placeholders = Array(repeating: "?", count: kinds.count).joined(separator: ",")
             var arguments: StatementArguments = [c.reportedAt, id, num]

@@ -34,7 +34,7 @@ extension SQLiteStore {
         c.scope(scope)
         c.before(after, sort: "r.done_at", id: "r.id")
         return try rows(MaintenanceItem.self, """
-            SELECT r.id, r.done_at, r.firm, r.items, r.tiers, r.source, r.reported_at, r.applied_at, r.baseline
+            SELECT r.id, r.done_at, r.firm, r.worker_cert, r.items, r.tiers, r.source, r.reported_at, r.applied_at, r.baseline
             FROM maintenance_records r JOIN devices d ON d.num = r.device_num
             \(c.sql) ORDER BY r.done_at DESC, r.id DESC LIMIT ?
             """, c.arguments + [limit])

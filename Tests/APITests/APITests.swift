@@ -212,7 +212,12 @@ struct APIRoleTests {
         try await f.run { api in
             let other = try await api.send("/v1/maintenance", .post, as: "haihe", body: #"{"device":"\#(f.jinnan[0].id)","items":["x"]}"#)
             #expect(other.status == .notFound)
-            let r = try await api.send("/v1/maintenance", .post, as: "haihe", body: #"{"device":"\#(f.haihe[0].id)","items":["lubrication"]}"#)
+            // An elevator's record needs the worker's T certificate: none is a 400 naming the field.
+            let uncertified = try await api.send("/v1/maintenance", .post, as: "haihe", body: #"{"device":"\#(f.haihe[0].id)","items":["lubrication"]}"#)
+            #expect(uncertified.status == .badRequest)
+            #expect(uncertified.text.contains("worker_cert") && uncertified.text.contains("no worker certificate named"))
+            let r = try await api.send("/v1/maintenance", .post, as: "haihe",
+                                       body: #"{"device":"\#(f.haihe[0].id)","items":["lubrication"],"worker_cert":"T-firm-haihe"}"#)
             #expect(r.status == .created)
             #expect((r.json as? [String: Any])?["closed_notices"] as? Int == 1)
             let history = try f.env.store.maintenanceHistory(device: f.haihe[0].id)

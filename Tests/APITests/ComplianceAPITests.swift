@@ -20,7 +20,7 @@ struct ComplianceAPITests {
         let d = f.haihe.first { $0.type == "elevator" }!
         let yesterday = LocalDays.china.day(wallMillis()).adding(days: -1)
         try await f.run { api in
-            let body = #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"fail","organisation":"TSEI","report_no":"R-7"}"#
+            let body = #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"fail","inspector":"Wang Lei","organisation":"TSEI","report_no":"R-7"}"#
             let refused = try await api.send("/v1/inspections", .post, as: "haihe", body: body)
             #expect(refused.status == .forbidden)
             let made = try await api.send("/v1/inspections", .post, body: body)
@@ -40,6 +40,9 @@ struct ComplianceAPITests {
                 #expect(r.text.contains("\"message\":\"\(field): "), "\(json) -> \(r.text)")
             }
             #expect(try await api.send("/v1/inspections", .post, body: #"{"device":"nope","kind":"periodic","date":"2026-01-01","result":"pass"}"#).status == .notFound)
+            // The inspector and the organisation are named on every record.
+            let unnamed = try await api.send("/v1/inspections", .post, body: #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"pass","organisation":"TSEI"}"#)
+            #expect(unnamed.status == .badRequest && unnamed.text.contains("\"message\":\"inspector: required"), "\(unnamed.text)")
 
             // The history within scope: the firm sees it, another firm gets 404.
             let history = try await api.get("/v1/devices/\(d.id)/inspections", as: "haihe")
@@ -89,7 +92,7 @@ struct ComplianceAPITests {
         let d = f.haihe.first { $0.type == "elevator" }!
         let yesterday = LocalDays.china.day(wallMillis()).adding(days: -1)
         try await f.run { api in
-            let body = #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"fail"}"#
+            let body = #"{"device":"\#(d.id)","kind":"periodic","date":"\#(yesterday)","result":"fail","inspector":"王磊","organisation":"天津市特种设备监督检验技术研究院"}"#
             let made = try await api.send("/v1/inspections", .post, body: body, language: "zh-CN,zh;q=0.9,en;q=0.8")
             #expect((made.json as? [String: Any])?["must_not_use_reason"] as? String == "定期检验不合格（\(yesterday)），复检合格前禁止使用")
             #expect(made.headers[.contentLanguage] == "zh-CN" && made.headers[.vary] == "Accept-Language")

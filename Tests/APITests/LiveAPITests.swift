@@ -146,6 +146,7 @@ struct LiveAPITests {
         options.rate = 500
         options.duration = 3
         options.faults = [(.trapped, 1)]
+        options.fillerCertificates = f.env.fillerCertificates
         let simulator = Simulator(fleet: f.env.catalog.fleet, options: options, logger: Logger(label: "sim"))
         let trappedId = try #require(simulator.summary.faulted["trapped"]?.first)
         let trapped = try #require(f.env.catalog.fleet.devices.first { $0.id == trappedId })
@@ -219,7 +220,7 @@ struct LiveAPITests {
             let id = try #require(listed.items.first { $0["rule"] as? String == "elevator.trapped" }?["id"] as? Int)
             let ack = try await api.send("/v1/alarms/\(id)/ack", .post, as: firm, body: #"{"by":"dispatcher-li"}"#)
             #expect(ack.status == .ok)
-            let report = try await api.send("/v1/maintenance", .post, as: firm, body: #"{"device":"\#(d.id)","items":["rescue","door lock check"]}"#)
+            let report = try await api.send("/v1/maintenance", .post, as: firm, body: #"{"device":"\#(d.id)","items":["rescue","door lock check"],"worker_cert":"T-\#(firm)"}"#)
             #expect(report.status == .created)
             let record = try #require((report.json as? [String: Any])?["record"] as? Int)
 

@@ -166,9 +166,10 @@ struct ComplianceTests {
     func recordingChecks() {
         let vessel = Self.types["pressure_vessel"]!
         let d = Self.vessel(last: "2023-12-20", grade: 4)
-        func check(_ kind: String, _ date: String, _ result: InspectionResult, grade: Int? = nil) -> String? {
-            let r = InspectionRecord(device: "V", kind: kind, date: Self.day(date), result: result, grade: grade, inspector: nil,
-                                     organisation: nil, reportNumber: nil, source: .cli, recordedBy: "t")
+        func check(_ kind: String, _ date: String, _ result: InspectionResult, grade: Int? = nil,
+                   inspector: String? = "Wang Lei", organisation: String? = "TSEI") -> String? {
+            let r = InspectionRecord(device: "V", kind: kind, date: Self.day(date), result: result, grade: grade, inspector: inspector,
+                                     organisation: organisation, reportNumber: nil, source: .cli, recordedBy: "t")
             do { try InspectionRecording.check(r, device: d, type: vessel, today: Self.day("2026-11-26")); return nil }
             catch { return error.field }
         }
@@ -180,6 +181,10 @@ struct ComplianceTests {
         #expect(check("hydrostatic", "2026-11-20", .pass) == "kind")
         #expect(check("annual_check", "2026-11-27", .pass) == "date")
         #expect(check("annual_check", "2015-05-31", .pass) == "date")
+        // Every record names who inspected and for which organisation.
+        #expect(check("periodic", "2026-11-20", .fail, inspector: nil) == "inspector")
+        #expect(check("periodic", "2026-11-20", .fail, inspector: " ") == "inspector")
+        #expect(check("periodic", "2026-11-20", .fail, organisation: nil) == "organisation")
     }
 
     @Test("the rescue deadline by the district's level (TSG T5002-2017): 30 min in a district, 1 h in a county or county-level city; a site's own wins")

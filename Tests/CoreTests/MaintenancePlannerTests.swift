@@ -23,7 +23,8 @@ final class PlannerHarness {
     var counters: [String: Double] = ["run_count": 10_000, "door_cycles": 20_000, "running_hours": 500]
 
     init(firmGrade: String = "A", devicesDirectory types: [String: DeviceType] = PlannerHarness.types,
-         commissioned: String = "2025-06-01", lastPeriodic: String = "2025-12-01") {
+         commissioned: String = "2025-06-01", lastPeriodic: String = "2025-12-01",
+         insured: (from: String, to: String)? = ("2000-01-01", "2099-12-31")) {
         type = types["elevator"]!
         let record = DeviceRecord(
             id: "E1", type: "elevator", gateway: "g", site: "s", owner: "o", firm: "firm-a",
@@ -31,13 +32,22 @@ final class PlannerHarness {
             inspectionGrade: nil,
             attributes: ["rated_speed_mps": .number(1.5), "rated_load_kg": .number(800), "floors": .number(10), "kind": .string("traction")],
             origin: Origin(file: "test", line: nil))
-        directory = DeviceDirectory(types: types, devices: [(1, record)], gateways: ["g"],
-                                    firms: [Firm(id: "firm-a", name: "A", grade: firmGrade)],
-                                    sites: [Site(id: "s", name: "S", category: "school", city: nil, peopleExposed: 2400)])
+        self.record = record
+        directory = Self.directory(types: types, record: record, firmGrade: firmGrade, insured: insured)
         planner = MaintenancePlanner(directory: directory, rules: nil, restored: [:], options: .init(startedAt: PlannerHarness.origin))
     }
 
     var state: PlanState { planner.state(of: 1)! }
+    let record: DeviceRecord
+
+    static func directory(types: [String: DeviceType], record: DeviceRecord, firmGrade: String,
+                          insured: (from: String, to: String)?) -> DeviceDirectory {
+        DeviceDirectory(types: types, devices: [(1, record)], gateways: ["g"],
+                        firms: [Firm(id: "firm-a", name: "A", grade: firmGrade)],
+                        sites: [Site(id: "s", name: "S", category: "school", city: nil, peopleExposed: 2400)],
+                        policies: insured.map { [InsurancePolicy(number: "P1", insurer: "I", owner: "o", device: nil, types: ["elevator"], coverCny: 1,
+                                                                 validFrom: Day(parsing: $0.from)!, validTo: Day(parsing: $0.to)!)] } ?? [])
+    }
 
     /// One telemetry reading with the current counters at `now`, then a clock tick.
     func reading(_ changes: [String: Double] = [:]) {
@@ -316,6 +326,38 @@ struct MaintenancePlannerTests {
         #expect(changes.last?.createdAt == back + 30 * H.day)
         #expect(h.state.regime == .onDemand)
         #expect(Set(changes.map(\.key)).count == 2)
+    }
+
+    @Test("a lapsed liability insurance policy ends on-demand eligibility (one notice naming the cover); a renewal restores it")
+    func insuranceLapseAndRenewal() {
+        // The policy's last day is the harness's first local day; the next local midnight ends the cover.
+        let first = LocalDays.china.day(H.origin)
+        let h = H(insured: ("2025-01-01", first.description))
+        h.reading()
+        #expect(h.state.regime == .onDemand)
+        let midnight = LocalDays.china.end(first)
+        h.run(until: midnight - H.minute, readingEvery: 10 * H.minute)
+        #expect(h.of(.regimeChanged).isEmpty)
+        h.run(until: midnight + 2 * H.minute, readingEvery: 10 * H.minute)
+        let lapsed = h.of(.regimeChanged)
+        #expect(lapsed.count == 1)
+        #expect(h.state.regime == .fixed)
+        #expect(lapsed.first?.reason.en.contains("no liability insurance policy in force (the last cover ran 2025-01-01 to \(first))") == true)
+        #expect(lapsed.first?.reason.zh.contains("无有效的安全责任保险") == true)
+        // Renewed: the registry reloads with the new policy and the device is eligible again at the next tick.
+        let renewed = H.directory(types: H.types, record: h.record, firmGrade: "A", insured: (first.adding(days: 1).description, "2099-12-31"))
+        h.planner.reload(directory: renewed, now: h.now)
+        h.run(until: h.now + 2 * H.minute, readingEvery: 10 * H.minute)
+        #expect(h.of(.regimeChanged).count == 2)
+        #expect(h.state.regime == .onDemand)
+    }
+
+    @Test("no policy at all: never on demand")
+    func uninsuredStartsFixed() {
+        let h = H(insured: nil)
+        h.reading()
+        #expect(h.state.regime == .fixed)
+        #expect(h.of(.regimeChanged).isEmpty)
     }
 
     @Test("the pipeline's own outage is no device's silence: no lapse of eligibility and no monitoring gap across it, counted again after the grace")

@@ -223,14 +223,14 @@ struct CommandOutputTests {
         }
         #expect(try mustNotUse() == false)
         let failed = try f.run(["inspections", "record", "--device", d.id, "--kind", "periodic", "--date", today.description,
-                                "--result", "fail", "--by", "Zhao"] + devices)
+                                "--result", "fail", "--by", "Zhao", "--inspector", "Wang Lei", "--organisation", "TSEI"] + devices)
         #expect(failed.contains("the device must not be used: periodic inspection failed on \(today)"))
         #expect(try mustNotUse() == true)   // no compliance check has run: the record wrote it
         let zh = try f.run(["devices", "--must-not-use", "--lang", "zh", "--json"] + devices)
         let row = (try JSONSerialization.jsonObject(with: Data(zh.utf8)) as? [[String: Any]])?.first { $0["id"] as? String == d.id }
         #expect(row?["must_not_use_reason"] as? String == "定期检验不合格（\(today)），复检合格前禁止使用")
         let passed = try f.run(["inspections", "record", "--device", d.id, "--kind", "periodic", "--date", today.description,
-                                "--result", "pass", "--by", "Zhao"] + devices)
+                                "--result", "pass", "--by", "Zhao", "--inspector", "Wang Lei", "--organisation", "TSEI"] + devices)
         #expect(passed.contains("the device may be used"))
         #expect(try mustNotUse() == false)
 
@@ -288,6 +288,50 @@ struct CommandOutputTests {
         let sections = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])
         let byClass = (sections["accidents_by_class"] as? [[String: Any]])?.map { "\($0["key"] ?? "") \($0["accidents"] ?? "")" }.sorted()
         #expect(byClass == ["general 1", "larger 1", "major 1"])
+    }
+
+    @Test("certificates and insurance by the CLI: the sample files import; a T certificate of the firm signs an elevator's maintenance, none, an expired one or a P one does not; expiring within 90 days; coverage per owner")
+    func peopleByCLI() throws {
+        let f = try Fixture()
+        let people = repositoryRoot + "/Devices/people/"
+        let text = try String(contentsOfFile: people + "certificates.yaml", encoding: .utf8)
+        let sample = try PeopleFiles.certificates(text: text, file: "certificates.yaml", validYears: 4)
+        #expect(try f.run(["certificates", "import", people + "certificates.yaml"]).contains("imported \(sample.count) certificate(s)"))
+        #expect(try f.run(["insurance", "import", people + "insurance.yaml"]).contains("insurance policies from"))
+        let elevator = try #require(f.catalog.fleet.devices.sorted { $0.id < $1.id }.first { $0.type == "elevator" && $0.firm == "firm-haihe" })
+        let done = ["maintenance", "done", "--device", elevator.id, "--firm", "firm-haihe", "--items", "lubrication", "--at", "2026-11-02"]
+        for (cert, reason) in [(nil, "no worker certificate named; this work needs a valid T (elevator repair) certificate"),
+                               ("TJ-T-2022-0202", "certificate TJ-T-2022-0202 is valid until 2026-05-09, not on 2026-11-02"),
+                               ("TJ-P-2024-0311", "certificate TJ-P-2024-0311 is for P (gas cylinder filling); this work needs T (elevator repair)"),
+                               ("TJ-T-2024-0201", "certificate TJ-T-2024-0201 belongs to a worker of another employer than firm:firm-haihe"),
+                               ("NO-SUCH", "certificate NO-SUCH is not in the registry")] as [(String?, String)] {
+            do {
+                _ = try f.run(done + (cert.map { ["--worker-cert", $0] } ?? []))
+                Issue.record("maintenance with \(cert ?? "no certificate") was recorded")
+            } catch { #expect("\(error)".contains(reason), "\(error)") }
+        }
+        #expect(try f.run(done + ["--worker-cert", "TJ-T-2023-0101"]).contains("maintenance record 1 for \(elevator.id)"))
+        #expect(try f.store.read { db in try String.fetchAll(db, sql: "SELECT worker_cert FROM maintenance_records") } == ["TJ-T-2023-0101"])
+        // Expiring within 90 days (or already ended), soonest first, as the sample's dates fall today.
+        let today = LocalDays.china.day(wallMillis())
+        let expected = sample.filter { today.days(to: $0.validUntil) <= 90 }.map(\.number).sorted()
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(try f.run(["certificates", "--expiring-within", "90", "--json"]).utf8)) as? [[String: Any]])
+        #expect(rows.compactMap { $0["number"] as? String }.sorted() == expected)
+        #expect(rows.allSatisfy { ($0["days_left"] as? Int ?? 999) <= 90 && $0["item_name"] is String })
+        #expect(rows.contains { $0["number"] as? String == "TJ-T-2022-0202" && $0["status"] as? String == "expired" })
+        // Coverage: the owner with no policy has none of its elevators insured; every district and owner has a row.
+        let coverage = try #require(try JSONSerialization.jsonObject(with: Data(try f.run(["insurance", "coverage", "--json"]).utf8)) as? [[String: Any]])
+        let xiqing = try #require(coverage.first { $0["dimension"] as? String == "owner" && $0["key"] as? String == "owner-xiqing-newtown-pm" })
+        #expect(xiqing["type"] as? String == "elevator" && xiqing["insured"] as? Int == 0
+                && xiqing["devices"] as? Int == f.catalog.fleet.devices.filter { $0.owner == "owner-xiqing-newtown-pm" && $0.type == "elevator" }.count)
+        #expect(coverage.contains { $0["dimension"] as? String == "district" })
+        let stats = try #require(try JSONSerialization.jsonObject(with: Data(try f.run(["stats", "--json"]).utf8)) as? [String: Any])
+        #expect((stats["insurance_coverage"] as? [[String: Any]])?.count == coverage.count)
+        // A bad file is refused with its line, and nothing of it is stored.
+        let bad = f.directory + "/bad.yaml"
+        try "certificates:\n  - {number: X1, holder: A, item: T, issued: 2024-01-01, authority: B, employer: \"firm:firm-nobody\"}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        do { _ = try f.run(["certificates", "import", bad]); Issue.record("an unknown employer was imported") }
+        catch { #expect("\(error)".contains("no registered firm firm-nobody"), "\(error)") }
     }
 
     @Test("audit verify: exit 0 on an untouched store; after a timeline entry is edited outside EquipWatch, exit 1 naming its entry; export writes the bundle")

@@ -51,6 +51,7 @@ struct MaintenanceEndToEndTests {
         options.rate = 400
         options.duration = 2
         func simulate() throws {
+            options.fillerCertificates = env.fillerCertificates
             let simulator = Simulator(fleet: env.catalog.fleet, options: options, logger: Logger(label: "sim"))
             try simulator.run(stop: Flag())
         }
@@ -88,6 +89,7 @@ struct MaintenanceEndToEndTests {
         options.rate = 400
         options.duration = 6
         options.faults = [(.overspeed, 1)]
+        options.fillerCertificates = env.fillerCertificates
         let simulator = Simulator(fleet: env.catalog.fleet, options: options, logger: Logger(label: "sim"))
         try simulator.run(stop: Flag())
         do {
@@ -186,16 +188,29 @@ struct MaintenanceEndToEndTests {
         #expect(try env.store.acknowledge(notice: notice, firm: d.firm, by: "dispatcher", at: 1000) == .acknowledged)
         #expect(try env.store.acknowledge(notice: notice, firm: d.firm, by: "other", at: 2000) == .alreadyAcknowledged(by: "dispatcher", at: 1000))
         #expect(try env.strings("SELECT status FROM notices WHERE id = \(notice)") == ["acked"])
-        // The device's own firm reports it: notices closed, the record kept and applied with its baseline.
+        // An elevator's maintenance needs a worker with a valid T certificate of the firm (TSG Z6001-2019):
+        // none named, and a P (cylinder filling) certificate, are both refused and nothing closes.
+        try pub.publish(topic: "equipwatch/v1/maintenance/\(d.firm)", payload: Array(#"{"device":"\#(d.id)","items":["lubrication"]}"#.utf8), qos: 1)
         try pub.publish(topic: "equipwatch/v1/maintenance/\(d.firm)",
-                        payload: Array(#"{"device":"\#(d.id)","items":["lubrication","door adjustment"]}"#.utf8), qos: 1)
+                        payload: Array(#"{"device":"\#(d.id)","items":["lubrication"],"worker_cert":"P-\#(d.firm)"}"#.utf8), qos: 1)
+        try waitUntil(timeout: 10, "uncertified reports refused") { results.messages.count == 4 }
+        let uncertified = results.objects.suffix(2)
+        #expect(uncertified.allSatisfy { $0.json["result"] as? String == "refused" && $0.json["reason"] as? String == "certificate" })
+        #expect(uncertified.contains { ($0.json["detail"] as? String)?.hasPrefix("no worker certificate named") == true })
+        #expect(uncertified.contains { ($0.json["detail"] as? String)?.contains("is for P (gas cylinder filling); this work needs T") == true })
+        #expect(try env.count("SELECT COUNT(*) FROM dead_letters WHERE reason = 'certificate'") == 2)
+        #expect(try env.count("SELECT COUNT(*) FROM maintenance_records") == 0)
+        // The device's own firm reports it with its worker's T certificate: notices closed, the record
+        // kept with the certificate and applied with its baseline.
+        try pub.publish(topic: "equipwatch/v1/maintenance/\(d.firm)",
+                        payload: Array(#"{"device":"\#(d.id)","items":["lubrication","door adjustment"],"worker_cert":"T-\#(d.firm)"}"#.utf8), qos: 1)
         try waitUntil(timeout: 10, "record applied") {
             try env.count("SELECT COUNT(*) FROM maintenance_records WHERE applied_at IS NOT NULL") == 1
         }
         #expect(try env.strings("SELECT status FROM notices WHERE kind = 'maintenance_due'") == ["closed"])
-        #expect(try env.strings("SELECT items || ' ' || source || ' ' || baseline FROM maintenance_records")
-                == [#"["lubrication","door adjustment"] mqtt {"run_count":1004}"#])
-        try waitUntil(timeout: 10, "acceptance answered") { results.messages.count == 3 }
+        #expect(try env.strings("SELECT items || ' ' || source || ' ' || baseline || ' ' || worker_cert FROM maintenance_records")
+                == [#"["lubrication","door adjustment"] mqtt {"run_count":1004} T-\#(d.firm)"#])
+        try waitUntil(timeout: 10, "acceptance answered") { results.messages.count == 5 }
         let accepted = try #require(results.objects.last)
         #expect(accepted.topic == "equipwatch/v1/maintenance-results/\(d.firm)")
         #expect(accepted.json["result"] as? String == "accepted" && accepted.json["device"] as? String == d.id)

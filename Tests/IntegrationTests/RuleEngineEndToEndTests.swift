@@ -56,6 +56,7 @@ struct RuleEngineEndToEndTests {
         options.rate = 400
         options.duration = 8
         options.faults = [(.trapped, 1), (.overspeed, 1), (.lowWater, 1), (.overPressure, 1), (.reversal, 1)]
+        options.fillerCertificates = env.fillerCertificates
         let simulator = Simulator(fleet: env.catalog.fleet, options: options, logger: Logger(label: "sim"))
         try simulator.run(stop: Flag())
         let onFeed = { Set(feed.objects.compactMap { $0.json["rule"] as? String }) }

@@ -72,6 +72,30 @@ public final class TestEnvironment: @unchecked Sendable {
         store = testStore.store
         if testStore.engine == .postgres { settings.store.url = testStore.location }
         try store.importFleet(catalog.fleet, now: wallMillis(), sourceHash: nil)
+        try Self.registerPeople(store, fleet: catalog.fleet)
+    }
+
+    /// The certificates `registerPeople` gives each firm's fillers, for the simulator.
+    public var fillerCertificates: [String: String] {
+        Dictionary(uniqueKeysWithValues: catalog.fleet.firms.map { ($0.id, "P-\($0.id)") })
+    }
+
+    /// Every firm's workers hold a T and a P certificate (`T-{firm}`, `P-{firm}`) and every owner's
+    /// elevators, escalators and cylinders are insured, for the whole century: tests of other
+    /// things record maintenance and fills as a certified, insured fleet does. Tests of the
+    /// certificate and insurance rules write their own.
+    public static func registerPeople(_ store: any Store, fleet: Fleet) throws {
+        let from = Day(year: 2000, month: 1, day: 1)!, to = Day(year: 2099, month: 12, day: 31)!
+        _ = try store.saveCertificates(fleet.firms.flatMap { f in
+            [CertificateItem.t, .p].map { item in
+                Certificate(number: "\(item.rawValue)-\(f.id)", holder: "Worker of \(f.id)", item: item, issued: from, validUntil: to,
+                            authority: "Test", employer: .firm(f.id))
+            }
+        }, by: "test", at: wallMillis())
+        _ = try store.savePolicies(fleet.owners.map { o in
+            InsurancePolicy(number: "cover-\(o.id)", insurer: "Test", owner: o.id, device: nil, types: ["elevator", "escalator", "gas_cylinder"],
+                            coverCny: 1_000_000, validFrom: from, validTo: to)
+        }, by: "test", at: wallMillis())
     }
 
     /// The options that point a command at this test's store: its data folder, and on

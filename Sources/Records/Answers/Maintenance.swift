@@ -56,6 +56,8 @@ public struct MaintenanceItem: ResponseRow, Decodable, Equatable {
     public var doneAt: Instant
     /// The maintenance firm's id.
     public var firm: String
+    /// The certificate number of the worker who did it (none before certificates were required).
+    public var workerCert: String?
     public var items: RawJSON
     /// Item tiers covered beyond the routine ones (TSG T5002-2017), a JSON array.
     public var tiers: RawJSON
@@ -67,7 +69,7 @@ public struct MaintenanceItem: ResponseRow, Decodable, Equatable {
 
     /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, doneAt = "done_at", firm, items, tiers, source, reportedAt = "reported_at", appliedAt = "applied_at"
+        case id, doneAt = "done_at", firm, workerCert = "worker_cert", items, tiers, source, reportedAt = "reported_at", appliedAt = "applied_at"
         case baseline
     }
 }

@@ -4,21 +4,22 @@ import { t, setLang, lang, zoneLabel, chineseNames } from "./i18n.js";
 import { h } from "./dom.js";
 import * as pages from "./pages.js";
 import { devicePage } from "./device.js";
+import { people, routine } from "./people.js";
 
 const routes = [
   [/^\/$/, pages.overview], [/^\/alarms$/, pages.alarms], [/^\/incidents$/, pages.incidents],
   [/^\/incidents\/(\d+)$/, pages.incident], [/^\/devices$/, pages.devices], [/^\/devices\/([^/]+)$/, devicePage],
   [/^\/notices$/, pages.notices], [/^\/schedule$/, pages.schedule], [/^\/stats$/, pages.stats],
-  [/^\/accidents$/, pages.accidents],
+  [/^\/accidents$/, pages.accidents], [/^\/people$/, people], [/^\/routine$/, routine],
 ];
 
 const menus = {
-  supervisor: ["/", "/alarms", "/incidents", "/devices", "/notices", "/schedule", "/accidents", "/stats"],
-  firm: ["/", "/notices", "/devices", "/alarms", "/incidents", "/schedule", "/accidents"],
-  owner: ["/", "/devices", "/notices", "/alarms", "/schedule", "/accidents"],
+  supervisor: ["/", "/alarms", "/incidents", "/devices", "/notices", "/schedule", "/accidents", "/people", "/routine", "/stats"],
+  firm: ["/", "/notices", "/devices", "/alarms", "/incidents", "/schedule", "/accidents", "/people"],
+  owner: ["/", "/devices", "/notices", "/alarms", "/schedule", "/routine", "/accidents", "/people"],
 };
 const names = { "/": "overview", "/alarms": "alarms", "/incidents": "incidents", "/devices": "devices", "/notices": "notices",
-                "/schedule": "schedule", "/stats": "stats", "/accidents": "accidents" };
+                "/schedule": "schedule", "/stats": "stats", "/accidents": "accidents", "/people": "people", "/routine": "routine" };
 
 let stopPage = null;
 

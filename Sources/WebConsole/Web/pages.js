@@ -215,7 +215,7 @@ export async function notices(main) {
   const form = h("form", { class: "filters" },
     select("status", t("status"), ["open", "acked", "closed"], (v) => term("status", v), "open"),
     select("kind", t("kind"), ["maintenance_due", "maintenance_overdue", "fault_followup", "inspection_due", "inspection_overdue",
-                               "rescue", "regime_changed", "risk_red", "fill_refused"], (v) => term("kind", v)),
+                               "rescue", "regime_changed", "risk_red", "fill_refused", "filler_uncertified"], (v) => term("kind", v)),
     h("button", { class: "primary", type: "submit" }, t("filter")));
   const list = h("div");
   const canAck = session.me.role !== "owner";
@@ -243,6 +243,7 @@ function maintenanceForm() {
     h("h2", {}, t("report_done")),
     h("label", {}, t("device"), h("input", { name: "device", required: true, size: 22 })),
     h("label", {}, t("items"), h("input", { name: "items", size: 40, placeholder: "brake check, door lock check" })),
+    h("label", {}, t("worker_cert"), h("input", { name: "worker_cert", size: 18, placeholder: "TJ-T-2023-0101" })),
     h("fieldset", {}, h("legend", {}, t("tiers")),
       ...["quarterly", "half_yearly", "yearly"].map((tier) =>
         h("label", {}, h("input", { type: "checkbox", name: "tiers", value: tier }), " ", t(tier)))),
@@ -253,7 +254,10 @@ function maintenanceForm() {
     const items = String(data.get("items") || "").split(",").map((s) => s.trim()).filter(Boolean);
     const tiers = data.getAll("tiers").map(String);
     try {
-      const r = await api("/v1/maintenance", { method: "POST", body: { device: String(data.get("device")).trim(), items, tiers } });
+      const body = { device: String(data.get("device")).trim(), items, tiers };
+      const cert = String(data.get("worker_cert") || "").trim();
+      if (cert) body.worker_cert = cert;
+      const r = await api("/v1/maintenance", { method: "POST", body });
       result.className = "";
       result.textContent = `${t("reported")}: #${r.record ?? r.id ?? ""}`;
     } catch (err) {
