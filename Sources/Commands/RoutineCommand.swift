@@ -17,8 +17,8 @@ struct RoutineCommand: ParsableCommand {
             Each owner (使用单位) names its principal (主要负责人), safety director (安全总监) and safety officers \
             (安全员). The safety officer records the daily check (daily, per device or site, with anything found), the \
             safety director the weekly hazard check (weekly, an ISO week such as 2026-W49), the principal the monthly \
-            review (monthly, 2026-12: decisions, hazards carried over). A period is owed from the day the staff were \
-            first named; one that ends without its record sends the owner a routine_missing notice \
+            review (monthly, 2026-12: decisions, hazards carried over). Periods are owed from the day after the staff \
+            were first named; one that ends without its record sends the owner a routine_missing notice \
             (owner-notices/{owner}), counts towards the risk grade's likelihood (Rules/risk.yaml routine_missed) and \
             lowers the owner's compliance rate (stats: routine_compliance).
 

@@ -8,11 +8,12 @@ public enum RoutineCalendar {
         kind.periods(from: max(from, since), through: to)
     }
 
-    /// The day each owner's routine counts from: when its staff were first named.
+    /// The day each owner's routine is owed from: the day after its staff were first named (a
+    /// day they were named part-way through is not owed).
     public static func since(_ staff: [(owner: String, since: String)]) -> [String: Day] {
         var out: [String: Day] = [:]
         for s in staff {
-            guard let day = Day(parsing: s.since) else { continue }
+            guard let day = Day(parsing: s.since)?.adding(days: 1) else { continue }
             out[s.owner] = min(out[s.owner] ?? day, day)
         }
         return out

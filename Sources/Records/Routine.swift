@@ -75,7 +75,8 @@ public struct RoutineRow: ResponseRow, Decodable, Equatable {
 public struct RoutineComplianceRow: ResponseRow, Equatable {
     /// The owner's (使用单位) id.
     public var owner: String
-    public var kind: RoutineKind
+    /// Which record (null: the owner has named no staff, and one row says so).
+    public var kind: RoutineKind?
     /// Periods that ended within the range since the owner's staff were named.
     public var due: Int
     public var recorded: Int
@@ -87,7 +88,7 @@ public struct RoutineComplianceRow: ResponseRow, Equatable {
     /// The most recent missed period, if any.
     public var lastMissed: String?
 
-    public init(owner: String, kind: RoutineKind, due: Int, recorded: Int, staffNamed: Bool, lastMissed: String?) {
+    public init(owner: String, kind: RoutineKind?, due: Int, recorded: Int, staffNamed: Bool, lastMissed: String?) {
         (self.owner, self.kind, self.due, self.recorded, self.staffNamed, self.lastMissed) = (owner, kind, due, recorded, staffNamed, lastMissed)
         missed = due - recorded
         rate = due == 0 ? nil : (Double(recorded) / Double(due) * 1000).rounded() / 1000

@@ -99,11 +99,11 @@ extension Store {
         let recorded = try recordedPeriods(scope: scope, from: from)
         var out: [RoutineComplianceRow] = []
         for owner in owners.sorted() {
+            guard let start = since[owner] else {
+                out.append(RoutineComplianceRow(owner: owner, kind: nil, due: 0, recorded: 0, staffNamed: false, lastMissed: nil))
+                continue
+            }
             for kind in RoutineKind.allCases {
-                guard let start = since[owner] else {
-                    out.append(RoutineComplianceRow(owner: owner, kind: kind, due: 0, recorded: 0, staffNamed: false, lastMissed: nil))
-                    continue
-                }
                 let due = RoutineCalendar.due(kind, since: start, from: from, through: min(to, today.adding(days: -1)))
                 let done = due.filter { recorded.contains(RoutineComplianceRow.key(owner: owner, kind: kind, period: $0.key)) }
                 let missed = due.last { !recorded.contains(RoutineComplianceRow.key(owner: owner, kind: kind, period: $0.key)) }

@@ -24,7 +24,7 @@ struct RoutineTests {
         let owner = env.catalog.fleet.owners[0].id
         let now = wallMillis()
         let today = days.day(now)
-        // Staff named three days ago; the first two days recorded, yesterday not.
+        // Staff named three days ago (owed from the next day); that day and the next recorded, yesterday not.
         try store.nameStaff(owner: owner, [StaffMember(role: .principal, name: "张伟", certificate: nil),
                                            StaffMember(role: .safetyDirector, name: "杨帆", certificate: nil),
                                            StaffMember(role: .safetyOfficer, name: "李娜", certificate: nil)],
@@ -45,11 +45,11 @@ struct RoutineTests {
         #expect(sent >= 1)
         #expect(try RoutineReminders.send(store, now: now + 60_000, topics: topics) == 0)
         #expect(try env.count("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%routine_missing%' AND payload LIKE '%\"daily\"%'") == 1)
-        // Compliance: 3 days owed, 2 recorded; the missed day named.
+        // Compliance: 2 days owed (the naming day is not), 1 recorded; the missed day named.
         let rows = try store.routineCompliance(from: today.adding(days: -10), through: today.adding(days: -1), today: today, scope: .owner(owner))
         let daily = try #require(rows.first { $0.kind == .daily })
-        #expect(daily.due == 3 && daily.recorded == 2 && daily.missed == 1 && daily.lastMissed == today.adding(days: -1).description)
-        #expect(daily.rate == 0.667)
+        #expect(daily.due == 2 && daily.recorded == 1 && daily.missed == 1 && daily.lastMissed == today.adding(days: -1).description)
+        #expect(daily.rate == 0.5)
         #expect(try store.routineCompliance(from: today.adding(days: -10), through: today, today: today, scope: .firm("firm-haihe")).isEmpty)
     }
 
