@@ -9,6 +9,12 @@ import Storage
 public struct EquipWatch: AsyncParsableCommand {
     public init() {}
 
+    /// `equipwatch --version`: the release and the store schema it reads and writes (a store of a
+    /// newer schema is refused; an older one is migrated by `run` or `store migrate` only).
+    public static let version = "equipwatch \(release) (store schema \(SQLiteStore.schemaIdentifiers.last ?? "none"))"
+    /// The release; raised with each change of behaviour an operator upgrades for.
+    public static let release = "1.22.0"
+
     public static let configuration = CommandConfiguration(
         commandName: "equipwatch",
         abstract: "Special-equipment safety monitoring: MQTT telemetry in, validated, rule-checked, stored in SQLite.",
@@ -18,6 +24,7 @@ public struct EquipWatch: AsyncParsableCommand {
 
             Settings come from equipwatch.yaml in the current folder (or --config FILE); flags override them.
             """,
+        version: EquipWatch.version,
         subcommands: [
             RunCommand.self, SimulateCommand.self, DevicesCommand.self, ReadingsCommand.self,
             EventsCommand.self, DeadLettersCommand.self, AlarmsCommand.self, IncidentsCommand.self, NoticesCommand.self,

@@ -127,10 +127,12 @@ extension Settings {
 
     /// The store these settings name, made when `create` and it does not exist yet: the data
     /// folder's SQLite file, or a PostgreSQL database (its schema made in an empty database).
-    func openStore(create: Bool) throws -> any Records.Store {
+    /// An existing store whose schema is older than this binary's is refused here, naming the
+    /// command that upgrades it: only `run` and `store migrate` change a schema (`upgrade`).
+    func openStore(create: Bool, upgrade: SchemaUpgrade = .refuse) throws -> any Records.Store {
         switch storeLocation {
-        case .sqlite(let path): try SQLiteStore(path: path, create: create, localDays: Console.zone.localDays)
-        case .postgres(let url): try PostgresStore(url: url, create: create, localDays: Console.zone.localDays)
+        case .sqlite(let path): try SQLiteStore(path: path, create: create, localDays: Console.zone.localDays, upgrade: upgrade)
+        case .postgres(let url): try PostgresStore(url: url, create: create, localDays: Console.zone.localDays, upgrade: upgrade)
         }
     }
 }

@@ -94,11 +94,19 @@ struct RunCommand: AsyncParsableCommand {
                 }
             } catch let problem as StoreFolder.Problem {
                 throw Refused("\(problem)")
+            } catch let e as StoreError {
+                throw Refused("\(e)")
             }
         case .postgres(let url):
             // PostgreSQL keeps its own durability (its WAL, its replicas): nothing to remember here.
             do { store = try PostgresStore(url: url, create: true, localDays: Console.zone.localDays) }
             catch { throw Refused("\(error)") }
+        }
+        // An older schema was brought up to this binary's (after a backup, on SQLite): say so.
+        if let report = (store as? SQLiteStore)?.upgraded ?? (store as? PostgresStore)?.upgraded {
+            logger.notice("store schema upgraded", metadata: [
+                "applied": "\(report.applied.joined(separator: ", "))", "backup": "\(report.backup ?? "none (PostgreSQL: pg_dump before upgrading)")",
+                "version": "\(EquipWatch.version)"])
         }
         let loaded: (types: [String: DeviceType], directory: Ingest.DeviceDirectory)
         do {

@@ -13,8 +13,8 @@ import Presentation
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "The store's size and age, its retention, its backup, and moving it to another engine.",
-        subcommands: [Stats.self, Prune.self, Backup.self, Copy.self],
+        abstract: "The store's size and age, its retention, its backup, its schema upgrade, and moving it to another engine.",
+        subcommands: [Stats.self, Prune.self, Backup.self, Copy.self, Migrate.self],
         defaultSubcommand: Stats.self)
 
     struct Stats: ParsableCommand {
@@ -143,9 +143,34 @@ struct StoreCommand: ParsableCommand {
         /// A store of either engine as a copy's side.
         static func open(_ url: String, create: Bool) throws -> any TableCopying {
             switch StoreLocation(parsing: url)! {
-            case .sqlite(let path): try SQLiteStore(path: path, create: create, localDays: Console.zone.localDays)
-            case .postgres(let url): try PostgresStore(url: url, create: create, localDays: Console.zone.localDays)
+            case .sqlite(let path): try SQLiteStore(path: path, create: create, localDays: Console.zone.localDays, upgrade: .refuse)
+            case .postgres(let url): try PostgresStore(url: url, create: create, localDays: Console.zone.localDays, upgrade: .refuse)
             }
         }
     }
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring the store's schema up to this binary's, after a backup; the only command besides `run` that changes a schema.",
+            discussion: """
+                Stop the older `equipwatch run` first (docs/operations.md, "Upgrades"). On SQLite the store is copied \
+                (VACUUM INTO) to a file beside it, named after the first migration to apply, before anything changes; \
+                on PostgreSQL back it up with pg_dump first. A store whose schema is newer than this binary's is \
+                refused: run the newer binary. Other commands refuse a store older than their binary and point here.
+
+                Example: equipwatch store migrate --data /var/lib/equipwatch
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let settings = try global.settings()
+            let store = try settings.openStore(create: false, upgrade: .migrate)
+            let current = SQLiteStore.schemaIdentifiers.last ?? "none"
+            let report = (store as? SQLiteStore)?.upgraded ?? (store as? PostgresStore)?.upgraded
+            guard let report else { return say("the store's schema is current (\(current)); nothing to migrate") }
+            say("migrated the store's schema to \(current): applied \(report.applied.joined(separator: ", "))"
+                + (report.backup.map { "; the store as it was is backed up in \($0)" } ?? ""))
+        }
+    }
 }
+

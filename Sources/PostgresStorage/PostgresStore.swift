@@ -20,6 +20,8 @@ public final class PostgresStore: Store {
     let partitions = Mutex<(from: Int64, to: Int64)?>(nil)
     /// In cluster mode, the leases every commit of this store checks (`fenced(by:)`).
     let fence: CommitFence?
+    /// What opening did to an older schema (nil: current or new).
+    public let upgraded: SchemaUpgradeReport?
     /// Whether this instance closes the connections when it goes (a fenced view shares them).
     private let ownsConnections: Bool
 
@@ -27,17 +29,20 @@ public final class PostgresStore: Store {
     /// the server unreachable, the password refused, the database missing, a database of another
     /// application, or a schema older or newer than this binary's.
     public init(url text: String, create: Bool = true, localDays: LocalDays = .china,
-                logger: Logger = Logger(label: "equipwatch.postgres")) throws(StoreError) {
+                logger: Logger = Logger(label: "equipwatch.postgres"), upgrade: SchemaUpgrade = .migrate) throws(StoreError) {
         let url = try PostgresURL(parsing: text)
         self.path = url.description
         self.localDays = localDays
         (fence, ownsConnections) = (nil, true)
         connections = PostgresConnections(configuration: try url.configuration(), description: url.description, logger: logger)
         do {
-            try connections.with { s in try Self.migrate(s, create: create, where: url.description) }
+            upgraded = try connections.with { s in try Self.migrate(s, create: create, upgrade: upgrade, where: url.description) }
         } catch let e as StoreError {
+            // A refused store's connections close before they go (postgres-nio requires it).
+            connections.close()
             throw e.opening(url.description)
         } catch {
+            connections.close()
             throw StoreError.cannotOpen(path: url.description, reason: "\(error)")
         }
         // The coming months' partitions, so no commit waits for DDL; a user that may only read
@@ -49,6 +54,7 @@ public final class PostgresStore: Store {
     init(sharing other: PostgresStore, fence: CommitFence) {
         (path, localDays, connections) = (other.path, other.localDays, other.connections)
         (self.fence, ownsConnections) = (fence, false)
+        upgraded = nil
         partitions.withLock { $0 = other.partitions.withLock { $0 } }
     }
 
@@ -73,7 +79,8 @@ public final class PostgresStore: Store {
 
     /// Brings the schema to this binary's version, under an advisory lock so two processes
     /// starting together do not both create it.
-    static func migrate(_ s: SQLSession, create: Bool, where place: String) throws(StoreError) {
+    /// Makes or checks the schema; returns the migrations applied to an older one.
+    static func migrate(_ s: SQLSession, create: Bool, upgrade: SchemaUpgrade = .migrate, where place: String) throws(StoreError) -> SchemaUpgradeReport? {
         try s.execute("SELECT pg_advisory_lock(72616863)")
         defer { _ = try? s.execute("SELECT pg_advisory_unlock(72616863)") }
         let hasTable = try s.int("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
@@ -100,13 +107,13 @@ public final class PostgresStore: Store {
                 throw error
             }
             try applyLater(s, applied: Set(PostgresSchema.baselineIdentifiers))
-            return
+            return nil
         }
         let applied = Set(try s.rows("SELECT identifier FROM \(PostgresSchema.migrationsTable)").compactMap { $0.text("identifier") })
         let known = Set(PostgresSchema.identifiers)
         let newer = applied.subtracting(known)
         guard newer.isEmpty else {
-            throw .cannotOpen(path: place, reason: "its schema is newer than this binary's (\(newer.sorted().joined(separator: ", "))): run a newer EquipWatch")
+            throw .schema(path: place, reason: "has a newer schema than this binary's (\(newer.sorted().joined(separator: ", "))): run the newer EquipWatch that wrote it (`equipwatch --version` names this one's schema)")
         }
         let missing = PostgresSchema.baselineIdentifiers.filter { !applied.contains($0) }
         guard missing.isEmpty else {
@@ -114,7 +121,13 @@ public final class PostgresStore: Store {
             // added here and to SQLite's migrator under the same identifiers.
             throw .cannotOpen(path: place, reason: "its schema lacks \(missing.joined(separator: ", ")), which this binary cannot add")
         }
+        let later = PostgresSchema.later.map(\.identifier).filter { !applied.contains($0) }
+        guard !later.isEmpty else { return nil }
+        guard upgrade == .migrate else {
+            throw .schema(path: place, reason: "has an older schema than this binary's (it lacks \(later.joined(separator: ", "))): back it up (pg_dump), then `equipwatch store migrate` upgrades it (or start `equipwatch run`); docs/operations.md, \"Upgrades\"")
+        }
         try applyLater(s, applied: applied)
+        return SchemaUpgradeReport(applied: later, backup: nil)
     }
 
     /// Applies the migrations after the baseline that `applied` lacks, in order, each in its own

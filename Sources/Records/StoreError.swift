@@ -5,6 +5,9 @@ import Foundation
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case missing(path: String)
     case cannotOpen(path: String, reason: String)
+    /// The store's schema is newer than this binary's (refused), or older where this command
+    /// does not migrate (`equipwatch store migrate` or `run` do, after a backup).
+    case schema(path: String, reason: String)
     /// SQLite refused: `code` is the primary result code (`SQLITE_BUSY` = 5, `SQLITE_CONSTRAINT`
     /// = 19...), `extendedCode` the extended one, `message` SQLite's text.
     case sqlite(operation: String, code: Int32, extendedCode: Int32, message: String)
@@ -69,10 +72,31 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .missing(let path): "no store at \(path): start `equipwatch run` first, or point --data at the right folder"
         case .cannotOpen(let path, let reason): "cannot open the store at \(path): \(reason)"
+        case .schema(let path, let reason): "the store at \(path) \(reason)"
         case .sqlite(let operation, let code, let extended, let message): "\(operation) failed: \(message) (SQLite error \(code), extended \(extended))"
         case .postgres(let operation, let state, let message): "\(operation) failed: \(message) (PostgreSQL SQLSTATE \(state))"
         case .failed(let operation, let reason): "\(operation) failed: \(reason)"
         case .fenced(let reason): "fenced: \(reason)"
         }
     }
+}
+
+
+/// Whether opening a store may bring an older schema up to this binary's. A new (empty) store is
+/// always given the current schema; an existing older one only by `run` and `store migrate`, so a
+/// query of a newer binary never changes the schema under a running older service.
+public enum SchemaUpgrade: Sendable {
+    /// Refuse an older schema, naming the command that upgrades it.
+    case refuse
+    /// Migrate it (SQLite: after a `VACUUM INTO` backup beside the store).
+    case migrate
+}
+
+/// What opening a store did to an older schema.
+public struct SchemaUpgradeReport: Sendable, Equatable {
+    /// The migrations that were applied, oldest first.
+    public let applied: [String]
+    /// The copy taken before (SQLite), or nil (PostgreSQL: back up with pg_dump first).
+    public let backup: String?
+    public init(applied: [String], backup: String?) { (self.applied, self.backup) = (applied, backup) }
 }

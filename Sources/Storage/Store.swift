@@ -19,8 +19,16 @@ public final class SQLiteStore: Store {
     /// cores above ask it which day an instant falls on. Asia/Shanghai unless told otherwise.
     public let localDays: LocalDays
 
-    /// Opens (creating when `create` is true) the store and migrates it to the current schema.
-    public init(path: String, create: Bool = true, localDays: LocalDays = .china) throws(StoreError) {
+    /// What opening did to an older schema (nil: it was current, or new).
+    public let upgraded: SchemaUpgradeReport?
+
+    /// The schema's migration identifiers, oldest first; the last names this binary's schema.
+    public static var schemaIdentifiers: [String] { Schema.migrator.migrations }
+
+    /// Opens (creating when `create` is true) the store. A new store gets the current schema; an
+    /// older one is migrated only with `upgrade: .migrate`, after a backup beside it; a newer one
+    /// is refused.
+    public init(path: String, create: Bool = true, localDays: LocalDays = .china, upgrade: SchemaUpgrade = .migrate) throws(StoreError) {
         (self.path, self.localDays) = (path, localDays)
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) {
@@ -29,7 +37,7 @@ public final class SQLiteStore: Store {
             do { try fm.createDirectory(atPath: dir.isEmpty ? "." : dir, withIntermediateDirectories: true) }
             catch { throw StoreError.cannotOpen(path: path, reason: "cannot create its folder: \(error)") }
         }
-        pool = try Self.openPool(path: path)
+        (pool, upgraded) = try Self.openPool(path: path, upgrade: upgrade)
     }
 
     /// Opens a store on `writer` (tests: a temporary database) and migrates it.
@@ -38,9 +46,10 @@ public final class SQLiteStore: Store {
         self.localDays = localDays
         do { try Schema.migrator.migrate(writer) } catch { throw StoreError.cannotOpen(path: description, reason: "\(error)") }
         pool = writer
+        upgraded = nil
     }
 
-    private static func openPool(path: String) throws(StoreError) -> DatabasePool {
+    private static func openPool(path: String, upgrade: SchemaUpgrade) throws(StoreError) -> (DatabasePool, SchemaUpgradeReport?) {
         var config = Configuration()
         // A writer that finds the database locked (an import while `run` writes) waits instead of failing.
         config.busyMode = .timeout(10)
@@ -49,10 +58,34 @@ public final class SQLiteStore: Store {
             // worst the last transactions are lost on power loss; fsync only at checkpoints.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        let pool: DatabasePool
+        let applied: Set<String>
         do {
-            let pool = try DatabasePool(path: path, configuration: config)
+            pool = try DatabasePool(path: path, configuration: config)
+            applied = try pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        let known = Schema.migrator.migrations
+        let newer = applied.subtracting(known)
+        guard newer.isEmpty else {
+            throw StoreError.schema(path: path, reason: "has a newer schema than this binary's (\(newer.sorted().joined(separator: ", "))): run the newer EquipWatch that wrote it (`equipwatch --version` names this one's schema, \(known.last ?? "none"))")
+        }
+        let missing = known.filter { !applied.contains($0) }
+        var report: SchemaUpgradeReport?
+        if !applied.isEmpty, !missing.isEmpty {
+            guard upgrade == .migrate else {
+                throw StoreError.schema(path: path, reason: "has an older schema than this binary's (it lacks \(missing.joined(separator: ", "))): `equipwatch store migrate` upgrades it after a backup (or start `equipwatch run`, which does the same); docs/operations.md, \"Upgrades\"")
+            }
+            let stamp = Int64(Date().timeIntervalSince1970)
+            let backup = "\(path).before-\(missing[0])-\(stamp)"
+            do { try pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [backup]) } }
+            catch { throw StoreError.cannotOpen(path: path, reason: "cannot back it up before upgrading its schema to \(backup): \(error)") }
+            report = SchemaUpgradeReport(applied: missing, backup: backup)
+        }
+        do {
             try Schema.migrator.migrate(pool)
-            return pool
+            return (pool, report)
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }

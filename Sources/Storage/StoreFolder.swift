@@ -77,6 +77,9 @@ public struct StoreFolder: Sendable {
             }
         } catch let p as Problem where { if case .readingsLost = p { return true } else { return false } }() {
             throw p
+        } catch let e as StoreError where { if case .schema = e { return true } else { return false } }() {
+            // Another binary's schema is no damage: never moved aside, whatever --accept-store-loss says.
+            throw e
         } catch {
             let problem = error as? Problem ?? .damaged(path: databasePath, detail: "\(error)")
             try refuseOrAccept(problem)

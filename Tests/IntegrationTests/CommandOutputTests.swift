@@ -334,6 +334,37 @@ struct CommandOutputTests {
         catch { #expect("\(error)".contains("no registered firm firm-nobody"), "\(error)") }
     }
 
+    @Test("upgrades: --version names the schema; a query refuses an older store and names `store migrate`, which backs it up and migrates; a newer store is refused by every command")
+    func upgradeByCLI() throws {
+        let f = try Fixture()
+        #expect(EquipWatch.version.hasPrefix("equipwatch ") && EquipWatch.version.contains("store schema v22-people"))
+        let path = f.directory + "/equipwatch.sqlite"
+        // What a v21 binary left: no people tables, no worker_cert column, no v22 row.
+        let raw = try DatabaseQueue(path: path)
+        try raw.write { db in
+            for table in ["certificates", "insurance_policies", "people_reminders", "owner_staff", "routine_records"] { try db.execute(sql: "DROP TABLE \(table)") }
+            try db.execute(sql: "ALTER TABLE maintenance_records DROP COLUMN worker_cert")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v22-people'")
+        }
+        do { _ = try f.run(["devices"]); Issue.record("a query ran on an older store") }
+        catch { #expect("\(error)".contains("has an older schema than this binary's (it lacks v22-people): `equipwatch store migrate` upgrades it"), "\(error)") }
+        #expect(try raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier = 'v22-people'") } == 0)
+        let migrated = try f.run(["store", "migrate"])
+        #expect(migrated.contains("migrated the store's schema to v22-people: applied v22-people; the store as it was is backed up in \(path).before-v22-people-"), "\(migrated)")
+        let backup = try #require(try FileManager.default.contentsOfDirectory(atPath: f.directory).first { $0.hasPrefix("equipwatch.sqlite.before-v22-people-") })
+        let old = try DatabaseQueue(path: f.directory + "/" + backup)
+        #expect(try old.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier = 'v22-people'") } == 0)
+        #expect(try old.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM devices") } == f.catalog.fleet.devices.count)
+        #expect(try f.run(["devices", "--limit", "1"]).contains("(1 row"))
+        #expect(try f.run(["store", "migrate"]).contains("the store's schema is current (v22-people); nothing to migrate"))
+        // A newer binary's store: refused by queries and by migrate alike.
+        try raw.write { db in try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99-future')") }
+        for command in [["devices"], ["store", "migrate"]] {
+            do { _ = try f.run(command); Issue.record("\(command) ran on a newer store") }
+            catch { #expect("\(error)".contains("has a newer schema than this binary's (v99-future)"), "\(error)") }
+        }
+    }
+
     @Test("audit verify: exit 0 on an untouched store; after a timeline entry is edited outside EquipWatch, exit 1 naming its entry; export writes the bundle")
     func auditByCLI() throws {
         let f = try Fixture()

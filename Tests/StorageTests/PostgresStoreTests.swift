@@ -57,7 +57,7 @@ struct PostgresStoreTests {
         _ = try PostgresStore(url: db.url)
         #expect(try store.sqlInt("SELECT COUNT(*) FROM schema_migrations") == Int64(PostgresSchema.identifiers.count))
         try store.sqlExecute("INSERT INTO schema_migrations(identifier, applied_at) VALUES ('v99-from-the-future', 0)")
-        #expect { _ = try PostgresStore(url: db.url) } throws: { "\($0)".contains("newer than this binary's (v99-from-the-future)") }
+        #expect { _ = try PostgresStore(url: db.url) } throws: { "\($0)".contains("has a newer schema than this binary's (v99-from-the-future)") }
 
         let other = try Database()
         defer { other.close() }
@@ -74,7 +74,10 @@ struct PostgresStoreTests {
         try store.sqlExecute("DROP TABLE accidents")
         try store.sqlExecute("DROP TABLE accident_devices")
         try store.sqlExecute("DELETE FROM schema_migrations WHERE identifier = 'v20-accidents'")
+        // A query's open (no upgrade) refuses it and names the command; `run` and `store migrate` upgrade it.
+        #expect { _ = try PostgresStore(url: db.url, upgrade: .refuse) } throws: { "\($0)".contains("has an older schema than this binary's (it lacks v20-accidents)") }
         let reopened = try PostgresStore(url: db.url)
+        #expect(reopened.upgraded?.applied == ["v20-accidents"])
         #expect(try reopened.appliedMigrations() == PostgresSchema.identifiers.sorted())
         #expect(try reopened.sqlInt("SELECT COUNT(*) FROM accidents") == 0)
         #expect(try reopened.sqlInt("SELECT COUNT(*) FROM schema_migrations WHERE identifier = 'v20-accidents'") == 1)
