@@ -37,17 +37,13 @@ if ! taken "$PORT"; then
   tail -20 data/broker/mosquitto.out data/broker/mosquitto.log 2>/dev/null >&2 || true
   exit 1
 fi
-"$BIN" run --broker 127.0.0.1:$PORT --http 127.0.0.1:$HTTP_PORT --data data 2> data/run.log &
-PIPE=$!
-for _ in $(seq 1 100); do
-  python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$HTTP_PORT/healthz" 2>/dev/null && break
-  if ! kill -0 $PIPE 2>/dev/null; then
-    echo "demo: equipwatch run stopped at start; data/run.log says:" >&2
-    tail -5 data/run.log >&2
-    exit 1
-  fi
-  sleep 0.1
-done
+# The store, before the pipeline starts: made with the sample fleet the first time, brought up to
+# this binary's schema (after a backup) when an older demo left it.
+if [ -f data/equipwatch.sqlite ]; then
+  "$BIN" store migrate --data data
+else
+  "$BIN" devices import --data data Devices/fleet/tianjin.yaml > /dev/null
+fi
 # The sample fleet's people: workers' certificates and the owners' liability insurance (imported
 # again on each start: the files are the sample's source; edits through the API keep other numbers).
 "$BIN" certificates import --data data --by demo Devices/people/certificates.yaml > /dev/null
@@ -64,6 +60,17 @@ owner-tianjin-hospital|刘强|许文|TJ-A-2024-2101|陈静
 owner-jinghai-gas|赵刚|宋佳|TJ-A-2024-2103|孙丽 周敏
 owner-nankai-edu|钱明|唐亮|TJ-A-2023-2104|吴婷
 STAFF
+"$BIN" run --broker 127.0.0.1:$PORT --http 127.0.0.1:$HTTP_PORT --data data 2> data/run.log &
+PIPE=$!
+for _ in $(seq 1 100); do
+  python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$HTTP_PORT/healthz" 2>/dev/null && break
+  if ! kill -0 $PIPE 2>/dev/null; then
+    echo "demo: equipwatch run stopped at start; data/run.log says:" >&2
+    tail -5 data/run.log >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 if ! "$BIN" routine --data data --json | grep -q '"id"'; then
   "$BIN" routine record --data data --owner owner-heping-garden-pm --kind daily --by 李娜 \
     --findings "36 elevators checked: emergency phones answered, no door faults" > /dev/null
@@ -71,7 +78,18 @@ fi
 "$BIN" simulate --broker 127.0.0.1:$PORT --rate 300 --fault trapped --fault garbage:2 --fault out_of_order \
   ${DEMO_SECONDS:+--duration $DEMO_SECONDS} &
 SIM=$!
-TOKEN=$("$BIN" tokens create --data data --role supervisor --name demo)
+# The demo's supervisor token is kept in data/demo.token (readable by you only) and reused while it
+# works, so restarts do not pile up tokens; a new one expires in 30 days.
+TOKEN=""
+if [ -s data/demo.token ]; then
+  TOKEN=$(cat data/demo.token)
+  python3 -c 'import sys,urllib.request; r=urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]}); urllib.request.urlopen(r, timeout=2)' \
+    "http://127.0.0.1:$HTTP_PORT/v1/me" "$TOKEN" 2>/dev/null || TOKEN=""
+fi
+if [ -z "$TOKEN" ]; then
+  TOKEN=$("$BIN" tokens create --data data --role supervisor --name demo --expires "$(date -u -d "30 days" +%Y-%m-%dT%H:%M:%SZ)")
+  (umask 077; printf '%s\n' "$TOKEN" > data/demo.token)
+fi
 # One historical accident for the yearly report (once per data folder): a passenger injured by an
 # elevator door 100 days ago, reported late by its owner.
 if ! "$BIN" accidents --data data --json | grep -q '"id"'; then
@@ -81,7 +99,7 @@ if ! "$BIN" accidents --data data --json | grep -q '"id"'; then
 fi
 cat <<MSG
 EquipWatch is running: broker 127.0.0.1:$PORT, store data/equipwatch.sqlite, pipeline log data/run.log.
-Web console: open http://127.0.0.1:$HTTP_PORT/ and sign in with this supervisor token (made for this demo):
+Web console: open http://127.0.0.1:$HTTP_PORT/ and sign in with this supervisor token (the demo's, kept in data/demo.token, valid 30 days):
   $TOKEN
   A firm's or an owner's console: $BIN tokens create --data data --role firm:firm-haihe (or owner:owner-nankai-edu)
 Look at it from another terminal:

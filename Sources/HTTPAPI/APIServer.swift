@@ -76,6 +76,7 @@ public struct APIServer: Sendable {
     func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorTimingMiddleware())
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.get("healthz") { _, _ in self.healthz() }
         router.get("metrics") { _, _ in await self.metrics() }

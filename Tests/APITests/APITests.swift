@@ -125,6 +125,9 @@ struct APIRoleTests {
             let metrics = try await api.get("/metrics", as: nil)
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("equipwatch_http_auth_failures_total"))
+            // Error responses are timed too, under their route and status.
+            let timed = metrics.text.split(separator: "\n").filter { $0.hasPrefix("equipwatch_http_request_duration_seconds_count") && $0.contains("/v1/devices") }
+            #expect(timed.contains { $0.contains("401") }, "\(timed)")
         }
     }
 
