@@ -107,7 +107,7 @@ struct LiveAPITests {
         }
         @Sendable func stored() throws -> Int64 { try f.env.count("SELECT COUNT(*) FROM readings_flat WHERE device_num = \(try f.num(d.id))") }
         try publish(60)
-        try await waitUntilAsync(timeout: 10, "60 readings stored") { try stored() >= 60 }
+        try await waitUntilAsync(timeout: 30, "60 readings stored") { try stored() >= 60 }
         try await f.run { api in
             var walked: [Int] = []
             var uri = "/v1/devices/\(d.id)/readings?limit=7"
@@ -119,7 +119,7 @@ struct LiveAPITests {
                 // Ingest adds newer rows between every two pages.
                 let before = try stored()
                 try publish(3)
-                try await waitUntilAsync(timeout: 10, "new readings committed between pages") { try stored() > before }
+                try await waitUntilAsync(timeout: 30, "new readings committed between pages") { try stored() > before }
                 uri = "/v1/devices/\(d.id)/readings?limit=7&cursor=\(next)"
             }
             let whole = try await api.get("/v1/devices/\(d.id)/readings?limit=1000").items.compactMap { $0["id"] as? Int }
@@ -211,7 +211,7 @@ struct LiveAPITests {
         let pub = try f.env.publisher()
         defer { pub.stop() }
         try pub.publish(topic: f.env.topic(d, "event"), payload: Array(#"{"ts":\#(nowMs()),"code":"trapped"}"#.utf8), qos: 1)
-        try await waitUntilAsync(timeout: 10, "the trapped alarm on the feed") {
+        try await waitUntilAsync(timeout: 30, "the trapped alarm on the feed") {
             alarms.objects.contains { $0.json["device"] as? String == d.id && $0.json["transition"] as? String == "raised" }
         }
         let firm = d.firm
@@ -225,13 +225,13 @@ struct LiveAPITests {
             let record = try #require((report.json as? [String: Any])?["record"] as? Int)
 
             // On the feeds: the acknowledgement on the alarm feed, the record on the firm's results.
-            try await waitUntilAsync(timeout: 10, "the acknowledgement on the alarm feed") {
+            try await waitUntilAsync(timeout: 30, "the acknowledgement on the alarm feed") {
                 alarms.objects.contains { $0.json["id"] as? Int == id && $0.json["transition"] as? String == "acknowledged" }
             }
             let acked = try #require(alarms.objects.first { $0.json["transition"] as? String == "acknowledged" })
             #expect(acked.topic == "equipwatch/v1/alarms/elevator")
             #expect(acked.json["acked_by"] as? String == "dispatcher-li")
-            try await waitUntilAsync(timeout: 10, "the record on maintenance-results") { !results.messages.isEmpty }
+            try await waitUntilAsync(timeout: 30, "the record on maintenance-results") { !results.messages.isEmpty }
             let answer = try #require(results.objects.first)
             #expect(answer.topic == "equipwatch/v1/maintenance-results/\(firm)")
             #expect(answer.json["result"] as? String == "accepted" && answer.json["record"] as? Int == record)

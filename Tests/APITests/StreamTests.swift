@@ -220,7 +220,7 @@ struct StreamTests {
             #expect(third.status == .serviceUnavailable && third.errorCode == "too_many_streams")
             #expect(third.headers[.retryAfter] == "5")
             first = nil   // the client goes away
-            try await waitUntilAsync(timeout: 10, "the closed stream is released") { f.server.feed.streams < 2 }
+            try await waitUntilAsync(timeout: 30, "the closed stream is released") { f.server.feed.streams < 2 }
             let fourth = try SSEReader(port: port, path: "/v1/stream", token: token)
             #expect(await fourth.connected())
         }
