@@ -2,7 +2,8 @@
 # The web console in a real browser: starts `equipwatch run` (debug build) with a local broker
 # and the sample fleet, makes tokens, and drives Debian's headless Chromium through Selenium
 # (Tests/Browser/console_test.py): sign-in, live alarms, acknowledgement, the device page, a
-# firm's and an owner's scope, the keyboard, a phone's width, the browser log. Screenshots go to docs/screenshots/.
+# firm's and an owner's scope, the keyboard, a phone's width, the browser log. Screenshots go to a temporary folder
+# (SCREENSHOTS=docs/screenshots refreshes the docs' own).
 # Bounded: the whole step stops after BROWSER_TIMEOUT seconds (default 300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,9 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 export BASE="http://127.0.0.1:$HTTP_PORT" BIN ARGS_DATA="$WORK/data" BROKER="127.0.0.1:$MQ_PORT"
-export SCREENSHOTS="docs/screenshots"
+# Screenshots go outside the tree (a test run leaves the clone unchanged); to refresh the ones the
+# docs show: SCREENSHOTS=docs/screenshots ./scripts/browser.sh
+export SCREENSHOTS="${SCREENSHOTS:-${TMPDIR:-/tmp}/equipwatch-screenshots}"
 mkdir -p "$SCREENSHOTS"
 status=0
 timeout "${BROWSER_TIMEOUT:-300}" python3 Tests/Browser/console_test.py || status=$?
@@ -60,4 +63,5 @@ if [ "$status" -ne 0 ]; then
   echo "browser: failed ($status); the pipeline's log:"
   tail -40 "$WORK/run.log"
 fi
+echo "browser: screenshots in $SCREENSHOTS"
 exit "$status"

@@ -27,10 +27,24 @@ mkdir -p data/broker
 sed -e "s|@PORT@|$PORT|" -e "s|@DIR@|$PWD/data/broker|" deploy/mosquitto.local.conf > data/broker/mosquitto.conf
 [ "$(id -u)" -eq 0 ] && echo "user root" >> data/broker/mosquitto.conf
 MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-"$MOSQ" -c data/broker/mosquitto.conf > data/broker/mosquitto.out 2>&1 &
+# The broker in a session of its own: Ctrl-C reaches the script, not the broker, so the simulator
+# and the pipeline stop first, with a broker to say goodbye to, and the broker last.
+setsid "$MOSQ" -c data/broker/mosquitto.conf > data/broker/mosquitto.out 2>&1 &
 BROKER=$!
 SIM=""; PIPE=""
-trap 'kill -TERM $SIM $PIPE 2>/dev/null; wait $SIM $PIPE 2>/dev/null; kill -TERM $BROKER; wait $BROKER 2>/dev/null' EXIT
+stop() {
+  trap - EXIT INT TERM
+  if [ -n "$SIM$PIPE" ]; then
+    echo "demo: stopping the simulator and the pipeline (it commits what it has received)..." >&2
+    kill -TERM $SIM $PIPE 2>/dev/null || true
+    wait $SIM $PIPE 2>/dev/null || true
+  fi
+  echo "demo: stopping the broker; stopped. The store stays in data/, the pipeline's log in data/run.log." >&2
+  kill -TERM $BROKER 2>/dev/null || true
+  wait $BROKER 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 1 50); do taken "$PORT" && break; sleep 0.1; done
 if ! taken "$PORT"; then
   echo "demo: mosquitto did not start on port $PORT; its log:" >&2
@@ -60,7 +74,9 @@ owner-tianjin-hospital|刘强|许文|TJ-A-2024-2101|陈静
 owner-jinghai-gas|赵刚|宋佳|TJ-A-2024-2103|孙丽 周敏
 owner-nankai-edu|钱明|唐亮|TJ-A-2023-2104|吴婷
 STAFF
-"$BIN" run --broker 127.0.0.1:$PORT --http 127.0.0.1:$HTTP_PORT --data data 2> data/run.log &
+# The pipeline's log is kept across starts (appended, with a line marking each start).
+echo "==== demo start $(date -Is) ====" >> data/run.log
+"$BIN" run --broker 127.0.0.1:$PORT --http 127.0.0.1:$HTTP_PORT --data data 2>> data/run.log &
 PIPE=$!
 for _ in $(seq 1 100); do
   python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$HTTP_PORT/healthz" 2>/dev/null && break

@@ -1,3 +1,4 @@
+import CMosquitto
 import Foundation
 
 /// A publishing client with flow control: at most `window` QoS 1 messages are unacknowledged at
@@ -38,27 +39,45 @@ public final class Publisher: @unchecked Sendable {
     }
 
     /// Publishes, waiting while `window` messages are unacknowledged. Returns the message id.
+    /// Throws (`MOSQ_ERR_NO_CONN`) instead of waiting when the connection is down: libmosquitto
+    /// keeps reconnecting, and the caller decides what a message it could not send means.
     @discardableResult
     public func publish(topic: String, payload: [UInt8], qos: Int32, retain: Bool = false) throws(MQTTError) -> Int32 {
         if qos > 0 {
             condition.lock()
-            while outstanding >= window { _ = condition.wait(until: Date().addingTimeInterval(0.1)) }
+            while outstanding >= window {
+                guard connected else {
+                    condition.unlock()
+                    throw MQTTError(MOSQ_ERR_NO_CONN.rawValue, "publish: waiting for acknowledgements while disconnected")
+                }
+                _ = condition.wait(until: Date().addingTimeInterval(0.1))
+            }
             outstanding += 1
             condition.unlock()
         }
-        return try connection.publish(topic: topic, payload: payload, qos: qos, retain: retain)
+        do { return try connection.publish(topic: topic, payload: payload, qos: qos, retain: retain) } catch {
+            // libmosquitto may still hold a QoS 1 message it could not send now, and send it after
+            // the reconnect; its acknowledgement then lowers the count (never below zero).
+            if qos > 0 { condition.lock(); outstanding = max(0, outstanding - 1); condition.unlock() }
+            throw error
+        }
     }
 
-    /// Waits until every QoS 1 message has been acknowledged, or the timeout passes.
+    /// Waits until every QoS 1 message has been acknowledged, or `deadline` passes.
     @discardableResult
-    public func flush(timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+    public func flush(until deadline: Date) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while outstanding > 0 {
             guard condition.wait(until: deadline) else { return false }
         }
         return true
+    }
+
+    /// Waits until every QoS 1 message has been acknowledged, or the timeout passes.
+    @discardableResult
+    public func flush(timeout: Double) -> Bool {
+        flush(until: Date().addingTimeInterval(timeout))
     }
 
     public var acknowledged: Int { condition.lock(); defer { condition.unlock() }; return acked }

@@ -36,12 +36,16 @@ public final class Simulator: @unchecked Sendable {
     /// What a simulation sent, by kind.
     public struct Summary: Sendable, CustomStringConvertible {
         public var published = 0
+        /// Messages a gateway could not send while its broker connection was down (a gap for the
+        /// pipeline, as from a real gateway that lost its link).
+        public var unsent = 0
         public var garbage = 0
         public var duplicates = 0
         var reordered = 0
         public var faulted: [String: [String]] = [:]
         public var description: String {
             var s = "published \(published) message(s): \(garbage) garbage, \(duplicates) duplicate(s), \(reordered) reordered"
+            if unsent > 0 { s += "; \(unsent) not sent while the broker was unreachable" }
             for (f, ids) in faulted.sorted(by: { $0.key < $1.key }) { s += "\n  \(f): \(ids.joined(separator: ", "))" }
             return s
         }
@@ -56,6 +60,8 @@ public final class Simulator: @unchecked Sendable {
     private var reorderDevices: Set<String> = []
     private var duplicateDevices: Set<String> = []
     private var held: [String: (String, [UInt8])] = [:]
+    /// Gateways whose last publish failed for want of a broker connection.
+    private var disconnected: Set<String> = []
     private var rng: SplitMix64
     public private(set) var summary = Summary()
 
@@ -127,19 +133,45 @@ public final class Simulator: @unchecked Sendable {
                 let i = cursor % models.count
                 cursor += 1
                 sent += 1
-                try emit(i)
+                emit(i)
             }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        for p in publishers.values { _ = p.flush(timeout: 5) }
-        for (gateway, p) in publishers where !silentGateways.contains(gateway) {
+        // Stopping takes seconds, not a wait per gateway: one deadline for every acknowledgement
+        // still owed (none come from a broker that is gone), then "offline" from each gateway.
+        let connected = publishers.filter { $0.value.isConnected }
+        logger.info("stopping: waiting up to 3 s for the broker's acknowledgements, then each gateway says offline",
+                    metadata: ["gateways": "\(publishers.count)", "connected": "\(connected.count)"])
+        let acks = Date().addingTimeInterval(3)
+        for p in connected.values { _ = p.flush(until: acks) }
+        let offline = Date().addingTimeInterval(2)
+        for (gateway, p) in connected where !silentGateways.contains(gateway) {
             _ = try? p.publish(topic: Topics(prefix: options.topicPrefix).status(gateway: gateway), payload: Array("offline".utf8), qos: 1)
-            _ = p.flush(timeout: 2)
         }
+        for p in connected.values { _ = p.flush(until: offline) }
         for p in publishers.values { p.stop() }
     }
 
-    private func emit(_ i: Int) throws {
+    /// Publishes one message. A gateway whose broker connection is down keeps running (libmosquitto
+    /// reconnects it) and counts the message as not sent, as a real gateway's link loss would.
+    private func send(_ publisher: Publisher, gateway: String, topic: String, payload: [UInt8]) -> Bool {
+        do {
+            try publisher.publish(topic: topic, payload: payload, qos: options.qos)
+            if disconnected.remove(gateway) != nil {
+                logger.notice("gateway reconnected to the broker", metadata: ["gateway": "\(gateway)"])
+            }
+            return true
+        } catch {
+            summary.unsent += 1
+            if disconnected.insert(gateway).inserted {
+                logger.warning("gateway cannot reach the broker; it keeps trying and counts what it cannot send",
+                               metadata: ["gateway": "\(gateway)", "error": "\(error)"])
+            }
+            return false
+        }
+    }
+
+    private func emit(_ i: Int) {
         let gateway = models[i].record.gateway
         let id = models[i].record.id
         guard !silentGateways.contains(gateway), let publisher = publishers[gateway] else { return }
@@ -166,19 +198,18 @@ public final class Simulator: @unchecked Sendable {
         if reorderDevices.contains(id) {
             // Hold every other message back and send it after its successor.
             if let h = held.removeValue(forKey: id) {
-                try publisher.publish(topic: topic, payload: payload, qos: options.qos)
-                try publisher.publish(topic: h.0, payload: h.1, qos: options.qos)
-                summary.published += 2
-                summary.reordered += 1
+                let sent = [send(publisher, gateway: gateway, topic: topic, payload: payload),
+                            send(publisher, gateway: gateway, topic: h.0, payload: h.1)].filter { $0 }.count
+                summary.published += sent
+                if sent == 2 { summary.reordered += 1 }
             } else {
                 held[id] = (topic, payload)
             }
             return
         }
-        try publisher.publish(topic: topic, payload: payload, qos: options.qos)
+        guard send(publisher, gateway: gateway, topic: topic, payload: payload) else { return }
         summary.published += 1
-        if duplicateDevices.contains(id), models[i].seq % 4 == 0 {
-            try publisher.publish(topic: topic, payload: payload, qos: options.qos)
+        if duplicateDevices.contains(id), models[i].seq % 4 == 0, send(publisher, gateway: gateway, topic: topic, payload: payload) {
             summary.published += 1
             summary.duplicates += 1
         }

@@ -9,6 +9,7 @@ entries. Screenshots of the overview and a device page go to $SCREENSHOTS.
 """
 import json
 import os
+import tempfile
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ FIRM = os.environ["FIRM_TOKEN"]
 FIRM_ID = os.environ["FIRM_ID"]
 OWNER = os.environ["OWNER_TOKEN"]
 OWNER_ID = os.environ["OWNER_ID"]
-SHOTS = os.environ.get("SCREENSHOTS", "docs/screenshots")
+SHOTS = os.environ.get("SCREENSHOTS") or tempfile.mkdtemp(prefix="equipwatch-screenshots-")
 failures = []
 
 
