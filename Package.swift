@@ -171,7 +171,7 @@ let package = Package(
                 .embedInCode("Web/index.html"), .embedInCode("Web/style.css"), .embedInCode("Web/app.js"),
                 .embedInCode("Web/api.js"), .embedInCode("Web/i18n.js"), .embedInCode("Web/pages.js"),
                 .embedInCode("Web/device.js"), .embedInCode("Web/charts.js"), .embedInCode("Web/dom.js"),
-                .embedInCode("Web/people.js"),
+                .embedInCode("Web/people.js"), .embedInCode("Web/work.js"),
             ],
             swiftSettings: strict
         ),

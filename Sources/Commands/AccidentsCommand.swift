@@ -115,7 +115,7 @@ struct AccidentsCommand: ParsableCommand {
         func run() throws {
             let store = try global.existingStore()
             guard let item = try store.accident(id, scope: .supervisor, now: wallMillis()) else { throw NotFound("no accident \(id)") }
-            output.print(sections: [("accident", ResultTable([item]))], detail: true, records: ["accident"])
+            output.print(sections: [("accident", ResultTable([item]))], records: ["accident"])
         }
     }
 
@@ -158,7 +158,7 @@ struct AccidentsCommand: ParsableCommand {
     /// One accident: `key  value` lines in a terminal; a one-row array with --json and --csv.
     static func show(_ item: AccidentItem, _ output: OutputOptions) {
         if output.json || output.csv { output.print(ResultTable([item])) }
-        else { output.print(sections: [("accident", ResultTable([item]))], detail: true, records: ["accident"]) }
+        else { output.print(sections: [("accident", ResultTable([item]))], records: ["accident"]) }
     }
 
     static func change(_ id: Int64, status: AccidentStatus?, deaths: Int? = nil, seriousInjuries: Int? = nil, lossCny: Int64? = nil,

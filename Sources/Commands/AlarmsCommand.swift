@@ -96,7 +96,7 @@ struct AlarmsCommand: ParsableCommand {
             let at = wallMillis()
             switch try store.acknowledge(alarm: id, by: by, at: at, onSite: onSite, topics: topics) {
             case .acknowledged: say("alarm \(id) acknowledged by \(by)")
-            case .notFound: throw ValidationError("no alarm \(id)")
+            case .notFound: throw NotFound("no alarm \(id)")
             case .alreadyAcknowledged(let who, let at):
                 say("alarm \(id) was already acknowledged by \(who) at \(Console.zone.table(at))")
             }

@@ -28,6 +28,7 @@ struct DevicesCommand: ParsableCommand {
         @Option(help: "Only this device type (elevator, boiler, pressure_vessel, gas_cylinder, forklift).") var type: String?
         @Option(help: "Only this site.") var site: String?
         @Option(help: "Only devices maintained by this firm.") var firm: String?
+        @Option(help: "Only devices of this owner (使用单位).") var owner: String?
         @Option(help: "Only devices behind this gateway.") var gateway: String?
         @Option(help: "Only this risk grade.") var grade: Grade?
         @Flag(help: "Only devices that must not be used (an inspection overdue or failed, or safety grade 5).") var mustNotUse = false
@@ -36,9 +37,10 @@ struct DevicesCommand: ParsableCommand {
         func run() throws {
             let store = try global.existingStore()
             var filter = DeviceFilter(type: type, site: site, firm: firm, gateway: gateway, grade: grade)
+            filter.owner = owner
             if mustNotUse { filter.mustNotUse = true }
             filter.language = global.language
-            try KnownNames(store: store).check(firm: firm, site: site, gateway: gateway, type: type)
+            try KnownNames(store: store).check(firm: firm, site: site, owner: owner, gateway: gateway, type: type)
             output.print(try store.devices(filter, limit: limit.fetch), limit: limit)
         }
     }
@@ -64,7 +66,7 @@ struct DevicesCommand: ParsableCommand {
                                                            now: wallMillis()) else {
                 throw NotFound("no registered device \(id)")
             }
-            output.print(sections: sections, detail: true, records: DeviceReport.records)
+            output.print(sections: sections, records: DeviceReport.records)
         }
     }
 

@@ -67,7 +67,7 @@ struct HazardsCommand: ParsableCommand {
             let store = try global.existingStore()
             guard let hazard = try store.hazard(id) else { throw NotFound("no hazard \(id)") }
             output.print(sections: [("hazard", ResultTable([hazard])), ("timeline", ResultTable(try store.hazardSteps(id)))],
-                         detail: true, records: ["hazard"])
+                         records: ["hazard"])
         }
     }
 

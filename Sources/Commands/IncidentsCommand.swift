@@ -2,6 +2,7 @@ import Domain
 import ArgumentParser
 import Presentation
 import Records
+import Services
 import Storage
 
 struct IncidentsCommand: ParsableCommand {
@@ -33,7 +34,11 @@ struct IncidentsCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "An incident's timeline: opened, escalated, acknowledged, resolved, each with the alarm as it was.")
+            abstract: "An incident as a story: the device, site and firm, the rescue deadline, then each step in words with its local time and how long after the alarm.",
+            discussion: """
+                A trapped passenger reads: alarm raised → rescue deadline → on site after 3 min 20 s → resolved. \
+                --json adds the stored timeline (each step with the alarm as it was); --lang zh tells it in Chinese.
+                """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -41,8 +46,24 @@ struct IncidentsCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.existingStore()
-            guard let timeline = try store.incidentTimeline(id) else { throw NotFound("no incident \(id)") }
-            output.print(ResultTable(timeline), detail: true)
+            guard let (incident, timeline, story) = try IncidentStory.read(id, store: store, scope: .supervisor, language: global.language,
+                                                                           now: wallMillis())
+            else { throw NotFound("no incident \(id)") }
+            var sections: [(title: String, table: ResultTable)] = [("incident", ResultTable([incident]))]
+            if let rescue = story.rescue { sections.append(("rescue", ResultTable([RescueClockItem(story, rescue)]))) }
+            if output.json || output.csv {
+                sections.append(("story", ResultTable(story.lines.map(StoryLineItem.init))))
+                sections.append(("timeline", ResultTable(timeline)))
+            } else {
+                let zh = global.language == .zh
+                var lines = ResultTable(columns: ["at", "after", "what"])
+                for l in story.lines {
+                    let after = Words.duration(l.afterMs)
+                    lines.rows.append([.time(l.at), .text(l.afterMs == 0 ? "" : "+" + (zh ? after.zh : after.en)), .text(zh ? l.zh : l.en)])
+                }
+                sections.append(("story", lines))
+            }
+            output.print(sections: sections, records: ["incident", "rescue"])
         }
     }
 }

@@ -25,19 +25,29 @@ struct InspectionsCommand: ParsableCommand {
                 date, last inspections and safety grade. Owners must apply for an inspection at least a month before it \
                 is due.
 
-                Example: equipwatch inspections due --within 30 --csv
+                Examples:
+                  equipwatch inspections due --within 30 --csv
+                  equipwatch inspections due --owner owner-nankai-edu     (one owner's devices)
                 """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("Days ahead of today.", valueName: "DAYS")) var within = 30
+        @Option(help: "Only this owner's devices (使用单位): what it must apply for and prepare.") var owner: String?
+        @Option(help: "Only devices maintained by this firm.") var firm: String?
+
+        func validate() throws {
+            if owner != nil && firm != nil { throw ValidationError("choose one of --owner and --firm") }
+        }
 
         func run() throws {
             let settings = try global.settings()
             let store = try settings.existingStore()
+            try KnownNames(store: store).check(firm: firm, owner: owner)
             let types = try Catalog.loadTypes(directory: settings.devicesDirectory + "/types")
             let today = store.localDays.day(wallMillis())
-            output.print(try InspectionSchedule.due(store: store, types: types, today: today, until: today.adding(days: within)))
+            let scope: Role = owner.map { .owner($0) } ?? firm.map { .firm($0) } ?? .supervisor
+            output.print(try InspectionSchedule.due(store: store, types: types, today: today, until: today.adding(days: within), scope: scope))
         }
     }
 

@@ -16,8 +16,8 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print CSV with a header row.")
     var csv = false
 
-    @Flag(name: .long, help: ArgumentHelp("Print every column on one line, nothing cut.",
-                                          discussion: "By default a table fits 120 terminal columns (a Chinese character takes two): key columns on the row's line, prose and names on indented lines beneath."))
+    @Flag(name: .long, help: ArgumentHelp("Print every column on one line.",
+                                          discussion: "By default a table fits 120 terminal columns (a Chinese character takes two): key columns on the row's line, prose and names on indented lines beneath; ids, times and codes are never cut or broken."))
     var wide = false
 
     func validate() throws {
@@ -42,22 +42,21 @@ struct OutputOptions: ParsableArguments {
         }
     }
 
-    /// One table; `detail` for a single thing's view (long text wrapped, not cut).
-    func print(_ table: ResultTable, detail: Bool = false) {
-        Console.write(json ? Self.json(table) : csv ? Self.csv(table) : TerminalTable.render(table, wide: wide, detail: detail))
+    /// One table.
+    func print(_ table: ResultTable) {
+        Console.write(json ? Self.json(table) : csv ? Self.csv(table) : TerminalTable.render(table, wide: wide))
     }
 
-    /// Several titled tables: an object of arrays with --json, titled blocks otherwise;
-    /// `detail` for a single thing's view (long text wrapped), whose `records` (sections that
-    /// describe one thing, not a list) read as `key  value` lines.
-    func print(sections: [(title: String, table: ResultTable)], detail: Bool = false, records: Set<String> = []) {
+    /// Several titled tables: an object of arrays with --json, titled blocks otherwise; the
+    /// `records` (sections that describe one thing, not a list) read as `key  value` lines.
+    func print(sections: [(title: String, table: ResultTable)], records: Set<String> = []) {
         var out = ""
         if json {
             out = ResultTable.json(sections: sections)
         } else {
             for s in sections {
                 out += (csv ? "# " : "== ") + s.title + (csv ? "\n" : " ==\n")
-                out += (csv ? Self.csv(s.table) : TerminalTable.render(s.table, wide: wide, detail: detail, record: records.contains(s.title))) + "\n"
+                out += (csv ? Self.csv(s.table) : TerminalTable.render(s.table, wide: wide, record: records.contains(s.title))) + "\n"
             }
         }
         Console.write(out)

@@ -72,8 +72,12 @@ struct ScheduleCommand: ParsableCommand {
         }
     }
 
+    /// The plan's columns (the terminal view knows their layout).
+    static let visitColumns = ["date", "inspector", "site", "device", "type", "kind", "due", "risk", "overdue"]
+    static let dutyColumns = ["device", "type", "kind", "due", "overdue", "owner", "site"]
+
     static func table(_ plan: InspectionPlan) -> String {
-        var visits = ResultTable(columns: ["date", "inspector", "site", "device", "type", "kind", "due", "risk", "overdue"])
+        var visits = ResultTable(columns: visitColumns)
         for v in plan.visits {
             for e in v.items {
                 visits.rows.append([.text(v.date.description), .int(Int64(v.inspector)), .text(v.siteName), .text(e.device), .text(e.type),
@@ -87,20 +91,22 @@ struct ScheduleCommand: ParsableCommand {
                 rest.rows.append([.text(u.device), .text(u.type), .text(u.kind), .text(u.due.description),
                                   u.grade.map { .text($0.rawValue) } ?? .null, .text(u.reason)])
             }
-            out += "\nunassigned:\n" + TerminalTable.render(rest, detail: true)
+            out += "\nunassigned:\n" + TerminalTable.render(rest)
         }
         if !plan.ownerDuties.isEmpty {
-            var duties = ResultTable(columns: ["device", "type", "kind", "due", "overdue", "owner", "site"])
+            var duties = ResultTable(columns: dutyColumns)
             for o in plan.ownerDuties {
                 duties.rows.append([.text(o.device), .text(o.type), .text(o.kind), .text(o.due.description), .bool(o.overdue), .text(o.owner), .text(o.site)])
             }
             out += "\nthe owners' own inspections (not booked on an inspector):\n" + TerminalTable.render(duties)
         }
         let s = plan.summary
-        out += "\n\(s.from) to \(s.to): \(s.workingDays) working days, capacity \(s.capacity) inspections; \(s.visits) visits planned for "
+        var prose = ["\(s.from) to \(s.to): \(s.workingDays) working days, capacity \(s.capacity) inspections; \(s.visits) visits planned for "
             + "\(s.scheduled) of \(s.inspections) inspections (\(s.onTime) on time, \(s.late) after their due date, \(s.overdueAtStart) overdue "
-            + "at the start, \(s.forwarded) brought forward by risk); \(s.unassigned) unassigned; \(s.ownerDuties) owners' own inspections\n"
-        for c in s.caveats { out += "note: \(c)\n" }
+            + "at the start, \(s.forwarded) brought forward by risk); \(s.unassigned) unassigned; \(s.ownerDuties) owners' own inspections"]
+        prose += s.caveats.map { "note: \($0)" }
+        out += "\n"
+        for p in prose { out += TerminalTable.wrapped(p, TerminalTable.width).joined(separator: "\n") + "\n" }
         return out
     }
 }

@@ -11,11 +11,12 @@ import Storage
 ///
 /// - **Default**: at most `width` (120) terminal columns a line (a CJK character takes two). A
 ///   list the layouts below know shows its key columns on the row's line and its prose (a notice's reason, an alarm's message,
-///   names beside ids) on indented lines beneath, wrapped, never cut. Any other table cuts its
-///   widest cells with "…" until it fits.
-/// - **Wide** (`--wide`): every column on one line, nothing cut.
-/// - **Detail** (`devices show`, `incidents show`): long text wraps in its column instead of
-///   being cut, and a one-row section of a report (`record`) reads as `key  value` lines.
+///   names beside ids) on indented lines beneath. Nothing is ever cut: ids, times and codes (a
+///   cell without a space) stay whole on one line; prose wraps at spaces (Chinese anywhere). When
+///   the row's line is still too wide, a prose column wraps within itself, then the widest columns
+///   move beneath the row as `name value`.
+/// - **Wide** (`--wide`): every column on one line.
+/// - **Record**: a one-row section of a report (`devices show`) reads as `key  value` lines.
 enum TerminalTable {
     static let width = 120
 
@@ -31,8 +32,8 @@ enum TerminalTable {
     /// The layouts, by the row type's exact column list (so a change to a row's columns falls
     /// back to the generic fit instead of hiding a new column).
     static let layouts: [[String]: Layout] = [
-        AlarmItem.columnNames: Layout(columns: ["id", "device", "rule", "severity", "state", "fired_at", "acked_by", "incident"],
-                                      beneath: ["site_name", "message"]),
+        AlarmItem.columnNames: Layout(columns: ["id", "device", "rule", "severity", "state", "fired_at", "incident"],
+                                      beneath: ["site_name", "message"], figures: ["acked_by"]),
         IncidentItem.columnNames: Layout(columns: ["id", "device", "rule", "severity", "status", "opened_at", "alarm"],
                                          beneath: ["site_name", "title"]),
         NoticeItem.columnNames: Layout(columns: ["id", "kind", "device", "status", "due_by", "created_at"],
@@ -47,7 +48,7 @@ enum TerminalTable {
                                      beneath: ["station_name", "detail"]),
         RescueResponseItem.columnNames: Layout(columns: ["firm", "trapped", "resolved", "within_deadline", "share_within", "missed", "running"],
                                                beneath: ["firm_name"],
-                                               figures: ["median_response_min", "p90_response_min", "median_on_site_min"]),
+                                               figures: ["median_response_min", "p90_response_min", "median_on_site_min", "median_resolved_min"]),
         MaintenanceTimelinessItem.columnNames: Layout(columns: MaintenanceTimelinessItem.columnNames.filter { $0 != "firm_name" },
                                                       beneath: ["firm_name"]),
         MaintenanceItem.columnNames: Layout(columns: ["id", "done_at", "firm", "source", "reported_at", "applied_at"],
@@ -59,52 +60,80 @@ enum TerminalTable {
                                          beneath: ["site_name", "summary", "cause"],
                                          figures: ["loss_cny", "special_case", "reported_at", "reported_by"]),
         AuditHead.columnNames: Layout(columns: ["day", "seq", "at"], beneath: ["hash"]),
+        InspectionDueItem.columnNames: Layout(columns: ["device", "type", "kind", "due", "days_left", "overdue", "risk_grade", "last"],
+                                              beneath: ["site_name", "owner", "firm", "basis"]),
+        ScheduleCommand.visitColumns: Layout(columns: ["date", "inspector", "device", "type", "kind", "due", "risk", "overdue"], beneath: ["site"]),
+        ScheduleCommand.dutyColumns: Layout(columns: ["device", "type", "kind", "due", "overdue", "owner"], beneath: ["site"]),
     ]
 
     /// The table as text: `more` says the query had more rows than shown.
-    static func render(_ t: ResultTable, wide: Bool = false, detail: Bool = false, record: Bool = false, more: Bool = false,
+    static func render(_ t: ResultTable, wide: Bool = false, record: Bool = false, more: Bool = false,
                        zone: DisplayZone = Console.zone) -> String {
         let body: String
         if wide {
-            body = grid(t, columns: Array(t.columns.indices), cut: false, zone: zone)
+            body = grid(t, columns: Array(t.columns.indices), fit: false, zone: zone)
         } else if record, t.rows.count == 1 {
             body = vertical(t, zone: zone)
         } else if let layout = layouts[t.columns] {
-            body = grid(t, columns: layout.columns.compactMap(t.columns.firstIndex(of:)), cut: true, zone: zone,
+            body = grid(t, columns: layout.columns.compactMap(t.columns.firstIndex(of:)), zone: zone,
                         beneath: layout.beneath.compactMap(t.columns.firstIndex(of:)),
                         figures: layout.figures.compactMap(t.columns.firstIndex(of:)))
         } else {
-            body = grid(t, columns: Array(t.columns.indices), cut: !detail, wrap: detail, zone: zone)
+            body = grid(t, columns: Array(t.columns.indices), zone: zone)
         }
         let count = "\(t.rows.count) row\(t.rows.count == 1 ? "" : "s")"
         return body + (more ? "(\(count) shown; more match: --limit N shows more, --limit 0 all)\n" : "(\(count))\n")
     }
 
-    /// Rows as aligned columns. With `cut`, the widest cells are shortened (with "…") until a
-    /// line fits `width`; with `wrap`, they continue on the next lines in their column instead.
-    static func grid(_ t: ResultTable, columns: [Int], cut: Bool, wrap: Bool = false, zone: DisplayZone,
+    /// Rows as aligned columns. With `fit`, a line stays within `width`: prose columns (a cell
+    /// with a space or a Chinese character) wrap within themselves, down to 12 columns; if that
+    /// is not enough, the widest columns move beneath the row as `name value`. Nothing is cut.
+    static func grid(_ t: ResultTable, columns: [Int], fit: Bool = true, zone: DisplayZone,
                      beneath: [Int] = [], figures: [Int] = []) -> String {
-        let headers = columns.map { t.columns[$0] }
-        let cells = t.rows.map { row in columns.map { oneLine(row[$0].table(in: zone)) } }
-        var widths = headers.map(\.count)
-        for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.columns) } }
-        if cut || wrap { widths = fitted(widths, headers: headers) }
+        let all = t.rows.map { row in row.map { oneLine($0.table(in: zone)) } }
+        var shown = columns
+        var moved: [Int] = []
+        var widths: [Int] = []
+        /// Natural widths of `shown`, then narrowed prose columns while the line is too wide.
+        func layout() -> Bool {
+            widths = shown.map { c in all.reduce(t.columns[c].count) { max($0, $1[c].columns) } }
+            guard fit else { return true }
+            let prose = shown.map { c in t.rows.indices.contains { Self.isProse(t.rows[$0][c], all[$0][c]) } }
+            let floor = shown.indices.map { prose[$0] ? max(t.columns[shown[$0]].count, 12) : widths[$0] }
+            while widths.reduce(0, +) + 2 * (widths.count - 1) > width {
+                guard let i = widths.indices.filter({ widths[$0] > floor[$0] }).max(by: { widths[$0] < widths[$1] }) else { return false }
+                widths[i] -= 1
+            }
+            return true
+        }
+        while !layout(), shown.count > 1 {
+            // The widest column after the first (the row's key) goes beneath the row.
+            let i = shown.indices.dropFirst().max { widths[$0] < widths[$1] }!
+            moved.append(shown.remove(at: i))
+        }
+        let headers = shown.map { t.columns[$0] }
         func pad(_ s: String, _ i: Int) -> String { s + String(repeating: " ", count: max(0, widths[i] - s.columns)) }
         func line(_ values: [String]) -> String {
             values.enumerated().map { pad($1, $0) }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var out = line(headers) + "\n" + line(widths.map { String(repeating: "-", count: $0) }) + "\n"
-        for (r, row) in cells.enumerated() {
-            if wrap {
-                let parts = row.enumerated().map { wrapped($1, widths[$0]) }
-                for k in 0..<(parts.map(\.count).max() ?? 1) { out += line(parts.map { k < $0.count ? $0[k] : "" }) + "\n" }
-            } else {
-                out += line(row.enumerated().map { $1.columns > widths[$0] ? $1.prefix(columns: widths[$0] - 1) + "…" : $1 }) + "\n"
-            }
-            let note = prose(t, row: r, columns: beneath, figures: figures, zone: zone)
+        let extra = moved.sorted() + figures
+        for (r, row) in all.enumerated() {
+            let parts = shown.enumerated().map { wrapped(row[$1], widths[$0]) }
+            for k in 0..<(parts.map(\.count).max() ?? 1) { out += line(parts.map { k < $0.count ? $0[k] : "" }) + "\n" }
+            let note = prose(t, row: r, columns: beneath, figures: extra, zone: zone)
             if !note.isEmpty { for l in wrapped(note, width - 4) { out += "    " + l + "\n" } }
         }
         return out
+    }
+
+    /// Free text, which may wrap: a text or JSON cell with a space or a Chinese character in it.
+    /// Anything else (an id, a time, a code, a number) is kept whole on one line.
+    static func isProse(_ cell: ResultTable.Cell, _ text: String) -> Bool {
+        switch cell {
+        case .text, .json: text.contains { $0 == " " || $0.columns == 2 }
+        default: false
+        }
     }
 
     /// `key  value` lines for a one-row section; long values wrap under themselves.
@@ -112,7 +141,10 @@ enum TerminalTable {
         let keyWidth = t.columns.map(\.count).max() ?? 0
         var out = ""
         for (i, key) in t.columns.enumerated() {
-            let lines = wrapped(oneLine(t.rows[0][i].table(in: zone)), max(20, width - keyWidth - 2))
+            let cell = t.rows[0][i]
+            var value = oneLine(cell.table(in: zone))
+            if case .json = cell { value = spaced(json: value) }
+            let lines = wrapped(value, max(20, width - keyWidth - 2))
             for (k, l) in lines.enumerated() {
                 out += (k == 0 ? key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) : String(repeating: " ", count: keyWidth))
                     + "  " + l
@@ -140,18 +172,6 @@ enum TerminalTable {
             if value.isEmpty { return id.isEmpty ? nil : id }
             return id.isEmpty ? value : "\(value) (\(id))"
         } + labelled).joined(separator: " · ")
-    }
-
-    /// Column widths that fit `width`: the widest column gives up characters first, none below
-    /// its header or 8 characters.
-    static func fitted(_ natural: [Int], headers: [String]) -> [Int] {
-        var widths = natural
-        let floor = headers.map { max($0.count, 8) }
-        while widths.reduce(0, +) + 2 * (widths.count - 1) > width {
-            guard let i = widths.indices.filter({ widths[$0] > floor[$0] }).max(by: { widths[$0] < widths[$1] }) else { break }
-            widths[i] -= 1
-        }
-        return widths
     }
 
     /// `text` in lines of at most `width` terminal columns, broken at spaces where there is one

@@ -69,11 +69,11 @@ struct TokensCommand: ParsableCommand {
         case .supervisor: return
         case .firm(let id):
             let known = registry.firms.map(\.id)
-            if !known.contains(id) { throw ValidationError("no firm '\(id)' in the registry (firms: \(known.sorted().joined(separator: ", ")))") }
+            if !known.contains(id) { throw NotFound("no firm '\(id)' in the registry (firms: \(known.sorted().joined(separator: ", ")))") }
         case .owner(let id):
             let known = registry.owners.map(\.id)
             if !known.contains(id) {
-                throw ValidationError("no owner '\(id)' in the registry (owners: \(known.sorted().joined(separator: ", ")); "
+                throw NotFound("no owner '\(id)' in the registry (owners: \(known.sorted().joined(separator: ", ")); "
                                       + "`equipwatch devices import` a fleet that declares it)")
             }
         }

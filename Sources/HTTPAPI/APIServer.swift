@@ -2,6 +2,7 @@ import DeviceCatalog
 import Domain
 import Foundation
 import Hummingbird
+import Presentation
 import Inspection
 import Logging
 import Metrics
@@ -86,6 +87,7 @@ public struct APIServer: Sendable {
         }
         let v1 = router.group("v1").add(middleware: BearerAuth(store: store, logger: logger, throttle: throttle))
             .add(middleware: LanguageMiddleware())
+            .add(middleware: ZoneMiddleware(zone: DisplayZone(named: timeZone) ?? .shanghai))
         addRoutes(to: v1)
         addInspectionRoutes(to: v1)
         addInspectionRecordRoutes(to: v1)

@@ -8,6 +8,10 @@ import Records
 /// `format=csv` every matching row, streamed page by page (no cap). The same typed rows as the
 /// CLI, rendered by the same code, so the keys are the same.
 enum Listing {
+    /// The zone CSV answers show times in: the server's display zone, bound per request by
+    /// `ZoneMiddleware`.
+    @TaskLocal static var zone: DisplayZone = .shanghai
+
     /// Every row in one page (`next_cursor` null): short answers that are not paged.
     static func page<Row: ResponseRow>(_ rows: [Row]) -> Response {
         json(JSONAnswer.page(rows, nextCursor: nil))
@@ -27,13 +31,16 @@ enum Listing {
             }
             return json(JSONAnswer.page(rows, nextCursor: next))
         case .csv:
+            // For people: times in the display zone with their offset, headings in their language
+            // (`header=names` for the JSON keys).
+            let zone = Self.zone
+            let heading = try params.csvHeader(Row.columnNames)
             let first = try await StoreThreads.offload { try fetch(1000, start) }
             let body = ResponseBody { writer in
                 var rows = first
-                var header = true
+                try await writer.write(ByteBuffer(string: ResultTable(columns: heading, rows: []).csv(header: true)))
                 while true {
-                    try await writer.write(ByteBuffer(string: ResultTable(rows).csv(header: header)))
-                    header = false
+                    try await writer.write(ByteBuffer(string: ResultTable(rows).csv(header: false, zone: zone)))
                     guard rows.count == 1000, let last = rows.last else { break }
                     let next = cursor(last)
                     rows = try await StoreThreads.offload { try fetch(1000, next) }
@@ -60,4 +67,14 @@ enum Listing {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
+}
+
+/// Binds `Listing.zone` to the server's display zone for the request's handling.
+struct ZoneMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let zone: DisplayZone
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        try await Listing.$zone.withValue(zone) { try await next(request, context) }
+    }
 }

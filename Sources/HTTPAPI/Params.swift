@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Hummingbird
+import Presentation
 import Records
 
 /// Query parameters, read with 400 errors that name the parameter (SPEC §7).
@@ -98,5 +99,17 @@ struct Params {
     enum Format: String, CaseIterable { case json, csv }
 
     func format() throws -> Format { try choice("format", Format.self) ?? .json }
+
+    /// A CSV's first line: headings in the reader's language (`labels`, the default: a file a
+    /// person opens in a spreadsheet) or the column names, which are the JSON keys (`names`: for
+    /// programs).
+    enum Header: String, CaseIterable { case labels, names }
+
+    func header() throws -> Header { try choice("header", Header.self) ?? .labels }
+
+    /// The CSV heading line of `columns` as `header=` asks.
+    func csvHeader(_ columns: [String]) throws -> [String] {
+        try header() == .names ? columns : columns.map { ColumnLabels.label($0, in: language) }
+    }
 
 }

@@ -29,8 +29,9 @@ extension APIServer {
             switch format {
             case .json: return Listing.page(rows)
             case .csv:
+                let heading = ResultTable(columns: try p.csvHeader(InspectionDueItem.columnNames), rows: []).csv()
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: ResultTable(rows).csv())))
+                                body: .init(byteBuffer: ByteBuffer(string: heading + ResultTable(rows).csv(header: false, zone: Listing.zone))))
             }
         }
 
@@ -53,7 +54,11 @@ extension APIServer {
             switch format {
             case .json: return Listing.json(plan.json())
             case .csv:
-                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: plan.csv())))
+                // The plan's CSV has days, not instants; its headings as `header=` asks.
+                var lines = plan.csv().split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                lines[0] = try p.csvHeader(lines[0].split(separator: ",").map(String.init)).joined(separator: ",")
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n"))))
             case .ics:
                 return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: plan.ics(stamp: wallMillis(), inspector: inspector))))

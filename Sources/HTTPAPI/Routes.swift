@@ -90,17 +90,17 @@ extension APIServer {
         v1.get("incidents/{id}") { request, context in
             let caller = try context.caller()
             let id = try Self.numericId(context)
-            var f = AlarmFilter()
-            f.id = id
-            f.scope = caller.role
-            f.language = Params.language(request)
-            let filter = f
-            let (found, timeline) = try await store.access { store in (try store.incidents(filter).first, try store.incidentTimeline(id)) }
-            guard let incident = found, let timeline else {
+            let language = Params.language(request)
+            guard let (incident, timeline, story) = try await store.access({ store in
+                try IncidentStory.read(id, store: store, scope: caller.role, language: language, now: wallMillis())
+            }) else {
                 throw APIError.notFound("no incident \(id)")
             }
             var answer = JSONAnswer()
             answer.add("incident", record: incident)
+            // The story in words (both languages), the rescue clock, then the stored timeline as it was.
+            answer.add("story", records: story.lines.map(StoryLineItem.init))
+            if let rescue = story.rescue { answer.add("rescue", record: RescueClockItem(story, rescue)) } else { answer.add("rescue", nil) }
             answer.add("timeline", records: timeline)
             return Listing.json(answer.rendered())
         }

@@ -39,11 +39,18 @@ extension PostgresStore {
                 """, [id]) else { return .notFound }
             if onSite {
                 let changed = try s.execute("UPDATE rescues SET on_site_at = ?, on_site_by = ? WHERE alarm_id = ? AND on_site_at IS NULL", [at, who, id])
-                if changed == 1, let incident = row.int("incident_id") {
-                    var w = JSONWriter()
-                    w.add("on_site_by", .string(who))
-                    w.add("at", .string(Timestamp.format(at)))
-                    try Self.timeline(s, incident: incident, at: at, kind: "on_site", detail: w.finish())
+                if changed == 1 {
+                    if let incident = row.int("incident_id") {
+                        var w = JSONWriter()
+                        w.add("on_site_by", .string(who))
+                        w.add("at", .string(Timestamp.format(at)))
+                        try Self.timeline(s, incident: incident, at: at, kind: "on_site", detail: w.finish())
+                    }
+                    // The firm is there: its rescue notice is done; its acknowledgement, if it had none, is the arrival.
+                    try s.execute("""
+                        UPDATE notices SET acked_by = COALESCE(acked_by, ?), acked_at = COALESCE(acked_at, ?), status = 'closed', closed_at = ?
+                        WHERE id = (SELECT notice_id FROM rescues WHERE alarm_id = ?) AND status != 'closed'
+                        """, [who, at, at, id])
                 }
             }
             if let by = row.text("acked_by") { return .alreadyAcknowledged(by: by, at: row.int("acked_at") ?? 0) }

@@ -151,13 +151,14 @@ extension PostgresStore {
         c.scope(scope)
         return try query("read rescues") { s in
             try s.rows("""
-                SELECT r.firm, f.name AS firm_name, r.fired_at, r.within_ms, r.on_site_at, r.resolved_at, r.escalated_at
+                SELECT r.firm, f.name AS firm_name, r.fired_at, r.within_ms, r.on_site_at, r.resolved_at, r.escalated_at,
+                       r.alarm_id, r.on_site_by
                 FROM rescues r JOIN devices d ON d.num = r.device_num LEFT JOIN firms f ON f.id = r.firm
                 \(c.sql) ORDER BY r.firm, r.fired_at
                 """, c.arguments).map { row throws(StoreError) in
                 RescueRow(firm: try row.text(required: "firm"), firmName: row.text("firm_name"), firedAt: try row.int(required: "fired_at"),
                           withinMs: try row.int(required: "within_ms"), onSiteAt: row.int("on_site_at"), resolvedAt: row.int("resolved_at"),
-                          escalatedAt: row.int("escalated_at"))
+                          escalatedAt: row.int("escalated_at"), alarmId: row.int("alarm_id"), onSiteBy: row.text("on_site_by"))
             }
         }
     }

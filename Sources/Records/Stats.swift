@@ -31,10 +31,14 @@ public struct RescueRow: Sendable, Equatable {
     /// When it resolved (nil while open).
     public let resolvedAt: Int64?
     public let escalatedAt: Int64?
+    /// The trapped alarm's id, and who reported the firm on site.
+    public var alarmId: Int64?
+    public var onSiteBy: String?
 
-    public init(firm: String, firmName: String?, firedAt: Int64, withinMs: Int64, onSiteAt: Int64?, resolvedAt: Int64?, escalatedAt: Int64?) {
+    public init(firm: String, firmName: String?, firedAt: Int64, withinMs: Int64, onSiteAt: Int64?, resolvedAt: Int64?, escalatedAt: Int64?,
+                alarmId: Int64? = nil, onSiteBy: String? = nil) {
         (self.firm, self.firmName, self.firedAt, self.withinMs, self.onSiteAt) = (firm, firmName, firedAt, withinMs, onSiteAt)
-        (self.resolvedAt, self.escalatedAt) = (resolvedAt, escalatedAt)
+        (self.resolvedAt, self.escalatedAt, self.alarmId, self.onSiteBy) = (resolvedAt, escalatedAt, alarmId, onSiteBy)
     }
 }
 

@@ -52,6 +52,24 @@ public enum DeviceReport {
             ("inspection_history", ResultTable(try store.inspectionHistory(device: id, scope: scope))),
             ("hazards", ResultTable(try store.hazards(hazards))),
             ("hazard_timeline", ResultTable(try store.hazardSteps(device: id, scope: scope))),
+            ("fields", ResultTable(types[device[0].type].map { $0.fields.filter { !$0.derived }.map(FieldItem.init) } ?? [])),
         ]
     }
+}
+
+/// One telemetry field of a device's type, so a reader can show readings as a table with units.
+public struct FieldItem: ResponseRow, Equatable {
+    /// The field's name in a reading's `data`.
+    public var field: String
+    /// Its value type (`number`, `int`, `bool`, `string`, `enum`).
+    public var kind: String
+    /// Its unit (`m/s`, `MPa`...), if it has one.
+    public var unit: String?
+    /// What it measures.
+    public var description: String?
+
+    /// The columns, in answer order: the JSON keys, the CSV header and the table's headings.
+    public enum CodingKeys: String, CodingKey, CaseIterable { case field, kind, unit, description }
+
+    init(_ f: FieldSpec) { (field, kind, unit, description) = (f.name, f.kind.rawValue, f.unit, f.description) }
 }

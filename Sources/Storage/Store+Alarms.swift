@@ -73,6 +73,13 @@ extension SQLiteStore {
         try db.execute(sql: "INSERT INTO outbox(topic, payload, created_at) VALUES (?,?,?)", arguments: [m.topic, m.payload, at])
     }
 
+    /// Closes the rescue notice of alarm `?` when the firm reports itself on site (arguments: who,
+    /// at, at, alarm id); its acknowledgement, if it had none, is the arrival.
+    static let closeRescueNotice = """
+        UPDATE notices SET acked_by = COALESCE(acked_by, ?), acked_at = COALESCE(acked_at, ?), status = 'closed', closed_at = ?
+        WHERE id = (SELECT notice_id FROM rescues WHERE alarm_id = ?) AND status != 'closed'
+        """
+
     static func timeline(_ db: Database, incident: Int64, at: Int64, kind: String, detail: String) throws {
         try db.execute(sql: "INSERT INTO incident_timeline(incident_id, at, kind, detail) VALUES (?,?,?,?)",
                        arguments: [incident, at, kind, detail])
@@ -92,11 +99,15 @@ extension SQLiteStore {
                 if onSite {
                     try db.execute(sql: "UPDATE rescues SET on_site_at = ?, on_site_by = ? WHERE alarm_id = ? AND on_site_at IS NULL",
                                    arguments: [at, who, id])
-                    if db.changesCount == 1, let incident: Int64 = row["incident_id"] {
-                        var w = JSONWriter()
-                        w.add("on_site_by", .string(who))
-                        w.add("at", .string(Timestamp.format(at)))
-                        try Self.timeline(db, incident: incident, at: at, kind: "on_site", detail: w.finish())
+                    if db.changesCount == 1 {
+                        if let incident: Int64 = row["incident_id"] {
+                            var w = JSONWriter()
+                            w.add("on_site_by", .string(who))
+                            w.add("at", .string(Timestamp.format(at)))
+                            try Self.timeline(db, incident: incident, at: at, kind: "on_site", detail: w.finish())
+                        }
+                        // The firm is there: its rescue notice is done.
+                        try db.execute(sql: Self.closeRescueNotice, arguments: [who, at, at, id])
                     }
                 }
                 if let by: String = row["acked_by"] { return .alreadyAcknowledged(by: by, at: row["acked_at"]) }

@@ -42,12 +42,14 @@ extension SQLiteStore {
         do {
             return try pool.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT r.firm, f.name AS firm_name, r.fired_at, r.within_ms, r.on_site_at, r.resolved_at, r.escalated_at
+                    SELECT r.firm, f.name AS firm_name, r.fired_at, r.within_ms, r.on_site_at, r.resolved_at, r.escalated_at,
+                           r.alarm_id, r.on_site_by
                     FROM rescues r JOIN devices d ON d.num = r.device_num LEFT JOIN firms f ON f.id = r.firm
                     \(c.sql) ORDER BY r.firm, r.fired_at
                     """, arguments: c.arguments).map {
                     RescueRow(firm: $0["firm"], firmName: $0["firm_name"], firedAt: $0["fired_at"], withinMs: $0["within_ms"],
-                              onSiteAt: $0["on_site_at"], resolvedAt: $0["resolved_at"], escalatedAt: $0["escalated_at"])
+                              onSiteAt: $0["on_site_at"], resolvedAt: $0["resolved_at"], escalatedAt: $0["escalated_at"],
+                              alarmId: $0["alarm_id"], onSiteBy: $0["on_site_by"])
                 }
             }
         } catch {

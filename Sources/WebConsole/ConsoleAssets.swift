@@ -22,6 +22,7 @@ public enum ConsoleAssets {
         case "charts.js": Asset(bytes: PackageResources.charts_js, contentType: "text/javascript; charset=utf-8")
         case "dom.js": Asset(bytes: PackageResources.dom_js, contentType: "text/javascript; charset=utf-8")
         case "people.js": Asset(bytes: PackageResources.people_js, contentType: "text/javascript; charset=utf-8")
+        case "work.js": Asset(bytes: PackageResources.work_js, contentType: "text/javascript; charset=utf-8")
         default: nil
         }
     }
@@ -35,5 +36,5 @@ public enum ConsoleAssets {
 
     /// The console's page paths (bookmarkable): each serves the shell, which renders the page.
     public static let pages: [String] = ["/", "/alarms", "/incidents", "/incidents/{id}", "/devices", "/devices/{id}",
-                                         "/notices", "/schedule", "/stats", "/accidents", "/people", "/routine", "/signin"]
+                                         "/notices", "/schedule", "/stats", "/accidents", "/people", "/routine", "/due", "/signin"]
 }

@@ -253,7 +253,7 @@ struct APIRoleTests {
         }
     }
 
-    @Test("paging by 7 walks the same devices as one page of 1000; CSV has the same rows")
+    @Test("paging by 7 walks the same devices as one page of 1000; CSV has the same rows, with headings in the reader's language (or the keys with header=names) and local times")
     func pagingAndCSV() async throws {
         let f = try APIFixture()
         try await f.run { api in
@@ -268,11 +268,24 @@ struct APIRoleTests {
                 uri = "/v1/devices?limit=7&cursor=\(next)"
             }
             #expect(walked == whole)
+            // CSV for people: headings in the reader's language, times local with their offset;
+            // header=names gives programs the JSON keys.
             let csv = try await api.get("/v1/devices?format=csv")
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = csv.text.split(separator: "\n")
-            #expect(lines.first?.hasPrefix("id,type,gateway") == true)
+            #expect(lines.first?.hasPrefix("Id,Type,Gateway,Site,Site name") == true)
             #expect(lines.dropFirst().map { String($0.split(separator: ",")[0]) } == whole)
+            let chinese = try await api.get("/v1/devices?format=csv", language: "zh-CN")
+            #expect(chinese.text.split(separator: "\n").first?.hasPrefix("编号,设备类型,网关,场所,场所名称") == true)
+            let names = try await api.get("/v1/devices?format=csv&header=names", language: "zh-CN")
+            #expect(names.text.split(separator: "\n").first?.hasPrefix("id,type,gateway,site,site_name") == true)
+            let bad = try await api.get("/v1/devices?format=csv&header=keys")
+            #expect(bad.status == .badRequest && bad.errorCode == "bad_parameter")
+            // Every instant in the file is local (+08:00), none in UTC.
+            let alarms = try await api.get("/v1/alarms?format=csv&header=names")
+            let alarmRows = alarms.text.split(separator: "\n").dropFirst()
+            #expect(!alarmRows.isEmpty && alarmRows.allSatisfy { $0.contains("+08:00") })
+            #expect(!alarms.text.contains("Z,") && !alarms.text.hasSuffix("Z\n"))
         }
     }
 

@@ -231,7 +231,7 @@ struct ComplianceEndToEndTests {
         }
     }
 
-    @Test("a trapped alarm sends a rescue notice to its firm only (30 min, also in Jizhou); unanswered it escalates at the deadline, reached on site it does not")
+    @Test("a trapped alarm sends a rescue notice to its firm only (30 min, also in Jizhou); unanswered it escalates at the deadline, reached on site it does not and its notice is closed")
     func rescueClock() throws {
         let env = try TestEnvironment()
         defer { env.close() }
@@ -271,6 +271,14 @@ struct ComplianceEndToEndTests {
         let alarmB = clockB["alarm_id"] ?? 0
         _ = try env.store.acknowledge(alarm: alarmB, by: "technician-li", at: wallMillis(), onSite: true, topics: Topics())
         let deadline = clocks.compactMap { $0["deadline_at"] }.max()!
+        // On site closes that firm's rescue notice (acknowledged by who arrived); the other stays open.
+        var rescueFilter = NoticeFilter()
+        rescueFilter.kind = .rescue
+        let rescueNotices = try env.store.notices(rescueFilter)
+        #expect(rescueNotices.count == 2)
+        #expect(rescueNotices.first { $0.device == b.id }?.status == .closed)
+        #expect(rescueNotices.first { $0.device == b.id }?.ackedBy == "technician-li")
+        #expect(rescueNotices.first { $0.device != b.id }?.status == .open)
 
         let service = Self.service(env)
         #expect(try service.check(now: deadline - 1000).escalated.isEmpty)
@@ -418,7 +426,7 @@ struct ComplianceEndToEndTests {
         #expect(HazardStep.rectified.isAllowed(for: .firm(d.firm)) && HazardStep.confirmed.isAllowed(for: .owner(d.owner)))
     }
 
-    @Test("rescue figures per firm from a hand-built history: median, p90, within the deadline, missed, running")
+    @Test("rescue figures per firm from a hand-built history: response to arrival (on site, or resolved first), release, p90, within the deadline, missed, running")
     func rescueFigures() {
         let m: Int64 = 60_000
         let t: Int64 = 1_780_000_000_000
@@ -432,15 +440,21 @@ struct ComplianceEndToEndTests {
             r("a", fired: 200, resolved: 245),             // 45 min: missed
             r("a", fired: 300, within: 60, resolved: 350), // 50 min against 1 h: within
             r("b", fired: 1000),                           // open, deadline at 1030
+            // On site after 3 min 20 s, passengers not yet released: the response is known.
+            RescueRow(firm: "c", firmName: nil, firedAt: t, withinMs: 30 * m, onSiteAt: t + 200_000, resolvedAt: nil, escalatedAt: nil),
         ]
         let now = t + 1010 * m
         let s = RescueResponseItem.summarize(rows, now: now)
-        #expect(s.map(\.firm) == ["a", "b"])
+        #expect(s.map(\.firm) == ["a", "b", "c"])
         let a = s[0]
         #expect(a.trapped == 4 && a.resolved == 4)
-        #expect(a.medianResponseMin == 45)          // sorted 20, 45, 50, 60: nearest rank 2
-        #expect(a.p90ResponseMin == 60)
+        #expect(a.medianResponseMin == 25)          // arrivals 20, 25, 45, 50: nearest rank 2
+        #expect(a.p90ResponseMin == 50)
         #expect(a.medianOnSiteMin == 25)
+        #expect(a.medianResolvedMin == 45)          // releases 20, 45, 50, 60: nearest rank 2
+        let c = s[2]
+        #expect(c.medianResponseMin == 3.3 && c.medianOnSiteMin == 3.3 && c.medianResolvedMin == nil)
+        #expect(c.resolved == 0 && c.withinDeadline == 1 && c.shareWithin == 1)
         #expect(a.withinDeadline == 3 && a.missed == 1 && a.running == 0)
         #expect(a.shareWithin == 0.75)
         #expect(s[1].running == 1 && s[1].missed == 0 && s[1].shareWithin == nil)

@@ -1,25 +1,27 @@
 // The console's shell: sign-in state, navigation by role, path routes, language switch.
 import { api, session, APIError } from "./api.js";
-import { t, setLang, lang, zoneLabel, chineseNames } from "./i18n.js";
+import { t, setLang, lang, zoneLabel, chineseNames, localName } from "./i18n.js";
 import { h } from "./dom.js";
 import * as pages from "./pages.js";
 import { devicePage } from "./device.js";
 import { people, routine } from "./people.js";
+import { ownerDue } from "./work.js";
 
 const routes = [
   [/^\/$/, pages.overview], [/^\/alarms$/, pages.alarms], [/^\/incidents$/, pages.incidents],
   [/^\/incidents\/(\d+)$/, pages.incident], [/^\/devices$/, pages.devices], [/^\/devices\/([^/]+)$/, devicePage],
   [/^\/notices$/, pages.notices], [/^\/schedule$/, pages.schedule], [/^\/stats$/, pages.stats],
-  [/^\/accidents$/, pages.accidents], [/^\/people$/, people], [/^\/routine$/, routine],
+  [/^\/accidents$/, pages.accidents], [/^\/people$/, people], [/^\/routine$/, routine], [/^\/due$/, ownerDue],
 ];
 
 const menus = {
   supervisor: ["/", "/alarms", "/incidents", "/devices", "/notices", "/schedule", "/accidents", "/people", "/routine", "/stats"],
   firm: ["/", "/notices", "/devices", "/alarms", "/incidents", "/schedule", "/accidents", "/people"],
-  owner: ["/", "/devices", "/notices", "/alarms", "/schedule", "/routine", "/accidents", "/people"],
+  owner: ["/", "/due", "/devices", "/notices", "/alarms", "/routine", "/accidents", "/people"],
 };
 const names = { "/": "overview", "/alarms": "alarms", "/incidents": "incidents", "/devices": "devices", "/notices": "notices",
-                "/schedule": "schedule", "/stats": "stats", "/accidents": "accidents", "/people": "people", "/routine": "routine" };
+                "/schedule": "schedule", "/stats": "stats", "/accidents": "accidents", "/people": "people", "/routine": "routine",
+                "/due": "my_inspections" };
 
 let stopPage = null;
 
@@ -35,13 +37,22 @@ function chrome() {
   const current = "/" + (location.pathname.split("/")[1] || "");
   nav.replaceChildren(...(role ? menus[role] : []).map((p) =>
     h("a", { href: p, "data-link": "", "aria-current": p === current ? "page" : null }, t(names[p]))));
-  const who = session.me ? `${session.me.name} · ${session.me.firm ?? session.me.owner ?? t("supervisor")}` : "";
-  document.getElementById("who").textContent = who;
+  document.getElementById("who").textContent = session.me ? whoText(session.me) : "";
   const out = document.getElementById("signout");
   out.hidden = !session.token;
   out.textContent = t("signout");
   document.getElementById("lang").textContent = t("language");
   document.getElementById("footer").textContent = `${t("zone")}: ${zoneLabel()}`;
+}
+
+/** The header's "who": the organisation's name in the reader's language (or 监管 for a supervisor),
+ * then the token's name when it says more than the role it was made for. */
+function whoText(me) {
+  const org = me.firm ?? me.owner;
+  const orgName = org ? (localName(session.names?.find((n) => n.id === org)?.name, org) || org) : t("supervisor");
+  const roleText = org ? `${me.role}:${org}` : me.role;
+  const person = me.name && me.name !== roleText && me.name !== org && me.name !== me.role ? me.name : "";
+  return person ? `${orgName} · ${person}` : orgName;
 }
 
 async function render() {

@@ -48,18 +48,35 @@ export async function devicePage(main, id) {
     ),
     section(t("chart"), h("div", { class: "row" }, h("label", {}, t("field"), fieldSelect), h("label", {}, t("period"), periodSelect)), chartBox),
     h("div", { class: "grid" },
-      section(t("maintenance"), r.maintenance[0] ? kv(r.maintenance[0], Object.keys(r.maintenance[0])) : h("p", { class: "muted" }, t("no_data")),
+      section(t("maintenance"), r.maintenance[0] ? kv({ ...r.maintenance[0], regime: t(`regime_${r.maintenance[0].regime}`) },
+          Object.keys(r.maintenance[0])) : h("p", { class: "muted" }, t("no_data")),
         table([{ key: "counter" }, { key: "value" }, { key: "used_since_maintenance" }, { key: "resets" }], r.counters)),
       section(t("inspections"), table([{ key: "kind" }, { key: "last" }, { key: "due" }, { key: "overdue" }, { key: "basis", wrap: true }], r.inspections)),
     ),
-    section(t("history"), table([{ key: "date" }, { key: "kind" }, { key: "result" }, { key: "grade" }, { key: "organisation" },
+    section(t("history"), table([{ key: "date" }, { key: "kind" }, { key: "result" }, { key: "grade", label: t("safety_grade") }, { key: "organisation" },
                                  { key: "report_no" }, { key: "source" }], r.inspection_history)),
     section(t("alarms"), table([{ key: "id" }, { key: "severity", render: (a) => severityBadge(a.severity) }, { key: "rule" },
                                 { key: "message", wrap: true }, { key: "fired_at", label: t("fired") }], r.open_alarms)),
     section(t("notices"), table([{ key: "id" }, { key: "kind" }, { key: "reason", wrap: true }, { key: "due_by" }, { key: "status" }], r.notices)),
-    section(t("readings"), table([{ key: "ts", label: t("at") }, { key: "seq" }, { key: "data", wrap: true }], r.last_readings)),
+    section(t("readings"), readingsTable(r.last_readings, r.fields ?? [])),
   );
   await drawChart();
+}
+
+/** The latest readings as a table: a row per field of the type (in its order, with its unit and
+ * what it measures), a column per reading, newest first; fields no reading carries are left out,
+ * a field the type does not know comes last. */
+function readingsTable(readings, fields) {
+  const latest = readings.slice(0, 5);
+  const present = new Set(latest.flatMap((x) => Object.keys(x.data ?? {})));
+  const rows = [...fields.filter((f) => present.has(f.field)),
+    ...[...present].filter((k) => !fields.some((f) => f.field === k)).sort().map((k) => ({ field: k, unit: null, description: null }))];
+  const value = (v) => (typeof v === "boolean" ? t(v ? "yes" : "no") : typeof v === "number" ? fmt(v) : v ?? "");
+  return table([
+    { key: "field", label: t("field"), render: (f) => h("span", { title: f.description ?? "" }, f.field, f.description ? h("small", { class: "muted" }, ` ${f.description}`) : "") },
+    { key: "unit", label: t("unit"), render: (f) => f.unit ?? "" },
+    ...latest.map((x, i) => ({ key: `r${i}`, label: time(x.ts).slice(11), render: (f) => value(x.data?.[f.field]) })),
+  ], rows);
 }
 
 function fmt(v) { return typeof v === "number" ? String(+v.toFixed(3)) : (v ?? ""); }

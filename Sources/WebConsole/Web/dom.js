@@ -34,7 +34,8 @@ export function cell(v, key = "") {
   if (typeof v === "string" && vocabularies.has(key)) return term(key, v);
   if (typeof v === "boolean") return v ? t("yes") : t("no");
   if (typeof v === "object") return JSON.stringify(v);
-  if (typeof v === "string" && /(_at|^ts|^at|_seen|^due_by)$/.test(key) && /^\d{4}-\d{2}-\d{2}T/.test(v)) return time(v);
+  // Every instant (RFC 3339 with a time of day) in the display zone, whatever its key.
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return time(v);
   return String(v);
 }
 

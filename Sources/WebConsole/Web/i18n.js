@@ -2,6 +2,18 @@
 
 const dictionaries = {
   zh: {
+    regime: "维保方式", regime_since: "方式起始", cycle_began: "本周期开始", last_record: "最近维保记录", due_trigger: "到期原因",
+    due_reason: "说明", counter: "计数器", used_since_maintenance: "上次维保后使用量", resets: "清零次数", report_no: "报告编号",
+    source: "来源", seq: "序号", unit: "单位", safety_grade: "安全状况等级", regime_fixed: "按周期维保", regime_on_demand: "按需维保",
+    rescue_deadline: "救援时限", minutes: "分钟", on_site: "到达现场", hours: "小时", days: "天",
+    late_by: "已超时 {}", left: "剩余 {}", open_notices: "待处理通知", rescue_waiting: "{} 起困人救援等待到场！",
+    deadline: "期限", no_open_notices: "没有待处理的通知", err_device_not_yours: "设备 {} 不存在，或不由本单位维保",
+    err_field: "{}：", err_store: "数据库暂时不可用，请稍后重试", device_search: "输入设备代码、场所或名称搜索",
+    items_placeholder: "制动器检查, 门锁检查", err_pick_device: "请从列表中选择本单位维保的设备",
+    my_inspections: "我的检验与自检", my_inspections_help: "本单位设备的定期检验与自行检测：到期前至少一个月向检验机构申请，逾期设备不得使用。",
+    due_90: "90 天内到期", days_left: "剩余天数", next_step: "下一步", nothing_due: "近期没有到期的检验",
+    next_overdue: "已逾期：停止使用并立即申请检验", next_self_test_overdue: "已逾期：立即安排自行检测",
+    next_self_test: "安排自行检测（可委托维保单位）", next_apply_now: "立即向检验机构申请检验", next_apply: "到期前一个月申请检验",
     app: "EquipWatch 特种设备安全监测", overview: "总览", alarms: "告警", incidents: "事件", devices: "设备", notices: "通知",
     schedule: "检验计划", stats: "统计", signin: "登录", signout: "退出", language: "English", token: "API 令牌",
     signin_help: "用 equipwatch tokens create 生成的令牌登录；令牌只保存在本标签页。", signin_button: "登录",
@@ -21,7 +33,7 @@ const dictionaries = {
     tiers: "本次完成的周期项目", quarterly: "季度项目", half_yearly: "半年项目", yearly: "年度项目", fill_refused: "违规充装",
     submit: "提交", reported: "已记录", from: "从", to: "到", inspectors: "检验员", per_day: "每人每日检验数", owner_duties: "使用单位自行检测（不占检验员）", owner_duties_help: "电梯自行检测由使用单位负责（TSG T7008-2023），不排入检验机构的计划。", plan: "生成计划",
     date: "日期", inspector: "检验员", visits: "检验行程", unassigned: "未排入", year: "年份", month: "月份",
-    rescue: "困人救援响应", within_deadline: "时限内", share_within: "时限内比例", missed: "超时", median_min: "中位数（分钟）",
+    rescue: "困人救援响应", within_deadline: "时限内", share_within: "时限内比例", missed: "超时", median_min: "到场中位数（分钟）", median_resolved_min: "解困中位数（分钟）",
     p90_min: "P90（分钟）", maintenance_on_time: "维保按期完成", on_time: "按期", late: "逾期", open_overdue: "逾期未完成",
     grades: "风险等级分布", alarms_by_month: "按月告警", alarms_by_type: "按类型告警", recorded: "记录", passed: "合格",
     failed: "不合格", zone: "时区", none: "无", running: "进行中", trapped: "困人", critical: "严重",
@@ -42,6 +54,18 @@ const dictionaries = {
     rate: "落实率", no_staff: "未配备安全管理人员", last_missed: "最近缺失", since: "起算日期",
   },
   en: {
+    regime: "Regime", regime_since: "Regime since", cycle_began: "Cycle began", last_record: "Last record", due_trigger: "Due because",
+    due_reason: "Reason", counter: "Counter", used_since_maintenance: "Used since maintenance", resets: "Resets", report_no: "Report no.",
+    source: "Source", seq: "Seq", unit: "Unit", safety_grade: "Safety grade", regime_fixed: "fixed interval", regime_on_demand: "on demand",
+    rescue_deadline: "Rescue deadline", minutes: "min", on_site: "On site", hours: "h", days: "days",
+    late_by: "late by {}", left: "{} left", open_notices: "Open notices", rescue_waiting: "{} trapped-passenger rescue(s) waiting for you on site!",
+    deadline: "Deadline", no_open_notices: "No open notices", err_device_not_yours: "Device {} does not exist or is not maintained by your firm",
+    err_field: "{}: ", err_store: "The store is unavailable for a moment; try again shortly", device_search: "Type a device code, site or name",
+    items_placeholder: "brake check, door lock check", err_pick_device: "Pick one of your firm's devices from the list",
+    my_inspections: "My inspections and self-tests", my_inspections_help: "Your devices' statutory inspections and self-tests: apply to the inspection body at least a month before the due date; an overdue device must not be used.",
+    due_90: "due within 90 days", days_left: "Days left", next_step: "Next step", nothing_due: "Nothing due soon",
+    next_overdue: "Overdue: stop using it and apply for the inspection now", next_self_test_overdue: "Overdue: have the self-test done now",
+    next_self_test: "Arrange the self-test (your maintenance firm may do it)", next_apply_now: "Apply to the inspection body now", next_apply: "Apply a month before it is due",
     app: "EquipWatch special-equipment monitoring", overview: "Overview", alarms: "Alarms", incidents: "Incidents", devices: "Devices",
     notices: "Notices", schedule: "Inspection plan", stats: "Statistics", signin: "Sign in", signout: "Sign out", language: "中文",
     token: "API token", signin_help: "Sign in with a token from equipwatch tokens create; it is kept in this tab only.",
@@ -63,7 +87,7 @@ const dictionaries = {
     yearly: "Yearly items", fill_refused: "Refused fill", submit: "Submit", reported: "Recorded", from: "From", to: "To", inspectors: "Inspectors",
     per_day: "Inspections per inspector-day", owner_duties: "Owners' own self-tests (not booked)", owner_duties_help: "An elevator's self-test is the owner's duty (TSG T7008-2023): listed here, not booked on an inspector.", plan: "Plan", date: "Date", inspector: "Inspector", visits: "Visits", unassigned: "Unassigned",
     year: "Year", month: "Month", rescue: "Trapped-passenger rescue response", within_deadline: "Within deadline",
-    share_within: "Share within", missed: "Missed", median_min: "Median (min)", p90_min: "P90 (min)",
+    share_within: "Share within", missed: "Missed", median_min: "Median to on site (min)", median_resolved_min: "Median to release (min)", p90_min: "P90 (min)",
     maintenance_on_time: "Maintenance on time", on_time: "On time", late: "Late", open_overdue: "Open, overdue",
     grades: "Grade distribution", alarms_by_month: "Alarms by month", alarms_by_type: "Alarms by type", recorded: "Recorded",
     passed: "Passed", failed: "Failed", zone: "Time zone", none: "none", running: "Running", trapped: "Trapped", critical: "Critical",
@@ -147,7 +171,11 @@ export function setLang(l) {
   document.documentElement.lang = l === "zh" ? "zh-CN" : "en";
 }
 
-export function t(key) { return dictionaries[lang][key] ?? dictionaries.en[key] ?? key; }
+/** A label in the reader's language; each "{}" in it takes the next of `args`. */
+export function t(key, ...args) {
+  const text = dictionaries[lang][key] ?? dictionaries.en[key] ?? key;
+  return args.length ? args.reduce((s, a) => s.replace("{}", String(a)), text) : text;
+}
 export function gradeName(g) { return gradeNames[lang][g] ?? g ?? t("none"); }
 export function severityName(s) { return severityNames[lang][s] ?? s; }
 

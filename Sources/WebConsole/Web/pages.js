@@ -1,9 +1,10 @@
 // The console's pages. Each renders into `main` from /v1 answers and may return a function that
 // stops what it started (the live stream).
 import { api, all, download, stream, session, APIError } from "./api.js";
-import { t, time, gradeName, severityName, term, localDay, mustNotUseText, alarmMessage } from "./i18n.js";
+import { t, time, gradeName, severityName, term, localDay, mustNotUseText, alarmMessage, lang } from "./i18n.js";
 import { h, link, table, gradeBadge, severityBadge, stopBadge, section, named } from "./dom.js";
 import { bars } from "./charts.js";
+import { urgentFirst, deadline, noticesCard, maintenanceForm } from "./work.js";
 
 const GRADES = ["red", "orange", "yellow", "blue"];
 const GRADE_COLORS = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", blue: "#1565c0" };
@@ -57,8 +58,11 @@ export async function overview(main) {
   const overdue = due.items.filter((i) => i.overdue);
   const live = h("ul", { class: "live", "aria-live": "polite", id: "live" }, h("li", { class: "muted" }, t("live_waiting")));
   const state = h("span", { class: "muted" });
+  // A firm's dispatcher sees its open notices on top, a trapped-passenger rescue first.
+  const firmCard = me.role === "firm" ? await noticesCard() : "";
   main.replaceChildren(
     h("h1", {}, t("overview")),
+    firmCard,
     // Open major hazards first: each keeps its device out of use until verified and closed (销号).
     hazards.items.length ? h("section", { id: "open-hazards", role: "alert" }, h("h2", {}, `${t("open_hazards")} (${hazards.items.length})`), table([
       { key: "id" },
@@ -75,7 +79,8 @@ export async function overview(main) {
       section(t("inspections"),
         h("p", {}, h("span", { class: "big", id: "due-count" }, String(due.items.length - overdue.length)), " ", t("due_30")),
         h("p", {}, h("span", { class: "big", id: "overdue-count" }, String(overdue.length)), " ", t("overdue")),
-        me.role !== "firm" ? h("p", {}, link("/schedule", t("schedule"))) : null),
+        me.role === "owner" ? h("p", {}, link("/due", t("my_inspections")))
+          : me.role !== "firm" ? h("p", {}, link("/schedule", t("schedule"))) : null),
     ),
     h("div", { class: "grid" },
       section(`${t("must_not_use")} (${stopped.length})`, table([
@@ -174,13 +179,38 @@ export async function incidents(main) {
 
 export async function incident(main, id) {
   const i = await api(`/v1/incidents/${id}`);
-  const incidentRow = i.incident ?? i;
-  const timeline = i.timeline ?? [];
+  const inc = i.incident;
+  const rescue = i.rescue;
+  const story = i.story ?? [];
+  const facts = [
+    [t("device"), link(`/devices/${encodeURIComponent(inc.device)}`, inc.device)], [t("type"), term("type", inc.type)],
+    [t("site"), named(inc.site_name, inc.site)], [t("rule"), inc.rule], [t("severity"), severityBadge(inc.severity)],
+    [t("status"), term("status", inc.status)], [t("opened"), time(inc.opened_at)],
+  ];
+  if (rescue) {
+    facts.push([t("firm"), named(session.names?.find((n) => n.id === rescue.firm)?.name, rescue.firm)],
+      [t("rescue_deadline"), `${time(rescue.deadline_at)} (${rescue.within_min} ${t("minutes")})`],
+      [t("on_site"), rescue.on_site_at ? `${time(rescue.on_site_at)} · ${rescue.on_site_by ?? ""}` : "—"]);
+  }
+  if (inc.resolved_at) facts.push([t("resolved"), time(inc.resolved_at)]);
   main.replaceChildren(
     h("h1", {}, `${t("incidents")} ${id}`),
-    section(incidentRow.title ?? "", h("p", {}, severityBadge(incidentRow.severity), " ", term("status", incidentRow.status), " · ",
-      link(`/devices/${encodeURIComponent(incidentRow.device)}`, incidentRow.device ?? ""), " · ", time(incidentRow.opened_at))),
-    section(t("timeline"), table([{ key: "at" }, { key: "kind" }, { key: "detail", wrap: true }], timeline)));
+    section(inc.title ?? "", h("dl", { class: "kv", id: "incident-facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))),
+    section(t("timeline"), h("ol", { class: "story", id: "story" }, story.map((l) =>
+      h("li", { class: l.ahead ? "ahead" : null, "data-kind": l.kind },
+        h("time", { datetime: l.at }, time(l.at)), " ",
+        l.after_s ? h("span", { class: "muted" }, `+${afterText(l.after_s)} `) : "",
+        lang === "zh" ? l.text_zh : l.text)))));
+}
+
+/** Seconds after the alarm in words: "3 min 20 s" / "3分20秒". */
+function afterText(s) {
+  const d = Math.floor(s / 86400), hr = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const zh = lang === "zh";
+  if (d) return zh ? `${d}天${hr ? hr + "小时" : ""}` : `${d} d${hr ? ` ${hr} h` : ""}`;
+  if (hr) return zh ? `${hr}小时${m ? m + "分" : ""}` : `${hr} h${m ? ` ${m} min` : ""}`;
+  if (m) return zh ? `${m}分${sec ? sec + "秒" : "钟"}` : `${m} min${sec ? ` ${sec} s` : ""}`;
+  return zh ? `${sec}秒` : `${sec} s`;
 }
 
 // MARK: devices
@@ -220,52 +250,25 @@ export async function notices(main) {
   const list = h("div");
   const canAck = session.me.role !== "owner";
   async function load() {
-    const rows = await all(`/v1/notices?${query(form)}`, 2000);
+    const rows = urgentFirst(await all(`/v1/notices?${query(form)}`, 2000));
     list.replaceChildren(table([
-      { key: "id" }, { key: "created_at", label: t("created") }, { key: "kind" },
+      { key: "id" }, { key: "kind", render: (n) => h("span", { class: n.kind === "rescue" && n.status !== "closed" ? "badge sev-critical" : null }, term("kind", n.kind)) },
       { key: "device", render: (n) => link(`/devices/${encodeURIComponent(n.device)}`, n.device) },
-      { key: "firm", render: (r) => named(r.firm_name, r.firm) }, { key: "reason", wrap: true }, { key: "due_by" }, { key: "status" },
+      { key: "firm", render: (r) => named(r.firm_name, r.firm) }, { key: "reason", wrap: true },
+      { key: "due_by", render: (n) => (n.status === "closed" ? time(n.due_by) : deadline(n)) }, { key: "status" },
+      { key: "created_at", label: t("created") },
       { key: "acked_by", label: t("acked"), render: (n) => n.acked_by ? n.acked_by
           : (canAck && n.status === "open" ? h("button", { class: "small", type: "button",
               onclick: async () => { await api(`/v1/notices/${n.id}/ack`, { method: "POST", body: {} }); load(); } }, t("ack")) : "") },
     ], rows));
   }
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  const parts = [h("h1", {}, t("notices")), form, list];
-  if (session.me.role === "firm") parts.push(maintenanceForm());
+  // The dispatcher's report form sits above the list: the device picked from the firm's own.
+  const parts = [h("h1", {}, t("notices"))];
+  if (session.me.role === "firm") parts.push(await maintenanceForm(load));
+  parts.push(form, list);
   main.replaceChildren(...parts);
   await load();
-}
-
-function maintenanceForm() {
-  const result = h("p", { role: "status" });
-  const form = h("form", { class: "card filters" },
-    h("h2", {}, t("report_done")),
-    h("label", {}, t("device"), h("input", { name: "device", required: true, size: 22 })),
-    h("label", {}, t("items"), h("input", { name: "items", size: 40, placeholder: "brake check, door lock check" })),
-    h("label", {}, t("worker_cert"), h("input", { name: "worker_cert", size: 18, placeholder: "TJ-T-2023-0101" })),
-    h("fieldset", {}, h("legend", {}, t("tiers")),
-      ...["quarterly", "half_yearly", "yearly"].map((tier) =>
-        h("label", {}, h("input", { type: "checkbox", name: "tiers", value: tier }), " ", t(tier)))),
-    h("button", { class: "primary", type: "submit" }, t("submit")), result);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const data = new FormData(form);
-    const items = String(data.get("items") || "").split(",").map((s) => s.trim()).filter(Boolean);
-    const tiers = data.getAll("tiers").map(String);
-    try {
-      const body = { device: String(data.get("device")).trim(), items, tiers };
-      const cert = String(data.get("worker_cert") || "").trim();
-      if (cert) body.worker_cert = cert;
-      const r = await api("/v1/maintenance", { method: "POST", body });
-      result.className = "";
-      result.textContent = `${t("reported")}: #${r.record ?? r.id ?? ""}`;
-    } catch (err) {
-      result.className = "error";
-      result.textContent = err.message;
-    }
-  });
-  return form;
 }
 
 // MARK: inspection plan
@@ -336,7 +339,7 @@ export async function stats(main) {
       { key: "accidents", label: t("accidents") }], s.accidents_by_cause ?? [])),
     section(t("rescue"), table([{ key: "firm_name", label: t("firm"), render: (r) => r.firm_name ?? r.firm }, { key: "trapped", label: t("trapped") },
       { key: "median_response_min", label: t("median_min") }, { key: "p90_response_min", label: t("p90_min") },
-      { key: "within_deadline", label: t("within_deadline") },
+      { key: "median_resolved_min", label: t("median_resolved_min") }, { key: "within_deadline", label: t("within_deadline") },
       { key: "share_within", label: t("share_within"), render: (r) => r.share_within === null ? "" : `${Math.round(r.share_within * 100)} %` },
       { key: "missed", label: t("missed") }, { key: "running", label: t("running") }], s.rescue_response ?? [])),
     section(t("maintenance_on_time"), table([{ key: "firm_name", label: t("firm"), render: (r) => r.firm_name ?? r.firm },
