@@ -45,7 +45,8 @@ export SUP_TOKEN=$(token --role supervisor --name console-supervisor)
 export FIRM_ID=firm-haihe
 export FIRM_TOKEN=$(token --role firm:firm-haihe --name haihe-dispatcher)
 export OWNER_ID=owner-tianjin-hospital
-export OWNER_TOKEN=$(token --role owner:owner-tianjin-hospital --name hospital-facilities)
+# The owner's token without --name, as the README makes it: the header must still read well.
+export OWNER_TOKEN=$(token --role owner:owner-tianjin-hospital)
 TZ=Asia/Shanghai "$BIN" run "${ARGS[@]}" > "$WORK/run.log" 2>&1 &
 RUN_PID=$!
 for _ in $(seq 1 100); do

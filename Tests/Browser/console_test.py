@@ -9,6 +9,7 @@ entries. Screenshots of the overview and a device page go to $SCREENSHOTS.
 """
 import json
 import os
+import re
 import tempfile
 import subprocess
 import sys
@@ -126,8 +127,28 @@ def supervisor():
         check("acknowledging on the page is in the store", stored.get(alarm_id, {}).get("acked_by") == "console-supervisor",
               json.dumps(stored.get(alarm_id)))
 
+        # The trapped alarm's incident reads as a story: local times, words, the rescue deadline on top.
+        incident = api("/v1/alarms/" + alarm_id, SUP).get("incident")
+        check("the trapped alarm opened an incident", incident is not None, str(incident))
+        if incident is not None:
+            d.get(BASE + f"/incidents/{incident}")
+            wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#story li"), 20)
+            story = text(d, "#story")
+            facts = text(d, "#incident-facts")
+            check("the incident page tells the story in Chinese words", "告警（严重）" in story and "困人" in story and "救援时限" in story, story[:300])
+            check("... with local times, no UTC instants or JSON", not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}", text(d, "main"))
+                  and '{"' not in text(d, "main"), text(d, "main")[:300])
+            check("... and the device, site, firm and deadline on top", device in facts and "救援时限" in facts and "维保单位" in facts, facts[:300])
+            settled(d)
+            d.save_screenshot(os.path.join(SHOTS, "incident.png"))
+
         d.get(BASE + "/devices/" + device)
         wait(d, lambda: "D = " in text(d, "main"), 20)
+        readings = d.find_element(By.XPATH, "//section[h2[contains(., '最新读数')]]").text
+        check("the device page shows readings as a table of the type's fields with units", "单位" in readings and "m/s" in readings
+              and '{"' not in readings, readings[:300])
+        check("... every time local, no UTC instant anywhere on the page", not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}", text(d, "main")), text(d, "main")[:200])
+        check("... the maintenance state with Chinese labels", "维保方式" in text(d, "main") or "没有数据" in text(d, "main"), text(d, "main")[:200])
         factors = d.find_elements(By.XPATH, "//section[h2[contains(., '风险评价')]]//tbody/tr")
         check("the device page shows the risk breakdown", len(factors) >= 3 and "×" in text(d, "main"), f"{len(factors)} factor rows")
         check("the device page renders every value as text", "[object" not in text(d, "main"))
@@ -167,6 +188,16 @@ def firm():
     d = browser()
     try:
         sign_in(d, FIRM)
+        # The dispatcher's overview: its open notices on top, a trapped-passenger rescue first.
+        wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#firm-notices"), 30)
+        open_notices = api("/v1/notices?status=open&limit=1000", FIRM)["items"] + api("/v1/notices?status=acked&limit=1000", FIRM)["items"]
+        card = text(d, "#firm-notices")
+        check("the firm's overview has a card of its open notices", f"待处理通知 ({len(open_notices)})" in card, card[:200])
+        rows = d.find_elements(By.CSS_SELECTOR, "#firm-notices tbody tr")
+        if any(n["kind"] == "rescue" for n in open_notices):
+            check("... a rescue notice first, said aloud", rows and "困人救援" in rows[0].text and "困人救援等待到场" in card, rows[0].text if rows else "")
+        settled(d)
+        d.save_screenshot(os.path.join(SHOTS, "firm-overview.png"))
         d.get(BASE + "/devices")
         wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "main tbody tr"), 30)
         firms = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
@@ -184,12 +215,21 @@ def firm():
         check("another firm's device page says not found", text(d, "h1") == "未找到", text(d, "h1"))
         d.get(BASE + "/notices")
         wait(d, lambda: "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main form"), 20)
-        notice_firms = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[5]")}
+        notice_firms = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//table[.//th[.='维保单位']]//tbody/tr/td[4]")}
+        check("... and the page lists some", bool(notice_firms), "no notices")
         check("the firm's notices are its own", notice_firms <= {FIRM_ID}, str(notice_firms))
 
         # Report a completed maintenance from the notices page; it is in the store with its items.
         mine = api("/v1/devices?limit=1", FIRM)["items"][0]["id"]
         form = d.find_element(By.XPATH, "//main//form[.//input[@name='items']]")
+        options = d.find_elements(By.CSS_SELECTOR, "#device-options option")
+        check("the report form offers the firm's own devices to pick", len(options) == expected, f"{len(options)} of {expected}")
+        form.find_element(By.NAME, "device").send_keys(other)
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(d, lambda: form.find_element(By.CSS_SELECTOR, "[role=status]").text, 20)
+        picked = form.find_element(By.CSS_SELECTOR, "[role=status]").text
+        check("another firm's device is refused in the page's language", "请从列表中选择本单位维保的设备" in picked, picked)
+        form.find_element(By.NAME, "device").clear()
         form.find_element(By.NAME, "device").send_keys(mine)
         form.find_element(By.NAME, "items").send_keys("brake check, door lock check")
         form.find_element(By.CSS_SELECTOR, "input[value=quarterly]").click()
@@ -224,12 +264,25 @@ def owner():
         wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#nav a"), 20)
         nav = [a.get_attribute("href").replace(BASE, "") for a in d.find_elements(By.CSS_SELECTOR, "#nav a")]
         check("the owner's console has no supervisor pages", "/stats" not in nav and "/incidents" not in nav, str(nav))
+        names = {n["id"]: n["name_zh"] or n["name"] for n in api("/v1/names", OWNER)["items"]}
+        who = text(d, "#who")
+        check("the header names the owner once, in Chinese, not the raw role", who == names.get(OWNER_ID) and "owner" not in who, who)
         reached = []
         for _ in range(3):
             d.switch_to.active_element.send_keys(Keys.TAB)
             reached.append(d.switch_to.active_element.tag_name)
         check("Tab moves through the page's links", "a" in reached, str(reached))
 
+        # The owner's own due inspections and self-tests, each with what to do next.
+        check("the owner's console links its due inspections, not the inspectors' planner", "/due" in nav and "/schedule" not in nav, str(nav))
+        d.get(BASE + "/due")
+        wait(d, lambda: d.find_elements(By.ID, "owner-overdue"), 30)
+        due = api("/v1/inspections/due?within=90", OWNER)["items"]
+        overdue = sum(1 for i in due if i["overdue"])
+        check("the due page counts the owner's overdue inspections", text(d, "#owner-overdue") == str(overdue), f"{text(d, '#owner-overdue')} vs {overdue}")
+        rows = d.find_elements(By.CSS_SELECTOR, "main tbody tr")
+        check("... lists each, with the next step in Chinese", len(rows) == len(due) and (not due or "申请" in text(d, "main") or "自行检测" in text(d, "main")),
+              f"{len(rows)} of {len(due)}")
         d.get(BASE + "/devices")
         wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "main tbody tr"), 30)
         own = api("/v1/devices?limit=1000", OWNER)["items"]
@@ -255,7 +308,7 @@ def owner():
         d.get(BASE + "/notices")
         wait(d, lambda: "…" not in text(d, "main") and d.find_elements(By.CSS_SELECTOR, "main form"), 20)
         ids = {x["id"] for x in own}
-        listed = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[4]")}
+        listed = {cell_id(td) for td in d.find_elements(By.XPATH, "//main//tbody/tr/td[3]")}
         check("the owner's notices are about its own devices", listed <= ids, str(listed - ids))
 
         # An accident reported from the page: the server classes it (3 deaths: 较大), in Chinese.
