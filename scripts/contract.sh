@@ -66,6 +66,14 @@ python3 -c "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(
   "http://127.0.0.1:$HTTP_PORT/metrics" > "$WORK/metrics.txt"
 promtool check metrics < "$WORK/metrics.txt"
 echo "contract: $(grep -c '^# TYPE' "$WORK/metrics.txt") metric families pass promtool"
+# The shipped scrape config and alert rules are valid, and every metric an alert reads is one the
+# pipeline exposes (the cluster's only in cluster mode).
+promtool check config deploy/prometheus.yml
+for m in $(grep -o 'equipwatch_[a-z_]*' deploy/equipwatch.rules.yml | sort -u); do
+  case "$m" in equipwatch_cluster_*) continue ;; esac
+  grep -q "^$m" "$WORK/metrics.txt" || { echo "contract: deploy/equipwatch.rules.yml reads $m, which /metrics does not expose" >&2; exit 1; }
+done
+echo "contract: the alert rules read only metrics /metrics exposes"
 echo "contract: the inspection plan's iCalendar read by a real parser (Python icalendar)"
 python3 -c "import icalendar" 2>/dev/null || python3 -m pip install -q icalendar
 python3 - "$HTTP_PORT" "$TOKEN" <<'PY'

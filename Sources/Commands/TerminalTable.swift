@@ -200,14 +200,17 @@ enum TerminalTable {
         var out = ""
         out.reserveCapacity(json.count + json.count / 8)
         var inString = false, escaped = false
+        var pending = false   // a space is owed after a , or : outside strings, unless one follows
         for ch in json {
+            if pending, ch != " " { out.append(" ") }
+            pending = false
             out.append(ch)
             if inString {
                 if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
             } else if ch == "\"" {
                 inString = true
             } else if ch == "," || ch == ":" {
-                out.append(" ")
+                pending = true
             }
         }
         return out

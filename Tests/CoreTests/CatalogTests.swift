@@ -304,6 +304,17 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(errors.contains { $0.hasPrefix("old.yaml:8:") && $0.contains("'owner-typo' (1 device, first here) is not declared under owners: (no owners are declared)") })
     }
 
+    @Test("deploy/equipwatch.yaml works as it is: every key it sets is the default, the production values are comments")
+    func shippedSettingsFileIsTheDefaults() throws {
+        let path = repositoryRoot + "/deploy/equipwatch.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(try SettingsFile.parse(text: text, file: path) == Settings())
+        // The production values are there to uncomment (credentials, folders under /etc and /var/lib).
+        for production in ["# username: equipwatch", "# password: change-me", "production: /var/lib/equipwatch/data", "production: /etc/equipwatch/Devices"] {
+            #expect(text.contains(production), "\(production)")
+        }
+    }
+
     @Test func settingsFileOverridesDefaultsAndRejectsUnknownKeys() throws {
         let s = try SettingsFile.parse(text: "broker: {address: 10.0.0.1:1884}\nstore: {commit_interval: 50ms, checkpoint_interval: 2s, max_wal_mb: 16}\n", file: "e.yaml")
         #expect(s.broker.endpoint.port == 1884 && s.store.commitInterval.milliseconds == 50)
