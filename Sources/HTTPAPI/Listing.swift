@@ -21,6 +21,7 @@ enum Listing {
                                           cursor: @escaping @Sendable (Row) -> PageCursor) async throws -> Response {
         let start = try params.cursor()
         let limit = try params.limit()  // checked for CSV too, where every row is sent
+        let heading = try params.csvHeader(Row.columnNames)   // checked for JSON too, where it does nothing
         switch try params.format() {
         case .json:
             var rows = try await StoreThreads.offload { try fetch(limit + 1, start) }
@@ -34,7 +35,6 @@ enum Listing {
             // For people: times in the display zone with their offset, headings in their language
             // (`header=names` for the JSON keys).
             let zone = Self.zone
-            let heading = try params.csvHeader(Row.columnNames)
             let first = try await StoreThreads.offload { try fetch(1000, start) }
             let body = ResponseBody { writer in
                 var rows = first

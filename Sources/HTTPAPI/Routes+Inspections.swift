@@ -21,6 +21,7 @@ extension APIServer {
             let (caller, p) = try context.caller(request)
             let within = try p.int("within", in: 0...3650, default: 30)
             let format = try p.format()
+            let heading = ResultTable(columns: try p.csvHeader(InspectionDueItem.columnNames), rows: []).csv()
             let today = store.localDays.day(wallMillis())
             let types = self.types()
             let rows = try await store.access { store in
@@ -29,7 +30,6 @@ extension APIServer {
             switch format {
             case .json: return Listing.page(rows)
             case .csv:
-                let heading = ResultTable(columns: try p.csvHeader(InspectionDueItem.columnNames), rows: []).csv()
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(string: heading + ResultTable(rows).csv(header: false, zone: Listing.zone))))
             }
@@ -44,6 +44,7 @@ extension APIServer {
             let inspectors = try p.int("inspectors", in: 0...1000, default: 2)
             let perDay = try p.int("per_day", in: 0...100, default: 4)
             let format = try p.choice("format", PlanOutput.self) ?? .json
+            _ = try p.header()   // a bad `header` is a 400 whatever the format
             let inspector = try p.values["inspector"] == nil ? nil : p.int("inspector", in: 1...1000, default: 1)
             let (calendar, policy) = self.planning()
             let types = self.types()
