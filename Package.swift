@@ -210,15 +210,25 @@ let package = Package(
         ),
         // `swift package benchmark`: the worker's stages measured one by one, wall time and
         // allocations per message (docs/design.md). Not part of the shipped binary.
+        .target(
+            name: "StageWorkload",
+            dependencies: ["Domain", "Records", "DeviceCatalog", "SourceFiles", "Ingest", "Rules", "Maintenance", "Storage", "Simulation"],
+            path: "Benchmarks/StageWorkload",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "StageCost",
-            dependencies: [
-                "Domain", "Records", "DeviceCatalog", "SourceFiles", "Ingest", "Rules", "Maintenance", "Storage", "Simulation",
-                .product(name: "Benchmark", package: "package-benchmark"),
-            ],
+            dependencies: ["StageWorkload", .product(name: "Benchmark", package: "package-benchmark")],
             path: "Benchmarks/StageCost",
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // The same stages' instructions per message under callgrind (scripts/stage-cost.sh).
+        .executableTarget(
+            name: "StageInstructions",
+            dependencies: ["StageWorkload"],
+            path: "Benchmarks/StageInstructions",
+            swiftSettings: strict
         ),
         // The shipped binary: a thin `main` over the Commands library.
         .executableTarget(

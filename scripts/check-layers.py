@@ -50,8 +50,10 @@ LAYERS = {
                  "Ingest", "Rules", "Inspection", "Maintenance", "Risk", "Settings", "MQTT", "Pipeline", "Simulation",
                  "Replay", "Bench", "HTTPAPI", "Cluster"],
     "EquipWatchCLI": ["Commands"],
-    "StageCost": ["Domain", "Records", "DeviceCatalog", "SourceFiles", "Ingest", "Rules", "Maintenance", "Storage",
-                  "Simulation"],
+    "StageWorkload": ["Domain", "Records", "DeviceCatalog", "SourceFiles", "Ingest", "Rules", "Maintenance", "Storage",
+                      "Simulation"],
+    "StageCost": ["StageWorkload"],
+    "StageInstructions": ["StageWorkload"],
 }
 # Engines and the only modules of ours that may touch them (tests aside).
 ENGINES = {

@@ -73,7 +73,7 @@ extension Benchmark {
                       let seq = BenchPayloads.seq(in: payload) else { return }
                 sent.committed(index: (seq - 1) * deviceCount + k, at: at)
             }
-            consumer = BareConsumer(loop: loop, counter: counter)
+            consumer = BareConsumer(loop: loop, counter: counter, clock: ThreadClock())
         }
         try consumer.start()
         defer { try? consumer.stop() }

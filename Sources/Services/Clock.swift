@@ -24,3 +24,16 @@ public func monotonicNanos() -> UInt64 {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
+
+/// The calling thread's CPU clock, to be read from any thread while it runs (`cpuSeconds(of:)`).
+public func currentThreadCPUClock() -> clockid_t? {
+    var id = clockid_t()
+    return pthread_getcpuclockid(pthread_self(), &id) == 0 ? id : nil
+}
+
+/// CPU seconds a thread has used, by its clock (`currentThreadCPUClock()`).
+public func cpuSeconds(of clock: clockid_t) -> Double {
+    var ts = timespec()
+    clock_gettime(clock, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
