@@ -82,18 +82,27 @@ public struct ByteKeyTable: Sendable {
     }
 }
 
+/// Whether `n` bytes at `a` and `b` are equal: eight at a time, then the rest one by one.
 @inline(__always)
 private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+    var i = 0
+    while i + 8 <= n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
     return true
 }
 
 extension UnsafeRawBufferPointer {
-    /// Whether these bytes are exactly `text`'s UTF-8, without copying either.
-    @inlinable
+    /// Whether these bytes are exactly `text`'s UTF-8, without copying either (a byte comparison
+    /// of the string's own storage; the generic `elementsEqual` cost about 900 instructions a call).
     public func equals(_ text: String) -> Bool {
         text.utf8.withContiguousStorageIfAvailable { u in
-            u.count == count && elementsEqual(UnsafeRawBufferPointer(u))
+            u.count == count && (count == 0 || memcmpEqual(baseAddress!, u.baseAddress!, count))
         } ?? elementsEqual(text.utf8)
     }
 }

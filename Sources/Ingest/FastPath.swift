@@ -97,6 +97,12 @@ private struct FastReader {
     mutating func plainString() -> UnsafeRawBufferPointer? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = pos
+        // Eight bytes at a time while none of them ends the string or needs the slow path (a
+        // quote, a backslash, a control character, DEL or a byte of a multi-byte character);
+        // the byte loop below then finds which one it was.
+        if let base = bytes.baseAddress {
+            while pos + 8 <= bytes.count, !Self.special(base.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) { pos += 8 }
+        }
         while pos < bytes.count {
             let c = bytes[pos]
             if c == UInt8(ascii: "\"") {
@@ -107,6 +113,16 @@ private struct FastReader {
             pos += 1
         }
         return nil
+    }
+
+    /// Whether any of the eight bytes of `v` is `"`, `\`, below 0x20, 0x7F or above: exact about
+    /// whether one is there (not which), by the classic word-at-a-time tests.
+    @inline(__always)
+    static func special(_ v: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let below0x20 = (v &- ones &* 0x20) & ~v & highs != 0
+        return below0x20 || v & highs != 0 || hasZero(v ^ (ones &* 0x22)) || hasZero(v ^ (ones &* 0x5C)) || hasZero(v ^ (ones &* 0x7F))
     }
 
     enum Number {

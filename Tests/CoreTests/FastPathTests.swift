@@ -61,6 +61,13 @@ import Testing
             Case(topic: c.topic, payload: p.replacingOccurrences(of: "true", with: "1")),
             Case(topic: c.topic, payload: p.replacingOccurrences(of: "closed", with: "clos\\u0065d")),
             Case(topic: c.topic, payload: p.replacingOccurrences(of: "closed", with: "ajar")),
+            // Strings read eight bytes at a time: a byte that ends the fast path past the eighth.
+            Case(topic: c.topic, payload: p.replacingOccurrences(of: "closed", with: "closed-and-locked")),
+            Case(topic: c.topic, payload: p.replacingOccurrences(of: "closed", with: "closed-and-\u{7F}")),
+            Case(topic: c.topic, payload: p.replacingOccurrences(of: "closed", with: "closed-and-\u{01}x")),
+            Case(topic: c.topic, payload: p.replacingOccurrences(of: "closed", with: "closed-and-é")),
+            Case(topic: c.topic, payload: p.replacingOccurrences(of: "closed", with: "closed-and-\\\"x")),
+            Case(topic: c.topic, payload: p.replacingOccurrences(of: "\"data\":{", with: "\"data\":{\"a_rather_long_name\u{1F}\":1,")),
             Case(topic: c.topic.replacingOccurrences(of: "/telemetry", with: "/event"), payload: p),
             Case(topic: c.topic.replacingOccurrences(of: "/event", with: "/telemetry"), payload: p),
             Case(topic: c.topic.replacingOccurrences(of: "equipwatch/v1/", with: "equipwatch/v1/gw-nobody/x/"), payload: p),
