@@ -3,6 +3,12 @@ import PackageDescription
 
 /// Every target of ours builds in Swift 6 language mode (strict concurrency).
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .enableUpcomingFeature("MemberImportVisibility")]
+/// The worker's per-message modules (validation, the rule engine, the maintenance planner) in
+/// release builds without the run-time exclusivity checks on their per-device state: under
+/// callgrind `swift_beginAccess` and its bookkeeping took a quarter of the rules stage (rules 5,039
+/// → 3,552 instructions a message, planner 2,937 → 2,311). Debug builds, and so every test run,
+/// keep the checks, and the compiler's static checks stay on. (Domain gained nothing: left alone.)
+let hotPath: [SwiftSetting] = strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "EquipWatch",
@@ -43,14 +49,14 @@ let package = Package(
             dependencies: ["Domain", "Source", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        .target(name: "Ingest", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: strict),
+        .target(name: "Ingest", dependencies: ["Domain", "DeviceCatalog"], swiftSettings: hotPath),
         .target(
             name: "Rules",
             dependencies: ["Domain", "Source", "DeviceCatalog", "Ingest", .product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
+            swiftSettings: hotPath
         ),
         .target(name: "Inspection", dependencies: ["Domain", "Source", "DeviceCatalog"], swiftSettings: strict),
-        .target(name: "Maintenance", dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: strict),
+        .target(name: "Maintenance", dependencies: ["Domain", "DeviceCatalog", "Ingest", "Rules", "Inspection"], swiftSettings: hotPath),
         .target(
             name: "Risk",
             dependencies: ["Domain", "Source", "DeviceCatalog", "Ingest", "Inspection", .product(name: "Yams", package: "Yams")],
