@@ -55,6 +55,9 @@ public final class DeviceType: Sendable {
     /// Declared event codes; `eventKeys` gives positions in it (the message keeps this very
     /// string, so a valid event allocates no code).
     public let eventCodes: [String]
+    /// The fields (below the 64th) with a normal band, by position: what the normal-band check
+    /// reads per message, without visiting every field.
+    public let normalBands: [NormalBand]
 
     public init(
         id: String, description: String, fields: [FieldSpec], events: [String: EventSpec],
@@ -72,6 +75,9 @@ public final class DeviceType: Sendable {
         fieldKeys = ByteKeyTable(fields.map(\.name))
         eventCodes = events.keys.sorted()
         eventKeys = ByteKeyTable(eventCodes)
+        normalBands = fields.indices.compactMap { i in
+            fields[i].normal.flatMap { i < 64 ? NormalBand(field: i, low: $0.lowerBound, high: $0.upperBound) : nil }
+        }
     }
 
     /// Position of a declared field in `fields`, so hot paths carry an index, not a name.
@@ -99,6 +105,13 @@ public struct RescuePolicy: Sendable, Hashable {
         if let city = site?.city, let ms = cityMs[city] { return ms }
         return withinMs
     }
+}
+
+/// A field's normal band (`normal: [lo, hi]`), by the field's position.
+public struct NormalBand: Sendable {
+    public let field: Int
+    public let low: Double
+    public let high: Double
 }
 
 /// A telemetry field: its value type, unit, the physically possible range (outside it a reading

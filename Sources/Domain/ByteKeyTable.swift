@@ -75,6 +75,19 @@ public struct ByteKeyTable: Sendable {
         }
     }
 
+    /// The value stored for exactly these bytes, trying the `guess`-th key given first (keys
+    /// count from 0 in the order given, a repeated key once): one comparison instead of a hash
+    /// and a probe when the guess is right, as it is for the fields of a message that follow
+    /// their type's declared order.
+    @inline(__always)
+    public func value(for key: UnsafeRawBufferPointer, guess: Int) -> Int? {
+        if guess < values.count, Int(lengths[guess]) == key.count, key.count > 0,
+           arena.withUnsafeBytes({ memcmpEqual($0.baseAddress! + Int(starts[guess]), key.baseAddress!, key.count) }) {
+            return values[guess]
+        }
+        return value(for: key)
+    }
+
     /// The value stored for `key` (a `String`: the slow path, for code off the hot path).
     public func value(for key: String) -> Int? {
         var k = key

@@ -97,11 +97,22 @@ private struct FastReader {
     mutating func plainString() -> UnsafeRawBufferPointer? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = pos
-        // Eight bytes at a time while none of them ends the string or needs the slow path (a
-        // quote, a backslash, a control character, DEL or a byte of a multi-byte character);
-        // the byte loop below then finds which one it was.
+        // Eight bytes at a time until one of them ends the string or needs the slow path (a
+        // quote, a backslash, a control character, DEL or a byte of a multi-byte character):
+        // the mask's lowest flag is exactly the first such byte, so no byte is looked at twice.
+        // The last few bytes of the payload, fewer than eight, go through the byte loop below.
         if let base = bytes.baseAddress {
-            while pos + 8 <= bytes.count, !Self.special(base.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) { pos += 8 }
+            while pos + 8 <= bytes.count {
+                let flags = Self.special(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt64.self)))
+                if flags == 0 {
+                    pos += 8
+                    continue
+                }
+                pos += flags.trailingZeroBitCount >> 3
+                guard bytes[pos] == UInt8(ascii: "\"") else { return nil }
+                pos += 1
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<(pos - 1)])
+            }
         }
         while pos < bytes.count {
             let c = bytes[pos]
@@ -115,14 +126,16 @@ private struct FastReader {
         return nil
     }
 
-    /// Whether any of the eight bytes of `v` is `"`, `\`, below 0x20, 0x7F or above: exact about
-    /// whether one is there (not which), by the classic word-at-a-time tests.
+    /// The eight bytes of `v` (the first in the lowest bits) that are `"`, `\`, below 0x20, 0x7F
+    /// or above, flagged in their high bits by the classic word-at-a-time tests: zero when there
+    /// is none. A test can flag a byte above one it flagged rightly (a borrow), never below, so
+    /// the lowest flag is exactly the first special byte; the flags above it mean nothing.
     @inline(__always)
-    static func special(_ v: UInt64) -> Bool {
+    static func special(_ v: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let below0x20 = (v &- ones &* 0x20) & ~v & highs != 0
-        return below0x20 || v & highs != 0 || hasZero(v ^ (ones &* 0x22)) || hasZero(v ^ (ones &* 0x5C)) || hasZero(v ^ (ones &* 0x7F))
+        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let below0x20 = (v &- ones &* 0x20) & ~v & highs
+        return below0x20 | (v & highs) | zeros(v ^ (ones &* 0x22)) | zeros(v ^ (ones &* 0x5C)) | zeros(v ^ (ones &* 0x7F))
     }
 
     enum Number {
@@ -298,13 +311,17 @@ private struct FastReader {
         var done: FieldValues { FieldValues(block: block, start: start, count: n) }
         skipWhitespace()
         if take(UInt8(ascii: "}")) { return done }
+        // Gateways mostly send the fields in their declared order: the one after the last
+        // field is tried before the hash table.
+        var next = 0
         while true {
             skipWhitespace()
             guard let key = plainString() else { return nil }
             skipWhitespace()
             guard take(UInt8(ascii: ":")) else { return nil }
             skipWhitespace()
-            if let i = type.fieldKeys.value(for: key) {
+            if let i = type.fieldKeys.value(for: key, guess: next) {
+                next = i + 1
                 let spec = type.fields[i]
                 guard slots[i] == nil, !spec.derived, let v = scalar(spec) else { return nil }
                 slots[i] = v

@@ -219,4 +219,19 @@ import Testing
         let last = ByteKeyTable([(key: "x", value: 1), (key: "y", value: 2), (key: "x", value: 3)])
         #expect(last.value(for: "x") == 3 && last.value(for: "y") == 2)
     }
+
+    /// A guess only saves the hash: right, wrong, out of range or empty, the answer is the same.
+    @Test func byteKeyTableGuessNeverChangesTheAnswer() {
+        let table = ByteKeyTable(["speed_mps", "floor", "speed_mp", "", "load_pct"])
+        for key in ["speed_mps", "floor", "speed_mp", "", "load_pct", "speed_mpt", "flo", "x"] {
+            var k = key
+            let expected = table.value(for: key)
+            for guess in 0..<7 {
+                #expect(k.withUTF8 { table.value(for: UnsafeRawBufferPointer($0), guess: guess) } == expected, "\(key) guessing \(guess)")
+            }
+        }
+        let repeated = ByteKeyTable([(key: "x", value: 1), (key: "y", value: 2), (key: "x", value: 3)])
+        var x = "x"
+        #expect(x.withUTF8 { repeated.value(for: UnsafeRawBufferPointer($0), guess: 0) } == 3)
+    }
 }

@@ -1,7 +1,8 @@
 import Domain
 import DeviceCatalog
 
-/// Type-checks a parsed expression against one device type and compiles it to closures.
+/// Type-checks a parsed expression against one device type and compiles it to a flat program
+/// (`Program`).
 ///
 /// Names resolve here, once: a field becomes an index into the device's value array, an enum
 /// literal becomes the index of that value, an event code becomes its index, `attr.NAME` becomes
@@ -21,18 +22,18 @@ struct Compiler {
 
     static let functions = ["rate", "delta", "avg", "min", "max", "count", "changed", "silent", "absent", "abs"]
 
-    mutating func condition(_ e: Expr) throws(ExpressionError) -> BoolFn {
+    mutating func condition(_ e: Expr) throws(ExpressionError) -> Program {
         let c = try compile(e)
-        guard case .bool(let f) = c else {
+        guard case .bool(let code) = c else {
             throw ExpressionError(offset: e.offset, reason: "a condition must be true or false, but this is \(c.typeName)")
         }
-        return f
+        return Program(code, strings: layout.strings)
     }
 
     mutating func compile(_ e: Expr) throws(ExpressionError) -> Compiled {
         switch e {
-        case .number(let v, _): return .number { _ in v }
-        case .bool(let b, _): let t = Tri(b); return .bool { _ in t }
+        case .number(let v, _): return .number([.constant(v)])
+        case .bool(let b, _): return .bool([.constant(Truth.of(b))])
         case .string(let s, _): return .literal(s)
         case .duration(let ms, _): return .duration(ms)
         case .name(let name, let at): return try resolve(name, at: at)
@@ -40,10 +41,10 @@ struct Compiler {
             let c = try compile(inner)
             if op == .not {
                 guard case .bool(let f) = c else { throw ExpressionError(offset: at, reason: "'not' needs a condition, not \(c.typeName)") }
-                return .bool { f($0).negated }
+                return .bool(f + [.not])
             }
             guard case .number(let f) = c else { throw ExpressionError(offset: at, reason: "'-' needs a number, not \(c.typeName)") }
-            return .number { -f($0) }
+            return .number(f + [.negate])
         case .binary(let op, let l, let r, let at):
             return try binary(op, l, r, at: at)
         case .call(let name, let args, let at):
@@ -58,11 +59,11 @@ struct Compiler {
             // The device's must-not-use status (overdue or failed inspection, a grade that forbids
             // use, an open major hazard): unknown until the engine's status source says.
             layout.readsStatus = true
-            return .bool { s in s.mustNotUse.isNaN ? .unknown : Tri(s.mustNotUse != 0) }
+            return .bool([.mustNotUse])
         }
         if name == "event" {
             let codes = type.events.keys.sorted()
-            return .enumeration({ $0.event }, values: codes, source: .event)
+            return .enumeration([.event], values: codes, source: .event)
         }
         if name.hasPrefix("attr.") {
             let a = String(name.dropFirst(5))
@@ -71,10 +72,10 @@ struct Compiler {
             }
             let i = layout.attributeIndex(spec)
             switch spec.kind {
-            case .number, .int: return .number { $0.attrs[i] }
-            case .bool: return .bool { s in let v = s.attrs[i]; return v.isNaN ? .unknown : Tri(v != 0) }
-            case .enumeration: return .enumeration({ $0.attrs[i] }, values: spec.values, source: .attribute(a))
-            case .string: return .string { i < $0.attrStrings.count ? $0.attrStrings[i] : nil }
+            case .number, .int: return .number([.attribute(i)])
+            case .bool: return .bool([.attributeTruth(i)])
+            case .enumeration: return .enumeration([.attribute(i)], values: spec.values, source: .attribute(a))
+            case .string: return .string(.attribute(i))
             }
         }
         guard let i = type.fieldPosition(name) else {
@@ -86,10 +87,10 @@ struct Compiler {
         }
         let field = type.fields[i]
         switch field.kind {
-        case .number, .int: return .number { $0.values[i] }
-        case .bool: return .bool { s in let v = s.values[i]; return v.isNaN ? .unknown : Tri(v != 0) }
-        case .enumeration: return .enumeration({ $0.values[i] }, values: field.values, source: .field(name))
-        case .string: return .string { i < $0.strings.count ? $0.strings[i] : nil }
+        case .number, .int: return .number([.field(i)])
+        case .bool: return .bool([.fieldTruth(i)])
+        case .enumeration: return .enumeration([.field(i)], values: field.values, source: .field(name))
+        case .string: return .string(.field(i))
         }
     }
 
@@ -101,32 +102,20 @@ struct Compiler {
         case .and, .or:
             guard case .bool(let f) = a else { throw ExpressionError(offset: l.offset, reason: "'\(op.rawValue)' needs conditions on both sides; this is \(a.typeName)") }
             guard case .bool(let g) = b else { throw ExpressionError(offset: r.offset, reason: "'\(op.rawValue)' needs conditions on both sides; this is \(b.typeName)") }
-            if op == .and {
-                return .bool { s in
-                    let x = f(s)
-                    if x == .no { return .no }
-                    let y = g(s)
-                    if y == .no { return .no }
-                    return x == .yes && y == .yes ? .yes : .unknown
-                }
-            }
-            return .bool { s in
-                let x = f(s)
-                if x == .yes { return .yes }
-                let y = g(s)
-                if y == .yes { return .yes }
-                return x == .no && y == .no ? .no : .unknown
-            }
+            // The left side decides alone when it is no (and) or yes (or): the right side and
+            // the combining instruction are skipped.
+            return op == .and ? .bool(f + [.skipIfNo(g.count + 1)] + g + [.and]) : .bool(f + [.skipIfYes(g.count + 1)] + g + [.or])
         case .add, .subtract, .multiply, .divide:
             guard case .number(let f) = a, case .number(let g) = b else {
                 throw ExpressionError(offset: at, reason: "'\(op.rawValue)' needs numbers on both sides, not \(a.typeName) and \(b.typeName)")
             }
-            switch op {
-            case .add: return .number { f($0) + g($0) }
-            case .subtract: return .number { f($0) - g($0) }
-            case .multiply: return .number { f($0) * g($0) }
-            default: return .number { s in let d = g(s); return d == 0 ? .nan : f(s) / d }
+            let instruction: Instruction = switch op {
+            case .add: .add
+            case .subtract: .subtract
+            case .multiply: .multiply
+            default: .divide
             }
+            return .number(f + g + [instruction])
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             return try compare(op, a, b, left: l, right: r, at: at)
         }
@@ -135,24 +124,21 @@ struct Compiler {
     private func compare(_ op: BinaryOp, _ a: Compiled, _ b: Compiled, left: Expr, right: Expr, at: Int) throws(ExpressionError) -> Compiled {
         let equality = op == .equal || op == .notEqual
         let negate = op == .notEqual
-        func tri(_ x: Tri) -> Tri { negate ? x.negated : x }
         switch (a, b) {
         case (.number(let f), .number(let g)):
-            let cmp: (Double, Double) -> Bool
+            let comparison: Comparison
             switch op {
-            case .equal: cmp = (==)
-            case .notEqual: cmp = (!=)
-            case .less: cmp = (<)
-            case .lessOrEqual: cmp = (<=)
-            case .greater: cmp = (>)
-            case .greaterOrEqual: cmp = (>=)
+            case .equal: comparison = .equal
+            case .notEqual: comparison = .notEqual
+            case .less: comparison = .less
+            case .lessOrEqual: comparison = .lessOrEqual
+            case .greater: comparison = .greater
+            case .greaterOrEqual: comparison = .greaterOrEqual
             case .and, .or, .add, .subtract, .multiply, .divide:
                 preconditionFailure("'\(op.rawValue)' is not a comparison")  // binary() routes only comparisons here
             }
-            return .bool { s in
-                let x = f(s), y = g(s)
-                return x.isNaN || y.isNaN ? .unknown : Tri(cmp(x, y))
-            }
+            if let x = ValueSource(f), let y = ValueSource(g) { return .bool([.compareValues(x, comparison, y)]) }
+            return .bool(f + g + [.compare(comparison)])
         default:
             break
         }
@@ -161,34 +147,20 @@ struct Compiler {
         }
         switch (a, b) {
         case (.bool(let f), .bool(let g)):
-            return .bool { s in
-                let x = f(s), y = g(s)
-                return x == .unknown || y == .unknown ? .unknown : tri(Tri(x == y))
-            }
+            return .bool(f + g + [.truthEquals(negate: negate)])
         case (.enumeration(let f, let values, let source), .literal(let lit)), (.literal(let lit), .enumeration(let f, let values, let source)):
             guard let index = values.firstIndex(of: lit) else {
                 let litOffset = if case .literal = a { left.offset } else { right.offset }
                 throw ExpressionError(offset: litOffset, reason: "\"\(lit)\" is not a value of \(source.what); it is one of: \(values.joined(separator: ", "))" + Self.suggest(lit, values))
             }
-            let target = Double(index)
-            let isEvent = source == .event
-            return .bool { s in
-                let v = f(s)
-                // No event on this message is a definite "not this code", not an unknown.
-                return v.isNaN ? (isEvent ? tri(.no) : .unknown) : tri(Tri(v == target))
-            }
+            if let x = ValueSource(f) { return .bool([.enumIs(x, index: Double(index), event: source == .event, negate: negate)]) }
+            return .bool(f + [.enumEquals(index: Double(index), event: source == .event, negate: negate)])
         case (.enumeration(let f, let va, _), .enumeration(let g, let vb, _)) where va == vb:
-            return .bool { s in
-                let x = f(s), y = g(s)
-                return x.isNaN || y.isNaN ? .unknown : tri(Tri(x == y))
-            }
+            return .bool(f + g + [.enumPairEquals(negate: negate)])
         case (.string(let f), .literal(let lit)), (.literal(let lit), .string(let f)):
-            return .bool { s in f(s).map { tri(Tri($0 == lit)) } ?? .unknown }
+            return .bool([.stringEquals(f, .literal(layout.literal(lit)), negate: negate)])
         case (.string(let f), .string(let g)):
-            return .bool { s in
-                guard let x = f(s), let y = g(s) else { return .unknown }
-                return tri(Tri(x == y))
-            }
+            return .bool([.stringEquals(f, .source(g), negate: negate)])
         default:
             throw ExpressionError(offset: at, reason: "\(a.typeName) and \(b.typeName) cannot be compared")
         }
@@ -228,7 +200,7 @@ struct Compiler {
             let w = try duration(args[1])
             let spec = layout.window(kind: WindowSpec.Kind(rawValue: name)!, field: f, condition: nil, widthMs: w,
                                      key: "\(name)(\(type.fields[f].name), \(Interval(milliseconds: w)))")
-            return .number { s in spec.value(at: s.now, in: s.slots) }
+            return .number([.window(spec.read)])
         case "count":
             try arity(2, "count(condition, window), e.g. count(event == \"door_close_fault\", 24h)")
             insideCount = true
@@ -237,22 +209,17 @@ struct Compiler {
             let w = try duration(args[1])
             let spec = layout.window(kind: .count, field: -1, condition: cond, widthMs: w,
                                      key: "count(\(args[0].canonical), \(Interval(milliseconds: w)))")
-            return .number { s in spec.value(at: s.now, in: s.slots) }
+            return .number([.window(spec.read)])
         case "changed":
             try arity(1, "changed(field)")
             let f = try field(args[0], numeric: false)
             let o = layout.changed(field: f)
-            return .bool { s in s.onMessage && s.slots[o + 1] == 1 ? .yes : .no }
+            return .bool([.changed(offset: o)])
         case "silent":
             try arity(1, "silent(duration), e.g. silent(120s)")
             let d = try duration(args[0])
             layout.timeDependent = true
-            return .bool { s in
-                guard let last = s.lastTs else { return .unknown }
-                // Silence while the pipeline itself was not receiving is not the device's.
-                let from = max(last, s.hearingFromDeviceTime)
-                return Tri(!s.onMessage && from != .max && s.now - from >= d)
-            }
+            return .bool([.silent(ms: d)])
         case "absent":
             // No event `code` from the device for `d`: `absent("remote_alarm_self_test", 72h)`.
             // Before the first such event it counts from the device's first message the rules
@@ -267,18 +234,13 @@ struct Compiler {
             }
             let d = try duration(args[1])
             let slot = layout.since(code: index, name: code)
-            return .bool { s in
-                let last = s.slots[slot]
-                guard !last.isNaN else { return .unknown }
-                let from = max(last, Double(s.hearingFromDeviceTime))
-                return Tri(from != Double(Int64.max) && Double(s.now) - from >= Double(d))
-            }
+            return .bool([.absent(slot: slot, ms: d)])
         case "abs":
             try arity(1, "abs(number)")
             guard case .number(let f) = try compile(args[0]) else {
                 throw ExpressionError(offset: args[0].offset, reason: "abs() needs a number")
             }
-            return .number { abs(f($0)) }
+            return .number(f + [.absolute])
         default:
             throw ExpressionError(offset: at, reason: "unknown function \(name)(); the functions are \(Self.functions.joined(separator: ", "))" + Self.suggest(name, Self.functions))
         }

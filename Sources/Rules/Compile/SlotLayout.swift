@@ -22,8 +22,16 @@ final class SlotLayout {
     /// Some rule of the type reads `must_not_use`: the engine asks its status source for each
     /// of the type's messages (and only then).
     var readsStatus = false
+    /// The string literals the type's programs compare with, by position (`StringOperand`).
+    private(set) var strings: [String] = []
 
-    func window(kind: WindowSpec.Kind, field: Int, condition: BoolFn?, widthMs: Int64, key: String) -> WindowSpec {
+    func literal(_ text: String) -> Int {
+        if let i = strings.firstIndex(of: text) { return i }
+        strings.append(text)
+        return strings.count - 1
+    }
+
+    func window(kind: WindowSpec.Kind, field: Int, condition: Program?, widthMs: Int64, key: String) -> WindowSpec {
         timeDependent = true
         if let existing = windows.first(where: { $0.key == key }) { return existing }
         var spec = WindowSpec(kind: kind, field: field, condition: condition, widthMs: widthMs, key: key)

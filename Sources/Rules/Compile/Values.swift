@@ -17,22 +17,17 @@ public enum Tri: UInt8, Sendable {
     }
 }
 
-/// Compiled expressions are closures over the device's rule state: no re-parsing and no look-up
-/// of a field by name per message. Numbers use NaN for "unknown" (never reported, or a window
-/// with no samples), which IEEE arithmetic propagates and comparisons turn into `Tri.unknown`.
-typealias NumFn = (DeviceRuleState) -> Double
-typealias BoolFn = (DeviceRuleState) -> Tri
-typealias StrFn = (DeviceRuleState) -> String?
-
-/// The compiled form of an expression, by static type.
+/// The compiled form of an expression, by static type: code that leaves the value on the stack
+/// (see `Program`), or what only a comparison can use. Names are resolved to positions and
+/// slots; nothing is looked up by name per message.
 enum Compiled {
-    case number(NumFn)
-    case bool(BoolFn)
+    case number([Instruction])
+    case bool([Instruction])
     /// A free-form string (string fields and attributes).
-    case string(StrFn)
+    case string(StringSource)
     /// An enumerated value held as its index among `values` (enum fields and attributes, and
     /// `event`, whose values are the type's event codes).
-    case enumeration(NumFn, values: [String], source: EnumSource)
+    case enumeration([Instruction], values: [String], source: EnumSource)
     /// A string literal; only meaningful compared with a string or an enumerated value.
     case literal(String)
     case duration(Int64)

@@ -9,7 +9,7 @@ import Domain
 /// one 26 h ago never does. Samples older than the ring are ignored. This bound is what makes
 /// per-device state constant (41 doubles per window), and is documented in docs/rules.md.
 struct WindowSpec {
-    enum Kind: String { case rate, delta, avg, min, max, count }
+    enum Kind: String, Sendable { case rate, delta, avg, min, max, count }
 
     static let buckets = 12
     /// Doubles per bucket: epoch, then two values whose meaning depends on the kind.
@@ -20,7 +20,7 @@ struct WindowSpec {
     /// Field position (all kinds but `count`).
     let field: Int
     /// The condition counted by `count`.
-    let condition: BoolFn?
+    let condition: Program?
     let widthMs: Int64
     /// Canonical text, e.g. `rate(pressure_mpa, 1m)`: identical windows in several rules share
     /// their slots, and a hot reload carries a window's state over when its key is unchanged.
@@ -29,42 +29,23 @@ struct WindowSpec {
 
     var bucketMs: Int64 { max(1, widthMs / Int64(Self.buckets)) }
 
+    /// What a program reads the window with.
+    var read: WindowRead { WindowRead(kind: kind, offset: offset, bucketMs: bucketMs) }
+
     func reset(_ s: inout [Double]) {
         for i in 0..<Self.slotCount { s[offset + i] = .nan }
     }
 
     /// Adds one sample taken at `ts`.
-    func add(ts: Int64, value v: Double, to s: inout [Double]) {
-        let epoch = Double(ts / bucketMs)
-        let b = offset + Int(ts / bucketMs % Int64(Self.buckets + 1)) * Self.stride
-        let held = s[b]
-        if held.isNaN || held < epoch {
-            s[b] = epoch
-            switch kind {
-            case .rate, .delta: s[b + 1] = Double(ts); s[b + 2] = v
-            case .avg: s[b + 1] = v; s[b + 2] = 1
-            case .min, .max, .count: s[b + 1] = v
-            }
-        } else if held == epoch {
-            switch kind {
-            case .rate, .delta: if Double(ts) < s[b + 1] { s[b + 1] = Double(ts); s[b + 2] = v }
-            case .avg: s[b + 1] += v; s[b + 2] += 1
-            case .min: s[b + 1] = Swift.min(s[b + 1], v)
-            case .max: s[b + 1] = Swift.max(s[b + 1], v)
-            case .count: s[b + 1] += v
-            }
-        } else {
-            return // the ring has moved past this sample's sub-window
-        }
-        if kind == .rate || kind == .delta {
-            let last = offset + (Self.buckets + 1) * Self.stride
-            if s[last].isNaN || Double(ts) >= s[last] { s[last] = Double(ts); s[last + 1] = v }
-        }
-    }
+    func add(ts: Int64, value v: Double, to s: inout [Double]) { read.add(ts: ts, value: v, to: &s) }
 
     /// The window's value at `now`; NaN when it holds no samples (`count` is then 0), and for
     /// `rate`/`delta` until it holds two samples at different times.
     func value(at now: Int64, in s: [Double]) -> Double {
+        Self.value(kind: kind, offset: offset, bucketMs: bucketMs, at: now, in: s)
+    }
+
+    static func value(kind: Kind, offset: Int, bucketMs: Int64, at now: Int64, in s: [Double]) -> Double {
         let nowEpoch = Double(now / bucketMs)
         let oldest = nowEpoch - Double(Self.buckets)
         var a = 0.0, n = 0.0
@@ -92,6 +73,37 @@ struct WindowSpec {
             guard firstTs.isFinite, !lastTs.isNaN, lastTs > firstTs, lastTs <= Double(now) else { return .nan }
             let d = lastV - firstV
             return kind == .delta ? d : d / ((lastTs - firstTs) / 1000)
+        }
+    }
+}
+
+extension WindowRead {
+    /// Adds one sample taken at `ts`.
+    func add(ts: Int64, value v: Double, to s: inout [Double]) {
+        let epoch = Double(ts / bucketMs)
+        let b = offset + Int(ts / bucketMs % Int64(WindowSpec.buckets + 1)) * WindowSpec.stride
+        let held = s[b]
+        if held.isNaN || held < epoch {
+            s[b] = epoch
+            switch kind {
+            case .rate, .delta: s[b + 1] = Double(ts); s[b + 2] = v
+            case .avg: s[b + 1] = v; s[b + 2] = 1
+            case .min, .max, .count: s[b + 1] = v
+            }
+        } else if held == epoch {
+            switch kind {
+            case .rate, .delta: if Double(ts) < s[b + 1] { s[b + 1] = Double(ts); s[b + 2] = v }
+            case .avg: s[b + 1] += v; s[b + 2] += 1
+            case .min: s[b + 1] = Swift.min(s[b + 1], v)
+            case .max: s[b + 1] = Swift.max(s[b + 1], v)
+            case .count: s[b + 1] += v
+            }
+        } else {
+            return // the ring has moved past this sample's sub-window
+        }
+        if kind == .rate || kind == .delta {
+            let last = offset + (WindowSpec.buckets + 1) * WindowSpec.stride
+            if s[last].isNaN || Double(ts) >= s[last] { s[last] = Double(ts); s[last + 1] = v }
         }
     }
 }

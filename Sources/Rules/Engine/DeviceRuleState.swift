@@ -6,7 +6,7 @@ import Ingest
 /// field, the registry attributes rules read, window and `changed()` slots, each rule's phase and
 /// each family's open alarm.
 ///
-/// A class so compiled closures read it without copying; confined to the worker thread.
+/// A class so compiled programs read it without copying; confined to the worker thread.
 public final class DeviceRuleState {
     let num: Int64
     var device: DirectoryEntry

@@ -20,11 +20,18 @@ extension RuleEngine {
     func evaluateRules(_ s: DeviceRuleState, onlyTimed: Bool, into out: inout RuleOutput) -> Bool {
         let program = s.program
         var changed = false
+        // Every condition first, in one program run (the clock: the time-dependent ones);
+        // conditions are pure, so the lifecycle below cannot change what they say.
+        let truths = truthScratch(program.rules.count)
+        (onlyTimed ? program.timedWhens : program.whens).run(s, into: truths)
+        // The rules' timings by value: the rule itself (a class) is touched only when one must
+        // be evaluated alone or changes phase, not retained and released for each rule.
         for i in program.rules.indices {
-            let r = program.rules[i]
+            let r = program.timings[i]
             var p = s.phases[i]
             if onlyTimed, p.phase == .idle, !r.timeDependent { continue }
-            let truth = r.when(s)
+            // On the clock a rule that is not time-dependent but not idle either is evaluated alone.
+            let truth = onlyTimed && !r.timeDependent ? program.rules[i].when.truth(s) : Truth.tri(truths[i])
             let holds = truth == .yes
             let before = p
             switch p.phase {
@@ -33,20 +40,20 @@ extension RuleEngine {
                     // An event that arrived late starts its event rule at its own time.
                     p.since = r.usesEvent && s.lateEventAt != .min ? min(s.lateEventAt, s.now) : s.now
                     p.clearSince = nil
-                    p.phase = r.spec.forMs == 0 ? .firing : .pending
+                    p.phase = r.forMs == 0 ? .firing : .pending
                 }
             case .pending:
                 if !holds {
                     p.phase = .idle
-                } else if s.now - p.since >= r.spec.forMs {
+                } else if s.now - p.since >= r.forMs {
                     p.phase = .firing
                 }
             case .firing:
-                let clear = r.clear.map { $0(s) == .yes } ?? (truth == .no)
+                let clear = r.hasClear ? program.rules[i].clear!.truth(s) == .yes : truth == .no
                 if clear {
                     let since = p.clearSince ?? s.now
                     p.clearSince = since
-                    if s.now - since >= r.spec.clearForMs { p.phase = .idle }
+                    if s.now - since >= r.clearForMs { p.phase = .idle }
                 } else {
                     p.clearSince = nil
                     let occurrence = holds && (!p.held || (s.onMessage && r.usesEvent && !s.event.isNaN))
@@ -61,8 +68,8 @@ extension RuleEngine {
             if p.phase != before.phase {
                 let at: Int64 = switch (before.phase, p.phase) {
                 case (.idle, .firing): p.since
-                case (.pending, .firing): p.since + r.spec.forMs
-                case (.firing, .idle): (p.clearSince ?? s.now) + r.spec.clearForMs
+                case (.pending, .firing): p.since + r.forMs
+                case (.firing, .idle): (p.clearSince ?? s.now) + r.clearForMs
                 default: s.now
                 }
                 refreshFamily(s, r.family, at: at, into: &out)

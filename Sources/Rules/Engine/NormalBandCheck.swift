@@ -22,19 +22,19 @@ public final class NormalBandCheck: RuleHook {
         if at >= outside.count { outside += Array(repeating: (0, 0), count: at + 1 - outside.count) }
         var mask = outside[at].num == message.deviceNum ? outside[at].mask : 0
         let before = mask
-        let fields = type.fields
-        for (i, value) in message.values.enumerated() where i < 64 && i < fields.count {
-            guard case .number(let v)? = value, let band = fields[i].normal else { continue }
+        for band in type.normalBands where band.field < message.values.count {
+            guard case .number(let v)? = message.values[band.field] else { continue }
+            let i = band.field
             let bit: UInt64 = 1 << UInt64(i)
-            let isOutside = !band.contains(v)
+            let isOutside = !(band.low...band.high).contains(v)
             let wasOutside = mask & bit != 0
             guard isOutside != wasOutside else { continue }
             mask ^= bit
             var w = JSONWriter()
-            w.add("field", .string(fields[i].name))
+            w.add("field", .string(type.fields[i].name))
             w.add("value", .number(v))
-            w.add("normal_min", .number(band.lowerBound))
-            w.add("normal_max", .number(band.upperBound))
+            w.add("normal_min", .number(band.low))
+            w.add("normal_max", .number(band.high))
             out.events.append(DerivedEvent(deviceNum: message.deviceNum, ts: message.ts,
                               code: isOutside ? .outOfNormalBand : .backInNormalBand,
                               data: w.finish(), receivedAt: message.receivedAt))

@@ -72,10 +72,27 @@ public final class RuleEngine: RuleHook {
     public private(set) var hearingFrom: Int64 = .min
     /// Layouts this process has known, by signature hash, to map state across a layout change.
     private var layouts: [UInt64: [String: Range<Int>]] = [:]
+    /// Where a device's conditions are evaluated to before its lifecycle runs (`evaluateRules`):
+    /// one buffer for the engine, as long as the largest type's rules.
+    private var truths = UnsafeMutablePointer<Double>.allocate(capacity: 0)
+    private var truthCapacity = 0
 
     public init(rules: RuleSet, options: Options = Options(), nextAlarmId: Int64 = 1, nextIncidentId: Int64 = 1) {
         (self.rules, self.options, self.nextAlarmId, self.nextIncidentId) = (rules, options, nextAlarmId, nextIncidentId)
         remember(rules)
+    }
+
+    deinit { truths.deallocate() }
+
+    /// The truths buffer, with room for `count` rules (NaN-filled when it grows).
+    func truthScratch(_ count: Int) -> UnsafeMutablePointer<Double> {
+        if count > truthCapacity {
+            truths.deallocate()
+            truths = .allocate(capacity: count)
+            truths.initialize(repeating: .nan, count: count)
+            truthCapacity = count
+        }
+        return truths
     }
 
     // MARK: RuleHook
@@ -291,10 +308,12 @@ public final class RuleEngine: RuleHook {
 
     private func updateWindows(_ s: DeviceRuleState, _ m: AcceptedMessage, ts: Int64, late: Bool) {
         let layout = s.program.layout
-        for w in layout.windows {
-            if let cond = w.condition {
-                if cond(s) == .yes { w.add(ts: ts, value: 1, to: &s.slots) }
-            } else if m.kind == .telemetry, w.field < m.values.count, case .number(let v)? = m.values[w.field] {
+        // By index: `for w in` copied each window's spec (its key and condition retained).
+        for i in layout.windows.indices {
+            let w = layout.windows[i].read, field = layout.windows[i].field
+            if let cond = layout.windows[i].condition {
+                if cond.truth(s) == .yes { w.add(ts: ts, value: 1, to: &s.slots) }
+            } else if m.kind == .telemetry, field < m.values.count, case .number(let v)? = m.values[field] {
                 w.add(ts: ts, value: v, to: &s.slots)
             }
         }

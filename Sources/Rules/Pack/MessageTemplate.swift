@@ -72,16 +72,16 @@ extension Compiled {
     /// The current value, for recorded inputs and messages; nil when unknown.
     func value(_ s: DeviceRuleState) -> Scalar? {
         switch self {
-        case .number(let f): let v = f(s); return v.isNaN ? nil : .number(v)
-        case .bool(let f):
-            switch f(s) {
+        case .number(let code): let v = Program(code, strings: s.program.layout.strings).run(s); return v.isNaN ? nil : .number(v)
+        case .bool(let code):
+            switch Program(code, strings: s.program.layout.strings).truth(s) {
             case .yes: return .bool(true)
             case .no: return .bool(false)
             case .unknown: return nil
             }
-        case .string(let f): return f(s).map(Scalar.string)
-        case .enumeration(let f, let values, _):
-            let v = f(s)
+        case .string(let source): return source.value(s).map(Scalar.string)
+        case .enumeration(let code, let values, _):
+            let v = Program(code, strings: s.program.layout.strings).run(s)
             return v.isNaN || Int(v) >= values.count ? nil : .string(values[Int(v)])
         case .literal(let t): return .string(t)
         case .duration(let ms): return .string(Interval(milliseconds: ms).description)

@@ -5,7 +5,7 @@ import DeviceCatalog
 /// A compiled, immutable set of rule packs: one program per device type.
 ///
 /// Built once per load (startup, SIGHUP, `rules check`, `replay`); after that it is only read,
-/// which is why sharing it across threads is safe although it holds closures.
+/// which is why sharing it across threads is safe although its classes are not `Sendable`.
 public final class RuleSet: @unchecked Sendable {
     public let programs: [String: TypeProgram]
     public let packs: [PackInfo]
@@ -32,7 +32,7 @@ public final class RuleSet: @unchecked Sendable {
                 do {
                     let whenExpr = try Parser.parse(spec.when.text)
                     let when = try compiler.condition(whenExpr)
-                    var clear: BoolFn?
+                    var clear: Program?
                     if let c = spec.clearWhen {
                         do { clear = try compiler.condition(try Parser.parse(c.text)) } catch {
                             errors.append(c.error(error, in: "rule '\(spec.id)' clear_when" + suffix))
@@ -80,6 +80,13 @@ public final class TypeProgram: @unchecked Sendable {
     let families: [String]
     /// Rules whose value can change with time alone (windows, `silent`), re-evaluated on the clock.
     let timeDependent: [Int]
+    /// Every rule's `when` in one program, each truth stored at the rule's position: what a
+    /// message runs.
+    let whens: Program
+    /// The time-dependent rules' `when`s alone, likewise: what the clock runs.
+    let timedWhens: Program
+    /// What the lifecycle reads of each rule on every evaluation, by position.
+    let timings: [RuleTiming]
     let membersOfFamily: [[Int]]
     /// Identifies the slot layout; stored with each device's state so a later layout can map it.
     let signatureHash: UInt64
@@ -95,6 +102,12 @@ public final class TypeProgram: @unchecked Sendable {
     init(type: DeviceType, rules: [CompiledRule], layout: SlotLayout, families: [String]) {
         (self.type, self.rules, self.layout, self.families) = (type, rules, layout, families)
         timeDependent = rules.indices.filter { rules[$0].timeDependent }
+        timings = rules.map {
+            RuleTiming(forMs: $0.spec.forMs, clearForMs: $0.spec.clearForMs, family: $0.family, timeDependent: $0.timeDependent,
+                       usesEvent: $0.usesEvent, hasClear: $0.clear != nil)
+        }
+        whens = Program(conditions: rules.indices.map { ($0, rules[$0].when.instructions) }, strings: layout.strings)
+        timedWhens = Program(conditions: timeDependent.map { ($0, rules[$0].when.instructions) }, strings: layout.strings)
         var members = Array(repeating: [Int](), count: families.count)
         for (i, r) in rules.enumerated() { members[r.family].append(i) }
         membersOfFamily = members
@@ -122,11 +135,22 @@ public final class TypeProgram: @unchecked Sendable {
     public var layoutHash: String { hex(signatureHash) }
 }
 
+/// What the lifecycle reads of a rule on every evaluation, by value: reading it touches no
+/// reference count (a `CompiledRule` is a class, retained and released at each use).
+struct RuleTiming: Sendable {
+    let forMs: Int64
+    let clearForMs: Int64
+    let family: Int
+    let timeDependent: Bool
+    let usesEvent: Bool
+    let hasClear: Bool
+}
+
 /// One compiled rule, for one device type.
 public final class CompiledRule: @unchecked Sendable {
     public let spec: RuleSpec
-    let when: BoolFn
-    let clear: BoolFn?
+    let when: Program
+    let clear: Program?
     /// What an alarm records as "the input values that triggered it": every field, attribute and
     /// window the `when` expression reads, by its canonical text.
     let inputs: [(String, Compiled)]
@@ -143,7 +167,7 @@ public final class CompiledRule: @unchecked Sendable {
 
     public var id: String { spec.id }
 
-    init(spec: RuleSpec, when: @escaping BoolFn, clear: BoolFn?, inputs: [(String, Compiled)], message: MessageTemplate,
+    init(spec: RuleSpec, when: Program, clear: Program?, inputs: [(String, Compiled)], message: MessageTemplate,
          messageZh: MessageTemplate?, family: Int, timeDependent: Bool, usesEvent: Bool, eventCodes: Set<String>?, packHash: String) {
         (self.spec, self.when, self.clear, self.inputs, self.message) = (spec, when, clear, inputs, message)
         (self.messageZh, self.family, self.timeDependent, self.usesEvent) = (messageZh, family, timeDependent, usesEvent)
