@@ -284,7 +284,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "Commands", "BrokerProcess", "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog",
+            dependencies: ["TestSupport", "Commands", "Bench", "BrokerProcess", "Domain", "Records", "Presentation", "Source", "SourceFiles", "DeviceCatalog",
                            "Ingest", "Storage", "Services", "MQTT", "Pipeline", "Settings", "Simulation", "Rules", "Replay", "Maintenance", "Risk",
                            "Inspection", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -40,6 +40,12 @@ public final class Benchmark {
         /// Offered rates of the live phase, msg/s, tried in order until one is not kept up.
         public var liveSteps: [Double] = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 120_000]
         public var liveStepSeconds = 2.0
+        /// Processes publishing each live step (`LivePart`); 1: the bench's own thread, as the
+        /// latency phase always does.
+        public var livePublishers = 1
+        /// How to start a publishing process: the executable and the arguments before a part's
+        /// own (`equipwatch bench publish-part`). Needed when `livePublishers` > 1.
+        public var livePublisherCommand: [String]?
         public var storeRows = 200_000
         /// The pipeline's loss bound (`store.max_uncommitted`); nil: the default, one commit's worth.
         public var maxUncommitted: Int?

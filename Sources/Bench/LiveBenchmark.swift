@@ -35,7 +35,8 @@ extension Benchmark {
         var publisherLagged: Bool
     }
 
-    private func live(rate: Double, seconds: Double, pipeline usePipeline: Bool, drainWait: Double, engine: Engine = .tested) throws -> LiveRun {
+    private func live(rate: Double, seconds: Double, pipeline usePipeline: Bool, drainWait: Double, engine: Engine = .tested,
+                      processes: Bool = false) throws -> LiveRun {
         let rig = try Rig(catalog: catalog, clientId: usePipeline ? "bench-live-pipeline" : "bench-live-bare", qos: 1, queueQoS0: false,
                           maxUncommitted: options.maxUncommitted, scratch: scratch(engine),
                           backdated: usePipeline ? options.backdatedReadings : 0)
@@ -78,29 +79,27 @@ extension Benchmark {
         try consumer.start()
         defer { try? consumer.stop() }
         Thread.sleep(forTimeInterval: 0.2)
-        let publisher = try Publisher(options: MQTTOptions(host: "127.0.0.1", port: broker.port, clientId: "bench-live-pub", cleanSession: true), window: 1000)
-        try publisher.start()
-        defer { publisher.stop() }
-        let start = monotonicNanos()
-        let ts = wallMillis()
-        for i in 0..<total {
-            let due = start + UInt64(Double(i) / rate * 1e9)
-            while monotonicNanos() < due { usleep(50) }
-            let k = i % deviceCount
-            let d = devices[k]
-            let payload = BenchPayloads.telemetry(d, seq: i / deviceCount + 1, ts: ts + Int64(i / 1000))
-            sent.published(index: i, at: monotonicNanos())
-            try publisher.publish(topic: "equipwatch/v1/\(d.gateway)/\(d.id)/telemetry", payload: Array(payload.utf8), qos: 1)
+        let lagged: Bool
+        if processes {
+            lagged = try publishInProcesses(port: broker.port, rate: rate, seconds: seconds, ts: wallMillis(), sent: sent)
+        } else {
+            lagged = try publishHere(port: broker.port, rate: rate, seconds: seconds, devices: devices, sent: sent)
         }
-        let publishedBy = monotonicNanos()
-        let lagged = Double(publishedBy - start) / 1e9 > seconds * 1.1
-        _ = publisher.flush(timeout: 30)
         let deadline = Date().addingTimeInterval(drainWait)
         while sent.committedCount < total, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         let f = sent.figures(publishedFrom: 1, to: .max)
         // The pipeline on a server engine is held to that engine's latency goal (`latencyTarget`).
         let bar = usePipeline && engine == .tested ? latencyTarget : 50
         return LiveRun(figures: f, keptUp: f.measured == total && f.p99 < bar, publisherLagged: lagged)
+    }
+
+    /// Publishes a live run's messages from this process's own thread, each one's publish time
+    /// recorded as it goes out; returns whether the thread could not keep the rate.
+    private func publishHere(port: Int, rate: Double, seconds: Double, devices: [DeviceRecord], sent: CommitLedger) throws -> Bool {
+        let step = LivePart(port: port, rate: rate, seconds: seconds, startAt: monotonicNanos() + 50_000_000, part: 0, parts: 1,
+                            ts: wallMillis(), devicesDirectory: options.devicesDirectory)
+        let late = try step.publish(devices: devices) { i, at in sent.published(index: i, at: at) }
+        return late > seconds * 100  // a tenth of the step, in ms
     }
 
     /// The live phase: offered rates stepped up (`liveSteps`, `liveStepSeconds` each) for the
@@ -115,7 +114,8 @@ extension Benchmark {
             var steps: [String] = []
             var kept = 0.0
             for rate in options.liveSteps {
-                let run = try live(rate: rate, seconds: options.liveStepSeconds, pipeline: c.pipeline, drainWait: 1, engine: c.engine)
+                let run = try live(rate: rate, seconds: options.liveStepSeconds, pipeline: c.pipeline, drainWait: 1, engine: c.engine,
+                                   processes: options.livePublishers > 1)
                 steps.append(String(format: "%.0fk %@ (p50 %.1f, p99 %.0f ms)", rate / 1000, run.publisherLagged ? "publisher lagged" : run.keptUp ? "ok" : "behind", run.figures.p50.isNaN ? 0 : run.figures.p50,
                                     run.figures.p99.isNaN ? 0 : run.figures.p99))
                 guard run.keptUp, !run.publisherLagged else { break }

@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: ingest against a bare subscriber (default), the API under load (`bench api`), the inspection planner (`bench plan`).",
-        subcommands: [IngestBench.self, APIBench.self, PlanBench.self],
+        subcommands: [IngestBench.self, APIBench.self, PlanBench.self, PublishPart.self],
         defaultSubcommand: IngestBench.self)
 }
 
@@ -25,8 +25,9 @@ struct IngestBench: ParsableCommand {
             queue_qos0_messages true, max_inflight_messages 1000), and in one run measures: store insert paths; \
             a bare libmosquitto subscriber vs the pipeline draining the same pre-loaded messages at QoS 0 and \
             QoS 1, and between them the pipeline's network thread and hand-over with nothing behind it (the most \
-            any worker could reach here, and what that leaves the worker a message); gateway batches of 10; a live phase where a publisher offers QoS 1 at rates stepped up \
-            (--live-steps) until the bare subscriber, then the pipeline, falls behind or its p99 passes 50 ms; \
+            any worker could reach here, and what that leaves the worker a message); gateway batches of 10; a live phase where publishing \
+            processes (--live-publishers) offer QoS 1 at rates stepped up (--live-steps) until the bare subscriber, then the pipeline, falls \
+            behind or its p99 passes 50 ms; \
             and publish-to-commit latency at a fixed offered rate. Read the ratios: absolute rates move with \
             whatever else the machine is doing. With --store postgres://USER@HOST/DB each phase runs on a scratch \
             database made beside DB (the user needs CREATEDB), PostgreSQL's insert strategies are compared, and every \
@@ -42,6 +43,8 @@ struct IngestBench: ParsableCommand {
     @Option(help: ArgumentHelp("Offered rates of the live phase, msg/s, comma-separated, tried in order; empty skips the phase.", valueName: "RATES"))
     var liveSteps = "10000,20000,30000,40000,50000,60000,80000,100000,120000"
     @Option(help: "Seconds each live step offers its rate.") var liveStepSeconds = 2.0
+    @Option(help: ArgumentHelp("Processes publishing each live step; 1 publishes from this process. One publisher lags near 40 k msg/s; on a machine with cores to spare, more processes measure the consumers beyond that (on 2 cores they take the cores the broker and the consumer need: see docs/design.md).", valueName: "N"))
+    var livePublishers = 1
     @Option(help: "Rows for the store insert comparison.") var storeRows = 200_000
     @Option(help: ArgumentHelp("The pipeline's loss bound (store.max_uncommitted) for this run; default one commit's worth. A large value shows what the bound costs.", valueName: "N"))
     var maxUncommitted: Int?
@@ -64,6 +67,9 @@ struct IngestBench: ParsableCommand {
             return v
         }
         o.liveStepSeconds = liveStepSeconds
+        guard livePublishers >= 1 else { throw ValidationError("--live-publishers: at least 1") }
+        o.livePublishers = livePublishers
+        o.livePublisherCommand = [try ownExecutable(), "bench", "publish-part"]
         o.storeRows = storeRows
         o.maxUncommitted = maxUncommitted
         o.backdatedReadings = backdatedReadings
@@ -159,3 +165,4 @@ enum BenchStores {
         }
     }
 }
+
