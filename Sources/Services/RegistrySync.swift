@@ -13,18 +13,24 @@ public enum RegistrySync {
     /// and the memory their parse took is handed back to the system: at 100 k devices the YAML
     /// tree and records are a few hundred MB that would otherwise stay in the process.
     public static func load(devicesDirectory: String, store: any Store, now: Int64) throws -> (types: [String: DeviceType], directory: DeviceDirectory) {
-        let loaded = try { () throws -> (types: [String: DeviceType], directory: DeviceDirectory) in
+        let types = try { () throws -> [String: DeviceType] in
             let sources = try Catalog.sources(directory: devicesDirectory)
             if try store.registrySourceHash() == sources.hash {
                 // The store holds the registry of exactly these files: no need to parse them.
-                let types = try sources.parsedTypes()
-                return (types, try store.loadDirectory(types: types))
+                return try sources.parsedTypes()
             }
             let catalog = try sources.catalog()
             try store.importFleet(catalog.fleet, now: now, sourceHash: sources.hash)
-            return (catalog.types, try store.loadDirectory(types: catalog.types))
+            return catalog.types
         }()
+        // The files' text and the parsed records are gone here, and their memory handed back:
+        // what the directory keeps for the process's life is allocated after them, not among the
+        // holes they leave. Loaded before they were freed, the directory of a 100 k fleet left
+        // about 330 MB of free heap that malloc_trim could not return (a first start idled at
+        // 413 MB resident against 268 MB for a restart).
         releaseFreedMemory()
-        return loaded
+        let directory = try store.loadDirectory(types: types)
+        releaseFreedMemory()
+        return (types, directory)
     }
 }

@@ -30,6 +30,15 @@ public enum RulesSync {
     /// differently) is logged and dropped: those devices start afresh.
     public static func engine(rules: RuleSet, store: any Store, directory: DeviceDirectory, settings: Settings, now: Int64,
                               logger: Logger = Logger(label: "equipwatch.rules")) throws -> RuleEngine {
+        let engine = try restoredEngine(rules: rules, store: store, directory: directory, settings: settings, now: now, logger: logger)
+        // Every device's encoded state was read at once and is freed now: handed back, so that
+        // it does not stay resident between the states decoded from it.
+        releaseFreedMemory()
+        return engine
+    }
+
+    private static func restoredEngine(rules: RuleSet, store: any Store, directory: DeviceDirectory, settings: Settings, now: Int64,
+                                       logger: Logger) throws -> RuleEngine {
         let resume = try store.ruleEngineResume()
         var layouts: [String: [String: [Int]]] = [:]
         for (hash, text) in resume.layouts {
@@ -61,6 +70,8 @@ public enum RulesSync {
                                logger: Logger = Logger(label: "equipwatch.maintenance")) throws -> MaintenancePlanner {
         var options = MaintenancePlanner.Options(startedAt: now)
         options.localDays = store.localDays
-        return MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(logger: logger), options: options)
+        let planner = MaintenancePlanner(directory: directory, rules: rules, restored: try store.loadPlanStates(logger: logger), options: options)
+        releaseFreedMemory()  // the states as read, freed
+        return planner
     }
 }

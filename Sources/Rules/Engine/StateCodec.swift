@@ -50,14 +50,14 @@ enum StateCodec {
         var r = ByteReader(bytes)
         guard let written = r.u8(), written == 1 || written == version, let layoutHash = r.u64(), let lastTs = r.i64(), let lastArrival = r.i64(),
               let nValues = r.u32() else { return false }
-        var values: [Double] = []
-        for _ in 0..<nValues { guard let v = r.f64() else { return false }; values.append(v) }
+        // Read at their exact size: kept as the device's arrays, which `append` would leave with
+        // up to twice the room (85 MB of slots at 100 k devices).
+        guard let values = r.f64s(Int(nValues)) else { return false }
         guard let nStrings = r.u32() else { return false }
         var strings: [(Int, String)] = []
         for _ in 0..<nStrings { guard let i = r.u32(), let v = r.str() else { return false }; strings.append((Int(i), v)) }
         guard let nSlots = r.u32() else { return false }
-        var slots: [Double] = []
-        for _ in 0..<nSlots { guard let v = r.f64() else { return false }; slots.append(v) }
+        guard let slots = r.f64s(Int(nSlots)) else { return false }
         guard let nPhases = r.u32() else { return false }
         var phases: [(String, RulePhase)] = []
         for _ in 0..<nPhases {
@@ -142,6 +142,14 @@ struct ByteReader {
     }
     mutating func i64() -> Int64? { u64().map { Int64(bitPattern: $0) } }
     mutating func f64() -> Double? { u64().map(Double.init(bitPattern:)) }
+    /// `n` doubles in an array of exactly that capacity; nil when fewer are left.
+    mutating func f64s(_ n: Int) -> [Double]? {
+        guard n >= 0, n <= (bytes.count - at) / 8 else { return nil }
+        return [Double](unsafeUninitializedCapacity: n) { buffer, count in
+            for i in 0..<n { buffer[i] = f64()! }
+            count = n
+        }
+    }
     mutating func str() -> String? {
         guard let n = u32(), at + Int(n) <= bytes.count else { return nil }
         defer { at += Int(n) }
