@@ -181,7 +181,7 @@ public final class MaintenancePlanner {
                     s.state.counters[c.name] = CounterState(first: v, ts: m.ts)
                     continue
                 }
-                let step = s.state.counters.values[at].observe(v, ts: m.ts, wrapAt: c.wrapAt, tolerance: c.tolerance, resetBelow: c.resetBelow)
+                let step = s.state.counters[at: at].observe(v, ts: m.ts, wrapAt: c.wrapAt, tolerance: c.tolerance, resetBelow: c.resetBelow)
                 if step == .reset || step == .wrap || step == .rebased {
                     var w = JSONWriter()
                     w.add("counter", .string(c.name))
@@ -261,7 +261,7 @@ public final class MaintenancePlanner {
         s.state.baselineAt = s.state.record == 0 ? r.doneAt : max(s.state.baselineAt, r.doneAt)
         s.state.record = r.id
         var w = JSONWriter()
-        for name in s.state.counters.keys.sorted() {
+        for name in s.state.counters.keys {
             s.state.counters[name]!.used = 0
             w.add(name, .number(s.state.counters[name]!.last))
         }
@@ -269,7 +269,9 @@ public final class MaintenancePlanner {
         s.state.due = nil
         for tier in r.tiers where s.plan.tiers.contains(where: { $0.name == tier }) {
             let done = max(s.state.tiers?[tier.rawValue]?.doneAt ?? .min, r.doneAt)
-            s.state.tiers = (s.state.tiers ?? [:]).merging([tier.rawValue: TierState(doneAt: done)]) { _, new in new }
+            var tiers = s.state.tiers ?? NamedValues()
+            tiers[tier.rawValue] = TierState(doneAt: done)
+            s.state.tiers = tiers
         }
         out.applied.append((r.id, w.finish()))
         out.riskInputsChanged.append(r.deviceNum)

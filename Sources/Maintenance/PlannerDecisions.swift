@@ -185,7 +185,9 @@ extension MaintenancePlanner {
                      dueBy: due, now: now, stale: false, detail: detail(), into: &out)
             }
             if s.state.tiers?[name] != t {
-                s.state.tiers = (s.state.tiers ?? [:]).merging([name: t]) { _, new in new }
+                var tiers = s.state.tiers ?? NamedValues()
+                tiers[name] = t
+                s.state.tiers = tiers
                 markDirty(s, s.entry.index, important: true)
             }
         }

@@ -102,6 +102,40 @@ final class PlannerHarness {
 struct MaintenancePlannerTests {
     typealias H = PlannerHarness
 
+    @Test("a state's counters and tiers (a sorted array) and its due maintenance are stored as before and read back")
+    func namedValuesPersistLikeADictionary() throws {
+        var state = PlanState(baselineAt: 1000, regime: .onDemand)
+        state.counters["run_count"] = CounterState(first: 12, ts: 5)
+        state.counters["door_cycles"] = CounterState(first: 40, ts: 5)
+        state.counters["run_count"]?.used = 3
+        #expect(state.counters.keys == ["door_cycles", "run_count"])
+        state.tiers = ["yearly": TierState(doneAt: 7), "quarterly": TierState(doneAt: 9)]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let asDictionary = try JSONSerialization.jsonObject(with: try encoder.encode(
+            ["run_count": state.counters["run_count"]!, "door_cycles": state.counters["door_cycles"]!])) as? NSDictionary
+        let stored = try JSONSerialization.jsonObject(with: try encoder.encode(state)) as? [String: Any]
+        #expect((stored?["counters"] as? NSDictionary) == asDictionary)
+        state.due = try JSONDecoder().decode(PlanState.Due.self, from: Data(#"{"trigger":"run_count","reason":"r","reasonZh":"原因","at":10,"dueBy":20,"overdue":false}"#.utf8))
+        state.due?.overdue = true
+        let storedDue = try JSONSerialization.jsonObject(with: try encoder.encode(state)) as? [String: Any]
+        #expect((storedDue?["due"] as? [String: Any])?["trigger"] as? String == "run_count")
+        #expect((storedDue?["due"] as? [String: Any])?["overdue"] as? Bool == true)
+        let back = try JSONDecoder().decode(PlanState.self, from: try encoder.encode(state))
+        #expect(back == state && back.due?.dueBy == 20)
+        state.due = nil
+        #expect(try JSONDecoder().decode(PlanState.self, from: try encoder.encode(state)).due == nil)
+        #expect(back.counters["run_count"]?.used == 3 && back.tiers?["quarterly"]?.doneAt == 9 && back.tiers?["monthly"] == nil)
+        // Equal whatever order the names were given in.
+        var other = PlanState(baselineAt: 1000, regime: .onDemand)
+        other.counters["door_cycles"] = state.counters["door_cycles"]
+        other.counters["run_count"] = state.counters["run_count"]
+        other.tiers = ["quarterly": TierState(doneAt: 9), "yearly": TierState(doneAt: 7)]
+        #expect(other == state)
+        other.due = back.due
+        #expect(other != state)
+    }
+
     @Test("an eligible elevator starts on the on-demand regime, without a notice")
     func startsOnDemand() {
         let h = H()

@@ -67,7 +67,7 @@ public final class DeviceRuleState {
         attrs = []
         attrStrings = []
         slots = Array(repeating: .nan, count: program.layout.count)
-        phases = Array(repeating: RulePhase(), count: program.rules.count)
+        phases = program.idlePhases
         loadAttributes()
     }
 

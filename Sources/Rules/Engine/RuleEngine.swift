@@ -343,7 +343,7 @@ public final class RuleEngine: RuleHook {
             guard let from = oldLayout[key], from.count == range.count, from.upperBound <= s.slots.count else { continue }
             slots[range] = s.slots[from]
         }
-        var phases = Array(repeating: RulePhase(), count: program.rules.count)
+        var phases = program.idlePhases
         for (j, r) in program.rules.enumerated() {
             if let i = oldProgram.rules.firstIndex(where: { $0.id == r.id }) { phases[j] = s.phases[i] }
         }
