@@ -32,8 +32,8 @@ public final class ArenaBlock<Element: Sendable>: @unchecked Sendable {
 
     deinit {
         // A generic class's deinit runs unspecialised: `deinitialize` would destroy each value
-        // through its type's witness, about 70 instructions a field value. The values' blocks
-        // are the ones that matter (13 values a message), so they get a specialised loop.
+        // through its type's witness, about 70 instructions a field value (880 a message of the
+        // sample's mix, under callgrind). The values' blocks get a specialised loop.
         if Element.self == Scalar?.self {
             UnsafeMutableRawPointer(base).assumingMemoryBound(to: Scalar?.self).deinitialize(count: count)
         } else {

@@ -160,6 +160,19 @@ enum Truth {
     @inline(__always) static func of(_ b: Bool) -> Double { b ? yes : no }
 
     static func tri(_ v: Double) -> Tri { v == yes ? .yes : v == no ? .no : .unknown }
+
+    /// Two numbers compared: unknown when either is NaN.
+    @inline(__always)
+    static func compared(_ x: Double, _ c: Comparison, _ y: Double) -> Double {
+        x.isNaN || y.isNaN ? unknown : of(c.holds(x, y))
+    }
+
+    /// An enumerated value against the value at `index`. No event on a message is a definite
+    /// "not this code" (`event`), not an unknown.
+    @inline(__always)
+    static func enumIs(_ v: Double, _ index: Double, event: Bool, negate: Bool) -> Double {
+        v.isNaN ? (event ? of(negate) : unknown) : of((v == index) != negate)
+    }
 }
 
 /// A runnable expression: its instructions, the string literals they name, and the stack
@@ -241,7 +254,7 @@ final class Program: @unchecked Sendable {
             case .attributeTruth(let i): let v = s.attrs[i]; push(v.isNaN ? Truth.unknown : Truth.of(v != 0))
             case .event: push(s.event)
             case .mustNotUse: push(s.mustNotUse.isNaN ? Truth.unknown : Truth.of(s.mustNotUse != 0))
-            case .window(let w): push(WindowSpec.value(kind: w.kind, offset: w.offset, bucketMs: w.bucketMs, at: s.now, in: s.slots))
+            case .window(let w): push(w.value(at: s.now, in: s.slots))
             case .changed(let o): push(Truth.of(s.onMessage && s.slots[o + 1] == 1))
             case .silent(let d):
                 if let last = s.lastTs {
@@ -265,12 +278,8 @@ final class Program: @unchecked Sendable {
                 case .literal(let i): strings[i]
                 }
                 if let x = a.value(s), let y { push(Truth.of((x == y) != negate)) } else { push(Truth.unknown) }
-            case .compareValues(let a, let c, let b):
-                let x = a.value(s), y = b.value(s)
-                push(x.isNaN || y.isNaN ? Truth.unknown : Truth.of(c.holds(x, y)))
-            case .enumIs(let a, let index, let event, let negate):
-                let v = a.value(s)
-                push(v.isNaN ? (event ? Truth.of(negate) : Truth.unknown) : Truth.of((v == index) != negate))
+            case .compareValues(let a, let c, let b): push(Truth.compared(a.value(s), c, b.value(s)))
+            case .enumIs(let a, let index, let event, let negate): push(Truth.enumIs(a.value(s), index, event: event, negate: negate))
             case .negate: stack[top] = -stack[top]
             case .absolute: stack[top] = abs(stack[top])
             case .not: let v = stack[top]; stack[top] = v.isNaN ? v : 1 - v
@@ -278,12 +287,10 @@ final class Program: @unchecked Sendable {
             case .subtract: binary(-)
             case .multiply: binary(*)
             case .divide: binary { x, d in d == 0 ? .nan : x / d }
-            case .compare(let c): binary { x, y in x.isNaN || y.isNaN ? Truth.unknown : Truth.of(c.holds(x, y)) }
+            case .compare(let c): binary { x, y in Truth.compared(x, c, y) }
             case .truthEquals(let negate), .enumPairEquals(let negate):
                 binary { x, y in x.isNaN || y.isNaN ? Truth.unknown : Truth.of((x == y) != negate) }
-            case .enumEquals(let index, let event, let negate):
-                let v = stack[top]
-                stack[top] = v.isNaN ? (event ? Truth.of(negate) : Truth.unknown) : Truth.of((v == index) != negate)
+            case .enumEquals(let index, let event, let negate): stack[top] = Truth.enumIs(stack[top], index, event: event, negate: negate)
             case .skipIfNo(let n): if stack[top] == Truth.no { pc &+= n }
             case .skipIfYes(let n): if stack[top] == Truth.yes { pc &+= n }
             case .and:

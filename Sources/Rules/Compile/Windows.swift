@@ -35,46 +35,6 @@ struct WindowSpec {
     func reset(_ s: inout [Double]) {
         for i in 0..<Self.slotCount { s[offset + i] = .nan }
     }
-
-    /// Adds one sample taken at `ts`.
-    func add(ts: Int64, value v: Double, to s: inout [Double]) { read.add(ts: ts, value: v, to: &s) }
-
-    /// The window's value at `now`; NaN when it holds no samples (`count` is then 0), and for
-    /// `rate`/`delta` until it holds two samples at different times.
-    func value(at now: Int64, in s: [Double]) -> Double {
-        Self.value(kind: kind, offset: offset, bucketMs: bucketMs, at: now, in: s)
-    }
-
-    static func value(kind: Kind, offset: Int, bucketMs: Int64, at now: Int64, in s: [Double]) -> Double {
-        let nowEpoch = Double(now / bucketMs)
-        let oldest = nowEpoch - Double(Self.buckets)
-        var a = 0.0, n = 0.0
-        var m = Double.nan
-        var firstTs = Double.infinity, firstV = Double.nan
-        for i in 0...Self.buckets {
-            let b = offset + i * Self.stride
-            let e = s[b]
-            guard e >= oldest, e <= nowEpoch else { continue }
-            switch kind {
-            case .rate, .delta: if s[b + 1] < firstTs { firstTs = s[b + 1]; firstV = s[b + 2] }
-            case .avg: a += s[b + 1]; n += s[b + 2]
-            case .count: a += s[b + 1]
-            case .min: m = m.isNaN ? s[b + 1] : Swift.min(m, s[b + 1])
-            case .max: m = m.isNaN ? s[b + 1] : Swift.max(m, s[b + 1])
-            }
-        }
-        switch kind {
-        case .count: return a
-        case .avg: return n > 0 ? a / n : .nan
-        case .min, .max: return m
-        case .rate, .delta:
-            let last = offset + (Self.buckets + 1) * Self.stride
-            let lastTs = s[last], lastV = s[last + 1]
-            guard firstTs.isFinite, !lastTs.isNaN, lastTs > firstTs, lastTs <= Double(now) else { return .nan }
-            let d = lastV - firstV
-            return kind == .delta ? d : d / ((lastTs - firstTs) / 1000)
-        }
-    }
 }
 
 extension WindowRead {
@@ -104,6 +64,39 @@ extension WindowRead {
         if kind == .rate || kind == .delta {
             let last = offset + (WindowSpec.buckets + 1) * WindowSpec.stride
             if s[last].isNaN || Double(ts) >= s[last] { s[last] = Double(ts); s[last + 1] = v }
+        }
+    }
+
+    /// The window's value at `now`; NaN when it holds no samples (`count` is then 0), and for
+    /// `rate`/`delta` until it holds two samples at different times.
+    func value(at now: Int64, in s: [Double]) -> Double {
+        let nowEpoch = Double(now / bucketMs)
+        let oldest = nowEpoch - Double(WindowSpec.buckets)
+        var a = 0.0, n = 0.0
+        var m = Double.nan
+        var firstTs = Double.infinity, firstV = Double.nan
+        for i in 0...WindowSpec.buckets {
+            let b = offset + i * WindowSpec.stride
+            let e = s[b]
+            guard e >= oldest, e <= nowEpoch else { continue }
+            switch kind {
+            case .rate, .delta: if s[b + 1] < firstTs { firstTs = s[b + 1]; firstV = s[b + 2] }
+            case .avg: a += s[b + 1]; n += s[b + 2]
+            case .count: a += s[b + 1]
+            case .min: m = m.isNaN ? s[b + 1] : Swift.min(m, s[b + 1])
+            case .max: m = m.isNaN ? s[b + 1] : Swift.max(m, s[b + 1])
+            }
+        }
+        switch kind {
+        case .count: return a
+        case .avg: return n > 0 ? a / n : .nan
+        case .min, .max: return m
+        case .rate, .delta:
+            let last = offset + (WindowSpec.buckets + 1) * WindowSpec.stride
+            let lastTs = s[last], lastV = s[last + 1]
+            guard firstTs.isFinite, !lastTs.isNaN, lastTs > firstTs, lastTs <= Double(now) else { return .nan }
+            let d = lastV - firstV
+            return kind == .delta ? d : d / ((lastTs - firstTs) / 1000)
         }
     }
 }
